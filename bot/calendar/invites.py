@@ -96,10 +96,9 @@ class Meeting(BaseModel):
 def build_request(meeting: Meeting, *, dtstamp: datetime) -> bytes:
     """A METHOD:REQUEST invitation (new meeting or a reschedule with a higher sequence)."""
     event = _event(meeting, dtstamp=dtstamp, status=STATUS.CONFIRMED)
-    alarm = Alarm.new(description=f"Reminder: {meeting.summary}")
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("TRIGGER", -REMINDER_BEFORE)
-    event.add_component(alarm)
+    event.add_component(
+        Alarm.new_display(description=f"Reminder: {meeting.summary}", trigger=-REMINDER_BEFORE)
+    )
     return _serialise("REQUEST", event, meeting)
 
 
@@ -174,10 +173,16 @@ def _serialise(method: Method, event: Event, meeting: Meeting) -> bytes:
 
 
 def _timezone_span(start: datetime, end: datetime) -> tuple[date, date]:
-    """Whole calendar years around the meeting, so the VTIMEZONE has both BST and GMT rules."""
-    first = start.astimezone(LONDON).year
-    last = end.astimezone(LONDON).year
-    return date(first, 1, 1), date(last + 1, 1, 1)
+    """The years the VTIMEZONE covers: the meeting's own, plus the one before.
+
+    Whole years give both the BST and the GMT rule. Starting a year early puts
+    the meeting year's transitions in RDATE lists rather than in an observance's
+    DTSTART, which some readers (the ``ical`` package among them) only honour
+    when an RRULE is present.
+    """
+    first = start.astimezone(LONDON).year - 1
+    last = end.astimezone(LONDON).year + 1
+    return date(first, 1, 1), date(last, 1, 1)
 
 
 __all__ = [
