@@ -1,0 +1,17 @@
+"""All models, imported here so that the metadata is complete for Alembic."""
+
+from storage.models.base import Base
+from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
+from storage.models.partnership import Agency, AgencyMember, RoleAssignment
+
+__all__ = [
+    "Agency",
+    "AgencyMember",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseMember",
+    "CaseReferenceCounter",
+    "RoleAssignment",
+    "SentMessage",
+]

@@ -1,0 +1,42 @@
+"""The Bolt app factory: nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.handlers import agencies, referral, router
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+LISTENER_MODULES = (referral, agencies)
+
+
+def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
+    settings = runtime.settings
+    app = App(
+        token=settings.slack_bot_token.get_secret_value() or "xoxb-unset",
+        signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
+        client=runtime.web_client(),
+        token_verification_enabled=False,
+        listener_executor=listener_executor,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    commands = router.CommandRouter(runtime)
+    router.register(app, commands)
+    for module in LISTENER_MODULES:
+        module.register(app, runtime, commands)
+    app.error(_on_error)
+    return app
+
+
+def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Log the failure without the payload: it may hold what a user typed about a child."""
+    kind = body.get("type") or body.get("command") or "request"
+    log.error("unhandled error in %s listener: %s", kind, type(error).__name__, exc_info=error)
+    return BoltResponse(status=500, body="")

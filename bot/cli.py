@@ -1,0 +1,71 @@
+"""The `scr-bot` command: serve, socket, worker, demo, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.logging_setup import configure_logging
+from bot.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scr-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Slack's HTTP requests (POST /slack/events)")
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run reminders in this process (use `scr-bot worker`)",
+    )
+    sub.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
+    sub.add_parser("worker", help="run the scheduler: reminders, digests, retries")
+    demo = sub.add_parser("demo", help="play a referral against a local Slack stand-in")
+    demo.add_argument("--output", help="folder for the demo's files (default: a temporary one)")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply database migrations")
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return int(run_demo(args.output))
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    from bot.runtime import StartupError
+
+    try:
+        return _run(args, settings)
+    except StartupError as exc:
+        print(f"scr-bot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db":
+        from storage.db import make_engine
+        from storage.migrate import upgrade
+
+        upgrade(make_engine(settings.database_url))
+        print("database is up to date")
+        return 0
+    if args.command == "serve":
+        from bot.server import serve
+
+        return serve(settings, scheduler=False if args.no_scheduler else None)
+    if args.command == "socket":
+        from bot.server import socket_mode
+
+        return socket_mode(settings)
+    if args.command == "worker":
+        from bot.jobs.worker import run_worker
+
+        return run_worker(settings)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Slack's request payloads, parsed into models before anything reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class SlashCommand(_Loose):
+    user_id: str
+    text: str = ""
+    channel_id: str = ""
+    trigger_id: str = ""
+    command: str = "/scr"
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+class User(_Loose):
+    id: str
+
+
+class ViewState(_Loose):
+    values: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+
+
+class View(_Loose):
+    id: str
+    callback_id: str = ""
+    private_metadata: str = ""
+    hash: str = ""
+    state: ViewState = Field(default_factory=ViewState)
+
+
+class ViewSubmission(_Loose):
+    user: User
+    view: View
+
+    def values(self) -> dict[str, Any]:
+        """One plain value per input block: the shape a pydantic form model takes."""
+        out: dict[str, Any] = {}
+        for block_id, actions in self.view.state.values.items():
+            for element in actions.values():
+                out[block_id] = element_value(element)
+        return out
+
+
+def element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in {"plain_text_input", "email_text_input", "url_text_input", "number_input"}:
+        return element.get("value") or ""
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "timepicker":
+        return element.get("selected_time")
+    if kind in {"static_select", "radio_buttons", "external_select"}:
+        option = element.get("selected_option")
+        return option["value"] if option else None
+    if kind in {"multi_static_select", "checkboxes", "multi_external_select"}:
+        return [o["value"] for o in element.get("selected_options") or []]
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "multi_users_select":
+        return list(element.get("selected_users") or [])
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    return element.get("value")
+
+
+class Container(_Loose):
+    channel_id: str | None = None
+    message_ts: str | None = None
+    view_id: str | None = None
+
+
+class ActionItem(_Loose):
+    action_id: str
+    block_id: str = ""
+    value: str | None = None
+    selected_option: dict[str, Any] | None = None
+
+
+class Channel(_Loose):
+    id: str
+
+
+class BlockAction(_Loose):
+    user: User
+    actions: list[ActionItem]
+    trigger_id: str = ""
+    container: Container = Field(default_factory=Container)
+    channel: Channel | None = None
+    view: View | None = None
+
+    @property
+    def action(self) -> ActionItem:
+        return self.actions[0]

@@ -1,0 +1,75 @@
+"""`/scr <subcommand>`: one listener, and a table of subcommands that modules add to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.help import help_text
+from bot.handlers.payloads import SlashCommand
+from bot.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    runtime: Runtime
+    command: SlashCommand
+    args: list[str]
+    ack: Ack
+    client: WebClient
+    respond: Respond
+
+
+Handler = Callable[[CommandContext], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+
+
+@dataclass
+class CommandRouter:
+    runtime: Runtime
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+
+    def add(self, name: str, usage: str, summary: str, handler: Handler) -> None:
+        if name in self.subcommands:
+            raise ValueError(f"/scr {name} is registered twice")
+        self.subcommands[name] = Subcommand(name, usage, summary, handler)
+
+    def help(self) -> str:
+        return help_text([(s.usage, s.summary) for s in self.subcommands.values()])
+
+    def dispatch(self, body: dict[str, Any], ack: Ack, client: WebClient, respond: Respond) -> None:
+        command = SlashCommand.model_validate(body)
+        words = [w.lower() for w in command.words[:2]] or ["help"]
+        for size in (2, 1):
+            sub = self.subcommands.get(" ".join(words[:size]))
+            if sub is not None and len(words) >= size:
+                args = command.words[size:]
+                sub.handler(CommandContext(self.runtime, command, args, ack, client, respond))
+                return
+        ack(
+            text=f"I don't know `/scr {command.text.strip()}`.\n\n" + self.help(),
+            response_type="ephemeral",
+        )
+
+
+def register(app: App, router: CommandRouter) -> None:
+    router.add("help", "/scr help", "what the bot can do", _help(router))
+    app.command("/scr")(router.dispatch)
+
+
+def _help(router: CommandRouter) -> Handler:
+    def handle(ctx: CommandContext) -> None:
+        ctx.ack(text=router.help(), response_type="ephemeral")
+
+    return handle

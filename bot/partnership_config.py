@@ -1,0 +1,106 @@
+"""The partnership file named by SCR_CONFIG: agencies, the people who act for them, Board roles."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _slack_user_id(value: str) -> str:
+    if not SLACK_USER_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack user id (like U0123ABCD)")
+    return value
+
+
+SlackUserId = Annotated[str, AfterValidator(_slack_user_id)]
+
+
+class PartnershipConfigError(ValueError):
+    pass
+
+
+class Roles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    board_chair: list[SlackUserId] = Field(min_length=1)
+    cpu: list[SlackUserId] = Field(min_length=1)
+    admins: list[SlackUserId] = Field(default_factory=list)
+
+
+class AgencyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    designated_persons: list[SlackUserId] = Field(min_length=1)
+    review_leads: list[SlackUserId] = Field(default_factory=list)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    core: bool = False
+
+
+class CalendarConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    closures: list[date] = Field(default_factory=list)
+
+
+class BoardConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str | None = None
+    name: str = "Safeguarding Children Board"
+
+
+class PartnershipConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: Roles
+    agencies: list[AgencyConfig] = Field(min_length=1)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    board: BoardConfig = Field(default_factory=BoardConfig)
+
+    @field_validator("agencies")
+    @classmethod
+    def _unique_names(cls, agencies: list[AgencyConfig]) -> list[AgencyConfig]:
+        seen: set[str] = set()
+        for agency in agencies:
+            key = agency.name.casefold()
+            if key in seen:
+                raise ValueError(f"agency {agency.name!r} is listed twice")
+            seen.add(key)
+        return agencies
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_partnership(text: str, *, source: str = "<config>") -> PartnershipConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PartnershipConfigError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return PartnershipConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key {_loc(err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise PartnershipConfigError(f"{source}: {problems}") from exc
+
+
+def load_partnership(path: Path) -> PartnershipConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PartnershipConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return parse_partnership(text, source=str(path))

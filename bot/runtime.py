@@ -1,0 +1,84 @@
+"""What a running bot needs, built once at start-up and handed to the handlers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
+from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
+from bot.services.partnership import sync_partnership
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from storage.db import Database
+from storage.migrate import ensure_migrated
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROCESS = "bolton-scr"
+
+
+class StartupError(RuntimeError):
+    """A reason the bot refuses to start, worded for the person starting it."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    cipher: FieldCipher
+    clock: Clock
+    partnership: PartnershipConfig
+    process_key: str = DEFAULT_PROCESS
+    team_id: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def web_client(self) -> WebClient:
+        return make_web_client(self.settings)
+
+    def closures(self) -> frozenset[date]:
+        return frozenset(self.partnership.calendar.closures)
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    partnership: PartnershipConfig | None = None,
+    db: Database | None = None,
+) -> Runtime:
+    try:
+        cipher = cipher_for(
+            settings.encryption_key.get_secret_value() if settings.encryption_key else None,
+            allow_generated=settings.environment == "development",
+        )
+    except EncryptionKeyError as exc:
+        raise StartupError(str(exc)) from exc
+    if partnership is None:
+        if settings.config_path is None:
+            raise StartupError(
+                "SCR_CONFIG is not set: point it at the partnership TOML file "
+                "(agencies and roles; see partnership.example.toml)."
+            )
+        try:
+            partnership = load_partnership(settings.config_path)
+        except PartnershipConfigError as exc:
+            raise StartupError(str(exc)) from exc
+    database = db or Database.from_url(settings.database_url)
+    try:
+        ensure_migrated(database.engine)
+    except RuntimeError as exc:
+        raise StartupError(str(exc)) from exc
+    with database.session() as session:
+        sync_partnership(session, partnership)
+    return Runtime(
+        settings=settings,
+        db=database,
+        cipher=cipher,
+        clock=clock or SystemClock(),
+        partnership=partnership,
+    )

@@ -1,0 +1,122 @@
+"""The partnership as the database knows it, and who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.partnership_config import PartnershipConfig
+from storage.models import Agency, AgencyMember, RoleAssignment
+
+
+class Role(StrEnum):
+    BOARD_CHAIR = "board_chair"
+    CPU = "cpu"
+    ADMIN = "admins"
+
+
+class AgencyRole(StrEnum):
+    DESIGNATED_PERSON = "designated_person"
+    REVIEW_LEAD = "review_lead"
+
+
+def sync_partnership(session: Session, config: PartnershipConfig) -> None:
+    """Make the database match the file; running it twice changes nothing the second time.
+
+    Agencies missing from the file are deactivated, not deleted: cases refer to them."""
+    wanted_roles = {
+        (user, role.value)
+        for role, users in (
+            (Role.BOARD_CHAIR, config.roles.board_chair),
+            (Role.CPU, config.roles.cpu),
+            (Role.ADMIN, config.roles.admins),
+        )
+        for user in users
+    }
+    existing_roles = {(r.slack_user_id, r.role): r for r in session.scalars(select(RoleAssignment))}
+    for key, row in existing_roles.items():
+        if key not in wanted_roles:
+            session.delete(row)
+    for user, role in wanted_roles - existing_roles.keys():
+        session.add(RoleAssignment(slack_user_id=user, role=role))
+
+    agencies = {
+        a.name.casefold(): a
+        for a in session.scalars(select(Agency).options(selectinload(Agency.members)))
+    }
+    named = set()
+    for entry in config.agencies:
+        named.add(entry.name.casefold())
+        agency = agencies.get(entry.name.casefold())
+        if agency is None:
+            agency = Agency(name=entry.name, email=entry.email, active=True)
+            session.add(agency)
+        agency.name, agency.email, agency.active = entry.name, entry.email, True
+        wanted = {(u, AgencyRole.DESIGNATED_PERSON.value) for u in entry.designated_persons} | {
+            (u, AgencyRole.REVIEW_LEAD.value) for u in entry.review_leads
+        }
+        have = {(m.slack_user_id, m.role): m for m in agency.members}
+        for key, member in have.items():
+            if key not in wanted:
+                agency.members.remove(member)
+        for user, role in sorted(wanted - have.keys()):
+            agency.members.append(AgencyMember(slack_user_id=user, role=role))
+    for folded_name, agency in agencies.items():
+        if folded_name not in named:
+            agency.active = False
+    session.flush()
+
+
+def users_with_role(session: Session, role: Role) -> list[str]:
+    return list(
+        session.scalars(
+            select(RoleAssignment.slack_user_id)
+            .where(RoleAssignment.role == role.value)
+            .order_by(RoleAssignment.id)
+        )
+    )
+
+
+def roles_of(session: Session, user_id: str) -> set[Role]:
+    rows = session.scalars(
+        select(RoleAssignment.role).where(RoleAssignment.slack_user_id == user_id)
+    )
+    return {Role(r) for r in rows}
+
+
+def agencies_of(session: Session, user_id: str) -> list[Agency]:
+    return list(
+        session.scalars(
+            select(Agency)
+            .join(AgencyMember)
+            .where(AgencyMember.slack_user_id == user_id, Agency.active.is_(True))
+            .distinct()
+            .order_by(Agency.name)
+        )
+    )
+
+
+def active_agencies(session: Session) -> list[Agency]:
+    return list(
+        session.scalars(
+            select(Agency)
+            .where(Agency.active.is_(True))
+            .options(selectinload(Agency.members))
+            .order_by(Agency.name)
+        )
+    )
+
+
+def is_partnership_member(session: Session, user_id: str) -> bool:
+    return bool(roles_of(session, user_id)) or bool(agencies_of(session, user_id))
+
+
+def agency_by_id(session: Session, agency_id: int) -> Agency | None:
+    return session.get(Agency, agency_id)
+
+
+def unique_in_order(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))

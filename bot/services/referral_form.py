@@ -1,0 +1,181 @@
+"""What a referral (Appendix 1 of the framework) must contain, and what makes one invalid."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+SHORT_TEXT = 120
+LONG_TEXT = 3000
+
+
+class Criterion(StrEnum):
+    DEATH = "death"
+    LIFE_THREATENING = "life_threatening"
+    SEXUAL_ABUSE = "sexual_abuse"
+    PARENT_HOMICIDE = "parent_homicide"
+    PARENT_MENTAL_ILLNESS = "parent_mental_illness"
+    INTER_AGENCY = "inter_agency"
+
+
+CRITERION_LABELS: dict[Criterion, str] = {
+    Criterion.DEATH: "Death where abuse or neglect is known or suspected",
+    Criterion.LIFE_THREATENING: (
+        "Potentially life-threatening injury or serious and permanent impairment"
+    ),
+    Criterion.SEXUAL_ABUSE: "Particularly serious sexual abuse",
+    Criterion.PARENT_HOMICIDE: "Parent murdered / domestic homicide review",
+    Criterion.PARENT_MENTAL_ILLNESS: "Child killed by a parent with a mental illness",
+    Criterion.INTER_AGENCY: "Concerns about inter-agency working",
+}
+
+CRITERION_SHORT: dict[Criterion, str] = {
+    Criterion.DEATH: "death, abuse or neglect suspected",
+    Criterion.LIFE_THREATENING: "life-threatening injury or permanent impairment",
+    Criterion.SEXUAL_ABUSE: "serious sexual abuse",
+    Criterion.PARENT_HOMICIDE: "parent murdered",
+    Criterion.PARENT_MENTAL_ILLNESS: "killed by a parent with a mental illness",
+    Criterion.INTER_AGENCY: "inter-agency working",
+}
+
+
+class CpPlanStatus(StrEnum):
+    YES = "yes"
+    PREVIOUSLY = "previously"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+CP_PLAN_LABELS = {
+    CpPlanStatus.YES: "Yes, currently",
+    CpPlanStatus.PREVIOUSLY: "Previously",
+    CpPlanStatus.NO: "No",
+    CpPlanStatus.NOT_KNOWN: "Not known",
+}
+
+
+class OtherChildren(StrEnum):
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+OTHER_CHILDREN_LABELS = {
+    OtherChildren.YES: "Yes",
+    OtherChildren.NO: "No",
+    OtherChildren.NOT_KNOWN: "Not known",
+}
+
+Short = Annotated[str, Field(max_length=SHORT_TEXT)]
+Long = Annotated[str, Field(max_length=LONG_TEXT)]
+
+
+def _today(info: ValidationInfo) -> date:
+    context = info.context or {}
+    today = context.get("today")
+    if not isinstance(today, date):
+        raise RuntimeError("referral validation needs context={'today': date}")
+    return today
+
+
+class ReferralSubmission(BaseModel):
+    """Field names are the modal's block ids, so an error lands on the right input."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    referring_agency: int
+    referral_date: date
+    child_name: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
+    child_aka: Short = ""
+    child_dob: date
+    incident_date: date
+    address: Long = ""
+    family_composition: Long = ""
+    presenting_issues: Annotated[str, Field(min_length=1, max_length=LONG_TEXT)]
+    background: Long = ""
+    other_services: Long = ""
+    comments: Long = ""
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    cp_plan: CpPlanStatus
+    other_children_at_risk: OtherChildren
+
+    @field_validator("referral_date", "child_dob", "incident_date")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        if value > _today(info):
+            raise ValueError("This date is in the future.")
+        return value
+
+    @field_validator("criteria")
+    @classmethod
+    def _distinct(cls, value: list[Criterion]) -> list[Criterion]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ReferralSubmission:
+        if self.incident_date < self.child_dob:
+            raise _FieldError("incident_date", "The incident cannot be before the date of birth.")
+        if self.incident_date > self.referral_date:
+            raise _FieldError("incident_date", "The incident cannot be after the referral date.")
+        return self
+
+    def personal_data(self) -> dict[str, Any]:
+        """Everything that identifies or describes the child and family: stored encrypted."""
+        return self.model_dump(
+            mode="json",
+            include={
+                "child_name",
+                "child_aka",
+                "child_dob",
+                "incident_date",
+                "address",
+                "family_composition",
+                "presenting_issues",
+                "background",
+                "other_services",
+                "comments",
+                "cp_plan",
+                "other_children_at_risk",
+            },
+        )
+
+
+class _FieldError(ValueError):
+    """A cross-field error that belongs to one field's input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def field_errors(exc: Exception) -> dict[str, str]:
+    """Map a validation failure to {field: message}, one message per field."""
+    from pydantic import ValidationError
+
+    errors: dict[str, str] = {}
+    if not isinstance(exc, ValidationError):
+        return errors
+    for err in exc.errors():
+        ctx_error = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _FieldError):
+            errors.setdefault(ctx_error.field, str(ctx_error))
+            continue
+        field = str(err["loc"][0]) if err["loc"] else "child_name"
+        errors.setdefault(field, _friendly(err))
+    return errors
+
+
+def _friendly(err: Any) -> str:
+    kind = err["type"]
+    if kind in {"missing", "string_too_short", "too_short"}:
+        return "This is required."
+    if kind == "string_too_long":
+        return f"Please keep this under {err['ctx']['max_length']} characters."
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind.startswith("date"):
+        return "Please give a valid date."
+    return "Please check this answer."

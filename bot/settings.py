@@ -1,0 +1,50 @@
+"""Runtime settings, read from the environment (and a `.env` file in development)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///scr-bot.sqlite3"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr = Field(default=SecretStr(""), alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(default=SecretStr(""), alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    port: int = Field(default=3000, alias="PORT")
+    encryption_key: SecretStr | None = Field(default=None, alias="SCR_ENCRYPTION_KEY")
+    config_path: Path | None = Field(default=None, alias="SCR_CONFIG")
+    environment: Literal["production", "development"] = Field(default="production", alias="SCR_ENV")
+    run_scheduler_in_web: bool | None = Field(default=None, alias="SCR_SCHEDULER_IN_WEB")
+    slack_timeout_seconds: int = Field(default=10, alias="SCR_SLACK_TIMEOUT")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str | None = Field(default=None, alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @property
+    def slack_api_base_url(self) -> str:
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def scheduler_in_web(self) -> bool:
+        """The embedded default (SQLite) runs the scheduler in the web process unless told not."""
+        if self.run_scheduler_in_web is not None:
+            return self.run_scheduler_in_web
+        return self.is_sqlite

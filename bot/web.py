@@ -1,0 +1,40 @@
+"""The HTTP front: `POST /slack/events` and `GET /healthz` (gunicorn serves `create_wsgi_app()`)."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+
+from bot.runtime import Runtime
+
+
+def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
+    flask_app = Flask("scr-bot")
+    handler = SlackRequestHandler(bolt_app)
+
+    @flask_app.post("/slack/events")
+    def slack_events() -> Response:
+        response: Response = handler.handle(request)
+        return response
+
+    @flask_app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        if runtime.db.ping():
+            return {"status": "ok", "database": "reachable"}, 200
+        return {"status": "error", "database": "unreachable"}, 503
+
+    return flask_app
+
+
+def create_wsgi_app() -> Flask:
+    """Entry point for gunicorn: `gunicorn 'bot.web:create_wsgi_app()'`."""
+    from bot.app import create_app
+    from bot.logging_setup import configure_logging
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings)
+    return create_flask_app(runtime, create_app(runtime))

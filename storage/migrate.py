@@ -1,0 +1,45 @@
+"""Alembic, driven from code so that `scr-bot db upgrade` needs no alembic.ini on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from storage.db import DatabaseNotMigratedError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_migrated(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at revision {current}"
+        raise DatabaseNotMigratedError(
+            f"The database {state}; this version of scr-bot needs revision {head}. "
+            "Run `scr-bot db upgrade` first."
+        )

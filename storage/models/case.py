@@ -1,0 +1,101 @@
+"""A referral and the review that follows it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+from storage.models.partnership import Agency
+from storage.types import UTCDateTime
+
+
+class Case(Base):
+    """Slack-facing columns hold only the reference and workflow state; who the child is lives
+    encrypted in `personal_data`."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    process_key: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(40))
+    referring_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    referred_by: Mapped[str] = mapped_column(String(32))
+    referral_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    criteria: Mapped[list[str]] = mapped_column(JSON)
+    personal_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    source_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    card_pinned: Mapped[bool] = mapped_column(default=False)
+    setup_status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    setup_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    setup_last_error: Mapped[str | None] = mapped_column(String(80))
+    setup_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    referring_agency: Mapped[Agency] = relationship()
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.id"
+    )
+
+    def member_ids(self) -> set[str]:
+        return {m.slack_user_id for m in self.members}
+
+
+class CaseReferenceCounter(Base):
+    """The last number given out per year; incremented in the case's own transaction."""
+
+    __tablename__ = "case_reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseMember(Base):
+    """Who the case needs; `invited_at` is set once Slack has them in the channel."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    case: Mapped[Case] = relationship(back_populates="members")
+
+
+class SentMessage(Base):
+    """A ledger of one-off Slack messages, keyed so that a retried step never sends twice."""
+
+    __tablename__ = "sent_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Append-only: who did, saw or exported what. `detail` never holds personal data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
