@@ -22,17 +22,22 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-Method = Literal["REQUEST", "CANCEL"]
+from bot.calendar.invites import Method
+
 Recipient = tuple[str, str]
 """A (display name, e-mail address) pair."""
 
 
 class SmtpSettings(BaseModel):
-    """How to reach the council's mail relay."""
+    """How to reach the council's mail relay.
+
+    With ``starttls`` the connection is upgraded when the server offers it. A
+    server that does not offer it still receives the invitations, but never the
+    credentials: with a user set, sending fails instead.
+    """
 
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
