@@ -2,6 +2,7 @@
 
 from storage.models.base import Base
 from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
+from storage.models.engine import CaseAgency, CaseAssignment, CaseEvent, Reminder, Task
 from storage.models.partnership import Agency, AgencyMember, RoleAssignment
 
 __all__ = [
@@ -10,8 +11,13 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseAgency",
+    "CaseAssignment",
+    "CaseEvent",
     "CaseMember",
     "CaseReferenceCounter",
+    "Reminder",
     "RoleAssignment",
     "SentMessage",
+    "Task",
 ]
