@@ -1,0 +1,216 @@
+"""A review process as data: stages, the tasks each stage creates, and when a stage ends.
+
+When a stage begins, the engine creates its tasks (one per agency, or per recommendation,
+when ``per`` says so). Tasks stay open until done or waived, even after their stage ends.
+A stage ends when its ``ends_when`` holds, and the next stage begins.
+
+Deadlines count from an *anchor*: a case event (``referral``, ``panel_date``, ``decision``...)
+or a built-in one (``stage_start``; ``agency_added`` for per-agency tasks). A definition is
+checked on construction so that every anchor a stage's tasks need is certain to be recorded
+before that stage begins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.process.deadlines import DateRule, DeadlineRule
+from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
+from bot.process.roles import CASE_ROLES, OWNER_ROLES, CaseRole, OwnerRule, is_agency_role
+
+TaskScope = Literal["case", "agency", "recommendation"]
+
+STAGE_START = "stage_start"
+AGENCY_ADDED = "agency_added"
+BUILTIN_ANCHORS: frozenset[str] = frozenset({STAGE_START, AGENCY_ADDED})
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROCESS_KEY = re.compile(r"^[a-z][a-z0-9-]*$")
+MAX_TITLE_LENGTH = 75
+
+
+def _check_key(value: str, what: str, pattern: re.Pattern[str] = _KEY) -> None:
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{what} {value!r} must match {pattern.pattern}")
+
+
+def _check_title(value: str, what: str) -> None:
+    if not value.strip() or len(value) > MAX_TITLE_LENGTH or "\n" in value:
+        raise ValueError(f"{what} title must be one line of 1-{MAX_TITLE_LENGTH} characters")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskDefinition:
+    """One obligation. ``title`` is a short phrase shown in Slack; it names no person."""
+
+    kind: str
+    title: str
+    owner: OwnerRule
+    deadline: DeadlineRule
+    anchor: str
+    reminders: ReminderPolicy = DEFAULT_REMINDERS
+    per: TaskScope = "case"
+    waivable_by: tuple[CaseRole, ...] = ()
+    records_event: str | None = None
+    repeat: DateRule | None = None
+
+    def __post_init__(self) -> None:
+        _check_key(self.kind, "task kind")
+        _check_title(self.title, f"task {self.kind}")
+        if self.owner not in OWNER_ROLES:
+            raise ValueError(f"task {self.kind}: unknown owner role {self.owner!r}")
+        if is_agency_role(self.owner) and self.per == "case":
+            raise ValueError(f"task {self.kind}: {self.owner} needs a per-agency task")
+        if self.anchor == AGENCY_ADDED and self.per != "agency":
+            raise ValueError(f"task {self.kind}: only per-agency tasks count from agency_added")
+        if any(role not in CASE_ROLES for role in self.waivable_by):
+            raise ValueError(f"task {self.kind}: waivers are for case roles")
+        if self.repeat is not None and self.repeat.n < 1:
+            raise ValueError(f"task {self.kind}: a repeat interval must be positive")
+
+    @property
+    def per_agency(self) -> bool:
+        return self.per == "agency"
+
+    @property
+    def waivable(self) -> bool:
+        return bool(self.waivable_by)
+
+
+@dataclass(frozen=True, slots=True)
+class AllTasksDone:
+    """The stage ends once every task of these kinds (all of the stage's when empty) is done
+    or waived, in every agency or recommendation it was created for."""
+
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecorded:
+    """The stage ends when this case event is recorded."""
+
+    event: str
+
+
+StageEnd = AllTasksDone | EventRecorded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageDefinition:
+    key: str
+    title: str
+    tasks: tuple[TaskDefinition, ...]
+    ends_when: StageEnd
+
+    def __post_init__(self) -> None:
+        _check_key(self.key, "stage key")
+        _check_title(self.title, f"stage {self.key}")
+        kinds = [task.kind for task in self.tasks]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"stage {self.key}: duplicate task kinds")
+        if isinstance(self.ends_when, AllTasksDone):
+            if not self.tasks:
+                raise ValueError(f"stage {self.key}: no tasks to wait for")
+            unknown = set(self.ends_when.kinds) - set(kinds)
+            if unknown:
+                raise ValueError(f"stage {self.key}: ends on tasks it lacks: {sorted(unknown)}")
+
+    def ending_kinds(self) -> tuple[str, ...]:
+        """The task kinds that must be done or waived to end the stage (none for an event)."""
+        if isinstance(self.ends_when, EventRecorded):
+            return ()
+        return self.ends_when.kinds or tuple(task.kind for task in self.tasks)
+
+    def events_certain_at_end(self) -> frozenset[str]:
+        """Events sure to be recorded once this stage has ended."""
+        if isinstance(self.ends_when, EventRecorded):
+            return frozenset({self.ends_when.event})
+        ending = set(self.ending_kinds())
+        return frozenset(
+            task.records_event
+            for task in self.tasks
+            if task.kind in ending and task.records_event and not task.waivable
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessDefinition:
+    """A whole process. ``events`` names every case event it uses; ``start_event`` is
+    recorded when a case opens."""
+
+    key: str
+    title: str
+    stages: tuple[StageDefinition, ...]
+    events: tuple[str, ...]
+    start_event: str = "referral"
+
+    def __post_init__(self) -> None:
+        _check_key(self.key, "process key", _PROCESS_KEY)
+        _check_title(self.title, f"process {self.key}")
+        if not self.stages:
+            raise ValueError(f"process {self.key}: no stages")
+        for event in self.events:
+            _check_key(event, "event")
+        if self.start_event not in self.events:
+            raise ValueError(f"process {self.key}: start event {self.start_event!r} undeclared")
+        _unique([s.key for s in self.stages], f"process {self.key}: duplicate stage keys")
+        _unique([t.kind for t in self.tasks], f"process {self.key}: duplicate task kinds")
+        self._check_events()
+
+    def _check_events(self) -> None:
+        declared = set(self.events)
+        for stage in self.stages:
+            used = {t.records_event for t in stage.tasks if t.records_event}
+            if isinstance(stage.ends_when, EventRecorded):
+                used.add(stage.ends_when.event)
+            if used - declared:
+                raise ValueError(f"stage {stage.key}: undeclared events {sorted(used - declared)}")
+        known = {self.start_event}
+        for stage in self.stages:
+            for task in stage.tasks:
+                if task.anchor not in BUILTIN_ANCHORS and task.anchor not in known:
+                    raise ValueError(
+                        f"task {task.kind} counts from {task.anchor!r}, which is not sure to "
+                        f"be recorded before stage {stage.key} begins"
+                    )
+            known |= stage.events_certain_at_end()
+
+    @property
+    def tasks(self) -> tuple[TaskDefinition, ...]:
+        """Every task of every stage, in stage order."""
+        return tuple(task for stage in self.stages for task in stage.tasks)
+
+    @property
+    def first_stage(self) -> StageDefinition:
+        return self.stages[0]
+
+    def stage(self, key: str) -> StageDefinition:
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(f"process {self.key} has no stage {key!r}")
+
+    def next_stage(self, key: str) -> StageDefinition | None:
+        """The stage after ``key``, or ``None`` when ``key`` is the last."""
+        index = self.stages.index(self.stage(key))
+        return self.stages[index + 1] if index + 1 < len(self.stages) else None
+
+    def task(self, kind: str) -> TaskDefinition:
+        for task in self.tasks:
+            if task.kind == kind:
+                return task
+        raise KeyError(f"process {self.key} has no task {kind!r}")
+
+    def stage_of(self, kind: str) -> StageDefinition:
+        """The stage that creates tasks of this kind."""
+        for stage in self.stages:
+            if any(task.kind == kind for task in stage.tasks):
+                return stage
+        raise KeyError(f"process {self.key} has no task {kind!r}")
+
+
+def _unique(values: list[str], message: str) -> None:
+    if len(set(values)) != len(values):
+        raise ValueError(message)
