@@ -1,0 +1,238 @@
+"""The Bolton Serious Case Review framework (DESIGN.md section 1) as a process definition.
+
+Where the framework says "promptly" or "within the agreed timescale", the numbers below
+are the Board's defaults: CPU actions within 1-2 working days, terms of reference within
+10 working days and management reviews within 2 months of the decision, leaving the
+panel chair time to finish the overview report inside the framework's four months.
+"""
+
+from __future__ import annotations
+
+from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
+from bot.process.definition import (
+    AGENCY_ADDED,
+    AllTasksDone,
+    EventRecorded,
+    ProcessDefinition,
+    StageDefinition,
+    TaskDefinition,
+)
+from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
+
+_TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
+_TO_CPU = DEFAULT_REMINDERS.escalating_to("cpu")
+_TO_CHAIR = DEFAULT_REMINDERS.escalating_to("board_chair")
+_TO_PANEL_CHAIR = DEFAULT_REMINDERS.escalating_to("panel_chair")
+
+INITIAL_PANEL_REMINDERS = ReminderPolicy(
+    start_after=CalendarDays(3),
+    repeat_every=WorkingDays(5),
+    escalate_to=("board_chair",),
+    escalate_from=WorkingDays(10),
+)
+"""Weekly from day 3 until the panel is scheduled; the Chair is told from 10 working days
+before the one-month limit."""
+
+PROGRESS_RETURN_REMINDERS = ReminderPolicy(
+    before=(CalendarDays(14), CalendarDays(7), WorkingDays(1)),
+    escalate_to=("admins",),
+)
+
+AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
+"""For records of a meeting: nothing before it, a nudge on the day it falls due."""
+
+
+def _cpu_task(kind: str, title: str, days: int) -> TaskDefinition:
+    return TaskDefinition(
+        kind=kind,
+        title=title,
+        owner="cpu",
+        deadline=WorkingDays(days),
+        anchor="referral",
+        reminders=_TO_ADMINS,
+    )
+
+
+def _notification(kind: str, title: str) -> TaskDefinition:
+    return TaskDefinition(
+        kind=kind,
+        title=title,
+        owner="admins",
+        deadline=WorkingDays(1),
+        anchor="decision",
+        reminders=_TO_CHAIR,
+    )
+
+
+REFERRAL = StageDefinition(
+    key="referral",
+    title="Referral and CPU actions",
+    tasks=(
+        _cpu_task("cpu_cp_plan_checked", "Check for a child protection plan", 1),
+        _cpu_task("cpu_other_children_considered", "Consider other children at risk", 1),
+        _cpu_task("cpu_organisations_informed", "Inform the other organisations", 2),
+        _cpu_task("cpu_chair_informed", "Inform the Board Chair", 2),
+        TaskDefinition(
+            kind="schedule_initial_panel",
+            title="Schedule the initial panel",
+            owner="cpu",
+            deadline=CalendarMonths(1),
+            anchor="referral",
+            reminders=INITIAL_PANEL_REMINDERS,
+            records_event="panel_date",
+        ),
+        TaskDefinition(
+            kind="dp_notified",
+            title="Confirm the designated person has been told",
+            owner="designated_persons",
+            deadline=WorkingDays(1),
+            anchor=AGENCY_ADDED,
+            reminders=_TO_CPU,
+            per="agency",
+        ),
+        TaskDefinition(
+            kind="records_secured",
+            title="Secure all relevant records",
+            owner="designated_persons",
+            deadline=WorkingDays(2),
+            anchor=AGENCY_ADDED,
+            reminders=_TO_CPU,
+            per="agency",
+        ),
+        TaskDefinition(
+            kind="chronology_submitted",
+            title="Submit the chronology",
+            owner="review_leads",
+            deadline=CalendarMonths(1),
+            anchor="referral",
+            reminders=_TO_CPU,
+            per="agency",
+            waivable_by=("cpu",),
+        ),
+        TaskDefinition(
+            kind="synopsis_submitted",
+            title="Submit a brief synopsis of involvement",
+            owner="review_leads",
+            deadline=CalendarMonths(1),
+            anchor="referral",
+            reminders=_TO_CPU,
+            per="agency",
+            waivable_by=("cpu",),
+        ),
+    ),
+    ends_when=AllTasksDone(
+        kinds=(
+            "cpu_cp_plan_checked",
+            "cpu_other_children_considered",
+            "cpu_organisations_informed",
+            "cpu_chair_informed",
+            "schedule_initial_panel",
+        )
+    ),
+)
+
+INITIAL_PANEL = StageDefinition(
+    key="initial_panel",
+    title="Initial panel",
+    tasks=(
+        TaskDefinition(
+            kind="initial_panel_outcome",
+            title="Record the initial panel's recommendation",
+            owner="cpu",
+            deadline=WorkingDays(1),
+            anchor="panel_date",
+            reminders=AFTER_THE_EVENT_REMINDERS,
+            records_event="initial_panel_held",
+        ),
+    ),
+    ends_when=AllTasksDone(),
+)
+
+DECISION = StageDefinition(
+    key="decision",
+    title="Board Chair's decision",
+    tasks=(
+        TaskDefinition(
+            kind="chair_decision",
+            title="Decide whether the SCR criteria are met",
+            owner="board_chair",
+            deadline=WorkingDays(5),
+            anchor="panel_date",
+            reminders=_TO_ADMINS,
+            records_event="decision",
+        ),
+    ),
+    ends_when=AllTasksDone(),
+)
+
+REVIEW = StageDefinition(
+    key="review",
+    title="Serious case review",
+    tasks=(
+        _notification("notify_board", "Share the decision with the Board"),
+        _notification(
+            "notify_safeguarding_executive", "Share the decision with the Safeguarding Executive"
+        ),
+        _notification("notify_ofsted", "Notify OFSTED of the decision"),
+        _notification("notify_chief_officers", "Share the decision with chief officers"),
+        TaskDefinition(
+            kind="terms_of_reference",
+            title="Agree the terms of reference",
+            owner="panel_chair",
+            deadline=WorkingDays(10),
+            anchor="decision",
+            reminders=_TO_ADMINS,
+        ),
+        TaskDefinition(
+            kind="imr",
+            title="Complete the individual management review",
+            owner="imr_author",
+            deadline=CalendarMonths(2),
+            anchor="decision",
+            reminders=_TO_PANEL_CHAIR,
+            per="agency",
+            waivable_by=("panel_chair",),
+        ),
+        TaskDefinition(
+            kind="overview_report",
+            title="Write the overview report",
+            owner="panel_chair",
+            deadline=CalendarMonths(4),
+            anchor="decision",
+            reminders=_TO_CHAIR,
+        ),
+    ),
+    ends_when=EventRecorded("report_agreed"),
+)
+
+MONITORING = StageDefinition(
+    key="monitoring",
+    title="Monitoring the action plan",
+    tasks=(
+        TaskDefinition(
+            kind="progress_return",
+            title="Send the progress return",
+            owner="action_owner",
+            deadline=CalendarMonths(6),
+            anchor="report_agreed",
+            reminders=PROGRESS_RETURN_REMINDERS,
+            per="recommendation",
+            repeat=CalendarMonths(6),
+        ),
+    ),
+    ends_when=EventRecorded("action_plan_complete"),
+)
+
+BOLTON_SCR = ProcessDefinition(
+    key="bolton-scr",
+    title="Serious Case Review (Bolton framework)",
+    stages=(REFERRAL, INITIAL_PANEL, DECISION, REVIEW, MONITORING),
+    events=(
+        "referral",
+        "panel_date",
+        "initial_panel_held",
+        "decision",
+        "report_agreed",
+        "action_plan_complete",
+    ),
+)

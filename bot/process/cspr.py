@@ -1,0 +1,116 @@
+"""Child Safeguarding Practice Reviews (Working Together 2018/2023) as a process definition.
+
+Notify the national panel within 5 working days of learning of a serious incident; finish
+the rapid review within 15 working days; a local review, if the partners decide on one,
+completed and published within about six months of that decision.
+"""
+
+from __future__ import annotations
+
+from bot.process.deadlines import CalendarMonths, WorkingDays
+from bot.process.definition import (
+    AGENCY_ADDED,
+    AllTasksDone,
+    EventRecorded,
+    ProcessDefinition,
+    StageDefinition,
+    TaskDefinition,
+)
+from bot.process.policy import DEFAULT_REMINDERS
+
+_TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
+_TO_CHAIR = DEFAULT_REMINDERS.escalating_to("board_chair")
+_TO_PANEL_CHAIR = DEFAULT_REMINDERS.escalating_to("panel_chair")
+
+NOTIFICATION = StageDefinition(
+    key="notification",
+    title="Serious incident notification",
+    tasks=(
+        TaskDefinition(
+            kind="notify_national_panel",
+            title="Notify the national panel",
+            owner="admins",
+            deadline=WorkingDays(5),
+            anchor="referral",
+            reminders=_TO_CHAIR,
+        ),
+        TaskDefinition(
+            kind="records_secured",
+            title="Secure all relevant records",
+            owner="designated_persons",
+            deadline=WorkingDays(2),
+            anchor=AGENCY_ADDED,
+            reminders=_TO_ADMINS,
+            per="agency",
+        ),
+        TaskDefinition(
+            kind="rapid_review_information",
+            title="Send information for the rapid review",
+            owner="designated_persons",
+            deadline=WorkingDays(10),
+            anchor="referral",
+            reminders=_TO_ADMINS,
+            per="agency",
+            waivable_by=("admins",),
+        ),
+    ),
+    ends_when=AllTasksDone(kinds=("notify_national_panel",)),
+)
+
+RAPID_REVIEW = StageDefinition(
+    key="rapid_review",
+    title="Rapid review",
+    tasks=(
+        TaskDefinition(
+            kind="rapid_review",
+            title="Complete the rapid review and decide on a local review",
+            owner="board_chair",
+            deadline=WorkingDays(15),
+            anchor="referral",
+            reminders=_TO_ADMINS,
+            records_event="decision",
+        ),
+    ),
+    ends_when=AllTasksDone(),
+)
+
+LOCAL_REVIEW = StageDefinition(
+    key="local_review",
+    title="Local child safeguarding practice review",
+    tasks=(
+        TaskDefinition(
+            kind="terms_of_reference",
+            title="Agree the terms of reference",
+            owner="panel_chair",
+            deadline=WorkingDays(10),
+            anchor="decision",
+            reminders=_TO_ADMINS,
+        ),
+        TaskDefinition(
+            kind="agency_contribution",
+            title="Send the agency's contribution to the review",
+            owner="review_leads",
+            deadline=CalendarMonths(2),
+            anchor="decision",
+            reminders=_TO_PANEL_CHAIR,
+            per="agency",
+            waivable_by=("panel_chair",),
+        ),
+        TaskDefinition(
+            kind="review_report",
+            title="Complete and publish the review",
+            owner="panel_chair",
+            deadline=CalendarMonths(6),
+            anchor="decision",
+            reminders=_TO_CHAIR,
+        ),
+    ),
+    ends_when=EventRecorded("report_published"),
+)
+
+CSPR_2023 = ProcessDefinition(
+    key="cspr-2023",
+    title="Child Safeguarding Practice Review (Working Together 2023)",
+    stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
+    events=("referral", "decision", "report_published"),
+)
