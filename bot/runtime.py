@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
+from bot.process.calendar import WorkingCalendar
 from bot.services.partnership import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -40,8 +40,8 @@ class Runtime:
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
 
-    def closures(self) -> frozenset[date]:
-        return frozenset(self.partnership.calendar.closures)
+    def working_calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(extra_closures=frozenset(self.partnership.calendar.closures))
 
 
 def build_runtime(

@@ -100,6 +100,7 @@ def _submit(runtime: Runtime) -> Any:
                 now=runtime.clock.now(),
                 cipher=runtime.cipher,
                 process_key=runtime.process_key,
+                cal=runtime.working_calendar(),
             )
         except ReferralRefusedError as exc:
             ack(response_action="errors", errors={ReferralBlock.AGENCY.value: str(exc)})

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
 from bot.services import audit
+from bot.services.engine import EngineContext, start_case
 from bot.services.partnership import AgencyRole, Role, users_with_role
 from bot.services.referral_form import ReferralSubmission
 from storage.db import Database
@@ -65,6 +67,7 @@ def open_case(
     now: datetime,
     cipher: FieldCipher,
     process_key: str,
+    cal: WorkingCalendar,
 ) -> OpenedCase:
     """Store the referral. The same modal submitted twice opens one case."""
     existing = find_by_view(db, view_id)
@@ -106,6 +109,13 @@ def open_case(
                 agency_id=agency.id,
                 criteria=case.criteria,
             )
+            today = now.astimezone(LONDON).date()
+            referred_at = (
+                now
+                if submission.referral_date >= today
+                else cal.day_start(submission.referral_date)
+            )
+            start_case(EngineContext(session, cal, now), case, actor=actor, referred_at=referred_at)
             return OpenedCase(case.id, case.reference, created=True)
     except IntegrityError:
         again = find_by_view(db, view_id)

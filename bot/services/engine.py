@@ -1,0 +1,376 @@
+"""The deadline engine: stages begin and end, tasks are created, done, waived or moved, and
+their reminders follow. No Slack here; callers refresh the case card afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
+from bot.process.definition import (
+    AGENCY_ADDED,
+    STAGE_START,
+    EventRecorded,
+    ProcessDefinition,
+    StageDefinition,
+    TaskDefinition,
+)
+from bot.process.registry import get_process
+from bot.process.schedule import task_due
+from bot.services import audit
+from bot.services.owners import PARTNERSHIP_ROLES, may_act_on
+from bot.services.partnership import roles_of
+from bot.services.reminder_plans import cancel_planned, plan_for_task, replan
+from storage.models import Case, CaseAgency, CaseEvent, Task
+
+
+class TaskRefusedError(Exception):
+    """Raised with a message that is safe to show the person who tried."""
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    session: Session
+    cal: WorkingCalendar
+    now: datetime
+
+    def process(self, case: Case) -> ProcessDefinition:
+        return get_process(case.process_key)
+
+
+def event_time(session: Session, case_id: int, event: str) -> datetime | None:
+    return session.scalar(
+        select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.event == event)
+    )
+
+
+def involved_agencies(session: Session, case_id: int) -> list[CaseAgency]:
+    return list(
+        session.scalars(
+            select(CaseAgency)
+            .where(CaseAgency.case_id == case_id, CaseAgency.removed_at.is_(None))
+            .order_by(CaseAgency.id)
+        )
+    )
+
+
+def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datetime) -> None:
+    """A new case: the referral is recorded, the referring agency involved, stage one begun."""
+    process = ctx.process(case)
+    ctx.session.add(
+        CaseAgency(
+            case_id=case.id,
+            agency_id=case.referring_agency_id,
+            added_at=referred_at,
+            added_by=actor,
+        )
+    )
+    _add_event(ctx, case, process.start_event, referred_at, actor)
+    begin_stage(ctx, case, process.first_stage, actor=actor)
+
+
+def _add_event(ctx: EngineContext, case: Case, event: str, at: datetime, actor: str) -> None:
+    ctx.session.add(
+        CaseEvent(case_id=case.id, event=event, at=at, recorded_by=actor, recorded_at=ctx.now)
+    )
+    ctx.session.flush()
+
+
+def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor: str) -> None:
+    case.stage = stage.key
+    audit.record(
+        ctx.session, at=ctx.now, actor=actor, action="stage.begun", case_id=case.id, stage=stage.key
+    )
+    for definition in stage.tasks:
+        if definition.per == "case":
+            _create_task(ctx, case, definition, stage, agency_id=None)
+        elif definition.per == "agency":
+            for involvement in involved_agencies(ctx.session, case.id):
+                _create_task(ctx, case, definition, stage, agency_id=involvement.agency_id)
+    ctx.session.flush()
+
+
+def _anchor(
+    ctx: EngineContext,
+    case: Case,
+    definition: TaskDefinition,
+    agency_id: int | None,
+) -> datetime:
+    if definition.anchor == STAGE_START:
+        return ctx.now
+    if definition.anchor == AGENCY_ADDED:
+        added = ctx.session.scalar(
+            select(CaseAgency.added_at).where(
+                CaseAgency.case_id == case.id, CaseAgency.agency_id == agency_id
+            )
+        )
+        return added or ctx.now
+    at = event_time(ctx.session, case.id, definition.anchor)
+    if at is None:
+        raise LookupError(f"{case.reference}: event {definition.anchor} is not recorded")
+    return at
+
+
+def _create_task(
+    ctx: EngineContext,
+    case: Case,
+    definition: TaskDefinition,
+    stage: StageDefinition,
+    *,
+    agency_id: int | None,
+    subject_key: str | None = None,
+    round_no: int = 1,
+) -> Task:
+    existing = ctx.session.scalar(
+        select(Task).where(
+            Task.case_id == case.id,
+            Task.kind == definition.kind,
+            Task.agency_id.is_(None) if agency_id is None else Task.agency_id == agency_id,
+            Task.subject_key.is_(None) if subject_key is None else Task.subject_key == subject_key,
+            Task.round_no == round_no,
+        )
+    )
+    if existing is not None:
+        return existing
+    anchor = _anchor(ctx, case, definition, agency_id)
+    task = Task(
+        case_id=case.id,
+        kind=definition.kind,
+        stage=stage.key,
+        owner_role=definition.owner,
+        agency_id=agency_id,
+        subject_key=subject_key,
+        round_no=round_no,
+        due_at=task_due(definition, anchor, ctx.cal, round_no=round_no),
+        status="open",
+        created_at=ctx.now,
+    )
+    ctx.session.add(task)
+    ctx.session.flush()
+    plan_for_task(ctx.session, task, definition, ctx.cal, ctx.now)
+    return task
+
+
+def create_task(
+    ctx: EngineContext,
+    case: Case,
+    kind: str,
+    *,
+    agency_id: int | None = None,
+    subject_key: str | None = None,
+    round_no: int = 1,
+) -> Task:
+    """Create (or find) one task of a kind outside a stage's start: per-recommendation
+    returns, a later round, an agency's task when it joins."""
+    process = ctx.process(case)
+    return _create_task(
+        ctx,
+        case,
+        process.task(kind),
+        process.stage_of(kind),
+        agency_id=agency_id,
+        subject_key=subject_key,
+        round_no=round_no,
+    )
+
+
+def add_agency(ctx: EngineContext, case: Case, agency_id: int, *, actor: str) -> CaseAgency:
+    """Involve an agency: it gets the per-agency tasks of the current stage."""
+    row = ctx.session.scalar(
+        select(CaseAgency).where(CaseAgency.case_id == case.id, CaseAgency.agency_id == agency_id)
+    )
+    if row is None:
+        row = CaseAgency(case_id=case.id, agency_id=agency_id, added_at=ctx.now, added_by=actor)
+        ctx.session.add(row)
+    elif row.removed_at is not None:
+        row.removed_at, row.removed_by, row.removal_reason = None, None, None
+        row.added_at, row.added_by = ctx.now, actor
+    ctx.session.flush()
+    stage = ctx.process(case).stage(case.stage)
+    for definition in stage.tasks:
+        if definition.per == "agency":
+            task = _create_task(ctx, case, definition, stage, agency_id=agency_id)
+            if task.status == "waived" and task.completed_by == "bot":
+                task.status, task.completed_at, task.completed_by = "open", None, None
+                replan(ctx.session, task, definition, ctx.cal, ctx.now)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="agency.added",
+        case_id=case.id,
+        agency_id=agency_id,
+    )
+    return row
+
+
+def remove_agency(
+    ctx: EngineContext, case: Case, agency_id: int, *, actor: str, reason: bytes
+) -> None:
+    """End an agency's involvement; its open tasks close (waived by the bot) with their nudges."""
+    row = ctx.session.scalar(
+        select(CaseAgency).where(CaseAgency.case_id == case.id, CaseAgency.agency_id == agency_id)
+    )
+    if row is None or row.removed_at is not None:
+        raise TaskRefusedError("That agency is not involved in this case.")
+    row.removed_at, row.removed_by, row.removal_reason = ctx.now, actor, reason
+    for task in open_tasks(ctx.session, case.id, agency_id=agency_id):
+        task.status, task.completed_at, task.completed_by = "waived", ctx.now, "bot"
+        cancel_planned(ctx.session, task.id)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="agency.removed",
+        case_id=case.id,
+        agency_id=agency_id,
+    )
+    ctx.session.flush()
+
+
+def open_tasks(session: Session, case_id: int, *, agency_id: int | None = None) -> list[Task]:
+    query = select(Task).where(Task.case_id == case_id, Task.status == "open")
+    if agency_id is not None:
+        query = query.where(Task.agency_id == agency_id)
+    return list(session.scalars(query.order_by(Task.due_at, Task.id)))
+
+
+def complete_task(
+    ctx: EngineContext,
+    task: Task,
+    *,
+    actor: str,
+    note: bytes | None = None,
+    check_permission: bool = True,
+) -> bool:
+    """Mark done. Returns False (and changes nothing) when it was already closed, so a
+    double click has one effect."""
+    if check_permission and not may_act_on(ctx.session, task, actor):
+        raise TaskRefusedError("This task belongs to someone else.")
+    if task.status != "open":
+        return False
+    task.status, task.completed_at, task.completed_by, task.note = "done", ctx.now, actor, note
+    cancel_planned(ctx.session, task.id)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.done",
+        case_id=task.case_id,
+        task_id=task.id,
+        kind=task.kind,
+        agency_id=task.agency_id,
+    )
+    _after_task_change(ctx, task, actor)
+    return True
+
+
+def waive_task(
+    ctx: EngineContext, task: Task, *, actor: str, reason: str, cipher: FieldCipher
+) -> bool:
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    definition = ctx.process(case).task(task.kind)
+    if not reason.strip():
+        raise TaskRefusedError("Please give a reason for waiving this task.")
+    allowed = {PARTNERSHIP_ROLES[r] for r in definition.waivable_by if r in PARTNERSHIP_ROLES}
+    if not allowed & roles_of(ctx.session, actor):
+        raise TaskRefusedError("You cannot waive this task.")
+    if task.status != "open":
+        return False
+    task.status, task.completed_at, task.completed_by = "waived", ctx.now, actor
+    task.waive_reason = cipher.encrypt_text(reason.strip())
+    cancel_planned(ctx.session, task.id)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.waived",
+        case_id=task.case_id,
+        task_id=task.id,
+        kind=task.kind,
+    )
+    _after_task_change(ctx, task, actor)
+    return True
+
+
+def move_deadline(
+    ctx: EngineContext, task: Task, *, new_due: datetime, actor: str, reason: str
+) -> None:
+    """An agreed extension: the deadline moves and its reminders are planned again."""
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    if task.status != "open":
+        raise TaskRefusedError("Only an open task's deadline can move.")
+    previous = task.due_at
+    task.due_at, task.extension_reason = new_due, reason
+    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.deadline_moved",
+        case_id=task.case_id,
+        task_id=task.id,
+        previous=previous.isoformat(),
+        due=new_due.isoformat(),
+    )
+
+
+def record_event(ctx: EngineContext, case: Case, event: str, *, at: datetime, actor: str) -> bool:
+    """Record a case event once (a repeat changes nothing), then see whether the stage ends."""
+    if event_time(ctx.session, case.id, event) is not None:
+        return False
+    _add_event(ctx, case, event, at, actor)
+    audit.record(
+        ctx.session, at=ctx.now, actor=actor, action="event.recorded", case_id=case.id, event=event
+    )
+    advance(ctx, case, actor=actor)
+    return True
+
+
+def _after_task_change(ctx: EngineContext, task: Task, actor: str) -> None:
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    definition = ctx.process(case).task(task.kind)
+    if task.status == "done" and definition.records_event:
+        record_event(ctx, case, definition.records_event, at=ctx.now, actor=actor)
+    else:
+        advance(ctx, case, actor=actor)
+
+
+def stage_has_ended(session: Session, case: Case, stage: StageDefinition) -> bool:
+    if isinstance(stage.ends_when, EventRecorded):
+        return event_time(session, case.id, stage.ends_when.event) is not None
+    kinds = stage.ending_kinds()
+    remaining = session.scalar(
+        select(Task.id)
+        .where(Task.case_id == case.id, Task.kind.in_(kinds), Task.status == "open")
+        .limit(1)
+    )
+    created = session.scalar(
+        select(Task.id).where(Task.case_id == case.id, Task.kind.in_(kinds)).limit(1)
+    )
+    return remaining is None and created is not None
+
+
+def advance(ctx: EngineContext, case: Case, *, actor: str) -> None:
+    """Move the case on through every stage that has ended."""
+    process = ctx.process(case)
+    while case.closed_at is None and stage_has_ended(ctx.session, case, process.stage(case.stage)):
+        following = process.next_stage(case.stage)
+        audit.record(
+            ctx.session,
+            at=ctx.now,
+            actor=actor,
+            action="stage.ended",
+            case_id=case.id,
+            stage=case.stage,
+        )
+        if following is None:
+            break
+        begin_stage(ctx, case, following, actor=actor)

@@ -1,0 +1,87 @@
+"""Who holds a role on a case, and so who owns a task or is told when it is overdue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.partnership import AgencyRole, Role, users_with_role
+from storage.models import AgencyMember, CaseAssignment, Task
+
+PARTNERSHIP_ROLES = {"cpu": Role.CPU, "board_chair": Role.BOARD_CHAIR, "admins": Role.ADMIN}
+
+
+def agency_people(session: Session, agency_id: int, role: AgencyRole) -> list[str]:
+    return list(
+        session.scalars(
+            select(AgencyMember.slack_user_id)
+            .where(AgencyMember.agency_id == agency_id, AgencyMember.role == role.value)
+            .order_by(AgencyMember.id)
+        )
+    )
+
+
+def assigned(
+    session: Session,
+    case_id: int,
+    role: str,
+    *,
+    agency_id: int | None = None,
+    subject_key: str | None = None,
+) -> list[str]:
+    query = select(CaseAssignment.slack_user_id).where(
+        CaseAssignment.case_id == case_id, CaseAssignment.role == role
+    )
+    if agency_id is not None:
+        query = query.where(CaseAssignment.agency_id == agency_id)
+    if subject_key is not None:
+        query = query.where(CaseAssignment.subject_key == subject_key)
+    return list(session.scalars(query.order_by(CaseAssignment.id)))
+
+
+def role_holders(
+    session: Session,
+    case_id: int,
+    role: str,
+    *,
+    agency_id: int | None = None,
+    subject_key: str | None = None,
+) -> list[str]:
+    """The people holding `role` on the case; an agency role falls back to the agency's
+    designated persons so that a task never goes unowned."""
+    if role in PARTNERSHIP_ROLES:
+        return users_with_role(session, PARTNERSHIP_ROLES[role])
+    if role == "panel_chair":
+        return assigned(session, case_id, role) or users_with_role(session, Role.CPU)
+    if agency_id is None:
+        return []
+    if role == "designated_persons":
+        return agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+    if role == "review_leads":
+        people = agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
+    else:
+        people = assigned(session, case_id, role, agency_id=agency_id, subject_key=subject_key)
+        if not people:
+            people = agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
+    return people or agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+
+
+def task_owners(session: Session, task: Task) -> list[str]:
+    return role_holders(
+        session,
+        task.case_id,
+        task.owner_role,
+        agency_id=task.agency_id,
+        subject_key=task.subject_key,
+    )
+
+
+def may_act_on(session: Session, task: Task, user_id: str) -> bool:
+    """The owners may complete a task; for an agency's task, anyone who acts for that agency."""
+    if user_id in task_owners(session, task):
+        return True
+    if task.agency_id is not None and task.owner_role in {"designated_persons", "review_leads"}:
+        return user_id in agency_people(
+            session, task.agency_id, AgencyRole.DESIGNATED_PERSON
+        ) + agency_people(session, task.agency_id, AgencyRole.REVIEW_LEAD)
+    return False
