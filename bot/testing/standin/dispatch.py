@@ -1,0 +1,130 @@
+"""Holds each Web API call to Slack's reference, then runs it and records it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api import Handler, all_handlers
+from .args import Args, SlackError, decode_json_strings
+from .faults import Faults
+from .models import JSON, RecordedCall
+from .reference import MethodSpec, method_specs
+from .workspace import Workspace
+
+_MISSING_CODES = {
+    ("chat.postEphemeral", "user"): "user_not_in_channel",
+    ("conversations.invite", "users"): "no_user",
+    ("conversations.create", "name"): "invalid_name_required",
+    ("conversations.rename", "name"): "invalid_name_required",
+    ("chat.update", "ts"): "message_not_found",
+    ("chat.delete", "ts"): "message_not_found",
+    ("chat.getPermalink", "message_ts"): "message_not_found",
+    ("reactions.add", "timestamp"): "no_item_specified",
+    ("users.info", "user"): "user_not_found",
+    ("users.lookupByEmail", "email"): "users_not_found",
+    ("usergroups.users.list", "usergroup"): "no_such_subteam",
+    ("files.info", "file"): "file_not_found",
+}
+
+
+@dataclass
+class ApiRequest:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    json_body: bool = False
+
+
+@dataclass
+class ApiReply:
+    status: int
+    body: JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _missing_code(spec: MethodSpec, name: str) -> str:
+    code = _MISSING_CODES.get((spec.name, name))
+    if code is not None:
+        return code
+    if name in ("channel", "channel_id") and spec.documents("channel_not_found"):
+        return "channel_not_found"
+    return "missing_argument" if "missing_argument" in spec.errors else "invalid_arguments"
+
+
+class Dispatcher:
+    def __init__(self, workspace: Workspace, faults: Faults) -> None:
+        self.ws = workspace
+        self.faults = faults
+        self.specs = method_specs()
+        self.handlers: dict[str, Handler] = all_handlers()
+
+    def handle(self, request: ApiRequest) -> ApiReply:
+        arrived = time.time()
+        delay = self.faults.delay(request.method)
+        if delay > 0:
+            time.sleep(delay)
+        with self.ws.lock:
+            reply = self._run(request)
+            body = reply.body
+            self.ws.calls.append(
+                RecordedCall(
+                    method=request.method,
+                    args=request.args,
+                    ok=bool(body.get("ok")),
+                    error=body.get("error"),
+                    at=arrived,
+                    http_status=reply.status,
+                )
+            )
+        return reply
+
+    def _run(self, request: ApiRequest) -> ApiReply:
+        spec = self.specs.get(request.method)
+        handler = self.handlers.get(request.method)
+        try:
+            if spec is None or handler is None:
+                raise SlackError("unknown_method", violation="not a method the stand-in knows")
+            self._check(spec, request, decode_json_strings(request.args))
+            fault = self.faults.take(spec.name)
+            if fault is not None:
+                status, body, headers = fault.reply()
+                return ApiReply(status, body, headers)
+            result = handler(self.ws, Args(request.args))
+        except SlackError as err:
+            return self._error(spec, request.method, err)
+        return ApiReply(200, {"ok": True, **result})
+
+    def _check(self, spec: MethodSpec, request: ApiRequest, bad_json: list[str]) -> None:
+        if request.token is None:
+            raise SlackError("not_authed", violation="no token")
+        if request.token != self.ws.bot_token:
+            raise SlackError("invalid_auth", violation="wrong token")
+        if request.json_body and not spec.json_input:
+            raise SlackError("invalid_arguments", violation="JSON body where Slack takes a form")
+        unknown = sorted(set(request.args) - spec.args)
+        if unknown:
+            raise SlackError(
+                "invalid_arguments",
+                violation=f"unknown argument(s) {', '.join(unknown)}",
+                response_metadata={"messages": [f"[ERROR] unknown argument {unknown[0]}"]},
+            )
+        for name in sorted(spec.required - {"token"}):
+            if request.args.get(name) in (None, ""):
+                raise SlackError(
+                    _missing_code(spec, name),
+                    violation=f"missing required argument {name}",
+                )
+        if bad_json:
+            code = "invalid_blocks_format" if spec.documents("invalid_blocks_format") else None
+            raise SlackError(
+                code or "invalid_arguments", violation=f"{bad_json[0]} is not valid JSON"
+            )
+
+    def _error(self, spec: MethodSpec | None, method: str, err: SlackError) -> ApiReply:
+        if err.violation is not None:
+            self.ws.violations.append(f"{method}: {err.violation}")
+        if spec is not None and not spec.documents(err.code):
+            self.ws.violations.append(f"[stand-in bug] {method} returned undocumented {err.code}")
+        return ApiReply(200, {"ok": False, "error": err.code, **err.extra})

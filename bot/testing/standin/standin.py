@@ -1,0 +1,297 @@
+"""``SlackStandIn``: a local Slack Web API for ``WebClient(base_url=standin.api_url)``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+from .api.files import filetype_of
+from .dispatch import Dispatcher
+from .faults import Faults
+from .models import (
+    JSON,
+    Channel,
+    HookPost,
+    Message,
+    RecordedCall,
+    ScheduledMessage,
+    StoredFile,
+    User,
+)
+from .server import StandInServer
+from .view_controls import ViewControls
+from .workspace import Workspace
+
+
+class SlackStandIn(ViewControls):
+    """A Slack workspace on 127.0.0.1 that holds the bot to Slack's documented rules.
+
+    Anything the bot does that real Slack would reject, or that only works by luck
+    (an expired trigger_id, an unknown argument), lands in ``violations``.
+    """
+
+    def __init__(
+        self, bot_token: str = "xoxb-standin", bot_user_id: str = "U0BOT", team_id: str = "T0SCR"
+    ) -> None:
+        self._ws = Workspace(bot_token, bot_user_id, team_id)
+        self._faults = Faults()
+        self._server: StandInServer | None = None
+
+    # lifecycle ------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        if self._server is None:
+            self._server = StandInServer(self._ws, Dispatcher(self._ws, self._faults))
+            self._ws.base_url = self._server.base_url
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self._ws.base_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self._ws.base_url}/api/"
+
+    @property
+    def bot_token(self) -> str:
+        return self._ws.bot_token
+
+    @property
+    def bot_user_id(self) -> str:
+        return self._ws.bot_user_id
+
+    @property
+    def team_id(self) -> str:
+        return self._ws.team_id
+
+    # recorded traffic -------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        return self._ws.calls
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        with self._ws.lock:
+            return [c for c in self._ws.calls if c.method == method]
+
+    @property
+    def violations(self) -> list[str]:
+        return self._ws.violations
+
+    def add_violation(self, text: str) -> None:
+        with self._ws.lock:
+            self._ws.violations.append(text)
+
+    # people -----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        email: str | None = None,
+        *,
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> None:
+        with self._ws.lock:
+            self._ws.users[user_id] = User(user_id, name, email, deleted, is_bot)
+
+    def deactivate_user(self, user_id: str) -> None:
+        with self._ws.lock:
+            self._ws.users[user_id].deleted = True
+
+    def user(self, user_id: str) -> User | None:
+        return self._ws.users.get(user_id)
+
+    def add_usergroup(self, handle: str, name: str, user_ids: Iterable[str]) -> str:
+        with self._ws.lock:
+            group_id = self._ws.new_id("S")
+            self._ws.usergroups[group_id] = {
+                "id": group_id,
+                "team_id": self._ws.team_id,
+                "is_usergroup": True,
+                "name": name,
+                "handle": handle,
+                "description": "",
+                "date_create": int(time.time()),
+                "date_delete": 0,
+                "users": list(user_ids),
+            }
+            return group_id
+
+    # conversations and messages ---------------------------------------------------
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        return self._ws.channels
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        return self._ws.channel_named(name)
+
+    def add_channel(
+        self, name: str, *, is_private: bool = True, members: Iterable[str] = (), creator: str = ""
+    ) -> str:
+        """A channel someone else made (the bot is a member only if listed)."""
+        with self._ws.lock:
+            channel = Channel(
+                id=self._ws.new_id("C"),
+                name=name,
+                is_private=is_private,
+                created_by=creator or next(iter(members), "U0ADMIN"),
+                created=int(time.time()),
+                members=set(members),
+            )
+            self._ws.channels[channel.id] = channel
+            self._ws.messages[channel.id] = []
+            return channel.id
+
+    def im_with(self, user_id: str) -> str:
+        with self._ws.lock:
+            return self._ws.im_for(user_id)
+
+    def messages_in(self, channel_id: str) -> list[Message]:
+        with self._ws.lock:
+            return list(self._ws.messages.get(channel_id, []))
+
+    def dms_to(self, user_id: str) -> list[Message]:
+        with self._ws.lock:
+            im = self._ws.ims.get(user_id)
+            return list(self._ws.messages.get(im, [])) if im else []
+
+    def ephemerals_for(self, user_id: str) -> list[Message]:
+        with self._ws.lock:
+            return [m for m in self._ws.ephemerals if m.visible_to == user_id]
+
+    def find_message(self, channel_id: str, ts: str) -> Message | None:
+        return self._ws.find_message(channel_id, ts)
+
+    def post_as_user(self, user_id: str, channel_id: str, text: str) -> Message:
+        """A message a person typed (for driving ``message`` events)."""
+        with self._ws.lock:
+            return self._ws.add_message(Message(channel_id, self._ws.new_ts(), user_id, text))
+
+    @property
+    def pins(self) -> dict[str, list[str]]:
+        return self._ws.pins
+
+    @property
+    def bookmarks(self) -> dict[str, dict[str, JSON]]:
+        return self._ws.bookmarks
+
+    @property
+    def scheduled(self) -> dict[str, ScheduledMessage]:
+        return self._ws.scheduled
+
+    def deliver_scheduled(self, now: float | None = None) -> list[Message]:
+        """Post every scheduled message that is due by ``now`` (default: the wall clock)."""
+        cutoff = time.time() if now is None else now
+        with self._ws.lock:
+            due = [s for s in self._ws.scheduled.values() if s.post_at <= cutoff]
+            posted = []
+            for s in sorted(due, key=lambda s: s.post_at):
+                del self._ws.scheduled[s.id]
+                message = Message(
+                    s.channel, self._ws.new_ts(), self._ws.bot_user_id, s.text, s.blocks
+                )
+                message.thread_ts = s.thread_ts
+                posted.append(self._ws.add_message(message))
+            return posted
+
+    @property
+    def hook_posts(self) -> list[HookPost]:
+        return self._ws.hook_posts
+
+    def response_url_for(self, user_id: str, channel_id: str, message_ts: str | None = None) -> str:
+        with self._ws.lock:
+            return self._ws.issue_response_url(user_id, channel_id, message_ts)
+
+    # files ------------------------------------------------------------------------
+
+    @property
+    def files(self) -> dict[str, StoredFile]:
+        return self._ws.files
+
+    def add_user_file(
+        self, user_id: str, channel_id: str, filename: str, content: bytes, filetype: str = "csv"
+    ) -> str:
+        """A file a person shared in ``channel_id``; returns its id."""
+        with self._ws.lock:
+            stored = StoredFile(
+                id=self._ws.new_id("F"),
+                name=filename,
+                title=filename,
+                user=user_id,
+                filetype=filetype or filetype_of(filename),
+                created=int(time.time()),
+                content=content,
+                declared_length=len(content),
+                uploaded=True,
+                channels=[channel_id],
+            )
+            self._ws.files[stored.id] = stored
+            message = Message(channel_id, self._ws.new_ts(), user_id, "", files=[stored.id])
+            self._ws.add_message(message)
+            return stored.id
+
+    def file_json(self, file_id: str) -> JSON:
+        with self._ws.lock:
+            return self._ws.file_json(self._ws.files[file_id])
+
+    # triggers and faults ------------------------------------------------------------
+
+    def issue_trigger_id(self, user_id: str | None = None) -> str:
+        """A trigger_id valid for ``trigger_ttl`` seconds (3, as Slack), usable once."""
+        with self._ws.lock:
+            return self._ws.issue_trigger(user_id or "")
+
+    @property
+    def trigger_ttl(self) -> float:
+        return self._ws.trigger_ttl
+
+    @trigger_ttl.setter
+    def trigger_ttl(self, seconds: float) -> None:
+        self._ws.trigger_ttl = seconds
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Replace the monotonic clock that ages trigger_ids (for tests)."""
+        self._ws.clock = clock
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` ("*" for any) fail.
+
+        ``status=429`` answers HTTP 429 with ``Retry-After`` (default 1 s) and ``ratelimited``;
+        ``error`` with the default status answers HTTP 200 ``{"ok": false, "error": error}``;
+        otherwise a 5xx with a JSON error body.
+        """
+        self._faults.plan(method, status, error, retry_after, times)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Delay every call to ``method`` ("*" for all) by ``seconds`` before answering."""
+        self._faults.slow(method, seconds)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
