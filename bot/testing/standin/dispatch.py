@@ -29,6 +29,11 @@ _MISSING_CODES = {
 }
 
 
+UNIVERSAL_ARGS = frozenset({"team_id"})
+"""Slack accepts the workspace id on every method (org-wide apps send it; Bolt's request
+clients always do)."""
+
+
 @dataclass
 class ApiRequest:
     method: str
@@ -103,7 +108,7 @@ class Dispatcher:
             raise SlackError("invalid_auth", violation="wrong token")
         if request.json_body and not spec.json_input:
             raise SlackError("invalid_arguments", violation="JSON body where Slack takes a form")
-        unknown = sorted(set(request.args) - spec.args)
+        unknown = sorted(set(request.args) - spec.args - UNIVERSAL_ARGS)
         if unknown:
             raise SlackError(
                 "invalid_arguments",

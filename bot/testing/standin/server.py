@@ -28,7 +28,9 @@ class StandInServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, name="slack-standin")
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, name="slack-standin"
+        )
         self._thread.daemon = True
         self._thread.start()
 

@@ -9,13 +9,12 @@ from types import TracebackType
 from .api.files import filetype_of
 from .dispatch import Dispatcher
 from .faults import Faults
+from .message_queries import MessageQueries
 from .models import (
     JSON,
     Channel,
-    HookPost,
     Message,
     RecordedCall,
-    ScheduledMessage,
     StoredFile,
     User,
 )
@@ -24,7 +23,7 @@ from .view_controls import ViewControls
 from .workspace import Workspace
 
 
-class SlackStandIn(ViewControls):
+class SlackStandIn(MessageQueries, ViewControls):
     """A Slack workspace on 127.0.0.1 that holds the bot to Slack's documented rules.
 
     Anything the bot does that real Slack would reject, or that only works by luck
@@ -94,10 +93,6 @@ class SlackStandIn(ViewControls):
     def violations(self) -> list[str]:
         return self._ws.violations
 
-    def add_violation(self, text: str) -> None:
-        with self._ws.lock:
-            self._ws.violations.append(text)
-
     # people -----------------------------------------------------------------------
 
     def add_user(
@@ -160,66 +155,6 @@ class SlackStandIn(ViewControls):
             self._ws.channels[channel.id] = channel
             self._ws.messages[channel.id] = []
             return channel.id
-
-    def im_with(self, user_id: str) -> str:
-        with self._ws.lock:
-            return self._ws.im_for(user_id)
-
-    def messages_in(self, channel_id: str) -> list[Message]:
-        with self._ws.lock:
-            return list(self._ws.messages.get(channel_id, []))
-
-    def dms_to(self, user_id: str) -> list[Message]:
-        with self._ws.lock:
-            im = self._ws.ims.get(user_id)
-            return list(self._ws.messages.get(im, [])) if im else []
-
-    def ephemerals_for(self, user_id: str) -> list[Message]:
-        with self._ws.lock:
-            return [m for m in self._ws.ephemerals if m.visible_to == user_id]
-
-    def find_message(self, channel_id: str, ts: str) -> Message | None:
-        return self._ws.find_message(channel_id, ts)
-
-    def post_as_user(self, user_id: str, channel_id: str, text: str) -> Message:
-        """A message a person typed (for driving ``message`` events)."""
-        with self._ws.lock:
-            return self._ws.add_message(Message(channel_id, self._ws.new_ts(), user_id, text))
-
-    @property
-    def pins(self) -> dict[str, list[str]]:
-        return self._ws.pins
-
-    @property
-    def bookmarks(self) -> dict[str, dict[str, JSON]]:
-        return self._ws.bookmarks
-
-    @property
-    def scheduled(self) -> dict[str, ScheduledMessage]:
-        return self._ws.scheduled
-
-    def deliver_scheduled(self, now: float | None = None) -> list[Message]:
-        """Post every scheduled message that is due by ``now`` (default: the wall clock)."""
-        cutoff = time.time() if now is None else now
-        with self._ws.lock:
-            due = [s for s in self._ws.scheduled.values() if s.post_at <= cutoff]
-            posted = []
-            for s in sorted(due, key=lambda s: s.post_at):
-                del self._ws.scheduled[s.id]
-                message = Message(
-                    s.channel, self._ws.new_ts(), self._ws.bot_user_id, s.text, s.blocks
-                )
-                message.thread_ts = s.thread_ts
-                posted.append(self._ws.add_message(message))
-            return posted
-
-    @property
-    def hook_posts(self) -> list[HookPost]:
-        return self._ws.hook_posts
-
-    def response_url_for(self, user_id: str, channel_id: str, message_ts: str | None = None) -> str:
-        with self._ws.lock:
-            return self._ws.issue_response_url(user_id, channel_id, message_ts)
 
     # files ------------------------------------------------------------------------
 

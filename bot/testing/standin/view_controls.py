@@ -94,3 +94,28 @@ class ViewControls:
         if problem is not None:
             self._ws.violations.append(f"{where}: {problem}")
         return problem is None
+
+    def apply_submission_answer(self, user_id: str, view_id: str, answer: Any) -> None:
+        """Change the user's modals as Slack does for the app's answer to a submission."""
+        view = self._ws.views[view_id]
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        if action is None:
+            self.close_view(user_id, view_id)
+        elif action == "clear":
+            self.clear_views(user_id)
+        elif action == "update":
+            self.replace_view(view_id, answer.get("view"))
+        elif action == "push":
+            self.push_view(user_id, answer.get("view"))
+        elif action == "errors":
+            inputs = {b.get("block_id") for b in view.blocks if b.get("type") == "input"}
+            errors = answer.get("errors")
+            unknown = set(errors or {}) - inputs
+            if unknown or not errors or not isinstance(errors, dict):
+                self.add_violation(f"response_action errors for non-input blocks {sorted(unknown)}")
+        else:
+            self.add_violation(f"unknown response_action {action!r}")
+
+    def add_violation(self, text: str) -> None:
+        with self._ws.lock:
+            self._ws.violations.append(text)
