@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.handlers import agencies, referral, router
 from bot.runtime import Runtime
+from bot.slack_identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +19,13 @@ LISTENER_MODULES = (referral, agencies)
 
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
     settings = runtime.settings
+    client = runtime.web_client()
+    identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
+    identity.warm()
     app = App(
-        token=settings.slack_bot_token.get_secret_value() or "xoxb-unset",
         signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
-        client=runtime.web_client(),
-        token_verification_enabled=False,
+        client=client,
+        authorize=identity.bolt_authorize(),
         listener_executor=listener_executor,
         process_before_response=False,
         raise_error_for_unhandled_request=False,

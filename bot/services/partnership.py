@@ -27,7 +27,7 @@ def sync_partnership(session: Session, config: PartnershipConfig) -> None:
     """Make the database match the file; running it twice changes nothing the second time.
 
     Agencies missing from the file are deactivated, not deleted: cases refer to them."""
-    wanted_roles = {
+    wanted_roles = [
         (user, role.value)
         for role, users in (
             (Role.BOARD_CHAIR, config.roles.board_chair),
@@ -35,13 +35,14 @@ def sync_partnership(session: Session, config: PartnershipConfig) -> None:
             (Role.ADMIN, config.roles.admins),
         )
         for user in users
-    }
+    ]
     existing_roles = {(r.slack_user_id, r.role): r for r in session.scalars(select(RoleAssignment))}
     for key, row in existing_roles.items():
         if key not in wanted_roles:
             session.delete(row)
-    for user, role in wanted_roles - existing_roles.keys():
-        session.add(RoleAssignment(slack_user_id=user, role=role))
+    for user, role in wanted_roles:
+        if (user, role) not in existing_roles:
+            session.add(RoleAssignment(slack_user_id=user, role=role))
 
     agencies = {
         a.name.casefold(): a

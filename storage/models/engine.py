@@ -87,12 +87,13 @@ class Task(Base):
 
 
 class Reminder(Base):
-    """A planned nudge about a task. The worker claims due rows (`claimed_until`), sends,
-    and records `sent_at`/`slack_ts`; a failed send is retried at `at` + backoff."""
+    """A planned nudge about a task, unique per moment so that planning twice adds nothing.
+    The worker claims due rows (`claimed_until`), sends, and records `sent_at`/`slack_ts`;
+    a failed send is retried later with backoff."""
 
     __tablename__ = "reminders"
     __table_args__ = (
-        UniqueConstraint("task_id", "kind", "sequence"),
+        UniqueConstraint("task_id", "kind", "sequence", "at"),
         Index("ix_reminders_status_at", "status", "at"),
     )
 

@@ -154,7 +154,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminders")),
         sa.UniqueConstraint(
-            "task_id", "kind", "sequence", name=op.f("uq_reminders_task_id_kind_sequence")
+            "task_id", "kind", "sequence", "at", name=op.f("uq_reminders_task_id_kind_sequence_at")
         ),
     )
     with op.batch_alter_table("reminders", schema=None) as batch_op:

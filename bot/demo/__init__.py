@@ -1,0 +1,52 @@
+"""`scr-bot demo`: the bot against a local Slack stand-in on a fresh SQLite database,
+playing a case as the partnership's people would, and printing what each of them saw."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.clock import FrozenClock
+from bot.demo.referral import refer_a_case
+from bot.demo.story import Story
+from bot.testing.harness import make_settings, seed_people, start_harness
+from bot.testing.standin import SlackStandIn
+from storage.db import Database
+from storage.migrate import upgrade
+
+DEMO_START = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def run_demo(output: str | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="scr-bot-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "scr-demo.sqlite3"
+    if db_path.exists():
+        db_path.unlink()
+    database = Database.from_url(f"sqlite:///{db_path}")
+    upgrade(database.engine)
+    with SlackStandIn() as standin:
+        seed_people(standin)
+        settings = make_settings(
+            standin,
+            f"sqlite:///{db_path}",
+            SCR_ENV="development",
+            SCR_ENCRYPTION_KEY=None,
+        )
+        harness = start_harness(standin, database, FrozenClock(DEMO_START), settings=settings)
+        story = Story(harness)
+        story.say("scr-bot demo: a Serious Case Review, played against a local Slack stand-in.")
+        story.say(f"It is {DEMO_START:%a %d %b %Y %H:%M} in London.")
+        try:
+            reference = refer_a_case(story)
+            story.say()
+            story.say(f"The case is {reference}. Slack saw the reference only, never the child.")
+        finally:
+            harness.close()
+    story.say(f"Database: {db_path}")
+    story.say(f"Files: {folder}")
+    return 0

@@ -1,0 +1,113 @@
+"""Small helpers shared by the flow tests."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from bot.services.partnership import active_agencies
+from bot.testing.harness import Harness
+from storage.models import Case
+from tests.referral_data import referral_values
+
+
+def agency_id(harness: Harness, name: str) -> int:
+    with harness.runtime.db.session() as session:
+        return next(a.id for a in active_agencies(session) if a.name == name)
+
+
+def open_referral_modal(harness: Harness, user: str = "U0DPH") -> str:
+    response = harness.driver.slash_command(user, "refer")
+    assert response.status == 200
+    harness.wait()
+    view = harness.standin.open_view_for(user)
+    assert view is not None, "the referral modal did not open"
+    return view.id
+
+
+def refer(harness: Harness, user: str = "U0DPH", agency: str = "Health", **overrides: Any):
+    view_id = open_referral_modal(harness, user)
+    response = harness.driver.submit_view(
+        user, referral_values(agency_id(harness, agency), **overrides), view_id=view_id
+    )
+    harness.wait()
+    return response
+
+
+def body_json(response: Any) -> dict[str, Any]:
+    raw = response.body
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    return json.loads(raw) if raw else {}
+
+
+def cases(harness: Harness) -> list[Case]:
+    with harness.runtime.db.session() as session:
+        return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+def all_calls_text(harness: Harness) -> str:
+    return json.dumps([{"m": c.method, "a": c.args} for c in harness.standin.calls], default=str)
+
+
+def tampered_submission(harness: Harness, user: str, view_id: str, values: dict[str, Any]):
+    """A view_submission that Slack's client would not send (empty required fields, over-long
+    text): built by hand and correctly signed, to show the server does not trust the client."""
+    view = harness.standin.views[view_id]
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.blocks:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        value = values.get(block["block_id"], {}).get(element["action_id"])
+        kind = element["type"]
+        if kind == "plain_text_input":
+            entry = {"type": kind, "value": value}
+        elif kind == "datepicker":
+            entry = {"type": kind, "selected_date": value}
+        elif kind in {"static_select", "radio_buttons"}:
+            entry = {
+                "type": kind,
+                "selected_option": None
+                if value is None
+                else {"value": value, "text": {"type": "plain_text", "text": str(value)}},
+            }
+        else:
+            entry = {
+                "type": kind,
+                "selected_options": [
+                    {"value": v, "text": {"type": "plain_text", "text": v}} for v in value or []
+                ],
+            }
+        state[block["block_id"]] = {element["action_id"]: entry}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0SCR", "domain": "scr"},
+        "user": {"id": user, "team_id": "T0SCR"},
+        "api_app_id": "A0SCRBOT",
+        "token": "legacy",
+        "trigger_id": harness.standin.issue_trigger_id(),
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": view.callback_id,
+            "private_metadata": view.private_metadata,
+            "hash": "h",
+            "team_id": "T0SCR",
+            "state": {"values": state},
+        },
+    }
+    body = ("payload=" + quote(json.dumps(payload))).encode()
+    now = int(time.time())
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(now),
+        "X-Slack-Signature": harness.driver.sign(body, now),
+    }
+    response = harness.driver.raw(body, headers)
+    harness.wait()
+    return response

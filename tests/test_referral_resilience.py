@@ -1,0 +1,135 @@
+"""Nothing lost, nothing doubled: Slack failing mid-set-up, duplicates, concurrent referrals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from bot.jobs.setup_retry import resume_pending_setups
+from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
+from tests.referral_data import referral_values
+
+SETUP_STEPS = ["conversations.create", "conversations.invite", "chat.postMessage", "pins.add"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("method", SETUP_STEPS)
+def test_slack_failing_at_a_step_then_recovering_loses_and_doubles_nothing(harness, method) -> None:
+    standin = harness.standin
+    standin.fail(method, status=500, times=100)
+
+    response = refer(harness)
+
+    assert body_json(response)["response_action"] == "update"
+    [case] = cases(harness)
+    assert case.setup_status == "pending"
+    assert case.setup_last_error is not None
+    if method != "chat.postMessage":
+        [notice] = standin.dms_to("U0DPH")
+        assert "SCR-2026-001 is recorded" in notice.text
+
+    standin.clear_faults()
+    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 0
+    harness.clock.advance(timedelta(minutes=2))
+    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+
+    created = [c for c in standin.calls_to("conversations.create") if c.ok]
+    assert len(created) == 1
+    channel = standin.channel_by_name("scr-2026-001")
+    assert channel is not None
+    cards = [m for m in standin.messages_in(channel.id) if m.user == standin.bot_user_id]
+    assert len(cards) == 1
+    assert standin.pins[channel.id] == [case.card_ts]
+    for cpu in ("U0CPU1", "U0CPU2"):
+        assert len(standin.dms_to(cpu)) == 1
+    assert {"U0DPH", "U0CPU1", "U0CPU2", "U0ADMIN"} <= channel.members
+
+
+def test_a_rate_limit_is_waited_out_as_slack_asks(harness) -> None:
+    harness.standin.fail("conversations.create", status=429, retry_after=1, times=1)
+    refer(harness)
+    attempts = harness.standin.calls_to("conversations.create")
+    assert [c.ok for c in attempts] == [False, True]
+    assert attempts[1].at - attempts[0].at >= 1.0
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+
+
+def test_a_taken_channel_name_moves_to_the_next_free_one(harness) -> None:
+    harness.standin.add_channel("scr-2026-001", is_private=True)
+    refer(harness)
+    [case] = cases(harness)
+    assert case.channel_name == "scr-2026-001-2"
+
+
+@pytest.mark.postgres
+def test_two_referrals_at_once_get_distinct_references(harness) -> None:
+    health = agency_id(harness, "Health")
+    views = [open_referral_modal(harness, "U0DPH"), open_referral_modal(harness, "U0CPU1")]
+    users = ["U0DPH", "U0CPU1"]
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def submit(i: int) -> None:
+        barrier.wait()
+        responses.append(
+            harness.driver.submit_view(users[i], referral_values(health), view_id=views[i])
+        )
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    harness.wait()
+    assert sorted(c.reference for c in cases(harness)) == ["SCR-2026-001", "SCR-2026-002"]
+    assert all(body_json(r)["response_action"] == "update" for r in responses)
+    names = sorted(c.args["name"] for c in harness.standin.calls_to("conversations.create"))
+    assert names == ["scr-2026-001", "scr-2026-002"]
+
+
+def test_the_same_submission_twice_at_once_opens_one_case(harness) -> None:
+    health = agency_id(harness, "Health")
+    view = open_referral_modal(harness)
+    barrier = threading.Barrier(2)
+
+    def submit() -> None:
+        barrier.wait()
+        harness.driver.submit_view("U0DPH", referral_values(health), view_id=view)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    harness.wait()
+    assert len(cases(harness)) == 1
+    assert len(harness.standin.calls_to("conversations.create")) == 1
+
+
+def test_ack_comes_well_within_three_seconds_when_slack_is_slow(harness) -> None:
+    harness.standin.slow("*", 2.0)
+    started = time.monotonic()
+    response = harness.driver.slash_command("U0DPH", "refer")
+    slash_ack = time.monotonic() - started
+    assert response.status == 200
+    harness.wait()
+    view = harness.standin.open_view_for("U0DPH")
+    assert view is not None, "views.open must still use the trigger within its 3 seconds"
+
+    started = time.monotonic()
+    response = harness.driver.submit_view(
+        "U0DPH", referral_values(agency_id(harness, "Health")), view_id=view.id
+    )
+    submit_ack = time.monotonic() - started
+    assert body_json(response)["response_action"] == "update"
+    assert slash_ack < 1.0
+    assert submit_ack < 1.0
+    harness.wait(timeout=60)
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
