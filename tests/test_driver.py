@@ -119,6 +119,14 @@ def build_app(world: World, app: App) -> None:
         ack()
         world.seen.append(("action", body))
 
+    @app.action("confirm")
+    def confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        if body["container"]["is_ephemeral"]:
+            respond(delete_original=True)
+        else:
+            respond(replace_original=True, text="Records secured")
+
     @app.view("referral")
     def submission(ack: Ack, body: dict[str, Any]) -> None:
         world.seen.append(("submission", body))
@@ -392,6 +400,21 @@ def test_select_and_forged_value(world):
     select, button = (b["actions"][0] for b in world.bodies("action"))
     assert select["selected_option"]["value"] == "police"
     assert button["value"] == "task:999"
+
+
+def test_response_url_replaces_or_deletes_the_original(world):
+    confirm = [{"type": "actions", "elements": [{**RECORDS_BUTTON, "action_id": "confirm"}]}]
+    posted = world.client.chat_postMessage(channel=ANN, text="Confirm?", blocks=confirm)
+    world.driver.block_action(ANN, "confirm")
+    (message,) = world.standin.dms_to(ANN)
+    assert (message.ts, message.text, message.blocks) == (posted["ts"], "Records secured", [])
+    assert message.history[0]["text"] == "Confirm?"
+
+    channel = world.client.conversations_create(name="scr-3", is_private=True)["channel"]["id"]
+    world.client.conversations_invite(channel=channel, users=ANN)
+    world.client.chat_postEphemeral(channel=channel, user=ANN, text="Sure?", blocks=confirm)
+    world.driver.block_action(ANN, "confirm")
+    assert world.standin.ephemerals_for(ANN) == []
 
 
 def test_only_visible_actions_can_be_clicked(world):

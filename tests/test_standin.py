@@ -315,6 +315,18 @@ def test_scheduled_messages(slack, client):
     assert [m.text for m in slack.deliver_scheduled(now=later)] == ["Panel tomorrow"]
 
 
+def test_wall_clock_can_follow_the_bots_clock(slack, client):
+    frozen = 1_795_000_000.0
+    slack.set_wall_clock(lambda: frozen)
+    channel = new_channel(client)
+    client.chat_scheduleMessage(channel=channel, text="x", post_at=int(frozen) + 60)
+    first = client.chat_postMessage(channel=channel, text="a")["ts"]
+    second = client.chat_postMessage(channel=channel, text="b")["ts"]
+    assert float(frozen) <= float(first) < float(second) < frozen + 1
+    assert slack.calls[-1].at == frozen
+    assert [m.text for m in slack.deliver_scheduled()] == []
+
+
 # Block Kit limits -------------------------------------------------------------------------
 
 

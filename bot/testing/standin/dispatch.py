@@ -66,7 +66,7 @@ class Dispatcher:
         self.handlers: dict[str, Handler] = all_handlers()
 
     def handle(self, request: ApiRequest) -> ApiReply:
-        arrived = time.time()
+        arrived = self.ws.wall()
         delay = self.faults.delay(request.method)
         if delay > 0:
             time.sleep(delay)

@@ -29,11 +29,11 @@ def receive_hook(ws: Workspace, key: str, url: str, payload: Any) -> tuple[int, 
     if problem is not None:
         ws.violations.append(f"response_url: {problem}")
         return 400, "invalid_blocks"
-    original = ws.find_message(hook.channel, hook.message_ts) if hook.message_ts else None
-    if payload.get("delete_original") and original is not None:
-        ws.messages[hook.channel].remove(original)
+    original, holder = _original(ws, hook.channel, hook.message_ts)
+    if original is not None and holder is not None and payload.get("delete_original"):
+        holder.remove(original)
         return 200, "ok"
-    if payload.get("replace_original") and original is not None:
+    if original is not None and payload.get("replace_original"):
         original.history.append(
             {"text": original.text, "blocks": original.blocks, "edited_ts": ws.new_ts()}
         )
@@ -54,3 +54,14 @@ def receive_hook(ws: Workspace, key: str, url: str, payload: Any) -> tuple[int, 
         message.visible_to = hook.user
         ws.ephemerals.append(message)
     return 200, "ok"
+
+
+def _original(
+    ws: Workspace, channel: str, ts: str | None
+) -> tuple[Message | None, list[Message] | None]:
+    """The message an interaction came from, and the list holding it (ephemerals too)."""
+    for holder in (ws.messages.get(channel, []), ws.ephemerals):
+        for message in holder:
+            if ts is not None and message.ts == ts and message.channel == channel:
+                return message, holder
+    return None, None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from .models import JSON, HookPost, Message, ScheduledMessage
 from .workspace import Workspace
 
@@ -50,7 +48,7 @@ class MessageQueries:
 
     def deliver_scheduled(self, now: float | None = None) -> list[Message]:
         """Post every scheduled message that is due by ``now`` (default: the wall clock)."""
-        cutoff = time.time() if now is None else now
+        cutoff = self._ws.wall() if now is None else now
         with self._ws.lock:
             due = [s for s in self._ws.scheduled.values() if s.post_at <= cutoff]
             posted = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
@@ -124,7 +123,7 @@ class SlackStandIn(MessageQueries, ViewControls):
                 "name": name,
                 "handle": handle,
                 "description": "",
-                "date_create": int(time.time()),
+                "date_create": int(self._ws.wall()),
                 "date_delete": 0,
                 "users": list(user_ids),
             }
@@ -149,7 +148,7 @@ class SlackStandIn(MessageQueries, ViewControls):
                 name=name,
                 is_private=is_private,
                 created_by=creator or next(iter(members), "U0ADMIN"),
-                created=int(time.time()),
+                created=int(self._ws.wall()),
                 members=set(members),
             )
             self._ws.channels[channel.id] = channel
@@ -173,7 +172,7 @@ class SlackStandIn(MessageQueries, ViewControls):
                 title=filename,
                 user=user_id,
                 filetype=filetype or filetype_of(filename),
-                created=int(time.time()),
+                created=int(self._ws.wall()),
                 content=content,
                 declared_length=len(content),
                 uploaded=True,
@@ -206,6 +205,13 @@ class SlackStandIn(MessageQueries, ViewControls):
     def set_clock(self, clock: Callable[[], float]) -> None:
         """Replace the monotonic clock that ages trigger_ids (for tests)."""
         self._ws.clock = clock
+
+    def set_wall_clock(self, clock: Callable[[], float]) -> None:
+        """Replace the epoch-seconds clock behind message ts, ``post_at`` checks and ``at``.
+
+        Point it at the bot's injected clock so both sides agree on "now" in time-travel tests.
+        """
+        self._ws.wall = clock
 
     def fail(
         self,

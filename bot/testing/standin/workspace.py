@@ -55,6 +55,7 @@ class Workspace:
         self.team_id = team_id
         self.base_url = "http://127.0.0.1:0"
         self.clock: Callable[[], float] = time.monotonic
+        self.wall: Callable[[], float] = time.time
         self.trigger_ttl = 3.0
         self.users: dict[str, User] = {bot_user_id: User(bot_user_id, "scr-bot", is_bot=True)}
         self.channels: dict[str, Channel] = {}
@@ -85,12 +86,12 @@ class Workspace:
 
     def new_ts(self) -> str:
         """A message ts: wall-clock seconds, strictly increasing within the workspace."""
-        now = max(time.time(), self._last_ts + 0.000001)
+        now = max(self.wall(), self._last_ts + 0.000001)
         self._last_ts = now
         return f"{now:.6f}"
 
     def new_hash(self) -> str:
-        return f"{int(time.time())}.{secrets.token_hex(4)}"
+        return f"{int(self.wall())}.{secrets.token_hex(4)}"
 
     # people and conversations ----------------------------------------------
 
@@ -181,7 +182,7 @@ class Workspace:
     # triggers and response urls ----------------------------------------------
 
     def issue_trigger(self, user_id: str) -> str:
-        trigger_id = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(16)}"
+        trigger_id = f"{next(self._ids)}.{int(self.wall())}.{secrets.token_hex(16)}"
         self.triggers[trigger_id] = Trigger(self.clock(), user_id)
         return trigger_id
 

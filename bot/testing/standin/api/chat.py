@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from ..args import Args, SlackError
@@ -148,7 +147,7 @@ def get_permalink(ws: Workspace, a: Args) -> JSON:
 def schedule_message(ws: Workspace, a: Args) -> JSON:
     channel = ws.post_target(a.text("channel"))
     post_at = a.number("post_at", 0)
-    now = int(time.time())
+    now = int(ws.wall())
     if post_at <= now:
         raise SlackError("time_in_past")
     if post_at > now + MAX_SCHEDULE_AHEAD:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -52,7 +51,7 @@ def create(ws: Workspace, a: Args) -> JSON:
         name=name,
         is_private=a.flag("is_private"),
         created_by=ws.bot_user_id,
-        created=int(time.time()),
+        created=int(ws.wall()),
         members={ws.bot_user_id},
     )
     ws.channels[channel.id] = channel

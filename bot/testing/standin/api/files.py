@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ def get_upload_url(ws: Workspace, a: Args) -> JSON:
         title=filename,
         user=ws.bot_user_id,
         filetype=filetype_of(filename),
-        created=int(time.time()),
+        created=int(ws.wall()),
         declared_length=length,
     )
     ws.files[stored.id] = stored

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import TYPE_CHECKING
 
 from ..args import Args, SlackError
@@ -94,7 +93,7 @@ def bookmarks_add(ws: Workspace, a: Args) -> JSON:
         "channel_id": channel,
         "type": "link",
         "entity_id": None,
-        "date_created": int(time.time()),
+        "date_created": int(ws.wall()),
         "date_updated": 0,
         "rank": "g",
         "last_updated_by_user_id": ws.bot_user_id,
@@ -115,7 +114,7 @@ def bookmarks_edit(ws: Workspace, a: Args) -> JSON:
     if bookmark is None:
         raise SlackError("not_found")
     _bookmark_fields(a, bookmark)
-    bookmark["date_updated"] = int(time.time())
+    bookmark["date_updated"] = int(ws.wall())
     return {"bookmark": dict(bookmark)}
 
 
