@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import agencies, referral, router
+from bot.handlers import agencies, home, referral, router, status
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (referral, agencies)
+LISTENER_MODULES = (referral, agencies, home, status)
 
 
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
@@ -22,9 +22,11 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
     client = runtime.web_client()
     identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
     identity.warm()
+    request_client = runtime.web_client()
+    request_client.token = None
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value() or "unset",
-        client=client,
+        client=request_client,
         authorize=identity.bolt_authorize(),
         listener_executor=listener_executor,
         process_before_response=False,

@@ -22,6 +22,7 @@ DEMO_START = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 
 def run_demo(output: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("slack_bolt").setLevel(logging.ERROR)
     folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="scr-bot-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / "scr-demo.sqlite3"

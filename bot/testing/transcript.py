@@ -61,7 +61,10 @@ def describe_call(call: RecordedCall, names: Callable[[str], str] = str) -> list
         users = str(args.get("users", "")).split(",")
         return ["  ➜ invited: " + ", ".join(names(u) for u in users if u)]
     if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
-        where = names(str(args.get("channel", "")))
+        channel = str(args.get("channel", ""))
+        where = names(channel)
+        if channel.startswith(("U", "W", "D")):
+            where = f"a DM to {where}" if not where.startswith("DM") else where
         verb = {
             "chat.postMessage": "posted in",
             "chat.update": "updated in",
