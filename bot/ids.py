@@ -33,3 +33,4 @@ INPUT_ACTION = "value"
 
 class Action(StrEnum):
     OPEN_CHANNEL = "open_case_channel"
+    MARK_DONE = "task_mark_done"

@@ -1,54 +1,113 @@
 """`scr-bot worker`: the scheduler process. One per deployment (the embedded default runs it
-inside `scr-bot serve` instead)."""
+inside `scr-bot serve` instead).
+
+Jobs: a tick every minute (resume interrupted case set-ups, send due reminders, redraw the
+cards of cases whose tasks just fell due) and the daily digest at 08:30 on working days.
+Both are plain functions of a runtime, so tests call them directly with a frozen clock.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
 
+from bot.flows.card_refresh import refresh_card
+from bot.jobs.digest import send_daily_digest
+from bot.jobs.reminders import DeliveryReport, deliver_due_reminders
 from bot.jobs.setup_retry import resume_pending_setups
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+TIMEZONE = "Europe/London"
 TICK_SECONDS = 60
+DIGEST_HOUR, DIGEST_MINUTE = 8, 30
 
 
-def tick(runtime: Runtime) -> None:
-    client = runtime.web_client()
-    resume_pending_setups(runtime, client)
+@dataclass
+class TickReport:
+    setups_completed: int = 0
+    reminders: DeliveryReport = field(default_factory=DeliveryReport)
+    cards_refreshed: int = 0
 
 
-def _add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
+def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
+    """One pass of the worker. Each step runs even if an earlier one failed; the first
+    failure is raised at the end so the scheduler logs it."""
+    client = client or runtime.web_client()
+    report = TickReport()
+    failures: list[BaseException] = []
+
+    def step(name: str, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception as exc:
+            log.error("tick: %s failed (%s)", name, type(exc).__name__)
+            failures.append(exc)
+
+    def setups() -> None:
+        report.setups_completed = resume_pending_setups(runtime, client)
+
+    def reminders() -> None:
+        report.reminders = deliver_due_reminders(runtime, client)
+
+    def cards() -> None:
+        for case_id in sorted(report.reminders.refresh_cases):
+            report.cards_refreshed += refresh_card(runtime, client, case_id)
+
+    step("case set-up", setups)
+    step("reminders", reminders)
+    step("case cards", cards)
+    if failures:
+        raise failures[0]
+    return report
+
+
+def daily_digest(runtime: Runtime, client: WebClient | None = None) -> int:
+    return send_daily_digest(runtime, client or runtime.web_client())
+
+
+def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
+    common = {"args": [runtime], "replace_existing": True, "coalesce": True, "max_instances": 1}
     scheduler.add_job(
         tick,
-        "interval",
-        seconds=TICK_SECONDS,
-        args=[runtime],
+        IntervalTrigger(seconds=TICK_SECONDS, timezone=TIMEZONE),
         id="tick",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
         misfire_grace_time=TICK_SECONDS * 5,
+        **common,
+    )
+    scheduler.add_job(
+        daily_digest,
+        CronTrigger(
+            day_of_week="mon-fri", hour=DIGEST_HOUR, minute=DIGEST_MINUTE, timezone=TIMEZONE
+        ),
+        id="daily_digest",
+        misfire_grace_time=3 * 60 * 60,
+        **common,
     )
 
 
 def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
-    scheduler = BackgroundScheduler(timezone="Europe/London")
-    _add_jobs(scheduler, runtime)
+    """The embedded scheduler of `scr-bot serve`: started once, beside the web server."""
+    scheduler = BackgroundScheduler(timezone=TIMEZONE)
+    add_jobs(scheduler, runtime)
     scheduler.start()
     return lambda: scheduler.shutdown(wait=False)
 
 
 def run_worker(settings: Settings) -> int:
     runtime = build_runtime(settings)
-    scheduler = BlockingScheduler(timezone="Europe/London")
-    _add_jobs(scheduler, runtime)
-    log.info("worker started: tick every %s s", TICK_SECONDS)
+    scheduler = BlockingScheduler(timezone=TIMEZONE)
+    add_jobs(scheduler, runtime)
+    log.info("worker started: tick every %s s, digest at 08:30 on working days", TICK_SECONDS)
     scheduler.start()
     return 0

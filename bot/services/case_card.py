@@ -1,38 +1,141 @@
-"""Gathers what the case card shows from the database (the rendering is in bot.blocks)."""
+"""Gathers what the case card shows from the database (the rendering is in bot.blocks):
+the next deadlines from the case's open tasks, and a row per involved agency with a cell
+per agency task of the current stage."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.case_card import CaseCard, Deadline
+from bot.blocks.case_card import AgencyRow, CaseCard, Deadline
 from bot.blocks.format import LONDON
 from bot.process.calendar import add_calendar_months
+from bot.process.definition import StageDefinition
+from bot.process.registry import get_process
 from bot.runtime import Runtime
 from bot.services.cases import load_case
 from bot.services.referral_form import CRITERION_SHORT, Criterion
-from storage.models import Case
+from storage.models import Agency, Case, CaseAgency, Task
 
 STAGE_TITLES = {"referral": "Initial Panel stage"}
+DEADLINE_LABELS = {"schedule_initial_panel": "Initial Panel"}
+DEADLINE_NOTES = {"schedule_initial_panel": "not scheduled yet"}
+COLUMN_LABELS = {
+    "dp_notified": "notified",
+    "records_secured": "records secured",
+    "chronology_submitted": "chronology",
+    "synopsis_submitted": "synopsis",
+    "imr": "management review",
+}
+MAX_DEADLINES = 5
 
 
 def initial_panel_deadline(case: Case) -> date:
     return add_calendar_months(case.referral_date, 1)
 
 
+def stage_title(case: Case) -> str:
+    if case.closed_at is not None:
+        return "closed"
+    if case.stage in STAGE_TITLES:
+        return STAGE_TITLES[case.stage]
+    try:
+        return get_process(case.process_key).stage(case.stage).title
+    except KeyError:
+        return case.stage.replace("_", " ").capitalize()
+
+
+def _london_date(instant: datetime) -> date:
+    return instant.astimezone(LONDON).date()
+
+
+def _deadlines(session: Session, case: Case) -> list[Deadline]:
+    """Case-wide open tasks, soonest first; a headline deadline (the Initial Panel) always."""
+    process = get_process(case.process_key)
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.case_id == case.id, Task.agency_id.is_(None), Task.status == "open")
+            .order_by(Task.due_at, Task.id)
+        )
+    )
+    headline = [t for t in tasks if t.kind in DEADLINE_LABELS]
+    others = [t for t in tasks if t.kind not in DEADLINE_LABELS]
+    shown = sorted(
+        headline + others[: max(0, MAX_DEADLINES - len(headline))],
+        key=lambda t: (t.due_at, t.id),
+    )
+    return [
+        Deadline(
+            DEADLINE_LABELS.get(task.kind, process.task(task.kind).title),
+            _london_date(task.due_at),
+            note=DEADLINE_NOTES.get(task.kind, ""),
+        )
+        for task in shown
+    ]
+
+
+def _cell(task: Task | None, today: date) -> str:
+    if task is None:
+        return "–"
+    if task.status == "waived":
+        return "waived"
+    if task.status == "done":
+        done_on = _london_date(task.completed_at) if task.completed_at else today
+        return f"✓ {done_on.day} {done_on:%b}"
+    due = _london_date(task.due_at)
+    words = f"{due.day} {due:%b}"
+    return f"overdue (due {words})" if due < today else f"due {words}"
+
+
+def _agency_table(
+    session: Session, case: Case, stage: StageDefinition | None, today: date
+) -> tuple[list[str], list[AgencyRow]]:
+    kinds = [t.kind for t in stage.tasks if t.per == "agency"] if stage else []
+    if not kinds:
+        return [], []
+    involved = session.execute(
+        select(CaseAgency.agency_id, Agency.name)
+        .join(Agency, Agency.id == CaseAgency.agency_id)
+        .where(CaseAgency.case_id == case.id, CaseAgency.removed_at.is_(None))
+        .order_by(CaseAgency.id)
+    )
+    latest: dict[tuple[int | None, str], Task] = {}
+    for task in session.scalars(
+        select(Task)
+        .where(Task.case_id == case.id, Task.kind.in_(kinds))
+        .order_by(Task.round_no, Task.id)
+    ):
+        latest[(task.agency_id, task.kind)] = task
+    process = get_process(case.process_key)
+    columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
+    rows = [
+        AgencyRow(name, tuple(_cell(latest.get((agency_id, kind)), today) for kind in kinds))
+        for agency_id, name in involved
+    ]
+    return columns, rows
+
+
 def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
+    try:
+        stage: StageDefinition | None = get_process(case.process_key).stage(case.stage)
+    except KeyError:
+        stage = None
+    columns, rows = _agency_table(session, case, stage, today)
     return CaseCard(
         reference=case.reference,
-        stage_title=STAGE_TITLES.get(case.stage, case.stage.replace("_", " ").capitalize()),
+        stage_title=stage_title(case),
         referral_date=case.referral_date,
         referring_agency=case.referring_agency.name,
         criteria=[CRITERION_SHORT[Criterion(c)] for c in case.criteria],
         today=today,
-        deadlines=[
-            Deadline("Initial Panel", initial_panel_deadline(case), note="not scheduled yet")
-        ],
+        deadlines=_deadlines(session, case),
+        agency_columns=columns,
+        agency_rows=rows,
+        closed=case.closed_at is not None,
     )
 
 

@@ -1,0 +1,193 @@
+"""How a task and its deadline are worded: reminder DMs, escalations and the daily digest
+(pure: data in, Block Kit out). The case reference and the workflow only, never the child."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.format import day, short_day
+from bot.blocks.messages import Message
+from bot.ids import Action
+
+ROLE_LABELS = {
+    "cpu": "the CPU",
+    "board_chair": "the Board Chair",
+    "admins": "the Board business unit",
+    "panel_chair": "the panel chair",
+}
+MAX_SECTION_TEXT = 3000
+DIGEST_LINES_PER_LIST = 40
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One open task as a person sees it in a list."""
+
+    task_id: int
+    reference: str
+    title: str
+    agency: str | None
+    due: date
+    overdue: bool
+    can_mark_done: bool = False
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """What a reminder is about. ``kind`` is before / due / overdue; ``told`` names the case
+    roles (``cpu``, ``board_chair``...) told as well as the owner."""
+
+    reference: str
+    task_id: int
+    title: str
+    agency: str | None
+    due: date
+    kind: str
+    today: date
+    told: tuple[str, ...] = ()
+    channel_id: str | None = None
+    can_mark_done: bool = False
+
+
+def when(due: date, today: date) -> str:
+    """ "Tue 1 Dec", with the year when it is not this year's."""
+    return short_day(due) if due.year == today.year else day(due)
+
+
+def lower_first(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
+def roles_told(roles: Sequence[str]) -> str:
+    labels = [ROLE_LABELS.get(role, role.replace("_", " ")) for role in roles]
+    if not labels:
+        return ""
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"{joined} {'has' if len(labels) == 1 else 'have'} been told"
+
+
+def _what(nudge: Nudge) -> str:
+    task = lower_first(nudge.title)
+    return f"{task} for {nudge.agency}" if nudge.agency else task
+
+
+def owner_text(nudge: Nudge) -> str:
+    due = when(nudge.due, nudge.today)
+    told = roles_told(nudge.told)
+    if nudge.kind == "overdue":
+        tail = f"It was due {due}; {told}." if told else f"It was due {due}."
+        return f"{nudge.reference}: please {_what(nudge)}. {tail}"
+    due_words = f"due today ({due})" if nudge.due == nudge.today else f"due {due}"
+    return f"{nudge.reference}: please {_what(nudge)}, {due_words}" + (
+        f"; {told}." if told else "."
+    )
+
+
+def watcher_text(nudge: Nudge) -> str:
+    due = when(nudge.due, nudge.today)
+    whose = f" ({nudge.agency})" if nudge.agency else ""
+    state = f"was due {due}" if nudge.kind == "overdue" else f"is due {due}"
+    return f"{nudge.reference}: “{nudge.title}”{whose} {state} and is not done yet."
+
+
+def mark_done_button(task_id: int) -> ButtonElement:
+    return ButtonElement(
+        text="Mark done", action_id=Action.MARK_DONE.value, value=str(task_id), style="primary"
+    )
+
+
+def open_channel_button(channel_id: str) -> ButtonElement:
+    return ButtonElement(
+        text="Open case channel",
+        action_id=Action.OPEN_CHANNEL.value,
+        url=f"https://slack.com/app_redirect?channel={channel_id}",
+        value=channel_id,
+    )
+
+
+def _message(text: str, buttons: list[ButtonElement]) -> Message:
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return Message(text=text, blocks=blocks)
+
+
+def owner_message(nudge: Nudge) -> Message:
+    buttons = [mark_done_button(nudge.task_id)] if nudge.can_mark_done else []
+    if nudge.channel_id:
+        buttons.append(open_channel_button(nudge.channel_id))
+    return _message(owner_text(nudge), buttons)
+
+
+def watcher_message(nudge: Nudge) -> Message:
+    buttons = [open_channel_button(nudge.channel_id)] if nudge.channel_id else []
+    return _message(watcher_text(nudge), buttons)
+
+
+def task_done_message(line: TaskLine, actor: str, on: date, *, already: bool) -> Message:
+    """What a reminder becomes once its task is done: the buttons go."""
+    whose = f" for {line.agency}" if line.agency else ""
+    state = "was already done" if already else f"marked done by <@{actor}> on {short_day(on)}"
+    text = f"✓ {line.reference}: {lower_first(line.title)}{whose}, {state}."
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def task_line_text(line: TaskLine, today: date) -> str:
+    whose = f" · {line.agency}" if line.agency else ""
+    due = when(line.due, today)
+    state = f"*overdue* (due {due})" if line.overdue else f"due {due}"
+    return f"*{line.reference}* · {line.title}{whose} · {state}"
+
+
+def _sections(lines: Sequence[str]) -> list[Block]:
+    """Lines packed into sections under Slack's 3000-character limit."""
+    blocks: list[Block] = []
+    current = ""
+    for line in lines:
+        line = line[: MAX_SECTION_TEXT - 1]
+        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+    return blocks
+
+
+def _digest_list(title: str, lines: Sequence[TaskLine], today: date) -> list[Block]:
+    shown = [f"• {task_line_text(line, today)}" for line in lines[:DIGEST_LINES_PER_LIST]]
+    if len(lines) > DIGEST_LINES_PER_LIST:
+        shown.append(f"…and {len(lines) - DIGEST_LINES_PER_LIST} more.")
+    return _sections([f"*{title}* ({len(lines)})", *shown])
+
+
+def digest_message(
+    overdue: Sequence[TaskLine], upcoming: Sequence[TaskLine], today: date
+) -> Message:
+    text = (
+        f"Daily digest for {short_day(today)}: {len(overdue)} overdue, "
+        f"{len(upcoming)} due in the next 7 days."
+    )
+    blocks: list[Block] = [HeaderBlock(text=f"Daily digest · {short_day(today)}")]
+    if overdue:
+        blocks += _digest_list("Overdue", overdue, today)
+    if upcoming:
+        blocks += _digest_list("Due in the next 7 days", upcoming, today)
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text="Open tasks across all open cases.")])
+    )
+    return Message(text=text, blocks=blocks[:50])

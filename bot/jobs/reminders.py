@@ -1,0 +1,166 @@
+"""Sending the reminders that are due: claim, DM each recipient once, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import IntegrityError
+
+from bot.blocks.messages import Message
+from bot.blocks.reminders import owner_message, watcher_message
+from bot.flows.sent_once import already_sent, post_once
+from bot.process.calendar import WorkingCalendar
+from bot.runtime import Runtime
+from bot.services import reminder_delivery as delivery
+from bot.services.reminder_delivery import Claim, Delivery
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+MAX_BATCHES = 40
+RECIPIENT_GONE = frozenset(
+    {
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "is_archived",
+    }
+)
+"""Slack refuses these for one person; the others still get the nudge."""
+
+
+class SlackUnwellError(Exception):
+    """Slack failed in a way worth retrying later (429 after retries, 5xx, a timeout)."""
+
+    def __init__(self, code: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    messages: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    undeliverable: int = 0
+    postponed: int = 0
+    refresh_cases: set[int] = field(default_factory=set)
+
+
+def deliver_due_reminders(runtime: Runtime, client: WebClient) -> DeliveryReport:
+    """Send what is due now, in working hours only; stop at the first sign of Slack
+    trouble and leave the rest for a later tick."""
+    report = DeliveryReport()
+    cal = runtime.working_calendar()
+    for _ in range(MAX_BATCHES):
+        now = runtime.clock.now()
+        if not cal.is_working_time(now):
+            break
+        claims = delivery.claim_due(runtime.db, now, limit=BATCH)
+        for index, claim in enumerate(claims):
+            try:
+                _deliver(runtime, client, claim, now, cal, report)
+            except SlackUnwellError as exc:
+                report.failed += 1
+                delivery.mark_failed(runtime.db, claim, now, exc.code)
+                rest = claims[index + 1 :]
+                delivery.postpone(runtime.db, rest, now + (exc.retry_after or timedelta()))
+                report.postponed += len(rest)
+                log.warning("Slack is failing (%s): %d reminders wait", exc.code, len(rest) + 1)
+                return report
+            except BaseException:
+                delivery.mark_failed(runtime.db, claim, now, "internal_error")
+                raise
+        if len(claims) < BATCH:
+            break
+    return report
+
+
+def _deliver(
+    runtime: Runtime,
+    client: WebClient,
+    claim: Claim,
+    now: datetime,
+    cal: WorkingCalendar,
+    report: DeliveryReport,
+) -> None:
+    target = delivery.describe(runtime.db, claim, now, cal)
+    if target is None:
+        delivery.cancel(runtime.db, claim)
+        report.cancelled += 1
+        return
+    ts, refused = _send_all(runtime, client, claim, target, now)
+    if ts is None:
+        reason = refused or "no_recipients"
+        log.warning("reminder %s reached nobody (%s)", claim.reminder_id, reason)
+        delivery.mark_undeliverable(runtime.db, claim, reason)
+        report.undeliverable += 1
+        return
+    if delivery.mark_sent(runtime.db, claim, now, cal, ts=ts, note=refused):
+        report.sent += 1
+        if claim.kind == "due" or (claim.kind == "overdue" and claim.sequence == 1):
+            report.refresh_cases.add(claim.case_id)
+
+
+def _send_all(
+    runtime: Runtime, client: WebClient, claim: Claim, target: Delivery, now: datetime
+) -> tuple[str | None, str | None]:
+    """DM the owners, then the watchers; returns the first ts and any per-person refusal."""
+    outgoing = [(user, owner_message(target.nudge)) for user in target.owners] + [
+        (user, watcher_message(target.nudge)) for user in target.watchers
+    ]
+    first: str | None = None
+    refused: str | None = None
+    for user, message in outgoing:
+        try:
+            ts = _post_once(runtime, client, claim, user, message, now)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error") or "")
+            if code in RECIPIENT_GONE:
+                log.warning("reminder %s not sent to %s: %s", claim.reminder_id, user, code)
+                refused = code
+                continue
+            raise _unwell(exc) from exc
+        except (SlackClientError, OSError) as exc:
+            raise SlackUnwellError(type(exc).__name__) from exc
+        first = first or ts
+    return first, refused
+
+
+def _post_once(
+    runtime: Runtime, client: WebClient, claim: Claim, user: str, message: Message, now: datetime
+) -> str:
+    key = f"reminder:{claim.reminder_id}:{user}"
+    try:
+        return post_once(
+            runtime.db,
+            client,
+            key=key,
+            channel=user,
+            message=message,
+            now=now,
+            case_id=claim.case_id,
+        )
+    except IntegrityError:
+        previous = already_sent(runtime.db, key)
+        if previous is None:
+            raise
+        return previous.ts
+
+
+def _unwell(exc: SlackApiError) -> SlackUnwellError:
+    status = exc.response.status_code
+    code = str(exc.response.get("error") or f"http_{status}")
+    retry_after = None
+    if status == 429:
+        header = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        retry_after = timedelta(seconds=int(header or 60))
+    return SlackUnwellError(code, retry_after)

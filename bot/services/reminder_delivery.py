@@ -1,0 +1,323 @@
+"""Taking due reminders for sending, and recording how each went (no Slack here).
+
+A tick claims due rows with a lease (``claimed_until``) in one short transaction whose
+first statement is the claiming UPDATE. On PostgreSQL its rows are picked ``FOR UPDATE
+SKIP LOCKED``, so two workers never pick the same row; on SQLite that UPDATE takes the
+single write lock before it picks. A worker that dies mid-send leaves its lease to run out;
+the sent-message ledger keeps the retry from repeating a DM already sent. Every later
+change is conditional on the row still being claimable, so a late worker changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.blocks.reminders import Nudge
+from bot.process.calendar import WorkingCalendar
+from bot.process.registry import get_process
+from bot.services.owners import role_holders, task_owners
+from bot.services.reminder_plans import plan_next_overdue
+from storage.db import Database
+from storage.models import Agency, Case, Reminder, Task
+
+PLANNED, FAILED, SENT = "planned", "failed", "sent"
+SKIPPED, CANCELLED, ABANDONED = "skipped", "cancelled", "abandoned"
+CLAIMABLE = (PLANNED, FAILED)
+
+LEASE = timedelta(minutes=10)
+RETRY_BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+)
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A reminder this worker holds until ``lease_until``."""
+
+    reminder_id: int
+    task_id: int
+    case_id: int
+    kind: str
+    sequence: int
+    at: datetime
+    escalate_to: tuple[str, ...]
+    lease_until: datetime
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Reminder.status.in_(CLAIMABLE),
+        Reminder.at <= now,
+        or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now),
+    )
+
+
+def _take(session: Session, pick: Select[int], until: datetime) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(pick.scalar_subquery()))
+        .values(claimed_until=until)
+        .returning(Reminder.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [int(row[0]) for row in result]
+
+
+def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
+    """Claim up to ``limit`` due reminders, with every other due one of the same tasks.
+
+    Per task only the most recent due nudge is kept (a catch-up after downtime, not a
+    replay); the older ones are marked skipped. Reminders of tasks that are no longer open
+    are cancelled. Returns the claims to send, oldest first.
+    """
+    until = now + LEASE
+    with db.session() as session:
+        pick = (
+            select(Reminder.id)
+            .where(_claimable(now))
+            .order_by(Reminder.at, Reminder.id)
+            .limit(limit)
+        )
+        ids = _take(session, pick, until)
+        if not ids:
+            return []
+        task_ids = set(session.scalars(select(Reminder.task_id).where(Reminder.id.in_(ids))))
+        ids += _take(
+            session,
+            select(Reminder.id).where(_claimable(now), Reminder.task_id.in_(task_ids)),
+            until,
+        )
+        rows = list(
+            session.scalars(
+                select(Reminder)
+                .where(Reminder.id.in_(ids))
+                .order_by(Reminder.at.desc(), Reminder.id.desc())
+            )
+        )
+        keep, drop = _latest_per_task(session, rows, task_ids)
+        live = _open_task_ids(session, task_ids)
+        cancel = [r.id for r in keep if r.task_id not in live]
+        keep = [r for r in keep if r.task_id in live]
+        _set_status(session, [r.id for r in drop], SKIPPED)
+        _set_status(session, cancel, CANCELLED)
+        return [_claim(row, until) for row in sorted(keep, key=lambda r: (r.at, r.id))]
+
+
+def _latest_per_task(
+    session: Session, rows: Sequence[Reminder], task_ids: set[int]
+) -> tuple[list[Reminder], list[Reminder]]:
+    """Rows come newest first; a nudge older than one already sent is dropped too."""
+    last_sent = {
+        task_id: at
+        for task_id, at in session.execute(
+            select(Reminder.task_id, func.max(Reminder.at))
+            .where(Reminder.task_id.in_(task_ids), Reminder.status == SENT)
+            .group_by(Reminder.task_id)
+        )
+    }
+    keep: list[Reminder] = []
+    drop: list[Reminder] = []
+    seen: set[int] = set()
+    for row in rows:
+        sent_at = last_sent.get(row.task_id)
+        if row.task_id in seen or (sent_at is not None and _utc(sent_at) >= row.at):
+            drop.append(row)
+        else:
+            seen.add(row.task_id)
+            keep.append(row)
+    return keep, drop
+
+
+def _utc(value: datetime) -> datetime:
+    """Aggregates bypass the column type, so SQLite's naive values come back as stored."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _open_task_ids(session: Session, task_ids: set[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(Task.id)
+            .join(Case, Case.id == Task.case_id)
+            .where(Task.id.in_(task_ids), Task.status == "open", Case.closed_at.is_(None))
+        )
+    )
+
+
+def _set_status(session: Session, ids: Sequence[int], status: str) -> None:
+    if ids:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.status.in_(CLAIMABLE))
+            .values(status=status, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claim(row: Reminder, until: datetime) -> Claim:
+    return Claim(
+        reminder_id=row.id,
+        task_id=row.task_id,
+        case_id=row.case_id,
+        kind=row.kind,
+        sequence=row.sequence,
+        at=row.at,
+        escalate_to=tuple(role for role in row.escalate_to.split(",") if role),
+        lease_until=until,
+    )
+
+
+def _still_claimable(claim: Claim) -> ColumnElement[bool]:
+    return and_(Reminder.id == claim.reminder_id, Reminder.status.in_(CLAIMABLE))
+
+
+def mark_sent(
+    db: Database,
+    claim: Claim,
+    now: datetime,
+    cal: WorkingCalendar,
+    *,
+    ts: str | None,
+    note: str | None = None,
+) -> bool:
+    """Record the send; after an overdue nudge, plan the next one. False when another
+    worker (or a completed task) got there first."""
+    with db.session() as session:
+        result = session.execute(
+            update(Reminder)
+            .where(_still_claimable(claim))
+            .values(
+                status=SENT,
+                sent_at=now,
+                slack_ts=ts,
+                claimed_until=None,
+                last_error=note,
+                attempts=Reminder.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if claim.kind == "overdue":
+            _plan_next_overdue(session, claim, now, cal)
+        return True
+
+
+def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: WorkingCalendar) -> None:
+    task = session.get(Task, claim.task_id)
+    if task is None or task.status != "open":
+        return
+    after = max(now, claim.at)
+    ahead = session.scalar(
+        select(Reminder.id)
+        .where(
+            Reminder.task_id == task.id,
+            Reminder.status == PLANNED,
+            Reminder.kind == "overdue",
+            Reminder.at > after,
+        )
+        .limit(1)
+    )
+    if ahead is not None:
+        return
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    plan_next_overdue(session, task, get_process(case.process_key).task(task.kind), cal, after)
+
+
+def mark_failed(db: Database, claim: Claim, now: datetime, error: str) -> datetime | None:
+    """Count a failed attempt; returns when it will be retried (None: given up)."""
+    with db.session() as session:
+        row = session.get(Reminder, claim.reminder_id, with_for_update=True)
+        if row is None or row.status not in CLAIMABLE:
+            return None
+        row.attempts += 1
+        row.last_error = error[:80]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status, row.claimed_until = ABANDONED, None
+            return None
+        retry_at = now + RETRY_BACKOFF[min(row.attempts, len(RETRY_BACKOFF)) - 1]
+        row.status, row.claimed_until = FAILED, retry_at
+        return retry_at
+
+
+def mark_undeliverable(db: Database, claim: Claim, error: str) -> None:
+    """Nobody could be sent it (no role holder, every recipient refused by Slack)."""
+    with db.session() as session:
+        session.execute(
+            update(Reminder)
+            .where(_still_claimable(claim))
+            .values(status=ABANDONED, claimed_until=None, last_error=error[:80])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def cancel(db: Database, claim: Claim) -> None:
+    with db.session() as session:
+        _set_status(session, [claim.reminder_id], CANCELLED)
+
+
+def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
+    """Hand back claims not attempted (Slack asked us to slow down) until ``until``."""
+    if not claims:
+        return
+    with db.session() as session:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_([c.reminder_id for c in claims]),
+                Reminder.status.in_(CLAIMABLE),
+            )
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who gets a claimed reminder: the task's owners, and the escalation roles' holders
+    (``watchers``, never an owner twice)."""
+
+    nudge: Nudge
+    owners: tuple[str, ...]
+    watchers: tuple[str, ...]
+
+
+def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
+    """Re-read the task at send time: None when it is no longer open."""
+    with db.session() as session:
+        task = session.get(Task, claim.task_id)
+        case = session.get(Case, claim.case_id)
+        if task is None or case is None or task.status != "open" or case.closed_at is not None:
+            return None
+        definition = get_process(case.process_key).task(task.kind)
+        agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
+        owners = tuple(dict.fromkeys(task_owners(session, task)))
+        watchers: dict[str, None] = {}
+        for role in claim.escalate_to:
+            for user in role_holders(session, case.id, role):
+                if user not in owners:
+                    watchers.setdefault(user)
+        nudge = Nudge(
+            reference=case.reference,
+            task_id=task.id,
+            title=definition.title,
+            agency=agency.name if agency else None,
+            due=cal.london_date(task.due_at),
+            kind=claim.kind,
+            today=cal.london_date(now),
+            told=claim.escalate_to,
+            channel_id=case.channel_id,
+            can_mark_done=definition.records_event is None,
+        )
+        return Delivery(nudge, owners, tuple(watchers))
