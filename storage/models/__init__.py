@@ -3,6 +3,14 @@
 from storage.models.base import Base
 from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
 from storage.models.engine import CaseAgency, CaseAssignment, CaseEvent, Reminder, Task
+from storage.models.panel import (
+    PanelDelivery,
+    PanelMeeting,
+    PanelMember,
+    PanelReminder,
+    PanelSlot,
+    PanelSlotAnswer,
+)
 from storage.models.partnership import Agency, AgencyMember, RoleAssignment
 
 __all__ = [
@@ -16,6 +24,12 @@ __all__ = [
     "CaseEvent",
     "CaseMember",
     "CaseReferenceCounter",
+    "PanelDelivery",
+    "PanelMeeting",
+    "PanelMember",
+    "PanelReminder",
+    "PanelSlot",
+    "PanelSlotAnswer",
     "Reminder",
     "RoleAssignment",
     "SentMessage",
