@@ -34,3 +34,53 @@ INPUT_ACTION = "value"
 class Action(StrEnum):
     OPEN_CHANNEL = "open_case_channel"
     MARK_DONE = "task_mark_done"
+
+
+class PanelCallback(StrEnum):
+    SCHEDULE = "panel_schedule"
+    FIND = "panel_find"
+    HELD = "panel_held"
+    DECLARE = "panel_declare"
+
+
+class PanelBlock(StrEnum):
+    DATE = "panel_date"
+    START = "panel_start"
+    END = "panel_end"
+    LOCATION = "panel_location"
+    VIDEO = "panel_video"
+    MEMBERS = "panel_members"
+    CHAIR = "panel_chair"
+    OVERRIDE = "panel_override"
+    GO_AHEAD = "panel_go_ahead"
+    DURATION = "panel_duration"
+    SLOT_1_DATE = "panel_slot_1_date"
+    SLOT_1_TIME = "panel_slot_1_time"
+    SLOT_2_DATE = "panel_slot_2_date"
+    SLOT_2_TIME = "panel_slot_2_time"
+    SLOT_3_DATE = "panel_slot_3_date"
+    SLOT_3_TIME = "panel_slot_3_time"
+    SLOT_4_DATE = "panel_slot_4_date"
+    SLOT_4_TIME = "panel_slot_4_time"
+    SLOT_5_DATE = "panel_slot_5_date"
+    SLOT_5_TIME = "panel_slot_5_time"
+    ATTENDANCE = "panel_attendance"
+    DECLARATION = "panel_declaration"
+    SLOT_ROW = "panel_slot_row"
+    """Prefix of the block id of one proposed time in an availability DM."""
+
+
+class PanelAction(StrEnum):
+    OPEN_SCHEDULE = "panel_open_schedule"
+    OPEN_FIND = "panel_open_find"
+    OPEN_CHANGE = "panel_open_change"
+    CANCEL = "panel_cancel"
+    OPEN_HELD = "panel_open_held"
+    ACCEPT = "panel_rsvp_accept"
+    TENTATIVE = "panel_rsvp_tentative"
+    DECLINE = "panel_rsvp_decline"
+    NO_INVOLVEMENT = "panel_no_involvement"
+    OPEN_DECLARE = "panel_open_declare"
+    SLOT_YES = "panel_slot_yes"
+    SLOT_NO = "panel_slot_no"
+    SLOT_CONFIRM = "panel_slot_confirm"
