@@ -3,6 +3,14 @@
 from storage.models.base import Base
 from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
 from storage.models.engine import CaseAgency, CaseAssignment, CaseEvent, Reminder, Task
+from storage.models.first_month import (
+    AgencySynopsis,
+    ChronologyBatch,
+    ChronologyEntry,
+    ChronologyExport,
+    ReviewPeriod,
+    TaskAnswer,
+)
 from storage.models.panel import (
     PanelDelivery,
     PanelMeeting,
@@ -16,6 +24,7 @@ from storage.models.partnership import Agency, AgencyMember, RoleAssignment
 __all__ = [
     "Agency",
     "AgencyMember",
+    "AgencySynopsis",
     "AuditEvent",
     "Base",
     "Case",
@@ -24,6 +33,9 @@ __all__ = [
     "CaseEvent",
     "CaseMember",
     "CaseReferenceCounter",
+    "ChronologyBatch",
+    "ChronologyEntry",
+    "ChronologyExport",
     "PanelDelivery",
     "PanelMeeting",
     "PanelMember",
@@ -31,7 +43,9 @@ __all__ = [
     "PanelSlot",
     "PanelSlotAnswer",
     "Reminder",
+    "ReviewPeriod",
     "RoleAssignment",
     "SentMessage",
     "Task",
+    "TaskAnswer",
 ]
