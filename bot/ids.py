@@ -84,3 +84,52 @@ class PanelAction(StrEnum):
     SLOT_YES = "panel_slot_yes"
     SLOT_NO = "panel_slot_no"
     SLOT_CONFIRM = "panel_slot_confirm"
+
+
+class FirstMonthCallback(StrEnum):
+    AGENCY_ADD = "agency_add_submit"
+    AGENCY_REMOVE = "agency_remove_submit"
+    TASK_FORM = "first_month_task_submit"
+    CHRONOLOGY_ENTRIES = "chronology_entries_submit"
+    CHRONOLOGY_COMPLETE = "chronology_complete_submit"
+    SYNOPSIS = "synopsis_submit"
+
+
+class FirstMonthBlock(StrEnum):
+    AGENCY = "fm_agency"
+    REASON = "fm_reason"
+    WHEN_DATE = "fm_when_date"
+    WHEN_TIME = "fm_when_time"
+    BY_WHOM = "fm_by_whom"
+    SYSTEMS = "fm_systems"
+    NOTE = "fm_note"
+    CP_PLAN = "fm_cp_plan"
+    OTHER_CHILDREN = "fm_other_children"
+    ORGANISATIONS = "fm_organisations"
+    OTHER_ORGANISATIONS = "fm_other_organisations"
+    HOW = "fm_how"
+    SYNOPSIS = "fm_synopsis"
+    ENTRY_DATE = "chron_date"
+    """Prefix: the block ids of the n-th entry of the chronology modal end in ``_<n>``."""
+    ENTRY_WORKER = "chron_worker"
+    ENTRY_EVENT = "chron_event"
+    ENTRY_FLAGS = "chron_flags"
+
+
+class FirstMonthAction(StrEnum):
+    AGENCY_ADD = "fm_agency_add"
+    AGENCY_REMOVE = "fm_agency_remove"
+    TASK = "fm_task"
+    """Opens the form of one task; the button's value is the task id."""
+    DP_NOTIFIED = "fm_dp_notified"
+    """From the case card: the clicker's own agency's task; the value is the case id."""
+    RECORDS_SECURED = "fm_records_secured"
+    CHRONOLOGY_ADD = "fm_chronology_add"
+    CHRONOLOGY_COMPLETE = "fm_chronology_complete"
+    SYNOPSIS = "fm_synopsis"
+    CHRONOLOGY_EXPORT = "fm_chronology_export"
+
+
+class ChronologyFlag(StrEnum):
+    CHILD_SEEN = "child_seen"
+    WISHES_SOUGHT = "wishes_sought"
