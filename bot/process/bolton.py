@@ -4,6 +4,10 @@ Where the framework says "promptly" or "within the agreed timescale", the number
 are the Board's defaults: CPU actions within 1-2 working days, terms of reference within
 10 working days and management reviews within 2 months of the decision, leaving the
 panel chair time to finish the overview report inside the framework's four months.
+
+When the Board Chair decides the criteria are not met, the case leaves the main line for a
+side stage (a smaller-scale audit, or individual management reviews only) that ends when
+the findings are shared with the panel.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from bot.process.definition import (
     AllTasksDone,
     EventRecorded,
     ProcessDefinition,
+    Route,
     StageDefinition,
     TaskDefinition,
 )
@@ -62,6 +67,27 @@ def _notification(kind: str, title: str) -> TaskDefinition:
         anchor="decision",
         reminders=_TO_CHAIR,
     )
+
+
+DECISION_AUDIENCES = {
+    "board": "Share the decision with the Board",
+    "safeguarding_executive": "Share the decision with the Safeguarding Executive",
+    "ofsted": "Notify OFSTED of the decision",
+    "chief_officers": "Share the decision with chief officers",
+}
+"""Who outside Slack hears the Chair's decision, whatever it is: a business-unit task each."""
+
+
+def _notifications(prefix: str = "") -> tuple[TaskDefinition, ...]:
+    return tuple(
+        _notification(f"{prefix}notify_{audience}", title)
+        for audience, title in DECISION_AUDIENCES.items()
+    )
+
+
+def notification_kind(audience: str, stage_key: str) -> str:
+    """The task kind recording that ``audience`` was told, on the path of ``stage_key``."""
+    return f"{SIDE_PREFIXES.get(stage_key, '')}notify_{audience}"
 
 
 REFERRAL = StageDefinition(
@@ -163,18 +189,17 @@ DECISION = StageDefinition(
         ),
     ),
     ends_when=AllTasksDone(),
+    routes=(
+        Route("decided_audit", "audit"),
+        Route("decided_management_reviews", "management_reviews"),
+    ),
 )
 
 REVIEW = StageDefinition(
     key="review",
     title="Serious case review",
     tasks=(
-        _notification("notify_board", "Share the decision with the Board"),
-        _notification(
-            "notify_safeguarding_executive", "Share the decision with the Safeguarding Executive"
-        ),
-        _notification("notify_ofsted", "Notify OFSTED of the decision"),
-        _notification("notify_chief_officers", "Share the decision with chief officers"),
+        *_notifications(),
         TaskDefinition(
             kind="terms_of_reference",
             title="Agree the terms of reference",
@@ -223,6 +248,55 @@ MONITORING = StageDefinition(
     ends_when=EventRecorded("action_plan_complete"),
 )
 
+AUDIT = StageDefinition(
+    key="audit",
+    title="Smaller-scale audit",
+    tasks=(
+        *_notifications("audit_"),
+        TaskDefinition(
+            kind="audit_findings_shared",
+            title="Complete the audit and share its findings with the panel",
+            owner="panel_chair",
+            deadline=CalendarMonths(3),
+            anchor="decision",
+            reminders=_TO_CHAIR,
+            records_event="findings_shared",
+        ),
+    ),
+    ends_when=EventRecorded("findings_shared"),
+)
+"""Criteria not met: a smaller-scale audit instead of a review, then the case closes."""
+
+MANAGEMENT_REVIEWS = StageDefinition(
+    key="management_reviews",
+    title="Individual management reviews",
+    tasks=(
+        *_notifications("mr_"),
+        TaskDefinition(
+            kind="management_review",
+            title="Complete the individual management review",
+            owner="imr_author",
+            deadline=CalendarMonths(2),
+            anchor="decision",
+            reminders=_TO_PANEL_CHAIR,
+            per="agency",
+        ),
+        TaskDefinition(
+            kind="mr_findings_shared",
+            title="Share the management reviews' findings with the panel",
+            owner="panel_chair",
+            deadline=CalendarMonths(3),
+            anchor="decision",
+            reminders=_TO_CHAIR,
+            records_event="findings_shared",
+        ),
+    ),
+    ends_when=EventRecorded("findings_shared"),
+)
+"""Criteria not met: individual management reviews only, then the case closes."""
+
+SIDE_PREFIXES = {"audit": "audit_", "management_reviews": "mr_"}
+
 BOLTON_SCR = ProcessDefinition(
     key="bolton-scr",
     title="Serious Case Review (Bolton framework)",
@@ -231,8 +305,12 @@ BOLTON_SCR = ProcessDefinition(
         "referral",
         "panel_date",
         "initial_panel_held",
+        "decided_audit",
+        "decided_management_reviews",
         "decision",
         "report_agreed",
         "action_plan_complete",
+        "findings_shared",
     ),
+    side_stages=(AUDIT, MANAGEMENT_REVIEWS),
 )

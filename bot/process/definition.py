@@ -8,11 +8,16 @@ Deadlines count from an *anchor*: a case event (``referral``, ``panel_date``, ``
 or a built-in one (``stage_start``; ``agency_added`` for per-agency tasks). A definition is
 checked on construction so that every anchor a stage's tasks need is certain to be recorded
 before that stage begins.
+
+A stage's ``routes`` let a case leave the main line: when the stage ends with a route's event
+recorded, the case goes to that side stage instead (a decision that no review is needed,
+say). A side stage is the last of its path.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,12 +102,21 @@ class EventRecorded:
 StageEnd = AllTasksDone | EventRecorded
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """When the stage ends with ``event`` recorded, the case goes to side stage ``stage``."""
+
+    event: str
+    stage: str
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageDefinition:
     key: str
     title: str
     tasks: tuple[TaskDefinition, ...]
     ends_when: StageEnd
+    routes: tuple[Route, ...] = ()
 
     def __post_init__(self) -> None:
         _check_key(self.key, "stage key")
@@ -145,6 +159,8 @@ class ProcessDefinition:
     stages: tuple[StageDefinition, ...]
     events: tuple[str, ...]
     start_event: str = "referral"
+    side_stages: tuple[StageDefinition, ...] = ()
+    """Stages reached only through a route, each the last of its path."""
 
     def __post_init__(self) -> None:
         _check_key(self.key, "process key", _PROCESS_KEY)
@@ -155,60 +171,89 @@ class ProcessDefinition:
             _check_key(event, "event")
         if self.start_event not in self.events:
             raise ValueError(f"process {self.key}: start event {self.start_event!r} undeclared")
-        _unique([s.key for s in self.stages], f"process {self.key}: duplicate stage keys")
-        _unique([t.kind for t in self.tasks], f"process {self.key}: duplicate task kinds")
+        _unique([s.key for s in self.all_stages], f"process {self.key}: duplicate stage keys")
+        _unique([t.kind for t in self.all_tasks], f"process {self.key}: duplicate task kinds")
         self._check_events()
 
     def _check_events(self) -> None:
         declared = set(self.events)
-        for stage in self.stages:
+        for stage in self.all_stages:
             used = {t.records_event for t in stage.tasks if t.records_event}
+            used |= {route.event for route in stage.routes}
             if isinstance(stage.ends_when, EventRecorded):
                 used.add(stage.ends_when.event)
             if used - declared:
                 raise ValueError(f"stage {stage.key}: undeclared events {sorted(used - declared)}")
+        side = {stage.key: stage for stage in self.side_stages}
         known = {self.start_event}
         for stage in self.stages:
-            for task in stage.tasks:
-                if task.anchor not in BUILTIN_ANCHORS and task.anchor not in known:
-                    raise ValueError(
-                        f"task {task.kind} counts from {task.anchor!r}, which is not sure to "
-                        f"be recorded before stage {stage.key} begins"
-                    )
+            _check_anchors(stage, known)
             known |= stage.events_certain_at_end()
+            for route in stage.routes:
+                if route.stage not in side:
+                    raise ValueError(f"stage {stage.key}: route to unknown side stage")
+                _check_anchors(side[route.stage], known | {route.event})
 
     @property
     def tasks(self) -> tuple[TaskDefinition, ...]:
-        """Every task of every stage, in stage order."""
+        """Every task of every main-line stage, in stage order."""
         return tuple(task for stage in self.stages for task in stage.tasks)
+
+    @property
+    def all_stages(self) -> tuple[StageDefinition, ...]:
+        return self.stages + self.side_stages
+
+    @property
+    def all_tasks(self) -> tuple[TaskDefinition, ...]:
+        """Every task, side stages' included."""
+        return tuple(task for stage in self.all_stages for task in stage.tasks)
 
     @property
     def first_stage(self) -> StageDefinition:
         return self.stages[0]
 
     def stage(self, key: str) -> StageDefinition:
-        for stage in self.stages:
+        for stage in self.all_stages:
             if stage.key == key:
                 return stage
         raise KeyError(f"process {self.key} has no stage {key!r}")
 
-    def next_stage(self, key: str) -> StageDefinition | None:
-        """The stage after ``key``, or ``None`` when ``key`` is the last."""
-        index = self.stages.index(self.stage(key))
+    def next_stage(
+        self, key: str, recorded: Collection[str] = frozenset()
+    ) -> StageDefinition | None:
+        """The stage after ``key`` given the case events ``recorded``: a side stage when one
+        of its routes' events is among them, else the next in line; ``None`` after the last
+        stage of a path."""
+        stage = self.stage(key)
+        for route in stage.routes:
+            if route.event in recorded:
+                return self.stage(route.stage)
+        if stage not in self.stages:
+            return None
+        index = self.stages.index(stage)
         return self.stages[index + 1] if index + 1 < len(self.stages) else None
 
     def task(self, kind: str) -> TaskDefinition:
-        for task in self.tasks:
+        for task in self.all_tasks:
             if task.kind == kind:
                 return task
         raise KeyError(f"process {self.key} has no task {kind!r}")
 
     def stage_of(self, kind: str) -> StageDefinition:
         """The stage that creates tasks of this kind."""
-        for stage in self.stages:
+        for stage in self.all_stages:
             if any(task.kind == kind for task in stage.tasks):
                 return stage
         raise KeyError(f"process {self.key} has no task {kind!r}")
+
+
+def _check_anchors(stage: StageDefinition, known: set[str]) -> None:
+    for task in stage.tasks:
+        if task.anchor not in BUILTIN_ANCHORS and task.anchor not in known:
+            raise ValueError(
+                f"task {task.kind} counts from {task.anchor!r}, which is not sure to "
+                f"be recorded before stage {stage.key} begins"
+            )
 
 
 def _unique(values: list[str], message: str) -> None:

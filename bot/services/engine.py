@@ -321,6 +321,28 @@ def move_deadline(
     )
 
 
+def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str) -> bool:
+    """Hand a done task back (a management review returned for changes): open again, with a
+    new deadline and its reminders planned afresh. False when it is open already."""
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    if task.status == "open":
+        return False
+    task.status, task.completed_at, task.completed_by = "open", None, None
+    task.due_at = new_due
+    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.reopened",
+        case_id=task.case_id,
+        task_id=task.id,
+        due=new_due.isoformat(),
+    )
+    return True
+
+
 def record_event(ctx: EngineContext, case: Case, event: str, *, at: datetime, actor: str) -> bool:
     """Record a case event once (a repeat changes nothing), then see whether the stage ends."""
     if event_time(ctx.session, case.id, event) is not None:
@@ -358,11 +380,16 @@ def stage_has_ended(session: Session, case: Case, stage: StageDefinition) -> boo
     return remaining is None and created is not None
 
 
+def recorded_events(session: Session, case_id: int) -> set[str]:
+    return set(session.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case_id)))
+
+
 def advance(ctx: EngineContext, case: Case, *, actor: str) -> None:
-    """Move the case on through every stage that has ended."""
+    """Move the case on through every stage that has ended (down a side path when a route's
+    event is recorded)."""
     process = ctx.process(case)
     while case.closed_at is None and stage_has_ended(ctx.session, case, process.stage(case.stage)):
-        following = process.next_stage(case.stage)
+        following = process.next_stage(case.stage, recorded_events(ctx.session, case.id))
         audit.record(
             ctx.session,
             at=ctx.now,
