@@ -133,3 +133,40 @@ class FirstMonthAction(StrEnum):
 class ChronologyFlag(StrEnum):
     CHILD_SEEN = "child_seen"
     WISHES_SOUGHT = "wishes_sought"
+
+
+class MonitoringCallback(StrEnum):
+    RECOMMENDATION = "recommendation_submit"
+    PLAN_IMPORT = "action_plan_import_submit"
+    CLOSE = "recommendation_close_submit"
+    PROGRESS_RETURN = "progress_return_submit"
+    OWNER_LEFT = "owner_left_submit"
+
+
+class MonitoringBlock(StrEnum):
+    NUMBER = "rec_number"
+    AGENCY = "rec_agency"
+    ACTION = "rec_action"
+    OWNER = "rec_owner"
+    TARGET_DATE = "rec_target_date"
+    OUTCOME = "rec_expected_outcome"
+    SOURCE = "rec_source"
+    PLAN_FILE = "plan_file"
+    CLOSE_NOTE = "rec_close_note"
+    PROGRESS = "return_progress"
+    STATUS = "return_status"
+    REASON = "return_reason"
+    EVIDENCE = "return_evidence"
+    AS_OF = "return_date"
+    LEFT_USER = "owner_left_user"
+
+
+class MonitoringAction(StrEnum):
+    ADD = "plan_add"
+    IMPORT = "plan_import"
+    MANAGE = "plan_manage"
+    """An overflow menu on a recommendation; each option's value is ``<verb>:<id>``."""
+    SEND_RETURN = "progress_return_open"
+    """Opens the progress return form; the button's value is the return task's id."""
+    SIGN_OFF = "case_sign_off"
+    """The button's value is the case id."""
