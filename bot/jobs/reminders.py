@@ -12,16 +12,19 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.messages import Message
 from bot.blocks.reminders import owner_message, watcher_message
-from bot.flows.sent_once import already_sent, post_once
+from bot.flows.sent_once import already_sent
 from bot.process.calendar import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services import reminder_delivery as delivery
 from bot.services.reminder_delivery import Claim, Delivery
+from storage.models import SentMessage
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 MAX_BATCHES = 40
+HISTORY_LOOKBACK = 100
+METADATA_EVENT = "scr_reminder"
 RECIPIENT_GONE = frozenset(
     {
         "user_not_found",
@@ -138,22 +141,42 @@ def _send_all(
 def _post_once(
     runtime: Runtime, client: WebClient, claim: Claim, user: str, message: Message, now: datetime
 ) -> str:
+    """DM ``user`` unless the ledger (or, after an interrupted attempt, the DM itself) shows
+    it went already. The ledger key travels in the message's metadata for that check."""
     key = f"reminder:{claim.reminder_id}:{user}"
-    try:
-        return post_once(
-            runtime.db,
-            client,
-            key=key,
-            channel=user,
-            message=message,
-            now=now,
-            case_id=claim.case_id,
-        )
-    except IntegrityError:
-        previous = already_sent(runtime.db, key)
-        if previous is None:
-            raise
+    previous = already_sent(runtime.db, key)
+    if previous is not None:
         return previous.ts
+    found = _find_in_dm(client, user, key) if claim.resumed else None
+    if found is None:
+        response = client.chat_postMessage(
+            channel=user,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            **message.as_kwargs(),  # type: ignore[arg-type]
+        )
+        found = (str(response.get("channel") or user), str(response["ts"]))
+    channel, ts = found
+    try:
+        with runtime.db.session() as session:
+            session.add(
+                SentMessage(key=key, case_id=claim.case_id, channel=channel, ts=ts, sent_at=now)
+            )
+    except IntegrityError:
+        pass  # another worker recorded the same DM first
+    return ts
+
+
+def _find_in_dm(client: WebClient, user: str, key: str) -> tuple[str, str] | None:
+    """Our DM to ``user`` carrying ``key``, if an interrupted attempt did post it."""
+    channel = str(client.conversations_open(users=user)["channel"]["id"])
+    history = client.conversations_history(
+        channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+    )
+    for found in history.get("messages") or []:
+        payload = (found.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == key:
+            return channel, str(found["ts"])
+    return None
 
 
 def _unwell(exc: SlackApiError) -> SlackUnwellError:

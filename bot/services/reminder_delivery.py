@@ -51,6 +51,8 @@ class Claim:
     at: datetime
     escalate_to: tuple[str, ...]
     lease_until: datetime
+    resumed: bool = False
+    """An earlier attempt may have reached Slack before its worker stopped hearing back."""
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -67,7 +69,7 @@ def _take(session: Session, pick: Select[int], until: datetime) -> list[int]:
     result = session.execute(
         update(Reminder)
         .where(Reminder.id.in_(pick.scalar_subquery()))
-        .values(claimed_until=until)
+        .values(claimed_until=until, attempts=Reminder.attempts + 1)
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)
     )
@@ -174,6 +176,7 @@ def _claim(row: Reminder, until: datetime) -> Claim:
         at=row.at,
         escalate_to=tuple(role for role in row.escalate_to.split(",") if role),
         lease_until=until,
+        resumed=row.attempts > 1,
     )
 
 
@@ -202,7 +205,6 @@ def mark_sent(
                 slack_ts=ts,
                 claimed_until=None,
                 last_error=note,
-                attempts=Reminder.attempts + 1,
             )
             .execution_options(synchronize_session=False)
         )
@@ -236,12 +238,12 @@ def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: Worki
 
 
 def mark_failed(db: Database, claim: Claim, now: datetime, error: str) -> datetime | None:
-    """Count a failed attempt; returns when it will be retried (None: given up)."""
+    """Record a failed attempt (counted when claimed); returns when it will be retried
+    (None: given up)."""
     with db.session() as session:
         row = session.get(Reminder, claim.reminder_id, with_for_update=True)
         if row is None or row.status not in CLAIMABLE:
             return None
-        row.attempts += 1
         row.last_error = error[:80]
         if row.attempts >= MAX_ATTEMPTS:
             row.status, row.claimed_until = ABANDONED, None
@@ -278,7 +280,7 @@ def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
                 Reminder.id.in_([c.reminder_id for c in claims]),
                 Reminder.status.in_(CLAIMABLE),
             )
-            .values(claimed_until=until)
+            .values(claimed_until=until, attempts=Reminder.attempts - 1)
             .execution_options(synchronize_session=False)
         )
 
