@@ -1,0 +1,234 @@
+"""People see their work: App Home, `/scr my`, `/scr status`, and "Mark done"."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+
+from bot.blocks.status import NOT_SHOWN, WHERE
+from bot.ids import Action
+from bot.services.audit import events_for
+from bot.services.engine import EngineContext, add_agency
+from bot.services.my_tasks import mark_done
+from storage.models import Case, Task
+from tests.flow_helpers import agency_id, all_calls_text, body_json
+from tests.referral_data import IDENTIFYING
+from tests.reminder_helpers import DMLog, london, open_case, task_of, travel
+
+
+def _home_texts(harness, user: str) -> list[str]:
+    home = harness.standin.home_view(user)
+    assert home is not None, f"no Home tab was published for {user}"
+    return [
+        str(b.get("text", {}).get("text", "")) for b in home["blocks"] if b["type"] == "section"
+    ]
+
+
+def _open_home(harness, user: str) -> list[str]:
+    assert harness.driver.app_home_opened(user).status == 200
+    harness.wait()
+    return _home_texts(harness, user)
+
+
+def _card_text(harness, case_id: int) -> str:
+    with harness.runtime.db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.channel_id and case.card_ts
+        channel, ts = case.channel_id, case.card_ts
+    card = harness.standin.find_message(channel, ts)
+    assert card is not None
+    return json.dumps(card.blocks, ensure_ascii=False)
+
+
+@pytest.mark.postgres
+def test_app_home_lists_my_open_tasks_overdue_first_and_my_cases(harness) -> None:
+    case = open_case(harness)
+    harness.clock.set(london(2026, 12, 1, 12))
+
+    texts = _open_home(harness, "U0DPH")
+
+    tasks = [t for t in texts if t.startswith("*SCR-")]
+    assert tasks == [
+        "*SCR-2026-001* · Confirm the designated person has been told · Health · "
+        "*overdue* (due Mon 30 Nov)",
+        "*SCR-2026-001* · Secure all relevant records · Health · due Tue 1 Dec",
+    ]
+    assert any("SCR-2026-001" in t and f"<#{case.channel_id}>" in t for t in texts)
+    home = harness.standin.home_view("U0DPH")
+    assert home is not None and home["type"] == "home"
+    buttons = [b["accessory"]["action_id"] for b in home["blocks"] if b.get("accessory")]
+    assert buttons == [Action.MARK_DONE.value] * 2
+
+    lead = _open_home(harness, "U0RLH")
+    assert [t.split(" · ")[1] for t in lead if t.startswith("*SCR-")] == [
+        "Submit the chronology",
+        "Submit a brief synopsis of involvement",
+    ]
+    assert "You are not a member of any open case." in lead
+    cpu = [t for t in _open_home(harness, "U0CPU1") if t.startswith("*SCR-")]
+    assert len(cpu) == 5 and cpu[-1].startswith("*SCR-2026-001* · Schedule the initial panel")
+    assert "Nothing is waiting for you." in _open_home(harness, "U0OUTSIDER")
+    assert not [v for v in IDENTIFYING if v in all_calls_text(harness)]
+
+
+def test_scr_my_answers_the_same_ephemerally(harness) -> None:
+    open_case(harness)
+    harness.clock.set(london(2026, 12, 1, 12))
+
+    posted = len(harness.standin.calls_to("chat.postMessage"))
+    response = harness.driver.slash_command("U0DPH", "my")
+    harness.wait()
+
+    answer = body_json(response)
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == "You have 2 open tasks (1 overdue) in 1 cases."
+    rendered = json.dumps(answer["blocks"])
+    assert "Confirm the designated person has been told" in rendered
+    assert rendered.index("designated person") < rendered.index("Secure all relevant records")
+    assert len(harness.standin.calls_to("chat.postMessage")) == posted, "nothing posted"
+
+
+@pytest.mark.postgres
+def test_scr_status_in_the_case_channel_and_by_reference(harness) -> None:
+    case = open_case(harness)
+    harness.clock.set(london(2026, 12, 1, 12))
+
+    in_channel = body_json(
+        harness.driver.slash_command(
+            "U0CPU1", "status", channel_id=case.channel_id, channel_name="scr-2026-001"
+        )
+    )
+    by_reference = body_json(harness.driver.slash_command("U0CPU1", "status scr-2026-001"))
+
+    assert in_channel == by_reference
+    assert in_channel["response_type"] == "ephemeral"
+    assert in_channel["text"] == "SCR-2026-001 · Initial Panel stage"
+    sections = [b["text"]["text"] for b in in_channel["blocks"] if b["type"] == "section"]
+    assert sections[0].splitlines() == [
+        "*Next deadlines*",
+        "• Check for a child protection plan · *overdue* (due Mon 30 Nov)",
+        "• Consider other children at risk · *overdue* (due Mon 30 Nov)",
+        "• Confirm the designated person has been told · Health · *overdue* (due Mon 30 Nov)",
+        "• Inform the other organisations · due Tue 1 Dec",
+        "• Inform the Board Chair · due Tue 1 Dec",
+    ]
+    groups = [s.splitlines()[0] for s in sections[2:]]
+    assert groups == ["*Health*", "*CPU*"]
+    assert "• Submit the chronology · due Sun 27 Dec" in sections[2]
+    with harness.runtime.db.session() as session:
+        seen = [e for e in events_for(session, case.id) if e.action == "case.status_viewed"]
+    assert [e.actor for e in seen] == ["U0CPU1", "U0CPU1"]
+
+
+@pytest.mark.postgres
+def test_status_refuses_non_members_without_revealing_whether_the_case_exists(harness) -> None:
+    case = open_case(harness)
+
+    answers = [
+        body_json(harness.driver.slash_command(user, text))
+        for user, text in [
+            ("U0DPP", "status SCR-2026-001"),  # a real case, not theirs
+            ("U0DPP", "status SCR-2026-999"),  # no such case
+            ("U0OUTSIDER", "status SCR-2026-001"),
+            ("U0RLH", "status SCR-2026-001"),  # owns tasks there, but is not a member
+        ]
+    ]
+
+    assert [a["text"] for a in answers] == [NOT_SHOWN] * 4
+    assert all("blocks" not in a for a in answers)
+    elsewhere = body_json(harness.driver.slash_command("U0DPH", "status"))
+    assert elsewhere["text"] == WHERE
+    assert case.reference == "SCR-2026-001"
+
+
+@pytest.mark.postgres
+def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(harness) -> None:
+    case = open_case(harness)
+    log = DMLog(harness)
+    travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
+    [nudge] = log.to("U0DPH", "secure all relevant records")
+    dm = next(m for m in harness.standin.dms_to("U0DPH") if m.text == nudge.text)
+    assert "✓" not in _card_text(harness, case.id)
+
+    harness.driver.block_action("U0DPH", Action.MARK_DONE.value, message_ts=dm.ts)
+    harness.driver.redeliver()  # the same click, delivered twice
+    harness.wait()
+
+    records = task_of(harness, case.id, "records_secured")
+    assert records.status == "done" and records.completed_by == "U0DPH"
+    replaced = harness.standin.find_message(dm.channel, dm.ts)
+    assert replaced is not None
+    assert replaced.text.startswith("✓ SCR-2026-001: secure all relevant records for Health")
+    assert "Mark done" not in json.dumps(replaced.blocks)
+    with harness.runtime.db.session() as session:
+        done = [e for e in events_for(session, case.id) if e.action == "task.done"]
+    assert len(done) == 1, "a second click has no second effect"
+    assert len(harness.standin.hook_posts) == 2, "both deliveries were answered"
+    assert "✓ 1 Dec" in _card_text(harness, case.id)
+    updates = [c for c in harness.standin.calls_to("chat.update") if c.ok]
+    assert updates and all(c.args["channel"] == case.channel_id for c in updates)
+
+    travel(harness, log, london(2026, 12, 10, 18), timedelta(hours=2))
+    assert log.to("U0DPH", "secure all relevant records") == [nudge]
+
+
+def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None:
+    case = open_case(harness)
+    runtime = harness.runtime
+    with runtime.db.session() as session:
+        stored = session.get(Case, case.id)
+        assert stored is not None
+        ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
+        add_agency(ctx, stored, agency_id(harness, "Police"), actor="U0CPU1")
+    health_records = task_of(harness, case.id, "records_secured", agency_id(harness, "Health"))
+    _open_home(harness, "U0DPP")
+
+    harness.driver.block_action("U0DPP", Action.MARK_DONE.value, value=str(health_records.id))
+    harness.wait()
+
+    assert task_of(harness, case.id, "records_secured", health_records.agency_id).status == "open"
+    assert "This task belongs to someone else." in _home_texts(harness, "U0DPP")[0]
+
+    police_before = [t for t in _home_texts(harness, "U0DPP") if t.startswith("*SCR-")]
+    harness.driver.block_action("U0DPP", Action.MARK_DONE.value)  # the first of their own
+    harness.wait()
+
+    police_after = [t for t in _home_texts(harness, "U0DPP") if t.startswith("*SCR-")]
+    assert police_after == police_before[1:]
+    with runtime.db.session() as session:
+        police_tasks = [
+            t
+            for t in session.query(Task).filter(Task.agency_id == agency_id(harness, "Police"))
+            if t.status == "done"
+        ]
+    assert [t.completed_by for t in police_tasks] == ["U0DPP"]
+
+
+@pytest.mark.postgres
+def test_two_clicks_at_once_complete_a_task_once(harness) -> None:
+    case = open_case(harness)
+    records = task_of(harness, case.id, "records_secured")
+    runtime = harness.runtime
+    outcomes = []
+
+    def click() -> None:
+        outcomes.append(
+            mark_done(
+                runtime.db, runtime.working_calendar(), runtime.clock.now(), records.id, "U0DPH"
+            )
+        )
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(o.changed for o in outcomes) == [False, False, False, True]
+    assert all(o.refusal is None for o in outcomes)
+    with runtime.db.session() as session:
+        done = [e for e in events_for(session, case.id) if e.action == "task.done"]
+    assert len(done) == 1
