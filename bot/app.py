@@ -9,12 +9,13 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.handlers import agencies, home, referral, router, status
+from bot.handlers import decision as decision_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (referral, agencies, home, status)
+LISTENER_MODULES = (referral, agencies, home, status, decision_handlers)
 
 
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:

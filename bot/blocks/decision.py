@@ -1,0 +1,324 @@
+"""The Initial Panel's recommendation, the Board Chair's decision and who was told, as Block
+Kit (pure: data in, views and messages out). The case reference and the workflow only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.format import LONDON, day, moment, user_link
+from bot.blocks.messages import Message
+from bot.ids import (
+    INPUT_ACTION,
+    DecisionAction,
+    DecisionBlock,
+    DecisionCallback,
+    ReviewAction,
+    ReviewBlock,
+)
+from bot.services.decision import LONG_TEXT, OUTCOME_BUTTONS, OUTCOME_WORDS, NoticeLine, Outcome
+from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
+
+BY_ROLE = (
+    "Refer to people by their role (the child, the mother): the bot refuses text that names "
+    "the child or family. What you write is stored encrypted."
+)
+DECISION_BUTTONS = {
+    Outcome.SCR: DecisionAction.APPROVE,
+    Outcome.AUDIT: DecisionAction.AUDIT,
+    Outcome.MANAGEMENT_REVIEWS: DecisionAction.MANAGEMENT_REVIEWS,
+}
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def long_text(block: str, label: str, *, optional: bool = False, initial: str = "") -> InputBlock:
+    return InputBlock(
+        block_id=block,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=INPUT_ACTION,
+            multiline=True,
+            max_length=LONG_TEXT,
+            initial_value=initial or None,
+        ),
+    )
+
+
+def date_input(
+    block: str, label: str, initial: date | None, *, optional: bool = False
+) -> InputBlock:
+    return InputBlock(
+        block_id=block,
+        label=label,
+        optional=optional,
+        element=DatePickerElement(
+            action_id=INPUT_ACTION, initial_date=initial.isoformat() if initial else None
+        ),
+    )
+
+
+def modal(callback: str, title: str, submit: str, blocks: Sequence[Block], metadata: str) -> View:
+    return View(
+        type="modal",
+        callback_id=callback,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=list(blocks),
+    )
+
+
+def recommendation_modal(reference: str, case_id: int) -> View:
+    return modal(
+        DecisionCallback.RECOMMENDATION.value,
+        "Panel recommendation",
+        "Record",
+        [
+            _section(f"*{reference}*: the Initial Panel's recommendation to the Board Chair."),
+            InputBlock(
+                block_id=DecisionBlock.CRITERIA_MET.value,
+                label="Are the criteria for a Serious Case Review met?",
+                element=RadioButtonsElement(
+                    action_id=INPUT_ACTION,
+                    options=[
+                        Option(value="true", label="Met: recommend a Serious Case Review"),
+                        Option(value="false", label="Not met"),
+                    ],
+                ),
+            ),
+            InputBlock(
+                block_id=DecisionBlock.CRITERIA.value,
+                label="Which criteria are met?",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=INPUT_ACTION,
+                    options=[Option(value=c.value, label=t) for c, t in CRITERION_LABELS.items()],
+                ),
+            ),
+            long_text(DecisionBlock.RATIONALE.value, "The panel's rationale"),
+            _context(BY_ROLE),
+        ],
+        str(case_id),
+    )
+
+
+@dataclass(frozen=True)
+class Recommended:
+    reference: str
+    case_id: int
+    criteria_met: bool
+    criteria: Sequence[str]
+    rationale: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+def _recommendation_lines(rec: Recommended) -> list[str]:
+    verdict = "*are met*" if rec.criteria_met else "*are not met*"
+    named = ", ".join(CRITERION_SHORT[Criterion(c)] for c in rec.criteria)
+    lines = [
+        f"*{rec.reference}*: the Initial Panel recommends that the criteria for a Serious Case "
+        f"Review {verdict}" + (f" ({named})." if named else "."),
+        f"> {rec.rationale}".replace("\n", "\n> "),
+        f"Recorded by {user_link(rec.recorded_by)}, {moment(rec.recorded_at)}.",
+    ]
+    return lines
+
+
+def _decision_button(outcome: Outcome, case_id: int, reference: str) -> ButtonElement:
+    not_met = outcome is not Outcome.SCR
+    return ButtonElement(
+        text=OUTCOME_BUTTONS[outcome],
+        action_id=DECISION_BUTTONS[outcome].value,
+        value=str(case_id),
+        style="danger" if not_met else "primary",
+        confirm=ConfirmObject(
+            title="Confirm the decision",
+            text=f"{reference}: {OUTCOME_WORDS[outcome]}."
+            + (" You will be asked for the reason." if not_met else ""),
+            confirm="Yes, decide" if not not_met else "Continue",
+            deny="Go back",
+        ),
+    )
+
+
+def decision_request(rec: Recommended) -> Message:
+    text = f"{rec.reference}: the Board Chair's decision is needed."
+    return Message(
+        text=text,
+        blocks=[
+            _section("\n".join(_recommendation_lines(rec))),
+            ActionsBlock(
+                block_id=DecisionBlock.BUTTONS.value,
+                elements=[_decision_button(o, rec.case_id, rec.reference) for o in Outcome],
+            ),
+            _context("Only the Board Chair can decide. Each button asks you to confirm."),
+        ],
+    )
+
+
+def decision_made(reference: str, outcome: Outcome, chair: str, at: datetime) -> Message:
+    words = f"*{reference}*: decided by {user_link(chair)}, {moment(at)}: {OUTCOME_WORDS[outcome]}."
+    return Message(text=f"{reference}: {OUTCOME_WORDS[outcome]}.", blocks=[_section(words)])
+
+
+def already_decided(reference: str, outcome: Outcome, chair: str, at: datetime) -> str:
+    return (
+        f"{reference} was already decided by {user_link(chair)}, {moment(at)}: "
+        f"{OUTCOME_WORDS[outcome]}. Nothing has changed."
+    )
+
+
+def reason_modal(reference: str, outcome: Outcome, case_id: int) -> View:
+    return modal(
+        DecisionCallback.REASON.value,
+        "Criteria not met",
+        "Decide",
+        [
+            _section(f"*{reference}*: {OUTCOME_WORDS[outcome]}."),
+            long_text(DecisionBlock.REASON.value, "Why the criteria are not met"),
+            _context(BY_ROLE),
+        ],
+        f"{case_id}:{outcome.value}",
+    )
+
+
+def board_announcement(board: str, reference: str, outcome: Outcome, at: datetime) -> Message:
+    when = day(at.astimezone(LONDON).date())
+    text = f"{reference}: the Chair of the {board} decided on {when}: {OUTCOME_WORDS[outcome]}."
+    return Message(text=text, blocks=[_section(text)])
+
+
+def notices_message(reference: str, case_id: int, lines: Sequence[NoticeLine]) -> Message:
+    """The business unit's checklist: who outside Slack has been told of the decision."""
+    rows = []
+    buttons = []
+    for line in lines:
+        if line.notified_on is not None:
+            who = f" by {user_link(line.notified_by)}" if line.notified_by else ""
+            rows.append(f"✓ {line.title}: {day(line.notified_on)}{who}")
+        else:
+            rows.append(f"• {line.title}: not yet recorded")
+            buttons.append(
+                ButtonElement(
+                    text=f"Record: {line.title}"[:75],
+                    action_id=f"{DecisionAction.RECORD_NOTICE.value}_{line.audience}",
+                    value=f"{case_id}:{line.audience}",
+                )
+            )
+    blocks: list[Block] = [
+        _section(f"*{reference}*: sharing the decision outside Slack\n" + "\n".join(rows))
+    ]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return Message(text=f"{reference}: who has been told of the decision", blocks=blocks)
+
+
+def notice_modal(reference: str, title: str, today: date, user: str, metadata: str) -> View:
+    return modal(
+        DecisionCallback.NOTICE.value,
+        "Decision shared",
+        "Record",
+        [
+            _section(f"*{reference}*: {title}."),
+            date_input(DecisionBlock.NOTIFIED_ON.value, "On what date?", today),
+            InputBlock(
+                block_id=DecisionBlock.NOTIFIED_BY.value,
+                label="By whom?",
+                element=UserSelectElement(action_id=INPUT_ACTION, initial_user=user),
+            ),
+        ],
+        metadata,
+    )
+
+
+def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[str]) -> Message:
+    """What follows the decision in the case channel, with a button for each first step."""
+    value = str(case_id)
+    buttons: list[ButtonElement]
+    if outcome is Outcome.SCR:
+        intro = "The review begins."
+        buttons = [
+            ButtonElement(
+                text="Appoint the panel chair",
+                action_id=ReviewAction.OPEN_PANEL_CHAIR.value,
+                value=value,
+            ),
+            ButtonElement(
+                text="Terms of reference", action_id=ReviewAction.OPEN_TERMS.value, value=value
+            ),
+            ButtonElement(
+                text="Request management reviews",
+                action_id=ReviewAction.OPEN_IMR_REQUEST.value,
+                value=value,
+            ),
+        ]
+    elif outcome is Outcome.AUDIT:
+        intro = "A smaller-scale audit follows; its findings go to the panel, then the case closes."
+        buttons = [_findings_button(value)]
+    else:
+        intro = (
+            "Each agency completes an individual management review; the findings go to the "
+            "panel, then the case closes."
+        )
+        buttons = [
+            ButtonElement(
+                text="Request management reviews",
+                action_id=ReviewAction.OPEN_IMR_REQUEST.value,
+                value=value,
+            ),
+            _findings_button(value),
+        ]
+    lines = [f"*{reference}*: {intro}", *due]
+    return Message(
+        text=f"{reference}: {intro}",
+        blocks=[
+            _section("\n".join(lines)),
+            ActionsBlock(block_id=ReviewBlock.REVIEW_BUTTONS.value, elements=buttons),
+        ],
+    )
+
+
+def _findings_button(value: str) -> ButtonElement:
+    return ButtonElement(
+        text="Record the findings", action_id=ReviewAction.OPEN_FINDINGS.value, value=value
+    )
+
+
+def info_view(title: str, text: str) -> View:
+    """A modal that only tells (what a submission came to, when nothing more is asked)."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text=title[:24]),
+        close=PlainTextObject(text="Close"),
+        blocks=[_section(text)],
+    )

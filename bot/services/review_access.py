@@ -1,0 +1,53 @@
+"""Who may act on a case's decision and review, and the case's write lock that makes a
+double click or a duplicate delivery take effect once."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.services.owners import agency_people, assigned, role_holders
+from bot.services.partnership import AgencyRole, Role, roles_of
+from storage.models import Case
+
+
+def lock_case(session: Session, case_id: int) -> Case | None:
+    """Take the case row's write lock (the write lock on SQLite), then read it: concurrent
+    clicks on the same case queue here and each sees what the one before it did."""
+    session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(stage=Case.stage)
+        .execution_options(synchronize_session=False)
+    )
+    return session.get(Case, case_id)
+
+
+def is_board_chair(session: Session, user_id: str) -> bool:
+    return Role.BOARD_CHAIR in roles_of(session, user_id)
+
+
+def panel_chairs(session: Session, case_id: int) -> list[str]:
+    """The review panel chair once appointed; until then the CPU stands in."""
+    return role_holders(session, case_id, "panel_chair")
+
+
+def leads_review(session: Session, case_id: int, user_id: str) -> bool:
+    return user_id in panel_chairs(session, case_id)
+
+
+def may_appoint_panel_chair(session: Session, user_id: str) -> bool:
+    return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.CPU, Role.ADMIN})
+
+
+def may_record_for_board(session: Session, user_id: str) -> bool:
+    """The Board's own acts (an extension agreed with OFSTED, the report's acceptance)."""
+    return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.ADMIN})
+
+
+def acts_for_agency(session: Session, case_id: int, agency_id: int, user_id: str) -> bool:
+    """The agency's designated persons, review leads and its management review's author."""
+    people = agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+    people += agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
+    people += assigned(session, case_id, "imr_author", agency_id=agency_id)
+    return user_id in people

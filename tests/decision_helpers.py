@@ -1,0 +1,119 @@
+"""Bringing a case to the Initial Panel being held, through the services (not the panel's
+own screens), and the clicks and forms of the decision as Slack would send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock
+from bot.services.engine import EngineContext, complete_task
+from bot.testing.harness import Harness
+from bot.testing.standin import Message
+from storage.models import AuditEvent, Case, ChairDecision, Task
+from tests.flow_helpers import cases, refer
+
+REFERRAL_CHORES = (
+    "cpu_cp_plan_checked",
+    "cpu_other_children_considered",
+    "cpu_organisations_informed",
+    "cpu_chair_informed",
+    "schedule_initial_panel",
+)
+RATIONALE = "Inter-agency concerns about how the head injury was followed up; the child died."
+NON_CHAIRS = ("U0CPU1", "U0ADMIN", "U0DPH", "U0RLH", "U0DPP", "U0OUTSIDER")
+
+
+def panel_held(harness: Harness, **referral: Any) -> Case:
+    """A referred case whose Initial Panel has met: its recommendation is now due."""
+    refer(harness, **referral)
+    case = cases(harness)[-1]
+    runtime = harness.runtime
+    with runtime.db.session() as session:
+        ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
+        for task in session.scalars(
+            select(Task).where(Task.case_id == case.id, Task.kind.in_(REFERRAL_CHORES))
+        ):
+            complete_task(ctx, task, actor="U0CPU1", check_permission=False)
+    return stored_case(harness, case.id)
+
+
+def stored_case(harness: Harness, case_id: int) -> Case:
+    with harness.runtime.db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+def recommend(
+    harness: Harness,
+    case: Case,
+    *,
+    user: str = "U0CPU1",
+    met: bool = True,
+    criteria: tuple[str, ...] = ("death", "inter_agency"),
+    rationale: str = RATIONALE,
+):
+    assert case.channel_id is not None
+    harness.driver.slash_command(user, "recommendation", channel_id=case.channel_id)
+    harness.wait()
+    view = harness.standin.open_view_for(user)
+    assert view is not None, "the recommendation modal did not open"
+    values: dict[str, dict[str, Any]] = {
+        DecisionBlock.CRITERIA_MET.value: {INPUT_ACTION: "true" if met else "false"},
+        DecisionBlock.RATIONALE.value: {INPUT_ACTION: rationale},
+    }
+    if criteria:
+        values[DecisionBlock.CRITERIA.value] = {INPUT_ACTION: list(criteria)}
+    response = harness.driver.submit_view(user, values, view_id=view.id)
+    harness.wait()
+    return response
+
+
+def decision_requests(harness: Harness, case: Case) -> tuple[Message, Message]:
+    """The Chair's DM and the case channel's message asking for the decision."""
+    assert case.channel_id is not None
+    asking = DecisionAction.APPROVE.value
+
+    def asks(message: Message) -> bool:
+        return asking in str(message.blocks) or "decided by" in str(message.blocks)
+
+    [dm] = [m for m in harness.standin.dms_to("U0CHAIR") if asks(m)]
+    [posted] = [m for m in harness.standin.messages_in(case.channel_id) if asks(m)]
+    return dm, posted
+
+
+def click(harness: Harness, user: str, action: DecisionAction, message: Message):
+    response = harness.driver.block_action(
+        user, action.value, channel_id=message.channel, message_ts=message.ts
+    )
+    harness.wait()
+    return response
+
+
+def decisions(harness: Harness) -> list[ChairDecision]:
+    with harness.runtime.db.session() as session:
+        return list(session.scalars(select(ChairDecision)))
+
+
+def audit_rows(harness: Harness, action: str) -> list[AuditEvent]:
+    with harness.runtime.db.session() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
+
+
+def tasks_of(harness: Harness, case_id: int, kind: str) -> list[Task]:
+    with harness.runtime.db.session() as session:
+        return list(
+            session.scalars(
+                select(Task).where(Task.case_id == case_id, Task.kind == kind).order_by(Task.id)
+            )
+        )
+
+
+def ephemerals_text(harness: Harness, user: str) -> str:
+    return " ".join(m.text for m in harness.standin.ephemerals_for(user))
