@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.jobs.reminders import METADATA_EVENT
 from bot.jobs.worker import tick
 from bot.services.engine import EngineContext, complete_task
 from bot.testing.harness import Harness
@@ -30,10 +32,12 @@ class Sent:
 
 
 class DMLog:
-    """The bot's chat.postMessage calls to people, from the moment it is made."""
+    """The bot's reminder DMs (or, with ``everything``, all its DMs) from the moment it is
+    made."""
 
-    def __init__(self, harness: Harness) -> None:
+    def __init__(self, harness: Harness, *, everything: bool = False) -> None:
         self.harness = harness
+        self.everything = everything
         self.seen = len(harness.standin.calls)
         self.sent: list[Sent] = []
 
@@ -45,13 +49,21 @@ class DMLog:
         new = [
             Sent(when, str(c.args["channel"]), str(c.args.get("text", "")))
             for c in fresh
-            if c.method == "chat.postMessage" and c.ok and str(c.args["channel"]).startswith("U")
+            if c.method == "chat.postMessage"
+            and c.ok
+            and str(c.args["channel"]).startswith("U")
+            and (self.everything or is_reminder(c.args))
         ]
         self.sent += new
         return new
 
     def to(self, user: str, containing: str = "") -> list[Sent]:
         return [s for s in self.sent if s.user == user and containing in s.text]
+
+
+def is_reminder(args: dict[str, Any]) -> bool:
+    metadata = args.get("metadata") or {}
+    return isinstance(metadata, dict) and metadata.get("event_type") == METADATA_EVENT
 
 
 def travel(harness: Harness, log: DMLog, until: datetime, step: timedelta) -> None:

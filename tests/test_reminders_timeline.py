@@ -104,7 +104,7 @@ def test_a_reminder_offers_its_action_and_the_case_channel(harness) -> None:
     dm = next(
         c
         for c in harness.standin.calls_to("chat.postMessage")
-        if c.args["channel"] == "U0DPH" and "records" in c.args["text"]
+        if c.args["channel"] == "U0DPH" and "secure all relevant records" in c.args["text"]
     )
     buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Mark done", "Open case channel"]

@@ -47,7 +47,7 @@ def test_the_embedded_scheduler_starts_once_and_stops(harness) -> None:
 def test_the_daily_digest_goes_to_the_business_unit_once_on_working_days(harness) -> None:
     open_case(harness)
     harness.clock.set(london(2026, 12, 1, 8, 30))
-    log = DMLog(harness)
+    log = DMLog(harness, everything=True)
 
     assert daily_digest(harness.runtime) == 1
     assert daily_digest(harness.runtime) == 0, "never twice in a day"

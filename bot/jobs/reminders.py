@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.messages import Message
 from bot.blocks.reminders import owner_message, watcher_message
-from bot.flows.sent_once import already_sent
 from bot.process.calendar import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services import reminder_delivery as delivery
-from bot.services.reminder_delivery import Claim, Delivery
+from bot.services.reminder_delivery import Claim
+from bot.services.reminder_targets import Delivery, describe, ledger_key
 from storage.models import SentMessage
 
 log = logging.getLogger(__name__)
@@ -95,36 +95,77 @@ def _deliver(
     cal: WorkingCalendar,
     report: DeliveryReport,
 ) -> None:
-    target = delivery.describe(runtime.db, claim, now, cal)
+    target = describe(runtime.db, claim, now, cal)
     if target is None:
         delivery.cancel(runtime.db, claim)
         report.cancelled += 1
         return
-    ts, refused = _send_all(runtime, client, claim, target, now)
-    if ts is None:
+    outbox = _Outbox(runtime, claim, now)
+    try:
+        refused = _send_all(client, claim, target, outbox)
+    except BaseException:
+        outbox.flush()
+        raise
+    if outbox.first_ts is None:
         reason = refused or "no_recipients"
         log.warning("reminder %s reached nobody (%s)", claim.reminder_id, reason)
         delivery.mark_undeliverable(runtime.db, claim, reason)
         report.undeliverable += 1
         return
-    if delivery.mark_sent(runtime.db, claim, now, cal, ts=ts, note=refused):
+    sent = delivery.mark_sent(
+        runtime.db, claim, now, cal, ts=outbox.first_ts, note=refused, last_dm=outbox.pending
+    )
+    if sent:
         report.sent += 1
         if claim.kind == "due" or (claim.kind == "overdue" and claim.sequence == 1):
             report.refresh_cases.add(claim.case_id)
 
 
-def _send_all(
-    runtime: Runtime, client: WebClient, claim: Claim, target: Delivery, now: datetime
-) -> tuple[str | None, str | None]:
-    """DM the owners, then the watchers; returns the first ts and any per-person refusal."""
+class _Outbox:
+    """Ledger rows for the DMs of one reminder. Each is recorded before the next DM goes;
+    the last one is recorded with the reminder's own outcome, in one transaction."""
+
+    def __init__(self, runtime: Runtime, claim: Claim, now: datetime) -> None:
+        self.runtime, self.claim, self.now = runtime, claim, now
+        self.pending: SentMessage | None = None
+        self.first_ts: str | None = None
+
+    def sent(self, user: str, channel: str, ts: str, *, recorded: bool) -> None:
+        self.first_ts = self.first_ts or ts
+        if recorded:
+            return
+        self.flush()
+        self.pending = SentMessage(
+            key=ledger_key(self.claim.reminder_id, user),
+            case_id=self.claim.case_id,
+            channel=channel,
+            ts=ts,
+            sent_at=self.now,
+        )
+
+    def flush(self) -> None:
+        if self.pending is None:
+            return
+        row, self.pending = self.pending, None
+        try:
+            with self.runtime.db.session() as session:
+                session.add(row)
+        except IntegrityError:
+            log.info("reminder %s: another worker recorded the DM", self.claim.reminder_id)
+
+
+def _send_all(client: WebClient, claim: Claim, target: Delivery, outbox: _Outbox) -> str | None:
+    """DM the owners, then the watchers; returns any per-person refusal."""
     outgoing = [(user, owner_message(target.nudge)) for user in target.owners] + [
         (user, watcher_message(target.nudge)) for user in target.watchers
     ]
-    first: str | None = None
     refused: str | None = None
     for user, message in outgoing:
+        if user in target.sent:
+            outbox.sent(user, user, target.sent[user], recorded=True)
+            continue
         try:
-            ts = _post_once(runtime, client, claim, user, message, now)
+            channel, ts = _post(client, claim, user, message)
         except SlackApiError as exc:
             code = str(exc.response.get("error") or "")
             if code in RECIPIENT_GONE:
@@ -134,36 +175,23 @@ def _send_all(
             raise _unwell(exc) from exc
         except (SlackClientError, OSError) as exc:
             raise SlackUnwellError(type(exc).__name__) from exc
-        first = first or ts
-    return first, refused
+        outbox.sent(user, channel, ts, recorded=False)
+    return refused
 
 
-def _post_once(
-    runtime: Runtime, client: WebClient, claim: Claim, user: str, message: Message, now: datetime
-) -> str:
-    """DM ``user`` unless the ledger (or, after an interrupted attempt, the DM itself) shows
-    it went already. The ledger key travels in the message's metadata for that check."""
-    key = f"reminder:{claim.reminder_id}:{user}"
-    previous = already_sent(runtime.db, key)
-    if previous is not None:
-        return previous.ts
+def _post(client: WebClient, claim: Claim, user: str, message: Message) -> tuple[str, str]:
+    """DM ``user``; after an interrupted attempt, first look for that DM in Slack. The
+    ledger key travels in the message's metadata for that check."""
+    key = ledger_key(claim.reminder_id, user)
     found = _find_in_dm(client, user, key) if claim.resumed else None
-    if found is None:
-        response = client.chat_postMessage(
-            channel=user,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-            **message.as_kwargs(),  # type: ignore[arg-type]
-        )
-        found = (str(response.get("channel") or user), str(response["ts"]))
-    channel, ts = found
-    try:
-        with runtime.db.session() as session:
-            session.add(
-                SentMessage(key=key, case_id=claim.case_id, channel=channel, ts=ts, sent_at=now)
-            )
-    except IntegrityError:
-        pass  # another worker recorded the same DM first
-    return ts
+    if found is not None:
+        return found
+    response = client.chat_postMessage(
+        channel=user,
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+        **message.as_kwargs(),  # type: ignore[arg-type]
+    )
+    return str(response.get("channel") or user), str(response["ts"])
 
 
 def _find_in_dm(client: WebClient, user: str, key: str) -> tuple[str, str] | None:

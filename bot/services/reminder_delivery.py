@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.blocks.reminders import Nudge
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
-from bot.services.owners import role_holders, task_owners
 from bot.services.reminder_plans import plan_next_overdue
 from storage.db import Database
-from storage.models import Agency, Case, Reminder, Task
+from storage.models import Case, Reminder, SentMessage, Task
 
 PLANNED, FAILED, SENT = "planned", "failed", "sent"
 SKIPPED, CANCELLED, ABANDONED = "skipped", "cancelled", "abandoned"
@@ -192,10 +191,31 @@ def mark_sent(
     *,
     ts: str | None,
     note: str | None = None,
+    last_dm: SentMessage | None = None,
 ) -> bool:
-    """Record the send; after an overdue nudge, plan the next one. False when another
-    worker (or a completed task) got there first."""
+    """Record the send (with the ledger row of its last DM, in the same transaction);
+    after an overdue nudge, plan the next one. False when another worker (or a completed
+    task) got there first."""
+    try:
+        return _mark_sent(db, claim, now, cal, ts, note, last_dm)
+    except IntegrityError:
+        if last_dm is None:
+            raise
+        return _mark_sent(db, claim, now, cal, ts, note, None)
+
+
+def _mark_sent(
+    db: Database,
+    claim: Claim,
+    now: datetime,
+    cal: WorkingCalendar,
+    ts: str | None,
+    note: str | None,
+    last_dm: SentMessage | None,
+) -> bool:
     with db.session() as session:
+        if last_dm is not None:
+            session.add(last_dm)
         result = session.execute(
             update(Reminder)
             .where(_still_claimable(claim))
@@ -283,43 +303,3 @@ def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
             .values(claimed_until=until, attempts=Reminder.attempts - 1)
             .execution_options(synchronize_session=False)
         )
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Who gets a claimed reminder: the task's owners, and the escalation roles' holders
-    (``watchers``, never an owner twice)."""
-
-    nudge: Nudge
-    owners: tuple[str, ...]
-    watchers: tuple[str, ...]
-
-
-def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
-    """Re-read the task at send time: None when it is no longer open."""
-    with db.session() as session:
-        task = session.get(Task, claim.task_id)
-        case = session.get(Case, claim.case_id)
-        if task is None or case is None or task.status != "open" or case.closed_at is not None:
-            return None
-        definition = get_process(case.process_key).task(task.kind)
-        agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
-        owners = tuple(dict.fromkeys(task_owners(session, task)))
-        watchers: dict[str, None] = {}
-        for role in claim.escalate_to:
-            for user in role_holders(session, case.id, role):
-                if user not in owners:
-                    watchers.setdefault(user)
-        nudge = Nudge(
-            reference=case.reference,
-            task_id=task.id,
-            title=definition.title,
-            agency=agency.name if agency else None,
-            due=cal.london_date(task.due_at),
-            kind=claim.kind,
-            today=cal.london_date(now),
-            told=claim.escalate_to,
-            channel_id=case.channel_id,
-            can_mark_done=definition.records_event is None,
-        )
-        return Delivery(nudge, owners, tuple(watchers))

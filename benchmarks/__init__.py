@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks` prints figures (they are not timed tests)."""
