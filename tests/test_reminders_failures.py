@@ -153,3 +153,18 @@ def test_a_person_slack_no_longer_knows_does_not_block_the_others(harness) -> No
     assert [s.user for s in log.collect()] == ["U0CPU2"]
     [(status, _attempts, error)] = _status(harness, panel.id)
     assert status == "sent" and error is not None
+
+
+def test_a_send_waiting_for_its_retry_is_cancelled_when_the_task_is_done(harness) -> None:
+    case, panel = _only_the_panel_nudge_due(harness)
+    log = DMLog(harness)
+    harness.standin.fail("chat.postMessage", status=500, times=1)
+    tick(harness.runtime, _without_sdk_retries(harness))
+    assert _status(harness, panel.id) == [("failed", 1, "internal_error")]
+
+    complete(harness, case.id, "schedule_initial_panel")
+    harness.clock.advance(timedelta(hours=1))
+    tick(harness.runtime, _without_sdk_retries(harness))
+
+    assert log.collect() == []
+    assert _status(harness, panel.id) == [("cancelled", 1, "internal_error")]

@@ -59,10 +59,11 @@ def plan_next_overdue(
 
 
 def cancel_planned(session: Session, task_id: int) -> int:
+    """Cancel what is still to be sent, a failed send waiting for its retry included."""
     result = session.execute(
         update(Reminder)
-        .where(Reminder.task_id == task_id, Reminder.status == "planned")
-        .values(status="cancelled")
+        .where(Reminder.task_id == task_id, Reminder.status.in_(("planned", "failed")))
+        .values(status="cancelled", claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
