@@ -2,7 +2,8 @@
 inside `scr-bot serve` instead).
 
 Jobs: a tick every minute (resume interrupted case set-ups, send due reminders, redraw the
-cards of cases whose tasks just fell due) and the daily digest at 08:30 on working days.
+cards of cases whose tasks just fell due, finish sending panel invitations and send the
+panel's reminders) and the daily digest at 08:30 on working days.
 Both are plain functions of a runtime, so tests call them directly with a frozen clock.
 """
 
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot.flows.card_refresh import refresh_card
+from bot.flows.panel_reminders import PanelTickReport, panel_tick
 from bot.jobs.digest import send_daily_digest
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders
 from bot.jobs.setup_retry import resume_pending_setups
@@ -38,6 +40,7 @@ class TickReport:
     setups_completed: int = 0
     reminders: DeliveryReport = field(default_factory=DeliveryReport)
     cards_refreshed: int = 0
+    panel: PanelTickReport | None = None
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
@@ -64,9 +67,13 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
         for case_id in sorted(report.reminders.refresh_cases):
             report.cards_refreshed += refresh_card(runtime, client, case_id)
 
+    def panel_meetings() -> None:
+        report.panel = panel_tick(runtime, client)
+
     step("case set-up", setups)
     step("reminders", reminders)
     step("case cards", cards)
+    step("panel meetings", panel_meetings)
     if failures:
         raise failures[0]
     return report

@@ -37,6 +37,8 @@ class PanelMeeting(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     video_url: Mapped[str | None] = mapped_column(String(500))
     organiser: Mapped[str] = mapped_column(String(32))
+    organiser_name: Mapped[str | None] = mapped_column(String(120))
+    organiser_email: Mapped[str | None] = mapped_column(String(254))
     chair: Mapped[str] = mapped_column(String(32))
     override_reason: Mapped[bytes | None] = mapped_column(LargeBinary)
     override_by: Mapped[str | None] = mapped_column(String(32))
@@ -48,6 +50,7 @@ class PanelMeeting(Base):
     held_by: Mapped[str | None] = mapped_column(String(32))
     last_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     distributed_seq: Mapped[int | None] = mapped_column(Integer)
+    distributing_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     members: Mapped[list[PanelMember]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="PanelMember.id"
@@ -84,6 +87,7 @@ class PanelMember(Base):
     attended: Mapped[bool | None] = mapped_column(Boolean)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_seq: Mapped[int | None] = mapped_column(Integer)
 
     meeting: Mapped[PanelMeeting] = relationship(back_populates="members")
 

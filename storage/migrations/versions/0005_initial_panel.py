@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("location", sa.String(length=200), nullable=True),
         sa.Column("video_url", sa.String(length=500), nullable=True),
         sa.Column("organiser", sa.String(length=32), nullable=False),
+        sa.Column("organiser_name", sa.String(length=120), nullable=True),
+        sa.Column("organiser_email", sa.String(length=254), nullable=True),
         sa.Column("chair", sa.String(length=32), nullable=False),
         sa.Column("override_reason", sa.LargeBinary(), nullable=True),
         sa.Column("override_by", sa.String(length=32), nullable=True),
@@ -38,6 +40,7 @@ def upgrade() -> None:
         sa.Column("held_by", sa.String(length=32), nullable=True),
         sa.Column("last_view_id", sa.String(length=64), nullable=True),
         sa.Column("distributed_seq", sa.Integer(), nullable=True),
+        sa.Column("distributing_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -98,6 +101,7 @@ def upgrade() -> None:
         sa.Column("attended", sa.Boolean(), nullable=True),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("removed_seq", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_panel_members_agency_id_agencies")
         ),

@@ -1,0 +1,268 @@
+"""`/scr panel ...` and the panel's modal submissions: ack (inline errors, nothing stored
+from an invalid answer), store through the panel services, then send what follows."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.calendar.invites import new_uid
+from bot.flows.card_refresh import refresh_card
+from bot.flows.panel import PanelFlow
+from bot.flows.panel_replies import announce_held, redraw_dm, tell_organiser
+from bot.handlers.panel_open import (
+    case_id_for_channel,
+    core_agencies,
+    open_change,
+    open_find,
+    open_held,
+    open_schedule,
+)
+from bot.handlers.payloads import ViewSubmission
+from bot.handlers.router import CommandContext, CommandRouter, Handler
+from bot.ids import PanelBlock, PanelCallback
+from bot.runtime import Runtime
+from bot.services.panel import (
+    PanelContext,
+    PanelRefusedError,
+    active_meeting,
+    load_meeting,
+    missing_core_agencies,
+    panel_deadline,
+    schedule,
+)
+from bot.services.panel_answers import declare_involvement
+from bot.services.panel_changes import change, mark_held
+from bot.services.panel_form import FindPlan, SchedulePlan, parse_find, parse_schedule
+from bot.services.panel_invites import uid_domain
+from bot.services.panel_slots import propose
+from storage.models import Case
+
+log = logging.getLogger(__name__)
+
+
+class PanelMetadata(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    case: int
+    meeting: int | None = None
+    channel: str | None = None
+    ts: str | None = None
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    router.add(
+        "panel schedule", "/scr panel schedule", "schedule the Initial Panel", _schedule(runtime)
+    )
+    router.add(
+        "panel find", "/scr panel find", "propose times for the Initial Panel", _find(runtime)
+    )
+    router.add(
+        "panel change",
+        "/scr panel change",
+        "change the Initial Panel (organiser)",
+        _change(runtime),
+    )
+    router.add("panel held", "/scr panel held", "mark the Initial Panel held", _held(runtime))
+    app.view(PanelCallback.SCHEDULE.value)(_submit_schedule(runtime))
+    app.view(PanelCallback.FIND.value)(_submit_find(runtime))
+    app.view(PanelCallback.HELD.value)(_submit_held(runtime))
+    app.view(PanelCallback.DECLARE.value)(_submit_declaration(runtime))
+
+
+def _opener(runtime: Runtime, open_: Any, *, by_meeting: bool) -> Handler:
+    def handle(ctx: CommandContext) -> None:
+        command = ctx.command
+        case_id = case_id_for_channel(runtime, command.channel_id)
+        target: int | None = case_id
+        if by_meeting and case_id is not None:
+            with runtime.db.session() as session:
+                meeting = active_meeting(session, case_id)
+                target = None if meeting is None else meeting.id
+        key = "meeting_id" if by_meeting else "case_id"
+        ctx.ack()
+        refusal = open_(
+            runtime,
+            ctx.client,
+            user=command.user_id,
+            trigger_id=command.trigger_id,
+            **{key: target},
+        )
+        if refusal is not None:
+            ctx.respond(text=refusal, response_type="ephemeral")
+
+    return handle
+
+
+def _schedule(runtime: Runtime) -> Handler:
+    return _opener(runtime, open_schedule, by_meeting=False)
+
+
+def _find(runtime: Runtime) -> Handler:
+    return _opener(runtime, open_find, by_meeting=False)
+
+
+def _change(runtime: Runtime) -> Handler:
+    return _opener(runtime, open_change, by_meeting=True)
+
+
+def _held(runtime: Runtime) -> Handler:
+    return _opener(runtime, open_held, by_meeting=True)
+
+
+def _metadata(payload: ViewSubmission) -> PanelMetadata | None:
+    try:
+        return PanelMetadata.model_validate(json.loads(payload.view.private_metadata or "{}"))
+    except (ValueError, ValidationError):
+        return None
+
+
+def _context(runtime: Runtime, session: Any) -> PanelContext:
+    return PanelContext(session, runtime.working_calendar(), runtime.clock.now(), runtime.cipher)
+
+
+def _representation_error(missing: list[str]) -> str:
+    names = " or ".join(missing) if len(missing) <= 2 else ", ".join(missing)
+    return (
+        f"Nobody on the panel acts for {names}, which is involved in this case. Add someone, "
+        "or tick “Go ahead” below."
+    )
+
+
+def _store(
+    runtime: Runtime,
+    meta: PanelMetadata,
+    user: str,
+    view_id: str,
+    values: dict[str, Any],
+    *,
+    find: bool,
+) -> int | dict[str, str]:
+    """Validate and store in one transaction; returns the meeting id or inline errors."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        case = session.get(Case, meta.case)
+        if case is None:
+            return {PanelBlock.MEMBERS.value: "That case no longer exists."}
+        deadline = panel_deadline(session, case)
+        plan: SchedulePlan | FindPlan | dict[str, str] = (
+            parse_find(values, now=now, deadline=deadline)
+            if find
+            else parse_schedule(values, now=now, deadline=deadline)
+        )
+        if isinstance(plan, dict):
+            return plan
+        missing = missing_core_agencies(session, case, plan.people.everyone, core_agencies(runtime))
+        if missing and not plan.go_ahead:
+            return {PanelBlock.MEMBERS.value: _representation_error(missing)}
+        ctx = _context(runtime, session)
+        uid = new_uid(uid_domain(runtime.settings.smtp_from))
+        try:
+            if isinstance(plan, FindPlan):
+                return propose(ctx, case, plan, actor=user, view_id=view_id, uid=uid)
+            if meta.meeting is None:
+                return schedule(ctx, case, plan, actor=user, view_id=view_id, uid=uid)
+            meeting = load_meeting(session, meta.meeting)
+            if meeting.case_id != case.id:
+                return {PanelBlock.MEMBERS.value: "That panel belongs to another case."}
+            return change(ctx, meeting, plan, actor=user, view_id=view_id).meeting_id
+        except PanelRefusedError as exc:
+            session.rollback()
+            return {PanelBlock.DATE.value if not find else PanelBlock.MEMBERS.value: str(exc)}
+
+
+def _submit(runtime: Runtime, *, find: bool) -> Any:
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        payload = ViewSubmission.model_validate(body)
+        meta = _metadata(payload)
+        if meta is None:
+            ack(response_action="errors", errors={PanelBlock.MEMBERS.value: "Please start again."})
+            return
+        try:
+            outcome = _store(
+                runtime, meta, payload.user.id, payload.view.id, payload.values(), find=find
+            )
+        except IntegrityError:
+            ack()
+            return
+        if isinstance(outcome, dict):
+            ack(response_action="errors", errors=outcome)
+            return
+        ack()
+        PanelFlow(runtime, client).send(outcome)
+
+    return handle
+
+
+def _submit_schedule(runtime: Runtime) -> Any:
+    return _submit(runtime, find=False)
+
+
+def _submit_find(runtime: Runtime) -> Any:
+    return _submit(runtime, find=True)
+
+
+def _submit_held(runtime: Runtime) -> Any:
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        payload = ViewSubmission.model_validate(body)
+        meta = _metadata(payload)
+        attended = payload.values().get(PanelBlock.ATTENDANCE.value) or []
+        if meta is None or meta.meeting is None:
+            ack(
+                response_action="errors",
+                errors={PanelBlock.ATTENDANCE.value: "Please start again."},
+            )
+            return
+        try:
+            with runtime.db.session() as session:
+                changed = mark_held(
+                    _context(runtime, session),
+                    meta.meeting,
+                    actor=payload.user.id,
+                    attended=set(attended),
+                )
+        except PanelRefusedError as exc:
+            ack(response_action="errors", errors={PanelBlock.ATTENDANCE.value: str(exc)})
+            return
+        ack()
+        if changed:
+            announce_held(runtime, client, meta.meeting)
+        refresh_card(runtime, client, meta.case)
+
+    return handle
+
+
+def _submit_declaration(runtime: Runtime) -> Any:
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        payload = ViewSubmission.model_validate(body)
+        meta = _metadata(payload)
+        text = str(payload.values().get(PanelBlock.DECLARATION.value) or "")
+        if meta is None or meta.meeting is None:
+            ack(
+                response_action="errors",
+                errors={PanelBlock.DECLARATION.value: "Please start again."},
+            )
+            return
+        user = payload.user.id
+        try:
+            with runtime.db.session() as session:
+                answered = declare_involvement(
+                    _context(runtime, session), meta.meeting, user_id=user, declaration=text
+                )
+        except PanelRefusedError as exc:
+            ack(response_action="errors", errors={PanelBlock.DECLARATION.value: str(exc)})
+            return
+        ack()
+        if answered.changed:
+            tell_organiser(runtime, client, meta.meeting, user)
+        if meta.channel and meta.ts:
+            redraw_dm(runtime, client, meta.meeting, user, meta.channel, meta.ts)
+        refresh_card(runtime, client, answered.case_id)
+
+    return handle
