@@ -74,7 +74,7 @@ def fill(
     def task_rows() -> Iterator[dict[str, Any]]:
         task_id = 0
         for case_id in range(1, cases + 1):
-            kinds = [(kind, None) for kind in CASE_TASKS]
+            kinds: list[tuple[str, int | None]] = [(kind, None) for kind in CASE_TASKS]
             kinds += [(AGENCY_TASK, agencies[a]) for a in range(per_agency)]
             for i, (kind, agency_id) in enumerate(kinds):
                 task_id += 1
@@ -124,7 +124,7 @@ def fill(
 
 
 def _working_days(cal: WorkingCalendar, start: date, count: int) -> list[date]:
-    days = []
+    days: list[date] = []
     d = start
     while len(days) < count:
         if cal.is_working_day(d):

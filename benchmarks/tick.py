@@ -31,6 +31,7 @@ from bot.crypto import cipher_for
 from bot.jobs.worker import tick
 from bot.runtime import Runtime
 from bot.services.partnership import sync_partnership
+from bot.services.reminder_delivery import claimable_at
 from bot.settings import Settings
 from bot.slack_client import retry_handlers
 from bot.testing.harness import BOT_TOKEN, seed_people
@@ -128,6 +129,19 @@ def _due(runtime: Runtime, client: WebClient, count: int, offset: int) -> tuple[
     return time.perf_counter() - started, report.reminders.sent
 
 
+def _claim_plan(engine: Engine) -> str:
+    """How the database finds due reminders: an index range, not a scan of what is stored."""
+    pick = select(Reminder.id).where(claimable_at(NOW)).order_by(Reminder.at).limit(50)
+    with engine.connect() as conn:
+        sql = str(pick.compile(conn, compile_kwargs={"literal_binds": True}))
+        if engine.dialect.name == "sqlite":
+            return "; ".join(
+                str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+            )
+        lines = [str(row[0]).strip() for row in conn.execute(text(f"EXPLAIN {sql}"))]
+        return "; ".join(line.split("  (cost")[0].lstrip("-> ") for line in lines if "Scan" in line)
+
+
 def _analyze(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
@@ -149,6 +163,7 @@ def run(
         reminders = conn.scalar(select(func.count()).select_from(Reminder)) or 0
     print(f"\n{name}: {cases:,} cases, {cases * per_case:,} tasks, {reminders:,} reminders")
     print(f"  filled in {filled:.1f} s")
+    print(f"  due reminders are found by: {_claim_plan(engine)}")
     print(f"  idle tick, empty database      median {_ms(empty_median)}")
     median, worst = _idle(runtime, client)
     print(f"  idle tick, full database       median {_ms(median)}   max {_ms(worst)}")

@@ -54,7 +54,7 @@ class Claim:
     """An earlier attempt may have reached Slack before its worker stopped hearing back."""
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def claimable_at(now: datetime) -> ColumnElement[bool]:
     return and_(
         Reminder.status.in_(CLAIMABLE),
         Reminder.at <= now,
@@ -86,7 +86,7 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
     with db.session() as session:
         pick = (
             select(Reminder.id)
-            .where(_claimable(now))
+            .where(claimable_at(now))
             .order_by(Reminder.at, Reminder.id)
             .limit(limit)
         )
@@ -96,7 +96,7 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
         task_ids = set(session.scalars(select(Reminder.task_id).where(Reminder.id.in_(ids))))
         ids += _take(
             session,
-            select(Reminder.id).where(_claimable(now), Reminder.task_id.in_(task_ids)),
+            select(Reminder.id).where(claimable_at(now), Reminder.task_id.in_(task_ids)),
             until,
         )
         rows = list(
