@@ -8,14 +8,23 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import agencies, home, referral, router, status
+from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
 from bot.handlers import decision as decision_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (referral, agencies, home, status, decision_handlers)
+LISTENER_MODULES = (
+    referral,
+    agencies,
+    home,
+    status,
+    decision_handlers,
+    first_month,
+    chronology,
+    files,
+)
 
 
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:

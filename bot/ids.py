@@ -114,6 +114,8 @@ class FirstMonthBlock(StrEnum):
     ENTRY_WORKER = "chron_worker"
     ENTRY_EVENT = "chron_event"
     ENTRY_FLAGS = "chron_flags"
+    BRIEFING_ITEM = "fm_briefing"
+    """Prefix: a line of the designated person's DM is ``fm_briefing_<task kind>``."""
 
 
 class FirstMonthAction(StrEnum):
@@ -128,6 +130,11 @@ class FirstMonthAction(StrEnum):
     CHRONOLOGY_COMPLETE = "fm_chronology_complete"
     SYNOPSIS = "fm_synopsis"
     CHRONOLOGY_EXPORT = "fm_chronology_export"
+    CP_PLAN = "fm_cpu_cp_plan"
+    """The CPU's checks on the case card; each button's value is the task id."""
+    OTHER_CHILDREN = "fm_cpu_other_children"
+    ORGANISATIONS = "fm_cpu_organisations"
+    CHAIR_INFORMED = "fm_cpu_chair_informed"
 
 
 class ChronologyFlag(StrEnum):

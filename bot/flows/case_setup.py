@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from bot.blocks import messages
 from bot.blocks.case_card import CaseCard, case_card_blocks, case_card_text
 from bot.clock import Clock
+from bot.flows.first_month import brief_involved_agencies
 from bot.flows.sent_once import post_once
 from bot.services import audit
 from bot.services.cases import load_case
@@ -94,10 +95,11 @@ class CaseSetup:
             return SetupResult(case_id, complete=self._is_complete(case_id))
         try:
             self._create_channel(case_id)
-            self._invite_members(case_id)
+            self.invite_members(case_id)
             self._post_and_pin_card(case_id)
             self._notify_cpu(case_id)
             self._tell_referrer(case_id)
+            brief_involved_agencies(self.db, self.client, self.clock, case_id)
         except (SlackApiError, SlackClientError, OSError, ChannelNameUnavailableError) as exc:
             code = _error_code(exc)
             self._postpone(case_id, code)
@@ -185,7 +187,8 @@ class CaseSetup:
             return
         raise ChannelNameUnavailableError(base)
 
-    def _invite_members(self, case_id: int) -> None:
+    def invite_members(self, case_id: int) -> None:
+        """Invite every case member not yet in the channel (also for people added later)."""
         with self.db.session() as session:
             case = load_case(session, case_id)
             channel = case.channel_id

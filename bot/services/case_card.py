@@ -17,6 +17,11 @@ from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
 from bot.runtime import Runtime
 from bot.services.cases import load_case
+from bot.services.first_month_card import (
+    chronology_counts,
+    first_month_blocks,
+    with_entry_count,
+)
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -112,8 +117,17 @@ def _agency_table(
         latest[(task.agency_id, task.kind)] = task
     process = get_process(case.process_key)
     columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
+    counts = chronology_counts(session, case)
     rows = [
-        AgencyRow(name, tuple(_cell(latest.get((agency_id, kind)), today) for kind in kinds))
+        AgencyRow(
+            name,
+            tuple(
+                with_entry_count(
+                    counts, agency_id, kind, _cell(latest.get((agency_id, kind)), today)
+                )
+                for kind in kinds
+            ),
+        )
         for agency_id, name in involved
     ]
     return columns, rows
@@ -135,6 +149,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         deadlines=_deadlines(session, case),
         agency_columns=columns,
         agency_rows=rows,
+        extra_blocks=first_month_blocks(session, case),
         closed=case.closed_at is not None,
     )
 

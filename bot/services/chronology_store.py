@@ -1,0 +1,441 @@
+"""Each agency's chronology and synopsis for a case, in the database: a submission is stored
+whole or not at all, once per source (modal or file), its text encrypted. Completing an
+agency's chronology or synopsis completes its task on the engine."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
+from bot.services import audit
+from bot.services.agencies_on_case import acting_agencies, involved_agency_rows
+from bot.services.chronology import ChronologyEntryInput, ParsedFile, Period, Problem
+from bot.services.chronology_export import IntegratedEntry
+from bot.services.engine import EngineContext, TaskRefusedError, complete_task
+from bot.services.first_month import lock_task
+from storage.db import Database
+from storage.models import (
+    AgencySynopsis,
+    Case,
+    CaseAgency,
+    ChronologyBatch,
+    ChronologyEntry,
+    ChronologyExport,
+    ReviewPeriod,
+    Task,
+)
+
+NOT_FOR_YOU = (
+    "Chronologies and synopses are submitted by the involved agencies' designated persons "
+    "and review leads."
+)
+MAX_SYNOPSIS = 3000
+EXPORT_COOLDOWN = timedelta(minutes=10)
+
+
+class SubmissionRefusedError(Exception):
+    """Raised with a message that is safe to show the person who tried."""
+
+
+@dataclass(frozen=True)
+class Submitter:
+    case_id: int
+    reference: str
+    agency_id: int
+    agency_name: str
+
+
+@dataclass
+class SubmissionResult:
+    status: str
+    """accepted, rejected or duplicate"""
+    added: int = 0
+    skipped: int = 0
+    total: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def review_period(session: Session, case_id: int) -> Period | None:
+    row = session.get(ReviewPeriod, case_id)
+    return None if row is None else Period(row.starts_on, row.ends_on)
+
+
+def set_review_period(
+    session: Session,
+    case: Case,
+    starts_on: date,
+    ends_on: date | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    if ends_on is not None and ends_on < starts_on:
+        raise SubmissionRefusedError("The period under review must end after it starts.")
+    row = session.get(ReviewPeriod, case.id)
+    if row is None:
+        row = ReviewPeriod(case_id=case.id, starts_on=starts_on, set_by=actor, set_at=now)
+        session.add(row)
+    row.starts_on, row.ends_on, row.set_by, row.set_at = starts_on, ends_on, actor, now
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="review_period.set",
+        case_id=case.id,
+        starts_on=starts_on.isoformat(),
+        ends_on=ends_on.isoformat() if ends_on else None,
+    )
+
+
+def submitter(session: Session, case: Case, user_id: str, agency_id: int | None) -> Submitter:
+    """The involved agency ``user_id`` submits for: ``agency_id`` when given, else their only
+    one. Refused when they act for none (or not for the one given)."""
+    agencies = acting_agencies(session, case, user_id)
+    chosen = [a for a in agencies if agency_id is None or a.id == agency_id]
+    if not chosen or (agency_id is None and len(chosen) > 1):
+        raise SubmissionRefusedError(NOT_FOR_YOU)
+    return Submitter(case.id, case.reference, chosen[0].id, chosen[0].name)
+
+
+def _existing_keys(
+    session: Session, cipher: FieldCipher, case_id: int, agency_id: int
+) -> set[tuple[date, str, str, bool | None, bool | None]]:
+    rows = session.execute(
+        select(
+            ChronologyEntry.entry_date,
+            ChronologyEntry.worker,
+            ChronologyEntry.event,
+            ChronologyEntry.child_seen,
+            ChronologyEntry.wishes_sought,
+        ).where(ChronologyEntry.case_id == case_id, ChronologyEntry.agency_id == agency_id)
+    )
+    return {
+        (d, cipher.decrypt_text(w), cipher.decrypt_text(e), seen, wishes)
+        for d, w, e, seen, wishes in rows
+    }
+
+
+def count_for(session: Session, case_id: int, agency_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(ChronologyEntry.id)).where(
+                ChronologyEntry.case_id == case_id, ChronologyEntry.agency_id == agency_id
+            )
+        )
+        or 0
+    )
+
+
+def _store(
+    session: Session,
+    cipher: FieldCipher,
+    batch: ChronologyBatch,
+    entries: Sequence[tuple[int, ChronologyEntryInput]],
+) -> SubmissionResult:
+    """Entries already in the agency's chronology (a row uploaded twice) are skipped."""
+    assert batch.agency_id is not None
+    seen = _existing_keys(session, cipher, batch.case_id, batch.agency_id)
+    rows = []
+    for row_no, entry in entries:
+        if entry.key() in seen:
+            continue
+        seen.add(entry.key())
+        rows.append(
+            {
+                "case_id": batch.case_id,
+                "agency_id": batch.agency_id,
+                "batch_id": batch.id,
+                "row_no": row_no,
+                "entry_date": entry.entry_date,
+                "worker": cipher.encrypt_text(entry.worker),
+                "event": cipher.encrypt_text(entry.event),
+                "child_seen": entry.child_seen,
+                "wishes_sought": entry.wishes_sought,
+            }
+        )
+    if rows:
+        session.execute(insert(ChronologyEntry), rows)
+    batch.status, batch.entry_count = "accepted", len(rows)
+    batch.skipped_count = len(entries) - len(rows)
+    return SubmissionResult(
+        "accepted",
+        added=len(rows),
+        skipped=batch.skipped_count,
+        total=count_for(session, batch.case_id, batch.agency_id),
+    )
+
+
+def _audit_batch(session: Session, batch: ChronologyBatch, now: datetime) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor=batch.submitted_by,
+        action=f"chronology.{batch.status}",
+        case_id=batch.case_id,
+        agency_id=batch.agency_id,
+        batch_id=batch.id,
+        source=batch.source,
+        entries=batch.entry_count,
+        skipped=batch.skipped_count,
+        problems=batch.error_count,
+    )
+
+
+def submit_entries(
+    db: Database,
+    cipher: FieldCipher,
+    who: Submitter,
+    *,
+    source_key: str,
+    actor: str,
+    now: datetime,
+    entries: Sequence[tuple[int, ChronologyEntryInput]],
+) -> SubmissionResult:
+    """Entries from a modal, already validated: stored in one transaction, once per view."""
+    try:
+        with db.session() as session:
+            batch = _new_batch(who, "modal", source_key, actor, now)
+            session.add(batch)
+            session.flush()
+            result = _store(session, cipher, batch, entries)
+            _audit_batch(session, batch, now)
+            return result
+    except IntegrityError:
+        return SubmissionResult("duplicate")
+
+
+def _new_batch(
+    who: Submitter, source: str, source_key: str, actor: str, now: datetime
+) -> ChronologyBatch:
+    return ChronologyBatch(
+        case_id=who.case_id,
+        agency_id=who.agency_id,
+        source=source,
+        source_key=source_key,
+        submitted_by=actor,
+        submitted_at=now,
+        status="processing",
+        entry_count=0,
+        skipped_count=0,
+        error_count=0,
+    )
+
+
+def claim_file(
+    db: Database, who: Submitter, *, file_id: str, actor: str, now: datetime
+) -> int | None:
+    """Take an uploaded file for processing; None when it was taken already (Slack sent the
+    event twice)."""
+    try:
+        with db.session() as session:
+            batch = _new_batch(who, "file", f"file:{file_id}", actor, now)
+            session.add(batch)
+            session.flush()
+            return batch.id
+    except IntegrityError:
+        return None
+
+
+def release_file(db: Database, batch_id: int) -> None:
+    """The file could not be fetched: let a later delivery try again."""
+    with db.session() as session:
+        session.execute(delete(ChronologyBatch).where(ChronologyBatch.id == batch_id))
+
+
+def finish_file(
+    db: Database, cipher: FieldCipher, batch_id: int, parsed: ParsedFile, now: datetime
+) -> SubmissionResult:
+    """Store every entry of a file without problems; store none of a file with any."""
+    with db.session() as session:
+        batch = session.get(ChronologyBatch, batch_id)
+        assert batch is not None
+        if parsed.ok:
+            result = _store(session, cipher, batch, parsed.entries)
+        else:
+            batch.status, batch.error_count = "rejected", len(parsed.problems)
+            result = SubmissionResult("rejected", problems=list(parsed.problems))
+        _audit_batch(session, batch, now)
+        return result
+
+
+def entry_counts(session: Session, case_id: int) -> dict[int, int]:
+    return {
+        int(agency): int(n)
+        for agency, n in session.execute(
+            select(ChronologyEntry.agency_id, func.count(ChronologyEntry.id))
+            .where(ChronologyEntry.case_id == case_id)
+            .group_by(ChronologyEntry.agency_id)
+        )
+    }
+
+
+def _agency_task(session: Session, case_id: int, agency_id: int, kind: str) -> Task | None:
+    task_id = session.scalar(
+        select(Task.id)
+        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind == kind)
+        .order_by(Task.round_no.desc())
+        .limit(1)
+    )
+    return None if task_id is None else lock_task(session, task_id)
+
+
+def _complete(
+    session: Session, cal: WorkingCalendar, now: datetime, task: Task | None, actor: str
+) -> bool:
+    if task is None:
+        return False
+    try:
+        return complete_task(EngineContext(session, cal, now), task, actor=actor)
+    except TaskRefusedError as exc:
+        raise SubmissionRefusedError(str(exc)) from exc
+
+
+def mark_chronology_complete(
+    db: Database, cal: WorkingCalendar, now: datetime, who: Submitter, actor: str
+) -> tuple[bool, int]:
+    """The agency says its chronology is complete. Returns (changed, entries)."""
+    with db.session() as session:
+        entries = count_for(session, who.case_id, who.agency_id)
+        task = _agency_task(session, who.case_id, who.agency_id, "chronology_submitted")
+        if task is not None and task.status == "open" and entries == 0:
+            raise SubmissionRefusedError(
+                f"{who.agency_name} has no chronology entries yet: add them first."
+            )
+        return _complete(session, cal, now, task, actor), entries
+
+
+def submit_synopsis(
+    db: Database,
+    cipher: FieldCipher,
+    cal: WorkingCalendar,
+    now: datetime,
+    who: Submitter,
+    *,
+    actor: str,
+    text: str,
+) -> int:
+    """Store (or revise) the agency's synopsis and complete its task. Returns the revision."""
+    text = text.strip()
+    if not text or len(text) > MAX_SYNOPSIS:
+        raise SubmissionRefusedError(f"A synopsis is 1 to {MAX_SYNOPSIS} characters.")
+    with db.session() as session:
+        task = _agency_task(session, who.case_id, who.agency_id, "synopsis_submitted")
+        row = session.scalar(
+            select(AgencySynopsis).where(
+                AgencySynopsis.case_id == who.case_id, AgencySynopsis.agency_id == who.agency_id
+            )
+        )
+        if row is None:
+            row = AgencySynopsis(case_id=who.case_id, agency_id=who.agency_id, revision=0)
+            session.add(row)
+        row.text, row.submitted_by, row.submitted_at = cipher.encrypt_text(text), actor, now
+        row.revision += 1
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="synopsis.submitted",
+            case_id=who.case_id,
+            agency_id=who.agency_id,
+            revision=row.revision,
+        )
+        _complete(session, cal, now, task, actor)
+        return row.revision
+
+
+def synopsis_agencies(session: Session, case_id: int) -> set[int]:
+    return set(
+        session.scalars(select(AgencySynopsis.agency_id).where(AgencySynopsis.case_id == case_id))
+    )
+
+
+def integrated_entries(
+    session: Session, cipher: FieldCipher, case_id: int
+) -> tuple[list[IntegratedEntry], list[str]]:
+    """Every involved agency's entries (an agency removed from the case drops out), and the
+    agencies' names."""
+    agencies = {a.id: a.name for a in involved_agency_rows(session, case_id)}
+    rows = session.scalars(
+        select(ChronologyEntry)
+        .where(ChronologyEntry.case_id == case_id, ChronologyEntry.agency_id.in_(agencies))
+        .order_by(ChronologyEntry.entry_date, ChronologyEntry.batch_id, ChronologyEntry.row_no)
+    )
+    entries = [
+        IntegratedEntry(
+            entry_date=row.entry_date,
+            agency=agencies[row.agency_id],
+            worker=cipher.decrypt_text(row.worker),
+            event=cipher.decrypt_text(row.event),
+            child_seen=row.child_seen,
+            wishes_sought=row.wishes_sought,
+        )
+        for row in rows
+    ]
+    return entries, list(agencies.values())
+
+
+def claim_export(db: Database, case_id: int, *, actor: str, now: datetime) -> bool:
+    """One export per state of the chronology; the same state again only after a pause, so
+    that a double click uploads the files once."""
+    with db.session() as session:
+        fingerprint, count = _fingerprint(session, case_id)
+    try:
+        with db.session() as session:
+            session.add(
+                ChronologyExport(
+                    case_id=case_id,
+                    fingerprint=fingerprint,
+                    requested_by=actor,
+                    requested_at=now,
+                    entry_count=count,
+                )
+            )
+            return True
+    except IntegrityError:
+        with db.session() as session:
+            renewed = session.execute(
+                update(ChronologyExport)
+                .where(
+                    ChronologyExport.case_id == case_id,
+                    ChronologyExport.fingerprint == fingerprint,
+                    ChronologyExport.requested_at <= now - EXPORT_COOLDOWN,
+                )
+                .values(requested_at=now, requested_by=actor)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(renewed.rowcount)  # type: ignore[attr-defined]
+
+
+def release_export(db: Database, case_id: int, requested_at: datetime) -> None:
+    """The upload failed: the same export may be asked for again at once."""
+    with db.session() as session:
+        session.execute(
+            delete(ChronologyExport).where(
+                ChronologyExport.case_id == case_id, ChronologyExport.requested_at == requested_at
+            )
+        )
+
+
+def _fingerprint(session: Session, case_id: int) -> tuple[str, int]:
+    involved = sorted(
+        session.scalars(
+            select(CaseAgency.agency_id).where(
+                CaseAgency.case_id == case_id, CaseAgency.removed_at.is_(None)
+            )
+        )
+    )
+    last, count = session.execute(
+        select(func.max(ChronologyEntry.id), func.count(ChronologyEntry.id)).where(
+            ChronologyEntry.case_id == case_id
+        )
+    ).one()
+    state = f"{last or 0}:{count}:{','.join(map(str, involved))}"
+    return hashlib.sha256(state.encode()).hexdigest(), int(count)
