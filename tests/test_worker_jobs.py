@@ -77,7 +77,7 @@ def test_the_daily_digest_goes_to_the_business_unit_once_on_working_days(harness
 
 
 def test_a_tick_finishes_an_interrupted_case_set_up(harness) -> None:
-    harness.standin.fail("conversations.create", status=500, times=100)
+    harness.standin.fail("conversations.create", error="fatal_error", times=100)
     refer(harness)
     assert cases(harness)[0].setup_status == "pending"
     harness.standin.clear_faults()
