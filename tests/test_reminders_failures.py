@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.jobs.worker import tick
-from bot.services.reminder_delivery import claim_due
+from bot.services.reminder_delivery import MAX_ATTEMPTS, claim_due
 from storage.models import Reminder, SentMessage
 from tests.reminder_helpers import CPU_CHORES, DMLog, complete, london, open_case, task_of
 
@@ -168,3 +168,21 @@ def test_a_send_waiting_for_its_retry_is_cancelled_when_the_task_is_done(harness
 
     assert log.collect() == []
     assert _status(harness, panel.id) == [("cancelled", 1, "internal_error")]
+
+
+def test_a_reminder_slack_keeps_refusing_is_given_up_after_its_last_attempt(harness) -> None:
+    _case, panel = _only_the_panel_nudge_due(harness)
+    with harness.runtime.db.session() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.task_id == panel.id, Reminder.at <= harness.clock.now())
+            .values(attempts=MAX_ATTEMPTS - 1)
+        )
+    harness.standin.fail("chat.postMessage", status=500, times=1)
+
+    tick(harness.runtime, _without_sdk_retries(harness))
+
+    assert _status(harness, panel.id) == [("abandoned", MAX_ATTEMPTS, "internal_error")]
+    harness.clock.advance(timedelta(days=1))
+    tick(harness.runtime, _without_sdk_retries(harness))
+    assert _status(harness, panel.id)[0][0] == "abandoned"

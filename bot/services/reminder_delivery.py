@@ -50,6 +50,7 @@ class Claim:
     at: datetime
     escalate_to: tuple[str, ...]
     lease_until: datetime
+    attempts: int = 1
     resumed: bool = False
     """An earlier attempt may have reached Slack before its worker stopped hearing back."""
 
@@ -175,6 +176,7 @@ def _claim(row: Reminder, until: datetime) -> Claim:
         at=row.at,
         escalate_to=tuple(role for role in row.escalate_to.split(",") if role),
         lease_until=until,
+        attempts=row.attempts,
         resumed=row.attempts > 1,
     )
 
@@ -260,17 +262,22 @@ def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: Worki
 def mark_failed(db: Database, claim: Claim, now: datetime, error: str) -> datetime | None:
     """Record a failed attempt (counted when claimed); returns when it will be retried
     (None: given up)."""
+    given_up = claim.attempts >= MAX_ATTEMPTS
+    retry_at = (
+        None if given_up else now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
+    )
     with db.session() as session:
-        row = session.get(Reminder, claim.reminder_id, with_for_update=True)
-        if row is None or row.status not in CLAIMABLE:
-            return None
-        row.last_error = error[:80]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status, row.claimed_until = ABANDONED, None
-            return None
-        retry_at = now + RETRY_BACKOFF[min(row.attempts, len(RETRY_BACKOFF)) - 1]
-        row.status, row.claimed_until = FAILED, retry_at
-        return retry_at
+        session.execute(
+            update(Reminder)
+            .where(_still_claimable(claim))
+            .values(
+                status=ABANDONED if given_up else FAILED,
+                claimed_until=retry_at,
+                last_error=error[:80],
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return retry_at
 
 
 def mark_undeliverable(db: Database, claim: Claim, error: str) -> None:
