@@ -1,0 +1,204 @@
+"""Importing an action plan from the CSV file attached to the import modal, after the modal
+has been acknowledged: the file is fetched from Slack with the bot token, every row checked
+(owners looked up in Slack), and the plan stored whole, or refused whole with the rows and
+reasons shown in the same modal. Cells are never written to the log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.request
+from dataclasses import dataclass
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.blocks.action_plan import import_modal, notice_view
+from bot.flows.card_refresh import refresh_card
+from bot.flows.monitoring import context, tell_owners
+from bot.runtime import Runtime
+from bot.services import audit
+from bot.services.action_plan import SLACK_USER, PlanRefusedError, has_left, recommendations
+from bot.services.action_plan_import import MAX_BYTES, PlanRow, forms, parse_plan, store_plan
+from bot.services.partnership import active_agencies
+from storage.models import Case, Recommendation
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_TIMEOUT = 20
+NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
+NOT_CSV = "Please upload a CSV file (save the spreadsheet as “CSV UTF-8”)."
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    case_id: int
+    actor: str
+    view_id: str
+    file_id: str
+
+
+def _fetch(runtime: Runtime, client: WebClient, file_id: str) -> bytes | str:
+    """The file's bytes, or why they could not be had. The address comes from files.info,
+    not from the payload, and the token goes only to Slack's own file host."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except (SlackApiError, SlackClientError, OSError):
+        return NOT_FETCHED
+    name = str(info.get("name") or "").lower()
+    if info.get("filetype") != "csv" and not name.endswith(".csv"):
+        return NOT_CSV
+    if int(info.get("size") or 0) > MAX_BYTES:
+        return f"The file is larger than {MAX_BYTES // 1000} kB."
+    url = urlsplit(str(info.get("url_private_download") or ""))
+    api = urlsplit(runtime.settings.slack_api_base_url)
+    slack_host = url.scheme == "https" and url.netloc == "files.slack.com"
+    if not (slack_host or (url.scheme, url.netloc) == (api.scheme, api.netloc)):
+        return NOT_FETCHED
+    token = runtime.settings.slack_bot_token.get_secret_value()
+    request = urllib.request.Request(url.geturl(), headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+            return bytes(response.read(MAX_BYTES + 1))
+    except (URLError, OSError):
+        return NOT_FETCHED
+
+
+def _resolve_owners(
+    runtime: Runtime, client: WebClient, rows: tuple[PlanRow, ...]
+) -> tuple[dict[int, str], list[str]]:
+    """Each row's owner as a Slack member id: ids checked with users.info, emails looked up
+    with users.lookupByEmail. Returns the ids by row, and the problems found."""
+    found: dict[str, str | None] = {}
+    owners: dict[int, str] = {}
+    problems: list[str] = []
+    for row in rows:
+        if row.owner not in found:
+            found[row.owner] = _lookup(client, row.owner)
+        user_id = found[row.owner]
+        if user_id is None:
+            problems.append(f"Row {row.line}: the owner is not an active member of this Slack.")
+            continue
+        with runtime.db.session() as session:
+            left = has_left(session, user_id)
+        if left:
+            problems.append(f"Row {row.line}: the owner has left; choose someone else.")
+            continue
+        owners[row.line] = user_id
+    return owners, problems
+
+
+def _lookup(client: WebClient, owner: str) -> str | None:
+    try:
+        if re.fullmatch(SLACK_USER, owner):
+            user = client.users_info(user=owner)["user"]
+        else:
+            user = client.users_lookupByEmail(email=owner)["user"]
+    except (SlackApiError, SlackClientError, OSError):
+        return None
+    if user.get("deleted") or user.get("is_bot"):
+        return None
+    return str(user["id"])
+
+
+def run_import(runtime: Runtime, client: WebClient, request: ImportRequest) -> None:
+    with runtime.db.session() as session:
+        case = session.get(Case, request.case_id)
+        assert case is not None
+        reference = case.reference
+        agencies = {a.name.casefold(): a.id for a in active_agencies(session)}
+        taken = {r.number for r in recommendations(session, case.id)}
+        done = _imported_from(session, request.view_id)
+    if done:
+        _imported(runtime, client, request, reference, done)
+        return
+    data = _fetch(runtime, client, request.file_id)
+    if isinstance(data, str):
+        problems = [data]
+        parsed_rows: tuple[PlanRow, ...] = ()
+    else:
+        parsed = parse_plan(data, agencies=agencies, taken_numbers=taken)
+        problems = [str(p) for p in parsed.problems]
+        parsed_rows = parsed.rows
+    owners, owner_problems = _resolve_owners(runtime, client, parsed_rows)
+    problems += owner_problems
+    if not problems:
+        try:
+            rec_ids = _store(runtime, request, owners, parsed_rows)
+        except PlanRefusedError as exc:
+            problems = [str(exc)]
+    if problems:
+        _refused(runtime, client, request, reference, problems)
+        return
+    _imported(runtime, client, request, reference, rec_ids)
+
+
+def _imported(
+    runtime: Runtime, client: WebClient, request: ImportRequest, reference: str, rec_ids: list[int]
+) -> None:
+    view = notice_view(
+        "Action plan",
+        f"{reference}: {len(rec_ids)} recommendations imported. Each owner has been told; "
+        "the case card lists them.",
+    )
+    try:
+        client.views_update(view_id=request.view_id, view=view.to_dict())
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("import result not shown: %s", type(exc).__name__)
+    tell_owners(runtime, client, rec_ids)
+    refresh_card(runtime, client, request.case_id)
+
+
+def _imported_from(session: Session, view_id: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(Recommendation.id)
+            .where(Recommendation.source_view_id == view_id)
+            .order_by(Recommendation.number)
+        )
+    )
+
+
+def _store(
+    runtime: Runtime, request: ImportRequest, owners: dict[int, str], rows: tuple[PlanRow, ...]
+) -> list[int]:
+    try:
+        with runtime.db.session() as session:
+            case = session.get(Case, request.case_id)
+            assert case is not None
+            store_plan(
+                context(runtime, session),
+                case,
+                forms(rows, owners),
+                actor=request.actor,
+                cipher=runtime.cipher,
+                view_id=request.view_id,
+            )
+    except IntegrityError as exc:
+        raise PlanRefusedError("Another change to the plan came first; please try again.") from exc
+    with runtime.db.session() as session:
+        return _imported_from(session, request.view_id)
+
+
+def _refused(
+    runtime: Runtime, client: WebClient, request: ImportRequest, reference: str, problems: list[str]
+) -> None:
+    with runtime.db.session() as session:
+        audit.record(
+            session,
+            at=runtime.clock.now(),
+            actor=request.actor,
+            action="action_plan.import_refused",
+            case_id=request.case_id,
+            problems=len(problems),
+        )
+    view = import_modal(request.case_id, reference, problems)
+    try:
+        client.views_update(view_id=request.view_id, view=view.to_dict())
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("import result not shown: %s", type(exc).__name__)

@@ -1,0 +1,31 @@
+"""A modal's validation errors, worded for the person filling it in."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from bot.services.action_plan import MAX_NUMBER
+
+
+def errors_by_block(exc: ValidationError) -> dict[str, str]:
+    """{block id: message}, one message per block: the form models' aliases are their
+    modal's block ids."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        if not err["loc"]:
+            continue
+        kind = err["type"]
+        if kind in {"missing", "string_too_short"}:
+            message = "This is required."
+        elif kind == "string_too_long":
+            message = f"Please keep this under {err['ctx']['max_length']} characters."
+        elif kind in {"int_parsing", "greater_than_equal", "less_than_equal", "int_type"}:
+            message = f"Please give a whole number from 1 to {MAX_NUMBER}."
+        elif kind == "value_error":
+            message = str(err["msg"]).removeprefix("Value error, ")
+        elif kind.startswith("date"):
+            message = "Please give a valid date."
+        else:
+            message = "Please check this answer."
+        errors.setdefault(str(err["loc"][0]), message)
+    return errors

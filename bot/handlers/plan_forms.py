@@ -1,0 +1,134 @@
+"""The action plan's modals as submitted: a recommendation added or edited, and a CSV file
+to import. Nothing is stored from an invalid submission; a duplicate delivery stores once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.action_plan import meta_id, notice_view, read_metadata
+from bot.flows.card_refresh import refresh_card
+from bot.flows.monitoring import context, tell_owners
+from bot.flows.plan_import import ImportRequest, run_import
+from bot.handlers.form_errors import errors_by_block
+from bot.handlers.payloads import ViewSubmission
+from bot.handlers.router import CommandRouter
+from bot.ids import INPUT_ACTION, MonitoringCallback
+from bot.ids import MonitoringBlock as B
+from bot.runtime import Runtime
+from bot.services.action_plan import (
+    NOT_ALLOWED,
+    PlanRefusedError,
+    RecommendationForm,
+    add_recommendation,
+    may_manage,
+    problems,
+    update_recommendation,
+)
+from storage.models import Case, Recommendation
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    app.view(MonitoringCallback.RECOMMENDATION.value)(_save(runtime))
+    app.view(MonitoringCallback.PLAN_IMPORT.value)(_import(runtime))
+
+
+def _save(runtime: Runtime) -> Any:
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        payload = ViewSubmission.model_validate(body)
+        meta = read_metadata(payload.view.private_metadata)
+        user = payload.user.id
+        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        try:
+            form = RecommendationForm.model_validate(values)
+        except ValidationError as exc:
+            ack(response_action="errors", errors=errors_by_block(exc))
+            return
+        tell = False
+        with runtime.db.session() as session:
+            case = session.get(Case, meta_id(meta, "case"))
+            rec_id = meta_id(meta, "rec")
+            rec = session.get(Recommendation, rec_id) if rec_id else None
+            refusal = _save_refusal(session, case, rec, user, rec_id)
+            if refusal is not None:
+                ack(response_action="errors", errors={B.NUMBER.value: refusal})
+                return
+            assert case is not None
+            if rec is None and _already_saved(session, payload.view.id):
+                ack()
+                return
+            wrong = problems(session, case, form, rec_id=rec.id if rec else None)
+            if wrong:
+                ack(response_action="errors", errors=wrong)
+                return
+            ctx = context(runtime, session)
+            try:
+                if rec is None:
+                    rec = add_recommendation(
+                        ctx, case, form, actor=user, cipher=runtime.cipher, view_id=payload.view.id
+                    )
+                    tell = True
+                else:
+                    changed = update_recommendation(
+                        ctx, rec, form, actor=user, cipher=runtime.cipher
+                    )
+                    tell = "owner" in changed
+            except PlanRefusedError as exc:
+                ack(response_action="errors", errors={B.NUMBER.value: str(exc)})
+                return
+            saved_id, case_id = rec.id, case.id
+        ack()
+        if tell:
+            tell_owners(runtime, client, [saved_id])
+        refresh_card(runtime, client, case_id)
+
+    return handle
+
+
+def _save_refusal(
+    session: Session, case: Case | None, rec: Recommendation | None, user: str, rec_id: int
+) -> str | None:
+    if case is None or (rec_id and (rec is None or rec.case_id != case.id)):
+        return "This recommendation is no longer in the plan."
+    if not may_manage(session, user):
+        return NOT_ALLOWED
+    if case.closed_at is not None:
+        return f"{case.reference} is closed."
+    return None
+
+
+def _already_saved(session: Session, view_id: str) -> bool:
+    found = session.scalar(
+        select(Recommendation.id).where(Recommendation.source_view_id == view_id).limit(1)
+    )
+    return found is not None
+
+
+def _import(runtime: Runtime) -> Any:
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        payload = ViewSubmission.model_validate(body)
+        meta = read_metadata(payload.view.private_metadata)
+        user = payload.user.id
+        element = payload.view.state.values.get(B.PLAN_FILE.value, {}).get(INPUT_ACTION, {})
+        files = [f for f in element.get("files") or [] if isinstance(f, dict) and f.get("id")]
+        if not files:
+            ack(response_action="errors", errors={B.PLAN_FILE.value: "Attach the CSV file."})
+            return
+        with runtime.db.session() as session:
+            case = session.get(Case, meta_id(meta, "case"))
+            refusal = _save_refusal(session, case, None, user, 0)
+            reference = case.reference if case is not None else ""
+        if refusal is not None or case is None:
+            ack(response_action="errors", errors={B.PLAN_FILE.value: refusal or NOT_ALLOWED})
+            return
+        checking = notice_view("Import action plan", f"{reference}: checking the file…")
+        ack(response_action="update", view=checking.to_dict())
+        request = ImportRequest(case.id, user, payload.view.id, str(files[0]["id"]))
+        run_import(runtime, client, request)
+
+    return handle
