@@ -117,3 +117,32 @@ def tasks_of(harness: Harness, case_id: int, kind: str) -> list[Task]:
 
 def ephemerals_text(harness: Harness, user: str) -> str:
     return " ".join(m.text for m in harness.standin.ephemerals_for(user))
+
+
+def decided(harness: Harness, action: DecisionAction = DecisionAction.APPROVE) -> Case:
+    """A case the Board Chair has decided: a Serious Case Review unless told otherwise."""
+    case = panel_held(harness)
+    recommend(harness, case, met=action is DecisionAction.APPROVE)
+    dm, _ = decision_requests(harness, case)
+    click(harness, "U0CHAIR", action, dm)
+    if action is not DecisionAction.APPROVE:
+        harness.driver.submit_view(
+            "U0CHAIR",
+            {DecisionBlock.REASON.value: {INPUT_ACTION: "No concern about joint working."}},
+        )
+        harness.wait()
+    return stored_case(harness, case.id)
+
+
+def modal_of(harness: Harness, user: str, callback: str):
+    view = harness.standin.open_view_for(user)
+    assert view is not None and view.callback_id == callback, f"no {callback} modal for {user}"
+    return view
+
+
+def submit(harness: Harness, user: str, values: dict[str, Any], view_id: str | None = None):
+    response = harness.driver.submit_view(
+        user, {block: {INPUT_ACTION: value} for block, value in values.items()}, view_id=view_id
+    )
+    harness.wait()
+    return response

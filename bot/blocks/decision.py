@@ -13,20 +13,15 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ConfirmObject,
-    ContextBlock,
-    DatePickerElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
-    PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
-    SectionBlock,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.format import LONDON, day, moment, user_link
+from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.blocks.messages import Message
 from bot.ids import (
     INPUT_ACTION,
@@ -36,65 +31,14 @@ from bot.ids import (
     ReviewAction,
     ReviewBlock,
 )
-from bot.services.decision import LONG_TEXT, OUTCOME_BUTTONS, OUTCOME_WORDS, NoticeLine, Outcome
+from bot.services.decision import OUTCOME_BUTTONS, OUTCOME_WORDS, NoticeLine, Outcome
 from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
 
-BY_ROLE = (
-    "Refer to people by their role (the child, the mother): the bot refuses text that names "
-    "the child or family. What you write is stored encrypted."
-)
 DECISION_BUTTONS = {
     Outcome.SCR: DecisionAction.APPROVE,
     Outcome.AUDIT: DecisionAction.AUDIT,
     Outcome.MANAGEMENT_REVIEWS: DecisionAction.MANAGEMENT_REVIEWS,
 }
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def long_text(block: str, label: str, *, optional: bool = False, initial: str = "") -> InputBlock:
-    return InputBlock(
-        block_id=block,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=INPUT_ACTION,
-            multiline=True,
-            max_length=LONG_TEXT,
-            initial_value=initial or None,
-        ),
-    )
-
-
-def date_input(
-    block: str, label: str, initial: date | None, *, optional: bool = False
-) -> InputBlock:
-    return InputBlock(
-        block_id=block,
-        label=label,
-        optional=optional,
-        element=DatePickerElement(
-            action_id=INPUT_ACTION, initial_date=initial.isoformat() if initial else None
-        ),
-    )
-
-
-def modal(callback: str, title: str, submit: str, blocks: Sequence[Block], metadata: str) -> View:
-    return View(
-        type="modal",
-        callback_id=callback,
-        title=PlainTextObject(text=title),
-        submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata,
-        blocks=list(blocks),
-    )
 
 
 def recommendation_modal(reference: str, case_id: int) -> View:
@@ -103,7 +47,7 @@ def recommendation_modal(reference: str, case_id: int) -> View:
         "Panel recommendation",
         "Record",
         [
-            _section(f"*{reference}*: the Initial Panel's recommendation to the Board Chair."),
+            section(f"*{reference}*: the Initial Panel's recommendation to the Board Chair."),
             InputBlock(
                 block_id=DecisionBlock.CRITERIA_MET.value,
                 label="Are the criteria for a Serious Case Review met?",
@@ -125,7 +69,7 @@ def recommendation_modal(reference: str, case_id: int) -> View:
                 ),
             ),
             long_text(DecisionBlock.RATIONALE.value, "The panel's rationale"),
-            _context(BY_ROLE),
+            context(BY_ROLE),
         ],
         str(case_id),
     )
@@ -176,19 +120,19 @@ def decision_request(rec: Recommended) -> Message:
     return Message(
         text=text,
         blocks=[
-            _section("\n".join(_recommendation_lines(rec))),
+            section("\n".join(_recommendation_lines(rec))),
             ActionsBlock(
                 block_id=DecisionBlock.BUTTONS.value,
                 elements=[_decision_button(o, rec.case_id, rec.reference) for o in Outcome],
             ),
-            _context("Only the Board Chair can decide. Each button asks you to confirm."),
+            context("Only the Board Chair can decide. Each button asks you to confirm."),
         ],
     )
 
 
 def decision_made(reference: str, outcome: Outcome, chair: str, at: datetime) -> Message:
     words = f"*{reference}*: decided by {user_link(chair)}, {moment(at)}: {OUTCOME_WORDS[outcome]}."
-    return Message(text=f"{reference}: {OUTCOME_WORDS[outcome]}.", blocks=[_section(words)])
+    return Message(text=f"{reference}: {OUTCOME_WORDS[outcome]}.", blocks=[section(words)])
 
 
 def already_decided(reference: str, outcome: Outcome, chair: str, at: datetime) -> str:
@@ -204,9 +148,9 @@ def reason_modal(reference: str, outcome: Outcome, case_id: int) -> View:
         "Criteria not met",
         "Decide",
         [
-            _section(f"*{reference}*: {OUTCOME_WORDS[outcome]}."),
+            section(f"*{reference}*: {OUTCOME_WORDS[outcome]}."),
             long_text(DecisionBlock.REASON.value, "Why the criteria are not met"),
-            _context(BY_ROLE),
+            context(BY_ROLE),
         ],
         f"{case_id}:{outcome.value}",
     )
@@ -215,7 +159,7 @@ def reason_modal(reference: str, outcome: Outcome, case_id: int) -> View:
 def board_announcement(board: str, reference: str, outcome: Outcome, at: datetime) -> Message:
     when = day(at.astimezone(LONDON).date())
     text = f"{reference}: the Chair of the {board} decided on {when}: {OUTCOME_WORDS[outcome]}."
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=[section(text)])
 
 
 def notices_message(reference: str, case_id: int, lines: Sequence[NoticeLine]) -> Message:
@@ -236,7 +180,7 @@ def notices_message(reference: str, case_id: int, lines: Sequence[NoticeLine]) -
                 )
             )
     blocks: list[Block] = [
-        _section(f"*{reference}*: sharing the decision outside Slack\n" + "\n".join(rows))
+        section(f"*{reference}*: sharing the decision outside Slack\n" + "\n".join(rows))
     ]
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
@@ -249,7 +193,7 @@ def notice_modal(reference: str, title: str, today: date, user: str, metadata: s
         "Decision shared",
         "Record",
         [
-            _section(f"*{reference}*: {title}."),
+            section(f"*{reference}*: {title}."),
             date_input(DecisionBlock.NOTIFIED_ON.value, "On what date?", today),
             InputBlock(
                 block_id=DecisionBlock.NOTIFIED_BY.value,
@@ -302,7 +246,7 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[str
     return Message(
         text=f"{reference}: {intro}",
         blocks=[
-            _section("\n".join(lines)),
+            section("\n".join(lines)),
             ActionsBlock(block_id=ReviewBlock.REVIEW_BUTTONS.value, elements=buttons),
         ],
     )
@@ -311,14 +255,4 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[str
 def _findings_button(value: str) -> ButtonElement:
     return ButtonElement(
         text="Record the findings", action_id=ReviewAction.OPEN_FINDINGS.value, value=value
-    )
-
-
-def info_view(title: str, text: str) -> View:
-    """A modal that only tells (what a submission came to, when nothing more is asked)."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text=title[:24]),
-        close=PlainTextObject(text="Close"),
-        blocks=[_section(text)],
     )

@@ -75,11 +75,11 @@ def send_decision_request(runtime: Runtime, client: WebClient, case_id: int) -> 
     if channel is not None:
         targets.append(("channel", channel))
     for suffix, target in targets:
-        _post(runtime, client, f"{_request_key(case_id)}{suffix}", target, message, case_id)
+        post_safely(runtime, client, f"{_request_key(case_id)}{suffix}", target, message, case_id)
     refresh_card(runtime, client, case_id)
 
 
-def _post(
+def post_safely(
     runtime: Runtime, client: WebClient, key: str, channel: str, message: Message, case_id: int
 ) -> bool:
     try:
@@ -98,7 +98,7 @@ def _post(
     return True
 
 
-def _update(client: WebClient, channel: str, ts: str, message: Message) -> bool:
+def update_safely(client: WebClient, channel: str, ts: str, message: Message) -> bool:
     try:
         client.chat_update(channel=channel, ts=ts, **message.as_kwargs())  # type: ignore[arg-type]
     except SlackFailure as exc:
@@ -130,10 +130,10 @@ def show_decision(runtime: Runtime, client: WebClient, case_id: int) -> None:
         ]
         decided_at = decision.decided_at
     for sent in requests:
-        _update(client, sent.channel, sent.ts, made)
+        update_safely(client, sent.channel, sent.ts, made)
     if channel is not None:
         steps = next_steps(reference, outcome, case_id, due)
-        _post(runtime, client, f"case:{case_id}:decision:next", channel, steps, case_id)
+        post_safely(runtime, client, f"case:{case_id}:decision:next", channel, steps, case_id)
         refresh_notices(runtime, client, case_id)
     _announce_to_board(runtime, client, case_id, reference, outcome, decided_at)
     refresh_card(runtime, client, case_id)
@@ -154,7 +154,7 @@ def _announce_to_board(
     if already_sent(runtime.db, key) is not None:
         return
     message = board_announcement(board.name, reference, outcome, at)
-    if _post(runtime, client, key, board.channel, message, case_id):
+    if post_safely(runtime, client, key, board.channel, message, case_id):
         with runtime.db.session() as session:
             audit.record(
                 session,
@@ -178,6 +178,6 @@ def refresh_notices(runtime: Runtime, client: WebClient, case_id: int) -> None:
     key = f"case:{case_id}:decision:notices"
     sent = already_sent(runtime.db, key)
     if sent is None:
-        _post(runtime, client, key, channel, message, case_id)
+        post_safely(runtime, client, key, channel, message, case_id)
     else:
-        _update(client, sent.channel, sent.ts, message)
+        update_safely(client, sent.channel, sent.ts, message)

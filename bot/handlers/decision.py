@@ -13,11 +13,11 @@ from slack_sdk import WebClient
 
 from bot.blocks.decision import (
     already_decided,
-    info_view,
     notice_modal,
     reason_modal,
     recommendation_modal,
 )
+from bot.blocks.forms import info_view
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import refresh_notices, send_decision_request, show_decision
 from bot.handlers.payloads import BlockAction, ViewSubmission

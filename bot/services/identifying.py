@@ -39,6 +39,7 @@ _NOT_NAMES = frozenset(_ROLE_AND_PLACE_WORDS.split())
 class Identifiers:
     words: frozenset[str]
     phrases: tuple[str, ...]
+    born: date | None = None
 
 
 def _name_words(text: str, *, capitalised_only: bool) -> set[str]:
@@ -74,10 +75,10 @@ def identifiers_of(personal: dict[str, Any]) -> Identifiers:
     address = str(personal.get("address") or "")
     words |= _name_words(address.split(",")[0].split("\n")[0], capitalised_only=False)
     phrases = [re.sub(r"\s+", "", m.group()).casefold() for m in _POSTCODE.finditer(address)]
-    if personal.get("child_dob"):
-        born = date.fromisoformat(str(personal["child_dob"]))
+    born = date.fromisoformat(str(personal["child_dob"])) if personal.get("child_dob") else None
+    if born is not None:
         phrases += [form.casefold() for form in _date_forms(born)]
-    return Identifiers(frozenset(words), tuple(phrases))
+    return Identifiers(frozenset(words), tuple(phrases), born)
 
 
 def names_the_child(text: str, ids: Identifiers) -> bool:

@@ -3,12 +3,12 @@ double click or a duplicate delivery take effect once."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.owners import agency_people, assigned, role_holders
 from bot.services.partnership import AgencyRole, Role, roles_of
-from storage.models import Case
+from storage.models import Case, CaseMember
 
 
 def lock_case(session: Session, case_id: int) -> Case | None:
@@ -51,3 +51,15 @@ def acts_for_agency(session: Session, case_id: int, agency_id: int, user_id: str
     people += agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
     people += assigned(session, case_id, "imr_author", agency_id=agency_id)
     return user_id in people
+
+
+def ensure_member(session: Session, case_id: int, user_id: str, reason: str) -> None:
+    """The case needs this person: set-up or the caller invites them to its channel."""
+    exists = session.scalar(
+        select(CaseMember.id).where(
+            CaseMember.case_id == case_id, CaseMember.slack_user_id == user_id
+        )
+    )
+    if exists is None:
+        session.add(CaseMember(case_id=case_id, slack_user_id=user_id, reason=reason))
+        session.flush()

@@ -1,0 +1,265 @@
+"""The overview report: the panel chair marks a draft ready once every contributing
+agency's management review is accepted; each agency confirms its information is fully and
+fairly represented (or says what is not); the Board's acceptance ends the review and starts
+monitoring, with the report's recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
+from bot.services import audit
+from bot.services.engine import EngineContext, complete_task, involved_agencies, record_event
+from bot.services.imr import ImrStatus, reviews_of, today_of
+from bot.services.review import ReviewRefusedError, current_terms, review_case
+from bot.services.review_access import (
+    acts_for_agency,
+    leads_review,
+    lock_case,
+    may_record_for_board,
+)
+from bot.services.review_forms import FormFieldError
+from storage.models import (
+    Agency,
+    ImrRecommendation,
+    ManagementReview,
+    OverviewConfirmation,
+    OverviewDraft,
+    Task,
+)
+
+CONFIRMED, DISPUTED = "confirmed", "disputed"
+
+
+def latest_draft(session: Session, case_id: int) -> OverviewDraft | None:
+    return session.scalar(
+        select(OverviewDraft)
+        .where(OverviewDraft.case_id == case_id)
+        .order_by(OverviewDraft.version.desc())
+        .limit(1)
+    )
+
+
+def agency_names(session: Session, agency_ids: list[int]) -> dict[int, str]:
+    rows = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)))
+    return {agency_id: name for agency_id, name in rows}
+
+
+def _unfinished(session: Session, case_id: int, agency_ids: list[int]) -> list[int]:
+    accepted = {r.agency_id for r in reviews_of(session, case_id) if r.status == ImrStatus.ACCEPTED}
+    return [a for a in agency_ids if a not in accepted]
+
+
+def mark_draft_ready(
+    session: Session, now: datetime, case_id: int, *, document_file_id: str | None, actor: str
+) -> OverviewDraft:
+    review_case(session, case_id)
+    if not leads_review(session, case_id, actor):
+        raise ReviewRefusedError("The panel chair marks the overview report's draft ready.")
+    if current_terms(session, case_id) is None:
+        raise ReviewRefusedError("The terms of reference come first.")
+    contributing = [a.agency_id for a in involved_agencies(session, case_id)]
+    waiting = _unfinished(session, case_id, contributing)
+    if waiting:
+        names = ", ".join(agency_names(session, waiting).values())
+        raise ReviewRefusedError(f"Management reviews still to be accepted: {names}.")
+    previous = latest_draft(session, case_id)
+    draft = OverviewDraft(
+        case_id=case_id,
+        version=(previous.version + 1) if previous else 1,
+        agency_ids=contributing,
+        document_file_id=document_file_id,
+        marked_by=actor,
+        marked_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="report.draft_ready",
+        case_id=case_id,
+        version=draft.version,
+    )
+    return draft
+
+
+@dataclass(frozen=True)
+class Answer:
+    changed: bool
+    case_id: int
+    draft_id: int
+    agency_id: int
+    status: str
+
+
+def answer_draft(
+    session: Session,
+    now: datetime,
+    cipher: FieldCipher,
+    draft_id: int,
+    agency_id: int,
+    *,
+    actor: str,
+    represented: bool,
+    detail: str = "",
+) -> Answer:
+    """An agency's answer on the latest draft, given once (a second click changes nothing)."""
+    draft = session.get(OverviewDraft, draft_id)
+    if draft is None:
+        raise ReviewRefusedError("That draft is not on record.")
+    lock_case(session, draft.case_id)
+    if latest_draft(session, draft.case_id) is not draft or draft.accepted_on is not None:
+        raise ReviewRefusedError("This draft has been superseded; nothing has changed.")
+    if agency_id not in draft.agency_ids:
+        raise ReviewRefusedError("That agency did not contribute to this review.")
+    if not acts_for_agency(session, draft.case_id, agency_id, actor):
+        raise ReviewRefusedError("Someone who acts for that agency answers for it.")
+    existing = session.scalar(
+        select(OverviewConfirmation).where(
+            OverviewConfirmation.draft_id == draft_id, OverviewConfirmation.agency_id == agency_id
+        )
+    )
+    if existing is not None:
+        return Answer(False, draft.case_id, draft_id, agency_id, existing.status)
+    status = CONFIRMED if represented else DISPUTED
+    session.add(
+        OverviewConfirmation(
+            draft_id=draft_id,
+            agency_id=agency_id,
+            status=status,
+            detail=None if represented else cipher.encrypt_text(detail),
+            answered_by=actor,
+            answered_at=now,
+        )
+    )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action=f"report.{status}",
+        case_id=draft.case_id,
+        agency_id=agency_id,
+        version=draft.version,
+    )
+    return Answer(True, draft.case_id, draft_id, agency_id, status)
+
+
+def answers(session: Session, draft_id: int) -> dict[int, OverviewConfirmation]:
+    return {
+        c.agency_id: c
+        for c in session.scalars(
+            select(OverviewConfirmation).where(OverviewConfirmation.draft_id == draft_id)
+        )
+    }
+
+
+class AcceptanceForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted_on: date
+
+    @model_validator(mode="after")
+    def _date(self, info: ValidationInfo) -> AcceptanceForm:
+        if self.accepted_on > today_of(info):
+            raise FormFieldError("accepted_on", "This date cannot be in the future.")
+        return self
+
+
+def record_acceptance(
+    session: Session,
+    cal: WorkingCalendar,
+    now: datetime,
+    case_id: int,
+    form: AcceptanceForm,
+    *,
+    actor: str,
+) -> OverviewDraft:
+    """The Board accepted the report: the review ends and monitoring begins."""
+    case = review_case(session, case_id)
+    if not may_record_for_board(session, actor):
+        raise ReviewRefusedError("The Board Chair or the business unit record the acceptance.")
+    draft = latest_draft(session, case_id)
+    if draft is None:
+        raise ReviewRefusedError("No draft of the overview report is ready yet.")
+    given = answers(session, draft.id)
+    pending = [a for a in draft.agency_ids if a not in given]
+    disputed = [a for a, c in given.items() if c.status == DISPUTED]
+    if pending or disputed:
+        names = agency_names(session, pending + disputed)
+        parts = []
+        if pending:
+            parts.append("still to confirm: " + ", ".join(names[a] for a in pending))
+        if disputed:
+            parts.append("not fully represented: " + ", ".join(names[a] for a in disputed))
+        raise ReviewRefusedError("The agencies' answers are not all in (" + "; ".join(parts) + ").")
+    draft.accepted_on, draft.accepted_by = form.accepted_on, actor
+    ctx = EngineContext(session, cal, now)
+    for task in session.scalars(
+        select(Task).where(
+            Task.case_id == case_id, Task.kind == "overview_report", Task.status == "open"
+        )
+    ):
+        complete_task(ctx, task, actor=actor, check_permission=False)
+    agreed_at = now if form.accepted_on >= cal.london_date(now) else cal.day_start(form.accepted_on)
+    record_event(ctx, case, "report_agreed", at=agreed_at, actor=actor)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="report.accepted",
+        case_id=case_id,
+        version=draft.version,
+        accepted_on=form.accepted_on.isoformat(),
+    )
+    return draft
+
+
+@dataclass(frozen=True)
+class ReportRecommendation:
+    """One recommendation carried into the action plan (monitoring reads these)."""
+
+    number: int
+    agency_id: int
+    agency: str
+    action: str
+    owner: str
+    target_date: date | None
+    expected_outcome: str
+    review_of_outcome: str
+
+
+def report_recommendations(
+    session: Session, cipher: FieldCipher, case_id: int
+) -> list[ReportRecommendation]:
+    """The accepted management reviews' recommendations, numbered in order, agency by agency."""
+    accepted = [r for r in reviews_of(session, case_id) if r.status == ImrStatus.ACCEPTED]
+    names = agency_names(session, [r.agency_id for r in accepted])
+    out: list[ReportRecommendation] = []
+    for review in sorted(accepted, key=lambda r: (names[r.agency_id], r.id)):
+        for rec in review.recommendations:
+            out.append(_carried(cipher, review, names[review.agency_id], rec, len(out) + 1))
+    return out
+
+
+def _carried(
+    cipher: FieldCipher, review: ManagementReview, agency: str, rec: ImrRecommendation, number: int
+) -> ReportRecommendation:
+    data = cipher.decrypt_json(rec.content)
+    return ReportRecommendation(
+        number=number,
+        agency_id=review.agency_id,
+        agency=agency,
+        action=data["action"],
+        owner=data.get("by_whom", ""),
+        target_date=rec.by_when,
+        expected_outcome=data.get("expected_outcome", ""),
+        review_of_outcome=data.get("review_of_outcome", ""),
+    )
