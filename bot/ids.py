@@ -290,3 +290,9 @@ class ReviewAction(StrEnum):
     """Value ``<draft id>:<agency id>``."""
     OPEN_REPORT_ACCEPTED = "review_open_report_accepted"
     OPEN_FINDINGS = "review_open_findings"
+
+
+TASK_FORMS: dict[str, str] = {"progress_return": MonitoringAction.SEND_RETURN.value}
+"""Tasks completed through a form of their own, by kind: the action id of the button that
+opens it (the button's value is the task id). Reminders and task lists show that button,
+labelled with the task's title, instead of "Mark done"."""

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.format import channel_link
 from bot.blocks.messages import Message
-from bot.blocks.reminders import TaskLine, mark_done_button, task_line_text
+from bot.blocks.reminders import TaskLine, task_button, task_line_text
 
 HOME_TASKS = 60
 MESSAGE_TASKS = 25
@@ -35,7 +35,7 @@ class CaseLine:
 def _task_block(line: TaskLine, today: date) -> SectionBlock:
     return SectionBlock(
         text=MarkdownTextObject(text=task_line_text(line, today)),
-        accessory=mark_done_button(line.task_id) if line.can_mark_done else None,
+        accessory=task_button(line.task_id, line.title, line.can_mark_done, line.form_action),
     )
 
 

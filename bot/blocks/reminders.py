@@ -43,6 +43,7 @@ class TaskLine:
     overdue: bool
     can_mark_done: bool = False
     channel_id: str | None = None
+    form_action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Nudge:
     told: tuple[str, ...] = ()
     channel_id: str | None = None
     can_mark_done: bool = False
+    form_action: str | None = None
 
 
 def when(due: date, today: date) -> str:
@@ -109,6 +111,16 @@ def mark_done_button(task_id: int) -> ButtonElement:
     )
 
 
+def task_button(
+    task_id: int, title: str, can_mark_done: bool, form_action: str | None
+) -> ButtonElement | None:
+    """The button that completes a task: its own form's (a kind in ``TASK_FORMS``, labelled
+    with the task's title), or "Mark done"."""
+    if form_action:
+        return ButtonElement(text=title, action_id=form_action, value=str(task_id), style="primary")
+    return mark_done_button(task_id) if can_mark_done else None
+
+
 def open_channel_button(channel_id: str) -> ButtonElement:
     return ButtonElement(
         text="Open case channel",
@@ -126,7 +138,8 @@ def _message(text: str, buttons: list[ButtonElement]) -> Message:
 
 
 def owner_message(nudge: Nudge) -> Message:
-    buttons = [mark_done_button(nudge.task_id)] if nudge.can_mark_done else []
+    button = task_button(nudge.task_id, nudge.title, nudge.can_mark_done, nudge.form_action)
+    buttons = [button] if button is not None else []
     if nudge.channel_id:
         buttons.append(open_channel_button(nudge.channel_id))
     return _message(owner_text(nudge), buttons)

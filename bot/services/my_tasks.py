@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import CaseLine
 from bot.blocks.reminders import TaskLine
 from bot.blocks.status import CaseStatus, TaskGroup
+from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.case_card import stage_title
@@ -44,7 +45,8 @@ def _line(
         agency=agency,
         due=cal.london_date(task.due_at),
         overdue=task.due_at < now,
-        can_mark_done=definition.records_event is None,
+        can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
+        form_action=TASK_FORMS.get(task.kind),
         channel_id=case.channel_id,
     )
 
@@ -83,13 +85,16 @@ def my_open_tasks(
 
 
 def my_cases(session: Session, user_id: str) -> list[CaseLine]:
-    cases = session.scalars(
-        select(Case)
-        .join(CaseMember, CaseMember.case_id == Case.id)
-        .where(CaseMember.slack_user_id == user_id, Case.closed_at.is_(None))
+    """Open cases the user is a member of, and those where they own a recommendation (shown
+    without a link to the channel, which they are not in)."""
+    member = select(CaseMember.case_id).where(CaseMember.slack_user_id == user_id)
+    assigned = select(CaseAssignment.case_id).where(CaseAssignment.slack_user_id == user_id)
+    cases = session.execute(
+        select(Case, Case.id.in_(member))
+        .where(or_(Case.id.in_(member), Case.id.in_(assigned)), Case.closed_at.is_(None))
         .order_by(Case.year, Case.number)
     )
-    return [CaseLine(c.reference, stage_title(c), c.channel_id) for c in cases]
+    return [CaseLine(c.reference, stage_title(c), c.channel_id if m else None) for c, m in cases]
 
 
 def visible_case(

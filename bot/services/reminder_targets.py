@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.blocks.reminders import Nudge
+from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.owners import role_holders, task_owners
@@ -65,6 +66,7 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
             today=cal.london_date(now),
             told=claim.escalate_to,
             channel_id=case.channel_id,
-            can_mark_done=definition.records_event is None,
+            can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
+            form_action=TASK_FORMS.get(task.kind),
         )
         return Delivery(nudge, owners, tuple(watchers), sent)
