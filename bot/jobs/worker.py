@@ -3,7 +3,9 @@ inside `scr-bot serve` instead).
 
 Jobs: a tick every minute (resume interrupted case set-ups, send due reminders, redraw the
 cards of cases whose tasks just fell due, finish sending panel invitations and send the
-panel's reminders) and the daily digest at 08:30 on working days.
+panel's reminders; before the reminders, the monitoring pass: progress-return rounds, the
+Board's round summaries, owners who have left, archiving signed-off channels) and the daily
+digest at 08:30 on working days.
 Both are plain functions of a runtime, so tests call them directly with a frozen clock.
 """
 
@@ -21,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot.flows.card_refresh import refresh_card
+from bot.flows.monitoring import MonitoringReport, monitoring_pass
 from bot.flows.panel_reminders import PanelTickReport, panel_tick
 from bot.jobs.digest import send_daily_digest
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders
@@ -41,6 +44,7 @@ class TickReport:
     reminders: DeliveryReport = field(default_factory=DeliveryReport)
     cards_refreshed: int = 0
     panel: PanelTickReport | None = None
+    monitoring: MonitoringReport | None = None
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
@@ -70,7 +74,11 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def panel_meetings() -> None:
         report.panel = panel_tick(runtime, client)
 
+    def monitoring() -> None:
+        report.monitoring = monitoring_pass(runtime, client)
+
     step("case set-up", setups)
+    step("monitoring", monitoring)
     step("reminders", reminders)
     step("case cards", cards)
     step("panel meetings", panel_meetings)

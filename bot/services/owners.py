@@ -1,4 +1,5 @@
-"""Who holds a role on a case, and so who owns a task or is told when it is overdue."""
+"""Who holds a role on a case, and so who owns a task or is told when it is overdue.
+People who have left (`DeactivatedUser`) hold no role: nothing is given or sent to them."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.partnership import AgencyRole, Role, users_with_role
-from storage.models import AgencyMember, CaseAssignment, Task
+from storage.models import AgencyMember, CaseAssignment, DeactivatedUser, Task
 
 PARTNERSHIP_ROLES = {"cpu": Role.CPU, "board_chair": Role.BOARD_CHAIR, "admins": Role.ADMIN}
+LEFT = select(DeactivatedUser.slack_user_id)
+
+
+def present(session: Session, people: list[str]) -> list[str]:
+    gone = set(session.scalars(LEFT.where(DeactivatedUser.slack_user_id.in_(people))))
+    return [person for person in people if person not in gone] if gone else people
 
 
 def agency_people(session: Session, agency_id: int, role: AgencyRole) -> list[str]:
@@ -16,6 +23,7 @@ def agency_people(session: Session, agency_id: int, role: AgencyRole) -> list[st
         session.scalars(
             select(AgencyMember.slack_user_id)
             .where(AgencyMember.agency_id == agency_id, AgencyMember.role == role.value)
+            .where(AgencyMember.slack_user_id.not_in(LEFT))
             .order_by(AgencyMember.id)
         )
     )
@@ -30,7 +38,9 @@ def assigned(
     subject_key: str | None = None,
 ) -> list[str]:
     query = select(CaseAssignment.slack_user_id).where(
-        CaseAssignment.case_id == case_id, CaseAssignment.role == role
+        CaseAssignment.case_id == case_id,
+        CaseAssignment.role == role,
+        CaseAssignment.slack_user_id.not_in(LEFT),
     )
     if agency_id is not None:
         query = query.where(CaseAssignment.agency_id == agency_id)
@@ -50,9 +60,11 @@ def role_holders(
     """The people holding `role` on the case; an agency role falls back to the agency's
     designated persons so that a task never goes unowned."""
     if role in PARTNERSHIP_ROLES:
-        return users_with_role(session, PARTNERSHIP_ROLES[role])
+        return present(session, users_with_role(session, PARTNERSHIP_ROLES[role]))
     if role == "panel_chair":
-        return assigned(session, case_id, role) or users_with_role(session, Role.CPU)
+        return assigned(session, case_id, role) or present(
+            session, users_with_role(session, Role.CPU)
+        )
     if agency_id is None:
         return []
     if role == "designated_persons":
