@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
 from bot.handlers import decision as decision_handlers
+from bot.handlers import review as review_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
@@ -21,6 +22,7 @@ LISTENER_MODULES = (
     home,
     status,
     decision_handlers,
+    review_handlers,
     first_month,
     chronology,
     files,
