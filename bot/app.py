@@ -8,9 +8,13 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
 from bot.handlers import decision as decision_handlers
+from bot.handlers import plan_forms as plan_form_handlers
+from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
+from bot.handlers import user_events as user_event_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
@@ -26,6 +30,10 @@ LISTENER_MODULES = (
     first_month,
     chronology,
     files,
+    plan_handlers,
+    plan_form_handlers,
+    progress_handlers,
+    user_event_handlers,
 )
 
 

@@ -22,6 +22,7 @@ from bot.services.first_month_card import (
     first_month_blocks,
     with_entry_count,
 )
+from bot.services.monitoring_card import monitoring_notes
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -150,6 +151,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         agency_columns=columns,
         agency_rows=rows,
         extra_blocks=first_month_blocks(session, case),
+        notes=monitoring_notes(session, case, today),
         closed=case.closed_at is not None,
     )
 
