@@ -82,10 +82,14 @@ def entries(harness: Harness, agency: str | None = None) -> list[ChronologyEntry
 
 
 def csv_bytes(
-    rows: Iterable[Iterable[str]], *, heading: Iterable[str] = HEADING, bom: bool = False
+    rows: Iterable[Iterable[str]],
+    *,
+    heading: Iterable[str] = HEADING,
+    bom: bool = False,
+    delimiter: str = ",",
 ) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(list(heading))
     for row in rows:
         writer.writerow(list(row))

@@ -27,7 +27,7 @@ from bot.blocks.messages import Message
 from bot.ids import INPUT_ACTION, ChronologyFlag, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from bot.services.chronology import ENTRY_SLOTS, MAX_EVENT, MAX_WORKER, entry_block_id
-from bot.services.chronology_store import MAX_SYNOPSIS
+from bot.services.chronology_tasks import MAX_SYNOPSIS
 
 FLAG_LABELS = {
     ChronologyFlag.CHILD_SEEN: "Child seen",

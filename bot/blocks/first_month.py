@@ -1,5 +1,5 @@
 """The first month in Slack (pure: data in, Block Kit out): the designated person's DM, the
-case card's buttons, and the short forms that complete a task or change the agencies."""
+case card's buttons, and the lines that tell the channel what was recorded."""
 
 from __future__ import annotations
 
@@ -13,25 +13,16 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    DatePickerElement,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    RadioButtonsElement,
     SectionBlock,
-    StaticMultiSelectElement,
-    StaticSelectElement,
-    TimePickerElement,
 )
-from slack_sdk.models.views import View
 
-from bot.blocks.format import LONDON, short_day
+from bot.blocks.format import short_day
 from bot.blocks.messages import Message
 from bot.blocks.reminders import open_channel_button
-from bot.ids import INPUT_ACTION, FirstMonthAction, FirstMonthCallback
+from bot.ids import FirstMonthAction
 from bot.ids import FirstMonthBlock as B
-from bot.services.first_month import CP_PLAN_LABELS, NOTE, TaskView
+from bot.services.first_month import TaskView
 
 KIND_TITLES = {
     "dp_notified": "Notified the CPU",
@@ -56,171 +47,14 @@ def metadata(**ids: int) -> str:
     return json.dumps(ids, sort_keys=True)
 
 
-def _context(text: str) -> ContextBlock:
+def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def _section(
+def section(
     text: str, accessory: ButtonElement | None = None, block_id: str | None = None
 ) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory, block_id=block_id)
-
-
-def _text_input(
-    block: B,
-    label: str,
-    *,
-    max_length: int,
-    multiline: bool = False,
-    optional: bool = False,
-    hint: str | None = None,
-) -> InputBlock:
-    return InputBlock(
-        block_id=block.value,
-        label=label,
-        optional=optional,
-        hint=hint,
-        element=PlainTextInputElement(
-            action_id=INPUT_ACTION, multiline=multiline, max_length=max_length
-        ),
-    )
-
-
-def _when(label: str, today: date) -> list[Block]:
-    return [
-        InputBlock(
-            block_id=B.WHEN_DATE.value,
-            label=label,
-            element=DatePickerElement(action_id=INPUT_ACTION, initial_date=today.isoformat()),
-        ),
-        InputBlock(
-            block_id=B.WHEN_TIME.value,
-            label="Time",
-            optional=True,
-            element=TimePickerElement(action_id=INPUT_ACTION),
-        ),
-    ]
-
-
-def _note() -> InputBlock:
-    return _text_input(B.NOTE, "Note", max_length=NOTE, multiline=True, optional=True)
-
-
-def _task_inputs(view: TaskView, today: date) -> list[Block]:
-    if view.kind == "dp_notified":
-        return [
-            *_when("When was the CPU notified?", today),
-            _text_input(B.BY_WHOM, "Who notified the CPU?", max_length=200, hint="Name and role."),
-            _note(),
-        ]
-    if view.kind == "records_secured":
-        return [
-            *_when("When were the records secured?", today),
-            _text_input(
-                B.SYSTEMS,
-                "Which systems and files?",
-                max_length=1000,
-                multiline=True,
-                hint="E.g. the case management system, paper files, e-mail archives.",
-            ),
-            _note(),
-        ]
-    if view.kind == "cpu_cp_plan_checked":
-        return [
-            InputBlock(
-                block_id=B.CP_PLAN.value,
-                label="Is or was the child subject of a child protection plan?",
-                element=RadioButtonsElement(
-                    action_id=INPUT_ACTION,
-                    options=[Option(value=k.value, label=v) for k, v in CP_PLAN_LABELS.items()],
-                ),
-            ),
-            _note(),
-        ]
-    if view.kind == "cpu_other_children_considered":
-        return [
-            _text_input(
-                B.OTHER_CHILDREN,
-                "Other children considered; safeguarding action taken",
-                max_length=3000,
-                multiline=True,
-            )
-        ]
-    if view.kind == "cpu_organisations_informed":
-        options = [Option(value=str(i), label=name) for i, name in view.partner_agencies]
-        return [
-            InputBlock(
-                block_id=B.ORGANISATIONS.value,
-                label="Partner agencies informed",
-                optional=True,
-                element=StaticMultiSelectElement(action_id=INPUT_ACTION, options=options),
-            ),
-            _text_input(B.OTHER_ORGANISATIONS, "Others informed", max_length=NOTE, optional=True),
-        ]
-    return [
-        *_when("When was the Board Chair informed?", today),
-        _text_input(B.HOW, "How?", max_length=200, optional=True, hint="E.g. by phone."),
-        _note(),
-    ]
-
-
-def task_modal(view: TaskView, today: date) -> View:
-    whose = f" ({view.agency})" if view.agency else ""
-    due = short_day(view.due_at.astimezone(LONDON).date())
-    return View(
-        type="modal",
-        callback_id=FirstMonthCallback.TASK_FORM.value,
-        private_metadata=metadata(task=view.task_id),
-        title=KIND_TITLES[view.kind],
-        submit="Save",
-        close="Cancel",
-        blocks=[
-            _section(f"*{view.reference}*{whose} · due {due}"),
-            *_task_inputs(view, today),
-            _context(ENCRYPTED),
-        ],
-    )
-
-
-def agency_modal(
-    *, case_id: int, reference: str, choices: Sequence[Choice], removing: bool
-) -> View:
-    options = [Option(value=str(c.id), label=c.name) for c in choices]
-    blocks: list[Block] = [
-        _section(
-            f"*{reference}*: "
-            + (
-                "the agency's open tasks close and its reminders stop."
-                if removing
-                else "the agency's designated persons are invited and given their tasks."
-            )
-        ),
-        InputBlock(
-            block_id=B.AGENCY.value,
-            label="Agency",
-            element=StaticSelectElement(action_id=INPUT_ACTION, options=options),
-        ),
-    ]
-    if removing:
-        blocks += [
-            _text_input(B.REASON, "Reason", max_length=500, multiline=True),
-            _context(ENCRYPTED),
-        ]
-    return View(
-        type="modal",
-        callback_id=(
-            FirstMonthCallback.AGENCY_REMOVE if removing else FirstMonthCallback.AGENCY_ADD
-        ).value,
-        private_metadata=metadata(case=case_id),
-        title="Remove an agency" if removing else "Add an agency",
-        submit="Remove" if removing else "Add",
-        close="Cancel",
-        blocks=blocks,
-    )
-
-
-def nothing_to_choose(title: str, text: str) -> View:
-    return View(type="modal", title=title, close="Close", blocks=[_section(text)])
 
 
 # The designated person's DM ---------------------------------------------------------
@@ -254,7 +88,7 @@ def briefing_message(briefing: Briefing) -> Message:
     a done item keeps its line and loses its button."""
     items = {item.kind: item for item in briefing.items}
     head = f"*{briefing.reference}*: {briefing.agency} is involved in this review."
-    blocks: list[Block] = [_section(head)]
+    blocks: list[Block] = [section(head)]
     lines = (
         (
             "dp_notified",
@@ -278,7 +112,7 @@ def briefing_message(briefing: Briefing) -> Message:
             )
         )
         block_id = f"{B.BRIEFING_ITEM.value}_{kind}"
-        blocks.append(_section(f"{text} · {_due(item)}", button, block_id))
+        blocks.append(section(f"{text} · {_due(item)}", button, block_id))
     chronology, synopsis = items.get("chronology_submitted"), items.get("synopsis_submitted")
     if chronology or synopsis:
         parts = [
@@ -286,7 +120,7 @@ def briefing_message(briefing: Briefing) -> Message:
             f"synopsis {_due(synopsis)}" if synopsis else "",
         ]
         blocks.append(
-            _section(
+            section(
                 f"Prepare {briefing.agency}'s chronology (one line per date: dd.mm.yy, agency, "
                 "name of worker, event/action; child seen; wishes and feelings sought) and a "
                 "brief synopsis of your involvement: "
@@ -351,7 +185,7 @@ def card_action_blocks(actions: CardActions) -> list[Block]:
         if item.kind in CPU_ACTIONS
     ]
     if cpu_buttons:
-        blocks += [_context("CPU checklist:"), ActionsBlock(elements=cpu_buttons)]
+        blocks += [context("CPU checklist:"), ActionsBlock(elements=cpu_buttons)]
     agency_buttons: list[ButtonElement] = []
     if actions.agency_tasks_open:
         agency_buttons += [
@@ -381,7 +215,7 @@ def card_action_blocks(actions: CardActions) -> list[Block]:
             ),
         ]
     if agency_buttons:
-        blocks += [_context("For each involved agency:"), ActionsBlock(elements=agency_buttons)]
+        blocks += [context("For each involved agency:"), ActionsBlock(elements=agency_buttons)]
     blocks.append(
         ActionsBlock(
             elements=[

@@ -40,14 +40,3 @@ def welcome_agency(
     finally:
         after_change(runtime, client, change.case_id, None)
     return True
-
-
-def announce(runtime: Runtime, client: WebClient, case_id: int, text: str) -> None:
-    with runtime.db.session() as session:
-        channel = load_case(session, case_id).channel_id
-    if channel is None:
-        return
-    try:
-        client.chat_postMessage(channel=channel, **plain(text).as_kwargs())  # type: ignore[arg-type]
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("case channel not told: %s", type(exc).__name__)

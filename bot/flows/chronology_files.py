@@ -11,7 +11,7 @@ import re
 import urllib.request
 from dataclasses import dataclass
 from urllib.error import URLError
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.chronology import entries_added_text, export_comment, file_rejected_message, plain
 from bot.blocks.messages import Message
-from bot.flows.first_month import after_change, upload_files
+from bot.flows.first_month import after_change, announce, upload_files
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.cases import case_by_channel, case_by_reference, is_case_member
-from bot.services.chronology import (
+from bot.services.chronology_csv import (
     MAX_FILE_BYTES,
     TOO_LARGE,
     ParsedFile,
@@ -33,14 +33,13 @@ from bot.services.chronology import (
     problems_summary,
 )
 from bot.services.chronology_export import chronology_csv, chronology_docx, file_stem
+from bot.services.chronology_export_ledger import claim_export, release_export
 from bot.services.chronology_store import (
     SubmissionRefusedError,
     Submitter,
-    claim_export,
     claim_file,
     finish_file,
     integrated_entries,
-    release_export,
     release_file,
     review_period,
     submitter,
@@ -97,7 +96,8 @@ def _download(runtime: Runtime, url: str) -> bytes:
     ):
         raise URLError("not a Slack file URL")
     token = runtime.settings.slack_bot_token.get_secret_value()
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    safe = urlunsplit(parts._replace(path=quote(parts.path, safe="/%:@")))
+    request = urllib.request.Request(safe, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
         return bytes(response.read(MAX_FILE_BYTES + 1))
 
@@ -178,7 +178,7 @@ def receive_file(runtime: Runtime, client: WebClient, shared: SharedFile) -> str
     else:
         try:
             raw = _download(runtime, info.url)
-        except (URLError, OSError) as exc:
+        except (URLError, OSError, ValueError) as exc:
             log.warning("chronology file not fetched: %s", type(exc).__name__)
             release_file(runtime.db, batch_id)
             _reply(client, shared, in_case_channel, plain(NOT_FETCHED))
@@ -201,7 +201,9 @@ def receive_file(runtime: Runtime, client: WebClient, shared: SharedFile) -> str
         skipped=result.skipped,
         total=result.total,
     )
-    _reply(client, shared, in_case_channel, plain(text))
+    if not in_case_channel:
+        _reply(client, shared, False, plain(text))
+    announce(runtime, client, who.case_id, f"{text} (a file from <@{shared.user_id}>)")
     after_change(runtime, client, who.case_id, who.agency_id)
     return "accepted"
 

@@ -13,12 +13,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.chronology import plain
 from bot.blocks.first_month import Briefing, BriefingItem, briefing_message
 from bot.clock import Clock
 from bot.flows.card_refresh import refresh_card
 from bot.flows.sent_once import already_sent, post_once
 from bot.process.calendar import LONDON
 from bot.runtime import Runtime
+from bot.services.cases import load_case
 from bot.services.engine import involved_agencies
 from bot.services.owners import agency_people
 from bot.services.partnership import AgencyRole, unique_in_order
@@ -142,3 +144,14 @@ def after_change(runtime: Runtime, client: WebClient, case_id: int, agency_id: i
     refresh_card(runtime, client, case_id)
     if agency_id is not None:
         refresh_briefings(runtime.db, client, case_id, agency_id)
+
+
+def announce(runtime: Runtime, client: WebClient, case_id: int, text: str) -> None:
+    with runtime.db.session() as session:
+        channel = load_case(session, case_id).channel_id
+    if channel is None:
+        return
+    try:
+        client.chat_postMessage(channel=channel, **plain(text).as_kwargs())  # type: ignore[arg-type]
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("case channel not told: %s", type(exc).__name__)

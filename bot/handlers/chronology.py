@@ -16,10 +16,10 @@ from bot.blocks.chronology import (
     entries_modal,
     synopsis_modal,
 )
-from bot.blocks.first_month import Choice, nothing_to_choose
-from bot.flows.agency_welcome import announce
+from bot.blocks.first_month import Choice
+from bot.blocks.first_month_forms import nothing_to_choose
 from bot.flows.chronology_files import export_chronology
-from bot.flows.first_month import after_change
+from bot.flows.first_month import after_change, announce
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.handlers.view_meta import Meta, first_input
@@ -40,13 +40,12 @@ from bot.services.chronology_store import (
     SubmissionRefusedError,
     Submitter,
     count_for,
-    mark_chronology_complete,
     review_period,
     set_review_period,
     submit_entries,
-    submit_synopsis,
     submitter,
 )
+from bot.services.chronology_tasks import mark_chronology_complete, submit_synopsis
 from storage.models import Case
 
 PERIOD_SETTERS = "Only the CPU or the Board business unit can set the period under review."

@@ -11,14 +11,12 @@ from slack_sdk import WebClient
 from bot.blocks.first_month import (
     Choice,
     agency_added_text,
-    agency_modal,
     agency_removed_text,
-    nothing_to_choose,
-    task_modal,
     task_recorded_text,
 )
-from bot.flows.agency_welcome import announce, welcome_agency
-from bot.flows.first_month import after_change
+from bot.blocks.first_month_forms import agency_modal, nothing_to_choose, task_modal
+from bot.flows.agency_welcome import welcome_agency
+from bot.flows.first_month import after_change, announce
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.handlers.view_meta import Meta, first_input

@@ -4,41 +4,32 @@ agency's chronology or synopsis completes its task on the engine."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
 from bot.services import audit
 from bot.services.agencies_on_case import acting_agencies, involved_agency_rows
-from bot.services.chronology import ChronologyEntryInput, ParsedFile, Period, Problem
+from bot.services.chronology import ChronologyEntryInput, Period
+from bot.services.chronology_csv import ParsedFile, Problem
 from bot.services.chronology_export import IntegratedEntry
-from bot.services.engine import EngineContext, TaskRefusedError, complete_task
-from bot.services.first_month import lock_task
 from storage.db import Database
 from storage.models import (
-    AgencySynopsis,
     Case,
-    CaseAgency,
     ChronologyBatch,
     ChronologyEntry,
-    ChronologyExport,
     ReviewPeriod,
-    Task,
 )
 
 NOT_FOR_YOU = (
     "Chronologies and synopses are submitted by the involved agencies' designated persons "
     "and review leads."
 )
-MAX_SYNOPSIS = 3000
-EXPORT_COOLDOWN = timedelta(minutes=10)
 
 
 class SubmissionRefusedError(Exception):
@@ -277,86 +268,6 @@ def entry_counts(session: Session, case_id: int) -> dict[int, int]:
     }
 
 
-def _agency_task(session: Session, case_id: int, agency_id: int, kind: str) -> Task | None:
-    task_id = session.scalar(
-        select(Task.id)
-        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind == kind)
-        .order_by(Task.round_no.desc())
-        .limit(1)
-    )
-    return None if task_id is None else lock_task(session, task_id)
-
-
-def _complete(
-    session: Session, cal: WorkingCalendar, now: datetime, task: Task | None, actor: str
-) -> bool:
-    if task is None:
-        return False
-    try:
-        return complete_task(EngineContext(session, cal, now), task, actor=actor)
-    except TaskRefusedError as exc:
-        raise SubmissionRefusedError(str(exc)) from exc
-
-
-def mark_chronology_complete(
-    db: Database, cal: WorkingCalendar, now: datetime, who: Submitter, actor: str
-) -> tuple[bool, int]:
-    """The agency says its chronology is complete. Returns (changed, entries)."""
-    with db.session() as session:
-        entries = count_for(session, who.case_id, who.agency_id)
-        task = _agency_task(session, who.case_id, who.agency_id, "chronology_submitted")
-        if task is not None and task.status == "open" and entries == 0:
-            raise SubmissionRefusedError(
-                f"{who.agency_name} has no chronology entries yet: add them first."
-            )
-        return _complete(session, cal, now, task, actor), entries
-
-
-def submit_synopsis(
-    db: Database,
-    cipher: FieldCipher,
-    cal: WorkingCalendar,
-    now: datetime,
-    who: Submitter,
-    *,
-    actor: str,
-    text: str,
-) -> int:
-    """Store (or revise) the agency's synopsis and complete its task. Returns the revision."""
-    text = text.strip()
-    if not text or len(text) > MAX_SYNOPSIS:
-        raise SubmissionRefusedError(f"A synopsis is 1 to {MAX_SYNOPSIS} characters.")
-    with db.session() as session:
-        task = _agency_task(session, who.case_id, who.agency_id, "synopsis_submitted")
-        row = session.scalar(
-            select(AgencySynopsis).where(
-                AgencySynopsis.case_id == who.case_id, AgencySynopsis.agency_id == who.agency_id
-            )
-        )
-        if row is None:
-            row = AgencySynopsis(case_id=who.case_id, agency_id=who.agency_id, revision=0)
-            session.add(row)
-        row.text, row.submitted_by, row.submitted_at = cipher.encrypt_text(text), actor, now
-        row.revision += 1
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="synopsis.submitted",
-            case_id=who.case_id,
-            agency_id=who.agency_id,
-            revision=row.revision,
-        )
-        _complete(session, cal, now, task, actor)
-        return row.revision
-
-
-def synopsis_agencies(session: Session, case_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AgencySynopsis.agency_id).where(AgencySynopsis.case_id == case_id))
-    )
-
-
 def integrated_entries(
     session: Session, cipher: FieldCipher, case_id: int
 ) -> tuple[list[IntegratedEntry], list[str]]:
@@ -380,62 +291,3 @@ def integrated_entries(
         for row in rows
     ]
     return entries, list(agencies.values())
-
-
-def claim_export(db: Database, case_id: int, *, actor: str, now: datetime) -> bool:
-    """One export per state of the chronology; the same state again only after a pause, so
-    that a double click uploads the files once."""
-    with db.session() as session:
-        fingerprint, count = _fingerprint(session, case_id)
-    try:
-        with db.session() as session:
-            session.add(
-                ChronologyExport(
-                    case_id=case_id,
-                    fingerprint=fingerprint,
-                    requested_by=actor,
-                    requested_at=now,
-                    entry_count=count,
-                )
-            )
-            return True
-    except IntegrityError:
-        with db.session() as session:
-            renewed = session.execute(
-                update(ChronologyExport)
-                .where(
-                    ChronologyExport.case_id == case_id,
-                    ChronologyExport.fingerprint == fingerprint,
-                    ChronologyExport.requested_at <= now - EXPORT_COOLDOWN,
-                )
-                .values(requested_at=now, requested_by=actor)
-                .execution_options(synchronize_session=False)
-            )
-            return bool(renewed.rowcount)  # type: ignore[attr-defined]
-
-
-def release_export(db: Database, case_id: int, requested_at: datetime) -> None:
-    """The upload failed: the same export may be asked for again at once."""
-    with db.session() as session:
-        session.execute(
-            delete(ChronologyExport).where(
-                ChronologyExport.case_id == case_id, ChronologyExport.requested_at == requested_at
-            )
-        )
-
-
-def _fingerprint(session: Session, case_id: int) -> tuple[str, int]:
-    involved = sorted(
-        session.scalars(
-            select(CaseAgency.agency_id).where(
-                CaseAgency.case_id == case_id, CaseAgency.removed_at.is_(None)
-            )
-        )
-    )
-    last, count = session.execute(
-        select(func.max(ChronologyEntry.id), func.count(ChronologyEntry.id)).where(
-            ChronologyEntry.case_id == case_id
-        )
-    ).one()
-    state = f"{last or 0}:{count}:{','.join(map(str, involved))}"
-    return hashlib.sha256(state.encode()).hexdigest(), int(count)
