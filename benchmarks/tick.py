@@ -122,11 +122,11 @@ def _make_due(engine: Engine, count: int, offset: int) -> None:
         )
 
 
-def _due(runtime: Runtime, client: WebClient, count: int, offset: int) -> tuple[float, int]:
+def _due(runtime: Runtime, client: WebClient, count: int, offset: int) -> tuple[float, int, int]:
     _make_due(runtime.db.engine, count, offset)
     started = time.perf_counter()
-    report = tick(runtime, client)
-    return time.perf_counter() - started, report.reminders.sent
+    report = tick(runtime, client).reminders
+    return time.perf_counter() - started, report.sent, report.messages
 
 
 def _claim_plan(engine: Engine) -> str:
@@ -168,10 +168,10 @@ def run(
     median, worst = _idle(runtime, client)
     print(f"  idle tick, full database       median {_ms(median)}   max {_ms(worst)}")
     for n, count in enumerate(due):
-        seconds, sent = _due(runtime, client, count, offset=n)
+        seconds, sent, dms = _due(runtime, client, count, offset=n)
         print(
             f"  tick with {count:>5,} due           {_ms(seconds)}   "
-            f"({sent:,} sent, {seconds / max(sent, 1) * 1000:.2f} ms each)"
+            f"({sent:,} sent in {dms:,} DMs, {seconds / max(sent, 1) * 1000:.2f} ms each)"
         )
     median, worst = _idle(runtime, client)
     print(f"  idle tick afterwards           median {_ms(median)}   max {_ms(worst)}")

@@ -73,9 +73,10 @@ def deliver_due_reminders(runtime: Runtime, client: WebClient) -> DeliveryReport
                 _deliver(runtime, client, claim, now, cal, report)
             except SlackUnwellError as exc:
                 report.failed += 1
-                delivery.mark_failed(runtime.db, claim, now, exc.code)
+                wait_until = now + (exc.retry_after or timedelta())
+                delivery.mark_failed(runtime.db, claim, now, exc.code, not_before=wait_until)
                 rest = claims[index + 1 :]
-                delivery.postpone(runtime.db, rest, now + (exc.retry_after or timedelta()))
+                delivery.postpone(runtime.db, rest, wait_until)
                 report.postponed += len(rest)
                 log.warning("Slack is failing (%s): %d reminders wait", exc.code, len(rest) + 1)
                 return report
@@ -105,6 +106,7 @@ def _deliver(
         refused = _send_all(client, claim, target, outbox)
     except BaseException:
         outbox.flush()
+        report.messages += outbox.posted
         raise
     if outbox.first_ts is None:
         reason = refused or "no_recipients"
@@ -112,6 +114,7 @@ def _deliver(
         delivery.mark_undeliverable(runtime.db, claim, reason)
         report.undeliverable += 1
         return
+    report.messages += outbox.posted
     sent = delivery.mark_sent(
         runtime.db, claim, now, cal, ts=outbox.first_ts, note=refused, last_dm=outbox.pending
     )
@@ -129,11 +132,13 @@ class _Outbox:
         self.runtime, self.claim, self.now = runtime, claim, now
         self.pending: SentMessage | None = None
         self.first_ts: str | None = None
+        self.posted = 0
 
     def sent(self, user: str, channel: str, ts: str, *, recorded: bool) -> None:
         self.first_ts = self.first_ts or ts
         if recorded:
             return
+        self.posted += 1
         self.flush()
         self.pending = SentMessage(
             key=ledger_key(self.claim.reminder_id, user),

@@ -259,13 +259,16 @@ def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: Worki
     plan_next_overdue(session, task, get_process(case.process_key).task(task.kind), cal, after)
 
 
-def mark_failed(db: Database, claim: Claim, now: datetime, error: str) -> datetime | None:
+def mark_failed(
+    db: Database, claim: Claim, now: datetime, error: str, *, not_before: datetime | None = None
+) -> datetime | None:
     """Record a failed attempt (counted when claimed); returns when it will be retried
-    (None: given up)."""
+    (None: given up): after the backoff, and not before Slack asked (``Retry-After``)."""
     given_up = claim.attempts >= MAX_ATTEMPTS
-    retry_at = (
-        None if given_up else now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
-    )
+    retry_at = None
+    if not given_up:
+        retry_at = now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
+        retry_at = max(retry_at, not_before or retry_at)
     with db.session() as session:
         session.execute(
             update(Reminder)
