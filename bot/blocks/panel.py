@@ -260,7 +260,8 @@ def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
 
 
 def reminder_dm(kind: str, facts: MeetingFacts, member: MemberState) -> Message:
-    text = f"{facts.reference}: {REMINDER_OPENINGS.get(kind, 'the Initial Panel')}."
+    opening = REMINDER_OPENINGS.get(kind, "the Initial Panel")
+    text = f"{facts.reference}: {opening} ({when(facts.start, facts.end)})."
     blocks: list[Block] = [_section(f"*{text}*\n{_meeting_lines(facts)}")]
     if member.partstat == "NEEDS-ACTION":
         blocks.append(rsvp_buttons(facts))

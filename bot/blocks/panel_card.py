@@ -14,14 +14,16 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.blocks.format import LONDON, short_day, user_link
 from bot.blocks.panel import SlotLine, confirm_cancel, people, short_when, when, where
 from bot.ids import PanelAction
 
-MAX_TIME_BUTTONS = 5
+MAX_TIME_OPTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,25 @@ def _button(
     )
 
 
-def _buttons(state: PanelCardState) -> list[ButtonElement]:
+def _time_picker(slots: Sequence[SlotLine]) -> StaticSelectElement:
+    """The organiser picks one of the proposed times (confirmed before it is sent)."""
+    return StaticSelectElement(
+        action_id=PanelAction.SLOT_CONFIRM.value,
+        placeholder="Use this time…",
+        options=[
+            Option(value=str(slot.slot_id), label=f"Use {short_when(slot.start)}")
+            for slot in slots[:MAX_TIME_OPTIONS]
+        ],
+        confirm=ConfirmObject(
+            title="Send the invitations?",
+            text="The panel is invited for the time you picked.",
+            confirm="Send invitations",
+            deny="Not yet",
+        ),
+    )
+
+
+def _buttons(state: PanelCardState) -> list[ButtonElement | StaticSelectElement]:
     meeting = str(state.meeting_id)
     if state.status in ("none", "cancelled"):
         return [
@@ -132,16 +152,10 @@ def _buttons(state: PanelCardState) -> list[ButtonElement]:
         ]
     cancel = _button("Cancel panel", PanelAction.CANCEL, meeting, confirm=confirm_cancel())
     if state.status == "proposed":
-        picks = [
-            _button(f"Use {short_when(slot.start)}", PanelAction.SLOT_CONFIRM, str(slot.slot_id))
-            for slot in state.slots[:MAX_TIME_BUTTONS]
-        ]
-        return [*picks, cancel]
+        return [_time_picker(state.slots), cancel]
     if state.status == "scheduled":
-        found = [_button("Change panel", PanelAction.OPEN_CHANGE, meeting), cancel]
-        if state.start is not None and state.start.astimezone(LONDON).date() <= state.today:
-            found.insert(0, _button("Mark held", PanelAction.OPEN_HELD, meeting, style="primary"))
-        return found
+        held = _button("Mark held", PanelAction.OPEN_HELD, meeting)
+        return [_button("Change panel", PanelAction.OPEN_CHANGE, meeting), cancel, held]
     return []
 
 

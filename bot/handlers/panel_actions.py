@@ -145,7 +145,8 @@ def _confirm_slot(runtime: Runtime) -> Listener:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         payload = BlockAction.model_validate(body)
-        slot_id = _number(payload.action.value)
+        chosen = payload.action.selected_option or {}
+        slot_id = _number(str(chosen.get("value") or ""))
         if slot_id is None:
             _refuse(respond, MALFORMED)
             return

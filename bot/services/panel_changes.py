@@ -25,8 +25,8 @@ from bot.services.panel import (
 )
 from bot.services.panel_form import SchedulePlan
 from bot.services.panel_reminders import cancel_reminders
-from bot.services.reminder_plans import replan
-from storage.models import Case, PanelMeeting
+from bot.services.reminder_plans import plan_next_overdue
+from storage.models import Case, PanelMeeting, Reminder
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,22 @@ def cancel(ctx: PanelContext, meeting_id: int, *, actor: str) -> bool:
 
 
 def _reopen_schedule_task(ctx: PanelContext, case_id: int, actor: str) -> None:
-    """With no panel in the diary, scheduling one is an open task again, with its nudges."""
+    """With no panel in the diary, scheduling one is an open task again: the nudges that
+    completing it cancelled are planned again (or, once overdue, the next overdue one)."""
     task = schedule_task(ctx.session, case_id)
     case = ctx.session.get(Case, case_id)
     if task is None or case is None or task.status != "done":
         return
     task.status, task.completed_at, task.completed_by = "open", None, None
-    replan(ctx.session, task, ctx.engine.process(case).task(task.kind), ctx.cal, ctx.now)
+    revived = ctx.session.execute(
+        update(Reminder)
+        .where(Reminder.task_id == task.id, Reminder.status == "cancelled", Reminder.at > ctx.now)
+        .values(status="planned", claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not revived.rowcount:  # type: ignore[attr-defined]
+        definition = ctx.engine.process(case).task(task.kind)
+        plan_next_overdue(ctx.session, task, definition, ctx.cal, ctx.now)
     audit.record(
         ctx.session,
         at=ctx.now,
