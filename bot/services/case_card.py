@@ -23,6 +23,7 @@ from bot.services.first_month_card import (
     with_entry_count,
 )
 from bot.services.monitoring_card import monitoring_notes
+from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -140,6 +141,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
     except KeyError:
         stage = None
     columns, rows = _agency_table(session, case, stage, today)
+    panel = panel_on_card(session, case, today)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -147,10 +149,10 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         referring_agency=case.referring_agency.name,
         criteria=[CRITERION_SHORT[Criterion(c)] for c in case.criteria],
         today=today,
-        deadlines=_deadlines(session, case),
+        deadlines=panel.deadlines(_deadlines(session, case)),
         agency_columns=columns,
         agency_rows=rows,
-        extra_blocks=first_month_blocks(session, case),
+        extra_blocks=[*panel.blocks, *first_month_blocks(session, case)],
         notes=monitoring_notes(session, case, today),
         closed=case.closed_at is not None,
     )
