@@ -75,7 +75,7 @@ def _scheduled_lines(state: PanelCardState) -> list[str]:
     answers = [
         f"{label}: {people(state.answers[key])}"
         for key, label in (
-            ("ACCEPTED", "Coming"),
+            ("ACCEPTED", "coming"),
             ("TENTATIVE", "maybe"),
             ("DECLINED", "not coming"),
             ("NEEDS-ACTION", "no answer yet"),
@@ -83,7 +83,8 @@ def _scheduled_lines(state: PanelCardState) -> list[str]:
         if state.answers.get(key)
     ]
     if answers:
-        lines.append(" · ".join(answers))
+        joined = " · ".join(answers)
+        lines.append(joined[:1].upper() + joined[1:])
     return lines
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
+from bot.demo.panel import schedule_the_panel
 from bot.demo.referral import refer_a_case
 from bot.demo.story import Story
 from bot.testing.harness import make_settings, seed_people, start_harness
@@ -46,6 +47,7 @@ def run_demo(output: str | None = None) -> int:
             reference = refer_a_case(story)
             story.say()
             story.say(f"The case is {reference}. Slack saw the reference only, never the child.")
+            schedule_the_panel(story, reference, folder / "panel-invites")
         finally:
             harness.close()
     story.say(f"Database: {db_path}")

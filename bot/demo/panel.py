@@ -1,0 +1,111 @@
+"""Scene: the CPU schedules the Initial Panel; invitations go out by DM with their `.ics`
+(also written to a folder for opening in a real calendar); members answer; the panel moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.demo.story import Story
+from bot.ids import INPUT_ACTION, PanelAction, PanelBlock
+from storage.models import Case
+
+ORGANISER = "U0CPU1"
+CHAIR = "U0CPU2"
+MEMBERS = ["U0RLH", "U0DPP", "U0DPR", "U0DPC"]
+ANSWERS = (
+    ("U0DPP", PanelAction.ACCEPT),
+    ("U0RLH", PanelAction.ACCEPT),
+    ("U0DPR", PanelAction.TENTATIVE),
+    ("U0DPC", PanelAction.NO_INVOLVEMENT),
+)
+
+
+def schedule_the_panel(story: Story, reference: str, folder: Path) -> None:
+    """Plays the Initial Panel for ``reference``; the `.ics` files land in ``folder``."""
+    harness = story.harness
+    with harness.runtime.db.session() as session:
+        channel = session.scalars(select(Case.channel_id).where(Case.reference == reference)).one()
+    assert channel is not None
+    _schedule(story, channel, date="2026-12-15", start="10:00", end="12:00", first=True)
+    for user, action in ANSWERS:
+        _answer(story, user, action)
+    _schedule(story, channel, date="2026-12-16", start="14:00", end="16:00", first=False)
+    written = _write_calendar_files(story, folder)
+    story.say()
+    story.say(f"Calendar files (open them in Outlook or Google Calendar): {folder}")
+    for path in written:
+        story.say(f"  {path.relative_to(folder)}")
+
+
+def _schedule(story: Story, channel: str, *, date: str, start: str, end: str, first: bool) -> None:
+    harness = story.harness
+    who = story.name(ORGANISER)
+    command = "panel schedule" if first else "panel change"
+    with story.step(f"{who} types `/scr {command}` in the case channel"):
+        harness.driver.slash_command(ORGANISER, command, channel_id=channel)
+    view = harness.standin.open_view_for(ORGANISER)
+    assert view is not None, "the panel modal did not open"
+    answers: dict[str, Any] = {
+        PanelBlock.DATE.value: date,
+        PanelBlock.START.value: start,
+        PanelBlock.END.value: end,
+    }
+    if first:
+        answers |= {
+            PanelBlock.LOCATION.value: "Committee Room 2, Town Hall",
+            PanelBlock.VIDEO.value: "https://meet.example.org/scr-panel",
+            PanelBlock.MEMBERS.value: MEMBERS,
+            PanelBlock.CHAIR.value: CHAIR,
+        }
+    title = "fills in the date, place and panel" if first else "moves it to another day"
+    with story.step(f"{who} {title} ({date} {start}–{end}) and sends the invitations"):
+        harness.driver.submit_view(
+            ORGANISER,
+            {block: {INPUT_ACTION: value} for block, value in answers.items()},
+            view_id=view.id,
+        )
+
+
+def _answer(story: Story, user: str, action: PanelAction) -> None:
+    harness = story.harness
+    dms = [m for m in harness.standin.dms_to(user) if action.value in str(m.blocks)]
+    if not dms:
+        return
+    label = {
+        PanelAction.ACCEPT: "accepts the invitation",
+        PanelAction.TENTATIVE: "answers maybe",
+        PanelAction.NO_INVOLVEMENT: "confirms no previous involvement",
+    }.get(action, action.value)
+    with story.step(f"{story.name(user)} {label}"):
+        harness.driver.block_action(
+            user, action.value, channel_id=dms[-1].channel, message_ts=dms[-1].ts
+        )
+
+
+def _write_calendar_files(story: Story, folder: Path) -> list[Path]:
+    """One copy of each revision's `.ics` (as shared in the case channel)."""
+    written: list[Path] = []
+    seen: set[bytes] = set()
+    for stored in story.harness.standin.files.values():
+        if not stored.name.endswith(".ics") or stored.content in seen:
+            continue
+        seen.add(stored.content)
+        revision = _sequence(stored.content)
+        path = folder / f"revision-{revision}" / stored.name
+        if path.exists() and path.read_bytes() != stored.content:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(stored.content)
+        if path not in written:
+            written.append(path)
+    return written
+
+
+def _sequence(ics: bytes) -> str:
+    for line in ics.decode("utf-8").splitlines():
+        if line.startswith("SEQUENCE:"):
+            return line.removeprefix("SEQUENCE:")
+    return "0"

@@ -1,0 +1,27 @@
+"""The demo's panel scene: it schedules, collects answers, moves the panel, and leaves the
+calendar files where it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.demo.panel import schedule_the_panel
+from bot.demo.story import Story
+from tests.flow_helpers import refer
+from tests.panel_helpers import ICS_NAME, parse_ical
+
+
+def test_the_panel_scene_writes_each_revisions_calendar_file(harness, tmp_path: Path) -> None:
+    refer(harness)
+    story = Story(harness)
+
+    schedule_the_panel(story, "SCR-2026-001", tmp_path)
+
+    first = parse_ical((tmp_path / "revision-0" / ICS_NAME).read_bytes())
+    moved = parse_ical((tmp_path / "revision-1" / ICS_NAME).read_bytes())
+    assert first.events[0].uid == moved.events[0].uid
+    assert (first.events[0].sequence, moved.events[0].sequence) == (0, 1)
+    transcript = "\n".join(story.out)
+    assert f"Calendar files (open them in Outlook or Google Calendar): {tmp_path}" in transcript
+    assert "DS Rao (Police DP) accepts the invitation" in transcript
+    assert "scheduled for Wed 16 Dec 14:00" in transcript
