@@ -11,6 +11,8 @@ from slack_bolt import App, BoltResponse
 from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
 from bot.handlers import decision as decision_handlers
+from bot.handlers import panel as panel_handlers
+from bot.handlers import panel_actions as panel_buttons
 from bot.handlers import plan_forms as plan_form_handlers
 from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
@@ -30,6 +32,8 @@ LISTENER_MODULES = (
     first_month,
     chronology,
     files,
+    panel_handlers,
+    panel_buttons,
     plan_handlers,
     plan_form_handlers,
     progress_handlers,
