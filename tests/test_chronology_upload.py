@@ -59,7 +59,10 @@ def test_a_good_file_is_stored_whole_and_encrypted(harness) -> None:
     assert cipher.decrypt_text(stored[1].event) == "GP appointment: bruising noted"
     assert b"Okafor" not in stored[1].worker
     said = [m.text for m in harness.standin.messages_in(channel_of(harness))]
-    assert any("3 entries added to Health's chronology (3 in all)" in t for t in said)
+    assert any(
+        "3 entries added to Health's chronology from a file shared by <@U0DPH> (3 in all)." in t
+        for t in said
+    )
     assert "3 entries · due 27 Dec" in card_text(harness)
     assert "chronology.accepted" in audit_actions(harness)
     [info] = harness.standin.calls_to("files.info")

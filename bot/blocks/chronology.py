@@ -185,15 +185,18 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def entries_added_text(reference: str, agency: str, *, added: int, skipped: int, total: int) -> str:
+def entries_added_text(
+    reference: str, agency: str, *, added: int, skipped: int, total: int, source: str
+) -> str:
+    """``source`` says how they came, e.g. "by <@U1>" or "from a file shared by <@U1>"."""
     skipped_text = (
         f" {count(skipped, 'row was', 'rows were')} already in the chronology and left out."
         if skipped
         else ""
     )
     return (
-        f"✓ {reference}: {count(added, 'entry', 'entries')} added to "
-        f"{agency}'s chronology ({total:,} in all).{skipped_text}"
+        f"✓ {reference}: {count(added, 'entry', 'entries')} added to {agency}'s chronology "
+        f"{source} ({total:,} in all).{skipped_text}"
     )
 
 

@@ -200,10 +200,11 @@ def receive_file(runtime: Runtime, client: WebClient, shared: SharedFile) -> str
         added=result.added,
         skipped=result.skipped,
         total=result.total,
+        source=f"from a file shared by <@{shared.user_id}>",
     )
     if not in_case_channel:
         _reply(client, shared, False, plain(text))
-    announce(runtime, client, who.case_id, f"{text} (a file from <@{shared.user_id}>)")
+    announce(runtime, client, who.case_id, text)
     after_change(runtime, client, who.case_id, who.agency_id)
     return "accepted"
 

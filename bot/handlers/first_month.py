@@ -17,6 +17,7 @@ from bot.blocks.first_month import (
 from bot.blocks.first_month_forms import agency_modal, nothing_to_choose, task_modal
 from bot.flows.agency_welcome import welcome_agency
 from bot.flows.first_month import after_change, announce
+from bot.handlers.chronology import CHRONOLOGY_TASKS, open_form
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.handlers.view_meta import Meta, first_input
@@ -222,25 +223,34 @@ def _open_task(runtime: Runtime, kind: str | None) -> Any:
         user = payload.user.id
         value = payload.action.value or ""
         with runtime.db.session() as session:
-            task_id = (
-                int(value)
-                if kind is None and value.isdigit()
-                else own_task(session, value, user, kind)
-            )
+            if kind is None:
+                task_id = int(value) if value.isdigit() else None
+            else:
+                task_id = own_task(session, value, user, kind)
+            target = forms.task_target(session, task_id) if task_id is not None else None
             outcome = (
                 forms.form_for(session, task_id, user)
                 if task_id is not None
                 else forms.FormOutcome(refusal=forms.NOT_YOURS)
             )
-        if outcome.refusal is not None or outcome.view is None:
-            respond(
-                text=outcome.refusal or forms.NOT_YOURS,
-                replace_original=False,
-                response_type="ephemeral",
+        if target is not None and target.kind in CHRONOLOGY_TASKS:
+            refusal = open_form(
+                runtime,
+                client,
+                trigger_id=payload.trigger_id,
+                user=user,
+                case_value=str(target.case_id),
+                which=CHRONOLOGY_TASKS[target.kind],
+                agency_id=target.agency_id,
             )
-            return
-        today = runtime.working_calendar().london_date(runtime.clock.now())
-        client.views_open(trigger_id=payload.trigger_id, view=task_modal(outcome.view, today))
+        elif outcome.refusal is None and outcome.view is not None:
+            today = runtime.working_calendar().london_date(runtime.clock.now())
+            client.views_open(trigger_id=payload.trigger_id, view=task_modal(outcome.view, today))
+            refusal = None
+        else:
+            refusal = outcome.refusal or forms.NOT_YOURS
+        if refusal is not None:
+            respond(text=refusal, replace_original=False, response_type="ephemeral")
 
     return handle
 

@@ -173,6 +173,18 @@ def task_view(session: Session, task: Task) -> TaskView:
     )
 
 
+@dataclass(frozen=True)
+class TaskTarget:
+    kind: str
+    case_id: int
+    agency_id: int | None
+
+
+def task_target(session: Session, task_id: int) -> TaskTarget | None:
+    task = session.get(Task, task_id)
+    return None if task is None else TaskTarget(task.kind, task.case_id, task.agency_id)
+
+
 def form_for(session: Session, task_id: int, actor: str) -> FormOutcome:
     """May ``actor`` fill in this task's form now? The view of it if so."""
     task = session.get(Task, task_id)
