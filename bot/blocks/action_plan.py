@@ -171,15 +171,8 @@ def recommendation_modal(
     )
 
 
-def import_modal(case_id: int, reference: str, problems: Sequence[str] = ()) -> View:
-    blocks: list[Block] = []
-    if problems:
-        shown = [f"• {p}" for p in problems[:MAX_PROBLEMS_SHOWN]]
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            shown.append(f"…and {len(problems) - MAX_PROBLEMS_SHOWN} more.")
-        text = "*Nothing was imported.* Please correct the file and upload it again:\n"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=(text + "\n".join(shown))[:3000])))
-    blocks += [
+def import_modal(case_id: int, reference: str) -> View:
+    blocks: list[Block] = [
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -204,6 +197,13 @@ def import_modal(case_id: int, reference: str, problems: Sequence[str] = ()) -> 
         close="Cancel",
         blocks=blocks,
     )
+
+
+def problems_text(problems: Sequence[str], limit: int = MAX_PROBLEMS_SHOWN) -> str:
+    shown = list(problems[:limit])
+    if len(problems) > limit:
+        shown.append(f"…and {len(problems) - limit} more.")
+    return "\n".join(shown)
 
 
 def notice_view(title: str, text: str) -> View:

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.action_plan import Verb, manage_value
+from bot.blocks.action_plan import Verb, manage_value, problems_text
 from bot.blocks.format import day, user_link
 from bot.blocks.messages import Message
 from bot.ids import MonitoringAction
@@ -167,4 +167,27 @@ def nobody_left_message(reference: str, number: int, agency: str, previous: str)
         f"{reference}: recommendation {number} ({agency}) has no owner: {user_link(previous)} "
         f"has left and {agency} has no review lead or designated person left to take it. "
         "Please choose a new owner with `/scr actions`."
+    )
+
+
+def import_outcome_message(
+    reference: str, case_id: int, imported: int, problems: Sequence[str]
+) -> Message:
+    """To the person who imported a plan, once its owners have been looked up."""
+    if not problems:
+        return _dm(
+            f"{reference}: {imported} recommendations imported into the action plan. "
+            "Each owner has been told; the case card lists them."
+        )
+    text = f"{reference}: the action plan was not imported; nothing was stored."
+    detail = f"{text}\n{problems_text(problems)}"
+    retry = ButtonElement(
+        text="Import again", action_id=MonitoringAction.IMPORT.value, value=str(case_id)
+    )
+    return Message(
+        text=text,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=detail[:3000])),
+            ActionsBlock(elements=[retry]),
+        ],
     )

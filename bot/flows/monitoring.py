@@ -45,9 +45,11 @@ def context(runtime: Runtime, session: Session) -> EngineContext:
     return EngineContext(session, runtime.working_calendar(), runtime.clock.now())
 
 
-def _post_once(
+def post_once_quietly(
     runtime: Runtime, client: WebClient, key: str, channel: str, message: Message, case_id: int
 ) -> bool:
+    """Post once (the ledger's ``key``); a Slack failure is logged, not raised: the change
+    it tells of is stored already."""
     try:
         post_once(
             runtime.db,
@@ -79,7 +81,7 @@ def tell_owners(runtime: Runtime, client: WebClient, rec_ids: Iterable[int]) -> 
             message = owner_assigned_message(case.reference, rec.number, agency.name, first)
             case_id = case.id
         key = f"rec-owner:{rec_id}:{owner}"
-        sent += _post_once(runtime, client, key, owner, message, case_id)
+        sent += post_once_quietly(runtime, client, key, owner, message, case_id)
     return sent
 
 
@@ -101,14 +103,14 @@ def tell_reassigned(runtime: Runtime, client: WebClient, moved: list[Reassignmen
                 change.reference, change.number, change.agency, change.previous
             )
             key = f"rec-reassigned:{change.recommendation_id}:{change.previous}:{change.owner}"
-            _post_once(runtime, client, key, change.owner, message, change.case_id)
+            post_once_quietly(runtime, client, key, change.owner, message, change.case_id)
             continue
         message = nobody_left_message(
             change.reference, change.number, change.agency, change.previous
         )
         for admin in admins:
             key = f"rec-orphaned:{change.recommendation_id}:{change.previous}:{admin}"
-            _post_once(runtime, client, key, admin, message, change.case_id)
+            post_once_quietly(runtime, client, key, admin, message, change.case_id)
     for case_id in sorted({change.case_id for change in moved}):
         refresh_card(runtime, client, case_id)
 
@@ -195,7 +197,7 @@ def finish_sign_off(runtime: Runtime, client: WebClient, case_id: int) -> bool:
         channel, reference = case.channel_id, case.reference
         on = runtime.working_calendar().london_date(signed.signed_off_at)
         message = signed_off_message(reference, signed.signed_off_by, on)
-    _post_once(runtime, client, f"signed-off:{case_id}", channel, message, case_id)
+    post_once_quietly(runtime, client, f"signed-off:{case_id}", channel, message, case_id)
     refresh_card(runtime, client, case_id)
     return archive_channel(runtime, client, case_id)
 

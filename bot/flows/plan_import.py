@@ -1,7 +1,10 @@
-"""Importing an action plan from the CSV file attached to the import modal, after the modal
-has been acknowledged: the file is fetched from Slack with the bot token, every row checked
-(owners looked up in Slack), and the plan stored whole, or refused whole with the rows and
-reasons shown in the same modal. Cells are never written to the log."""
+"""Importing an action plan from the CSV file attached to the import modal.
+
+Before the modal is answered, the file is fetched from Slack (with the bot token, from the
+address `files.info` gives, briefly) and every row checked: a bad file is refused inline,
+whole, with its rows and reasons. After the answer, the owners are looked up in Slack and
+the plan is stored whole, or not at all; the person importing gets the outcome in a DM.
+Cells are never written to the log."""
 
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.blocks.action_plan import import_modal, notice_view
+from bot.blocks.plan_list import import_outcome_message
 from bot.flows.card_refresh import refresh_card
-from bot.flows.monitoring import context, tell_owners
+from bot.flows.monitoring import context, post_once_quietly, tell_owners
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.action_plan import SLACK_USER, PlanRefusedError, has_left, recommendations
@@ -30,7 +33,7 @@ from storage.models import Case, Recommendation
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_TIMEOUT = 2
 NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
 NOT_CSV = "Please upload a CSV file (save the spreadsheet as “CSV UTF-8”)."
 
@@ -40,7 +43,7 @@ class ImportRequest:
     case_id: int
     actor: str
     view_id: str
-    file_id: str
+    rows: tuple[PlanRow, ...]
 
 
 def _fetch(runtime: Runtime, client: WebClient, file_id: str) -> bytes | str:
@@ -67,6 +70,22 @@ def _fetch(runtime: Runtime, client: WebClient, file_id: str) -> bytes | str:
             return bytes(response.read(MAX_BYTES + 1))
     except (URLError, OSError):
         return NOT_FETCHED
+
+
+def check_file(
+    runtime: Runtime, client: WebClient, case_id: int, file_id: str
+) -> tuple[PlanRow, ...] | list[str]:
+    """The file's rows, or every problem found in it."""
+    data = _fetch(runtime, client, file_id)
+    if isinstance(data, str):
+        return [data]
+    with runtime.db.session() as session:
+        agencies = {a.name.casefold(): a.id for a in active_agencies(session)}
+        taken = {r.number for r in recommendations(session, case_id)}
+    parsed = parse_plan(data, agencies=agencies, taken_numbers=taken)
+    if parsed.problems:
+        return [str(p) for p in parsed.problems]
+    return parsed.rows
 
 
 def _resolve_owners(
@@ -106,67 +125,40 @@ def _lookup(client: WebClient, owner: str) -> str | None:
     return str(user["id"])
 
 
-def run_import(runtime: Runtime, client: WebClient, request: ImportRequest) -> None:
+def finish_import(runtime: Runtime, client: WebClient, request: ImportRequest) -> None:
+    """Look the owners up and store the plan, or none of it; a repeat stores nothing more."""
     with runtime.db.session() as session:
         case = session.get(Case, request.case_id)
         assert case is not None
         reference = case.reference
-        agencies = {a.name.casefold(): a.id for a in active_agencies(session)}
-        taken = {r.number for r in recommendations(session, case.id)}
-        done = _imported_from(session, request.view_id)
-    if done:
-        _imported(runtime, client, request, reference, done)
-        return
-    data = _fetch(runtime, client, request.file_id)
-    if isinstance(data, str):
-        problems = [data]
-        parsed_rows: tuple[PlanRow, ...] = ()
-    else:
-        parsed = parse_plan(data, agencies=agencies, taken_numbers=taken)
-        problems = [str(p) for p in parsed.problems]
-        parsed_rows = parsed.rows
-    owners, owner_problems = _resolve_owners(runtime, client, parsed_rows)
-    problems += owner_problems
-    if not problems:
-        try:
-            rec_ids = _store(runtime, request, owners, parsed_rows)
-        except PlanRefusedError as exc:
-            problems = [str(exc)]
+        done = imported_from(session, request.view_id)
+    problems: list[str] = []
+    if not done:
+        owners, problems = _resolve_owners(runtime, client, request.rows)
+        if not problems:
+            try:
+                done = _store(runtime, request, owners)
+            except PlanRefusedError as exc:
+                problems = [str(exc)]
     if problems:
-        _refused(runtime, client, request, reference, problems)
-        return
-    _imported(runtime, client, request, reference, rec_ids)
+        with runtime.db.session() as session:
+            audit.record(
+                session,
+                at=runtime.clock.now(),
+                actor=request.actor,
+                action="action_plan.import_refused",
+                case_id=request.case_id,
+                problems=len(problems),
+            )
+    message = import_outcome_message(reference, request.case_id, len(done), problems)
+    key = f"plan-import:{request.view_id}"
+    post_once_quietly(runtime, client, key, request.actor, message, request.case_id)
+    if done:
+        tell_owners(runtime, client, done)
+        refresh_card(runtime, client, request.case_id)
 
 
-def _imported(
-    runtime: Runtime, client: WebClient, request: ImportRequest, reference: str, rec_ids: list[int]
-) -> None:
-    view = notice_view(
-        "Action plan",
-        f"{reference}: {len(rec_ids)} recommendations imported. Each owner has been told; "
-        "the case card lists them.",
-    )
-    try:
-        client.views_update(view_id=request.view_id, view=view.to_dict())
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("import result not shown: %s", type(exc).__name__)
-    tell_owners(runtime, client, rec_ids)
-    refresh_card(runtime, client, request.case_id)
-
-
-def _imported_from(session: Session, view_id: str) -> list[int]:
-    return list(
-        session.scalars(
-            select(Recommendation.id)
-            .where(Recommendation.source_view_id == view_id)
-            .order_by(Recommendation.number)
-        )
-    )
-
-
-def _store(
-    runtime: Runtime, request: ImportRequest, owners: dict[int, str], rows: tuple[PlanRow, ...]
-) -> list[int]:
+def _store(runtime: Runtime, request: ImportRequest, owners: dict[int, str]) -> list[int]:
     try:
         with runtime.db.session() as session:
             case = session.get(Case, request.case_id)
@@ -174,7 +166,7 @@ def _store(
             store_plan(
                 context(runtime, session),
                 case,
-                forms(rows, owners),
+                forms(request.rows, owners),
                 actor=request.actor,
                 cipher=runtime.cipher,
                 view_id=request.view_id,
@@ -182,23 +174,14 @@ def _store(
     except IntegrityError as exc:
         raise PlanRefusedError("Another change to the plan came first; please try again.") from exc
     with runtime.db.session() as session:
-        return _imported_from(session, request.view_id)
+        return imported_from(session, request.view_id)
 
 
-def _refused(
-    runtime: Runtime, client: WebClient, request: ImportRequest, reference: str, problems: list[str]
-) -> None:
-    with runtime.db.session() as session:
-        audit.record(
-            session,
-            at=runtime.clock.now(),
-            actor=request.actor,
-            action="action_plan.import_refused",
-            case_id=request.case_id,
-            problems=len(problems),
+def imported_from(session: Session, view_id: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(Recommendation.id)
+            .where(Recommendation.source_view_id == view_id)
+            .order_by(Recommendation.number)
         )
-    view = import_modal(request.case_id, reference, problems)
-    try:
-        client.views_update(view_id=request.view_id, view=view.to_dict())
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("import result not shown: %s", type(exc).__name__)
+    )

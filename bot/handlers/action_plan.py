@@ -108,8 +108,9 @@ def _list(runtime: Runtime) -> Handler:
                 action="action_plan.viewed",
                 case_id=case.id,
             )
+        ctx.ack()
         message = plan_message(view)
-        ctx.ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        ctx.respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     return handle
 

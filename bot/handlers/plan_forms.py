@@ -11,16 +11,17 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.action_plan import meta_id, notice_view, read_metadata
+from bot.blocks.action_plan import meta_id, notice_view, problems_text, read_metadata
 from bot.flows.card_refresh import refresh_card
 from bot.flows.monitoring import context, tell_owners
-from bot.flows.plan_import import ImportRequest, run_import
+from bot.flows.plan_import import ImportRequest, check_file, finish_import
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import ViewSubmission
 from bot.handlers.router import CommandRouter
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.runtime import Runtime
+from bot.services import audit
 from bot.services.action_plan import (
     NOT_ALLOWED,
     PlanRefusedError,
@@ -110,6 +111,9 @@ def _already_saved(session: Session, view_id: str) -> bool:
 
 
 def _import(runtime: Runtime) -> Any:
+    """The file is checked before the answer (a bad one is refused inline, whole); its
+    owners are looked up and the plan stored after it."""
+
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         meta = read_metadata(payload.view.private_metadata)
@@ -126,9 +130,30 @@ def _import(runtime: Runtime) -> Any:
         if refusal is not None or case is None:
             ack(response_action="errors", errors={B.PLAN_FILE.value: refusal or NOT_ALLOWED})
             return
-        checking = notice_view("Import action plan", f"{reference}: checking the file…")
-        ack(response_action="update", view=checking.to_dict())
-        request = ImportRequest(case.id, user, payload.view.id, str(files[0]["id"]))
-        run_import(runtime, client, request)
+        checked = check_file(runtime, client, case.id, str(files[0]["id"]))
+        if isinstance(checked, list):
+            text = "Nothing was imported. " + problems_text(checked)
+            ack(response_action="errors", errors={B.PLAN_FILE.value: text})
+            _refused(runtime, case.id, user, len(checked))
+            return
+        reading = notice_view(
+            "Import action plan",
+            f"{reference}: {len(checked)} recommendations read. Their owners are being "
+            "checked; I will send you the outcome in a DM.",
+        )
+        ack(response_action="update", view=reading.to_dict())
+        finish_import(runtime, client, ImportRequest(case.id, user, payload.view.id, checked))
 
     return handle
+
+
+def _refused(runtime: Runtime, case_id: int, actor: str, problems: int) -> None:
+    with runtime.db.session() as session:
+        audit.record(
+            session,
+            at=runtime.clock.now(),
+            actor=actor,
+            action="action_plan.import_refused",
+            case_id=case_id,
+            problems=problems,
+        )
