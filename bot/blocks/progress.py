@@ -148,7 +148,7 @@ def summary_text(summary: RoundSummary, channel_id: str | None) -> str:
         late = len(summary.late)
         state = f"The deadline has passed: {late} return{'s are' if late != 1 else ' is'} overdue."
     tally = (
-        f"{len(summary.rows)} recommendations: "
+        f"{len(summary.rows)} recommendation{'' if len(summary.rows) == 1 else 's'}: "
         f"{counts[ReturnStatus.IMPLEMENTED.value]} implemented · "
         f"{counts[ReturnStatus.IN_PROGRESS.value]} in progress · "
         f"{counts[ReturnStatus.NOT_STARTED.value]} not started · "

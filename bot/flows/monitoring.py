@@ -30,7 +30,7 @@ from bot.services.action_plan import owner_of
 from bot.services.engine import EngineContext
 from bot.services.owner_changes import LeftVia, Reassignment
 from bot.services.partnership import Role, users_with_role
-from bot.services.pro_forma_export import file_stem, pro_forma_csv, pro_forma_docx, title
+from bot.services.pro_forma_export import file_stem, pro_forma_csv, pro_forma_docx
 from bot.services.sign_off import archive_failed, archive_pending, mark_archived
 from storage.models import Agency, Case, CaseSignOff, Recommendation
 
@@ -156,12 +156,12 @@ def send_summary(runtime: Runtime, client: WebClient, due: summaries.SummaryDue)
                     {
                         "content": pro_forma_docx(summary),
                         "filename": f"{stem}.docx",
-                        "title": title(summary),
+                        "title": f"{stem}.docx",
                     },
                     {
                         "content": pro_forma_csv(summary),
                         "filename": f"{stem}.csv",
-                        "title": title(summary),
+                        "title": f"{stem}.csv",
                     },
                 ],
                 channels=dms,
