@@ -175,7 +175,7 @@ def test_the_panel_chair_is_in_post_once_they_confirm_no_previous_involvement(ha
     view = modal_of(harness, "U0CHAIR", "review_panel_chair")
     submit(harness, "U0CHAIR", {ReviewBlock.PANEL_CHAIR.value: "U0DPE"}, view.id)
 
-    [ask] = harness.standin.dms_to("U0DPE")
+    [ask] = [m for m in harness.standin.dms_to("U0DPE") if "chair the review panel" in m.text]
     assert "asked you to chair" in str(ask.blocks)
     with pytest.raises(ValueError):
         harness.driver.block_action("U0CPU1", ReviewAction.CHAIR_NO_INVOLVEMENT.value)
@@ -197,7 +197,7 @@ def test_the_panel_chair_is_in_post_once_they_confirm_no_previous_involvement(ha
         )
     assert appointment.status == "confirmed" and chairs == ["U0DPE"]
     assert "U0DPE" in harness.standin.channels[case.channel_id].members
-    assert "you chair the review panel" in harness.standin.dms_to("U0DPE")[0].text
+    assert "you chair the review panel" in harness.standin.find_message(ask.channel, ask.ts).text
     assert any(
         "chairs the review panel" in m.text for m in harness.standin.messages_in(case.channel_id)
     )

@@ -45,11 +45,11 @@ class Identifiers:
 def _name_words(text: str, *, capitalised_only: bool) -> set[str]:
     found = set()
     for match in _WORD.finditer(text):
-        word = match.group()
-        if len(word) < 2 or (capitalised_only and not word[0].isupper()):
-            continue
-        if word.casefold() not in _NOT_NAMES:
-            found.add(word.casefold())
+        for word in re.split(r"['’-]", match.group()):
+            if len(word) < 2 or (capitalised_only and not word[0].isupper()):
+                continue
+            if word.casefold() not in _NOT_NAMES:
+                found.add(word.casefold())
     return found
 
 
@@ -86,7 +86,8 @@ def names_the_child(text: str, ids: Identifiers) -> bool:
     "the panel may"; postcodes and dates of birth in any spacing or common format."""
     for match in _WORD.finditer(text):
         word = match.group()
-        if word[0].isupper() and word.casefold() in ids.words:
+        parts = [word, *re.split(r"['’-]", word)]
+        if any(p[:1].isupper() and p.casefold() in ids.words for p in parts):
             return True
     folded = text.casefold()
     squeezed = re.sub(r"\s+", "", folded)

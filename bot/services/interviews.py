@@ -192,3 +192,7 @@ def invitation(
     return Invitation(
         ics_filename(reference, f"interview {row.id}"), build_request(meeting, dtstamp=now)
     )
+
+
+def interview_for(session: Session, interview_id: int) -> WorkerInterview | None:
+    return session.get(WorkerInterview, interview_id)

@@ -45,12 +45,17 @@ def may_record_for_board(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.ADMIN})
 
 
-def acts_for_agency(session: Session, case_id: int, agency_id: int, user_id: str) -> bool:
-    """The agency's designated persons, review leads and its management review's author."""
+def agency_contacts(session: Session, case_id: int, agency_id: int) -> list[str]:
+    """Who answers for an agency on a case: its designated persons, its review leads and its
+    management review's author."""
     people = agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
     people += agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
     people += assigned(session, case_id, "imr_author", agency_id=agency_id)
-    return user_id in people
+    return list(dict.fromkeys(people))
+
+
+def acts_for_agency(session: Session, case_id: int, agency_id: int, user_id: str) -> bool:
+    return user_id in agency_contacts(session, case_id, agency_id)
 
 
 def ensure_member(session: Session, case_id: int, user_id: str, reason: str) -> None:

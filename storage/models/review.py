@@ -132,7 +132,7 @@ class ManagementReview(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     recommendations: Mapped[list[ImrRecommendation]] = relationship(
-        cascade="all, delete-orphan", order_by="ImrRecommendation.number"
+        cascade="all, delete-orphan", order_by="ImrRecommendation.number", lazy="selectin"
     )
 
 
