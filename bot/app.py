@@ -11,6 +11,10 @@ from slack_bolt import App, BoltResponse
 from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
 from bot.handlers import decision as decision_handlers
+from bot.handlers import imr as imr_handlers
+from bot.handlers import imr_answer as imr_answers
+from bot.handlers import interviews as interview_handlers
+from bot.handlers import overview_report as report_handlers
 from bot.handlers import panel as panel_handlers
 from bot.handlers import panel_actions as panel_buttons
 from bot.handlers import plan_forms as plan_form_handlers
@@ -29,6 +33,10 @@ LISTENER_MODULES = (
     status,
     decision_handlers,
     review_handlers,
+    imr_handlers,
+    imr_answers,
+    interview_handlers,
+    report_handlers,
     first_month,
     chronology,
     files,
