@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.services.action_plan import MAX_NUMBER
 
 
-def errors_by_block(exc: ValidationError) -> dict[str, str]:
+def errors_by_block(exc: ValidationError, form: type[BaseModel]) -> dict[str, str]:
     """{block id: message}, one message per block: the form models' aliases are their
-    modal's block ids."""
+    modal's block ids (an error on a default value names the field, not its alias)."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         if not err["loc"]:
@@ -27,5 +27,8 @@ def errors_by_block(exc: ValidationError) -> dict[str, str]:
             message = "Please give a valid date."
         else:
             message = "Please check this answer."
-        errors.setdefault(str(err["loc"][0]), message)
+        name = str(err["loc"][0])
+        field = form.model_fields.get(name)
+        block = field.alias if field is not None and field.alias else name
+        errors.setdefault(block, message)
     return errors

@@ -48,7 +48,7 @@ def _save(runtime: Runtime) -> Any:
         try:
             form = RecommendationForm.model_validate(values)
         except ValidationError as exc:
-            ack(response_action="errors", errors=errors_by_block(exc))
+            ack(response_action="errors", errors=errors_by_block(exc, RecommendationForm))
             return
         tell = False
         with runtime.db.session() as session:

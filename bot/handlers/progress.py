@@ -80,7 +80,7 @@ def _submit_return(runtime: Runtime) -> Any:
         try:
             form = ReturnForm.model_validate(values, context={"today": today})
         except ValidationError as exc:
-            ack(response_action="errors", errors=errors_by_block(exc))
+            ack(response_action="errors", errors=errors_by_block(exc, ReturnForm))
             return
         try:
             with runtime.db.session() as session:

@@ -42,7 +42,7 @@ class ReturnForm(BaseModel):
 
     progress: Annotated[str, Field(alias=B.PROGRESS, min_length=1, max_length=LONG_TEXT)]
     status: Annotated[ReturnStatus, Field(alias=B.STATUS)]
-    reason: Annotated[str, Field(alias=B.REASON, max_length=SHORT_TEXT)] = ""
+    reason: Annotated[str, Field(alias=B.REASON, max_length=SHORT_TEXT, validate_default=True)] = ""
     evidence: Annotated[str, Field(alias=B.EVIDENCE, max_length=SHORT_TEXT)] = ""
     as_of: Annotated[date, Field(alias=B.AS_OF)]
 
