@@ -264,3 +264,23 @@ def test_once_held_the_panels_recommendation_opens_the_chairs_decision(harness) 
     decision = task(harness, case.id, "chair_decision")
     assert decision is not None and decision.status == "open"
     assert decision.due_at > datetime(2026, 12, 15, 10, tzinfo=UTC) + timedelta(days=5)
+
+
+def test_the_organiser_cancels_with_the_command(harness) -> None:
+    case = referred_case(harness)
+    schedule_panel(harness, case)
+
+    harness.driver.slash_command(CHAIR, "panel cancel", channel_id=case.channel_id)
+    harness.wait()
+    assert "Only the panel's organiser" in refusals(harness)
+    assert not any("cancel the" in m.text for m in harness.standin.ephemerals_for(CHAIR))
+    harness.driver.slash_command(ORGANISER, "panel cancel", channel_id=case.channel_id)
+    harness.wait()
+    [prompt] = [m for m in harness.standin.ephemerals_for(ORGANISER) if "cancel the" in m.text]
+    harness.driver.block_action(
+        ORGANISER, PanelAction.CANCEL.value, channel_id=prompt.channel, message_ts=prompt.ts
+    )
+    harness.wait()
+
+    [meeting] = meetings(harness)
+    assert meeting.status == "cancelled"

@@ -290,3 +290,25 @@ def confirm_cancel() -> ConfirmObject:
         confirm="Cancel panel",
         deny="Keep it",
     )
+
+
+def cancel_prompt(reference: str, meeting_id: int, start: datetime | None) -> Message:
+    was = f" on {short_when(start)}" if start is not None else ""
+    text = f"{reference}: cancel the Initial Panel{was}? Everyone invited is sent the cancellation."
+    return Message(
+        text=text,
+        blocks=[
+            _section(text),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Cancel panel",
+                        action_id=PanelAction.CANCEL.value,
+                        value=str(meeting_id),
+                        style="danger",
+                        confirm=confirm_cancel(),
+                    )
+                ]
+            ),
+        ],
+    )

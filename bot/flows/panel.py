@@ -76,7 +76,7 @@ class PanelFlow:
                 view = snapshot(self.db, meeting_id)
                 case_id = view.case_id
                 self._send(view)
-                finish_distribution(self.db, meeting_id, view.sequence)
+                finish_distribution(self.db, meeting_id, view.sequence, self.runtime.clock.now())
                 if snapshot(self.db, meeting_id).sequence == view.sequence:
                     break
                 claim_distribution(self.db, meeting_id, self.runtime.clock.now())

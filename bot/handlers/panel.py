@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
+from bot.blocks.panel import cancel_prompt
 from bot.calendar.invites import new_uid
 from bot.flows.card_refresh import refresh_card
 from bot.flows.panel import PanelFlow
@@ -29,6 +30,7 @@ from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import PanelBlock, PanelCallback
 from bot.runtime import Runtime
 from bot.services.panel import (
+    NOT_THE_ORGANISER,
     PanelContext,
     PanelRefusedError,
     active_meeting,
@@ -70,6 +72,12 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
         _change(runtime),
     )
     router.add("panel held", "/scr panel held", "mark the Initial Panel held", _held(runtime))
+    router.add(
+        "panel cancel",
+        "/scr panel cancel",
+        "cancel the Initial Panel (organiser)",
+        _cancel(runtime),
+    )
     app.view(PanelCallback.SCHEDULE.value)(_submit_schedule(runtime))
     app.view(PanelCallback.FIND.value)(_submit_find(runtime))
     app.view(PanelCallback.HELD.value)(_submit_held(runtime))
@@ -114,6 +122,34 @@ def _change(runtime: Runtime) -> Handler:
 
 def _held(runtime: Runtime) -> Handler:
     return _opener(runtime, open_held, by_meeting=True)
+
+
+def _cancel(runtime: Runtime) -> Handler:
+    """Offers the cancel button (with Slack's confirmation); the click does the cancelling."""
+
+    def handle(ctx: CommandContext) -> None:
+        ctx.ack()
+        user = ctx.command.user_id
+        case_id = case_id_for_channel(runtime, ctx.command.channel_id)
+        with runtime.db.session() as session:
+            meeting = active_meeting(session, case_id) if case_id is not None else None
+            case = session.get(Case, case_id) if case_id is not None else None
+            if meeting is None or case is None:
+                text = "There is no Initial Panel to cancel here."
+                ctx.respond(text=text, response_type="ephemeral")
+                return
+            if meeting.organiser != user:
+                refusal = NOT_THE_ORGANISER.format(who=f"<@{meeting.organiser}>")
+                ctx.respond(text=refusal, response_type="ephemeral")
+                return
+            prompt = cancel_prompt(case.reference, meeting.id, meeting.start_at)
+        ctx.respond(
+            text=prompt.text,
+            blocks=[b.to_dict() for b in prompt.blocks],
+            response_type="ephemeral",
+        )
+
+    return handle
 
 
 def _metadata(payload: ViewSubmission) -> PanelMetadata | None:

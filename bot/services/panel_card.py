@@ -18,6 +18,8 @@ from bot.services.panel_slots import tallies
 from storage.models import Case, PanelMeeting
 
 PANEL_LABEL = "Initial Panel"
+PANEL_STAGES = frozenset({"referral", "initial_panel", "decision"})
+"""The card shows the panel until the Board Chair's decision is made."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class PanelOnCard:
 
 
 def panel_on_card(session: Session, case: Case, today: date) -> PanelOnCard:
-    if not has_panel(case) or case.closed_at is not None:
+    if not has_panel(case) or case.closed_at is not None or case.stage not in PANEL_STAGES:
         return PanelOnCard(None)
     deadline = panel_deadline(session, case)
     meeting = latest_meeting(session, case.id)

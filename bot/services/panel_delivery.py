@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.services import audit
 from storage.db import Database
 from storage.models import PanelDelivery, PanelMeeting
 
@@ -74,12 +75,26 @@ def claim_distribution(db: Database, meeting_id: int, now: datetime) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def finish_distribution(db: Database, meeting_id: int, sequence: int) -> None:
+def finish_distribution(db: Database, meeting_id: int, sequence: int, now: datetime) -> None:
+    """The revision has reached everyone it concerns (audited once per revision)."""
     with db.session() as session:
         meeting = session.get(PanelMeeting, meeting_id)
-        if meeting is not None:
-            meeting.distributed_seq = max(sequence, meeting.distributed_seq or 0)
-            meeting.distributing_until = None
+        if meeting is None:
+            return
+        first_time = meeting.distributed_seq is None or meeting.distributed_seq < sequence
+        meeting.distributed_seq = max(sequence, meeting.distributed_seq or 0)
+        meeting.distributing_until = None
+        if first_time:
+            audit.record(
+                session,
+                at=now,
+                actor="bot",
+                action="panel.sent",
+                case_id=meeting.case_id,
+                meeting_id=meeting.id,
+                sequence=sequence,
+                status=meeting.status,
+            )
 
 
 def postpone_distribution(db: Database, meeting_id: int, until: datetime) -> None:

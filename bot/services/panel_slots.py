@@ -156,7 +156,13 @@ def confirm(ctx: PanelContext, slot_id: int, *, actor: str) -> int | None:
     taken = ctx.session.execute(
         update(PanelMeeting)
         .where(PanelMeeting.id == meeting.id, PanelMeeting.status == "proposed")
-        .values(status="scheduled", start_at=slot.start_at, end_at=slot.end_at, updated_at=ctx.now)
+        .values(
+            status="scheduled",
+            start_at=slot.start_at,
+            end_at=slot.end_at,
+            updated_at=ctx.now,
+            distributed_seq=None,
+        )
         .execution_options(synchronize_session=False)
     )
     if not taken.rowcount:  # type: ignore[attr-defined]
