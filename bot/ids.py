@@ -290,9 +290,28 @@ class ReviewAction(StrEnum):
     """Value ``<draft id>:<agency id>``."""
     OPEN_REPORT_ACCEPTED = "review_open_report_accepted"
     OPEN_FINDINGS = "review_open_findings"
+    TASK_FORM = "review_task_form"
+    """Opens the form that completes one of the decision's or the review's tasks; the value
+    is the task id."""
 
 
 TASK_FORMS: dict[str, str] = {"progress_return": MonitoringAction.SEND_RETURN.value}
 """Tasks completed through a form of their own, by kind: the action id of the button that
 opens it (the button's value is the task id). Reminders and task lists show that button,
 labelled with the task's title, instead of "Mark done"."""
+
+REVIEW_TASK_KINDS = (
+    "initial_panel_outcome",
+    "terms_of_reference",
+    "imr",
+    "management_review",
+    "overview_report",
+    "audit_findings_shared",
+    "mr_findings_shared",
+    *(
+        f"{path}notify_{audience}"
+        for path in ("", "audit_", "mr_")
+        for audience in ("board", "safeguarding_executive", "ofsted", "chief_officers")
+    ),
+)
+TASK_FORMS.update({kind: ReviewAction.TASK_FORM.value for kind in REVIEW_TASK_KINDS})

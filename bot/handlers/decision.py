@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
 
 from bot.blocks.decision import (
     already_decided,
@@ -20,12 +23,12 @@ from bot.blocks.decision import (
 from bot.blocks.forms import info_view
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import refresh_notices, send_decision_request, show_decision
+from bot.handlers import review_common as common
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandContext, CommandRouter, Handler
+from bot.handlers.router import CommandRouter
 from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
 from bot.process.bolton import DECISION_AUDIENCES
 from bot.runtime import Runtime
-from bot.services.cases import case_by_channel, load_case
 from bot.services.decision import (
     NOT_THE_CHAIR,
     Attempt,
@@ -42,8 +45,8 @@ from bot.services.engine import TaskRefusedError
 from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.partnership import Role, roles_of
 from bot.services.review_forms import form_errors
+from storage.models import Case
 
-IN_A_CASE_CHANNEL = "Please use this in the case's own channel."
 NOT_READY = "This case is not waiting for the Chair's decision."
 OUTCOMES = {
     DecisionAction.APPROVE.value: Outcome.SCR,
@@ -57,9 +60,10 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
         "recommendation",
         "/scr recommendation",
         "record the Initial Panel's recommendation (CPU or panel chair, in the case channel)",
-        _recommendation_command(runtime),
+        common.command(runtime, partial(recommendation_opener, runtime)),
     )
-    app.action(DecisionAction.OPEN_RECOMMENDATION.value)(_recommendation_button(runtime))
+    opener = partial(recommendation_opener, runtime)
+    app.action(DecisionAction.OPEN_RECOMMENDATION.value)(common.button(runtime, opener))
     app.view(DecisionCallback.RECOMMENDATION.value)(_submit_recommendation(runtime))
     for action_id in OUTCOMES:
         app.action(action_id)(_decision_clicked(runtime))
@@ -68,63 +72,23 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     app.view(DecisionCallback.NOTICE.value)(_submit_notice(runtime))
 
 
-def channel_case(runtime: Runtime, channel_id: str) -> tuple[int, str] | None:
-    with runtime.db.session() as session:
-        case = case_by_channel(session, channel_id)
-        return None if case is None else (case.id, case.reference)
-
-
-def _open_recommendation(
-    runtime: Runtime, client: WebClient, user: str, trigger_id: str, case_id: int, reference: str
-) -> str | None:
-    with runtime.db.session() as session:
-        allowed = may_recommend(session, case_id, user)
-    if not allowed:
+def recommendation_opener(
+    runtime: Runtime, session: Session, case: Case, user: str, today: date
+) -> View | str:
+    if not may_recommend(session, case.id, user):
         return "Only the CPU or the panel chair can record the panel's recommendation."
-    client.views_open(trigger_id=trigger_id, view=recommendation_modal(reference, case_id))
-    return None
+    return recommendation_modal(case.reference, case.id)
 
 
-def _recommendation_command(runtime: Runtime) -> Handler:
-    def handle(ctx: CommandContext) -> None:
-        found = channel_case(runtime, ctx.command.channel_id)
-        if found is None:
-            ctx.ack(text=IN_A_CASE_CHANNEL, response_type="ephemeral")
-            return
-        ctx.ack()
-        refusal = _open_recommendation(
-            runtime, ctx.client, ctx.command.user_id, ctx.command.trigger_id, *found
-        )
-        if refusal:
-            ctx.respond(text=refusal, response_type="ephemeral")
-
-    return handle
-
-
-def _recommendation_button(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        payload = BlockAction.model_validate(body)
-        value = payload.action.value or ""
-        case = _case_reference(runtime, value)
-        if case is None:
-            respond(text=NOT_READY, replace_original=False)
-            return
-        refusal = _open_recommendation(runtime, client, payload.user.id, payload.trigger_id, *case)
-        if refusal:
-            respond(text=refusal, replace_original=False)
-
-    return handle
-
-
-def _case_reference(runtime: Runtime, value: str) -> tuple[int, str] | None:
-    if not value.isdigit():
-        return None
-    with runtime.db.session() as session:
-        try:
-            return int(value), load_case(session, int(value)).reference
-        except LookupError:
-            return None
+def notice_opener(
+    session: Session, case: Case, user: str, today: date, audience: str
+) -> View | str:
+    if audience not in DECISION_AUDIENCES:
+        return NOT_READY
+    if Role.ADMIN not in roles_of(session, user):
+        return "The Board business unit records who was told."
+    title = DECISION_AUDIENCES[audience]
+    return notice_modal(case.reference, title, today, user, f"{case.id}:{audience}")
 
 
 def _submit_recommendation(runtime: Runtime) -> Any:
@@ -269,23 +233,17 @@ def _open_notice(runtime: Runtime) -> Any:
         ack()
         payload = BlockAction.model_validate(body)
         case_text, _, audience = (payload.action.value or "").partition(":")
-        found = _case_reference(runtime, case_text)
-        if found is None or audience not in DECISION_AUDIENCES:
-            respond(text=NOT_READY, replace_original=False)
-            return
-        with runtime.db.session() as session:
-            admin = Role.ADMIN in roles_of(session, payload.user.id)
-        if not admin:
-            respond(text="The Board business unit records who was told.", replace_original=False)
-            return
         today = runtime.working_calendar().london_date(runtime.clock.now())
-        view = notice_modal(
-            found[1],
-            DECISION_AUDIENCES[audience],
-            today,
-            payload.user.id,
-            payload.action.value or "",
-        )
+        with runtime.db.session() as session:
+            case = session.get(Case, int(case_text)) if case_text.isdigit() else None
+            view = (
+                NOT_READY
+                if case is None
+                else notice_opener(session, case, payload.user.id, today, audience)
+            )
+        if isinstance(view, str):
+            respond(text=view, replace_original=False)
+            return
         client.views_open(trigger_id=payload.trigger_id, view=view)
 
     return handle

@@ -124,7 +124,7 @@ def _submit_request(runtime: Runtime) -> Any:
     return handle
 
 
-def _submission_view(
+def submission_view(
     runtime: Runtime, session: Session, row: ManagementReview, user: str, slots: int | None = None
 ) -> View | str:
     if not acts_for_agency(session, row.case_id, row.agency_id, user):
@@ -157,7 +157,7 @@ def _own_review_opener(
     mine = [r for r in rows if acts_for_agency(session, case.id, r.agency_id, user)]
     if not mine:
         return NOT_OPEN
-    return _submission_view(runtime, session, mine[0], user)
+    return submission_view(runtime, session, mine[0], user)
 
 
 def review_id_of(payload: BlockAction) -> int | None:
@@ -175,7 +175,7 @@ def _open_submission(runtime: Runtime) -> Any:
             with runtime.db.session() as session:
                 row = session.get(ManagementReview, review_id)
                 if row is not None:
-                    result = _submission_view(runtime, session, row, payload.user.id)
+                    result = submission_view(runtime, session, row, payload.user.id)
         if isinstance(result, str):
             respond(text=result, replace_original=False)
             return
@@ -194,7 +194,7 @@ def _add_row(runtime: Runtime) -> Any:
         with runtime.db.session() as session:
             row = session.get(ManagementReview, int(review_text))
             view = (
-                _submission_view(runtime, session, row, payload.user.id, int(slots_text) + 1)
+                submission_view(runtime, session, row, payload.user.id, int(slots_text) + 1)
                 if row is not None
                 else NOT_OPEN
             )

@@ -39,7 +39,7 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
             "report ready",
             "send the overview report's draft to the agencies",
             ReviewAction.OPEN_DRAFT_READY,
-            _draft_opener,
+            draft_opener,
         ),
         (
             "report accepted",
@@ -68,7 +68,7 @@ def _in_review(session: Session, case: Case) -> str | None:
     return None
 
 
-def _draft_opener(
+def draft_opener(
     runtime: Runtime, session: Session, case: Case, user: str, today: date
 ) -> View | str:
     if not leads_review(session, case.id, user):

@@ -56,7 +56,12 @@ PATHS = {"audit": "smaller-scale audit", "management_reviews": "individual manag
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     openers = (
         ("review chair", "appoint the review panel chair", ReviewAction.OPEN_PANEL_CHAIR, _chair),
-        ("review terms", "set or edit the terms of reference", ReviewAction.OPEN_TERMS, _terms),
+        (
+            "review terms",
+            "set or edit the terms of reference",
+            ReviewAction.OPEN_TERMS,
+            terms_opener,
+        ),
         (
             "review extension",
             "record an extension agreed with OFSTED",
@@ -67,7 +72,7 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
             "review findings",
             'record a "not met" path\'s findings and close the case',
             ReviewAction.OPEN_FINDINGS,
-            _findings,
+            findings_opener,
         ),
     )
     for name, summary, action, make in openers:
@@ -97,7 +102,9 @@ def _chair(runtime: Runtime, session: Session, case: Case, user: str, today: dat
     return _in_review(session, case) or panel_chair_modal(case.reference, case.id)
 
 
-def _terms(runtime: Runtime, session: Session, case: Case, user: str, today: date) -> View | str:
+def terms_opener(
+    runtime: Runtime, session: Session, case: Case, user: str, today: date
+) -> View | str:
     refusal = _in_review(session, case)
     if refusal:
         return refusal
@@ -125,7 +132,9 @@ def _extension(
     return extension_modal(case.reference, case.id, today, completion_date(session, case.id))
 
 
-def _findings(runtime: Runtime, session: Session, case: Case, user: str, today: date) -> View | str:
+def findings_opener(
+    runtime: Runtime, session: Session, case: Case, user: str, today: date
+) -> View | str:
     if case.stage not in PATHS or case.closed_at is not None:
         return "Findings are recorded on the audit or management review path."
     if not leads_review(session, case.id, user):
