@@ -20,6 +20,7 @@ from bot.handlers import panel_actions as panel_buttons
 from bot.handlers import plan_forms as plan_form_handlers
 from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
+from bot.handlers import review_tasks as review_task_forms
 from bot.handlers import user_events as user_event_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
@@ -37,6 +38,7 @@ LISTENER_MODULES = (
     imr_answers,
     interview_handlers,
     report_handlers,
+    review_task_forms,
     first_month,
     chronology,
     files,
