@@ -25,6 +25,7 @@ from bot.services.first_month_card import (
 from bot.services.monitoring_card import monitoring_notes
 from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
+from bot.services.review_card import imr_reviews, review_notes, with_imr_status
 from storage.models import Agency, Case, CaseAgency, Task
 
 STAGE_TITLES = {"referral": "Initial Panel stage"}
@@ -36,6 +37,7 @@ COLUMN_LABELS = {
     "chronology_submitted": "chronology",
     "synopsis_submitted": "synopsis",
     "imr": "management review",
+    "management_review": "management review",
 }
 MAX_DEADLINES = 5
 
@@ -120,12 +122,18 @@ def _agency_table(
     process = get_process(case.process_key)
     columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
     counts = chronology_counts(session, case)
+    reviews = imr_reviews(session, case)
     rows = [
         AgencyRow(
             name,
             tuple(
-                with_entry_count(
-                    counts, agency_id, kind, _cell(latest.get((agency_id, kind)), today)
+                with_imr_status(
+                    reviews,
+                    agency_id,
+                    kind,
+                    with_entry_count(
+                        counts, agency_id, kind, _cell(latest.get((agency_id, kind)), today)
+                    ),
                 )
                 for kind in kinds
             ),
@@ -153,7 +161,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         agency_columns=columns,
         agency_rows=rows,
         extra_blocks=[*panel.blocks, *first_month_blocks(session, case)],
-        notes=monitoring_notes(session, case, today),
+        notes=[*review_notes(session, case, today), *monitoring_notes(session, case, today)],
         closed=case.closed_at is not None,
     )
 

@@ -1,0 +1,108 @@
+"""The case card's lines from the decision on (for `bot.services.case_card`): the decision,
+the panel chair, the terms of reference, the completion date, the overview report or a
+"not met" path's findings; and each agency's management review status in its row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.format import day, short_day, user_link
+from bot.services.decision import OUTCOME_WORDS, Outcome, decision_of, recommendation_of
+from bot.services.imr import IMR_KINDS, ImrStatus, reviews_of
+from bot.services.overview_report import CONFIRMED, answers, latest_draft
+from bot.services.review import completion_date, current_terms
+from bot.services.review_forms import london_date
+from storage.models import Case, ManagementReview, PanelChairAppointment, ReviewFindings
+
+IMR_COLUMN_KINDS = frozenset(IMR_KINDS.values())
+
+
+def _decision_lines(session: Session, case: Case) -> list[str]:
+    decision = decision_of(session, case.id)
+    if decision is not None:
+        on = day(london_date(decision.decided_at))
+        return [f"*Decision*: {OUTCOME_WORDS[Outcome(decision.outcome)]} ({on})"]
+    rec = recommendation_of(session, case.id)
+    if rec is None:
+        return []
+    verdict = "met" if rec.criteria_met else "not met"
+    return [f"*Awaiting the Board Chair's decision*: the panel recommends criteria {verdict}"]
+
+
+def _chair_line(session: Session, case: Case) -> list[str]:
+    latest = session.scalar(
+        select(PanelChairAppointment)
+        .where(
+            PanelChairAppointment.case_id == case.id,
+            PanelChairAppointment.status.in_(("pending", "confirmed")),
+        )
+        .order_by(PanelChairAppointment.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return ["*Panel chair*: not appointed yet"]
+    if latest.status == "pending":
+        return [f"*Panel chair*: {user_link(latest.slack_user_id)} asked, not confirmed yet"]
+    return [f"*Panel chair*: {user_link(latest.slack_user_id)} (no previous involvement)"]
+
+
+def _review_lines(session: Session, case: Case) -> list[str]:
+    terms = current_terms(session, case.id)
+    lines = _chair_line(session, case)
+    if terms is None:
+        lines.append("*Terms of reference*: not agreed yet")
+    else:
+        lines.append(
+            f"*Terms of reference*: version {terms.version}, "
+            f"{short_day(london_date(terms.recorded_at))}"
+        )
+    complete = completion_date(session, case.id)
+    extended = " (extended with OFSTED)" if terms and complete > terms.completion_date else ""
+    lines.append(f"*Review to be complete by* {day(complete)}{extended}")
+    draft = latest_draft(session, case.id)
+    if draft is not None and draft.accepted_on is not None:
+        lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
+    elif draft is not None:
+        given = answers(session, draft.id)
+        confirmed = sum(1 for a in given.values() if a.status == CONFIRMED)
+        lines.append(
+            f"*Overview report*: draft {draft.version}, {confirmed} of {len(draft.agency_ids)} "
+            "agencies confirmed"
+        )
+    return lines
+
+
+def review_notes(session: Session, case: Case, today: date) -> list[str]:
+    lines = _decision_lines(session, case)
+    if case.stage == "review" or (case.stage == "monitoring" and lines):
+        lines += _review_lines(session, case)
+    findings = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case.id))
+    if findings is not None:
+        lines.append(f"*Findings* shared with the panel {day(findings.shared_on)}")
+    return lines
+
+
+def imr_reviews(session: Session, case: Case) -> dict[int, ManagementReview]:
+    return {row.agency_id: row for row in reviews_of(session, case.id)}
+
+
+def with_imr_status(
+    reviews: dict[int, ManagementReview], agency_id: int, kind: str, cell: str
+) -> str:
+    """The management review column says where the review stands, not only its task."""
+    row = reviews.get(agency_id)
+    if kind not in IMR_COLUMN_KINDS:
+        return cell
+    if row is None:
+        return f"not requested ({cell})" if cell.startswith(("due", "overdue")) else cell
+    status = ImrStatus(row.status)
+    if status is ImrStatus.ACCEPTED and row.decided_at is not None:
+        return f"✓ accepted {short_day(london_date(row.decided_at))}"
+    if status is ImrStatus.SUBMITTED:
+        return "submitted, with the panel chair"
+    if status is ImrStatus.RETURNED:
+        return f"returned ({cell})"
+    return f"requested ({cell})"

@@ -1,0 +1,85 @@
+"""The case card through the review: the decision, panel chair, terms of reference,
+completion date, and each agency's management review status in its row."""
+
+from __future__ import annotations
+
+from bot.ids import DecisionAction, ReviewAction, ReviewBlock
+from tests.decision_helpers import (
+    decision_requests,
+    modal_of,
+    panel_held,
+    recommend,
+    stored_case,
+    submit,
+)
+from tests.test_review_imr import open_submission, request_review, scr_with_terms, sections
+
+
+def card_text(harness, case) -> str:
+    case = stored_case(harness, case.id)
+    return str(harness.standin.find_message(case.channel_id, case.card_ts).blocks)
+
+
+def test_the_card_waits_for_the_chair_then_shows_the_decision(harness) -> None:
+    case = panel_held(harness)
+    recommend(harness, case)
+    assert "Awaiting the Board Chair's decision*: the panel recommends criteria met" in card_text(
+        harness, case
+    )
+    dm, _ = decision_requests(harness, case)
+    harness.driver.block_action(
+        "U0CHAIR", DecisionAction.APPROVE.value, channel_id=dm.channel, message_ts=dm.ts
+    )
+    harness.wait()
+    text = card_text(harness, case)
+    assert "Serious case review" in text
+    assert "*Decision*: a Serious Case Review will be held (Fri 27 Nov 2026)" in text
+    assert "*Panel chair*: not appointed yet" in text
+    assert "*Terms of reference*: not agreed yet" in text
+    assert "*Review to be complete by* Sat 27 Mar 2027" in text
+
+
+def test_each_agency_row_shows_its_management_review(harness) -> None:
+    case = scr_with_terms(harness)
+    request_review(harness, case, "Health", "U0RLH", due="2027-01-29")
+    text = card_text(harness, case)
+    assert "Health · " in text and "requested (due 29 Jan)" in text
+    assert "not requested (due 27 Jan)" in text
+    assert "*Terms of reference*: version 1, Fri 27 Nov" in text
+
+    submit(harness, "U0RLH", sections(), open_submission(harness).id)
+    assert "submitted, with the panel chair" in card_text(harness, case)
+
+    [to_chair] = [m for m in harness.standin.dms_to("U0CPU1") if "is submitted" in m.text]
+    harness.driver.block_action(
+        "U0CPU1",
+        ReviewAction.OPEN_IMR_RETURN.value,
+        channel_id=to_chair.channel,
+        message_ts=to_chair.ts,
+    )
+    harness.wait()
+    submit(
+        harness,
+        "U0CPU1",
+        {
+            ReviewBlock.COMMENTS.value: "More analysis, please.",
+            ReviewBlock.NEW_DUE.value: "2027-02-12",
+        },
+        modal_of(harness, "U0CPU1", "review_imr_return").id,
+    )
+    assert "returned (due 12 Feb)" in card_text(harness, case)
+
+    harness.driver.slash_command("U0ADMIN", "review extension", channel_id=case.channel_id)
+    harness.wait()
+    submit(
+        harness,
+        "U0ADMIN",
+        {
+            ReviewBlock.AGREED_ON.value: "2026-11-27",
+            ReviewBlock.NEW_COMPLETION.value: "2027-05-28",
+            ReviewBlock.EXTENSION_REASON.value: "Trial listed in April.",
+        },
+    )
+    assert "*Review to be complete by* Fri 28 May 2027 (extended with OFSTED)" in card_text(
+        harness, case
+    )
