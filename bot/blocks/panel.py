@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -88,7 +87,7 @@ def people(users: Sequence[str]) -> str:
     return ", ".join(user_link(u) for u in users) or "nobody"
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
 
 
@@ -119,16 +118,16 @@ def rsvp_buttons(facts: MeetingFacts) -> ActionsBlock:
 
 def involvement_blocks(meeting_id: int, involvement: str) -> list[Block]:
     if involvement == "none":
-        return [_section("✓ You confirmed you had no previous involvement in this case.")]
+        return [section("✓ You confirmed you had no previous involvement in this case.")]
     if involvement == "declared":
         return [
-            _section(
+            section(
                 "You declared a previous involvement in this case; the organiser has been "
                 "told and may ask someone else to take your place."
             )
         ]
     return [
-        _section(
+        section(
             "Nobody on the panel may have had previous direct involvement in the management "
             "of this case. Please confirm, or declare your involvement."
         ),
@@ -151,8 +150,8 @@ def invitation_dm(facts: MeetingFacts, member: MemberState, *, update: bool) -> 
     )
     answer = PARTSTAT_WORDS.get(member.partstat, member.partstat)
     blocks: list[Block] = [
-        _section(f"*{text}*\n{_meeting_lines(facts)}"),
-        _section(f"*Your answer:* {answer}"),
+        section(f"*{text}*\n{_meeting_lines(facts)}"),
+        section(f"*Your answer:* {answer}"),
         rsvp_buttons(facts),
         *involvement_blocks(facts.meeting_id, member.involvement),
         ContextBlock(
@@ -175,14 +174,14 @@ def availability_dm(
 ) -> Message:
     text = f"{reference}: when could you meet for the Initial SCR Panel?"
     blocks: list[Block] = [
-        _section(
+        section(
             f"*{text}*\n{user_link(organiser)} has proposed these times (London time). "
             "Say which suit you; the organiser then picks one and sends the invitation."
         )
     ]
     for slot in slots:
         mine = {True: "✓ you can make it", False: "✗ you can't", None: "no answer yet"}
-        blocks.append(_section(f"{when(slot.start, slot.end)} · {mine[slot.mine]}"))
+        blocks.append(section(f"{when(slot.start, slot.end)} · {mine[slot.mine]}"))
         blocks.append(
             ActionsBlock(
                 block_id=f"{PanelBlock.SLOT_ROW.value}_{slot.slot_id}",
@@ -196,30 +195,6 @@ def availability_dm(
     return Message(text=text, blocks=blocks)
 
 
-def scheduled_announcement(
-    facts: MeetingFacts, members: Sequence[str], *, update: bool, emailed: bool
-) -> Message:
-    verb = "changed" if update else "scheduled"
-    text = f"{facts.reference}: Initial Panel {verb} for {when(facts.start, facts.end)}."
-    sent = "by DM and e-mail" if emailed else "by DM"
-    body = (
-        f"*Initial Panel {verb}*: {when(facts.start, facts.end)}\n"
-        f"*Where:* {where(facts.location, facts.video_url)}\n"
-        f"*Chair:* {user_link(facts.chair)} · *members:* {people(members)}\n"
-        f"Invitations go out {sent}; the calendar file follows."
-    )
-    return Message(text=text, blocks=[_section(body)])
-
-
-def cancelled_announcement(reference: str, start: datetime | None, deadline_text: str) -> Message:
-    was = f" ({short_when(start)})" if start is not None else ""
-    text = f"{reference}: the Initial Panel{was} is cancelled."
-    return Message(
-        text=text,
-        blocks=[_section(f"*{text}*\nA new date is needed by {deadline_text}.")],
-    )
-
-
 def cancelled_dm(reference: str, start: datetime | None, *, removed: bool) -> Message:
     was = f" on {short_when(start)}" if start is not None else ""
     text = (
@@ -229,18 +204,8 @@ def cancelled_dm(reference: str, start: datetime | None, *, removed: bool) -> Me
     )
     return Message(
         text=text,
-        blocks=[_section(f"*{text}*\nThe calendar cancellation follows, if you had the invite.")],
+        blocks=[section(f"*{text}*\nThe calendar cancellation follows, if you had the invite.")],
     )
-
-
-def proposal_announcement(reference: str, organiser: str, count: int) -> Message:
-    text = f"{reference}: finding a time for the Initial Panel."
-    body = (
-        f"*Finding a time for the Initial Panel*: {user_link(organiser)} proposed {count} "
-        f"time{'s' if count != 1 else ''}; the panel members have been asked by DM. "
-        "Their answers are on the case card."
-    )
-    return Message(text=text, blocks=[_section(body)])
 
 
 def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
@@ -248,7 +213,7 @@ def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
     return Message(
         text=text,
         blocks=[
-            _section(
+            section(
                 f"*{text}*\nThe panel should not include anyone with previous direct "
                 "involvement. You can replace them with Change panel."
             ),
@@ -262,53 +227,9 @@ def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
 def reminder_dm(kind: str, facts: MeetingFacts, member: MemberState) -> Message:
     opening = REMINDER_OPENINGS.get(kind, "the Initial Panel")
     text = f"{facts.reference}: {opening} ({when(facts.start, facts.end)})."
-    blocks: list[Block] = [_section(f"*{text}*\n{_meeting_lines(facts)}")]
+    blocks: list[Block] = [section(f"*{text}*\n{_meeting_lines(facts)}")]
     if member.partstat == "NEEDS-ACTION":
         blocks.append(rsvp_buttons(facts))
     if member.involvement == "unconfirmed":
         blocks.extend(involvement_blocks(facts.meeting_id, member.involvement))
     return Message(text=text, blocks=blocks)
-
-
-def held_announcement(reference: str, attended: Sequence[str]) -> Message:
-    text = f"{reference}: the Initial Panel is marked held."
-    return Message(
-        text=text,
-        blocks=[
-            _section(
-                f"*{text}*\n*Attended:* {people(attended)}\nNext: the CPU records the "
-                "panel's recommendation for the Board Chair."
-            )
-        ],
-    )
-
-
-def confirm_cancel() -> ConfirmObject:
-    return ConfirmObject(
-        title="Cancel the panel?",
-        text="Everyone invited is sent the cancellation.",
-        confirm="Cancel panel",
-        deny="Keep it",
-    )
-
-
-def cancel_prompt(reference: str, meeting_id: int, start: datetime | None) -> Message:
-    was = f" on {short_when(start)}" if start is not None else ""
-    text = f"{reference}: cancel the Initial Panel{was}? Everyone invited is sent the cancellation."
-    return Message(
-        text=text,
-        blocks=[
-            _section(text),
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text="Cancel panel",
-                        action_id=PanelAction.CANCEL.value,
-                        value=str(meeting_id),
-                        style="danger",
-                        confirm=confirm_cancel(),
-                    )
-                ]
-            ),
-        ],
-    )

@@ -20,7 +20,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.format import LONDON, short_day, user_link
-from bot.blocks.panel import SlotLine, confirm_cancel, people, short_when, when, where
+from bot.blocks.panel import SlotLine, people, short_when, when, where
+from bot.blocks.panel_announcements import confirm_cancel
 from bot.ids import PanelAction
 
 MAX_TIME_OPTIONS = 5

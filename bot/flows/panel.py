@@ -16,11 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.messages import Message
-from bot.blocks.panel import (
-    availability_dm,
+from bot.blocks.panel import availability_dm, cancelled_dm, invitation_dm
+from bot.blocks.panel_announcements import (
     cancelled_announcement,
-    cancelled_dm,
-    invitation_dm,
     proposal_announcement,
     scheduled_announcement,
 )

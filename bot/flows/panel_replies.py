@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.messages import Message
-from bot.blocks.panel import availability_dm, declaration_dm, held_announcement, invitation_dm
+from bot.blocks.panel import availability_dm, declaration_dm, invitation_dm
+from bot.blocks.panel_announcements import held_announcement
 from bot.flows.panel_slack import snapshot
 from bot.flows.sent_once import post_once
 from bot.runtime import Runtime

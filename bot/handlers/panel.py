@@ -3,20 +3,16 @@ from an invalid answer), store through the panel services, then send what follow
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
-from bot.blocks.panel import cancel_prompt
+from bot.blocks.panel_announcements import cancel_prompt
 from bot.calendar.invites import new_uid
-from bot.flows.card_refresh import refresh_card
 from bot.flows.panel import PanelFlow
-from bot.flows.panel_replies import announce_held, redraw_dm, tell_organiser
 from bot.handlers.panel_open import (
     case_id_for_channel,
     core_agencies,
@@ -25,13 +21,19 @@ from bot.handlers.panel_open import (
     open_held,
     open_schedule,
 )
+from bot.handlers.panel_submissions import (
+    PanelMetadata,
+    metadata_of,
+    panel_context,
+    submit_declaration,
+    submit_held,
+)
 from bot.handlers.payloads import ViewSubmission
 from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import PanelBlock, PanelCallback
 from bot.runtime import Runtime
 from bot.services.panel import (
     NOT_THE_ORGANISER,
-    PanelContext,
     PanelRefusedError,
     active_meeting,
     load_meeting,
@@ -39,23 +41,13 @@ from bot.services.panel import (
     panel_deadline,
     schedule,
 )
-from bot.services.panel_answers import declare_involvement
-from bot.services.panel_changes import change, mark_held
+from bot.services.panel_changes import change
 from bot.services.panel_form import FindPlan, SchedulePlan, parse_find, parse_schedule
 from bot.services.panel_invites import uid_domain
 from bot.services.panel_slots import propose
 from storage.models import Case
 
 log = logging.getLogger(__name__)
-
-
-class PanelMetadata(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    case: int
-    meeting: int | None = None
-    channel: str | None = None
-    ts: str | None = None
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
@@ -80,8 +72,8 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     )
     app.view(PanelCallback.SCHEDULE.value)(_submit_schedule(runtime))
     app.view(PanelCallback.FIND.value)(_submit_find(runtime))
-    app.view(PanelCallback.HELD.value)(_submit_held(runtime))
-    app.view(PanelCallback.DECLARE.value)(_submit_declaration(runtime))
+    app.view(PanelCallback.HELD.value)(submit_held(runtime))
+    app.view(PanelCallback.DECLARE.value)(submit_declaration(runtime))
 
 
 def _opener(runtime: Runtime, open_: Any, *, by_meeting: bool) -> Handler:
@@ -152,17 +144,6 @@ def _cancel(runtime: Runtime) -> Handler:
     return handle
 
 
-def _metadata(payload: ViewSubmission) -> PanelMetadata | None:
-    try:
-        return PanelMetadata.model_validate(json.loads(payload.view.private_metadata or "{}"))
-    except (ValueError, ValidationError):
-        return None
-
-
-def _context(runtime: Runtime, session: Any) -> PanelContext:
-    return PanelContext(session, runtime.working_calendar(), runtime.clock.now(), runtime.cipher)
-
-
 def _representation_error(missing: list[str]) -> str:
     names = " or ".join(missing) if len(missing) <= 2 else ", ".join(missing)
     return (
@@ -197,7 +178,7 @@ def _store(
         missing = missing_core_agencies(session, case, plan.people.everyone, core_agencies(runtime))
         if missing and not plan.go_ahead:
             return {PanelBlock.MEMBERS.value: _representation_error(missing)}
-        ctx = _context(runtime, session)
+        ctx = panel_context(runtime, session)
         uid = new_uid(uid_domain(runtime.settings.smtp_from))
         try:
             if isinstance(plan, FindPlan):
@@ -216,7 +197,7 @@ def _store(
 def _submit(runtime: Runtime, *, find: bool) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
-        meta = _metadata(payload)
+        meta = metadata_of(payload)
         if meta is None:
             ack(response_action="errors", errors={PanelBlock.MEMBERS.value: "Please start again."})
             return
@@ -242,63 +223,3 @@ def _submit_schedule(runtime: Runtime) -> Any:
 
 def _submit_find(runtime: Runtime) -> Any:
     return _submit(runtime, find=True)
-
-
-def _submit_held(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        meta = _metadata(payload)
-        attended = payload.values().get(PanelBlock.ATTENDANCE.value) or []
-        if meta is None or meta.meeting is None:
-            ack(
-                response_action="errors",
-                errors={PanelBlock.ATTENDANCE.value: "Please start again."},
-            )
-            return
-        try:
-            with runtime.db.session() as session:
-                changed = mark_held(
-                    _context(runtime, session),
-                    meta.meeting,
-                    actor=payload.user.id,
-                    attended=set(attended),
-                )
-        except PanelRefusedError as exc:
-            ack(response_action="errors", errors={PanelBlock.ATTENDANCE.value: str(exc)})
-            return
-        ack()
-        if changed:
-            announce_held(runtime, client, meta.meeting)
-        refresh_card(runtime, client, meta.case)
-
-    return handle
-
-
-def _submit_declaration(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        meta = _metadata(payload)
-        text = str(payload.values().get(PanelBlock.DECLARATION.value) or "")
-        if meta is None or meta.meeting is None:
-            ack(
-                response_action="errors",
-                errors={PanelBlock.DECLARATION.value: "Please start again."},
-            )
-            return
-        user = payload.user.id
-        try:
-            with runtime.db.session() as session:
-                answered = declare_involvement(
-                    _context(runtime, session), meta.meeting, user_id=user, declaration=text
-                )
-        except PanelRefusedError as exc:
-            ack(response_action="errors", errors={PanelBlock.DECLARATION.value: str(exc)})
-            return
-        ack()
-        if answered.changed:
-            tell_organiser(runtime, client, meta.meeting, user)
-        if meta.channel and meta.ts:
-            redraw_dm(runtime, client, meta.meeting, user, meta.channel, meta.ts)
-        refresh_card(runtime, client, answered.case_id)
-
-    return handle

@@ -21,11 +21,12 @@ from bot.handlers.panel_open import (
     open_held,
     open_schedule,
 )
+from bot.handlers.panel_submissions import panel_context
 from bot.handlers.payloads import BlockAction
 from bot.handlers.router import CommandRouter
 from bot.ids import PanelAction
 from bot.runtime import Runtime
-from bot.services.panel import PanelContext, PanelRefusedError
+from bot.services.panel import PanelRefusedError
 from bot.services.panel_answers import PartStat, confirm_no_involvement
 from bot.services.panel_answers import respond as answer_invitation
 from bot.services.panel_changes import cancel
@@ -62,10 +63,6 @@ def _number(value: str | None) -> int | None:
 
 def _refuse(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def _context(runtime: Runtime, session: Any) -> PanelContext:
-    return PanelContext(session, runtime.working_calendar(), runtime.clock.now(), runtime.cipher)
 
 
 def _channel(payload: BlockAction) -> str | None:
@@ -132,7 +129,7 @@ def _cancel(runtime: Runtime) -> Listener:
             return
         try:
             with runtime.db.session() as session:
-                cancel(_context(runtime, session), meeting_id, actor=payload.user.id)
+                cancel(panel_context(runtime, session), meeting_id, actor=payload.user.id)
         except PanelRefusedError as exc:
             _refuse(respond, str(exc))
             return
@@ -152,7 +149,8 @@ def _confirm_slot(runtime: Runtime) -> Listener:
             return
         try:
             with runtime.db.session() as session:
-                meeting_id = confirm(_context(runtime, session), slot_id, actor=payload.user.id)
+                ctx = panel_context(runtime, session)
+                meeting_id = confirm(ctx, slot_id, actor=payload.user.id)
         except PanelRefusedError as exc:
             _refuse(respond, str(exc))
             return
@@ -182,7 +180,7 @@ def _rsvp(runtime: Runtime, partstat: PartStat) -> Listener:
         try:
             with runtime.db.session() as session:
                 answered = answer_invitation(
-                    _context(runtime, session),
+                    panel_context(runtime, session),
                     int(meeting),
                     sequence=int(sequence),
                     user_id=payload.user.id,
@@ -208,7 +206,7 @@ def _no_involvement(runtime: Runtime) -> Listener:
         try:
             with runtime.db.session() as session:
                 answered = confirm_no_involvement(
-                    _context(runtime, session), meeting_id, user_id=payload.user.id
+                    panel_context(runtime, session), meeting_id, user_id=payload.user.id
                 )
         except PanelRefusedError as exc:
             _refuse(respond, str(exc))
@@ -230,7 +228,7 @@ def _slot_answer(runtime: Runtime, *, available: bool) -> Listener:
         try:
             with runtime.db.session() as session:
                 answered = answer(
-                    _context(runtime, session),
+                    panel_context(runtime, session),
                     slot_id,
                     user_id=payload.user.id,
                     available=available,
