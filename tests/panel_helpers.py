@@ -4,7 +4,6 @@ and read back what reached Slack (the case card, DMs, `.ics` files)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from ical.calendar import Calendar as IcalCalendar
@@ -117,12 +116,6 @@ def latest_dm(harness: Harness, user: str, containing: str) -> Any:
     ]
     assert found, f"no DM to {user} mentions {containing!r}"
     return found[-1]
-
-
-def utc(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value.astimezone(UTC)
 
 
 def modals_opened(harness: Harness, callback: str) -> list[Any]:
