@@ -30,6 +30,8 @@ from bot.services.plan_views import PlanLine
 from bot.services.progress_returns import STATUS_LABELS, ReturnStatus
 
 MAX_LISTED = 40
+"""Recommendations listed in one message: with the header, summary, sign-off and buttons,
+within Slack's 50 blocks."""
 ACTION_PREVIEW = 280
 
 
@@ -118,10 +120,10 @@ def plan_message(view: PlanView) -> Message:
         ]
     if view.can_close and view.can_sign_off:
         buttons.append(sign_off_button(view.case_id, view.reference))
+    if view.can_close and view.blocker and not view.signed_off and view.lines:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sign-off: {view.blocker}")]))
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
-    elif view.can_close and view.blocker and not view.signed_off and view.lines:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Sign-off: {view.blocker}")]))
     return Message(text=text, blocks=blocks[:50])
 
 
@@ -145,13 +147,19 @@ def _dm(text: str) -> Message:
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
+def _numbers(numbers: Sequence[int]) -> str:
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def owner_assigned_message(
-    reference: str, number: int, agency: str, first_due: date | None
+    reference: str, numbers: Sequence[int], agencies: Sequence[str], first_due: date | None
 ) -> Message:
+    which = "recommendation" if len(numbers) == 1 else "recommendations"
     when = f" The first progress return is due {day(first_due)}." if first_due else ""
     return _dm(
-        f"{reference}: you own recommendation {number} of the action plan ({agency}).{when} "
-        "You will be reminded before each six-monthly return."
+        f"{reference}: you own {which} {_numbers(numbers)} of the action plan "
+        f"({', '.join(agencies)}).{when} You will be reminded before each six-monthly return."
     )
 
 

@@ -7,6 +7,7 @@ claimed row, so a retry after Slack fails neither loses nor repeats it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,20 +68,32 @@ def post_once_quietly(
 
 
 def tell_owners(runtime: Runtime, client: WebClient, rec_ids: Iterable[int]) -> int:
-    """DM each recommendation's owner that it is theirs, once per owner."""
-    sent = 0
-    for rec_id in rec_ids:
-        with runtime.db.session() as session:
+    """DM each owner, once, which of these recommendations are theirs (one DM per owner and
+    case, however many recommendations)."""
+    owned: dict[tuple[str, int], list[tuple[int, int, str, date | None]]] = {}
+    references: dict[int, str] = {}
+    with runtime.db.session() as session:
+        ctx = context(runtime, session)
+        for rec_id in rec_ids:
             rec = session.get(Recommendation, rec_id)
             case = session.get(Case, rec.case_id) if rec is not None else None
             agency = session.get(Agency, rec.agency_id) if rec is not None else None
             owner = owner_of(session, rec) if rec is not None else None
             if rec is None or case is None or agency is None or owner is None:
                 continue
-            first = _first_due(context(runtime, session), case, rec)
-            message = owner_assigned_message(case.reference, rec.number, agency.name, first)
-            case_id = case.id
-        key = f"rec-owner:{rec_id}:{owner}"
+            references[case.id] = case.reference
+            first = _first_due(ctx, case, rec)
+            owned.setdefault((owner, case.id), []).append((rec.id, rec.number, agency.name, first))
+    sent = 0
+    for (owner, case_id), recs in owned.items():
+        numbers = [number for _, number, _, _ in recs]
+        agencies = list(dict.fromkeys(agency for _, _, agency, _ in recs))
+        dues = [due for _, _, _, due in recs if due is not None]
+        message = owner_assigned_message(
+            references[case_id], numbers, agencies, min(dues) if dues else None
+        )
+        ids = ",".join(str(rec_id) for rec_id, _, _, _ in recs)
+        key = f"rec-owner:{owner}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}"
         sent += post_once_quietly(runtime, client, key, owner, message, case_id)
     return sent
 
