@@ -85,7 +85,7 @@ def test_the_designated_person_confirms_records_secured_from_their_dm(harness) -
     assert "accessory" in lines[f"{B.BRIEFING_ITEM.value}_dp_notified"]
     assert "Health · due 30 Nov · ✓ 27 Nov" in card_text(harness)
     channel = harness.standin.messages_in(channel_of(harness))
-    assert any("records secured for Health, recorded by <@U0DPH>" in m.text for m in channel)
+    assert any("records secured for Health, recorded by <@U0DPH>." in m.text for m in channel)
 
 
 def test_the_notification_is_recorded_from_the_case_card(harness) -> None:

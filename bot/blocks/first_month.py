@@ -125,13 +125,19 @@ def briefing_message(briefing: Briefing) -> Message:
                 "name of worker, event/action; child seen; wishes and feelings sought) and a "
                 "brief synopsis of your involvement: "
                 + ", ".join(p for p in parts if p)
-                + ". Add entries here, or upload a CSV file in the case channel."
+                + ". Add entries with the button, or upload a CSV file in the case channel or "
+                f"here (with {briefing.reference} in the file name)."
             )
         )
     buttons = [
         ButtonElement(
             text="Add chronology entries",
             action_id=FirstMonthAction.CHRONOLOGY_ADD.value,
+            value=str(briefing.case_id),
+        ),
+        ButtonElement(
+            text="Chronology complete",
+            action_id=FirstMonthAction.CHRONOLOGY_COMPLETE.value,
             value=str(briefing.case_id),
         ),
         ButtonElement(
@@ -241,9 +247,19 @@ def card_action_blocks(actions: CardActions) -> list[Block]:
 # Short confirmations --------------------------------------------------------------------
 
 
+RECORDED = {
+    "dp_notified": "designated person told and the CPU notified",
+    "records_secured": "records secured",
+    "cpu_cp_plan_checked": "child protection plan status checked",
+    "cpu_other_children_considered": "other children at risk considered",
+    "cpu_organisations_informed": "other organisations informed",
+    "cpu_chair_informed": "Board Chair informed",
+}
+
+
 def task_recorded_text(view: TaskView, actor: str) -> str:
     whose = f" for {view.agency}" if view.agency else ""
-    return f"✓ {view.reference}: {KIND_TITLES[view.kind].lower()}{whose}, recorded by <@{actor}>."
+    return f"✓ {view.reference}: {RECORDED[view.kind]}{whose}, recorded by <@{actor}>."
 
 
 def agency_added_text(reference: str, agency: str, actor: str, invited: Sequence[str]) -> str:

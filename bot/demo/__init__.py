@@ -10,8 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
+from bot.demo.decision import decide_the_case
+from bot.demo.first_month import first_month
 from bot.demo.panel import schedule_the_panel
 from bot.demo.referral import refer_a_case
+from bot.demo.review import run_the_review
 from bot.demo.story import Story
 from bot.testing.harness import make_settings, seed_people, start_harness
 from bot.testing.standin import SlackStandIn
@@ -48,6 +51,9 @@ def run_demo(output: str | None = None) -> int:
             story.say()
             story.say(f"The case is {reference}. Slack saw the reference only, never the child.")
             schedule_the_panel(story, reference, folder / "panel-invites")
+            first_month(story, reference, folder / "chronology")
+            decide_the_case(story, reference)
+            run_the_review(story, reference)
         finally:
             harness.close()
     story.say(f"Database: {db_path}")

@@ -98,7 +98,8 @@ class ChronologyEntryInput(BaseModel):
             raise _problem("required")
         today, period = _context(info)
         if when > today:
-            hint = " (write years before 2000 in full: dd/mm/yyyy)" if short_year else ""
+            likely_1900s = short_year and when.year > today.year
+            hint = " (write years before 2000 in full: dd/mm/yyyy)" if likely_1900s else ""
             raise _problem(f"in the future{hint}")
         if period is not None and when < period.starts_on:
             raise _problem(f"before the period under review (from {period.starts_on:%d.%m.%Y})")

@@ -1,0 +1,178 @@
+"""Scene: the first month. The CPU involves Police; designated persons confirm they have
+notified the CPU and secured their records; the CPU works through its checklist; agencies
+send their chronologies (a CSV refused, then accepted; an entry by modal) and synopses;
+the integrated chronology is exported to the case channel (and written to a folder)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from sqlalchemy import select
+
+from bot.blocks.format import LONDON
+from bot.demo.story import Story
+from bot.ids import INPUT_ACTION, FirstMonthAction
+from bot.ids import FirstMonthBlock as B
+from bot.jobs.worker import tick
+from bot.services.chronology import entry_block_id
+from bot.services.chronology_export import HEADINGS, file_stem
+from bot.services.partnership import active_agencies
+from bot.testing.standin import Message
+from storage.models import Case
+
+CPU = "U0CPU1"
+HEALTH_DP, HEALTH_LEAD = "U0DPH", "U0RLH"
+POLICE_DP, POLICE_LEAD = "U0DPP", "U0RLP"
+HEALTH_ROWS = [
+    ("14.03.24", "Health", "Nurse A Rao", "New birth visit; no concerns noted", "yes", "n/a"),
+    ("02/09/2025", "Health", "Dr K Okafor", "Minor injury; explanation accepted", "yes", "no"),
+    ("18.11.26", "Health", "A&E registrar", "Admitted with head injury", "yes", "no"),
+]
+POLICE_BAD = [
+    ("2025-06-01", "Police", "PC Hale", "Domestic incident attended", "no", "no"),
+    ("02.12.26", "Police", "DS Rao", "Scene attended", "", ""),
+]
+POLICE_ROWS = [
+    ("01.06.25", "Police", "PC Hale", "Domestic incident; child asleep upstairs", "no", "no"),
+    ("18.11.26", "Police", "DS Rao", "Attended hospital; scene secured", "", ""),
+]
+
+
+def _answers(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {block: {INPUT_ACTION: value} for block, value in values.items()}
+
+
+def _csv(rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerows([HEADINGS, *rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _briefing(story: Story, user: str) -> Message:
+    return [m for m in story.harness.standin.dms_to(user) if "secure its records" in m.text][-1]
+
+
+def _card(story: Story, channel: str, card_ts: str) -> Message:
+    return next(m for m in story.harness.standin.messages_in(channel) if m.ts == card_ts)
+
+
+def _from_dm(story: Story, user: str, kind: str, answers: dict[str, Any], title: str) -> None:
+    harness = story.harness
+    dm = _briefing(story, user)
+    with story.step(f"{story.name(user)} presses “{title}” in their DM"):
+        harness.driver.block_action(
+            user,
+            FirstMonthAction.TASK.value,
+            block_id=f"{B.BRIEFING_ITEM.value}_{kind}",
+            channel_id=dm.channel,
+            message_ts=dm.ts,
+        )
+    with story.step(f"{story.name(user)} fills in the short form and saves"):
+        harness.driver.submit_view(user, _answers(answers))
+
+
+def _share(story: Story, user: str, where: str, content: bytes, what: str) -> None:
+    harness = story.harness
+    place = "the case channel" if harness.standin.channels.get(where) else "their DM with the bot"
+    with story.step(f"{story.name(user)} uploads {what} into {place}"):
+        file_id = harness.standin.add_user_file(
+            user, where, "scr-2026-001-chronology.csv", content, "csv"
+        )
+        harness.driver.file_shared(user, file_id, where)
+
+
+def _click(story: Story, user: str, action: FirstMonthAction, message: Message) -> None:
+    story.harness.driver.block_action(
+        user, action.value, channel_id=message.channel, message_ts=message.ts
+    )
+    story.harness.wait()
+
+
+def first_month(story: Story, reference: str, folder: Path) -> None:
+    """Plays the first month of ``reference``; the exported chronology lands in ``folder``."""
+    harness = story.harness
+    with harness.runtime.db.session() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        channel, card_ts = case.channel_id, case.card_ts
+        police = next(a.id for a in active_agencies(session) if a.name == "Police")
+    assert channel is not None and card_ts is not None
+
+    with story.step(f"{story.name(CPU)} types `/scr agency add Police` in the case channel"):
+        harness.driver.slash_command(CPU, "agency add Police", channel_id=channel)
+    _from_dm(
+        story,
+        HEALTH_DP,
+        "dp_notified",
+        {B.WHEN_DATE.value: "2026-11-27", B.BY_WHOM.value: "Dr Lee, named doctor"},
+        "Notified CPU",
+    )
+    _from_dm(
+        story,
+        POLICE_DP,
+        "records_secured",
+        {B.WHEN_DATE.value: "2026-11-27", B.SYSTEMS.value: "Niche RMS, PNC, body-worn video"},
+        "Records secured",
+    )
+    checks = (
+        (FirstMonthAction.CP_PLAN, {B.CP_PLAN.value: "previous"}),
+        (FirstMonthAction.OTHER_CHILDREN, {B.OTHER_CHILDREN.value: "Sibling: strategy discussion"}),
+        (FirstMonthAction.ORGANISATIONS, {B.ORGANISATIONS.value: [str(police)]}),
+        (FirstMonthAction.CHAIR_INFORMED, {B.WHEN_DATE.value: "2026-11-27", B.HOW.value: "Phone"}),
+    )
+    for action, answers in checks:
+        card = _card(story, channel, card_ts)
+        with story.step(f"{story.name(CPU)} records a CPU check from the case card"):
+            _click(story, CPU, action, card)
+            harness.driver.submit_view(CPU, _answers(answers))
+
+    harness.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LONDON))
+    with story.step("Tue 1 Dec 09:00: the worker's tick sends what is due (Health's records)"):
+        tick(harness.runtime)
+
+    police_dm = harness.standin.im_with(POLICE_LEAD)
+    _share(story, HEALTH_DP, channel, _csv(HEALTH_ROWS), "Health's chronology (CSV)")
+    _share(story, POLICE_LEAD, police_dm, _csv(POLICE_BAD), "Police's chronology with mistakes")
+    _share(story, POLICE_LEAD, police_dm, _csv(POLICE_ROWS), "Police's corrected chronology")
+
+    with story.step(f"{story.name(POLICE_DP)} adds one more entry with the case card's modal"):
+        _click(story, POLICE_DP, FirstMonthAction.CHRONOLOGY_ADD, _card(story, channel, card_ts))
+        harness.driver.submit_view(
+            POLICE_DP,
+            _answers(
+                {
+                    entry_block_id("entry_date", 1): "2026-11-19",
+                    entry_block_id("worker", 1): "DC Moss",
+                    entry_block_id("event", 1): "Strategy discussion with Children's Services",
+                }
+            ),
+        )
+    for user in (HEALTH_LEAD, POLICE_LEAD):
+        with story.step(f"{story.name(user)} sends the synopsis and marks the chronology complete"):
+            _click(story, user, FirstMonthAction.SYNOPSIS, _briefing(story, user))
+            harness.driver.submit_view(
+                user, _answers({B.SYNOPSIS.value: "Brief synopsis of involvement (demo)."})
+            )
+            harness.wait()
+            _click(story, user, FirstMonthAction.CHRONOLOGY_COMPLETE, _briefing(story, user))
+            harness.driver.submit_view(user, {})
+
+    harness.clock.advance(timedelta(hours=2))
+    with story.step(f"{story.name(CPU)} presses “Export chronology” on the case card"):
+        _click(story, CPU, FirstMonthAction.CHRONOLOGY_EXPORT, _card(story, channel, card_ts))
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = file_stem(reference)
+    for stored in harness.standin.files.values():
+        if stored.user == harness.standin.bot_user_id and stored.name.startswith(stem):
+            (folder / stored.name).write_bytes(stored.content)
+            story.say(f"  ➜ {stored.name} ({len(stored.content):,} bytes) written to {folder}")
+    document = Document(str(folder / f"{stem}.docx"))
+    story.say("  ➜ the Word document's table:")
+    for row in document.tables[0].rows:
+        story.say("    ┃ " + " | ".join(cell.text for cell in row.cells))
