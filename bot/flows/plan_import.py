@@ -33,7 +33,9 @@ from storage.models import Case, Recommendation
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_TIMEOUT = 2
+INFO_TIMEOUT = 1
+DOWNLOAD_TIMEOUT = 1.5
+"""The file is checked before the modal is answered, inside Slack's 3 seconds."""
 NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
 NOT_CSV = "Please upload a CSV file (save the spreadsheet as “CSV UTF-8”)."
 
@@ -75,8 +77,10 @@ def _fetch(runtime: Runtime, client: WebClient, file_id: str) -> bytes | str:
 def check_file(
     runtime: Runtime, client: WebClient, case_id: int, file_id: str
 ) -> tuple[PlanRow, ...] | list[str]:
-    """The file's rows, or every problem found in it."""
-    data = _fetch(runtime, client, file_id)
+    """The file's rows, or every problem found in it. Slack is given little time and no
+    retries here: a slow answer means "try again", not a late acknowledgement."""
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=INFO_TIMEOUT)
+    data = _fetch(runtime, quick, file_id)
     if isinstance(data, str):
         return [data]
     with runtime.db.session() as session:
