@@ -3,6 +3,7 @@ declared one that the organiser hears about and the card shows."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelBlock, PanelCallback
@@ -112,6 +113,7 @@ def test_members_confirm_no_previous_involvement(harness) -> None:
     )
 
 
+@pytest.mark.postgres
 def test_a_declared_involvement_is_kept_encrypted_and_surfaces_on_the_card(harness) -> None:
     case = referred_case(harness)
     schedule_panel(harness, case)

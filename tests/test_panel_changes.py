@@ -129,6 +129,7 @@ def test_a_non_organiser_cannot_cancel_even_with_the_button(harness) -> None:
     assert [f for f in ics_files(harness) if b"METHOD:CANCEL" in f.content] == []
 
 
+@pytest.mark.postgres
 def test_cancelling_tells_everyone_and_reopens_scheduling(harness) -> None:
     case = referred_case(harness)
     schedule_panel(harness, case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelBlock
@@ -103,6 +104,7 @@ def test_proposed_times_go_to_each_member_and_the_tally_shows_on_the_card(harnes
     assert "Wed 9 Dec 2026, 14:00–16:00 · ✓ you can make it" in shown
 
 
+@pytest.mark.postgres
 def test_the_organiser_picks_a_time_and_it_becomes_the_meeting(harness) -> None:
     case = referred_case(harness)
     propose(harness, case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from ical.calendar import Calendar as IcalCalendar
 
 from bot.ids import PanelAction
@@ -115,6 +116,7 @@ def test_attendees_come_from_slack_profiles_with_roles_and_needs_action(harness)
     assert event.organizer.uri == f"mailto:{EMAILS[ORGANISER]}"
 
 
+@pytest.mark.postgres
 def test_a_reschedule_keeps_the_uid_and_raises_the_sequence(harness) -> None:
     case = referred_case(harness)
     schedule_panel(harness, case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction
@@ -70,6 +71,7 @@ def test_the_reminders_are_planned_in_working_hours(harness) -> None:
     }
 
 
+@pytest.mark.postgres
 def test_non_responders_are_chased_and_everyone_is_reminded_once(harness) -> None:
     case = referred_case(harness)
     schedule_panel(harness, case)
