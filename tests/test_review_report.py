@@ -168,7 +168,7 @@ def test_agencies_confirm_the_report_and_the_boards_acceptance_starts_monitoring
     note = [
         m for m in harness.standin.messages_in(case.channel_id) if "accepted the overview" in m.text
     ]
-    assert "Fri 26 Feb 2027" in note[0].text and "its 2 recommendations" in note[0].text
+    assert "Fri 26 Feb 2027" in note[0].text and "the report's 2 recommendations" in note[0].text
     assert [a.detail["version"] for a in audit_rows(harness, "report.accepted")] == [2]
 
 

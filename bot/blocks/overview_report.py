@@ -128,9 +128,10 @@ def acceptance_modal(reference: str, case_id: int, today: date) -> View:
 
 
 def accepted(reference: str, on: date, recommendations: int) -> Message:
+    plural = "s" if recommendations != 1 else ""
     text = (
-        f"{reference}: the Board accepted the overview report on {day(on)}. Monitoring of "
-        f"its {recommendations} recommendation{'s' if recommendations != 1 else ''} begins; "
-        "the first progress returns fall due in six months."
+        f"{reference}: the Board accepted the overview report on {day(on)}. The review is "
+        f"complete and monitoring begins; the report's {recommendations} recommendation{plural} "
+        "from the management reviews are ready for the action plan."
     )
     return Message(text=text, blocks=[section(text)])

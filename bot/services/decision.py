@@ -108,6 +108,8 @@ def record_recommendation(
     task = _open_task(session, case_id, "initial_panel_outcome")
     if task is None:
         return "The recommendation is recorded once the Initial Panel has been held."
+    if case.stage != "initial_panel":
+        return "The CPU's referral actions are still open: complete them first."
     session.add(
         PanelRecommendation(
             case_id=case_id,

@@ -77,8 +77,11 @@ def _review_lines(session: Session, case: Case) -> list[str]:
 
 def review_notes(session: Session, case: Case, today: date) -> list[str]:
     lines = _decision_lines(session, case)
-    if case.stage == "review" or (case.stage == "monitoring" and lines):
+    if case.stage == "review":
         lines += _review_lines(session, case)
+    draft = latest_draft(session, case.id) if case.stage == "monitoring" else None
+    if draft is not None and draft.accepted_on is not None:
+        lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
     findings = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case.id))
     if findings is not None:
         lines.append(f"*Findings* shared with the panel {day(findings.shared_on)}")

@@ -1,0 +1,164 @@
+"""Scene: the review itself. The panel chair is appointed and confirms no previous
+involvement; the terms of reference are set; Health's and Police's management reviews are
+requested and submitted, Police's returned with comments and resubmitted, both accepted;
+the agencies confirm the overview report and the Board accepts it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.blocks.format import day
+from bot.demo.story import Story
+from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
+from bot.services.partnership import active_agencies
+from storage.models import Case
+
+LONDON = ZoneInfo("Europe/London")
+BOARD_CHAIR, PANEL_CHAIR, ADMIN = "U0CHAIR", "U0DPE", "U0ADMIN"
+AUTHORS = {"Health": "U0RLH", "Police": "U0RLP"}
+CONFIRMERS = {"Health": "U0DPH", "Police": "U0DPP"}
+
+
+def _at(story: Story, when: datetime, what: str) -> None:
+    story.harness.clock.set(when)
+    story.say()
+    story.say(f"{day(when.date())}: {what}")
+
+
+def _values(answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {block: {INPUT_ACTION: value} for block, value in answers.items()}
+
+
+def _click_in_dm(story: Story, user: str, action: ReviewAction, containing: str = "") -> None:
+    harness = story.harness
+    [message] = [
+        m
+        for m in harness.standin.dms_to(user)
+        if action.value in str(m.blocks) and containing in m.text
+    ][-1:]
+    harness.driver.block_action(
+        user, action.value, channel_id=message.channel, message_ts=message.ts
+    )
+
+
+def run_the_review(story: Story, reference: str) -> None:
+    harness = story.harness
+    with harness.runtime.db.session() as session:
+        channel = session.scalars(select(Case.channel_id).where(Case.reference == reference)).one()
+        agencies = {a.name: a.id for a in active_agencies(session)}
+    assert channel is not None
+    chair = story.name(PANEL_CHAIR)
+
+    with story.step(f"{story.name(BOARD_CHAIR)} types `/scr review chair` and appoints {chair}"):
+        harness.driver.slash_command(BOARD_CHAIR, "review chair", channel_id=channel)
+        harness.wait()
+        harness.driver.submit_view(
+            BOARD_CHAIR, _values({ReviewBlock.PANEL_CHAIR.value: PANEL_CHAIR})
+        )
+    with story.step(f"{chair} confirms they had no previous involvement in the case"):
+        _click_in_dm(story, PANEL_CHAIR, ReviewAction.CHAIR_NO_INVOLVEMENT)
+
+    with story.step(f"{chair} types `/scr review terms` and sets the terms of reference"):
+        harness.driver.slash_command(PANEL_CHAIR, "review terms", channel_id=channel)
+        harness.wait()
+        harness.driver.submit_view(
+            PANEL_CHAIR,
+            _values(
+                {
+                    ReviewBlock.KEY_ISSUES.value: "How injuries seen in the autumn were shared "
+                    "between health and police, and why no referral followed.",
+                    ReviewBlock.PERIOD_FROM.value: "2026-01-01",
+                    ReviewBlock.PERIOD_TO.value: "2026-11-20",
+                    ReviewBlock.AGENCIES.value: [str(agencies["Health"]), str(agencies["Police"])],
+                    ReviewBlock.FAMILY.value: "The mother will be invited to meet the panel chair.",
+                    ReviewBlock.PROCEEDINGS.value: ["coroner", "criminal"],
+                    ReviewBlock.LIAISON.value: "Monthly contact with the coroner's officer and "
+                    "the senior investigating officer.",
+                    ReviewBlock.MEDIA.value: "Enquiries to the Board's communications lead.",
+                }
+            ),
+        )
+    for agency, author in AUTHORS.items():
+        with story.step(f"{chair} requests {agency}'s management review from {story.name(author)}"):
+            harness.driver.slash_command(PANEL_CHAIR, "imr request", channel_id=channel)
+            harness.wait()
+            harness.driver.submit_view(
+                PANEL_CHAIR,
+                _values(
+                    {
+                        ReviewBlock.AGENCY.value: str(agencies[agency]),
+                        ReviewBlock.AUTHOR.value: author,
+                        ReviewBlock.DUE.value: "2027-01-29",
+                    }
+                ),
+            )
+
+    _at(story, datetime(2027, 1, 20, 11, 0, tzinfo=LONDON), "the authors submit their reviews.")
+    for agency, author in AUTHORS.items():
+        with story.step(
+            f"{story.name(author)} opens the form from the DM and submits {agency}'s review"
+        ):
+            _click_in_dm(story, author, ReviewAction.OPEN_IMR_SUBMIT)
+            harness.wait()
+            harness.driver.submit_view(author, _values(_imr(agency)))
+    with story.step(f"{chair} returns Police's review with comments"):
+        _click_in_dm(story, PANEL_CHAIR, ReviewAction.OPEN_IMR_RETURN, "Police")
+        harness.wait()
+        harness.driver.submit_view(
+            PANEL_CHAIR,
+            _values(
+                {
+                    ReviewBlock.COMMENTS.value: "Please analyse why the October call-out was not "
+                    "shared with health.",
+                    ReviewBlock.NEW_DUE.value: "2027-02-05",
+                }
+            ),
+        )
+    with story.step(f"{chair} accepts Health's review"):
+        _click_in_dm(story, PANEL_CHAIR, ReviewAction.IMR_ACCEPT, "Health")
+
+    _at(story, datetime(2027, 2, 3, 10, 0, tzinfo=LONDON), "Police resubmit.")
+    with story.step(f"{story.name(AUTHORS['Police'])} resubmits Police's review"):
+        _click_in_dm(story, AUTHORS["Police"], ReviewAction.OPEN_IMR_SUBMIT, "returned")
+        harness.wait()
+        answers = _imr("Police")
+        answers[ReviewBlock.ANALYSIS.value] += " The call-out log was not shared: no protocol."
+        harness.driver.submit_view(AUTHORS["Police"], _values(answers))
+    with story.step(f"{chair} accepts the resubmitted Police review"):
+        _click_in_dm(story, PANEL_CHAIR, ReviewAction.IMR_ACCEPT, "resubmitted")
+
+    _at(story, datetime(2027, 3, 1, 10, 0, tzinfo=LONDON), "the overview report's draft.")
+    with story.step(f"{chair} types `/scr report ready`: the draft goes to the agencies"):
+        harness.driver.slash_command(PANEL_CHAIR, "report ready", channel_id=channel)
+        harness.wait()
+        harness.driver.submit_view(PANEL_CHAIR, {})
+    for agency, person in CONFIRMERS.items():
+        with story.step(f"{story.name(person)} confirms {agency} is fully and fairly represented"):
+            _click_in_dm(story, person, ReviewAction.CONFIRM_REPRESENTED)
+
+    _at(story, datetime(2027, 3, 10, 14, 0, tzinfo=LONDON), "the Board has met.")
+    with story.step(f"{story.name(ADMIN)} records the Board's acceptance of the report (9 Mar)"):
+        harness.driver.slash_command(ADMIN, "report accepted", channel_id=channel)
+        harness.wait()
+        harness.driver.submit_view(ADMIN, _values({ReviewBlock.ACCEPTED_ON.value: "2027-03-09"}))
+
+
+def _imr(agency: str) -> dict[str, Any]:
+    action = {
+        "Health": "Training on recording and sharing injuries seen in babies",
+        "Police": "A protocol for sharing call-outs involving babies with health",
+    }[agency]
+    return {
+        ReviewBlock.CHRONOLOGY.value: f"02.10.26 {agency} worker, first contact; "
+        f"14.10.26 {agency} worker, follow-up",
+        ReviewBlock.ANALYSIS.value: "Contact was recorded but not shared with partners.",
+        ReviewBlock.LEARNING.value: "Injuries to a non-mobile baby must always be shared.",
+        f"{ReviewBlock.REC_ACTION.value}_1": action,
+        f"{ReviewBlock.REC_BY_WHOM.value}_1": f"{agency} safeguarding lead",
+        f"{ReviewBlock.REC_BY_WHEN.value}_1": "2027-06-30",
+        f"{ReviewBlock.REC_OUTCOME.value}_1": "Every such contact shared within a day",
+    }
