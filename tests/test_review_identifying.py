@@ -1,0 +1,64 @@
+"""Text typed about a case is checked against what identifies the child before it is stored
+and shown again in Slack."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.identifying import identifiers_of, names_the_child
+from tests.referral_data import ADDRESS, CHILD_AKA, CHILD_DOB, CHILD_NAME, FAMILY
+
+IDS = identifiers_of(
+    {
+        "child_name": CHILD_NAME,
+        "child_aka": CHILD_AKA,
+        "child_dob": CHILD_DOB,
+        "address": ADDRESS,
+        "family_composition": FAMILY,
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jamie was seen twice",
+        "JAMIE attended nursery",
+        "Jamie's injuries",
+        "the mother (Rowena) said",
+        "Dale Smallwood was at home",
+        "Ivy is at nursery",
+        "JQ was the name used at school",
+        "seen at Larkspur Gardens",
+        "postcode OT4 9ZZ",
+        "postcode ot49zz",
+        "born 14.03.19",
+        "born on 14/03/2019",
+        "DOB 2019-03-14",
+        "born 14 March 2019",
+    ],
+)
+def test_what_names_the_child_is_caught(text: str) -> None:
+    assert names_the_child(text, IDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The child was seen by the health visitor.",
+        "The mother and her partner were interviewed.",
+        "Police and Health did not share the call-out.",
+        "The panel may decide otherwise.",
+        "Gardens and street names are not names.",
+        "Seen on 14.03.20, a year after the birthday.",
+    ],
+)
+def test_ordinary_professional_text_passes(text: str) -> None:
+    assert not names_the_child(text, IDS)
+
+
+def test_a_referral_without_personal_data_blocks_nothing() -> None:
+    empty = identifiers_of({})
+    assert not names_the_child("Jamie was seen", empty)
+    assert empty.born is None
+    assert IDS.born is not None and IDS.born.isoformat() == CHILD_DOB
