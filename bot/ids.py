@@ -177,6 +177,9 @@ class MonitoringAction(StrEnum):
     """Opens the progress return form; the button's value is the return task's id."""
     SIGN_OFF = "case_sign_off"
     """The button's value is the case id."""
+    ADD_CARRIED = "plan_add_carried"
+    """Opens the recommendation form filled in from the next management review recommendation
+    not yet in the plan; the button's value is the case id."""
 
 
 class DecisionCallback(StrEnum):
@@ -315,3 +318,17 @@ REVIEW_TASK_KINDS = (
     ),
 )
 TASK_FORMS.update({kind: ReviewAction.TASK_FORM.value for kind in REVIEW_TASK_KINDS})
+
+FIRST_MONTH_TASK_KINDS = (
+    "cpu_cp_plan_checked",
+    "cpu_other_children_considered",
+    "cpu_organisations_informed",
+    "cpu_chair_informed",
+    "chronology_submitted",
+    "synopsis_submitted",
+)
+"""Completed through the first month's forms; FirstMonthAction.TASK opens the right one.
+`dp_notified` and `records_secured` have forms too (from the briefing DM and the card), but
+their reminders still offer "Mark done", which records no details."""
+
+TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})

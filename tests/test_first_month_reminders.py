@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.ids import FirstMonthAction
+from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from tests.first_month_helpers import briefing, channel_of, open_case, task, values
 from tests.reminder_helpers import DMLog, london, travel
@@ -51,3 +51,57 @@ def test_records_never_secured_are_chased_and_the_cpu_told(harness) -> None:
         assert [s.when for s in told] == [s.when for s in chased[1:]]
     assert log.to("U0DPH", "secure all relevant records") == []
     assert log.to("U0CPU1", "“Secure all relevant records” (Health)") == []
+
+
+def _reminder_to(harness, user: str, words: str):
+    found = [m for m in harness.standin.dms_to(user) if words in m.text]
+    assert found, f"no reminder to {user} about {words!r}"
+    return found[-1]
+
+
+def test_a_synopsis_reminder_opens_the_synopsis_form(harness) -> None:
+    open_case(harness)
+    log = DMLog(harness)
+    travel(harness, log, london(2026, 12, 21, 10), timedelta(hours=12))
+    nudge = _reminder_to(harness, "U0RLH", "synopsis")
+    harness.driver.block_action(
+        "U0RLH", FirstMonthAction.TASK.value, channel_id=nudge.channel, message_ts=nudge.ts
+    )
+    harness.wait()
+    view = harness.standin.open_view_for("U0RLH")
+    assert view is not None and view.callback_id == FirstMonthCallback.SYNOPSIS.value
+    harness.driver.submit_view("U0RLH", values({B.SYNOPSIS.value: "Known since birth."}))
+    harness.wait()
+    assert task(harness, "synopsis_submitted", "Health").status == "done"
+
+
+def test_a_cpu_check_reminder_and_the_app_home_open_its_form(harness) -> None:
+    open_case(harness)
+    log = DMLog(harness)
+    travel(harness, log, london(2026, 11, 30, 10), timedelta(hours=12))
+    nudge = _reminder_to(harness, "U0CPU2", "check for a child protection plan")
+    harness.driver.block_action(
+        "U0CPU2", FirstMonthAction.TASK.value, channel_id=nudge.channel, message_ts=nudge.ts
+    )
+    harness.wait()
+    view = harness.standin.open_view_for("U0CPU2")
+    assert view is not None and view.callback_id == FirstMonthCallback.TASK_FORM.value
+
+    harness.driver.app_home_opened("U0CPU1")
+    harness.wait()
+    home = harness.standin.home_view("U0CPU1")
+    assert home is not None and FirstMonthAction.TASK.value in str(home["blocks"])
+    harness.driver.block_action("U0CPU1", FirstMonthAction.TASK.value, view_id=home["id"])
+    harness.wait()
+    opened = harness.standin.open_view_for("U0CPU1")
+    assert opened is not None and opened.callback_id == FirstMonthCallback.TASK_FORM.value
+    harness.driver.submit_view("U0CPU1", values({B.CP_PLAN.value: "never"}))
+    harness.wait()
+    assert task(harness, "cpu_cp_plan_checked").completed_by == "U0CPU1"
+
+    harness.driver.block_action("U0DPH", FirstMonthAction.TASK.value, view_id=home["id"])
+    harness.wait()
+    assert any(
+        "already recorded" in m.text or "someone else" in m.text
+        for m in harness.standin.dms_to("U0DPH")
+    )

@@ -23,7 +23,7 @@ from bot.flows.first_month import after_change, announce
 from bot.handlers import chronology_commands
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandRouter
-from bot.handlers.view_meta import Meta, first_input
+from bot.handlers.view_meta import Meta, first_input, tell
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from bot.runtime import Runtime
@@ -114,7 +114,7 @@ def _open(runtime: Runtime, which: str) -> Any:
             which=which,
         )
         if refusal is not None:
-            respond(text=refusal, replace_original=False, response_type="ephemeral")
+            tell(body, respond, client, payload.user.id, refusal)
 
     return handle
 

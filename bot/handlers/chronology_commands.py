@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.flows.chronology_files import export_chronology
 from bot.handlers.payloads import BlockAction
 from bot.handlers.router import CommandContext, CommandRouter, Handler
+from bot.handlers.view_meta import tell
 from bot.ids import FirstMonthAction
 from bot.runtime import Runtime
 from bot.services.agencies_on_case import (
@@ -74,7 +75,7 @@ def _export_button(runtime: Runtime) -> Any:
             outcome = "Only members of the case can export its chronology."
         else:
             outcome = export_chronology(runtime, client, case_id, user)
-        respond(text=outcome, response_type="ephemeral", replace_original=False)
+        tell(body, respond, client, user, outcome)
 
     return handle
 

@@ -20,7 +20,7 @@ from bot.flows.first_month import after_change, announce
 from bot.handlers.chronology import CHRONOLOGY_TASKS, open_form
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandContext, CommandRouter, Handler
-from bot.handlers.view_meta import Meta, first_input
+from bot.handlers.view_meta import Meta, first_input, tell
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from bot.runtime import Runtime
@@ -161,7 +161,7 @@ def _open_agency_modal(runtime: Runtime, *, removing: bool) -> Any:
         with runtime.db.session() as session:
             case = clicked_case(session, payload.action.value, user)
             if case is None or not may_manage_agencies(session, user):
-                respond(text=NOT_A_MANAGER, replace_original=False, response_type="ephemeral")
+                tell(body, respond, client, user, NOT_A_MANAGER)
                 return
             rows = (
                 involved_agency_rows(session, case.id)
@@ -250,7 +250,7 @@ def _open_task(runtime: Runtime, kind: str | None) -> Any:
         else:
             refusal = outcome.refusal or forms.NOT_YOURS
         if refusal is not None:
-            respond(text=refusal, replace_original=False, response_type="ephemeral")
+            tell(body, respond, client, user, refusal)
 
     return handle
 
