@@ -94,7 +94,7 @@ class RecommendationValues:
     agency_id: int
     action: str
     owner: str | None
-    target_date: date
+    target_date: date | None
     expected_outcome: str
     source: str
 
@@ -148,7 +148,9 @@ def recommendation_modal(
             label="Target date",
             element=DatePickerElement(
                 action_id=INPUT_ACTION,
-                initial_date=values.target_date.isoformat() if values else None,
+                initial_date=values.target_date.isoformat()
+                if values and values.target_date
+                else None,
             ),
         ),
         _text_input(B.OUTCOME, "Expected outcome", outcome, multiline=True),

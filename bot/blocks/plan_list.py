@@ -48,6 +48,8 @@ class PlanView:
     can_sign_off: bool
     blocker: str | None
     signed_off: bool
+    carried_pending: int = 0
+    """Management review recommendations not yet in the plan."""
 
 
 def status_words(line: PlanLine) -> str:
@@ -118,6 +120,16 @@ def plan_message(view: PlanView) -> Message:
                 text="Import CSV", action_id=MonitoringAction.IMPORT.value, value=str(view.case_id)
             ),
         ]
+    if view.can_manage and view.carried_pending and not view.signed_off:
+        buttons.insert(
+            0,
+            ButtonElement(
+                text=f"Add from the management reviews ({view.carried_pending} left)",
+                action_id=MonitoringAction.ADD_CARRIED.value,
+                value=str(view.case_id),
+                style="primary",
+            ),
+        )
     if view.can_close and view.can_sign_off:
         buttons.append(sign_off_button(view.case_id, view.reference))
     if view.can_close and view.blocker and not view.signed_off and view.lines:

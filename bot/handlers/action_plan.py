@@ -31,13 +31,14 @@ from bot.services.action_plan import (
     NOT_ALLOWED,
     NOT_THE_BOARD,
     RecStatus,
+    Source,
     may_close,
     may_manage,
     owner_of,
     plan_case,
 )
 from bot.services.partnership import active_agencies
-from bot.services.plan_views import plan_lines
+from bot.services.plan_views import carried_pending, plan_lines
 from bot.services.sign_off import sign_off_state
 from storage.models import Agency, Case, Recommendation
 
@@ -69,6 +70,7 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     app.action(MonitoringAction.ADD.value)(_open_button(runtime, importing=False))
     app.action(MonitoringAction.IMPORT.value)(_open_button(runtime, importing=True))
     app.action(MonitoringAction.MANAGE.value)(_manage(runtime))
+    app.action(MonitoringAction.ADD_CARRIED.value)(_add_carried(runtime))
 
 
 def _plan_view(runtime: Runtime, session: Session, case: Case, user: str) -> PlanView:
@@ -88,6 +90,7 @@ def _plan_view(runtime: Runtime, session: Session, case: Case, user: str) -> Pla
         can_sign_off=state.allowed,
         blocker=state.blocker,
         signed_off=state.signed_off is not None,
+        carried_pending=len(carried_pending(session, runtime.cipher, case)),
     )
 
 
@@ -218,3 +221,40 @@ def _manage_view(
     agency = session.get(Agency, rec.agency_id)
     name = agency.name if agency is not None else "?"
     return close_modal(rec.id, case.reference, rec.number, name, verb)
+
+
+def _add_carried(runtime: Runtime) -> Any:
+    """The recommendation form, filled in from the next management review recommendation not
+    yet in the plan; the owner (a "by whom" in the review) is chosen here."""
+
+    def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        payload = BlockAction.model_validate(body)
+        value = payload.action.value or ""
+        with runtime.db.session() as session:
+            case = session.get(Case, int(value)) if value.isdigit() else None
+            if case is None or not may_manage(session, payload.user.id):
+                respond(text=NOT_ALLOWED, replace_original=False)
+                return
+            pending = carried_pending(session, runtime.cipher, case)
+            if not pending:
+                respond(text="Every management review recommendation is in the plan.")
+                return
+            first = pending[0]
+            carried = first.recommendation
+            values = RecommendationValues(
+                first.number,
+                carried.agency_id,
+                carried.action,
+                None,
+                carried.target_date,
+                carried.expected_outcome,
+                Source.MANAGEMENT_REVIEW.value,
+            )
+            agencies = [AgencyChoice(a.id, a.name) for a in active_agencies(session)]
+            view = recommendation_modal(
+                agencies, case_id=case.id, reference=case.reference, values=values
+            )
+        client.views_open(trigger_id=payload.trigger_id, view=view)
+
+    return handle

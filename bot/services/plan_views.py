@@ -13,6 +13,7 @@ from bot.crypto import FieldCipher
 from bot.process.calendar import LONDON
 from bot.services import progress_returns as returns
 from bot.services.action_plan import owner_of, recommendations
+from bot.services.overview_report import ReportRecommendation, report_recommendations
 from storage.models import Agency, Case, CaseSignOff, MonitoringRound, ProgressReturn, Task
 
 
@@ -133,3 +134,25 @@ def monitoring_state(session: Session, case: Case, today: date) -> MonitoringSta
         and t.due_at.astimezone(LONDON).date() < today
     )
     return MonitoringState(lines, current, overdue, None)
+
+
+def carried_pending(session: Session, cipher: FieldCipher, case: Case) -> list[Carried]:
+    """The accepted management reviews' recommendations whose action is not in the plan yet,
+    each with the number it would take (its own, or the next free one)."""
+    plan = recommendations(session, case.id)
+    actions = {cipher.decrypt_text(rec.action).strip() for rec in plan}
+    taken = {rec.number for rec in plan}
+    pending = []
+    for rec in report_recommendations(session, cipher, case.id):
+        if rec.action.strip() in actions:
+            continue
+        number = rec.number if rec.number not in taken else max(taken | {0}) + 1
+        taken.add(number)
+        pending.append(Carried(number, rec))
+    return pending
+
+
+@dataclass(frozen=True)
+class Carried:
+    number: int
+    recommendation: ReportRecommendation
