@@ -249,3 +249,44 @@ def test_a_completed_chronology_task_is_untouched_by_uploads(harness) -> None:
     open_case(harness)
     share_file(harness, "U0DPH", csv_bytes(GOOD))
     assert task(harness, "chronology_submitted", "Health").status == "open"
+
+
+def test_entries_after_the_end_of_the_period_are_refused(harness) -> None:
+    open_case(harness)
+    harness.driver.slash_command(
+        "U0CPU1", "chronology period 01.01.25 30.06.25", channel_id=channel_of(harness)
+    )
+    harness.wait()
+    share_file(harness, "U0DPH", csv_bytes(GOOD))
+    assert entries(harness) == []
+    [ephemeral] = harness.standin.ephemerals_for("U0DPH")
+    problems = str(ephemeral.blocks)
+    assert "row 4: date: after the period under review (to 30.06.2025)" in problems
+    assert "row 2:" not in problems and "row 3:" not in problems
+
+
+def test_only_the_cpu_or_admins_set_the_period(harness) -> None:
+    open_case(harness)
+    response = harness.driver.slash_command(
+        "U0DPH", "chronology period 01.01.25", channel_id=channel_of(harness)
+    )
+    harness.wait()
+    assert "Only the CPU or the Board business unit" in response.body.decode()
+    share_file(harness, "U0DPH", csv_bytes(GOOD))
+    assert len(entries(harness)) == 3
+
+
+def test_the_bots_own_files_are_not_read_back(harness) -> None:
+    open_case(harness)
+    share_file(harness, "U0DPH", csv_bytes(GOOD))
+    harness.driver.slash_command("U0CPU1", "chronology export", channel_id=channel_of(harness))
+    harness.wait()
+    [exported] = [
+        f for f in harness.standin.files.values()
+        if f.user == harness.standin.bot_user_id and f.name.endswith(".csv")
+    ]  # fmt: skip
+    infos = len(harness.standin.calls_to("files.info"))
+    harness.driver.file_shared(harness.standin.bot_user_id, exported.id, channel_of(harness))
+    harness.wait()
+    assert len(harness.standin.calls_to("files.info")) == infos
+    assert len(entries(harness)) == 3

@@ -194,3 +194,42 @@ def test_removal_needs_a_reason_and_the_referring_agency_stays(harness) -> None:
     assert "referred SCR-2026-001" in command(harness, "U0CPU1", "agency remove Health mistake")
     assert agency_tasks(harness, "Police")["records_secured"] == "open"
     assert agency_tasks(harness, "Health")["records_secured"] == "open"
+
+
+def test_the_add_form_delivered_twice_adds_once(harness) -> None:
+    open_case(harness)
+    message = card(harness)
+    harness.driver.block_action(
+        "U0CPU2",
+        FirstMonthAction.AGENCY_ADD.value,
+        channel_id=message.channel,
+        message_ts=message.ts,
+    )
+    harness.wait()
+    harness.driver.submit_view(
+        "U0CPU2", values({B.AGENCY.value: str(agency_id(harness, "Police"))})
+    )
+    harness.wait()
+    harness.driver.redeliver()
+    harness.wait()
+    assert audit_actions(harness).count("agency.added") == 1
+    assert len(briefing_dms(harness, "U0DPP")) == 1
+    said = [m.text for m in harness.standin.messages_in(channel_of(harness))]
+    assert len([t for t in said if "Police is now involved" in t]) == 1
+
+
+def test_slack_failing_while_inviting_is_finished_by_repeating_the_command(harness) -> None:
+    open_case(harness)
+    channel = channel_of(harness)
+    harness.standin.fail("conversations.invite", status=500, times=10)
+    assert command(harness, "U0CPU1", "agency add Police") == "Police: added."
+    assert agency_id(harness, "Police") in involved(harness)
+    assert "U0DPP" not in harness.standin.channels[channel].members
+    harness.standin.clear_faults()
+    assert command(harness, "U0CPU1", "agency add Police") == "Police: already involved."
+    assert "U0DPP" in harness.standin.channels[channel].members
+    assert len(briefing_dms(harness, "U0DPP")) == 1
+
+
+def briefing_dms(harness, user: str) -> list:
+    return [m for m in harness.standin.dms_to(user) if "secure its records" in m.text]
