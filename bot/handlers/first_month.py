@@ -50,13 +50,13 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
         "agency add",
         "/scr agency add <agency>",
         "involve an agency in this case (CPU, Board admins; in the case channel)",
-        _add_command(runtime),
+        _agency_command(runtime, removing=False),
     )
     router.add(
         "agency remove",
         "/scr agency remove <agency> <reason>",
         "end an agency's involvement; its tasks close (CPU, Board admins)",
-        _remove_command(runtime),
+        _agency_command(runtime, removing=True),
     )
     app.action(FirstMonthAction.AGENCY_ADD.value)(_open_agency_modal(runtime, removing=False))
     app.action(FirstMonthAction.AGENCY_REMOVE.value)(_open_agency_modal(runtime, removing=True))
@@ -145,14 +145,6 @@ def _agency_command(runtime: Runtime, *, removing: bool) -> Handler:
     return handle
 
 
-def _add_command(runtime: Runtime) -> Handler:
-    return _agency_command(runtime, removing=False)
-
-
-def _remove_command(runtime: Runtime) -> Handler:
-    return _agency_command(runtime, removing=True)
-
-
 def _open_agency_modal(runtime: Runtime, *, removing: bool) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -201,7 +193,7 @@ def _submit_agency(runtime: Runtime, *, removing: bool) -> Any:
         try:
             change = _change_agency(runtime, user, meta.case, int(agency), reason)
         except AgencyChangeRefusedError as exc:
-            field = B.REASON.value if removing and "reason" in str(exc) else B.AGENCY.value
+            field = B.REASON.value if exc.about_reason else B.AGENCY.value
             ack(response_action="errors", errors={field: str(exc)})
             return
         ack()

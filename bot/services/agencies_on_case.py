@@ -30,10 +30,15 @@ from storage.models import Agency, Case, CaseMember, Task
 MANAGERS = frozenset({Role.CPU, Role.ADMIN})
 NOT_A_MANAGER = "Only the CPU or the Board business unit can change which agencies are involved."
 MAX_REASON = 500
+CASE_CHANNEL_ONLY = "Use this in the case channel of a case you are a member of."
 
 
 class AgencyChangeRefusedError(Exception):
     """Raised with a message that is safe to show the person who tried."""
+
+    def __init__(self, message: str, *, about_reason: bool = False) -> None:
+        super().__init__(message)
+        self.about_reason = about_reason
 
 
 @dataclass(frozen=True)
@@ -118,11 +123,17 @@ def withdraw_agency(
     session = ctx.session
     if not may_manage_agencies(session, actor):
         raise AgencyChangeRefusedError(NOT_A_MANAGER)
+    if case.closed_at is not None:
+        raise AgencyChangeRefusedError(f"{case.reference} is closed.")
     reason = reason.strip()
     if not reason:
-        raise AgencyChangeRefusedError("Please give a reason for removing the agency.")
+        raise AgencyChangeRefusedError(
+            "Please give a reason for removing the agency.", about_reason=True
+        )
     if len(reason) > MAX_REASON:
-        raise AgencyChangeRefusedError(f"Please keep the reason under {MAX_REASON} characters.")
+        raise AgencyChangeRefusedError(
+            f"Please keep the reason under {MAX_REASON} characters.", about_reason=True
+        )
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise AgencyChangeRefusedError("That agency is not part of the partnership.")
@@ -141,9 +152,6 @@ def acting_agencies(session: Session, case: Case, user_id: str) -> list[Agency]:
     """The involved agencies the user acts for (as designated person or review lead)."""
     involved = {a.id for a in involved_agency_rows(session, case.id)}
     return [a for a in agencies_of(session, user_id) if a.id in involved]
-
-
-CASE_CHANNEL_ONLY = "Use this in the case channel of a case you are a member of."
 
 
 def lock_case(session: Session, case_id: int) -> Case:
