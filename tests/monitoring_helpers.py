@@ -193,7 +193,8 @@ class SlackLog:
                 )
             elif call.method == "files.completeUploadExternal":
                 names = ",".join(str(f.get("title")) for f in call.args.get("files", []))
-                new.append(Seen(when, call.method, str(call.args.get("channels")), names))
+                to = call.args.get("channels") or call.args.get("channel_id")
+                new.append(Seen(when, call.method, str(to), names))
             elif call.method == "conversations.archive":
                 new.append(Seen(when, call.method, str(call.args["channel"]), ""))
         self.items += new

@@ -92,7 +92,7 @@ def _plan_line(line: PlanLine, view: PlanView) -> SectionBlock:
 
 def plan_message(view: PlanView) -> Message:
     open_count = sum(1 for line in view.lines if line.status == RecStatus.OPEN)
-    text = f"{view.reference}: {len(view.lines)} recommendations, {open_count} open."
+    text = f"{view.reference}: {recommendations(len(view.lines))}, {open_count} open."
     summary = text
     if view.round_no is not None and view.round_due is not None and open_count:
         summary += f" Progress returns, round {view.round_no}: due {day(view.round_due)}."
@@ -155,6 +155,10 @@ def sign_off_button(case_id: int, reference: str) -> ButtonElement:
     )
 
 
+def recommendations(count: int) -> str:
+    return f"{count} recommendation{'' if count == 1 else 's'}"
+
+
 def _dm(text: str) -> Message:
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
@@ -196,7 +200,7 @@ def import_outcome_message(
     """To the person who imported a plan, once its owners have been looked up."""
     if not problems:
         return _dm(
-            f"{reference}: {imported} recommendations imported into the action plan. "
+            f"{reference}: {recommendations(imported)} imported into the action plan. "
             "Each owner has been told; the case card lists them."
         )
     text = f"{reference}: the action plan was not imported; nothing was stored."

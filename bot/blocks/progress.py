@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.blocks.action_plan import metadata
 from bot.blocks.format import channel_link, day, user_link
 from bot.blocks.messages import Message
-from bot.blocks.plan_list import status_words
+from bot.blocks.plan_list import recommendations, status_words
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.services.action_plan import RecStatus
@@ -148,7 +148,7 @@ def summary_text(summary: RoundSummary, channel_id: str | None) -> str:
         late = len(summary.late)
         state = f"The deadline has passed: {late} return{'s are' if late != 1 else ' is'} overdue."
     tally = (
-        f"{len(summary.rows)} recommendation{'' if len(summary.rows) == 1 else 's'}: "
+        f"{recommendations(len(summary.rows))}: "
         f"{counts[ReturnStatus.IMPLEMENTED.value]} implemented · "
         f"{counts[ReturnStatus.IN_PROGRESS.value]} in progress · "
         f"{counts[ReturnStatus.NOT_STARTED.value]} not started · "
@@ -161,7 +161,9 @@ def summary_text(summary: RoundSummary, channel_id: str | None) -> str:
     if summary.late:
         lines.append("Overdue: " + _numbers([(r.number, r.agency) for r in summary.late]) + ".")
     reported = [
-        (r.number, r.agency) for r in summary.rows if r.state == ReturnStatus.IMPLEMENTED.value
+        (r.number, r.agency)
+        for r in summary.rows
+        if r.state == ReturnStatus.IMPLEMENTED.value and not r.confirmed
     ]
     if reported:
         where = f" in {channel_link(channel_id)}" if channel_id else ""
@@ -187,7 +189,7 @@ def card_lines(state: MonitoringState) -> list[str]:
     if not state.lines:
         return []
     open_count = sum(1 for line in state.lines if line.status == RecStatus.OPEN)
-    lines = [f"*Action plan*: {len(state.lines)} recommendations · {open_count} open"]
+    lines = [f"*Action plan*: {recommendations(len(state.lines))} · {open_count} open"]
     for line in state.lines[:MAX_CARD_RECS]:
         owner = user_link(line.owner) if line.owner else "no owner"
         lines.append(f"{line.number} · {line.agency} · {owner} · {status_words(line)}")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import FrozenClock
 from bot.demo.decision import decide_the_case
 from bot.demo.first_month import first_month
+from bot.demo.monitoring import monitor_the_action_plan
 from bot.demo.panel import schedule_the_panel
 from bot.demo.referral import refer_a_case
 from bot.demo.review import run_the_review
@@ -54,6 +55,7 @@ def run_demo(output: str | None = None) -> int:
             first_month(story, reference, folder / "chronology")
             decide_the_case(story, reference)
             run_the_review(story, reference)
+            monitor_the_action_plan(story, reference, folder / "monitoring")
         finally:
             harness.close()
     story.say(f"Database: {db_path}")

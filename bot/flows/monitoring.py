@@ -177,7 +177,7 @@ def send_summary(runtime: Runtime, client: WebClient, due: summaries.SummaryDue)
                         "title": f"{stem}.csv",
                     },
                 ],
-                channels=dms,
+                **({"channel": dms[0]} if len(dms) == 1 else {"channels": dms}),
                 initial_comment=summary_text(summary, channel_id),
             )
     except SLACK_TROUBLE as exc:

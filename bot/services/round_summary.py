@@ -31,6 +31,8 @@ class ProFormaRow:
     state: str
     """A ``ReturnStatus`` value, or overdue / awaiting / missed / closed."""
     progress: str
+    confirmed: bool = False
+    """The Board has closed the recommendation (implemented, or with a reason)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def _row(
             progress += (
                 f" Confirmed implemented by the Board on {_day(cal.london_date(rec.closed_at))}."
             )
-        return ProFormaRow(rec.number, agency, state, progress)
+        confirmed = rec.status != RecStatus.OPEN
+        return ProFormaRow(rec.number, agency, state, progress, confirmed)
     if rec.status != RecStatus.OPEN and rec.closed_at is not None:
         closed_on = _day(cal.london_date(rec.closed_at))
         if rec.status == RecStatus.IMPLEMENTED:
@@ -92,11 +95,11 @@ def _row(
                 agency,
                 ReturnStatus.IMPLEMENTED.value,
                 f"Implemented: confirmed by the Board on {closed_on}.",
+                confirmed=True,
             )
         reason = cipher.decrypt_text(rec.closure_reason) if rec.closure_reason else ""
-        return ProFormaRow(
-            rec.number, agency, CLOSED, f"Closed by the Board on {closed_on}. {reason}"
-        )
+        closed = f"Closed by the Board on {closed_on}. {reason}"
+        return ProFormaRow(rec.number, agency, CLOSED, closed, confirmed=True)
     if task_status == "open":
         state = OVERDUE if due < now_date else AWAITING
         words = "overdue" if state == OVERDUE else "not yet received"
