@@ -100,6 +100,8 @@ def _report_agreed(story: Story, case_id: int) -> None:
                 ctx = _context(story, session)
                 if case.stage == "review":
                     record_event(ctx, case, "report_agreed", at=ctx.now, actor=ADMIN)
+                    for task in open_tasks(session, case_id):
+                        complete_task(ctx, task, actor=ADMIN, check_permission=False)
                     break
                 for task in open_tasks(session, case_id):
                     complete_task(ctx, task, actor=ADMIN, check_permission=False)
