@@ -300,3 +300,28 @@ def reminders_of(harness, task_id):
                 .order_by(Reminder.at, Reminder.id)
             )
         )
+
+
+def test_editing_the_terms_after_an_extension_keeps_the_extended_date(harness) -> None:
+    case = decided(harness)
+    submit(harness, "U0CPU1", terms_values(harness), open_terms(harness, case).id)
+    harness.driver.slash_command("U0CPU1", "review extension", channel_id=case.channel_id)
+    harness.wait()
+    submit(
+        harness,
+        "U0CPU1",
+        {
+            ReviewBlock.AGREED_ON.value: "2026-11-27",
+            ReviewBlock.NEW_COMPLETION.value: "2027-05-28",
+            ReviewBlock.EXTENSION_REASON.value: "The trial is listed for April.",
+        },
+    )
+
+    edit = open_terms(harness, case)
+    assert '"initial_date": "2027-05-28"' in str(edit.blocks).replace("'", '"')
+    submit(
+        harness, "U0CPU1", {ReviewBlock.KEY_ISSUES.value: KEY_ISSUES + " Also housing."}, edit.id
+    )
+
+    assert [t.version for t in terms_rows(harness)] == [1, 2]
+    assert overview_due(harness, case) == london(2027, 5, 28, 17, 30)

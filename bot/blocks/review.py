@@ -64,7 +64,7 @@ def terms_modal(
     current: TermsForm | None,
     *,
     default_agencies: Sequence[int],
-    default_completion: date,
+    completion: date,
 ) -> View:
     options = [Option(value=str(a.id), label=a.name) for a in agencies]
     chosen = set(current.agency_ids if current else default_agencies)
@@ -131,7 +131,7 @@ def terms_modal(
         date_input(
             ReviewBlock.COMPLETION.value,
             "Completion date",
-            current.completion_date if current else default_completion,
+            completion,
         ),
         context(BY_ROLE),
     ]

@@ -4,6 +4,7 @@ return with comments."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from functools import partial
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +52,8 @@ from bot.services.review import ReviewRefusedError, decided_on
 from bot.services.review_access import acts_for_agency, leads_review
 from bot.services.review_forms import form_errors
 from storage.models import Agency, Case, ManagementReview
+
+log = logging.getLogger(__name__)
 
 NOT_OPEN = "This management review is not waiting for you."
 
@@ -198,8 +202,12 @@ def _add_row(runtime: Runtime) -> Any:
                 if row is not None
                 else NOT_OPEN
             )
-        if isinstance(view, View):
+        if not isinstance(view, View):
+            return
+        try:
             client.views_update(view_id=payload.view.id, hash=payload.view.hash, view=view)
+        except SlackApiError as exc:
+            log.info("recommendation row not added (%s)", exc.response.get("error"))
 
     return handle
 

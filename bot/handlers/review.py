@@ -39,7 +39,6 @@ from bot.services.review import (
     TermsForm,
     agree_extension,
     completion_date,
-    completion_limit,
     current_terms,
     review_case,
     save_terms,
@@ -117,7 +116,7 @@ def terms_opener(
         [AgencyOption(a.id, a.name) for a in active_agencies(session)],
         terms_form(runtime.cipher, current) if current else None,
         default_agencies=[a.agency_id for a in involved_agencies(session, case.id)],
-        default_completion=completion_limit(session, case.id),
+        completion=completion_date(session, case.id),
     )
 
 
