@@ -31,7 +31,8 @@ from bot.ids import (
     ReviewAction,
     ReviewBlock,
 )
-from bot.services.decision import OUTCOME_BUTTONS, OUTCOME_WORDS, NoticeLine, Outcome
+from bot.services.decision import OUTCOME_BUTTONS, OUTCOME_WORDS, Outcome
+from bot.services.decision_notices import NoticeLine
 from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
 
 DECISION_BUTTONS = {

@@ -31,7 +31,8 @@ from bot.process.registry import get_process
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.cases import load_case
-from bot.services.decision import Outcome, decision_of, notices, recommendation_of
+from bot.services.decision import Outcome, decision_of, recommendation_of
+from bot.services.decision_notices import notices
 from bot.services.engine import open_tasks
 from bot.services.partnership import Role, users_with_role
 from bot.services.review_forms import london_date

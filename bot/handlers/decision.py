@@ -38,9 +38,9 @@ from bot.services.decision import (
     check_chair,
     decide,
     may_recommend,
-    record_notice,
     record_recommendation,
 )
+from bot.services.decision_notices import record_notice
 from bot.services.engine import TaskRefusedError
 from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.partnership import Role, roles_of

@@ -34,10 +34,8 @@ from bot.services.not_met import FindingsForm, record_findings
 from bot.services.partnership import active_agencies
 from bot.services.review import (
     TERMS_TEXTS,
-    ExtensionForm,
     ReviewRefusedError,
     TermsForm,
-    agree_extension,
     completion_date,
     current_terms,
     review_case,
@@ -47,6 +45,7 @@ from bot.services.review import (
 )
 from bot.services.review_access import leads_review, may_appoint_panel_chair, may_record_for_board
 from bot.services.review_chair import answer_appointment, appoint_panel_chair
+from bot.services.review_extension import ExtensionForm, agree_extension
 from storage.models import Case
 
 PATHS = {"audit": "smaller-scale audit", "management_reviews": "individual management reviews"}

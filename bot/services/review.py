@@ -26,7 +26,7 @@ from bot.services.engine import (
     open_tasks,
     remove_agency,
 )
-from bot.services.review_access import leads_review, lock_case, may_record_for_board
+from bot.services.review_access import leads_review, lock_case
 from bot.services.review_forms import FormFieldError, london_date
 from storage.models import Case, ReviewExtension, Task, TermsOfReference
 
@@ -100,7 +100,7 @@ PROCEEDING_LABELS = {
 TERMS_TEXTS = ("key_issues", "others", "family_involvement", "liaison", "media")
 
 
-def _context(info: ValidationInfo, key: str) -> date:
+def form_context(info: ValidationInfo, key: str) -> date:
     value = (info.context or {}).get(key)
     if not isinstance(value, date):
         raise RuntimeError(f"form validation needs context[{key!r}]")
@@ -125,7 +125,7 @@ class TermsForm(BaseModel):
 
     @model_validator(mode="after")
     def _dates(self, info: ValidationInfo) -> TermsForm:
-        today, limit = _context(info, "today"), _context(info, "limit")
+        today, limit = form_context(info, "today"), form_context(info, "limit")
         if self.period_to < self.period_from:
             raise FormFieldError("period_to", "The period cannot end before it starts.")
         if self.period_to > today:
@@ -208,9 +208,7 @@ def save_terms(
     session.flush()
     ctx = EngineContext(session, cal, now)
     _contributors(ctx, case, set(form.agency_ids), row.version, actor, cipher)
-    _move_dependents(
-        ctx, case_id, form.completion_date, actor, f"terms of reference v{row.version}"
-    )
+    move_dependents(ctx, case_id, form.completion_date, actor, f"terms of reference v{row.version}")
     if previous is None:
         for task in open_tasks(session, case_id):
             if task.kind == "terms_of_reference":
@@ -239,7 +237,7 @@ def _contributors(
         remove_agency(ctx, case, agency_id, actor=actor, reason=reason)
 
 
-def _move_dependents(
+def move_dependents(
     ctx: EngineContext, case_id: int, completion: date, actor: str, why: str
 ) -> list[Task]:
     moved = []
@@ -249,70 +247,3 @@ def _move_dependents(
             move_deadline(ctx, task, new_due=new_due, actor=actor, reason=why)
             moved.append(task)
     return moved
-
-
-# extension agreed with OFSTED ------------------------------------------------------------
-
-
-class ExtensionForm(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    agreed_on: date
-    new_completion: date
-    extension_reason: Annotated[str, Field(min_length=1, max_length=LONG_TEXT)]
-
-    @model_validator(mode="after")
-    def _dates(self, info: ValidationInfo) -> ExtensionForm:
-        today, current = _context(info, "today"), _context(info, "current")
-        if self.agreed_on > today:
-            raise FormFieldError("agreed_on", "The date agreed cannot be in the future.")
-        if self.new_completion <= current:
-            raise FormFieldError(
-                "new_completion",
-                f"The review is already due by {day(current)}: choose a later date.",
-            )
-        return self
-
-
-def agree_extension(
-    session: Session,
-    cal: WorkingCalendar,
-    now: datetime,
-    cipher: FieldCipher,
-    case_id: int,
-    form: ExtensionForm,
-    *,
-    actor: str,
-) -> ReviewExtension:
-    """Record the extension and move every task due on the completion date, with its
-    reminders."""
-    review_case(session, case_id)
-    if not (may_record_for_board(session, actor) or leads_review(session, case_id, actor)):
-        raise ReviewRefusedError(
-            "The panel chair, the Board Chair or the business unit record extensions."
-        )
-    previous = completion_date(session, case_id)
-    row = ReviewExtension(
-        case_id=case_id,
-        agreed_on=form.agreed_on,
-        previous_completion=previous,
-        new_completion=form.new_completion,
-        reason=cipher.encrypt_text(form.extension_reason),
-        recorded_by=actor,
-        recorded_at=now,
-    )
-    session.add(row)
-    session.flush()
-    ctx = EngineContext(session, cal, now)
-    moved = _move_dependents(ctx, case_id, form.new_completion, actor, f"extension {row.id}")
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="review.extended",
-        case_id=case_id,
-        previous=previous.isoformat(),
-        completion=form.new_completion.isoformat(),
-        tasks=[task.id for task in moved],
-    )
-    return row
