@@ -3,7 +3,8 @@ their reminders follow. No Slack here; callers refresh the case card afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -37,8 +38,12 @@ class EngineContext:
     session: Session
     cal: WorkingCalendar
     now: datetime
+    processes: Mapping[str, ProcessDefinition] = field(default_factory=dict)
+    """Definitions beyond the registry's (a new template on trial, or a test's own)."""
 
     def process(self, case: Case) -> ProcessDefinition:
+        if case.process_key in self.processes:
+            return self.processes[case.process_key]
         return get_process(case.process_key)
 
 
@@ -359,10 +364,13 @@ def _after_task_change(ctx: EngineContext, task: Task, actor: str) -> None:
     case = ctx.session.get(Case, task.case_id)
     assert case is not None
     definition = ctx.process(case).task(task.kind)
-    if task.status == "done" and definition.records_event:
-        record_event(ctx, case, definition.records_event, at=ctx.now, actor=actor)
-    else:
-        advance(ctx, case, actor=actor)
+    if (
+        task.status == "done"
+        and definition.records_event
+        and record_event(ctx, case, definition.records_event, at=ctx.now, actor=actor)
+    ):
+        return
+    advance(ctx, case, actor=actor)
 
 
 def stage_has_ended(session: Session, case: Case, stage: StageDefinition) -> bool:

@@ -1,0 +1,226 @@
+"""The engine walks any process definition: stages begin and end, tasks follow the data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
+from bot.process.deadlines import CalendarDays, WorkingDays
+from bot.process.definition import (
+    AGENCY_ADDED,
+    AllTasksDone,
+    EventRecorded,
+    ProcessDefinition,
+    StageDefinition,
+    TaskDefinition,
+)
+from bot.services import engine
+from bot.services.engine import EngineContext, TaskRefusedError
+from bot.services.partnership import sync_partnership
+from bot.testing.seed import seed_partnership
+from storage.models import Agency, Case, CaseEvent, Reminder, Task
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+CAL = WorkingCalendar()
+
+TINY = ProcessDefinition(
+    key="tiny-review",
+    title="A two-stage review",
+    events=("referral", "met", "closed"),
+    stages=(
+        StageDefinition(
+            key="gather",
+            title="Gather",
+            tasks=(
+                TaskDefinition(
+                    kind="check",
+                    title="Check",
+                    owner="cpu",
+                    deadline=WorkingDays(1),
+                    anchor="referral",
+                ),
+                TaskDefinition(
+                    kind="records",
+                    title="Records",
+                    owner="designated_persons",
+                    deadline=WorkingDays(2),
+                    anchor=AGENCY_ADDED,
+                    per="agency",
+                    waivable_by=("cpu",),
+                ),
+                TaskDefinition(
+                    kind="meet",
+                    title="Meet",
+                    owner="cpu",
+                    deadline=CalendarDays(10),
+                    anchor="referral",
+                    records_event="met",
+                ),
+            ),
+            ends_when=AllTasksDone(kinds=("check", "meet")),
+        ),
+        StageDefinition(
+            key="decide",
+            title="Decide",
+            tasks=(
+                TaskDefinition(
+                    kind="decide",
+                    title="Decide",
+                    owner="board_chair",
+                    deadline=WorkingDays(3),
+                    anchor="met",
+                ),
+            ),
+            ends_when=EventRecorded("closed"),
+        ),
+    ),
+)
+
+
+@pytest.fixture
+def session(database):
+    with database.session() as s:
+        sync_partnership(s, seed_partnership())
+        yield s
+
+
+def _case(session, process_key: str) -> Case:
+    health = session.scalar(select(Agency).where(Agency.name == "Health"))
+    case = Case(
+        reference="SCR-2026-900",
+        year=2026,
+        number=900,
+        process_key=process_key,
+        stage="new",
+        referring_agency_id=health.id,
+        referred_by="U0DPH",
+        referral_date=date(2026, 11, 27),
+        created_at=NOW,
+        criteria=["death"],
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def _ctx(session, now=NOW) -> EngineContext:
+    return EngineContext(session, CAL, now, processes={TINY.key: TINY})
+
+
+def _task(session, case, kind) -> Task:
+    return session.scalar(select(Task).where(Task.case_id == case.id, Task.kind == kind))
+
+
+@pytest.mark.postgres
+def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    assert case.stage == "gather"
+    kinds = sorted(t.kind for t in engine.open_tasks(session, case.id))
+    assert kinds == ["check", "meet", "records"]
+    assert _task(session, case, "check").due_at == datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    assert _task(session, case, "records").agency_id == case.referring_agency_id
+
+    assert engine.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    assert case.stage == "gather"
+    later = NOW + timedelta(days=3)
+    engine.complete_task(_ctx(session, later), _task(session, case, "meet"), actor="U0CPU2")
+    assert case.stage == "decide"
+    met = session.scalar(select(CaseEvent.at).where(CaseEvent.event == "met"))
+    assert met == later
+    decide = _task(session, case, "decide")
+    assert decide.owner_role == "board_chair"
+    assert decide.due_at == CAL.day_end(date(2026, 12, 3))
+    assert _task(session, case, "records").status == "open"
+
+
+def test_a_task_whose_event_is_already_recorded_still_ends_its_stage(session) -> None:
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    engine.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    assert engine.record_event(_ctx(session), case, "met", at=NOW, actor="U0CPU1")
+    assert case.stage == "gather"
+    engine.complete_task(_ctx(session), _task(session, case, "meet"), actor="U0CPU1")
+    assert case.stage == "decide"
+
+
+def test_completing_twice_has_one_effect_and_strangers_are_refused(session) -> None:
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    records = _task(session, case, "records")
+    with pytest.raises(TaskRefusedError):
+        engine.complete_task(_ctx(session), records, actor="U0DPP")
+    assert records.status == "open"
+    assert engine.complete_task(_ctx(session), records, actor="U0DPH") is True
+    assert engine.complete_task(_ctx(session), records, actor="U0DPH") is False
+    planned = session.scalars(select(Reminder.status).where(Reminder.task_id == records.id))
+    assert set(planned) == {"cancelled"}
+
+
+def test_waiving_needs_a_reason_and_an_allowed_role(session) -> None:
+    cipher = FieldCipher(Fernet.generate_key())
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    records = _task(session, case, "records")
+    with pytest.raises(TaskRefusedError, match="reason"):
+        engine.waive_task(_ctx(session), records, actor="U0CPU1", reason=" ", cipher=cipher)
+    with pytest.raises(TaskRefusedError, match="cannot waive"):
+        engine.waive_task(_ctx(session), records, actor="U0DPH", reason="n/a", cipher=cipher)
+    assert engine.waive_task(
+        _ctx(session), records, actor="U0CPU1", reason="no records held", cipher=cipher
+    )
+    assert records.status == "waived"
+    assert cipher.decrypt_text(records.waive_reason) == "no records held"
+
+
+def test_agencies_join_with_their_tasks_and_leave_closing_them(session) -> None:
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    police = session.scalar(select(Agency).where(Agency.name == "Police"))
+    joined = NOW + timedelta(days=4)
+    engine.add_agency(_ctx(session, joined), case, police.id, actor="U0CPU1")
+    task = session.scalar(select(Task).where(Task.agency_id == police.id))
+    assert task.kind == "records"
+    assert task.due_at == CAL.day_end(date(2026, 12, 3))
+    engine.remove_agency(_ctx(session, joined), case, police.id, actor="U0CPU1", reason=b"x")
+    assert task.status == "waived"
+    assert [a.agency_id for a in engine.involved_agencies(session, case.id)] == [
+        case.referring_agency_id
+    ]
+    with pytest.raises(TaskRefusedError):
+        engine.remove_agency(_ctx(session), case, police.id, actor="U0CPU1", reason=b"x")
+
+
+def test_a_moved_deadline_replans_the_reminders(session) -> None:
+    case = _case(session, TINY.key)
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    meet = _task(session, case, "meet")
+    before = sorted(
+        r.at
+        for r in session.scalars(
+            select(Reminder).where(Reminder.task_id == meet.id, Reminder.status == "planned")
+        )
+    )
+    new_due = meet.due_at + timedelta(days=14)
+    engine.move_deadline(_ctx(session), meet, new_due=new_due, actor="U0CPU1", reason="agreed")
+    after = sorted(
+        r.at
+        for r in session.scalars(
+            select(Reminder).where(Reminder.task_id == meet.id, Reminder.status == "planned")
+        )
+    )
+    assert meet.due_at == new_due
+    assert after and after[-1] > before[-1]
+    assert all(at >= NOW for at in after)
+
+
+def test_the_working_together_template_is_data_the_engine_runs(session) -> None:
+    case = _case(session, "cspr-2023")
+    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    assert case.stage == "notification"
+    assert engine.open_tasks(session, case.id)
