@@ -137,6 +137,7 @@ def test_a_review_returned_with_comments_is_resubmitted_then_accepted(harness) -
     shown = modal_of(harness, "U0CPU1", "")
     assert ANALYSIS in str(shown.blocks) and "Refresher training" in str(shown.blocks)
     assert "Fri 30 Apr 2027" in str(shown.blocks)
+    assert [a.actor for a in audit_rows(harness, "imr.viewed")] == ["U0CPU1"]
 
     harness.driver.block_action(
         "U0CPU1",

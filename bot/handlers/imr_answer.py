@@ -16,6 +16,7 @@ from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
+from bot.services import audit
 from bot.services.imr import ImrStatus, load_review
 from bot.services.imr_submission import ReturnForm, accept_imr, imr_content, return_imr
 from bot.services.review import ReviewRefusedError
@@ -61,6 +62,15 @@ def _view(runtime: Runtime) -> Any:
         draft = Draft(content.sections, content.recommendations)
         view = review_view(reference, agency, draft, row.document_file_id)
         client.views_open(trigger_id=payload.trigger_id, view=view)
+        with runtime.db.session() as session:
+            audit.record(
+                session,
+                at=runtime.clock.now(),
+                actor=payload.user.id,
+                action="imr.viewed",
+                case_id=row.case_id,
+                agency_id=row.agency_id,
+            )
 
     return handle
 
