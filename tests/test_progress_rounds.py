@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from bot.services import progress_returns as returns
 from storage.models import Case
-from tests.monitoring_helpers import LONDON, add_owners, ctx, london, to_monitoring
+from tests.monitoring_helpers import (
+    LONDON,
+    PLAN,
+    SlackLog,
+    add_owners,
+    ctx,
+    import_plan,
+    london,
+    plan_csv,
+    to_monitoring,
+    travel,
+)
 
 
 def test_rounds_after_a_report_agreed_on_the_last_day_of_august(harness) -> None:
@@ -28,3 +39,38 @@ def test_rounds_after_a_report_agreed_on_the_last_day_of_august(harness) -> None
     harness.clock.set(london(2028, 3, 1, 9))
     with harness.runtime.db.session() as session:
         assert returns.current_round(ctx(harness, session), session.get(Case, case.id)) == 2
+
+
+def test_a_return_never_sent_is_chased_until_the_next_deadline_then_lapses(harness) -> None:
+    add_owners(harness)
+    case = to_monitoring(harness, london(2026, 12, 27, 10))
+    harness.clock.set(london(2027, 1, 4, 10))
+    import_plan(harness, case, plan_csv(PLAN[1:2]))
+    log = SlackLog(harness)
+
+    travel(harness, log, london(2028, 1, 5, 12))
+
+    round_1 = [s.when for s in log.dms_to("U0OWNP") if "It was due Sun 27 Jun" in s.text]
+    round_2 = [s.when for s in log.dms_to("U0OWNP") if "Mon 27 Dec" in s.text]
+    assert round_1[:3] == [
+        "Mon 28 Jun 2027 09:00",
+        "Wed 30 Jun 2027 09:00",
+        "Fri 02 Jul 2027 09:00",
+    ]
+    assert round_1[-1] == "Fri 24 Dec 2027 09:00", "the last chase before round 2's deadline"
+    assert round_2 == [
+        "Mon 13 Dec 2027 09:00",
+        "Mon 20 Dec 2027 09:00",
+        "Fri 24 Dec 2027 09:00",
+        "Wed 29 Dec 2027 09:00",
+        "Fri 31 Dec 2027 09:00",
+        "Wed 05 Jan 2028 09:00",
+    ], "every two working days; Mon 3 Jan 2028 is the New Year bank holiday"
+    summaries = [s for s in log.items if s.method == "files.completeUploadExternal"]
+    assert [(s.when, s.text.split(",")[0]) for s in summaries] == [
+        ("Mon 28 Jun 2027 09:00", "scr-2026-001-progress-2027-06-27.docx"),
+        ("Wed 29 Dec 2027 09:00", "scr-2026-001-progress-2027-12-27.docx"),
+    ], "deadline summaries only: round 1 never became complete"
+    with harness.runtime.db.session() as session:
+        tasks = {t.round_no: (t.status, t.completed_by) for t in returns.tasks_of(session, case.id)}
+    assert tasks == {1: ("waived", "bot"), 2: ("open", None), 3: ("open", None)}

@@ -10,6 +10,7 @@ round's deadline passes is superseded by that round's return.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -33,6 +34,7 @@ from storage.models import (
 KIND = "progress_return"
 OPEN = "open"
 MAX_ROUNDS = 200
+LAPSED_BY = "bot"
 LONG_TEXT = 3000
 SHORT_TEXT = 1000
 
@@ -176,13 +178,21 @@ def close_tasks(ctx: EngineContext, tasks: list[Task], *, actor: str) -> int:
 def supersede_old_returns(ctx: EngineContext, case: Case, round_no: int) -> int:
     """Returns missing from rounds before the previous one are no longer chased."""
     stale = [t for t in tasks_of(ctx.session, case.id) if t.round_no <= round_no - 2]
-    return close_tasks(ctx, stale, actor="bot")
+    return close_tasks(ctx, stale, actor=LAPSED_BY)
 
 
 def round_complete(session: Session, case_id: int, round_no: int) -> bool:
-    """Every return of the round is in (or no longer needed), and at least one came in."""
-    statuses = {t.status for t in tasks_of(session, case_id) if t.round_no == round_no}
-    return "done" in statuses and OPEN not in statuses
+    return is_complete([t for t in tasks_of(session, case_id) if t.round_no == round_no])
+
+
+def is_complete(tasks: Iterable[Task]) -> bool:
+    """Every return of the round is in, or no longer asked for because the Board closed its
+    recommendation, and at least one came in. A round whose missing returns lapsed when the
+    next round's deadline passed (closed by the bot) never becomes complete."""
+    states = [(task.status, task.completed_by) for task in tasks]
+    return any(status == "done" for status, _ in states) and all(
+        status == "done" or (status == "waived" and by != LAPSED_BY) for status, by in states
+    )
 
 
 def return_of(session: Session, rec_id: int, round_no: int) -> ProgressReturn | None:

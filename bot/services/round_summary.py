@@ -21,6 +21,9 @@ from storage.models import Agency, Case, MonitoringRound, ProgressReturn, Recomm
 
 COMPLETE, DEADLINE = "complete", "deadline"
 LEASE = timedelta(minutes=10)
+STILL_OPEN = timedelta(days=400)
+"""A round can be completed by late returns until the next round's deadline, when they
+lapse; older rounds need no more looking at."""
 OVERDUE, AWAITING, MISSED, CLOSED = "overdue", "awaiting", "missed", "closed"
 
 
@@ -164,16 +167,16 @@ def summaries_due(session: Session, now: datetime) -> list[SummaryDue]:
         .where(
             Case.closed_at.is_(None),
             MonitoringRound.complete_summary_at.is_(None),
+            MonitoringRound.due_at > now - STILL_OPEN,
             or_(MonitoringRound.claimed_until.is_(None), MonitoringRound.claimed_until <= now),
         )
         .order_by(MonitoringRound.case_id, MonitoringRound.round_no)
     )
     due: list[SummaryDue] = []
     for row in rows:
-        statuses = {
-            t.status for t in returns.tasks_of(session, row.case_id) if t.round_no == row.round_no
-        }
-        if "done" in statuses and "open" not in statuses:
+        tasks = [t for t in returns.tasks_of(session, row.case_id) if t.round_no == row.round_no]
+        statuses = {t.status for t in tasks}
+        if returns.is_complete(tasks):
             due.append(SummaryDue(row.case_id, row.round_no, COMPLETE))
         elif row.due_at <= now and row.deadline_summary_at is None and statuses & {"open", "done"}:
             due.append(SummaryDue(row.case_id, row.round_no, DEADLINE))
