@@ -18,11 +18,12 @@ from tests.test_action_plan_entry import listing
 
 def accepted_review(harness, case_id, agency, recommendations):
     runtime = harness.runtime
+    agency_row_id = agency_id(harness, agency)
     with runtime.db.session() as session:
         task_id = session.scalar(select(Task.id).where(Task.case_id == case_id).limit(1))
         review = ManagementReview(
             case_id=case_id,
-            agency_id=agency_id(harness, agency),
+            agency_id=agency_row_id,
             task_id=task_id,
             author="U0RLH",
             due_on=date(2027, 2, 1),

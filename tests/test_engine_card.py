@@ -24,17 +24,16 @@ def _card(harness, case_id: int, on=None):
 def test_the_card_shows_the_next_deadlines_and_each_agencys_progress(harness) -> None:
     case = open_case(harness)
     runtime = harness.runtime
+    police = agency_id(harness, "Police")
     with runtime.db.session() as session:
         ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
-        add_agency(ctx, load_case(session, case.id), agency_id(harness, "Police"), actor="U0CPU1")
+        add_agency(ctx, load_case(session, case.id), police, actor="U0CPU1")
     harness.clock.set(london(2026, 11, 30, 11))
     complete(harness, case.id, "cpu_cp_plan_checked")
+    police_chronology_id = task_of(harness, case.id, "chronology_submitted", police).id
     with runtime.db.session() as session:
         ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
-        police_chronology = session.get(
-            Task,
-            task_of(harness, case.id, "chronology_submitted", agency_id(harness, "Police")).id,
-        )
+        police_chronology = session.get(Task, police_chronology_id)
         waive_task(ctx, police_chronology, actor="U0CPU1", reason="none", cipher=runtime.cipher)
     health_dp = task_of(harness, case.id, "dp_notified", agency_id(harness, "Health"))
     with runtime.db.session() as session:

@@ -3,11 +3,10 @@ comes back in a Slack call or a file name, and nothing typed is readable in the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.ids import FirstMonthAction
 from bot.ids import FirstMonthBlock as B
 from bot.services.chronology import entry_block_id
+from tests import dbutil
 from tests.first_month_helpers import (
     briefing,
     card,
@@ -118,9 +117,7 @@ def test_nothing_typed_about_the_child_reaches_slack_or_the_database_file(
         if stored.user == harness.standin.bot_user_id:
             assert stored.name.startswith("scr-2026-001-")
 
-    with database.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = Path(database.engine.url.database or "").read_bytes()
+    raw = dbutil.sqlite_file_bytes(database)
     assert b"SCR-2026-001" in raw
     for value in (*IDENTIFYING, TYPED, "Nurse Rao", "Dr Okafor"):
         assert value.encode() not in raw

@@ -178,11 +178,12 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
 def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None:
     case = open_case(harness)
     runtime = harness.runtime
+    police = agency_id(harness, "Police")
     with runtime.db.session() as session:
         stored = session.get(Case, case.id)
         assert stored is not None
         ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
-        add_agency(ctx, stored, agency_id(harness, "Police"), actor="U0CPU1")
+        add_agency(ctx, stored, police, actor="U0CPU1")
     health_records = task_of(harness, case.id, "records_secured", agency_id(harness, "Health"))
     _open_home(harness, "U0DPP")
 
@@ -200,9 +201,7 @@ def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None
     assert police_after == police_before[1:]
     with runtime.db.session() as session:
         police_tasks = [
-            t
-            for t in session.query(Task).filter(Task.agency_id == agency_id(harness, "Police"))
-            if t.status == "done"
+            t for t in session.query(Task).filter(Task.agency_id == police) if t.status == "done"
         ]
     assert [t.completed_by for t in police_tasks] == ["U0DPP"]
 

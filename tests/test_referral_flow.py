@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from bot.services.audit import events_for
 from storage.models import AuditEvent, CaseMember, SentMessage
+from tests import dbutil
 from tests.flow_helpers import (
     agency_id,
     all_calls_text,
@@ -75,9 +74,7 @@ def test_no_child_identifying_value_reaches_slack_or_the_database_file(harness, 
         details = str([e.detail for e in session.scalars(select(AuditEvent))])
     for value in IDENTIFYING:
         assert value not in details
-    with database.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = Path(database.engine.url.database or "").read_bytes()
+    raw = dbutil.sqlite_file_bytes(database)
     assert b"SCR-2026-001" in raw
     for value in IDENTIFYING:
         assert value.encode() not in raw
