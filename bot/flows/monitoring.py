@@ -258,13 +258,14 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
         ctx = context(runtime, session)
         for case in returns.cases_in_monitoring(session):
             round_no = returns.current_round(ctx, case)
-            if round_no is None or not returns.open_recommendations(session, case.id):
+            if round_no is None or returns.round_row(session, case.id, round_no) is not None:
                 continue
-            if returns.round_row(session, case.id, round_no) is None:
-                report.rounds_opened += 1
-                report.cards.add(case.id)
+            if not returns.open_recommendations(session, case.id):
+                continue
             returns.ensure_round(ctx, case, round_no)
             returns.supersede_old_returns(ctx, case, round_no)
+            report.rounds_opened += 1
+            report.cards.add(case.id)
     with runtime.db.session() as session:
         due = summaries.summaries_due(session, runtime.clock.now())
     for item in due:
