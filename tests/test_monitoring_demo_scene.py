@@ -21,7 +21,7 @@ def test_the_scene_ends_with_the_channel_archived(harness, tmp_path: Path) -> No
     monitor_the_action_plan(story, case.reference, folder)
 
     out = "\n".join(story.out)
-    assert "(The review's earlier stages are wrapped up; the Board agrees the report.)" in out
+    assert "(The review's earlier stages are wrapped up; the Board agrees.)" in out
     assert "The deadline has passed: 1 return is overdue." in out
     assert "SCR-2026-001 is signed off by @Pat Admin" in out
     assert "#scr-2026-001 archived: yes" in out

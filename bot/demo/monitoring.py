@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,29 +87,21 @@ def _report_agreed(story: Story, case_id: int) -> None:
     """Monitoring starts when the Board agrees the overview report. If the review scene did
     not get there, the earlier stages are wrapped up here and the report agreed now."""
     runtime = story.harness.runtime
-    with runtime.db.session() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        agreed = returns.monitoring_began(_context(story, session), case)
-    if agreed is None:
-        story.say()
-        story.say("(The review's earlier stages are wrapped up; the Board agrees the report.)")
-        for _ in range(12):
-            with runtime.db.session() as session:
-                case = session.get(Case, case_id)
-                assert case is not None
-                ctx = _context(story, session)
-                if case.stage == "review":
-                    record_event(ctx, case, "report_agreed", at=ctx.now, actor=ADMIN)
-                    for task in open_tasks(session, case_id):
-                        complete_task(ctx, task, actor=ADMIN, check_permission=False)
-                    break
-                for task in open_tasks(session, case_id):
-                    complete_task(ctx, task, actor=ADMIN, check_permission=False)
+    for attempt in range(12):
         with runtime.db.session() as session:
             case = session.get(Case, case_id)
             assert case is not None
-            agreed = returns.monitoring_began(_context(story, session), case)
+            ctx = _context(story, session)
+            agreed = returns.monitoring_began(ctx, case)
+            if agreed is not None:
+                break
+            if attempt == 0:
+                story.say()
+                story.say("(The review's earlier stages are wrapped up; the Board agrees.)")
+            if case.stage == "review":
+                record_event(ctx, case, "report_agreed", at=ctx.now, actor=ADMIN)
+            for task in open_tasks(session, case_id):
+                complete_task(ctx, task, actor=ADMIN, check_permission=False)
     assert agreed is not None
     story.say()
     story.say(f"The overview report was agreed on {day(agreed.date())}: monitoring begins.")
@@ -222,9 +215,15 @@ def _replay(story: Story, calls: list[RecordedCall], title: str) -> None:
     for call in calls:
         for line in describe_call(call, story.name):
             story.say(line)
-        if call.method == "files.completeUploadExternal" and call.ok:
-            for line in str(call.args.get("initial_comment", "")).splitlines():
-                story.say(f"    ┃ {line}")
+        _summary(story, call)
+
+
+def _summary(story: Story, call: RecordedCall) -> None:
+    """What the Board business unit reads with a round's pro forma files."""
+    if call.method == "files.completeUploadExternal" and call.ok:
+        story.say("  ➜ with the files, the Board business unit reads:")
+        for line in str(call.args.get("initial_comment", "")).splitlines():
+            story.say(f"    ┃ {line}")
 
 
 def _task_id(story: Story, case_id: int, agency: str, round_no: int) -> int:
@@ -244,16 +243,8 @@ def _send_return(
 ) -> None:
     harness = story.harness
     user = OWNERS[agency]
-    task_id = str(_task_id(story, case_id, agency, round_no))
-    [message] = [
-        m
-        for m in harness.standin.dms_to(user)
-        if any(
-            e.get("action_id") == MonitoringAction.SEND_RETURN.value and e.get("value") == task_id
-            for b in m.blocks
-            for e in b.get("elements", [])
-        )
-    ][-1:]
+    button = f'"value": "{_task_id(story, case_id, agency, round_no)}"'
+    [message] = [m for m in harness.standin.dms_to(user) if button in json.dumps(m.blocks)][-1:]
     with story.step(f"{story.name(user)} presses “Send the progress return” and sends it"):
         harness.driver.block_action(
             user,
@@ -267,10 +258,7 @@ def _send_return(
         harness.driver.submit_view(user, {k: {INPUT_ACTION: v} for k, v in values.items()})
         harness.wait()
     for call in harness.standin.calls[before:]:
-        if call.method == "files.completeUploadExternal" and call.ok:
-            story.say("  ➜ with the files, the Board business unit reads:")
-            for line in str(call.args.get("initial_comment", "")).splitlines():
-                story.say(f"    ┃ {line}")
+        _summary(story, call)
 
 
 def _board_closes(story: Story, case_id: int, channel: str, round_no: int) -> None:
