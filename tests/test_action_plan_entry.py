@@ -335,8 +335,11 @@ def test_the_board_edits_a_recommendation_and_the_new_owner_is_told(harness, cas
     [told] = harness.standin.dms_to("U0RLP")
     assert "you own recommendation 2" in told.text
     with harness.runtime.db.session() as session:
-        [edit] = [e for e in events_for(session, case.id) if e.action == "recommendation.updated"]
+        events = events_for(session, case.id)
+    [edit] = [e for e in events if e.action == "recommendation.updated"]
     assert edit.detail["fields"] == ["target_date", "owner"]
+    [opened] = [e for e in events if e.action == "recommendation.form_opened"]
+    assert (opened.actor, opened.detail["recommendation_id"]) == ("U0ADMIN", rec.id)
 
 
 def test_the_board_closes_recommendations_and_others_cannot(harness, case):

@@ -211,6 +211,14 @@ def _manage_view(
             rec.source,
         )
         agencies = [AgencyChoice(a.id, a.name) for a in active_agencies(session)]
+        audit.record(
+            session,
+            at=runtime.clock.now(),
+            actor=user,
+            action="recommendation.form_opened",
+            case_id=case.id,
+            recommendation_id=rec.id,
+        )
         return recommendation_modal(
             agencies, case_id=case.id, reference=case.reference, rec_id=rec.id, values=values
         )

@@ -20,6 +20,7 @@ from bot.handlers.router import CommandRouter
 from bot.ids import MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.runtime import Runtime
+from bot.services import audit
 from bot.services import progress_returns as returns
 from bot.services.action_plan import (
     NOT_THE_BOARD,
@@ -63,6 +64,14 @@ def _open_return(runtime: Runtime) -> Any:
                 subject = subject_for(session, int(value), payload.user.id, runtime.cipher)
                 agency = session.get(Agency, subject.agency_id)
                 name = agency.name if agency is not None else "?"
+                audit.record(
+                    session,
+                    at=runtime.clock.now(),
+                    actor=payload.user.id,
+                    action="progress.form_opened",
+                    case_id=subject.case_id,
+                    task_id=subject.task_id,
+                )
             view = return_modal(subject, name, cal.london_date(runtime.clock.now()))
         except ReturnRefusedError as exc:
             view = notice_view("Progress return", str(exc))
