@@ -326,9 +326,12 @@ FIRST_MONTH_TASK_KINDS = (
     "cpu_chair_informed",
     "chronology_submitted",
     "synopsis_submitted",
+    "records_secured",
 )
 """Completed through the first month's forms; FirstMonthAction.TASK opens the right one.
-`dp_notified` and `records_secured` have forms too (from the briefing DM and the card), but
-their reminders still offer "Mark done", which records no details."""
+`dp_notified` has a form too (when, by whom, a note), but "Mark done" from a reminder is
+enough to record it: now, by the person who clicked."""
 
 TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})
+
+TASK_FORMS["schedule_initial_panel"] = PanelAction.OPEN_SCHEDULE.value

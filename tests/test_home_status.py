@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.blocks.status import NOT_SHOWN, WHERE
-from bot.ids import Action
+from bot.ids import Action, FirstMonthAction
 from bot.services.audit import events_for
 from bot.services.engine import EngineContext, add_agency
 from bot.services.my_tasks import mark_done
@@ -60,7 +60,7 @@ def test_app_home_lists_my_open_tasks_overdue_first_and_my_cases(harness) -> Non
     home = harness.standin.home_view("U0DPH")
     assert home is not None and home["type"] == "home"
     buttons = [b["accessory"]["action_id"] for b in home["blocks"] if b.get("accessory")]
-    assert buttons == [Action.MARK_DONE.value] * 2
+    assert buttons == [Action.MARK_DONE.value, FirstMonthAction.TASK.value]
 
     lead = _open_home(harness, "U0RLH")
     assert [t.split(" · ")[1] for t in lead if t.startswith("*SCR-")] == [
@@ -149,7 +149,8 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
-    [nudge] = log.to("U0DPH", "secure all relevant records")
+    nudge = log.to("U0DPH", "confirm the designated person has been told")[-1]
+    assert "It was due Mon 30 Nov" in nudge.text
     dm = next(m for m in harness.standin.dms_to("U0DPH") if m.text == nudge.text)
     assert "✓" not in _card_text(harness, case.id)
 
@@ -157,11 +158,13 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     harness.driver.redeliver()  # the same click, delivered twice
     harness.wait()
 
-    records = task_of(harness, case.id, "records_secured")
-    assert records.status == "done" and records.completed_by == "U0DPH"
+    notified = task_of(harness, case.id, "dp_notified")
+    assert notified.status == "done" and notified.completed_by == "U0DPH"
     replaced = harness.standin.find_message(dm.channel, dm.ts)
     assert replaced is not None
-    assert replaced.text.startswith("✓ SCR-2026-001: secure all relevant records for Health")
+    assert replaced.text.startswith(
+        "✓ SCR-2026-001: confirm the designated person has been told for Health"
+    )
     assert "Mark done" not in json.dumps(replaced.blocks)
     with harness.runtime.db.session() as session:
         done = [e for e in events_for(session, case.id) if e.action == "task.done"]
@@ -172,7 +175,7 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     assert updates and all(c.args["channel"] == case.channel_id for c in updates)
 
     travel(harness, log, london(2026, 12, 10, 18), timedelta(hours=2))
-    assert log.to("U0DPH", "secure all relevant records") == [nudge]
+    assert log.to("U0DPH", "confirm the designated person has been told")[-1] == nudge
 
 
 def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None:
@@ -184,13 +187,13 @@ def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None
         assert stored is not None
         ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
         add_agency(ctx, stored, police, actor="U0CPU1")
-    health_records = task_of(harness, case.id, "records_secured", agency_id(harness, "Health"))
+    health_records = task_of(harness, case.id, "dp_notified", agency_id(harness, "Health"))
     _open_home(harness, "U0DPP")
 
     harness.driver.block_action("U0DPP", Action.MARK_DONE.value, value=str(health_records.id))
     harness.wait()
 
-    assert task_of(harness, case.id, "records_secured", health_records.agency_id).status == "open"
+    assert task_of(harness, case.id, "dp_notified", health_records.agency_id).status == "open"
     assert "This task belongs to someone else." in _home_texts(harness, "U0DPP")[0]
 
     police_before = [t for t in _home_texts(harness, "U0DPP") if t.startswith("*SCR-")]
@@ -209,7 +212,7 @@ def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None
 @pytest.mark.postgres
 def test_two_clicks_at_once_complete_a_task_once(harness) -> None:
     case = open_case(harness)
-    records = task_of(harness, case.id, "records_secured")
+    records = task_of(harness, case.id, "dp_notified")
     runtime = harness.runtime
     outcomes = []
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from bot.ids import FirstMonthAction
 from bot.jobs.worker import tick
 from bot.services.engine import EngineContext, move_deadline
 from storage.models import Reminder, Task
@@ -101,15 +103,25 @@ def test_a_reminder_offers_its_action_and_the_case_channel(harness) -> None:
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
 
-    dm = next(
-        c
-        for c in harness.standin.calls_to("chat.postMessage")
-        if c.args["channel"] == "U0DPH" and "secure all relevant records" in c.args["text"]
-    )
-    buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in buttons] == ["Mark done", "Open case channel"]
-    assert buttons[0]["value"] == str(task_of(harness, case.id, "records_secured").id)
-    assert case.channel_id in buttons[1]["url"]
+    def buttons_of(text: str) -> list[dict[str, Any]]:
+        dm = next(
+            c
+            for c in harness.standin.calls_to("chat.postMessage")
+            if c.args["channel"] == "U0DPH" and text in c.args["text"]
+        )
+        return [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+    told = buttons_of("confirm the designated person has been told")
+    assert [b["text"]["text"] for b in told] == ["Mark done", "Open case channel"]
+    assert told[0]["value"] == str(task_of(harness, case.id, "dp_notified").id)
+    assert case.channel_id in told[1]["url"]
+    records = buttons_of("secure all relevant records")
+    assert [b["text"]["text"] for b in records] == [
+        "Secure all relevant records",
+        "Open case channel",
+    ]
+    assert records[0]["action_id"] == FirstMonthAction.TASK.value
+    assert records[0]["value"] == str(task_of(harness, case.id, "records_secured").id)
     schedule = next(c for c in log.sent if "schedule the initial panel" in c.text)
     panel_dm = next(
         c

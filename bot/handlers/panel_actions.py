@@ -15,6 +15,7 @@ from bot.flows.panel import PanelFlow
 from bot.flows.panel_replies import redraw_dm
 from bot.handlers.panel_open import (
     case_id_for_channel,
+    case_id_for_task,
     open_change,
     open_declare,
     open_find,
@@ -74,6 +75,8 @@ def _open_for_case(runtime: Runtime, open_: Any) -> Listener:
         ack()
         payload = BlockAction.model_validate(body)
         case_id = case_id_for_channel(runtime, _channel(payload))
+        if case_id is None:
+            case_id = case_id_for_task(runtime, _number(payload.action.value))
         refusal = open_(
             runtime, client, user=payload.user.id, trigger_id=payload.trigger_id, case_id=case_id
         )

@@ -25,7 +25,7 @@ from bot.services.panel import (
     panel_deadline,
     require_organiser,
 )
-from storage.models import Case
+from storage.models import Case, Task
 
 NOT_A_CASE_CHANNEL = "Use this in the case channel of the review it is about."
 
@@ -40,6 +40,15 @@ def case_id_for_channel(runtime: Runtime, channel_id: str | None) -> int | None:
     with runtime.db.session() as session:
         case = case_by_channel(session, channel_id)
         return None if case is None else case.id
+
+
+def case_id_for_task(runtime: Runtime, task_id: int | None) -> int | None:
+    """A reminder's button carries the task id: the case is the task's."""
+    if task_id is None:
+        return None
+    with runtime.db.session() as session:
+        task = session.get(Task, task_id)
+        return None if task is None else task.case_id
 
 
 def open_schedule(
