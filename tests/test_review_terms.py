@@ -4,13 +4,14 @@ its reminders."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from bot.ids import ReviewAction, ReviewBlock
 from bot.jobs.worker import tick
+from bot.services.chronology_store import review_period
 from storage.models import (
     CaseAgency,
     CaseAssignment,
@@ -133,6 +134,10 @@ def test_terms_of_reference_are_stored_posted_and_edited_with_history(harness) -
     ]
     assert "changed: key issues, completion date" in str(new.blocks)
     assert [a.detail["version"] for a in audit_rows(harness, "terms.saved")] == [1, 2]
+    with harness.runtime.db.session() as session:
+        period = review_period(session, case.id)
+    assert period is not None
+    assert (period.starts_on, period.ends_on) == (date(2025, 6, 1), date(2026, 11, 20))
 
 
 @pytest.mark.parametrize(

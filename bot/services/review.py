@@ -16,6 +16,7 @@ from bot.blocks.format import day
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.services import audit
+from bot.services.chronology_store import set_review_period
 from bot.services.decision import Outcome, decision_of
 from bot.services.engine import (
     EngineContext,
@@ -188,8 +189,8 @@ def save_terms(
     actor: str,
 ) -> TermsOfReference:
     """A new version of the terms. The agencies asked to contribute become the involved
-    agencies (each with its management review); the completion date sets the overview
-    report's deadline."""
+    agencies (each with its management review); the period under review bounds the
+    chronologies; the completion date sets the overview report's deadline."""
     case = review_case(session, case_id)
     if not leads_review(session, case_id, actor):
         raise ReviewRefusedError("The panel chair sets the terms of reference.")
@@ -207,6 +208,7 @@ def save_terms(
     session.add(row)
     session.flush()
     ctx = EngineContext(session, cal, now)
+    set_review_period(session, case, form.period_from, form.period_to, actor=actor, now=now)
     _contributors(ctx, case, set(form.agency_ids), row.version, actor, cipher)
     move_dependents(ctx, case_id, form.completion_date, actor, f"terms of reference v{row.version}")
     if previous is None:
