@@ -11,19 +11,20 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.blocks.messages import Message
 from bot.blocks.plan_list import nobody_left_message, owner_assigned_message, reassigned_message
-from bot.blocks.progress import signed_off_message, summary_text
+from bot.blocks.progress import signed_off_message
 from bot.flows.card_refresh import refresh_card
+from bot.flows.round_summaries import send_summary
 from bot.flows.sent_once import post_once
 from bot.runtime import Runtime
-from bot.services import audit
 from bot.services import owner_changes as departures
 from bot.services import progress_returns as returns
 from bot.services import round_summary as summaries
@@ -31,14 +32,12 @@ from bot.services.action_plan import owner_of
 from bot.services.engine import EngineContext
 from bot.services.owner_changes import LeftVia, Reassignment
 from bot.services.partnership import Role, users_with_role
-from bot.services.pro_forma_export import file_stem, pro_forma_csv, pro_forma_docx
 from bot.services.sign_off import archive_failed, archive_pending, mark_archived
 from storage.models import Agency, Case, CaseSignOff, Recommendation
 
 log = logging.getLogger(__name__)
 
 SLACK_TROUBLE = (SlackApiError, SlackClientError, OSError)
-RETRY_AFTER = timedelta(minutes=5)
 GONE = frozenset({"user_not_found", "account_inactive", "user_disabled"})
 
 
@@ -139,67 +138,6 @@ def user_has_left(
     return moved
 
 
-def send_summary(runtime: Runtime, client: WebClient, due: summaries.SummaryDue) -> bool:
-    """The round's summary and pro forma (Word and CSV) to the Board business unit's DMs."""
-    now = runtime.clock.now()
-    if not summaries.claim(runtime.db, due, now):
-        return False
-    with runtime.db.session() as session:
-        case = session.get(Case, due.case_id)
-        assert case is not None
-        summary = summaries.round_summary(
-            session,
-            case,
-            due.round_no,
-            kind=due.kind,
-            now=now,
-            cipher=runtime.cipher,
-            cal=runtime.working_calendar(),
-        )
-        admins = [
-            a for a in users_with_role(session, Role.ADMIN) if not departures.has_left(session, a)
-        ]
-        channel_id = case.channel_id
-    stem = file_stem(summary.reference, summary.due)
-    try:
-        dms = [str(client.conversations_open(users=a)["channel"]["id"]) for a in admins]
-        if dms:
-            client.files_upload_v2(
-                file_uploads=[
-                    {
-                        "content": pro_forma_docx(summary),
-                        "filename": f"{stem}.docx",
-                        "title": f"{stem}.docx",
-                    },
-                    {
-                        "content": pro_forma_csv(summary),
-                        "filename": f"{stem}.csv",
-                        "title": f"{stem}.csv",
-                    },
-                ],
-                **({"channel": dms[0]} if len(dms) == 1 else {"channels": dms}),
-                initial_comment=summary_text(summary, channel_id),
-            )
-    except SLACK_TROUBLE as exc:
-        log.warning("round summary for case %s not sent: %s", due.case_id, type(exc).__name__)
-        summaries.release(runtime.db, due, now + RETRY_AFTER)
-        return False
-    summaries.mark_sent(runtime.db, due, now)
-    with runtime.db.session() as session:
-        audit.record(
-            session,
-            at=now,
-            actor="bot",
-            action="progress.summary_sent",
-            case_id=due.case_id,
-            round_no=due.round_no,
-            kind=due.kind,
-            recipients=len(dms),
-            files=[f"{stem}.docx", f"{stem}.csv"],
-        )
-    return True
-
-
 def finish_sign_off(runtime: Runtime, client: WebClient, case_id: int) -> bool:
     """After the sign-off is stored: the notice in the channel, the card, then the archive."""
     with runtime.db.session() as session:
@@ -255,17 +193,11 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
         return report
     check_owners(runtime, client, report)
     with runtime.db.session() as session:
-        ctx = context(runtime, session)
-        for case in returns.cases_in_monitoring(session):
-            round_no = returns.current_round(ctx, case)
-            if round_no is None or returns.round_row(session, case.id, round_no) is not None:
-                continue
-            if not returns.open_recommendations(session, case.id):
-                continue
-            returns.ensure_round(ctx, case, round_no)
-            returns.supersede_old_returns(ctx, case, round_no)
+        case_ids = [case.id for case in returns.cases_in_monitoring(session)]
+    for case_id in case_ids:
+        if open_round(runtime, case_id):
             report.rounds_opened += 1
-            report.cards.add(case.id)
+            report.cards.add(case_id)
     with runtime.db.session() as session:
         due = summaries.summaries_due(session, runtime.clock.now())
     for item in due:
@@ -279,6 +211,28 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
     for case_id in sorted(report.cards):
         refresh_card(runtime, client, case_id)
     return report
+
+
+def open_round(runtime: Runtime, case_id: int) -> bool:
+    """Open the case's current round if its previous deadline has passed (returns still
+    missing from the round before that lapse). False when there is nothing to open, or
+    another worker opened it first."""
+    try:
+        with runtime.db.session() as session:
+            ctx = context(runtime, session)
+            case = session.get(Case, case_id)
+            round_no = returns.current_round(ctx, case) if case is not None else None
+            if case is None or round_no is None:
+                return False
+            if returns.round_row(session, case_id, round_no) is not None:
+                return False
+            if not returns.open_recommendations(session, case_id):
+                return False
+            returns.ensure_round(ctx, case, round_no)
+            returns.supersede_old_returns(ctx, case, round_no)
+            return True
+    except IntegrityError:
+        return False
 
 
 def check_owners(runtime: Runtime, client: WebClient, report: MonitoringReport) -> None:

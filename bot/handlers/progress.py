@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.blocks.action_plan import Verb, meta_id, notice_view, read_metadata
 from bot.blocks.progress import return_modal, return_received_view
 from bot.flows.card_refresh import refresh_card
-from bot.flows.monitoring import context, finish_sign_off, send_summary
+from bot.flows.monitoring import context, finish_sign_off
+from bot.flows.round_summaries import send_summary
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.handlers.router import CommandRouter
