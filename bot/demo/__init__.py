@@ -15,6 +15,7 @@ from bot.demo.first_month import first_month
 from bot.demo.monitoring import monitor_the_action_plan
 from bot.demo.panel import schedule_the_panel
 from bot.demo.referral import refer_a_case
+from bot.demo.reminders import the_next_working_morning
 from bot.demo.review import run_the_review
 from bot.demo.story import Story
 from bot.testing.harness import make_settings, seed_people, start_harness
@@ -53,6 +54,7 @@ def run_demo(output: str | None = None) -> int:
             story.say(f"The case is {reference}. Slack saw the reference only, never the child.")
             schedule_the_panel(story, reference, folder / "panel-invites")
             first_month(story, reference, folder / "chronology")
+            the_next_working_morning(story)
             decide_the_case(story, reference)
             run_the_review(story, reference)
             monitor_the_action_plan(story, reference, folder / "monitoring")

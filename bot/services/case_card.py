@@ -100,10 +100,26 @@ def _cell(task: Task | None, today: date) -> str:
     return f"overdue (due {words})" if due < today else f"due {words}"
 
 
+def _agency_kinds(session: Session, case: Case, stage: StageDefinition | None) -> list[str]:
+    """The current stage's per-agency tasks, and an earlier stage's while any is still open
+    (the chronologies run on past the referral stage, until the Initial Panel)."""
+    process = get_process(case.process_key)
+    wanted = {t.kind for t in stage.tasks if t.per == "agency"} if stage else set()
+    wanted |= set(
+        session.scalars(
+            select(Task.kind).where(
+                Task.case_id == case.id, Task.status == "open", Task.agency_id.is_not(None)
+            )
+        )
+    )
+    every = [t for s in (*process.stages, *process.side_stages) for t in s.tasks]
+    return [t.kind for t in every if t.per == "agency" and t.kind in wanted]
+
+
 def _agency_table(
     session: Session, case: Case, stage: StageDefinition | None, today: date
 ) -> tuple[list[str], list[AgencyRow]]:
-    kinds = [t.kind for t in stage.tasks if t.per == "agency"] if stage else []
+    kinds = _agency_kinds(session, case, stage)
     if not kinds:
         return [], []
     involved = session.execute(
