@@ -69,8 +69,7 @@ def deadline_note(state: PanelCardState) -> str:
 def _scheduled_lines(state: PanelCardState) -> list[str]:
     assert state.start is not None and state.end is not None
     lines = [
-        f"*Meeting*: {when(state.start, state.end)} · "
-        f"{where(state.location, state.video_url)}",
+        f"*Meeting*: {when(state.start, state.end)} · {where(state.location, state.video_url)}",
         f"Chair {user_link(state.chair or '')} · organised by {user_link(state.organiser or '')}",
     ]
     answers = [

@@ -15,9 +15,10 @@ def the_next_working_morning(story: Story) -> None:
     cal = harness.runtime.working_calendar()
     today = cal.london_date(harness.clock.now())
     morning = cal.next_working_day(today)
+    day = f"{morning:%a} {morning.day} {morning:%b}"
     harness.clock.set(datetime.combine(morning, time(8, 30), tzinfo=LONDON))
-    with story.step(f"{morning:%a} {morning.day} {morning:%b} 08:30: the Board business unit's daily digest"):
+    with story.step(f"{day} 08:30: the Board business unit's daily digest"):
         send_daily_digest(harness.runtime, harness.runtime.web_client())
     harness.clock.set(datetime.combine(morning, time(9, 0), tzinfo=LONDON))
-    with story.step(f"{morning:%a} {morning.day} {morning:%b} 09:00: the worker's tick sends the nudges now due"):
+    with story.step(f"{day} 09:00: the worker's tick sends the nudges now due"):
         tick(harness.runtime)
