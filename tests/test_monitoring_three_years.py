@@ -30,9 +30,9 @@ from tests.monitoring_helpers import (
 )
 from tests.test_action_plan_entry import choose, listing
 
-DUE_1 = "SCR-2026-001: please send the progress return for {agency}, due Sun 27 Jun."
-DUE_2 = "SCR-2026-001: please send the progress return for {agency}, due Mon 27 Dec."
-DUE_3 = "SCR-2026-001: please send the progress return for {agency}, due Tue 27 Jun."
+DUE_1 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Sun 27 Jun."
+DUE_2 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Mon 27 Dec."
+DUE_3 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Tue 27 Jun."
 CS = "Children's Services"
 ROUND = "scr-2026-001-progress-{due}.docx,scr-2026-001-progress-{due}.csv"
 
@@ -142,32 +142,34 @@ def test_three_years_of_returns_until_the_board_signs_the_case_off(harness) -> N
 
     nudges = [(s.when, s.to, s.text) for s in log.items if s.method == "chat.postMessage"]
     assert nudges == [
-        ("Mon 14 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health")),
-        ("Mon 14 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police")),
-        ("Mon 14 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS)),
-        ("Mon 21 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health")),
-        ("Mon 21 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police")),
-        ("Mon 21 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS)),
-        ("Fri 25 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police")),
+        ("Mon 14 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
+        ("Mon 14 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
+        ("Mon 14 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS, n=3)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS, n=3)),
+        ("Fri 25 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
         (
             "Mon 28 Jun 2027 09:00",
             "U0OWNP",
-            "SCR-2026-001: please send the progress return for Police. It was due Sun 27 Jun; "
+            "SCR-2026-001: please send the progress return for Police, recommendation 2. "
+            "It was due Sun 27 Jun; "
             "the Board business unit has been told.",
         ),
         (
             "Mon 28 Jun 2027 09:00",
             "U0ADMIN",
-            "SCR-2026-001: “Send the progress return” (Police) was due Sun 27 Jun and is not "
+            "SCR-2026-001: “Send the progress return” (Police, recommendation 2) was due "
+            "Sun 27 Jun and is not "
             "done yet.",
         ),
-        ("Mon 13 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police")),
-        ("Mon 13 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS)),
-        ("Mon 20 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police")),
-        ("Mon 20 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS)),
-        ("Tue 13 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS)),
-        ("Tue 20 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS)),
-        ("Mon 26 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS)),
+        ("Mon 13 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police", n=2)),
+        ("Mon 13 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS, n=3)),
+        ("Mon 20 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police", n=2)),
+        ("Mon 20 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS, n=3)),
+        ("Tue 13 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
+        ("Tue 20 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
+        ("Mon 26 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
         (
             "Wed 28 Jun 2028 10:00",
             case.channel_id,

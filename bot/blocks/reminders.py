@@ -62,6 +62,8 @@ class Nudge:
     channel_id: str | None = None
     can_mark_done: bool = False
     form_action: str | None = None
+    subject: str | None = None
+    """What the task is about beyond its agency, e.g. "recommendation 3"."""
 
 
 def when(due: date, today: date) -> str:
@@ -81,9 +83,14 @@ def roles_told(roles: Sequence[str]) -> str:
     return f"{joined} {'has' if len(labels) == 1 else 'have'} been told"
 
 
+def _about(nudge: Nudge) -> str:
+    return ", ".join(part for part in (nudge.agency, nudge.subject) if part)
+
+
 def _what(nudge: Nudge) -> str:
     task = lower_first(nudge.title)
-    return f"{task} for {nudge.agency}" if nudge.agency else task
+    about = _about(nudge)
+    return f"{task} for {about}" if about else task
 
 
 def owner_text(nudge: Nudge) -> str:
@@ -100,7 +107,7 @@ def owner_text(nudge: Nudge) -> str:
 
 def watcher_text(nudge: Nudge) -> str:
     due = when(nudge.due, nudge.today)
-    whose = f" ({nudge.agency})" if nudge.agency else ""
+    whose = f" ({_about(nudge)})" if _about(nudge) else ""
     state = f"was due {due}" if nudge.kind == "overdue" else f"is due {due}"
     return f"{nudge.reference}: “{nudge.title}”{whose} {state} and is not done yet."
 

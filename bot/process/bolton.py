@@ -40,8 +40,10 @@ before the one-month limit."""
 
 PROGRESS_RETURN_REMINDERS = ReminderPolicy(
     before=(CalendarDays(14), CalendarDays(7), WorkingDays(1)),
+    overdue_every=WorkingDays(5),
     escalate_to=("admins",),
 )
+"""A return can be late for months before the next round: chased weekly, not every other day."""
 
 AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""

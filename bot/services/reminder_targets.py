@@ -15,6 +15,7 @@ from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.owners import role_holders, task_owners
 from bot.services.reminder_delivery import Claim
+from bot.services.task_subjects import subject_label
 from storage.db import Database
 from storage.models import Agency, Case, SentMessage, Task
 
@@ -68,5 +69,6 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
             channel_id=case.channel_id,
             can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
             form_action=TASK_FORMS.get(task.kind),
+            subject=subject_label(session, task),
         )
         return Delivery(nudge, owners, tuple(watchers), sent)
