@@ -30,9 +30,10 @@ from tests.monitoring_helpers import (
 )
 from tests.test_action_plan_entry import choose, listing
 
-DUE_1 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Sun 27 Jun."
-DUE_2 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Mon 27 Dec."
-DUE_3 = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, due Tue 27 Jun."
+RETURN = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, "
+DUE_1 = RETURN + "due Sun 27 Jun."
+DUE_2 = RETURN + "due Mon 27 Dec."
+DUE_3 = RETURN + "due Tue 27 Jun."
 CS = "Children's Services"
 ROUND = "scr-2026-001-progress-{due}.docx,scr-2026-001-progress-{due}.csv"
 
