@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.jobs.reminders import METADATA_EVENT
 from bot.jobs.worker import tick
-from bot.services.engine import EngineContext, complete_task
+from bot.services.engine import EngineContext
+from bot.services.task_changes import complete_task
 from bot.testing.harness import Harness
 from storage.models import Case, Reminder, Task
 from tests.flow_helpers import cases, refer

@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 from bot.flows.card_refresh import refresh_card
 from bot.services.case_card import build_case_card
 from bot.services.cases import load_case
-from bot.services.engine import EngineContext, add_agency, waive_task
+from bot.services.engine import EngineContext, add_agency
+from bot.services.task_changes import waive_task
 from storage.models import Task
 from tests.flow_helpers import agency_id
 from tests.reminder_helpers import complete, london, open_case, task_of

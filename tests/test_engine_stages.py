@@ -19,11 +19,11 @@ from bot.process.definition import (
     StageDefinition,
     TaskDefinition,
 )
-from bot.services import engine
+from bot.services import engine, task_changes
 from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.partnership import sync_partnership
 from bot.testing.seed import seed_partnership
-from storage.models import Agency, Case, CaseEvent, Reminder, Task
+from storage.models import Agency, Case, CaseAssignment, CaseEvent, Reminder, Task
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 CAL = WorkingCalendar()
@@ -126,10 +126,10 @@ def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
     assert _task(session, case, "check").due_at == datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
     assert _task(session, case, "records").agency_id == case.referring_agency_id
 
-    assert engine.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    assert task_changes.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
     assert case.stage == "gather"
     later = NOW + timedelta(days=3)
-    engine.complete_task(_ctx(session, later), _task(session, case, "meet"), actor="U0CPU2")
+    task_changes.complete_task(_ctx(session, later), _task(session, case, "meet"), actor="U0CPU2")
     assert case.stage == "decide"
     met = session.scalar(select(CaseEvent.at).where(CaseEvent.event == "met"))
     assert met == later
@@ -142,10 +142,10 @@ def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
 def test_a_task_whose_event_is_already_recorded_still_ends_its_stage(session) -> None:
     case = _case(session, TINY.key)
     engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
-    engine.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    task_changes.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
     assert engine.record_event(_ctx(session), case, "met", at=NOW, actor="U0CPU1")
     assert case.stage == "gather"
-    engine.complete_task(_ctx(session), _task(session, case, "meet"), actor="U0CPU1")
+    task_changes.complete_task(_ctx(session), _task(session, case, "meet"), actor="U0CPU1")
     assert case.stage == "decide"
 
 
@@ -154,10 +154,10 @@ def test_completing_twice_has_one_effect_and_strangers_are_refused(session) -> N
     engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     records = _task(session, case, "records")
     with pytest.raises(TaskRefusedError):
-        engine.complete_task(_ctx(session), records, actor="U0DPP")
+        task_changes.complete_task(_ctx(session), records, actor="U0DPP")
     assert records.status == "open"
-    assert engine.complete_task(_ctx(session), records, actor="U0DPH") is True
-    assert engine.complete_task(_ctx(session), records, actor="U0DPH") is False
+    assert task_changes.complete_task(_ctx(session), records, actor="U0DPH") is True
+    assert task_changes.complete_task(_ctx(session), records, actor="U0DPH") is False
     planned = session.scalars(select(Reminder.status).where(Reminder.task_id == records.id))
     assert set(planned) == {"cancelled"}
 
@@ -168,10 +168,10 @@ def test_waiving_needs_a_reason_and_an_allowed_role(session) -> None:
     engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     records = _task(session, case, "records")
     with pytest.raises(TaskRefusedError, match="reason"):
-        engine.waive_task(_ctx(session), records, actor="U0CPU1", reason=" ", cipher=cipher)
+        task_changes.waive_task(_ctx(session), records, actor="U0CPU1", reason=" ", cipher=cipher)
     with pytest.raises(TaskRefusedError, match="cannot waive"):
-        engine.waive_task(_ctx(session), records, actor="U0DPH", reason="n/a", cipher=cipher)
-    assert engine.waive_task(
+        task_changes.waive_task(_ctx(session), records, actor="U0DPH", reason="n/a", cipher=cipher)
+    assert task_changes.waive_task(
         _ctx(session), records, actor="U0CPU1", reason="no records held", cipher=cipher
     )
     assert records.status == "waived"
@@ -207,7 +207,9 @@ def test_a_moved_deadline_replans_the_reminders(session) -> None:
         )
     )
     new_due = meet.due_at + timedelta(days=14)
-    engine.move_deadline(_ctx(session), meet, new_due=new_due, actor="U0CPU1", reason="agreed")
+    task_changes.move_deadline(
+        _ctx(session), meet, new_due=new_due, actor="U0CPU1", reason="agreed"
+    )
     after = sorted(
         r.at
         for r in session.scalars(
@@ -224,3 +226,42 @@ def test_the_working_together_template_is_data_the_engine_runs(session) -> None:
     engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     assert case.stage == "notification"
     assert engine.open_tasks(session, case.id)
+
+
+def test_the_panel_chair_waives_what_the_definition_lets_them(session) -> None:
+    cipher = FieldCipher(Fernet.generate_key())
+    chaired = ProcessDefinition(
+        key="chaired",
+        title="A chaired review",
+        events=("referral",),
+        stages=(
+            StageDefinition(
+                key="review",
+                title="Review",
+                tasks=(
+                    TaskDefinition(
+                        kind="contribution",
+                        title="Contribute",
+                        owner="review_leads",
+                        deadline=WorkingDays(5),
+                        anchor="referral",
+                        per="agency",
+                        waivable_by=("panel_chair",),
+                    ),
+                ),
+                ends_when=AllTasksDone(),
+            ),
+        ),
+    )
+    case = _case(session, chaired.key)
+    ctx = EngineContext(session, CAL, NOW, processes={chaired.key: chaired})
+    engine.start_case(ctx, case, actor="U0DPH", referred_at=NOW)
+    session.add(
+        CaseAssignment(case_id=case.id, role="panel_chair", slack_user_id="U0DPE", assigned_at=NOW)
+    )
+    session.flush()
+    task = _task(session, case, "contribution")
+    with pytest.raises(TaskRefusedError, match="cannot waive"):
+        task_changes.waive_task(ctx, task, actor="U0CPU1", reason="n/a", cipher=cipher)
+    assert task_changes.waive_task(ctx, task, actor="U0DPE", reason="not involved", cipher=cipher)
+    assert task.status == "waived"

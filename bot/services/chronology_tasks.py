@@ -12,8 +12,9 @@ from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
 from bot.services.chronology_store import SubmissionRefusedError, Submitter, count_for
-from bot.services.engine import EngineContext, TaskRefusedError, complete_task
+from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.first_month import lock_task
+from bot.services.task_changes import complete_task
 from storage.db import Database
 from storage.models import AgencySynopsis, Task
 

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.engine import EngineContext, complete_task, record_event
+from bot.services.engine import EngineContext, record_event
 from bot.services.partnership import Role, roles_of
 from bot.services.referral_form import Criterion
 from bot.services.review_access import is_board_chair, leads_review, lock_case
 from bot.services.review_forms import FormFieldError
+from bot.services.task_changes import complete_task
 from storage.models import Case, ChairDecision, PanelRecommendation, Task
 
 LONG_TEXT = 3000

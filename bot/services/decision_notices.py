@@ -14,10 +14,11 @@ from bot.process.bolton import DECISION_AUDIENCES, notification_kind
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
 from bot.services.decision import PATH_STAGE, Outcome, decision_of
-from bot.services.engine import EngineContext, TaskRefusedError, complete_task
+from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.owners import may_act_on
 from bot.services.review_access import lock_case
 from bot.services.review_forms import london_date
+from bot.services.task_changes import complete_task
 from storage.models import DecisionNotice, Task
 
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.process.definition import (
     AGENCY_ADDED,
@@ -23,8 +22,6 @@ from bot.process.definition import (
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
 from bot.services import audit
-from bot.services.owners import PARTNERSHIP_ROLES, may_act_on
-from bot.services.partnership import roles_of
 from bot.services.reminder_plans import cancel_planned, plan_for_task, replan
 from storage.models import Case, CaseAgency, CaseEvent, Task
 
@@ -244,110 +241,6 @@ def open_tasks(session: Session, case_id: int, *, agency_id: int | None = None) 
     return list(session.scalars(query.order_by(Task.due_at, Task.id)))
 
 
-def complete_task(
-    ctx: EngineContext,
-    task: Task,
-    *,
-    actor: str,
-    note: bytes | None = None,
-    check_permission: bool = True,
-) -> bool:
-    """Mark done. Returns False (and changes nothing) when it was already closed, so a
-    double click has one effect."""
-    if check_permission and not may_act_on(ctx.session, task, actor):
-        raise TaskRefusedError("This task belongs to someone else.")
-    if task.status != "open":
-        return False
-    task.status, task.completed_at, task.completed_by, task.note = "done", ctx.now, actor, note
-    cancel_planned(ctx.session, task.id)
-    audit.record(
-        ctx.session,
-        at=ctx.now,
-        actor=actor,
-        action="task.done",
-        case_id=task.case_id,
-        task_id=task.id,
-        kind=task.kind,
-        agency_id=task.agency_id,
-    )
-    _after_task_change(ctx, task, actor)
-    return True
-
-
-def waive_task(
-    ctx: EngineContext, task: Task, *, actor: str, reason: str, cipher: FieldCipher
-) -> bool:
-    case = ctx.session.get(Case, task.case_id)
-    assert case is not None
-    definition = ctx.process(case).task(task.kind)
-    if not reason.strip():
-        raise TaskRefusedError("Please give a reason for waiving this task.")
-    allowed = {PARTNERSHIP_ROLES[r] for r in definition.waivable_by if r in PARTNERSHIP_ROLES}
-    if not allowed & roles_of(ctx.session, actor):
-        raise TaskRefusedError("You cannot waive this task.")
-    if task.status != "open":
-        return False
-    task.status, task.completed_at, task.completed_by = "waived", ctx.now, actor
-    task.waive_reason = cipher.encrypt_text(reason.strip())
-    cancel_planned(ctx.session, task.id)
-    audit.record(
-        ctx.session,
-        at=ctx.now,
-        actor=actor,
-        action="task.waived",
-        case_id=task.case_id,
-        task_id=task.id,
-        kind=task.kind,
-    )
-    _after_task_change(ctx, task, actor)
-    return True
-
-
-def move_deadline(
-    ctx: EngineContext, task: Task, *, new_due: datetime, actor: str, reason: str
-) -> None:
-    """An agreed extension: the deadline moves and its reminders are planned again."""
-    case = ctx.session.get(Case, task.case_id)
-    assert case is not None
-    if task.status != "open":
-        raise TaskRefusedError("Only an open task's deadline can move.")
-    previous = task.due_at
-    task.due_at, task.extension_reason = new_due, reason
-    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
-    audit.record(
-        ctx.session,
-        at=ctx.now,
-        actor=actor,
-        action="task.deadline_moved",
-        case_id=task.case_id,
-        task_id=task.id,
-        previous=previous.isoformat(),
-        due=new_due.isoformat(),
-    )
-
-
-def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str) -> bool:
-    """Hand a done task back (a management review returned for changes): open again, with a
-    new deadline and its reminders planned afresh. False when it is open already."""
-    case = ctx.session.get(Case, task.case_id)
-    assert case is not None
-    if task.status == "open":
-        return False
-    task.status, task.completed_at, task.completed_by = "open", None, None
-    task.due_at = new_due
-    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
-    audit.record(
-        ctx.session,
-        at=ctx.now,
-        actor=actor,
-        action="task.reopened",
-        case_id=task.case_id,
-        task_id=task.id,
-        due=new_due.isoformat(),
-    )
-    return True
-
-
 def record_event(ctx: EngineContext, case: Case, event: str, *, at: datetime, actor: str) -> bool:
     """Record a case event once (a repeat changes nothing), then see whether the stage ends."""
     if event_time(ctx.session, case.id, event) is not None:
@@ -360,7 +253,7 @@ def record_event(ctx: EngineContext, case: Case, event: str, *, at: datetime, ac
     return True
 
 
-def _after_task_change(ctx: EngineContext, task: Task, actor: str) -> None:
+def after_task_change(ctx: EngineContext, task: Task, actor: str) -> None:
     case = ctx.session.get(Case, task.case_id)
     assert case is not None
     definition = ctx.process(case).task(task.kind)

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock as B
 from bot.process.calendar import LONDON, WorkingCalendar
-from bot.services.engine import EngineContext, TaskRefusedError, complete_task
+from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.owners import may_act_on
 from bot.services.partnership import active_agencies
 from bot.services.referral_form import field_errors
+from bot.services.task_changes import complete_task
 from storage.db import Database
 from storage.models import Agency, Case, Task, TaskAnswer
 

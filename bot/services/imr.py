@@ -15,15 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.engine import (
-    EngineContext,
-    add_agency,
-    involved_agencies,
-    move_deadline,
-)
+from bot.services.engine import EngineContext, add_agency, involved_agencies
 from bot.services.review import ReviewRefusedError, completion_date
 from bot.services.review_access import ensure_member, leads_review, lock_case
 from bot.services.review_forms import FormFieldError
+from bot.services.task_changes import move_deadline
 from storage.models import Agency, Case, CaseAssignment, ManagementReview, Task
 
 LONG_TEXT = 3000

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.engine import EngineContext, complete_task, reopen_task
+from bot.services.engine import EngineContext
 from bot.services.imr import LONG_TEXT, SECTIONS, ImrStatus, load_review, today_of
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import acts_for_agency, leads_review
 from bot.services.review_forms import FormFieldError
+from bot.services.task_changes import complete_task, reopen_task
 from storage.models import ImrRecommendation, ManagementReview, Task
 
 SHORT_TEXT = 200

@@ -18,9 +18,10 @@ from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.case_card import stage_title
 from bot.services.cases import case_by_channel, case_by_reference, is_case_member
-from bot.services.engine import EngineContext, TaskRefusedError, complete_task, involved_agencies
+from bot.services.engine import EngineContext, TaskRefusedError, involved_agencies
 from bot.services.owners import role_holders
 from bot.services.partnership import agencies_of, roles_of
+from bot.services.task_changes import complete_task
 from storage.db import Database
 from storage.models import Agency, Case, CaseAssignment, CaseMember, Task
 

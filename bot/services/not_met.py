@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.engine import EngineContext, complete_task, open_tasks
+from bot.services.engine import EngineContext, open_tasks
 from bot.services.imr import LONG_TEXT, ImrStatus, reviews_of, today_of
 from bot.services.overview_report import agency_names
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import leads_review, lock_case
 from bot.services.review_forms import FormFieldError
+from bot.services.task_changes import complete_task
 from storage.models import ReviewFindings, Task
 
 FINDINGS_KINDS = {"audit": "audit_findings_shared", "management_reviews": "mr_findings_shared"}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.engine import EngineContext, complete_task, involved_agencies, record_event
+from bot.services.engine import EngineContext, involved_agencies, record_event
 from bot.services.imr import ImrStatus, reviews_of, today_of
 from bot.services.review import ReviewRefusedError, current_terms, review_case
 from bot.services.review_access import (
@@ -25,6 +25,7 @@ from bot.services.review_access import (
     may_record_for_board,
 )
 from bot.services.review_forms import FormFieldError
+from bot.services.task_changes import complete_task
 from storage.models import (
     Agency,
     ImrRecommendation,

@@ -14,7 +14,7 @@ from bot.crypto import FieldCipher
 from bot.process.calendar import LONDON, WorkingCalendar, add_calendar_months
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
-from bot.services import audit, engine
+from bot.services import audit, engine, task_changes
 from bot.services.engine import EngineContext
 from bot.services.panel_form import PanelPeople, SchedulePlan, Venue
 from bot.services.panel_reminders import plan_reminders
@@ -247,7 +247,7 @@ def settle_date(ctx: PanelContext, case: Case, meeting: PanelMeeting, *, actor: 
     _anchor_panel_date(ctx, case, meeting.start_at, actor)
     task = schedule_task(ctx.session, case.id)
     if task is not None and task.status == "open":
-        engine.complete_task(ctx.engine, task, actor=actor, check_permission=False)
+        task_changes.complete_task(ctx.engine, task, actor=actor, check_permission=False)
     engine.advance(ctx.engine, case, actor=actor)
     plan_reminders(ctx.session, meeting, ctx.cal, ctx.now)
 
@@ -265,7 +265,7 @@ def _anchor_panel_date(ctx: PanelContext, case: Case, start: datetime, actor: st
     for task in engine.open_tasks(ctx.session, case.id):
         definition = process.task(task.kind)
         if definition.anchor == PANEL_EVENT and task.round_no == 1:
-            engine.move_deadline(
+            task_changes.move_deadline(
                 ctx.engine,
                 task,
                 new_due=task_due(definition, start, ctx.cal),

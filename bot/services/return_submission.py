@@ -15,7 +15,7 @@ from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock as B
 from bot.process.calendar import LONDON
 from bot.services import audit
-from bot.services.engine import EngineContext, complete_task
+from bot.services.engine import EngineContext
 from bot.services.owners import may_act_on
 from bot.services.partnership import AgencyRole
 from bot.services.progress_returns import (
@@ -28,6 +28,7 @@ from bot.services.progress_returns import (
     return_of,
     round_complete,
 )
+from bot.services.task_changes import complete_task
 from storage.models import AgencyMember, Case, ProgressReturn, Recommendation, Task
 
 

@@ -21,14 +21,13 @@ from bot.services.decision import Outcome, decision_of
 from bot.services.engine import (
     EngineContext,
     add_agency,
-    complete_task,
     involved_agencies,
-    move_deadline,
     open_tasks,
     remove_agency,
 )
 from bot.services.review_access import leads_review, lock_case
 from bot.services.review_forms import FormFieldError, london_date
+from bot.services.task_changes import complete_task, move_deadline
 from storage.models import Case, ReviewExtension, Task, TermsOfReference
 
 LONG_TEXT = 3000
