@@ -3,7 +3,10 @@ case and meeting and re-checks who is asking; a refusal comes back as text to sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.blocks.panel_modals import (
     PanelDefaults,
@@ -55,28 +58,23 @@ def open_schedule(
     runtime: Runtime, client: WebClient, *, user: str, trigger_id: str, case_id: int | None
 ) -> str | None:
     """The schedule modal for a new panel; None once opened, else why not."""
-    if case_id is None:
-        return NOT_A_CASE_CHANNEL
-    with runtime.db.session() as session:
-        case = session.get(Case, case_id)
-        if case is None or not has_panel(case):
-            return NOT_A_CASE_CHANNEL
-        if not may_organise(session, user):
-            return NOT_AN_ORGANISER
-        if active_meeting(session, case.id) is not None:
-            return "The Initial Panel is already being arranged: see the case card."
-        view = schedule_modal(
-            reference=case.reference,
-            case_id=case.id,
-            deadline=panel_deadline(session, case),
-            core=core_agencies(runtime),
-        )
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
+    return _open_new(runtime, client, user, trigger_id, case_id, schedule_modal)
 
 
 def open_find(
     runtime: Runtime, client: WebClient, *, user: str, trigger_id: str, case_id: int | None
+) -> str | None:
+    """The modal proposing times for members to answer; None once opened, else why not."""
+    return _open_new(runtime, client, user, trigger_id, case_id, find_modal)
+
+
+def _open_new(
+    runtime: Runtime,
+    client: WebClient,
+    user: str,
+    trigger_id: str,
+    case_id: int | None,
+    build: Callable[..., View],
 ) -> str | None:
     if case_id is None:
         return NOT_A_CASE_CHANNEL
@@ -88,7 +86,7 @@ def open_find(
             return NOT_AN_ORGANISER
         if active_meeting(session, case.id) is not None:
             return "The Initial Panel is already being arranged: see the case card."
-        view = find_modal(
+        view = build(
             reference=case.reference,
             case_id=case.id,
             deadline=panel_deadline(session, case),
