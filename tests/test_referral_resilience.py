@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.jobs.setup_retry import resume_pending_setups
+from bot.testing.harness import make_settings, start_harness
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
 from tests.referral_data import referral_values
 
@@ -133,3 +134,35 @@ def test_ack_comes_well_within_three_seconds_when_slack_is_slow(harness) -> None
     harness.wait(timeout=60)
     [case] = cases(harness)
     assert case.setup_status == "complete"
+
+
+def test_a_create_that_timed_out_after_slack_acted_is_adopted_not_repeated(
+    standin, database, clock
+) -> None:
+    """The worst case of "times out": Slack made the channel but the answer never came."""
+    settings = make_settings(
+        standin, database.engine.url.render_as_string(hide_password=False), SCR_SLACK_TIMEOUT=1
+    )
+    harness = start_harness(standin, database, clock, settings=settings)
+    try:
+        standin.slow("conversations.create", 1.5)
+        refer(harness)
+        [case] = cases(harness)
+        assert case.setup_status == "pending"
+        finished = time.monotonic() + 5
+        while standin.channel_by_name("scr-2026-001") is None and time.monotonic() < finished:
+            time.sleep(0.05)  # the stand-in finishes the call the bot stopped waiting for
+        assert standin.channel_by_name("scr-2026-001") is not None
+
+        standin.clear_faults()
+        clock.advance(timedelta(minutes=2))
+        assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+        [case] = cases(harness)
+        assert case.channel_name == "scr-2026-001"
+        assert case.channel_id == standin.channel_by_name("scr-2026-001").id
+        assert [c.name for c in standin.channels.values() if c.name.startswith("scr-")] == [
+            "scr-2026-001"
+        ]
+        assert len(standin.pins[case.channel_id]) == 1
+    finally:
+        harness.close()

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from bot.blocks import messages
 from bot.blocks.case_card import CaseCard, case_card_blocks, case_card_text
 from bot.clock import Clock
+from bot.flows.case_channel import ChannelNameUnavailableError, ensure_case_channel
 from bot.flows.first_month import brief_involved_agencies
 from bot.flows.sent_once import post_once
 from bot.services import audit
@@ -28,16 +29,10 @@ from storage.models import Case, CaseMember
 log = logging.getLogger(__name__)
 
 INVITE_BATCH = 100
-MAX_NAME_ATTEMPTS = 20
 LEASE = timedelta(minutes=5)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 CardBuilder = Callable[[int], CaseCard]
-
-
-class ChannelNameUnavailableError(RuntimeError):
-    def __init__(self, base: str) -> None:
-        super().__init__(f"no free channel name for {base} after {MAX_NAME_ATTEMPTS} tries")
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,7 @@ class CaseSetup:
         if not claim_setup(self.db, case_id, now):
             return SetupResult(case_id, complete=self._is_complete(case_id))
         try:
-            self._create_channel(case_id)
+            ensure_case_channel(self.db, self.client, self.clock, case_id)
             self.invite_members(case_id)
             self._post_and_pin_card(case_id)
             self._notify_cpu(case_id)
@@ -157,35 +152,6 @@ class CaseSetup:
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.info("could not tell the referrer of %s yet (%s)", reference, _error_code(exc))
-
-    def _create_channel(self, case_id: int) -> None:
-        with self.db.session() as session:
-            case = load_case(session, case_id)
-            if case.channel_id:
-                return
-            base = case.reference.lower()
-        for attempt in range(MAX_NAME_ATTEMPTS):
-            name = base if attempt == 0 else f"{base}-{attempt + 1}"
-            try:
-                response = self.client.conversations_create(name=name, is_private=True)
-            except SlackApiError as exc:
-                if exc.response.get("error") == "name_taken":
-                    continue
-                raise
-            channel = response["channel"]
-            with self.db.session() as session:
-                case = load_case(session, case_id)
-                case.channel_id, case.channel_name = channel["id"], channel["name"]
-                audit.record(
-                    session,
-                    at=self.clock.now(),
-                    actor="bot",
-                    action="case.channel_created",
-                    case_id=case_id,
-                    channel=channel["id"],
-                )
-            return
-        raise ChannelNameUnavailableError(base)
 
     def invite_members(self, case_id: int) -> None:
         """Invite every case member not yet in the channel (also for people added later)."""
