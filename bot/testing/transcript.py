@@ -55,7 +55,7 @@ def describe_call(call: RecordedCall, names: Callable[[str], str] = str) -> list
     if not call.ok:
         return [f"  ✗ {method} failed: {call.error}"]
     if method == "conversations.create":
-        private = "private " if str(args.get("is_private")).lower() == "true" else ""
+        private = "private " if str(args.get("is_private")).lower() in {"true", "1"} else ""
         return [f"  ➜ {private}channel #{args.get('name')} created"]
     if method == "conversations.invite":
         users = str(args.get("users", "")).split(",")
