@@ -28,7 +28,7 @@ from bot.services.overview_report import (
     mark_draft_ready,
     record_acceptance,
 )
-from bot.services.review import ReviewRefusedError, review_case
+from bot.services.review import ReviewRefusedError
 from bot.services.review_access import acts_for_agency, leads_review, may_record_for_board
 from storage.models import Case, OverviewDraft
 
@@ -60,20 +60,12 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     app.view(ReviewCallback.REPORT_ACCEPTED.value)(_submit_acceptance(runtime))
 
 
-def _in_review(session: Session, case: Case) -> str | None:
-    try:
-        review_case(session, case.id)
-    except ReviewRefusedError as exc:
-        return str(exc)
-    return None
-
-
 def draft_opener(
     runtime: Runtime, session: Session, case: Case, user: str, today: date
 ) -> View | str:
     if not leads_review(session, case.id, user):
         return "The panel chair marks the overview report's draft ready."
-    return _in_review(session, case) or draft_modal(case.reference, case.id)
+    return common.in_review(session, case) or draft_modal(case.reference, case.id)
 
 
 def _acceptance_opener(
@@ -81,7 +73,7 @@ def _acceptance_opener(
 ) -> View | str:
     if not may_record_for_board(session, user):
         return "The Board Chair or the business unit record the acceptance."
-    return _in_review(session, case) or acceptance_modal(case.reference, case.id, today)
+    return common.in_review(session, case) or acceptance_modal(case.reference, case.id, today)
 
 
 def _submit_draft(runtime: Runtime) -> Any:

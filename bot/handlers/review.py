@@ -38,7 +38,6 @@ from bot.services.review import (
     TermsForm,
     completion_date,
     current_terms,
-    review_case,
     save_terms,
     terms_context,
     terms_form,
@@ -86,24 +85,16 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
     app.view(ReviewCallback.FINDINGS.value)(_submit_findings(runtime))
 
 
-def _in_review(session: Session, case: Case) -> str | None:
-    try:
-        review_case(session, case.id)
-    except ReviewRefusedError as exc:
-        return str(exc)
-    return None
-
-
 def _chair(runtime: Runtime, session: Session, case: Case, user: str, today: date) -> View | str:
     if not may_appoint_panel_chair(session, user):
         return "The Board Chair, the CPU or the business unit appoint the panel chair."
-    return _in_review(session, case) or panel_chair_modal(case.reference, case.id)
+    return common.in_review(session, case) or panel_chair_modal(case.reference, case.id)
 
 
 def terms_opener(
     runtime: Runtime, session: Session, case: Case, user: str, today: date
 ) -> View | str:
-    refusal = _in_review(session, case)
+    refusal = common.in_review(session, case)
     if refusal:
         return refusal
     if not leads_review(session, case.id, user):
@@ -122,7 +113,7 @@ def terms_opener(
 def _extension(
     runtime: Runtime, session: Session, case: Case, user: str, today: date
 ) -> View | str:
-    refusal = _in_review(session, case)
+    refusal = common.in_review(session, case)
     if refusal:
         return refusal
     if not (may_record_for_board(session, user) or leads_review(session, case.id, user)):

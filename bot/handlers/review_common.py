@@ -20,7 +20,7 @@ from bot.ids import INPUT_ACTION
 from bot.runtime import Runtime
 from bot.services.cases import case_by_channel
 from bot.services.identifying import case_identifiers, naming_fields
-from bot.services.review import ReviewRefusedError
+from bot.services.review import ReviewRefusedError, review_case
 from bot.services.review_forms import form_errors
 from storage.models import Case
 
@@ -126,3 +126,12 @@ def names_child(
 
 def refused(ack: Ack, field: str, exc: ReviewRefusedError) -> None:
     ack(response_action="errors", errors={field: str(exc)})
+
+
+def in_review(session: Session, case: Case) -> str | None:
+    """Why the review's forms cannot open for this case, or None when they can."""
+    try:
+        review_case(session, case.id)
+    except ReviewRefusedError as exc:
+        return str(exc)
+    return None
