@@ -184,7 +184,7 @@ def _submit_outcome(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         interview_id = int(payload.view.private_metadata)
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         now = runtime.clock.now()
         form = common.validated(
             ack, OutcomeForm, values, {"today": runtime.working_calendar().london_date(now)}

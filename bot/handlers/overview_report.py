@@ -199,7 +199,7 @@ def _submit_acceptance(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         case_id = int(payload.view.private_metadata)
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         now = runtime.clock.now()
         cal = runtime.working_calendar()
         form = common.validated(ack, AcceptanceForm, values, {"today": cal.london_date(now)})

@@ -51,6 +51,11 @@ class ViewSubmission(_Loose):
                 out[block_id] = element_value(element)
         return out
 
+    def answered(self) -> dict[str, Any]:
+        """The inputs that were filled in: an empty one is left out, so a form model's
+        default (or its "required" error) applies."""
+        return {k: v for k, v in self.values().items() if v not in (None, "")}
+
 
 def element_value(element: dict[str, Any]) -> Any:
     kind = element.get("type")

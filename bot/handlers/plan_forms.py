@@ -44,7 +44,7 @@ def _save(runtime: Runtime) -> Any:
         payload = ViewSubmission.model_validate(body)
         meta = read_metadata(payload.view.private_metadata)
         user = payload.user.id
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         try:
             form = RecommendationForm.model_validate(values)
         except ValidationError as exc:

@@ -85,7 +85,7 @@ def _submit_return(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         task_id = meta_id(read_metadata(payload.view.private_metadata), "task")
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         today = runtime.working_calendar().london_date(runtime.clock.now())
         try:
             form = ReturnForm.model_validate(values, context={"today": today})

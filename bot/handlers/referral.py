@@ -72,7 +72,7 @@ def _submit(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         user = payload.user.id
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         today = runtime.clock.now().astimezone(LONDON).date()
         try:
             submission = ReferralSubmission.model_validate(values, context={"today": today})

@@ -185,7 +185,7 @@ def _submit_terms(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         case_id = int(payload.view.private_metadata)
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         values[ReviewBlock.AGENCIES.value] = [
             int(v) for v in values.get(ReviewBlock.AGENCIES.value, [])
         ]
@@ -215,7 +215,7 @@ def _submit_extension(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         case_id = int(payload.view.private_metadata)
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         now = runtime.clock.now()
         cal = runtime.working_calendar()
         with runtime.db.session() as session:
@@ -255,7 +255,7 @@ def _submit_findings(runtime: Runtime) -> Any:
     def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         payload = ViewSubmission.model_validate(body)
         case_id = int(payload.view.private_metadata)
-        values = {k: v for k, v in payload.values().items() if v not in (None, "")}
+        values = payload.answered()
         documents = common.file_ids(payload, ReviewBlock.DOCUMENT.value)
         values.pop(ReviewBlock.DOCUMENT.value, None)
         values["document_file_id"] = documents[0] if documents else None
