@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.handlers import action_plan as plan_handlers
-from bot.handlers import agencies, chronology, files, first_month, home, referral, router, status
+from bot.handlers import agencies, chronology, commands, files, first_month, home, referral, status
 from bot.handlers import decision as decision_handlers
 from bot.handlers import imr as imr_handlers
 from bot.handlers import imr_answer as imr_answers
@@ -66,10 +66,10 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
-    commands = router.CommandRouter(runtime)
-    router.register(app, commands)
+    router = commands.CommandRouter(runtime)
+    commands.register(app, router)
     for module in LISTENER_MODULES:
-        module.register(app, runtime, commands)
+        module.register(app, runtime, router)
     app.error(_on_error)
     return app
 

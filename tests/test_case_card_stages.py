@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.blocks.format import LONDON
 from bot.services.case_card import build_case_card
 from bot.services.cases import load_case
+from bot.views.format import LONDON
 from tests.reminder_helpers import CPU_CHORES, complete, open_case
 
 

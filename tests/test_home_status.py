@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.blocks.status import NOT_SHOWN, WHERE
 from bot.ids import Action, FirstMonthAction
 from bot.services.audit import events_for
 from bot.services.engine import EngineContext, add_agency
 from bot.services.my_tasks import mark_done
+from bot.views.status import NOT_SHOWN, WHERE
 from storage.models import Case, Task
 from tests.flow_helpers import agency_id, all_calls_text, body_json
 from tests.referral_data import IDENTIFYING

@@ -15,7 +15,6 @@ from typing import Any
 from docx import Document
 from sqlalchemy import select
 
-from bot.blocks.format import LONDON
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, FirstMonthAction
 from bot.ids import FirstMonthBlock as B
@@ -24,6 +23,7 @@ from bot.services.chronology import entry_block_id
 from bot.services.chronology_export import HEADINGS, file_stem
 from bot.services.partnership import active_agencies
 from bot.testing.standin import Message
+from bot.views.format import LONDON
 from storage.models import Case
 
 CPU = "U0CPU1"

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.format import day, moment
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, MonitoringAction
 from bot.ids import MonitoringBlock as B
@@ -28,6 +27,7 @@ from bot.services.plan_views import carried_pending
 from bot.services.task_changes import complete_task
 from bot.testing.standin.models import RecordedCall
 from bot.testing.transcript import describe_call, render_blocks
+from bot.views.format import day, moment
 from storage.models import Agency, Case, Recommendation
 
 ADMIN = "U0ADMIN"

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.blocks.format import day
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
 from bot.services.partnership import active_agencies
+from bot.views.format import day
 from storage.models import Case
 
 LONDON = ZoneInfo("Europe/London")

@@ -10,13 +10,13 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.chronology import plain
 from bot.flows.case_setup import CaseSetup
 from bot.flows.first_month import after_change, brief_agency
 from bot.runtime import Runtime
 from bot.services.agencies_on_case import AgencyChange
 from bot.services.case_card import card_builder
 from bot.services.cases import load_case
+from bot.views.chronology import plain
 
 log = logging.getLogger(__name__)
 

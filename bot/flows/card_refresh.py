@@ -7,10 +7,10 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.case_card import case_card_blocks, case_card_text
 from bot.runtime import Runtime
 from bot.services.case_card import card_builder
 from bot.services.cases import load_case
+from bot.views.case_card import case_card_blocks, case_card_text
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import or_, select, update
 
-from bot.blocks import messages
-from bot.blocks.case_card import CaseCard, case_card_blocks, case_card_text
 from bot.clock import Clock
 from bot.flows.case_channel import ChannelNameUnavailableError, ensure_case_channel
 from bot.flows.first_month import brief_involved_agencies
@@ -23,6 +21,8 @@ from bot.flows.sent_once import post_once
 from bot.services import audit
 from bot.services.cases import load_case
 from bot.services.partnership import Role, users_with_role
+from bot.views import messages
+from bot.views.case_card import CaseCard, case_card_blocks, case_card_text
 from storage.db import Database
 from storage.models import Case, CaseMember
 

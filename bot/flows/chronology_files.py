@@ -18,8 +18,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.chronology import entries_added_text, export_comment, file_rejected_message, plain
-from bot.blocks.messages import Message
 from bot.flows.first_month import after_change, announce, upload_files
 from bot.runtime import Runtime
 from bot.services import audit
@@ -45,6 +43,8 @@ from bot.services.chronology_store import (
     submitter,
 )
 from bot.services.partnership import agencies_of
+from bot.views.chronology import entries_added_text, export_comment, file_rejected_message, plain
+from bot.views.messages import Message
 from storage.models import Case, CaseAgency
 
 log = logging.getLogger(__name__)

@@ -15,16 +15,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 
-from bot.blocks.decision import (
-    Recommended,
-    board_announcement,
-    decision_made,
-    decision_request,
-    next_steps,
-    notices_message,
-)
-from bot.blocks.format import day
-from bot.blocks.messages import Message
 from bot.flows.card_refresh import refresh_card
 from bot.flows.sent_once import already_sent, post_once
 from bot.process.registry import get_process
@@ -36,6 +26,16 @@ from bot.services.decision_notices import notices
 from bot.services.engine import open_tasks
 from bot.services.partnership import Role, users_with_role
 from bot.services.review_forms import london_date
+from bot.views.decision import (
+    Recommended,
+    board_announcement,
+    decision_made,
+    decision_request,
+    next_steps,
+    notices_message,
+)
+from bot.views.format import day
+from bot.views.messages import Message
 from storage.models import SentMessage
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.chronology import plain
-from bot.blocks.first_month import Briefing, BriefingItem, briefing_message
 from bot.clock import Clock
 from bot.flows.card_refresh import refresh_card
 from bot.flows.sent_once import already_sent, post_once
@@ -24,6 +22,8 @@ from bot.services.cases import load_case
 from bot.services.engine import involved_agencies
 from bot.services.owners import agency_people
 from bot.services.partnership import AgencyRole, unique_in_order
+from bot.views.chronology import plain
+from bot.views.first_month import Briefing, BriefingItem, briefing_message
 from storage.db import Database
 from storage.models import Agency, Case, SentMessage, Task
 

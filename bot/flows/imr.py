@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.blocks.format import day, user_link
-from bot.blocks.forms import section
-from bot.blocks.imr import author_request, chair_answered, returned_to_author, submitted_to_chair
-from bot.blocks.messages import Message
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import post_safely, update_safely
 from bot.flows.review import invite_pending, to_channel
@@ -19,6 +15,10 @@ from bot.services.cases import load_case
 from bot.services.imr import ImrStatus
 from bot.services.review_access import panel_chairs
 from bot.services.review_forms import london_date
+from bot.views.format import day, user_link
+from bot.views.forms import section
+from bot.views.imr import author_request, chair_answered, returned_to_author, submitted_to_chair
+from bot.views.messages import Message
 from storage.models import Agency, ManagementReview
 
 

@@ -18,9 +18,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.blocks.messages import Message
-from bot.blocks.plan_list import nobody_left_message, owner_assigned_message, reassigned_message
-from bot.blocks.progress import signed_off_message
 from bot.flows.card_refresh import refresh_card
 from bot.flows.round_summaries import send_summary
 from bot.flows.sent_once import post_once
@@ -33,6 +30,9 @@ from bot.services.engine import EngineContext
 from bot.services.owner_changes import LeftVia, Reassignment
 from bot.services.partnership import Role, users_with_role
 from bot.services.sign_off import archive_failed, archive_pending, mark_archived
+from bot.views.messages import Message
+from bot.views.plan_list import nobody_left_message, owner_assigned_message, reassigned_message
+from bot.views.progress import signed_off_message
 from storage.models import Agency, Case, CaseSignOff, Recommendation
 
 log = logging.getLogger(__name__)

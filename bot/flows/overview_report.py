@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.blocks.overview_report import accepted, agency_answered, agency_request, tally
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import post_safely, update_safely
 from bot.flows.review import to_channel
@@ -20,6 +19,7 @@ from bot.services.overview_report import (
     report_recommendations,
 )
 from bot.services.review_access import agency_contacts
+from bot.views.overview_report import accepted, agency_answered, agency_request, tally
 from storage.models import OverviewDraft
 
 STATUS_WORDS = {CONFIRMED: "✓ fully and fairly represented", "disputed": "✗ not fully represented"}

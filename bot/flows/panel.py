@@ -15,13 +15,6 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.messages import Message
-from bot.blocks.panel import availability_dm, cancelled_dm, invitation_dm
-from bot.blocks.panel_announcements import (
-    cancelled_announcement,
-    proposal_announcement,
-    scheduled_announcement,
-)
 from bot.calendar.mailer import InviteMailError
 from bot.flows.card_refresh import refresh_card
 from bot.flows.panel_slack import (
@@ -44,6 +37,13 @@ from bot.services.panel_delivery import (
     record_delivery,
 )
 from bot.services.panel_invites import Invitation, cancel_invitation, request_invitation
+from bot.views.messages import Message
+from bot.views.panel import availability_dm, cancelled_dm, invitation_dm
+from bot.views.panel_announcements import (
+    cancelled_announcement,
+    proposal_announcement,
+    scheduled_announcement,
+)
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.panel import MeetingFacts, MemberState, reminder_dm
 from bot.flows.panel import send_pending
 from bot.flows.panel_slack import snapshot
 from bot.flows.sent_once import post_once
@@ -26,6 +25,7 @@ from bot.services.panel_reminders import (
     mark_sent,
     postpone,
 )
+from bot.views.panel import MeetingFacts, MemberState, reminder_dm
 
 log = logging.getLogger(__name__)
 

@@ -9,14 +9,14 @@ from dataclasses import replace
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.messages import Message
-from bot.blocks.panel import availability_dm, declaration_dm, invitation_dm
-from bot.blocks.panel_announcements import held_announcement
 from bot.flows.panel_slack import snapshot
 from bot.flows.sent_once import post_once
 from bot.runtime import Runtime
 from bot.services.panel import load_meeting
 from bot.services.panel_slots import my_answers
+from bot.views.messages import Message
+from bot.views.panel import availability_dm, declaration_dm, invitation_dm
+from bot.views.panel_announcements import held_announcement
 
 log = logging.getLogger(__name__)
 

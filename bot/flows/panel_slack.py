@@ -14,8 +14,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.blocks.format import day
-from bot.blocks.panel import MeetingFacts, MemberState, SlotLine, when, where
 from bot.calendar.invites import Organizer
 from bot.calendar.mailer import InviteMailer, SmtpSettings
 from bot.runtime import Runtime
@@ -27,6 +25,8 @@ from bot.services.panel_invites import (
     people_without_contact,
     store_contacts,
 )
+from bot.views.format import day
+from bot.views.panel import MeetingFacts, MemberState, SlotLine, when, where
 from storage.db import Database
 from storage.models import Case, CaseMember
 

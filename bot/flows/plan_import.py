@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.blocks.plan_list import import_outcome_message
 from bot.flows.card_refresh import refresh_card
 from bot.flows.monitoring import context, post_once_quietly, tell_owners
 from bot.runtime import Runtime
@@ -29,6 +28,7 @@ from bot.services import audit
 from bot.services.action_plan import SLACK_USER, PlanRefusedError, has_left, recommendations
 from bot.services.action_plan_import import MAX_BYTES, PlanRow, forms, parse_plan, store_plan
 from bot.services.partnership import active_agencies
+from bot.views.plan_list import import_outcome_message
 from storage.models import Case, Recommendation
 
 log = logging.getLogger(__name__)

@@ -10,14 +10,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.blocks.messages import Message
-from bot.blocks.review import TermsPosted, terms_message
-from bot.blocks.review_chair import (
-    appointment_answered,
-    appointment_request,
-    chair_declined,
-    chair_in_post,
-)
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import SlackFailure, post_safely, update_safely
 from bot.flows.sent_once import already_sent
@@ -28,6 +20,14 @@ from bot.services.identifying import case_identifiers
 from bot.services.overview_report import agency_names
 from bot.services.review import TERMS_TEXTS, current_terms, terms_form
 from bot.services.review_chair import AppointmentAnswer
+from bot.views.messages import Message
+from bot.views.review import TermsPosted, terms_message
+from bot.views.review_chair import (
+    appointment_answered,
+    appointment_request,
+    chair_declined,
+    chair_in_post,
+)
 from storage.models import CaseMember, PanelChairAppointment, TermsOfReference
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.progress import summary_text
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services import owner_changes as departures
 from bot.services import round_summary as summaries
 from bot.services.partnership import Role, users_with_role
 from bot.services.pro_forma_export import file_stem, pro_forma_csv, pro_forma_docx
+from bot.views.progress import summary_text
 from storage.models import Case
 
 log = logging.getLogger(__name__)

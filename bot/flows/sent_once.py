@@ -7,7 +7,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.blocks.messages import Message
+from bot.views.messages import Message
 from storage.db import Database
 from storage.models import SentMessage
 

@@ -10,19 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.action_plan import (
-    RecommendationValues,
-    Verb,
-    close_modal,
-    import_modal,
-    parse_manage_value,
-    recommendation_modal,
-)
-from bot.blocks.plan_list import PlanView, plan_message
-from bot.blocks.referral_modal import AgencyChoice
 from bot.flows.monitoring import context
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import MonitoringAction
 from bot.runtime import Runtime
 from bot.services import audit
@@ -40,6 +30,16 @@ from bot.services.action_plan import (
 from bot.services.partnership import active_agencies
 from bot.services.plan_views import carried_pending, plan_lines
 from bot.services.sign_off import sign_off_state
+from bot.views.action_plan import (
+    RecommendationValues,
+    Verb,
+    close_modal,
+    import_modal,
+    parse_manage_value,
+    recommendation_modal,
+)
+from bot.views.plan_list import PlanView, plan_message
+from bot.views.referral_modal import AgencyChoice
 from storage.models import Agency, Case, Recommendation
 
 NOT_SHOWN = (

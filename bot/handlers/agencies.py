@@ -4,32 +4,23 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks.partnership import agencies_text
-from bot.handlers.router import CommandContext, CommandRouter, Handler
+from bot.handlers.adapter import Listeners, Request
+from bot.handlers.commands import CommandRouter
+from bot.handlers.payloads import SlashCommand
 from bot.runtime import Runtime
-from bot.services.partnership import AgencyRole, active_agencies, is_partnership_member
+from bot.services.partnership import partnership_rows
+from bot.services.refusal import RefusedError
+from bot.views.partnership import agencies_text
+
+PARTNERS_ONLY = "Only members of the partnership can see this."
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    router.add("agencies", "/scr agencies", "list the partnership's agencies", _list(runtime))
+    listeners = Listeners(app, runtime, router)
 
-
-def _list(runtime: Runtime) -> Handler:
-    def handle(ctx: CommandContext) -> None:
-        with runtime.db.session() as session:
-            if not is_partnership_member(session, ctx.command.user_id):
-                ctx.ack(
-                    text="Only members of the partnership can see this.", response_type="ephemeral"
-                )
-                return
-            rows = [
-                (
-                    a.name,
-                    a.user_ids(AgencyRole.DESIGNATED_PERSON.value),
-                    a.user_ids(AgencyRole.REVIEW_LEAD.value),
-                )
-                for a in active_agencies(session)
-            ]
-        ctx.ack(text=agencies_text(rows), response_type="ephemeral")
-
-    return handle
+    @listeners.command("agencies", "/scr agencies", "list the partnership's agencies")
+    def list_agencies(req: Request[SlashCommand]) -> str:
+        rows = partnership_rows(req.session, req.actor)
+        if rows is None:
+            raise RefusedError(PARTNERS_ONLY)
+        return agencies_text(rows)

@@ -9,20 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.chronology import (
-    AgencyCount,
-    complete_modal,
-    count,
-    entries_added_text,
-    entries_modal,
-    synopsis_modal,
-)
-from bot.blocks.first_month import Choice
-from bot.blocks.first_month_forms import nothing_to_choose
 from bot.flows.first_month import after_change, announce
 from bot.handlers import chronology_commands
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.handlers.view_meta import Meta, first_input, tell
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
@@ -41,6 +31,16 @@ from bot.services.chronology_store import (
     submitter,
 )
 from bot.services.chronology_tasks import mark_chronology_complete, submit_synopsis
+from bot.views.chronology import (
+    AgencyCount,
+    complete_modal,
+    count,
+    entries_added_text,
+    entries_modal,
+    synopsis_modal,
+)
+from bot.views.first_month import Choice
+from bot.views.first_month_forms import nothing_to_choose
 from storage.models import Case
 
 PERIOD_SETTERS = "Only the CPU or the Board business unit can set the period under review."

@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.flows.chronology_files import export_chronology
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.handlers.view_meta import tell
 from bot.ids import FirstMonthAction
 from bot.runtime import Runtime

@@ -14,18 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.decision import (
-    already_decided,
-    notice_modal,
-    reason_modal,
-    recommendation_modal,
-)
-from bot.blocks.forms import info_view
 from bot.flows.card_refresh import refresh_card
 from bot.flows.decision import refresh_notices, send_decision_request, show_decision
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
 from bot.process.bolton import DECISION_AUDIENCES
 from bot.runtime import Runtime
@@ -45,6 +38,13 @@ from bot.services.engine import TaskRefusedError
 from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.partnership import Role, roles_of
 from bot.services.review_forms import form_errors
+from bot.views.decision import (
+    already_decided,
+    notice_modal,
+    reason_modal,
+    recommendation_modal,
+)
+from bot.views.forms import info_view
 from storage.models import Case
 
 NOT_READY = "This case is not waiting for the Chair's decision."

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.flows.chronology_files import SharedFile, receive_file
-from bot.handlers.router import CommandRouter
+from bot.handlers.commands import CommandRouter
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

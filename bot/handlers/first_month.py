@@ -8,18 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.first_month import (
-    Choice,
-    agency_added_text,
-    agency_removed_text,
-    task_recorded_text,
-)
-from bot.blocks.first_month_forms import agency_modal, nothing_to_choose, task_modal
 from bot.flows.agency_welcome import welcome_agency
 from bot.flows.first_month import after_change, announce
 from bot.handlers.chronology import CHRONOLOGY_TASKS, open_form
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.handlers.view_meta import Meta, first_input, tell
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
@@ -43,6 +36,13 @@ from bot.services.agencies_on_case import (
 )
 from bot.services.engine import EngineContext
 from bot.services.partnership import active_agencies
+from bot.views.first_month import (
+    Choice,
+    agency_added_text,
+    agency_removed_text,
+    task_recorded_text,
+)
+from bot.views.first_month_forms import agency_modal, nothing_to_choose, task_modal
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

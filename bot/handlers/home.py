@@ -8,14 +8,14 @@ from pydantic import BaseModel, ConfigDict
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.home import home_view, my_work_message
-from bot.blocks.reminders import task_done_message
 from bot.flows.card_refresh import refresh_card
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import Action
 from bot.runtime import Runtime
 from bot.services.my_tasks import NOT_YOURS, DoneOutcome, mark_done, my_cases, my_open_tasks
+from bot.views.home import home_view, my_work_message
+from bot.views.reminders import task_done_message
 
 
 class HomeOpened(BaseModel):

@@ -17,18 +17,10 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.imr import (
-    REC_FIELDS,
-    Choice,
-    Draft,
-    rec_block,
-    request_modal,
-    submission_modal,
-)
 from bot.flows.imr import ask_author, tell_chair_submitted
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.calendar import add_calendar_months
 from bot.runtime import Runtime
@@ -51,6 +43,14 @@ from bot.services.partnership import active_agencies
 from bot.services.review import ReviewRefusedError, decided_on
 from bot.services.review_access import acts_for_agency, leads_review
 from bot.services.review_forms import form_errors
+from bot.views.imr import (
+    REC_FIELDS,
+    Choice,
+    Draft,
+    rec_block,
+    request_modal,
+    submission_modal,
+)
 from storage.models import Agency, Case, ManagementReview
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.imr import Draft, return_modal, review_view
 from bot.flows.imr import after_chair_answer
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.imr import NOT_OPEN, review_id_of
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services import audit
@@ -21,6 +20,7 @@ from bot.services.imr import ImrStatus, load_review
 from bot.services.imr_submission import ReturnForm, accept_imr, imr_content, return_imr
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import leads_review
+from bot.views.imr import Draft, return_modal, review_view
 from storage.models import Agency, Case, ManagementReview
 
 

@@ -13,20 +13,12 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.imr import Choice
-from bot.blocks.interviews import (
-    invited,
-    outcome_modal,
-    outcome_recorded,
-    schedule_modal,
-    scheduled,
-)
 from bot.calendar.invites import Attendee, Organizer, new_uid
 from bot.flows.decision import SlackFailure, post_safely
 from bot.flows.review import to_channel
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases import load_case
@@ -43,6 +35,14 @@ from bot.services.interviews import (
 from bot.services.panel_invites import uid_domain
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import acts_for_agency
+from bot.views.imr import Choice
+from bot.views.interviews import (
+    invited,
+    outcome_modal,
+    outcome_recorded,
+    schedule_modal,
+    scheduled,
+)
 from storage.models import Agency, Case, WorkerInterview
 
 log = logging.getLogger(__name__)

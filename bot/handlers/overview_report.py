@@ -13,11 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.overview_report import acceptance_modal, draft_modal, not_represented_modal
 from bot.flows.overview_report import after_acceptance, after_agency_answer, send_draft
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases import load_case
@@ -30,6 +29,7 @@ from bot.services.overview_report import (
 )
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import acts_for_agency, leads_review, may_record_for_board
+from bot.views.overview_report import acceptance_modal, draft_modal, not_represented_modal
 from storage.models import Case, OverviewDraft
 
 

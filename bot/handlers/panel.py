@@ -10,9 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
-from bot.blocks.panel_announcements import cancel_prompt
 from bot.calendar.invites import new_uid
 from bot.flows.panel import PanelFlow
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.panel_open import (
     case_id_for_channel,
     core_agencies,
@@ -29,7 +29,6 @@ from bot.handlers.panel_submissions import (
     submit_held,
 )
 from bot.handlers.payloads import ViewSubmission
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import PanelBlock, PanelCallback
 from bot.runtime import Runtime
 from bot.services.panel import (
@@ -45,6 +44,7 @@ from bot.services.panel_changes import change
 from bot.services.panel_form import FindPlan, SchedulePlan, parse_find, parse_schedule
 from bot.services.panel_invites import uid_domain
 from bot.services.panel_slots import propose
+from bot.views.panel_announcements import cancel_prompt
 from storage.models import Case
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.flows.card_refresh import refresh_card
 from bot.flows.panel import PanelFlow
 from bot.flows.panel_replies import redraw_dm
+from bot.handlers.commands import CommandRouter
 from bot.handlers.panel_open import (
     case_id_for_channel,
     case_id_for_task,
@@ -24,7 +25,6 @@ from bot.handlers.panel_open import (
 )
 from bot.handlers.panel_submissions import panel_context
 from bot.handlers.payloads import BlockAction
-from bot.handlers.router import CommandRouter
 from bot.ids import PanelAction
 from bot.runtime import Runtime
 from bot.services.panel import PanelRefusedError

@@ -8,13 +8,6 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.blocks.panel_modals import (
-    PanelDefaults,
-    declare_modal,
-    find_modal,
-    held_modal,
-    schedule_modal,
-)
 from bot.runtime import Runtime
 from bot.services.cases import case_by_channel
 from bot.services.panel import (
@@ -27,6 +20,13 @@ from bot.services.panel import (
     may_organise,
     panel_deadline,
     require_organiser,
+)
+from bot.views.panel_modals import (
+    PanelDefaults,
+    declare_modal,
+    find_modal,
+    held_modal,
+    schedule_modal,
 )
 from storage.models import Case, Task
 

@@ -11,13 +11,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.action_plan import meta_id, notice_view, problems_text, read_metadata
 from bot.flows.card_refresh import refresh_card
 from bot.flows.monitoring import context, tell_owners
 from bot.flows.plan_import import ImportRequest, check_file, finish_import
+from bot.handlers.commands import CommandRouter
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.runtime import Runtime
@@ -31,6 +30,7 @@ from bot.services.action_plan import (
     problems,
     update_recommendation,
 )
+from bot.views.action_plan import meta_id, notice_view, problems_text, read_metadata
 from storage.models import Case, Recommendation
 
 

@@ -10,14 +10,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
-from bot.blocks.action_plan import Verb, meta_id, notice_view, read_metadata
-from bot.blocks.progress import return_modal, return_received_view
 from bot.flows.card_refresh import refresh_card
 from bot.flows.monitoring import context, finish_sign_off
 from bot.flows.round_summaries import send_summary
+from bot.handlers.commands import CommandRouter
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.runtime import Runtime
@@ -37,6 +35,8 @@ from bot.services.return_submission import (
 )
 from bot.services.round_summary import COMPLETE, SummaryDue
 from bot.services.sign_off import SignOffRefusedError, sign_off
+from bot.views.action_plan import Verb, meta_id, notice_view, read_metadata
+from bot.views.progress import return_modal, return_received_view
 from storage.models import Agency, Case, Recommendation
 
 NOT_YOURS = "This progress return is not yours to send."

@@ -9,11 +9,9 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.format import LONDON
-from bot.blocks.referral_modal import AgencyChoice, referral_modal, referral_received
 from bot.flows.case_setup import CaseSetup
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import ViewSubmission
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import Callback, ReferralBlock
 from bot.runtime import Runtime
 from bot.services.case_card import card_builder
@@ -26,6 +24,8 @@ from bot.services.partnership import (
     roles_of,
 )
 from bot.services.referral_form import ReferralSubmission, field_errors
+from bot.views.format import LONDON
+from bot.views.referral_modal import AgencyChoice, referral_modal, referral_received
 
 log = logging.getLogger(__name__)
 

@@ -12,20 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.blocks.review import (
-    AgencyOption,
-    extension_message,
-    extension_modal,
-    findings_message,
-    findings_modal,
-    terms_modal,
-)
-from bot.blocks.review_chair import panel_chair_modal
 from bot.flows.card_refresh import refresh_card
 from bot.flows.review import after_answer, ask_appointee, post_terms, to_channel
 from bot.handlers import review_common as common
+from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases import load_case
@@ -45,6 +36,15 @@ from bot.services.review import (
 from bot.services.review_access import leads_review, may_appoint_panel_chair, may_record_for_board
 from bot.services.review_chair import answer_appointment, appoint_panel_chair
 from bot.services.review_extension import ExtensionForm, agree_extension
+from bot.views.review import (
+    AgencyOption,
+    extension_message,
+    extension_modal,
+    findings_message,
+    findings_modal,
+    terms_modal,
+)
+from bot.views.review_chair import panel_chair_modal
 from storage.models import Case
 
 PATHS = {"audit": "smaller-scale audit", "management_reviews": "individual management reviews"}

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
+from bot.handlers.commands import CommandContext, Handler
 from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.router import CommandContext, Handler
 from bot.ids import INPUT_ACTION
 from bot.runtime import Runtime
 from bot.services.cases import case_by_channel

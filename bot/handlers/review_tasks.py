@@ -12,13 +12,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
+from bot.handlers.commands import CommandRouter
 from bot.handlers.decision import notice_opener, recommendation_opener
 from bot.handlers.imr import submission_view
 from bot.handlers.overview_report import draft_opener
 from bot.handlers.payloads import BlockAction
 from bot.handlers.review import findings_opener, terms_opener
 from bot.handlers.review_common import NOT_FOUND
-from bot.handlers.router import CommandRouter
 from bot.ids import ReviewAction
 from bot.runtime import Runtime
 from bot.services.imr import IMR_KINDS, review_for

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks.status import NOT_SHOWN, WHERE, status_blocks, status_text
-from bot.handlers.router import CommandContext, CommandRouter, Handler
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.cases import case_by_channel
 from bot.services.my_tasks import case_status, visible_case
+from bot.views.status import NOT_SHOWN, WHERE, status_blocks, status_text
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

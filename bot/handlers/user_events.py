@@ -10,16 +10,16 @@ from pydantic import BaseModel, ConfigDict
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.action_plan import notice_view, owner_left_modal
 from bot.flows.monitoring import context, tell_reassigned, user_has_left
+from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import ViewSubmission
-from bot.handlers.router import CommandContext, CommandRouter, Handler
 from bot.ids import MonitoringBlock as B
 from bot.ids import MonitoringCallback
 from bot.runtime import Runtime
 from bot.services import owner_changes as departures
 from bot.services.action_plan import may_close
 from bot.services.owner_changes import LeftVia
+from bot.views.action_plan import notice_view, owner_left_modal
 
 ONLY_THE_BOARD = "Only the Board (its business unit or Chair) can reassign someone's work."
 

@@ -6,11 +6,11 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.blocks.reminders import digest_message
 from bot.flows.sent_once import already_sent, post_once
 from bot.runtime import Runtime
 from bot.services.digest import build_digest
 from bot.services.partnership import Role, users_with_role
+from bot.views.reminders import digest_message
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import IntegrityError
 
-from bot.blocks.messages import Message
-from bot.blocks.reminders import owner_message, watcher_message
 from bot.process.calendar import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services import reminder_delivery as delivery
 from bot.services.reminder_delivery import Claim
 from bot.services.reminder_targets import Delivery, describe, ledger_key
+from bot.views.messages import Message
+from bot.views.reminders import owner_message, watcher_message
 from storage.models import SentMessage
 
 log = logging.getLogger(__name__)

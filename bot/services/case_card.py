@@ -1,4 +1,4 @@
-"""Gathers what the case card shows from the database (the rendering is in bot.blocks):
+"""Gathers what the case card shows from the database (the rendering is in bot.views):
 the next deadlines from the case's open tasks, and a row per involved agency with a cell
 per agency task of the current stage."""
 
@@ -10,8 +10,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.case_card import AgencyRow, CaseCard, Deadline
-from bot.blocks.format import LONDON
 from bot.process.calendar import add_calendar_months
 from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
@@ -26,6 +24,8 @@ from bot.services.monitoring_card import monitoring_notes
 from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from bot.services.review_card import imr_reviews, review_notes, with_imr_status
+from bot.views.case_card import AgencyRow, CaseCard, Deadline
+from bot.views.format import LONDON
 from storage.models import Agency, Case, CaseAgency, Task
 
 STAGE_TITLES = {"referral": "Initial Panel stage"}

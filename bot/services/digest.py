@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.reminders import TaskLine
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
+from bot.views.reminders import TaskLine
 from storage.models import Agency, Case, Task
 
 WINDOW = timedelta(days=7)

@@ -7,9 +7,9 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.first_month import CardActions, CpuItem, card_action_blocks
 from bot.services.chronology_store import entry_counts
 from bot.services.first_month import FORMS
+from bot.views.first_month import CardActions, CpuItem, card_action_blocks
 from storage.models import Case, Task
 
 AGENCY_FORM_KINDS = ("dp_notified", "records_secured")

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.progress import card_lines
 from bot.services.plan_views import monitoring_state
+from bot.views.progress import card_lines
 from storage.models import Case
 
 

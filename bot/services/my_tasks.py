@@ -10,9 +10,6 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.blocks.home import CaseLine
-from bot.blocks.reminders import TaskLine
-from bot.blocks.status import CaseStatus, TaskGroup
 from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
@@ -22,6 +19,9 @@ from bot.services.engine import EngineContext, TaskRefusedError, involved_agenci
 from bot.services.owners import role_holders
 from bot.services.partnership import agencies_of, roles_of
 from bot.services.task_changes import complete_task
+from bot.views.home import CaseLine
+from bot.views.reminders import TaskLine
+from bot.views.status import CaseStatus, TaskGroup
 from storage.db import Database
 from storage.models import Agency, Case, CaseAssignment, CaseMember, Task
 

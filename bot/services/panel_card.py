@@ -1,5 +1,5 @@
 """What the case card shows about the Initial Panel, gathered from the database (the
-rendering is in bot.blocks.panel_card)."""
+rendering is in bot.views.panel_card)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from bot.blocks.case_card import Deadline
-from bot.blocks.panel import SlotLine
-from bot.blocks.panel_card import PanelCardState, deadline_note, panel_card_blocks
 from bot.services.panel import has_panel, latest_meeting, panel_deadline
 from bot.services.panel_slots import tallies
+from bot.views.case_card import Deadline
+from bot.views.panel import SlotLine
+from bot.views.panel_card import PanelCardState, deadline_note, panel_card_blocks
 from storage.models import Case, PanelMeeting
 
 PANEL_LABEL = "Initial Panel"

@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.blocks.format import LONDON, day
 from bot.ids import PanelBlock
+from bot.views.format import LONDON, day
 
 MAX_MEMBERS = 20
 MAX_SLOTS = 5

@@ -121,3 +121,20 @@ def agency_by_id(session: Session, agency_id: int) -> Agency | None:
 
 def unique_in_order(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+def partnership_rows(
+    session: Session, user_id: str
+) -> list[tuple[str, list[str], list[str]]] | None:
+    """Each active agency with its designated persons and review leads, for a member of the
+    partnership; None for anyone else."""
+    if not is_partnership_member(session, user_id):
+        return None
+    return [
+        (
+            a.name,
+            a.user_ids(AgencyRole.DESIGNATED_PERSON.value),
+            a.user_ids(AgencyRole.REVIEW_LEAD.value),
+        )
+        for a in active_agencies(session)
+    ]

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.blocks.reminders import Nudge
 from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.owners import role_holders, task_owners
 from bot.services.reminder_delivery import Claim
 from bot.services.task_subjects import subject_label
+from bot.views.reminders import Nudge
 from storage.db import Database
 from storage.models import Agency, Case, SentMessage, Task
 

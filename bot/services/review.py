@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.format import day
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.services import audit
@@ -28,6 +27,7 @@ from bot.services.engine import (
 from bot.services.review_access import leads_review, lock_case
 from bot.services.review_forms import FormFieldError, london_date
 from bot.services.task_changes import complete_task, move_deadline
+from bot.views.format import day
 from storage.models import Case, ReviewExtension, Task, TermsOfReference
 
 LONG_TEXT = 3000

@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.format import day, short_day, user_link
 from bot.services.decision import OUTCOME_WORDS, Outcome, decision_of, recommendation_of
 from bot.services.imr import IMR_KINDS, ImrStatus, reviews_of
 from bot.services.overview_report import CONFIRMED, answers, latest_draft
 from bot.services.review import completion_date, current_terms
 from bot.services.review_forms import london_date
+from bot.views.format import day, short_day, user_link
 from storage.models import Case, ManagementReview, PanelChairAppointment, ReviewFindings
 
 IMR_COLUMN_KINDS = frozenset(IMR_KINDS.values())

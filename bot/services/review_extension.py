@@ -9,7 +9,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from sqlalchemy.orm import Session
 
-from bot.blocks.format import day
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.services import audit
@@ -24,6 +23,7 @@ from bot.services.review import (
 )
 from bot.services.review_access import leads_review, may_record_for_board
 from bot.services.review_forms import FormFieldError
+from bot.views.format import day
 from storage.models import ReviewExtension
 
 

@@ -19,10 +19,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.action_plan import metadata
-from bot.blocks.format import channel_link, day, user_link
-from bot.blocks.messages import Message
-from bot.blocks.plan_list import recommendations, status_words
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.services.action_plan import RecStatus
@@ -30,6 +26,10 @@ from bot.services.plan_views import MonitoringState
 from bot.services.progress_returns import LONG_TEXT, SHORT_TEXT, STATUS_LABELS, ReturnStatus
 from bot.services.return_submission import ReturnSubject
 from bot.services.round_summary import AWAITING, CLOSED, COMPLETE, MISSED, OVERDUE, RoundSummary
+from bot.views.action_plan import metadata
+from bot.views.format import channel_link, day, user_link
+from bot.views.messages import Message
+from bot.views.plan_list import recommendations, status_words
 
 ACTION_SHOWN = 2800
 

@@ -17,9 +17,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import day, short_day
-from bot.blocks.messages import Message
 from bot.ids import Action
+from bot.views.format import day, short_day
+from bot.views.messages import Message
 
 ROLE_LABELS = {
     "cpu": "the CPU",

@@ -20,9 +20,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import LONDON, day, moment, user_link
-from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
-from bot.blocks.messages import Message
 from bot.ids import (
     INPUT_ACTION,
     DecisionAction,
@@ -34,6 +31,9 @@ from bot.ids import (
 from bot.services.decision import OUTCOME_BUTTONS, OUTCOME_WORDS, Outcome
 from bot.services.decision_notices import NoticeLine
 from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
+from bot.views.format import LONDON, day, moment, user_link
+from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
+from bot.views.messages import Message
 
 DECISION_BUTTONS = {
     Outcome.SCR: DecisionAction.APPROVE,

@@ -21,13 +21,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.action_plan import Verb, manage_value, problems_text
-from bot.blocks.format import day, user_link
-from bot.blocks.messages import Message
 from bot.ids import MonitoringAction
 from bot.services.action_plan import RecStatus
 from bot.services.plan_views import PlanLine
 from bot.services.progress_returns import STATUS_LABELS, ReturnStatus
+from bot.views.action_plan import Verb, manage_value, problems_text
+from bot.views.format import day, user_link
+from bot.views.messages import Message
 
 MAX_LISTED = 40
 """Recommendations listed in one message: with the header, summary, sign-off and buttons,

@@ -19,12 +19,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import LONDON, day, user_link
-from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
-from bot.blocks.imr import Choice
-from bot.blocks.messages import Message
-from bot.blocks.review import button
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
+from bot.views.format import LONDON, day, user_link
+from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
+from bot.views.imr import Choice
+from bot.views.messages import Message
+from bot.views.review import button
 
 
 def _time(block: ReviewBlock, label: str, initial: str) -> InputBlock:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ConfirmObject, InputBlock, UserSelectElement
 from slack_sdk.models.views import View
 
-from bot.blocks.format import user_link
-from bot.blocks.forms import modal, section
-from bot.blocks.messages import Message
-from bot.blocks.review import button
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
+from bot.views.format import user_link
+from bot.views.forms import modal, section
+from bot.views.messages import Message
+from bot.views.review import button
 
 
 def panel_chair_modal(reference: str, case_id: int) -> View:

@@ -19,11 +19,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.first_month import ENCRYPTED, KIND_TITLES, Choice, context, metadata, section
-from bot.blocks.format import LONDON, short_day
 from bot.ids import INPUT_ACTION, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from bot.services.first_month import CP_PLAN_LABELS, NOTE, TaskView
+from bot.views.first_month import ENCRYPTED, KIND_TITLES, Choice, context, metadata, section
+from bot.views.format import LONDON, short_day
 
 
 def _text_input(

@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import channel_link
 from bot.ids import Action
+from bot.views.format import channel_link
 
 
 @dataclass(frozen=True)

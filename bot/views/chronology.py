@@ -22,12 +22,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.first_month import ENCRYPTED, Choice, metadata
-from bot.blocks.messages import Message
 from bot.ids import INPUT_ACTION, ChronologyFlag, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from bot.services.chronology import ENTRY_SLOTS, MAX_EVENT, MAX_WORKER, entry_block_id
 from bot.services.chronology_tasks import MAX_SYNOPSIS
+from bot.views.first_month import ENCRYPTED, Choice, metadata
+from bot.views.messages import Message
 
 FLAG_LABELS = {
     ChronologyFlag.CHILD_SEEN: "Child seen",

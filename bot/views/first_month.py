@@ -17,12 +17,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import short_day
-from bot.blocks.messages import Message
-from bot.blocks.reminders import open_channel_button
 from bot.ids import FirstMonthAction
 from bot.ids import FirstMonthBlock as B
 from bot.services.first_month import TaskView
+from bot.views.format import short_day
+from bot.views.messages import Message
+from bot.views.reminders import open_channel_button
 
 KIND_TITLES = {
     "dp_notified": "Notified the CPU",

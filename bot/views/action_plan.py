@@ -28,11 +28,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.referral_modal import AgencyChoice
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.services.action_plan import LONG_TEXT, SOURCE_LABELS, Source
 from bot.services.action_plan_import import COLUMNS_HELP, MAX_PROBLEMS_SHOWN
+from bot.views.referral_modal import AgencyChoice
 
 MAX_LISTED = 40
 ACTION_PREVIEW = 280

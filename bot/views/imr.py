@@ -24,11 +24,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import day, user_link
-from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
-from bot.blocks.messages import Message
-from bot.blocks.review import button, document_input
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
+from bot.views.format import day, user_link
+from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
+from bot.views.messages import Message
+from bot.views.review import button, document_input
 
 MAX_RECOMMENDATIONS = 10
 APPENDIX_3 = (

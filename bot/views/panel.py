@@ -17,9 +17,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import LONDON, day, short_day, user_link
-from bot.blocks.messages import Message
 from bot.ids import PanelAction, PanelBlock
+from bot.views.format import LONDON, day, short_day, user_link
+from bot.views.messages import Message
 
 PARTSTAT_WORDS = {
     "NEEDS-ACTION": "no answer yet",

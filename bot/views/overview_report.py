@@ -10,11 +10,11 @@ from datetime import date
 from slack_sdk.models.blocks import ActionsBlock, ConfirmObject
 from slack_sdk.models.views import View
 
-from bot.blocks.format import day, user_link
-from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
-from bot.blocks.messages import Message
-from bot.blocks.review import button, document_input
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
+from bot.views.format import day, user_link
+from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
+from bot.views.messages import Message
+from bot.views.review import button, document_input
 
 
 def draft_modal(reference: str, case_id: int) -> View:

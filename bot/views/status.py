@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import channel_link
-from bot.blocks.reminders import TaskLine, when
+from bot.views.format import channel_link
+from bot.views.reminders import TaskLine, when
 
 MAX_LINES = 3000 // 80
 

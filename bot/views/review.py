@@ -22,11 +22,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from bot.blocks.format import day, moment, user_link
-from bot.blocks.forms import BY_ROLE, context, date_input, long_text, modal, section
-from bot.blocks.messages import Message
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
 from bot.services.review import PROCEEDING_LABELS, Proceeding, TermsForm
+from bot.views.format import day, moment, user_link
+from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
+from bot.views.messages import Message
 
 DOCUMENT_TYPES = ["pdf", "docx", "doc", "odt", "rtf"]
 

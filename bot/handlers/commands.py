@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.help import help_text
 from bot.handlers.payloads import SlashCommand
 from bot.runtime import Runtime
+from bot.views.help import help_text
 
 
 @dataclass(frozen=True)

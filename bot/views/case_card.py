@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.format import day, days_left, short_day
+from bot.views.format import day, days_left, short_day
 
 MAX_SECTION_TEXT = 3000
 

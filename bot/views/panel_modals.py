@@ -27,7 +27,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import LONDON, day
 from bot.ids import INPUT_ACTION, PanelBlock, PanelCallback
 from bot.services.panel_form import (
     DECLARATION_LENGTH,
@@ -38,6 +37,7 @@ from bot.services.panel_form import (
     REASON_LENGTH,
     SLOT_BLOCKS,
 )
+from bot.views.format import LONDON, day
 
 TIMEZONE = "Europe/London"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.format import user_link
+from bot.views.format import user_link
 
 
 def agencies_text(rows: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> str:

@@ -19,10 +19,10 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.format import LONDON, short_day, user_link
-from bot.blocks.panel import SlotLine, people, short_when, when, where
-from bot.blocks.panel_announcements import confirm_cancel
 from bot.ids import PanelAction
+from bot.views.format import LONDON, short_day, user_link
+from bot.views.panel import SlotLine, people, short_when, when, where
+from bot.views.panel_announcements import confirm_cancel
 
 MAX_TIME_OPTIONS = 5
 

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
 
-from bot.blocks.format import user_link
-from bot.blocks.messages import Message
-from bot.blocks.panel import MeetingFacts, people, section, short_when, when, where
 from bot.ids import PanelAction
+from bot.views.format import user_link
+from bot.views.messages import Message
+from bot.views.panel import MeetingFacts, people, section, short_when, when, where
 
 
 def scheduled_announcement(

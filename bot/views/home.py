@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import channel_link
-from bot.blocks.messages import Message
-from bot.blocks.reminders import TaskLine, task_button, task_line_text
+from bot.views.format import channel_link
+from bot.views.messages import Message
+from bot.views.reminders import TaskLine, task_button, task_line_text
 
 HOME_TASKS = 60
 MESSAGE_TASKS = 25

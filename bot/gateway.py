@@ -1,0 +1,299 @@
+"""The one door to Slack's Web API for everything the bot does there.
+
+Every side effect (post, post once, update, open or update a view, upload, invite, pin,
+archive, look a person up) goes through `SlackGateway`. It is the only place that catches
+slack_sdk's errors: whatever went wrong (an error answer, a timeout, a dropped connection)
+reaches the caller as one `SlackError` carrying Slack's error code. It is also the one place
+that decides what a failure means:
+
+- *retry*: 429 and 5xx answers and dropped connections are retried by the client's retry
+  handlers (`bot.slack_client`); what still fails is a `SlackError` whose `retryable` is
+  true, and the caller leaves the work for the worker to resume;
+- *adopt*: an answer lost after Slack acted (a channel created, a message posted) is found
+  again rather than done twice (`create_private_channel`, `post_once`);
+- *give up*: answers that will never change for this input (a deactivated user, a guest
+  who cannot be invited) are reported, not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.views import View
+from slack_sdk.web import SlackResponse
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.views.messages import Message
+from storage.db import Database
+from storage.models import SentMessage
+
+log = logging.getLogger(__name__)
+
+INVITE_BATCH = 100
+"""Slack takes at most 100 users in one `conversations.invite` call."""
+
+HARMLESS = frozenset({"already_in_channel", "cant_invite_self", "already_pinned"})
+"""Answers that mean the wanted state holds already."""
+
+PERSON_GONE = frozenset(
+    {
+        "user_not_found",
+        "user_is_deactivated",
+        "account_inactive",
+        "user_disabled",
+        "users_not_found",
+    }
+)
+"""Answers about one person that no retry will change."""
+
+CANNOT_INVITE = PERSON_GONE | frozenset(
+    {"user_is_restricted", "user_is_ultra_restricted", "ura_max_channels", "cant_invite"}
+)
+"""Per-user refusals of an invitation: the rest of a batch is invited one by one."""
+
+
+class SlackError(Exception):
+    """A Web API call that did not do what was asked. The message names the method and
+    Slack's error code only: never the arguments, which may carry what a user typed."""
+
+    def __init__(self, method: str, code: str, *, retryable: bool) -> None:
+        super().__init__(f"{method}: {code}")
+        self.method = method
+        self.code = code
+        self.retryable = retryable
+
+    @property
+    def person_gone(self) -> bool:
+        return self.code in PERSON_GONE
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class Invited:
+    """What an invitation round did: who is in now, and who could not be added and why."""
+
+    added: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def _as_error(method: str, exc: Exception) -> SlackError:
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        code = str(exc.response.get("error") or f"http_{status}")
+        return SlackError(method, code, retryable=status == 429 or status >= 500)
+    return SlackError(method, type(exc).__name__, retryable=True)
+
+
+class SlackGateway:
+    """Slack's Web API as the bot uses it. One per unit of work; cheap to make."""
+
+    def __init__(self, client: WebClient, db: Database, clock: Clock) -> None:
+        self.client = client
+        self.db = db
+        self.clock = clock
+
+    # The one call site ------------------------------------------------------------------
+
+    def call(self, method: str, **arguments: Any) -> SlackResponse:
+        """Call a Web API method by its documented name (`chat.postMessage`) through
+        slack_sdk's method of that name; every failure becomes one `SlackError`."""
+        method_of_client = getattr(self.client, method.replace(".", "_"))
+        try:
+            response: SlackResponse = method_of_client(**_without_none(arguments))
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            raise _as_error(method, exc) from None
+        return response
+
+    # Messages ---------------------------------------------------------------------------
+
+    def post(self, channel: str, message: Message, **options: Any) -> Posted:
+        response = self.call("chat.postMessage", channel=channel, **message.as_kwargs(), **options)
+        return Posted(str(response.get("channel") or channel), str(response["ts"]))
+
+    def post_once(
+        self, key: str, channel: str, message: Message, *, case_id: int | None = None
+    ) -> str:
+        """Post unless the ledger says ``key`` went already; recorded as soon as Slack
+        confirms, so a retried step never posts twice. Returns the message's ts."""
+        previous = self.sent(key)
+        if previous is not None:
+            return previous.ts
+        posted = self.post(channel, message)
+        with self.db.session() as session:
+            session.add(
+                SentMessage(
+                    key=key,
+                    case_id=case_id,
+                    channel=posted.channel,
+                    ts=posted.ts,
+                    sent_at=self.clock.now(),
+                )
+            )
+        return posted.ts
+
+    def sent(self, key: str) -> Posted | None:
+        """Where the message posted once under ``key`` is, if it went."""
+        with self.db.session() as session:
+            row = session.scalar(select(SentMessage).where(SentMessage.key == key))
+            return None if row is None else Posted(row.channel, row.ts)
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        self.call("chat.update", channel=channel, ts=ts, **message.as_kwargs())
+
+    def ephemeral(self, channel: str, user: str, text: str) -> None:
+        self.call("chat.postEphemeral", channel=channel, user=user, text=text)
+
+    def dm_channel(self, user: str) -> str:
+        """The id of the bot's DM with ``user`` (needed to upload a file into it)."""
+        return str(self.call("conversations.open", users=user)["channel"]["id"])
+
+    def history(self, channel: str, *, oldest: str | None = None, limit: int = 100) -> list[Any]:
+        response = self.call("conversations.history", channel=channel, oldest=oldest, limit=limit)
+        return list(response.get("messages") or [])
+
+    # Views ------------------------------------------------------------------------------
+
+    def open_view(self, trigger_id: str, view: View) -> None:
+        self.call("views.open", trigger_id=trigger_id, view=view.to_dict())
+
+    def update_view(self, view_id: str, view: View, *, hash_: str | None = None) -> None:
+        self.call("views.update", view_id=view_id, view=view.to_dict(), hash=hash_)
+
+    def publish_home(self, user: str, view: View) -> None:
+        self.call("views.publish", user_id=user, view=view.to_dict())
+
+    # Files ------------------------------------------------------------------------------
+
+    def upload(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        content: str | bytes,
+        title: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Share a file in a channel or DM (Slack's three-step upload); returns its id."""
+        response = self.call(
+            "files.upload_v2",
+            channel=channel,
+            filename=filename,
+            title=title or filename,
+            content=content,
+            initial_comment=comment,
+        )
+        files = response.get("files") or [response.get("file") or {}]
+        return str(files[0].get("id", ""))
+
+    def file_info(self, file_id: str) -> dict[str, Any]:
+        return dict(self.call("files.info", file=file_id)["file"])
+
+    # People -----------------------------------------------------------------------------
+
+    def user(self, user: str) -> dict[str, Any]:
+        return dict(self.call("users.info", user=user)["user"])
+
+    def user_by_email(self, email: str) -> dict[str, Any]:
+        return dict(self.call("users.lookupByEmail", email=email)["user"])
+
+    # Channels ---------------------------------------------------------------------------
+
+    def create_private_channel(self, name: str, *, adopt: bool) -> dict[str, Any] | None:
+        """Create ``name`` as a private channel. When the name is taken, a channel of that
+        name the bot is already in is adopted if ``adopt`` (a create whose answer was lost);
+        otherwise None: the caller tries another name."""
+        try:
+            return dict(self.call("conversations.create", name=name, is_private=True)["channel"])
+        except SlackError as exc:
+            if exc.code != "name_taken":
+                raise
+        return self._own_channel_named(name) if adopt else None
+
+    def _own_channel_named(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            page = self.call(
+                "users.conversations",
+                types="private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for channel in page.get("channels") or []:
+                if channel.get("name") == name:
+                    return dict(channel)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def invite(self, channel: str, users: Sequence[str]) -> Invited:
+        """Invite in batches of 100. When Slack refuses a batch because of one person, the
+        rest of it are invited one by one; those who cannot be added are reported with
+        Slack's reason, and the others are in."""
+        added: list[str] = []
+        refused: dict[str, str] = {}
+        for start in range(0, len(users), INVITE_BATCH):
+            batch = list(users[start : start + INVITE_BATCH])
+            try:
+                self._invite(channel, batch)
+                added += batch
+                continue
+            except SlackError as exc:
+                if exc.code not in CANNOT_INVITE and exc.code not in HARMLESS:
+                    raise
+            for user in batch:
+                try:
+                    self._invite(channel, [user])
+                except SlackError as exc:
+                    if exc.code not in CANNOT_INVITE:
+                        raise
+                    refused[user] = exc.code
+                    continue
+                added.append(user)
+        return Invited(added, refused)
+
+    def _invite(self, channel: str, users: Iterable[str]) -> None:
+        try:
+            self.call("conversations.invite", channel=channel, users=",".join(users))
+        except SlackError as exc:
+            if exc.code not in HARMLESS:
+                raise
+
+    def pin(self, channel: str, ts: str) -> None:
+        try:
+            self.call("pins.add", channel=channel, timestamp=ts)
+        except SlackError as exc:
+            if exc.code not in HARMLESS:
+                raise
+
+    def archive(self, channel: str) -> None:
+        try:
+            self.call("conversations.archive", channel=channel)
+        except SlackError as exc:
+            if exc.code != "already_archived":
+                raise
+
+    def kick(self, channel: str, user: str) -> None:
+        try:
+            self.call("conversations.kick", channel=channel, user=user)
+        except SlackError as exc:
+            if exc.code != "not_in_channel":
+                raise
+
+    def rename(self, channel: str, name: str) -> None:
+        self.call("conversations.rename", channel=channel, name=name)
+
+
+def _without_none(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in arguments.items() if v is not None}

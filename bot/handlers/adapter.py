@@ -1,0 +1,527 @@
+"""The listener adapter: every Slack listener is declared through `Listeners` and written as
+a short function of one `Request`.
+
+What every listener would otherwise repeat happens here, once:
+
+1. acknowledge within Slack's three seconds (a button at once; a command or a form with the
+   answer it gives);
+2. validate the payload (pydantic): a malformed one (no user, wrong types, a non-numeric
+   button value or metadata, an unknown option) gets a clear answer and one log line that
+   never carries the payload;
+3. open one database session, find the case (from the channel, the button's value or the
+   modal's metadata) and check that the actor may act on it;
+4. call the listener; a `RefusedError` becomes the person's answer (inline on the form's field, or
+   an ephemeral message, or a DM when Slack gave no `response_url`) and nothing is stored;
+5. commit, answer, and only then run the Slack side effects the listener asked for
+   (`Request.after`), so that no Slack call is made while a transaction is open.
+
+Listeners therefore never open a session, run a query, catch `SlackApiError` or parse JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
+
+from bot.gateway import SlackError, SlackGateway
+from bot.handlers.commands import CommandContext, CommandRouter
+from bot.handlers.form_errors import errors_by_block
+from bot.handlers.payloads import BlockAction, SlashCommand, ViewSubmission
+from bot.process.calendar import WorkingCalendar
+from bot.runtime import Runtime
+from bot.services.cases import case_by_channel, is_case_member
+from bot.services.refusal import InvalidFormError, RefusedError
+from storage.models import Case
+
+log = logging.getLogger(__name__)
+
+OUT_OF_DATE = "That button or form is out of date; please use the latest message."
+IN_A_CASE_CHANNEL = "Please use this in the case's own channel."
+NOT_OPEN_TO_YOU = "That case is not open to you."
+
+MAX_ID = 2**31 - 1
+"""Ids from payloads above this are refused before they reach the database."""
+
+
+class CaseFrom(Enum):
+    """Where a listener's case comes from."""
+
+    NOWHERE = "nowhere"
+    CHANNEL = "channel"  # the channel the command was typed in, or the button was clicked in
+    VALUE = "value"  # the button's value is the case id
+    META = "meta"  # the modal's private_metadata {"case": id}
+
+
+class MalformedPayloadError(Exception):
+    """A payload that is not what this listener's own views send: answered, never raised."""
+
+
+class ViewMeta(BaseModel):
+    """The ids a modal carries in its private_metadata: hints, re-checked by every listener."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    case: int | None = None
+    agency: int | None = None
+    task: int | None = None
+    meeting: int | None = None
+    channel: str | None = None
+    ts: str | None = None
+
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+FormT = TypeVar("FormT", bound=BaseModel)
+MetaT = TypeVar("MetaT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the person sees in answer: a message only they see, or (for a form) the modal
+    replaced or a new one pushed on top."""
+
+    text: str | None = None
+    blocks: Sequence[Block] = ()
+    update: View | None = None
+    push: View | None = None
+
+
+@dataclass
+class Request(Generic[PayloadT]):
+    """One listener call: the validated payload, the actor, the case (checked), a session."""
+
+    runtime: Runtime
+    session: Session
+    slack: SlackGateway
+    actor: str
+    payload: PayloadT
+    case_or_none: Case | None
+    number: int | None = None
+    args: list[str] = field(default_factory=list)
+    trigger_id: str = ""
+    effects: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def case(self) -> Case:
+        if self.case_or_none is None:
+            raise RefusedError(NOT_OPEN_TO_YOU)
+        return self.case_or_none
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.runtime.working_calendar()
+
+    @property
+    def today(self) -> date:
+        return self.calendar.london_date(self.now)
+
+    def after(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the transaction is committed and the person answered."""
+        self.effects.append(effect)
+
+    def open_view(self, view: View) -> None:
+        """Open a modal with this request's trigger (after the answer, within its 3 s)."""
+        trigger = self.trigger_id
+        self.after(lambda: self.slack.open_view(trigger, view))
+
+
+@dataclass
+class Submitted(Request[ViewSubmission], Generic[FormT, MetaT]):
+    """A form's submission: its answers validated into ``form``, its metadata into ``meta``."""
+
+    form: FormT | None = None
+    meta: MetaT | None = None
+
+    @property
+    def answers(self) -> FormT:
+        assert self.form is not None
+        return self.form
+
+    @property
+    def ids(self) -> MetaT:
+        assert self.meta is not None
+        return self.meta
+
+
+Listener = Callable[[Request[Any]], Reply | str | None]
+Check = Callable[[Session, Case, str], bool]
+
+
+def parse_id(raw: object) -> int:
+    """A positive id from a payload, or `MalformedPayloadError`."""
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        raise MalformedPayloadError("not an id")
+    return int(text)
+
+
+def parse_meta(raw: str, model: type[MetaT]) -> MetaT:
+    try:
+        meta = model.model_validate(json.loads(raw or "{}"))
+    except (ValueError, ValidationError):
+        raise MalformedPayloadError("private_metadata") from None
+    for name in ("case", "agency", "task", "meeting"):
+        value = getattr(meta, name, None)
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise MalformedPayloadError("private_metadata")
+    return meta
+
+
+def _as_reply(result: Reply | str | None) -> Reply:
+    if isinstance(result, Reply):
+        return result
+    return Reply(text=result)
+
+
+class Listeners:
+    """Declares a domain's listeners on the app: `/scr` subcommands, buttons, forms, events."""
+
+    def __init__(self, app: App, runtime: Runtime, router: CommandRouter) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.router = router
+
+    # Declarations -----------------------------------------------------------------------
+
+    def command(
+        self,
+        name: str,
+        usage: str,
+        summary: str,
+        *,
+        case: CaseFrom = CaseFrom.NOWHERE,
+        member: bool = True,
+        may: Check | None = None,
+        refusal: str = NOT_OPEN_TO_YOU,
+    ) -> Callable[[Callable[[Request[SlashCommand]], Reply | str | None]], Any]:
+        """`/scr <name> ...`: the reply is the ephemeral answer."""
+
+        def declare(fn: Callable[[Request[SlashCommand]], Reply | str | None]) -> Any:
+            def handle(ctx: CommandContext) -> None:
+                command = ctx.command
+
+                def answer(reply: Reply) -> None:
+                    if reply.text:
+                        blocks = [b.to_dict() for b in reply.blocks] or None
+                        ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
+                    else:
+                        ctx.ack()
+
+                self._run(
+                    fn,
+                    kind=f"/scr {name}",
+                    answer=answer,
+                    build=lambda session, slack: self._request(
+                        session,
+                        slack,
+                        payload=command,
+                        actor=command.user_id,
+                        case=self._case(session, case, channel=command.channel_id),
+                        args=list(ctx.args),
+                        trigger_id=command.trigger_id,
+                        member=member,
+                        may=may,
+                        refusal=refusal,
+                    ),
+                    client=ctx.client,
+                )
+
+            self.router.add(name, usage, summary, handle)
+            return fn
+
+        return declare
+
+    def action(
+        self,
+        *action_ids: str,
+        case: CaseFrom = CaseFrom.NOWHERE,
+        value: bool = False,
+        member: bool = True,
+        may: Check | None = None,
+        refusal: str = NOT_OPEN_TO_YOU,
+    ) -> Callable[[Callable[[Request[BlockAction]], Reply | str | None]], Any]:
+        """A button or menu. ``value``: the element's value is an id (`Request.number`)."""
+
+        def declare(fn: Callable[[Request[BlockAction]], Reply | str | None]) -> Any:
+            def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+                ack()
+                payload = _validated(BlockAction, body)
+                if payload is None or not payload.actions:
+                    _log_malformed("block_actions", action_ids[0])
+                    self._tell(client, body, respond, OUT_OF_DATE)
+                    return
+
+                def answer(reply: Reply) -> None:
+                    if reply.text:
+                        self._tell(client, body, respond, reply.text)
+
+                def build(session: Session, slack: SlackGateway) -> Request[Any]:
+                    raw = payload.action.value or _selected(payload)
+                    number = parse_id(raw) if value or case is CaseFrom.VALUE else None
+                    channel = payload.container.channel_id or (
+                        payload.channel.id if payload.channel else None
+                    )
+                    return self._request(
+                        session,
+                        slack,
+                        payload=payload,
+                        actor=payload.user.id,
+                        case=self._case(session, case, channel=channel, number=number),
+                        number=number,
+                        trigger_id=payload.trigger_id,
+                        member=member,
+                        may=may,
+                        refusal=refusal,
+                    )
+
+                self._run(fn, kind=action_ids[0], answer=answer, build=build, client=client)
+
+            for action_id in action_ids:
+                self.app.action(action_id)(handle)
+            return fn
+
+        return declare
+
+    def submission(
+        self,
+        callback_id: str,
+        *,
+        form: type[FormT] | None = None,
+        meta: type[MetaT] = ViewMeta,  # type: ignore[assignment]
+        case: CaseFrom = CaseFrom.NOWHERE,
+        member: bool = True,
+        may: Check | None = None,
+        refusal: str = NOT_OPEN_TO_YOU,
+        context: Callable[[Runtime], dict[str, Any]] | None = None,
+    ) -> Callable[[Callable[[Submitted[FormT, MetaT]], Reply | str | None]], Any]:
+        """A modal's submission. Its answers are validated into ``form`` (errors go back
+        inline, on their blocks); a refusal goes inline on its field or the first input."""
+
+        def declare(fn: Callable[[Submitted[FormT, MetaT]], Reply | str | None]) -> Any:
+            def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+                payload = _validated(ViewSubmission, body)
+                if payload is None:
+                    _log_malformed("view_submission", callback_id)
+                    ack(response_action="errors", errors={"": OUT_OF_DATE})
+                    return
+                first = next(iter(payload.view.state.values), "")
+
+                def answer(reply: Reply) -> None:
+                    if reply.update is not None:
+                        ack(response_action="update", view=reply.update.to_dict())
+                    elif reply.push is not None:
+                        ack(response_action="push", view=reply.push.to_dict())
+                    else:
+                        ack()
+
+                def refuse(exc: RefusedError) -> None:
+                    errors = exc.errors if isinstance(exc, InvalidFormError) else {}
+                    ack(response_action="errors", errors=errors or {exc.field or first: str(exc)})
+
+                def build(session: Session, slack: SlackGateway) -> Request[Any]:
+                    ids = parse_meta(payload.view.private_metadata, meta)
+                    answers = _form(form, payload, context(self.runtime) if context else {})
+                    number = getattr(ids, "case", None)
+                    request = self._request(
+                        session,
+                        slack,
+                        payload=payload,
+                        actor=payload.user.id,
+                        case=self._case(session, case, number=number),
+                        member=member,
+                        may=may,
+                        refusal=refusal,
+                    )
+                    return Submitted(**vars(request), form=answers, meta=ids)
+
+                self._run(
+                    fn, kind=callback_id, answer=answer, build=build, client=client, refuse=refuse
+                )
+
+            self.app.view(callback_id)(handle)
+            return fn
+
+        return declare
+
+    def event(
+        self, event_type: str, model: type[PayloadT]
+    ) -> Callable[[Callable[[Request[PayloadT]], None]], Any]:
+        """An Events API event, validated into ``model`` (its ``user``, if any, is the actor).
+        Nobody is answered: a malformed or refused event is logged and dropped."""
+
+        def declare(fn: Callable[[Request[PayloadT]], None]) -> Any:
+            def handle(body: dict[str, Any], client: WebClient) -> None:
+                event = body.get("event")
+                payload = _validated(model, event) if isinstance(event, dict) else None
+                if payload is None:
+                    _log_malformed("event", event_type)
+                    return
+                actor = str(getattr(payload, "user", "") or "")
+                self._run(
+                    fn,
+                    kind=event_type,
+                    answer=lambda reply: None,
+                    build=lambda session, slack: self._request(
+                        session,
+                        slack,
+                        payload=payload,
+                        actor=actor,
+                        case=None,
+                        member=False,
+                        may=None,
+                        refusal="",
+                    ),
+                    client=client,
+                    refuse=lambda exc: log.info("%s event not acted on", event_type),
+                )
+
+            self.app.event(event_type)(handle)
+            return fn
+
+        return declare
+
+    # The common path --------------------------------------------------------------------
+
+    def _run(
+        self,
+        fn: Callable[[Any], Reply | str | None],
+        *,
+        kind: str,
+        answer: Callable[[Reply], None],
+        build: Callable[[Session, SlackGateway], Request[Any]],
+        client: WebClient,
+        refuse: Callable[[RefusedError], None] | None = None,
+    ) -> None:
+        slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
+        try:
+            with self.runtime.db.session() as session:
+                request = build(session, slack)
+                reply = _as_reply(fn(request))
+        except MalformedPayloadError as exc:
+            _log_malformed(kind, str(exc))
+            (refuse or (lambda e: answer(Reply(text=e.message))))(RefusedError(OUT_OF_DATE))
+            return
+        except RefusedError as exc:
+            (refuse or (lambda e: answer(Reply(text=e.message))))(exc)
+            return
+        answer(reply)
+        for effect in request.effects:
+            try:
+                effect()
+            except SlackError as exc:
+                log.warning("%s: a Slack step after the answer failed (%s)", kind, exc)
+
+    def _request(
+        self,
+        session: Session,
+        slack: SlackGateway,
+        *,
+        payload: BaseModel,
+        actor: str,
+        case: Case | None,
+        member: bool,
+        may: Check | None,
+        refusal: str,
+        number: int | None = None,
+        args: Sequence[str] = (),
+        trigger_id: str = "",
+    ) -> Request[Any]:
+        if case is not None:
+            if member and not is_case_member(session, case, actor):
+                raise RefusedError(NOT_OPEN_TO_YOU)
+            if may is not None and not may(session, case, actor):
+                raise RefusedError(refusal)
+        return Request(
+            runtime=self.runtime,
+            session=session,
+            slack=slack,
+            actor=actor,
+            payload=payload,
+            case_or_none=case,
+            number=number,
+            args=list(args),
+            trigger_id=trigger_id,
+        )
+
+    def _case(
+        self,
+        session: Session,
+        where: CaseFrom,
+        *,
+        channel: str | None = None,
+        number: int | None = None,
+    ) -> Case | None:
+        if where is CaseFrom.NOWHERE:
+            return None
+        if where is CaseFrom.CHANNEL:
+            found = case_by_channel(session, channel) if channel else None
+            if found is None:
+                raise RefusedError(IN_A_CASE_CHANNEL)
+            return found
+        if number is None:
+            raise MalformedPayloadError("no case id")
+        found = session.get(Case, number)
+        if found is None:
+            raise RefusedError(NOT_OPEN_TO_YOU)
+        return found
+
+    def _tell(self, client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
+        """Answer a click only its clicker sees: in place when Slack gave a response_url,
+        else in their DM (a button on App Home or in a modal has none)."""
+        try:
+            if body.get("response_url"):
+                respond(text=text, replace_original=False, response_type="ephemeral")
+                return
+            user = (
+                (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+            )
+            if isinstance(user, str) and user:
+                SlackGateway(client, self.runtime.db, self.runtime.clock).call(
+                    "chat.postMessage", channel=user, text=text
+                )
+        except (SlackError, OSError) as exc:
+            log.warning("could not answer a click (%s)", type(exc).__name__)
+
+
+def _validated(model: type[PayloadT], body: dict[str, Any]) -> PayloadT | None:
+    try:
+        return model.model_validate(body)
+    except ValidationError:
+        return None
+
+
+def _selected(payload: BlockAction) -> str | None:
+    option = payload.action.selected_option
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _form(
+    form: type[FormT] | None, payload: ViewSubmission, context: dict[str, Any]
+) -> FormT | None:
+    if form is None:
+        return None
+    try:
+        return form.model_validate(payload.answered(), context=context)
+    except ValidationError as exc:
+        raise InvalidFormError(errors_by_block(exc, form)) from None
+
+
+def _log_malformed(kind: str, what: str) -> None:
+    """One line, naming the listener and what was wrong: never the payload."""
+    log.warning("refused a malformed %s payload (%s)", kind, what)

@@ -1,0 +1,42 @@
+"""One way to take a row for oneself: a conditional UPDATE whose row count says who won.
+
+Two workers, two clicks of one button, or a retry racing its original all reduce to the same
+question: did *this* transaction move the row from the state it expected? The UPDATE's WHERE
+clause carries the expected state, so the database answers it atomically on SQLite and
+PostgreSQL alike, without a lock held across the caller's work."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, update
+from sqlalchemy.orm import Session
+
+from storage.models.base import Base
+
+
+def claim(
+    session: Session,
+    model: type[Base],
+    *where: ColumnElement[bool],
+    **values: Any,
+) -> int:
+    """Set ``values`` on the rows of ``model`` that match ``where``; the number of rows taken.
+
+    Zero means another transaction got there first (or nothing matched): the caller leaves
+    the work to it. The session's identity map is not synchronised: refresh a loaded object
+    before reading the columns this changed."""
+    result = session.execute(
+        update(model).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def claimed(
+    session: Session,
+    model: type[Base],
+    *where: ColumnElement[bool],
+    **values: Any,
+) -> bool:
+    """``claim`` for the usual case: did this transaction take at least one row?"""
+    return claim(session, model, *where, **values) > 0
