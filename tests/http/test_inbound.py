@@ -1,0 +1,118 @@
+"""Requests that are not Slack's, or not of Slack's shape, are answered at the door: 401 for
+signatures, 400 for shape, 413 for size; nothing reaches a listener, Slack or the database,
+and the log says why in one line without the body."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import AuditEvent, Case
+
+FORM = "application/x-www-form-urlencoded"
+CHILD = "Zebedee Quinlan-Marsh"
+
+
+def _signed(harness, body: bytes, content_type: str = FORM) -> dict[str, str]:
+    now = int(time.time())
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(now),
+        "X-Slack-Signature": harness.driver.sign(body, now),
+    }
+
+
+def _nothing_happened(harness) -> None:
+    harness.wait()
+    assert [c.method for c in harness.standin.calls if c.method != "auth.test"] == []
+    with harness.runtime.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def _payload(value: object) -> bytes:
+    raw = value if isinstance(value, str) else json.dumps(value)
+    return urlencode({"payload": raw}).encode()
+
+
+def test_a_timestamp_that_is_not_a_number_gets_401(harness) -> None:
+    body = urlencode({"command": "/scr", "text": "help", "user_id": "U0DPH"}).encode()
+    headers = {**_signed(harness, body), "X-Slack-Request-Timestamp": "abc"}
+    assert harness.driver.raw(body, headers).status == 401
+    _nothing_happened(harness)
+
+
+def test_a_refused_signature_never_logs_what_the_body_says(harness, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = urlencode({"payload": json.dumps({"type": "view_submission", "child": CHILD})})
+    headers = {**_signed(harness, body.encode()), "X-Slack-Signature": "v0=" + "1" * 64}
+    assert harness.driver.raw(body.encode(), headers).status == 401
+    _nothing_happened(harness)
+    assert CHILD not in caplog.text
+    assert "Zebedee" not in caplog.text
+    assert "signature or timestamp not valid" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _payload("not json"),
+        _payload(""),
+        _payload("null"),
+        _payload([1, 2]),
+        _payload("a string"),
+        _payload(42),
+        _payload({"type": "something_else"}),
+        _payload("[" * 5000 + "]" * 5000),
+        urlencode({"text": "help"}).encode(),
+        b"\xff\xfe not utf-8",
+    ],
+    ids=[
+        "not-json",
+        "empty",
+        "null",
+        "list",
+        "string",
+        "number",
+        "unknown-type",
+        "deeply-nested",
+        "command-without-command",
+        "not-utf8",
+    ],
+)
+def test_a_body_that_is_not_slacks_shape_gets_400(harness, body: bytes, caplog) -> None:
+    response = harness.driver.raw(body, _signed(harness, body))
+    assert response.status == 400
+    _nothing_happened(harness)
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "event_callback", "event": None}, {"type": "event_callback"}, [], None],
+    ids=["null-event", "no-event", "list", "null"],
+)
+def test_an_events_body_that_is_not_slacks_shape_gets_400(harness, event: object) -> None:
+    body = json.dumps(event).encode()
+    response = harness.driver.raw(body, _signed(harness, body, "application/json"))
+    assert response.status == 400
+    _nothing_happened(harness)
+
+
+def test_a_body_of_a_megabyte_gets_413(harness, caplog) -> None:
+    body = _payload({"type": "block_actions", "filler": "x" * 1_000_000})
+    response = harness.driver.raw(body, _signed(harness, body))
+    assert response.status == 413
+    _nothing_happened(harness)
+    assert "Traceback" not in caplog.text
+
+
+def test_a_well_formed_request_still_goes_through(harness) -> None:
+    response = harness.driver.slash_command("U0DPH", "help")
+    assert response.status == 200
+    assert "/scr refer" in response.text
