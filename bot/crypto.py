@@ -8,6 +8,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from bot.logging_setup import REDACTOR
+
 log = logging.getLogger(__name__)
 
 
@@ -16,6 +18,9 @@ class EncryptionKeyError(RuntimeError):
 
 
 class FieldCipher:
+    """Every value it encrypts or decrypts is personal data of a case: it is registered with
+    the log scrubber, so that no log line can carry it afterwards."""
+
     def __init__(self, key: str | bytes) -> None:
         try:
             self._fernet = Fernet(key)
@@ -27,22 +32,28 @@ class FieldCipher:
             ) from exc
 
     def encrypt_json(self, value: Any) -> bytes:
+        REDACTOR.register(value)
         return self._fernet.encrypt(json.dumps(value, sort_keys=True).encode("utf-8"))
 
     def decrypt_json(self, token: bytes) -> Any:
         try:
-            return json.loads(self._fernet.decrypt(token))
+            value = json.loads(self._fernet.decrypt(token))
         except InvalidToken as exc:
             raise EncryptionKeyError("stored data cannot be decrypted with this key") from exc
+        REDACTOR.register(value)
+        return value
 
     def encrypt_text(self, value: str) -> bytes:
+        REDACTOR.register(value)
         return self._fernet.encrypt(value.encode("utf-8"))
 
     def decrypt_text(self, token: bytes) -> str:
         try:
-            return self._fernet.decrypt(token).decode("utf-8")
+            value = self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
             raise EncryptionKeyError("stored data cannot be decrypted with this key") from exc
+        REDACTOR.register(value)
+        return value
 
 
 def cipher_for(key: str | None, *, allow_generated: bool) -> FieldCipher:

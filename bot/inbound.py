@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
@@ -21,17 +22,75 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 512 * 1024
 """Slack's largest payloads (a 100-block modal's state) are far below this."""
 
-INTERACTION_TYPES = frozenset(
-    {
-        "block_actions",
-        "view_submission",
-        "view_closed",
-        "shortcut",
-        "message_action",
-        "block_suggestion",
-    }
-)
-EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
+
+class _Shape(BaseModel):
+    """Just what Bolt reads before any listener runs; anything more is the listener's."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _Id(_Shape):
+    id: str = Field(min_length=1, max_length=64)
+
+
+class _View(_Shape):
+    id: str = Field(min_length=1)
+    type: str
+    callback_id: str = ""
+
+
+class _Action(_Shape):
+    action_id: str = Field(min_length=1, max_length=255)
+
+
+class _ViewPayload(_Shape):
+    user: _Id
+    view: _View
+
+
+class _ActionPayload(_Shape):
+    user: _Id
+    actions: list[_Action] = Field(min_length=1, max_length=25)
+
+
+class _ShortcutPayload(_Shape):
+    user: _Id
+    callback_id: str
+
+
+class _SuggestionPayload(_Shape):
+    user: _Id
+    action_id: str
+    value: str = ""
+
+
+class _Command(_Shape):
+    command: str = Field(pattern=r"^/[\w-]{1,31}$")
+    user_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(default="", max_length=4000)
+
+
+class _Event(_Shape):
+    type: str
+
+
+class _EventCallback(_Shape):
+    event: _Event
+
+
+INTERACTIONS: dict[str, type[_Shape]] = {
+    "block_actions": _ActionPayload,
+    "view_submission": _ViewPayload,
+    "view_closed": _ViewPayload,
+    "shortcut": _ShortcutPayload,
+    "message_action": _ShortcutPayload,
+    "block_suggestion": _SuggestionPayload,
+}
+EVENTS: dict[str, type[_Shape] | None] = {
+    "event_callback": _EventCallback,
+    "url_verification": None,
+    "app_rate_limited": None,
+}
 
 
 @dataclass(frozen=True)
@@ -65,22 +124,29 @@ def check(
 
 
 def _check_event(data: Any) -> Refusal | None:
-    if not isinstance(data, dict) or data.get("type") not in EVENT_TYPES:
+    if not isinstance(data, dict) or data.get("type") not in EVENTS:
         return Refusal(400, "not an Events API request")
-    if data["type"] == "event_callback" and not isinstance(data.get("event"), dict):
-        return Refusal(400, "event_callback without an event")
-    return None
+    return _fits(EVENTS[data["type"]], data, "event")
 
 
 def _check_form(form: dict[str, list[str]]) -> Refusal | None:
     if "payload" in form:
         payload = json.loads(form["payload"][0])
-        if not isinstance(payload, dict) or payload.get("type") not in INTERACTION_TYPES:
+        if not isinstance(payload, dict) or payload.get("type") not in INTERACTIONS:
             return Refusal(400, "not an interaction payload")
+        return _fits(INTERACTIONS[payload["type"]], payload, str(payload["type"]))
+    fields = {key: values[0] for key, values in form.items() if values}
+    return _fits(_Command, fields, "slash command")
+
+
+def _fits(shape: type[_Shape] | None, data: dict[str, Any], what: str) -> Refusal | None:
+    if shape is None:
         return None
-    command, user = form.get("command", [""])[0], form.get("user_id", [""])[0]
-    if not command.startswith("/") or not user:
-        return Refusal(400, "not a slash command")
+    try:
+        shape.model_validate(data)
+    except ValidationError as exc:
+        places = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:3]
+        return Refusal(400, f"{what} is not Slack's shape ({', '.join(places)})")
     return None
 
 

@@ -7,7 +7,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.logging_setup import install_scrubbing
 from bot.settings import Settings
+
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+"""Gunicorn's access line without the query string (%(U)s is the path alone)."""
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -45,7 +49,9 @@ def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
         "worker_class": "gthread",
         "timeout": 30,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
         "post_fork": lambda _server, _worker: runtime.db.engine.dispose(close=False),
+        "post_worker_init": lambda _worker: install_scrubbing(),
     }
     try:
         _Gunicorn(flask_app, options).run()

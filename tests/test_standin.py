@@ -559,3 +559,36 @@ def test_team_and_usergroups(slack, client):
     assert client.usergroups_users_list(usergroup=group)["users"] == [ANN, BEN]
     err = error_of(lambda: client.usergroups_users_list(usergroup="S404"))
     assert err.response["error"] == "no_such_subteam"
+
+
+def test_every_element_is_held_to_slacks_documented_limits() -> None:
+    from bot.testing.standin.blockkit import LIMITS, view_problem
+
+    def modal(element: dict) -> dict:
+        return {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Form"},
+            "submit": {"type": "plain_text", "text": "Send"},
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": "b",
+                    "label": {"type": "plain_text", "text": "Event"},
+                    "element": element,
+                }
+            ],
+        }
+
+    too_long = {"type": "plain_text_input", "action_id": "a", "max_length": 4000}
+    assert "max_length is 4000" in (view_problem(modal(too_long)) or "")
+    fine = {"type": "plain_text_input", "action_id": "a", "max_length": 3000}
+    assert view_problem(modal(fine)) is None
+    options = [
+        {"text": {"type": "plain_text", "text": f"o{i}"}, "value": str(i)} for i in range(11)
+    ]
+    radios = {"type": "radio_buttons", "action_id": "a", "options": options}
+    assert "options.len is 11" in (view_problem(modal(radios)) or "")
+    long_value = [{"text": {"type": "plain_text", "text": "o"}, "value": "v" * 151}]
+    select = {"type": "static_select", "action_id": "a", "options": long_value}
+    assert "option value is 151" in (view_problem(modal(select)) or "")
+    assert all(limit.source.startswith("https://api.slack.com/") for limit in LIMITS)

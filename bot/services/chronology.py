@@ -18,7 +18,8 @@ from bot.ids import ChronologyFlag
 from bot.ids import FirstMonthBlock as B
 
 MAX_WORKER = 200
-MAX_EVENT = 4000
+MAX_EVENT = 3000
+"""Slack's plain_text_input takes at most 3,000 characters; CSV rows keep the same bound."""
 DATE_HINT = "use dd.mm.yy or dd/mm/yyyy"
 
 _DATE = re.compile(r"^(\d{1,2})([./])(\d{1,2})\2(\d{2}|\d{4})$")
