@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.handlers import action_plan as plan_handlers
-from bot.handlers import agencies, chronology, commands, files, first_month, home, referral, status
+from bot.handlers import agencies, commands, first_month, home, referral, status
 from bot.handlers import decision as decision_handlers
 from bot.handlers import imr as imr_handlers
 from bot.handlers import imr_answer as imr_answers
@@ -40,8 +40,6 @@ LISTENER_MODULES = (
     report_handlers,
     review_task_forms,
     first_month,
-    chronology,
-    files,
     panel_handlers,
     panel_buttons,
     plan_handlers,

@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 
 from bot.clock import Clock
@@ -154,6 +155,22 @@ class SlackGateway:
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self.call("chat.postEphemeral", channel=channel, user=user, text=text)
 
+    def respond(self, response_url: str | None, user: str, text: str) -> None:
+        """Answer ``user`` only: through the request's response_url when Slack gave one
+        (usable after the request's own answer), else in their DM."""
+        if not response_url:
+            self.call("chat.postMessage", channel=user, text=text)
+            return
+        try:
+            response = WebhookClient(response_url).send(
+                text=text, response_type="ephemeral", replace_original=False
+            )
+        except (SlackClientError, OSError) as exc:
+            raise _as_error("response_url", exc) from None
+        if response.status_code != 200:
+            code = f"http_{response.status_code}"
+            raise SlackError("response_url", code, retryable=response.status_code >= 500)
+
     def dm_channel(self, user: str) -> str:
         """The id of the bot's DM with ``user`` (needed to upload a file into it)."""
         return str(self.call("conversations.open", users=user)["channel"]["id"])
@@ -195,6 +212,20 @@ class SlackGateway:
         )
         files = response.get("files") or [response.get("file") or {}]
         return str(files[0].get("id", ""))
+
+    def upload_files(
+        self, channel: str, *, files: Sequence[tuple[str, str | bytes]], comment: str | None = None
+    ) -> list[str]:
+        """Share several files in one message (``files``: name and content); their ids."""
+        response = self.call(
+            "files.upload_v2",
+            channel=channel,
+            initial_comment=comment,
+            file_uploads=[
+                {"content": content, "filename": name, "title": name} for name, content in files
+            ],
+        )
+        return [str(f.get("id", "")) for f in response.get("files") or []]
 
     def file_info(self, file_id: str) -> dict[str, Any]:
         return dict(self.call("files.info", file=file_id)["file"])

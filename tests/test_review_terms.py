@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.ids import ReviewAction, ReviewBlock
 from bot.jobs.worker import tick
-from bot.services.chronology_store import review_period
+from bot.services.first_month.chronology import review_period
 from storage.models import (
     CaseAgency,
     CaseAssignment,

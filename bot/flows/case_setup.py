@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.flows.case_channel import ChannelNameUnavailableError, ensure_case_channel
 from bot.flows.first_month import brief_involved_agencies
 from bot.flows.sent_once import post_once
+from bot.gateway import SlackError
 from bot.services import audit
 from bot.services.cases import load_case
 from bot.services.partnership import Role, users_with_role
@@ -95,7 +96,13 @@ class CaseSetup:
             self._notify_cpu(case_id)
             self._tell_referrer(case_id)
             brief_involved_agencies(self.db, self.client, self.clock, case_id)
-        except (SlackApiError, SlackClientError, OSError, ChannelNameUnavailableError) as exc:
+        except (
+            SlackApiError,
+            SlackClientError,
+            SlackError,
+            OSError,
+            ChannelNameUnavailableError,
+        ) as exc:
             code = _error_code(exc)
             self._postpone(case_id, code)
             return SetupResult(case_id, complete=False, error=code)
@@ -275,4 +282,6 @@ class CaseSetup:
 def _error_code(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    if isinstance(exc, SlackError):
+        return exc.code
     return type(exc).__name__

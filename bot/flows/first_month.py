@@ -1,12 +1,19 @@
-"""The first month's messages: each involved agency's designated persons are DM'd what to do
-(once each, kept up to date as their tasks are done), and the integrated chronology is
-uploaded to the case channel."""
+"""The first month in Slack, through the gateway: each involved agency's designated persons
+are DM'd what to do (once each, kept up to date as their tasks are done); an agency joining a
+case is invited and announced; a chronology CSV shared in a case channel or the bot's DM is
+fetched, checked whole and stored whole or not at all; the integrated chronology goes back to
+the case channel as a CSV and a Word document.
+
+File names and cells are never repeated to Slack or the log: either may name the child."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import date, datetime
+import re
+import urllib.request
+from dataclasses import dataclass
+from urllib.error import URLError
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -15,57 +22,63 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.flows.card_refresh import refresh_card
-from bot.flows.sent_once import already_sent, post_once
-from bot.process.calendar import LONDON
+from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services.cases import load_case
+from bot.services import audit
+from bot.services.case_card import card_builder
+from bot.services.cases import case_by_channel, case_by_reference, is_case_member, load_case
 from bot.services.engine import involved_agencies
+from bot.services.first_month.agencies import AgencyChange
+from bot.services.first_month.chronology import (
+    Submitter,
+    claim_export,
+    claim_file,
+    finish_file,
+    integrated_entries,
+    release_export,
+    release_file,
+    review_period,
+    submitter,
+)
+from bot.services.first_month.files import (
+    MAX_FILE_BYTES,
+    TOO_LARGE,
+    ParsedFile,
+    Problem,
+    chronology_csv,
+    chronology_docx,
+    file_stem,
+    parse_csv,
+    problems_summary,
+)
+from bot.services.first_month.tasks import briefing_for
 from bot.services.owners import agency_people
-from bot.services.partnership import AgencyRole, unique_in_order
-from bot.views.chronology import plain
-from bot.views.first_month import Briefing, BriefingItem, briefing_message
+from bot.services.partnership import AgencyRole, agencies_of, unique_in_order
+from bot.services.refusal import RefusedError
+from bot.views.first_month import (
+    agency_added_text,
+    agency_removed_text,
+    briefing_message,
+    entries_added_text,
+    export_comment,
+    file_rejected_message,
+    plain,
+)
+from bot.views.messages import Message
 from storage.db import Database
-from storage.models import Agency, Case, SentMessage, Task
+from storage.models import Case, CaseAgency, SentMessage
 
 log = logging.getLogger(__name__)
 
-BRIEFED_KINDS = ("dp_notified", "records_secured", "chronology_submitted", "synopsis_submitted")
+
+# Briefings and announcements ------------------------------------------------------------
 
 
 def briefing_key(case_id: int, agency_id: int, user_id: str) -> str:
     return f"case:{case_id}:briefing:{agency_id}:{user_id}"
 
 
-def _london(value: datetime | None) -> date | None:
-    return value.astimezone(LONDON).date() if value is not None else None
-
-
-def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
-    case = session.get(Case, case_id)
-    agency = session.get(Agency, agency_id)
-    assert case is not None and agency is not None
-    latest: dict[str, Task] = {}
-    for task in session.scalars(
-        select(Task)
-        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind.in_(BRIEFED_KINDS))
-        .order_by(Task.round_no, Task.id)
-    ):
-        latest[task.kind] = task
-    items = [
-        BriefingItem(
-            kind=task.kind,
-            task_id=task.id,
-            due=_london(task.due_at),
-            done_on=_london(task.completed_at) if task.status != "open" else None,
-        )
-        for task in latest.values()
-    ]
-    return Briefing(case.id, case.reference, agency.name, case.channel_id, items)
-
-
-def brief_agency(
-    db: Database, client: WebClient, clock: Clock, case_id: int, agency_id: int
-) -> int:
+def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int) -> int:
     """DM the agency's designated persons and review leads (who own its chronology), once
     each. Returns how many DMs went now."""
     with db.session() as session:
@@ -77,17 +90,9 @@ def brief_agency(
     sent = 0
     for user in people:
         key = briefing_key(case_id, agency_id, user)
-        if already_sent(db, key) is not None:
+        if slack.sent(key) is not None:
             continue
-        post_once(
-            db,
-            client,
-            key=key,
-            channel=user,
-            message=briefing_message(briefing),
-            now=clock.now(),
-            case_id=case_id,
-        )
+        slack.post_once(key, user, briefing_message(briefing), case_id=case_id)
         sent += 1
     return sent
 
@@ -96,11 +101,12 @@ def brief_involved_agencies(db: Database, client: WebClient, clock: Clock, case_
     """A set-up step: the agencies involved from the start are told what to do."""
     with db.session() as session:
         agencies = [row.agency_id for row in involved_agencies(session, case_id)]
+    slack = SlackGateway(client, db, clock)
     for agency_id in agencies:
-        brief_agency(db, client, clock, case_id, agency_id)
+        brief_agency(db, slack, case_id, agency_id)
 
 
-def refresh_briefings(db: Database, client: WebClient, case_id: int, agency_id: int) -> None:
+def refresh_briefings(db: Database, slack: SlackGateway, case_id: int, agency_id: int) -> None:
     """Redraw the agency's DMs after a task changed; a failure leaves the old text, which
     still works (its buttons re-check the task)."""
     with db.session() as session:
@@ -116,42 +122,296 @@ def refresh_briefings(db: Database, client: WebClient, case_id: int, agency_id: 
     message = briefing_message(briefing)
     for channel, ts in sent:
         try:
-            client.chat_update(channel=channel, ts=ts, **message.as_kwargs())  # type: ignore[arg-type]
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("briefing DM of %s not updated: %s", briefing.reference, type(exc).__name__)
+            slack.update(channel, ts, message)
+        except SlackError as exc:
+            log.warning("briefing DM of %s not updated: %s", briefing.reference, exc.code)
 
 
-def upload_files(
-    client: WebClient,
-    *,
-    channel: str,
-    files: Sequence[tuple[str, bytes]],
-    comment: str,
-) -> list[str]:
-    """Share files in the case channel through Slack's three-step upload. Returns their ids."""
-    response = client.files_upload_v2(
-        channel=channel,
-        initial_comment=comment,
-        file_uploads=[
-            {"content": content, "filename": name, "title": name} for name, content in files
-        ],
-    )
-    return [str(f["id"]) for f in response.get("files") or []]
-
-
-def after_change(runtime: Runtime, client: WebClient, case_id: int, agency_id: int | None) -> None:
+def after_change(
+    runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int | None
+) -> None:
     """Bring Slack in step with a stored change: the case card, and the agency's DMs."""
-    refresh_card(runtime, client, case_id)
+    refresh_card(runtime, slack.client, case_id)
     if agency_id is not None:
-        refresh_briefings(runtime.db, client, case_id, agency_id)
+        refresh_briefings(runtime.db, slack, case_id, agency_id)
 
 
-def announce(runtime: Runtime, client: WebClient, case_id: int, text: str) -> None:
+def announce(runtime: Runtime, slack: SlackGateway, case_id: int, text: str) -> None:
     with runtime.db.session() as session:
         channel = load_case(session, case_id).channel_id
     if channel is None:
         return
     try:
-        client.chat_postMessage(channel=channel, **plain(text).as_kwargs())  # type: ignore[arg-type]
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("case channel not told: %s", type(exc).__name__)
+        slack.post(channel, plain(text))
+    except SlackError as exc:
+        log.warning("case channel not told: %s", exc.code)
+
+
+def recorded(
+    runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int | None, text: str
+) -> None:
+    """Tell the case channel what was recorded, and bring the card and the DMs in step."""
+    announce(runtime, slack, case_id, text)
+    after_change(runtime, slack, case_id, agency_id)
+
+
+# Agencies joining and leaving -----------------------------------------------------------
+
+
+def welcome_agency(
+    runtime: Runtime, slack: SlackGateway, change: AgencyChange, announcement: str | None
+) -> bool:
+    """An agency joins a case in Slack: its designated persons are invited to the case
+    channel and DM'd what to do, the channel is told, and the card redrawn. Each step is safe
+    to run again, so repeating the command finishes what Slack interrupted. Returns False
+    when Slack failed part-way (the change itself is stored)."""
+    with runtime.db.session() as session:
+        channel = load_case(session, change.case_id).channel_id
+    from bot.flows.case_setup import CaseSetup  # case set-up briefs agencies through this module
+
+    try:
+        if channel is not None:
+            setup = CaseSetup(runtime.db, slack.client, runtime.clock, card_builder(runtime))
+            setup.invite_members(change.case_id)
+        brief_agency(runtime.db, slack, change.case_id, change.agency_id)
+        if channel is not None and announcement:
+            slack.post(channel, plain(announcement))
+    except (SlackError, SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("agency %s not fully welcomed: %s", change.agency_id, type(exc).__name__)
+        return False
+    finally:
+        after_change(runtime, slack, change.case_id, None)
+    return True
+
+
+def agency_changed(
+    runtime: Runtime, slack: SlackGateway, change: AgencyChange, actor: str, *, removing: bool
+) -> None:
+    if removing:
+        text = agency_removed_text(change.reference, change.agency_name, actor)
+        recorded(runtime, slack, change.case_id, None, text)
+        return
+    text = agency_added_text(change.reference, change.agency_name, actor, change.new_members)
+    welcome_agency(runtime, slack, change, None if change.already else text)
+
+
+# Chronology files in --------------------------------------------------------------------
+
+DOWNLOAD_TIMEOUT = 30
+REFERENCE_IN_NAME = re.compile(r"scr[-_ ]?(\d{4})[-_ ]?(\d{3})", re.IGNORECASE)
+WHICH_CASE = (
+    "I could not tell which case this chronology is for. Upload it in the case channel, or "
+    "put the case reference in the file name (e.g. scr-2026-001-chronology.csv)."
+)
+NOT_CSV = "I read chronology files in CSV format only (save the spreadsheet as CSV UTF-8)."
+NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    file_id: str
+    user_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class _FileInfo:
+    name: str
+    is_csv: bool
+    size: int
+    url: str
+
+
+def _info(slack: SlackGateway, file_id: str) -> _FileInfo:
+    data = slack.file_info(file_id)
+    name = str(data.get("name") or "")
+    return _FileInfo(
+        name=name,
+        is_csv=str(data.get("filetype") or "") == "csv" or name.lower().endswith(".csv"),
+        size=int(data.get("size") or 0),
+        url=str(data.get("url_private_download") or data.get("url_private") or ""),
+    )
+
+
+def _download(runtime: Runtime, url: str) -> bytes:
+    """Fetch with the bot token, only from Slack's file host (or the configured API host,
+    for a stand-in), and no more than the size limit."""
+    parts = urlsplit(url)
+    api = urlsplit(runtime.settings.slack_api_base_url)
+    if not (
+        (parts.scheme == "https" and parts.netloc == "files.slack.com")
+        or (parts.scheme == api.scheme and parts.netloc == api.netloc)
+    ):
+        raise URLError("not a Slack file URL")
+    token = runtime.settings.slack_bot_token.get_secret_value()
+    safe = urlunsplit(parts._replace(path=quote(parts.path, safe="/%:@")))
+    request = urllib.request.Request(safe, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+        return bytes(response.read(MAX_FILE_BYTES + 1))
+
+
+def _who(runtime: Runtime, shared: SharedFile, name: str) -> Submitter | str:
+    """The case and agency the file is for, or why it cannot be taken."""
+    with runtime.db.session() as session:
+        case = case_by_channel(session, shared.channel_id)
+        if case is None:
+            case = _case_for_dm(session, shared.user_id, name)
+            if case is None:
+                return WHICH_CASE
+        try:
+            return submitter(session, case, shared.user_id, None)
+        except RefusedError as exc:
+            return exc.message
+
+
+def _case_for_dm(session: Session, user_id: str, name: str) -> Case | None:
+    """From a DM: the case named in the file name, else the user's only open case."""
+    match = REFERENCE_IN_NAME.search(name)
+    if match:
+        return case_by_reference(session, f"SCR-{match.group(1)}-{match.group(2)}")
+    agency_ids = [a.id for a in agencies_of(session, user_id)]
+    cases = list(
+        session.scalars(
+            select(Case)
+            .join(CaseAgency, CaseAgency.case_id == Case.id)
+            .where(
+                CaseAgency.agency_id.in_(agency_ids),
+                CaseAgency.removed_at.is_(None),
+                Case.closed_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+    return cases[0] if len(cases) == 1 else None
+
+
+def _reply(
+    slack: SlackGateway, shared: SharedFile, in_case_channel: bool, message: Message
+) -> None:
+    try:
+        if in_case_channel:
+            slack.call(
+                "chat.postEphemeral",
+                channel=shared.channel_id,
+                user=shared.user_id,
+                **message.as_kwargs(),
+            )
+        else:
+            slack.post(shared.user_id, message)
+    except SlackError as exc:
+        log.warning("could not answer an uploaded file: %s", exc.code)
+
+
+def _parsed(runtime: Runtime, who: Submitter, info: _FileInfo) -> ParsedFile | None:
+    """The file's entries checked; None when it could not be fetched."""
+    if info.size > MAX_FILE_BYTES:
+        return ParsedFile(problems=[Problem(None, TOO_LARGE)])
+    try:
+        raw = _download(runtime, info.url)
+    except (URLError, OSError, ValueError) as exc:
+        log.warning("chronology file not fetched: %s", type(exc).__name__)
+        return None
+    with runtime.db.session() as session:
+        period = review_period(session, who.case_id)
+    today = runtime.working_calendar().london_date(runtime.clock.now())
+    return parse_csv(raw, agency_name=who.agency_name, today=today, period=period)
+
+
+def receive_file(runtime: Runtime, slack: SlackGateway, shared: SharedFile) -> str:
+    """Take a shared file as chronology entries. Returns what happened (accepted, rejected,
+    duplicate, ignored or refused) for the caller's records."""
+    with runtime.db.session() as session:
+        in_case_channel = case_by_channel(session, shared.channel_id) is not None
+    try:
+        info = _info(slack, shared.file_id)
+    except SlackError as exc:
+        log.warning("shared file not readable: %s", exc.code)
+        return "ignored"
+    if not info.is_csv:
+        if not in_case_channel:
+            _reply(slack, shared, False, plain(NOT_CSV))
+        return "ignored"
+    who = _who(runtime, shared, info.name)
+    if isinstance(who, str):
+        _reply(slack, shared, in_case_channel, plain(who))
+        return "refused"
+    now = runtime.clock.now()
+    batch_id = claim_file(runtime.db, who, file_id=shared.file_id, actor=shared.user_id, now=now)
+    if batch_id is None:
+        return "duplicate"
+    parsed = _parsed(runtime, who, info)
+    if parsed is None:
+        release_file(runtime.db, batch_id)
+        _reply(slack, shared, in_case_channel, plain(NOT_FETCHED))
+        return "refused"
+    result = finish_file(runtime.db, runtime.cipher, batch_id, parsed, runtime.clock.now())
+    if result.status == "rejected":
+        message = file_rejected_message(
+            who.reference, who.agency_name, problems_summary(result.problems)
+        )
+        _reply(slack, shared, in_case_channel, message)
+        return "rejected"
+    text = entries_added_text(
+        who.reference,
+        who.agency_name,
+        added=result.added,
+        skipped=result.skipped,
+        total=result.total,
+        source=f"from a file shared by <@{shared.user_id}>",
+    )
+    if not in_case_channel:
+        _reply(slack, shared, False, plain(text))
+    recorded(runtime, slack, who.case_id, who.agency_id, text)
+    return "accepted"
+
+
+# The integrated chronology out ----------------------------------------------------------
+
+NOT_A_MEMBER = "Only members of the case can export its chronology."
+ALREADY_EXPORTED = (
+    "The integrated chronology was exported a moment ago and has not changed since: "
+    "the files are in the case channel."
+)
+
+
+def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor: str) -> str:
+    """Upload the integrated chronology (CSV and Word) to the case channel. Returns a line
+    for the person who asked."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        case = session.get(Case, case_id)
+        if case is None or not is_case_member(session, case, actor):
+            return NOT_A_MEMBER
+        reference, channel = case.reference, case.channel_id
+        entries, agencies = integrated_entries(session, runtime.cipher, case_id)
+    if channel is None:
+        return f"{reference} has no case channel yet; try again once it is set up."
+    if not claim_export(runtime.db, case_id, actor=actor, now=now):
+        return ALREADY_EXPORTED
+    stem = file_stem(reference)
+    today = runtime.working_calendar().london_date(now)
+    docx = chronology_docx(entries, reference=reference, agencies=agencies, made_on=today)
+    try:
+        ids = slack.upload_files(
+            channel,
+            files=[(f"{stem}.csv", chronology_csv(entries)), (f"{stem}.docx", docx)],
+            comment=export_comment(reference, len(entries), agencies, actor),
+        )
+    except SlackError as exc:
+        log.warning("chronology of %s not uploaded: %s", reference, exc.code)
+        release_export(runtime.db, case_id, now)
+        return "Slack did not take the files just now; please try again in a minute."
+    with runtime.db.session() as session:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="chronology.exported",
+            case_id=case_id,
+            entries=len(entries),
+            agencies=len(agencies),
+            files=ids,
+        )
+    return (
+        f"{reference}: the integrated chronology ({len(entries)} entries) is in the case channel."
+    )

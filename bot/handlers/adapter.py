@@ -29,7 +29,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -359,19 +359,22 @@ class Listeners:
         return declare
 
     def event(
-        self, event_type: str, model: type[PayloadT]
+        self, event_type: str, model: type[PayloadT], *, people_only: bool = False
     ) -> Callable[[Callable[[Request[PayloadT]], None]], Any]:
         """An Events API event, validated into ``model`` (its ``user``, if any, is the actor).
-        Nobody is answered: a malformed or refused event is logged and dropped."""
+        Nobody is answered: a malformed or refused event is logged and dropped.
+        ``people_only``: an event the bot itself caused is dropped too."""
 
         def declare(fn: Callable[[Request[PayloadT]], None]) -> Any:
-            def handle(body: dict[str, Any], client: WebClient) -> None:
+            def handle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
                 event = body.get("event")
                 payload = _validated(model, event) if isinstance(event, dict) else None
                 if payload is None:
                     _log_malformed("event", event_type)
                     return
                 actor = str(getattr(payload, "user", "") or "")
+                if people_only and actor in {context.bot_user_id, context.bot_id}:
+                    return
                 self._run(
                     fn,
                     kind=event_type,

@@ -1,287 +1,366 @@
-"""The first month's listeners: `/scr agency add|remove`, the case card's and the DMs'
-buttons, and the short forms that complete a task."""
+"""The first month's listeners: `/scr agency add|remove`, `/scr chronology export|period`, the
+case card's and the DMs' buttons, the short forms that complete a task, the chronology's
+modals, and a chronology CSV shared in a case channel or the bot's DM."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from pydantic import BaseModel, ConfigDict, Field
+from slack_bolt import App
 
-from bot.flows.agency_welcome import welcome_agency
-from bot.flows.first_month import after_change, announce
-from bot.handlers.chronology import CHRONOLOGY_TASKS, open_form
-from bot.handlers.commands import CommandContext, CommandRouter, Handler
-from bot.handlers.payloads import BlockAction, ViewSubmission
-from bot.handlers.view_meta import Meta, first_input, tell
-from bot.ids import FirstMonthAction, FirstMonthCallback
-from bot.ids import FirstMonthBlock as B
-from bot.runtime import Runtime
-from bot.services import first_month as forms
-from bot.services.agencies_on_case import (
-    CASE_CHANNEL_ONLY,
-    NOT_A_MANAGER,
-    AgencyChange,
-    AgencyChangeRefusedError,
-    addable_agencies,
-    case_in_channel,
-    clicked_case,
-    involve_agency,
-    involved_agency_rows,
-    lock_case,
-    match_agency,
-    may_manage_agencies,
-    own_task,
-    withdraw_agency,
+from bot.flows.first_month import (
+    NOT_A_MEMBER,
+    SharedFile,
+    agency_changed,
+    export_chronology,
+    receive_file,
+    recorded,
 )
+from bot.handlers.adapter import CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
+from bot.handlers.commands import CommandRouter
+from bot.handlers.payloads import BlockAction, SlashCommand
+from bot.ids import FirstMonthAction, FirstMonthBlock, FirstMonthCallback
+from bot.runtime import Runtime
+from bot.services.cases import is_case_member
 from bot.services.engine import EngineContext
-from bot.services.partnership import active_agencies
+from bot.services.first_month.agencies import (
+    NOT_A_MANAGER,
+    agency_by_words,
+    agency_choices,
+    case_in_channel,
+    case_named_or_here,
+    change_agency,
+    may_manage_agencies,
+    may_manage_case_agencies,
+    own_task,
+)
+from bot.services.first_month.chronology import (
+    Submitter,
+    chronology_modal,
+    mark_chronology_complete,
+    period_from_words,
+    review_period,
+    set_review_period,
+    submit_entries,
+    submit_synopsis,
+    submitter_for,
+)
+from bot.services.first_month.schema import (
+    CHRONOLOGY_TASK_FORMS,
+    NOT_YOURS,
+    ChronologyForm,
+    entries_from_slots,
+)
+from bot.services.first_month.tasks import already_text, complete_with_form, form_for, task_target
+from bot.services.refusal import RefusedError
 from bot.views.first_month import (
-    Choice,
-    agency_added_text,
-    agency_removed_text,
+    agency_modal,
+    chronology_modal_view,
+    count,
+    entries_added_text,
+    nothing_to_choose,
+    period_set_text,
+    task_modal,
     task_recorded_text,
 )
-from bot.views.first_month_forms import agency_modal, nothing_to_choose, task_modal
+
+log = logging.getLogger(__name__)
+
+PERIOD_SETTERS = "Only the CPU or the Board business unit can set the period under review."
+AGENCY = FirstMonthBlock.AGENCY.value
+OPENS_ITS_TASK = {
+    FirstMonthAction.DP_NOTIFIED.value: "dp_notified",
+    FirstMonthAction.RECORDS_SECURED.value: "records_secured",
+}
+"""Card buttons whose value is the case: they open the clicker's own agency's task."""
+CHRONOLOGY_BUTTONS = {
+    FirstMonthAction.CHRONOLOGY_ADD.value: ChronologyForm.ENTRIES,
+    FirstMonthAction.CHRONOLOGY_COMPLETE.value: ChronologyForm.COMPLETE,
+    FirstMonthAction.SYNOPSIS.value: ChronologyForm.SYNOPSIS,
+}
+
+
+class FileShared(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    file_id: str
+    user: str = Field(alias="user_id")
+    channel_id: str
+
+
+def _engine(req: Request[Any]) -> EngineContext:
+    return EngineContext(req.session, req.calendar, req.now)
+
+
+def _submitter(req: Submitted[BaseModel, ViewMeta]) -> Submitter:
+    """Re-check who submits, and for which agency, from the case and the answers."""
+    chosen = req.payload.values().get(AGENCY)
+    agency = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else req.ids.agency
+    return submitter_for(req.session, req.ids.case, req.actor, agency)
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    router.add(
-        "agency add",
-        "/scr agency add <agency>",
-        "involve an agency in this case (CPU, Board admins; in the case channel)",
-        _agency_command(runtime, removing=False),
-    )
-    router.add(
-        "agency remove",
-        "/scr agency remove <agency> <reason>",
-        "end an agency's involvement; its tasks close (CPU, Board admins)",
-        _agency_command(runtime, removing=True),
-    )
-    app.action(FirstMonthAction.AGENCY_ADD.value)(_open_agency_modal(runtime, removing=False))
-    app.action(FirstMonthAction.AGENCY_REMOVE.value)(_open_agency_modal(runtime, removing=True))
-    app.view(FirstMonthCallback.AGENCY_ADD.value)(_submit_agency(runtime, removing=False))
-    app.view(FirstMonthCallback.AGENCY_REMOVE.value)(_submit_agency(runtime, removing=True))
-    for action in (
-        FirstMonthAction.TASK,
-        FirstMonthAction.CP_PLAN,
-        FirstMonthAction.OTHER_CHILDREN,
-        FirstMonthAction.ORGANISATIONS,
-        FirstMonthAction.CHAIR_INFORMED,
-    ):
-        app.action(action.value)(_open_task(runtime, None))
-    app.action(FirstMonthAction.DP_NOTIFIED.value)(_open_task(runtime, "dp_notified"))
-    app.action(FirstMonthAction.RECORDS_SECURED.value)(_open_task(runtime, "records_secured"))
-    app.view(FirstMonthCallback.TASK_FORM.value)(_submit_task(runtime))
-
-
-def _context(runtime: Runtime, session: Any) -> EngineContext:
-    return EngineContext(session, runtime.working_calendar(), runtime.clock.now())
+    listeners = Listeners(app, runtime, router)
+    _agencies(listeners)
+    _task_forms(listeners)
+    _chronologies(listeners)
+    _chronology_commands(listeners)
 
 
 # Involved agencies ----------------------------------------------------------------------
 
 
-def _change_agency(
-    runtime: Runtime, user: str, case_id: int, agency_id: int, reason: str | None
-) -> AgencyChange:
-    with runtime.db.session() as session:
-        case = lock_case(session, case_id)
-        ctx = _context(runtime, session)
-        if reason is None:
-            return involve_agency(ctx, case, agency_id, actor=user)
-        return withdraw_agency(
-            ctx, case, agency_id, actor=user, reason=reason, cipher=runtime.cipher
-        )
-
-
-def _after_agency_change(
-    runtime: Runtime, client: WebClient, change: AgencyChange, user: str, *, removing: bool
-) -> None:
-    if removing:
-        announce(
-            runtime,
-            client,
-            change.case_id,
-            agency_removed_text(change.reference, change.agency_name, user),
-        )
-        after_change(runtime, client, change.case_id, None)
-        return
-    text = agency_added_text(change.reference, change.agency_name, user, change.new_members)
-    welcome_agency(runtime, client, change, None if change.already else text)
-
-
-def _agency_command(runtime: Runtime, *, removing: bool) -> Handler:
-    def handle(ctx: CommandContext) -> None:
-        user = ctx.command.user_id
-        with runtime.db.session() as session:
-            case = case_in_channel(session, ctx.command.channel_id, user)
-            if case is None:
-                ctx.ack(text=CASE_CHANNEL_ONLY, response_type="ephemeral")
-                return
-            if not may_manage_agencies(session, user):
-                ctx.ack(text=NOT_A_MANAGER, response_type="ephemeral")
-                return
-            candidates = (
-                involved_agency_rows(session, case.id) if removing else active_agencies(session)
+def _agencies(listeners: Listeners) -> None:
+    def agency_command(removing: bool) -> Callable[[Request[SlashCommand]], str]:
+        def change(req: Request[SlashCommand]) -> str:
+            case = case_in_channel(req.session, req.payload.channel_id, req.actor)
+            if not may_manage_agencies(req.session, req.actor):
+                raise RefusedError(NOT_A_MANAGER)
+            agency, reason = agency_by_words(req.session, case, req.args, removing=removing)
+            done = change_agency(
+                _engine(req), req.runtime.cipher, case.id, agency.id, actor=req.actor, reason=reason
             )
-            case_id = case.id
-        try:
-            agency, rest = match_agency(candidates, ctx.args)
-            reason = " ".join(rest) if removing else None
-            if removing and not reason:
-                raise AgencyChangeRefusedError("Please give a reason after the agency's name.")
-            change = _change_agency(runtime, user, case_id, agency.id, reason)
-        except AgencyChangeRefusedError as exc:
-            ctx.ack(text=str(exc), response_type="ephemeral")
-            return
-        ctx.ack(
-            text=f"{change.agency_name}: "
-            + ("removed." if removing else "already involved." if change.already else "added."),
-            response_type="ephemeral",
-        )
-        _after_agency_change(runtime, ctx.client, change, user, removing=removing)
-
-    return handle
-
-
-def _open_agency_modal(runtime: Runtime, *, removing: bool) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        payload = BlockAction.model_validate(body)
-        user = payload.user.id
-        with runtime.db.session() as session:
-            case = clicked_case(session, payload.action.value, user)
-            if case is None or not may_manage_agencies(session, user):
-                tell(body, respond, client, user, NOT_A_MANAGER)
-                return
-            rows = (
-                involved_agency_rows(session, case.id)
-                if removing
-                else addable_agencies(session, case.id)
+            req.after(
+                lambda: agency_changed(req.runtime, req.slack, done, req.actor, removing=removing)
             )
-            choices = [
-                Choice(a.id, a.name)
-                for a in rows
-                if not (removing and a.id == case.referring_agency_id)
-            ]
-            case_id, reference = case.id, case.reference
+            outcome = "removed." if removing else "already involved." if done.already else "added."
+            return f"{done.agency_name}: {outcome}"
+
+        return change
+
+    listeners.command(
+        "agency add",
+        "/scr agency add <agency>",
+        "involve an agency in this case (CPU, Board admins; in the case channel)",
+    )(agency_command(removing=False))
+    listeners.command(
+        "agency remove",
+        "/scr agency remove <agency> <reason>",
+        "end an agency's involvement; its tasks close (CPU, Board admins)",
+    )(agency_command(removing=True))
+
+    @listeners.action(
+        FirstMonthAction.AGENCY_ADD.value,
+        FirstMonthAction.AGENCY_REMOVE.value,
+        case=CaseFrom.VALUE,
+        member=False,
+        may=may_manage_case_agencies,
+        refusal=NOT_A_MANAGER,
+    )
+    def open_agency_form(req: Request[BlockAction]) -> None:
+        removing = req.payload.action.action_id == FirstMonthAction.AGENCY_REMOVE.value
+        choices = agency_choices(req.session, req.case, removing=removing)
+        reference = req.case.reference
         if not choices:
-            view = nothing_to_choose(
-                "Agencies", f"{reference}: there is no agency to {'remove' if removing else 'add'}."
+            what = "remove" if removing else "add"
+            req.open_view(
+                nothing_to_choose("Agencies", f"{reference}: there is no agency to {what}.")
             )
-        else:
-            view = agency_modal(
-                case_id=case_id, reference=reference, choices=choices, removing=removing
+            return
+        req.open_view(
+            agency_modal(
+                case_id=req.case.id, reference=reference, choices=choices, removing=removing
             )
-        client.views_open(trigger_id=payload.trigger_id, view=view)
+        )
 
-    return handle
-
-
-def _submit_agency(runtime: Runtime, *, removing: bool) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        user = payload.user.id
-        meta = Meta.parse(payload.view.private_metadata)
-        values = payload.values()
-        agency = str(values.get(B.AGENCY.value) or "")
-        reason = str(values.get(B.REASON.value) or "") if removing else None
-        if meta.case is None or not agency.isdigit():
-            ack(response_action="errors", errors={B.AGENCY.value: "Choose an agency."})
-            return
-        try:
-            change = _change_agency(runtime, user, meta.case, int(agency), reason)
-        except AgencyChangeRefusedError as exc:
-            field = B.REASON.value if exc.about_reason else B.AGENCY.value
-            ack(response_action="errors", errors={field: str(exc)})
-            return
-        ack()
-        _after_agency_change(runtime, client, change, user, removing=removing)
-
-    return handle
+    @listeners.submission(FirstMonthCallback.AGENCY_ADD.value)
+    @listeners.submission(FirstMonthCallback.AGENCY_REMOVE.value)
+    def submit_agency(req: Submitted[BaseModel, ViewMeta]) -> None:
+        removing = req.payload.view.callback_id == FirstMonthCallback.AGENCY_REMOVE.value
+        values = req.payload.values()
+        agency = str(values.get(AGENCY) or "")
+        if req.ids.case is None or not agency.isdigit():
+            raise RefusedError("Choose an agency.", field=AGENCY)
+        reason = str(values.get(FirstMonthBlock.REASON.value) or "") if removing else None
+        done = change_agency(
+            _engine(req),
+            req.runtime.cipher,
+            req.ids.case,
+            int(agency),
+            actor=req.actor,
+            reason=reason,
+        )
+        req.after(
+            lambda: agency_changed(req.runtime, req.slack, done, req.actor, removing=removing)
+        )
 
 
 # Task forms -----------------------------------------------------------------------------
 
 
-def _open_task(runtime: Runtime, kind: str | None) -> Any:
-    """``kind`` None: the button's value is the task id. Otherwise it is the case id, and
-    the task is the clicker's own agency's task of that kind."""
-
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        payload = BlockAction.model_validate(body)
-        user = payload.user.id
-        value = payload.action.value or ""
-        with runtime.db.session() as session:
-            if kind is None:
-                task_id = int(value) if value.isdigit() else None
-            else:
-                task_id = own_task(session, value, user, kind)
-            target = forms.task_target(session, task_id) if task_id is not None else None
-            outcome = (
-                forms.form_for(session, task_id, user)
-                if task_id is not None
-                else forms.FormOutcome(refusal=forms.NOT_YOURS)
+def _task_forms(listeners: Listeners) -> None:
+    def open_task(req: Request[BlockAction], task_id: int | None) -> None:
+        target = task_target(req.session, task_id) if task_id is not None else None
+        if target is not None and target.kind in CHRONOLOGY_TASK_FORMS:
+            which = CHRONOLOGY_TASK_FORMS[target.kind]
+            modal = chronology_modal(
+                req.session, target.case_id, req.actor, which, target.agency_id
             )
-        if target is not None and target.kind in CHRONOLOGY_TASKS:
-            refusal = open_form(
-                runtime,
-                client,
-                trigger_id=payload.trigger_id,
-                user=user,
-                case_value=str(target.case_id),
-                which=CHRONOLOGY_TASKS[target.kind],
-                agency_id=target.agency_id,
-            )
-        elif outcome.refusal is None and outcome.view is not None:
-            today = runtime.working_calendar().london_date(runtime.clock.now())
-            client.views_open(trigger_id=payload.trigger_id, view=task_modal(outcome.view, today))
-            refusal = None
-        else:
-            refusal = outcome.refusal or forms.NOT_YOURS
-        if refusal is not None:
-            tell(body, respond, client, user, refusal)
-
-    return handle
-
-
-def _submit_task(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        user = payload.user.id
-        meta = Meta.parse(payload.view.private_metadata)
-        if meta.task is None:
-            ack(response_action="errors", errors={first_input(payload): forms.NOT_YOURS})
+            req.open_view(chronology_modal_view(modal, req.today))
             return
-        outcome = forms.complete_with_form(
-            runtime.db,
-            cal=runtime.working_calendar(),
-            now=runtime.clock.now(),
-            cipher=runtime.cipher,
-            task_id=meta.task,
-            actor=user,
-            values=payload.values(),
+        if task_id is None:
+            raise RefusedError(NOT_YOURS)
+        req.open_view(task_modal(form_for(req.session, task_id, req.actor), req.today))
+
+    @listeners.action(
+        FirstMonthAction.TASK.value,
+        FirstMonthAction.CP_PLAN.value,
+        FirstMonthAction.OTHER_CHILDREN.value,
+        FirstMonthAction.ORGANISATIONS.value,
+        FirstMonthAction.CHAIR_INFORMED.value,
+        value=True,
+    )
+    def open_task_form(req: Request[BlockAction]) -> None:
+        open_task(req, req.number)
+
+    @listeners.action(*OPENS_ITS_TASK, value=True)
+    def open_own_task_form(req: Request[BlockAction]) -> None:
+        kind = OPENS_ITS_TASK[req.payload.action.action_id]
+        assert req.number is not None
+        open_task(req, own_task(req.session, req.number, req.actor, kind))
+
+    @listeners.submission(FirstMonthCallback.TASK_FORM.value)
+    def submit_task_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
+        if req.ids.task is None:
+            raise RefusedError(NOT_YOURS)
+        cipher, values = req.runtime.cipher, req.payload.values()
+        done = complete_with_form(
+            _engine(req), cipher, req.ids.task, actor=req.actor, values=values
         )
-        if outcome.errors:
-            ack(response_action="errors", errors=outcome.errors)
-            return
-        if outcome.refusal is not None or outcome.view is None:
-            ack(
-                response_action="errors",
-                errors={first_input(payload): outcome.refusal or forms.NOT_YOURS},
-            )
-            return
-        view = outcome.view
-        if not outcome.changed:
-            ack(
-                response_action="update",
-                view=nothing_to_choose("Already recorded", forms.already_text(view)).to_dict(),
-            )
-            return
-        ack()
-        announce(runtime, client, view.case_id, task_recorded_text(view, user))
-        after_change(runtime, client, view.case_id, view.agency_id)
+        view = done.view
+        if not done.changed:
+            return Reply(update=nothing_to_choose("Already recorded", already_text(view)))
+        text = task_recorded_text(view, req.actor)
+        req.after(lambda: recorded(req.runtime, req.slack, view.case_id, view.agency_id, text))
+        return None
 
-    return handle
+
+# Chronologies ---------------------------------------------------------------------------
+
+
+def _chronologies(listeners: Listeners) -> None:
+    @listeners.action(*CHRONOLOGY_BUTTONS, value=True)
+    def open_chronology_form(req: Request[BlockAction]) -> None:
+        which = CHRONOLOGY_BUTTONS[req.payload.action.action_id]
+        assert req.number is not None
+        modal = chronology_modal(req.session, req.number, req.actor, which)
+        req.open_view(chronology_modal_view(modal, req.today))
+
+    @listeners.submission(FirstMonthCallback.CHRONOLOGY_ENTRIES.value)
+    def submit_entries_form(req: Submitted[BaseModel, ViewMeta]) -> None:
+        who = _submitter(req)
+        period = review_period(req.session, who.case_id)
+        entries = entries_from_slots(req.payload.values(), today=req.today, period=period)
+        result = submit_entries(
+            req.session,
+            req.runtime.cipher,
+            who,
+            source_key=f"view:{req.payload.view.id}",
+            actor=req.actor,
+            now=req.now,
+            entries=entries,
+        )
+        if result.status == "duplicate":
+            return
+        text = entries_added_text(
+            who.reference,
+            who.agency_name,
+            added=result.added,
+            skipped=result.skipped,
+            total=result.total,
+            source=f"by <@{req.actor}>",
+        )
+        req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
+
+    @listeners.submission(FirstMonthCallback.CHRONOLOGY_COMPLETE.value)
+    def submit_complete_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
+        try:
+            who = _submitter(req)
+            changed, entries = mark_chronology_complete(_engine(req), who, req.actor)
+        except RefusedError as exc:
+            if AGENCY in req.payload.values():
+                raise RefusedError(exc.message, field=AGENCY) from None
+            return Reply(update=nothing_to_choose("Not yet", exc.message))
+        if changed:
+            text = (
+                f"✓ {who.reference}: {who.agency_name}'s chronology is complete "
+                f"({count(entries, 'entry', 'entries')}), marked by <@{req.actor}>."
+            )
+            req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
+        return None
+
+    @listeners.submission(FirstMonthCallback.SYNOPSIS.value)
+    def submit_synopsis_form(req: Submitted[BaseModel, ViewMeta]) -> None:
+        synopsis = str(req.payload.values().get(FirstMonthBlock.SYNOPSIS.value) or "")
+        try:
+            who = _submitter(req)
+            revision = submit_synopsis(
+                _engine(req), req.runtime.cipher, who, actor=req.actor, text=synopsis
+            )
+        except RefusedError as exc:
+            raise RefusedError(exc.message, field=FirstMonthBlock.SYNOPSIS.value) from None
+        again = " (revised)" if revision > 1 else ""
+        text = (
+            f"✓ {who.reference}: {who.agency_name}'s synopsis submitted{again} by <@{req.actor}>."
+        )
+        req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
+
+    @listeners.event("file_shared", FileShared, people_only=True)
+    def file_shared(req: Request[FileShared]) -> None:
+        shared = SharedFile(req.payload.file_id, req.actor, req.payload.channel_id)
+
+        def receive() -> None:
+            outcome = receive_file(req.runtime, req.slack, shared)
+            log.info("shared file %s: %s", shared.file_id, outcome)
+
+        req.after(receive)
+
+
+def _chronology_commands(listeners: Listeners) -> None:
+    def export_after(req: Request[SlashCommand] | Request[BlockAction], case_id: int) -> None:
+        url = req.payload.response_url
+
+        def export() -> None:
+            outcome = export_chronology(req.runtime, req.slack, case_id, req.actor)
+            req.slack.respond(url, req.actor, outcome)
+
+        req.after(export)
+
+    @listeners.command(
+        "chronology export",
+        "/scr chronology export [SCR-YYYY-NNN]",
+        "upload the integrated chronology (CSV and Word) to the case channel",
+    )
+    def export_command(req: Request[SlashCommand]) -> str:
+        reference = req.args[0] if req.args else None
+        case = case_named_or_here(req.session, reference, req.payload.channel_id, req.actor)
+        export_after(req, case.id)
+        return "Preparing the integrated chronology…"
+
+    @listeners.action(
+        FirstMonthAction.CHRONOLOGY_EXPORT.value,
+        case=CaseFrom.VALUE,
+        member=False,
+        may=is_case_member,
+        refusal=NOT_A_MEMBER,
+    )
+    def export_button(req: Request[BlockAction]) -> None:
+        export_after(req, req.case.id)
+
+    @listeners.command(
+        "chronology period",
+        "/scr chronology period <from dd.mm.yy> [<to dd.mm.yy>]",
+        "set the period under review; entries outside it are refused (CPU, Board admins)",
+    )
+    def period_command(req: Request[SlashCommand]) -> str:
+        period = period_from_words(req.args)
+        case = case_in_channel(req.session, req.payload.channel_id, req.actor)
+        if not may_manage_agencies(req.session, req.actor):
+            raise RefusedError(PERIOD_SETTERS)
+        set_review_period(
+            req.session, case, period.starts_on, period.ends_on, actor=req.actor, now=req.now
+        )
+        return period_set_text(period)

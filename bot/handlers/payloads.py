@@ -17,6 +17,7 @@ class SlashCommand(_Loose):
     channel_id: str = ""
     trigger_id: str = ""
     command: str = "/scr"
+    response_url: str = ""
 
     @property
     def words(self) -> list[str]:
@@ -103,6 +104,7 @@ class BlockAction(_Loose):
     container: Container = Field(default_factory=Container)
     channel: Channel | None = None
     view: View | None = None
+    response_url: str = ""
 
     @property
     def action(self) -> ActionItem:

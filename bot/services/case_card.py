@@ -15,16 +15,14 @@ from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
 from bot.runtime import Runtime
 from bot.services.cases import load_case
-from bot.services.first_month_card import (
-    chronology_counts,
-    first_month_blocks,
-    with_entry_count,
-)
+from bot.services.first_month.chronology import entry_counts
+from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring_card import monitoring_notes
 from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from bot.services.review_card import imr_reviews, review_notes, with_imr_status
 from bot.views.case_card import AgencyRow, CaseCard, Deadline
+from bot.views.first_month import card_action_blocks
 from bot.views.format import LONDON
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -137,7 +135,7 @@ def _agency_table(
         latest[(task.agency_id, task.kind)] = task
     process = get_process(case.process_key)
     columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
-    counts = chronology_counts(session, case)
+    counts = entry_counts(session, case.id)
     reviews = imr_reviews(session, case)
     rows = [
         AgencyRow(
@@ -176,7 +174,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         deadlines=panel.deadlines(_deadlines(session, case)),
         agency_columns=columns,
         agency_rows=rows,
-        extra_blocks=[*panel.blocks, *first_month_blocks(session, case)],
+        extra_blocks=[*panel.blocks, *card_action_blocks(card_actions(session, case))],
         notes=[*review_notes(session, case, today), *monitoring_notes(session, case, today)],
         closed=case.closed_at is not None,
     )

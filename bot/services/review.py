@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.services import audit
-from bot.services.chronology_store import set_review_period
 from bot.services.decision import Outcome, decision_of
 from bot.services.engine import (
     EngineContext,
@@ -24,6 +23,7 @@ from bot.services.engine import (
     open_tasks,
     remove_agency,
 )
+from bot.services.first_month.chronology import set_review_period
 from bot.services.review_access import leads_review, lock_case
 from bot.services.review_forms import FormFieldError, london_date
 from bot.services.task_changes import complete_task, move_deadline

@@ -1,26 +1,61 @@
 """The first month in Slack (pure: data in, Block Kit out): the designated person's DM, the
-case card's buttons, and the lines that tell the channel what was recorded."""
+case card's buttons, the short forms that complete a task or add or remove an agency, the
+chronology's modals, the answers to an uploaded file, and the lines that tell the channel what
+was recorded or exported."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    InputBlock,
     MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
     SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    TimePickerElement,
 )
+from slack_sdk.models.views import View
 
-from bot.ids import FirstMonthAction
-from bot.ids import FirstMonthBlock as B
-from bot.services.first_month import TaskView
-from bot.views.format import short_day
+from bot.ids import (
+    INPUT_ACTION,
+    ChronologyFlag,
+    FirstMonthAction,
+    FirstMonthBlock,
+    FirstMonthCallback,
+)
+from bot.services.first_month.schema import (
+    CP_PLAN_LABELS,
+    ENTRY_SLOTS,
+    MAX_EVENT,
+    MAX_REASON,
+    MAX_SYNOPSIS,
+    MAX_WORKER,
+    NOTE,
+    AgencyCount,
+    Briefing,
+    BriefingItem,
+    CardActions,
+    Choice,
+    ChronologyForm,
+    ChronologyModal,
+    Period,
+    TaskView,
+    entry_block_id,
+)
+from bot.views.format import LONDON, short_day
 from bot.views.messages import Message
 from bot.views.reminders import open_channel_button
 
@@ -35,12 +70,6 @@ KIND_TITLES = {
 """Modal titles (at most 24 characters) and button labels."""
 
 ENCRYPTED = "What you write here is stored encrypted by the bot and never posted to Slack."
-
-
-@dataclass(frozen=True)
-class Choice:
-    id: int
-    name: str
 
 
 def metadata(**ids: int) -> str:
@@ -58,23 +87,6 @@ def section(
 
 
 # The designated person's DM ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BriefingItem:
-    kind: str
-    task_id: int | None
-    due: date | None
-    done_on: date | None
-
-
-@dataclass(frozen=True)
-class Briefing:
-    case_id: int
-    reference: str
-    agency: str
-    channel_id: str | None
-    items: Sequence[BriefingItem]
 
 
 def _due(item: BriefingItem) -> str:
@@ -111,7 +123,7 @@ def briefing_message(briefing: Briefing) -> Message:
                 style="primary",
             )
         )
-        block_id = f"{B.BRIEFING_ITEM.value}_{kind}"
+        block_id = f"{FirstMonthBlock.BRIEFING_ITEM.value}_{kind}"
         blocks.append(section(f"{text} · {_due(item)}", button, block_id))
     chronology, synopsis = items.get("chronology_submitted"), items.get("synopsis_submitted")
     if chronology or synopsis:
@@ -156,12 +168,6 @@ def briefing_message(briefing: Briefing) -> Message:
 # The case card's buttons ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CpuItem:
-    task_id: int
-    kind: str
-
-
 CPU_ACTIONS = {
     "cpu_cp_plan_checked": FirstMonthAction.CP_PLAN,
     "cpu_other_children_considered": FirstMonthAction.OTHER_CHILDREN,
@@ -170,15 +176,10 @@ CPU_ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class CardActions:
-    case_id: int
-    cpu_items: Sequence[CpuItem]
-    agency_tasks_open: bool
-    chronology_open: bool
-
-
-def card_action_blocks(actions: CardActions) -> list[Block]:
+def card_action_blocks(actions: CardActions | None) -> list[Block]:
+    """Nothing for a closed case (None)."""
+    if actions is None:
+        return []
     value = str(actions.case_id)
     blocks: list[Block] = []
     cpu_buttons = [
@@ -272,4 +273,389 @@ def agency_removed_text(reference: str, agency: str, actor: str) -> str:
     return (
         f"{reference}: {agency} is no longer involved (removed by <@{actor}>); "
         "its open tasks are closed."
+    )
+
+
+# Task forms and the agency forms -------------------------------------------------------
+
+
+def _text_input(
+    block: FirstMonthBlock,
+    label: str,
+    *,
+    max_length: int,
+    multiline: bool = False,
+    optional: bool = False,
+    hint: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=INPUT_ACTION, multiline=multiline, max_length=max_length
+        ),
+    )
+
+
+def _when(label: str, today: date) -> list[Block]:
+    return [
+        InputBlock(
+            block_id=FirstMonthBlock.WHEN_DATE.value,
+            label=label,
+            element=DatePickerElement(action_id=INPUT_ACTION, initial_date=today.isoformat()),
+        ),
+        InputBlock(
+            block_id=FirstMonthBlock.WHEN_TIME.value,
+            label="Time",
+            optional=True,
+            element=TimePickerElement(action_id=INPUT_ACTION),
+        ),
+    ]
+
+
+def _note() -> InputBlock:
+    return _text_input(FirstMonthBlock.NOTE, "Note", max_length=NOTE, multiline=True, optional=True)
+
+
+def _task_inputs(view: TaskView, today: date) -> list[Block]:
+    if view.kind == "dp_notified":
+        return [
+            *_when("When was the CPU notified?", today),
+            _text_input(
+                FirstMonthBlock.BY_WHOM,
+                "Who notified the CPU?",
+                max_length=200,
+                hint="Name and role.",
+            ),
+            _note(),
+        ]
+    if view.kind == "records_secured":
+        return [
+            *_when("When were the records secured?", today),
+            _text_input(
+                FirstMonthBlock.SYSTEMS,
+                "Which systems and files?",
+                max_length=1000,
+                multiline=True,
+                hint="E.g. the case management system, paper files, e-mail archives.",
+            ),
+            _note(),
+        ]
+    if view.kind == "cpu_cp_plan_checked":
+        return [
+            InputBlock(
+                block_id=FirstMonthBlock.CP_PLAN.value,
+                label="Is or was the child subject of a child protection plan?",
+                element=RadioButtonsElement(
+                    action_id=INPUT_ACTION,
+                    options=[Option(value=k.value, label=v) for k, v in CP_PLAN_LABELS.items()],
+                ),
+            ),
+            _note(),
+        ]
+    if view.kind == "cpu_other_children_considered":
+        return [
+            _text_input(
+                FirstMonthBlock.OTHER_CHILDREN,
+                "Other children considered; safeguarding action taken",
+                max_length=3000,
+                multiline=True,
+            )
+        ]
+    if view.kind == "cpu_organisations_informed":
+        options = [Option(value=str(i), label=name) for i, name in view.partner_agencies]
+        return [
+            InputBlock(
+                block_id=FirstMonthBlock.ORGANISATIONS.value,
+                label="Partner agencies informed",
+                optional=True,
+                element=StaticMultiSelectElement(action_id=INPUT_ACTION, options=options),
+            ),
+            _text_input(
+                FirstMonthBlock.OTHER_ORGANISATIONS,
+                "Others informed",
+                max_length=NOTE,
+                optional=True,
+            ),
+        ]
+    return [
+        *_when("When was the Board Chair informed?", today),
+        _text_input(
+            FirstMonthBlock.HOW, "How?", max_length=200, optional=True, hint="E.g. by phone."
+        ),
+        _note(),
+    ]
+
+
+def task_modal(view: TaskView, today: date) -> View:
+    whose = f" ({view.agency})" if view.agency else ""
+    due = short_day(view.due_at.astimezone(LONDON).date())
+    return View(
+        type="modal",
+        callback_id=FirstMonthCallback.TASK_FORM.value,
+        private_metadata=metadata(task=view.task_id),
+        title=KIND_TITLES[view.kind],
+        submit="Save",
+        close="Cancel",
+        blocks=[
+            section(f"*{view.reference}*{whose} · due {due}"),
+            *_task_inputs(view, today),
+            context(ENCRYPTED),
+        ],
+    )
+
+
+def agency_modal(
+    *, case_id: int, reference: str, choices: Sequence[Choice], removing: bool
+) -> View:
+    options = [Option(value=str(c.id), label=c.name) for c in choices]
+    blocks: list[Block] = [
+        section(
+            f"*{reference}*: "
+            + (
+                "the agency's open tasks close and its reminders stop."
+                if removing
+                else "the agency's designated persons are invited and given their tasks."
+            )
+        ),
+        InputBlock(
+            block_id=FirstMonthBlock.AGENCY.value,
+            label="Agency",
+            element=StaticSelectElement(action_id=INPUT_ACTION, options=options),
+        ),
+    ]
+    if removing:
+        blocks += [
+            _text_input(FirstMonthBlock.REASON, "Reason", max_length=MAX_REASON, multiline=True),
+            context(ENCRYPTED),
+        ]
+    return View(
+        type="modal",
+        callback_id=(
+            FirstMonthCallback.AGENCY_REMOVE if removing else FirstMonthCallback.AGENCY_ADD
+        ).value,
+        private_metadata=metadata(case=case_id),
+        title="Remove an agency" if removing else "Add an agency",
+        submit="Remove" if removing else "Add",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def nothing_to_choose(title: str, text: str) -> View:
+    return View(type="modal", title=title, close="Close", blocks=[section(text)])
+
+
+# Chronologies ---------------------------------------------------------------------------
+
+
+FLAG_LABELS = {
+    ChronologyFlag.CHILD_SEEN: "Child seen",
+    ChronologyFlag.WISHES_SOUGHT: "Wishes and feelings sought",
+}
+
+
+def _agency_input(choices: Sequence[Choice]) -> list[Block]:
+    """Asked only of someone who acts for more than one involved agency."""
+    if len(choices) < 2:
+        return []
+    return [
+        InputBlock(
+            block_id=FirstMonthBlock.AGENCY.value,
+            label="For which agency?",
+            element=StaticSelectElement(
+                action_id=INPUT_ACTION,
+                options=[Option(value=str(c.id), label=c.name) for c in choices],
+            ),
+        )
+    ]
+
+
+def _meta(case_id: int, choices: Sequence[Choice]) -> str:
+    if len(choices) == 1:
+        return metadata(case=case_id, agency=choices[0].id)
+    return metadata(case=case_id)
+
+
+def _slot(slot: int, *, today: date, required: bool) -> list[Block]:
+    optional = not required
+    return [
+        SectionBlock(text=MarkdownTextObject(text=f"*Entry {slot}*")),
+        InputBlock(
+            block_id=entry_block_id("entry_date", slot),
+            label="Date",
+            optional=optional,
+            element=DatePickerElement(action_id=INPUT_ACTION),
+            hint=None if slot > 1 else f"Not after today ({today:%d.%m.%y}).",
+        ),
+        InputBlock(
+            block_id=entry_block_id("worker", slot),
+            label="Name of worker",
+            optional=optional,
+            element=PlainTextInputElement(action_id=INPUT_ACTION, max_length=MAX_WORKER),
+        ),
+        InputBlock(
+            block_id=entry_block_id("event", slot),
+            label="Event/action",
+            optional=optional,
+            element=PlainTextInputElement(
+                action_id=INPUT_ACTION, multiline=True, max_length=MAX_EVENT
+            ),
+        ),
+        InputBlock(
+            block_id=entry_block_id("flags", slot),
+            label="The child",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=INPUT_ACTION,
+                options=[Option(value=f.value, label=label) for f, label in FLAG_LABELS.items()],
+            ),
+        ),
+    ]
+
+
+def entries_modal(*, case_id: int, reference: str, choices: Sequence[Choice], today: date) -> View:
+    whose = f"{choices[0].name}'s" if len(choices) == 1 else "your agency's"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{reference}*: add entries to {whose} chronology, one per date. "
+                "Fill in as many as you need; empty ones are left out. For many entries, "
+                "upload a CSV file in the case channel instead."
+            )
+        ),
+        *_agency_input(choices),
+    ]
+    for slot in range(1, ENTRY_SLOTS + 1):
+        if slot > 1:
+            blocks.append(DividerBlock())
+        blocks += _slot(slot, today=today, required=slot == 1)
+    blocks.append(context(ENCRYPTED))
+    return View(
+        type="modal",
+        callback_id=FirstMonthCallback.CHRONOLOGY_ENTRIES.value,
+        private_metadata=_meta(case_id, choices),
+        title="Chronology entries",
+        submit="Add entries",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def complete_modal(*, case_id: int, reference: str, counts: Sequence[AgencyCount]) -> View:
+    lines = [f"{c.choice.name}: {count(c.entries, 'entry', 'entries')}" for c in counts]
+    return View(
+        type="modal",
+        callback_id=FirstMonthCallback.CHRONOLOGY_COMPLETE.value,
+        private_metadata=_meta(case_id, [c.choice for c in counts]),
+        title="Chronology complete",
+        submit="Complete",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*{reference}*: mark the chronology as complete? The CPU sees it on "
+                    "the case card. You can still add entries afterwards.\n" + "\n".join(lines)
+                )
+            ),
+            *_agency_input([c.choice for c in counts]),
+        ],
+    )
+
+
+def synopsis_modal(*, case_id: int, reference: str, choices: Sequence[Choice]) -> View:
+    return View(
+        type="modal",
+        callback_id=FirstMonthCallback.SYNOPSIS.value,
+        private_metadata=_meta(case_id, choices),
+        title="Synopsis",
+        submit="Submit",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*{reference}*: a brief synopsis of your agency's involvement with "
+                    "the child and family. Submitting again replaces the earlier text."
+                )
+            ),
+            *_agency_input(choices),
+            InputBlock(
+                block_id=FirstMonthBlock.SYNOPSIS.value,
+                label="Synopsis of involvement",
+                element=PlainTextInputElement(
+                    action_id=INPUT_ACTION, multiline=True, max_length=MAX_SYNOPSIS
+                ),
+            ),
+            context(ENCRYPTED),
+        ],
+    )
+
+
+def count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def entries_added_text(
+    reference: str, agency: str, *, added: int, skipped: int, total: int, source: str
+) -> str:
+    """``source`` says how they came, e.g. "by <@U1>" or "from a file shared by <@U1>"."""
+    skipped_text = (
+        f" {count(skipped, 'row was', 'rows were')} already in the chronology and left out."
+        if skipped
+        else ""
+    )
+    return (
+        f"✓ {reference}: {count(added, 'entry', 'entries')} added to {agency}'s chronology "
+        f"{source} ({total:,} in all).{skipped_text}"
+    )
+
+
+def file_rejected_message(reference: str, agency: str, problems: Sequence[str]) -> Message:
+    """A bad file is refused whole; its problems by row and column, never quoting a cell."""
+    head = (
+        f"{reference}: the CSV file was not added to {agency}'s chronology; nothing from it "
+        "was stored. Please correct it and upload it again:"
+    )
+    body = "\n".join(f"• {p}" for p in problems)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    if body:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=body[:2900])))
+    blocks.append(
+        context(
+            "Columns: date (dd.mm.yy or dd/mm/yyyy), agency, name of worker, event/action; "
+            "optionally child seen and wishes and feelings sought (yes/no). Save as CSV UTF-8."
+        )
+    )
+    return Message(text=head, blocks=blocks)
+
+
+def plain(text: str) -> Message:
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def export_comment(reference: str, entries: int, agencies: Sequence[str], actor: str) -> str:
+    names = ", ".join(agencies) or "no agency"
+    return (
+        f"{reference}: integrated chronology, {count(entries, 'entry', 'entries')} "
+        f"from {names}, exported by <@{actor}>. Confidential: for the review panel only."
+    )
+
+
+def chronology_modal_view(modal: ChronologyModal, today: date) -> View:
+    if modal.which is ChronologyForm.ENTRIES:
+        return entries_modal(
+            case_id=modal.case_id, reference=modal.reference, choices=modal.choices, today=today
+        )
+    if modal.which is ChronologyForm.COMPLETE:
+        return complete_modal(case_id=modal.case_id, reference=modal.reference, counts=modal.counts)
+    return synopsis_modal(case_id=modal.case_id, reference=modal.reference, choices=modal.choices)
+
+
+def period_set_text(period: Period) -> str:
+    end = f" to {period.ends_on:%d.%m.%Y}" if period.ends_on is not None else ""
+    return (
+        f"Period under review: from {period.starts_on:%d.%m.%Y}{end}. Chronology entries "
+        "outside it will be refused."
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.services.cases import case_by_channel, is_case_member
+from bot.ids import FirstMonthBlock
+from bot.services.cases import case_by_channel, case_by_reference, is_case_member
 from bot.services.engine import (
     EngineContext,
     TaskRefusedError,
@@ -18,6 +19,7 @@ from bot.services.engine import (
     involved_agencies,
     remove_agency,
 )
+from bot.services.first_month.schema import MAX_REASON, Choice
 from bot.services.partnership import (
     AgencyRole,
     Role,
@@ -25,20 +27,23 @@ from bot.services.partnership import (
     agencies_of,
     roles_of,
 )
+from bot.services.refusal import RefusedError
+from storage.claim import claim
 from storage.models import Agency, Case, CaseMember, Task
+from storage.states import TaskStatus
 
 MANAGERS = frozenset({Role.CPU, Role.ADMIN})
 NOT_A_MANAGER = "Only the CPU or the Board business unit can change which agencies are involved."
-MAX_REASON = 500
 CASE_CHANNEL_ONLY = "Use this in the case channel of a case you are a member of."
 
 
-class AgencyChangeRefusedError(Exception):
-    """Raised with a message that is safe to show the person who tried."""
+class AgencyChangeRefusedError(RefusedError):
+    """A change of the involved agencies refused: on the form's agency input, unless it is
+    about the reason."""
 
     def __init__(self, message: str, *, about_reason: bool = False) -> None:
-        super().__init__(message)
-        self.about_reason = about_reason
+        field = FirstMonthBlock.REASON if about_reason else FirstMonthBlock.AGENCY
+        super().__init__(message, field=field.value)
 
 
 @dataclass(frozen=True)
@@ -157,38 +162,40 @@ def acting_agencies(session: Session, case: Case, user_id: str) -> list[Agency]:
 def lock_case(session: Session, case_id: int) -> Case:
     """The case, read after taking the write lock (a no-op UPDATE), so that two changes to
     its agencies at once are made one after the other."""
-    session.execute(
-        update(Case)
-        .where(Case.id == case_id)
-        .values(stage=Case.stage)
-        .execution_options(synchronize_session=False)
-    )
+    claim(session, Case, Case.id == case_id, stage=Case.stage)
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
         raise AgencyChangeRefusedError("That case does not exist.")
     return case
 
 
-def case_in_channel(session: Session, channel_id: str, user_id: str) -> Case | None:
-    """The case whose channel this is, if the user is one of its members."""
+def case_in_channel(session: Session, channel_id: str, user_id: str) -> Case:
+    """The case whose channel this is, if the user is one of its members; else refused."""
     case = case_by_channel(session, channel_id)
-    return case if case is not None and is_case_member(session, case, user_id) else None
+    if case is None or not is_case_member(session, case, user_id):
+        raise RefusedError(CASE_CHANNEL_ONLY)
+    return case
 
 
-def clicked_case(session: Session, value: str | None, user_id: str) -> Case | None:
-    """The case a button names (its value is the case id), if the clicker is a member."""
-    if not value or not value.isdigit():
-        return None
-    case = session.get(Case, int(value))
-    return case if case is not None and is_case_member(session, case, user_id) else None
+def may_manage_case_agencies(session: Session, case: Case, user_id: str) -> bool:
+    """A case member who may change which agencies it involves."""
+    return is_case_member(session, case, user_id) and may_manage_agencies(session, user_id)
 
 
-def own_task(session: Session, value: str | None, user_id: str, kind: str | None) -> int | None:
+def agency_choices(session: Session, case: Case, *, removing: bool) -> list[Choice]:
+    """The agencies the add (or remove) form offers: the referring agency stays."""
+    rows = (
+        involved_agency_rows(session, case.id) if removing else addable_agencies(session, case.id)
+    )
+    return [
+        Choice(a.id, a.name) for a in rows if not (removing and a.id == case.referring_agency_id)
+    ]
+
+
+def own_task(session: Session, case_id: int, user_id: str, kind: str) -> int | None:
     """The open task of ``kind`` of an involved agency the user acts for, in the case a
     button names; the soonest due when they act for several."""
-    if kind is None or not value or not value.isdigit():
-        return None
-    case = session.get(Case, int(value))
+    case = session.get(Case, case_id)
     if case is None:
         return None
     agencies = [a.id for a in acting_agencies(session, case, user_id)]
@@ -200,22 +207,49 @@ def own_task(session: Session, value: str | None, user_id: str, kind: str | None
             Task.case_id == case.id,
             Task.kind == kind,
             Task.agency_id.in_(agencies),
-            Task.status == "open",
+            Task.status == TaskStatus.OPEN,
         )
         .order_by(Task.due_at, Task.id)
         .limit(1)
     )
 
 
-def agency_case(
-    session: Session, value: str | None, user_id: str
-) -> tuple[Case, list[Agency]] | None:
-    """The case a button names, with the involved agencies the clicker acts for; None when
-    they act for none of them."""
-    if not value or not value.isdigit():
-        return None
-    case = session.get(Case, int(value))
-    if case is None or case.closed_at is not None:
-        return None
-    agencies = acting_agencies(session, case, user_id)
-    return (case, agencies) if agencies else None
+def change_agency(
+    ctx: EngineContext,
+    cipher: FieldCipher,
+    case_id: int,
+    agency_id: int,
+    *,
+    actor: str,
+    reason: str | None,
+) -> AgencyChange:
+    """Involve the agency (``reason`` None) or end its involvement, the case locked."""
+    case = lock_case(ctx.session, case_id)
+    if reason is None:
+        return involve_agency(ctx, case, agency_id, actor=actor)
+    return withdraw_agency(ctx, case, agency_id, actor=actor, reason=reason, cipher=cipher)
+
+
+def agency_by_words(
+    session: Session, case: Case, words: Sequence[str], *, removing: bool
+) -> tuple[Agency, str | None]:
+    """`/scr agency add|remove <agency> [reason]`: the agency named, and the reason."""
+    candidates = involved_agency_rows(session, case.id) if removing else active_agencies(session)
+    agency, rest = match_agency(candidates, words)
+    reason = " ".join(rest) if removing else None
+    if removing and not reason:
+        raise AgencyChangeRefusedError("Please give a reason after the agency's name.")
+    return agency, reason
+
+
+def case_named_or_here(
+    session: Session, reference: str | None, channel_id: str, user_id: str
+) -> Case:
+    """The case ``reference`` names (else the case of this channel), if the user is one of
+    its members; else refused."""
+    if reference is None:
+        return case_in_channel(session, channel_id, user_id)
+    case = case_by_reference(session, reference)
+    if case is None or not is_case_member(session, case, user_id):
+        raise RefusedError(CASE_CHANNEL_ONLY)
+    return case

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.ids import FirstMonthAction
 from bot.ids import FirstMonthBlock as B
-from bot.services.chronology import entry_block_id
+from bot.services.first_month.schema import entry_block_id
 from tests import dbutil
-from tests.first_month_helpers import (
+from tests.first_month.helpers import (
     briefing,
     card,
     channel_of,

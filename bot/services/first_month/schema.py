@@ -1,21 +1,227 @@
-"""Chronology entries in the framework's Appendix 1 format (date `dd.mm.yy`, agency, name
-of worker, event/action; plus whether the child was seen and their wishes and feelings
-sought), validated one by one, from a modal or a file (pure: no database).
+"""The first month's shared vocabulary (pure): the short forms that complete a task (the
+designated person's notification, records secured, the CPU's checklist), chronology entries in
+the framework's Appendix 1 format (date `dd.mm.yy`, agency, name of worker, event/action; plus
+whether the child was seen and their wishes and feelings sought), their limits and labels, and
+what the views show of a task, a briefing and the case card's buttons.
 
-Problems name the field, never quote it: a value may name the child."""
+Chronology problems name the field, never quote it: a value may name the child."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from bot.ids import ChronologyFlag
-from bot.ids import FirstMonthBlock as B
+from bot.ids import ChronologyFlag, FirstMonthBlock
+from bot.process.calendar import LONDON
+from bot.process.states import TaskKind
+from bot.services.refusal import InvalidFormError
+
+NOT_YOURS = "This task belongs to someone else."
+NOTE = 2000
+MAX_SYNOPSIS = 3000
+MAX_REASON = 500
+
+
+class CpPlan(StrEnum):
+    CURRENT = "current"
+    PREVIOUS = "previous"
+    NEVER = "never"
+
+
+CP_PLAN_LABELS = {
+    CpPlan.CURRENT: "Currently subject of a child protection plan",
+    CpPlan.PREVIOUS: "Previously subject of a plan",
+    CpPlan.NEVER: "Never subject of a plan",
+}
+
+Note = Annotated[str, Field(max_length=NOTE)]
+
+
+def _now(info: ValidationInfo) -> datetime:
+    now = (info.context or {}).get("now")
+    if not isinstance(now, datetime):
+        raise RuntimeError("form validation needs context={'now': datetime}")
+    return now.astimezone(LONDON)
+
+
+class TaskForm(BaseModel):
+    """Field aliases are the modal's block ids, so an error lands on its input."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", populate_by_name=True)
+
+
+class _WhenForm(TaskForm):
+    when_date: date = Field(alias=FirstMonthBlock.WHEN_DATE.value)
+    when_time: time | None = Field(default=None, alias=FirstMonthBlock.WHEN_TIME.value)
+
+    @field_validator("when_date")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        if value > _now(info).date():
+            raise ValueError("This date is in the future.")
+        return value
+
+    @field_validator("when_time")
+    @classmethod
+    def _not_later_today(cls, value: time | None, info: ValidationInfo) -> time | None:
+        now = _now(info)
+        when = info.data.get("when_date")
+        if value is not None and when == now.date() and value > now.time():
+            raise ValueError("This time is later than now.")
+        return value
+
+
+class DpNotifiedForm(_WhenForm):
+    by_whom: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        alias=FirstMonthBlock.BY_WHOM.value
+    )
+    note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+
+class RecordsSecuredForm(_WhenForm):
+    systems: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
+        alias=FirstMonthBlock.SYSTEMS.value
+    )
+    note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+
+class CpPlanForm(TaskForm):
+    status: CpPlan = Field(alias=FirstMonthBlock.CP_PLAN.value)
+    note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+
+class OtherChildrenForm(TaskForm):
+    considered: Annotated[str, Field(min_length=1, max_length=3000)] = Field(
+        alias=FirstMonthBlock.OTHER_CHILDREN.value
+    )
+
+
+class OrganisationsForm(TaskForm):
+    agencies: list[int] = Field(default_factory=list, alias=FirstMonthBlock.ORGANISATIONS.value)
+    others: Note = Field(default="", alias=FirstMonthBlock.OTHER_ORGANISATIONS.value)
+
+
+class ChairInformedForm(_WhenForm):
+    how: Annotated[str, Field(max_length=200)] = Field(default="", alias=FirstMonthBlock.HOW.value)
+    note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+
+FORMS: dict[str, type[TaskForm]] = {
+    TaskKind.DP_NOTIFIED: DpNotifiedForm,
+    TaskKind.RECORDS_SECURED: RecordsSecuredForm,
+    TaskKind.CPU_CP_PLAN_CHECKED: CpPlanForm,
+    TaskKind.CPU_OTHER_CHILDREN_CONSIDERED: OtherChildrenForm,
+    TaskKind.CPU_ORGANISATIONS_INFORMED: OrganisationsForm,
+    TaskKind.CPU_CHAIR_INFORMED: ChairInformedForm,
+}
+"""The tasks completed through a form of their own, by kind."""
+
+AGENCY_FORM_KINDS = (TaskKind.DP_NOTIFIED, TaskKind.RECORDS_SECURED)
+CHRONOLOGY_KINDS = (TaskKind.CHRONOLOGY_SUBMITTED, TaskKind.SYNOPSIS_SUBMITTED)
+
+
+class ChronologyForm(StrEnum):
+    """The chronology's three modals."""
+
+    ENTRIES = "entries"
+    COMPLETE = "complete"
+    SYNOPSIS = "synopsis"
+
+
+CHRONOLOGY_TASK_FORMS: dict[str, ChronologyForm] = {
+    TaskKind.CHRONOLOGY_SUBMITTED: ChronologyForm.COMPLETE,
+    TaskKind.SYNOPSIS_SUBMITTED: ChronologyForm.SYNOPSIS,
+}
+"""The modal that completes each agency chronology task (from a reminder's button)."""
+
+
+# What the views show --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What a task's form needs to show: no answers, only the workflow."""
+
+    task_id: int
+    case_id: int
+    reference: str
+    kind: str
+    agency_id: int | None
+    agency: str | None
+    due_at: datetime
+    status: str
+    partner_agencies: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class BriefingItem:
+    kind: str
+    task_id: int | None
+    due: date | None
+    done_on: date | None
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What an involved agency's designated persons are asked to do, and how far they are."""
+
+    case_id: int
+    reference: str
+    agency: str
+    channel_id: str | None
+    items: Sequence[BriefingItem]
+
+
+@dataclass(frozen=True)
+class CpuItem:
+    task_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class CardActions:
+    """The case card's first-month buttons: which to show."""
+
+    case_id: int
+    cpu_items: Sequence[CpuItem]
+    agency_tasks_open: bool
+    chronology_open: bool
+
+
+@dataclass(frozen=True)
+class AgencyCount:
+    choice: Choice
+    entries: int
+
+
+@dataclass(frozen=True)
+class ChronologyModal:
+    """One of the chronology's modals, for the agencies the person acts for in a case."""
+
+    which: ChronologyForm
+    case_id: int
+    reference: str
+    counts: Sequence[AgencyCount]
+
+    @property
+    def choices(self) -> list[Choice]:
+        return [c.choice for c in self.counts]
+
+
+# Chronology entries ---------------------------------------------------------------------
 
 MAX_WORKER = 200
 MAX_EVENT = 3000
@@ -161,10 +367,10 @@ def validate_entry(
 
 ENTRY_SLOTS = 5
 ENTRY_FIELDS = {
-    "entry_date": B.ENTRY_DATE,
-    "worker": B.ENTRY_WORKER,
-    "event": B.ENTRY_EVENT,
-    "flags": B.ENTRY_FLAGS,
+    "entry_date": FirstMonthBlock.ENTRY_DATE,
+    "worker": FirstMonthBlock.ENTRY_WORKER,
+    "event": FirstMonthBlock.ENTRY_EVENT,
+    "flags": FirstMonthBlock.ENTRY_FLAGS,
 }
 """A modal entry's fields, and the prefix of the block holding each."""
 
@@ -173,17 +379,11 @@ def entry_block_id(name: str, slot: int) -> str:
     return f"{ENTRY_FIELDS[name].value}_{slot}"
 
 
-@dataclass(frozen=True)
-class SlotProblems:
-    errors: dict[str, str]
-    """{block id: message}"""
-
-
 def entries_from_slots(
     values: dict[str, Any], *, today: date, period: Period | None
-) -> list[tuple[int, ChronologyEntryInput]] | SlotProblems:
-    """The filled-in entries of the modal, or every problem by its input. A slot with no
-    date, worker or event is left out; at least one is needed."""
+) -> list[tuple[int, ChronologyEntryInput]]:
+    """The filled-in entries of the modal; every problem by its input (`InvalidFormError`).
+    A slot with no date, worker or event is left out; at least one is needed."""
     entries: list[tuple[int, ChronologyEntryInput]] = []
     errors: dict[str, str] = {}
     for slot in range(1, ENTRY_SLOTS + 1):
@@ -206,4 +406,6 @@ def entries_from_slots(
             entries.append((slot, checked))
     if not entries and not errors:
         errors[entry_block_id("entry_date", 1)] = "Add at least one entry."
-    return SlotProblems(errors) if errors else entries
+    if errors:
+        raise InvalidFormError(errors)
+    return entries

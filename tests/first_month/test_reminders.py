@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
-from tests.first_month_helpers import briefing, channel_of, open_case, task, values
+from tests.first_month.helpers import briefing, channel_of, open_case, task, values
 from tests.reminder_helpers import DMLog, london, travel
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.ids import ChronologyFlag, FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
-from bot.services.chronology import entry_block_id
+from bot.services.first_month.schema import entry_block_id
 from storage.models import AgencySynopsis
-from tests.first_month_helpers import (
+from tests.first_month.helpers import (
     audit_actions,
     briefing,
     card,

@@ -11,9 +11,9 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.ids import FirstMonthAction
-from bot.services.chronology_export import HEADINGS
+from bot.services.first_month.files import HEADINGS
 from storage.models import AuditEvent
-from tests.first_month_helpers import card, channel_of, csv_bytes, open_case, share_file
+from tests.first_month.helpers import card, channel_of, csv_bytes, open_case, share_file
 from tests.flow_helpers import all_calls_text
 from tests.referral_data import IDENTIFYING
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import ChronologyBatch
-from tests.first_month_helpers import (
+from tests.first_month.helpers import (
     audit_actions,
     card_text,
     channel_of,

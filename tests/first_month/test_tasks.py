@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
-from bot.services.first_month import answers_of
+from bot.services.first_month.tasks import answers_of
 from storage.models import Reminder, TaskAnswer
-from tests.first_month_helpers import (
+from tests.first_month.helpers import (
     audit_actions,
     briefing,
     card,

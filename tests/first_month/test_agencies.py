@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from storage.models import CaseAgency, CaseMember, Reminder, Task
-from tests.first_month_helpers import (
+from tests.first_month.helpers import (
     audit_actions,
     briefing,
     card,

@@ -1,39 +1,62 @@
 """Each agency's chronology and synopsis for a case, in the database: a submission is stored
-whole or not at all, once per source (modal or file), its text encrypted. Completing an
-agency's chronology or synopsis completes its task on the engine."""
+whole or not at all, once per source (modal or file), its text encrypted. Marking an agency's
+chronology complete, or submitting its synopsis, completes its task on the engine (its
+reminders stop). The period under review bounds the entries; the ledger of exports lets a
+double click upload the integrated chronology once."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
+from bot.process.states import TaskKind
 from bot.services import audit
-from bot.services.agencies_on_case import acting_agencies, involved_agency_rows
-from bot.services.chronology import ChronologyEntryInput, Period
-from bot.services.chronology_csv import ParsedFile, Problem
-from bot.services.chronology_export import IntegratedEntry
+from bot.services.engine import EngineContext, TaskRefusedError
+from bot.services.first_month.agencies import acting_agencies, involved_agency_rows
+from bot.services.first_month.files import IntegratedEntry, ParsedFile, Problem
+from bot.services.first_month.schema import (
+    MAX_SYNOPSIS,
+    AgencyCount,
+    Choice,
+    ChronologyEntryInput,
+    ChronologyForm,
+    ChronologyModal,
+    Period,
+    parse_day_first,
+)
+from bot.services.first_month.tasks import lock_task
+from bot.services.refusal import RefusedError
+from bot.services.task_changes import complete_task
+from storage.claim import claimed
 from storage.db import Database
 from storage.models import (
+    AgencySynopsis,
     Case,
+    CaseAgency,
     ChronologyBatch,
     ChronologyEntry,
+    ChronologyExport,
     ReviewPeriod,
+    Task,
 )
+from storage.states import TaskStatus
 
 NOT_FOR_YOU = (
     "Chronologies and synopses are submitted by the involved agencies' designated persons "
     "and review leads."
 )
+EXPORT_COOLDOWN = timedelta(minutes=10)
 
 
-class SubmissionRefusedError(Exception):
-    """Raised with a message that is safe to show the person who tried."""
+class SubmissionRefusedError(RefusedError):
+    """A chronology or synopsis submission refused."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,39 @@ def submitter(session: Session, case: Case, user_id: str, agency_id: int | None)
     if not chosen or (agency_id is None and len(chosen) > 1):
         raise SubmissionRefusedError(NOT_FOR_YOU)
     return Submitter(case.id, case.reference, chosen[0].id, chosen[0].name)
+
+
+def submitter_for(
+    session: Session, case_id: int | None, user_id: str, agency_id: int | None
+) -> Submitter:
+    """Re-check who submits a form, and for which agency, from the case and the answers."""
+    case = session.get(Case, case_id) if case_id is not None else None
+    if case is None or case.closed_at is not None:
+        raise SubmissionRefusedError(NOT_FOR_YOU)
+    return submitter(session, case, user_id, agency_id)
+
+
+def chronology_modal(
+    session: Session,
+    case_id: int,
+    user_id: str,
+    which: ChronologyForm,
+    agency_id: int | None = None,
+) -> ChronologyModal:
+    """What the entries, completion or synopsis modal shows, for the agencies ``user_id``
+    acts for in the case (only ``agency_id``, when given); refused when there is none."""
+    case = session.get(Case, case_id)
+    if case is None or case.closed_at is not None:
+        raise SubmissionRefusedError(NOT_FOR_YOU)
+    choices = [
+        Choice(a.id, a.name)
+        for a in acting_agencies(session, case, user_id)
+        if agency_id in (None, a.id)
+    ]
+    if not choices:
+        raise SubmissionRefusedError(NOT_FOR_YOU)
+    counts = [AgencyCount(c, count_for(session, case.id, c.id)) for c in choices]
+    return ChronologyModal(which, case.id, case.reference, counts)
 
 
 def _existing_keys(
@@ -181,7 +237,7 @@ def _audit_batch(session: Session, batch: ChronologyBatch, now: datetime) -> Non
 
 
 def submit_entries(
-    db: Database,
+    session: Session,
     cipher: FieldCipher,
     who: Submitter,
     *,
@@ -190,17 +246,17 @@ def submit_entries(
     now: datetime,
     entries: Sequence[tuple[int, ChronologyEntryInput]],
 ) -> SubmissionResult:
-    """Entries from a modal, already validated: stored in one transaction, once per view."""
+    """Entries from a modal, already validated: stored whole, once per view."""
     try:
-        with db.session() as session:
+        with session.begin_nested():
             batch = _new_batch(who, "modal", source_key, actor, now)
             session.add(batch)
             session.flush()
-            result = _store(session, cipher, batch, entries)
-            _audit_batch(session, batch, now)
-            return result
     except IntegrityError:
         return SubmissionResult("duplicate")
+    result = _store(session, cipher, batch, entries)
+    _audit_batch(session, batch, now)
+    return result
 
 
 def _new_batch(
@@ -291,3 +347,148 @@ def integrated_entries(
         for row in rows
     ]
     return entries, list(agencies.values())
+
+
+# Completing the agency's chronology and synopsis tasks ----------------------------------
+
+
+def _agency_task(session: Session, case_id: int, agency_id: int, kind: str) -> Task | None:
+    task_id = session.scalar(
+        select(Task.id)
+        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind == kind)
+        .order_by(Task.round_no.desc())
+        .limit(1)
+    )
+    return None if task_id is None else lock_task(session, task_id)
+
+
+def _complete(ctx: EngineContext, task: Task | None, actor: str) -> bool:
+    if task is None:
+        return False
+    try:
+        return complete_task(ctx, task, actor=actor)
+    except TaskRefusedError as exc:
+        raise SubmissionRefusedError(str(exc)) from exc
+
+
+def mark_chronology_complete(ctx: EngineContext, who: Submitter, actor: str) -> tuple[bool, int]:
+    """The agency says its chronology is complete. Returns (changed, entries)."""
+    session = ctx.session
+    entries = count_for(session, who.case_id, who.agency_id)
+    task = _agency_task(session, who.case_id, who.agency_id, TaskKind.CHRONOLOGY_SUBMITTED)
+    if task is not None and task.status == TaskStatus.OPEN and entries == 0:
+        raise SubmissionRefusedError(
+            f"{who.agency_name} has no chronology entries yet: add them first."
+        )
+    return _complete(ctx, task, actor), entries
+
+
+def submit_synopsis(
+    ctx: EngineContext, cipher: FieldCipher, who: Submitter, *, actor: str, text: str
+) -> int:
+    """Store (or revise) the agency's synopsis and complete its task. Returns the revision."""
+    text = text.strip()
+    if not text or len(text) > MAX_SYNOPSIS:
+        raise SubmissionRefusedError(f"A synopsis is 1 to {MAX_SYNOPSIS} characters.")
+    session = ctx.session
+    task = _agency_task(session, who.case_id, who.agency_id, TaskKind.SYNOPSIS_SUBMITTED)
+    row = session.scalar(
+        select(AgencySynopsis).where(
+            AgencySynopsis.case_id == who.case_id, AgencySynopsis.agency_id == who.agency_id
+        )
+    )
+    if row is None:
+        row = AgencySynopsis(case_id=who.case_id, agency_id=who.agency_id, revision=0)
+        session.add(row)
+    row.text, row.submitted_by, row.submitted_at = cipher.encrypt_text(text), actor, ctx.now
+    row.revision += 1
+    audit.record(
+        session,
+        at=ctx.now,
+        actor=actor,
+        action="synopsis.submitted",
+        case_id=who.case_id,
+        agency_id=who.agency_id,
+        revision=row.revision,
+    )
+    _complete(ctx, task, actor)
+    return row.revision
+
+
+# The ledger of integrated-chronology exports --------------------------------------------
+
+
+def claim_export(db: Database, case_id: int, *, actor: str, now: datetime) -> bool:
+    """One export per state of the chronology; the same state again only after a pause, so
+    that a double click uploads the files once."""
+    with db.session() as session:
+        fingerprint, count = _fingerprint(session, case_id)
+    try:
+        with db.session() as session:
+            session.add(
+                ChronologyExport(
+                    case_id=case_id,
+                    fingerprint=fingerprint,
+                    requested_by=actor,
+                    requested_at=now,
+                    entry_count=count,
+                )
+            )
+            return True
+    except IntegrityError:
+        with db.session() as session:
+            return claimed(
+                session,
+                ChronologyExport,
+                ChronologyExport.case_id == case_id,
+                ChronologyExport.fingerprint == fingerprint,
+                ChronologyExport.requested_at <= now - EXPORT_COOLDOWN,
+                requested_at=now,
+                requested_by=actor,
+            )
+
+
+def release_export(db: Database, case_id: int, requested_at: datetime) -> None:
+    """The upload failed: the same export may be asked for again at once."""
+    with db.session() as session:
+        session.execute(
+            delete(ChronologyExport).where(
+                ChronologyExport.case_id == case_id, ChronologyExport.requested_at == requested_at
+            )
+        )
+
+
+def _fingerprint(session: Session, case_id: int) -> tuple[str, int]:
+    involved = sorted(
+        session.scalars(
+            select(CaseAgency.agency_id).where(
+                CaseAgency.case_id == case_id, CaseAgency.removed_at.is_(None)
+            )
+        )
+    )
+    last, count = session.execute(
+        select(func.max(ChronologyEntry.id), func.count(ChronologyEntry.id)).where(
+            ChronologyEntry.case_id == case_id
+        )
+    ).one()
+    state = f"{last or 0}:{count}:{','.join(map(str, involved))}"
+    return hashlib.sha256(state.encode()).hexdigest(), int(count)
+
+
+# The period under review ----------------------------------------------------------------
+
+PERIOD_HINT = (
+    "Give the start (and optionally the end) of the period under review, "
+    "e.g. `/scr chronology period 01.01.24 27.11.26`."
+)
+
+
+def period_from_words(words: Sequence[str]) -> Period:
+    """`<from dd.mm.yy> [<to dd.mm.yy>]`, or refused with how to write it."""
+    try:
+        dates = [parse_day_first(word)[0] for word in words[:2]]
+    except ValueError:
+        dates = []
+    if not dates:
+        raise RefusedError(PERIOD_HINT)
+    return Period(dates[0], dates[1] if len(dates) > 1 else None)

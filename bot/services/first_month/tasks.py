@@ -1,0 +1,231 @@
+"""Completing the first month's tasks through their short forms: the designated person's
+notification, records secured, and the CPU's checklist. The answers are stored encrypted
+beside the task; the engine marks the task done and stops its reminders. Also what the
+designated persons' briefing DMs and the case card show of these tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.ids import FirstMonthBlock
+from bot.process.calendar import LONDON
+from bot.process.states import Stage, TaskKind
+from bot.services.engine import EngineContext, TaskRefusedError
+from bot.services.first_month.schema import (
+    AGENCY_FORM_KINDS,
+    CHRONOLOGY_KINDS,
+    FORMS,
+    NOT_YOURS,
+    Briefing,
+    BriefingItem,
+    CardActions,
+    CpuItem,
+    OrganisationsForm,
+    TaskForm,
+    TaskView,
+)
+from bot.services.owners import may_act_on
+from bot.services.partnership import active_agencies
+from bot.services.referral_form import field_errors
+from bot.services.refusal import InvalidFormError, RefusedError
+from bot.services.task_changes import complete_task
+from storage.claim import claim
+from storage.models import Agency, Case, Task, TaskAnswer
+from storage.states import TaskStatus
+
+BRIEFED_KINDS = (
+    TaskKind.DP_NOTIFIED,
+    TaskKind.RECORDS_SECURED,
+    TaskKind.CHRONOLOGY_SUBMITTED,
+    TaskKind.SYNOPSIS_SUBMITTED,
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A form's submission: the task, and whether this submission completed it (False: it
+    was already recorded, and nothing changed)."""
+
+    view: TaskView
+    changed: bool
+
+
+def lock_task(session: Session, task_id: int) -> Task | None:
+    """Read a task after taking the write lock (a no-op UPDATE), so that two clicks at once
+    are serialised on every backend and the second sees the first's result."""
+    claim(session, Task, Task.id == task_id, status=Task.status)
+    return session.get(Task, task_id, populate_existing=True)
+
+
+def task_view(session: Session, task: Task) -> TaskView:
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
+    partners: tuple[tuple[int, str], ...] = ()
+    if task.kind == TaskKind.CPU_ORGANISATIONS_INFORMED:
+        partners = tuple((a.id, a.name) for a in active_agencies(session))
+    return TaskView(
+        task_id=task.id,
+        case_id=case.id,
+        reference=case.reference,
+        kind=task.kind,
+        agency_id=task.agency_id,
+        agency=agency.name if agency else None,
+        due_at=task.due_at,
+        status=task.status,
+        partner_agencies=partners,
+    )
+
+
+def form_for(session: Session, task_id: int, actor: str) -> TaskView:
+    """The view of the task's form, when ``actor`` may fill it in now; else a refusal."""
+    task = session.get(Task, task_id)
+    if task is None or task.kind not in FORMS or not may_act_on(session, task, actor):
+        raise RefusedError(NOT_YOURS)
+    view = task_view(session, task)
+    if task.status != TaskStatus.OPEN:
+        raise RefusedError(already_text(view))
+    return view
+
+
+def already_text(view: TaskView) -> str:
+    return f"{view.reference}: this was already recorded; nothing more is needed."
+
+
+def _validate(kind: str, values: dict[str, Any], now: datetime) -> TaskForm:
+    try:
+        form = FORMS[kind].model_validate(values, context={"now": now})
+    except ValidationError as exc:
+        raise InvalidFormError(field_errors(exc)) from None
+    if isinstance(form, OrganisationsForm) and not form.agencies and not form.others:
+        raise RefusedError(
+            "Choose the organisations informed, or name them below.",
+            field=FirstMonthBlock.ORGANISATIONS.value,
+        )
+    return form
+
+
+def complete_with_form(
+    ctx: EngineContext, cipher: FieldCipher, task_id: int, *, actor: str, values: dict[str, Any]
+) -> Recorded:
+    """Check who is asking, validate, then complete the task and store the answers. An
+    invalid or refused submission is refused (`RefusedError`: nothing stored); a repeat
+    changes nothing."""
+    session = ctx.session
+    task = lock_task(session, task_id)
+    if task is None or task.kind not in FORMS or not may_act_on(session, task, actor):
+        raise RefusedError(NOT_YOURS)
+    if task.status != TaskStatus.OPEN:
+        return Recorded(task_view(session, task), changed=False)
+    checked = _validate(task.kind, values, ctx.now)
+    if isinstance(checked, OrganisationsForm):
+        known = {a.id for a in active_agencies(session)}
+        if not set(checked.agencies) <= known:
+            raise RefusedError("Choose from the list.", field=FirstMonthBlock.ORGANISATIONS.value)
+    try:
+        changed = complete_task(ctx, task, actor=actor)
+    except TaskRefusedError as exc:
+        raise RefusedError(str(exc)) from exc
+    if changed:
+        session.add(
+            TaskAnswer(
+                task_id=task.id,
+                case_id=task.case_id,
+                answers=cipher.encrypt_json(checked.model_dump(mode="json")),
+                recorded_by=actor,
+                recorded_at=ctx.now,
+            )
+        )
+    return Recorded(task_view(session, task), changed)
+
+
+def answers_of(session: Session, cipher: FieldCipher, task_id: int) -> dict[str, Any] | None:
+    stored = session.scalar(select(TaskAnswer).where(TaskAnswer.task_id == task_id))
+    return None if stored is None else dict(cipher.decrypt_json(stored.answers))
+
+
+# The designated persons' briefing -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskTarget:
+    kind: str
+    case_id: int
+    agency_id: int | None
+
+
+def task_target(session: Session, task_id: int) -> TaskTarget | None:
+    task = session.get(Task, task_id)
+    return None if task is None else TaskTarget(task.kind, task.case_id, task.agency_id)
+
+
+def _london(value: datetime | None) -> date | None:
+    return value.astimezone(LONDON).date() if value is not None else None
+
+
+def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
+    case = session.get(Case, case_id)
+    agency = session.get(Agency, agency_id)
+    assert case is not None and agency is not None
+    latest: dict[str, Task] = {}
+    for task in session.scalars(
+        select(Task)
+        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind.in_(BRIEFED_KINDS))
+        .order_by(Task.round_no, Task.id)
+    ):
+        latest[task.kind] = task
+    items = [
+        BriefingItem(
+            kind=task.kind,
+            task_id=task.id,
+            due=_london(task.due_at),
+            done_on=_london(task.completed_at) if task.status != TaskStatus.OPEN else None,
+        )
+        for task in latest.values()
+    ]
+    return Briefing(case.id, case.reference, agency.name, case.channel_id, items)
+
+
+# The case card --------------------------------------------------------------------------
+
+
+def card_actions(session: Session, case: Case) -> CardActions | None:
+    """None once the case is closed; else the CPU's open checks, the agency buttons while any
+    of their first-month tasks is open; adding agencies and exporting always."""
+    if case.closed_at is not None:
+        return None
+    open_tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.due_at, Task.id)
+        )
+    )
+    cpu_items = [
+        CpuItem(task.id, task.kind)
+        for task in open_tasks
+        if task.kind in FORMS and task.agency_id is None
+    ]
+    kinds = {task.kind for task in open_tasks if task.agency_id is not None}
+    return CardActions(
+        case_id=case.id,
+        cpu_items=cpu_items,
+        agency_tasks_open=bool(kinds & set(AGENCY_FORM_KINDS)),
+        chronology_open=bool(kinds & set(CHRONOLOGY_KINDS)) or case.stage == Stage.REFERRAL,
+    )
+
+
+def with_entry_count(counts: dict[int, int], agency_id: int, kind: str, cell: str) -> str:
+    """The chronology cell of an agency's row, with its number of entries: "14 entries ·
+    ✓ 30 Nov"."""
+    n = counts.get(agency_id, 0)
+    if kind != TaskKind.CHRONOLOGY_SUBMITTED or n == 0:
+        return cell
+    return f"{n} entr{'y' if n == 1 else 'ies'} · {cell}"
