@@ -22,7 +22,6 @@ from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from bot.services.review_card import imr_reviews, review_notes, with_imr_status
 from bot.views.case_card import AgencyRow, CaseCard, Deadline
-from bot.views.first_month import card_action_blocks
 from bot.views.format import LONDON
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -174,7 +173,8 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         deadlines=panel.deadlines(_deadlines(session, case)),
         agency_columns=columns,
         agency_rows=rows,
-        extra_blocks=[*panel.blocks, *card_action_blocks(card_actions(session, case))],
+        extra_blocks=panel.blocks,
+        first_month=card_actions(session, case),
         notes=[*review_notes(session, case, today), *monitoring_notes(session, case, today)],
         closed=case.closed_at is not None,
     )

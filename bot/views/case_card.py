@@ -15,6 +15,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.services.first_month.schema import CardActions
+from bot.views.first_month import card_action_blocks
 from bot.views.format import day, days_left, short_day
 
 MAX_SECTION_TEXT = 3000
@@ -49,6 +51,7 @@ class CaseCard:
     agency_rows: Sequence[AgencyRow] = ()
     notes: Sequence[str] = ()
     extra_blocks: Sequence[Block] = field(default_factory=tuple)
+    first_month: CardActions | None = None
     closed: bool = False
 
 
@@ -104,6 +107,7 @@ def case_card_blocks(card: CaseCard) -> list[Block]:
     for text in _chunks(list(card.notes)):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     blocks.extend(card.extra_blocks)
+    blocks.extend(card_action_blocks(card.first_month))
     blocks.append(
         ContextBlock(
             elements=[MarkdownTextObject(text=f"Updated {short_day(card.today)} · case card")]
