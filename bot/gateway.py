@@ -143,14 +143,44 @@ class SlackGateway:
             )
         return posted.ts
 
+    def try_post_once(
+        self, key: str, channel: str, message: Message, *, case_id: int | None = None
+    ) -> bool:
+        """`post_once` for a message whose news is stored already: when Slack fails, the
+        failure is logged (Slack's code, never the message) and False returned, for a later
+        step to catch up."""
+        try:
+            self.post_once(key, channel, message, case_id=case_id)
+        except SlackError as exc:
+            log.warning(
+                "case %s: %s not posted yet (%s)", case_id, key.rsplit(":", 1)[-1], exc.code
+            )
+            return False
+        return True
+
     def sent(self, key: str) -> Posted | None:
         """Where the message posted once under ``key`` is, if it went."""
         with self.db.session() as session:
             row = session.scalar(select(SentMessage).where(SentMessage.key == key))
             return None if row is None else Posted(row.channel, row.ts)
 
+    def sent_under(self, prefix: str) -> list[Posted]:
+        """Where the messages posted once under keys starting with ``prefix`` are."""
+        with self.db.session() as session:
+            rows = session.scalars(select(SentMessage).where(SentMessage.key.startswith(prefix)))
+            return [Posted(row.channel, row.ts) for row in rows]
+
     def update(self, channel: str, ts: str, message: Message) -> None:
         self.call("chat.update", channel=channel, ts=ts, **message.as_kwargs())
+
+    def try_update(self, channel: str, ts: str, message: Message) -> bool:
+        """`update`, or (when Slack fails) a log line and False: a later step redraws it."""
+        try:
+            self.update(channel, ts, message)
+        except SlackError as exc:
+            log.warning("message %s not updated (%s)", ts, exc.code)
+            return False
+        return True
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self.call("chat.postEphemeral", channel=channel, user=user, text=text)

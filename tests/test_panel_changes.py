@@ -13,7 +13,7 @@ from bot.ids import PanelAction, PanelBlock, PanelCallback
 from bot.services.engine import EngineContext, event_time
 from bot.services.task_changes import complete_task
 from storage.models import Case, PanelReminder, Reminder, Task
-from tests.decision_helpers import recommend
+from tests.decision.helpers import recommend
 from tests.panel_helpers import (
     CHAIR,
     MEMBERS,

@@ -4,7 +4,7 @@ completion date, and each agency's management review status in its row."""
 from __future__ import annotations
 
 from bot.ids import DecisionAction, ReviewAction, ReviewBlock
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     decision_requests,
     modal_of,
     panel_held,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
 from storage.models import CaseAssignment, ManagementReview, Reminder
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     audit_rows,
     decided,
     ephemerals_text,

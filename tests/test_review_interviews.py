@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.ids import ReviewAction, ReviewBlock
 from storage.models import WorkerInterview
-from tests.decision_helpers import audit_rows, ephemerals_text, modal_of, submit
+from tests.decision.helpers import audit_rows, ephemerals_text, modal_of, submit
 from tests.flow_helpers import agency_id, all_calls_text, body_json
 from tests.reminder_helpers import london
 from tests.test_review_imr import request_review, scr_with_terms

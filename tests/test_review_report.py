@@ -11,7 +11,7 @@ from bot.ids import ReviewAction, ReviewBlock
 from bot.services.engine import event_time
 from bot.services.overview_report import report_recommendations
 from storage.models import OverviewConfirmation, OverviewDraft
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     audit_rows,
     ephemerals_text,
     modal_of,

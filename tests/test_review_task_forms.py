@@ -3,10 +3,12 @@ task's own form (never a bare "Mark done" that would skip it)."""
 
 from __future__ import annotations
 
+import json
+
 from bot.ids import REVIEW_TASK_KINDS, TASK_FORMS, ReviewAction
 from bot.jobs.worker import tick
 from bot.process.bolton import BOLTON_SCR
-from tests.decision_helpers import decided, ephemerals_text, modal_of
+from tests.decision.helpers import decided, ephemerals_text, modal_of
 from tests.reminder_helpers import london
 from tests.test_review_imr import request_review, scr_with_terms
 
@@ -62,7 +64,7 @@ def test_the_business_unit_is_reminded_with_the_notice_form(harness) -> None:
     reminder = reminder_with_form(harness, "U0ADMIN", "Notify OFSTED of the decision")
     click_form(harness, "U0ADMIN", reminder)
     view = modal_of(harness, "U0ADMIN", "decision_notice")
-    assert view.private_metadata == f"{case.id}:ofsted"
+    assert json.loads(view.private_metadata) == {"case": case.id, "audience": "ofsted"}
 
     harness.driver.block_action(
         "U0DPH",

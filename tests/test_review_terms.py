@@ -20,7 +20,7 @@ from storage.models import (
     ReviewExtension,
     TermsOfReference,
 )
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     audit_rows,
     decided,
     ephemerals_text,

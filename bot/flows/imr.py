@@ -7,9 +7,9 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.flows.card_refresh import refresh_card
-from bot.flows.decision import post_safely, update_safely
 from bot.flows.review import invite_pending, to_channel
 from bot.flows.sent_once import already_sent
+from bot.gateway import SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import load_case
 from bot.services.imr import ImrStatus
@@ -41,7 +41,8 @@ def ask_author(runtime: Runtime, client: WebClient, review_id: int) -> None:
     invite_pending(runtime, client, row.case_id)
     message = author_request(reference, agency, row.due_on, row.requested_by, review_id)
     key = f"imr:{review_id}:request:{row.author}:{row.due_on.isoformat()}"
-    post_safely(runtime, client, key, row.author, message, row.case_id)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    slack.try_post_once(key, row.author, message, case_id=row.case_id)
     note = _note(
         f"{reference}: {agency}'s management review is requested from {user_link(row.author)}, "
         f"due {day(row.due_on)}."
@@ -53,9 +54,10 @@ def ask_author(runtime: Runtime, client: WebClient, review_id: int) -> None:
 def tell_chair_submitted(runtime: Runtime, client: WebClient, review_id: int) -> None:
     row, reference, agency, chairs = _facts(runtime, review_id)
     message = submitted_to_chair(reference, agency, row.submissions, review_id)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     for chair in chairs:
         key = f"imr:{review_id}:submitted:{row.submissions}:{chair}"
-        post_safely(runtime, client, key, chair, message, row.case_id)
+        slack.try_post_once(key, chair, message, case_id=row.case_id)
     to_channel(
         runtime,
         client,
@@ -74,15 +76,16 @@ def after_chair_answer(runtime: Runtime, client: WebClient, review_id: int) -> N
     answered = chair_answered(
         reference, agency, accepted, row.decided_by, london_date(row.decided_at)
     )
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     for chair in chairs:
         sent = already_sent(runtime.db, f"imr:{review_id}:submitted:{row.submissions}:{chair}")
         if sent is not None:
-            update_safely(client, sent.channel, sent.ts, answered)
+            slack.try_update(sent.channel, sent.ts, answered)
     if row.status == ImrStatus.RETURNED and row.return_comments is not None:
         comments = runtime.cipher.decrypt_text(row.return_comments)
         message = returned_to_author(reference, agency, comments, row.due_on, review_id)
         key = f"imr:{review_id}:returned:{row.submissions}"
-        post_safely(runtime, client, key, row.author, message, row.case_id)
+        slack.try_post_once(key, row.author, message, case_id=row.case_id)
     verb = "accepted" if accepted else "returned to its author with comments"
     to_channel(
         runtime,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.flows.card_refresh import refresh_card
-from bot.flows.decision import post_safely, update_safely
 from bot.flows.review import to_channel
 from bot.flows.sent_once import already_sent
+from bot.gateway import SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import load_case
 from bot.services.overview_report import (
@@ -43,11 +43,12 @@ def _contacts(runtime: Runtime, case_id: int, agency_id: int) -> list[str]:
 
 def send_draft(runtime: Runtime, client: WebClient, draft_id: int) -> None:
     draft, reference, names = _draft(runtime, draft_id)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     for agency_id in draft.agency_ids:
         message = agency_request(reference, names[agency_id], draft.version, draft_id, agency_id)
         for person in _contacts(runtime, draft.case_id, agency_id):
             key = f"draft:{draft_id}:{agency_id}:{person}"
-            post_safely(runtime, client, key, person, message, draft.case_id)
+            slack.try_post_once(key, person, message, case_id=draft.case_id)
     redraw_tally(runtime, client, draft_id)
 
 
@@ -65,7 +66,7 @@ def redraw_tally(runtime: Runtime, client: WebClient, draft_id: int) -> None:
     if sent is None:
         to_channel(runtime, client, draft.case_id, f"draft:{draft_id}:tally", message)
     else:
-        update_safely(client, sent.channel, sent.ts, message)
+        SlackGateway(client, runtime.db, runtime.clock).try_update(sent.channel, sent.ts, message)
     refresh_card(runtime, client, draft.case_id)
 
 
@@ -78,10 +79,11 @@ def after_agency_answer(runtime: Runtime, client: WebClient, draft_id: int, agen
     done = agency_answered(
         reference, names[agency_id], answer.status == CONFIRMED, answer.answered_by
     )
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     for person in _contacts(runtime, draft.case_id, agency_id):
         sent = already_sent(runtime.db, f"draft:{draft_id}:{agency_id}:{person}")
         if sent is not None:
-            update_safely(client, sent.channel, sent.ts, done)
+            slack.try_update(sent.channel, sent.ts, done)
     redraw_tally(runtime, client, draft_id)
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.flows.card_refresh import refresh_card
-from bot.flows.decision import SlackFailure, post_safely, update_safely
 from bot.flows.sent_once import already_sent
+from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.cases import load_case
@@ -53,7 +52,8 @@ def to_channel(
     with runtime.db.session() as session:
         channel = load_case(session, case_id).channel_id
     if channel is not None:
-        post_safely(runtime, client, f"case:{case_id}:{key}", channel, message, case_id)
+        slack = SlackGateway(client, runtime.db, runtime.clock)
+        slack.try_post_once(f"case:{case_id}:{key}", channel, message, case_id=case_id)
 
 
 def invite_pending(runtime: Runtime, client: WebClient, case_id: int) -> None:
@@ -64,17 +64,14 @@ def invite_pending(runtime: Runtime, client: WebClient, case_id: int) -> None:
         pending = [m.slack_user_id for m in case.members if m.invited_at is None]
     if channel is None:
         return
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     for user in pending:
         try:
-            client.conversations_invite(channel=channel, users=user)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_in_channel":
-                log.warning(
-                    "case %s: could not invite a member (%s)", case_id, exc.response.get("error")
-                )
-                continue
-        except SlackFailure:
-            log.warning("case %s: could not invite a member yet", case_id)
+            refused = slack.invite(channel, [user]).refused.get(user)
+        except SlackError as exc:
+            refused = exc.code
+        if refused is not None:
+            log.warning("case %s: could not invite a member (%s)", case_id, refused)
             continue
         with runtime.db.session() as session:
             now = runtime.clock.now()
@@ -104,17 +101,19 @@ def ask_appointee(runtime: Runtime, client: WebClient, appointment_id: int) -> N
         reference = load_case(session, row.case_id).reference
         user, appointer, case_id = row.slack_user_id, row.appointed_by, row.case_id
     message = appointment_request(reference, appointer, appointment_id)
-    post_safely(runtime, client, f"appointment:{appointment_id}:ask", user, message, case_id)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    slack.try_post_once(f"appointment:{appointment_id}:ask", user, message, case_id=case_id)
 
 
 def after_answer(runtime: Runtime, client: WebClient, answer: AppointmentAnswer) -> None:
     with runtime.db.session() as session:
         reference = load_case(session, answer.case_id).reference
     confirmed = answer.status == "confirmed"
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     asked = already_sent(runtime.db, f"appointment:{answer.appointment_id}:ask")
     if asked is not None:
         done = appointment_answered(reference, confirmed, answer.appointed_by)
-        update_safely(client, asked.channel, asked.ts, done)
+        slack.try_update(asked.channel, asked.ts, done)
     if confirmed:
         invite_pending(runtime, client, answer.case_id)
         to_channel(
@@ -125,13 +124,11 @@ def after_answer(runtime: Runtime, client: WebClient, answer: AppointmentAnswer)
             chair_in_post(reference, answer.user),
         )
     elif answer.status == "declined":
-        post_safely(
-            runtime,
-            client,
+        slack.try_post_once(
             f"appointment:{answer.appointment_id}:declined",
             answer.appointed_by,
             chair_declined(reference, answer.user, answer.case_id),
-            answer.case_id,
+            case_id=answer.case_id,
         )
     refresh_card(runtime, client, answer.case_id)
 
@@ -191,5 +188,5 @@ def post_terms(runtime: Runtime, client: WebClient, case_id: int) -> None:
         sent = already_sent(runtime.db, f"case:{case_id}:terms:v{previous.version}")
         if sent is not None:
             old = terms_message(_posted(runtime, previous, None), superseded_by=row.version)
-            update_safely(client, sent.channel, sent.ts, old)
+            SlackGateway(client, runtime.db, runtime.clock).try_update(sent.channel, sent.ts, old)
     refresh_card(runtime, client, case_id)

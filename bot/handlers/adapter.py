@@ -89,12 +89,14 @@ MetaT = TypeVar("MetaT", bound=BaseModel)
 @dataclass(frozen=True)
 class Reply:
     """What the person sees in answer: a message only they see, or (for a form) the modal
-    replaced or a new one pushed on top."""
+    replaced, a new one pushed on top, or inline ``errors`` ({block id: message}) that keep
+    what the listener stored (unlike a `RefusedError`, whose transaction is rolled back)."""
 
     text: str | None = None
     blocks: Sequence[Block] = ()
     update: View | None = None
     push: View | None = None
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -322,7 +324,9 @@ class Listeners:
                 first = next(iter(payload.view.state.values), "")
 
                 def answer(reply: Reply) -> None:
-                    if reply.update is not None:
+                    if reply.errors:
+                        ack(response_action="errors", errors=dict(reply.errors))
+                    elif reply.update is not None:
                         ack(response_action="update", view=reply.update.to_dict())
                     elif reply.push is not None:
                         ack(response_action="push", view=reply.push.to_dict())

@@ -14,8 +14,8 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.calendar.invites import Attendee, Organizer, new_uid
-from bot.flows.decision import SlackFailure, post_safely
 from bot.flows.review import to_channel
+from bot.gateway import SlackError, SlackGateway
 from bot.handlers import review_common as common
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, ViewSubmission
@@ -106,19 +106,18 @@ def _submit_schedule(runtime: Runtime) -> Any:
         ack()
         name = agency.name if agency else ""
         message = scheduled(reference, name, row.starts_at, row.id)
-        post_safely(
-            runtime, client, f"interview:{row.id}:scheduled", row.reviewer, message, case_id
-        )
+        slack = SlackGateway(client, runtime.db, runtime.clock)
+        slack.try_post_once(f"interview:{row.id}:scheduled", row.reviewer, message, case_id=case_id)
         if form.invite:
             _send_invitation(runtime, client, row, reference, form.location)
 
     return handle
 
 
-def _person(client: WebClient, user: str) -> Attendee | None:
+def _person(slack: SlackGateway, user: str) -> Attendee | None:
     try:
-        profile = client.users_info(user=user)["user"]
-    except SlackFailure:
+        profile = slack.user(user)
+    except SlackError:
         return None
     email = (profile.get("profile") or {}).get("email")
     return Attendee(email=email, name=profile.get("real_name") or user) if email else None
@@ -129,7 +128,8 @@ def _send_invitation(
 ) -> None:
     """Upload the `.ics` to the reviewer's (and a Slack interviewee's) DM."""
     people = [row.reviewer] + ([row.interviewee] if row.interviewee else [])
-    attendees = [a for a in (_person(client, p) for p in people) if a is not None]
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    attendees = [a for a in (_person(slack, p) for p in people) if a is not None]
     if not attendees:
         log.warning("interview %s: no e-mail address for an invitation", row.id)
         return
@@ -144,15 +144,14 @@ def _send_invitation(
     )
     for person in people:
         try:
-            channel = str(client.conversations_open(users=person)["channel"]["id"])
-            client.files_upload_v2(
-                channel=channel,
+            slack.upload(
+                slack.dm_channel(person),
                 filename=built.filename,
                 title=built.filename,
                 content=built.ics,
-                initial_comment=invited(reference),
+                comment=invited(reference),
             )
-        except SlackFailure:
+        except SlackError:
             log.warning("interview %s: invitation not delivered to one person", row.id)
 
 

@@ -20,8 +20,9 @@ from bot.handlers.payloads import BlockAction, ViewSubmission
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases import load_case
+from bot.services.decision.findings import record_findings
+from bot.services.decision.schema import FindingsForm
 from bot.services.engine import involved_agencies
-from bot.services.not_met import FindingsForm, record_findings
 from bot.services.partnership import active_agencies
 from bot.services.review import (
     TERMS_TEXTS,

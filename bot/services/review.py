@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.services import audit
-from bot.services.decision import Outcome, decision_of
+from bot.services.decision.schema import Outcome
+from bot.services.decision.service import decision_of
 from bot.services.engine import (
     EngineContext,
     add_agency,

@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.decision import OUTCOME_WORDS, Outcome, decision_of, recommendation_of
+from bot.services.decision.schema import OUTCOME_WORDS, Outcome
+from bot.services.decision.service import decision_of, recommendation_of
 from bot.services.imr import IMR_KINDS, ImrStatus, reviews_of
 from bot.services.overview_report import CONFIRMED, answers, latest_draft
 from bot.services.review import completion_date, current_terms

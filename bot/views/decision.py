@@ -3,8 +3,8 @@ Kit (pure: data in, views and messages out). The case reference and the workflow
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -28,8 +28,14 @@ from bot.ids import (
     ReviewAction,
     ReviewBlock,
 )
-from bot.services.decision import OUTCOME_BUTTONS, OUTCOME_WORDS, Outcome
-from bot.services.decision_notices import NoticeLine
+from bot.services.decision.schema import (
+    OUTCOME_BUTTONS,
+    OUTCOME_WORDS,
+    Due,
+    NoticeLine,
+    Outcome,
+    Recommended,
+)
 from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
 from bot.views.format import LONDON, day, moment, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
@@ -72,19 +78,8 @@ def recommendation_modal(reference: str, case_id: int) -> View:
             long_text(DecisionBlock.RATIONALE.value, "The panel's rationale"),
             context(BY_ROLE),
         ],
-        str(case_id),
+        json.dumps({"case": case_id}),
     )
-
-
-@dataclass(frozen=True)
-class Recommended:
-    reference: str
-    case_id: int
-    criteria_met: bool
-    criteria: Sequence[str]
-    rationale: str
-    recorded_by: str
-    recorded_at: datetime
 
 
 def _recommendation_lines(rec: Recommended) -> list[str]:
@@ -153,7 +148,7 @@ def reason_modal(reference: str, outcome: Outcome, case_id: int) -> View:
             long_text(DecisionBlock.REASON.value, "Why the criteria are not met"),
             context(BY_ROLE),
         ],
-        f"{case_id}:{outcome.value}",
+        json.dumps({"case": case_id, "outcome": outcome.value}),
     )
 
 
@@ -177,7 +172,7 @@ def notices_message(reference: str, case_id: int, lines: Sequence[NoticeLine]) -
                 ButtonElement(
                     text=f"Record: {line.title}"[:75],
                     action_id=f"{DecisionAction.RECORD_NOTICE.value}_{line.audience}",
-                    value=f"{case_id}:{line.audience}",
+                    value=str(case_id),
                 )
             )
     blocks: list[Block] = [
@@ -188,7 +183,9 @@ def notices_message(reference: str, case_id: int, lines: Sequence[NoticeLine]) -
     return Message(text=f"{reference}: who has been told of the decision", blocks=blocks)
 
 
-def notice_modal(reference: str, title: str, today: date, user: str, metadata: str) -> View:
+def notice_modal(
+    reference: str, title: str, today: date, user: str, case_id: int, audience: str
+) -> View:
     return modal(
         DecisionCallback.NOTICE.value,
         "Decision shared",
@@ -202,11 +199,11 @@ def notice_modal(reference: str, title: str, today: date, user: str, metadata: s
                 element=UserSelectElement(action_id=INPUT_ACTION, initial_user=user),
             ),
         ],
-        metadata,
+        json.dumps({"case": case_id, "audience": audience}),
     )
 
 
-def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[str]) -> Message:
+def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[Due]) -> Message:
     """What follows the decision in the case channel, with a button for each first step."""
     value = str(case_id)
     buttons: list[ButtonElement]
@@ -243,7 +240,7 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[str
             ),
             _findings_button(value),
         ]
-    lines = [f"*{reference}*: {intro}", *due]
+    lines = [f"*{reference}*: {intro}", *(f"• {d.title}: by {day(d.on)}" for d in due)]
     return Message(
         text=f"{reference}: {intro}",
         blocks=[

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     NON_CHAIRS,
     audit_rows,
     click,

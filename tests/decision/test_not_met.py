@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.ids import DecisionAction, DecisionBlock, ReviewAction, ReviewBlock
 from bot.services.engine import event_time
 from storage.models import ReviewFindings, Task
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     audit_rows,
     decided,
     ephemerals_text,

@@ -1,42 +1,31 @@
-"""The "not met" paths (a smaller-scale audit; individual management reviews only): their
+"""A "not met" path's end (a smaller-scale audit; individual management reviews only): its
 findings are shared with the panel, and the case closes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
+from bot.process.states import Stage, TaskKind
 from bot.services import audit
+from bot.services.decision.schema import FindingsForm
 from bot.services.engine import EngineContext, open_tasks
-from bot.services.imr import LONG_TEXT, ImrStatus, reviews_of, today_of
+from bot.services.imr import ImrStatus, reviews_of
 from bot.services.overview_report import agency_names
 from bot.services.review import ReviewRefusedError
 from bot.services.review_access import leads_review, lock_case
-from bot.services.review_forms import FormFieldError
 from bot.services.task_changes import complete_task
 from storage.models import ReviewFindings, Task
+from storage.states import TaskStatus
 
-FINDINGS_KINDS = {"audit": "audit_findings_shared", "management_reviews": "mr_findings_shared"}
-
-
-class FindingsForm(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-    findings_summary: Annotated[str, Field(min_length=1, max_length=LONG_TEXT)]
-    shared_on: date
-    document_file_id: Annotated[str | None, Field(pattern=r"^F[A-Z0-9]+$")] = None
-
-    @model_validator(mode="after")
-    def _date(self, info: ValidationInfo) -> FindingsForm:
-        if self.shared_on > today_of(info):
-            raise FormFieldError("shared_on", "This date cannot be in the future.")
-        return self
+FINDINGS_KINDS = {
+    Stage.AUDIT: TaskKind.AUDIT_FINDINGS_SHARED,
+    Stage.MANAGEMENT_REVIEWS: TaskKind.MR_FINDINGS_SHARED,
+}
 
 
 def _waiting_reviews(session: Session, case_id: int) -> list[int]:
@@ -45,7 +34,7 @@ def _waiting_reviews(session: Session, case_id: int) -> list[int]:
     waiting = {
         t.agency_id
         for t in open_tasks(session, case_id)
-        if t.kind == "management_review" and t.agency_id is not None
+        if t.kind == TaskKind.MANAGEMENT_REVIEW and t.agency_id is not None
     }
     waiting |= {r.agency_id for r in reviews_of(session, case_id)} - accepted
     return sorted(waiting)
@@ -85,11 +74,10 @@ def record_findings(
         )
     )
     ctx = EngineContext(session, cal, now)
+    kind = FINDINGS_KINDS[Stage(case.stage)]
     for task in session.scalars(
         select(Task).where(
-            Task.case_id == case_id,
-            Task.kind == FINDINGS_KINDS[case.stage],
-            Task.status == "open",
+            Task.case_id == case_id, Task.kind == kind, Task.status == TaskStatus.OPEN
         )
     ):
         complete_task(ctx, task, actor=actor, check_permission=False)

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock
 from bot.partnership_config import parse_partnership
-from bot.services.decision import recommendation_of
+from bot.services.decision.service import recommendation_of
 from bot.testing.harness import start_harness
 from bot.testing.seed import SEED_TOML
 from storage.models import DecisionNotice, Task
-from tests.decision_helpers import (
+from tests.decision.helpers import (
     RATIONALE,
     audit_rows,
     click,
@@ -89,13 +89,14 @@ def test_criteria_met_needs_the_criteria(harness) -> None:
 def test_only_the_cpu_or_panel_chair_records_the_recommendation(harness) -> None:
     case = panel_held(harness)
     assert case.channel_id is not None
-    harness.driver.slash_command("U0DPH", "recommendation", channel_id=case.channel_id)
+    response = harness.driver.slash_command("U0DPH", "recommendation", channel_id=case.channel_id)
     harness.wait()
     assert not [
         v for v in harness.standin.views.values() if v.callback_id == "decision_recommendation"
     ]
-    [refusal] = harness.standin.ephemerals_for("U0DPH")
-    assert "Only the CPU or the panel chair" in refusal.text
+    refusal = body_json(response)
+    assert refusal["response_type"] == "ephemeral"
+    assert "Only the CPU or the panel chair" in refusal["text"]
 
 
 @pytest.mark.postgres
