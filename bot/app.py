@@ -11,16 +11,11 @@ from slack_bolt import App, BoltResponse
 from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, commands, first_month, home, referral, status
 from bot.handlers import decision as decision_handlers
-from bot.handlers import imr as imr_handlers
-from bot.handlers import imr_answer as imr_answers
-from bot.handlers import interviews as interview_handlers
-from bot.handlers import overview_report as report_handlers
 from bot.handlers import panel as panel_handlers
 from bot.handlers import panel_actions as panel_buttons
 from bot.handlers import plan_forms as plan_form_handlers
 from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
-from bot.handlers import review_tasks as review_task_forms
 from bot.handlers import user_events as user_event_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
@@ -34,11 +29,6 @@ LISTENER_MODULES = (
     status,
     decision_handlers,
     review_handlers,
-    imr_handlers,
-    imr_answers,
-    interview_handlers,
-    report_handlers,
-    review_task_forms,
     first_month,
     panel_handlers,
     panel_buttons,

@@ -215,7 +215,6 @@ class ReviewCallback(StrEnum):
     IMR_REQUEST = "review_imr_request"
     IMR_SUBMIT = "review_imr_submit"
     IMR_RETURN = "review_imr_return"
-    IMR_VIEW = "review_imr_view"
     INTERVIEW = "review_interview"
     INTERVIEW_OUTCOME = "review_interview_outcome"
     DRAFT_READY = "review_draft_ready"

@@ -1,62 +1,108 @@
-"""The review's frame in Slack: the panel chair's appointment DM and its answer, each version
-of the terms of reference posted to the case channel (the one before marked superseded),
-and the channel notes that follow an extension or a "not met" path's findings."""
+"""The review in Slack, through the gateway only: the panel chair's appointment DM and its
+answer; each version of the terms of reference posted to the case channel (the one before
+marked superseded); the notes after an extension or a "not met" path's findings; the
+management reviews' DMs (the author's request, the panel chair's copy of each submission,
+replaced by their answer, the author's copy of a return) with a line in the channel at each
+step; an interview's note and calendar invitation; the overview report's DMs to each
+contributing agency, the tally in the channel and the note of the Board's acceptance.
+
+Every message goes once (the gateway's ledger, by key); a step that fails is logged and the
+rest carry on, and the case card is redrawn at the end."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
-from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.calendar.invites import Attendee, Organizer
 from bot.flows.card_refresh import refresh_card
-from bot.flows.sent_once import already_sent
 from bot.gateway import SlackError, SlackGateway
+from bot.process.calendar import london_date
 from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.cases import load_case
 from bot.services.identifying import case_identifiers
-from bot.services.overview_report import agency_names
-from bot.services.review import TERMS_TEXTS, current_terms, terms_form
-from bot.services.review_chair import AppointmentAnswer
+from bot.services.review.access import agency_contacts, panel_chairs
+from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
+from bot.services.review.imr import agency_name, invitation
+from bot.services.review.report import (
+    agency_names,
+    answers,
+    draft_facts,
+    report_recommendations,
+)
+from bot.services.review.schema import TERMS_LABELS, ChairStatus, DraftAnswer, ImrStatus
+from bot.views.format import day, user_link
+from bot.views.forms import section
 from bot.views.messages import Message
-from bot.views.review import TermsPosted, terms_message
-from bot.views.review_chair import (
+from bot.views.review import (
+    TermsPosted,
+    accepted,
+    agency_answered,
+    agency_request,
     appointment_answered,
     appointment_request,
+    author_request,
+    chair_answered,
     chair_declined,
     chair_in_post,
+    invited,
+    returned_to_author,
+    scheduled,
+    submitted_to_chair,
+    tally,
+    terms_message,
 )
-from storage.models import CaseMember, PanelChairAppointment, TermsOfReference
+from storage.models import CaseMember, ManagementReview, TermsOfReference, WorkerInterview
 
 log = logging.getLogger(__name__)
 
-TERMS_LABELS = {
-    "key_issues": "key issues",
-    "period_from": "period under review",
-    "period_to": "period under review",
-    "agency_ids": "agencies",
-    "others": "others asked",
-    "family_involvement": "family involvement",
-    "proceedings": "parallel proceedings",
-    "liaison": "liaison",
-    "media": "media handling",
-    "completion_date": "completion date",
-}
+
+# Messages, each once ---------------------------------------------------------------------
+
+
+def post(slack: SlackGateway, key: str, channel: str, message: Message, case_id: int) -> bool:
+    """Post once under ``key``; a failure is logged and left for a retry of the step."""
+    try:
+        slack.post_once(key, channel, message, case_id=case_id)
+    except SlackError as exc:
+        log.warning("case %s: %s not posted yet (%s)", case_id, key.rsplit(":", 1)[-1], exc.code)
+        return False
+    return True
+
+
+def redraw(slack: SlackGateway, key: str, message: Message) -> None:
+    """Replace the message posted once under ``key``, if it went."""
+    sent = slack.sent(key)
+    if sent is None:
+        return
+    try:
+        slack.update(sent.channel, sent.ts, message)
+    except SlackError as exc:
+        log.warning("message %s not updated (%s)", sent.ts, exc.code)
 
 
 def to_channel(
-    runtime: Runtime, client: WebClient, case_id: int, key: str, message: Message
+    runtime: Runtime, slack: SlackGateway, case_id: int, key: str, message: Message
 ) -> None:
     """Post once to the case channel (the key names the occasion)."""
     with runtime.db.session() as session:
         channel = load_case(session, case_id).channel_id
     if channel is not None:
-        slack = SlackGateway(client, runtime.db, runtime.clock)
-        slack.try_post_once(f"case:{case_id}:{key}", channel, message, case_id=case_id)
+        post(slack, f"case:{case_id}:{key}", channel, message, case_id)
 
 
-def invite_pending(runtime: Runtime, client: WebClient, case_id: int) -> None:
+def _note(text: str) -> Message:
+    return Message(text=text, blocks=[section(text)])
+
+
+def _card(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
+    refresh_card(runtime, slack.client, case_id)
+
+
+def invite_pending(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     """Invite to the case channel whoever the case now needs and is not in it yet."""
     with runtime.db.session() as session:
         case = load_case(session, case_id)
@@ -64,14 +110,14 @@ def invite_pending(runtime: Runtime, client: WebClient, case_id: int) -> None:
         pending = [m.slack_user_id for m in case.members if m.invited_at is None]
     if channel is None:
         return
-    slack = SlackGateway(client, runtime.db, runtime.clock)
     for user in pending:
         try:
-            refused = slack.invite(channel, [user]).refused.get(user)
+            refused = slack.invite(channel, [user]).refused
         except SlackError as exc:
-            refused = exc.code
-        if refused is not None:
-            log.warning("case %s: could not invite a member (%s)", case_id, refused)
+            log.warning("case %s: could not invite a member yet (%s)", case_id, exc.code)
+            continue
+        if refused:
+            log.warning("case %s: could not invite a member (%s)", case_id, refused[user])
             continue
         with runtime.db.session() as session:
             now = runtime.clock.now()
@@ -91,49 +137,45 @@ def invite_pending(runtime: Runtime, client: WebClient, case_id: int) -> None:
             )
 
 
-# the panel chair -------------------------------------------------------------------------
+# The panel chair ---------------------------------------------------------------------------
 
 
-def ask_appointee(runtime: Runtime, client: WebClient, appointment_id: int) -> None:
+def ask_appointee(runtime: Runtime, slack: SlackGateway, appointment_id: int) -> None:
     with runtime.db.session() as session:
-        row = session.get(PanelChairAppointment, appointment_id)
-        assert row is not None
+        row = appointment(session, appointment_id)
         reference = load_case(session, row.case_id).reference
         user, appointer, case_id = row.slack_user_id, row.appointed_by, row.case_id
     message = appointment_request(reference, appointer, appointment_id)
-    slack = SlackGateway(client, runtime.db, runtime.clock)
-    slack.try_post_once(f"appointment:{appointment_id}:ask", user, message, case_id=case_id)
+    post(slack, f"appointment:{appointment_id}:ask", user, message, case_id)
 
 
-def after_answer(runtime: Runtime, client: WebClient, answer: AppointmentAnswer) -> None:
+def after_answer(runtime: Runtime, slack: SlackGateway, answer: AppointmentAnswer) -> None:
     with runtime.db.session() as session:
         reference = load_case(session, answer.case_id).reference
-    confirmed = answer.status == "confirmed"
-    slack = SlackGateway(client, runtime.db, runtime.clock)
-    asked = already_sent(runtime.db, f"appointment:{answer.appointment_id}:ask")
-    if asked is not None:
-        done = appointment_answered(reference, confirmed, answer.appointed_by)
-        slack.try_update(asked.channel, asked.ts, done)
+    confirmed = answer.status is ChairStatus.CONFIRMED
+    done = appointment_answered(reference, confirmed, answer.appointed_by)
+    redraw(slack, f"appointment:{answer.appointment_id}:ask", done)
     if confirmed:
-        invite_pending(runtime, client, answer.case_id)
+        invite_pending(runtime, slack, answer.case_id)
         to_channel(
             runtime,
-            client,
+            slack,
             answer.case_id,
             f"appointment:{answer.appointment_id}:in-post",
             chair_in_post(reference, answer.user),
         )
-    elif answer.status == "declined":
-        slack.try_post_once(
+    elif answer.status is ChairStatus.DECLINED:
+        post(
+            slack,
             f"appointment:{answer.appointment_id}:declined",
             answer.appointed_by,
             chair_declined(reference, answer.user, answer.case_id),
-            case_id=answer.case_id,
+            answer.case_id,
         )
-    refresh_card(runtime, client, answer.case_id)
+    _card(runtime, slack, answer.case_id)
 
 
-# terms of reference ----------------------------------------------------------------------
+# Terms of reference, extension and findings ------------------------------------------------
 
 
 def _posted(
@@ -148,16 +190,9 @@ def _posted(
     changed: list[str] = []
     if previous is not None:
         before = terms_form(cipher, previous)
-        for key in (
-            *TERMS_TEXTS,
-            "period_from",
-            "period_to",
-            "agency_ids",
-            "proceedings",
-            "completion_date",
-        ):
-            if getattr(before, key) != getattr(form, key) and TERMS_LABELS[key] not in changed:
-                changed.append(TERMS_LABELS[key])
+        for key, label in TERMS_LABELS.items():
+            if getattr(before, key) != getattr(form, key) and label not in changed:
+                changed.append(label)
     return TermsPosted(
         reference=reference,
         case_id=row.case_id,
@@ -171,22 +206,216 @@ def _posted(
     )
 
 
-def post_terms(runtime: Runtime, client: WebClient, case_id: int) -> None:
+def post_terms(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     """Post the current version; mark the one before it superseded."""
     with runtime.db.session() as session:
-        row = current_terms(session, case_id)
+        row = terms_version(session, case_id)
         if row is None:
             return
-        previous = session.scalar(
-            select(TermsOfReference).where(
-                TermsOfReference.case_id == case_id, TermsOfReference.version == row.version - 1
-            )
-        )
-    posted = _posted(runtime, row, previous)
-    to_channel(runtime, client, case_id, f"terms:v{row.version}", terms_message(posted))
+        previous = terms_version(session, case_id, row.version - 1)
+    to_channel(
+        runtime,
+        slack,
+        case_id,
+        f"terms:v{row.version}",
+        terms_message(_posted(runtime, row, previous)),
+    )
     if previous is not None:
-        sent = already_sent(runtime.db, f"case:{case_id}:terms:v{previous.version}")
-        if sent is not None:
-            old = terms_message(_posted(runtime, previous, None), superseded_by=row.version)
-            SlackGateway(client, runtime.db, runtime.clock).try_update(sent.channel, sent.ts, old)
-    refresh_card(runtime, client, case_id)
+        old = terms_message(_posted(runtime, previous, None), superseded_by=row.version)
+        redraw(slack, f"case:{case_id}:terms:v{previous.version}", old)
+    _card(runtime, slack, case_id)
+
+
+def after_note(
+    runtime: Runtime, slack: SlackGateway, case_id: int, key: str, message: Message | None
+) -> None:
+    """A note in the case channel (an extension, the findings), then the card."""
+    if message is not None:
+        to_channel(runtime, slack, case_id, key, message)
+    _card(runtime, slack, case_id)
+
+
+# Management reviews ---------------------------------------------------------------------------
+
+
+def _facts(runtime: Runtime, review_id: int) -> tuple[ManagementReview, str, str, list[str]]:
+    with runtime.db.session() as session:
+        row = session.get(ManagementReview, review_id)
+        assert row is not None
+        reference = load_case(session, row.case_id).reference
+        chairs = panel_chairs(session, row.case_id)
+        return row, reference, agency_name(session, row.agency_id), chairs
+
+
+def ask_author(runtime: Runtime, slack: SlackGateway, review_id: int) -> None:
+    row, reference, agency, _ = _facts(runtime, review_id)
+    invite_pending(runtime, slack, row.case_id)
+    message = author_request(reference, agency, row.due_on, row.requested_by, review_id)
+    key = f"imr:{review_id}:request:{row.author}:{row.due_on.isoformat()}"
+    post(slack, key, row.author, message, row.case_id)
+    note = _note(
+        f"{reference}: {agency}'s management review is requested from {user_link(row.author)}, "
+        f"due {day(row.due_on)}."
+    )
+    to_channel(runtime, slack, row.case_id, f"{key}:note", note)
+    _card(runtime, slack, row.case_id)
+
+
+def tell_chair_submitted(runtime: Runtime, slack: SlackGateway, review_id: int) -> None:
+    row, reference, agency, chairs = _facts(runtime, review_id)
+    message = submitted_to_chair(reference, agency, row.submissions, review_id)
+    for chair in chairs:
+        key = f"imr:{review_id}:submitted:{row.submissions}:{chair}"
+        post(slack, key, chair, message, row.case_id)
+    to_channel(
+        runtime,
+        slack,
+        row.case_id,
+        f"imr:{review_id}:submitted:{row.submissions}",
+        _note(f"{reference}: {agency}'s management review is submitted."),
+    )
+    _card(runtime, slack, row.case_id)
+
+
+def after_chair_answer(runtime: Runtime, slack: SlackGateway, review_id: int) -> None:
+    row, reference, agency, chairs = _facts(runtime, review_id)
+    accepted_ = row.status == ImrStatus.ACCEPTED
+    if row.decided_by is None or row.decided_at is None:
+        return
+    answered = chair_answered(
+        reference, agency, accepted_, row.decided_by, london_date(row.decided_at)
+    )
+    for chair in chairs:
+        redraw(slack, f"imr:{review_id}:submitted:{row.submissions}:{chair}", answered)
+    if row.status == ImrStatus.RETURNED and row.return_comments is not None:
+        comments = runtime.cipher.decrypt_text(row.return_comments)
+        message = returned_to_author(reference, agency, comments, row.due_on, review_id)
+        key = f"imr:{review_id}:returned:{row.submissions}"
+        post(slack, key, row.author, message, row.case_id)
+    verb = "accepted" if accepted_ else "returned to its author with comments"
+    to_channel(
+        runtime,
+        slack,
+        row.case_id,
+        f"imr:{review_id}:answer:{row.submissions}",
+        _note(f"{reference}: {agency}'s management review is {verb}."),
+    )
+    _card(runtime, slack, row.case_id)
+
+
+# Interviews ----------------------------------------------------------------------------------
+
+
+def after_scheduling(
+    runtime: Runtime, slack: SlackGateway, interview_id: int, *, invite: bool, location: str
+) -> None:
+    """The reviewer's note of the interview, and the calendar invitation if asked for."""
+    with runtime.db.session() as session:
+        row = session.get(WorkerInterview, interview_id)
+        assert row is not None
+        reference = load_case(session, row.case_id).reference
+        agency = agency_name(session, row.agency_id)
+    message = scheduled(reference, agency, row.starts_at, row.id)
+    post(slack, f"interview:{row.id}:scheduled", row.reviewer, message, row.case_id)
+    if invite:
+        _send_invitation(runtime, slack, row, reference, location)
+
+
+def _person(slack: SlackGateway, user: str) -> Attendee | None:
+    try:
+        profile = slack.user(user)
+    except SlackError:
+        return None
+    email = (profile.get("profile") or {}).get("email")
+    return Attendee(email=email, name=profile.get("real_name") or user) if email else None
+
+
+def _send_invitation(
+    runtime: Runtime, slack: SlackGateway, row: WorkerInterview, reference: str, location: str
+) -> None:
+    """Upload the `.ics` to the reviewer's (and a Slack interviewee's) DM."""
+    people = [row.reviewer] + ([row.interviewee] if row.interviewee else [])
+    attendees = [a for a in (_person(slack, p) for p in people) if a is not None]
+    if not attendees:
+        log.warning("interview %s: no e-mail address for an invitation", row.id)
+        return
+    organizer = Organizer(email=attendees[0].email, name=attendees[0].name)
+    built = invitation(
+        row,
+        reference,
+        organizer=organizer,
+        attendees=attendees,
+        location=location,
+        now=runtime.clock.now(),
+    )
+    for person in people:
+        try:
+            slack.upload(
+                slack.dm_channel(person),
+                filename=built.filename,
+                content=built.ics,
+                comment=invited(reference),
+            )
+        except SlackError:
+            log.warning("interview %s: invitation not delivered to one person", row.id)
+
+
+# The overview report ---------------------------------------------------------------------------
+
+
+def _contacts(runtime: Runtime, case_id: int, agency_id: int) -> list[str]:
+    with runtime.db.session() as session:
+        return agency_contacts(session, case_id, agency_id)
+
+
+def send_draft(runtime: Runtime, slack: SlackGateway, draft_id: int) -> None:
+    with runtime.db.session() as session:
+        facts = draft_facts(session, draft_id)
+    draft = facts.draft
+    for agency_id in draft.agency_ids:
+        message = agency_request(
+            facts.reference, facts.names[agency_id], draft.version, draft_id, agency_id
+        )
+        for person in _contacts(runtime, draft.case_id, agency_id):
+            post(slack, f"draft:{draft_id}:{agency_id}:{person}", person, message, draft.case_id)
+    redraw_tally(runtime, slack, draft_id)
+
+
+def redraw_tally(runtime: Runtime, slack: SlackGateway, draft_id: int) -> None:
+    with runtime.db.session() as session:
+        facts = draft_facts(session, draft_id)
+        rows = facts.tally(answers(session, draft_id))
+    draft = facts.draft
+    message = tally(facts.reference, draft.version, draft.case_id, rows)
+    key = f"draft:{draft_id}:tally"
+    if slack.sent(f"case:{draft.case_id}:{key}") is None:
+        to_channel(runtime, slack, draft.case_id, key, message)
+    else:
+        redraw(slack, f"case:{draft.case_id}:{key}", message)
+    _card(runtime, slack, draft.case_id)
+
+
+def after_agency_answer(
+    runtime: Runtime, slack: SlackGateway, draft_id: int, agency_id: int
+) -> None:
+    with runtime.db.session() as session:
+        facts = draft_facts(session, draft_id)
+        answer = answers(session, draft_id).get(agency_id)
+    if answer is None:
+        return
+    confirmed = answer.status == DraftAnswer.CONFIRMED
+    done = agency_answered(facts.reference, facts.names[agency_id], confirmed, answer.answered_by)
+    for person in _contacts(runtime, facts.draft.case_id, agency_id):
+        redraw(slack, f"draft:{draft_id}:{agency_id}:{person}", done)
+    redraw_tally(runtime, slack, draft_id)
+
+
+def after_acceptance(runtime: Runtime, slack: SlackGateway, draft_id: int) -> None:
+    with runtime.db.session() as session:
+        facts = draft_facts(session, draft_id)
+        count = len(report_recommendations(session, runtime.cipher, facts.draft.case_id))
+    accepted_on: date | None = facts.draft.accepted_on
+    assert accepted_on is not None
+    note = accepted(facts.reference, accepted_on, count)
+    to_channel(runtime, slack, facts.draft.case_id, "report:accepted", note)
+    _card(runtime, slack, facts.draft.case_id)

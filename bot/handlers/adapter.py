@@ -310,9 +310,11 @@ class Listeners:
         may: Check | None = None,
         refusal: str = NOT_OPEN_TO_YOU,
         context: Callable[[Runtime], dict[str, Any]] | None = None,
+        refusal_field: str | None = None,
     ) -> Callable[[Callable[[Submitted[FormT, MetaT]], Reply | str | None]], Any]:
         """A modal's submission. Its answers are validated into ``form`` (errors go back
-        inline, on their blocks); a refusal goes inline on its field or the first input."""
+        inline, on their blocks); a refusal goes inline on its field, else on
+        ``refusal_field``, else on the first input."""
 
         def declare(fn: Callable[[Submitted[FormT, MetaT]], Reply | str | None]) -> Any:
             def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -321,7 +323,7 @@ class Listeners:
                     _log_malformed("view_submission", callback_id)
                     ack(response_action="errors", errors={"": OUT_OF_DATE})
                     return
-                first = next(iter(payload.view.state.values), "")
+                first = refusal_field or next(iter(payload.view.state.values), "")
 
                 def answer(reply: Reply) -> None:
                     if reply.errors:
@@ -523,8 +525,14 @@ def _form(
 ) -> FormT | None:
     if form is None:
         return None
+    return validated(form, payload.answered(), context)
+
+
+def validated(form: type[FormT], values: dict[str, Any], context: dict[str, Any]) -> FormT:
+    """``values`` as ``form``, or an `InvalidFormError` carrying its errors by block (for a
+    listener that shapes a submission's answers before they are validated)."""
     try:
-        return form.model_validate(payload.answered(), context=context)
+        return form.model_validate(values, context=context)
     except ValidationError as exc:
         raise InvalidFormError(errors_by_block(exc, form)) from None
 

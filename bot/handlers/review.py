@@ -1,290 +1,392 @@
-"""The review's frame: appointing the panel chair and their answer, the terms of reference,
-an extension agreed with OFSTED, and a "not met" path's findings."""
+"""The review's frame: `/scr review chair|terms|extension|findings` (and their buttons), the
+panel chair's answer on previous involvement, the overview report (`/scr report ready`, each
+agency's answer on the draft, `/scr report accepted`), and the button on a reminder that
+opens the form completing one of the decision's or the review's tasks.
+
+The management reviews and interviews are `bot.handlers.review_imr`."""
 
 from __future__ import annotations
 
-from datetime import date
-from functools import partial
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.models.views import View
-from sqlalchemy.orm import Session
 
-from bot.flows.card_refresh import refresh_card
-from bot.flows.review import after_answer, ask_appointee, post_terms, to_channel
-from bot.handlers import review_common as common
+from bot.flows import review as flows
+from bot.handlers import review_imr
+from bot.handlers.adapter import CaseFrom, Listeners, Request, Submitted, validated
 from bot.handlers.commands import CommandRouter
-from bot.handlers.payloads import BlockAction, ViewSubmission
+from bot.handlers.decision import notice_opener, recommendation_opener
+from bot.handlers.review_imr import submission_modal_for, today
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
+from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
 from bot.services.cases import load_case
 from bot.services.decision.findings import record_findings
 from bot.services.decision.schema import FindingsForm
 from bot.services.engine import involved_agencies
 from bot.services.partnership import active_agencies
-from bot.services.review import (
-    TERMS_TEXTS,
-    ReviewRefusedError,
-    TermsForm,
+from bot.services.refusal import RefusedError
+from bot.services.review.access import may_appoint_panel_chair, refuse_naming
+from bot.services.review.frame import (
+    APPOINTERS,
+    NOT_FOUND,
+    agree_extension,
+    answer_appointment,
+    appoint_panel_chair,
     completion_date,
     current_terms,
+    findings_path,
+    may_extend,
+    may_set_terms,
+    open_task,
+    review_case,
     save_terms,
-    terms_context,
     terms_form,
 )
-from bot.services.review_access import leads_review, may_appoint_panel_chair, may_record_for_board
-from bot.services.review_chair import answer_appointment, appoint_panel_chair
-from bot.services.review_extension import ExtensionForm, agree_extension
+from bot.services.review.imr import review_for
+from bot.services.review.report import (
+    ANSWERER,
+    answer_draft,
+    draft_to_answer,
+    mark_draft_ready,
+    may_mark_draft,
+    may_record_acceptance,
+    record_acceptance,
+)
+from bot.services.review.schema import (
+    FINDINGS_PATHS,
+    IMR_KINDS,
+    AcceptanceForm,
+    CaseMeta,
+    ChairForm,
+    DraftMeta,
+    ExtensionForm,
+    NotRepresentedForm,
+    TermsForm,
+    draft_and_agency,
+)
 from bot.views.review import (
-    AgencyOption,
+    Choice,
+    acceptance_modal,
+    draft_modal,
     extension_message,
     extension_modal,
     findings_message,
     findings_modal,
+    not_represented_modal,
+    panel_chair_modal,
     terms_modal,
 )
-from bot.views.review_chair import panel_chair_modal
-from storage.models import Case
 
-PATHS = {"audit": "smaller-scale audit", "management_reviews": "individual management reviews"}
+Opener = Callable[[Request[Any]], View]
+"""Builds a case's modal for the request's actor, or raises the refusal to show them."""
 
-
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    openers = (
-        ("review chair", "appoint the review panel chair", ReviewAction.OPEN_PANEL_CHAIR, _chair),
-        (
-            "review terms",
-            "set or edit the terms of reference",
-            ReviewAction.OPEN_TERMS,
-            terms_opener,
-        ),
-        (
-            "review extension",
-            "record an extension agreed with OFSTED",
-            ReviewAction.OPEN_EXTENSION,
-            _extension,
-        ),
-        (
-            "review findings",
-            'record a "not met" path\'s findings and close the case',
-            ReviewAction.OPEN_FINDINGS,
-            findings_opener,
-        ),
-    )
-    for name, summary, action, make in openers:
-        opener = partial(make, runtime)
-        usage, what = f"/scr {name}", f"{summary} (in the case channel)"
-        router.add(name, usage, what, common.command(runtime, opener))
-        app.action(action.value)(common.button(runtime, opener))
-    app.view(ReviewCallback.PANEL_CHAIR.value)(_submit_chair(runtime))
-    app.action(ReviewAction.CHAIR_NO_INVOLVEMENT.value)(_answer(runtime, no_involvement=True))
-    app.action(ReviewAction.CHAIR_INVOLVED.value)(_answer(runtime, no_involvement=False))
-    app.view(ReviewCallback.TERMS.value)(_submit_terms(runtime))
-    app.view(ReviewCallback.EXTENSION.value)(_submit_extension(runtime))
-    app.view(ReviewCallback.FINDINGS.value)(_submit_findings(runtime))
+NOT_REQUESTED = (
+    "This management review has not been requested yet: the panel chair names its author."
+)
 
 
-def _chair(runtime: Runtime, session: Session, case: Case, user: str, today: date) -> View | str:
-    if not may_appoint_panel_chair(session, user):
-        return "The Board Chair, the CPU or the business unit appoint the panel chair."
-    return common.in_review(session, case) or panel_chair_modal(case.reference, case.id)
+def openers(listeners: Listeners, name: str, summary: str, action: str, build: Opener) -> None:
+    """`/scr <name>` in a case channel, and a button whose value is the case id, open the
+    case's modal (its permission checked before anything opens)."""
+
+    def open_it(req: Request[Any]) -> None:
+        req.open_view(build(req))
+
+    listeners.command(name, f"/scr {name}", summary, case=CaseFrom.CHANNEL, member=False)(open_it)
+    listeners.action(action, case=CaseFrom.VALUE, member=False)(open_it)
 
 
-def terms_opener(
-    runtime: Runtime, session: Session, case: Case, user: str, today: date
-) -> View | str:
-    refusal = common.in_review(session, case)
-    if refusal:
-        return refusal
-    if not leads_review(session, case.id, user):
-        return "The panel chair sets the terms of reference."
+def _chair_modal(req: Request[Any]) -> View:
+    if not may_appoint_panel_chair(req.session, req.actor):
+        raise RefusedError(APPOINTERS)
+    review_case(req.session, req.case.id)
+    return panel_chair_modal(req.case.reference, req.case.id)
+
+
+def terms_opener(req: Request[Any]) -> View:
+    session, case = req.session, req.case
+    may_set_terms(session, case, req.actor)
     current = current_terms(session, case.id)
     return terms_modal(
         case.reference,
         case.id,
-        [AgencyOption(a.id, a.name) for a in active_agencies(session)],
-        terms_form(runtime.cipher, current) if current else None,
+        [Choice(a.id, a.name) for a in active_agencies(session)],
+        terms_form(req.runtime.cipher, current) if current else None,
         default_agencies=[a.agency_id for a in involved_agencies(session, case.id)],
         completion=completion_date(session, case.id),
     )
 
 
-def _extension(
-    runtime: Runtime, session: Session, case: Case, user: str, today: date
-) -> View | str:
-    refusal = common.in_review(session, case)
-    if refusal:
-        return refusal
-    if not (may_record_for_board(session, user) or leads_review(session, case.id, user)):
-        return "The panel chair, the Board Chair or the business unit record extensions."
-    return extension_modal(case.reference, case.id, today, completion_date(session, case.id))
+def _extension_modal(req: Request[Any]) -> View:
+    may_extend(req.session, req.case, req.actor)
+    current = completion_date(req.session, req.case.id)
+    return extension_modal(req.case.reference, req.case.id, req.today, current)
 
 
-def findings_opener(
-    runtime: Runtime, session: Session, case: Case, user: str, today: date
-) -> View | str:
-    if case.stage not in PATHS or case.closed_at is not None:
-        return "Findings are recorded on the audit or management review path."
-    if not leads_review(session, case.id, user):
-        return "The panel chair records the findings."
-    return findings_modal(case.reference, case.id, today, PATHS[case.stage])
+def findings_opener(req: Request[Any]) -> View:
+    path = findings_path(req.session, req.case, req.actor)
+    return findings_modal(req.case.reference, req.case.id, req.today, path)
 
 
-def _submit_chair(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        case_id = int(payload.view.private_metadata)
-        chosen = payload.values().get(ReviewBlock.PANEL_CHAIR.value)
-        if not chosen:
-            ack(response_action="errors", errors={ReviewBlock.PANEL_CHAIR.value: "Who chairs it?"})
-            return
-        try:
-            with runtime.db.session() as session:
-                row = appoint_panel_chair(
-                    session, runtime.clock.now(), case_id, str(chosen), actor=payload.user.id
-                )
-                appointment_id = row.id
-        except ReviewRefusedError as exc:
-            common.refused(ack, ReviewBlock.PANEL_CHAIR.value, exc)
-            return
-        ack()
-        ask_appointee(runtime, client, appointment_id)
-
-    return handle
+def draft_opener(req: Request[Any]) -> View:
+    may_mark_draft(req.session, req.case.id, req.actor)
+    return draft_modal(req.case.reference, req.case.id)
 
 
-def _answer(runtime: Runtime, *, no_involvement: bool) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        payload = BlockAction.model_validate(body)
-        value = payload.action.value or ""
-        if not value.isdigit():
-            respond(text=common.NOT_FOUND, replace_original=False)
-            return
-        try:
-            with runtime.db.session() as session:
-                answer = answer_appointment(
-                    session,
-                    runtime.clock.now(),
-                    int(value),
-                    actor=payload.user.id,
-                    no_involvement=no_involvement,
-                )
-        except ReviewRefusedError as exc:
-            respond(text=str(exc), replace_original=False)
-            return
-        if not answer.changed:
-            respond(text=f"You answered this already ({answer.status}).", replace_original=False)
-        after_answer(runtime, client, answer)
-
-    return handle
+def _acceptance_modal(req: Request[Any]) -> View:
+    may_record_acceptance(req.session, req.case.id, req.actor)
+    return acceptance_modal(req.case.reference, req.case.id, req.today)
 
 
-def _submit_terms(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        case_id = int(payload.view.private_metadata)
-        values = payload.answered()
-        values[ReviewBlock.AGENCIES.value] = [
-            int(v) for v in values.get(ReviewBlock.AGENCIES.value, [])
-        ]
-        now = runtime.clock.now()
-        cal = runtime.working_calendar()
-        with runtime.db.session() as session:
-            context = terms_context(session, case_id, cal.london_date(now))
-        form = common.validated(ack, TermsForm, values, context)
-        if form is None:
-            return
-        try:
-            with runtime.db.session() as session:
-                texts = {key: str(getattr(form, key)) for key in TERMS_TEXTS}
-                if common.names_child(runtime, session, ack, case_id, texts):
-                    return
-                save_terms(session, cal, now, runtime.cipher, case_id, form, actor=payload.user.id)
-        except ReviewRefusedError as exc:
-            common.refused(ack, ReviewBlock.KEY_ISSUES.value, exc)
-            return
-        ack()
-        post_terms(runtime, client, case_id)
-
-    return handle
+def _refused_or(result: View | str) -> View:
+    if isinstance(result, str):
+        raise RefusedError(result)
+    return result
 
 
-def _submit_extension(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        case_id = int(payload.view.private_metadata)
-        values = payload.answered()
-        now = runtime.clock.now()
-        cal = runtime.working_calendar()
-        with runtime.db.session() as session:
-            current = completion_date(session, case_id)
-        context = {"today": cal.london_date(now), "current": current}
-        form = common.validated(ack, ExtensionForm, values, context)
-        if form is None:
-            return
-        field = ReviewBlock.EXTENSION_REASON.value
-        try:
-            with runtime.db.session() as session:
-                if common.names_child(
-                    runtime, session, ack, case_id, {field: form.extension_reason}
-                ):
-                    return
-                row = agree_extension(
-                    session, cal, now, runtime.cipher, case_id, form, actor=payload.user.id
-                )
-                key = f"extension:{row.id}"
-                message = extension_message(
-                    load_case(session, case_id).reference,
-                    row.agreed_on,
-                    row.previous_completion,
-                    row.new_completion,
-                )
-        except ReviewRefusedError as exc:
-            common.refused(ack, field, exc)
-            return
-        ack()
-        to_channel(runtime, client, case_id, key, message)
-        refresh_card(runtime, client, case_id)
-
-    return handle
+def task_form(req: Request[Any]) -> View:
+    """The form that completes the open task whose id the button carries."""
+    task, case = open_task(req.session, req.number or 0)
+    req = replace(req, case_or_none=case)
+    kind, args = task.kind, (req.session, case, req.actor, req.today)
+    if "notify_" in kind:
+        return _refused_or(notice_opener(*args, kind.split("notify_", 1)[1]))
+    if kind == TaskKind.INITIAL_PANEL_OUTCOME:
+        return _refused_or(recommendation_opener(req.runtime, *args))
+    if kind == TaskKind.TERMS_OF_REFERENCE:
+        return terms_opener(req)
+    if kind == TaskKind.OVERVIEW_REPORT:
+        return draft_opener(req)
+    if kind.endswith("findings_shared"):
+        return findings_opener(req)
+    if kind in IMR_KINDS.values() and task.agency_id is not None:
+        review = review_for(req.session, case.id, task.agency_id)
+        if review is None:
+            raise RefusedError(NOT_REQUESTED)
+        return submission_modal_for(req, review.id)
+    raise RefusedError(NOT_FOUND)
 
 
-def _submit_findings(runtime: Runtime) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        case_id = int(payload.view.private_metadata)
-        values = payload.answered()
-        documents = common.file_ids(payload, ReviewBlock.DOCUMENT.value)
-        values.pop(ReviewBlock.DOCUMENT.value, None)
-        values["document_file_id"] = documents[0] if documents else None
-        now = runtime.clock.now()
-        cal = runtime.working_calendar()
-        form = common.validated(ack, FindingsForm, values, {"today": cal.london_date(now)})
-        if form is None:
-            return
-        field = ReviewBlock.FINDINGS.value
-        try:
-            with runtime.db.session() as session:
-                if common.names_child(
-                    runtime, session, ack, case_id, {field: form.findings_summary}
-                ):
-                    return
-                case = session.get(Case, case_id)
-                path = PATHS.get(case.stage, "") if case else ""
-                reference = case.reference if case else ""
-                changed = record_findings(
-                    session, cal, now, runtime.cipher, case_id, form, actor=payload.user.id
-                )
-        except ReviewRefusedError as exc:
-            common.refused(ack, field, exc)
-            return
-        ack()
-        if changed:
-            message = findings_message(reference, path, form.shared_on, payload.user.id)
-            to_channel(runtime, client, case_id, "findings", message)
-        refresh_card(runtime, client, case_id)
+FRAME = (
+    ("review chair", "appoint the review panel chair", ReviewAction.OPEN_PANEL_CHAIR),
+    ("review terms", "set or edit the terms of reference", ReviewAction.OPEN_TERMS),
+    ("review extension", "record an extension agreed with OFSTED", ReviewAction.OPEN_EXTENSION),
+    (
+        "review findings",
+        'record a "not met" path\'s findings and close the case',
+        ReviewAction.OPEN_FINDINGS,
+    ),
+)
+REPORT = (
+    (
+        "report ready",
+        "send the overview report's draft to the agencies",
+        ReviewAction.OPEN_DRAFT_READY,
+    ),
+    (
+        "report accepted",
+        "record the Board's acceptance of the overview report",
+        ReviewAction.OPEN_REPORT_ACCEPTED,
+    ),
+)
 
-    return handle
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners = Listeners(app, runtime, router)
+    builds = (_chair_modal, terms_opener, _extension_modal, findings_opener)
+    for (name, summary, action), build in zip(FRAME, builds, strict=True):
+        openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
+    _frame(listeners)
+    review_imr.declare(listeners)
+    for (name, summary, action), build in zip(
+        REPORT, (draft_opener, _acceptance_modal), strict=True
+    ):
+        openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
+    _report(listeners)
+
+    @listeners.action(ReviewAction.TASK_FORM.value, value=True, member=False)
+    def open_task_form(req: Request[Any]) -> None:
+        req.open_view(task_form(req))
+
+
+def _frame(listeners: Listeners) -> None:
+    """The panel chair, the terms of reference, an extension and the findings."""
+
+    @listeners.submission(
+        ReviewCallback.PANEL_CHAIR.value,
+        form=ChairForm,
+        meta=CaseMeta,
+        member=False,
+        refusal_field=ReviewBlock.PANEL_CHAIR.value,
+    )
+    def appoint(req: Submitted[ChairForm, CaseMeta]) -> None:
+        chosen = str(req.answers.panel_chair_user)
+        row = appoint_panel_chair(req.session, req.now, req.ids.case, chosen, actor=req.actor)
+        appointment_id = row.id
+        req.after(lambda: flows.ask_appointee(req.runtime, req.slack, appointment_id))
+
+    def answer(no_involvement: bool) -> Callable[[Request[Any]], str | None]:
+        def answer_it(req: Request[Any]) -> str | None:
+            result = answer_appointment(
+                req.session,
+                req.now,
+                req.number or 0,
+                actor=req.actor,
+                no_involvement=no_involvement,
+            )
+            req.after(lambda: flows.after_answer(req.runtime, req.slack, result))
+            return None if result.changed else f"You answered this already ({result.status})."
+
+        return answer_it
+
+    listeners.action(ReviewAction.CHAIR_NO_INVOLVEMENT.value, value=True, member=False)(
+        answer(True)
+    )
+    listeners.action(ReviewAction.CHAIR_INVOLVED.value, value=True, member=False)(answer(False))
+
+    @listeners.submission(
+        ReviewCallback.TERMS.value,
+        form=TermsForm,
+        meta=CaseMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.KEY_ISSUES.value,
+    )
+    def set_terms(req: Submitted[TermsForm, CaseMeta]) -> None:
+        case_id, runtime = req.ids.case, req.runtime
+        cal = req.calendar
+        save_terms(req.session, cal, req.now, runtime.cipher, case_id, req.answers, actor=req.actor)
+        req.after(lambda: flows.post_terms(runtime, req.slack, case_id))
+
+    @listeners.submission(
+        ReviewCallback.EXTENSION.value,
+        form=ExtensionForm,
+        meta=CaseMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.EXTENSION_REASON.value,
+    )
+    def extend(req: Submitted[ExtensionForm, CaseMeta]) -> None:
+        session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
+        row = agree_extension(
+            session, req.calendar, req.now, cipher, case_id, req.answers, actor=req.actor
+        )
+        message = extension_message(
+            load_case(session, case_id).reference,
+            row.agreed_on,
+            row.previous_completion,
+            row.new_completion,
+        )
+        key = f"extension:{row.id}"
+        req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, key, message))
+
+    @listeners.submission(
+        ReviewCallback.FINDINGS.value,
+        meta=CaseMeta,
+        member=False,
+        refusal_field=ReviewBlock.FINDINGS.value,
+    )
+    def record(req: Submitted[Any, CaseMeta]) -> None:
+        values = {**req.payload.answered(), "document_file_id": _document(req)}
+        form = validated(FindingsForm, values, today(req.runtime))
+        session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
+        refuse_naming(session, cipher, case_id, {"findings_summary": form.findings_summary})
+        case = load_case(session, case_id)
+        path = FINDINGS_PATHS.get(Stage(case.stage), "")
+        changed = record_findings(
+            session, req.calendar, req.now, cipher, case_id, form, actor=req.actor
+        )
+        message = findings_message(case.reference, path, form.shared_on, req.actor)
+        note = message if changed else None
+        req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, "findings", note))
+
+
+def _document(req: Submitted[Any, Any]) -> str | None:
+    """The file attached in the form's document input, if any."""
+    return next(iter(req.payload.file_ids(ReviewBlock.DOCUMENT.value)), None)
+
+
+def _report(listeners: Listeners) -> None:
+    """The overview report's draft, each agency's answer on it, the Board's acceptance."""
+
+    @listeners.submission(
+        ReviewCallback.DRAFT_READY.value,
+        meta=CaseMeta,
+        member=False,
+        refusal_field=ReviewBlock.DOCUMENT.value,
+    )
+    def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
+        draft = mark_draft_ready(
+            req.session, req.now, req.ids.case, document_file_id=_document(req), actor=req.actor
+        )
+        draft_id = draft.id
+        req.after(lambda: flows.send_draft(req.runtime, req.slack, draft_id))
+
+    @listeners.action(ReviewAction.CONFIRM_REPRESENTED.value, member=False)
+    def confirm(req: Request[Any]) -> str | None:
+        meta = draft_and_agency(req.payload.action.value)
+        if meta is None:
+            raise RefusedError(NOT_FOUND)
+        answer = answer_draft(
+            req.session,
+            req.now,
+            req.runtime.cipher,
+            meta.draft,
+            meta.agency,
+            actor=req.actor,
+            represented=True,
+        )
+        req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
+        return None if answer.changed else "Your agency has answered already; nothing has changed."
+
+    @listeners.action(ReviewAction.OPEN_NOT_REPRESENTED.value, member=False)
+    def open_not_represented(req: Request[Any]) -> None:
+        meta = draft_and_agency(req.payload.action.value)
+        if meta is None:
+            raise RefusedError(ANSWERER)
+        reference, agency = draft_to_answer(req.session, meta, req.actor)
+        req.open_view(not_represented_modal(reference, agency, meta.draft, meta.agency))
+
+    @listeners.submission(
+        ReviewCallback.NOT_REPRESENTED.value,
+        form=NotRepresentedForm,
+        meta=DraftMeta,
+        member=False,
+        refusal_field=ReviewBlock.NOT_REPRESENTED.value,
+    )
+    def not_represented(req: Submitted[NotRepresentedForm, DraftMeta]) -> None:
+        meta = req.ids
+        answer_draft(
+            req.session,
+            req.now,
+            req.runtime.cipher,
+            meta.draft,
+            meta.agency,
+            actor=req.actor,
+            represented=False,
+            detail=req.answers.not_represented,
+        )
+        req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
+
+    @listeners.submission(
+        ReviewCallback.REPORT_ACCEPTED.value,
+        form=AcceptanceForm,
+        meta=CaseMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.ACCEPTED_ON.value,
+    )
+    def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
+        draft = record_acceptance(
+            req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
+        )
+        draft_id = draft.id
+        req.after(lambda: flows.after_acceptance(req.runtime, req.slack, draft_id))
+
+
+def _ids(meta: DraftMeta) -> tuple[int, int]:
+    return meta.draft, meta.agency

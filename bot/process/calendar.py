@@ -16,6 +16,21 @@ import holidays
 LONDON = ZoneInfo("Europe/London")
 
 
+def london_date(instant: datetime) -> date:
+    """The London date of a stored instant."""
+    return instant.astimezone(LONDON).date()
+
+
+def day(value: date) -> str:
+    """A date in words: "Fri 27 Nov 2026"."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def short_day(value: date) -> str:
+    """A date in words without the year: "Fri 27 Nov"."""
+    return f"{value:%a} {value.day} {value:%b}"
+
+
 def ensure_utc(instant: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is refused because it names no instant."""
     if instant.tzinfo is None or instant.utcoffset() is None:

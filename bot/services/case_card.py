@@ -20,7 +20,7 @@ from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring_card import monitoring_notes
 from bot.services.panel_card import panel_on_card
 from bot.services.referral_form import CRITERION_SHORT, Criterion
-from bot.services.review_card import imr_reviews, review_notes, with_imr_status
+from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from bot.views.case_card import AgencyRow, CaseCard, Deadline
 from bot.views.format import LONDON
 from storage.models import Agency, Case, CaseAgency, Task

@@ -13,7 +13,7 @@ from bot.crypto import FieldCipher
 from bot.process.calendar import LONDON
 from bot.services import progress_returns as returns
 from bot.services.action_plan import owner_of, recommendations
-from bot.services.overview_report import ReportRecommendation, report_recommendations
+from bot.services.review.report import ReportRecommendation, report_recommendations
 from storage.models import Agency, Case, CaseSignOff, MonitoringRound, ProgressReturn, Task
 
 

@@ -22,3 +22,12 @@ class InvalidFormError(RefusedError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(next(iter(errors.values()), "Please check the form."))
         self.errors = dict(errors)
+
+
+class FormFieldError(ValueError):
+    """A form model's error that belongs to one input (raised from a model validator): the
+    listener adapter shows it inline on that block."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -1,19 +1,15 @@
-"""Dates and times as people read them: in words, in Europe/London."""
+"""Dates and times as people read them: in words, in Europe/London (`day` and `short_day`
+live with the calendar, where services can use them too)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.process.calendar import day as day
+from bot.process.calendar import short_day as short_day
+
 LONDON = ZoneInfo("Europe/London")
-
-
-def day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
-def short_day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b}"
 
 
 def moment(value: datetime) -> str:

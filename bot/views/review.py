@@ -1,30 +1,48 @@
-"""The review's frame in Block Kit (pure): appointing the panel chair, the terms of
-reference (modal and the version posted to the channel), an extension agreed with OFSTED,
-and a "not met" path's findings."""
+"""The review in Block Kit (pure): appointing the panel chair and their answer, the terms of
+reference (the modal and each version posted to the channel), an extension agreed with
+OFSTED, a "not met" path's findings, the management reviews (request, the author's form,
+the panel chair's reading, acceptance and return), interviews with workers, and the overview
+report (the draft sent to the agencies, their answers, the Board's acceptance)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
     CheckboxesElement,
+    ConfirmObject,
     DividerBlock,
     HeaderBlock,
     InputBlock,
     Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
     StaticMultiSelectElement,
+    StaticSelectElement,
+    TimePickerElement,
+    UserSelectElement,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
-from bot.services.review import PROCEEDING_LABELS, Proceeding, TermsForm
-from bot.views.format import day, moment, user_link
+from bot.services.review.schema import (
+    MAX_RECOMMENDATIONS,
+    PROCEEDING_LABELS,
+    REC_FIELDS,
+    Proceeding,
+    TermsForm,
+    rec_block,
+)
+from bot.views.format import LONDON, day, moment, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.views.messages import Message
 
@@ -44,23 +62,121 @@ def button(text: str, action: ReviewAction, value: int | str, **extra: object) -
     return ButtonElement(text=text, action_id=action.value, value=str(value), **extra)  # type: ignore[arg-type]
 
 
-# terms of reference --------------------------------------------------------------------------
+def _meta(**ids: int) -> str:
+    """A modal's private_metadata: the ids its submission is about."""
+    return json.dumps(ids, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An agency offered in a form."""
+
+    id: int
+    name: str
+
+
+# The panel chair ------------------------------------------------------------------------
+
+
+def panel_chair_modal(reference: str, case_id: int) -> View:
+    return modal(
+        ReviewCallback.PANEL_CHAIR.value,
+        "Review panel chair",
+        "Appoint",
+        [
+            section(
+                f"*{reference}*: who chairs the review panel? They will be asked to confirm "
+                "that they had no previous involvement in the direct management of the case."
+            ),
+            InputBlock(
+                block_id=ReviewBlock.PANEL_CHAIR.value,
+                label="Panel chair",
+                element=UserSelectElement(action_id=INPUT_ACTION),
+            ),
+        ],
+        _meta(case=case_id),
+    )
+
+
+def appointment_request(reference: str, appointer: str, appointment_id: int) -> Message:
+    text = f"{reference}: you are asked to chair the review panel."
+    return Message(
+        text=text,
+        blocks=[
+            section(
+                f"*{reference}*: {user_link(appointer)} has asked you to chair the Serious Case "
+                "Review panel. The chair must have had no previous involvement in the direct "
+                "management of the case."
+            ),
+            ActionsBlock(
+                block_id=ReviewBlock.REVIEW_BUTTONS.value,
+                elements=[
+                    button(
+                        "I had no previous involvement",
+                        ReviewAction.CHAIR_NO_INVOLVEMENT,
+                        appointment_id,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title="No previous involvement",
+                            text="You confirm you had no previous involvement in the direct "
+                            "management of this case, and you will chair the review panel.",
+                            confirm="Confirm",
+                            deny="Go back",
+                        ),
+                    ),
+                    button("I have been involved", ReviewAction.CHAIR_INVOLVED, appointment_id),
+                ],
+            ),
+        ],
+    )
+
+
+def appointment_answered(reference: str, confirmed: bool, appointer: str) -> Message:
+    if confirmed:
+        text = f"{reference}: you confirmed no previous involvement; you chair the review panel."
+    else:
+        text = (
+            f"{reference}: you declared previous involvement, so you will not chair the panel. "
+            f"{user_link(appointer)} has been told."
+        )
+    return Message(text=text, blocks=[section(text)])
+
+
+def chair_in_post(reference: str, chair: str) -> Message:
+    text = (
+        f"{reference}: {user_link(chair)} chairs the review panel "
+        "(no previous involvement confirmed)."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def chair_declined(reference: str, chair: str, case_id: int) -> Message:
+    text = (
+        f"{reference}: {user_link(chair)} has declared previous involvement in the case and "
+        "cannot chair the review panel. Please appoint someone else."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            ActionsBlock(
+                elements=[button("Appoint the panel chair", ReviewAction.OPEN_PANEL_CHAIR, case_id)]
+            ),
+        ],
+    )
+
+
+# Terms of reference, extension and findings ---------------------------------------------
 
 
 def _initial(current: TermsForm | None, key: str) -> str:
     return str(getattr(current, key)) if current else ""
 
 
-@dataclass(frozen=True)
-class AgencyOption:
-    id: int
-    name: str
-
-
 def terms_modal(
     reference: str,
     case_id: int,
-    agencies: Sequence[AgencyOption],
+    agencies: Sequence[Choice],
     current: TermsForm | None,
     *,
     default_agencies: Sequence[int],
@@ -135,7 +251,9 @@ def terms_modal(
         ),
         context(BY_ROLE),
     ]
-    return modal(ReviewCallback.TERMS.value, "Terms of reference", "Save", blocks, str(case_id))
+    return modal(
+        ReviewCallback.TERMS.value, "Terms of reference", "Save", blocks, _meta(case=case_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -199,7 +317,7 @@ def terms_message(posted: TermsPosted, *, superseded_by: int | None = None) -> M
     return Message(text=text, blocks=blocks)
 
 
-# extension and findings ------------------------------------------------------------------------
+# Extension and findings ------------------------------------------------------------------------
 
 
 def extension_modal(reference: str, case_id: int, today: date, current: date) -> View:
@@ -217,7 +335,7 @@ def extension_modal(reference: str, case_id: int, today: date, current: date) ->
             long_text(ReviewBlock.EXTENSION_REASON.value, "Reason"),
             context(BY_ROLE),
         ],
-        str(case_id),
+        _meta(case=case_id),
     )
 
 
@@ -241,7 +359,7 @@ def findings_modal(reference: str, case_id: int, today: date, path: str) -> View
             document_input("The findings as a document"),
             context(BY_ROLE + " Recording the findings closes the case."),
         ],
-        str(case_id),
+        _meta(case=case_id),
     )
 
 
@@ -249,5 +367,495 @@ def findings_message(reference: str, path: str, shared_on: date, by: str) -> Mes
     text = (
         f"{reference}: the findings of the {path} were shared with the panel on "
         f"{day(shared_on)} (recorded by {user_link(by)}). The case is now closed."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+# Management reviews ---------------------------------------------------------------------
+
+
+APPENDIX_3 = (
+    "*The management review (Appendix 3)* has four parts:\n"
+    "1. *Chronology* of your agency's involvement: one line per date (dd.mm.yy, worker, "
+    "event or action).\n"
+    "2. *Analysis of involvement*: what was done, whether it followed policy and good "
+    "practice, and why decisions were made.\n"
+    "3. *Learning points* for your agency and for working together.\n"
+    "4. *Recommendations*: the action, by whom, by when, the expected outcome, and how the "
+    "outcome will be reviewed.\n"
+    "You can type them in the form, attach the review as a document, or both."
+)
+
+
+def request_modal(
+    reference: str, case_id: int, agencies: Sequence[Choice], default_due: date
+) -> View:
+    options = [Option(value=str(a.id), label=a.name) for a in agencies]
+    return modal(
+        ReviewCallback.IMR_REQUEST.value,
+        "Management review",
+        "Request",
+        [
+            section(f"*{reference}*: request an agency's individual management review."),
+            InputBlock(
+                block_id=ReviewBlock.AGENCY.value,
+                label="Agency",
+                element=StaticSelectElement(action_id=INPUT_ACTION, options=options),
+            ),
+            InputBlock(
+                block_id=ReviewBlock.AUTHOR.value,
+                label="Named author",
+                element=UserSelectElement(action_id=INPUT_ACTION),
+            ),
+            date_input(ReviewBlock.DUE.value, "Due by", default_due),
+        ],
+        _meta(case=case_id),
+    )
+
+
+def author_request(
+    reference: str, agency: str, due: date, requester: str, review_id: int
+) -> Message:
+    text = f"{reference}: please write {agency}'s management review by {day(due)}."
+    return Message(
+        text=text,
+        blocks=[
+            section(
+                f"*{reference}*: {user_link(requester)} has asked you to write {agency}'s "
+                f"individual management review, due {day(due)}."
+            ),
+            section(APPENDIX_3),
+            ActionsBlock(
+                elements=[
+                    button(
+                        "Submit the management review",
+                        ReviewAction.OPEN_IMR_SUBMIT,
+                        review_id,
+                        style="primary",
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the form shows: the last submission (for a returned review) and the comments."""
+
+    sections: dict[str, str] = field(default_factory=dict)
+    recommendations: Sequence[dict[str, Any]] = ()
+    comments: str | None = None
+
+
+def _rec_inputs(number: int, current: dict[str, Any]) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), section(f"*Recommendation {number}*")]
+    for prefix, key, label in REC_FIELDS:
+        block_id = rec_block(prefix, number)
+        if key == "by_when":
+            initial = current.get(key)
+            blocks.append(date_input(block_id, label, initial, optional=True))
+            continue
+        blocks.append(
+            InputBlock(
+                block_id=block_id,
+                label=label,
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=INPUT_ACTION,
+                    multiline=key != "by_whom",
+                    max_length=200 if key == "by_whom" else 3000,
+                    initial_value=str(current.get(key) or "") or None,
+                ),
+            )
+        )
+    return blocks
+
+
+def submission_modal(reference: str, agency: str, review_id: int, slots: int, draft: Draft) -> View:
+    blocks: list[Block] = [section(f"*{reference}*: {agency}'s individual management review.")]
+    if draft.comments:
+        blocks.append(section(f"*Returned with the panel chair's comments:*\n{draft.comments}"))
+    blocks += [
+        long_text(
+            ReviewBlock.CHRONOLOGY.value,
+            "1. Chronology of involvement",
+            optional=True,
+            initial=draft.sections.get("chronology", ""),
+        ),
+        long_text(
+            ReviewBlock.ANALYSIS.value,
+            "2. Analysis of involvement",
+            optional=True,
+            initial=draft.sections.get("analysis", ""),
+        ),
+        long_text(
+            ReviewBlock.LEARNING.value,
+            "3. Learning points",
+            optional=True,
+            initial=draft.sections.get("learning", ""),
+        ),
+    ]
+    for number in range(1, slots + 1):
+        current = draft.recommendations[number - 1] if number <= len(draft.recommendations) else {}
+        blocks += _rec_inputs(number, current)
+    if slots < MAX_RECOMMENDATIONS:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    button("Add a recommendation", ReviewAction.IMR_ADD_RECOMMENDATION, review_id)
+                ]
+            )
+        )
+    blocks += [DividerBlock(), document_input("4. Or attach the review"), context(BY_ROLE)]
+    return modal(
+        ReviewCallback.IMR_SUBMIT.value,
+        "Management review",
+        "Submit",
+        blocks,
+        _meta(review=review_id, slots=slots),
+    )
+
+
+def submitted_to_chair(reference: str, agency: str, submission: int, review_id: int) -> Message:
+    again = " (resubmitted)" if submission > 1 else ""
+    text = f"{reference}: {agency}'s management review is submitted{again}."
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}* Please read it, then accept it or return it with comments."),
+            ActionsBlock(
+                elements=[
+                    button("Read it", ReviewAction.VIEW_IMR, review_id),
+                    button(
+                        "Accept",
+                        ReviewAction.IMR_ACCEPT,
+                        review_id,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title="Accept the review",
+                            text=f"Accept {agency}'s management review?",
+                            confirm="Accept",
+                            deny="Go back",
+                        ),
+                    ),
+                    button("Return with comments", ReviewAction.OPEN_IMR_RETURN, review_id),
+                ]
+            ),
+        ],
+    )
+
+
+def chair_answered(reference: str, agency: str, accepted: bool, chair: str, on: date) -> Message:
+    verb = "accepted" if accepted else "returned with comments"
+    text = f"{reference}: {agency}'s management review was {verb} by {user_link(chair)}, {day(on)}."
+    return Message(text=text, blocks=[section(text)])
+
+
+def review_view(reference: str, agency: str, content: Draft, document: str | None) -> View:
+    parts = [
+        ("Chronology of involvement", content.sections.get("chronology", "")),
+        ("Analysis of involvement", content.sections.get("analysis", "")),
+        ("Learning points", content.sections.get("learning", "")),
+    ]
+    blocks: list[Block] = [HeaderBlock(text=f"{reference} · {agency}"[:150])]
+    blocks += [section(f"*{label}*\n{text or '–'}") for label, text in parts]
+    for rec in content.recommendations:
+        when = day(rec["by_when"]) if rec.get("by_when") else "–"
+        blocks.append(
+            section(
+                f"*Recommendation {rec['number']}*: {rec['action']}\nBy whom: "
+                f"{rec.get('by_whom') or '–'} · by when: {when}\nExpected outcome: "
+                f"{rec.get('expected_outcome') or '–'}\nReview of outcome: "
+                f"{rec.get('review_of_outcome') or '–'}"
+            )
+        )
+    if document:
+        blocks.append(context("A document is attached to this review."))
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Management review"),
+        close=PlainTextObject(text="Close"),
+        blocks=blocks[:100],
+    )
+
+
+def return_modal(reference: str, agency: str, review_id: int, default_due: date) -> View:
+    return modal(
+        ReviewCallback.IMR_RETURN.value,
+        "Return the review",
+        "Return",
+        [
+            section(f"*{reference}*: return {agency}'s management review to its author."),
+            long_text(ReviewBlock.COMMENTS.value, "What needs to change"),
+            date_input(ReviewBlock.NEW_DUE.value, "Resubmit by", default_due),
+            context(BY_ROLE),
+        ],
+        _meta(review=review_id),
+    )
+
+
+def returned_to_author(
+    reference: str, agency: str, comments: str, due: date, review_id: int
+) -> Message:
+    text = f"{reference}: {agency}'s management review is returned; please resubmit by {day(due)}."
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n*The panel chair's comments:*\n{comments}"),
+            ActionsBlock(
+                elements=[
+                    button(
+                        "Resubmit the management review",
+                        ReviewAction.OPEN_IMR_SUBMIT,
+                        review_id,
+                        style="primary",
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+# Interviews -----------------------------------------------------------------------------
+
+
+def _time(block: ReviewBlock, label: str, initial: str) -> InputBlock:
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        element=TimePickerElement(action_id=INPUT_ACTION, initial_time=initial),
+    )
+
+
+def _short(block: ReviewBlock, label: str, limit: int) -> InputBlock:
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        optional=True,
+        element=PlainTextInputElement(action_id=INPUT_ACTION, max_length=limit),
+    )
+
+
+def schedule_modal(reference: str, case_id: int, agencies: Sequence[Choice], today: date) -> View:
+    options = [Option(value=str(a.id), label=a.name) for a in agencies]
+    return modal(
+        ReviewCallback.INTERVIEW.value,
+        "Interview a worker",
+        "Schedule",
+        [
+            section(f"*{reference}*: an interview with a worker (Appendix 2)."),
+            InputBlock(
+                block_id=ReviewBlock.AGENCY.value,
+                label="For the agency",
+                element=StaticSelectElement(
+                    action_id=INPUT_ACTION,
+                    options=options,
+                    initial_option=options[0] if len(options) == 1 else None,
+                ),
+            ),
+            InputBlock(
+                block_id=ReviewBlock.INTERVIEWEE.value,
+                label="Interviewee (if they are in Slack)",
+                optional=True,
+                element=UserSelectElement(action_id=INPUT_ACTION),
+            ),
+            _short(ReviewBlock.INTERVIEWEE_ROLE, "Or their role (e.g. health visitor)", 120),
+            date_input(ReviewBlock.INTERVIEW_DATE.value, "Date", today),
+            _time(ReviewBlock.START, "From", "10:00"),
+            _time(ReviewBlock.END, "To", "11:00"),
+            _short(ReviewBlock.LOCATION, "Where", 200),
+            InputBlock(
+                block_id=ReviewBlock.INVITE.value,
+                label="Calendar",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=INPUT_ACTION,
+                    options=[Option(value="yes", label="Send a calendar invitation")],
+                ),
+            ),
+            context(BY_ROLE),
+        ],
+        _meta(case=case_id),
+    )
+
+
+def scheduled(reference: str, agency: str, starts: datetime, interview_id: int) -> Message:
+    local = starts.astimezone(LONDON)
+    text = (
+        f"{reference}: an interview for {agency}'s management review is arranged for "
+        f"{day(local.date())} at {local:%H:%M}."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(text + " Once the interview summary has been shared, record the outcome."),
+            ActionsBlock(
+                elements=[
+                    button("Record the outcome", ReviewAction.OPEN_INTERVIEW_OUTCOME, interview_id)
+                ]
+            ),
+        ],
+    )
+
+
+def invited(reference: str) -> str:
+    return f"Calendar invitation for a {reference} interview; open it to add it to your calendar."
+
+
+def outcome_modal(reference: str, interview_id: int, today: date) -> View:
+    return modal(
+        ReviewCallback.INTERVIEW_OUTCOME.value,
+        "Interview outcome",
+        "Record",
+        [
+            section(f"*{reference}*: the interview summary, shared with the interviewee."),
+            date_input(ReviewBlock.SHARED_ON.value, "Summary shared on", today),
+            InputBlock(
+                block_id=ReviewBlock.AGREED.value,
+                label="Did the interviewee agree the summary?",
+                element=RadioButtonsElement(
+                    action_id=INPUT_ACTION,
+                    options=[
+                        Option(value="true", label="Agreed"),
+                        Option(value="false", label="They disagree with part of it"),
+                    ],
+                ),
+            ),
+            long_text(ReviewBlock.DISAGREEMENT.value, "Where they disagree", optional=True),
+            context(BY_ROLE),
+        ],
+        _meta(interview=interview_id),
+    )
+
+
+def outcome_recorded(reference: str, agreed: bool, by: str, shared_on: date) -> Message:
+    verb = "agreed by the interviewee" if agreed else "disputed in part by the interviewee"
+    text = (
+        f"{reference}: the interview summary was shared on {day(shared_on)} and {verb} "
+        f"(recorded by {user_link(by)})."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+# The overview report --------------------------------------------------------------------
+
+
+def draft_modal(reference: str, case_id: int) -> View:
+    return modal(
+        ReviewCallback.DRAFT_READY.value,
+        "Overview report",
+        "Send to agencies",
+        [
+            section(
+                f"*{reference}*: the overview report's draft is ready. Each contributing agency "
+                "will be asked to confirm that its information is fully and fairly represented."
+            ),
+            document_input("The anonymised draft"),
+        ],
+        _meta(case=case_id),
+    )
+
+
+def agency_request(
+    reference: str, agency: str, version: int, draft_id: int, agency_id: int
+) -> Message:
+    value = f"{draft_id}:{agency_id}"
+    text = f"{reference}: is {agency}'s information fully and fairly represented in the report?"
+    return Message(
+        text=text,
+        blocks=[
+            section(
+                f"*{reference}*: draft {version} of the overview report is ready. Is "
+                f"{agency}'s information fully and fairly represented in it?"
+            ),
+            ActionsBlock(
+                elements=[
+                    button(
+                        "Yes, fully and fairly",
+                        ReviewAction.CONFIRM_REPRESENTED,
+                        value,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title="Confirm for your agency",
+                            text=f"{agency}'s information is fully and fairly represented in "
+                            f"draft {version}.",
+                            confirm="Confirm",
+                            deny="Go back",
+                        ),
+                    ),
+                    button("Something is not", ReviewAction.OPEN_NOT_REPRESENTED, value),
+                ]
+            ),
+        ],
+    )
+
+
+def agency_answered(reference: str, agency: str, confirmed: bool, by: str) -> Message:
+    verb = "confirmed" if confirmed else "said what is not fully and fairly represented"
+    text = f"{reference}: {user_link(by)} {verb} for {agency} on the overview report's draft."
+    return Message(text=text, blocks=[section(text)])
+
+
+def not_represented_modal(reference: str, agency: str, draft_id: int, agency_id: int) -> View:
+    return modal(
+        ReviewCallback.NOT_REPRESENTED.value,
+        "Overview report",
+        "Send",
+        [
+            section(
+                f"*{reference}*: what of {agency}'s information is not fully and fairly "
+                "represented?"
+            ),
+            long_text(ReviewBlock.NOT_REPRESENTED.value, "What is not, and why"),
+            context(BY_ROLE),
+        ],
+        _meta(draft=draft_id, agency=agency_id),
+    )
+
+
+def tally(reference: str, version: int, case_id: int, rows: Sequence[tuple[str, str]]) -> Message:
+    """Each agency's answer on the draft, with the Board's acceptance button."""
+    lines = [f"*{reference}*: overview report, draft {version}"]
+    lines += [f"{agency} · {status}" for agency, status in rows]
+    return Message(
+        text=f"{reference}: the overview report's draft {version} is with the agencies",
+        blocks=[
+            section("\n".join(lines)),
+            ActionsBlock(
+                elements=[
+                    button(
+                        "Record the Board's acceptance",
+                        ReviewAction.OPEN_REPORT_ACCEPTED,
+                        case_id,
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+def acceptance_modal(reference: str, case_id: int, today: date) -> View:
+    return modal(
+        ReviewCallback.REPORT_ACCEPTED.value,
+        "Report accepted",
+        "Record",
+        [
+            section(
+                f"*{reference}*: the Board accepted the overview report. Recording it ends the "
+                "review and starts monitoring its recommendations."
+            ),
+            date_input(ReviewBlock.ACCEPTED_ON.value, "Accepted by the Board on", today),
+        ],
+        _meta(case=case_id),
+    )
+
+
+def accepted(reference: str, on: date, recommendations: int) -> Message:
+    plural = "s" if recommendations != 1 else ""
+    text = (
+        f"{reference}: the Board accepted the overview report on {day(on)}. The review is "
+        f"complete and monitoring begins; the report's {recommendations} recommendation{plural} "
+        "from the management reviews are ready for the action plan."
     )
     return Message(text=text, blocks=[section(text)])

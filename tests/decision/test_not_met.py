@@ -18,7 +18,7 @@ from tests.decision.helpers import (
     tasks_of,
 )
 from tests.flow_helpers import agency_id, body_json
-from tests.test_review_imr import open_submission, request_review, sections
+from tests.review.test_imr import open_submission, request_review, sections
 
 FINDINGS = "Two learning points on supervision; shared at the panel meeting."
 

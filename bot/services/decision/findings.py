@@ -14,10 +14,11 @@ from bot.process.states import Stage, TaskKind
 from bot.services import audit
 from bot.services.decision.schema import FindingsForm
 from bot.services.engine import EngineContext, open_tasks
-from bot.services.imr import ImrStatus, reviews_of
-from bot.services.overview_report import agency_names
-from bot.services.review import ReviewRefusedError
-from bot.services.review_access import leads_review, lock_case
+from bot.services.refusal import RefusedError
+from bot.services.review.access import leads_review, lock_case
+from bot.services.review.imr import reviews_of
+from bot.services.review.report import agency_names
+from bot.services.review.schema import ImrStatus
 from bot.services.task_changes import complete_task
 from storage.models import ReviewFindings, Task
 from storage.states import TaskStatus
@@ -54,15 +55,15 @@ def record_findings(
     False when they were recorded already."""
     case = lock_case(session, case_id)
     if case is None or case.stage not in FINDINGS_KINDS:
-        raise ReviewRefusedError("Findings are recorded on the audit or management review path.")
+        raise RefusedError("Findings are recorded on the audit or management review path.")
     if not leads_review(session, case_id, actor):
-        raise ReviewRefusedError("The panel chair records the findings.")
+        raise RefusedError("The panel chair records the findings.")
     if session.scalar(select(ReviewFindings.id).where(ReviewFindings.case_id == case_id)):
         return False
     waiting = _waiting_reviews(session, case_id)
     if waiting:
         names = ", ".join(agency_names(session, waiting).values())
-        raise ReviewRefusedError(f"Management reviews still to be accepted: {names}.")
+        raise RefusedError(f"Management reviews still to be accepted: {names}.")
     session.add(
         ReviewFindings(
             case_id=case_id,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.ids import DecisionBlock
 from bot.process.bolton import DECISION_AUDIENCES, notification_kind
-from bot.process.calendar import WorkingCalendar
+from bot.process.calendar import WorkingCalendar, london_date
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
 from bot.services import audit
@@ -29,8 +29,7 @@ from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.owners import may_act_on
 from bot.services.partnership import Role, roles_of, users_with_role
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.review_access import is_board_chair, leads_review, lock_case
-from bot.services.review_forms import london_date
+from bot.services.review.access import is_board_chair, leads_review, lock_case
 from bot.services.task_changes import complete_task
 from storage.models import (
     Case,

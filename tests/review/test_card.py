@@ -12,7 +12,7 @@ from tests.decision.helpers import (
     stored_case,
     submit,
 )
-from tests.test_review_imr import open_submission, request_review, scr_with_terms, sections
+from tests.review.test_imr import open_submission, request_review, scr_with_terms, sections
 
 
 def card_text(harness, case) -> str:

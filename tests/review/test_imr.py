@@ -3,6 +3,8 @@ and due date, submitted, returned with comments and resubmitted, then accepted."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from tests.decision.helpers import (
 )
 from tests.flow_helpers import agency_id, body_json, tampered_submission
 from tests.reminder_helpers import london
-from tests.test_review_terms import open_terms, terms_values
+from tests.review.test_terms import open_terms, terms_values
 
 CHRONOLOGY = "02.10.26 health visitor, home visit; 14.10.26 GP, bruising seen"
 ANALYSIS = "The bruising was not referred to children's social care."
@@ -102,7 +104,7 @@ def test_a_review_returned_with_comments_is_resubmitted_then_accepted(harness) -
     harness.driver.block_action("U0RLH", ReviewAction.IMR_ADD_RECOMMENDATION.value, view_id=view.id)
     harness.wait()
     view = modal_of(harness, "U0RLH", "review_imr_submit")
-    assert view.private_metadata.endswith(":2")
+    assert json.loads(view.private_metadata)["slots"] == 2
     submit(
         harness,
         "U0RLH",
@@ -286,7 +288,8 @@ def test_only_the_agency_submits_its_review(harness) -> None:
     assert "Only the review's author" in ephemerals_text(harness, "U0DPP")
     harness.driver.slash_command("U0DPH", "imr submit", channel_id=case.channel_id)
     harness.wait()
-    assert modal_of(harness, "U0DPH", "review_imr_submit").private_metadata.startswith(f"{row.id}:")
-    harness.driver.slash_command("U0RLH", "imr request", channel_id=case.channel_id)
+    shown = modal_of(harness, "U0DPH", "review_imr_submit")
+    assert json.loads(shown.private_metadata)["review"] == row.id
+    refused = harness.driver.slash_command("U0RLH", "imr request", channel_id=case.channel_id)
     harness.wait()
-    assert "The panel chair requests" in ephemerals_text(harness, "U0RLH")
+    assert "The panel chair requests" in body_json(refused)["text"]

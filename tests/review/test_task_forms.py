@@ -10,7 +10,7 @@ from bot.jobs.worker import tick
 from bot.process.bolton import BOLTON_SCR
 from tests.decision.helpers import decided, ephemerals_text, modal_of
 from tests.reminder_helpers import london
-from tests.test_review_imr import request_review, scr_with_terms
+from tests.review.test_imr import request_review, scr_with_terms
 
 FORM_FREE = {"chair_decision"}
 """Decided with the buttons of its own message."""

@@ -9,14 +9,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.process.calendar import day, london_date, short_day
+from bot.process.states import Stage
 from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
-from bot.services.imr import IMR_KINDS, ImrStatus, reviews_of
-from bot.services.overview_report import CONFIRMED, answers, latest_draft
-from bot.services.review import completion_date, current_terms
-from bot.services.review_forms import london_date
-from bot.views.format import day, short_day, user_link
-from storage.models import Case, ManagementReview, PanelChairAppointment, ReviewFindings
+from bot.services.review.frame import completion_date, current_terms, latest_appointment
+from bot.services.review.imr import reviews_of
+from bot.services.review.report import answers, latest_draft
+from bot.services.review.schema import IMR_KINDS, ChairStatus, DraftAnswer, ImrStatus
+from storage.models import Case, ManagementReview, ReviewFindings
 
 IMR_COLUMN_KINDS = frozenset(IMR_KINDS.values())
 
@@ -34,20 +35,13 @@ def _decision_lines(session: Session, case: Case) -> list[str]:
 
 
 def _chair_line(session: Session, case: Case) -> list[str]:
-    latest = session.scalar(
-        select(PanelChairAppointment)
-        .where(
-            PanelChairAppointment.case_id == case.id,
-            PanelChairAppointment.status.in_(("pending", "confirmed")),
-        )
-        .order_by(PanelChairAppointment.id.desc())
-        .limit(1)
-    )
+    latest = latest_appointment(session, case.id)
     if latest is None:
         return ["*Panel chair*: not appointed yet"]
-    if latest.status == "pending":
-        return [f"*Panel chair*: {user_link(latest.slack_user_id)} asked, not confirmed yet"]
-    return [f"*Panel chair*: {user_link(latest.slack_user_id)} (no previous involvement)"]
+    chair = f"<@{latest.slack_user_id}>"
+    if latest.status == ChairStatus.PENDING:
+        return [f"*Panel chair*: {chair} asked, not confirmed yet"]
+    return [f"*Panel chair*: {chair} (no previous involvement)"]
 
 
 def _review_lines(session: Session, case: Case) -> list[str]:
@@ -68,7 +62,7 @@ def _review_lines(session: Session, case: Case) -> list[str]:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
     elif draft is not None:
         given = answers(session, draft.id)
-        confirmed = sum(1 for a in given.values() if a.status == CONFIRMED)
+        confirmed = sum(1 for a in given.values() if a.status == DraftAnswer.CONFIRMED)
         lines.append(
             f"*Overview report*: draft {draft.version}, {confirmed} of {len(draft.agency_ids)} "
             "agencies confirmed"
@@ -78,9 +72,9 @@ def _review_lines(session: Session, case: Case) -> list[str]:
 
 def review_notes(session: Session, case: Case, today: date) -> list[str]:
     lines = _decision_lines(session, case)
-    if case.stage == "review":
+    if case.stage == Stage.REVIEW:
         lines += _review_lines(session, case)
-    draft = latest_draft(session, case.id) if case.stage == "monitoring" else None
+    draft = latest_draft(session, case.id) if case.stage == Stage.MONITORING else None
     if draft is not None and draft.accepted_on is not None:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
     findings = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case.id))

@@ -8,34 +8,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
+from bot.process.states import TaskKind
 from bot.services import audit
 from bot.services.engine import EngineContext, involved_agencies, record_event
-from bot.services.imr import ImrStatus, reviews_of, today_of
-from bot.services.review import ReviewRefusedError, current_terms, review_case
-from bot.services.review_access import (
+from bot.services.refusal import RefusedError
+from bot.services.review.access import (
     acts_for_agency,
     leads_review,
     lock_case,
     may_record_for_board,
+    refuse_naming,
 )
-from bot.services.review_forms import FormFieldError
+from bot.services.review.frame import current_terms, review_case
+from bot.services.review.imr import reviews_of
+from bot.services.review.schema import (
+    DRAFT_ANSWER_WORDS,
+    AcceptanceForm,
+    DraftAnswer,
+    DraftMeta,
+    ImrStatus,
+)
 from bot.services.task_changes import complete_task
 from storage.models import (
     Agency,
+    Case,
     ImrRecommendation,
     ManagementReview,
     OverviewConfirmation,
     OverviewDraft,
     Task,
 )
+from storage.states import TaskStatus
 
-CONFIRMED, DISPUTED = "confirmed", "disputed"
+DRAFT_READY = "The panel chair marks the overview report's draft ready."
+ACCEPTANCE = "The Board Chair or the business unit record the acceptance."
+ANSWERER = "Someone who acts for that agency answers for it."
 
 
 def latest_draft(session: Session, case_id: int) -> OverviewDraft | None:
@@ -57,19 +69,31 @@ def _unfinished(session: Session, case_id: int, agency_ids: list[int]) -> list[i
     return [a for a in agency_ids if a not in accepted]
 
 
+def may_mark_draft(session: Session, case_id: int, actor: str) -> None:
+    if not leads_review(session, case_id, actor):
+        raise RefusedError(DRAFT_READY)
+    review_case(session, case_id)
+
+
+def may_record_acceptance(session: Session, case_id: int, actor: str) -> None:
+    if not may_record_for_board(session, actor):
+        raise RefusedError(ACCEPTANCE)
+    review_case(session, case_id)
+
+
 def mark_draft_ready(
     session: Session, now: datetime, case_id: int, *, document_file_id: str | None, actor: str
 ) -> OverviewDraft:
     review_case(session, case_id)
     if not leads_review(session, case_id, actor):
-        raise ReviewRefusedError("The panel chair marks the overview report's draft ready.")
+        raise RefusedError(DRAFT_READY)
     if current_terms(session, case_id) is None:
-        raise ReviewRefusedError("The terms of reference come first.")
+        raise RefusedError("The terms of reference come first.")
     contributing = [a.agency_id for a in involved_agencies(session, case_id)]
     waiting = _unfinished(session, case_id, contributing)
     if waiting:
         names = ", ".join(agency_names(session, waiting).values())
-        raise ReviewRefusedError(f"Management reviews still to be accepted: {names}.")
+        raise RefusedError(f"Management reviews still to be accepted: {names}.")
     previous = latest_draft(session, case_id)
     draft = OverviewDraft(
         case_id=case_id,
@@ -98,7 +122,7 @@ class Answer:
     case_id: int
     draft_id: int
     agency_id: int
-    status: str
+    status: DraftAnswer
 
 
 def answer_draft(
@@ -115,27 +139,29 @@ def answer_draft(
     """An agency's answer on the latest draft, given once (a second click changes nothing)."""
     draft = session.get(OverviewDraft, draft_id)
     if draft is None:
-        raise ReviewRefusedError("That draft is not on record.")
+        raise RefusedError("That draft is not on record.")
+    if not represented:
+        refuse_naming(session, cipher, draft.case_id, {"not_represented": detail})
     lock_case(session, draft.case_id)
     if latest_draft(session, draft.case_id) is not draft or draft.accepted_on is not None:
-        raise ReviewRefusedError("This draft has been superseded; nothing has changed.")
+        raise RefusedError("This draft has been superseded; nothing has changed.")
     if agency_id not in draft.agency_ids:
-        raise ReviewRefusedError("That agency did not contribute to this review.")
+        raise RefusedError("That agency did not contribute to this review.")
     if not acts_for_agency(session, draft.case_id, agency_id, actor):
-        raise ReviewRefusedError("Someone who acts for that agency answers for it.")
+        raise RefusedError(ANSWERER)
     existing = session.scalar(
         select(OverviewConfirmation).where(
             OverviewConfirmation.draft_id == draft_id, OverviewConfirmation.agency_id == agency_id
         )
     )
     if existing is not None:
-        return Answer(False, draft.case_id, draft_id, agency_id, existing.status)
-    status = CONFIRMED if represented else DISPUTED
+        return Answer(False, draft.case_id, draft_id, agency_id, DraftAnswer(existing.status))
+    status = DraftAnswer.CONFIRMED if represented else DraftAnswer.DISPUTED
     session.add(
         OverviewConfirmation(
             draft_id=draft_id,
             agency_id=agency_id,
-            status=status,
+            status=status.value,
             detail=None if represented else cipher.encrypt_text(detail),
             answered_by=actor,
             answered_at=now,
@@ -153,6 +179,44 @@ def answer_draft(
     return Answer(True, draft.case_id, draft_id, agency_id, status)
 
 
+@dataclass(frozen=True)
+class DraftFacts:
+    """A draft, its case's reference and its agencies' names, for its messages."""
+
+    draft: OverviewDraft
+    reference: str
+    names: dict[int, str]
+
+    def tally(self, given: dict[int, OverviewConfirmation]) -> list[tuple[str, str]]:
+        """Each agency's answer in words ("waiting" until it is given)."""
+        return [
+            (
+                self.names[a],
+                DRAFT_ANSWER_WORDS[DraftAnswer(given[a].status)] if a in given else "waiting",
+            )
+            for a in self.draft.agency_ids
+        ]
+
+
+def draft_facts(session: Session, draft_id: int) -> DraftFacts:
+    draft = session.get(OverviewDraft, draft_id)
+    if draft is None:
+        raise RefusedError("That draft is not on record.")
+    case = session.get(Case, draft.case_id)
+    reference = case.reference if case else ""
+    return DraftFacts(draft, reference, agency_names(session, list(draft.agency_ids)))
+
+
+def draft_to_answer(session: Session, meta: DraftMeta, actor: str) -> tuple[str, str]:
+    """(case reference, agency name) of a draft ``actor`` may answer on for the agency."""
+    draft = session.get(OverviewDraft, meta.draft)
+    if draft is None or not acts_for_agency(session, draft.case_id, meta.agency, actor):
+        raise RefusedError(ANSWERER)
+    return draft_facts(session, meta.draft).reference, agency_names(session, [meta.agency]).get(
+        meta.agency, ""
+    )
+
+
 def answers(session: Session, draft_id: int) -> dict[int, OverviewConfirmation]:
     return {
         c.agency_id: c
@@ -160,18 +224,6 @@ def answers(session: Session, draft_id: int) -> dict[int, OverviewConfirmation]:
             select(OverviewConfirmation).where(OverviewConfirmation.draft_id == draft_id)
         )
     }
-
-
-class AcceptanceForm(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    accepted_on: date
-
-    @model_validator(mode="after")
-    def _date(self, info: ValidationInfo) -> AcceptanceForm:
-        if self.accepted_on > today_of(info):
-            raise FormFieldError("accepted_on", "This date cannot be in the future.")
-        return self
 
 
 def record_acceptance(
@@ -186,13 +238,13 @@ def record_acceptance(
     """The Board accepted the report: the review ends and monitoring begins."""
     case = review_case(session, case_id)
     if not may_record_for_board(session, actor):
-        raise ReviewRefusedError("The Board Chair or the business unit record the acceptance.")
+        raise RefusedError(ACCEPTANCE)
     draft = latest_draft(session, case_id)
     if draft is None:
-        raise ReviewRefusedError("No draft of the overview report is ready yet.")
+        raise RefusedError("No draft of the overview report is ready yet.")
     given = answers(session, draft.id)
     pending = [a for a in draft.agency_ids if a not in given]
-    disputed = [a for a, c in given.items() if c.status == DISPUTED]
+    disputed = [a for a, c in given.items() if c.status == DraftAnswer.DISPUTED]
     if pending or disputed:
         names = agency_names(session, pending + disputed)
         parts = []
@@ -200,12 +252,14 @@ def record_acceptance(
             parts.append("still to confirm: " + ", ".join(names[a] for a in pending))
         if disputed:
             parts.append("not fully represented: " + ", ".join(names[a] for a in disputed))
-        raise ReviewRefusedError("The agencies' answers are not all in (" + "; ".join(parts) + ").")
+        raise RefusedError("The agencies' answers are not all in (" + "; ".join(parts) + ").")
     draft.accepted_on, draft.accepted_by = form.accepted_on, actor
     ctx = EngineContext(session, cal, now)
     for task in session.scalars(
         select(Task).where(
-            Task.case_id == case_id, Task.kind == "overview_report", Task.status == "open"
+            Task.case_id == case_id,
+            Task.kind == TaskKind.OVERVIEW_REPORT,
+            Task.status == TaskStatus.OPEN,
         )
     ):
         complete_task(ctx, task, actor=actor, check_permission=False)

@@ -1,25 +1,24 @@
-"""Who may act on a case's decision and review, and the case's write lock that makes a
-double click or a duplicate delivery take effect once."""
+"""Who may act on a case's decision and review, what they may write there, and the case's
+write lock that makes a double click or a duplicate delivery take effect once."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.crypto import FieldCipher
+from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.owners import agency_people, assigned, role_holders
 from bot.services.partnership import AgencyRole, Role, roles_of
+from bot.services.refusal import InvalidFormError
+from storage.claim import claim
 from storage.models import Case, CaseMember
 
 
 def lock_case(session: Session, case_id: int) -> Case | None:
     """Take the case row's write lock (the write lock on SQLite), then read it: concurrent
     clicks on the same case queue here and each sees what the one before it did."""
-    session.execute(
-        update(Case)
-        .where(Case.id == case_id)
-        .values(stage=Case.stage)
-        .execution_options(synchronize_session=False)
-    )
+    claim(session, Case, Case.id == case_id, stage=Case.stage)
     return session.get(Case, case_id)
 
 
@@ -68,3 +67,12 @@ def ensure_member(session: Session, case_id: int, user_id: str, reason: str) -> 
     if exists is None:
         session.add(CaseMember(case_id=case_id, slack_user_id=user_id, reason=reason))
         session.flush()
+
+
+def refuse_naming(
+    session: Session, cipher: FieldCipher, case_id: int, texts: dict[str, str]
+) -> None:
+    """Refuse (inline, on each field) text that names the child: nothing of it is stored."""
+    naming = naming_fields(texts, case_identifiers(session, cipher, case_id))
+    if naming:
+        raise InvalidFormError(naming)

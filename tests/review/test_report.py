@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.ids import ReviewAction, ReviewBlock
 from bot.services.engine import event_time
-from bot.services.overview_report import report_recommendations
+from bot.services.review.report import report_recommendations
 from storage.models import OverviewConfirmation, OverviewDraft
 from tests.decision.helpers import (
     audit_rows,
@@ -21,7 +21,7 @@ from tests.decision.helpers import (
 )
 from tests.flow_helpers import body_json
 from tests.reminder_helpers import london
-from tests.test_review_imr import (
+from tests.review.test_imr import (
     open_submission,
     recommendation,
     request_review,

@@ -1,0 +1,312 @@
+"""Management reviews and interviews: the panel chair's request (`/scr imr request`), the
+author's submission form (`/scr imr submit`, with recommendation rows added on demand), the
+panel chair's reading, acceptance or return with comments; and `/scr interview`, which
+schedules an interview with a worker (optionally with a calendar invitation), then its
+outcome.
+
+A module of its own because the management reviews' forms are the review's largest part:
+with the frame's listeners in one module it would pass 600 lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from slack_sdk.models.views import View
+
+from bot.calendar.invites import new_uid
+from bot.flows import review as flows
+from bot.handlers.adapter import (
+    CaseFrom,
+    Listeners,
+    Request,
+    Submitted,
+    parse_meta,
+    validated,
+)
+from bot.handlers.form_errors import errors_by_block
+from bot.handlers.payloads import ViewSubmission
+from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
+from bot.runtime import Runtime
+from bot.services.cases import load_case
+from bot.services.panel_invites import uid_domain
+from bot.services.refusal import InvalidFormError
+from bot.services.review.imr import (
+    accept_imr,
+    imr_content,
+    interview_agencies,
+    interview_to_record,
+    own_review,
+    read_imr,
+    record_outcome,
+    request_choices,
+    request_imr,
+    return_imr,
+    schedule_interview,
+    submit_imr,
+    to_return,
+    to_submit,
+)
+from bot.services.review.schema import (
+    REC_FIELDS,
+    SECTIONS,
+    CaseMeta,
+    ImrForm,
+    ImrRequestForm,
+    InterviewForm,
+    InterviewMeta,
+    OutcomeForm,
+    RecommendationRow,
+    ReturnForm,
+    ReviewMeta,
+    rec_block,
+)
+from bot.views.review import (
+    Choice,
+    Draft,
+    outcome_modal,
+    outcome_recorded,
+    request_modal,
+    return_modal,
+    review_view,
+    schedule_modal,
+    submission_modal,
+)
+
+RETURN_DAYS = 10
+"""Working days a returned review is given by default."""
+
+
+def today(runtime: Runtime) -> dict[str, Any]:
+    """The context of a form whose dates are checked against today."""
+    return {"today": runtime.working_calendar().london_date(runtime.clock.now())}
+
+
+def submission_modal_for(req: Request[Any], review_id: int | None, slots: int = 0) -> View:
+    """The author's form for a review waiting for them (``slots``: its recommendation rows,
+    at least one and at least as many as the last submission had)."""
+    found = to_submit(req.session, req.runtime.cipher, review_id, req.actor)
+    content = found.content
+    draft = Draft(content.sections, content.recommendations, content.comments)
+    rows = slots or max(1, len(content.recommendations))
+    return submission_modal(found.reference, found.agency, found.review.id, rows, draft)
+
+
+def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
+    """The submission's answers as the form: each recommendation row validated on its own, so
+    that an error lands on that row's input."""
+    values = payload.values()
+    prefixes = {key: prefix for prefix, key, _ in REC_FIELDS}
+    rows: list[RecommendationRow] = []
+    errors: dict[str, str] = {}
+    for number in range(1, slots + 1):
+        raw = {key: values.get(rec_block(prefix, number)) for prefix, key, _ in REC_FIELDS}
+        raw = {k: v for k, v in raw.items() if v not in (None, "")}
+        if not raw:
+            continue
+        try:
+            rows.append(RecommendationRow.model_validate(raw))
+        except ValidationError as exc:
+            for key, message in errors_by_block(exc, RecommendationRow).items():
+                errors.setdefault(rec_block(prefixes[key], number), message)
+    if errors:
+        raise InvalidFormError(errors)
+    documents = payload.file_ids(ReviewBlock.DOCUMENT.value)
+    answers = {s: values.get(s) or "" for s in SECTIONS}
+    document = documents[0] if documents else None
+    return validated(
+        ImrForm, {**answers, "recommendations": rows, "document_file_id": document}, {}
+    )
+
+
+def declare(listeners: Listeners) -> None:
+    """The management reviews' and interviews' listeners (`bot.handlers.review.register`
+    declares them between the frame's and the overview report's, the order of `/scr help`)."""
+    _requests(listeners)
+    _submissions(listeners)
+    _chair_answers(listeners)
+    _interviews(listeners)
+
+
+def _requests(listeners: Listeners) -> None:
+    def open_request(req: Request[Any]) -> None:
+        found = request_choices(req.session, req.case, req.actor, req.today)
+        choices = [Choice(a.id, a.name) for a in found.agencies]
+        req.open_view(request_modal(req.case.reference, req.case.id, choices, found.default_due))
+
+    listeners.command(
+        "imr request",
+        "/scr imr request",
+        "request an agency's management review (panel chair, in the case channel)",
+        case=CaseFrom.CHANNEL,
+        member=False,
+    )(open_request)
+    listeners.action(ReviewAction.OPEN_IMR_REQUEST.value, case=CaseFrom.VALUE, member=False)(
+        open_request
+    )
+
+    @listeners.submission(
+        ReviewCallback.IMR_REQUEST.value,
+        form=ImrRequestForm,
+        meta=CaseMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.AGENCY.value,
+    )
+    def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
+        row = request_imr(
+            req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
+        )
+        review_id = row.id
+        req.after(lambda: flows.ask_author(req.runtime, req.slack, review_id))
+
+
+def _submissions(listeners: Listeners) -> None:
+    @listeners.command(
+        "imr submit",
+        "/scr imr submit",
+        "submit your agency's management review (in the case channel)",
+        case=CaseFrom.CHANNEL,
+        member=False,
+    )
+    def open_own(req: Request[Any]) -> None:
+        req.open_view(submission_modal_for(req, own_review(req.session, req.case, req.actor)))
+
+    @listeners.action(ReviewAction.OPEN_IMR_SUBMIT.value, value=True, member=False)
+    def open_submission(req: Request[Any]) -> None:
+        req.open_view(submission_modal_for(req, req.number))
+
+    @listeners.action(ReviewAction.IMR_ADD_RECOMMENDATION.value, member=False)
+    def add_row(req: Request[Any]) -> None:
+        shown = req.payload.view
+        if shown is None:
+            return
+        meta = parse_meta(shown.private_metadata, ReviewMeta)
+        view = submission_modal_for(req, meta.review, meta.slots + 1)
+        req.after(lambda: req.slack.update_view(shown.id, view, hash_=shown.hash))
+
+    @listeners.submission(
+        ReviewCallback.IMR_SUBMIT.value,
+        meta=ReviewMeta,
+        member=False,
+        refusal_field=ReviewBlock.CHRONOLOGY.value,
+    )
+    def submit(req: Submitted[Any, ReviewMeta]) -> None:
+        form = imr_form(req.payload, req.ids.slots)
+        review_id, runtime = req.ids.review, req.runtime
+        submit_imr(
+            req.session, req.calendar, req.now, runtime.cipher, review_id, form, actor=req.actor
+        )
+        req.after(lambda: flows.tell_chair_submitted(runtime, req.slack, review_id))
+
+
+def _chair_answers(listeners: Listeners) -> None:
+    @listeners.action(ReviewAction.VIEW_IMR.value, value=True, member=False)
+    def read(req: Request[Any]) -> None:
+        found = read_imr(req.session, req.now, req.number, req.actor)
+        content = imr_content(req.runtime.cipher, found.review)
+        draft = Draft(content.sections, content.recommendations)
+        document = found.review.document_file_id
+        req.open_view(review_view(found.reference, found.agency, draft, document))
+
+    @listeners.action(ReviewAction.IMR_ACCEPT.value, value=True, member=False)
+    def accept(req: Request[Any]) -> str | None:
+        review_id = req.number or 0
+        outcome = accept_imr(req.session, req.now, review_id, actor=req.actor)
+        req.after(lambda: flows.after_chair_answer(req.runtime, req.slack, review_id))
+        if outcome.changed:
+            return None
+        return f"This review is {outcome.status.value}; nothing has changed."
+
+    @listeners.action(ReviewAction.OPEN_IMR_RETURN.value, value=True, member=False)
+    def open_return(req: Request[Any]) -> None:
+        found = to_return(req.session, req.number, req.actor)
+        due = req.calendar.add_working_days(req.today, RETURN_DAYS)
+        req.open_view(return_modal(found.reference, found.agency, found.review.id, due))
+
+    @listeners.submission(
+        ReviewCallback.IMR_RETURN.value,
+        form=ReturnForm,
+        meta=ReviewMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.COMMENTS.value,
+    )
+    def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
+        review_id, runtime = req.ids.review, req.runtime
+        return_imr(
+            req.session,
+            req.calendar,
+            req.now,
+            runtime.cipher,
+            review_id,
+            req.answers,
+            actor=req.actor,
+        )
+        req.after(lambda: flows.after_chair_answer(runtime, req.slack, review_id))
+
+
+def _interviews(listeners: Listeners) -> None:
+    def open_schedule(req: Request[Any]) -> None:
+        agencies = interview_agencies(req.session, req.case, req.actor)
+        choices = [Choice(a.id, a.name) for a in agencies]
+        req.open_view(schedule_modal(req.case.reference, req.case.id, choices, req.today))
+
+    listeners.command(
+        "interview",
+        "/scr interview",
+        "arrange an interview with a worker for your agency's review (in the case channel)",
+        case=CaseFrom.CHANNEL,
+        member=False,
+    )(open_schedule)
+    listeners.action(ReviewAction.OPEN_INTERVIEW.value, case=CaseFrom.VALUE, member=False)(
+        open_schedule
+    )
+
+    @listeners.submission(
+        ReviewCallback.INTERVIEW.value,
+        form=InterviewForm,
+        meta=CaseMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.AGENCY.value,
+    )
+    def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
+        runtime, form = req.runtime, req.answers
+        uid = new_uid(uid_domain(runtime.settings.smtp_from))
+        cipher, case_id = runtime.cipher, req.ids.case
+        row = schedule_interview(
+            req.session, req.calendar, req.now, cipher, case_id, form, actor=req.actor, uid=uid
+        )
+        interview_id, invite, location = row.id, form.invite, form.location
+        req.after(
+            lambda: flows.after_scheduling(
+                runtime, req.slack, interview_id, invite=invite, location=location
+            )
+        )
+
+    @listeners.action(ReviewAction.OPEN_INTERVIEW_OUTCOME.value, value=True, member=False)
+    def open_outcome(req: Request[Any]) -> None:
+        row = interview_to_record(req.session, req.number, req.actor)
+        reference = load_case(req.session, row.case_id).reference
+        req.open_view(outcome_modal(reference, row.id, req.today))
+
+    @listeners.submission(
+        ReviewCallback.INTERVIEW_OUTCOME.value,
+        form=OutcomeForm,
+        meta=InterviewMeta,
+        member=False,
+        context=today,
+        refusal_field=ReviewBlock.DISAGREEMENT.value,
+    )
+    def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
+        form, interview_id = req.answers, req.ids.interview
+        row = record_outcome(
+            req.session, req.now, req.runtime.cipher, interview_id, form, actor=req.actor
+        )
+        if row is None:
+            return
+        case_id, reference = row.case_id, load_case(req.session, row.case_id).reference
+        message = outcome_recorded(reference, form.agreed, req.actor, form.shared_on)
+        key = f"interview:{interview_id}:outcome"
+        req.after(lambda: flows.to_channel(req.runtime, req.slack, case_id, key, message))
