@@ -19,7 +19,7 @@ from bot.handlers import review_imr
 from bot.handlers.adapter import CaseFrom, Listeners, Request, Submitted, validated
 from bot.handlers.commands import CommandRouter
 from bot.handlers.decision import notice_opener, recommendation_opener
-from bot.handlers.review_imr import submission_modal_for, today
+from bot.handlers.review_imr import review_form, submission_modal_for, today
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
@@ -216,12 +216,8 @@ def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
 def _frame(listeners: Listeners) -> None:
     """The panel chair, the terms of reference, an extension and the findings."""
 
-    @listeners.submission(
-        ReviewCallback.PANEL_CHAIR.value,
-        form=ChairForm,
-        meta=CaseMeta,
-        member=False,
-        refusal_field=ReviewBlock.PANEL_CHAIR.value,
+    @review_form(
+        listeners, ReviewCallback.PANEL_CHAIR, form=ChairForm, field=ReviewBlock.PANEL_CHAIR
     )
     def appoint(req: Submitted[ChairForm, CaseMeta]) -> None:
         chosen = str(req.answers.panel_chair_user)
@@ -248,27 +244,15 @@ def _frame(listeners: Listeners) -> None:
     )
     listeners.action(ReviewAction.CHAIR_INVOLVED.value, value=True, member=False)(answer(False))
 
-    @listeners.submission(
-        ReviewCallback.TERMS.value,
-        form=TermsForm,
-        meta=CaseMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.KEY_ISSUES.value,
-    )
+    @review_form(listeners, ReviewCallback.TERMS, form=TermsForm, field=ReviewBlock.KEY_ISSUES)
     def set_terms(req: Submitted[TermsForm, CaseMeta]) -> None:
         case_id, runtime = req.ids.case, req.runtime
         cal = req.calendar
         save_terms(req.session, cal, req.now, runtime.cipher, case_id, req.answers, actor=req.actor)
         req.after(lambda: flows.post_terms(runtime, req.slack, case_id))
 
-    @listeners.submission(
-        ReviewCallback.EXTENSION.value,
-        form=ExtensionForm,
-        meta=CaseMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.EXTENSION_REASON.value,
+    @review_form(
+        listeners, ReviewCallback.EXTENSION, form=ExtensionForm, field=ReviewBlock.EXTENSION_REASON
     )
     def extend(req: Submitted[ExtensionForm, CaseMeta]) -> None:
         session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
@@ -284,12 +268,7 @@ def _frame(listeners: Listeners) -> None:
         key = f"extension:{row.id}"
         req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, key, message))
 
-    @listeners.submission(
-        ReviewCallback.FINDINGS.value,
-        meta=CaseMeta,
-        member=False,
-        refusal_field=ReviewBlock.FINDINGS.value,
-    )
+    @review_form(listeners, ReviewCallback.FINDINGS, field=ReviewBlock.FINDINGS)
     def record(req: Submitted[Any, CaseMeta]) -> None:
         values = {**req.payload.answered(), "document_file_id": _document(req)}
         form = validated(FindingsForm, values, today(req.runtime))
@@ -313,12 +292,7 @@ def _document(req: Submitted[Any, Any]) -> str | None:
 def _report(listeners: Listeners) -> None:
     """The overview report's draft, each agency's answer on it, the Board's acceptance."""
 
-    @listeners.submission(
-        ReviewCallback.DRAFT_READY.value,
-        meta=CaseMeta,
-        member=False,
-        refusal_field=ReviewBlock.DOCUMENT.value,
-    )
+    @review_form(listeners, ReviewCallback.DRAFT_READY, field=ReviewBlock.DOCUMENT)
     def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
         draft = mark_draft_ready(
             req.session, req.now, req.ids.case, document_file_id=_document(req), actor=req.actor
@@ -351,12 +325,12 @@ def _report(listeners: Listeners) -> None:
         reference, agency = draft_to_answer(req.session, meta, req.actor)
         req.open_view(not_represented_modal(reference, agency, meta.draft, meta.agency))
 
-    @listeners.submission(
-        ReviewCallback.NOT_REPRESENTED.value,
+    @review_form(
+        listeners,
+        ReviewCallback.NOT_REPRESENTED,
         form=NotRepresentedForm,
         meta=DraftMeta,
-        member=False,
-        refusal_field=ReviewBlock.NOT_REPRESENTED.value,
+        field=ReviewBlock.NOT_REPRESENTED,
     )
     def not_represented(req: Submitted[NotRepresentedForm, DraftMeta]) -> None:
         meta = req.ids
@@ -372,13 +346,11 @@ def _report(listeners: Listeners) -> None:
         )
         req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
 
-    @listeners.submission(
-        ReviewCallback.REPORT_ACCEPTED.value,
+    @review_form(
+        listeners,
+        ReviewCallback.REPORT_ACCEPTED,
         form=AcceptanceForm,
-        meta=CaseMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.ACCEPTED_ON.value,
+        field=ReviewBlock.ACCEPTED_ON,
     )
     def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
         draft = record_acceptance(

@@ -9,9 +9,10 @@ with the frame's listeners in one module it would pass 600 lines."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from slack_sdk.models.views import View
 
 from bot.calendar.invites import new_uid
@@ -73,6 +74,8 @@ from bot.views.review import (
     submission_modal,
 )
 
+ListenerT = TypeVar("ListenerT", bound=Callable[..., Any])
+
 RETURN_DAYS = 10
 """Working days a returned review is given by default."""
 
@@ -80,6 +83,27 @@ RETURN_DAYS = 10
 def today(runtime: Runtime) -> dict[str, Any]:
     """The context of a form whose dates are checked against today."""
     return {"today": runtime.working_calendar().london_date(runtime.clock.now())}
+
+
+def review_form(
+    listeners: Listeners,
+    callback: ReviewCallback,
+    *,
+    form: type[BaseModel] | None = None,
+    meta: type[BaseModel] = CaseMeta,
+    field: ReviewBlock,
+) -> Callable[[ListenerT], ListenerT]:
+    """A review modal's submission: answers checked against today, the ids it carries in
+    ``meta``, a refusal shown on ``field`` unless it names its own."""
+    declare = listeners.submission(
+        callback.value,
+        form=form,
+        meta=meta,
+        member=False,
+        context=today,
+        refusal_field=field.value,
+    )
+    return cast(Callable[[ListenerT], ListenerT], declare)
 
 
 def submission_modal_for(req: Request[Any], review_id: int | None, slots: int = 0) -> View:
@@ -145,13 +169,8 @@ def _requests(listeners: Listeners) -> None:
         open_request
     )
 
-    @listeners.submission(
-        ReviewCallback.IMR_REQUEST.value,
-        form=ImrRequestForm,
-        meta=CaseMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.AGENCY.value,
+    @review_form(
+        listeners, ReviewCallback.IMR_REQUEST, form=ImrRequestForm, field=ReviewBlock.AGENCY
     )
     def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
         row = request_imr(
@@ -185,11 +204,8 @@ def _submissions(listeners: Listeners) -> None:
         view = submission_modal_for(req, meta.review, meta.slots + 1)
         req.after(lambda: req.slack.update_view(shown.id, view, hash_=shown.hash))
 
-    @listeners.submission(
-        ReviewCallback.IMR_SUBMIT.value,
-        meta=ReviewMeta,
-        member=False,
-        refusal_field=ReviewBlock.CHRONOLOGY.value,
+    @review_form(
+        listeners, ReviewCallback.IMR_SUBMIT, meta=ReviewMeta, field=ReviewBlock.CHRONOLOGY
     )
     def submit(req: Submitted[Any, ReviewMeta]) -> None:
         form = imr_form(req.payload, req.ids.slots)
@@ -224,13 +240,12 @@ def _chair_answers(listeners: Listeners) -> None:
         due = req.calendar.add_working_days(req.today, RETURN_DAYS)
         req.open_view(return_modal(found.reference, found.agency, found.review.id, due))
 
-    @listeners.submission(
-        ReviewCallback.IMR_RETURN.value,
+    @review_form(
+        listeners,
+        ReviewCallback.IMR_RETURN,
         form=ReturnForm,
         meta=ReviewMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.COMMENTS.value,
+        field=ReviewBlock.COMMENTS,
     )
     def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
         review_id, runtime = req.ids.review, req.runtime
@@ -263,14 +278,7 @@ def _interviews(listeners: Listeners) -> None:
         open_schedule
     )
 
-    @listeners.submission(
-        ReviewCallback.INTERVIEW.value,
-        form=InterviewForm,
-        meta=CaseMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.AGENCY.value,
-    )
+    @review_form(listeners, ReviewCallback.INTERVIEW, form=InterviewForm, field=ReviewBlock.AGENCY)
     def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
         runtime, form = req.runtime, req.answers
         uid = new_uid(uid_domain(runtime.settings.smtp_from))
@@ -291,13 +299,12 @@ def _interviews(listeners: Listeners) -> None:
         reference = load_case(req.session, row.case_id).reference
         req.open_view(outcome_modal(reference, row.id, req.today))
 
-    @listeners.submission(
-        ReviewCallback.INTERVIEW_OUTCOME.value,
+    @review_form(
+        listeners,
+        ReviewCallback.INTERVIEW_OUTCOME,
         form=OutcomeForm,
         meta=InterviewMeta,
-        member=False,
-        context=today,
-        refusal_field=ReviewBlock.DISAGREEMENT.value,
+        field=ReviewBlock.DISAGREEMENT,
     )
     def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
         form, interview_id = req.answers, req.ids.interview
