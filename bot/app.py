@@ -12,7 +12,6 @@ from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, commands, first_month, home, referral, status
 from bot.handlers import decision as decision_handlers
 from bot.handlers import panel as panel_handlers
-from bot.handlers import panel_actions as panel_buttons
 from bot.handlers import plan_forms as plan_form_handlers
 from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
@@ -31,7 +30,6 @@ LISTENER_MODULES = (
     review_handlers,
     first_month,
     panel_handlers,
-    panel_buttons,
     plan_handlers,
     plan_form_handlers,
     progress_handlers,

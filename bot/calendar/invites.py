@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from icalendar import STATUS, TRANSP, Alarm, Calendar, Event, vCalAddress
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from bot.services.panel.schema import PartStat
+
 LONDON_TZID = "Europe/London"
 LONDON = ZoneInfo(LONDON_TZID)
 PRODID = "-//Safeguarding Children Board//scr-bot//EN"
@@ -25,7 +27,6 @@ REMINDER_BEFORE = timedelta(days=1)
 
 Method = Literal["REQUEST", "CANCEL"]
 Role = Literal["CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"]
-PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED"]
 
 _EMAIL = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
 _CASE_REFERENCE = re.compile(r"^[A-Za-z]{2,10}-\d{4}-\d{1,6}$")
@@ -66,7 +67,7 @@ class Organizer(BaseModel):
 
 class Attendee(Organizer):
     role: Role = "REQ-PARTICIPANT"
-    partstat: PartStat = "NEEDS-ACTION"
+    partstat: PartStat = PartStat.NEEDS_ACTION
 
 
 class Meeting(BaseModel):
@@ -154,7 +155,7 @@ def _attendee(attendee: Attendee) -> vCalAddress:
         attendee.email,
         cn=attendee.name,
         role=attendee.role,
-        partstat=attendee.partstat,
+        partstat=str(attendee.partstat),
         rsvp=True,
         cutype="INDIVIDUAL",
     )

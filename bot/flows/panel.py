@@ -1,54 +1,84 @@
-"""Sending a panel meeting's latest revision to everyone it concerns: the channel
-announcement and `.ics`, each member's invitation DM and `.ics`, the invitation e-mails, the
-cancellations for people taken off it, or the request for available times.
+"""The Initial Panel's side of Slack (and of the mail relay), all through the gateway.
 
-Every piece is recorded once delivered (the sent-message ledger, the panel's delivery
-ledger), so when Slack or the mail relay fails part-way the worker's next tick sends the
-rest, and nothing twice.
+Sending a meeting's latest revision to everyone it concerns: the channel announcement and
+`.ics`, each member's invitation DM and `.ics`, the invitation e-mails, the cancellations
+for people taken off it, or the request for available times. Every piece is recorded once
+delivered (the sent-message ledger, the panel's delivery ledger), so when Slack or the mail
+relay fails part-way the worker's next tick sends the rest, and nothing twice.
+
+Then what follows an answer (the DM redrawn, the organiser told of a declared involvement,
+the meeting's end announced) and the worker's panel job: catching up revisions, and the
+reminders (a chase for answers, two working days before, one hour before).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.calendar.mailer import InviteMailError
+from bot.calendar.invites import Organizer
+from bot.calendar.mailer import InviteMailer, InviteMailError, SmtpSettings
 from bot.flows.card_refresh import refresh_card
-from bot.flows.panel_slack import (
-    PanelSnapshot,
-    invite_to_channel,
-    look_up_contacts,
-    mailer_for,
-    organizer_for,
-    snapshot,
-    upload_ics,
-)
-from bot.flows.sent_once import post_once
+from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services.panel_delivery import (
+from bot.services.panel.answers import my_answers
+from bot.services.panel.delivery import (
+    UID_DOMAIN,
+    Invitation,
+    PanelSnapshot,
+    cancel_invitation,
     claim_distribution,
     delivered_to,
     finish_distribution,
+    mark_invited,
+    members_to_invite,
     pending_distributions,
+    people_without_contact,
     postpone_distribution,
     record_delivery,
+    request_invitation,
+    snapshot,
+    store_contacts,
 )
-from bot.services.panel_invites import Invitation, cancel_invitation, request_invitation
+from bot.services.panel.reminders import (
+    CHASE,
+    IN_WORKING_HOURS,
+    PanelReminderClaim,
+    claim_due,
+    mark_cancelled,
+    mark_failed,
+    mark_sent,
+    postpone,
+)
+from bot.services.panel.schema import MeetingFacts, MemberState, PartStat
+from bot.views.format import day
 from bot.views.messages import Message
-from bot.views.panel import availability_dm, cancelled_dm, invitation_dm
-from bot.views.panel_announcements import (
+from bot.views.panel import (
+    availability_dm,
     cancelled_announcement,
+    cancelled_dm,
+    declaration_dm,
+    email_text,
+    held_announcement,
+    ics_comment,
+    invitation_dm,
     proposal_announcement,
+    reminder_dm,
     scheduled_announcement,
 )
+from storage.states import MeetingStatus
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=1)
 MAX_ROUNDS = 3
+RECIPIENT_GONE = frozenset(
+    {"user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot", "channel_not_found"}
+)
 
 
 class RetryLaterError(Exception):
@@ -56,10 +86,10 @@ class RetryLaterError(Exception):
 
 
 class PanelFlow:
-    def __init__(self, runtime: Runtime, client: WebClient) -> None:
+    def __init__(self, runtime: Runtime, slack: SlackGateway) -> None:
         self.runtime = runtime
         self.db = runtime.db
-        self.client = client
+        self.slack = slack
         self.mailer = mailer_for(runtime)
 
     def send(self, meeting_id: int) -> bool:
@@ -78,7 +108,7 @@ class PanelFlow:
                 if snapshot(self.db, meeting_id).sequence == view.sequence:
                     break
                 claim_distribution(self.db, meeting_id, self.runtime.clock.now())
-        except (SlackApiError, SlackClientError, OSError, RetryLaterError) as exc:
+        except (SlackError, OSError, RetryLaterError) as exc:
             log.warning("panel %s: sending postponed (%s)", meeting_id, _code(exc))
             postpone_distribution(self.db, meeting_id, now + RETRY_AFTER)
             return False
@@ -87,19 +117,19 @@ class PanelFlow:
             raise
         finally:
             if case_id is not None:
-                refresh_card(self.runtime, self.client, case_id)
+                refresh_card(self.runtime, self.slack.client, case_id)
         return True
 
     def _send(self, view: PanelSnapshot) -> None:
-        if view.status == "proposed":
+        if view.status == MeetingStatus.PROPOSED:
             self._ask_for_times(view)
-        elif view.status == "scheduled":
-            look_up_contacts(self.runtime, self.client, view.meeting_id)
-            invite_to_channel(self.runtime, self.client, view)
+        elif view.status == MeetingStatus.SCHEDULED:
+            self._look_up_contacts(view.meeting_id)
+            self._invite_to_channel(view)
             self._send_request(snapshot(self.db, view.meeting_id))
             self._tell_removed(view)
-        elif view.status == "cancelled":
-            look_up_contacts(self.runtime, self.client, view.meeting_id)
+        elif view.status == MeetingStatus.CANCELLED:
+            self._look_up_contacts(view.meeting_id)
             self._send_cancellation(view)
 
     # a scheduled (or changed) meeting --------------------------------------------------
@@ -134,14 +164,7 @@ class PanelFlow:
         for user, removed_seq in view.removed:
             if user in delivered_to(self.db, view.meeting_id, removed_seq, "removed"):
                 continue
-            with self.db.session() as session:
-                invitation = cancel_invitation(
-                    session,
-                    view.meeting_id,
-                    dtstamp=self.runtime.clock.now(),
-                    organizer=organizer_for(self.runtime),
-                    only=[user],
-                )
+            invitation = self._cancellation(view, only=[user])
             self._post(
                 f"panel:{view.meeting_id}:{removed_seq}:removed:{user}",
                 user,
@@ -151,22 +174,59 @@ class PanelFlow:
             self._email(view, invitation, "removed-email")
             self._record(view.meeting_id, removed_seq, "removed", user, None)
 
+    def _look_up_contacts(self, meeting_id: int) -> None:
+        """Each person's name and e-mail for the invitation, from `users.info` (once)."""
+        with self.db.session() as session:
+            wanted = people_without_contact(session, meeting_id)
+        found: dict[str, tuple[str, str | None]] = {}
+        for user in wanted:
+            try:
+                profile = self.slack.user(user)
+            except SlackError as exc:
+                if exc.code != "user_not_found":
+                    raise
+                log.warning("panel member %s is not in the workspace", user)
+                found[user] = (user, None)
+                continue
+            details = profile.get("profile") or {}
+            name = (
+                details.get("real_name") or profile.get("real_name") or profile.get("name") or user
+            )
+            found[user] = (str(name)[:120], details.get("email") or None)
+        if found:
+            with self.db.session() as session:
+                store_contacts(session, meeting_id, found)
+
+    def _invite_to_channel(self, view: PanelSnapshot) -> None:
+        """Panel members join the case channel: the papers are there."""
+        if view.channel_id is None:
+            return
+        pending = members_to_invite(self.db, view.case_id, [m.user_id for m in view.members])
+        if not pending:
+            return
+        invited = self.slack.invite(view.channel_id, pending)
+        mark_invited(self.db, view.case_id, invited.added, self.runtime.clock.now())
+
     # a cancelled meeting ----------------------------------------------------------------
 
+    def _cancellation(
+        self, view: PanelSnapshot, only: list[str] | None = None
+    ) -> Invitation | None:
+        with self.db.session() as session:
+            return cancel_invitation(
+                session,
+                view.meeting_id,
+                dtstamp=self.runtime.clock.now(),
+                organizer=organizer_for(self.runtime),
+                only=only,
+            )
+
     def _send_cancellation(self, view: PanelSnapshot) -> None:
-        invitation: Invitation | None = None
-        if view.start is not None:
-            with self.db.session() as session:
-                invitation = cancel_invitation(
-                    session,
-                    view.meeting_id,
-                    dtstamp=self.runtime.clock.now(),
-                    organizer=organizer_for(self.runtime),
-                )
+        invitation = self._cancellation(view) if view.start is not None else None
         self._post(
             f"panel:{view.meeting_id}:{view.sequence}:cancelled",
             view.channel_id,
-            cancelled_announcement(view.reference, view.start, view.deadline_text),
+            cancelled_announcement(view.reference, view.start, day(view.deadline)),
         )
         self._share_in_channel(view, invitation)
         for member in view.members:
@@ -202,16 +262,8 @@ class PanelFlow:
     # delivery ---------------------------------------------------------------------------
 
     def _post(self, key: str, channel: str | None, message: Message) -> None:
-        if channel is None:
-            return
-        post_once(
-            self.db,
-            self.client,
-            key=key,
-            channel=channel,
-            message=message,
-            now=self.runtime.clock.now(),
-        )
+        if channel is not None:
+            self.slack.post_once(key, channel, message)
 
     def _record(
         self, meeting_id: int, sequence: int, channel: str, target: str, ref: str | None
@@ -220,13 +272,22 @@ class PanelFlow:
             self.db, meeting_id, sequence, channel, target, ref=ref, now=self.runtime.clock.now()
         )
 
+    def _upload(self, channel: str, invitation: Invitation) -> str:
+        """Share the `.ics` in a channel or DM; returns the file's id."""
+        return self.slack.upload(
+            channel,
+            filename=invitation.filename,
+            content=invitation.ics,
+            comment=ics_comment(invitation.reference, invitation.method, invitation.sequence),
+        )
+
     def _share_in_channel(self, view: PanelSnapshot, invitation: Invitation | None) -> None:
         channel = view.channel_id
         if invitation is None or channel is None:
             return
         if channel in delivered_to(self.db, view.meeting_id, invitation.sequence, "ics-channel"):
             return
-        file_id = upload_ics(self.client, channel, invitation)
+        file_id = self._upload(channel, invitation)
         self._record(view.meeting_id, invitation.sequence, "ics-channel", channel, file_id)
 
     def _share_by_dm(
@@ -236,8 +297,7 @@ class PanelFlow:
             return
         if user in delivered_to(self.db, view.meeting_id, invitation.sequence, kind):
             return
-        opened = self.client.conversations_open(users=user)
-        file_id = upload_ics(self.client, str(opened["channel"]["id"]), invitation)
+        file_id = self._upload(self.slack.dm_channel(user), invitation)
         self._record(view.meeting_id, invitation.sequence, kind, user, file_id)
 
     def _emailing(self, invitation: Invitation | None) -> bool:
@@ -254,7 +314,14 @@ class PanelFlow:
             self.mailer.send_invite(
                 to=[(r.name, r.email) for r in pending],
                 subject=invitation.subject,
-                text_body=view.email_text(invitation.method),
+                text_body=email_text(
+                    view.reference,
+                    invitation.method,
+                    view.start,
+                    view.end,
+                    view.location,
+                    view.video_url,
+                ),
                 ics=invitation.ics,
                 method=invitation.method,
                 filename=invitation.filename,
@@ -275,16 +342,182 @@ class PanelFlow:
             self._record(view.meeting_id, invitation.sequence, kind, recipient.user_id, "")
 
 
-def send_pending(runtime: Runtime, client: WebClient) -> int:
+def organizer_for(runtime: Runtime) -> Organizer:
+    """Who the invitation comes from when the organiser's own address is not known."""
+    settings = runtime.settings
+    return Organizer(
+        email=settings.smtp_from or f"scr-bot@{UID_DOMAIN}", name=runtime.partnership.board.name
+    )
+
+
+def mailer_for(runtime: Runtime) -> InviteMailer | None:
+    """The invitation mailer when SMTP_HOST and SMTP_FROM are set; otherwise Slack only."""
+    settings = runtime.settings
+    if not settings.smtp_host or not settings.smtp_from:
+        return None
+    try:
+        smtp = SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.smtp_from,
+            sender_name=runtime.partnership.board.name,
+            starttls=settings.smtp_starttls,
+        )
+    except ValidationError:
+        log.error("SMTP settings are incomplete: invitations go by Slack only")
+        return None
+    return InviteMailer(smtp, now=runtime.clock.now)
+
+
+def _code(exc: BaseException) -> str:
+    return exc.code if isinstance(exc, SlackError) else type(exc).__name__
+
+
+# After an answer --------------------------------------------------------------------------
+
+
+def redraw_dm(
+    runtime: Runtime, slack: SlackGateway, meeting_id: int, user: str, channel: str, ts: str
+) -> None:
+    """Show the person their answers as now stored, on the DM they clicked."""
+    view = snapshot(runtime.db, meeting_id)
+    me = view.member(user)
+    if me is None:
+        return
+    message: Message
+    if view.status == MeetingStatus.PROPOSED:
+        with runtime.db.session() as session:
+            mine = my_answers(session, meeting_id, user)
+        slots = [replace(slot, mine=mine.get(slot.slot_id)) for slot in view.slots]
+        message = availability_dm(
+            view.reference, meeting_id, view.organiser, slots, me.state.involvement
+        )
+    elif view.status == MeetingStatus.SCHEDULED:
+        message = invitation_dm(view.facts(), me.state, update=view.sequence > 0)
+    else:
+        return
+    try:
+        slack.update(channel, ts, message)
+    except SlackError as exc:
+        log.warning("panel DM not redrawn: %s", exc.code)
+
+
+def after_answer(
+    runtime: Runtime, slack: SlackGateway, meeting_id: int, case_id: int, dm: tuple[str, str, str]
+) -> None:
+    """A member answered on their DM (``dm``: who, channel, ts): the DM and the card."""
+    user, channel, ts = dm
+    if channel and ts:
+        redraw_dm(runtime, slack, meeting_id, user, channel, ts)
+    refresh_card(runtime, slack.client, case_id)
+
+
+def tell_organiser(runtime: Runtime, slack: SlackGateway, meeting_id: int, member: str) -> None:
+    view = snapshot(runtime.db, meeting_id)
+    slack.post_once(
+        f"panel:{meeting_id}:declared:{member}",
+        view.organiser,
+        declaration_dm(view.reference, meeting_id, member),
+        case_id=view.case_id,
+    )
+
+
+def announce_held(runtime: Runtime, slack: SlackGateway, meeting_id: int) -> None:
+    view = snapshot(runtime.db, meeting_id)
+    if view.channel_id is None:
+        return
+    slack.post_once(
+        f"panel:{meeting_id}:held",
+        view.channel_id,
+        held_announcement(view.reference, view.attended),
+        case_id=view.case_id,
+    )
+
+
+# The worker's panel job -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelTickReport:
+    revisions_sent: int
+    reminders_sent: int
+
+
+@dataclass(frozen=True)
+class _Target:
+    facts: MeetingFacts
+    people: tuple[tuple[str, MemberState], ...]
+
+
+def panel_tick(runtime: Runtime, client: WebClient) -> PanelTickReport:
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    return PanelTickReport(
+        revisions_sent=send_pending(runtime, slack),
+        reminders_sent=send_due_panel_reminders(runtime, slack),
+    )
+
+
+def send_pending(runtime: Runtime, slack: SlackGateway) -> int:
     """The worker's catch-up: every revision that has not reached everyone yet."""
     sent = 0
-    flow = PanelFlow(runtime, client)
+    flow = PanelFlow(runtime, slack)
     for meeting_id in pending_distributions(runtime.db, runtime.clock.now()):
         sent += flow.send(meeting_id)
     return sent
 
 
-def _code(exc: BaseException) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
-    return type(exc).__name__
+def send_due_panel_reminders(runtime: Runtime, slack: SlackGateway) -> int:
+    """Send what is due; stop at the first sign of Slack trouble and leave the rest."""
+    now = runtime.clock.now()
+    cal = runtime.working_calendar()
+    sent = 0
+    for claim in claim_due(runtime.db, now):
+        if claim.kind in IN_WORKING_HOURS and not cal.is_working_time(now):
+            postpone(runtime.db, claim, cal.next_working_moment(now))
+            continue
+        target = _target(runtime, claim, now)
+        if target is None:
+            mark_cancelled(runtime.db, claim, now)
+            continue
+        try:
+            _remind(slack, claim, target)
+        except (SlackError, OSError) as exc:
+            log.warning("panel reminder %s not sent yet (%s)", claim.reminder_id, _code(exc))
+            mark_failed(runtime.db, claim, now)
+            break
+        if mark_sent(runtime.db, claim, now):
+            sent += 1
+    return sent
+
+
+def _target(runtime: Runtime, claim: PanelReminderClaim, now: datetime) -> _Target | None:
+    """Re-read the meeting: a revision replaced, a cancellation or a meeting under way
+    makes the reminder moot."""
+    view = snapshot(runtime.db, claim.meeting_id)
+    if view.status != MeetingStatus.SCHEDULED or view.sequence != claim.sequence:
+        return None
+    if view.start is None or view.start <= now:
+        return None
+    if claim.kind == CHASE:
+        people = [m for m in view.members if m.state.partstat == PartStat.NEEDS_ACTION]
+    else:
+        people = [m for m in view.members if m.state.partstat != PartStat.DECLINED]
+    if not people:
+        return None
+    return _Target(view.facts(), tuple((m.user_id, m.state) for m in people))
+
+
+def _remind(slack: SlackGateway, claim: PanelReminderClaim, target: _Target) -> None:
+    for user, state in target.people:
+        try:
+            slack.post_once(
+                f"panel-reminder:{claim.reminder_id}:{user}",
+                user,
+                reminder_dm(claim.kind, target.facts, state),
+            )
+        except SlackError as exc:
+            if exc.code not in RECIPIENT_GONE:
+                raise
+            log.warning("panel reminder %s not sent to %s", claim.reminder_id, user)

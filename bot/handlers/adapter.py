@@ -112,7 +112,7 @@ class Request(Generic[PayloadT]):
     number: int | None = None
     args: list[str] = field(default_factory=list)
     trigger_id: str = ""
-    effects: list[Callable[[], None]] = field(default_factory=list)
+    effects: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def case(self) -> Case:
@@ -132,7 +132,7 @@ class Request(Generic[PayloadT]):
     def today(self) -> date:
         return self.calendar.london_date(self.now)
 
-    def after(self, effect: Callable[[], None]) -> None:
+    def after(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the transaction is committed and the person answered."""
         self.effects.append(effect)
 
@@ -210,15 +210,24 @@ class Listeners:
         member: bool = True,
         may: Check | None = None,
         refusal: str = NOT_OPEN_TO_YOU,
+        respond: bool = False,
     ) -> Callable[[Callable[[Request[SlashCommand]], Reply | str | None]], Any]:
-        """`/scr <name> ...`: the reply is the ephemeral answer."""
+        """`/scr <name> ...`: the reply is the ephemeral answer. With ``respond`` the command
+        is acknowledged at once and the reply is sent to its response_url (a message the
+        person can click on, rather than the acknowledgement's text)."""
 
         def declare(fn: Callable[[Request[SlashCommand]], Reply | str | None]) -> Any:
             def handle(ctx: CommandContext) -> None:
                 command = ctx.command
+                if respond:
+                    ctx.ack()
 
                 def answer(reply: Reply) -> None:
-                    if reply.text:
+                    if respond:
+                        if reply.text:
+                            blocks = [b.to_dict() for b in reply.blocks] or None
+                            ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
+                    elif reply.text:
                         blocks = [b.to_dict() for b in reply.blocks] or None
                         ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
                     else:

@@ -1,225 +1,317 @@
-"""`/scr panel ...` and the panel's modal submissions: ack (inline errors, nothing stored
-from an invalid answer), store through the panel services, then send what follows."""
+"""The Initial Panel's listeners: `/scr panel ...`, the buttons on the case card (schedule,
+find a time, pick a time, change, cancel, mark held) and on DMs (answer the invitation,
+availability, involvement), and the panel's modals. A button's value carries an id only;
+each listener re-reads the meeting through the services, which re-check the person."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-from sqlalchemy.exc import IntegrityError
+from slack_bolt import App
+from slack_sdk.models.views import View
 
-from bot.calendar.invites import new_uid
-from bot.flows.panel import PanelFlow
-from bot.handlers.commands import CommandContext, CommandRouter, Handler
-from bot.handlers.panel_open import (
-    case_id_for_channel,
-    core_agencies,
-    open_change,
-    open_find,
-    open_held,
-    open_schedule,
+from bot.flows.card_refresh import refresh_card
+from bot.flows.panel import PanelFlow, after_answer, announce_held, tell_organiser
+from bot.handlers.adapter import (
+    CaseFrom,
+    Listeners,
+    MalformedPayloadError,
+    Reply,
+    Request,
+    Submitted,
+    ViewMeta,
 )
-from bot.handlers.panel_submissions import (
-    PanelMetadata,
-    metadata_of,
-    panel_context,
-    submit_declaration,
-    submit_held,
-)
-from bot.handlers.payloads import ViewSubmission
-from bot.ids import PanelBlock, PanelCallback
+from bot.handlers.commands import CommandRouter
+from bot.handlers.payloads import BlockAction, SlashCommand
+from bot.ids import PanelAction, PanelCallback
 from bot.runtime import Runtime
-from bot.services.panel import (
-    NOT_THE_ORGANISER,
-    PanelRefusedError,
-    active_meeting,
-    load_meeting,
-    missing_core_agencies,
-    panel_deadline,
-    schedule,
+from bot.services.panel.answers import (
+    Answered,
+    answer_invitation,
+    answer_slot,
+    confirm_no_involvement,
+    declare_involvement,
 )
-from bot.services.panel_changes import change
-from bot.services.panel_form import FindPlan, SchedulePlan, parse_find, parse_schedule
-from bot.services.panel_invites import uid_domain
-from bot.services.panel_slots import propose
-from bot.views.panel_announcements import cancel_prompt
-from storage.models import Case
+from bot.services.panel.delivery import new_panel_uid
+from bot.services.panel.meetings import (
+    PanelContext,
+    cancel,
+    channel_meeting,
+    confirm,
+    mark_held,
+    may_open_new,
+    meeting_case,
+    panel_case,
+    panel_deadline,
+    store_answers,
+    to_cancel,
+    to_change,
+    to_declare,
+    to_mark_held,
+)
+from bot.services.panel.schema import DeclareForm, HeldForm, PartStat
+from bot.views.panel import cancel_prompt, declare_modal, find_modal, held_modal, schedule_modal
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from storage.models import Case
+
+RSVP = {
+    PanelAction.ACCEPT.value: PartStat.ACCEPTED,
+    PanelAction.TENTATIVE.value: PartStat.TENTATIVE,
+    PanelAction.DECLINE.value: PartStat.DECLINED,
+}
+NO_PANEL_TO_CHANGE = "There is no scheduled panel to change."
+NO_PANEL_TO_HOLD = "There is no scheduled panel to mark held."
+
+Command = Request[SlashCommand]
+Click = Request[BlockAction]
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    router.add(
-        "panel schedule", "/scr panel schedule", "schedule the Initial Panel", _schedule(runtime)
-    )
-    router.add(
-        "panel find", "/scr panel find", "propose times for the Initial Panel", _find(runtime)
-    )
-    router.add(
-        "panel change",
-        "/scr panel change",
-        "change the Initial Panel (organiser)",
-        _change(runtime),
-    )
-    router.add("panel held", "/scr panel held", "mark the Initial Panel held", _held(runtime))
-    router.add(
-        "panel cancel",
-        "/scr panel cancel",
-        "cancel the Initial Panel (organiser)",
-        _cancel(runtime),
-    )
-    app.view(PanelCallback.SCHEDULE.value)(_submit_schedule(runtime))
-    app.view(PanelCallback.FIND.value)(_submit_find(runtime))
-    app.view(PanelCallback.HELD.value)(submit_held(runtime))
-    app.view(PanelCallback.DECLARE.value)(submit_declaration(runtime))
+    listeners = Listeners(app, runtime, router)
+    on_command = _command_declarer(listeners)
+    on_click = _click_declarer(listeners)
 
+    @on_command("panel schedule", "schedule the Initial Panel")
+    def schedule_command(req: Command) -> None:
+        _open_new(req, panel_case(req.session, req.payload.channel_id), schedule_modal)
 
-def _opener(runtime: Runtime, open_: Any, *, by_meeting: bool) -> Handler:
-    def handle(ctx: CommandContext) -> None:
-        command = ctx.command
-        case_id = case_id_for_channel(runtime, command.channel_id)
-        target: int | None = case_id
-        if by_meeting and case_id is not None:
-            with runtime.db.session() as session:
-                meeting = active_meeting(session, case_id)
-                target = None if meeting is None else meeting.id
-        key = "meeting_id" if by_meeting else "case_id"
-        ctx.ack()
-        refusal = open_(
-            runtime,
-            ctx.client,
-            user=command.user_id,
-            trigger_id=command.trigger_id,
-            **{key: target},
-        )
-        if refusal is not None:
-            ctx.respond(text=refusal, response_type="ephemeral")
+    @on_command("panel find", "propose times for the Initial Panel")
+    def find_command(req: Command) -> None:
+        _open_new(req, panel_case(req.session, req.payload.channel_id), find_modal)
 
-    return handle
-
-
-def _schedule(runtime: Runtime) -> Handler:
-    return _opener(runtime, open_schedule, by_meeting=False)
-
-
-def _find(runtime: Runtime) -> Handler:
-    return _opener(runtime, open_find, by_meeting=False)
-
-
-def _change(runtime: Runtime) -> Handler:
-    return _opener(runtime, open_change, by_meeting=True)
-
-
-def _held(runtime: Runtime) -> Handler:
-    return _opener(runtime, open_held, by_meeting=True)
-
-
-def _cancel(runtime: Runtime) -> Handler:
-    """Offers the cancel button (with Slack's confirmation); the click does the cancelling."""
-
-    def handle(ctx: CommandContext) -> None:
-        ctx.ack()
-        user = ctx.command.user_id
-        case_id = case_id_for_channel(runtime, ctx.command.channel_id)
-        with runtime.db.session() as session:
-            meeting = active_meeting(session, case_id) if case_id is not None else None
-            case = session.get(Case, case_id) if case_id is not None else None
-            if meeting is None or case is None:
-                text = "There is no Initial Panel to cancel here."
-                ctx.respond(text=text, response_type="ephemeral")
-                return
-            if meeting.organiser != user:
-                refusal = NOT_THE_ORGANISER.format(who=f"<@{meeting.organiser}>")
-                ctx.respond(text=refusal, response_type="ephemeral")
-                return
-            prompt = cancel_prompt(case.reference, meeting.id, meeting.start_at)
-        ctx.respond(
-            text=prompt.text,
-            blocks=[b.to_dict() for b in prompt.blocks],
-            response_type="ephemeral",
+    @on_command("panel change", "change the Initial Panel (organiser)")
+    def change_command(req: Command) -> None:
+        _open_change(
+            req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_CHANGE).id
         )
 
-    return handle
+    @on_command("panel held", "mark the Initial Panel held")
+    def held_command(req: Command) -> None:
+        _open_held(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_HOLD).id)
 
-
-def _representation_error(missing: list[str]) -> str:
-    names = " or ".join(missing) if len(missing) <= 2 else ", ".join(missing)
-    return (
-        f"Nobody on the panel acts for {names}, which is involved in this case. Add someone, "
-        "or tick “Go ahead” below."
-    )
-
-
-def _store(
-    runtime: Runtime,
-    meta: PanelMetadata,
-    user: str,
-    view_id: str,
-    values: dict[str, Any],
-    *,
-    find: bool,
-) -> int | dict[str, str]:
-    """Validate and store in one transaction; returns the meeting id or inline errors."""
-    now = runtime.clock.now()
-    with runtime.db.session() as session:
-        case = session.get(Case, meta.case)
-        if case is None:
-            return {PanelBlock.MEMBERS.value: "That case no longer exists."}
-        deadline = panel_deadline(session, case)
-        plan: SchedulePlan | FindPlan | dict[str, str] = (
-            parse_find(values, now=now, deadline=deadline)
-            if find
-            else parse_schedule(values, now=now, deadline=deadline)
+    @on_command("panel cancel", "cancel the Initial Panel (organiser)")
+    def cancel_command(req: Command) -> Reply:
+        """Offers the cancel button (with Slack's confirmation); the click cancels."""
+        meeting = to_cancel(req.session, req.payload.channel_id, req.actor)
+        prompt = cancel_prompt(
+            meeting_case(req.session, meeting).reference, meeting.id, meeting.start_at
         )
-        if isinstance(plan, dict):
-            return plan
-        missing = missing_core_agencies(session, case, plan.people.everyone, core_agencies(runtime))
-        if missing and not plan.go_ahead:
-            return {PanelBlock.MEMBERS.value: _representation_error(missing)}
-        ctx = panel_context(runtime, session)
-        uid = new_uid(uid_domain(runtime.settings.smtp_from))
-        try:
-            if isinstance(plan, FindPlan):
-                return propose(ctx, case, plan, actor=user, view_id=view_id, uid=uid)
-            if meta.meeting is None:
-                return schedule(ctx, case, plan, actor=user, view_id=view_id, uid=uid)
-            meeting = load_meeting(session, meta.meeting)
-            if meeting.case_id != case.id:
-                return {PanelBlock.MEMBERS.value: "That panel belongs to another case."}
-            return change(ctx, meeting, plan, actor=user, view_id=view_id).meeting_id
-        except PanelRefusedError as exc:
-            session.rollback()
-            return {PanelBlock.DATE.value if not find else PanelBlock.MEMBERS.value: str(exc)}
+        return Reply(text=prompt.text, blocks=prompt.blocks)
 
+    @on_click(PanelAction.OPEN_SCHEDULE, value=False)
+    def schedule_button(req: Click) -> None:
+        _open_new(req, _button_case(req), schedule_modal)
 
-def _submit(runtime: Runtime, *, find: bool) -> Any:
-    def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        payload = ViewSubmission.model_validate(body)
-        meta = metadata_of(payload)
-        if meta is None:
-            ack(response_action="errors", errors={PanelBlock.MEMBERS.value: "Please start again."})
-            return
-        try:
-            outcome = _store(
-                runtime, meta, payload.user.id, payload.view.id, payload.values(), find=find
+    @on_click(PanelAction.OPEN_FIND, value=False)
+    def find_button(req: Click) -> None:
+        _open_new(req, _button_case(req), find_modal)
+
+    @on_click(PanelAction.OPEN_CHANGE)
+    def change_button(req: Click) -> None:
+        _open_change(req, _id(req))
+
+    @on_click(PanelAction.OPEN_HELD)
+    def held_button(req: Click) -> None:
+        _open_held(req, _id(req))
+
+    @on_click(PanelAction.OPEN_DECLARE)
+    def declare_button(req: Click) -> None:
+        meeting = to_declare(req.session, _id(req), req.actor)
+        channel, ts = _dm(req)
+        reference = meeting_case(req.session, meeting).reference
+        req.open_view(
+            declare_modal(
+                reference=reference,
+                case_id=meeting.case_id,
+                meeting_id=meeting.id,
+                channel=channel,
+                ts=ts,
             )
-        except IntegrityError:
-            ack()
-            return
-        if isinstance(outcome, dict):
-            ack(response_action="errors", errors=outcome)
-            return
-        ack()
-        PanelFlow(runtime, client).send(outcome)
+        )
 
-    return handle
+    @on_click(PanelAction.CANCEL)
+    def cancel_button(req: Click) -> None:
+        meeting_id = _id(req)
+        cancel(_context(req), meeting_id, actor=req.actor)
+        _send(req, meeting_id)
+
+    @on_click(PanelAction.SLOT_CONFIRM)
+    def pick_time(req: Click) -> None:
+        meeting_id = confirm(_context(req), _id(req), actor=req.actor)
+        if meeting_id is not None:
+            _send(req, meeting_id)
+
+    @on_click(PanelAction.ACCEPT, PanelAction.TENTATIVE, PanelAction.DECLINE, value=False)
+    def answer_the_invitation(req: Click) -> None:
+        meeting_id, sequence = _revision(req.payload.action.value)
+        partstat = RSVP[req.payload.action.action_id]
+        answered = answer_invitation(
+            _context(req), meeting_id, sequence=sequence, user_id=req.actor, partstat=partstat
+        )
+        _after_answer(req, answered)
+
+    @on_click(PanelAction.NO_INVOLVEMENT)
+    def no_involvement(req: Click) -> None:
+        _after_answer(req, confirm_no_involvement(_context(req), _id(req), user_id=req.actor))
+
+    @on_click(PanelAction.SLOT_YES, PanelAction.SLOT_NO)
+    def answer_a_time(req: Click) -> None:
+        available = req.payload.action.action_id == PanelAction.SLOT_YES.value
+        answered = answer_slot(_context(req), _id(req), user_id=req.actor, available=available)
+        _after_answer(req, answered)
+
+    @listeners.submission(PanelCallback.SCHEDULE.value, case=CaseFrom.META, member=False)
+    def submit_schedule(req: Submitted[Any, ViewMeta]) -> None:
+        _store(req, find=False)
+
+    @listeners.submission(PanelCallback.FIND.value, case=CaseFrom.META, member=False)
+    def submit_find(req: Submitted[Any, ViewMeta]) -> None:
+        _store(req, find=True)
+
+    @listeners.submission(PanelCallback.HELD.value, form=HeldForm, case=CaseFrom.META, member=False)
+    def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
+        meeting_id, attended = _meeting_id(req), set(req.answers.panel_attendance)
+        held = mark_held(_context(req), meeting_id, actor=req.actor, attended=attended)
+        runtime, slack, case_id = req.runtime, req.slack, req.case.id
+        if held:
+            req.after(lambda: announce_held(runtime, slack, meeting_id))
+        req.after(lambda: refresh_card(runtime, slack.client, case_id))
+
+    @listeners.submission(
+        PanelCallback.DECLARE.value, form=DeclareForm, case=CaseFrom.META, member=False
+    )
+    def submit_declaration(req: Submitted[DeclareForm, ViewMeta]) -> None:
+        meeting_id, user, text = _meeting_id(req), req.actor, req.answers.panel_declaration
+        answered = declare_involvement(_context(req), meeting_id, user_id=user, declaration=text)
+        runtime, slack = req.runtime, req.slack
+        if answered.changed:
+            req.after(lambda: tell_organiser(runtime, slack, meeting_id, user))
+        dm = (user, req.ids.channel or "", req.ids.ts or "")
+        req.after(lambda: after_answer(runtime, slack, meeting_id, answered.case_id, dm))
 
 
-def _submit_schedule(runtime: Runtime) -> Any:
-    return _submit(runtime, find=False)
+# Declaring -------------------------------------------------------------------------------
 
 
-def _submit_find(runtime: Runtime) -> Any:
-    return _submit(runtime, find=True)
+def _command_declarer(listeners: Listeners) -> Callable[[str, str], Callable[..., Any]]:
+    """`/scr panel ...`: acknowledged at once, answered on the response_url; the services
+    check who may act (an organiser need not be a member of the case yet)."""
+
+    def declare(name: str, summary: str) -> Callable[..., Any]:
+        return listeners.command(name, f"/scr {name}", summary, member=False, respond=True)
+
+    return declare
+
+
+def _click_declarer(listeners: Listeners) -> Callable[..., Callable[..., Any]]:
+    def declare(*actions: PanelAction, value: bool = True) -> Callable[..., Any]:
+        return listeners.action(*(a.value for a in actions), value=value, member=False)
+
+    return declare
+
+
+# Shared steps ----------------------------------------------------------------------------
+
+
+def _context(req: Request[Any]) -> PanelContext:
+    return PanelContext(req.session, req.calendar, req.now, req.runtime.cipher)
+
+
+def _core(req: Request[Any]) -> list[str]:
+    return [a.name for a in req.runtime.partnership.agencies if a.core]
+
+
+def _id(req: Click) -> int:
+    assert req.number is not None
+    return req.number
+
+
+def _meeting_id(req: Submitted[Any, ViewMeta]) -> int:
+    if req.ids.meeting is None:
+        raise MalformedPayloadError("no meeting id")
+    return req.ids.meeting
+
+
+def _revision(raw: str | None) -> tuple[int, int]:
+    """An invitation's button value: ``<meeting id>:<sequence>``."""
+    meeting, _, sequence = str(raw or "").partition(":")
+    if not meeting.isdigit() or not sequence.isdigit() or len(sequence) > 9:
+        raise MalformedPayloadError("not a meeting revision")
+    return int(meeting), int(sequence)
+
+
+def _channel(req: Click) -> str | None:
+    payload = req.payload
+    return payload.container.channel_id or (payload.channel.id if payload.channel else None)
+
+
+def _dm(req: Click) -> tuple[str, str]:
+    return _channel(req) or "", req.payload.container.message_ts or ""
+
+
+def _button_case(req: Click) -> Case:
+    """The card's button is in the case channel; a reminder's carries its task id."""
+    return panel_case(req.session, _channel(req), req.payload.action.value)
+
+
+def _open_new(req: Request[Any], case: Case, build: Callable[..., View]) -> None:
+    deadline = may_open_new(req.session, case, req.actor)
+    req.open_view(
+        build(reference=case.reference, case_id=case.id, deadline=deadline, core=_core(req))
+    )
+
+
+def _open_change(req: Request[Any], meeting_id: int) -> None:
+    meeting, defaults = to_change(req.session, meeting_id, req.actor)
+    case = meeting_case(req.session, meeting)
+    view = schedule_modal(
+        reference=case.reference,
+        case_id=case.id,
+        deadline=panel_deadline(req.session, case),
+        core=_core(req),
+        meeting_id=meeting.id,
+        defaults=defaults,
+    )
+    req.open_view(view)
+
+
+def _open_held(req: Request[Any], meeting_id: int) -> None:
+    meeting, expected = to_mark_held(req.session, meeting_id, req.actor, req.now)
+    reference = meeting_case(req.session, meeting).reference
+    req.open_view(
+        held_modal(
+            reference=reference, case_id=meeting.case_id, meeting_id=meeting.id, expected=expected
+        )
+    )
+
+
+def _store(req: Submitted[Any, ViewMeta], *, find: bool) -> None:
+    meeting_id = store_answers(
+        _context(req),
+        req.case,
+        req.payload.values(),
+        find=find,
+        meeting_id=req.ids.meeting,
+        actor=req.actor,
+        view_id=req.payload.view.id,
+        core=_core(req),
+        uid=new_panel_uid(req.runtime.settings.smtp_from),
+    )
+    if meeting_id is not None:
+        _send(req, meeting_id)
+
+
+def _send(req: Request[Any], meeting_id: int) -> None:
+    runtime, slack = req.runtime, req.slack
+    req.after(lambda: PanelFlow(runtime, slack).send(meeting_id))
+
+
+def _after_answer(req: Click, answered: Answered) -> None:
+    if not answered.changed:
+        return
+    runtime, slack = req.runtime, req.slack
+    channel, ts = _dm(req)
+    dm = (req.actor, channel, ts)
+    req.after(lambda: after_answer(runtime, slack, answered.meeting_id, answered.case_id, dm))

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 
 from bot.flows.card_refresh import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass
-from bot.flows.panel_reminders import PanelTickReport, panel_tick
+from bot.flows.panel import PanelTickReport, panel_tick
 from bot.jobs.digest import send_daily_digest
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders
 from bot.jobs.setup_retry import resume_pending_setups

@@ -18,11 +18,12 @@ from bot.services.cases import load_case
 from bot.services.first_month.chronology import entry_counts
 from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring_card import monitoring_notes
-from bot.services.panel_card import panel_on_card
+from bot.services.panel.answers import panel_card_state
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from bot.views.case_card import AgencyRow, CaseCard, Deadline
 from bot.views.format import LONDON
+from bot.views.panel import PanelOnCard
 from storage.models import Agency, Case, CaseAgency, Task
 
 STAGE_TITLES = {"referral": "Initial Panel stage"}
@@ -162,7 +163,7 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
     except KeyError:
         stage = None
     columns, rows = _agency_table(session, case, stage, today)
-    panel = panel_on_card(session, case, today)
+    panel = PanelOnCard(panel_card_state(session, case, today))
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),

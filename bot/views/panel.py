@@ -1,68 +1,75 @@
 """The Initial Panel in Slack (pure: data in, Block Kit out): the invitation DM with its
-answers, the availability DM, channel announcements, reminders and the case card's part.
-The case reference, times, places and people on the panel; never the child."""
+answers, the availability DM, reminders, the channel announcements, the case card's part,
+and the modals (schedule or change it, propose times, mark it held, declare an involvement).
+The case reference, times, places and people on the panel; never the child.
+``private_metadata`` names the case or meeting; listeners re-check both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
     ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    InputInteractiveElement,
     MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
+    TimePickerElement,
+    UrlInputElement,
+    UserMultiSelectElement,
+    UserSelectElement,
 )
+from slack_sdk.models.views import View
 
-from bot.ids import PanelAction, PanelBlock
+from bot.ids import INPUT_ACTION, PanelAction, PanelBlock, PanelCallback
+from bot.services.panel.schema import (
+    DECLARATION_LENGTH,
+    DURATIONS,
+    GO_AHEAD,
+    LOCATION_LENGTH,
+    MAX_MEMBERS,
+    REASON_LENGTH,
+    SLOT_BLOCKS,
+    Involvement,
+    MeetingFacts,
+    MemberState,
+    PanelCardState,
+    PanelDefaults,
+    PartStat,
+    ReminderKind,
+    SlotLine,
+)
+from bot.views.case_card import Deadline
 from bot.views.format import LONDON, day, short_day, user_link
 from bot.views.messages import Message
 
-PARTSTAT_WORDS = {
-    "NEEDS-ACTION": "no answer yet",
-    "ACCEPTED": "coming",
-    "TENTATIVE": "maybe",
-    "DECLINED": "not coming",
+PARTSTAT_WORDS: dict[str, str] = {
+    PartStat.NEEDS_ACTION: "no answer yet",
+    PartStat.ACCEPTED: "coming",
+    PartStat.TENTATIVE: "maybe",
+    PartStat.DECLINED: "not coming",
 }
 REMINDER_OPENINGS = {
-    "chase": "you have not answered the invitation to the Initial Panel yet",
-    "two_days": "the Initial Panel meets in two working days",
-    "one_hour": "the Initial Panel starts in an hour",
+    ReminderKind.CHASE: "you have not answered the invitation to the Initial Panel yet",
+    ReminderKind.TWO_DAYS: "the Initial Panel meets in two working days",
+    ReminderKind.ONE_HOUR: "the Initial Panel starts in an hour",
 }
-
-
-@dataclass(frozen=True)
-class MeetingFacts:
-    meeting_id: int
-    reference: str
-    sequence: int
-    start: datetime
-    end: datetime
-    location: str | None
-    video_url: str | None
-    chair: str
-    organiser: str
-    channel_id: str | None
-
-
-@dataclass(frozen=True)
-class MemberState:
-    partstat: str
-    involvement: str
-    role: str
-
-
-@dataclass(frozen=True)
-class SlotLine:
-    slot_id: int
-    start: datetime
-    end: datetime
-    available: tuple[str, ...] = ()
-    unavailable: tuple[str, ...] = ()
-    mine: bool | None = None
+MAX_TIME_OPTIONS = 5
+TIMEZONE = "Europe/London"
+PANEL_LABEL = "Initial Panel"
 
 
 def when(start: datetime, end: datetime) -> str:
@@ -92,9 +99,16 @@ def section(text: str) -> SectionBlock:
 
 
 def _button(
-    text: str, action: PanelAction, value: str, *, style: str | None = None
+    text: str,
+    action: PanelAction,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
 ) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action.value, value=value, style=style)
+    return ButtonElement(
+        text=text, action_id=action.value, value=value, style=style, confirm=confirm
+    )
 
 
 def _meeting_lines(facts: MeetingFacts) -> str:
@@ -117,9 +131,9 @@ def rsvp_buttons(facts: MeetingFacts) -> ActionsBlock:
 
 
 def involvement_blocks(meeting_id: int, involvement: str) -> list[Block]:
-    if involvement == "none":
+    if involvement == Involvement.NONE:
         return [section("✓ You confirmed you had no previous involvement in this case.")]
-    if involvement == "declared":
+    if involvement == Involvement.DECLARED:
         return [
             section(
                 "You declared a previous involvement in this case; the organiser has been "
@@ -224,12 +238,494 @@ def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
     )
 
 
-def reminder_dm(kind: str, facts: MeetingFacts, member: MemberState) -> Message:
+def reminder_dm(kind: ReminderKind, facts: MeetingFacts, member: MemberState) -> Message:
     opening = REMINDER_OPENINGS.get(kind, "the Initial Panel")
     text = f"{facts.reference}: {opening} ({when(facts.start, facts.end)})."
     blocks: list[Block] = [section(f"*{text}*\n{_meeting_lines(facts)}")]
-    if member.partstat == "NEEDS-ACTION":
+    if member.partstat == PartStat.NEEDS_ACTION:
         blocks.append(rsvp_buttons(facts))
-    if member.involvement == "unconfirmed":
+    if member.involvement == Involvement.UNCONFIRMED:
         blocks.extend(involvement_blocks(facts.meeting_id, member.involvement))
     return Message(text=text, blocks=blocks)
+
+
+# Announcements in the case channel ---------------------------------------------------
+
+
+def scheduled_announcement(
+    facts: MeetingFacts, members: Sequence[str], *, update: bool, emailed: bool
+) -> Message:
+    verb = "changed" if update else "scheduled"
+    text = f"{facts.reference}: Initial Panel {verb} for {when(facts.start, facts.end)}."
+    sent = "by DM and e-mail" if emailed else "by DM"
+    body = (
+        f"*Initial Panel {verb}*: {when(facts.start, facts.end)}\n"
+        f"*Where:* {where(facts.location, facts.video_url)}\n"
+        f"*Chair:* {user_link(facts.chair)} · *members:* {people(members)}\n"
+        f"Invitations go out {sent}; the calendar file follows."
+    )
+    return Message(text=text, blocks=[section(body)])
+
+
+def cancelled_announcement(reference: str, start: datetime | None, deadline_text: str) -> Message:
+    was = f" ({short_when(start)})" if start is not None else ""
+    text = f"{reference}: the Initial Panel{was} is cancelled."
+    return Message(
+        text=text,
+        blocks=[section(f"*{text}*\nA new date is needed by {deadline_text}.")],
+    )
+
+
+def proposal_announcement(reference: str, organiser: str, count: int) -> Message:
+    text = f"{reference}: finding a time for the Initial Panel."
+    body = (
+        f"*Finding a time for the Initial Panel*: {user_link(organiser)} proposed {count} "
+        f"time{'s' if count != 1 else ''}; the panel members have been asked by DM. "
+        "Their answers are on the case card."
+    )
+    return Message(text=text, blocks=[section(body)])
+
+
+def held_announcement(reference: str, attended: Sequence[str]) -> Message:
+    text = f"{reference}: the Initial Panel is marked held."
+    return Message(
+        text=text,
+        blocks=[
+            section(
+                f"*{text}*\n*Attended:* {people(attended)}\nNext: the CPU records the "
+                "panel's recommendation for the Board Chair."
+            )
+        ],
+    )
+
+
+def confirm_cancel() -> ConfirmObject:
+    return ConfirmObject(
+        title="Cancel the panel?",
+        text="Everyone invited is sent the cancellation.",
+        confirm="Cancel panel",
+        deny="Keep it",
+    )
+
+
+def cancel_prompt(reference: str, meeting_id: int, start: datetime | None) -> Message:
+    was = f" on {short_when(start)}" if start is not None else ""
+    text = f"{reference}: cancel the Initial Panel{was}? Everyone invited is sent the cancellation."
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            ActionsBlock(
+                elements=[
+                    _button(
+                        "Cancel panel",
+                        PanelAction.CANCEL,
+                        str(meeting_id),
+                        style="danger",
+                        confirm=confirm_cancel(),
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+def email_text(
+    reference: str,
+    method: str,
+    start: datetime | None,
+    end: datetime | None,
+    location: str | None,
+    video_url: str | None,
+) -> str:
+    """The plain text of an invitation (or cancellation) e-mail."""
+    if method == "CANCEL" or start is None or end is None:
+        return (
+            f"The Initial Serious Case Review Panel for {reference} is cancelled. "
+            "Your calendar will remove it when you open this message's invitation."
+        )
+    return (
+        f"Initial Serious Case Review Panel for {reference}\n"
+        f"When: {when(start, end)} (London time)\n"
+        f"Where: {where(location, video_url)}\n\n"
+        "Please answer the invitation in your calendar or in Slack. Papers are in the "
+        "case's private Slack channel."
+    )
+
+
+def ics_comment(reference: str, method: str, sequence: int) -> str:
+    verb = "Cancellation" if method == "CANCEL" else "Calendar invitation"
+    return (
+        f"{verb} for the {reference} Initial Panel "
+        f"(update {sequence}); open it to add it to your calendar."
+    )
+
+
+# The case card's part ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelOnCard:
+    """The Initial Panel on the case card: its deadline line and its blocks."""
+
+    state: PanelCardState | None
+
+    def deadlines(self, others: Sequence[Deadline]) -> list[Deadline]:
+        """The card's deadlines with the Initial Panel's line worded from the meeting."""
+        kept = [d for d in others if d.label != PANEL_LABEL]
+        if self.state is None:
+            return list(others)
+        line = Deadline(
+            PANEL_LABEL,
+            self.state.deadline,
+            done=self.state.status == "held",
+            note=deadline_note(self.state),
+        )
+        return sorted([*kept, line], key=lambda d: d.due)
+
+    @property
+    def blocks(self) -> list[Block]:
+        return panel_card_blocks(self.state) if self.state is not None else []
+
+
+def deadline_note(state: PanelCardState) -> str:
+    """What follows the Initial Panel's deadline on its line of the card."""
+    if state.status == "held" and state.start is not None:
+        return f"held {short_day(state.start.astimezone(LONDON).date())}"
+    if state.status == "scheduled" and state.start is not None:
+        note = f"scheduled for {short_when(state.start)}"
+        if state.override_by is not None:
+            note += f" · after the deadline: override recorded by {user_link(state.override_by)}"
+        return note
+    if state.status == "proposed":
+        return "finding a time"
+    if state.status == "cancelled":
+        return "not scheduled yet (the last date was cancelled)"
+    return "not scheduled yet"
+
+
+def _scheduled_lines(state: PanelCardState) -> list[str]:
+    assert state.start is not None and state.end is not None
+    lines = [
+        f"*Meeting*: {when(state.start, state.end)} · {where(state.location, state.video_url)}",
+        f"Chair {user_link(state.chair or '')} · organised by {user_link(state.organiser or '')}",
+    ]
+    answers = [
+        f"{label}: {people(state.answers[key])}"
+        for key, label in (
+            (PartStat.ACCEPTED, "coming"),
+            (PartStat.TENTATIVE, "maybe"),
+            (PartStat.DECLINED, "not coming"),
+            (PartStat.NEEDS_ACTION, "no answer yet"),
+        )
+        if state.answers.get(key)
+    ]
+    if answers:
+        joined = " · ".join(answers)
+        lines.append(joined[:1].upper() + joined[1:])
+    return lines
+
+
+def _involvement_lines(state: PanelCardState) -> list[str]:
+    lines = []
+    if state.declared:
+        lines.append(
+            f"⚠ Declared previous involvement: {people(state.declared)} "
+            "(the organiser can replace them with Change panel)"
+        )
+    if state.unconfirmed:
+        lines.append(f"No previous involvement not yet confirmed by: {people(state.unconfirmed)}")
+    elif not state.declared and state.status in ("proposed", "scheduled"):
+        lines.append("Everyone on the panel has confirmed no previous involvement.")
+    return lines
+
+
+def _slot_lines(state: PanelCardState) -> list[str]:
+    lines = [f"*Finding a time* (asked: {people(state.asked)})"]
+    for slot in state.slots:
+        yes = f"{len(slot.available)} of {len(state.asked)} available"
+        if slot.available:
+            yes += f" ({people(slot.available)})"
+        no = f" · {len(slot.unavailable)} can't" if slot.unavailable else ""
+        lines.append(f"• {when(slot.start, slot.end)} · {yes}{no}")
+    return lines
+
+
+def _time_picker(slots: Sequence[SlotLine]) -> StaticSelectElement:
+    """The organiser picks one of the proposed times (confirmed before it is sent)."""
+    return StaticSelectElement(
+        action_id=PanelAction.SLOT_CONFIRM.value,
+        placeholder="Use this time…",
+        options=[
+            Option(value=str(slot.slot_id), label=f"Use {short_when(slot.start)}")
+            for slot in slots[:MAX_TIME_OPTIONS]
+        ],
+        confirm=ConfirmObject(
+            title="Send the invitations?",
+            text="The panel is invited for the time you picked.",
+            confirm="Send invitations",
+            deny="Not yet",
+        ),
+    )
+
+
+def _buttons(state: PanelCardState) -> list[ButtonElement | StaticSelectElement]:
+    meeting = str(state.meeting_id)
+    if state.status in ("none", "cancelled"):
+        return [
+            _button("Schedule panel", PanelAction.OPEN_SCHEDULE, "schedule", style="primary"),
+            _button("Find a time", PanelAction.OPEN_FIND, "find"),
+        ]
+    cancel = _button("Cancel panel", PanelAction.CANCEL, meeting, confirm=confirm_cancel())
+    if state.status == "proposed":
+        return [_time_picker(state.slots), cancel]
+    if state.status == "scheduled":
+        held = _button("Mark held", PanelAction.OPEN_HELD, meeting)
+        return [_button("Change panel", PanelAction.OPEN_CHANGE, meeting), cancel, held]
+    return []
+
+
+def panel_card_blocks(state: PanelCardState) -> list[Block]:
+    lines: list[str] = []
+    if state.status == "scheduled":
+        lines = _scheduled_lines(state) + _involvement_lines(state)
+    elif state.status == "proposed":
+        lines = _slot_lines(state) + _involvement_lines(state)
+    elif state.status == "held":
+        lines = [
+            f"*Initial Panel held* · attended: {people(state.attended)} · next: the "
+            "panel's recommendation"
+        ]
+    blocks: list[Block] = []
+    if lines:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])))
+    buttons = _buttons(state)
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return blocks
+
+
+# Modals ------------------------------------------------------------------------------
+
+
+def metadata(case_id: int, meeting_id: int | None = None, **where: str) -> str:
+    """The ids a submission is about (and, for a DM's button, the message to redraw)."""
+    return json.dumps({"case": case_id, "meeting": meeting_id, **where})
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _input(
+    block: PanelBlock, label: str, element: InputInteractiveElement, *, optional: bool = False
+) -> InputBlock:
+    return InputBlock(block_id=block.value, label=label, element=element, optional=optional)
+
+
+def _time(value: datetime | None) -> str | None:
+    return f"{value.astimezone(LONDON):%H:%M}" if value else None
+
+
+def _people_and_place(defaults: PanelDefaults, core: Sequence[str]) -> list[Block]:
+    agencies = ", ".join(core) or "the core agencies"
+    return [
+        _input(
+            PanelBlock.LOCATION,
+            "Location",
+            PlainTextInputElement(
+                action_id=INPUT_ACTION,
+                initial_value=defaults.location,
+                max_length=LOCATION_LENGTH,
+            ),
+            optional=True,
+        ),
+        _input(
+            PanelBlock.VIDEO,
+            "Video link",
+            UrlInputElement(action_id=INPUT_ACTION, initial_value=defaults.video_url),
+            optional=True,
+        ),
+        _input(
+            PanelBlock.MEMBERS,
+            "Panel members",
+            UserMultiSelectElement(
+                action_id=INPUT_ACTION,
+                initial_users=list(defaults.members) or None,
+                max_selected_items=MAX_MEMBERS,
+            ),
+        ),
+        _input(
+            PanelBlock.CHAIR,
+            "Panel chair",
+            UserSelectElement(action_id=INPUT_ACTION, initial_user=defaults.chair),
+        ),
+        _input(
+            PanelBlock.GO_AHEAD,
+            "Representation",
+            CheckboxesElement(
+                action_id=INPUT_ACTION,
+                options=[
+                    Option(
+                        value=GO_AHEAD,
+                        label="Go ahead even if an involved core agency has nobody on it",
+                        description=f"Core agencies: {agencies}"[:75],
+                    )
+                ],
+            ),
+            optional=True,
+        ),
+    ]
+
+
+def schedule_modal(
+    *,
+    reference: str,
+    case_id: int,
+    deadline: date,
+    core: Sequence[str],
+    defaults: PanelDefaults | None = None,
+    meeting_id: int | None = None,
+) -> View:
+    defaults = defaults or PanelDefaults()
+    start_date = defaults.start.astimezone(LONDON).date().isoformat() if defaults.start else None
+    blocks: list[Block] = [
+        _context(
+            f"*{reference}* · the Initial Panel must meet by *{day(deadline)}*. Times are "
+            "London time. Invitations go to everyone on the panel by DM (and e-mail)."
+        ),
+        _input(
+            PanelBlock.DATE,
+            "Date",
+            DatePickerElement(action_id=INPUT_ACTION, initial_date=start_date),
+        ),
+        _input(
+            PanelBlock.START,
+            "Starts",
+            TimePickerElement(
+                action_id=INPUT_ACTION, initial_time=_time(defaults.start), timezone=TIMEZONE
+            ),
+        ),
+        _input(
+            PanelBlock.END,
+            "Ends",
+            TimePickerElement(
+                action_id=INPUT_ACTION, initial_time=_time(defaults.end), timezone=TIMEZONE
+            ),
+        ),
+        *_people_and_place(defaults, core),
+        _input(
+            PanelBlock.OVERRIDE,
+            f"Reason, if after {day(deadline)}",
+            PlainTextInputElement(action_id=INPUT_ACTION, multiline=True, max_length=REASON_LENGTH),
+            optional=True,
+        ),
+        _context(
+            "A reason for meeting after the deadline is kept on the case record (encrypted) "
+            "and is not posted in Slack; the card shows that an override was recorded."
+        ),
+    ]
+    changing = meeting_id is not None
+    return View(
+        type="modal",
+        callback_id=PanelCallback.SCHEDULE.value,
+        private_metadata=metadata(case_id, meeting_id),
+        title=PlainTextObject(text="Change the panel" if changing else "Schedule the panel"),
+        submit=PlainTextObject(text="Send update" if changing else "Send invitations"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def find_modal(*, reference: str, case_id: int, deadline: date, core: Sequence[str]) -> View:
+    blocks: list[Block] = [
+        _context(
+            f"*{reference}* · propose up to five times by *{day(deadline)}* (London time). "
+            "Each panel member is asked by DM which suit them; you then pick one."
+        ),
+        _input(
+            PanelBlock.DURATION,
+            "Length",
+            StaticSelectElement(
+                action_id=INPUT_ACTION,
+                options=[Option(value=str(m), label=f"{m // 60}h{m % 60:02d}") for m in DURATIONS],
+                initial_option=Option(value="120", label="2h00"),
+            ),
+        ),
+    ]
+    for number, (date_block, time_block) in enumerate(SLOT_BLOCKS, start=1):
+        optional = number > 1
+        blocks.append(
+            _input(
+                date_block,
+                f"Time {number}: date",
+                DatePickerElement(action_id=INPUT_ACTION),
+                optional=optional,
+            )
+        )
+        blocks.append(
+            _input(
+                time_block,
+                f"Time {number}: starts",
+                TimePickerElement(action_id=INPUT_ACTION, timezone=TIMEZONE),
+                optional=optional,
+            )
+        )
+    blocks.extend(_people_and_place(PanelDefaults(), core))
+    return View(
+        type="modal",
+        callback_id=PanelCallback.FIND.value,
+        private_metadata=metadata(case_id),
+        title=PlainTextObject(text="Find a time"),
+        submit=PlainTextObject(text="Ask the panel"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def held_modal(*, reference: str, case_id: int, meeting_id: int, expected: Sequence[str]) -> View:
+    return View(
+        type="modal",
+        callback_id=PanelCallback.HELD.value,
+        private_metadata=metadata(case_id, meeting_id),
+        title=PlainTextObject(text="Panel held"),
+        submit=PlainTextObject(text="Mark held"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _context(
+                f"*{reference}* · marking the Initial Panel held opens the Board Chair's "
+                "decision stage."
+            ),
+            _input(
+                PanelBlock.ATTENDANCE,
+                "Who attended?",
+                UserMultiSelectElement(
+                    action_id=INPUT_ACTION, initial_users=list(expected) or None
+                ),
+            ),
+        ],
+    )
+
+
+def declare_modal(*, reference: str, case_id: int, meeting_id: int, channel: str, ts: str) -> View:
+    return View(
+        type="modal",
+        callback_id=PanelCallback.DECLARE.value,
+        private_metadata=metadata(case_id, meeting_id, channel=channel, ts=ts),
+        title=PlainTextObject(text="Declare involvement"),
+        submit=PlainTextObject(text="Declare"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _context(
+                f"*{reference}* · what you write is stored encrypted on the case record. The "
+                "organiser is told only that you declared an involvement."
+            ),
+            _input(
+                PanelBlock.DECLARATION,
+                "What was your involvement?",
+                PlainTextInputElement(
+                    action_id=INPUT_ACTION, multiline=True, max_length=DECLARATION_LENGTH
+                ),
+            ),
+        ],
+    )

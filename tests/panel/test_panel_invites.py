@@ -12,7 +12,7 @@ from ical.calendar import Calendar as IcalCalendar
 from bot.ids import PanelAction
 from bot.testing.seed import PEOPLE
 from tests.flow_helpers import cases, refer
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     ICS_NAME,
     MEMBERS,

@@ -20,7 +20,7 @@ from bot.ids import PanelAction
 from bot.jobs.worker import tick
 from bot.testing.harness import Harness, make_settings, start_harness
 from bot.testing.seed import PEOPLE
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     ICS_NAME,
     MEMBERS,

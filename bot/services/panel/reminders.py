@@ -12,15 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.process.calendar import WorkingCalendar
+from bot.services.panel.schema import ReminderKind
+from storage.claim import claim as set_where
+from storage.claim import claimed
 from storage.db import Database
 from storage.models import PanelMeeting, PanelReminder
+from storage.states import MeetingStatus, ReminderStatus
 
-CHASE, TWO_DAYS, ONE_HOUR = "chase", "two_days", "one_hour"
-ORDER = (CHASE, TWO_DAYS, ONE_HOUR)
+CHASE, TWO_DAYS, ONE_HOUR = ReminderKind.CHASE, ReminderKind.TWO_DAYS, ReminderKind.ONE_HOUR
+ORDER = tuple(ReminderKind)
 IN_WORKING_HOURS = frozenset({CHASE, TWO_DAYS})
 LEASE = timedelta(minutes=10)
 RETRY = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
@@ -32,16 +36,16 @@ CHASE_AFTER_WORKING_DAYS = 2
 class PanelReminderClaim:
     reminder_id: int
     meeting_id: int
-    kind: str
+    kind: ReminderKind
     sequence: int
     at: datetime
 
 
 def planned_times(
     meeting: PanelMeeting, cal: WorkingCalendar, now: datetime
-) -> dict[str, datetime]:
+) -> dict[ReminderKind, datetime]:
     """When each reminder of the meeting's current revision falls due (only future ones)."""
-    if meeting.status != "scheduled" or meeting.start_at is None:
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.start_at is None:
         return {}
     start = meeting.start_at
     two_days = cal.day_start(cal.add_working_days(cal.london_date(start), -2))
@@ -74,33 +78,33 @@ def plan_reminders(
                     kind=kind,
                     sequence=meeting.sequence,
                     at=at,
-                    status="planned",
+                    status=ReminderStatus.PLANNED,
                     attempts=0,
                 )
             )
-        elif row.status in ("planned", "cancelled"):
-            row.at, row.status, row.claimed_until = at, "planned", None
+        elif row.status in (ReminderStatus.PLANNED, ReminderStatus.CANCELLED):
+            row.at, row.status, row.claimed_until = at, ReminderStatus.PLANNED, None
     session.flush()
 
 
 def cancel_reminders(
     session: Session, meeting_id: int, *, keep_sequence: int | None = None
 ) -> None:
-    query = update(PanelReminder).where(
-        PanelReminder.meeting_id == meeting_id, PanelReminder.status == "planned"
-    )
-    if keep_sequence is not None:
-        query = query.where(PanelReminder.sequence != keep_sequence)
-    session.execute(
-        query.values(status="cancelled", claimed_until=None).execution_options(
-            synchronize_session=False
-        )
+    kept = () if keep_sequence is None else (PanelReminder.sequence != keep_sequence,)
+    set_where(
+        session,
+        PanelReminder,
+        PanelReminder.meeting_id == meeting_id,
+        PanelReminder.status == ReminderStatus.PLANNED,
+        *kept,
+        status=ReminderStatus.CANCELLED,
+        claimed_until=None,
     )
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(
-        PanelReminder.status == "planned",
+        PanelReminder.status == ReminderStatus.PLANNED,
         PanelReminder.at <= now,
         or_(PanelReminder.claimed_until.is_(None), PanelReminder.claimed_until <= now),
     )
@@ -126,54 +130,56 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[PanelRemi
     with db.session() as session:
         for row in rows:
             if latest[(row.meeting_id, row.sequence)] is not row:
-                _finish(session, row.id, "skipped", now)
+                _finish(session, row.id, ReminderStatus.SKIPPED, now)
                 continue
-            taken = session.execute(
-                update(PanelReminder)
-                .where(PanelReminder.id == row.id, _claimable(now))
-                .values(claimed_until=now + LEASE)
-                .execution_options(synchronize_session=False)
-            )
-            if taken.rowcount:  # type: ignore[attr-defined]
+            if claimed(
+                session,
+                PanelReminder,
+                PanelReminder.id == row.id,
+                _claimable(now),
+                claimed_until=now + LEASE,
+            ):
                 claims.append(
-                    PanelReminderClaim(row.id, row.meeting_id, row.kind, row.sequence, row.at)
+                    PanelReminderClaim(
+                        row.id, row.meeting_id, ReminderKind(row.kind), row.sequence, row.at
+                    )
                 )
     return claims
 
 
-def _finish(session: Session, reminder_id: int, status: str, now: datetime) -> bool:
-    result = session.execute(
-        update(PanelReminder)
-        .where(PanelReminder.id == reminder_id, PanelReminder.status == "planned")
-        .values(
-            status=status,
-            claimed_until=None,
-            sent_at=now if status == "sent" else None,
-            attempts=PanelReminder.attempts + (1 if status == "sent" else 0),
-        )
-        .execution_options(synchronize_session=False)
+def _finish(session: Session, reminder_id: int, status: ReminderStatus, now: datetime) -> bool:
+    sent = status == ReminderStatus.SENT
+    return claimed(
+        session,
+        PanelReminder,
+        PanelReminder.id == reminder_id,
+        PanelReminder.status == ReminderStatus.PLANNED,
+        status=status,
+        claimed_until=None,
+        sent_at=now if sent else None,
+        attempts=PanelReminder.attempts + (1 if sent else 0),
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_sent(db: Database, claim: PanelReminderClaim, now: datetime) -> bool:
     with db.session() as session:
-        return _finish(session, claim.reminder_id, "sent", now)
+        return _finish(session, claim.reminder_id, ReminderStatus.SENT, now)
 
 
 def mark_cancelled(db: Database, claim: PanelReminderClaim, now: datetime) -> None:
     with db.session() as session:
-        _finish(session, claim.reminder_id, "cancelled", now)
+        _finish(session, claim.reminder_id, ReminderStatus.CANCELLED, now)
 
 
 def postpone(db: Database, claim: PanelReminderClaim, until: datetime) -> None:
     """Outside working hours: hand the claim back until the next working moment."""
     with db.session() as session:
-        session.execute(
-            update(PanelReminder)
-            .where(PanelReminder.id == claim.reminder_id, PanelReminder.status == "planned")
-            .values(claimed_until=until)
-            .execution_options(synchronize_session=False)
+        set_where(
+            session,
+            PanelReminder,
+            PanelReminder.id == claim.reminder_id,
+            PanelReminder.status == ReminderStatus.PLANNED,
+            claimed_until=until,
         )
 
 
@@ -181,10 +187,10 @@ def mark_failed(db: Database, claim: PanelReminderClaim, now: datetime) -> None:
     """Slack failed: try again later with backoff, and give up after MAX_ATTEMPTS."""
     with db.session() as session:
         row = session.get(PanelReminder, claim.reminder_id)
-        if row is None or row.status != "planned":
+        if row is None or row.status != ReminderStatus.PLANNED:
             return
         row.attempts += 1
         if row.attempts >= MAX_ATTEMPTS:
-            row.status, row.claimed_until = "abandoned", None
+            row.status, row.claimed_until = ReminderStatus.ABANDONED, None
             return
         row.claimed_until = now + RETRY[min(row.attempts, len(RETRY)) - 1]

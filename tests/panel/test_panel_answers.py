@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.ids import PanelAction, PanelBlock, PanelCallback
 from storage.models import AuditEvent, PanelMember
 from tests.flow_helpers import all_calls_text
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     ORGANISER,
     card_text,

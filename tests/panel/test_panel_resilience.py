@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.ids import PanelAction
 from bot.jobs.worker import tick
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     MEMBERS,
     files_in,

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.demo.panel import schedule_the_panel
 from bot.demo.story import Story
 from tests.flow_helpers import refer
-from tests.panel_helpers import ICS_NAME, parse_ical
+from tests.panel.helpers import ICS_NAME, parse_ical
 
 
 def test_the_panel_scene_writes_each_revisions_calendar_file(harness, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.ids import PanelAction, PanelBlock
 from bot.services.engine import event_time
 from storage.models import PanelSlot, Task
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     MEMBERS,
     ORGANISER,

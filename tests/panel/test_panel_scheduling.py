@@ -14,7 +14,7 @@ from bot.services.audit import events_for
 from bot.services.engine import event_time
 from storage.models import CaseMember, PanelMeeting, Task
 from tests.flow_helpers import all_calls_text
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     ICS_NAME,
     MEMBERS,

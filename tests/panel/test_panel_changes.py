@@ -14,7 +14,7 @@ from bot.services.engine import EngineContext, event_time
 from bot.services.task_changes import complete_task
 from storage.models import Case, PanelReminder, Reminder, Task
 from tests.decision.helpers import recommend
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     MEMBERS,
     ORGANISER,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.ids import PanelAction
 from bot.jobs.worker import tick
 from storage.models import PanelReminder
-from tests.panel_helpers import (
+from tests.panel.helpers import (
     CHAIR,
     MEMBERS,
     ORGANISER,

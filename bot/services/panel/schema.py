@@ -1,4 +1,6 @@
-"""What the panel modals must contain, and what makes an answer invalid.
+"""The Initial Panel's shared vocabulary: what its modals contain and what makes an answer
+invalid, the answers a member gives (RFC 5545 participation status, involvement), the
+reminder kinds, and the plain records the views draw (meeting facts, the card's state).
 
 Field names are the modals' block ids, so every error lands on the input it is about.
 Times are London wall-clock times; what comes out is UTC.
@@ -6,15 +8,17 @@ Times are London wall-clock times; what comes out is UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.ids import PanelBlock
-from bot.views.format import LONDON, day
+from bot.process.calendar import LONDON
+from bot.services.refusal import InvalidFormError
 
 MAX_MEMBERS = 20
 MAX_SLOTS = 5
@@ -35,6 +39,35 @@ SLOT_BLOCKS: tuple[tuple[PanelBlock, PanelBlock], ...] = (
 
 Errors = dict[str, str]
 Answers = TypeVar("Answers", bound=BaseModel)
+
+
+class PartStat(StrEnum):
+    """RFC 5545 participation status: a member's answer to the invitation."""
+
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    TENTATIVE = "TENTATIVE"
+    DECLINED = "DECLINED"
+
+
+class Involvement(StrEnum):
+    """Whether a member had previous direct involvement in the management of the case."""
+
+    UNCONFIRMED = "unconfirmed"
+    NONE = "none"
+    DECLARED = "declared"
+
+
+class ReminderKind(StrEnum):
+    """The reminders about a scheduled panel, in the order they fall due."""
+
+    CHASE = "chase"
+    TWO_DAYS = "two_days"
+    ONE_HOUR = "one_hour"
+
+
+def _day(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
 @dataclass(frozen=True)
@@ -101,16 +134,16 @@ def london(d: date, t: time) -> datetime:
     return datetime.combine(d, t, tzinfo=LONDON).astimezone(UTC)
 
 
-def _typed(model: type[Answers], values: Mapping[str, Any]) -> Answers | Errors:
+def _typed(model: type[Answers], values: Mapping[str, Any]) -> Answers:
     clean = {k: v for k, v in values.items() if v not in (None, "")}
     try:
         return model.model_validate(clean)
     except ValidationError as exc:
         errors: Errors = {}
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else PanelBlock.DATE.value
-            errors.setdefault(field, _friendly(err))
-        return errors
+            block = str(err["loc"][0]) if err["loc"] else PanelBlock.DATE.value
+            errors.setdefault(block, _friendly(err))
+        raise InvalidFormError(errors) from None
 
 
 def _friendly(err: Any) -> str:
@@ -145,13 +178,10 @@ def _people(answers: _Common, errors: Errors) -> PanelPeople:
     return PanelPeople(chair, members)
 
 
-def parse_schedule(
-    values: Mapping[str, Any], *, now: datetime, deadline: date
-) -> SchedulePlan | Errors:
-    """A date after ``deadline`` needs an override reason; a time must be in the future."""
+def parse_schedule(values: Mapping[str, Any], *, now: datetime, deadline: date) -> SchedulePlan:
+    """A date after ``deadline`` needs an override reason; a time must be in the future.
+    Every wrong answer is an `InvalidFormError` naming its input."""
     typed = _typed(_ScheduleAnswers, values)
-    if isinstance(typed, dict):
-        return typed
     errors: Errors = {}
     start = london(typed.panel_date, typed.panel_start)
     end = london(typed.panel_date, typed.panel_end)
@@ -159,7 +189,7 @@ def parse_schedule(
         errors[PanelBlock.DATE.value] = "Choose a date and time that are still to come."
     elif typed.panel_date > deadline and not typed.panel_override:
         errors[PanelBlock.DATE.value] = (
-            f"That is after the one-month deadline ({day(deadline)}). Choose an earlier "
+            f"That is after the one-month deadline ({_day(deadline)}). Choose an earlier "
             "date, or give the reason for the delay below."
         )
     if end <= start:
@@ -167,7 +197,7 @@ def parse_schedule(
     venue = _venue(typed, errors)
     people = _people(typed, errors)
     if errors:
-        return errors
+        raise InvalidFormError(errors)
     override = typed.panel_override if typed.panel_date > deadline else ""
     return SchedulePlan(
         start=start,
@@ -179,11 +209,9 @@ def parse_schedule(
     )
 
 
-def parse_find(values: Mapping[str, Any], *, now: datetime, deadline: date) -> FindPlan | Errors:
+def parse_find(values: Mapping[str, Any], *, now: datetime, deadline: date) -> FindPlan:
     """Up to five proposed times, each before the deadline; the first is required."""
     typed = _typed(_FindAnswers, values)
-    if isinstance(typed, dict):
-        return typed
     errors: Errors = {}
     if typed.panel_duration not in DURATIONS:
         errors[PanelBlock.DURATION.value] = "Choose how long the meeting lasts."
@@ -196,7 +224,7 @@ def parse_find(values: Mapping[str, Any], *, now: datetime, deadline: date) -> F
         if start <= now:
             errors[date_block.value] = "This time has passed."
         elif start.astimezone(LONDON).date() > deadline:
-            errors[date_block.value] = f"Propose times by the deadline, {day(deadline)}."
+            errors[date_block.value] = f"Propose times by the deadline, {_day(deadline)}."
         elif any(start == s for s, _ in slots):
             errors[date_block.value] = "This time is proposed twice."
         else:
@@ -204,7 +232,7 @@ def parse_find(values: Mapping[str, Any], *, now: datetime, deadline: date) -> F
     venue = _venue(typed, errors)
     people = _people(typed, errors)
     if errors:
-        return errors
+        raise InvalidFormError(errors)
     return FindPlan(
         slots=tuple(slots),
         duration=duration,
@@ -235,3 +263,88 @@ def _slot_start(
     except ValueError:
         errors[date_block.value] = "Please give a valid date and time."
         return None
+
+
+# What the views draw -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    meeting_id: int
+    reference: str
+    sequence: int
+    start: datetime
+    end: datetime
+    location: str | None
+    video_url: str | None
+    chair: str
+    organiser: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class MemberState:
+    partstat: str
+    involvement: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    slot_id: int
+    start: datetime
+    end: datetime
+    available: tuple[str, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    mine: bool | None = None
+
+
+@dataclass(frozen=True)
+class PanelDefaults:
+    """What the schedule modal starts with (the meeting as it stands, when changing it)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str | None = None
+    video_url: str | None = None
+    members: Sequence[str] = ()
+    chair: str | None = None
+
+
+@dataclass(frozen=True)
+class PanelCardState:
+    """``status`` is none, proposed, scheduled, held or cancelled (the latest meeting)."""
+
+    status: str
+    deadline: date
+    today: date
+    meeting_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str | None = None
+    video_url: str | None = None
+    organiser: str | None = None
+    chair: str | None = None
+    override_by: str | None = None
+    answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    asked: tuple[str, ...] = ()
+    unconfirmed: tuple[str, ...] = ()
+    declared: tuple[str, ...] = ()
+    slots: Sequence[SlotLine] = ()
+    attended: tuple[str, ...] = ()
+
+
+class HeldForm(BaseModel):
+    """Marking the panel held: who attended."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    panel_attendance: list[str] = Field(default_factory=list)
+
+
+class DeclareForm(BaseModel):
+    """A member's declaration of a previous involvement (checked by the service)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    panel_declaration: str = ""

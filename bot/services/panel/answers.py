@@ -1,0 +1,250 @@
+"""What panel members answer: coming or not (RSVP), whether they had any previous
+involvement in the direct management of the case, and which proposed times suit them; and
+what the case card shows of it all. Every answer re-reads the meeting: a button from an
+older invitation, or someone no longer on the panel, changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from bot.process.states import Stage
+from bot.services import audit
+from bot.services.panel.meetings import (
+    ACTIVE,
+    NO_LONGER_ARRANGED,
+    NOT_ON_PANEL,
+    PanelContext,
+    has_panel,
+    latest_meeting,
+    load_meeting,
+    panel_deadline,
+)
+from bot.services.panel.schema import (
+    DECLARATION_LENGTH,
+    Involvement,
+    PanelCardState,
+    PartStat,
+    SlotLine,
+)
+from bot.services.refusal import RefusedError
+from storage.models import Case, PanelMeeting, PanelMember, PanelSlot, PanelSlotAnswer
+from storage.states import MeetingStatus
+
+NOT_ASKED = "You are not among the people asked about these times."
+PANEL_STAGES = frozenset({Stage.REFERRAL, Stage.INITIAL_PANEL, Stage.DECISION})
+"""The card shows the panel until the Board Chair's decision is made."""
+SUPERSEDED = "This invitation has been updated since: please answer the latest one."
+
+
+@dataclass(frozen=True)
+class Answered:
+    meeting_id: int
+    case_id: int
+    changed: bool
+
+
+def _member(meeting: PanelMeeting, user_id: str) -> PanelMember:
+    for member in meeting.current_members():
+        if member.slack_user_id == user_id:
+            return member
+    raise RefusedError(NOT_ON_PANEL)
+
+
+def answer_invitation(
+    ctx: PanelContext, meeting_id: int, *, sequence: int, user_id: str, partstat: PartStat
+) -> Answered:
+    meeting = load_meeting(ctx.session, meeting_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise RefusedError("This panel is no longer scheduled.")
+    if sequence != meeting.sequence:
+        raise RefusedError(SUPERSEDED)
+    member = _member(meeting, user_id)
+    if member.partstat == partstat:
+        return Answered(meeting.id, meeting.case_id, False)
+    member.partstat, member.responded_at = partstat, ctx.now
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=user_id,
+        action="panel.rsvp",
+        case_id=meeting.case_id,
+        meeting_id=meeting.id,
+        sequence=sequence,
+        partstat=str(partstat),
+    )
+    return Answered(meeting.id, meeting.case_id, True)
+
+
+def _open_meeting(ctx: PanelContext, meeting_id: int) -> PanelMeeting:
+    meeting = load_meeting(ctx.session, meeting_id)
+    if meeting.status not in ACTIVE:
+        raise RefusedError(NO_LONGER_ARRANGED)
+    return meeting
+
+
+def confirm_no_involvement(ctx: PanelContext, meeting_id: int, *, user_id: str) -> Answered:
+    meeting = _open_meeting(ctx, meeting_id)
+    member = _member(meeting, user_id)
+    if member.involvement != Involvement.UNCONFIRMED:
+        return Answered(meeting.id, meeting.case_id, False)
+    member.involvement, member.involvement_at = Involvement.NONE, ctx.now
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=user_id,
+        action="panel.no_involvement_confirmed",
+        case_id=meeting.case_id,
+        meeting_id=meeting.id,
+    )
+    return Answered(meeting.id, meeting.case_id, True)
+
+
+def declare_involvement(
+    ctx: PanelContext, meeting_id: int, *, user_id: str, declaration: str
+) -> Answered:
+    """The declaration may describe the family, so it is stored encrypted and never sent."""
+    text = declaration.strip()
+    if not text:
+        raise RefusedError("Please say briefly what your involvement was.")
+    if len(text) > DECLARATION_LENGTH:
+        raise RefusedError(f"Please keep this under {DECLARATION_LENGTH} characters.")
+    meeting = _open_meeting(ctx, meeting_id)
+    member = _member(meeting, user_id)
+    if member.involvement == Involvement.DECLARED:
+        return Answered(meeting.id, meeting.case_id, False)
+    member.involvement, member.involvement_at = Involvement.DECLARED, ctx.now
+    member.declaration = ctx.cipher.encrypt_text(text)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=user_id,
+        action="panel.involvement_declared",
+        case_id=meeting.case_id,
+        meeting_id=meeting.id,
+    )
+    return Answered(meeting.id, meeting.case_id, True)
+
+
+# Finding a time: which proposed times suit whom ------------------------------------------
+
+
+def answer_slot(ctx: PanelContext, slot_id: int, *, user_id: str, available: bool) -> Answered:
+    slot = ctx.session.get(PanelSlot, slot_id)
+    if slot is None:
+        raise RefusedError("That time is no longer proposed.")
+    meeting = load_meeting(ctx.session, slot.meeting_id)
+    if meeting.status != MeetingStatus.PROPOSED:
+        raise RefusedError("A time has been chosen already; see the invitation.")
+    if user_id not in {m.slack_user_id for m in meeting.current_members()}:
+        raise RefusedError(NOT_ASKED)
+    row = ctx.session.scalar(
+        select(PanelSlotAnswer).where(
+            PanelSlotAnswer.slot_id == slot_id, PanelSlotAnswer.slack_user_id == user_id
+        )
+    )
+    if row is not None and row.available == available:
+        return Answered(meeting.id, meeting.case_id, False)
+    if row is None:
+        ctx.session.add(
+            PanelSlotAnswer(
+                slot_id=slot_id, slack_user_id=user_id, available=available, answered_at=ctx.now
+            )
+        )
+    else:
+        row.available, row.answered_at = available, ctx.now
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=user_id,
+        action="panel.time_answered",
+        case_id=meeting.case_id,
+        meeting_id=meeting.id,
+        slot=slot.position,
+        available=available,
+    )
+    return Answered(meeting.id, meeting.case_id, True)
+
+
+def _slot_answers(
+    session: Session, meeting: PanelMeeting, *where: ColumnElement[bool]
+) -> list[PanelSlotAnswer]:
+    return list(
+        session.scalars(
+            select(PanelSlotAnswer).where(
+                PanelSlotAnswer.slot_id.in_([slot.id for slot in meeting.slots]), *where
+            )
+        )
+    )
+
+
+def tallies(session: Session, meeting: PanelMeeting) -> list[SlotLine]:
+    """Each proposed time with who can and who cannot make it."""
+    people = {m.slack_user_id for m in meeting.current_members()}
+    answers: dict[int, dict[str, bool]] = {}
+    for row in _slot_answers(session, meeting):
+        if row.slack_user_id in people:
+            answers.setdefault(row.slot_id, {})[row.slack_user_id] = row.available
+    out = []
+    for slot in meeting.slots:
+        given = answers.get(slot.id, {})
+        out.append(
+            SlotLine(
+                slot_id=slot.id,
+                start=slot.start_at,
+                end=slot.end_at,
+                available=tuple(sorted(u for u, yes in given.items() if yes)),
+                unavailable=tuple(sorted(u for u, yes in given.items() if not yes)),
+            )
+        )
+    return out
+
+
+def my_answers(session: Session, meeting_id: int, user_id: str) -> dict[int, bool]:
+    meeting = load_meeting(session, meeting_id)
+    rows = _slot_answers(session, meeting, PanelSlotAnswer.slack_user_id == user_id)
+    return {row.slot_id: row.available for row in rows}
+
+
+# The case card's part -------------------------------------------------------------------
+
+
+def panel_card_state(session: Session, case: Case, today: date) -> PanelCardState | None:
+    """What the case card shows about the Initial Panel; None when it shows nothing."""
+    if not has_panel(case) or case.closed_at is not None or case.stage not in PANEL_STAGES:
+        return None
+    deadline = panel_deadline(session, case)
+    meeting = latest_meeting(session, case.id)
+    if meeting is None:
+        return PanelCardState(status="none", deadline=deadline, today=today)
+    members = meeting.current_members()
+    answers: dict[str, tuple[str, ...]] = {}
+    for member in members:
+        answers[member.partstat] = (*answers.get(member.partstat, ()), member.slack_user_id)
+    proposed = meeting.status == MeetingStatus.PROPOSED
+    return PanelCardState(
+        status=meeting.status,
+        deadline=deadline,
+        today=today,
+        meeting_id=meeting.id,
+        start=meeting.start_at,
+        end=meeting.end_at,
+        location=meeting.location,
+        video_url=meeting.video_url,
+        organiser=meeting.organiser,
+        chair=meeting.chair,
+        override_by=meeting.override_by,
+        answers=answers,
+        asked=tuple(m.slack_user_id for m in members),
+        unconfirmed=_involved(members, Involvement.UNCONFIRMED),
+        declared=_involved(members, Involvement.DECLARED),
+        slots=tallies(session, meeting) if proposed else [],
+        attended=tuple(m.slack_user_id for m in members if m.attended),
+    )
+
+
+def _involved(members: list[PanelMember], involvement: Involvement) -> tuple[str, ...]:
+    return tuple(m.slack_user_id for m in members if m.involvement == involvement)

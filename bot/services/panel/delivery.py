@@ -1,0 +1,467 @@
+"""Delivering a panel meeting's revisions: what each revision is (a snapshot of the meeting,
+its `.ics` as an RFC 5546 REQUEST or CANCEL, the people it goes to with their addresses),
+what has been delivered of it (a ledger, so a retried delivery never sends anything twice),
+and a lease on sending it, so that the worker and the request that changed the meeting
+never send the same thing side by side. No Slack here: bot.flows.panel sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.calendar.invites import (
+    Attendee,
+    Meeting,
+    Method,
+    Organizer,
+    build_cancel,
+    build_request,
+    ics_filename,
+    new_uid,
+)
+from bot.services import audit
+from bot.services.panel.meetings import load_meeting, meeting_case, panel_deadline
+from bot.services.panel.schema import MeetingFacts, MemberState, SlotLine
+from storage.claim import claimed
+from storage.db import Database
+from storage.models import CaseMember, PanelDelivery, PanelMeeting, PanelMember
+from storage.states import MeetingStatus
+
+PANEL_REASON = "panel"
+
+
+DISTRIBUTION_LEASE = timedelta(minutes=5)
+
+
+def delivered_to(db: Database, meeting_id: int, sequence: int, channel: str) -> set[str]:
+    with db.session() as session:
+        return set(
+            session.scalars(
+                select(PanelDelivery.target).where(
+                    PanelDelivery.meeting_id == meeting_id,
+                    PanelDelivery.sequence == sequence,
+                    PanelDelivery.channel == channel,
+                )
+            )
+        )
+
+
+def record_delivery(
+    db: Database,
+    meeting_id: int,
+    sequence: int,
+    channel: str,
+    target: str,
+    *,
+    ref: str | None,
+    now: datetime,
+) -> None:
+    """Note one delivery; a second note of the same one (a concurrent retry) is ignored."""
+    try:
+        with db.session() as session:
+            session.add(
+                PanelDelivery(
+                    meeting_id=meeting_id,
+                    sequence=sequence,
+                    channel=channel,
+                    target=target,
+                    ref=ref,
+                    delivered_at=now,
+                )
+            )
+    except IntegrityError:
+        return
+
+
+def claim_distribution(db: Database, meeting_id: int, now: datetime) -> bool:
+    """Take the sending of the meeting's current revision for a while, so that the worker and
+    the request that changed the meeting never send the same thing side by side."""
+    with db.session() as session:
+        return claimed(
+            session,
+            PanelMeeting,
+            PanelMeeting.id == meeting_id,
+            _not_being_sent(now),
+            distributing_until=now + DISTRIBUTION_LEASE,
+        )
+
+
+def _not_being_sent(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        PanelMeeting.distributing_until.is_(None),
+        PanelMeeting.distributing_until <= now,
+    )
+
+
+def finish_distribution(db: Database, meeting_id: int, sequence: int, now: datetime) -> None:
+    """The revision has reached everyone it concerns (audited once per revision)."""
+    with db.session() as session:
+        meeting = session.get(PanelMeeting, meeting_id)
+        if meeting is None:
+            return
+        first_time = meeting.distributed_seq is None or meeting.distributed_seq < sequence
+        meeting.distributed_seq = max(sequence, meeting.distributed_seq or 0)
+        meeting.distributing_until = None
+        if first_time:
+            audit.record(
+                session,
+                at=now,
+                actor="bot",
+                action="panel.sent",
+                case_id=meeting.case_id,
+                meeting_id=meeting.id,
+                sequence=sequence,
+                status=meeting.status,
+            )
+
+
+def postpone_distribution(db: Database, meeting_id: int, until: datetime) -> None:
+    with db.session() as session:
+        meeting = session.get(PanelMeeting, meeting_id)
+        if meeting is not None:
+            meeting.distributing_until = until
+
+
+def pending_distributions(db: Database, now: datetime) -> list[int]:
+    """Meetings whose latest revision has not reached everyone yet (Slack or the mail relay
+    failed part-way), while it still matters."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(PanelMeeting.id)
+                .where(
+                    PanelMeeting.status.in_(
+                        (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED)
+                    ),
+                    or_(
+                        PanelMeeting.distributed_seq.is_(None),
+                        PanelMeeting.distributed_seq < PanelMeeting.sequence,
+                    ),
+                    _not_being_sent(now),
+                    or_(PanelMeeting.end_at.is_(None), PanelMeeting.end_at > now),
+                )
+                .order_by(PanelMeeting.id)
+            )
+        )
+
+
+# What a revision is ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelPerson:
+    user_id: str
+    state: MemberState
+
+
+@dataclass(frozen=True)
+class PanelSnapshot:
+    meeting_id: int
+    case_id: int
+    reference: str
+    channel_id: str | None
+    status: str
+    sequence: int
+    start: datetime | None
+    end: datetime | None
+    location: str | None
+    video_url: str | None
+    chair: str
+    organiser: str
+    members: tuple[PanelPerson, ...]
+    removed: tuple[tuple[str, int], ...]
+    slots: tuple[SlotLine, ...]
+    deadline: date
+    attended: tuple[str, ...]
+
+    @property
+    def people(self) -> list[str]:
+        """Everyone on the panel except the chair."""
+        return [m.user_id for m in self.members if m.user_id != self.chair]
+
+    def member(self, user: str) -> PanelPerson | None:
+        return next((m for m in self.members if m.user_id == user), None)
+
+    def facts(self) -> MeetingFacts:
+        assert self.start is not None and self.end is not None
+        return MeetingFacts(
+            meeting_id=self.meeting_id,
+            reference=self.reference,
+            sequence=self.sequence,
+            start=self.start,
+            end=self.end,
+            location=self.location,
+            video_url=self.video_url,
+            chair=self.chair,
+            organiser=self.organiser,
+            channel_id=self.channel_id,
+        )
+
+
+def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
+    with db.session() as session:
+        meeting = load_meeting(session, meeting_id)
+        case = meeting_case(session, meeting)
+        return PanelSnapshot(
+            meeting_id=meeting.id,
+            case_id=case.id,
+            reference=case.reference,
+            channel_id=case.channel_id,
+            status=meeting.status,
+            sequence=meeting.sequence,
+            start=meeting.start_at,
+            end=meeting.end_at,
+            location=meeting.location,
+            video_url=meeting.video_url,
+            chair=meeting.chair,
+            organiser=meeting.organiser,
+            members=tuple(
+                PanelPerson(m.slack_user_id, MemberState(m.partstat, m.involvement, m.role))
+                for m in meeting.current_members()
+            ),
+            removed=tuple(
+                (m.slack_user_id, m.removed_seq)
+                for m in meeting.members
+                if m.removed_at is not None and m.removed_seq is not None
+            ),
+            slots=tuple(SlotLine(s.id, s.start_at, s.end_at) for s in meeting.slots),
+            deadline=panel_deadline(session, case),
+            attended=tuple(m.slack_user_id for m in meeting.members if m.attended),
+        )
+
+
+# The calendar invitations -----------------------------------------------------------
+
+ICS_KIND = "initial-panel"
+UID_DOMAIN = "scr-bot.local"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One revision's `.ics`, and the attendees it names (those with an e-mail address)."""
+
+    reference: str
+    filename: str
+    method: Method
+    sequence: int
+    ics: bytes
+    recipients: tuple[Recipient, ...]
+
+    @property
+    def subject(self) -> str:
+        verb = "Cancelled" if self.method == "CANCEL" else "Invitation"
+        return f"{verb}: {self.reference} Initial SCR Panel"
+
+
+def summary(reference: str) -> str:
+    return f"{reference}: Initial SCR Panel"
+
+
+def description(reference: str, video_url: str | None) -> str:
+    text = (
+        f"Initial Serious Case Review Panel for {reference}. Papers and discussion are in "
+        "the case's private Slack channel."
+    )
+    return f"{text}\nJoin online: {video_url}" if video_url else text
+
+
+def _recipient(member: PanelMember) -> Recipient | None:
+    if not member.email:
+        return None
+    return Recipient(member.slack_user_id, member.name or member.slack_user_id, member.email)
+
+
+def _organizer(meeting: PanelMeeting, fallback: Organizer) -> Organizer:
+    if meeting.organiser_email:
+        try:
+            return Organizer(
+                email=meeting.organiser_email, name=meeting.organiser_name or "Panel organiser"
+            )
+        except ValidationError:
+            return fallback
+    return fallback
+
+
+def _meeting(
+    meeting: PanelMeeting, reference: str, people: list[PanelMember], fallback: Organizer
+) -> tuple[Meeting, tuple[Recipient, ...]] | None:
+    recipients = [r for r in (_recipient(m) for m in people) if r is not None]
+    if not recipients or meeting.start_at is None or meeting.end_at is None:
+        return None
+    roles = {m.slack_user_id: m for m in people}
+    attendees = [
+        Attendee(
+            email=r.email,
+            name=r.name,
+            role="CHAIR" if roles[r.user_id].role == "chair" else "REQ-PARTICIPANT",
+            partstat=roles[r.user_id].partstat,
+        )
+        for r in recipients
+    ]
+    model = Meeting(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        case_reference=reference,
+        summary=summary(reference),
+        description=description(reference, meeting.video_url),
+        start=meeting.start_at,
+        end=meeting.end_at,
+        location=meeting.location or ("Video call" if meeting.video_url else None),
+        url=meeting.video_url,
+        organizer=_organizer(meeting, fallback),
+        attendees=attendees,
+    )
+    return model, tuple(recipients)
+
+
+def request_invitation(
+    session: Session, meeting_id: int, *, dtstamp: datetime, organizer: Organizer
+) -> Invitation | None:
+    """The current revision as a REQUEST; None when nobody on the panel has an address."""
+    meeting = load_meeting(session, meeting_id)
+    reference = _reference(session, meeting)
+    built = _meeting(meeting, reference, meeting.current_members(), organizer)
+    if built is None:
+        return None
+    model, recipients = built
+    return Invitation(
+        reference,
+        ics_filename(reference, ICS_KIND),
+        "REQUEST",
+        meeting.sequence,
+        build_request(model, dtstamp=dtstamp),
+        recipients,
+    )
+
+
+def cancel_invitation(
+    session: Session,
+    meeting_id: int,
+    *,
+    dtstamp: datetime,
+    organizer: Organizer,
+    only: Iterable[str] | None = None,
+) -> Invitation | None:
+    """A CANCEL for the whole panel, or for ``only`` the people taken off it."""
+    meeting = load_meeting(session, meeting_id)
+    reference = _reference(session, meeting)
+    wanted = set(only) if only is not None else None
+    people = [
+        m
+        for m in meeting.members
+        if (wanted is None and m.removed_at is None)
+        or (wanted is not None and m.slack_user_id in wanted)
+    ]
+    built = _meeting(meeting, reference, people, organizer)
+    if built is None:
+        return None
+    model, recipients = built
+    return Invitation(
+        reference,
+        ics_filename(reference, ICS_KIND),
+        "CANCEL",
+        meeting.sequence,
+        build_cancel(model, dtstamp=dtstamp),
+        recipients,
+    )
+
+
+def _reference(session: Session, meeting: PanelMeeting) -> str:
+    return meeting_case(session, meeting).reference
+
+
+def people_without_contact(session: Session, meeting_id: int) -> list[str]:
+    """Panel members (and the organiser) whose name and address are not looked up yet."""
+    meeting = load_meeting(session, meeting_id)
+    users = [m.slack_user_id for m in meeting.current_members() if m.name is None]
+    if meeting.organiser_name is None:
+        users.append(meeting.organiser)
+    return list(dict.fromkeys(users))
+
+
+def store_contacts(
+    session: Session, meeting_id: int, contacts: dict[str, tuple[str, str | None]]
+) -> None:
+    """Record each person's display name and e-mail (``users.info``)."""
+    meeting = load_meeting(session, meeting_id)
+    for member in meeting.members:
+        found = contacts.get(member.slack_user_id)
+        if found is not None:
+            member.name, member.email = found
+    found = contacts.get(meeting.organiser)
+    if found is not None:
+        meeting.organiser_name, meeting.organiser_email = found
+
+
+def uid_domain(sender: str | None) -> str:
+    """UIDs are scoped to the mail domain the invitations come from, when there is one."""
+    if sender and "@" in sender:
+        domain = sender.rsplit("@", 1)[1].strip().lower()
+        if domain:
+            return domain
+    return UID_DOMAIN
+
+
+def new_panel_uid(sender: str | None) -> str:
+    """A new meeting's UID, fixed for its life."""
+    return new_uid(uid_domain(sender))
+
+
+# The panel in the case channel -------------------------------------------------------------
+
+
+def members_to_invite(db: Database, case_id: int, people: list[str]) -> list[str]:
+    """Panel members join the case channel (the papers are there): those not invited yet,
+    recorded as case members for the panel."""
+    with db.session() as session:
+        known = set(
+            session.scalars(
+                select(CaseMember.slack_user_id).where(
+                    CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(people)
+                )
+            )
+        )
+        for user in people:
+            if user not in known:
+                session.add(CaseMember(case_id=case_id, slack_user_id=user, reason=PANEL_REASON))
+        session.flush()
+        return list(
+            session.scalars(
+                select(CaseMember.slack_user_id).where(
+                    CaseMember.case_id == case_id,
+                    CaseMember.slack_user_id.in_(people),
+                    CaseMember.invited_at.is_(None),
+                )
+            )
+        )
+
+
+def mark_invited(db: Database, case_id: int, users: list[str], now: datetime) -> None:
+    with db.session() as session:
+        for row in session.scalars(
+            select(CaseMember).where(
+                CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(users)
+            )
+        ):
+            row.invited_at = now
+        audit.record(
+            session,
+            at=now,
+            actor="bot",
+            action="panel.members_invited",
+            case_id=case_id,
+            users=sorted(users),
+        )
