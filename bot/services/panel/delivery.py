@@ -332,19 +332,7 @@ def request_invitation(
 ) -> Invitation | None:
     """The current revision as a REQUEST; None when nobody on the panel has an address."""
     meeting = load_meeting(session, meeting_id)
-    reference = _reference(session, meeting)
-    built = _meeting(meeting, reference, meeting.current_members(), organizer)
-    if built is None:
-        return None
-    model, recipients = built
-    return Invitation(
-        reference,
-        ics_filename(reference, ICS_KIND),
-        "REQUEST",
-        meeting.sequence,
-        build_request(model, dtstamp=dtstamp),
-        recipients,
-    )
+    return _invitation(session, meeting, meeting.current_members(), "REQUEST", dtstamp, organizer)
 
 
 def cancel_invitation(
@@ -357,7 +345,6 @@ def cancel_invitation(
 ) -> Invitation | None:
     """A CANCEL for the whole panel, or for ``only`` the people taken off it."""
     meeting = load_meeting(session, meeting_id)
-    reference = _reference(session, meeting)
     wanted = set(only) if only is not None else None
     people = [
         m
@@ -365,22 +352,31 @@ def cancel_invitation(
         if (wanted is None and m.removed_at is None)
         or (wanted is not None and m.slack_user_id in wanted)
     ]
+    return _invitation(session, meeting, people, "CANCEL", dtstamp, organizer)
+
+
+def _invitation(
+    session: Session,
+    meeting: PanelMeeting,
+    people: list[PanelMember],
+    method: Method,
+    dtstamp: datetime,
+    organizer: Organizer,
+) -> Invitation | None:
+    reference = meeting_case(session, meeting).reference
     built = _meeting(meeting, reference, people, organizer)
     if built is None:
         return None
     model, recipients = built
+    build = build_cancel if method == "CANCEL" else build_request
     return Invitation(
         reference,
         ics_filename(reference, ICS_KIND),
-        "CANCEL",
+        method,
         meeting.sequence,
-        build_cancel(model, dtstamp=dtstamp),
+        build(model, dtstamp=dtstamp),
         recipients,
     )
-
-
-def _reference(session: Session, meeting: PanelMeeting) -> str:
-    return meeting_case(session, meeting).reference
 
 
 def people_without_contact(session: Session, meeting_id: int) -> list[str]:

@@ -4,7 +4,7 @@ follows, and every refusal is a `RefusedError` worded for the person who tried."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -386,11 +386,31 @@ def new_meeting(
     return meeting
 
 
-def _created(ctx: PanelContext, build: Callable[[], PanelMeeting]) -> PanelMeeting | None:
-    """The new meeting, flushed; None when a concurrent delivery of the same modal won."""
+def _arrange(
+    ctx: PanelContext,
+    case: Case,
+    plan: SchedulePlan | FindPlan,
+    *,
+    status: MeetingStatus,
+    actor: str,
+    view_id: str,
+    uid: str,
+) -> PanelMeeting | None:
+    """A new meeting from a modal's plan, flushed; None when a concurrent delivery of the
+    same modal won."""
     try:
         with ctx.session.begin_nested():
-            return build()
+            meeting = new_meeting(ctx, case, status=status, actor=actor, view_id=view_id, uid=uid)
+            apply_venue(meeting, plan.venue)
+            set_members(ctx, meeting, plan.people)
+            if isinstance(plan, SchedulePlan):
+                meeting.start_at, meeting.end_at = plan.start, plan.end
+                apply_override(ctx, meeting, plan, actor)
+                return meeting
+            meeting.duration_minutes = int(plan.duration.total_seconds() // 60)
+            for position, (start, end) in enumerate(plan.slots, start=1):
+                meeting.slots.append(PanelSlot(position=position, start_at=start, end_at=end))
+            return meeting
     except IntegrityError:
         return None
 
@@ -402,18 +422,8 @@ def schedule(
     again = meeting_by_view(ctx.session, view_id)
     if again is not None:
         return again.id
-
-    def build() -> PanelMeeting:
-        meeting = new_meeting(
-            ctx, case, status=MeetingStatus.SCHEDULED, actor=actor, view_id=view_id, uid=uid
-        )
-        meeting.start_at, meeting.end_at = plan.start, plan.end
-        apply_venue(meeting, plan.venue)
-        apply_override(ctx, meeting, plan, actor)
-        set_members(ctx, meeting, plan.people)
-        return meeting
-
-    meeting = _created(ctx, build)
+    status = MeetingStatus.SCHEDULED
+    meeting = _arrange(ctx, case, plan, status=status, actor=actor, view_id=view_id, uid=uid)
     if meeting is None:
         return None
     settle_date(ctx, case, meeting, actor=actor)
@@ -439,19 +449,8 @@ def propose(
     again = meeting_by_view(ctx.session, view_id)
     if again is not None:
         return again.id
-
-    def build() -> PanelMeeting:
-        meeting = new_meeting(
-            ctx, case, status=MeetingStatus.PROPOSED, actor=actor, view_id=view_id, uid=uid
-        )
-        apply_venue(meeting, plan.venue)
-        meeting.duration_minutes = int(plan.duration.total_seconds() // 60)
-        set_members(ctx, meeting, plan.people)
-        for position, (start, end) in enumerate(plan.slots, start=1):
-            meeting.slots.append(PanelSlot(position=position, start_at=start, end_at=end))
-        return meeting
-
-    meeting = _created(ctx, build)
+    status = MeetingStatus.PROPOSED
+    meeting = _arrange(ctx, case, plan, status=status, actor=actor, view_id=view_id, uid=uid)
     if meeting is None:
         return None
     audit.record(
