@@ -8,14 +8,11 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import action_plan as plan_handlers
 from bot.handlers import agencies, commands, first_month, home, referral, status
 from bot.handlers import decision as decision_handlers
+from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import panel as panel_handlers
-from bot.handlers import plan_forms as plan_form_handlers
-from bot.handlers import progress as progress_handlers
 from bot.handlers import review as review_handlers
-from bot.handlers import user_events as user_event_handlers
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
@@ -30,10 +27,7 @@ LISTENER_MODULES = (
     review_handlers,
     first_month,
     panel_handlers,
-    plan_handlers,
-    plan_form_handlers,
-    progress_handlers,
-    user_event_handlers,
+    monitoring_handlers,
 )
 
 

@@ -1,72 +1,81 @@
-"""Monitoring in Slack: telling owners what they own, the Board's round summaries with the
-pro forma files, the sign-off and archive, and the worker's monitoring pass.
+"""Monitoring in Slack, through the gateway: telling owners what they own, importing an action
+plan from a CSV file, the Board's round summaries with the pro forma files, the sign-off and
+archive, owners who leave, and the worker's monitoring pass.
 
-A DM that must go once goes through the sent-message ledger, a round summary through its
-claimed row, so a retry after Slack fails neither loses nor repeats it.
+A DM that must go once goes through the sent-message ledger (`SlackGateway.post_once`), a
+round summary through its claimed row, so a retry after Slack fails neither loses nor
+repeats it. Cells of an imported file are never written to the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.flows.card_refresh import refresh_card
-from bot.flows.round_summaries import send_summary
-from bot.flows.sent_once import post_once
+from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services import owner_changes as departures
-from bot.services import progress_returns as returns
-from bot.services import round_summary as summaries
-from bot.services.action_plan import owner_of
 from bot.services.engine import EngineContext
-from bot.services.owner_changes import LeftVia, Reassignment
-from bot.services.partnership import Role, users_with_role
-from bot.services.sign_off import archive_failed, archive_pending, mark_archived
+from bot.services.monitoring import board, departures, plan_import, rounds
+from bot.services.monitoring.departures import LeftVia, Reassignment
+from bot.services.monitoring.plan import has_left, owner_of
+from bot.services.monitoring.plan_import import MAX_BYTES, PlanRow
+from bot.services.monitoring.schema import SLACK_USER, SummaryKind
+from bot.services.refusal import RefusedError
 from bot.views.messages import Message
-from bot.views.plan_list import nobody_left_message, owner_assigned_message, reassigned_message
-from bot.views.progress import signed_off_message
+from bot.views.monitoring import (
+    import_outcome_message,
+    nobody_left_message,
+    owner_assigned_message,
+    reassigned_message,
+    signed_off_message,
+    summary_text,
+)
 from storage.models import Agency, Case, CaseSignOff, Recommendation
+from storage.states import TaskStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-SLACK_TROUBLE = (SlackApiError, SlackClientError, OSError)
-GONE = frozenset({"user_not_found", "account_inactive", "user_disabled"})
+INFO_TIMEOUT = 1
+DOWNLOAD_TIMEOUT = 1.5
+"""The file is checked before the modal is answered, inside Slack's 3 seconds."""
+NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
+NOT_CSV = "Please upload a CSV file (save the spreadsheet as “CSV UTF-8”)."
+RETRY_AFTER = timedelta(minutes=5)
 
 
 def context(runtime: Runtime, session: Session) -> EngineContext:
     return EngineContext(session, runtime.working_calendar(), runtime.clock.now())
 
 
-def post_once_quietly(
-    runtime: Runtime, client: WebClient, key: str, channel: str, message: Message, case_id: int
-) -> bool:
+def _post_once(slack: SlackGateway, key: str, channel: str, message: Message, case_id: int) -> bool:
     """Post once (the ledger's ``key``); a Slack failure is logged, not raised: the change
     it tells of is stored already."""
     try:
-        post_once(
-            runtime.db,
-            client,
-            key=key,
-            channel=channel,
-            message=message,
-            now=runtime.clock.now(),
-            case_id=case_id,
-        )
-    except SLACK_TROUBLE as exc:
-        log.warning("a message about case %s was not sent: %s", case_id, type(exc).__name__)
+        slack.post_once(key, channel, message, case_id=case_id)
+    except SlackError as exc:
+        log.warning("a message about case %s was not sent: %s", case_id, exc.code)
         return False
     return True
 
 
-def tell_owners(runtime: Runtime, client: WebClient, rec_ids: Iterable[int]) -> int:
+# Owners -----------------------------------------------------------------------------------
+
+
+def tell_owners(runtime: Runtime, slack: SlackGateway, rec_ids: Iterable[int]) -> int:
     """DM each owner, once, which of these recommendations are theirs (one DM per owner and
     case, however many recommendations)."""
     owned: dict[tuple[str, int], list[tuple[int, int, str, date | None]]] = {}
@@ -93,84 +102,269 @@ def tell_owners(runtime: Runtime, client: WebClient, rec_ids: Iterable[int]) -> 
         )
         ids = ",".join(str(rec_id) for rec_id, _, _, _ in recs)
         key = f"rec-owner:{owner}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}"
-        sent += post_once_quietly(runtime, client, key, owner, message, case_id)
+        sent += _post_once(slack, key, owner, message, case_id)
     return sent
 
 
 def _first_due(ctx: EngineContext, case: Case, rec: Recommendation) -> date | None:
-    tasks = returns.tasks_of(ctx.session, case.id, rec_id=rec.id)
-    due = [t.due_at for t in tasks if t.status == "open"]
+    tasks = rounds.tasks_of(ctx.session, case.id, rec_id=rec.id)
+    due = [t.due_at for t in tasks if t.status == TaskStatus.OPEN]
     return ctx.cal.london_date(min(due)) if due else None
 
 
-def tell_reassigned(runtime: Runtime, client: WebClient, moved: list[Reassignment]) -> None:
+def tell_reassigned(runtime: Runtime, slack: SlackGateway, moved: list[Reassignment]) -> None:
     """The new owner is told; with nobody to take it, the Board business unit is."""
     with runtime.db.session() as session:
-        admins = [
-            a for a in users_with_role(session, Role.ADMIN) if not departures.has_left(session, a)
-        ]
+        admins = board.board_business_unit(session)
     for change in moved:
         if change.owner is not None:
             message = reassigned_message(
                 change.reference, change.number, change.agency, change.previous
             )
             key = f"rec-reassigned:{change.recommendation_id}:{change.previous}:{change.owner}"
-            post_once_quietly(runtime, client, key, change.owner, message, change.case_id)
+            _post_once(slack, key, change.owner, message, change.case_id)
             continue
         message = nobody_left_message(
             change.reference, change.number, change.agency, change.previous
         )
         for admin in admins:
             key = f"rec-orphaned:{change.recommendation_id}:{change.previous}:{admin}"
-            post_once_quietly(runtime, client, key, admin, message, change.case_id)
+            _post_once(slack, key, admin, message, change.case_id)
     for case_id in sorted({change.case_id for change in moved}):
-        refresh_card(runtime, client, case_id)
+        refresh_card(runtime, slack.client, case_id)
 
 
-def user_has_left(
-    runtime: Runtime, client: WebClient, user_id: str, *, via: LeftVia, actor: str
-) -> list[Reassignment]:
-    """Record the departure and hand their recommendations on (a repeat finds none to move)."""
+def saved(runtime: Runtime, slack: SlackGateway, case_id: int, told: list[int]) -> None:
+    """After a change to the plan: the owners of ``told`` are told, and the card redrawn."""
+    if told:
+        tell_owners(runtime, slack, told)
+    refresh_card(runtime, slack.client, case_id)
+
+
+# Importing a plan -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    case_id: int
+    actor: str
+    view_id: str
+    rows: tuple[PlanRow, ...]
+
+
+def _fetch(runtime: Runtime, slack: SlackGateway, file_id: str) -> bytes | str:
+    """The file's bytes, or why they could not be had. The address comes from files.info,
+    not from the payload, and the token goes only to Slack's own file host."""
+    try:
+        info = slack.file_info(file_id)
+    except SlackError:
+        return NOT_FETCHED
+    name = str(info.get("name") or "").lower()
+    if info.get("filetype") != "csv" and not name.endswith(".csv"):
+        return NOT_CSV
+    if int(info.get("size") or 0) > MAX_BYTES:
+        return f"The file is larger than {MAX_BYTES // 1000} kB."
+    url = urlsplit(str(info.get("url_private_download") or ""))
+    api = urlsplit(runtime.settings.slack_api_base_url)
+    slack_host = url.scheme == "https" and url.netloc == "files.slack.com"
+    if not (slack_host or (url.scheme, url.netloc) == (api.scheme, api.netloc)):
+        return NOT_FETCHED
+    token = runtime.settings.slack_bot_token.get_secret_value()
+    request = urllib.request.Request(url.geturl(), headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+            return bytes(response.read(MAX_BYTES + 1))
+    except (URLError, OSError):
+        return NOT_FETCHED
+
+
+def check_file(
+    runtime: Runtime, slack: SlackGateway, case_id: int, file_id: str, *, actor: str
+) -> tuple[PlanRow, ...] | list[str]:
+    """The file's rows, or every problem found in it (the refusal audited). Slack is given
+    little time and no retries here: a slow answer means "try again", not a late
+    acknowledgement."""
+    client = slack.client
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=INFO_TIMEOUT)
+    data = _fetch(runtime, SlackGateway(quick, slack.db, slack.clock), file_id)
     with runtime.db.session() as session:
-        departures.record_departure(session, user_id, via=via, actor=actor, now=runtime.clock.now())
-        moved = departures.reassign_from(context(runtime, session), user_id, actor=actor)
-    tell_reassigned(runtime, client, moved)
-    return moved
+        if isinstance(data, str):
+            problems = [data]
+        else:
+            parsed = plan_import.parse_for_case(session, case_id, data)
+            if not parsed.problems:
+                return parsed.rows
+            problems = [str(p) for p in parsed.problems]
+        plan_import.import_refused(
+            session, case_id=case_id, actor=actor, now=runtime.clock.now(), problems=len(problems)
+        )
+    return problems
 
 
-def finish_sign_off(runtime: Runtime, client: WebClient, case_id: int) -> bool:
+def _resolve_owners(
+    runtime: Runtime, slack: SlackGateway, rows: tuple[PlanRow, ...]
+) -> tuple[dict[int, str], list[str]]:
+    """Each row's owner as a Slack member id: ids checked with users.info, emails looked up
+    with users.lookupByEmail. Returns the ids by row, and the problems found."""
+    found: dict[str, str | None] = {}
+    owners: dict[int, str] = {}
+    problems: list[str] = []
+    for row in rows:
+        if row.owner not in found:
+            found[row.owner] = _lookup(slack, row.owner)
+        user_id = found[row.owner]
+        if user_id is None:
+            problems.append(f"Row {row.line}: the owner is not an active member of this Slack.")
+            continue
+        with runtime.db.session() as session:
+            left = has_left(session, user_id)
+        if left:
+            problems.append(f"Row {row.line}: the owner has left; choose someone else.")
+            continue
+        owners[row.line] = user_id
+    return owners, problems
+
+
+def _lookup(slack: SlackGateway, owner: str) -> str | None:
+    try:
+        by_id = re.fullmatch(SLACK_USER, owner)
+        user = slack.user(owner) if by_id else slack.user_by_email(owner)
+    except SlackError:
+        return None
+    if user.get("deleted") or user.get("is_bot"):
+        return None
+    return str(user["id"])
+
+
+def finish_import(runtime: Runtime, slack: SlackGateway, request: ImportRequest) -> None:
+    """Look the owners up and store the plan, or none of it; a repeat stores nothing more."""
+    with runtime.db.session() as session:
+        case = session.get(Case, request.case_id)
+        assert case is not None
+        reference = case.reference
+        done = plan_import.imported_from(session, request.view_id)
+    problems: list[str] = []
+    if not done:
+        owners, problems = _resolve_owners(runtime, slack, request.rows)
+        if not problems:
+            try:
+                done = plan_import.store_plan(
+                    runtime.db,
+                    runtime.working_calendar(),
+                    runtime.clock.now(),
+                    request.case_id,
+                    plan_import.forms(request.rows, owners),
+                    actor=request.actor,
+                    cipher=runtime.cipher,
+                    view_id=request.view_id,
+                )
+            except RefusedError as exc:
+                problems = [exc.message]
+    if problems:
+        with runtime.db.session() as session:
+            plan_import.import_refused(
+                session,
+                case_id=request.case_id,
+                actor=request.actor,
+                now=runtime.clock.now(),
+                problems=len(problems),
+            )
+    message = import_outcome_message(reference, request.case_id, len(done), problems)
+    _post_once(slack, f"plan-import:{request.view_id}", request.actor, message, request.case_id)
+    if done:
+        saved(runtime, slack, request.case_id, done)
+
+
+# Returns and the Board --------------------------------------------------------------------
+
+
+def return_received(runtime: Runtime, slack: SlackGateway, outcome: rounds.SubmitOutcome) -> None:
+    """After a return is stored: the card, and the Board's summary if the round is complete."""
+    refresh_card(runtime, slack.client, outcome.case_id)
+    if outcome.round_complete:
+        complete = board.SummaryDue(outcome.case_id, outcome.round_no, SummaryKind.COMPLETE)
+        send_summary(runtime, slack, complete)
+
+
+def send_summary(runtime: Runtime, slack: SlackGateway, due: board.SummaryDue) -> bool:
+    """The round's summary and pro forma (Word and CSV) to the Board business unit's DMs,
+    once per round and kind, whoever's worker gets there."""
+    now = runtime.clock.now()
+    if not board.claim(runtime.db, due, now):
+        return False
+    with runtime.db.session() as session:
+        case = session.get(Case, due.case_id)
+        assert case is not None
+        summary = board.round_summary(
+            session,
+            case,
+            due.round_no,
+            kind=due.kind,
+            now=now,
+            cipher=runtime.cipher,
+            cal=runtime.working_calendar(),
+        )
+        admins = board.board_business_unit(session)
+        channel_id = case.channel_id
+    stem = board.file_stem(summary.reference, summary.due)
+    files = [f"{stem}.docx", f"{stem}.csv"]
+    try:
+        dms = [slack.dm_channel(admin) for admin in admins]
+        if dms:
+            slack.call(
+                "files.upload_v2",
+                file_uploads=[
+                    {"content": content, "filename": name, "title": name}
+                    for content, name in zip(
+                        (board.pro_forma_docx(summary), board.pro_forma_csv(summary)),
+                        files,
+                        strict=True,
+                    )
+                ],
+                **({"channel": dms[0]} if len(dms) == 1 else {"channels": dms}),
+                initial_comment=summary_text(summary, channel_id),
+            )
+    except SlackError as exc:
+        log.warning("round summary for case %s not sent: %s", due.case_id, exc.code)
+        board.release(runtime.db, due, now + RETRY_AFTER)
+        return False
+    board.mark_sent(runtime.db, due, now)
+    with runtime.db.session() as session:
+        board.summary_sent(session, due, now=now, recipients=len(dms), files=files)
+    return True
+
+
+def finish_sign_off(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     """After the sign-off is stored: the notice in the channel, the card, then the archive."""
     with runtime.db.session() as session:
         case = session.get(Case, case_id)
         signed = session.get(CaseSignOff, case_id)
         if case is None or signed is None or case.channel_id is None:
-            return False
+            return
         channel, reference = case.channel_id, case.reference
         on = runtime.working_calendar().london_date(signed.signed_off_at)
         message = signed_off_message(reference, signed.signed_off_by, on)
-    post_once_quietly(runtime, client, f"signed-off:{case_id}", channel, message, case_id)
-    refresh_card(runtime, client, case_id)
-    return archive_channel(runtime, client, case_id)
+    _post_once(slack, f"signed-off:{case_id}", channel, message, case_id)
+    refresh_card(runtime, slack.client, case_id)
+    archive_channel(runtime, slack, case_id)
 
 
-def archive_channel(runtime: Runtime, client: WebClient, case_id: int) -> bool:
+def archive_channel(runtime: Runtime, slack: SlackGateway, case_id: int) -> bool:
     with runtime.db.session() as session:
         case = session.get(Case, case_id)
         channel = case.channel_id if case is not None else None
     if channel is None:
         return False
     try:
-        client.conversations_archive(channel=channel)
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        if error != "already_archived":
-            archive_failed(runtime.db, case_id, error or "slack_error")
-            return False
-    except (SlackClientError, OSError) as exc:
-        archive_failed(runtime.db, case_id, type(exc).__name__)
+        slack.archive(channel)
+    except SlackError as exc:
+        board.archive_failed(runtime.db, case_id, exc.code or "slack_error")
         return False
-    mark_archived(runtime.db, case_id, runtime.clock.now())
+    board.mark_archived(runtime.db, case_id, runtime.clock.now())
     return True
+
+
+# The worker's pass ------------------------------------------------------------------------
 
 
 @dataclass
@@ -191,67 +385,48 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
     cal = runtime.working_calendar()
     if not cal.is_working_time(runtime.clock.now()):
         return report
-    check_owners(runtime, client, report)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    check_owners(runtime, slack, report)
     with runtime.db.session() as session:
-        case_ids = [case.id for case in returns.cases_in_monitoring(session)]
+        case_ids = [case.id for case in rounds.cases_in_monitoring(session)]
     for case_id in case_ids:
-        if open_round(runtime, case_id):
+        if rounds.open_round(runtime.db, cal, runtime.clock.now(), case_id):
             report.rounds_opened += 1
             report.cards.add(case_id)
     with runtime.db.session() as session:
-        due = summaries.summaries_due(session, runtime.clock.now())
+        due = board.summaries_due(session, runtime.clock.now())
     for item in due:
-        if send_summary(runtime, client, item):
+        if send_summary(runtime, slack, item):
             report.summaries_sent += 1
             report.cards.add(item.case_id)
     with runtime.db.session() as session:
-        pending = archive_pending(session)
+        pending = board.archive_pending(session)
     for case_id in pending:
-        report.archived += archive_channel(runtime, client, case_id)
+        report.archived += archive_channel(runtime, slack, case_id)
     for case_id in sorted(report.cards):
         refresh_card(runtime, client, case_id)
     return report
 
 
-def open_round(runtime: Runtime, case_id: int) -> bool:
-    """Open the case's current round if its previous deadline has passed (returns still
-    missing from the round before that lapse). False when there is nothing to open, or
-    another worker opened it first."""
-    try:
-        with runtime.db.session() as session:
-            ctx = context(runtime, session)
-            case = session.get(Case, case_id)
-            round_no = returns.current_round(ctx, case) if case is not None else None
-            if case is None or round_no is None:
-                return False
-            if returns.round_row(session, case_id, round_no) is not None:
-                return False
-            if not returns.open_recommendations(session, case_id):
-                return False
-            returns.ensure_round(ctx, case, round_no)
-            returns.supersede_old_returns(ctx, case, round_no)
-            return True
-    except IntegrityError:
-        return False
-
-
-def check_owners(runtime: Runtime, client: WebClient, report: MonitoringReport) -> None:
+def check_owners(runtime: Runtime, slack: SlackGateway, report: MonitoringReport) -> None:
     """Before their nudges go, ask Slack whether the owners are still here."""
     with runtime.db.session() as session:
         people = departures.owners_about_to_be_nudged(session, runtime.clock.now())
     for person in people:
         report.owners_checked += 1
         try:
-            user = client.users_info(user=person)["user"]
-            gone = bool(user.get("deleted"))
-        except SlackApiError as exc:
-            gone = str(exc.response.get("error") or "") in GONE
+            gone = bool(slack.user(person).get("deleted"))
+        except SlackError as exc:
+            gone = exc.person_gone
             if not gone:
-                log.warning("users.info failed before a nudge: %s", exc.response.get("error"))
+                log.warning("users.info failed before a nudge: %s", exc.code)
+                if exc.retryable:
+                    return  # Slack is struggling: the next pass checks again
                 continue
-        except (SlackClientError, OSError) as exc:
-            log.warning("users.info failed before a nudge: %s", type(exc).__name__)
-            return
         if gone:
             report.departures += 1
-            user_has_left(runtime, client, person, via=LeftVia.USERS_INFO, actor="bot")
+            with runtime.db.session() as session:
+                moved = departures.user_left(
+                    context(runtime, session), person, via=LeftVia.USERS_INFO, actor="bot"
+                )
+            tell_reassigned(runtime, slack, moved)

@@ -81,6 +81,7 @@ class ViewMeta(BaseModel):
     ts: str | None = None
 
 
+T = TypeVar("T")
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 FormT = TypeVar("FormT", bound=BaseModel)
 MetaT = TypeVar("MetaT", bound=BaseModel)
@@ -90,13 +91,17 @@ MetaT = TypeVar("MetaT", bound=BaseModel)
 class Reply:
     """What the person sees in answer: a message only they see, or (for a form) the modal
     replaced, a new one pushed on top, or inline ``errors`` ({block id: message}) that keep
-    what the listener stored (unlike a `RefusedError`, whose transaction is rolled back)."""
+    what the listener stored (unlike a `RefusedError`, whose transaction is rolled back).
+    ``later``: a command is acknowledged at once and the message follows through its
+    response_url. ``replace``: a click's message replaces the message clicked."""
 
     text: str | None = None
     blocks: Sequence[Block] = ()
     update: View | None = None
     push: View | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    later: bool = False
+    replace: bool = False
 
 
 @dataclass
@@ -140,6 +145,13 @@ class Request(Generic[PayloadT]):
         """Open a modal with this request's trigger (after the answer, within its 3 s)."""
         trigger = self.trigger_id
         self.after(lambda: self.slack.open_view(trigger, view))
+
+    def before_answer(self, step: Callable[[], T]) -> T:
+        """Run a Slack step whose outcome the answer depends on (a file to read before the
+        form closes). What the listener did so far is committed first, so that no
+        transaction is open while Slack is called."""
+        self.session.commit()
+        return step()
 
 
 @dataclass
@@ -223,15 +235,17 @@ class Listeners:
                     ctx.ack()
 
                 def answer(reply: Reply) -> None:
+                    blocks = [b.to_dict() for b in reply.blocks] or None
                     if respond:
                         if reply.text:
-                            blocks = [b.to_dict() for b in reply.blocks] or None
                             ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
-                    elif reply.text:
-                        blocks = [b.to_dict() for b in reply.blocks] or None
+                        return
+                    if reply.text and not reply.later:
                         ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
-                    else:
-                        ctx.ack()
+                        return
+                    ctx.ack()
+                    if reply.text:
+                        ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
 
                 self._run(
                     fn,
@@ -279,7 +293,7 @@ class Listeners:
 
                 def answer(reply: Reply) -> None:
                     if reply.text:
-                        self._tell(client, body, respond, reply.text)
+                        self._tell(client, body, respond, reply.text, replace=reply.replace)
 
                 def build(session: Session, slack: SlackGateway) -> Request[Any]:
                     raw = payload.action.value or _selected(payload)
@@ -498,12 +512,21 @@ class Listeners:
             raise RefusedError(NOT_OPEN_TO_YOU)
         return found
 
-    def _tell(self, client: WebClient, body: dict[str, Any], respond: Respond, text: str) -> None:
-        """Answer a click only its clicker sees: in place when Slack gave a response_url,
-        else in their DM (a button on App Home or in a modal has none)."""
+    def _tell(
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        respond: Respond,
+        text: str,
+        *,
+        replace: bool = False,
+    ) -> None:
+        """Answer a click only its clicker sees: in place when Slack gave a response_url
+        (replacing the message clicked, if ``replace``), else in their DM (a button on App
+        Home or in a modal has none)."""
         try:
             if body.get("response_url"):
-                respond(text=text, replace_original=False, response_type="ephemeral")
+                respond(text=text, replace_original=replace, response_type="ephemeral")
                 return
             user = (
                 (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None

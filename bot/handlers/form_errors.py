@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
 
-from bot.services.action_plan import MAX_NUMBER
+from bot.services.monitoring.schema import MAX_NUMBER
 from bot.services.refusal import FormFieldError
 
 

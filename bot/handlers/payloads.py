@@ -83,6 +83,9 @@ def element_value(element: dict[str, Any]) -> Any:
         return list(element.get("selected_users") or [])
     if kind == "conversations_select":
         return element.get("selected_conversation")
+    if kind == "file_input":
+        files = element.get("files") or []
+        return [str(f["id"]) for f in files if isinstance(f, dict) and f.get("id")]
     return element.get("value")
 
 

@@ -17,12 +17,13 @@ from bot.runtime import Runtime
 from bot.services.cases import load_case
 from bot.services.first_month.chronology import entry_counts
 from bot.services.first_month.tasks import card_actions, with_entry_count
-from bot.services.monitoring_card import monitoring_notes
+from bot.services.monitoring.plan import monitoring_state
 from bot.services.panel.answers import panel_card_state
 from bot.services.referral_form import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from bot.views.case_card import AgencyRow, CaseCard, Deadline
 from bot.views.format import LONDON
+from bot.views.monitoring import card_lines
 from bot.views.panel import PanelOnCard
 from storage.models import Agency, Case, CaseAgency, Task
 
@@ -176,7 +177,10 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         agency_rows=rows,
         extra_blocks=panel.blocks,
         first_month=card_actions(session, case),
-        notes=[*review_notes(session, case, today), *monitoring_notes(session, case, today)],
+        notes=[
+            *review_notes(session, case, today),
+            *card_lines(monitoring_state(session, case, today)),
+        ],
         closed=case.closed_at is not None,
     )
 

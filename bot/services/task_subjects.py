@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.services.progress_returns import recommendation_id_of
+from bot.services.monitoring.rounds import recommendation_id_of
 from storage.models import Recommendation, Task
 
 

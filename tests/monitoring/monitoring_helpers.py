@@ -17,7 +17,7 @@ from bot.ids import INPUT_ACTION, MonitoringAction
 from bot.ids import MonitoringBlock as B
 from bot.jobs.worker import tick
 from bot.services.engine import EngineContext, open_tasks, record_event
-from bot.services.progress_returns import KIND
+from bot.services.monitoring.rounds import KIND
 from bot.services.reminder_plans import cancel_planned
 from bot.services.task_changes import complete_task
 from bot.testing.harness import Harness

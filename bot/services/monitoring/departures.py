@@ -13,11 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.services import audit
-from bot.services import progress_returns as returns
-from bot.services.action_plan import ACTION_OWNER, RecStatus, set_owner
 from bot.services.engine import EngineContext
+from bot.services.monitoring import rounds
+from bot.services.monitoring.plan import ACTION_OWNER, has_left, may_close, set_owner
+from bot.services.monitoring.schema import RecStatus
 from bot.services.owners import agency_people, task_owners
 from bot.services.partnership import AgencyRole
+from bot.services.refusal import RefusedError
 from storage.models import (
     Agency,
     Case,
@@ -27,6 +29,9 @@ from storage.models import (
     Reminder,
     Task,
 )
+from storage.states import ReminderStatus, TaskStatus
+
+ONLY_THE_BOARD = "Only the Board (its business unit or Chair) can reassign someone's work."
 
 
 class LeftVia(StrEnum):
@@ -48,10 +53,6 @@ class Reassignment:
     previous: str
     owner: str | None
     """None when the agency has nobody left to take it: the Board must choose someone."""
-
-
-def has_left(session: Session, user_id: str) -> bool:
-    return session.get(DeactivatedUser, user_id) is not None
 
 
 def record_departure(
@@ -93,7 +94,7 @@ def reassign_from(ctx: EngineContext, user_id: str, *, actor: str) -> list[Reass
             CaseAssignment.role == ACTION_OWNER, CaseAssignment.slack_user_id == user_id
         )
     )
-    rec_ids = [rid for rid in map(returns.recommendation_id_of, keys) if rid is not None]
+    rec_ids = [rid for rid in map(rounds.recommendation_id_of, keys) if rid is not None]
     rows = ctx.session.execute(
         select(Recommendation, Case, Agency.name)
         .join(Case, Case.id == Recommendation.case_id)
@@ -126,18 +127,39 @@ def reassign_from(ctx: EngineContext, user_id: str, *, actor: str) -> list[Reass
     return moved
 
 
+def user_left(ctx: EngineContext, user_id: str, *, via: LeftVia, actor: str) -> list[Reassignment]:
+    """Record the departure and hand their recommendations on (a repeat finds none to move)."""
+    record_departure(ctx.session, user_id, via=via, actor=actor, now=ctx.now)
+    return reassign_from(ctx, user_id, actor=actor)
+
+
+def check_board(session: Session, user_id: str) -> None:
+    """Only the Board may say that someone has left."""
+    if not may_close(session, user_id):
+        raise RefusedError(ONLY_THE_BOARD)
+
+
+def board_says_left(ctx: EngineContext, person: str, *, actor: str) -> list[Reassignment]:
+    """`/scr owner left`: the Board business unit says ``person`` has left or been replaced."""
+    check_board(ctx.session, actor)
+    if person == actor or not person:
+        raise RefusedError("Choose someone else.")
+    return user_left(ctx, person, via=LeftVia.ADMIN, actor=actor)
+
+
 def owners_about_to_be_nudged(session: Session, now: datetime) -> list[str]:
     """The owners of return tasks with a nudge due now, not yet known to have left."""
     tasks = session.scalars(
         select(Task)
         .join(Case, Case.id == Task.case_id)
         .where(
-            Task.kind == returns.KIND,
-            Task.status == "open",
+            Task.kind == rounds.KIND,
+            Task.status == TaskStatus.OPEN,
             Case.closed_at.is_(None),
             Task.id.in_(
                 select(Reminder.task_id).where(
-                    Reminder.status.in_(("planned", "failed")), Reminder.at <= now
+                    Reminder.status.in_((ReminderStatus.PLANNED, ReminderStatus.FAILED)),
+                    Reminder.at <= now,
                 )
             ),
         )

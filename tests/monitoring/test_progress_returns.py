@@ -14,7 +14,7 @@ from bot.services.audit import events_for
 from bot.services.my_tasks import mark_done
 from storage.models import ProgressReturn, Task
 from tests.flow_helpers import body_json, tampered_submission
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     PLAN,
     SlackLog,
     add_owners,

@@ -13,7 +13,7 @@ from bot.ids import MonitoringBlock as B
 from bot.services.audit import events_for
 from storage.models import CaseAssignment, Recommendation, Task
 from tests.flow_helpers import agency_id, all_calls_text, body_json, tampered_submission
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     PLAN,
     add_owners,
     import_plan,

@@ -8,8 +8,14 @@ import json
 from sqlalchemy import func, select
 
 from storage.models import Recommendation
-from tests.monitoring_helpers import add_owners, import_plan, london, plan_csv, to_monitoring
-from tests.test_action_plan_entry import listing
+from tests.monitoring.monitoring_helpers import (
+    add_owners,
+    import_plan,
+    london,
+    plan_csv,
+    to_monitoring,
+)
+from tests.monitoring.test_action_plan_entry import listing
 
 
 def test_a_hundred_and_twenty_recommendations_fit_every_surface(harness) -> None:

@@ -14,7 +14,7 @@ from bot.ids import MonitoringBlock as B
 from bot.services.audit import events_for
 from storage.models import CaseAssignment, DeactivatedUser, Recommendation
 from tests.flow_helpers import agency_id, body_json
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     PLAN,
     SlackLog,
     add_owners,

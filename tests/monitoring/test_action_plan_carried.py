@@ -12,8 +12,8 @@ from bot.ids import INPUT_ACTION, MonitoringAction
 from bot.ids import MonitoringBlock as B
 from storage.models import ImrRecommendation, ManagementReview, Recommendation, Task
 from tests.flow_helpers import agency_id, body_json
-from tests.monitoring_helpers import add_owners, london, to_monitoring
-from tests.test_action_plan_entry import listing
+from tests.monitoring.monitoring_helpers import add_owners, london, to_monitoring
+from tests.monitoring.test_action_plan_entry import listing
 
 
 def accepted_review(harness, case_id, agency, recommendations):

@@ -11,8 +11,15 @@ from sqlalchemy import select
 from bot.ids import MonitoringAction
 from bot.jobs.worker import tick
 from storage.models import Case, CaseSignOff, Reminder
-from tests.monitoring_helpers import PLAN, add_owners, import_plan, london, plan_csv, to_monitoring
-from tests.test_action_plan_entry import choose, listing
+from tests.monitoring.monitoring_helpers import (
+    PLAN,
+    add_owners,
+    import_plan,
+    london,
+    plan_csv,
+    to_monitoring,
+)
+from tests.monitoring.test_action_plan_entry import choose, listing
 
 
 @pytest.fixture

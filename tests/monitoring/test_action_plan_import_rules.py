@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.services.action_plan_import import MAX_ROWS, parse_date, parse_plan
-from tests.monitoring_helpers import PLAN, plan_csv
+from bot.services.monitoring.plan_import import MAX_ROWS, parse_date, parse_plan
+from tests.monitoring.monitoring_helpers import PLAN, plan_csv
 
 AGENCIES = {"health": 1, "police": 2, "children's services": 3}
 

@@ -8,7 +8,7 @@ import pytest
 from bot.jobs.worker import tick
 from bot.services.audit import events_for
 from tests.flow_helpers import body_json
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     PLAN,
     SlackLog,
     add_owners,

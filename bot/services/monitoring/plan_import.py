@@ -17,24 +17,29 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
+from bot.process.calendar import WorkingCalendar
 from bot.services import audit
-from bot.services.action_plan import (
+from bot.services.engine import EngineContext
+from bot.services.monitoring.plan import add_recommendation, recommendations
+from bot.services.monitoring.schema import (
+    COLUMNS_HELP,
     LONG_TEXT,
     MAX_NUMBER,
     SLACK_USER,
-    PlanRefusedError,
     RecommendationForm,
     Source,
-    add_recommendation,
 )
-from bot.services.engine import EngineContext
+from bot.services.partnership import active_agencies
+from bot.services.refusal import RefusedError
+from storage.db import Database
 from storage.models import Case, Recommendation
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 300
-MAX_PROBLEMS_SHOWN = 20
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -56,9 +61,6 @@ SOURCE_WORDS = {
     "imr": Source.MANAGEMENT_REVIEW,
     "individual management review": Source.MANAGEMENT_REVIEW,
 }
-COLUMNS_HELP = (
-    "number, agency, action, owner, target date, expected outcome (and optionally source)"
-)
 
 
 @dataclass(frozen=True)
@@ -221,36 +223,70 @@ def forms(rows: tuple[PlanRow, ...], owners: Mapping[int, str]) -> list[Recommen
                 )
             )
         except ValidationError as exc:
-            raise PlanRefusedError(f"Row {row.line} could not be read.") from exc
+            raise RefusedError(f"Row {row.line} could not be read.") from exc
     return out
 
 
+def parse_for_case(session: Session, case_id: int, data: bytes) -> ParsedPlan:
+    """The file read against the partnership's agencies and the plan's numbers so far."""
+    agencies = {a.name.casefold(): a.id for a in active_agencies(session)}
+    taken = {r.number for r in recommendations(session, case_id)}
+    return parse_plan(data, agencies=agencies, taken_numbers=taken)
+
+
 def store_plan(
-    ctx: EngineContext,
-    case: Case,
-    recommendations: list[RecommendationForm],
+    db: Database,
+    cal: WorkingCalendar,
+    now: datetime,
+    case_id: int,
+    plan: list[RecommendationForm],
     *,
     actor: str,
     cipher: FieldCipher,
     view_id: str,
-) -> int:
-    """Add every recommendation in this one transaction, or none (the caller rolls back on
-    any error). An import already stored from this modal is not stored twice: 0."""
-    done = ctx.session.scalar(
-        select(Recommendation.id)
-        .where(Recommendation.case_id == case.id, Recommendation.source_view_id == view_id)
-        .limit(1)
+) -> list[int]:
+    """Add every recommendation in one transaction, or none; the ids stored from this modal
+    (an import already stored from it is not stored twice)."""
+    try:
+        with db.session() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            if not imported_from(session, view_id):
+                ctx = EngineContext(session, cal, now)
+                for form in plan:
+                    add_recommendation(ctx, case, form, actor=actor, cipher=cipher, view_id=view_id)
+                audit.record(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="action_plan.imported",
+                    case_id=case.id,
+                    count=len(plan),
+                )
+    except IntegrityError as exc:
+        raise RefusedError("Another change to the plan came first; please try again.") from exc
+    with db.session() as session:
+        return imported_from(session, view_id)
+
+
+def imported_from(session: Session, view_id: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(Recommendation.id)
+            .where(Recommendation.source_view_id == view_id)
+            .order_by(Recommendation.number)
+        )
     )
-    if done is not None:
-        return 0
-    for form in recommendations:
-        add_recommendation(ctx, case, form, actor=actor, cipher=cipher, view_id=view_id)
+
+
+def import_refused(
+    session: Session, *, case_id: int, actor: str, now: datetime, problems: int
+) -> None:
     audit.record(
-        ctx.session,
-        at=ctx.now,
+        session,
+        at=now,
         actor=actor,
-        action="action_plan.imported",
-        case_id=case.id,
-        count=len(recommendations),
+        action="action_plan.import_refused",
+        case_id=case_id,
+        problems=problems,
     )
-    return len(recommendations)

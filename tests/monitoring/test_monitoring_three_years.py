@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.ids import MonitoringAction
 from bot.services.audit import events_for
 from storage.models import Case, MonitoringRound, Reminder, Task
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     LONDON,
     PLAN,
     SlackLog,
@@ -28,7 +28,7 @@ from tests.monitoring_helpers import (
     to_monitoring,
     travel,
 )
-from tests.test_action_plan_entry import choose, listing
+from tests.monitoring.test_action_plan_entry import choose, listing
 
 RETURN = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, "
 DUE_1 = RETURN + "due Sun 27 Jun."

@@ -3,9 +3,9 @@ agreed, then every six months, without drifting at month ends."""
 
 from __future__ import annotations
 
-from bot.services import progress_returns as returns
+from bot.services.monitoring import rounds as returns
 from storage.models import Case
-from tests.monitoring_helpers import (
+from tests.monitoring.monitoring_helpers import (
     LONDON,
     PLAN,
     SlackLog,

@@ -1,0 +1,399 @@
+"""Six-monthly progress returns: the rounds, each open recommendation's return task per round,
+when a round is complete, and the owners' returns themselves (who may send one, what its
+form shows, storing it encrypted and completing its task).
+
+Round 1 falls due six months after the overview report was agreed, then every six months
+(the process definition's deadline and repeat). A round's tasks exist for the
+recommendations open when it began (and those added during it); a round's deadline passing
+opens the next one while any recommendation is open. A return still missing when the next
+round's deadline passes is superseded by that round's return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.ids import MonitoringBlock as B
+from bot.process.calendar import LONDON, WorkingCalendar
+from bot.process.definition import TaskDefinition
+from bot.process.registry import get_process, process_keys
+from bot.process.schedule import task_due
+from bot.process.states import TaskKind
+from bot.services import audit
+from bot.services.engine import EngineContext, create_task, event_time
+from bot.services.monitoring.schema import RecStatus, ReturnForm, ReturnSubject, ReturnValues
+from bot.services.owners import may_act_on
+from bot.services.partnership import AgencyRole
+from bot.services.refusal import RefusedError
+from bot.services.reminder_plans import cancel_planned
+from bot.services.task_changes import complete_task
+from storage.db import Database
+from storage.models import (
+    Agency,
+    AgencyMember,
+    Case,
+    MonitoringRound,
+    ProgressReturn,
+    Recommendation,
+    Task,
+)
+from storage.states import TaskStatus
+
+KIND = TaskKind.PROGRESS_RETURN
+MAX_ROUNDS = 200
+LAPSED_BY = "bot"
+NOT_YOURS = "This progress return is not yours to send."
+
+
+def subject_key(recommendation_id: int) -> str:
+    return f"rec:{recommendation_id}"
+
+
+def recommendation_id_of(key: str | None) -> int | None:
+    if key is None or not key.startswith("rec:") or not key[4:].isdigit():
+        return None
+    return int(key[4:])
+
+
+# Rounds -----------------------------------------------------------------------------------
+
+
+def definition(ctx: EngineContext, case: Case) -> TaskDefinition:
+    return ctx.process(case).task(KIND)
+
+
+def in_monitoring(ctx: EngineContext, case: Case) -> bool:
+    return case.closed_at is None and case.stage == ctx.process(case).stage_of(KIND).key
+
+
+def monitoring_began(ctx: EngineContext, case: Case) -> datetime | None:
+    """When the report was agreed (the rounds' anchor), if it has been."""
+    return event_time(ctx.session, case.id, definition(ctx, case).anchor)
+
+
+def round_due(ctx: EngineContext, case: Case, round_no: int) -> datetime:
+    anchor = monitoring_began(ctx, case)
+    if anchor is None:
+        raise LookupError(f"{case.reference}: the overview report is not agreed yet")
+    return task_due(definition(ctx, case), anchor, ctx.cal, round_no=round_no)
+
+
+def current_round(ctx: EngineContext, case: Case) -> int | None:
+    """The round whose deadline is still ahead; None before the report is agreed."""
+    if monitoring_began(ctx, case) is None:
+        return None
+    for round_no in range(1, MAX_ROUNDS):
+        if round_due(ctx, case, round_no) > ctx.now:
+            return round_no
+    raise RuntimeError(f"{case.reference}: more than {MAX_ROUNDS} rounds")
+
+
+def open_recommendations(session: Session, case_id: int) -> list[Recommendation]:
+    return list(
+        session.scalars(
+            select(Recommendation)
+            .where(Recommendation.case_id == case_id, Recommendation.status == RecStatus.OPEN)
+            .order_by(Recommendation.number)
+        )
+    )
+
+
+def round_row(session: Session, case_id: int, round_no: int) -> MonitoringRound | None:
+    return session.scalar(
+        select(MonitoringRound).where(
+            MonitoringRound.case_id == case_id, MonitoringRound.round_no == round_no
+        )
+    )
+
+
+def ensure_round(ctx: EngineContext, case: Case, round_no: int) -> MonitoringRound:
+    """The round's row, and a return task for every open recommendation (made once)."""
+    row = round_row(ctx.session, case.id, round_no)
+    if row is None:
+        row = MonitoringRound(
+            case_id=case.id,
+            round_no=round_no,
+            due_at=round_due(ctx, case, round_no),
+            opened_at=ctx.now,
+        )
+        ctx.session.add(row)
+        ctx.session.flush()
+        audit.record(
+            ctx.session,
+            at=ctx.now,
+            actor="bot",
+            action="progress.round_opened",
+            case_id=case.id,
+            round_no=round_no,
+        )
+    for rec in open_recommendations(ctx.session, case.id):
+        ensure_task(ctx, case, rec, round_no)
+    return row
+
+
+def ensure_task(ctx: EngineContext, case: Case, rec: Recommendation, round_no: int) -> Task:
+    return create_task(
+        ctx,
+        case,
+        KIND,
+        agency_id=rec.agency_id,
+        subject_key=subject_key(rec.id),
+        round_no=round_no,
+    )
+
+
+def start_returns_for(ctx: EngineContext, case: Case, rec: Recommendation) -> Task | None:
+    """A new recommendation joins the current round, once the report is agreed."""
+    round_no = current_round(ctx, case) if in_monitoring(ctx, case) else None
+    if round_no is None:
+        return None
+    ensure_round(ctx, case, round_no)
+    return ensure_task(ctx, case, rec, round_no)
+
+
+def open_round(db: Database, cal: WorkingCalendar, now: datetime, case_id: int) -> bool:
+    """Open the case's current round if its previous deadline has passed (returns still
+    missing from the round before that lapse). False when there is nothing to open, or
+    another worker opened it first."""
+    try:
+        with db.session() as session:
+            ctx = EngineContext(session, cal, now)
+            case = session.get(Case, case_id)
+            round_no = current_round(ctx, case) if case is not None else None
+            if case is None or round_no is None:
+                return False
+            if round_row(session, case_id, round_no) is not None:
+                return False
+            if not open_recommendations(session, case_id):
+                return False
+            ensure_round(ctx, case, round_no)
+            supersede_old_returns(ctx, case, round_no)
+            return True
+    except IntegrityError:
+        return False
+
+
+def tasks_of(session: Session, case_id: int, *, rec_id: int | None = None) -> list[Task]:
+    query = select(Task).where(Task.case_id == case_id, Task.kind == KIND)
+    if rec_id is not None:
+        query = query.where(Task.subject_key == subject_key(rec_id))
+    return list(session.scalars(query.order_by(Task.round_no, Task.id)))
+
+
+def close_tasks(ctx: EngineContext, tasks: list[Task], *, actor: str) -> int:
+    """Close open return tasks that are no longer needed; their nudges stop."""
+    closed = 0
+    for task in tasks:
+        if task.status == TaskStatus.OPEN:
+            task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, actor
+            cancel_planned(ctx.session, task.id)
+            closed += 1
+    return closed
+
+
+def supersede_old_returns(ctx: EngineContext, case: Case, round_no: int) -> int:
+    """Returns missing from rounds before the previous one are no longer chased."""
+    stale = [t for t in tasks_of(ctx.session, case.id) if t.round_no <= round_no - 2]
+    return close_tasks(ctx, stale, actor=LAPSED_BY)
+
+
+def round_complete(session: Session, case_id: int, round_no: int) -> bool:
+    return is_complete([t for t in tasks_of(session, case_id) if t.round_no == round_no])
+
+
+def is_complete(tasks: Iterable[Task]) -> bool:
+    """Every return of the round is in, or no longer asked for because the Board closed its
+    recommendation, and at least one came in. A round whose missing returns lapsed when the
+    next round's deadline passed (closed by the bot) never becomes complete."""
+    states = [(task.status, task.completed_by) for task in tasks]
+    return any(status == TaskStatus.DONE for status, _ in states) and all(
+        status == TaskStatus.DONE or (status == TaskStatus.WAIVED and by != LAPSED_BY)
+        for status, by in states
+    )
+
+
+def return_of(session: Session, rec_id: int, round_no: int) -> ProgressReturn | None:
+    return session.scalar(
+        select(ProgressReturn).where(
+            ProgressReturn.recommendation_id == rec_id, ProgressReturn.round_no == round_no
+        )
+    )
+
+
+def cases_in_monitoring(session: Session) -> list[Case]:
+    """Open cases at the stage that asks for progress returns, in every process that has one."""
+    stages = []
+    for key in process_keys():
+        try:
+            stages.append((key, get_process(key).stage_of(KIND).key))
+        except KeyError:
+            continue
+    if not stages:
+        return []
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.closed_at.is_(None),
+                or_(*[(Case.process_key == p) & (Case.stage == s) for p, s in stages]),
+            )
+            .order_by(Case.id)
+        )
+    )
+
+
+# Returns ----------------------------------------------------------------------------------
+
+
+def _values(row: ProgressReturn | None, cipher: FieldCipher) -> ReturnValues | None:
+    if row is None:
+        return None
+    return ReturnValues(
+        status=row.status,
+        progress=cipher.decrypt_text(row.progress),
+        reason=cipher.decrypt_text(row.reason) if row.reason else "",
+        evidence=cipher.decrypt_text(row.evidence) if row.evidence else "",
+        as_of=row.as_of,
+    )
+
+
+def may_submit(session: Session, task: Task, user_id: str) -> bool:
+    """The owner, or anyone who acts for the recommendation's agency."""
+    if may_act_on(session, task, user_id):
+        return True
+    if task.agency_id is None:
+        return False
+    return (
+        session.scalar(
+            select(AgencyMember.id).where(
+                AgencyMember.agency_id == task.agency_id,
+                AgencyMember.slack_user_id == user_id,
+                AgencyMember.role.in_(
+                    [AgencyRole.REVIEW_LEAD.value, AgencyRole.DESIGNATED_PERSON.value]
+                ),
+            )
+        )
+        is not None
+    )
+
+
+def _return_task(
+    session: Session, task_id: int | None, user_id: str
+) -> tuple[Task, Recommendation, Case]:
+    """The return's task, recommendation and case, once ``user_id`` may send it now."""
+    task = session.get(Task, task_id) if task_id else None
+    rec_id = recommendation_id_of(task.subject_key) if task is not None else None
+    rec = session.get(Recommendation, rec_id) if rec_id is not None else None
+    case = session.get(Case, task.case_id) if task is not None else None
+    if task is None or task.kind != KIND or rec is None or case is None:
+        raise RefusedError(NOT_YOURS, field=B.PROGRESS.value)
+    if not may_submit(session, task, user_id):
+        raise RefusedError(NOT_YOURS, field=B.PROGRESS.value)
+    if case.closed_at is not None or task.status not in (TaskStatus.OPEN, TaskStatus.DONE):
+        message = f"{case.reference}: this return is no longer needed."
+        raise RefusedError(message, field=B.PROGRESS.value)
+    return task, rec, case
+
+
+def subject_for(
+    session: Session, task_id: int, user_id: str, cipher: FieldCipher, *, now: datetime
+) -> ReturnSubject:
+    """The form's content, after checking that ``user_id`` may send this return now."""
+    task, rec, case = _return_task(session, task_id, user_id)
+    previous = session.scalar(
+        select(ProgressReturn)
+        .where(ProgressReturn.recommendation_id == rec.id, ProgressReturn.round_no < task.round_no)
+        .order_by(ProgressReturn.round_no.desc())
+        .limit(1)
+    )
+    agency = session.get(Agency, rec.agency_id)
+    audit.record(
+        session,
+        at=now,
+        actor=user_id,
+        action="progress.form_opened",
+        case_id=case.id,
+        task_id=task.id,
+    )
+    return ReturnSubject(
+        task_id=task.id,
+        case_id=case.id,
+        reference=case.reference,
+        round_no=task.round_no,
+        due_date=task.due_at.astimezone(LONDON).date(),
+        number=rec.number,
+        agency=agency.name if agency is not None else "?",
+        action=cipher.decrypt_text(rec.action),
+        target_date=rec.target_date,
+        previous_status=previous.status if previous else None,
+        current=_values(return_of(session, rec.id, task.round_no), cipher),
+    )
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    case_id: int
+    reference: str
+    number: int
+    round_no: int
+    changed: bool
+    amended: bool
+    round_complete: bool
+
+
+def submit_return(
+    ctx: EngineContext,
+    task_id: int | None,
+    form: ReturnForm,
+    *,
+    actor: str,
+    cipher: FieldCipher,
+    view_id: str,
+) -> SubmitOutcome:
+    """Store the return and complete its task. A second submission of the same modal
+    changes nothing; a later one amends the round's return."""
+    task, rec, case = _return_task(ctx.session, task_id, actor)
+    row = return_of(ctx.session, rec.id, task.round_no)
+    if row is not None and row.source_view_id == view_id:
+        return SubmitOutcome(
+            case.id, case.reference, rec.number, task.round_no, False, False, False
+        )
+    amended = row is not None
+    if row is None:
+        row = ProgressReturn(
+            case_id=case.id,
+            recommendation_id=rec.id,
+            round_no=task.round_no,
+            task_id=task.id,
+            submitted_by=actor,
+            submitted_at=ctx.now,
+        )
+        ctx.session.add(row)
+    row.status = form.status.value
+    row.progress = cipher.encrypt_text(form.progress)
+    row.reason = cipher.encrypt_text(form.reason) if form.reason else None
+    row.evidence = cipher.encrypt_text(form.evidence) if form.evidence else None
+    row.as_of, row.updated_at, row.source_view_id = form.as_of, ctx.now, view_id
+    ctx.session.flush()
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="progress.amended" if amended else "progress.returned",
+        case_id=case.id,
+        recommendation_id=rec.id,
+        round_no=task.round_no,
+        status=form.status.value,
+    )
+    completed = complete_task(ctx, task, actor=actor, check_permission=False)
+    complete = completed and round_complete(ctx.session, case.id, task.round_no)
+    return SubmitOutcome(
+        case.id, case.reference, rec.number, task.round_no, True, amended, complete
+    )
