@@ -30,7 +30,7 @@ from typing import Any
 REDACTED = "[redacted]"
 PAYLOAD_REMOVED = "[a Slack request body was logged here and removed]"
 WITHHELD = "(message withheld)"
-MAX_SECRETS = 20_000
+MAX_SECRETS = 5_000
 MIN_LENGTH = 3
 OWN_PACKAGES = ("bot.", "storage.")
 
@@ -78,13 +78,16 @@ class Redactor:
         if not found:
             return
         with self._lock:
+            added = False
             for text in found:
                 for variant in _variants(text):
+                    added = added or variant not in self._values
                     self._values[variant] = None
                     self._values.move_to_end(variant)
             while len(self._values) > self._limit:
                 self._values.popitem(last=False)
-            self._pattern = None
+            if added:
+                self._pattern = None
 
     def scrub(self, text: str) -> str:
         if not text:

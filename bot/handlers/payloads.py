@@ -53,10 +53,9 @@ class ViewSubmission(_Loose):
         return out
 
     def file_ids(self, block_id: str) -> list[str]:
-        """The files chosen in a file_input block (`values` does not read them)."""
-        element = next(iter(self.view.state.values.get(block_id, {}).values()), {})
-        files = element.get("files") or []
-        return [str(f.get("id")) for f in files if isinstance(f, dict) and f.get("id")]
+        """The ids of the files chosen in a file_input block."""
+        files = self.values().get(block_id)
+        return list(files) if isinstance(files, list) else []
 
     def answered(self) -> dict[str, Any]:
         """The inputs that were filled in: an empty one is left out, so a form model's

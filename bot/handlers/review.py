@@ -19,6 +19,7 @@ from bot.handlers import review_imr
 from bot.handlers.adapter import CaseFrom, Listeners, Request, Submitted, validated
 from bot.handlers.commands import CommandRouter
 from bot.handlers.decision import notice_opener, recommendation_opener
+from bot.handlers.payloads import ViewSubmission
 from bot.handlers.review_imr import review_form, submission_modal_for, today
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
@@ -270,7 +271,9 @@ def _frame(listeners: Listeners) -> None:
 
     @review_form(listeners, ReviewCallback.FINDINGS, field=ReviewBlock.FINDINGS)
     def record(req: Submitted[Any, CaseMeta]) -> None:
-        values = {**req.payload.answered(), "document_file_id": _document(req)}
+        values = req.payload.answered()
+        values.pop(ReviewBlock.DOCUMENT.value, None)
+        values["document_file_id"] = _document(req.payload)
         form = validated(FindingsForm, values, today(req.runtime))
         session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
         refuse_naming(session, cipher, case_id, {"findings_summary": form.findings_summary})
@@ -284,18 +287,17 @@ def _frame(listeners: Listeners) -> None:
         req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, "findings", note))
 
 
-def _document(req: Submitted[Any, Any]) -> str | None:
-    """The file attached in the form's document input, if any."""
-    return next(iter(req.payload.file_ids(ReviewBlock.DOCUMENT.value)), None)
-
-
 def _report(listeners: Listeners) -> None:
     """The overview report's draft, each agency's answer on it, the Board's acceptance."""
 
     @review_form(listeners, ReviewCallback.DRAFT_READY, field=ReviewBlock.DOCUMENT)
     def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
         draft = mark_draft_ready(
-            req.session, req.now, req.ids.case, document_file_id=_document(req), actor=req.actor
+            req.session,
+            req.now,
+            req.ids.case,
+            document_file_id=_document(req.payload),
+            actor=req.actor,
         )
         draft_id = draft.id
         req.after(lambda: flows.send_draft(req.runtime, req.slack, draft_id))
@@ -362,3 +364,8 @@ def _report(listeners: Listeners) -> None:
 
 def _ids(meta: DraftMeta) -> tuple[int, int]:
     return meta.draft, meta.agency
+
+
+def _document(payload: ViewSubmission) -> str | None:
+    """The file attached in the form's document input, if any."""
+    return next(iter(payload.file_ids(ReviewBlock.DOCUMENT.value)), None)
