@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, ReferralBlock
-from bot.services.partnership import active_agencies
+from bot.services.cases.access import active_agencies
+from storage.models import Case
 
 REFERRER = "U0DPH"
 
@@ -42,10 +45,6 @@ def refer_a_case(story: Story) -> str:
         answer = json.loads(response.body or b"{}")
         story.say(f"  ➜ the modal now says: {answer.get('view', {}).get('title', {}).get('text')}")
     with harness.runtime.db.session() as session:
-        from sqlalchemy import select
-
-        from storage.models import Case
-
         reference = session.scalars(select(Case.reference).order_by(Case.id.desc())).first()
     assert reference is not None
     return reference

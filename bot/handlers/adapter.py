@@ -26,14 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from sqlalchemy.orm import Session
 
 from bot.gateway import SlackError, SlackGateway
 from bot.handlers.commands import CommandContext, CommandRouter
@@ -41,9 +40,13 @@ from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import BlockAction, SlashCommand, ViewSubmission
 from bot.process.calendar import WorkingCalendar
 from bot.runtime import Runtime
-from bot.services.cases import case_by_channel, is_case_member
+from bot.services.cases.access import case_by_channel, case_by_id, is_case_member
 from bot.services.refusal import InvalidFormError, RefusedError
-from storage.models import Case
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +176,7 @@ class Submitted(Request[ViewSubmission], Generic[FormT, MetaT]):
 
 
 Listener = Callable[[Request[Any]], Reply | str | None]
-Check = Callable[[Session, Case, str], bool]
+Check = Callable[["Session", "Case", str], bool]
 
 
 def parse_id(raw: object) -> int:
@@ -507,7 +510,7 @@ class Listeners:
             return found
         if number is None:
             raise MalformedPayloadError("no case id")
-        found = session.get(Case, number)
+        found = case_by_id(session, number)
         if found is None:
             raise RefusedError(NOT_OPEN_TO_YOU)
         return found

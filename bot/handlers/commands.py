@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.handlers.payloads import SlashCommand
 from bot.runtime import Runtime
-from bot.views.help import help_text
+from bot.views.cases import help_text
 
 
 @dataclass(frozen=True)

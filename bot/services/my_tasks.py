@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
-from bot.services.case_card import stage_title
-from bot.services.cases import case_by_channel, case_by_reference, is_case_member
+from bot.services.cases.access import (
+    agencies_of,
+    roles_of,
+)
+from bot.services.cases.card import stage_title
 from bot.services.engine import EngineContext, TaskRefusedError, involved_agencies
 from bot.services.owners import role_holders
-from bot.services.partnership import agencies_of, roles_of
 from bot.services.task_changes import complete_task
+from bot.views.cases import CaseStatus, TaskGroup
 from bot.views.home import CaseLine
 from bot.views.reminders import TaskLine
-from bot.views.status import CaseStatus, TaskGroup
 from storage.db import Database
 from storage.models import Agency, Case, CaseAssignment, CaseMember, Task
 
@@ -96,22 +98,6 @@ def my_cases(session: Session, user_id: str) -> list[CaseLine]:
         .order_by(Case.year, Case.number)
     )
     return [CaseLine(c.reference, stage_title(c), c.channel_id if m else None) for c, m in cases]
-
-
-def visible_case(
-    session: Session, user_id: str, *, channel_id: str | None, reference: str | None
-) -> Case | None:
-    """The case asked about, if the user is a member of it; None for an unknown case and
-    for someone else's alike, so that the answer reveals nothing."""
-    if reference:
-        case = case_by_reference(session, reference)
-    elif channel_id:
-        case = case_by_channel(session, channel_id)
-    else:
-        return None
-    if case is None or not is_case_member(session, case, user_id):
-        return None
-    return case
 
 
 def case_status(session: Session, case: Case, now: datetime, cal: WorkingCalendar) -> CaseStatus:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services.case_card import build_case_card
-from bot.services.cases import load_case
+from bot.services.cases.access import load_case
+from bot.services.cases.card import build_case_card
 from bot.views.format import LONDON
 from tests.reminder_helpers import CPU_CHORES, complete, open_case
 

@@ -1,13 +1,16 @@
-"""The referral modal (Appendix 1) and what it shows once a referral is taken."""
+"""The referral modal (Appendix 1), what it shows once a referral is taken, and the
+messages of the case's set-up: the CPU's news of a referral, the referrer's "set up" (or
+"not yet") note."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
@@ -22,20 +25,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import INPUT_ACTION, Callback, ReferralBlock
-from bot.services.referral_form import (
+from bot.ids import INPUT_ACTION, Action, Callback, ReferralBlock
+from bot.services.referral.schema import (
     CP_PLAN_LABELS,
     CRITERION_LABELS,
     LONG_TEXT,
     OTHER_CHILDREN_LABELS,
     SHORT_TEXT,
+    AgencyChoice,
 )
-
-
-@dataclass(frozen=True)
-class AgencyChoice:
-    id: int
-    name: str
+from bot.views.format import channel_link
+from bot.views.messages import Message
 
 
 def _text(block: ReferralBlock, label: str, *, multiline: bool, optional: bool) -> InputBlock:
@@ -142,5 +142,49 @@ def referral_received(reference: str) -> View:
                     "you will be invited to it in a moment."
                 )
             )
+        ],
+    )
+
+
+def _open_channel_button(channel_id: str, team_id: str | None = None) -> ButtonElement:
+    url = f"https://slack.com/app_redirect?channel={channel_id}"
+    if team_id:
+        url += f"&team={team_id}"
+    return ButtonElement(
+        text="Open case channel", action_id=Action.OPEN_CHANNEL.value, url=url, value=channel_id
+    )
+
+
+def referral_arrived(reference: str, agency: str, channel_id: str) -> Message:
+    text = f"{reference}: a new referral from {agency} has arrived."
+    return Message(
+        text=text,
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*{reference}*: a new referral from {agency} has arrived. "
+                    f"The case channel is {channel_link(channel_id)}."
+                )
+            ),
+            ActionsBlock(elements=[_open_channel_button(channel_id)]),
+        ],
+    )
+
+
+def setup_pending(reference: str) -> Message:
+    text = (
+        f"{reference} is recorded. Slack is not answering just now, so its channel is not "
+        "set up yet; the bot will finish setting it up automatically as soon as Slack recovers."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def case_ready(reference: str, channel_id: str) -> Message:
+    text = f"{reference} is set up: {channel_link(channel_id)}."
+    return Message(
+        text=text,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(elements=[_open_channel_button(channel_id)]),
         ],
     )

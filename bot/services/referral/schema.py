@@ -1,15 +1,42 @@
-"""What a referral (Appendix 1 of the framework) must contain, and what makes one invalid."""
+"""What a referral (Appendix 1 of the framework) must contain, and what makes one invalid:
+the referral form's fields, limits, labels and answers, shared by its view and its service."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from bot.services.refusal import InvalidFormError
 
 SHORT_TEXT = 120
 LONG_TEXT = 3000
+
+NOT_A_MEMBER = (
+    "Only members of the safeguarding partnership can refer a case. If you should be able "
+    "to, ask the Board business unit to add you to the partnership configuration."
+)
+OWN_AGENCY = "You can refer on behalf of your own agency."
+NOT_A_PARTNER = "That agency is not part of the partnership."
+
+
+@dataclass(frozen=True)
+class AgencyChoice:
+    """An agency the person may pick in a form."""
+
+    id: int
+    name: str
 
 
 class Criterion(StrEnum):
@@ -151,10 +178,16 @@ class _FieldError(ValueError):
         self.field = field
 
 
+def validated_referral(values: dict[str, Any], *, today: date) -> ReferralSubmission:
+    """The referral modal's answers, or `InvalidFormError` with one message per field."""
+    try:
+        return ReferralSubmission.model_validate(values, context={"today": today})
+    except ValidationError as exc:
+        raise InvalidFormError(field_errors(exc)) from None
+
+
 def field_errors(exc: Exception) -> dict[str, str]:
     """Map a validation failure to {field: message}, one message per field."""
-    from pydantic import ValidationError
-
     errors: dict[str, str] = {}
     if not isinstance(exc, ValidationError):
         return errors

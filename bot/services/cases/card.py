@@ -1,48 +1,42 @@
-"""Gathers what the case card shows from the database (the rendering is in bot.views):
-the next deadlines from the case's open tasks, and a row per involved agency with a cell
-per agency task of the current stage."""
+"""What the case card shows, gathered from the database (the rendering is in
+bot.views.cases): the next deadlines from the case's open tasks, and a row per involved
+agency with a cell per agency task of the current stage."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.process.calendar import add_calendar_months
+from bot.process.calendar import LONDON
 from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
-from bot.runtime import Runtime
-from bot.services.cases import load_case
+from bot.process.states import Stage, TaskKind
+from bot.services.cases.access import load_case
+from bot.services.cases.schema import AgencyRow, CaseCard, Deadline
 from bot.services.first_month.chronology import entry_counts
 from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring.plan import monitoring_state
 from bot.services.panel.answers import panel_card_state
-from bot.services.referral_form import CRITERION_SHORT, Criterion
+from bot.services.referral.schema import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
-from bot.views.case_card import AgencyRow, CaseCard, Deadline
-from bot.views.format import LONDON
-from bot.views.monitoring import card_lines
-from bot.views.panel import PanelOnCard
+from storage.db import Database
 from storage.models import Agency, Case, CaseAgency, Task
+from storage.states import TaskStatus
 
-STAGE_TITLES = {"referral": "Initial Panel stage"}
-DEADLINE_LABELS = {"schedule_initial_panel": "Initial Panel"}
-DEADLINE_NOTES = {"schedule_initial_panel": "not scheduled yet"}
-COLUMN_LABELS = {
-    "dp_notified": "notified",
-    "records_secured": "records secured",
-    "chronology_submitted": "chronology",
-    "synopsis_submitted": "synopsis",
-    "imr": "management review",
-    "management_review": "management review",
+STAGE_TITLES: dict[str, str] = {Stage.REFERRAL: "Initial Panel stage"}
+DEADLINE_LABELS: dict[str, str] = {TaskKind.SCHEDULE_INITIAL_PANEL: "Initial Panel"}
+DEADLINE_NOTES: dict[str, str] = {TaskKind.SCHEDULE_INITIAL_PANEL: "not scheduled yet"}
+COLUMN_LABELS: dict[str, str] = {
+    TaskKind.DP_NOTIFIED: "notified",
+    TaskKind.RECORDS_SECURED: "records secured",
+    TaskKind.CHRONOLOGY_SUBMITTED: "chronology",
+    TaskKind.SYNOPSIS_SUBMITTED: "synopsis",
+    TaskKind.IMR: "management review",
+    TaskKind.MANAGEMENT_REVIEW: "management review",
 }
 MAX_DEADLINES = 5
-
-
-def initial_panel_deadline(case: Case) -> date:
-    return add_calendar_months(case.referral_date, 1)
 
 
 def stage_title(case: Case) -> str:
@@ -66,7 +60,9 @@ def _deadlines(session: Session, case: Case) -> list[Deadline]:
     tasks = list(
         session.scalars(
             select(Task)
-            .where(Task.case_id == case.id, Task.agency_id.is_(None), Task.status == "open")
+            .where(
+                Task.case_id == case.id, Task.agency_id.is_(None), Task.status == TaskStatus.OPEN
+            )
             .order_by(Task.due_at, Task.id)
         )
     )
@@ -89,9 +85,9 @@ def _deadlines(session: Session, case: Case) -> list[Deadline]:
 def _cell(task: Task | None, today: date) -> str:
     if task is None:
         return "–"
-    if task.status == "waived":
+    if task.status == TaskStatus.WAIVED:
         return "waived"
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         done_on = _london_date(task.completed_at) if task.completed_at else today
         return f"✓ {done_on.day} {done_on:%b}"
     due = _london_date(task.due_at)
@@ -107,7 +103,7 @@ def _agency_kinds(session: Session, case: Case, stage: StageDefinition | None) -
     wanted |= set(
         session.scalars(
             select(Task.kind).where(
-                Task.case_id == case.id, Task.status == "open", Task.agency_id.is_not(None)
+                Task.case_id == case.id, Task.status == TaskStatus.OPEN, Task.agency_id.is_not(None)
             )
         )
     )
@@ -164,7 +160,6 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
     except KeyError:
         stage = None
     columns, rows = _agency_table(session, case, stage, today)
-    panel = PanelOnCard(panel_card_state(session, case, today))
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -172,23 +167,18 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         referring_agency=case.referring_agency.name,
         criteria=[CRITERION_SHORT[Criterion(c)] for c in case.criteria],
         today=today,
-        deadlines=panel.deadlines(_deadlines(session, case)),
+        deadlines=_deadlines(session, case),
         agency_columns=columns,
         agency_rows=rows,
-        extra_blocks=panel.blocks,
+        notes=review_notes(session, case, today),
+        panel=panel_card_state(session, case, today),
         first_month=card_actions(session, case),
-        notes=[
-            *review_notes(session, case, today),
-            *card_lines(monitoring_state(session, case, today)),
-        ],
+        monitoring=monitoring_state(session, case, today),
         closed=case.closed_at is not None,
     )
 
 
-def card_builder(runtime: Runtime) -> Callable[[int], CaseCard]:
-    def build(case_id: int) -> CaseCard:
-        today = runtime.clock.now().astimezone(LONDON).date()
-        with runtime.db.session() as session:
-            return build_case_card(session, load_case(session, case_id), today)
-
-    return build
+def case_card(db: Database, case_id: int, now: datetime) -> CaseCard:
+    """The case's card as it stands at ``now``."""
+    with db.session() as session:
+        return build_case_card(session, load_case(session, case_id), now.astimezone(LONDON).date())

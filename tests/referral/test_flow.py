@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from storage.models import AuditEvent, CaseMember, SentMessage
 from tests import dbutil
 from tests.flow_helpers import (
@@ -17,7 +17,7 @@ from tests.flow_helpers import (
     refer,
     tampered_submission,
 )
-from tests.referral_data import IDENTIFYING, referral_values
+from tests.referral.data import IDENTIFYING, referral_values
 
 
 @pytest.mark.postgres

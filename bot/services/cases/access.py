@@ -1,4 +1,5 @@
-"""The partnership as the database knows it, and who may do what."""
+"""Who may see and do what: a case and its members, and the partnership (its roles and
+agencies) as the database knows it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,67 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.partnership_config import PartnershipConfig
-from storage.models import Agency, AgencyMember, RoleAssignment
+from bot.services.refusal import RefusedError
+from storage.models import Agency, AgencyMember, Case, CaseMember, RoleAssignment
+
+
+def load_case(session: Session, case_id: int) -> Case:
+    case = session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(selectinload(Case.members), selectinload(Case.referring_agency))
+    )
+    if case is None:
+        raise LookupError(f"case {case_id} does not exist")
+    return case
+
+
+def case_by_id(session: Session, case_id: int) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def case_by_channel(session: Session, channel_id: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.channel_id == channel_id))
+
+
+def case_by_reference(session: Session, reference: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+
+
+def is_case_member(session: Session, case: Case, user_id: str) -> bool:
+    return (
+        session.scalar(
+            select(CaseMember.id).where(
+                CaseMember.case_id == case.id, CaseMember.slack_user_id == user_id
+            )
+        )
+        is not None
+    )
+
+
+NOT_SHOWN = (
+    "I can't show you that case. `/scr status` works in a case channel, or as "
+    "`/scr status SCR-2026-001`, for members of that case."
+)
+"""The same words for a case that does not exist and one the person is not in."""
+
+WHERE = (
+    "This isn't a case channel. Use `/scr status` in a case channel, or give the case "
+    "reference: `/scr status SCR-2026-001`."
+)
+
+
+def case_to_show(session: Session, user_id: str, *, channel_id: str, reference: str | None) -> Case:
+    """The case asked about (by reference, else the channel's) if the user is a member of
+    it; refused in the same words for an unknown case and someone else's, so that the
+    answer reveals nothing."""
+    case = (
+        case_by_reference(session, reference) if reference else case_by_channel(session, channel_id)
+    )
+    if case is None or not is_case_member(session, case, user_id):
+        in_case_channel = case_by_channel(session, channel_id) is not None
+        raise RefusedError(NOT_SHOWN if reference or in_case_channel else WHERE)
+    return case
 
 
 class Role(StrEnum):
@@ -113,10 +174,6 @@ def active_agencies(session: Session) -> list[Agency]:
 
 def is_partnership_member(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id)) or bool(agencies_of(session, user_id))
-
-
-def agency_by_id(session: Session, agency_id: int) -> Agency | None:
-    return session.get(Agency, agency_id)
 
 
 def unique_in_order(values: Iterable[str]) -> list[str]:

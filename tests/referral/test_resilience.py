@@ -11,7 +11,7 @@ import pytest
 from bot.jobs.setup_retry import resume_pending_setups
 from bot.testing.harness import make_settings, start_harness
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
-from tests.referral_data import referral_values
+from tests.referral.data import referral_values
 
 SETUP_STEPS = ["conversations.create", "conversations.invite", "chat.postMessage", "pins.add"]
 

@@ -1,0 +1,45 @@
+"""What the case card shows, as data: the card's services fill it in, its view draws it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.services.first_month.schema import CardActions
+from bot.services.monitoring.schema import MonitoringState
+from bot.services.panel.schema import PanelCardState
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: date
+    done: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AgencyRow:
+    """One agency's line; each cell is already worded (e.g. "✓ 27 Nov", "overdue (due 1 Dec)")."""
+
+    name: str
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    reference: str
+    stage_title: str
+    referral_date: date
+    referring_agency: str
+    criteria: Sequence[str]
+    today: date
+    deadlines: Sequence[Deadline] = ()
+    agency_columns: Sequence[str] = ()
+    agency_rows: Sequence[AgencyRow] = ()
+    notes: Sequence[str] = ()
+    panel: PanelCardState | None = None
+    first_month: CardActions | None = None
+    monitoring: MonitoringState | None = None
+    closed: bool = False

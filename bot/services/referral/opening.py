@@ -1,0 +1,351 @@
+"""Opening a case from a referral, and the record of its set-up in Slack.
+
+The referral is stored in the person's own transaction; the Slack set-up (channel,
+invitations, card, DMs) runs after it, one step at a time, and each step's result is
+recorded here before the next begins, so a retry resumes where Slack stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.crypto import FieldCipher
+from bot.ids import ReferralBlock
+from bot.process.calendar import LONDON, WorkingCalendar
+from bot.process.states import Stage
+from bot.services.cases import audit
+from bot.services.cases.access import (
+    AgencyRole,
+    Role,
+    active_agencies,
+    agencies_of,
+    is_partnership_member,
+    load_case,
+    roles_of,
+    users_with_role,
+)
+from bot.services.engine import EngineContext, start_case
+from bot.services.referral.schema import (
+    NOT_A_MEMBER,
+    NOT_A_PARTNER,
+    OWN_AGENCY,
+    AgencyChoice,
+    ReferralSubmission,
+)
+from bot.services.refusal import RefusedError
+from storage.claim import claimed
+from storage.db import Database
+from storage.models import Agency, Case, CaseMember, CaseReferenceCounter
+from storage.states import SetupStatus
+
+LEASE = timedelta(minutes=5)
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case_id: int
+    reference: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class ReferralChoices:
+    """What the referral modal offers this person."""
+
+    agencies: list[AgencyChoice]
+    default_agency: int | None
+
+
+def format_reference(year: int, number: int) -> str:
+    return f"SCR-{year}-{number:03d}"
+
+
+def _allowed_agency_ids(session: Session, user_id: str) -> set[int] | None:
+    """None means any agency (CPU and Board admins refer on anyone's behalf)."""
+    if roles_of(session, user_id) & {Role.CPU, Role.ADMIN, Role.BOARD_CHAIR}:
+        return None
+    return {a.id for a in agencies_of(session, user_id)}
+
+
+def referral_choices(session: Session, user_id: str) -> ReferralChoices:
+    """The agencies this person may refer for, their own first chosen; refused to anyone
+    outside the partnership."""
+    if not is_partnership_member(session, user_id):
+        raise RefusedError(NOT_A_MEMBER)
+    allowed = _allowed_agency_ids(session, user_id)
+    own = [a.id for a in agencies_of(session, user_id)]
+    return ReferralChoices(
+        [
+            AgencyChoice(a.id, a.name)
+            for a in active_agencies(session)
+            if allowed is None or a.id in allowed
+        ],
+        own[0] if own else None,
+    )
+
+
+def _next_number(session: Session, year: int) -> int:
+    """Increment the year's counter as the transaction's first write, so that concurrent
+    referrals queue on it (row lock on PostgreSQL, the write lock on SQLite)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CaseReferenceCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    number = session.execute(
+        update(CaseReferenceCounter)
+        .where(CaseReferenceCounter.year == year)
+        .values(last_number=CaseReferenceCounter.last_number + 1)
+        .returning(CaseReferenceCounter.last_number)
+    ).scalar_one()
+    return int(number)
+
+
+def open_case(
+    session: Session,
+    submission: ReferralSubmission,
+    *,
+    actor: str,
+    view_id: str,
+    now: datetime,
+    cipher: FieldCipher,
+    process_key: str,
+    cal: WorkingCalendar,
+) -> OpenedCase:
+    """Store the referral, for a member of the partnership referring for an agency they may
+    refer for. The same modal submitted twice opens one case."""
+    field = ReferralBlock.AGENCY.value
+    if not is_partnership_member(session, actor):
+        raise RefusedError(NOT_A_MEMBER, field=field)
+    allowed = _allowed_agency_ids(session, actor)
+    if allowed is not None and submission.referring_agency not in allowed:
+        raise RefusedError(OWN_AGENCY, field=field)
+    existing = find_by_view(session, view_id)
+    if existing is not None:
+        return existing
+    agency = session.get(Agency, submission.referring_agency)
+    if agency is None or not agency.active:
+        raise RefusedError(NOT_A_PARTNER, field=field)
+    try:
+        with session.begin_nested():
+            case = _store(session, submission, agency, actor, view_id, now, cipher, process_key)
+    except IntegrityError:
+        again = find_by_view(session, view_id)
+        if again is None:
+            raise
+        return again
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="case.referred",
+        case_id=case.id,
+        reference=case.reference,
+        agency_id=agency.id,
+        criteria=case.criteria,
+    )
+    today = now.astimezone(LONDON).date()
+    referred_at = (
+        now if submission.referral_date >= today else cal.day_start(submission.referral_date)
+    )
+    start_case(EngineContext(session, cal, now), case, actor=actor, referred_at=referred_at)
+    return OpenedCase(case.id, case.reference, created=True)
+
+
+def _store(
+    session: Session,
+    submission: ReferralSubmission,
+    agency: Agency,
+    actor: str,
+    view_id: str,
+    now: datetime,
+    cipher: FieldCipher,
+    process_key: str,
+) -> Case:
+    year = now.astimezone(LONDON).year
+    number = _next_number(session, year)
+    case = Case(
+        reference=format_reference(year, number),
+        year=year,
+        number=number,
+        process_key=process_key,
+        stage=Stage.REFERRAL,
+        referring_agency_id=agency.id,
+        referred_by=actor,
+        referral_date=submission.referral_date,
+        created_at=now,
+        criteria=[c.value for c in submission.criteria],
+        personal_data=cipher.encrypt_json(submission.personal_data()),
+        source_view_id=view_id,
+        setup_status=SetupStatus.PENDING,
+    )
+    session.add(case)
+    for user, reason in _initial_members(session, actor, agency):
+        case.members.append(CaseMember(slack_user_id=user, reason=reason))
+    session.flush()
+    return case
+
+
+def _initial_members(session: Session, actor: str, agency: Agency) -> list[tuple[str, str]]:
+    members: dict[str, str] = {actor: "referrer"}
+    for user in users_with_role(session, Role.CPU):
+        members.setdefault(user, "cpu")
+    for user in users_with_role(session, Role.ADMIN):
+        members.setdefault(user, "admin")
+    for user in agency.user_ids(AgencyRole.DESIGNATED_PERSON.value):
+        members.setdefault(user, "designated_person")
+    return list(members.items())
+
+
+def find_by_view(session: Session, view_id: str) -> OpenedCase | None:
+    case = session.scalar(select(Case).where(Case.source_view_id == view_id))
+    return None if case is None else OpenedCase(case.id, case.reference, created=False)
+
+
+# The set-up's record --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """Where a case's set-up stands, read at the start of a step."""
+
+    reference: str
+    referrer: str
+    referring_agency: str
+    channel_id: str | None
+    card_ts: str | None
+    card_pinned: bool
+    tried_before: bool
+    complete: bool
+    uninvited: list[str]
+    cpu: list[str]
+
+
+def setup_state(db: Database, case_id: int) -> SetupState:
+    with db.session() as session:
+        case = load_case(session, case_id)
+        return SetupState(
+            reference=case.reference,
+            referrer=case.referred_by,
+            referring_agency=case.referring_agency.name,
+            channel_id=case.channel_id,
+            card_ts=case.card_ts,
+            card_pinned=case.card_pinned,
+            tried_before=case.setup_attempts > 0,
+            complete=case.setup_status == SetupStatus.COMPLETE,
+            uninvited=[m.slack_user_id for m in case.members if m.invited_at is None],
+            cpu=users_with_role(session, Role.CPU),
+        )
+
+
+def claim_setup(db: Database, case_id: int, now: datetime) -> bool:
+    """Take the case's set-up for LEASE; a crashed holder's lease simply runs out."""
+    with db.session() as session:
+        return claimed(
+            session,
+            Case,
+            Case.id == case_id,
+            or_(
+                Case.setup_status == SetupStatus.PENDING,
+                (Case.setup_status == SetupStatus.RUNNING) & (Case.setup_retry_at <= now),
+            ),
+            or_(Case.setup_retry_at.is_(None), Case.setup_retry_at <= now),
+            setup_status=SetupStatus.RUNNING,
+            setup_retry_at=now + LEASE,
+        )
+
+
+def setups_due(db: Database, now: datetime) -> list[int]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Case.id)
+                .where(
+                    Case.setup_status.in_((SetupStatus.PENDING, SetupStatus.RUNNING)),
+                    or_(Case.setup_retry_at.is_(None), Case.setup_retry_at <= now),
+                )
+                .order_by(Case.id)
+            )
+        )
+
+
+def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: datetime) -> None:
+    with db.session() as session:
+        case = load_case(session, case_id)
+        case.channel_id, case.channel_name = channel_id, name
+        audit.record(
+            session,
+            at=now,
+            actor="bot",
+            action="case.channel_created",
+            case_id=case_id,
+            channel=channel_id,
+        )
+
+
+def record_invited(db: Database, case_id: int, users: Sequence[str], now: datetime) -> None:
+    with db.session() as session:
+        for member in load_case(session, case_id).members:
+            if member.slack_user_id in users:
+                member.invited_at = now
+        audit.record(
+            session,
+            at=now,
+            actor="bot",
+            action="case.members_invited",
+            case_id=case_id,
+            users=sorted(users),
+        )
+
+
+def record_card(db: Database, case_id: int, ts: str) -> None:
+    with db.session() as session:
+        load_case(session, case_id).card_ts = ts
+
+
+def record_card_pinned(db: Database, case_id: int, now: datetime) -> None:
+    with db.session() as session:
+        load_case(session, case_id).card_pinned = True
+        audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
+
+
+def record_setup_complete(db: Database, case_id: int, now: datetime) -> None:
+    with db.session() as session:
+        case = load_case(session, case_id)
+        case.setup_status, case.setup_retry_at, case.setup_last_error = (
+            SetupStatus.COMPLETE,
+            None,
+            None,
+        )
+        audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
+
+
+def postpone_setup(db: Database, case_id: int, code: str, now: datetime) -> None:
+    """Leave the set-up for the worker to resume, later each time it fails."""
+    with db.session() as session:
+        case = load_case(session, case_id)
+        case.setup_attempts += 1
+        wait = BACKOFF[min(case.setup_attempts, len(BACKOFF)) - 1]
+        case.setup_status, case.setup_retry_at, case.setup_last_error = (
+            SetupStatus.PENDING,
+            now + wait,
+            code,
+        )
+        audit.record(
+            session,
+            at=now,
+            actor="bot",
+            action="case.setup_postponed",
+            case_id=case_id,
+            error=code,
+            attempt=case.setup_attempts,
+        )

@@ -1,0 +1,188 @@
+"""Where a case stands and who is in the partnership (pure: data in, Block Kit out): the
+living case card pinned in each case channel, `/scr status`, `/scr agencies`, `/scr help`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.services.cases.schema import CaseCard, Deadline
+from bot.views.format import channel_link, day, days_left, short_day, user_link
+from bot.views.first_month import card_action_blocks
+from bot.views.messages import Message
+from bot.views.monitoring import card_lines
+from bot.views.panel import PanelOnCard
+from bot.views.reminders import TaskLine, when
+
+MAX_SECTION_TEXT = 3000
+MAX_LINES = 3000 // 80
+
+
+@dataclass(frozen=True)
+class TaskGroup:
+    """Open tasks of one agency, or of one case role ("CPU", "Board Chair"...)."""
+
+    name: str
+    tasks: Sequence[TaskLine]
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    reference: str
+    stage_title: str
+    today: date
+    next_deadlines: Sequence[TaskLine]
+    groups: Sequence[TaskGroup]
+    channel_id: str | None = None
+
+
+def _deadline_line(deadline: Deadline, today: date) -> str:
+    status = "✓ done" if deadline.done else days_left(deadline.due, today)
+    note = f" · {deadline.note}" if deadline.note else ""
+    return f"*{deadline.label}*: by {day(deadline.due)} ({status}){note}"
+
+
+def _agency_table(card: CaseCard) -> list[str]:
+    if not card.agency_rows:
+        return []
+    lines = ["*Agency* · " + " · ".join(card.agency_columns)]
+    for row in card.agency_rows:
+        lines.append(f"{row.name} · " + " · ".join(row.cells))
+    return lines
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    """Split lines into section texts that respect Slack's 3000-character limit."""
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[: MAX_SECTION_TEXT - 1]
+        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
+def case_card_blocks(card: CaseCard) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(text=f"{card.reference} · {card.stage_title}"),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Referred {day(card.referral_date)} by {card.referring_agency} · "
+                f"criteria: {', '.join(card.criteria) or 'none recorded'}"
+            )
+        ),
+    ]
+    panel = PanelOnCard(card.panel)
+    lines = [_deadline_line(d, card.today) for d in panel.deadlines(card.deadlines)]
+    for text in _chunks(lines):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    table = _agency_table(card)
+    if table:
+        blocks.append(DividerBlock())
+        for text in _chunks(table):
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    notes = [*card.notes, *(card_lines(card.monitoring) if card.monitoring else [])]
+    for text in _chunks(notes):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    blocks.extend(panel.blocks)
+    blocks.extend(card_action_blocks(card.first_month))
+    blocks.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"Updated {short_day(card.today)} · case card")]
+        )
+    )
+    return blocks[:50]
+
+
+def case_card_text(card: CaseCard) -> str:
+    """The notification/fallback text: reference and stage only."""
+    return f"{card.reference} · {card.stage_title}"
+
+
+def case_card_message(card: CaseCard) -> Message:
+    return Message(text=case_card_text(card), blocks=case_card_blocks(card))
+
+
+# /scr status ----------------------------------------------------------------------------
+
+
+def _due(line: TaskLine, today: date) -> str:
+    due = when(line.due, today)
+    return f"*overdue* (due {due})" if line.overdue else f"due {due}"
+
+
+def _deadline(line: TaskLine, today: date) -> str:
+    whose = f" · {line.agency}" if line.agency else ""
+    return f"• {line.title}{whose} · {_due(line, today)}"
+
+
+def _group(group: TaskGroup, today: date) -> str:
+    lines = [f"*{group.name}*"]
+    lines += [f"• {t.title} · {_due(t, today)}" for t in group.tasks[:MAX_LINES]]
+    if len(group.tasks) > MAX_LINES:
+        lines.append(f"…and {len(group.tasks) - MAX_LINES} more")
+    return "\n".join(lines)[:3000]
+
+
+def status_text(status: CaseStatus) -> str:
+    return f"{status.reference} · {status.stage_title}"
+
+
+def status_blocks(status: CaseStatus) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text=f"{status.reference} · {status.stage_title}")]
+    if status.next_deadlines:
+        lines = ["*Next deadlines*"]
+        lines += [_deadline(t, status.today) for t in status.next_deadlines[:MAX_LINES]]
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])))
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="No open tasks.")))
+    if status.groups:
+        blocks.append(DividerBlock())
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Open tasks*")))
+        for group in status.groups[:40]:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=_group(group, status.today))))
+    if status.channel_id:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text=f"Case channel: {channel_link(status.channel_id)}")
+                ]
+            )
+        )
+    return blocks[:50]
+
+
+# /scr help and /scr agencies ---------------------------------------------------------
+
+
+def help_text(commands: Sequence[tuple[str, str]]) -> str:
+    lines = ["*scr-bot* coordinates Serious Case Reviews. Commands:"]
+    lines += [f"• `{usage}`: {summary}" for usage, summary in sorted(commands)]
+    lines.append("Case channels and messages name the case reference only, never the child.")
+    return "\n".join(lines)
+
+
+def agencies_text(rows: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> str:
+    lines = ["*Partnership agencies*"]
+    for name, designated, leads in rows:
+        who = ", ".join(user_link(u) for u in designated) or "nobody"
+        line = f"• *{name}*: designated person {who}"
+        if leads:
+            line += "; review lead " + ", ".join(user_link(u) for u in leads)
+        lines.append(line)
+    return "\n".join(lines)
