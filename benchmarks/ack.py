@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
 from bot.ids import INPUT_ACTION, ReferralBlock
-from bot.services.partnership import active_agencies
+from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness, seed_people, start_harness
 from bot.testing.standin import SlackStandIn
 from storage.db import Database

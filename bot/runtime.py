@@ -11,7 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
 from bot.process.calendar import WorkingCalendar
-from bot.services.partnership import sync_partnership
+from bot.services.cases.access import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from storage.db import Database

@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bot.services.partnership import active_agencies
+from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness
 from storage.models import Case
-from tests.referral_data import referral_values
+from tests.referral.data import referral_values
 
 
 def agency_id(harness: Harness, name: str) -> int:

@@ -6,9 +6,9 @@ import json
 
 from slack_sdk import WebClient
 
-from bot.flows.card_refresh import refresh_card
-from bot.services.case_card import build_case_card
-from bot.services.cases import load_case
+from bot.flows.cases import refresh_card
+from bot.services.cases.access import load_case
+from bot.services.cases.card import build_case_card
 from bot.services.engine import EngineContext, add_agency
 from bot.services.task_changes import waive_task
 from storage.models import Task

@@ -20,8 +20,8 @@ from bot.process.definition import (
     TaskDefinition,
 )
 from bot.services import engine, task_changes
+from bot.services.cases.access import sync_partnership
 from bot.services.engine import EngineContext, TaskRefusedError
-from bot.services.partnership import sync_partnership
 from bot.testing.seed import seed_partnership
 from storage.models import Agency, Case, CaseAssignment, CaseEvent, Reminder, Task
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.partnership_config import PartnershipConfigError, load_partnership, parse_partnership
-from bot.services.partnership import (
+from bot.services.cases.access import (
     Role,
     active_agencies,
     agencies_of,

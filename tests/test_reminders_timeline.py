@@ -16,7 +16,7 @@ from bot.services.engine import EngineContext
 from bot.services.task_changes import move_deadline
 from storage.models import Reminder, Task
 from tests.flow_helpers import all_calls_text
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 from tests.reminder_helpers import (
     CPU_CHORES,
     DMLog,

@@ -19,9 +19,9 @@ from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, FirstMonthAction
 from bot.ids import FirstMonthBlock as B
 from bot.jobs.worker import tick
+from bot.services.cases.access import active_agencies
 from bot.services.first_month.files import HEADINGS, file_stem
 from bot.services.first_month.schema import entry_block_id
-from bot.services.partnership import active_agencies
 from bot.testing.standin import Message
 from bot.views.format import LONDON
 from storage.models import Case

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
-from bot.services.partnership import active_agencies
+from bot.services.cases.access import active_agencies
 from bot.views.format import day
 from storage.models import Case
 

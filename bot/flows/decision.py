@@ -8,11 +8,11 @@ again on any later click and catches up whatever Slack refused the first time.
 
 from __future__ import annotations
 
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.gateway import SlackGateway
 from bot.runtime import Runtime
-from bot.services import audit
-from bot.services.cases import load_case
+from bot.services.cases import audit
+from bot.services.cases.access import load_case
 from bot.services.decision.service import Decided, chair_request, decided, notices
 from bot.views.decision import (
     board_announcement,

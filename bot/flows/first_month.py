@@ -15,18 +15,22 @@ from dataclasses import dataclass
 from urllib.error import URLError
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services import audit
-from bot.services.case_card import card_builder
-from bot.services.cases import case_by_channel, case_by_reference, is_case_member, load_case
+from bot.services.cases import audit
+from bot.services.cases.access import (
+    AgencyRole,
+    agencies_of,
+    case_by_channel,
+    case_by_reference,
+    is_case_member,
+    load_case,
+    unique_in_order,
+)
 from bot.services.engine import involved_agencies
 from bot.services.first_month.agencies import AgencyChange
 from bot.services.first_month.chronology import (
@@ -53,7 +57,6 @@ from bot.services.first_month.files import (
 )
 from bot.services.first_month.tasks import briefing_for
 from bot.services.owners import agency_people
-from bot.services.partnership import AgencyRole, agencies_of, unique_in_order
 from bot.services.refusal import RefusedError
 from bot.views.first_month import (
     agency_added_text,
@@ -97,11 +100,10 @@ def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int
     return sent
 
 
-def brief_involved_agencies(db: Database, client: WebClient, clock: Clock, case_id: int) -> None:
+def brief_involved_agencies(db: Database, slack: SlackGateway, case_id: int) -> None:
     """A set-up step: the agencies involved from the start are told what to do."""
     with db.session() as session:
         agencies = [row.agency_id for row in involved_agencies(session, case_id)]
-    slack = SlackGateway(client, db, clock)
     for agency_id in agencies:
         brief_agency(db, slack, case_id, agency_id)
 
@@ -167,16 +169,15 @@ def welcome_agency(
     when Slack failed part-way (the change itself is stored)."""
     with runtime.db.session() as session:
         channel = load_case(session, change.case_id).channel_id
-    from bot.flows.case_setup import CaseSetup  # case set-up briefs agencies through this module
+    from bot.flows.referral import invite_members  # set-up briefs agencies through this module
 
     try:
         if channel is not None:
-            setup = CaseSetup(runtime.db, slack.client, runtime.clock, card_builder(runtime))
-            setup.invite_members(change.case_id)
+            invite_members(runtime, slack, change.case_id)
         brief_agency(runtime.db, slack, change.case_id, change.agency_id)
         if channel is not None and announcement:
             slack.post(channel, plain(announcement))
-    except (SlackError, SlackApiError, SlackClientError, OSError) as exc:
+    except SlackError as exc:
         log.warning("agency %s not fully welcomed: %s", change.agency_id, type(exc).__name__)
         return False
     finally:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.engine import EngineContext

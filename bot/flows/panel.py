@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 
 from bot.calendar.invites import Organizer
 from bot.calendar.mailer import InviteMailer, InviteMailError, SmtpSettings
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.panel.answers import my_answers

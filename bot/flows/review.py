@@ -17,13 +17,13 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.calendar.invites import Attendee, Organizer
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.process.calendar import london_date
 from bot.runtime import Runtime
-from bot.services import audit
-from bot.services.cases import load_case
-from bot.services.identifying import case_identifiers
+from bot.services.cases import audit
+from bot.services.cases.access import load_case
+from bot.services.cases.identifying import case_identifiers
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
 from bot.services.review.imr import agency_name, invitation

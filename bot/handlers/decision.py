@@ -16,6 +16,7 @@ from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
 from bot.process.bolton import DECISION_AUDIENCES
 from bot.runtime import Runtime
+from bot.services.cases.access import Role, roles_of
 from bot.services.decision.schema import NoticeForm, Outcome, ReasonForm, RecommendationForm
 from bot.services.decision.service import (
     BUSINESS_UNIT_RECORDS,
@@ -28,7 +29,6 @@ from bot.services.decision.service import (
     record_notice,
     record_recommendation,
 )
-from bot.services.partnership import Role, roles_of
 from bot.views.decision import already_decided, notice_modal, reason_modal, recommendation_modal
 from bot.views.forms import info_view
 

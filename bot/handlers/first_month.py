@@ -24,7 +24,7 @@ from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import FirstMonthAction, FirstMonthBlock, FirstMonthCallback
 from bot.runtime import Runtime
-from bot.services.cases import is_case_member
+from bot.services.cases.access import is_case_member
 from bot.services.engine import EngineContext
 from bot.services.first_month.agencies import (
     NOT_A_MANAGER,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction
 from bot.ids import Action

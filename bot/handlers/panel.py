@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk.models.views import View
 
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.flows.panel import PanelFlow, after_answer, announce_held, tell_organiser
 from bot.handlers.adapter import (
     CaseFrom,

@@ -24,11 +24,10 @@ from bot.handlers.review_imr import review_form, submission_modal_for, today
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
-from bot.services.cases import load_case
+from bot.services.cases.access import active_agencies, load_case
 from bot.services.decision.findings import record_findings
 from bot.services.decision.schema import FindingsForm
 from bot.services.engine import involved_agencies
-from bot.services.partnership import active_agencies
 from bot.services.refusal import RefusedError
 from bot.services.review.access import may_appoint_panel_chair, refuse_naming
 from bot.services.review.frame import (

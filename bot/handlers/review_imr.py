@@ -29,7 +29,7 @@ from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import ViewSubmission
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
-from bot.services.cases import load_case
+from bot.services.cases.access import load_case
 from bot.services.panel.delivery import uid_domain
 from bot.services.refusal import InvalidFormError
 from bot.services.review.imr import (

@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 
 from bot.flows.sent_once import already_sent, post_once
 from bot.runtime import Runtime
+from bot.services.cases.access import Role, users_with_role
 from bot.services.digest import build_digest
-from bot.services.partnership import Role, users_with_role
 from bot.views.reminders import digest_message
 
 log = logging.getLogger(__name__)

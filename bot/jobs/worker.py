@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.flows.card_refresh import refresh_card
+from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass
 from bot.flows.panel import PanelTickReport, panel_tick
 from bot.jobs.digest import send_daily_digest

@@ -21,7 +21,7 @@ from bot.process.definition import (
 )
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.reminder_plans import cancel_planned, plan_for_task, replan
 from storage.models import Case, CaseAgency, CaseEvent, Task
 

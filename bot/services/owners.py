@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.partnership import AgencyRole, Role, users_with_role
+from bot.services.cases.access import AgencyRole, Role, users_with_role
 from storage.models import AgencyMember, CaseAssignment, DeactivatedUser, Task
 
 PARTNERSHIP_ROLES = {"cpu": Role.CPU, "board_chair": Role.BOARD_CHAIR, "admins": Role.ADMIN}

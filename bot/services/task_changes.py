@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.crypto import FieldCipher
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.engine import EngineContext, TaskRefusedError, after_task_change
 from bot.services.owners import may_act_on, role_holders
 from bot.services.reminder_plans import cancel_planned, replan

@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.services.cases.schema import CaseCard, Deadline
-from bot.views.format import channel_link, day, days_left, short_day, user_link
 from bot.views.first_month import card_action_blocks
+from bot.views.format import channel_link, day, days_left, short_day, user_link
 from bot.views.messages import Message
 from bot.views.monitoring import card_lines
 from bot.views.panel import PanelOnCard

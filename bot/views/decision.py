@@ -36,7 +36,7 @@ from bot.services.decision.schema import (
     Outcome,
     Recommended,
 )
-from bot.services.referral_form import CRITERION_LABELS, CRITERION_SHORT, Criterion
+from bot.services.referral.schema import CRITERION_LABELS, CRITERION_SHORT, Criterion
 from bot.views.format import LONDON, day, moment, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.views.messages import Message

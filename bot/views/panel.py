@@ -35,6 +35,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import INPUT_ACTION, PanelAction, PanelBlock, PanelCallback
+from bot.services.cases.schema import Deadline
 from bot.services.panel.schema import (
     DECLARATION_LENGTH,
     DURATIONS,
@@ -52,7 +53,6 @@ from bot.services.panel.schema import (
     ReminderKind,
     SlotLine,
 )
-from bot.views.case_card import Deadline
 from bot.views.format import LONDON, day, short_day, user_link
 from bot.views.messages import Message
 

@@ -26,7 +26,7 @@ from tests.decision.helpers import (
     tasks_of,
 )
 from tests.flow_helpers import all_calls_text, body_json, tampered_submission
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 
 def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> None:

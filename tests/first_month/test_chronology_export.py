@@ -15,7 +15,7 @@ from bot.services.first_month.files import HEADINGS
 from storage.models import AuditEvent
 from tests.first_month.helpers import card, channel_of, csv_bytes, open_case, share_file
 from tests.flow_helpers import all_calls_text
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 HEALTH = [
     ("12/06/2025", "Health", "Dr K Okafor", "GP appointment: bruising noted", "yes", ""),

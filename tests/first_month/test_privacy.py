@@ -20,7 +20,7 @@ from tests.first_month.helpers import (
     values,
 )
 from tests.flow_helpers import all_calls_text
-from tests.referral_data import CHILD_NAME, IDENTIFYING
+from tests.referral.data import CHILD_NAME, IDENTIFYING
 
 TYPED = f"Saw {CHILD_NAME} with mother"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from storage.models import CaseAssignment, Recommendation, Task
 from tests.flow_helpers import agency_id, all_calls_text, body_json, tampered_submission
 from tests.monitoring.monitoring_helpers import (
@@ -21,7 +21,7 @@ from tests.monitoring.monitoring_helpers import (
     plan_csv,
     to_monitoring,
 )
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 
 @pytest.fixture

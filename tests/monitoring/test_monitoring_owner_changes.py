@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, MonitoringCallback
 from bot.ids import MonitoringBlock as B
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from storage.models import CaseAssignment, DeactivatedUser, Recommendation
 from tests.flow_helpers import agency_id, body_json
 from tests.monitoring.monitoring_helpers import (

@@ -13,7 +13,7 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.ids import MonitoringAction
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from storage.models import Case, MonitoringRound, Reminder, Task
 from tests.monitoring.monitoring_helpers import (
     LONDON,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from bot.services.my_tasks import mark_done
 from storage.models import ProgressReturn, Task
 from tests.flow_helpers import body_json, tampered_submission

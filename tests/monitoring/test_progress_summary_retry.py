@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.jobs.worker import tick
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from tests.flow_helpers import body_json
 from tests.monitoring.monitoring_helpers import (
     PLAN,

@@ -29,7 +29,7 @@ from tests.panel.helpers import (
     schedule_panel,
     submit,
 )
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 LONDON = ZoneInfo("Europe/London")
 EMAILS = {p.user_id: p.email for p in PEOPLE}

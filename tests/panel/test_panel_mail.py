@@ -30,7 +30,7 @@ from tests.panel.helpers import (
     referred_case,
     schedule_panel,
 )
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 SENDER = "scr-bot@board.example"
 EMAILS = {p.user_id: p.email for p in PEOPLE}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelCallback
-from bot.services.audit import events_for
+from bot.services.cases.audit import events_for
 from bot.services.engine import event_time
 from storage.models import CaseMember, PanelMeeting, Task
 from tests.flow_helpers import all_calls_text
@@ -31,7 +31,7 @@ from tests.panel.helpers import (
     schedule_panel,
     submit,
 )
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 
 
 def task_of(harness, case_id: int, kind: str) -> Task:

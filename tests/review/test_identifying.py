@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.identifying import identifiers_of, names_the_child
-from tests.referral_data import ADDRESS, CHILD_AKA, CHILD_DOB, CHILD_NAME, FAMILY
+from bot.services.cases.identifying import identifiers_of, names_the_child
+from tests.referral.data import ADDRESS, CHILD_AKA, CHILD_DOB, CHILD_NAME, FAMILY
 
 IDS = identifiers_of(
     {

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.process.states import Stage, TaskKind
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.decision.schema import FindingsForm
 from bot.services.engine import EngineContext, open_tasks
 from bot.services.refusal import RefusedError

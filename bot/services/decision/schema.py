@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bot.services.referral_form import Criterion
+from bot.services.referral.schema import Criterion
 
 LONG_TEXT = 3000
 UP_TO_TODAY = "Please choose a date up to today."

@@ -16,7 +16,9 @@ from bot.process.bolton import DECISION_AUDIENCES, notification_kind
 from bot.process.calendar import WorkingCalendar, london_date
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import Role, roles_of, users_with_role
+from bot.services.cases.identifying import case_identifiers, naming_fields
 from bot.services.decision.schema import (
     Due,
     NoticeLine,
@@ -25,9 +27,7 @@ from bot.services.decision.schema import (
     Recommended,
 )
 from bot.services.engine import EngineContext, open_tasks, record_event
-from bot.services.identifying import case_identifiers, naming_fields
 from bot.services.owners import may_act_on
-from bot.services.partnership import Role, roles_of, users_with_role
 from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.review.access import is_board_chair, leads_review, lock_case
 from bot.services.task_changes import complete_task

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
-from bot.services.cases import case_by_channel, case_by_reference, is_case_member
+from bot.services.cases.access import (
+    AgencyRole,
+    Role,
+    active_agencies,
+    agencies_of,
+    case_by_channel,
+    case_by_reference,
+    is_case_member,
+    roles_of,
+)
 from bot.services.engine import (
     EngineContext,
     TaskRefusedError,
@@ -20,13 +29,6 @@ from bot.services.engine import (
     remove_agency,
 )
 from bot.services.first_month.schema import MAX_REASON, Choice
-from bot.services.partnership import (
-    AgencyRole,
-    Role,
-    active_agencies,
-    agencies_of,
-    roles_of,
-)
 from bot.services.refusal import RefusedError
 from storage.claim import claim
 from storage.models import Agency, Case, CaseMember, Task

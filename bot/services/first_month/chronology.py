@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.process.states import TaskKind
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.first_month.agencies import acting_agencies, involved_agency_rows
 from bot.services.first_month.files import IntegratedEntry, ParsedFile, Problem

@@ -17,6 +17,7 @@ from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
 from bot.process.calendar import LONDON
 from bot.process.states import Stage, TaskKind
+from bot.services.cases.access import active_agencies
 from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.first_month.schema import (
     AGENCY_FORM_KINDS,
@@ -32,8 +33,7 @@ from bot.services.first_month.schema import (
     TaskView,
 )
 from bot.services.owners import may_act_on
-from bot.services.partnership import active_agencies
-from bot.services.referral_form import field_errors
+from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.task_changes import complete_task
 from storage.claim import claim

@@ -17,7 +17,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import Role, users_with_role
 from bot.services.engine import EngineContext, open_tasks, record_event
 from bot.services.monitoring import rounds
 from bot.services.monitoring.plan import (
@@ -35,7 +36,6 @@ from bot.services.monitoring.schema import (
     RowState,
     SummaryKind,
 )
-from bot.services.partnership import Role, users_with_role
 from bot.services.refusal import RefusedError
 from bot.services.reminder_plans import cancel_planned
 from storage.claim import claimed

@@ -12,13 +12,13 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import AgencyRole
 from bot.services.engine import EngineContext
 from bot.services.monitoring import rounds
 from bot.services.monitoring.plan import ACTION_OWNER, has_left, may_close, set_owner
 from bot.services.monitoring.schema import RecStatus
 from bot.services.owners import agency_people, task_owners
-from bot.services.partnership import AgencyRole
 from bot.services.refusal import RefusedError
 from storage.models import (
     Agency,

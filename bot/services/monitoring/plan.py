@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock as B
 from bot.process.calendar import LONDON
-from bot.services import audit
-from bot.services.cases import case_by_channel, case_by_reference, is_case_member
+from bot.services.cases import audit
+from bot.services.cases.access import (
+    Role,
+    active_agencies,
+    case_by_channel,
+    case_by_reference,
+    is_case_member,
+    roles_of,
+)
 from bot.services.engine import EngineContext
 from bot.services.monitoring import rounds
 from bot.services.monitoring.schema import (
@@ -31,7 +38,6 @@ from bot.services.monitoring.schema import (
     SignedOff,
     Source,
 )
-from bot.services.partnership import Role, active_agencies, roles_of
 from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.review.report import ReportRecommendation, report_recommendations
 from storage.models import (

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import active_agencies
 from bot.services.engine import EngineContext
 from bot.services.monitoring.plan import add_recommendation, recommendations
 from bot.services.monitoring.schema import (
@@ -33,7 +34,6 @@ from bot.services.monitoring.schema import (
     RecommendationForm,
     Source,
 )
-from bot.services.partnership import active_agencies
 from bot.services.refusal import RefusedError
 from storage.db import Database
 from storage.models import Case, Recommendation

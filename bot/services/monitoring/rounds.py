@@ -26,11 +26,11 @@ from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process, process_keys
 from bot.process.schedule import task_due
 from bot.process.states import TaskKind
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import AgencyRole
 from bot.services.engine import EngineContext, create_task, event_time
 from bot.services.monitoring.schema import RecStatus, ReturnForm, ReturnSubject, ReturnValues
 from bot.services.owners import may_act_on
-from bot.services.partnership import AgencyRole
 from bot.services.refusal import RefusedError
 from bot.services.reminder_plans import cancel_planned
 from bot.services.task_changes import complete_task

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.process.states import Stage
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.panel.meetings import (
     ACTIVE,
     NO_LONGER_ARRANGED,

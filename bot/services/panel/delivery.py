@@ -25,7 +25,7 @@ from bot.calendar.invites import (
     ics_filename,
     new_uid,
 )
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.panel.meetings import load_meeting, meeting_case, panel_deadline
 from bot.services.panel.schema import MeetingFacts, MemberState, SlotLine
 from storage.claim import claimed

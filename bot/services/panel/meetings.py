@@ -19,8 +19,9 @@ from bot.process.calendar import LONDON, WorkingCalendar, add_calendar_months
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
 from bot.process.states import TaskKind
-from bot.services import audit, engine, task_changes
-from bot.services.cases import case_by_channel
+from bot.services import engine, task_changes
+from bot.services.cases import audit
+from bot.services.cases.access import Role, agencies_of, case_by_channel, roles_of
 from bot.services.engine import EngineContext
 from bot.services.panel.reminders import cancel_reminders, plan_reminders
 from bot.services.panel.schema import (
@@ -33,7 +34,6 @@ from bot.services.panel.schema import (
     parse_find,
     parse_schedule,
 )
-from bot.services.partnership import Role, agencies_of, roles_of
 from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.reminder_plans import plan_next_overdue
 from storage.claim import claimed

@@ -1,4 +1,4 @@
-"""The case card's lines from the decision on (for `bot.services.case_card`): the decision,
+"""The case card's lines from the decision on (for `bot.services.cases.card`): the decision,
 the panel chair, the terms of reference, the completion date, the overview report or a
 "not met" path's findings; and each agency's management review status in its row."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months, day, london_date
 from bot.process.states import Stage, TaskKind
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.decision.schema import Outcome
 from bot.services.decision.service import decision_of
 from bot.services.engine import (

@@ -23,9 +23,9 @@ from bot.calendar.invites import Attendee, Meeting, Organizer, build_request, ic
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.process.states import Stage
-from bot.services import audit
+from bot.services.cases import audit
+from bot.services.cases.access import active_agencies
 from bot.services.engine import EngineContext, add_agency, involved_agencies
-from bot.services.partnership import active_agencies
 from bot.services.refusal import RefusedError
 from bot.services.review.access import (
     acts_for_agency,

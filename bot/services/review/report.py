@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.calendar import WorkingCalendar
 from bot.process.states import TaskKind
-from bot.services import audit
+from bot.services.cases import audit
 from bot.services.engine import EngineContext, involved_agencies, record_event
 from bot.services.refusal import RefusedError
 from bot.services.review.access import (
