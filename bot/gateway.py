@@ -96,6 +96,17 @@ def _as_error(method: str, exc: Exception) -> SlackError:
     return SlackError(method, type(exc).__name__, retryable=True)
 
 
+def call_api(client: WebClient, method: str, **arguments: Any) -> SlackResponse:
+    """One Web API call with no gateway around it yet (the bot's own identity at start-up);
+    every failure becomes one `SlackError`."""
+    method_of_client = getattr(client, method.replace(".", "_"))
+    try:
+        response: SlackResponse = method_of_client(**_without_none(arguments))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        raise _as_error(method, exc) from None
+    return response
+
+
 class SlackGateway:
     """Slack's Web API as the bot uses it. One per unit of work; cheap to make."""
 
@@ -109,12 +120,7 @@ class SlackGateway:
     def call(self, method: str, **arguments: Any) -> SlackResponse:
         """Call a Web API method by its documented name (`chat.postMessage`) through
         slack_sdk's method of that name; every failure becomes one `SlackError`."""
-        method_of_client = getattr(self.client, method.replace(".", "_"))
-        try:
-            response: SlackResponse = method_of_client(**_without_none(arguments))
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            raise _as_error(method, exc) from None
-        return response
+        return call_api(self.client, method, **arguments)
 
     # Messages ---------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.gateway import SlackError, call_api
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,15 @@ class BotIdentity:
         """Ask Slack now; a failure is not fatal (the first request asks again)."""
         try:
             self.authorize()
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("auth.test failed at start-up (%s); will retry", type(exc).__name__)
+        except SlackError as exc:
+            log.warning("auth.test failed at start-up (%s); will retry", exc.code)
             return False
         return True
 
     def authorize(self) -> AuthorizeResult:
         with self._lock:
             if self._result is None:
-                response = self._client.auth_test(token=self._token)
+                response = call_api(self._client, "auth.test", token=self._token)
                 self._result = AuthorizeResult(
                     enterprise_id=response.get("enterprise_id"),
                     team_id=response.get("team_id"),
