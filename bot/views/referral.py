@@ -4,8 +4,10 @@ messages of the case's set-up: the CPU's news of a referral, the referrer's "set
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from enum import StrEnum
+from typing import TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -61,6 +63,20 @@ def _date(block: ReferralBlock, label: str, initial: date | None = None) -> Inpu
     )
 
 
+Answer = TypeVar("Answer", bound=StrEnum)
+
+
+def _choice(block: ReferralBlock, label: str, labels: Mapping[Answer, str]) -> InputBlock:
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        element=RadioButtonsElement(
+            action_id=INPUT_ACTION,
+            options=[Option(value=value.value, label=text) for value, text in labels.items()],
+        ),
+    )
+
+
 def referral_modal(
     agencies: Sequence[AgencyChoice], *, today: date, default_agency: int | None
 ) -> View:
@@ -103,21 +119,13 @@ def referral_modal(
                 options=[Option(value=c.value, label=t) for c, t in CRITERION_LABELS.items()],
             ),
         ),
-        InputBlock(
-            block_id=ReferralBlock.CP_PLAN.value,
-            label="Is or was the child subject of a child protection plan?",
-            element=RadioButtonsElement(
-                action_id=INPUT_ACTION,
-                options=[Option(value=s.value, label=t) for s, t in CP_PLAN_LABELS.items()],
-            ),
+        _choice(
+            ReferralBlock.CP_PLAN,
+            "Is or was the child subject of a child protection plan?",
+            CP_PLAN_LABELS,
         ),
-        InputBlock(
-            block_id=ReferralBlock.OTHER_CHILDREN.value,
-            label="May other children be at risk?",
-            element=RadioButtonsElement(
-                action_id=INPUT_ACTION,
-                options=[Option(value=s.value, label=t) for s, t in OTHER_CHILDREN_LABELS.items()],
-            ),
+        _choice(
+            ReferralBlock.OTHER_CHILDREN, "May other children be at risk?", OTHER_CHILDREN_LABELS
         ),
     ]
     return View(
