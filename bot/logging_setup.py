@@ -63,13 +63,18 @@ def date_spellings(value: str) -> list[str]:
 
 
 class Redactor:
-    """The values to keep out of logs: bounded, most recent kept, safe across threads."""
+    """The values to keep out of logs: bounded (the most recent kept), safe across threads.
+
+    A line is scrubbed in one pass over its words, whatever the number of values: a value of
+    one word is found by set membership, a longer one by its first word and then compared in
+    place. Matching ignores case and a possessive "'s"."""
 
     def __init__(self, limit: int = MAX_SECRETS) -> None:
         self._values: OrderedDict[str, None] = OrderedDict()
         self._limit = limit
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
+        self._words: set[str] = set()
+        self._phrases: dict[str, set[str]] = {}
 
     def register(self, value: Any) -> None:
         """Remember ``value`` (a string, or the strings inside a JSON-like structure); for
@@ -78,33 +83,71 @@ class Redactor:
         if not found:
             return
         with self._lock:
-            added = False
             for text in found:
                 for variant in _variants(text):
-                    added = added or variant not in self._values
-                    self._values[variant] = None
-                    self._values.move_to_end(variant)
+                    key = variant.lower()
+                    if key not in self._values:
+                        self._index(key, add=True)
+                    self._values[key] = None
+                    self._values.move_to_end(key)
             while len(self._values) > self._limit:
-                self._values.popitem(last=False)
-            if added:
-                self._pattern = None
+                oldest, _ = self._values.popitem(last=False)
+                self._index(oldest, add=False)
+
+    def _index(self, value: str, *, add: bool) -> None:
+        tokens = [t for _, _, t in _tokens(value)]
+        if not tokens:
+            return
+        if len(tokens) == 1 and tokens[0] == value:
+            (self._words.add if add else self._words.discard)(value)
+            return
+        phrases = self._phrases.setdefault(tokens[0], set())
+        (phrases.add if add else phrases.discard)(value)
 
     def scrub(self, text: str) -> str:
         if not text:
             return text
+        lowered = text.lower()
+        spans: list[tuple[int, int]] = []
         with self._lock:
-            if self._pattern is None and self._values:
-                ordered = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile(
-                    "|".join(re.escape(v) for v in ordered), flags=re.IGNORECASE
-                )
-            pattern = self._pattern
-        return pattern.sub(REDACTED, text) if pattern is not None else text
+            for start, end, token in _tokens(lowered):
+                if token in self._words or _possessive(token) in self._words:
+                    spans.append((start, end))
+                for phrase in self._phrases.get(token, ()):
+                    if lowered.startswith(phrase, start):
+                        spans.append((start, start + len(phrase)))
+        if not spans:
+            return text
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        out, cursor = [], 0
+        for start, end in merged:
+            out += [text[cursor:start], REDACTED]
+            cursor = end
+        out.append(text[cursor:])
+        return "".join(out)
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
-            self._pattern = None
+            self._words, self._phrases = set(), {}
+
+
+_TOKEN = re.compile(r"\w[\w'’./-]*")
+
+
+def _tokens(text: str) -> Iterable[tuple[int, int, str]]:
+    for match in _TOKEN.finditer(text):
+        token = match.group().rstrip(".'’/-")
+        yield match.start(), match.start() + len(token), token
+
+
+def _possessive(token: str) -> str:
+    return token.removesuffix("'s").removesuffix("’s")
 
 
 def _strings(value: Any) -> Iterable[str]:

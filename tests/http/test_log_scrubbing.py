@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from bot.logging_setup import REDACTOR, Redactor, Scrubber, install_scrubbing
 from tests.flow_helpers import agency_id, open_referral_modal, refer
-from tests.referral_data import CHILD_NAME, IDENTIFYING, referral_values
+from tests.referral.data import CHILD_NAME, IDENTIFYING, referral_values
 
 LIBRARIES = ("slack_bolt", "slack_sdk", "sqlalchemy", "urllib3", "werkzeug", "bot", "storage")
 
@@ -172,3 +172,18 @@ def test_an_outside_exceptions_message_is_withheld_but_its_frames_kept() -> None
 def test_the_process_register_is_the_one_the_cipher_fills(harness) -> None:
     refer(harness)
     assert "[redacted]" in REDACTOR.scrub(CHILD_NAME)
+
+
+def test_many_values_words_phrases_and_possessives_are_all_found() -> None:
+    redactor = Redactor()
+    for n in range(3000):
+        redactor.register({"name": f"Person{n} Surname{n}", "address": f"{n} Long Road, Town"})
+    redactor.register({"child_name": CHILD_NAME, "address": "14 Larkspur Gardens, Oldtown"})
+    line = (
+        "Jamie Quillfeather's file; seen at 14 Larkspur Gardens, Oldtown; "
+        "also person2999 and 2990 Long Road, Town; the panel met."
+    )
+    assert redactor.scrub(line) == (
+        "[redacted] file; seen at [redacted]; also [redacted] and [redacted]; the panel met."
+    )
+    assert "Person0" in redactor.scrub("Person0 was forgotten: the register keeps the newest")
