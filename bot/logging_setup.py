@@ -38,8 +38,6 @@ _PAYLOAD_SHAPES = re.compile(
     r"payload=|\"view_submission\"|'view_submission'|\"state\":\s*\{\s*\"values\"|"
     r"'state':\s*\{\s*'values'|%22view_submission%22|\"private_metadata\"|'private_metadata'"
 )
-_WORD = re.compile(r"[^\W\d_][\w'’-]{3,}")
-_NOT_NAMES = frozenset({"road", "street", "lane", "close", "avenue", "drive", "flat", "house"})
 
 
 def date_spellings(value: str) -> list[str]:
@@ -77,8 +75,8 @@ class Redactor:
         self._phrases: dict[str, set[str]] = {}
 
     def register(self, value: Any) -> None:
-        """Remember ``value`` (a string, or the strings inside a JSON-like structure); for
-        short values such as names and addresses, their words and date spellings too."""
+        """Remember ``value`` (a string, or the strings inside a JSON-like structure), dates
+        in their usual spellings too."""
         found = list(_strings(value))
         if not found:
             return
@@ -93,6 +91,18 @@ class Redactor:
             while len(self._values) > self._limit:
                 oldest, _ = self._values.popitem(last=False)
                 self._index(oldest, add=False)
+
+    def register_words(self, words: Iterable[str]) -> None:
+        """Remember single words that identify a person (a child's or a relative's name)."""
+        with self._lock:
+            for word in words:
+                key = word.strip().lower()
+                if len(key) < MIN_LENGTH:
+                    continue
+                if key not in self._values:
+                    self._index(key, add=True)
+                self._values[key] = None
+                self._values.move_to_end(key)
 
     def _index(self, value: str, *, add: bool) -> None:
         tokens = [t for _, _, t in _tokens(value)]
@@ -163,12 +173,12 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def _variants(text: str) -> list[str]:
-    variants = [text, *date_spellings(text)]
-    if len(text) <= 120:
-        variants += [
-            w for w in _WORD.findall(text) if w[0].isupper() and w.casefold() not in _NOT_NAMES
-        ]
-    return variants
+    """A value as logs could spell it. A lone plain word ("never", "Police") is not kept:
+    stored answers are full of them, and names are registered as words on their own
+    (`Redactor.register_words`), from the referral's identifying fields only."""
+    if " " not in text and not any(c.isdigit() for c in text) and len(text) < 12:
+        return []
+    return [text, *date_spellings(text)]
 
 
 REDACTOR = Redactor()

@@ -133,7 +133,8 @@ def test_a_database_failure_mid_referral_logs_none_of_it(harness, written) -> No
 def test_values_the_bot_encrypted_are_redacted_from_any_line() -> None:
     redactor = Redactor()
     scrubber = Scrubber(redactor)
-    redactor.register({"child_name": CHILD_NAME, "dob": "2019-03-14"})
+    redactor.register({"child_name": CHILD_NAME, "dob": "2019-03-14", "answer": "never"})
+    redactor.register_words(["Quillfeather"])
     record = logging.LogRecord(
         "somelib", logging.INFO, __file__, 1, "saw %s born %s", (CHILD_NAME, "14.03.19"), None
     )
@@ -142,6 +143,9 @@ def test_values_the_bot_encrypted_are_redacted_from_any_line() -> None:
     surname = logging.LogRecord("x", logging.INFO, __file__, 1, "quillfeather again", (), None)
     scrubber.filter(surname)
     assert "quillfeather" not in surname.getMessage()
+    common = logging.LogRecord("x", logging.INFO, __file__, 1, "Never again", (), None)
+    scrubber.filter(common)
+    assert common.getMessage() == "Never again"
 
 
 def test_a_slack_body_in_a_library_line_is_removed_whole() -> None:
@@ -178,7 +182,9 @@ def test_many_values_words_phrases_and_possessives_are_all_found() -> None:
     redactor = Redactor()
     for n in range(3000):
         redactor.register({"name": f"Person{n} Surname{n}", "address": f"{n} Long Road, Town"})
+        redactor.register_words([f"Person{n}"])
     redactor.register({"child_name": CHILD_NAME, "address": "14 Larkspur Gardens, Oldtown"})
+    redactor.register_words(["Quillfeather"])
     line = (
         "Jamie Quillfeather's file; seen at 14 Larkspur Gardens, Oldtown; "
         "also person2999 and 2990 Long Road, Town; the panel met."

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
+from bot.logging_setup import REDACTOR
 from storage.models import Case
 
 NAMES_THE_CHILD = (
@@ -67,7 +68,8 @@ def _date_forms(value: date) -> list[str]:
 
 
 def identifiers_of(personal: dict[str, Any]) -> Identifiers:
-    """What identifies the child in a referral's personal data."""
+    """What identifies the child in a referral's personal data. Its name words are also kept
+    out of every log line from now on."""
     words: set[str] = set()
     for key in ("child_name", "child_aka"):
         words |= _name_words(str(personal.get(key) or ""), capitalised_only=False)
@@ -78,6 +80,7 @@ def identifiers_of(personal: dict[str, Any]) -> Identifiers:
     born = date.fromisoformat(str(personal["child_dob"])) if personal.get("child_dob") else None
     if born is not None:
         phrases += [form.casefold() for form in _date_forms(born)]
+    REDACTOR.register_words(words)
     return Identifiers(frozenset(words), tuple(phrases), born)
 
 

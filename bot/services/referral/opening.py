@@ -30,6 +30,7 @@ from bot.services.cases.access import (
     roles_of,
     users_with_role,
 )
+from bot.services.cases.identifying import identifiers_of
 from bot.services.engine import EngineContext, start_case
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
@@ -173,6 +174,7 @@ def _store(
 ) -> Case:
     year = now.astimezone(LONDON).year
     number = _next_number(session, year)
+    identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
     case = Case(
         reference=format_reference(year, number),
         year=year,
