@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -31,3 +32,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def state_type(states: type[StrEnum], name: str, length: int) -> Enum:
+    """A column holding one of ``states``' values (the lower-case strings, not the member
+    names), kept to them by a CHECK constraint named ``name`` on every backend."""
+    return Enum(
+        states,
+        name=name,
+        length=length,
+        native_enum=False,
+        validate_strings=True,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )

@@ -9,11 +9,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import make_engine
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import Base
+from tests import dbutil
 
 
 def test_the_history_has_a_single_head(tmp_path: Path) -> None:
@@ -33,13 +35,59 @@ def test_the_migrated_schema_matches_the_models(database) -> None:
     assert current_revision(database.engine) == head_revision(database.engine)
 
 
-def test_every_migration_downgrades_to_nothing_and_back(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
-    upgrade(engine)
+@pytest.mark.postgres
+def test_a_state_column_refuses_a_value_outside_its_enum(database) -> None:
+    """The CHECK constraints hold the state columns even against SQL written by hand."""
+    with database.engine.connect() as conn:
+        names = {
+            check["name"]
+            for table in ("tasks", "reminders", "panel_reminders", "cases", "panel_meetings")
+            for check in inspect(conn).get_check_constraints(table)
+        }
+    assert {
+        "ck_tasks_task_status",
+        "ck_reminders_reminder_status",
+        "ck_panel_reminders_reminder_status",
+        "ck_cases_setup_status",
+        "ck_panel_meetings_meeting_status",
+    } <= names
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO agencies (id, name, active) VALUES (1, 'Police', true)"))
+    case = (
+        "INSERT INTO cases (reference, year, number, process_key, stage, referring_agency_id,"
+        " referred_by, referral_date, created_at, criteria, card_pinned, setup_status,"
+        " setup_attempts) VALUES ('SCR-2026-001', 2026, 1, 'bolton_scr', 'referral', 1, 'U1',"
+        " '2026-11-27', '2026-11-27 10:00:00+00', '[]', false, :status, 0)"
+    )
+    with database.engine.begin() as conn:
+        conn.execute(text(case), {"status": "pending"})
+    with pytest.raises(IntegrityError), database.engine.begin() as conn:
+        conn.execute(
+            text(case.replace("SCR-2026-001', 2026, 1", "SCR-2026-002', 2026, 2")),
+            {"status": "paused"},
+        )
+
+
+@pytest.mark.postgres
+def test_every_migration_downgrades_to_nothing_and_back(backend: str, tmp_path: Path) -> None:
+    if backend == "postgresql":
+        base = dbutil.postgres_url()
+        assert base is not None
+        url, admin = dbutil.create_postgres_schema(base)
+    else:
+        url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+        fresh = make_engine(url)
+        upgrade(fresh)
+        fresh.dispose()
+    engine = make_engine(url)
     command.downgrade(alembic_config(engine), "base")
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     with engine.connect() as conn:
-        assert {"cases", "tasks", "reminders"} <= set(inspect(conn).get_table_names())
+        assert set(inspect(conn).get_table_names()) == set(Base.metadata.tables) | {
+            "alembic_version"
+        }
     engine.dispose()
+    if backend == "postgresql":
+        dbutil.drop_postgres_schema(admin, url)

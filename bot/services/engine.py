@@ -24,6 +24,7 @@ from bot.process.schedule import task_due
 from bot.services.cases import audit
 from bot.services.reminder_plans import cancel_planned, plan_for_task, replan
 from storage.models import Case, CaseAgency, CaseEvent, Task
+from storage.states import TaskStatus
 
 
 class TaskRefusedError(Exception):
@@ -197,7 +198,7 @@ def add_agency(ctx: EngineContext, case: Case, agency_id: int, *, actor: str) ->
         if definition.per == "agency":
             task = _create_task(ctx, case, definition, stage, agency_id=agency_id)
             if task.status == "waived" and task.completed_by == "bot":
-                task.status, task.completed_at, task.completed_by = "open", None, None
+                task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
                 replan(ctx.session, task, definition, ctx.cal, ctx.now)
     audit.record(
         ctx.session,
@@ -221,7 +222,7 @@ def remove_agency(
         raise TaskRefusedError("That agency is not involved in this case.")
     row.removed_at, row.removed_by, row.removal_reason = ctx.now, actor, reason
     for task in open_tasks(ctx.session, case.id, agency_id=agency_id):
-        task.status, task.completed_at, task.completed_by = "waived", ctx.now, "bot"
+        task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, "bot"
         cancel_planned(ctx.session, task.id)
     audit.record(
         ctx.session,

@@ -11,6 +11,7 @@ from bot.services.engine import EngineContext, TaskRefusedError, after_task_chan
 from bot.services.owners import may_act_on, role_holders
 from bot.services.reminder_plans import cancel_planned, replan
 from storage.models import Case, Task
+from storage.states import TaskStatus
 
 
 def complete_task(
@@ -27,7 +28,12 @@ def complete_task(
         raise TaskRefusedError("This task belongs to someone else.")
     if task.status != "open":
         return False
-    task.status, task.completed_at, task.completed_by, task.note = "done", ctx.now, actor, note
+    task.status, task.completed_at, task.completed_by, task.note = (
+        TaskStatus.DONE,
+        ctx.now,
+        actor,
+        note,
+    )
     cancel_planned(ctx.session, task.id)
     audit.record(
         ctx.session,
@@ -57,7 +63,7 @@ def waive_task(
         raise TaskRefusedError("You cannot waive this task.")
     if task.status != "open":
         return False
-    task.status, task.completed_at, task.completed_by = "waived", ctx.now, actor
+    task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, actor
     task.waive_reason = cipher.encrypt_text(reason.strip())
     cancel_planned(ctx.session, task.id)
     audit.record(
@@ -103,7 +109,7 @@ def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str
     assert case is not None
     if task.status == "open":
         return False
-    task.status, task.completed_at, task.completed_by = "open", None, None
+    task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
     task.due_at = new_due
     replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
     audit.record(

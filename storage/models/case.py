@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.partnership import Agency
-from storage.types import UTCDateTime
+from storage.states import SetupStatus
+from storage.types import UTCDateTime, state_type
 
 
 class Case(Base):
@@ -37,7 +38,9 @@ class Case(Base):
     channel_name: Mapped[str | None] = mapped_column(String(80))
     card_ts: Mapped[str | None] = mapped_column(String(32))
     card_pinned: Mapped[bool] = mapped_column(default=False)
-    setup_status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    setup_status: Mapped[SetupStatus] = mapped_column(
+        state_type(SetupStatus, "setup_status", 16), default=SetupStatus.PENDING, index=True
+    )
     setup_attempts: Mapped[int] = mapped_column(Integer, default=0)
     setup_last_error: Mapped[str | None] = mapped_column(String(80))
     setup_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -47,9 +50,6 @@ class Case(Base):
     members: Mapped[list[CaseMember]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.id"
     )
-
-    def member_ids(self) -> set[str]:
-        return {m.slack_user_id for m in self.members}
 
 
 class CaseReferenceCounter(Base):

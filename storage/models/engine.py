@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
-from storage.types import UTCDateTime
+from storage.states import ReminderStatus, TaskStatus
+from storage.types import UTCDateTime, state_type
 
 
 class CaseEvent(Base):
@@ -60,7 +61,7 @@ class CaseAssignment(Base):
 
 
 class Task(Base):
-    """One obligation. Overdue is never stored: it is `status == "open" and due_at < now`."""
+    """One obligation. Overdue is never stored: it is open and past `due_at`."""
 
     __tablename__ = "tasks"
     __table_args__ = (
@@ -77,7 +78,9 @@ class Task(Base):
     subject_key: Mapped[str | None] = mapped_column(String(40))
     round_no: Mapped[int] = mapped_column(Integer, default=1)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[TaskStatus] = mapped_column(
+        state_type(TaskStatus, "task_status", 10), default=TaskStatus.OPEN
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(32))
@@ -104,7 +107,9 @@ class Reminder(Base):
     kind: Mapped[str] = mapped_column(String(10))
     sequence: Mapped[int] = mapped_column(Integer)
     escalate_to: Mapped[str] = mapped_column(String(80), default="")
-    status: Mapped[str] = mapped_column(String(10), default="planned")
+    status: Mapped[ReminderStatus] = mapped_column(
+        state_type(ReminderStatus, "reminder_status", 10), default=ReminderStatus.PLANNED
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,7 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
-from storage.types import UTCDateTime
+from storage.states import MeetingStatus, ReminderStatus
+from storage.types import UTCDateTime, state_type
 
 
 class PanelMeeting(Base):
@@ -30,7 +31,9 @@ class PanelMeeting(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     uid: Mapped[str] = mapped_column(String(120), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[MeetingStatus] = mapped_column(
+        state_type(MeetingStatus, "meeting_status", 12), index=True
+    )
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -139,7 +142,9 @@ class PanelReminder(Base):
     kind: Mapped[str] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="planned")
+    status: Mapped[ReminderStatus] = mapped_column(
+        state_type(ReminderStatus, "reminder_status", 10), default=ReminderStatus.PLANNED
+    )
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""Migration 0007 creates the monitoring tables, matches the models, and downgrades."""
+"""The baseline migration creates the monitoring tables, matches the models, and downgrades."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_the_monitoring_migration_matches_the_models_and_downgrades(tmp_path: Pa
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= TABLES
-    command.downgrade(alembic_config(engine), "0007-1")
+    command.downgrade(alembic_config(engine), "base")
     with engine.connect() as conn:
         assert not TABLES & set(inspect(conn).get_table_names())
     upgrade(engine)

@@ -1,4 +1,4 @@
-"""Migration 0006 creates the decision's and the review's tables and takes them away again,
+"""The baseline migration creates the decision's and the review's tables and takes them away again,
 and the models agree with the migrations."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_the_review_tables_match_their_models_and_downgrade_cleanly(tmp_path: Pa
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-    command.downgrade(alembic_config(engine), "0006-1")
+    command.downgrade(alembic_config(engine), "base")
     assert not REVIEW_TABLES & _tables(engine)
     upgrade(engine)
     assert _tables(engine) >= REVIEW_TABLES
