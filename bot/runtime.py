@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
 from bot.process.calendar import WorkingCalendar
+from bot.process.registry import DefinitionMismatchError, check_definitions
 from bot.services.cases.access import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -68,6 +69,10 @@ def build_runtime(
             partnership = load_partnership(settings.config_path)
         except PartnershipConfigError as exc:
             raise StartupError(str(exc)) from exc
+    try:
+        check_definitions()
+    except DefinitionMismatchError as exc:
+        raise StartupError(str(exc)) from exc
     database = db or Database.from_url(settings.database_url)
     try:
         ensure_migrated(database.engine)

@@ -22,11 +22,14 @@ from bot.process.definition import (
 from bot.process.policy import ReminderPolicy
 from bot.process.registry import (
     DEFAULT_PROCESS_KEY,
+    DefinitionMismatchError,
     UnknownProcessError,
+    check_definitions,
     get_process,
     process_keys,
 )
 from bot.process.schedule import task_due
+from bot.process.states import Stage, TaskKind
 
 CAL = WorkingCalendar()
 
@@ -45,6 +48,44 @@ def test_registry():
         get_process("scr-1999")
     with pytest.raises(KeyError):
         get_process("scr-1999")
+
+
+def test_the_registered_definitions_and_the_enums_agree():
+    check_definitions()
+    for process in (BOLTON_SCR, CSPR_2023):
+        assert all(type(stage.key) is Stage for stage in process.all_stages)
+        assert all(type(task.kind) is TaskKind for task in process.all_tasks)
+
+
+def test_a_definition_naming_a_stage_or_kind_outside_the_enums_is_refused():
+    intake = replace(BOLTON_SCR.first_stage, key="intake")
+    stray = replace(BOLTON_SCR, stages=(intake, *BOLTON_SCR.stages[1:]))
+    with pytest.raises(DefinitionMismatchError, match="stage 'intake' is not a Stage"):
+        check_definitions([stray, CSPR_2023])
+    task = replace(BOLTON_SCR.first_stage.tasks[0], kind="cpu_extra_check")
+    loose = replace(BOLTON_SCR.first_stage, tasks=(*BOLTON_SCR.first_stage.tasks, task))
+    with pytest.raises(DefinitionMismatchError, match="'cpu_extra_check' is not a TaskKind"):
+        check_definitions([replace(BOLTON_SCR, stages=(loose, *BOLTON_SCR.stages[1:])), CSPR_2023])
+
+
+def test_an_enum_member_in_no_definition_is_refused():
+    with pytest.raises(DefinitionMismatchError) as refused:
+        check_definitions([BOLTON_SCR])
+    assert "Stage.RAPID_REVIEW is in no process definition" in str(refused.value)
+    assert "TaskKind.NOTIFY_NATIONAL_PANEL is in no process definition" in str(refused.value)
+
+
+def test_the_runtime_refuses_to_start_on_a_mismatch(monkeypatch):
+    from bot import runtime
+    from bot.settings import Settings
+
+    def mismatch() -> None:
+        raise DefinitionMismatchError("TaskKind.X is in no process definition")
+
+    monkeypatch.setattr(runtime, "check_definitions", mismatch)
+    settings = Settings(environment="development", database_url="sqlite://")
+    with pytest.raises(runtime.StartupError, match=r"TaskKind\.X"):
+        runtime.build_runtime(settings, partnership=object())  # type: ignore[arg-type]
 
 
 def test_bolton_stages_in_order():

@@ -23,6 +23,7 @@ from bot.process.definition import (
     TaskDefinition,
 )
 from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
+from bot.process.states import Stage, TaskKind
 
 _TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
 _TO_CPU = DEFAULT_REMINDERS.escalating_to("cpu")
@@ -49,7 +50,7 @@ AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""
 
 
-def _cpu_task(kind: str, title: str, days: int) -> TaskDefinition:
+def _cpu_task(kind: TaskKind, title: str, days: int) -> TaskDefinition:
     return TaskDefinition(
         kind=kind,
         title=title,
@@ -60,7 +61,7 @@ def _cpu_task(kind: str, title: str, days: int) -> TaskDefinition:
     )
 
 
-def _notification(kind: str, title: str) -> TaskDefinition:
+def _notification(kind: TaskKind, title: str) -> TaskDefinition:
     return TaskDefinition(
         kind=kind,
         title=title,
@@ -82,26 +83,26 @@ DECISION_AUDIENCES = {
 
 def _notifications(prefix: str = "") -> tuple[TaskDefinition, ...]:
     return tuple(
-        _notification(f"{prefix}notify_{audience}", title)
+        _notification(TaskKind(f"{prefix}notify_{audience}"), title)
         for audience, title in DECISION_AUDIENCES.items()
     )
 
 
-def notification_kind(audience: str, stage_key: str) -> str:
+def notification_kind(audience: str, stage_key: str) -> TaskKind:
     """The task kind recording that ``audience`` was told, on the path of ``stage_key``."""
-    return f"{SIDE_PREFIXES.get(stage_key, '')}notify_{audience}"
+    return TaskKind(f"{SIDE_PREFIXES.get(stage_key, '')}notify_{audience}")
 
 
 REFERRAL = StageDefinition(
-    key="referral",
+    key=Stage.REFERRAL,
     title="Referral and CPU actions",
     tasks=(
-        _cpu_task("cpu_cp_plan_checked", "Check for a child protection plan", 1),
-        _cpu_task("cpu_other_children_considered", "Consider other children at risk", 1),
-        _cpu_task("cpu_organisations_informed", "Inform the other organisations", 2),
-        _cpu_task("cpu_chair_informed", "Inform the Board Chair", 2),
+        _cpu_task(TaskKind.CPU_CP_PLAN_CHECKED, "Check for a child protection plan", 1),
+        _cpu_task(TaskKind.CPU_OTHER_CHILDREN_CONSIDERED, "Consider other children at risk", 1),
+        _cpu_task(TaskKind.CPU_ORGANISATIONS_INFORMED, "Inform the other organisations", 2),
+        _cpu_task(TaskKind.CPU_CHAIR_INFORMED, "Inform the Board Chair", 2),
         TaskDefinition(
-            kind="schedule_initial_panel",
+            kind=TaskKind.SCHEDULE_INITIAL_PANEL,
             title="Schedule the initial panel",
             owner="cpu",
             deadline=CalendarMonths(1),
@@ -110,7 +111,7 @@ REFERRAL = StageDefinition(
             records_event="panel_date",
         ),
         TaskDefinition(
-            kind="dp_notified",
+            kind=TaskKind.DP_NOTIFIED,
             title="Confirm the designated person has been told",
             owner="designated_persons",
             deadline=WorkingDays(1),
@@ -119,7 +120,7 @@ REFERRAL = StageDefinition(
             per="agency",
         ),
         TaskDefinition(
-            kind="records_secured",
+            kind=TaskKind.RECORDS_SECURED,
             title="Secure all relevant records",
             owner="designated_persons",
             deadline=WorkingDays(2),
@@ -128,7 +129,7 @@ REFERRAL = StageDefinition(
             per="agency",
         ),
         TaskDefinition(
-            kind="chronology_submitted",
+            kind=TaskKind.CHRONOLOGY_SUBMITTED,
             title="Submit the chronology",
             owner="review_leads",
             deadline=CalendarMonths(1),
@@ -138,7 +139,7 @@ REFERRAL = StageDefinition(
             waivable_by=("cpu",),
         ),
         TaskDefinition(
-            kind="synopsis_submitted",
+            kind=TaskKind.SYNOPSIS_SUBMITTED,
             title="Submit a brief synopsis of involvement",
             owner="review_leads",
             deadline=CalendarMonths(1),
@@ -150,21 +151,21 @@ REFERRAL = StageDefinition(
     ),
     ends_when=AllTasksDone(
         kinds=(
-            "cpu_cp_plan_checked",
-            "cpu_other_children_considered",
-            "cpu_organisations_informed",
-            "cpu_chair_informed",
-            "schedule_initial_panel",
+            TaskKind.CPU_CP_PLAN_CHECKED,
+            TaskKind.CPU_OTHER_CHILDREN_CONSIDERED,
+            TaskKind.CPU_ORGANISATIONS_INFORMED,
+            TaskKind.CPU_CHAIR_INFORMED,
+            TaskKind.SCHEDULE_INITIAL_PANEL,
         )
     ),
 )
 
 INITIAL_PANEL = StageDefinition(
-    key="initial_panel",
+    key=Stage.INITIAL_PANEL,
     title="Initial panel",
     tasks=(
         TaskDefinition(
-            kind="initial_panel_outcome",
+            kind=TaskKind.INITIAL_PANEL_OUTCOME,
             title="Record the initial panel's recommendation",
             owner="cpu",
             deadline=WorkingDays(1),
@@ -177,11 +178,11 @@ INITIAL_PANEL = StageDefinition(
 )
 
 DECISION = StageDefinition(
-    key="decision",
+    key=Stage.DECISION,
     title="Board Chair's decision",
     tasks=(
         TaskDefinition(
-            kind="chair_decision",
+            kind=TaskKind.CHAIR_DECISION,
             title="Decide whether the SCR criteria are met",
             owner="board_chair",
             deadline=WorkingDays(5),
@@ -192,18 +193,18 @@ DECISION = StageDefinition(
     ),
     ends_when=AllTasksDone(),
     routes=(
-        Route("decided_audit", "audit"),
-        Route("decided_management_reviews", "management_reviews"),
+        Route("decided_audit", Stage.AUDIT),
+        Route("decided_management_reviews", Stage.MANAGEMENT_REVIEWS),
     ),
 )
 
 REVIEW = StageDefinition(
-    key="review",
+    key=Stage.REVIEW,
     title="Serious case review",
     tasks=(
         *_notifications(),
         TaskDefinition(
-            kind="terms_of_reference",
+            kind=TaskKind.TERMS_OF_REFERENCE,
             title="Agree the terms of reference",
             owner="panel_chair",
             deadline=WorkingDays(10),
@@ -211,7 +212,7 @@ REVIEW = StageDefinition(
             reminders=_TO_ADMINS,
         ),
         TaskDefinition(
-            kind="imr",
+            kind=TaskKind.IMR,
             title="Complete the individual management review",
             owner="imr_author",
             deadline=CalendarMonths(2),
@@ -221,7 +222,7 @@ REVIEW = StageDefinition(
             waivable_by=("panel_chair",),
         ),
         TaskDefinition(
-            kind="overview_report",
+            kind=TaskKind.OVERVIEW_REPORT,
             title="Write the overview report",
             owner="panel_chair",
             deadline=CalendarMonths(4),
@@ -233,11 +234,11 @@ REVIEW = StageDefinition(
 )
 
 MONITORING = StageDefinition(
-    key="monitoring",
+    key=Stage.MONITORING,
     title="Monitoring the action plan",
     tasks=(
         TaskDefinition(
-            kind="progress_return",
+            kind=TaskKind.PROGRESS_RETURN,
             title="Send the progress return",
             owner="action_owner",
             deadline=CalendarMonths(6),
@@ -251,12 +252,12 @@ MONITORING = StageDefinition(
 )
 
 AUDIT = StageDefinition(
-    key="audit",
+    key=Stage.AUDIT,
     title="Smaller-scale audit",
     tasks=(
         *_notifications("audit_"),
         TaskDefinition(
-            kind="audit_findings_shared",
+            kind=TaskKind.AUDIT_FINDINGS_SHARED,
             title="Complete the audit and share its findings with the panel",
             owner="panel_chair",
             deadline=CalendarMonths(3),
@@ -270,12 +271,12 @@ AUDIT = StageDefinition(
 """Criteria not met: a smaller-scale audit instead of a review, then the case closes."""
 
 MANAGEMENT_REVIEWS = StageDefinition(
-    key="management_reviews",
+    key=Stage.MANAGEMENT_REVIEWS,
     title="Individual management reviews",
     tasks=(
         *_notifications("mr_"),
         TaskDefinition(
-            kind="management_review",
+            kind=TaskKind.MANAGEMENT_REVIEW,
             title="Complete the individual management review",
             owner="imr_author",
             deadline=CalendarMonths(2),
@@ -284,7 +285,7 @@ MANAGEMENT_REVIEWS = StageDefinition(
             per="agency",
         ),
         TaskDefinition(
-            kind="mr_findings_shared",
+            kind=TaskKind.MR_FINDINGS_SHARED,
             title="Share the management reviews' findings with the panel",
             owner="panel_chair",
             deadline=CalendarMonths(3),
@@ -297,7 +298,7 @@ MANAGEMENT_REVIEWS = StageDefinition(
 )
 """Criteria not met: individual management reviews only, then the case closes."""
 
-SIDE_PREFIXES = {"audit": "audit_", "management_reviews": "mr_"}
+SIDE_PREFIXES: dict[str, str] = {Stage.AUDIT: "audit_", Stage.MANAGEMENT_REVIEWS: "mr_"}
 
 BOLTON_SCR = ProcessDefinition(
     key="bolton-scr",

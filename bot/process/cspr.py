@@ -17,17 +17,18 @@ from bot.process.definition import (
     TaskDefinition,
 )
 from bot.process.policy import DEFAULT_REMINDERS
+from bot.process.states import Stage, TaskKind
 
 _TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
 _TO_CHAIR = DEFAULT_REMINDERS.escalating_to("board_chair")
 _TO_PANEL_CHAIR = DEFAULT_REMINDERS.escalating_to("panel_chair")
 
 NOTIFICATION = StageDefinition(
-    key="notification",
+    key=Stage.NOTIFICATION,
     title="Serious incident notification",
     tasks=(
         TaskDefinition(
-            kind="notify_national_panel",
+            kind=TaskKind.NOTIFY_NATIONAL_PANEL,
             title="Notify the national panel",
             owner="admins",
             deadline=WorkingDays(5),
@@ -35,7 +36,7 @@ NOTIFICATION = StageDefinition(
             reminders=_TO_CHAIR,
         ),
         TaskDefinition(
-            kind="records_secured",
+            kind=TaskKind.RECORDS_SECURED,
             title="Secure all relevant records",
             owner="designated_persons",
             deadline=WorkingDays(2),
@@ -44,7 +45,7 @@ NOTIFICATION = StageDefinition(
             per="agency",
         ),
         TaskDefinition(
-            kind="rapid_review_information",
+            kind=TaskKind.RAPID_REVIEW_INFORMATION,
             title="Send information for the rapid review",
             owner="designated_persons",
             deadline=WorkingDays(10),
@@ -54,15 +55,15 @@ NOTIFICATION = StageDefinition(
             waivable_by=("admins",),
         ),
     ),
-    ends_when=AllTasksDone(kinds=("notify_national_panel",)),
+    ends_when=AllTasksDone(kinds=(TaskKind.NOTIFY_NATIONAL_PANEL,)),
 )
 
 RAPID_REVIEW = StageDefinition(
-    key="rapid_review",
+    key=Stage.RAPID_REVIEW,
     title="Rapid review",
     tasks=(
         TaskDefinition(
-            kind="rapid_review",
+            kind=TaskKind.RAPID_REVIEW,
             title="Complete the rapid review and decide on a local review",
             owner="board_chair",
             deadline=WorkingDays(15),
@@ -75,11 +76,11 @@ RAPID_REVIEW = StageDefinition(
 )
 
 LOCAL_REVIEW = StageDefinition(
-    key="local_review",
+    key=Stage.LOCAL_REVIEW,
     title="Local child safeguarding practice review",
     tasks=(
         TaskDefinition(
-            kind="terms_of_reference",
+            kind=TaskKind.TERMS_OF_REFERENCE,
             title="Agree the terms of reference",
             owner="panel_chair",
             deadline=WorkingDays(10),
@@ -87,7 +88,7 @@ LOCAL_REVIEW = StageDefinition(
             reminders=_TO_ADMINS,
         ),
         TaskDefinition(
-            kind="agency_contribution",
+            kind=TaskKind.AGENCY_CONTRIBUTION,
             title="Send the agency's contribution to the review",
             owner="review_leads",
             deadline=CalendarMonths(2),
@@ -97,7 +98,7 @@ LOCAL_REVIEW = StageDefinition(
             waivable_by=("panel_chair",),
         ),
         TaskDefinition(
-            kind="review_report",
+            kind=TaskKind.REVIEW_REPORT,
             title="Complete and publish the review",
             owner="panel_chair",
             deadline=CalendarMonths(6),

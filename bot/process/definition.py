@@ -24,6 +24,7 @@ from typing import Literal
 from bot.process.deadlines import DateRule, DeadlineRule
 from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
 from bot.process.roles import CASE_ROLES, OWNER_ROLES, CaseRole, OwnerRule, is_agency_role
+from bot.process.states import Stage, TaskKind
 
 TaskScope = Literal["case", "agency", "recommendation"]
 
@@ -50,7 +51,7 @@ def _check_title(value: str, what: str) -> None:
 class TaskDefinition:
     """One obligation. ``title`` is a short phrase shown in Slack; it names no person."""
 
-    kind: str
+    kind: TaskKind
     title: str
     owner: OwnerRule
     deadline: DeadlineRule
@@ -89,7 +90,7 @@ class AllTasksDone:
     """The stage ends once every task of these kinds (all of the stage's when empty) is done
     or waived, in every agency or recommendation it was created for."""
 
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[TaskKind, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +108,12 @@ class Route:
     """When the stage ends with ``event`` recorded, the case goes to side stage ``stage``."""
 
     event: str
-    stage: str
+    stage: Stage
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageDefinition:
-    key: str
+    key: Stage
     title: str
     tasks: tuple[TaskDefinition, ...]
     ends_when: StageEnd
@@ -131,7 +132,7 @@ class StageDefinition:
             if unknown:
                 raise ValueError(f"stage {self.key}: ends on tasks it lacks: {sorted(unknown)}")
 
-    def ending_kinds(self) -> tuple[str, ...]:
+    def ending_kinds(self) -> tuple[TaskKind, ...]:
         """The task kinds that must be done or waived to end the stage (none for an event)."""
         if isinstance(self.ends_when, EventRecorded):
             return ()

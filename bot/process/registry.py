@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
 from bot.process.bolton import BOLTON_SCR
 from bot.process.cspr import CSPR_2023
 from bot.process.definition import ProcessDefinition
+from bot.process.states import Stage, TaskKind
 
 DEFAULT_PROCESS_KEY = "bolton-scr"
 
@@ -29,3 +30,35 @@ def get_process(key: str = DEFAULT_PROCESS_KEY) -> ProcessDefinition:
 
 def process_keys() -> tuple[str, ...]:
     return tuple(_PROCESSES)
+
+
+class DefinitionMismatchError(ValueError):
+    """The process definitions and the `Stage`/`TaskKind` enums are out of step."""
+
+
+def check_definitions(processes: Collection[ProcessDefinition] | None = None) -> None:
+    """Refuse to start when a definition names a stage or task kind outside the enums, or
+    when an enum member (which code compares against) is in no definition."""
+    processes = tuple(_PROCESSES.values()) if processes is None else tuple(processes)
+    stages = [stage for process in processes for stage in process.all_stages]
+    kinds = [task for process in processes for task in process.all_tasks]
+    problems = [
+        f"stage {stage.key!r} is not a Stage" for stage in stages if type(stage.key) is not Stage
+    ]
+    problems += [
+        f"task kind {task.kind!r} is not a TaskKind"
+        for task in kinds
+        if type(task.kind) is not TaskKind
+    ]
+    problems += [
+        f"route to {route.stage!r} is not a Stage"
+        for stage in stages
+        for route in stage.routes
+        if type(route.stage) is not Stage
+    ]
+    unused_stages = set(Stage) - {stage.key for stage in stages}
+    unused_kinds = set(TaskKind) - {task.kind for task in kinds}
+    problems += [f"Stage.{s.name} is in no process definition" for s in sorted(unused_stages)]
+    problems += [f"TaskKind.{k.name} is in no process definition" for k in sorted(unused_kinds)]
+    if problems:
+        raise DefinitionMismatchError("; ".join(problems))
