@@ -13,6 +13,7 @@ from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.views.reminders import TaskLine
 from storage.models import Agency, Case, Task
+from storage.states import TaskStatus
 
 WINDOW = timedelta(days=7)
 
@@ -32,7 +33,9 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
         select(Task, Case.reference, Case.process_key, Case.channel_id, Agency.name)
         .join(Case, Case.id == Task.case_id)
         .outerjoin(Agency, Agency.id == Task.agency_id)
-        .where(Task.status == "open", Task.due_at <= now + WINDOW, Case.closed_at.is_(None))
+        .where(
+            Task.status == TaskStatus.OPEN, Task.due_at <= now + WINDOW, Case.closed_at.is_(None)
+        )
         .order_by(Task.due_at, Case.reference, Task.id)
     )
     overdue: list[TaskLine] = []

@@ -149,7 +149,7 @@ def _create_task(
         subject_key=subject_key,
         round_no=round_no,
         due_at=task_due(definition, anchor, ctx.cal, round_no=round_no),
-        status="open",
+        status=TaskStatus.OPEN,
         created_at=ctx.now,
     )
     ctx.session.add(task)
@@ -197,7 +197,7 @@ def add_agency(ctx: EngineContext, case: Case, agency_id: int, *, actor: str) ->
     for definition in stage.tasks:
         if definition.per == "agency":
             task = _create_task(ctx, case, definition, stage, agency_id=agency_id)
-            if task.status == "waived" and task.completed_by == "bot":
+            if task.status == TaskStatus.WAIVED and task.completed_by == "bot":
                 task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
                 replan(ctx.session, task, definition, ctx.cal, ctx.now)
     audit.record(
@@ -236,7 +236,7 @@ def remove_agency(
 
 
 def open_tasks(session: Session, case_id: int, *, agency_id: int | None = None) -> list[Task]:
-    query = select(Task).where(Task.case_id == case_id, Task.status == "open")
+    query = select(Task).where(Task.case_id == case_id, Task.status == TaskStatus.OPEN)
     if agency_id is not None:
         query = query.where(Task.agency_id == agency_id)
     return list(session.scalars(query.order_by(Task.due_at, Task.id)))
@@ -259,7 +259,7 @@ def after_task_change(ctx: EngineContext, task: Task, actor: str) -> None:
     assert case is not None
     definition = ctx.process(case).task(task.kind)
     if (
-        task.status == "done"
+        task.status == TaskStatus.DONE
         and definition.records_event
         and record_event(ctx, case, definition.records_event, at=ctx.now, actor=actor)
     ):
@@ -273,7 +273,7 @@ def stage_has_ended(session: Session, case: Case, stage: StageDefinition) -> boo
     kinds = stage.ending_kinds()
     remaining = session.scalar(
         select(Task.id)
-        .where(Task.case_id == case.id, Task.kind.in_(kinds), Task.status == "open")
+        .where(Task.case_id == case.id, Task.kind.in_(kinds), Task.status == TaskStatus.OPEN)
         .limit(1)
     )
     created = session.scalar(

@@ -7,16 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.ids import TASK_FORMS
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
-from bot.services.cases.access import (
-    agencies_of,
-    roles_of,
-)
+from bot.services.cases.access import agencies_of, roles_of
 from bot.services.cases.card import stage_title
 from bot.services.engine import EngineContext, TaskRefusedError, involved_agencies
 from bot.services.owners import role_holders
@@ -24,8 +21,10 @@ from bot.services.task_changes import complete_task
 from bot.views.cases import CaseStatus, TaskGroup
 from bot.views.home import CaseLine
 from bot.views.reminders import TaskLine
+from storage.claim import claim
 from storage.db import Database
 from storage.models import Agency, Case, CaseAssignment, CaseMember, Task
+from storage.states import TaskStatus
 
 ROLE_GROUPS = {
     "cpu": "CPU",
@@ -72,7 +71,7 @@ def my_open_tasks(
         select(Task, Case, Agency.name)
         .join(Case, Case.id == Task.case_id)
         .outerjoin(Agency, Agency.id == Task.agency_id)
-        .where(Task.status == "open", Case.closed_at.is_(None), or_(*reach))
+        .where(Task.status == TaskStatus.OPEN, Case.closed_at.is_(None), or_(*reach))
     )
     holders: dict[tuple[int, str, int | None, str | None], list[str]] = {}
     lines = []
@@ -113,7 +112,7 @@ def case_status(session: Session, case: Case, now: datetime, cal: WorkingCalenda
     tasks = list(
         session.scalars(
             select(Task)
-            .where(Task.case_id == case.id, Task.status == "open")
+            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
             .order_by(Task.due_at, Task.id)
         )
     )
@@ -152,12 +151,7 @@ def mark_done(
     """Complete a task from a button: state re-read under a write lock, permission
     re-checked, and a repeated click has no second effect."""
     with db.session() as session:
-        session.execute(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(status=Task.status)
-            .execution_options(synchronize_session=False)
-        )
+        claim(session, Task, Task.id == task_id, status=Task.status)
         task = session.get(Task, task_id)
         case = session.get(Case, task.case_id) if task is not None else None
         if task is None or case is None:

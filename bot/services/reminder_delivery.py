@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
 from bot.services.reminder_plans import plan_next_overdue
+from storage import claim as conditional
 from storage.db import Database
 from storage.models import Case, Reminder, SentMessage, Task
+from storage.states import ReminderStatus, TaskStatus
 
-PLANNED, FAILED, SENT = "planned", "failed", "sent"
-SKIPPED, CANCELLED, ABANDONED = "skipped", "cancelled", "abandoned"
-CLAIMABLE = (PLANNED, FAILED)
+CLAIMABLE = (ReminderStatus.PLANNED, ReminderStatus.FAILED)
 
 LEASE = timedelta(minutes=10)
 RETRY_BACKOFF = (
@@ -111,8 +111,8 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
         live = _open_task_ids(session, task_ids)
         cancel = [r.id for r in keep if r.task_id not in live]
         keep = [r for r in keep if r.task_id in live]
-        _set_status(session, [r.id for r in drop], SKIPPED)
-        _set_status(session, cancel, CANCELLED)
+        _set_status(session, [r.id for r in drop], ReminderStatus.SKIPPED)
+        _set_status(session, cancel, ReminderStatus.CANCELLED)
         return [_claim(row, until) for row in sorted(keep, key=lambda r: (r.at, r.id))]
 
 
@@ -124,7 +124,7 @@ def _latest_per_task(
         task_id: at
         for task_id, at in session.execute(
             select(Reminder.task_id, func.max(Reminder.at))
-            .where(Reminder.task_id.in_(task_ids), Reminder.status == SENT)
+            .where(Reminder.task_id.in_(task_ids), Reminder.status == ReminderStatus.SENT)
             .group_by(Reminder.task_id)
         )
     }
@@ -151,18 +151,20 @@ def _open_task_ids(session: Session, task_ids: set[int]) -> set[int]:
         session.scalars(
             select(Task.id)
             .join(Case, Case.id == Task.case_id)
-            .where(Task.id.in_(task_ids), Task.status == "open", Case.closed_at.is_(None))
+            .where(Task.id.in_(task_ids), Task.status == TaskStatus.OPEN, Case.closed_at.is_(None))
         )
     )
 
 
-def _set_status(session: Session, ids: Sequence[int], status: str) -> None:
+def _set_status(session: Session, ids: Sequence[int], status: ReminderStatus) -> None:
     if ids:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.status.in_(CLAIMABLE))
-            .values(status=status, claimed_until=None)
-            .execution_options(synchronize_session=False)
+        conditional.claim(
+            session,
+            Reminder,
+            Reminder.id.in_(ids),
+            Reminder.status.in_(CLAIMABLE),
+            status=status,
+            claimed_until=None,
         )
 
 
@@ -181,8 +183,8 @@ def _claim(row: Reminder, until: datetime) -> Claim:
     )
 
 
-def _still_claimable(claim: Claim) -> ColumnElement[bool]:
-    return and_(Reminder.id == claim.reminder_id, Reminder.status.in_(CLAIMABLE))
+def _still_claimable(claim: Claim) -> tuple[ColumnElement[bool], ...]:
+    return (Reminder.id == claim.reminder_id, Reminder.status.in_(CLAIMABLE))
 
 
 def mark_sent(
@@ -218,19 +220,16 @@ def _mark_sent(
     with db.session() as session:
         if last_dm is not None:
             session.add(last_dm)
-        result = session.execute(
-            update(Reminder)
-            .where(_still_claimable(claim))
-            .values(
-                status=SENT,
-                sent_at=now,
-                slack_ts=ts,
-                claimed_until=None,
-                last_error=note,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not conditional.claimed(
+            session,
+            Reminder,
+            *_still_claimable(claim),
+            status=ReminderStatus.SENT,
+            sent_at=now,
+            slack_ts=ts,
+            claimed_until=None,
+            last_error=note,
+        ):
             return False
         if claim.kind == "overdue":
             _plan_next_overdue(session, claim, now, cal)
@@ -239,14 +238,14 @@ def _mark_sent(
 
 def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: WorkingCalendar) -> None:
     task = session.get(Task, claim.task_id)
-    if task is None or task.status != "open":
+    if task is None or task.status != TaskStatus.OPEN:
         return
     after = max(now, claim.at)
     ahead = session.scalar(
         select(Reminder.id)
         .where(
             Reminder.task_id == task.id,
-            Reminder.status == PLANNED,
+            Reminder.status == ReminderStatus.PLANNED,
             Reminder.kind == "overdue",
             Reminder.at > after,
         )
@@ -270,15 +269,13 @@ def mark_failed(
         retry_at = now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
         retry_at = max(retry_at, not_before or retry_at)
     with db.session() as session:
-        session.execute(
-            update(Reminder)
-            .where(_still_claimable(claim))
-            .values(
-                status=ABANDONED if given_up else FAILED,
-                claimed_until=retry_at,
-                last_error=error[:80],
-            )
-            .execution_options(synchronize_session=False)
+        conditional.claim(
+            session,
+            Reminder,
+            *_still_claimable(claim),
+            status=ReminderStatus.ABANDONED if given_up else ReminderStatus.FAILED,
+            claimed_until=retry_at,
+            last_error=error[:80],
         )
     return retry_at
 
@@ -286,17 +283,19 @@ def mark_failed(
 def mark_undeliverable(db: Database, claim: Claim, error: str) -> None:
     """Nobody could be sent it (no role holder, every recipient refused by Slack)."""
     with db.session() as session:
-        session.execute(
-            update(Reminder)
-            .where(_still_claimable(claim))
-            .values(status=ABANDONED, claimed_until=None, last_error=error[:80])
-            .execution_options(synchronize_session=False)
+        conditional.claim(
+            session,
+            Reminder,
+            *_still_claimable(claim),
+            status=ReminderStatus.ABANDONED,
+            claimed_until=None,
+            last_error=error[:80],
         )
 
 
 def cancel(db: Database, claim: Claim) -> None:
     with db.session() as session:
-        _set_status(session, [claim.reminder_id], CANCELLED)
+        _set_status(session, [claim.reminder_id], ReminderStatus.CANCELLED)
 
 
 def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
@@ -304,12 +303,11 @@ def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
     if not claims:
         return
     with db.session() as session:
-        session.execute(
-            update(Reminder)
-            .where(
-                Reminder.id.in_([c.reminder_id for c in claims]),
-                Reminder.status.in_(CLAIMABLE),
-            )
-            .values(claimed_until=until, attempts=Reminder.attempts - 1)
-            .execution_options(synchronize_session=False)
+        conditional.claim(
+            session,
+            Reminder,
+            Reminder.id.in_([c.reminder_id for c in claims]),
+            Reminder.status.in_(CLAIMABLE),
+            claimed_until=until,
+            attempts=Reminder.attempts - 1,
         )

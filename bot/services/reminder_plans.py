@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.process.calendar import WorkingCalendar
 from bot.process.definition import TaskDefinition
 from bot.process.reminders import PlannedNudge, next_overdue_nudge, plan_reminders
+from storage.claim import claim
 from storage.models import Reminder, Task
+from storage.states import ReminderStatus
 
 
 def _row(task: Task, nudge: PlannedNudge) -> Reminder:
@@ -21,7 +22,7 @@ def _row(task: Task, nudge: PlannedNudge) -> Reminder:
         kind=nudge.kind,
         sequence=nudge.sequence,
         escalate_to=",".join(nudge.escalate_to),
-        status="planned",
+        status=ReminderStatus.PLANNED,
         attempts=0,
     )
 
@@ -60,13 +61,14 @@ def plan_next_overdue(
 
 def cancel_planned(session: Session, task_id: int) -> int:
     """Cancel what is still to be sent, a failed send waiting for its retry included."""
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.task_id == task_id, Reminder.status.in_(("planned", "failed")))
-        .values(status="cancelled", claimed_until=None)
-        .execution_options(synchronize_session=False)
+    return claim(
+        session,
+        Reminder,
+        Reminder.task_id == task_id,
+        Reminder.status.in_((ReminderStatus.PLANNED, ReminderStatus.FAILED)),
+        status=ReminderStatus.CANCELLED,
+        claimed_until=None,
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def replan(

@@ -18,6 +18,7 @@ from bot.services.task_subjects import subject_label
 from bot.views.reminders import Nudge
 from storage.db import Database
 from storage.models import Agency, Case, SentMessage, Task
+from storage.states import TaskStatus
 
 
 def ledger_key(reminder_id: int, user: str) -> str:
@@ -40,7 +41,12 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
     with db.session() as session:
         task = session.get(Task, claim.task_id)
         case = session.get(Case, claim.case_id)
-        if task is None or case is None or task.status != "open" or case.closed_at is not None:
+        if (
+            task is None
+            or case is None
+            or task.status != TaskStatus.OPEN
+            or case.closed_at is not None
+        ):
             return None
         definition = get_process(case.process_key).task(task.kind)
         agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None

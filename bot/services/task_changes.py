@@ -26,7 +26,7 @@ def complete_task(
     double click has one effect."""
     if check_permission and not may_act_on(ctx.session, task, actor):
         raise TaskRefusedError("This task belongs to someone else.")
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         return False
     task.status, task.completed_at, task.completed_by, task.note = (
         TaskStatus.DONE,
@@ -61,7 +61,7 @@ def waive_task(
         actor in role_holders(ctx.session, case.id, role) for role in definition.waivable_by
     ):
         raise TaskRefusedError("You cannot waive this task.")
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         return False
     task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, actor
     task.waive_reason = cipher.encrypt_text(reason.strip())
@@ -85,7 +85,7 @@ def move_deadline(
     """An agreed extension: the deadline moves and its reminders are planned again."""
     case = ctx.session.get(Case, task.case_id)
     assert case is not None
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise TaskRefusedError("Only an open task's deadline can move.")
     previous = task.due_at
     task.due_at, task.extension_reason = new_due, reason
@@ -107,7 +107,7 @@ def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str
     new deadline and its reminders planned afresh. False when it is open already."""
     case = ctx.session.get(Case, task.case_id)
     assert case is not None
-    if task.status == "open":
+    if task.status == TaskStatus.OPEN:
         return False
     task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
     task.due_at = new_due
