@@ -63,11 +63,15 @@ class SlackError(Exception):
     """A Web API call that did not do what was asked. The message names the method and
     Slack's error code only: never the arguments, which may carry what a user typed."""
 
-    def __init__(self, method: str, code: str, *, retryable: bool) -> None:
+    def __init__(
+        self, method: str, code: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{method}: {code}")
         self.method = method
         self.code = code
         self.retryable = retryable
+        self.retry_after = retry_after
+        """Seconds Slack asked us to wait (its `Retry-After` on a 429), if it said."""
 
     @property
     def person_gone(self) -> bool:
@@ -92,7 +96,13 @@ def _as_error(method: str, exc: Exception) -> SlackError:
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
         code = str(exc.response.get("error") or f"http_{status}")
-        return SlackError(method, code, retryable=status == 429 or status >= 500)
+        retry_after = None
+        if status == 429:
+            headers = exc.response.headers or {}
+            retry_after = float(headers.get("Retry-After") or headers.get("retry-after") or 60)
+        return SlackError(
+            method, code, retryable=status == 429 or status >= 500, retry_after=retry_after
+        )
     return SlackError(method, type(exc).__name__, retryable=True)
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.jobs.reminders import METADATA_EVENT
+from bot.flows.reminders import METADATA_EVENT
 from bot.jobs.worker import tick
 from bot.services.engine import EngineContext
 from bot.services.task_changes import complete_task

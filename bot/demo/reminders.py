@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.demo.story import Story
-from bot.jobs.digest import send_daily_digest
+from bot.jobs.reminders import send_daily_digest
 from bot.jobs.worker import tick
 from bot.process.calendar import LONDON
 

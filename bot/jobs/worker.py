@@ -25,8 +25,7 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass
 from bot.flows.panel import PanelTickReport, panel_tick
-from bot.jobs.digest import send_daily_digest
-from bot.jobs.reminders import DeliveryReport, deliver_due_reminders
+from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.jobs.setup_retry import resume_pending_setups
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
