@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from storage.models import Agency, Case, Reminder, Task
 
 CASE_TASKS = (

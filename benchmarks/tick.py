@@ -31,7 +31,7 @@ from bot.crypto import cipher_for
 from bot.jobs.worker import tick
 from bot.runtime import Runtime
 from bot.services.cases.access import sync_partnership
-from bot.services.reminder_delivery import claimable_at
+from bot.services.reminders.delivery import claimable_at
 from bot.settings import Settings
 from bot.slack_client import retry_handlers
 from bot.testing.harness import BOT_TOKEN, seed_people

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import commands, first_month, home, referral
+from bot.handlers import commands, first_month, referral, reminders
 from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import panel as panel_handlers
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 LISTENER_MODULES = (
     referral,
-    home,
+    reminders,
     decision_handlers,
     review_handlers,
     first_month,

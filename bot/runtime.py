@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
-from bot.process.calendar import WorkingCalendar
 from bot.process.registry import DefinitionMismatchError, check_definitions
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases.access import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client

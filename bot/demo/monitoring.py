@@ -21,10 +21,9 @@ from bot.ids import INPUT_ACTION, MonitoringAction
 from bot.ids import MonitoringBlock as B
 from bot.jobs.worker import tick
 from bot.services.cases.access import active_agencies
-from bot.services.engine import EngineContext, open_tasks, record_event
 from bot.services.monitoring import rounds as returns
 from bot.services.monitoring.plan import carried_pending
-from bot.services.task_changes import complete_task
+from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
 from bot.testing.standin.models import RecordedCall
 from bot.testing.transcript import describe_call, render_blocks
 from bot.views.format import day, moment

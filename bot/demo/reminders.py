@@ -7,7 +7,7 @@ from datetime import datetime, time
 from bot.demo.story import Story
 from bot.jobs.reminders import send_daily_digest
 from bot.jobs.worker import tick
-from bot.process.calendar import LONDON
+from bot.process.working_days import LONDON
 
 
 def the_next_working_morning(story: Story) -> None:

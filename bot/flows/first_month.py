@@ -31,7 +31,6 @@ from bot.services.cases.access import (
     load_case,
     unique_in_order,
 )
-from bot.services.engine import involved_agencies
 from bot.services.first_month.agencies import AgencyChange
 from bot.services.first_month.chronology import (
     Submitter,
@@ -56,8 +55,9 @@ from bot.services.first_month.files import (
     problems_summary,
 )
 from bot.services.first_month.tasks import briefing_for
-from bot.services.owners import agency_people
 from bot.services.refusal import RefusedError
+from bot.services.reminders.owners import agency_people
+from bot.services.reminders.tasks import involved_agencies
 from bot.views.first_month import (
     agency_added_text,
     agency_removed_text,

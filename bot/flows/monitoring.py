@@ -25,13 +25,13 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services.engine import EngineContext
 from bot.services.monitoring import board, departures, plan_import, rounds
 from bot.services.monitoring.departures import LeftVia, Reassignment
 from bot.services.monitoring.plan import has_left, owner_of
 from bot.services.monitoring.plan_import import MAX_BYTES, PlanRow
 from bot.services.monitoring.schema import SLACK_USER, SummaryKind
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext
 from bot.views.messages import Message
 from bot.views.monitoring import (
     import_outcome_message,

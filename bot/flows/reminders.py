@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.gateway import SlackError, SlackGateway
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
-from bot.services import reminder_delivery as delivery
 from bot.services.cases.access import Role, users_with_role
-from bot.services.digest import build_digest
-from bot.services.reminder_delivery import Claim
-from bot.services.reminder_targets import Delivery, describe, ledger_key
+from bot.services.reminders import delivery
+from bot.services.reminders.delivery import Claim
+from bot.services.reminders.my_tasks import Delivery, build_digest, describe, ledger_key
 from bot.views.messages import Message
 from bot.views.reminders import digest_message, owner_message, watcher_message
 from storage.models import SentMessage

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.calendar.invites import Attendee, Organizer
 from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
-from bot.process.calendar import london_date
+from bot.process.working_days import london_date
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case

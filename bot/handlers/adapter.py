@@ -38,7 +38,7 @@ from bot.gateway import SlackError, SlackGateway
 from bot.handlers.commands import CommandContext, CommandRouter
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import BlockAction, SlashCommand, ViewSubmission
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services.cases.access import case_by_channel, case_by_id, is_case_member
 from bot.services.refusal import InvalidFormError, RefusedError

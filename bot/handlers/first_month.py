@@ -25,7 +25,6 @@ from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import FirstMonthAction, FirstMonthBlock, FirstMonthCallback
 from bot.runtime import Runtime
 from bot.services.cases.access import is_case_member
-from bot.services.engine import EngineContext
 from bot.services.first_month.agencies import (
     NOT_A_MANAGER,
     agency_by_words,
@@ -56,6 +55,7 @@ from bot.services.first_month.schema import (
 )
 from bot.services.first_month.tasks import already_text, complete_with_form, form_for, task_target
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext
 from bot.views.first_month import (
     agency_modal,
     chronology_modal_view,

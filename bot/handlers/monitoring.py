@@ -19,7 +19,6 @@ from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.runtime import Runtime
-from bot.services.engine import EngineContext
 from bot.services.monitoring import board, departures, plan, rounds
 from bot.services.monitoring.departures import LeftVia
 from bot.services.monitoring.schema import (
@@ -31,6 +30,7 @@ from bot.services.monitoring.schema import (
     ReturnForm,
 )
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext
 from bot.views.forms import info_view
 from bot.views.monitoring import (
     Verb,

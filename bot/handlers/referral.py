@@ -15,10 +15,10 @@ from bot.ids import Callback
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import case_to_show, partnership_rows
-from bot.services.my_tasks import case_status
 from bot.services.referral.opening import open_case, referral_choices
 from bot.services.referral.schema import validated_referral
 from bot.services.refusal import RefusedError
+from bot.services.reminders.my_tasks import case_status
 from bot.views.cases import agencies_text, status_blocks, status_text
 from bot.views.referral import referral_modal, referral_received
 

@@ -27,8 +27,8 @@ from bot.runtime import Runtime
 from bot.services.cases.access import active_agencies, load_case
 from bot.services.decision.findings import record_findings
 from bot.services.decision.schema import FindingsForm
-from bot.services.engine import involved_agencies
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import involved_agencies
 from bot.services.review.access import may_appoint_panel_chair, refuse_naming
 from bot.services.review.frame import (
     APPOINTERS,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.process.calendar import WorkingCalendar, add_calendar_months, ensure_utc
+from bot.process.working_days import WorkingCalendar, add_calendar_months, ensure_utc
 
 
 def _check_count(n: int) -> None:

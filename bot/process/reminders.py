@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, TypeVar
 
-from bot.process.calendar import WorkingCalendar, ensure_utc
 from bot.process.policy import ReminderPolicy
 from bot.process.roles import CaseRole
+from bot.process.working_days import WorkingCalendar, ensure_utc
 
 NudgeKind = Literal["before", "due", "overdue"]
 _RANK: dict[NudgeKind, int] = {"before": 0, "due": 1, "overdue": 2}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.process.calendar import WorkingCalendar
 from bot.process.definition import TaskDefinition
+from bot.process.working_days import WorkingCalendar
 
 
 def task_due(

@@ -4,7 +4,6 @@ living case card pinned in each case channel, `/scr status`, `/scr agencies`, `/
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -17,33 +16,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.services.cases.schema import CaseCard, Deadline
+from bot.services.reminders.schema import CaseStatus, TaskGroup, TaskLine
 from bot.views.first_month import card_action_blocks
 from bot.views.format import channel_link, day, days_left, short_day, user_link
 from bot.views.messages import Message
 from bot.views.monitoring import card_lines
 from bot.views.panel import PanelOnCard
-from bot.views.reminders import TaskLine, when
+from bot.views.reminders import when
 
 MAX_SECTION_TEXT = 3000
 MAX_LINES = 3000 // 80
-
-
-@dataclass(frozen=True)
-class TaskGroup:
-    """Open tasks of one agency, or of one case role ("CPU", "Board Chair"...)."""
-
-    name: str
-    tasks: Sequence[TaskLine]
-
-
-@dataclass(frozen=True)
-class CaseStatus:
-    reference: str
-    stage_title: str
-    today: date
-    next_deadlines: Sequence[TaskLine]
-    groups: Sequence[TaskGroup]
-    channel_id: str | None = None
 
 
 def _deadline_line(deadline: Deadline, today: date) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.process.calendar import day as day
-from bot.process.calendar import short_day as short_day
+from bot.process.working_days import day as day
+from bot.process.working_days import short_day as short_day
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -1,10 +1,10 @@
-"""How a task and its deadline are worded: reminder DMs, escalations and the daily digest
-(pure: data in, Block Kit out). The case reference and the workflow only, never the child."""
+"""How a task and its deadline are worded: reminder DMs, escalations, the daily digest, and
+my work (the App Home tab and `/scr my`). Pure: data in, Block Kit out. The case reference
+and the workflow only, never the child."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -12,13 +12,16 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.ids import Action
-from bot.views.format import day, short_day
+from bot.services.reminders.schema import CaseLine, Nudge, TaskLine
+from bot.views.format import channel_link, day, short_day
 from bot.views.messages import Message
 
 ROLE_LABELS = {
@@ -29,41 +32,6 @@ ROLE_LABELS = {
 }
 MAX_SECTION_TEXT = 3000
 DIGEST_LINES_PER_LIST = 40
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    """One open task as a person sees it in a list."""
-
-    task_id: int
-    reference: str
-    title: str
-    agency: str | None
-    due: date
-    overdue: bool
-    can_mark_done: bool = False
-    channel_id: str | None = None
-    form_action: str | None = None
-
-
-@dataclass(frozen=True)
-class Nudge:
-    """What a reminder is about. ``kind`` is before / due / overdue; ``told`` names the case
-    roles (``cpu``, ``board_chair``...) told as well as the owner."""
-
-    reference: str
-    task_id: int
-    title: str
-    agency: str | None
-    due: date
-    kind: str
-    today: date
-    told: tuple[str, ...] = ()
-    channel_id: str | None = None
-    can_mark_done: bool = False
-    form_action: str | None = None
-    subject: str | None = None
-    """What the task is about beyond its agency, e.g. "recommendation 3"."""
 
 
 def when(due: date, today: date) -> str:
@@ -210,4 +178,72 @@ def digest_message(
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text="Open tasks across all open cases.")])
     )
+    return Message(text=text, blocks=blocks[:50])
+
+
+HOME_TASKS = 60
+MESSAGE_TASKS = 25
+MAX_CASE_LINES = 30
+
+
+def _task_block(line: TaskLine, today: date) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=task_line_text(line, today)),
+        accessory=task_button(line.task_id, line.title, line.can_mark_done, line.form_action),
+    )
+
+
+def _case_lines(cases: Sequence[CaseLine]) -> str:
+    lines = []
+    for case in cases[:MAX_CASE_LINES]:
+        where = f" · {channel_link(case.channel_id)}" if case.channel_id else ""
+        lines.append(f"• *{case.reference}* · {case.stage_title}{where}")
+    if len(cases) > MAX_CASE_LINES:
+        lines.append(f"…and {len(cases) - MAX_CASE_LINES} more")
+    return "\n".join(lines)[:3000]
+
+
+def my_work_blocks(
+    tasks: Sequence[TaskLine],
+    cases: Sequence[CaseLine],
+    today: date,
+    *,
+    max_tasks: int,
+    notice: str | None = None,
+) -> list[Block]:
+    overdue = sum(1 for t in tasks if t.overdue)
+    summary = f"{len(tasks)} open" + (f", {overdue} overdue" if overdue else "")
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=notice)))
+    blocks.append(HeaderBlock(text="My open tasks"))
+    if tasks:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=summary)]))
+        blocks += [_task_block(line, today) for line in tasks[:max_tasks]]
+        if len(tasks) > max_tasks:
+            more = f"…and {len(tasks) - max_tasks} more, due later."
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing is waiting for you.")))
+    blocks += [DividerBlock(), HeaderBlock(text="My cases")]
+    text = _case_lines(cases) if cases else "You are not a member of any open case."
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    return blocks
+
+
+def home_view(
+    tasks: Sequence[TaskLine],
+    cases: Sequence[CaseLine],
+    today: date,
+    *,
+    notice: str | None = None,
+) -> View:
+    blocks = my_work_blocks(tasks, cases, today, max_tasks=HOME_TASKS, notice=notice)
+    return View(type="home", blocks=blocks[:100])
+
+
+def my_work_message(tasks: Sequence[TaskLine], cases: Sequence[CaseLine], today: date) -> Message:
+    overdue = sum(1 for t in tasks if t.overdue)
+    text = f"You have {len(tasks)} open tasks ({overdue} overdue) in {len(cases)} cases."
+    blocks = my_work_blocks(tasks, cases, today, max_tasks=MESSAGE_TASKS)
     return Message(text=text, blocks=blocks[:50])

@@ -2,7 +2,6 @@
 
 from storage.models.base import Base
 from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
-from storage.models.engine import CaseAgency, CaseAssignment, CaseEvent, Reminder, Task
 from storage.models.first_month import (
     AgencySynopsis,
     ChronologyBatch,
@@ -41,6 +40,7 @@ from storage.models.review import (
     TermsOfReference,
     WorkerInterview,
 )
+from storage.models.tasks import CaseAgency, CaseAssignment, CaseEvent, Reminder, Task
 
 __all__ = [
     "Agency",

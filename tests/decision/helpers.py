@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock
-from bot.services.engine import EngineContext
-from bot.services.task_changes import complete_task
+from bot.services.reminders.tasks import EngineContext, complete_task
 from bot.testing.harness import Harness
 from bot.testing.standin import Message
 from storage.models import AuditEvent, Case, ChairDecision, Task

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.ids import DecisionAction, DecisionBlock, ReviewAction, ReviewBlock
-from bot.services.engine import event_time
+from bot.services.reminders.tasks import event_time
 from storage.models import ReviewFindings, Task
 from tests.decision.helpers import (
     audit_rows,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from tests.first_month.helpers import briefing, channel_of, open_case, task, values
-from tests.reminder_helpers import DMLog, london, travel
+from tests.reminders.reminder_helpers import DMLog, london, travel
 
 
 def test_records_never_secured_are_chased_and_the_cpu_told(harness) -> None:

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from bot.ids import INPUT_ACTION, MonitoringAction
 from bot.ids import MonitoringBlock as B
 from bot.jobs.worker import tick
-from bot.services.engine import EngineContext, open_tasks, record_event
 from bot.services.monitoring.rounds import KIND
-from bot.services.reminder_plans import cancel_planned
-from bot.services.task_changes import complete_task
+from bot.services.reminders.delivery import cancel_planned
+from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
 from bot.testing.harness import Harness
 from storage.models import Case, Recommendation, Task
 from tests.flow_helpers import cases, refer

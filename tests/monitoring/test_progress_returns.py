@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringCallback
 from bot.ids import MonitoringBlock as B
 from bot.services.cases.audit import events_for
-from bot.services.my_tasks import mark_done
+from bot.services.reminders.my_tasks import mark_done
 from storage.models import ProgressReturn, Task
 from tests.flow_helpers import body_json, tampered_submission
 from tests.monitoring.monitoring_helpers import (

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelBlock, PanelCallback
-from bot.services.engine import EngineContext, event_time
-from bot.services.task_changes import complete_task
+from bot.services.reminders.tasks import EngineContext, complete_task, event_time
 from storage.models import Case, PanelReminder, Reminder, Task
 from tests.decision.helpers import recommend
 from tests.panel.helpers import (

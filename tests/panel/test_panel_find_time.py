@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelBlock
-from bot.services.engine import event_time
+from bot.services.reminders.tasks import event_time
 from storage.models import PanelSlot, Task
 from tests.panel.helpers import (
     CHAIR,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelCallback
 from bot.services.cases.audit import events_for
-from bot.services.engine import event_time
+from bot.services.reminders.tasks import event_time
 from storage.models import CaseMember, PanelMeeting, Task
 from tests.flow_helpers import all_calls_text
 from tests.panel.helpers import (

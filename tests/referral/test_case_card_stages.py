@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.services.cases.access import load_case
 from bot.services.cases.card import build_case_card
 from bot.views.format import LONDON
-from tests.reminder_helpers import CPU_CHORES, complete, open_case
+from tests.reminders.reminder_helpers import CPU_CHORES, complete, open_case
 
 
 def _card(harness, case_id: int):

@@ -7,7 +7,7 @@ import pytest
 from bot.services.cases.access import NOT_SHOWN, WHERE
 from bot.services.cases.audit import events_for
 from tests.flow_helpers import body_json
-from tests.reminder_helpers import london, open_case
+from tests.reminders.reminder_helpers import london, open_case
 
 
 @pytest.mark.postgres

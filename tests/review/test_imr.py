@@ -19,7 +19,7 @@ from tests.decision.helpers import (
     tasks_of,
 )
 from tests.flow_helpers import agency_id, body_json, tampered_submission
-from tests.reminder_helpers import london
+from tests.reminders.reminder_helpers import london
 from tests.review.test_terms import open_terms, terms_values
 
 CHRONOLOGY = "02.10.26 health visitor, home visit; 14.10.26 GP, bruising seen"

@@ -10,7 +10,7 @@ from bot.ids import ReviewAction, ReviewBlock
 from storage.models import WorkerInterview
 from tests.decision.helpers import audit_rows, ephemerals_text, modal_of, submit
 from tests.flow_helpers import agency_id, all_calls_text, body_json
-from tests.reminder_helpers import london
+from tests.reminders.reminder_helpers import london
 from tests.review.test_imr import request_review, scr_with_terms
 
 

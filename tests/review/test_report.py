@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import ReviewAction, ReviewBlock
-from bot.services.engine import event_time
+from bot.services.reminders.tasks import event_time
 from bot.services.review.report import report_recommendations
 from storage.models import OverviewConfirmation, OverviewDraft
 from tests.decision.helpers import (
@@ -20,7 +20,7 @@ from tests.decision.helpers import (
     tasks_of,
 )
 from tests.flow_helpers import body_json
-from tests.reminder_helpers import london
+from tests.reminders.reminder_helpers import london
 from tests.review.test_imr import (
     open_submission,
     recommendation,

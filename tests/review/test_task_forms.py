@@ -9,7 +9,7 @@ from bot.ids import REVIEW_TASK_KINDS, TASK_FORMS, ReviewAction
 from bot.jobs.worker import tick
 from bot.process.bolton import BOLTON_SCR
 from tests.decision.helpers import decided, ephemerals_text, modal_of
-from tests.reminder_helpers import london
+from tests.reminders.reminder_helpers import london
 from tests.review.test_imr import request_review, scr_with_terms
 
 FORM_FREE = {"chair_decision"}

@@ -30,7 +30,7 @@ from tests.decision.helpers import (
     tasks_of,
 )
 from tests.flow_helpers import agency_id, body_json
-from tests.reminder_helpers import DMLog, london
+from tests.reminders.reminder_helpers import DMLog, london
 
 KEY_ISSUES = "How the head injury in October was followed up by health and police."
 

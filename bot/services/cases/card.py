@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.process.calendar import LONDON
 from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import LONDON
 from bot.services.cases.access import load_case
 from bot.services.cases.schema import AgencyRow, CaseCard, Deadline
 from bot.services.first_month.chronology import entry_counts

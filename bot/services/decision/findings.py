@@ -9,17 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.decision.schema import FindingsForm
-from bot.services.engine import EngineContext, open_tasks
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks
 from bot.services.review.access import leads_review, lock_case
 from bot.services.review.imr import reviews_of
 from bot.services.review.report import agency_names
 from bot.services.review.schema import ImrStatus
-from bot.services.task_changes import complete_task
 from storage.models import ReviewFindings, Task
 from storage.states import TaskStatus
 

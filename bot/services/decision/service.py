@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.ids import DecisionBlock
 from bot.process.bolton import DECISION_AUDIENCES, notification_kind
-from bot.process.calendar import WorkingCalendar, london_date
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import WorkingCalendar, london_date
 from bot.services.cases import audit
 from bot.services.cases.access import Role, roles_of, users_with_role
 from bot.services.cases.identifying import case_identifiers, naming_fields
@@ -26,11 +26,10 @@ from bot.services.decision.schema import (
     RecommendationForm,
     Recommended,
 )
-from bot.services.engine import EngineContext, open_tasks, record_event
-from bot.services.owners import may_act_on
 from bot.services.refusal import InvalidFormError, RefusedError
+from bot.services.reminders.owners import may_act_on
+from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
 from bot.services.review.access import is_board_chair, leads_review, lock_case
-from bot.services.task_changes import complete_task
 from storage.models import (
     Case,
     ChairDecision,

@@ -21,15 +21,15 @@ from bot.services.cases.access import (
     is_case_member,
     roles_of,
 )
-from bot.services.engine import (
+from bot.services.first_month.schema import MAX_REASON, Choice
+from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import (
     EngineContext,
     TaskRefusedError,
     add_agency,
     involved_agencies,
     remove_agency,
 )
-from bot.services.first_month.schema import MAX_REASON, Choice
-from bot.services.refusal import RefusedError
 from storage.claim import claim
 from storage.models import Agency, Case, CaseMember, Task
 from storage.states import TaskStatus

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.process.states import TaskKind
 from bot.services.cases import audit
-from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.first_month.agencies import acting_agencies, involved_agency_rows
 from bot.services.first_month.files import IntegratedEntry, ParsedFile, Problem
 from bot.services.first_month.schema import (
@@ -33,7 +32,7 @@ from bot.services.first_month.schema import (
 )
 from bot.services.first_month.tasks import lock_task
 from bot.services.refusal import RefusedError
-from bot.services.task_changes import complete_task
+from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import (

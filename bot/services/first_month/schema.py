@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from bot.ids import ChronologyFlag, FirstMonthBlock
-from bot.process.calendar import LONDON
 from bot.process.states import TaskKind
+from bot.process.working_days import LONDON
 from bot.services.refusal import InvalidFormError
 
 NOT_YOURS = "This task belongs to someone else."

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
-from bot.process.calendar import LONDON
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import LONDON
 from bot.services.cases.access import active_agencies
-from bot.services.engine import EngineContext, TaskRefusedError
 from bot.services.first_month.schema import (
     AGENCY_FORM_KINDS,
     CHRONOLOGY_KINDS,
@@ -32,10 +31,10 @@ from bot.services.first_month.schema import (
     TaskForm,
     TaskView,
 )
-from bot.services.owners import may_act_on
 from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.task_changes import complete_task
+from bot.services.reminders.owners import may_act_on
+from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
 from storage.claim import claim
 from storage.models import Agency, Case, Task, TaskAnswer
 from storage.states import TaskStatus

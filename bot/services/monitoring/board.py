@@ -16,10 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import Role, users_with_role
-from bot.services.engine import EngineContext, open_tasks, record_event
 from bot.services.monitoring import rounds
 from bot.services.monitoring.plan import (
     NOT_THE_BOARD,
@@ -37,7 +36,8 @@ from bot.services.monitoring.schema import (
     SummaryKind,
 )
 from bot.services.refusal import RefusedError
-from bot.services.reminder_plans import cancel_planned
+from bot.services.reminders.delivery import cancel_planned
+from bot.services.reminders.tasks import EngineContext, open_tasks, record_event
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import (

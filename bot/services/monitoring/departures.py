@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.services.cases import audit
 from bot.services.cases.access import AgencyRole
-from bot.services.engine import EngineContext
 from bot.services.monitoring import rounds
 from bot.services.monitoring.plan import ACTION_OWNER, has_left, may_close, set_owner
 from bot.services.monitoring.schema import RecStatus
-from bot.services.owners import agency_people, task_owners
 from bot.services.refusal import RefusedError
+from bot.services.reminders.owners import agency_people, task_owners
+from bot.services.reminders.tasks import EngineContext
 from storage.models import (
     Agency,
     Case,

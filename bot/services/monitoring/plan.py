@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock as B
-from bot.process.calendar import LONDON
+from bot.process.working_days import LONDON
 from bot.services.cases import audit
 from bot.services.cases.access import (
     Role,
@@ -22,7 +22,6 @@ from bot.services.cases.access import (
     is_case_member,
     roles_of,
 )
-from bot.services.engine import EngineContext
 from bot.services.monitoring import rounds
 from bot.services.monitoring.schema import (
     CloseModal,
@@ -39,6 +38,7 @@ from bot.services.monitoring.schema import (
     Source,
 )
 from bot.services.refusal import InvalidFormError, RefusedError
+from bot.services.reminders.tasks import EngineContext
 from bot.services.review.report import ReportRecommendation, report_recommendations
 from storage.models import (
     Agency,

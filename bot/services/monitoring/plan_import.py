@@ -21,10 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import active_agencies
-from bot.services.engine import EngineContext
 from bot.services.monitoring.plan import add_recommendation, recommendations
 from bot.services.monitoring.schema import (
     COLUMNS_HELP,
@@ -35,6 +34,7 @@ from bot.services.monitoring.schema import (
     Source,
 )
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext
 from storage.db import Database
 from storage.models import Case, Recommendation
 

@@ -21,19 +21,18 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock as B
-from bot.process.calendar import LONDON, WorkingCalendar
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process, process_keys
 from bot.process.schedule import task_due
 from bot.process.states import TaskKind
+from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import AgencyRole
-from bot.services.engine import EngineContext, create_task, event_time
 from bot.services.monitoring.schema import RecStatus, ReturnForm, ReturnSubject, ReturnValues
-from bot.services.owners import may_act_on
 from bot.services.refusal import RefusedError
-from bot.services.reminder_plans import cancel_planned
-from bot.services.task_changes import complete_task
+from bot.services.reminders.delivery import cancel_planned
+from bot.services.reminders.owners import may_act_on
+from bot.services.reminders.tasks import EngineContext, complete_task, create_task, event_time
 from storage.db import Database
 from storage.models import (
     Agency,

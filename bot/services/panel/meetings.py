@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.crypto import FieldCipher
 from bot.ids import PanelBlock
-from bot.process.calendar import LONDON, WorkingCalendar, add_calendar_months
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
 from bot.process.states import TaskKind
-from bot.services import engine, task_changes
+from bot.process.working_days import LONDON, WorkingCalendar, add_calendar_months
 from bot.services.cases import audit
 from bot.services.cases.access import Role, agencies_of, case_by_channel, roles_of
-from bot.services.engine import EngineContext
 from bot.services.panel.reminders import cancel_reminders, plan_reminders
 from bot.services.panel.schema import (
     FindPlan,
@@ -35,7 +33,9 @@ from bot.services.panel.schema import (
     parse_schedule,
 )
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.reminder_plans import plan_next_overdue
+from bot.services.reminders import tasks as engine
+from bot.services.reminders.delivery import plan_next_overdue
+from bot.services.reminders.tasks import EngineContext
 from storage.claim import claimed
 from storage.models import (
     Agency,
@@ -552,7 +552,7 @@ def settle_date(ctx: PanelContext, case: Case, meeting: PanelMeeting, *, actor: 
     _anchor_panel_date(ctx, case, meeting.start_at, actor)
     task = schedule_task(ctx.session, case.id)
     if task is not None and task.status == TaskStatus.OPEN:
-        task_changes.complete_task(ctx.engine, task, actor=actor, check_permission=False)
+        engine.complete_task(ctx.engine, task, actor=actor, check_permission=False)
     engine.advance(ctx.engine, case, actor=actor)
     plan_reminders(ctx.session, meeting, ctx.cal, ctx.now)
 
@@ -570,7 +570,7 @@ def _anchor_panel_date(ctx: PanelContext, case: Case, start: datetime, actor: st
     for task in engine.open_tasks(ctx.session, case.id):
         definition = process.task(task.kind)
         if definition.anchor == PANEL_EVENT and task.round_no == 1:
-            task_changes.move_deadline(
+            engine.move_deadline(
                 ctx.engine,
                 task,
                 new_due=task_due(definition, start, ctx.cal),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.process.calendar import WorkingCalendar
+from bot.process.working_days import WorkingCalendar
 from bot.services.panel.schema import ReminderKind
 from storage.claim import claim as set_where
 from storage.claim import claimed

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.ids import PanelBlock
-from bot.process.calendar import LONDON
+from bot.process.working_days import LONDON
 from bot.services.refusal import InvalidFormError
 
 MAX_MEMBERS = 20

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import ReferralBlock
-from bot.process.calendar import LONDON, WorkingCalendar
 from bot.process.states import Stage
+from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import (
     AgencyRole,
@@ -31,7 +31,6 @@ from bot.services.cases.access import (
     users_with_role,
 )
 from bot.services.cases.identifying import identifiers_of
-from bot.services.engine import EngineContext, start_case
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
     NOT_A_PARTNER,
@@ -40,6 +39,7 @@ from bot.services.referral.schema import (
     ReferralSubmission,
 )
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import EngineContext, start_case
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import Agency, Case, CaseMember, CaseReferenceCounter

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.services.cases.access import AgencyRole, Role, roles_of
 from bot.services.cases.identifying import case_identifiers, naming_fields
-from bot.services.owners import agency_people, assigned, role_holders
 from bot.services.refusal import InvalidFormError
+from bot.services.reminders.owners import agency_people, assigned, role_holders
 from storage.claim import claim
 from storage.models import Case, CaseMember
 

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.process.calendar import day, london_date, short_day
 from bot.process.states import Stage
+from bot.process.working_days import day, london_date, short_day
 from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
 from bot.services.review.frame import completion_date, current_terms, latest_appointment

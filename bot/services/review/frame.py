@@ -11,20 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar, add_calendar_months, day, london_date
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import WorkingCalendar, add_calendar_months, day, london_date
 from bot.services.cases import audit
 from bot.services.decision.schema import Outcome
 from bot.services.decision.service import decision_of
-from bot.services.engine import (
+from bot.services.first_month.chronology import set_review_period
+from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import (
     EngineContext,
     add_agency,
+    complete_task,
     involved_agencies,
+    move_deadline,
     open_tasks,
     remove_agency,
 )
-from bot.services.first_month.chronology import set_review_period
-from bot.services.refusal import RefusedError
 from bot.services.review.access import (
     ensure_member,
     leads_review,
@@ -42,7 +44,6 @@ from bot.services.review.schema import (
     Proceeding,
     TermsForm,
 )
-from bot.services.task_changes import complete_task, move_deadline
 from storage.claim import claim
 from storage.models import (
     Case,

@@ -21,12 +21,19 @@ from sqlalchemy.orm import Session
 
 from bot.calendar.invites import Attendee, Meeting, Organizer, build_request, ics_filename
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar, add_calendar_months
 from bot.process.states import Stage
+from bot.process.working_days import WorkingCalendar, add_calendar_months
 from bot.services.cases import audit
 from bot.services.cases.access import active_agencies
-from bot.services.engine import EngineContext, add_agency, involved_agencies
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import (
+    EngineContext,
+    add_agency,
+    complete_task,
+    involved_agencies,
+    move_deadline,
+    reopen_task,
+)
 from bot.services.review.access import (
     acts_for_agency,
     ensure_member,
@@ -46,7 +53,6 @@ from bot.services.review.schema import (
     OutcomeForm,
     ReturnForm,
 )
-from bot.services.task_changes import complete_task, move_deadline, reopen_task
 from storage.models import (
     Agency,
     Case,

@@ -12,11 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
 from bot.process.states import TaskKind
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
-from bot.services.engine import EngineContext, involved_agencies, record_event
 from bot.services.refusal import RefusedError
+from bot.services.reminders.tasks import (
+    EngineContext,
+    complete_task,
+    involved_agencies,
+    record_event,
+)
 from bot.services.review.access import (
     acts_for_agency,
     leads_review,
@@ -33,7 +38,6 @@ from bot.services.review.schema import (
     DraftMeta,
     ImrStatus,
 )
-from bot.services.task_changes import complete_task
 from storage.models import (
     Agency,
     Case,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.process.bolton import BOLTON_SCR
-from bot.process.calendar import WorkingCalendar
 from bot.process.deadlines import CalendarDays, WorkingDays
 from bot.process.definition import AGENCY_ADDED
 from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
@@ -18,6 +17,7 @@ from bot.process.reminders import (
 )
 from bot.process.roles import CaseRole
 from bot.process.schedule import task_due
+from bot.process.working_days import WorkingCalendar
 
 CAL = WorkingCalendar()
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.ids import TASK_FORMS, PanelAction
 from bot.process.bolton import BOLTON_SCR
-from tests.reminder_helpers import DMLog, london, open_case, task_of, travel
+from tests.reminders.reminder_helpers import DMLog, london, open_case, task_of, travel
 
 
 def test_every_bolton_task_but_two_is_completed_through_its_own_form() -> None:

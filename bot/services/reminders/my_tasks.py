@@ -1,29 +1,49 @@
-"""People's view of their work: my open tasks and cases (App Home, `/scr my`), where a
-case stands (`/scr status`), and marking a task done from a button."""
+"""What each person is asked to do: my open tasks and cases (App Home, `/scr my`), where
+a case stands (`/scr status`), marking a task done from a button, what a claimed reminder
+says and to whom (re-read at send time), and the Board business unit's daily digest."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.ids import TASK_FORMS
-from bot.process.calendar import WorkingCalendar
 from bot.process.registry import get_process
-from bot.services.cases.access import agencies_of, roles_of
+from bot.process.working_days import WorkingCalendar
+from bot.services.cases.access import (
+    agencies_of,
+    case_by_channel,
+    case_by_reference,
+    is_case_member,
+    roles_of,
+)
 from bot.services.cases.card import stage_title
-from bot.services.engine import EngineContext, TaskRefusedError, involved_agencies
-from bot.services.owners import role_holders
-from bot.services.task_changes import complete_task
-from bot.views.cases import CaseStatus, TaskGroup
-from bot.views.home import CaseLine
-from bot.views.reminders import TaskLine
+from bot.services.monitoring.rounds import recommendation_id_of
+from bot.services.reminders.delivery import Claim
+from bot.services.reminders.owners import role_holders, task_owners
+from bot.services.reminders.schema import CaseLine, CaseStatus, Nudge, TaskGroup, TaskLine
+from bot.services.reminders.tasks import (
+    EngineContext,
+    TaskRefusedError,
+    complete_task,
+    involved_agencies,
+)
 from storage.claim import claim
 from storage.db import Database
-from storage.models import Agency, Case, CaseAssignment, CaseMember, Task
+from storage.models import (
+    Agency,
+    Case,
+    CaseAssignment,
+    CaseMember,
+    Recommendation,
+    SentMessage,
+    Task,
+)
 from storage.states import TaskStatus
 
 ROLE_GROUPS = {
@@ -99,6 +119,22 @@ def my_cases(session: Session, user_id: str) -> list[CaseLine]:
     return [CaseLine(c.reference, stage_title(c), c.channel_id if m else None) for c, m in cases]
 
 
+def visible_case(
+    session: Session, user_id: str, *, channel_id: str | None, reference: str | None
+) -> Case | None:
+    """The case asked about, if the user is a member of it; None for an unknown case and
+    for someone else's alike, so that the answer reveals nothing."""
+    if reference:
+        case = case_by_reference(session, reference)
+    elif channel_id:
+        case = case_by_channel(session, channel_id)
+    else:
+        return None
+    if case is None or not is_case_member(session, case, user_id):
+        return None
+    return case
+
+
 def case_status(session: Session, case: Case, now: datetime, cal: WorkingCalendar) -> CaseStatus:
     involved = [a.agency_id for a in involved_agencies(session, case.id)]
     names = {
@@ -165,3 +201,109 @@ def mark_done(
         except TaskRefusedError as exc:
             return DoneOutcome(False, str(exc), case.id, line)
         return DoneOutcome(changed, None, case.id, line)
+
+
+WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Digest:
+    overdue: list[TaskLine]
+    upcoming: list[TaskLine]
+
+    @property
+    def empty(self) -> bool:
+        return not self.overdue and not self.upcoming
+
+
+def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Digest:
+    rows = session.execute(
+        select(Task, Case.reference, Case.process_key, Case.channel_id, Agency.name)
+        .join(Case, Case.id == Task.case_id)
+        .outerjoin(Agency, Agency.id == Task.agency_id)
+        .where(
+            Task.status == TaskStatus.OPEN, Task.due_at <= now + WINDOW, Case.closed_at.is_(None)
+        )
+        .order_by(Task.due_at, Case.reference, Task.id)
+    )
+    overdue: list[TaskLine] = []
+    upcoming: list[TaskLine] = []
+    for task, reference, process_key, channel_id, agency in rows:
+        line = TaskLine(
+            task_id=task.id,
+            reference=reference,
+            title=get_process(process_key).task(task.kind).title,
+            agency=agency,
+            due=cal.london_date(task.due_at),
+            overdue=task.due_at < now,
+            channel_id=channel_id,
+        )
+        (overdue if line.overdue else upcoming).append(line)
+    return Digest(overdue, upcoming)
+
+
+def ledger_key(reminder_id: int, user: str) -> str:
+    return f"reminder:{reminder_id}:{user}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who gets a claimed reminder: the task's owners, and the escalation roles' holders
+    (``watchers``, never an owner twice). ``sent`` maps those already DMed to the ts."""
+
+    nudge: Nudge
+    owners: tuple[str, ...]
+    watchers: tuple[str, ...]
+    sent: Mapping[str, str] = field(default_factory=dict)
+
+
+def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
+    """Re-read the task at send time: None when it is no longer open."""
+    with db.session() as session:
+        task = session.get(Task, claim.task_id)
+        case = session.get(Case, claim.case_id)
+        if (
+            task is None
+            or case is None
+            or task.status != TaskStatus.OPEN
+            or case.closed_at is not None
+        ):
+            return None
+        definition = get_process(case.process_key).task(task.kind)
+        agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
+        owners = tuple(dict.fromkeys(task_owners(session, task)))
+        watchers: dict[str, None] = {}
+        for role in claim.escalate_to:
+            for user in role_holders(session, case.id, role):
+                if user not in owners:
+                    watchers.setdefault(user)
+        keys = {ledger_key(claim.reminder_id, user): user for user in (*owners, *watchers)}
+        sent = {
+            keys[key]: ts
+            for key, ts in session.execute(
+                select(SentMessage.key, SentMessage.ts).where(SentMessage.key.in_(keys))
+            )
+        }
+        nudge = Nudge(
+            reference=case.reference,
+            task_id=task.id,
+            title=definition.title,
+            agency=agency.name if agency else None,
+            due=cal.london_date(task.due_at),
+            kind=claim.kind,
+            today=cal.london_date(now),
+            told=claim.escalate_to,
+            channel_id=case.channel_id,
+            can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
+            form_action=TASK_FORMS.get(task.kind),
+            subject=subject_label(session, task),
+        )
+        return Delivery(nudge, owners, tuple(watchers), sent)
+
+
+def subject_label(session: Session, task: Task) -> str | None:
+    recommendation_id = recommendation_id_of(task.subject_key)
+    if recommendation_id is None:
+        return None
+    recommendation = session.get(Recommendation, recommendation_id)
+    return None if recommendation is None else f"recommendation {recommendation.number}"

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.process.bolton import BOLTON_SCR
-from bot.process.calendar import WorkingCalendar
 from bot.process.cspr import CSPR_2023
 from bot.process.deadlines import CalendarDays, CalendarMonths, Hours, WorkingDays
 from bot.process.definition import (
@@ -30,6 +29,7 @@ from bot.process.registry import (
 )
 from bot.process.schedule import task_due
 from bot.process.states import Stage, TaskKind
+from bot.process.working_days import WorkingCalendar
 
 CAL = WorkingCalendar()
 

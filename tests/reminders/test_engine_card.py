@@ -9,11 +9,10 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.services.cases.access import load_case
 from bot.services.cases.card import build_case_card
-from bot.services.engine import EngineContext, add_agency
-from bot.services.task_changes import waive_task
+from bot.services.reminders.tasks import EngineContext, add_agency, waive_task
 from storage.models import Task
 from tests.flow_helpers import agency_id
-from tests.reminder_helpers import complete, london, open_case, task_of
+from tests.reminders.reminder_helpers import complete, london, open_case, task_of
 
 
 def _card(harness, case_id: int, on=None):

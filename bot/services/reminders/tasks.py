@@ -1,5 +1,5 @@
-"""The deadline engine: stages begin and end, tasks are created, done, waived or moved, and
-their reminders follow. No Slack here; callers refresh the case card afterwards."""
+"""The deadline engine: stages begin and end, tasks are created, done, waived or moved,
+and their reminders follow. No Slack here; callers refresh the case card afterwards."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.process.calendar import WorkingCalendar
+from bot.crypto import FieldCipher
 from bot.process.definition import (
     AGENCY_ADDED,
     STAGE_START,
@@ -21,8 +21,10 @@ from bot.process.definition import (
 )
 from bot.process.registry import get_process
 from bot.process.schedule import task_due
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
-from bot.services.reminder_plans import cancel_planned, plan_for_task, replan
+from bot.services.reminders.delivery import cancel_planned, plan_for_task, replan
+from bot.services.reminders.owners import may_act_on, role_holders
 from storage.models import Case, CaseAgency, CaseEvent, Task
 from storage.states import TaskStatus
 
@@ -303,3 +305,113 @@ def advance(ctx: EngineContext, case: Case, *, actor: str) -> None:
         if following is None:
             break
         begin_stage(ctx, case, following, actor=actor)
+
+
+def complete_task(
+    ctx: EngineContext,
+    task: Task,
+    *,
+    actor: str,
+    note: bytes | None = None,
+    check_permission: bool = True,
+) -> bool:
+    """Mark done. Returns False (and changes nothing) when it was already closed, so a
+    double click has one effect."""
+    if check_permission and not may_act_on(ctx.session, task, actor):
+        raise TaskRefusedError("This task belongs to someone else.")
+    if task.status != TaskStatus.OPEN:
+        return False
+    task.status, task.completed_at, task.completed_by, task.note = (
+        TaskStatus.DONE,
+        ctx.now,
+        actor,
+        note,
+    )
+    cancel_planned(ctx.session, task.id)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.done",
+        case_id=task.case_id,
+        task_id=task.id,
+        kind=task.kind,
+        agency_id=task.agency_id,
+    )
+    after_task_change(ctx, task, actor)
+    return True
+
+
+def waive_task(
+    ctx: EngineContext, task: Task, *, actor: str, reason: str, cipher: FieldCipher
+) -> bool:
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    definition = ctx.process(case).task(task.kind)
+    if not reason.strip():
+        raise TaskRefusedError("Please give a reason for waiving this task.")
+    if not any(
+        actor in role_holders(ctx.session, case.id, role) for role in definition.waivable_by
+    ):
+        raise TaskRefusedError("You cannot waive this task.")
+    if task.status != TaskStatus.OPEN:
+        return False
+    task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, actor
+    task.waive_reason = cipher.encrypt_text(reason.strip())
+    cancel_planned(ctx.session, task.id)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.waived",
+        case_id=task.case_id,
+        task_id=task.id,
+        kind=task.kind,
+    )
+    after_task_change(ctx, task, actor)
+    return True
+
+
+def move_deadline(
+    ctx: EngineContext, task: Task, *, new_due: datetime, actor: str, reason: str
+) -> None:
+    """An agreed extension: the deadline moves and its reminders are planned again."""
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    if task.status != TaskStatus.OPEN:
+        raise TaskRefusedError("Only an open task's deadline can move.")
+    previous = task.due_at
+    task.due_at, task.extension_reason = new_due, reason
+    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.deadline_moved",
+        case_id=task.case_id,
+        task_id=task.id,
+        previous=previous.isoformat(),
+        due=new_due.isoformat(),
+    )
+
+
+def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str) -> bool:
+    """Hand a done task back (a management review returned for changes): open again, with a
+    new deadline and its reminders planned afresh. False when it is open already."""
+    case = ctx.session.get(Case, task.case_id)
+    assert case is not None
+    if task.status == TaskStatus.OPEN:
+        return False
+    task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
+    task.due_at = new_due
+    replan(ctx.session, task, ctx.process(case).task(task.kind), ctx.cal, ctx.now)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="task.reopened",
+        case_id=task.case_id,
+        task_id=task.id,
+        due=new_due.isoformat(),
+    )
+    return True

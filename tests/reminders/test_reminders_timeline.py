@@ -12,12 +12,11 @@ from sqlalchemy import update
 
 from bot.ids import FirstMonthAction
 from bot.jobs.worker import tick
-from bot.services.engine import EngineContext
-from bot.services.task_changes import move_deadline
+from bot.services.reminders.tasks import EngineContext, move_deadline
 from storage.models import Reminder, Task
 from tests.flow_helpers import all_calls_text
-from tests.referral.data import IDENTIFYING
-from tests.reminder_helpers import (
+from tests.referral_data import IDENTIFYING
+from tests.reminders.reminder_helpers import (
     CPU_CHORES,
     DMLog,
     complete,
@@ -229,7 +228,7 @@ def test_done_and_waived_tasks_stop_their_reminders(harness) -> None:
     complete(harness, case.id, "dp_notified", *CPU_CHORES)
     chronology = task_of(harness, case.id, "chronology_submitted")
     with harness.runtime.db.session() as session:
-        from bot.services.task_changes import waive_task
+        from bot.services.reminders.tasks import waive_task
 
         task = session.get(Task, chronology.id)
         ctx = EngineContext(

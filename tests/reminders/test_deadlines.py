@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from bot.process.calendar import (
+from bot.process.deadlines import CalendarDays, CalendarMonths, Hours, WorkingDays
+from bot.process.working_days import (
     WorkingCalendar,
     add_calendar_months,
     bank_holidays,
     ensure_utc,
 )
-from bot.process.deadlines import CalendarDays, CalendarMonths, Hours, WorkingDays
 
 CAL = WorkingCalendar()
 

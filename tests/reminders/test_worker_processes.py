@@ -28,9 +28,9 @@ from bot.testing.harness import BOT_TOKEN
 from bot.testing.seed import seed_partnership
 from storage.db import Database
 from storage.models import Agency, Reminder, SentMessage, Task
-from tests.reminder_helpers import london, open_case
+from tests.reminders.reminder_helpers import london, open_case
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DUE = london(2026, 11, 30, 9, 5)
 TASKS = 120
 DESIGNATED = {"Health": "U0DPH", "Police": "U0DPP", "Probation": "U0DPR", "Education": "U0DPE"}
@@ -75,7 +75,13 @@ def child(database_url: str, api_url: str) -> None:
 def _spawn(harness) -> subprocess.Popen[str]:
     url = harness.runtime.db.engine.url.render_as_string(hide_password=False)
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.test_worker_processes", url, harness.standin.api_url],
+        [
+            sys.executable,
+            "-m",
+            "tests.reminders.test_worker_processes",
+            url,
+            harness.standin.api_url,
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdin=subprocess.PIPE,

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from bot.flows.reminders import METADATA_EVENT
 from bot.jobs.worker import tick
-from bot.services.engine import EngineContext
-from bot.services.task_changes import complete_task
+from bot.services.reminders.tasks import EngineContext, complete_task
 from bot.testing.harness import Harness
 from storage.models import Case, Reminder, Task
 from tests.flow_helpers import cases, refer

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select, update
 
 from bot.jobs.worker import tick
-from bot.services.reminder_delivery import MAX_ATTEMPTS, claim_due
+from bot.services.reminders.delivery import MAX_ATTEMPTS, claim_due
 from storage.models import Reminder, SentMessage
-from tests.reminder_helpers import CPU_CHORES, DMLog, complete, london, open_case, task_of
+from tests.reminders.reminder_helpers import CPU_CHORES, DMLog, complete, london, open_case, task_of
 
 MONDAY_NINE = london(2026, 11, 30, 9)
 

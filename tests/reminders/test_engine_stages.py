@@ -9,7 +9,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.crypto import FieldCipher
-from bot.process.calendar import WorkingCalendar
 from bot.process.deadlines import CalendarDays, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
@@ -19,9 +18,10 @@ from bot.process.definition import (
     StageDefinition,
     TaskDefinition,
 )
-from bot.services import engine, task_changes
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases.access import sync_partnership
-from bot.services.engine import EngineContext, TaskRefusedError
+from bot.services.reminders import tasks
+from bot.services.reminders.tasks import EngineContext, TaskRefusedError
 from bot.testing.seed import seed_partnership
 from storage.models import Agency, Case, CaseAssignment, CaseEvent, Reminder, Task
 
@@ -119,17 +119,17 @@ def _task(session, case, kind) -> Task:
 @pytest.mark.postgres
 def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     assert case.stage == "gather"
-    kinds = sorted(t.kind for t in engine.open_tasks(session, case.id))
+    kinds = sorted(t.kind for t in tasks.open_tasks(session, case.id))
     assert kinds == ["check", "meet", "records"]
     assert _task(session, case, "check").due_at == datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
     assert _task(session, case, "records").agency_id == case.referring_agency_id
 
-    assert task_changes.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    assert tasks.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
     assert case.stage == "gather"
     later = NOW + timedelta(days=3)
-    task_changes.complete_task(_ctx(session, later), _task(session, case, "meet"), actor="U0CPU2")
+    tasks.complete_task(_ctx(session, later), _task(session, case, "meet"), actor="U0CPU2")
     assert case.stage == "decide"
     met = session.scalar(select(CaseEvent.at).where(CaseEvent.event == "met"))
     assert met == later
@@ -141,23 +141,23 @@ def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
 
 def test_a_task_whose_event_is_already_recorded_still_ends_its_stage(session) -> None:
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
-    task_changes.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
-    assert engine.record_event(_ctx(session), case, "met", at=NOW, actor="U0CPU1")
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.complete_task(_ctx(session), _task(session, case, "check"), actor="U0CPU1")
+    assert tasks.record_event(_ctx(session), case, "met", at=NOW, actor="U0CPU1")
     assert case.stage == "gather"
-    task_changes.complete_task(_ctx(session), _task(session, case, "meet"), actor="U0CPU1")
+    tasks.complete_task(_ctx(session), _task(session, case, "meet"), actor="U0CPU1")
     assert case.stage == "decide"
 
 
 def test_completing_twice_has_one_effect_and_strangers_are_refused(session) -> None:
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     records = _task(session, case, "records")
     with pytest.raises(TaskRefusedError):
-        task_changes.complete_task(_ctx(session), records, actor="U0DPP")
+        tasks.complete_task(_ctx(session), records, actor="U0DPP")
     assert records.status == "open"
-    assert task_changes.complete_task(_ctx(session), records, actor="U0DPH") is True
-    assert task_changes.complete_task(_ctx(session), records, actor="U0DPH") is False
+    assert tasks.complete_task(_ctx(session), records, actor="U0DPH") is True
+    assert tasks.complete_task(_ctx(session), records, actor="U0DPH") is False
     planned = session.scalars(select(Reminder.status).where(Reminder.task_id == records.id))
     assert set(planned) == {"cancelled"}
 
@@ -165,13 +165,13 @@ def test_completing_twice_has_one_effect_and_strangers_are_refused(session) -> N
 def test_waiving_needs_a_reason_and_an_allowed_role(session) -> None:
     cipher = FieldCipher(Fernet.generate_key())
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     records = _task(session, case, "records")
     with pytest.raises(TaskRefusedError, match="reason"):
-        task_changes.waive_task(_ctx(session), records, actor="U0CPU1", reason=" ", cipher=cipher)
+        tasks.waive_task(_ctx(session), records, actor="U0CPU1", reason=" ", cipher=cipher)
     with pytest.raises(TaskRefusedError, match="cannot waive"):
-        task_changes.waive_task(_ctx(session), records, actor="U0DPH", reason="n/a", cipher=cipher)
-    assert task_changes.waive_task(
+        tasks.waive_task(_ctx(session), records, actor="U0DPH", reason="n/a", cipher=cipher)
+    assert tasks.waive_task(
         _ctx(session), records, actor="U0CPU1", reason="no records held", cipher=cipher
     )
     assert records.status == "waived"
@@ -180,25 +180,25 @@ def test_waiving_needs_a_reason_and_an_allowed_role(session) -> None:
 
 def test_agencies_join_with_their_tasks_and_leave_closing_them(session) -> None:
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     police = session.scalar(select(Agency).where(Agency.name == "Police"))
     joined = NOW + timedelta(days=4)
-    engine.add_agency(_ctx(session, joined), case, police.id, actor="U0CPU1")
+    tasks.add_agency(_ctx(session, joined), case, police.id, actor="U0CPU1")
     task = session.scalar(select(Task).where(Task.agency_id == police.id))
     assert task.kind == "records"
     assert task.due_at == CAL.day_end(date(2026, 12, 3))
-    engine.remove_agency(_ctx(session, joined), case, police.id, actor="U0CPU1", reason=b"x")
+    tasks.remove_agency(_ctx(session, joined), case, police.id, actor="U0CPU1", reason=b"x")
     assert task.status == "waived"
-    assert [a.agency_id for a in engine.involved_agencies(session, case.id)] == [
+    assert [a.agency_id for a in tasks.involved_agencies(session, case.id)] == [
         case.referring_agency_id
     ]
     with pytest.raises(TaskRefusedError):
-        engine.remove_agency(_ctx(session), case, police.id, actor="U0CPU1", reason=b"x")
+        tasks.remove_agency(_ctx(session), case, police.id, actor="U0CPU1", reason=b"x")
 
 
 def test_a_moved_deadline_replans_the_reminders(session) -> None:
     case = _case(session, TINY.key)
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     meet = _task(session, case, "meet")
     before = sorted(
         r.at
@@ -207,9 +207,7 @@ def test_a_moved_deadline_replans_the_reminders(session) -> None:
         )
     )
     new_due = meet.due_at + timedelta(days=14)
-    task_changes.move_deadline(
-        _ctx(session), meet, new_due=new_due, actor="U0CPU1", reason="agreed"
-    )
+    tasks.move_deadline(_ctx(session), meet, new_due=new_due, actor="U0CPU1", reason="agreed")
     after = sorted(
         r.at
         for r in session.scalars(
@@ -223,9 +221,9 @@ def test_a_moved_deadline_replans_the_reminders(session) -> None:
 
 def test_the_working_together_template_is_data_the_engine_runs(session) -> None:
     case = _case(session, "cspr-2023")
-    engine.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     assert case.stage == "notification"
-    assert engine.open_tasks(session, case.id)
+    assert tasks.open_tasks(session, case.id)
 
 
 def test_the_panel_chair_waives_what_the_definition_lets_them(session) -> None:
@@ -255,13 +253,13 @@ def test_the_panel_chair_waives_what_the_definition_lets_them(session) -> None:
     )
     case = _case(session, chaired.key)
     ctx = EngineContext(session, CAL, NOW, processes={chaired.key: chaired})
-    engine.start_case(ctx, case, actor="U0DPH", referred_at=NOW)
+    tasks.start_case(ctx, case, actor="U0DPH", referred_at=NOW)
     session.add(
         CaseAssignment(case_id=case.id, role="panel_chair", slack_user_id="U0DPE", assigned_at=NOW)
     )
     session.flush()
     task = _task(session, case, "contribution")
     with pytest.raises(TaskRefusedError, match="cannot waive"):
-        task_changes.waive_task(ctx, task, actor="U0CPU1", reason="n/a", cipher=cipher)
-    assert task_changes.waive_task(ctx, task, actor="U0DPE", reason="not involved", cipher=cipher)
+        tasks.waive_task(ctx, task, actor="U0CPU1", reason="n/a", cipher=cipher)
+    assert tasks.waive_task(ctx, task, actor="U0DPE", reason="not involved", cipher=cipher)
     assert task.status == "waived"

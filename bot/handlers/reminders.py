@@ -13,9 +13,14 @@ from bot.handlers.commands import CommandContext, CommandRouter, Handler
 from bot.handlers.payloads import BlockAction
 from bot.ids import Action
 from bot.runtime import Runtime
-from bot.services.my_tasks import NOT_YOURS, DoneOutcome, mark_done, my_cases, my_open_tasks
-from bot.views.home import home_view, my_work_message
-from bot.views.reminders import task_done_message
+from bot.services.reminders.my_tasks import (
+    NOT_YOURS,
+    DoneOutcome,
+    mark_done,
+    my_cases,
+    my_open_tasks,
+)
+from bot.views.reminders import home_view, my_work_message, task_done_message
 
 
 class HomeOpened(BaseModel):

@@ -1,0 +1,69 @@
+"""What the reminders domain hands its views: a task as a line in a list, a reminder's
+content, a case in "my cases". Shared by the services that fill them and the views that
+word them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One open task as a person sees it in a list."""
+
+    task_id: int
+    reference: str
+    title: str
+    agency: str | None
+    due: date
+    overdue: bool
+    can_mark_done: bool = False
+    channel_id: str | None = None
+    form_action: str | None = None
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """What a reminder is about. ``kind`` is before / due / overdue; ``told`` names the case
+    roles (``cpu``, ``board_chair``...) told as well as the owner."""
+
+    reference: str
+    task_id: int
+    title: str
+    agency: str | None
+    due: date
+    kind: str
+    today: date
+    told: tuple[str, ...] = ()
+    channel_id: str | None = None
+    can_mark_done: bool = False
+    form_action: str | None = None
+    subject: str | None = None
+    """What the task is about beyond its agency, e.g. "recommendation 3"."""
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    reference: str
+    stage_title: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class TaskGroup:
+    """Open tasks of one agency, or of one case role ("CPU", "Board Chair"...)."""
+
+    name: str
+    tasks: Sequence[TaskLine]
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    reference: str
+    stage_title: str
+    today: date
+    next_deadlines: Sequence[TaskLine]
+    groups: Sequence[TaskGroup]
+    channel_id: str | None = None
