@@ -1,4 +1,4 @@
-"""People see their work: App Home, `/scr my`, `/scr status`, and "Mark done"."""
+"""People see their work: App Home, `/scr my`, and "Mark done"."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from bot.ids import Action, FirstMonthAction
 from bot.services.cases.audit import events_for
 from bot.services.reminders.my_tasks import mark_done
 from bot.services.reminders.tasks import EngineContext, add_agency
-from bot.views.cases import NOT_SHOWN, WHERE
 from storage.models import Case, Task
 from tests.flow_helpers import agency_id, all_calls_text, body_json
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import DMLog, london, open_case, task_of, travel
 
 
@@ -89,59 +88,6 @@ def test_scr_my_answers_the_same_ephemerally(harness) -> None:
     assert "Confirm the designated person has been told" in rendered
     assert rendered.index("designated person") < rendered.index("Secure all relevant records")
     assert len(harness.standin.calls_to("chat.postMessage")) == posted, "nothing posted"
-
-
-@pytest.mark.postgres
-def test_scr_status_in_the_case_channel_and_by_reference(harness) -> None:
-    case = open_case(harness)
-    harness.clock.set(london(2026, 12, 1, 12))
-
-    in_channel = body_json(
-        harness.driver.slash_command(
-            "U0CPU1", "status", channel_id=case.channel_id, channel_name="scr-2026-001"
-        )
-    )
-    by_reference = body_json(harness.driver.slash_command("U0CPU1", "status scr-2026-001"))
-
-    assert in_channel == by_reference
-    assert in_channel["response_type"] == "ephemeral"
-    assert in_channel["text"] == "SCR-2026-001 · Initial Panel stage"
-    sections = [b["text"]["text"] for b in in_channel["blocks"] if b["type"] == "section"]
-    assert sections[0].splitlines() == [
-        "*Next deadlines*",
-        "• Check for a child protection plan · *overdue* (due Mon 30 Nov)",
-        "• Consider other children at risk · *overdue* (due Mon 30 Nov)",
-        "• Confirm the designated person has been told · Health · *overdue* (due Mon 30 Nov)",
-        "• Inform the other organisations · due Tue 1 Dec",
-        "• Inform the Board Chair · due Tue 1 Dec",
-    ]
-    groups = [s.splitlines()[0] for s in sections[2:]]
-    assert groups == ["*Health*", "*CPU*"]
-    assert "• Submit the chronology · due Sun 27 Dec" in sections[2]
-    with harness.runtime.db.session() as session:
-        seen = [e for e in events_for(session, case.id) if e.action == "case.status_viewed"]
-    assert [e.actor for e in seen] == ["U0CPU1", "U0CPU1"]
-
-
-@pytest.mark.postgres
-def test_status_refuses_non_members_without_revealing_whether_the_case_exists(harness) -> None:
-    case = open_case(harness)
-
-    answers = [
-        body_json(harness.driver.slash_command(user, text))
-        for user, text in [
-            ("U0DPP", "status SCR-2026-001"),  # a real case, not theirs
-            ("U0DPP", "status SCR-2026-999"),  # no such case
-            ("U0OUTSIDER", "status SCR-2026-001"),
-            ("U0RLH", "status SCR-2026-001"),  # owns tasks there, but is not a member
-        ]
-    ]
-
-    assert [a["text"] for a in answers] == [NOT_SHOWN] * 4
-    assert all("blocks" not in a for a in answers)
-    elsewhere = body_json(harness.driver.slash_command("U0DPH", "status"))
-    assert elsewhere["text"] == WHERE
-    assert case.reference == "SCR-2026-001"
 
 
 @pytest.mark.postgres

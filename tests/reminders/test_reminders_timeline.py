@@ -15,7 +15,7 @@ from bot.jobs.worker import tick
 from bot.services.reminders.tasks import EngineContext, move_deadline
 from storage.models import Reminder, Task
 from tests.flow_helpers import all_calls_text
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import (
     CPU_CHORES,
     DMLog,

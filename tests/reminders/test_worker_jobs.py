@@ -11,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.jobs.worker import TIMEZONE, add_jobs, daily_digest, start_background_scheduler, tick
 from tests.flow_helpers import all_calls_text, cases, refer
-from tests.referral_data import IDENTIFYING
+from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import DMLog, london, open_case, travel
 
 
