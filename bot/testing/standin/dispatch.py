@@ -29,6 +29,9 @@ _MISSING_CODES = {
 }
 
 
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+"""Methods that take an app-level token (``xapp-``) and refuse bot and user tokens."""
+
 UNIVERSAL_ARGS = frozenset({"team_id"})
 """Slack accepts the workspace id on every method (org-wide apps send it; Bolt's request
 clients always do)."""
@@ -102,10 +105,7 @@ class Dispatcher:
         return ApiReply(200, {"ok": True, **result})
 
     def _check(self, spec: MethodSpec, request: ApiRequest, bad_json: list[str]) -> None:
-        if request.token is None:
-            raise SlackError("not_authed", violation="no token")
-        if request.token != self.ws.bot_token:
-            raise SlackError("invalid_auth", violation="wrong token")
+        self._check_token(spec, request.token)
         if request.json_body and not spec.json_input:
             raise SlackError("invalid_arguments", violation="JSON body where Slack takes a form")
         unknown = sorted(set(request.args) - spec.args - UNIVERSAL_ARGS)
@@ -126,6 +126,19 @@ class Dispatcher:
             raise SlackError(
                 code or "invalid_arguments", violation=f"{bad_json[0]} is not valid JSON"
             )
+
+    def _check_token(self, spec: MethodSpec, token: str | None) -> None:
+        """Each method takes one kind of token: app-level for Socket Mode, the bot's for
+        the rest. A token of the wrong kind is ``not_allowed_token_type``."""
+        if token is None:
+            raise SlackError("not_authed", violation="no token")
+        wants_app_token = spec.name in APP_TOKEN_METHODS
+        known_kind = token.startswith(("xapp-", "xox"))
+        if known_kind and wants_app_token != token.startswith("xapp-"):
+            wanted = "an app-level token (xapp-)" if wants_app_token else "a bot token"
+            raise SlackError("not_allowed_token_type", violation=f"needs {wanted}")
+        if token != (self.ws.app_token if wants_app_token else self.ws.bot_token):
+            raise SlackError("invalid_auth", violation="wrong token")
 
     def _error(self, spec: MethodSpec | None, method: str, err: SlackError) -> ApiReply:
         if err.violation is not None:

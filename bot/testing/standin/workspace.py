@@ -26,6 +26,9 @@ from .models import (
     View,
 )
 
+APP_TOKEN = "xapp-1-A0STANDIN-1-standin"
+"""The app-level token (``connections:write``) that opens Socket Mode links."""
+
 
 @dataclass
 class Hook:
@@ -48,9 +51,14 @@ class Workspace:
     team_name = "SCR Stand-in"
     domain = "scr-standin"
 
-    def __init__(self, bot_token: str, bot_user_id: str, team_id: str) -> None:
+    def __init__(
+        self, bot_token: str, bot_user_id: str, team_id: str, app_token: str = APP_TOKEN
+    ) -> None:
         self.lock = threading.RLock()
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_url: Callable[[], str] | None = None
+        """Issues a Socket Mode URL for ``apps.connections.open`` (set by SlackStandIn)."""
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.base_url = "http://127.0.0.1:0"
