@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .api.files import filetype_of
 from .dispatch import Dispatcher
@@ -19,7 +20,10 @@ from .models import (
 )
 from .server import StandInServer
 from .view_controls import ViewControls
-from .workspace import Workspace
+from .workspace import APP_TOKEN, Workspace
+
+if TYPE_CHECKING:
+    from .socket_mode import SocketModeServer
 
 
 class SlackStandIn(MessageQueries, ViewControls):
@@ -30,16 +34,22 @@ class SlackStandIn(MessageQueries, ViewControls):
     """
 
     def __init__(
-        self, bot_token: str = "xoxb-standin", bot_user_id: str = "U0BOT", team_id: str = "T0SCR"
+        self,
+        bot_token: str = "xoxb-standin",
+        bot_user_id: str = "U0BOT",
+        team_id: str = "T0SCR",
+        app_token: str = APP_TOKEN,
     ) -> None:
-        self._ws = Workspace(bot_token, bot_user_id, team_id)
+        self._ws = Workspace(bot_token, bot_user_id, team_id, app_token)
         self._faults = Faults()
         self._server: StandInServer | None = None
+        self._socket_mode: SocketModeServer | None = None
 
     # lifecycle ------------------------------------------------------------------
 
     def start(self) -> SlackStandIn:
         if self._server is None:
+            self._ws.socket_url = self._open_socket_url
             self._server = StandInServer(self._ws, Dispatcher(self._ws, self._faults))
             self._ws.base_url = self._server.base_url
             self._server.start()
@@ -47,6 +57,11 @@ class SlackStandIn(MessageQueries, ViewControls):
 
     def stop(self) -> None:
         if self._server is not None:
+            with self._ws.lock:
+                self._ws.socket_url = None
+                socket_mode, self._socket_mode = self._socket_mode, None
+            if socket_mode is not None:
+                socket_mode.stop()
             self._server.stop()
             self._server = None
 
@@ -69,6 +84,26 @@ class SlackStandIn(MessageQueries, ViewControls):
     @property
     def bot_token(self) -> str:
         return self._ws.bot_token
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token ``apps.connections.open`` takes (``xapp-...``)."""
+        return self._ws.app_token
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """The Socket Mode side: the WebSocket links handed out by ``apps.connections.open``."""
+        # imported here: ``websockets`` is a development dependency, and the demo runs
+        # the stand-in without it
+        from .socket_mode import SocketModeServer
+
+        with self._ws.lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(self._ws)
+            return self._socket_mode
+
+    def _open_socket_url(self) -> str:
+        return self.socket_mode.open_url()
 
     @property
     def bot_user_id(self) -> str:
