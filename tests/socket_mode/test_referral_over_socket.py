@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.testing.driver import SlackDriver
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET
 from bot.testing.seed import SEED_TOML
-from bot.testing.standin import SlackStandIn
+from bot.testing.standin import Channel, SlackStandIn
 from bot.testing.standin.delivery import socket_transport
 from storage.db import Database
 from storage.models import Agency, Case
@@ -121,10 +121,13 @@ def test_a_referral_made_over_socket_mode_opens_a_private_case_channel(standin, 
     case = until(
         lambda: _case_with_channel(socket_bot.database), within=30, what="the case in the database"
     )
-    channel = until(
-        lambda: standin.channels.get(case.channel_id or ""), within=30, what="its channel"
-    )
+    members = {"U0DPH", "U0CPU1", "U0CPU2", "U0ADMIN"}
+
+    def channel_set_up() -> Channel | None:
+        channel = standin.channels.get(case.channel_id or "")
+        return channel if channel is not None and members <= channel.members else None
+
+    channel = until(channel_set_up, within=30, what="its channel, with the people invited")
     assert channel.is_private
     assert case.referred_by == "U0DPH"
-    assert "U0DPH" in channel.members
     assert standin.violations == []
