@@ -27,7 +27,7 @@ from bot.testing.standin.delivery import socket_transport
 from storage.db import Database
 from storage.models import Agency, Case
 from tests import dbutil
-from tests.referral_data import referral_values
+from tests.referral.data import referral_values
 from tests.socket_mode.conditions import until
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
