@@ -22,6 +22,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot storage
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: install

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -205,15 +206,70 @@ def _as_reply(result: Reply | str | None) -> Reply:
     return Reply(text=result)
 
 
+@dataclass(frozen=True)
+class Access:
+    """Where a listener's case comes from and who may act on it: a case member (``member``)
+    for whom ``may`` holds; anyone else is refused with ``refusal``."""
+
+    case: CaseFrom = CaseFrom.NOWHERE
+    member: bool = True
+    may: Check | None = None
+    refusal: str = NOT_OPEN_TO_YOU
+
+    def check(self, session: Session, case: Case, actor: str) -> None:
+        if self.member and not is_case_member(session, case, actor):
+            raise RefusedError(NOT_OPEN_TO_YOU)
+        if self.may is not None and not self.may(session, case, actor):
+            raise RefusedError(self.refusal)
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+    usage: str
+    summary: str
+    access: Access
+    respond: bool
+
+
+@dataclass(frozen=True)
+class _Action:
+    action_ids: tuple[str, ...]
+    access: Access
+    value: bool
+
+
+@dataclass(frozen=True)
+class _Submission:
+    callback_id: str
+    form: type[BaseModel] | None
+    meta: type[BaseModel]
+    access: Access
+    context: Callable[[Runtime], dict[str, Any]] | None
+    refusal_field: str | None
+
+
+@dataclass(frozen=True)
+class _Event:
+    event_type: str
+    model: type[BaseModel]
+    people_only: bool
+
+
 class Listeners:
-    """Declares a domain's listeners on the app: `/scr` subcommands, buttons, forms, events."""
+    """A domain's listeners, declared at import time with the decorators below and bound to
+    an app by `register` (once per app: tests and the demo build several)."""
 
-    def __init__(self, app: App, runtime: Runtime, router: CommandRouter) -> None:
-        self.app = app
-        self.runtime = runtime
-        self.router = router
+    def __init__(self) -> None:
+        self._declared: list[Callable[[_Bound], None]] = []
 
-    # Declarations -----------------------------------------------------------------------
+    def register(self, app: App, runtime: Runtime, router: CommandRouter) -> None:
+        bound = _Bound(app, runtime, router)
+        for declaration in self._declared:
+            declaration(bound)
+
+    def _keep(self, declaration: Callable[[_Bound], None]) -> None:
+        self._declared.append(declaration)
 
     def command(
         self,
@@ -221,106 +277,28 @@ class Listeners:
         usage: str,
         summary: str,
         *,
-        case: CaseFrom = CaseFrom.NOWHERE,
-        member: bool = True,
-        may: Check | None = None,
-        refusal: str = NOT_OPEN_TO_YOU,
+        access: Access = Access(),
         respond: bool = False,
     ) -> Callable[[Callable[[Request[SlashCommand]], Reply | str | None]], Any]:
         """`/scr <name> ...`: the reply is the ephemeral answer. With ``respond`` the command
         is acknowledged at once and the reply is sent to its response_url (a message the
         person can click on, rather than the acknowledgement's text)."""
+        spec = _Command(name, usage, summary, access, respond)
 
         def declare(fn: Callable[[Request[SlashCommand]], Reply | str | None]) -> Any:
-            def handle(ctx: CommandContext) -> None:
-                command = ctx.command
-                if respond:
-                    ctx.ack()
-
-                def answer(reply: Reply) -> None:
-                    blocks = [b.to_dict() for b in reply.blocks] or None
-                    if respond:
-                        if reply.text:
-                            ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
-                        return
-                    if reply.text and not reply.later:
-                        ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
-                        return
-                    ctx.ack()
-                    if reply.text:
-                        ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
-
-                self._run(
-                    fn,
-                    kind=f"/scr {name}",
-                    answer=answer,
-                    build=lambda session, slack: self._request(
-                        session,
-                        slack,
-                        payload=command,
-                        actor=command.user_id,
-                        case=self._case(session, case, channel=command.channel_id),
-                        args=list(ctx.args),
-                        trigger_id=command.trigger_id,
-                        member=member,
-                        may=may,
-                        refusal=refusal,
-                    ),
-                    client=ctx.client,
-                )
-
-            self.router.add(name, usage, summary, handle)
+            self._keep(lambda bound: bound.command(fn, spec))
             return fn
 
         return declare
 
     def action(
-        self,
-        *action_ids: str,
-        case: CaseFrom = CaseFrom.NOWHERE,
-        value: bool = False,
-        member: bool = True,
-        may: Check | None = None,
-        refusal: str = NOT_OPEN_TO_YOU,
+        self, *action_ids: str, access: Access = Access(), value: bool = False
     ) -> Callable[[Callable[[Request[BlockAction]], Reply | str | None]], Any]:
         """A button or menu. ``value``: the element's value is an id (`Request.number`)."""
+        spec = _Action(action_ids, access, value)
 
         def declare(fn: Callable[[Request[BlockAction]], Reply | str | None]) -> Any:
-            def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-                ack()
-                payload = _validated(BlockAction, body)
-                if payload is None or not payload.actions:
-                    _log_malformed("block_actions", action_ids[0])
-                    self._tell(client, body, respond, OUT_OF_DATE)
-                    return
-
-                def answer(reply: Reply) -> None:
-                    if reply.text:
-                        self._tell(client, body, respond, reply.text, replace=reply.replace)
-
-                def build(session: Session, slack: SlackGateway) -> Request[Any]:
-                    raw = payload.action.value or _selected(payload)
-                    number = parse_id(raw) if value or case is CaseFrom.VALUE else None
-                    channel = payload.container.channel_id or (
-                        payload.channel.id if payload.channel else None
-                    )
-                    return self._request(
-                        session,
-                        slack,
-                        payload=payload,
-                        actor=payload.user.id,
-                        case=self._case(session, case, channel=channel, number=number),
-                        number=number,
-                        trigger_id=payload.trigger_id,
-                        member=member,
-                        may=may,
-                        refusal=refusal,
-                    )
-
-                self._run(fn, kind=action_ids[0], answer=answer, build=build, client=client)
-
-            for action_id in action_ids:
-                self.app.action(action_id)(handle)
+            self._keep(lambda bound: bound.action(fn, spec))
             return fn
 
         return declare
@@ -331,61 +309,17 @@ class Listeners:
         *,
         form: type[FormT] | None = None,
         meta: type[MetaT] = ViewMeta,  # type: ignore[assignment]
-        case: CaseFrom = CaseFrom.NOWHERE,
-        member: bool = True,
-        may: Check | None = None,
-        refusal: str = NOT_OPEN_TO_YOU,
+        access: Access = Access(),
         context: Callable[[Runtime], dict[str, Any]] | None = None,
         refusal_field: str | None = None,
     ) -> Callable[[Callable[[Submitted[FormT, MetaT]], Reply | str | None]], Any]:
         """A modal's submission. Its answers are validated into ``form`` (errors go back
         inline, on their blocks); a refusal goes inline on its field, else on
         ``refusal_field``, else on the first input."""
+        spec = _Submission(callback_id, form, meta, access, context, refusal_field)
 
         def declare(fn: Callable[[Submitted[FormT, MetaT]], Reply | str | None]) -> Any:
-            def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-                payload = _validated(ViewSubmission, body)
-                if payload is None:
-                    _log_malformed("view_submission", callback_id)
-                    ack(response_action="errors", errors={"": OUT_OF_DATE})
-                    return
-                first = refusal_field or next(iter(payload.view.state.values), "")
-
-                def answer(reply: Reply) -> None:
-                    if reply.errors:
-                        ack(response_action="errors", errors=dict(reply.errors))
-                    elif reply.update is not None:
-                        ack(response_action="update", view=reply.update.to_dict())
-                    elif reply.push is not None:
-                        ack(response_action="push", view=reply.push.to_dict())
-                    else:
-                        ack()
-
-                def refuse(exc: RefusedError) -> None:
-                    errors = exc.errors if isinstance(exc, InvalidFormError) else {}
-                    ack(response_action="errors", errors=errors or {exc.field or first: str(exc)})
-
-                def build(session: Session, slack: SlackGateway) -> Request[Any]:
-                    ids = parse_meta(payload.view.private_metadata, meta)
-                    answers = _form(form, payload, context(self.runtime) if context else {})
-                    number = getattr(ids, "case", None)
-                    request = self._request(
-                        session,
-                        slack,
-                        payload=payload,
-                        actor=payload.user.id,
-                        case=self._case(session, case, number=number),
-                        member=member,
-                        may=may,
-                        refusal=refusal,
-                    )
-                    return Submitted(**vars(request), form=answers, meta=ids)
-
-                self._run(
-                    fn, kind=callback_id, answer=answer, build=build, client=client, refuse=refuse
-                )
-
-            self.app.view(callback_id)(handle)
+            self._keep(lambda bound: bound.submission(fn, spec))
             return fn
 
         return declare
@@ -396,70 +330,146 @@ class Listeners:
         """An Events API event, validated into ``model`` (its ``user``, if any, is the actor).
         Nobody is answered: a malformed or refused event is logged and dropped.
         ``people_only``: an event the bot itself caused is dropped too."""
+        spec = _Event(event_type, model, people_only)
 
         def declare(fn: Callable[[Request[PayloadT]], None]) -> Any:
-            def handle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-                event = body.get("event")
-                payload = _validated(model, event) if isinstance(event, dict) else None
-                if payload is None:
-                    _log_malformed("event", event_type)
-                    return
-                actor = str(getattr(payload, "user", "") or "")
-                if people_only and actor in {context.bot_user_id, context.bot_id}:
-                    return
-                self._run(
-                    fn,
-                    kind=event_type,
-                    answer=lambda reply: None,
-                    build=lambda session, slack: self._request(
-                        session,
-                        slack,
-                        payload=payload,
-                        actor=actor,
-                        case=None,
-                        member=False,
-                        may=None,
-                        refusal="",
-                    ),
-                    client=client,
-                    refuse=lambda exc: log.info("%s event not acted on", event_type),
-                )
-
-            self.app.event(event_type)(handle)
+            self._keep(lambda bound: bound.event(fn, spec))
             return fn
 
         return declare
 
-    # The common path --------------------------------------------------------------------
 
-    def _run(
-        self,
-        fn: Callable[[Any], Reply | str | None],
-        *,
-        kind: str,
-        answer: Callable[[Reply], None],
-        build: Callable[[Session, SlackGateway], Request[Any]],
-        client: WebClient,
-        refuse: Callable[[RefusedError], None] | None = None,
-    ) -> None:
-        slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
-        try:
-            with self.runtime.db.session() as session:
-                request = build(session, slack)
-                reply = _as_reply(fn(request))
-        except MalformedPayloadError as exc:
-            _log_malformed(kind, str(exc))
-            (refuse or (lambda e: answer(Reply(text=e.message))))(RefusedError(OUT_OF_DATE))
-            return
-        except RefusedError as exc:
-            (refuse or (lambda e: answer(Reply(text=e.message))))(exc)
-            return
-        answer(reply)
-        for effect in request.effects:
-            try:
-                effect()
-            except SlackError as exc:
-                log.warning("%s: a Slack step after the answer failed (%s)", kind, exc)
+Build = Callable[["Session", SlackGateway], Request[Any]]
+
+
+class _Bound:
+    """The declarations of every domain, made into Bolt listeners of one app."""
+
+    def __init__(self, app: App, runtime: Runtime, router: CommandRouter) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.router = router
+
+    def command(self, fn: Callable[[Any], Reply | str | None], spec: _Command) -> None:
+        def handle(ctx: CommandContext) -> None:
+            if spec.respond:
+                ctx.ack()
+            answer = partial(_answer_command, ctx, spec.respond)
+            build = partial(self._command_request, ctx, spec.access)
+            self._run(fn, kind=f"/scr {spec.name}", answer=answer, build=build, client=ctx.client)
+
+        self.router.add(spec.name, spec.usage, spec.summary, handle)
+
+    def action(self, fn: Callable[[Any], Reply | str | None], spec: _Action) -> None:
+        def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            ack()
+            tell = partial(self._tell, client, body, respond)
+            payload = _validated(BlockAction, body)
+            if payload is None or not payload.actions:
+                _log_malformed("block_actions", spec.action_ids[0])
+                tell(OUT_OF_DATE)
+                return
+
+            def answer(reply: Reply) -> None:
+                if reply.text:
+                    tell(reply.text, replace=reply.replace, blocks=reply.blocks)
+
+            build = partial(self._action_request, payload, spec)
+            self._run(fn, kind=spec.action_ids[0], answer=answer, build=build, client=client)
+
+        for action_id in spec.action_ids:
+            self.app.action(action_id)(handle)
+
+    def submission(self, fn: Callable[[Any], Reply | str | None], spec: _Submission) -> None:
+        def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            payload = _validated(ViewSubmission, body)
+            if payload is None:
+                _log_malformed("view_submission", spec.callback_id)
+                ack(response_action="errors", errors={"": OUT_OF_DATE})
+                return
+            first = spec.refusal_field or next(iter(payload.view.state.values), "")
+            self._run(
+                fn,
+                kind=spec.callback_id,
+                answer=partial(_answer_submission, ack),
+                build=partial(self._submission_request, payload, spec),
+                client=client,
+                refuse=partial(_refuse_submission, ack, first),
+            )
+
+        self.app.view(spec.callback_id)(handle)
+
+    def event(self, fn: Callable[[Any], None], spec: _Event) -> None:
+        def handle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+            event = body.get("event")
+            payload = _validated(spec.model, event) if isinstance(event, dict) else None
+            if payload is None:
+                _log_malformed("event", spec.event_type)
+                return
+            actor = str(getattr(payload, "user", "") or "")
+            if spec.people_only and actor in {context.bot_user_id, context.bot_id}:
+                return
+            self._run(
+                fn,
+                kind=spec.event_type,
+                answer=lambda reply: None,
+                build=partial(self._request, payload=payload, actor=actor, case=None),
+                client=client,
+                refuse=lambda exc: log.info("%s event not acted on", spec.event_type),
+            )
+
+        self.app.event(spec.event_type)(handle)
+
+    # Building the request -----------------------------------------------------------------
+
+    def _command_request(
+        self, ctx: CommandContext, access: Access, session: Session, slack: SlackGateway
+    ) -> Request[Any]:
+        command = ctx.command
+        return self._request(
+            session,
+            slack,
+            payload=command,
+            actor=command.user_id,
+            case=self._case(session, access.case, channel=command.channel_id),
+            access=access,
+            args=list(ctx.args),
+            trigger_id=command.trigger_id,
+        )
+
+    def _action_request(
+        self, payload: BlockAction, spec: _Action, session: Session, slack: SlackGateway
+    ) -> Request[Any]:
+        raw = payload.action.value or _selected(payload)
+        number = parse_id(raw) if spec.value or spec.access.case is CaseFrom.VALUE else None
+        channel = payload.container.channel_id or (payload.channel.id if payload.channel else None)
+        return self._request(
+            session,
+            slack,
+            payload=payload,
+            actor=payload.user.id,
+            case=self._case(session, spec.access.case, channel=channel, number=number),
+            access=spec.access,
+            number=number,
+            trigger_id=payload.trigger_id,
+        )
+
+    def _submission_request(
+        self, payload: ViewSubmission, spec: _Submission, session: Session, slack: SlackGateway
+    ) -> Request[Any]:
+        ids = parse_meta(payload.view.private_metadata, spec.meta)
+        context = spec.context(self.runtime) if spec.context else {}
+        answers = validated(spec.form, payload.answered(), context) if spec.form else None
+        number = getattr(ids, "case", None)
+        request = self._request(
+            session,
+            slack,
+            payload=payload,
+            actor=payload.user.id,
+            case=self._case(session, spec.access.case, number=number),
+            access=spec.access,
+        )
+        return Submitted(**vars(request), form=answers, meta=ids)
 
     def _request(
         self,
@@ -469,18 +479,13 @@ class Listeners:
         payload: BaseModel,
         actor: str,
         case: Case | None,
-        member: bool,
-        may: Check | None,
-        refusal: str,
-        number: int | None = None,
-        args: Sequence[str] = (),
-        trigger_id: str = "",
+        access: Access = Access(),
+        **extra: Any,
     ) -> Request[Any]:
+        """The listener's request, once ``actor`` has been checked against ``case``;
+        ``extra``: the request's number, args and trigger id, where the payload has them."""
         if case is not None:
-            if member and not is_case_member(session, case, actor):
-                raise RefusedError(NOT_OPEN_TO_YOU)
-            if may is not None and not may(session, case, actor):
-                raise RefusedError(refusal)
+            access.check(session, case, actor)
         return Request(
             runtime=self.runtime,
             session=session,
@@ -488,9 +493,7 @@ class Listeners:
             actor=actor,
             payload=payload,
             case_or_none=case,
-            number=number,
-            args=list(args),
-            trigger_id=trigger_id,
+            **extra,
         )
 
     def _case(
@@ -515,6 +518,34 @@ class Listeners:
             raise RefusedError(NOT_OPEN_TO_YOU)
         return found
 
+    # Running and answering ------------------------------------------------------------------
+
+    def _run(
+        self,
+        fn: Callable[[Any], Reply | str | None],
+        *,
+        kind: str,
+        answer: Callable[[Reply], None],
+        build: Build,
+        client: WebClient,
+        refuse: Callable[[RefusedError], None] | None = None,
+    ) -> None:
+        slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
+        refuse = refuse or (lambda exc: answer(Reply(text=exc.message)))
+        try:
+            with self.runtime.db.session() as session:
+                request = build(session, slack)
+                reply = _as_reply(fn(request))
+        except MalformedPayloadError as exc:
+            _log_malformed(kind, str(exc))
+            refuse(RefusedError(OUT_OF_DATE))
+            return
+        except RefusedError as exc:
+            refuse(exc)
+            return
+        answer(reply)
+        _run_effects(kind, request.effects)
+
     def _tell(
         self,
         client: WebClient,
@@ -523,23 +554,63 @@ class Listeners:
         text: str,
         *,
         replace: bool = False,
+        blocks: Sequence[Block] = (),
     ) -> None:
-        """Answer a click only its clicker sees: in place when Slack gave a response_url
-        (replacing the message clicked, if ``replace``), else in their DM (a button on App
-        Home or in a modal has none)."""
+        """Answer a click only its clicker sees: in place, else by DM (App Home, modals)."""
         try:
             if body.get("response_url"):
-                respond(text=text, replace_original=replace, response_type="ephemeral")
-                return
-            user = (
-                (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
-            )
-            if isinstance(user, str) and user:
-                SlackGateway(client, self.runtime.db, self.runtime.clock).call(
-                    "chat.postMessage", channel=user, text=text
+                shown = [b.to_dict() for b in blocks] or None
+                respond(
+                    text=text, blocks=shown, replace_original=replace, response_type="ephemeral"
                 )
+                return
+            who = body.get("user")
+            user = who.get("id") if isinstance(who, dict) else None
+            if isinstance(user, str) and user:
+                slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
+                slack.call("chat.postMessage", channel=user, text=text)
         except (SlackError, OSError) as exc:
             log.warning("could not answer a click (%s)", type(exc).__name__)
+
+
+def _answer_command(ctx: CommandContext, respond: bool, reply: Reply) -> None:
+    blocks = [b.to_dict() for b in reply.blocks] or None
+    if respond:
+        if reply.text:
+            ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
+        return
+    if reply.text and not reply.later:
+        ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
+        return
+    ctx.ack()
+    if reply.text:
+        ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
+
+
+def _answer_submission(ack: Ack, reply: Reply) -> None:
+    if reply.errors:
+        ack(response_action="errors", errors=dict(reply.errors))
+    elif reply.update is not None:
+        ack(response_action="update", view=reply.update.to_dict())
+    elif reply.push is not None:
+        ack(response_action="push", view=reply.push.to_dict())
+    else:
+        ack()
+
+
+def _refuse_submission(ack: Ack, first: str, exc: RefusedError) -> None:
+    errors = exc.errors if isinstance(exc, InvalidFormError) else {}
+    ack(response_action="errors", errors=errors or {exc.field or first: str(exc)})
+
+
+def _run_effects(kind: str, effects: Sequence[Callable[[], object]]) -> None:
+    """The Slack steps a listener asked for, after its answer: a failure is logged (the
+    change they tell of is stored) and the rest still run."""
+    for effect in effects:
+        try:
+            effect()
+        except SlackError as exc:
+            log.warning("%s: a Slack step after the answer failed (%s)", kind, exc)
 
 
 def _validated(model: type[PayloadT], body: dict[str, Any]) -> PayloadT | None:
@@ -553,14 +624,6 @@ def _selected(payload: BlockAction) -> str | None:
     option = payload.action.selected_option
     value = option.get("value") if isinstance(option, dict) else None
     return value if isinstance(value, str) else None
-
-
-def _form(
-    form: type[FormT] | None, payload: ViewSubmission, context: dict[str, Any]
-) -> FormT | None:
-    if form is None:
-        return None
-    return validated(form, payload.answered(), context)
 
 
 def validated(form: type[FormT], values: dict[str, Any], context: dict[str, Any]) -> FormT:

@@ -10,7 +10,7 @@ from slack_bolt import App
 from slack_sdk.models.views import View
 
 from bot.flows.decision import after_notice, send_decision_request, show_decision
-from bot.handlers.adapter import CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
+from bot.handlers.adapter import Access, CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
@@ -118,87 +118,96 @@ def _reasoned(req: Submitted[ReasonForm, ReasonMeta], attempt: DecisionAttempt) 
     return Reply()
 
 
+listeners = Listeners()
+
+
+@listeners.command(
+    "recommendation",
+    "/scr recommendation",
+    "record the Initial Panel's recommendation (CPU or panel chair, in the case channel)",
+    access=Access(case=CaseFrom.CHANNEL, member=False),
+)
+def recommendation_command(req: Request[SlashCommand]) -> str | None:
+    return _opened(
+        req, recommendation_opener(req.runtime, req.session, req.case, req.actor, req.today)
+    )
+
+
+@listeners.action(
+    DecisionAction.OPEN_RECOMMENDATION.value, access=Access(case=CaseFrom.VALUE, member=False)
+)
+def recommendation_button(req: Request[BlockAction]) -> str | None:
+    return _opened(
+        req, recommendation_opener(req.runtime, req.session, req.case, req.actor, req.today)
+    )
+
+
+@listeners.submission(DecisionCallback.RECOMMENDATION.value, form=RecommendationForm, meta=CaseMeta)
+def recommendation_submitted(req: Submitted[RecommendationForm, CaseMeta]) -> None:
+    case_id = req.ids.case
+    record_recommendation(
+        req.session,
+        req.calendar,
+        req.now,
+        req.runtime.cipher,
+        case_id,
+        req.answers,
+        actor=req.actor,
+    )
+    req.after(lambda: send_decision_request(req.runtime, req.slack, case_id))
+
+
+@listeners.action(*OUTCOMES, value=True)
+def decision_clicked(req: Request[BlockAction]) -> str | None:
+    outcome, case_id = OUTCOMES[req.payload.action.action_id], req.number or 0
+    attempt = decide(
+        req.session, req.calendar, req.now, req.runtime.cipher, case_id, outcome, actor=req.actor
+    )
+    if attempt.result is Attempt.ALLOWED:
+        req.open_view(reason_modal(attempt.reference, outcome, case_id))
+        return None
+    return _clicked(req, case_id, attempt)
+
+
+@listeners.submission(DecisionCallback.REASON.value, form=ReasonForm, meta=ReasonMeta)
+def reason_submitted(req: Submitted[ReasonForm, ReasonMeta]) -> Reply:
+    reason, outcome = req.answers.reason, req.ids.outcome
+    attempt = decide(
+        req.session,
+        req.calendar,
+        req.now,
+        req.runtime.cipher,
+        req.ids.case,
+        outcome,
+        actor=req.actor,
+        reason=reason,
+    )
+    return _reasoned(req, attempt)
+
+
+@listeners.action(*NOTICE_ACTIONS, access=Access(case=CaseFrom.VALUE, member=False))
+def notice_button(req: Request[BlockAction]) -> str | None:
+    audience = NOTICE_ACTIONS[req.payload.action.action_id]
+    return _opened(req, notice_opener(req.session, req.case, req.actor, req.today, audience))
+
+
+@listeners.submission(
+    DecisionCallback.NOTICE.value, form=NoticeForm, meta=NoticeMeta, context=_today
+)
+def notice_submitted(req: Submitted[NoticeForm, NoticeMeta]) -> None:
+    form, case_id = req.answers, req.ids.case
+    record_notice(
+        req.session,
+        req.calendar,
+        req.now,
+        case_id,
+        req.ids.audience,
+        notified_on=form.notified_on,
+        notified_by=form.notified_by,
+        actor=req.actor,
+    )
+    req.after(lambda: after_notice(req.runtime, req.slack, case_id))
+
+
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
-
-    @listeners.command(
-        "recommendation",
-        "/scr recommendation",
-        "record the Initial Panel's recommendation (CPU or panel chair, in the case channel)",
-        case=CaseFrom.CHANNEL,
-        member=False,
-    )
-    def recommendation_command(req: Request[SlashCommand]) -> str | None:
-        return _opened(
-            req, recommendation_opener(runtime, req.session, req.case, req.actor, req.today)
-        )
-
-    @listeners.action(DecisionAction.OPEN_RECOMMENDATION.value, case=CaseFrom.VALUE, member=False)
-    def recommendation_button(req: Request[BlockAction]) -> str | None:
-        return _opened(
-            req, recommendation_opener(runtime, req.session, req.case, req.actor, req.today)
-        )
-
-    @listeners.submission(
-        DecisionCallback.RECOMMENDATION.value, form=RecommendationForm, meta=CaseMeta
-    )
-    def recommendation_submitted(req: Submitted[RecommendationForm, CaseMeta]) -> None:
-        case_id = req.ids.case
-        record_recommendation(
-            req.session,
-            req.calendar,
-            req.now,
-            runtime.cipher,
-            case_id,
-            req.answers,
-            actor=req.actor,
-        )
-        req.after(lambda: send_decision_request(runtime, req.slack, case_id))
-
-    @listeners.action(*OUTCOMES, value=True)
-    def decision_clicked(req: Request[BlockAction]) -> str | None:
-        outcome, case_id = OUTCOMES[req.payload.action.action_id], req.number or 0
-        attempt = decide(
-            req.session, req.calendar, req.now, runtime.cipher, case_id, outcome, actor=req.actor
-        )
-        if attempt.result is Attempt.ALLOWED:
-            req.open_view(reason_modal(attempt.reference, outcome, case_id))
-            return None
-        return _clicked(req, case_id, attempt)
-
-    @listeners.submission(DecisionCallback.REASON.value, form=ReasonForm, meta=ReasonMeta)
-    def reason_submitted(req: Submitted[ReasonForm, ReasonMeta]) -> Reply:
-        reason, outcome = req.answers.reason, req.ids.outcome
-        attempt = decide(
-            req.session,
-            req.calendar,
-            req.now,
-            runtime.cipher,
-            req.ids.case,
-            outcome,
-            actor=req.actor,
-            reason=reason,
-        )
-        return _reasoned(req, attempt)
-
-    @listeners.action(*NOTICE_ACTIONS, case=CaseFrom.VALUE, member=False)
-    def notice_button(req: Request[BlockAction]) -> str | None:
-        audience = NOTICE_ACTIONS[req.payload.action.action_id]
-        return _opened(req, notice_opener(req.session, req.case, req.actor, req.today, audience))
-
-    @listeners.submission(
-        DecisionCallback.NOTICE.value, form=NoticeForm, meta=NoticeMeta, context=_today
-    )
-    def notice_submitted(req: Submitted[NoticeForm, NoticeMeta]) -> None:
-        form, case_id = req.answers, req.ids.case
-        record_notice(
-            req.session,
-            req.calendar,
-            req.now,
-            case_id,
-            req.ids.audience,
-            notified_on=form.notified_on,
-            notified_by=form.notified_by,
-            actor=req.actor,
-        )
-        req.after(lambda: after_notice(runtime, req.slack, case_id))
+    listeners.register(app, runtime, router)

@@ -19,7 +19,7 @@ from bot.flows.first_month import (
     receive_file,
     recorded,
 )
-from bot.handlers.adapter import CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
+from bot.handlers.adapter import Access, CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import FirstMonthAction, FirstMonthBlock, FirstMonthCallback
@@ -82,6 +82,8 @@ CHRONOLOGY_BUTTONS = {
     FirstMonthAction.SYNOPSIS.value: ChronologyForm.SYNOPSIS,
 }
 
+listeners = Listeners()
+
 
 class FileShared(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -102,265 +104,254 @@ def _submitter(req: Submitted[BaseModel, ViewMeta]) -> Submitter:
     return submitter_for(req.session, req.ids.case, req.actor, agency)
 
 
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
-    _agencies(listeners)
-    _task_forms(listeners)
-    _chronologies(listeners)
-    _chronology_commands(listeners)
-
-
 # Involved agencies ----------------------------------------------------------------------
 
 
-def _agencies(listeners: Listeners) -> None:
-    def agency_command(removing: bool) -> Callable[[Request[SlashCommand]], str]:
-        def change(req: Request[SlashCommand]) -> str:
-            case = case_in_channel(req.session, req.payload.channel_id, req.actor)
-            if not may_manage_agencies(req.session, req.actor):
-                raise RefusedError(NOT_A_MANAGER)
-            agency, reason = agency_by_words(req.session, case, req.args, removing=removing)
-            done = change_agency(
-                _engine(req), req.runtime.cipher, case.id, agency.id, actor=req.actor, reason=reason
-            )
-            req.after(
-                lambda: agency_changed(req.runtime, req.slack, done, req.actor, removing=removing)
-            )
-            outcome = "removed." if removing else "already involved." if done.already else "added."
-            return f"{done.agency_name}: {outcome}"
-
-        return change
-
-    listeners.command(
-        "agency add",
-        "/scr agency add <agency>",
-        "involve an agency in this case (CPU, Board admins; in the case channel)",
-    )(agency_command(removing=False))
-    listeners.command(
-        "agency remove",
-        "/scr agency remove <agency> <reason>",
-        "end an agency's involvement; its tasks close (CPU, Board admins)",
-    )(agency_command(removing=True))
-
-    @listeners.action(
-        FirstMonthAction.AGENCY_ADD.value,
-        FirstMonthAction.AGENCY_REMOVE.value,
-        case=CaseFrom.VALUE,
-        member=False,
-        may=may_manage_case_agencies,
-        refusal=NOT_A_MANAGER,
-    )
-    def open_agency_form(req: Request[BlockAction]) -> None:
-        removing = req.payload.action.action_id == FirstMonthAction.AGENCY_REMOVE.value
-        choices = agency_choices(req.session, req.case, removing=removing)
-        reference = req.case.reference
-        if not choices:
-            what = "remove" if removing else "add"
-            req.open_view(
-                nothing_to_choose("Agencies", f"{reference}: there is no agency to {what}.")
-            )
-            return
-        req.open_view(
-            agency_modal(
-                case_id=req.case.id, reference=reference, choices=choices, removing=removing
-            )
-        )
-
-    @listeners.submission(FirstMonthCallback.AGENCY_ADD.value)
-    @listeners.submission(FirstMonthCallback.AGENCY_REMOVE.value)
-    def submit_agency(req: Submitted[BaseModel, ViewMeta]) -> None:
-        removing = req.payload.view.callback_id == FirstMonthCallback.AGENCY_REMOVE.value
-        values = req.payload.values()
-        agency = str(values.get(AGENCY) or "")
-        if req.ids.case is None or not agency.isdigit():
-            raise RefusedError("Choose an agency.", field=AGENCY)
-        reason = str(values.get(FirstMonthBlock.REASON.value) or "") if removing else None
+def _agency_command(removing: bool) -> Callable[[Request[SlashCommand]], str]:
+    def change(req: Request[SlashCommand]) -> str:
+        case = case_in_channel(req.session, req.payload.channel_id, req.actor)
+        if not may_manage_agencies(req.session, req.actor):
+            raise RefusedError(NOT_A_MANAGER)
+        agency, reason = agency_by_words(req.session, case, req.args, removing=removing)
         done = change_agency(
-            _engine(req),
-            req.runtime.cipher,
-            req.ids.case,
-            int(agency),
-            actor=req.actor,
-            reason=reason,
+            _engine(req), req.runtime.cipher, case.id, agency.id, actor=req.actor, reason=reason
         )
         req.after(
             lambda: agency_changed(req.runtime, req.slack, done, req.actor, removing=removing)
         )
+        outcome = "removed." if removing else "already involved." if done.already else "added."
+        return f"{done.agency_name}: {outcome}"
+
+    return change
+
+
+listeners.command(
+    "agency add",
+    "/scr agency add <agency>",
+    "involve an agency in this case (CPU, Board admins; in the case channel)",
+)(_agency_command(removing=False))
+listeners.command(
+    "agency remove",
+    "/scr agency remove <agency> <reason>",
+    "end an agency's involvement; its tasks close (CPU, Board admins)",
+)(_agency_command(removing=True))
+
+
+@listeners.action(
+    FirstMonthAction.AGENCY_ADD.value,
+    FirstMonthAction.AGENCY_REMOVE.value,
+    access=Access(
+        case=CaseFrom.VALUE, member=False, may=may_manage_case_agencies, refusal=NOT_A_MANAGER
+    ),
+)
+def open_agency_form(req: Request[BlockAction]) -> None:
+    removing = req.payload.action.action_id == FirstMonthAction.AGENCY_REMOVE.value
+    choices = agency_choices(req.session, req.case, removing=removing)
+    reference = req.case.reference
+    if not choices:
+        what = "remove" if removing else "add"
+        req.open_view(nothing_to_choose("Agencies", f"{reference}: there is no agency to {what}."))
+        return
+    req.open_view(
+        agency_modal(case_id=req.case.id, reference=reference, choices=choices, removing=removing)
+    )
+
+
+@listeners.submission(FirstMonthCallback.AGENCY_ADD.value)
+@listeners.submission(FirstMonthCallback.AGENCY_REMOVE.value)
+def submit_agency(req: Submitted[BaseModel, ViewMeta]) -> None:
+    removing = req.payload.view.callback_id == FirstMonthCallback.AGENCY_REMOVE.value
+    values = req.payload.values()
+    agency = str(values.get(AGENCY) or "")
+    if req.ids.case is None or not agency.isdigit():
+        raise RefusedError("Choose an agency.", field=AGENCY)
+    reason = str(values.get(FirstMonthBlock.REASON.value) or "") if removing else None
+    done = change_agency(
+        _engine(req),
+        req.runtime.cipher,
+        req.ids.case,
+        int(agency),
+        actor=req.actor,
+        reason=reason,
+    )
+    req.after(lambda: agency_changed(req.runtime, req.slack, done, req.actor, removing=removing))
 
 
 # Task forms -----------------------------------------------------------------------------
 
 
-def _task_forms(listeners: Listeners) -> None:
-    def open_task(req: Request[BlockAction], task_id: int | None) -> None:
-        target = task_target(req.session, task_id) if task_id is not None else None
-        if target is not None and target.kind in CHRONOLOGY_TASK_FORMS:
-            which = CHRONOLOGY_TASK_FORMS[target.kind]
-            modal = chronology_modal(
-                req.session, target.case_id, req.actor, which, target.agency_id
-            )
-            req.open_view(chronology_modal_view(modal, req.today))
-            return
-        if task_id is None:
-            raise RefusedError(NOT_YOURS)
-        req.open_view(task_modal(form_for(req.session, task_id, req.actor), req.today))
+def _open_task(req: Request[BlockAction], task_id: int | None) -> None:
+    target = task_target(req.session, task_id) if task_id is not None else None
+    if target is not None and target.kind in CHRONOLOGY_TASK_FORMS:
+        which = CHRONOLOGY_TASK_FORMS[target.kind]
+        modal = chronology_modal(req.session, target.case_id, req.actor, which, target.agency_id)
+        req.open_view(chronology_modal_view(modal, req.today))
+        return
+    if task_id is None:
+        raise RefusedError(NOT_YOURS)
+    req.open_view(task_modal(form_for(req.session, task_id, req.actor), req.today))
 
-    @listeners.action(
-        FirstMonthAction.TASK.value,
-        FirstMonthAction.CP_PLAN.value,
-        FirstMonthAction.OTHER_CHILDREN.value,
-        FirstMonthAction.ORGANISATIONS.value,
-        FirstMonthAction.CHAIR_INFORMED.value,
-        value=True,
-    )
-    def open_task_form(req: Request[BlockAction]) -> None:
-        open_task(req, req.number)
 
-    @listeners.action(*OPENS_ITS_TASK, value=True)
-    def open_own_task_form(req: Request[BlockAction]) -> None:
-        kind = OPENS_ITS_TASK[req.payload.action.action_id]
-        assert req.number is not None
-        open_task(req, own_task(req.session, req.number, req.actor, kind))
+@listeners.action(
+    FirstMonthAction.TASK.value,
+    FirstMonthAction.CP_PLAN.value,
+    FirstMonthAction.OTHER_CHILDREN.value,
+    FirstMonthAction.ORGANISATIONS.value,
+    FirstMonthAction.CHAIR_INFORMED.value,
+    value=True,
+)
+def open_task_form(req: Request[BlockAction]) -> None:
+    _open_task(req, req.number)
 
-    @listeners.submission(FirstMonthCallback.TASK_FORM.value)
-    def submit_task_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
-        if req.ids.task is None:
-            raise RefusedError(NOT_YOURS)
-        cipher, values = req.runtime.cipher, req.payload.values()
-        done = complete_with_form(
-            _engine(req), cipher, req.ids.task, actor=req.actor, values=values
-        )
-        view = done.view
-        if not done.changed:
-            return Reply(update=nothing_to_choose("Already recorded", already_text(view)))
-        text = task_recorded_text(view, req.actor)
-        req.after(lambda: recorded(req.runtime, req.slack, view.case_id, view.agency_id, text))
-        return None
+
+@listeners.action(*OPENS_ITS_TASK, value=True)
+def open_own_task_form(req: Request[BlockAction]) -> None:
+    kind = OPENS_ITS_TASK[req.payload.action.action_id]
+    assert req.number is not None
+    _open_task(req, own_task(req.session, req.number, req.actor, kind))
+
+
+@listeners.submission(FirstMonthCallback.TASK_FORM.value)
+def submit_task_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
+    if req.ids.task is None:
+        raise RefusedError(NOT_YOURS)
+    cipher, values = req.runtime.cipher, req.payload.values()
+    done = complete_with_form(_engine(req), cipher, req.ids.task, actor=req.actor, values=values)
+    view = done.view
+    if not done.changed:
+        return Reply(update=nothing_to_choose("Already recorded", already_text(view)))
+    text = task_recorded_text(view, req.actor)
+    req.after(lambda: recorded(req.runtime, req.slack, view.case_id, view.agency_id, text))
+    return None
 
 
 # Chronologies ---------------------------------------------------------------------------
 
 
-def _chronologies(listeners: Listeners) -> None:
-    @listeners.action(*CHRONOLOGY_BUTTONS, value=True)
-    def open_chronology_form(req: Request[BlockAction]) -> None:
-        which = CHRONOLOGY_BUTTONS[req.payload.action.action_id]
-        assert req.number is not None
-        modal = chronology_modal(req.session, req.number, req.actor, which)
-        req.open_view(chronology_modal_view(modal, req.today))
+@listeners.action(*CHRONOLOGY_BUTTONS, value=True)
+def open_chronology_form(req: Request[BlockAction]) -> None:
+    which = CHRONOLOGY_BUTTONS[req.payload.action.action_id]
+    assert req.number is not None
+    modal = chronology_modal(req.session, req.number, req.actor, which)
+    req.open_view(chronology_modal_view(modal, req.today))
 
-    @listeners.submission(FirstMonthCallback.CHRONOLOGY_ENTRIES.value)
-    def submit_entries_form(req: Submitted[BaseModel, ViewMeta]) -> None:
+
+@listeners.submission(FirstMonthCallback.CHRONOLOGY_ENTRIES.value)
+def submit_entries_form(req: Submitted[BaseModel, ViewMeta]) -> None:
+    who = _submitter(req)
+    period = review_period(req.session, who.case_id)
+    entries = entries_from_slots(req.payload.values(), today=req.today, period=period)
+    result = submit_entries(
+        req.session,
+        req.runtime.cipher,
+        who,
+        source_key=f"view:{req.payload.view.id}",
+        actor=req.actor,
+        now=req.now,
+        entries=entries,
+    )
+    if result.status == "duplicate":
+        return
+    text = entries_added_text(
+        who.reference,
+        who.agency_name,
+        added=result.added,
+        skipped=result.skipped,
+        total=result.total,
+        source=f"by <@{req.actor}>",
+    )
+    req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
+
+
+@listeners.submission(FirstMonthCallback.CHRONOLOGY_COMPLETE.value)
+def submit_complete_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
+    try:
         who = _submitter(req)
-        period = review_period(req.session, who.case_id)
-        entries = entries_from_slots(req.payload.values(), today=req.today, period=period)
-        result = submit_entries(
-            req.session,
-            req.runtime.cipher,
-            who,
-            source_key=f"view:{req.payload.view.id}",
-            actor=req.actor,
-            now=req.now,
-            entries=entries,
-        )
-        if result.status == "duplicate":
-            return
-        text = entries_added_text(
-            who.reference,
-            who.agency_name,
-            added=result.added,
-            skipped=result.skipped,
-            total=result.total,
-            source=f"by <@{req.actor}>",
-        )
-        req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
-
-    @listeners.submission(FirstMonthCallback.CHRONOLOGY_COMPLETE.value)
-    def submit_complete_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
-        try:
-            who = _submitter(req)
-            changed, entries = mark_chronology_complete(_engine(req), who, req.actor)
-        except RefusedError as exc:
-            if AGENCY in req.payload.values():
-                raise RefusedError(exc.message, field=AGENCY) from None
-            return Reply(update=nothing_to_choose("Not yet", exc.message))
-        if changed:
-            text = (
-                f"✓ {who.reference}: {who.agency_name}'s chronology is complete "
-                f"({count(entries, 'entry', 'entries')}), marked by <@{req.actor}>."
-            )
-            req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
-        return None
-
-    @listeners.submission(FirstMonthCallback.SYNOPSIS.value)
-    def submit_synopsis_form(req: Submitted[BaseModel, ViewMeta]) -> None:
-        synopsis = str(req.payload.values().get(FirstMonthBlock.SYNOPSIS.value) or "")
-        try:
-            who = _submitter(req)
-            revision = submit_synopsis(
-                _engine(req), req.runtime.cipher, who, actor=req.actor, text=synopsis
-            )
-        except RefusedError as exc:
-            raise RefusedError(exc.message, field=FirstMonthBlock.SYNOPSIS.value) from None
-        again = " (revised)" if revision > 1 else ""
+        changed, entries = mark_chronology_complete(_engine(req), who, req.actor)
+    except RefusedError as exc:
+        if AGENCY in req.payload.values():
+            raise RefusedError(exc.message, field=AGENCY) from None
+        return Reply(update=nothing_to_choose("Not yet", exc.message))
+    if changed:
         text = (
-            f"✓ {who.reference}: {who.agency_name}'s synopsis submitted{again} by <@{req.actor}>."
+            f"✓ {who.reference}: {who.agency_name}'s chronology is complete "
+            f"({count(entries, 'entry', 'entries')}), marked by <@{req.actor}>."
         )
         req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
-
-    @listeners.event("file_shared", FileShared, people_only=True)
-    def file_shared(req: Request[FileShared]) -> None:
-        shared = SharedFile(req.payload.file_id, req.actor, req.payload.channel_id)
-
-        def receive() -> None:
-            outcome = receive_file(req.runtime, req.slack, shared)
-            log.info("shared file %s: %s", shared.file_id, outcome)
-
-        req.after(receive)
+    return None
 
 
-def _chronology_commands(listeners: Listeners) -> None:
-    def export_after(req: Request[SlashCommand] | Request[BlockAction], case_id: int) -> None:
-        url = req.payload.response_url
-
-        def export() -> None:
-            outcome = export_chronology(req.runtime, req.slack, case_id, req.actor)
-            req.slack.respond(url, req.actor, outcome)
-
-        req.after(export)
-
-    @listeners.command(
-        "chronology export",
-        "/scr chronology export [SCR-YYYY-NNN]",
-        "upload the integrated chronology (CSV and Word) to the case channel",
-    )
-    def export_command(req: Request[SlashCommand]) -> str:
-        reference = req.args[0] if req.args else None
-        case = case_named_or_here(req.session, reference, req.payload.channel_id, req.actor)
-        export_after(req, case.id)
-        return "Preparing the integrated chronology…"
-
-    @listeners.action(
-        FirstMonthAction.CHRONOLOGY_EXPORT.value,
-        case=CaseFrom.VALUE,
-        member=False,
-        may=is_case_member,
-        refusal=NOT_A_MEMBER,
-    )
-    def export_button(req: Request[BlockAction]) -> None:
-        export_after(req, req.case.id)
-
-    @listeners.command(
-        "chronology period",
-        "/scr chronology period <from dd.mm.yy> [<to dd.mm.yy>]",
-        "set the period under review; entries outside it are refused (CPU, Board admins)",
-    )
-    def period_command(req: Request[SlashCommand]) -> str:
-        period = period_from_words(req.args)
-        case = case_in_channel(req.session, req.payload.channel_id, req.actor)
-        if not may_manage_agencies(req.session, req.actor):
-            raise RefusedError(PERIOD_SETTERS)
-        set_review_period(
-            req.session, case, period.starts_on, period.ends_on, actor=req.actor, now=req.now
+@listeners.submission(FirstMonthCallback.SYNOPSIS.value)
+def submit_synopsis_form(req: Submitted[BaseModel, ViewMeta]) -> None:
+    synopsis = str(req.payload.values().get(FirstMonthBlock.SYNOPSIS.value) or "")
+    try:
+        who = _submitter(req)
+        revision = submit_synopsis(
+            _engine(req), req.runtime.cipher, who, actor=req.actor, text=synopsis
         )
-        return period_set_text(period)
+    except RefusedError as exc:
+        raise RefusedError(exc.message, field=FirstMonthBlock.SYNOPSIS.value) from None
+    again = " (revised)" if revision > 1 else ""
+    text = f"✓ {who.reference}: {who.agency_name}'s synopsis submitted{again} by <@{req.actor}>."
+    req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
+
+
+@listeners.event("file_shared", FileShared, people_only=True)
+def file_shared(req: Request[FileShared]) -> None:
+    shared = SharedFile(req.payload.file_id, req.actor, req.payload.channel_id)
+
+    def receive() -> None:
+        outcome = receive_file(req.runtime, req.slack, shared)
+        log.info("shared file %s: %s", shared.file_id, outcome)
+
+    req.after(receive)
+
+
+def _export_after(req: Request[SlashCommand] | Request[BlockAction], case_id: int) -> None:
+    url = req.payload.response_url
+
+    def export() -> None:
+        outcome = export_chronology(req.runtime, req.slack, case_id, req.actor)
+        req.slack.respond(url, req.actor, outcome)
+
+    req.after(export)
+
+
+@listeners.command(
+    "chronology export",
+    "/scr chronology export [SCR-YYYY-NNN]",
+    "upload the integrated chronology (CSV and Word) to the case channel",
+)
+def export_command(req: Request[SlashCommand]) -> str:
+    reference = req.args[0] if req.args else None
+    case = case_named_or_here(req.session, reference, req.payload.channel_id, req.actor)
+    _export_after(req, case.id)
+    return "Preparing the integrated chronology…"
+
+
+@listeners.action(
+    FirstMonthAction.CHRONOLOGY_EXPORT.value,
+    access=Access(case=CaseFrom.VALUE, member=False, may=is_case_member, refusal=NOT_A_MEMBER),
+)
+def export_button(req: Request[BlockAction]) -> None:
+    _export_after(req, req.case.id)
+
+
+@listeners.command(
+    "chronology period",
+    "/scr chronology period <from dd.mm.yy> [<to dd.mm.yy>]",
+    "set the period under review; entries outside it are refused (CPU, Board admins)",
+)
+def period_command(req: Request[SlashCommand]) -> str:
+    period = period_from_words(req.args)
+    case = case_in_channel(req.session, req.payload.channel_id, req.actor)
+    if not may_manage_agencies(req.session, req.actor):
+        raise RefusedError(PERIOD_SETTERS)
+    set_review_period(
+        req.session, case, period.starts_on, period.ends_on, actor=req.actor, now=req.now
+    )
+    return period_set_text(period)
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners.register(app, runtime, router)

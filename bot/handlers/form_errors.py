@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.services.monitoring.schema import MAX_NUMBER
 from bot.services.refusal import FormFieldError
+
+
+def _worded(err: ErrorDetails) -> str:
+    kind = err["type"]
+    if kind in {"missing", "string_too_short", "too_short", "bool_type", "bool_parsing"}:
+        return "This is required."
+    if kind == "string_too_long":
+        return f"Please keep this under {err['ctx']['max_length']} characters."
+    if kind in {"int_parsing", "greater_than_equal", "less_than_equal", "int_type"}:
+        return f"Please give a whole number from 1 to {MAX_NUMBER}."
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind.startswith("date"):
+        return "Please give a valid date."
+    return "Please check this answer."
 
 
 def errors_by_block(exc: ValidationError, form: type[BaseModel]) -> dict[str, str]:
@@ -20,19 +36,7 @@ def errors_by_block(exc: ValidationError, form: type[BaseModel]) -> dict[str, st
             continue
         if not err["loc"]:
             continue
-        kind = err["type"]
-        if kind in {"missing", "string_too_short", "too_short", "bool_type", "bool_parsing"}:
-            message = "This is required."
-        elif kind == "string_too_long":
-            message = f"Please keep this under {err['ctx']['max_length']} characters."
-        elif kind in {"int_parsing", "greater_than_equal", "less_than_equal", "int_type"}:
-            message = f"Please give a whole number from 1 to {MAX_NUMBER}."
-        elif kind == "value_error":
-            message = str(err["msg"]).removeprefix("Value error, ")
-        elif kind.startswith("date"):
-            message = "Please give a valid date."
-        else:
-            message = "Please check this answer."
+        message = _worded(err)
         name = str(err["loc"][0])
         field = form.model_fields.get(name)
         block = field.alias if field is not None and field.alias else name

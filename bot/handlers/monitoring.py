@@ -13,7 +13,16 @@ from slack_bolt import App
 from slack_sdk.models.views import View
 
 from bot.flows import monitoring as flows
-from bot.handlers.adapter import MAX_ID, CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
+from bot.handlers.adapter import (
+    MAX_ID,
+    Access,
+    CaseFrom,
+    Listeners,
+    Reply,
+    Request,
+    Submitted,
+    ViewMeta,
+)
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import MonitoringAction, MonitoringCallback
@@ -74,6 +83,9 @@ class UserChange(BaseModel):
     user: SlackUser
 
 
+listeners = Listeners()
+
+
 def _ctx(req: Request[Any]) -> EngineContext:
     return EngineContext(req.session, req.calendar, req.now)
 
@@ -94,201 +106,207 @@ def _plan_form(session: Session, case: Case, user: str, *, importing: bool) -> V
     return import_modal(case.id, case.reference) if importing else recommendation_modal(form)
 
 
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
-    _plan_listeners(listeners)
-    _form_listeners(listeners)
-    _return_listeners(listeners)
-    _departure_listeners(listeners)
+def _open_plan_form(req: Request[SlashCommand], *, importing: bool) -> Reply | None:
+    case = _plan_case(req)
+    refusal = plan.change_refusal(req.session, case, req.actor)
+    if refusal is not None:
+        return Reply(text=refusal, later=True)
+    req.open_view(_plan_form(req.session, case, req.actor, importing=importing))
+    return None
 
 
-def _plan_listeners(listeners: Listeners) -> None:
-    @listeners.command(
-        "actions", "/scr actions [SCR-YYYY-NNN]", "the action plan and its progress returns"
-    )
-    def show_plan(req: Request[SlashCommand]) -> Reply:
-        view = plan.show_plan(_ctx(req), req.runtime.cipher, _plan_case(req), req.actor)
-        message = plan_message(view)
-        return Reply(text=message.text, blocks=message.blocks, later=True)
+@listeners.command(
+    "actions", "/scr actions [SCR-YYYY-NNN]", "the action plan and its progress returns"
+)
+def show_plan(req: Request[SlashCommand]) -> Reply:
+    view = plan.show_plan(_ctx(req), req.runtime.cipher, _plan_case(req), req.actor)
+    message = plan_message(view)
+    return Reply(text=message.text, blocks=message.blocks, later=True)
 
-    def open_plan_form(req: Request[SlashCommand], *, importing: bool) -> Reply | None:
-        case = _plan_case(req)
-        refusal = plan.change_refusal(req.session, case, req.actor)
-        if refusal is not None:
-            return Reply(text=refusal, later=True)
-        req.open_view(_plan_form(req.session, case, req.actor, importing=importing))
-        return None
 
-    @listeners.command(
-        "actions add",
-        "/scr actions add [SCR-YYYY-NNN]",
-        "add a recommendation to the action plan (Board, CPU)",
-    )
-    def add_command(req: Request[SlashCommand]) -> Reply | None:
-        return open_plan_form(req, importing=False)
+@listeners.command(
+    "actions add",
+    "/scr actions add [SCR-YYYY-NNN]",
+    "add a recommendation to the action plan (Board, CPU)",
+)
+def add_command(req: Request[SlashCommand]) -> Reply | None:
+    return _open_plan_form(req, importing=False)
 
-    @listeners.command(
-        "actions import",
-        "/scr actions import [SCR-YYYY-NNN]",
-        "import the action plan from a CSV file (Board, CPU)",
-    )
-    def import_command(req: Request[SlashCommand]) -> Reply | None:
-        return open_plan_form(req, importing=True)
 
-    @listeners.action(
-        MonitoringAction.ADD, MonitoringAction.IMPORT, case=CaseFrom.VALUE, member=False
-    )
-    def open_from_button(req: Request[BlockAction]) -> None:
-        importing = req.payload.action.action_id == MonitoringAction.IMPORT
-        req.open_view(_plan_form(req.session, req.case, req.actor, importing=importing))
+@listeners.command(
+    "actions import",
+    "/scr actions import [SCR-YYYY-NNN]",
+    "import the action plan from a CSV file (Board, CPU)",
+)
+def import_command(req: Request[SlashCommand]) -> Reply | None:
+    return _open_plan_form(req, importing=True)
 
-    @listeners.action(MonitoringAction.ADD_CARRIED, case=CaseFrom.VALUE, member=False)
-    def add_carried(req: Request[BlockAction]) -> None:
-        form = plan.carried_recommendation(req.session, req.runtime.cipher, req.case, req.actor)
+
+@listeners.action(
+    MonitoringAction.ADD,
+    MonitoringAction.IMPORT,
+    access=Access(case=CaseFrom.VALUE, member=False),
+)
+def open_from_button(req: Request[BlockAction]) -> None:
+    importing = req.payload.action.action_id == MonitoringAction.IMPORT
+    req.open_view(_plan_form(req.session, req.case, req.actor, importing=importing))
+
+
+@listeners.action(MonitoringAction.ADD_CARRIED, access=Access(case=CaseFrom.VALUE, member=False))
+def add_carried(req: Request[BlockAction]) -> None:
+    form = plan.carried_recommendation(req.session, req.runtime.cipher, req.case, req.actor)
+    req.open_view(recommendation_modal(form))
+
+
+@listeners.action(MonitoringAction.MANAGE)
+def manage(req: Request[BlockAction]) -> None:
+    """The overflow menu on a recommendation: edit it, mark it implemented, or close it."""
+    chosen = parse_manage_value((req.payload.action.selected_option or {}).get("value"))
+    if chosen is None:
+        raise RefusedError(plan.NOT_ALLOWED)
+    verb, rec_id = chosen
+    if verb == Verb.EDIT:
+        cipher = req.runtime.cipher
+        form = plan.edited_recommendation(req.session, cipher, rec_id, req.actor, now=req.now)
         req.open_view(recommendation_modal(form))
-
-    @listeners.action(MonitoringAction.MANAGE)
-    def manage(req: Request[BlockAction]) -> None:
-        """The overflow menu on a recommendation: edit it, mark it implemented, or close it."""
-        chosen = parse_manage_value((req.payload.action.selected_option or {}).get("value"))
-        if chosen is None:
-            raise RefusedError(plan.NOT_ALLOWED)
-        verb, rec_id = chosen
-        if verb == Verb.EDIT:
-            cipher = req.runtime.cipher
-            form = plan.edited_recommendation(req.session, cipher, rec_id, req.actor, now=req.now)
-            req.open_view(recommendation_modal(form))
-        else:
-            rec = plan.recommendation_to_close(req.session, rec_id, req.actor)
-            req.open_view(close_modal(rec, verb))
-
-    @listeners.action(MonitoringAction.SIGN_OFF, case=CaseFrom.VALUE, member=False)
-    def sign_off(req: Request[BlockAction]) -> Reply | str:
-        """The Board signs the case off; its channel is archived after the answer."""
-        if not board.sign_off(_ctx(req), req.case, actor=req.actor):
-            return "This case was signed off already."
-        case_id = req.case.id
-        req.after(lambda: flows.finish_sign_off(req.runtime, req.slack, case_id))
-        done = f"{req.case.reference} is signed off. Its reminders have stopped; the channel is "
-        return Reply(text=done + "archived.", replace=True)
+    else:
+        rec = plan.recommendation_to_close(req.session, rec_id, req.actor)
+        req.open_view(close_modal(rec, verb))
 
 
-def _form_listeners(listeners: Listeners) -> None:
-    @listeners.submission(MonitoringCallback.RECOMMENDATION, form=RecommendationForm, meta=PlanMeta)
-    def save(req: Submitted[RecommendationForm, PlanMeta]) -> None:
-        saved = plan.save_recommendation(
-            _ctx(req),
-            req.answers,
-            case_id=req.ids.case,
-            rec_id=req.ids.rec,
-            actor=req.actor,
-            cipher=req.runtime.cipher,
-            view_id=req.payload.view.id,
-        )
-        if saved is not None:
-            told = [saved.rec_id] if saved.tell else []
-            req.after(lambda: flows.saved(req.runtime, req.slack, saved.case_id, told))
-
-    @listeners.submission(MonitoringCallback.PLAN_IMPORT, form=ImportForm, meta=PlanMeta)
-    def import_plan(req: Submitted[ImportForm, PlanMeta]) -> Reply:
-        """The file is checked before the answer (a bad one is refused inline, whole); its
-        owners are looked up and the plan stored after it."""
-        case = plan.case_to_change(req.session, req.ids.case, req.actor, field=B.PLAN_FILE)
-        case_id, file_id, actor = case.id, req.answers.files[0], req.actor
-        checked = req.before_answer(
-            lambda: flows.check_file(req.runtime, req.slack, case_id, file_id, actor=actor)
-        )
-        if isinstance(checked, list):
-            text = "Nothing was imported. " + problems_text(checked)
-            raise RefusedError(text, field=B.PLAN_FILE)
-        request = flows.ImportRequest(case_id, actor, req.payload.view.id, checked)
-        req.after(lambda: flows.finish_import(req.runtime, req.slack, request))
-        read = (
-            f"{case.reference}: {len(checked)} recommendations read. Their owners are being "
-            "checked; I will send you the outcome in a DM."
-        )
-        return Reply(update=info_view("Import action plan", read))
-
-    @listeners.submission(MonitoringCallback.CLOSE, form=CloseForm, meta=PlanMeta)
-    def close(req: Submitted[CloseForm, PlanMeta]) -> Reply:
-        """The Board marks a recommendation implemented, or closes it with a reason."""
-        implemented = req.ids.verb == Verb.IMPLEMENTED
-        outcome = RecStatus.IMPLEMENTED if implemented else RecStatus.CLOSED
-        case_id, text = plan.close_from_form(
-            _ctx(req),
-            req.ids.rec,
-            outcome,
-            note=req.answers.note,
-            actor=req.actor,
-            cipher=req.runtime.cipher,
-        )
-        req.after(lambda: flows.saved(req.runtime, req.slack, case_id, []))
-        return Reply(update=info_view("Action plan", text))
+@listeners.action(MonitoringAction.SIGN_OFF, access=Access(case=CaseFrom.VALUE, member=False))
+def sign_off(req: Request[BlockAction]) -> Reply | str:
+    """The Board signs the case off; its channel is archived after the answer."""
+    if not board.sign_off(_ctx(req), req.case, actor=req.actor):
+        return "This case was signed off already."
+    case_id = req.case.id
+    req.after(lambda: flows.finish_sign_off(req.runtime, req.slack, case_id))
+    done = f"{req.case.reference} is signed off. Its reminders have stopped; the channel is "
+    return Reply(text=done + "archived.", replace=True)
 
 
-def _return_listeners(listeners: Listeners) -> None:
-    @listeners.action(MonitoringAction.SEND_RETURN, value=True)
-    def open_return(req: Request[BlockAction]) -> None:
-        """From a nudge, the App Home or the owner's DM: the form for one recommendation's
-        return (the task id in the button is only a hint: ownership is checked again)."""
-        assert req.number is not None
-        try:
-            cipher = req.runtime.cipher
-            subject = rounds.subject_for(req.session, req.number, req.actor, cipher, now=req.now)
-        except RefusedError as exc:
-            req.open_view(info_view("Progress return", exc.message))
-            return
-        req.open_view(return_modal(subject, req.today))
-
-    @listeners.submission(
-        MonitoringCallback.PROGRESS_RETURN, form=ReturnForm, meta=ViewMeta, context=_today
+@listeners.submission(MonitoringCallback.RECOMMENDATION, form=RecommendationForm, meta=PlanMeta)
+def save(req: Submitted[RecommendationForm, PlanMeta]) -> None:
+    saved = plan.save_recommendation(
+        _ctx(req),
+        req.answers,
+        case_id=req.ids.case,
+        rec_id=req.ids.rec,
+        actor=req.actor,
+        cipher=req.runtime.cipher,
+        view_id=req.payload.view.id,
     )
-    def submit_return(req: Submitted[ReturnForm, ViewMeta]) -> Reply:
-        outcome = rounds.submit_return(
-            _ctx(req),
-            req.ids.task,
-            req.answers,
-            actor=req.actor,
-            cipher=req.runtime.cipher,
-            view_id=req.payload.view.id,
-        )
-        if outcome.changed:
-            req.after(lambda: flows.return_received(req.runtime, req.slack, outcome))
-        return Reply(
-            update=return_received_view(
-                outcome.reference, outcome.number, outcome.round_no, amended=outcome.amended
-            )
-        )
+    if saved is not None:
+        told = [saved.rec_id] if saved.tell else []
+        req.after(lambda: flows.saved(req.runtime, req.slack, saved.case_id, told))
 
 
-def _departure_listeners(listeners: Listeners) -> None:
-    @listeners.command(
-        "owner left",
-        "/scr owner left",
-        "someone has left: hand their recommendations to their agency (Board)",
+@listeners.submission(MonitoringCallback.PLAN_IMPORT, form=ImportForm, meta=PlanMeta)
+def import_plan(req: Submitted[ImportForm, PlanMeta]) -> Reply:
+    """The file is checked before the answer (a bad one is refused inline, whole); its
+    owners are looked up and the plan stored after it."""
+    case = plan.case_to_change(req.session, req.ids.case, req.actor, field=B.PLAN_FILE)
+    case_id, file_id, actor = case.id, req.answers.files[0], req.actor
+    checked = req.before_answer(
+        lambda: flows.check_file(req.runtime, req.slack, case_id, file_id, actor=actor)
     )
-    def owner_left(req: Request[SlashCommand]) -> None:
-        departures.check_board(req.session, req.actor)
-        req.open_view(owner_left_modal())
+    if isinstance(checked, list):
+        text = "Nothing was imported. " + problems_text(checked)
+        raise RefusedError(text, field=B.PLAN_FILE)
+    request = flows.ImportRequest(case_id, actor, req.payload.view.id, checked)
+    req.after(lambda: flows.finish_import(req.runtime, req.slack, request))
+    read = (
+        f"{case.reference}: {len(checked)} recommendations read. Their owners are being "
+        "checked; I will send you the outcome in a DM."
+    )
+    return Reply(update=info_view("Import action plan", read))
 
-    @listeners.submission(MonitoringCallback.OWNER_LEFT, form=OwnerLeftForm)
-    def owner_left_said(req: Submitted[OwnerLeftForm, ViewMeta]) -> Reply:
-        person = req.answers.person
-        moved = departures.board_says_left(_ctx(req), person, actor=req.actor)
-        req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
-        text = (
-            f"{len(moved)} open recommendation{'s' if len(moved) != 1 else ''} of <@{person}> "
-            "moved to their agency; the new owners are told. The bot sends them nothing more."
+
+@listeners.submission(MonitoringCallback.CLOSE, form=CloseForm, meta=PlanMeta)
+def close(req: Submitted[CloseForm, PlanMeta]) -> Reply:
+    """The Board marks a recommendation implemented, or closes it with a reason."""
+    implemented = req.ids.verb == Verb.IMPLEMENTED
+    outcome = RecStatus.IMPLEMENTED if implemented else RecStatus.CLOSED
+    case_id, text = plan.close_from_form(
+        _ctx(req),
+        req.ids.rec,
+        outcome,
+        note=req.answers.note,
+        actor=req.actor,
+        cipher=req.runtime.cipher,
+    )
+    req.after(lambda: flows.saved(req.runtime, req.slack, case_id, []))
+    return Reply(update=info_view("Action plan", text))
+
+
+@listeners.action(MonitoringAction.SEND_RETURN, value=True)
+def open_return(req: Request[BlockAction]) -> None:
+    """From a nudge, the App Home or the owner's DM: the form for one recommendation's
+    return (the task id in the button is only a hint: ownership is checked again)."""
+    assert req.number is not None
+    try:
+        cipher = req.runtime.cipher
+        subject = rounds.subject_for(req.session, req.number, req.actor, cipher, now=req.now)
+    except RefusedError as exc:
+        req.open_view(info_view("Progress return", exc.message))
+        return
+    req.open_view(return_modal(subject, req.today))
+
+
+@listeners.submission(
+    MonitoringCallback.PROGRESS_RETURN, form=ReturnForm, meta=ViewMeta, context=_today
+)
+def submit_return(req: Submitted[ReturnForm, ViewMeta]) -> Reply:
+    outcome = rounds.submit_return(
+        _ctx(req),
+        req.ids.task,
+        req.answers,
+        actor=req.actor,
+        cipher=req.runtime.cipher,
+        view_id=req.payload.view.id,
+    )
+    if outcome.changed:
+        req.after(lambda: flows.return_received(req.runtime, req.slack, outcome))
+    return Reply(
+        update=return_received_view(
+            outcome.reference, outcome.number, outcome.round_no, amended=outcome.amended
         )
-        return Reply(update=info_view("Someone has left", text))
+    )
 
-    @listeners.event("user_change", UserChange)
-    def user_changed(req: Request[UserChange]) -> None:
-        user = req.payload.user
-        if user.is_bot:
-            return
-        if not user.deleted:
-            departures.record_return(req.session, user.id, actor="slack", now=req.now)
-            return
-        moved = departures.user_left(_ctx(req), user.id, via=LeftVia.SLACK, actor="slack")
-        req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
+
+@listeners.command(
+    "owner left",
+    "/scr owner left",
+    "someone has left: hand their recommendations to their agency (Board)",
+)
+def owner_left(req: Request[SlashCommand]) -> None:
+    departures.check_board(req.session, req.actor)
+    req.open_view(owner_left_modal())
+
+
+@listeners.submission(MonitoringCallback.OWNER_LEFT, form=OwnerLeftForm)
+def owner_left_said(req: Submitted[OwnerLeftForm, ViewMeta]) -> Reply:
+    person = req.answers.person
+    moved = departures.board_says_left(_ctx(req), person, actor=req.actor)
+    req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
+    text = (
+        f"{len(moved)} open recommendation{'s' if len(moved) != 1 else ''} of <@{person}> "
+        "moved to their agency; the new owners are told. The bot sends them nothing more."
+    )
+    return Reply(update=info_view("Someone has left", text))
+
+
+@listeners.event("user_change", UserChange)
+def user_changed(req: Request[UserChange]) -> None:
+    user = req.payload.user
+    if user.is_bot:
+        return
+    if not user.deleted:
+        departures.record_return(req.session, user.id, actor="slack", now=req.now)
+        return
+    moved = departures.user_left(_ctx(req), user.id, via=LeftVia.SLACK, actor="slack")
+    req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners.register(app, runtime, router)

@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 from bot.flows.cases import refresh_card
 from bot.flows.panel import PanelFlow, after_answer, announce_held, tell_organiser
 from bot.handlers.adapter import (
+    Access,
     CaseFrom,
     Listeners,
     MalformedPayloadError,
@@ -68,148 +69,153 @@ Command = Request[SlashCommand]
 Click = Request[BlockAction]
 
 
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
-    on_command = _command_declarer(listeners)
-    on_click = _click_declarer(listeners)
+listeners = Listeners()
 
-    @on_command("panel schedule", "schedule the Initial Panel")
-    def schedule_command(req: Command) -> None:
-        _open_new(req, panel_case(req.session, req.payload.channel_id), schedule_modal)
-
-    @on_command("panel find", "propose times for the Initial Panel")
-    def find_command(req: Command) -> None:
-        _open_new(req, panel_case(req.session, req.payload.channel_id), find_modal)
-
-    @on_command("panel change", "change the Initial Panel (organiser)")
-    def change_command(req: Command) -> None:
-        _open_change(
-            req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_CHANGE).id
-        )
-
-    @on_command("panel held", "mark the Initial Panel held")
-    def held_command(req: Command) -> None:
-        _open_held(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_HOLD).id)
-
-    @on_command("panel cancel", "cancel the Initial Panel (organiser)")
-    def cancel_command(req: Command) -> Reply:
-        """Offers the cancel button (with Slack's confirmation); the click cancels."""
-        meeting = to_cancel(req.session, req.payload.channel_id, req.actor)
-        prompt = cancel_prompt(
-            meeting_case(req.session, meeting).reference, meeting.id, meeting.start_at
-        )
-        return Reply(text=prompt.text, blocks=prompt.blocks)
-
-    @on_click(PanelAction.OPEN_SCHEDULE, value=False)
-    def schedule_button(req: Click) -> None:
-        _open_new(req, _button_case(req), schedule_modal)
-
-    @on_click(PanelAction.OPEN_FIND, value=False)
-    def find_button(req: Click) -> None:
-        _open_new(req, _button_case(req), find_modal)
-
-    @on_click(PanelAction.OPEN_CHANGE)
-    def change_button(req: Click) -> None:
-        _open_change(req, _id(req))
-
-    @on_click(PanelAction.OPEN_HELD)
-    def held_button(req: Click) -> None:
-        _open_held(req, _id(req))
-
-    @on_click(PanelAction.OPEN_DECLARE)
-    def declare_button(req: Click) -> None:
-        meeting = to_declare(req.session, _id(req), req.actor)
-        channel, ts = _dm(req)
-        reference = meeting_case(req.session, meeting).reference
-        req.open_view(
-            declare_modal(
-                reference=reference,
-                case_id=meeting.case_id,
-                meeting_id=meeting.id,
-                channel=channel,
-                ts=ts,
-            )
-        )
-
-    @on_click(PanelAction.CANCEL)
-    def cancel_button(req: Click) -> None:
-        meeting_id = _id(req)
-        cancel(_context(req), meeting_id, actor=req.actor)
-        _send(req, meeting_id)
-
-    @on_click(PanelAction.SLOT_CONFIRM)
-    def pick_time(req: Click) -> None:
-        meeting_id = confirm(_context(req), _id(req), actor=req.actor)
-        if meeting_id is not None:
-            _send(req, meeting_id)
-
-    @on_click(PanelAction.ACCEPT, PanelAction.TENTATIVE, PanelAction.DECLINE, value=False)
-    def answer_the_invitation(req: Click) -> None:
-        meeting_id, sequence = _revision(req.payload.action.value)
-        partstat = RSVP[req.payload.action.action_id]
-        answered = answer_invitation(
-            _context(req), meeting_id, sequence=sequence, user_id=req.actor, partstat=partstat
-        )
-        _after_answer(req, answered)
-
-    @on_click(PanelAction.NO_INVOLVEMENT)
-    def no_involvement(req: Click) -> None:
-        _after_answer(req, confirm_no_involvement(_context(req), _id(req), user_id=req.actor))
-
-    @on_click(PanelAction.SLOT_YES, PanelAction.SLOT_NO)
-    def answer_a_time(req: Click) -> None:
-        available = req.payload.action.action_id == PanelAction.SLOT_YES.value
-        answered = answer_slot(_context(req), _id(req), user_id=req.actor, available=available)
-        _after_answer(req, answered)
-
-    @listeners.submission(PanelCallback.SCHEDULE.value, case=CaseFrom.META, member=False)
-    def submit_schedule(req: Submitted[Any, ViewMeta]) -> None:
-        _store(req, find=False)
-
-    @listeners.submission(PanelCallback.FIND.value, case=CaseFrom.META, member=False)
-    def submit_find(req: Submitted[Any, ViewMeta]) -> None:
-        _store(req, find=True)
-
-    @listeners.submission(PanelCallback.HELD.value, form=HeldForm, case=CaseFrom.META, member=False)
-    def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
-        meeting_id, attended = _meeting_id(req), set(req.answers.panel_attendance)
-        held = mark_held(_context(req), meeting_id, actor=req.actor, attended=attended)
-        runtime, slack, case_id = req.runtime, req.slack, req.case.id
-        if held:
-            req.after(lambda: announce_held(runtime, slack, meeting_id))
-        req.after(lambda: refresh_card(runtime, slack.client, case_id))
-
-    @listeners.submission(
-        PanelCallback.DECLARE.value, form=DeclareForm, case=CaseFrom.META, member=False
-    )
-    def submit_declaration(req: Submitted[DeclareForm, ViewMeta]) -> None:
-        meeting_id, user, text = _meeting_id(req), req.actor, req.answers.panel_declaration
-        answered = declare_involvement(_context(req), meeting_id, user_id=user, declaration=text)
-        runtime, slack = req.runtime, req.slack
-        if answered.changed:
-            req.after(lambda: tell_organiser(runtime, slack, meeting_id, user))
-        dm = (user, req.ids.channel or "", req.ids.ts or "")
-        req.after(lambda: after_answer(runtime, slack, meeting_id, answered.case_id, dm))
+ANYONE = Access(member=False)
+FROM_META = Access(case=CaseFrom.META, member=False)
 
 
-# Declaring -------------------------------------------------------------------------------
-
-
-def _command_declarer(listeners: Listeners) -> Callable[[str, str], Callable[..., Any]]:
+def _on_command(name: str, summary: str) -> Callable[..., Any]:
     """`/scr panel ...`: acknowledged at once, answered on the response_url; the services
     check who may act (an organiser need not be a member of the case yet)."""
-
-    def declare(name: str, summary: str) -> Callable[..., Any]:
-        return listeners.command(name, f"/scr {name}", summary, member=False, respond=True)
-
-    return declare
+    return listeners.command(name, f"/scr {name}", summary, access=ANYONE, respond=True)
 
 
-def _click_declarer(listeners: Listeners) -> Callable[..., Callable[..., Any]]:
-    def declare(*actions: PanelAction, value: bool = True) -> Callable[..., Any]:
-        return listeners.action(*(a.value for a in actions), value=value, member=False)
+def _on_click(*actions: PanelAction, value: bool = True) -> Callable[..., Any]:
+    return listeners.action(*(a.value for a in actions), value=value, access=ANYONE)
 
-    return declare
+
+@_on_command("panel schedule", "schedule the Initial Panel")
+def schedule_command(req: Command) -> None:
+    _open_new(req, panel_case(req.session, req.payload.channel_id), schedule_modal)
+
+
+@_on_command("panel find", "propose times for the Initial Panel")
+def find_command(req: Command) -> None:
+    _open_new(req, panel_case(req.session, req.payload.channel_id), find_modal)
+
+
+@_on_command("panel change", "change the Initial Panel (organiser)")
+def change_command(req: Command) -> None:
+    _open_change(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_CHANGE).id)
+
+
+@_on_command("panel held", "mark the Initial Panel held")
+def held_command(req: Command) -> None:
+    _open_held(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_HOLD).id)
+
+
+@_on_command("panel cancel", "cancel the Initial Panel (organiser)")
+def cancel_command(req: Command) -> Reply:
+    """Offers the cancel button (with Slack's confirmation); the click cancels."""
+    meeting = to_cancel(req.session, req.payload.channel_id, req.actor)
+    prompt = cancel_prompt(
+        meeting_case(req.session, meeting).reference, meeting.id, meeting.start_at
+    )
+    return Reply(text=prompt.text, blocks=prompt.blocks)
+
+
+@_on_click(PanelAction.OPEN_SCHEDULE, value=False)
+def schedule_button(req: Click) -> None:
+    _open_new(req, _button_case(req), schedule_modal)
+
+
+@_on_click(PanelAction.OPEN_FIND, value=False)
+def find_button(req: Click) -> None:
+    _open_new(req, _button_case(req), find_modal)
+
+
+@_on_click(PanelAction.OPEN_CHANGE)
+def change_button(req: Click) -> None:
+    _open_change(req, _id(req))
+
+
+@_on_click(PanelAction.OPEN_HELD)
+def held_button(req: Click) -> None:
+    _open_held(req, _id(req))
+
+
+@_on_click(PanelAction.OPEN_DECLARE)
+def declare_button(req: Click) -> None:
+    meeting = to_declare(req.session, _id(req), req.actor)
+    channel, ts = _dm(req)
+    reference = meeting_case(req.session, meeting).reference
+    req.open_view(
+        declare_modal(
+            reference=reference,
+            case_id=meeting.case_id,
+            meeting_id=meeting.id,
+            channel=channel,
+            ts=ts,
+        )
+    )
+
+
+@_on_click(PanelAction.CANCEL)
+def cancel_button(req: Click) -> None:
+    meeting_id = _id(req)
+    cancel(_context(req), meeting_id, actor=req.actor)
+    _send(req, meeting_id)
+
+
+@_on_click(PanelAction.SLOT_CONFIRM)
+def pick_time(req: Click) -> None:
+    meeting_id = confirm(_context(req), _id(req), actor=req.actor)
+    if meeting_id is not None:
+        _send(req, meeting_id)
+
+
+@_on_click(PanelAction.ACCEPT, PanelAction.TENTATIVE, PanelAction.DECLINE, value=False)
+def answer_the_invitation(req: Click) -> None:
+    meeting_id, sequence = _revision(req.payload.action.value)
+    partstat = RSVP[req.payload.action.action_id]
+    answered = answer_invitation(
+        _context(req), meeting_id, sequence=sequence, user_id=req.actor, partstat=partstat
+    )
+    _after_answer(req, answered)
+
+
+@_on_click(PanelAction.NO_INVOLVEMENT)
+def no_involvement(req: Click) -> None:
+    _after_answer(req, confirm_no_involvement(_context(req), _id(req), user_id=req.actor))
+
+
+@_on_click(PanelAction.SLOT_YES, PanelAction.SLOT_NO)
+def answer_a_time(req: Click) -> None:
+    available = req.payload.action.action_id == PanelAction.SLOT_YES.value
+    answered = answer_slot(_context(req), _id(req), user_id=req.actor, available=available)
+    _after_answer(req, answered)
+
+
+@listeners.submission(PanelCallback.SCHEDULE.value, access=FROM_META)
+def submit_schedule(req: Submitted[Any, ViewMeta]) -> None:
+    _store(req, find=False)
+
+
+@listeners.submission(PanelCallback.FIND.value, access=FROM_META)
+def submit_find(req: Submitted[Any, ViewMeta]) -> None:
+    _store(req, find=True)
+
+
+@listeners.submission(PanelCallback.HELD.value, form=HeldForm, access=FROM_META)
+def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
+    meeting_id, attended = _meeting_id(req), set(req.answers.panel_attendance)
+    held = mark_held(_context(req), meeting_id, actor=req.actor, attended=attended)
+    runtime, slack, case_id = req.runtime, req.slack, req.case.id
+    if held:
+        req.after(lambda: announce_held(runtime, slack, meeting_id))
+    req.after(lambda: refresh_card(runtime, slack.client, case_id))
+
+
+@listeners.submission(PanelCallback.DECLARE.value, form=DeclareForm, access=FROM_META)
+def submit_declaration(req: Submitted[DeclareForm, ViewMeta]) -> None:
+    meeting_id, user, text = _meeting_id(req), req.actor, req.answers.panel_declaration
+    answered = declare_involvement(_context(req), meeting_id, user_id=user, declaration=text)
+    runtime, slack = req.runtime, req.slack
+    if answered.changed:
+        req.after(lambda: tell_organiser(runtime, slack, meeting_id, user))
+    dm = (user, req.ids.channel or "", req.ids.ts or "")
+    req.after(lambda: after_answer(runtime, slack, meeting_id, answered.case_id, dm))
 
 
 # Shared steps ----------------------------------------------------------------------------
@@ -315,3 +321,7 @@ def _after_answer(req: Click, answered: Answered) -> None:
     channel, ts = _dm(req)
     dm = (req.actor, channel, ts)
     req.after(lambda: after_answer(runtime, slack, answered.meeting_id, answered.case_id, dm))
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners.register(app, runtime, router)

@@ -27,52 +27,59 @@ log = logging.getLogger(__name__)
 PARTNERS_ONLY = "Only members of the partnership can see this."
 
 
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
+listeners = Listeners()
 
-    @listeners.command("refer", "/scr refer", "refer a case for a Serious Case Review")
-    def open_referral(req: Request[SlashCommand]) -> None:
-        choices = referral_choices(req.session, req.actor)
-        req.open_view(
-            referral_modal(choices.agencies, today=req.today, default_agency=choices.default_agency)
-        )
 
-    @listeners.submission(Callback.REFERRAL.value)
-    def refer(req: Submitted[Any, ViewMeta]) -> Reply:
-        opened = open_case(
-            req.session,
-            validated_referral(req.payload.answered(), today=req.today),
-            actor=req.actor,
-            view_id=req.payload.view.id,
-            now=req.now,
-            cipher=req.runtime.cipher,
-            process_key=req.runtime.process_key,
-            cal=req.calendar,
-        )
-        if opened.created:
-            log.info("case %s referred", opened.reference)
-        req.after(lambda: CaseSetup(req.runtime, req.slack).run(opened.case_id))
-        return Reply(update=referral_received(opened.reference))
-
-    @listeners.command(
-        "status",
-        "/scr status [SCR-YYYY-NNN]",
-        "stage, next deadlines and open tasks of a case you are in",
+@listeners.command("refer", "/scr refer", "refer a case for a Serious Case Review")
+def open_referral(req: Request[SlashCommand]) -> None:
+    choices = referral_choices(req.session, req.actor)
+    req.open_view(
+        referral_modal(choices.agencies, today=req.today, default_agency=choices.default_agency)
     )
-    def show_status(req: Request[SlashCommand]) -> Reply:
-        reference = req.args[0] if req.args else None
-        case = case_to_show(
-            req.session, req.actor, channel_id=req.payload.channel_id, reference=reference
-        )
-        status = case_status(req.session, case, req.now, req.calendar)
-        audit.record(
-            req.session, at=req.now, actor=req.actor, action="case.status_viewed", case_id=case.id
-        )
-        return Reply(text=status_text(status), blocks=status_blocks(status))
 
-    @listeners.command("agencies", "/scr agencies", "list the partnership's agencies")
-    def list_agencies(req: Request[SlashCommand]) -> str:
-        rows = partnership_rows(req.session, req.actor)
-        if rows is None:
-            raise RefusedError(PARTNERS_ONLY)
-        return agencies_text(rows)
+
+@listeners.submission(Callback.REFERRAL.value)
+def refer(req: Submitted[Any, ViewMeta]) -> Reply:
+    opened = open_case(
+        req.session,
+        validated_referral(req.payload.answered(), today=req.today),
+        actor=req.actor,
+        view_id=req.payload.view.id,
+        now=req.now,
+        cipher=req.runtime.cipher,
+        process_key=req.runtime.process_key,
+        cal=req.calendar,
+    )
+    if opened.created:
+        log.info("case %s referred", opened.reference)
+    req.after(lambda: CaseSetup(req.runtime, req.slack).run(opened.case_id))
+    return Reply(update=referral_received(opened.reference))
+
+
+@listeners.command(
+    "status",
+    "/scr status [SCR-YYYY-NNN]",
+    "stage, next deadlines and open tasks of a case you are in",
+)
+def show_status(req: Request[SlashCommand]) -> Reply:
+    reference = req.args[0] if req.args else None
+    case = case_to_show(
+        req.session, req.actor, channel_id=req.payload.channel_id, reference=reference
+    )
+    status = case_status(req.session, case, req.now, req.calendar)
+    audit.record(
+        req.session, at=req.now, actor=req.actor, action="case.status_viewed", case_id=case.id
+    )
+    return Reply(text=status_text(status), blocks=status_blocks(status))
+
+
+@listeners.command("agencies", "/scr agencies", "list the partnership's agencies")
+def list_agencies(req: Request[SlashCommand]) -> str:
+    rows = partnership_rows(req.session, req.actor)
+    if rows is None:
+        raise RefusedError(PARTNERS_ONLY)
+    return agencies_text(rows)
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners.register(app, runtime, router)

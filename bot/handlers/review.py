@@ -16,11 +16,18 @@ from slack_sdk.models.views import View
 
 from bot.flows import review as flows
 from bot.handlers import review_imr
-from bot.handlers.adapter import CaseFrom, Listeners, Request, Submitted, validated
+from bot.handlers.adapter import Listeners, Request, Submitted, validated
 from bot.handlers.commands import CommandRouter
 from bot.handlers.decision import notice_opener, recommendation_opener
 from bot.handlers.payloads import ViewSubmission
-from bot.handlers.review_imr import review_form, submission_modal_for, today
+from bot.handlers.review_imr import (
+    BY_VALUE,
+    IN_CHANNEL,
+    OPEN,
+    review_form,
+    submission_modal_for,
+    today,
+)
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
@@ -89,6 +96,14 @@ NOT_REQUESTED = (
 )
 
 
+listeners = Listeners()
+"""The frame's listeners: bound first, then the management reviews' and interviews'
+(`bot.handlers.review_imr`), then `report_listeners`, the order of `/scr help`."""
+
+report_listeners = Listeners()
+"""The overview report's listeners and the reminder's task-form button."""
+
+
 def openers(listeners: Listeners, name: str, summary: str, action: str, build: Opener) -> None:
     """`/scr <name>` in a case channel, and a button whose value is the case id, open the
     case's modal (its permission checked before anything opens)."""
@@ -96,8 +111,8 @@ def openers(listeners: Listeners, name: str, summary: str, action: str, build: O
     def open_it(req: Request[Any]) -> None:
         req.open_view(build(req))
 
-    listeners.command(name, f"/scr {name}", summary, case=CaseFrom.CHANNEL, member=False)(open_it)
-    listeners.action(action, case=CaseFrom.VALUE, member=False)(open_it)
+    listeners.command(name, f"/scr {name}", summary, access=IN_CHANNEL)(open_it)
+    listeners.action(action, access=BY_VALUE)(open_it)
 
 
 def _chair_modal(req: Request[Any]) -> View:
@@ -195,170 +210,174 @@ REPORT = (
 )
 
 
-def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
-    listeners = Listeners(app, runtime, router)
-    builds = (_chair_modal, terms_opener, _extension_modal, findings_opener)
-    for (name, summary, action), build in zip(FRAME, builds, strict=True):
-        openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
-    _frame(listeners)
-    review_imr.declare(listeners)
-    for (name, summary, action), build in zip(
-        REPORT, (draft_opener, _acceptance_modal), strict=True
-    ):
-        openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
-    _report(listeners)
+# The frame: the panel chair, the terms of reference, an extension and the findings ------------
 
-    @listeners.action(ReviewAction.TASK_FORM.value, value=True, member=False)
-    def open_task_form(req: Request[Any]) -> None:
-        req.open_view(task_form(req))
+for (name, summary, action), build in zip(
+    FRAME, (_chair_modal, terms_opener, _extension_modal, findings_opener), strict=True
+):
+    openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
 
 
-def _frame(listeners: Listeners) -> None:
-    """The panel chair, the terms of reference, an extension and the findings."""
-
-    @review_form(
-        listeners, ReviewCallback.PANEL_CHAIR, form=ChairForm, field=ReviewBlock.PANEL_CHAIR
-    )
-    def appoint(req: Submitted[ChairForm, CaseMeta]) -> None:
-        chosen = str(req.answers.panel_chair_user)
-        row = appoint_panel_chair(req.session, req.now, req.ids.case, chosen, actor=req.actor)
-        appointment_id = row.id
-        req.after(lambda: flows.ask_appointee(req.runtime, req.slack, appointment_id))
-
-    def answer(no_involvement: bool) -> Callable[[Request[Any]], str | None]:
-        def answer_it(req: Request[Any]) -> str | None:
-            result = answer_appointment(
-                req.session,
-                req.now,
-                req.number or 0,
-                actor=req.actor,
-                no_involvement=no_involvement,
-            )
-            req.after(lambda: flows.after_answer(req.runtime, req.slack, result))
-            return None if result.changed else f"You answered this already ({result.status})."
-
-        return answer_it
-
-    listeners.action(ReviewAction.CHAIR_NO_INVOLVEMENT.value, value=True, member=False)(
-        answer(True)
-    )
-    listeners.action(ReviewAction.CHAIR_INVOLVED.value, value=True, member=False)(answer(False))
-
-    @review_form(listeners, ReviewCallback.TERMS, form=TermsForm, field=ReviewBlock.KEY_ISSUES)
-    def set_terms(req: Submitted[TermsForm, CaseMeta]) -> None:
-        case_id, runtime = req.ids.case, req.runtime
-        cal = req.calendar
-        save_terms(req.session, cal, req.now, runtime.cipher, case_id, req.answers, actor=req.actor)
-        req.after(lambda: flows.post_terms(runtime, req.slack, case_id))
-
-    @review_form(
-        listeners, ReviewCallback.EXTENSION, form=ExtensionForm, field=ReviewBlock.EXTENSION_REASON
-    )
-    def extend(req: Submitted[ExtensionForm, CaseMeta]) -> None:
-        session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
-        row = agree_extension(
-            session, req.calendar, req.now, cipher, case_id, req.answers, actor=req.actor
-        )
-        message = extension_message(
-            load_case(session, case_id).reference,
-            row.agreed_on,
-            row.previous_completion,
-            row.new_completion,
-        )
-        key = f"extension:{row.id}"
-        req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, key, message))
-
-    @review_form(listeners, ReviewCallback.FINDINGS, field=ReviewBlock.FINDINGS)
-    def record(req: Submitted[Any, CaseMeta]) -> None:
-        values = req.payload.answered()
-        values.pop(ReviewBlock.DOCUMENT.value, None)
-        values["document_file_id"] = _document(req.payload)
-        form = validated(FindingsForm, values, today(req.runtime))
-        session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
-        refuse_naming(session, cipher, case_id, {"findings_summary": form.findings_summary})
-        case = load_case(session, case_id)
-        path = FINDINGS_PATHS.get(Stage(case.stage), "")
-        changed = record_findings(
-            session, req.calendar, req.now, cipher, case_id, form, actor=req.actor
-        )
-        message = findings_message(case.reference, path, form.shared_on, req.actor)
-        note = message if changed else None
-        req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, "findings", note))
+@review_form(listeners, ReviewCallback.PANEL_CHAIR, form=ChairForm, field=ReviewBlock.PANEL_CHAIR)
+def appoint(req: Submitted[ChairForm, CaseMeta]) -> None:
+    chosen = str(req.answers.panel_chair_user)
+    row = appoint_panel_chair(req.session, req.now, req.ids.case, chosen, actor=req.actor)
+    appointment_id = row.id
+    req.after(lambda: flows.ask_appointee(req.runtime, req.slack, appointment_id))
 
 
-def _report(listeners: Listeners) -> None:
-    """The overview report's draft, each agency's answer on it, the Board's acceptance."""
+def chair_answer(no_involvement: bool) -> Callable[[Request[Any]], str | None]:
+    """The panel chair's answer on previous involvement, from the button clicked."""
 
-    @review_form(listeners, ReviewCallback.DRAFT_READY, field=ReviewBlock.DOCUMENT)
-    def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
-        draft = mark_draft_ready(
+    def answer_it(req: Request[Any]) -> str | None:
+        result = answer_appointment(
             req.session,
             req.now,
-            req.ids.case,
-            document_file_id=_document(req.payload),
+            req.number or 0,
             actor=req.actor,
+            no_involvement=no_involvement,
         )
-        draft_id = draft.id
-        req.after(lambda: flows.send_draft(req.runtime, req.slack, draft_id))
+        req.after(lambda: flows.after_answer(req.runtime, req.slack, result))
+        return None if result.changed else f"You answered this already ({result.status})."
 
-    @listeners.action(ReviewAction.CONFIRM_REPRESENTED.value, member=False)
-    def confirm(req: Request[Any]) -> str | None:
-        meta = draft_and_agency(req.payload.action.value)
-        if meta is None:
-            raise RefusedError(NOT_FOUND)
-        answer = answer_draft(
-            req.session,
-            req.now,
-            req.runtime.cipher,
-            meta.draft,
-            meta.agency,
-            actor=req.actor,
-            represented=True,
-        )
-        req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
-        return None if answer.changed else "Your agency has answered already; nothing has changed."
+    return answer_it
 
-    @listeners.action(ReviewAction.OPEN_NOT_REPRESENTED.value, member=False)
-    def open_not_represented(req: Request[Any]) -> None:
-        meta = draft_and_agency(req.payload.action.value)
-        if meta is None:
-            raise RefusedError(ANSWERER)
-        reference, agency = draft_to_answer(req.session, meta, req.actor)
-        req.open_view(not_represented_modal(reference, agency, meta.draft, meta.agency))
 
-    @review_form(
-        listeners,
-        ReviewCallback.NOT_REPRESENTED,
-        form=NotRepresentedForm,
-        meta=DraftMeta,
-        field=ReviewBlock.NOT_REPRESENTED,
+listeners.action(ReviewAction.CHAIR_NO_INVOLVEMENT.value, value=True, access=OPEN)(
+    chair_answer(True)
+)
+listeners.action(ReviewAction.CHAIR_INVOLVED.value, value=True, access=OPEN)(chair_answer(False))
+
+
+@review_form(listeners, ReviewCallback.TERMS, form=TermsForm, field=ReviewBlock.KEY_ISSUES)
+def set_terms(req: Submitted[TermsForm, CaseMeta]) -> None:
+    case_id, runtime = req.ids.case, req.runtime
+    cal = req.calendar
+    save_terms(req.session, cal, req.now, runtime.cipher, case_id, req.answers, actor=req.actor)
+    req.after(lambda: flows.post_terms(runtime, req.slack, case_id))
+
+
+@review_form(
+    listeners, ReviewCallback.EXTENSION, form=ExtensionForm, field=ReviewBlock.EXTENSION_REASON
+)
+def extend(req: Submitted[ExtensionForm, CaseMeta]) -> None:
+    session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
+    row = agree_extension(
+        session, req.calendar, req.now, cipher, case_id, req.answers, actor=req.actor
     )
-    def not_represented(req: Submitted[NotRepresentedForm, DraftMeta]) -> None:
-        meta = req.ids
-        answer_draft(
-            req.session,
-            req.now,
-            req.runtime.cipher,
-            meta.draft,
-            meta.agency,
-            actor=req.actor,
-            represented=False,
-            detail=req.answers.not_represented,
-        )
-        req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
-
-    @review_form(
-        listeners,
-        ReviewCallback.REPORT_ACCEPTED,
-        form=AcceptanceForm,
-        field=ReviewBlock.ACCEPTED_ON,
+    message = extension_message(
+        load_case(session, case_id).reference,
+        row.agreed_on,
+        row.previous_completion,
+        row.new_completion,
     )
-    def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
-        draft = record_acceptance(
-            req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
-        )
-        draft_id = draft.id
-        req.after(lambda: flows.after_acceptance(req.runtime, req.slack, draft_id))
+    key = f"extension:{row.id}"
+    req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, key, message))
+
+
+@review_form(listeners, ReviewCallback.FINDINGS, field=ReviewBlock.FINDINGS)
+def record(req: Submitted[Any, CaseMeta]) -> None:
+    values = req.payload.answered()
+    values.pop(ReviewBlock.DOCUMENT.value, None)
+    values["document_file_id"] = _document(req.payload)
+    form = validated(FindingsForm, values, today(req.runtime))
+    session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
+    refuse_naming(session, cipher, case_id, {"findings_summary": form.findings_summary})
+    case = load_case(session, case_id)
+    path = FINDINGS_PATHS.get(Stage(case.stage), "")
+    changed = record_findings(
+        session, req.calendar, req.now, cipher, case_id, form, actor=req.actor
+    )
+    message = findings_message(case.reference, path, form.shared_on, req.actor)
+    note = message if changed else None
+    req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, "findings", note))
+
+
+# The overview report: its draft, each agency's answer on it, the Board's acceptance ----------
+
+for (name, summary, action), build in zip(REPORT, (draft_opener, _acceptance_modal), strict=True):
+    openers(report_listeners, name, f"{summary} (in the case channel)", action.value, build)
+
+
+@review_form(report_listeners, ReviewCallback.DRAFT_READY, field=ReviewBlock.DOCUMENT)
+def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
+    draft = mark_draft_ready(
+        req.session,
+        req.now,
+        req.ids.case,
+        document_file_id=_document(req.payload),
+        actor=req.actor,
+    )
+    draft_id = draft.id
+    req.after(lambda: flows.send_draft(req.runtime, req.slack, draft_id))
+
+
+@report_listeners.action(ReviewAction.CONFIRM_REPRESENTED.value, access=OPEN)
+def confirm(req: Request[Any]) -> str | None:
+    meta = draft_and_agency(req.payload.action.value)
+    if meta is None:
+        raise RefusedError(NOT_FOUND)
+    answer = answer_draft(
+        req.session,
+        req.now,
+        req.runtime.cipher,
+        meta.draft,
+        meta.agency,
+        actor=req.actor,
+        represented=True,
+    )
+    req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
+    return None if answer.changed else "Your agency has answered already; nothing has changed."
+
+
+@report_listeners.action(ReviewAction.OPEN_NOT_REPRESENTED.value, access=OPEN)
+def open_not_represented(req: Request[Any]) -> None:
+    meta = draft_and_agency(req.payload.action.value)
+    if meta is None:
+        raise RefusedError(ANSWERER)
+    reference, agency = draft_to_answer(req.session, meta, req.actor)
+    req.open_view(not_represented_modal(reference, agency, meta.draft, meta.agency))
+
+
+@review_form(
+    report_listeners,
+    ReviewCallback.NOT_REPRESENTED,
+    form=NotRepresentedForm,
+    meta=DraftMeta,
+    field=ReviewBlock.NOT_REPRESENTED,
+)
+def not_represented(req: Submitted[NotRepresentedForm, DraftMeta]) -> None:
+    meta = req.ids
+    answer_draft(
+        req.session,
+        req.now,
+        req.runtime.cipher,
+        meta.draft,
+        meta.agency,
+        actor=req.actor,
+        represented=False,
+        detail=req.answers.not_represented,
+    )
+    req.after(lambda: flows.after_agency_answer(req.runtime, req.slack, *_ids(meta)))
+
+
+@review_form(
+    report_listeners,
+    ReviewCallback.REPORT_ACCEPTED,
+    form=AcceptanceForm,
+    field=ReviewBlock.ACCEPTED_ON,
+)
+def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
+    draft = record_acceptance(
+        req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
+    )
+    draft_id = draft.id
+    req.after(lambda: flows.after_acceptance(req.runtime, req.slack, draft_id))
+
+
+@report_listeners.action(ReviewAction.TASK_FORM.value, value=True, access=OPEN)
+def open_task_form(req: Request[Any]) -> None:
+    req.open_view(task_form(req))
 
 
 def _ids(meta: DraftMeta) -> tuple[int, int]:
@@ -368,3 +387,9 @@ def _ids(meta: DraftMeta) -> tuple[int, int]:
 def _document(payload: ViewSubmission) -> str | None:
     """The file attached in the form's document input, if any."""
     return next(iter(payload.file_ids(ReviewBlock.DOCUMENT.value)), None)
+
+
+def register(app: App, runtime: Runtime, router: CommandRouter) -> None:
+    listeners.register(app, runtime, router)
+    review_imr.listeners.register(app, runtime, router)
+    report_listeners.register(app, runtime, router)

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot.calendar.invites import new_uid
 from bot.flows import review as flows
 from bot.handlers.adapter import (
+    Access,
     CaseFrom,
     Listeners,
     Request,
@@ -79,6 +80,15 @@ ListenerT = TypeVar("ListenerT", bound=Callable[..., Any])
 RETURN_DAYS = 10
 """Working days a returned review is given by default."""
 
+OPEN = Access(member=False)
+"""Not only the case's members: the services check who may act."""
+IN_CHANNEL = Access(case=CaseFrom.CHANNEL, member=False)
+BY_VALUE = Access(case=CaseFrom.VALUE, member=False)
+
+listeners = Listeners()
+"""The management reviews' and interviews' listeners: `bot.handlers.review.register` binds
+them between the frame's and the overview report's, the order of `/scr help`."""
+
 
 def today(runtime: Runtime) -> dict[str, Any]:
     """The context of a form whose dates are checked against today."""
@@ -99,7 +109,7 @@ def review_form(
         callback.value,
         form=form,
         meta=meta,
-        member=False,
+        access=OPEN,
         context=today,
         refusal_field=field.value,
     )
@@ -143,177 +153,171 @@ def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
     )
 
 
-def declare(listeners: Listeners) -> None:
-    """The management reviews' and interviews' listeners (`bot.handlers.review.register`
-    declares them between the frame's and the overview report's, the order of `/scr help`)."""
-    _requests(listeners)
-    _submissions(listeners)
-    _chair_answers(listeners)
-    _interviews(listeners)
+# Requests ---------------------------------------------------------------------------------
 
 
-def _requests(listeners: Listeners) -> None:
-    def open_request(req: Request[Any]) -> None:
-        found = request_choices(req.session, req.case, req.actor, req.today)
-        choices = [Choice(a.id, a.name) for a in found.agencies]
-        req.open_view(request_modal(req.case.reference, req.case.id, choices, found.default_due))
+@listeners.action(ReviewAction.OPEN_IMR_REQUEST.value, access=BY_VALUE)
+@listeners.command(
+    "imr request",
+    "/scr imr request",
+    "request an agency's management review (panel chair, in the case channel)",
+    access=IN_CHANNEL,
+)
+def open_request(req: Request[Any]) -> None:
+    found = request_choices(req.session, req.case, req.actor, req.today)
+    choices = [Choice(a.id, a.name) for a in found.agencies]
+    req.open_view(request_modal(req.case.reference, req.case.id, choices, found.default_due))
 
-    listeners.command(
-        "imr request",
-        "/scr imr request",
-        "request an agency's management review (panel chair, in the case channel)",
-        case=CaseFrom.CHANNEL,
-        member=False,
-    )(open_request)
-    listeners.action(ReviewAction.OPEN_IMR_REQUEST.value, case=CaseFrom.VALUE, member=False)(
-        open_request
+
+@review_form(listeners, ReviewCallback.IMR_REQUEST, form=ImrRequestForm, field=ReviewBlock.AGENCY)
+def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
+    row = request_imr(
+        req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
     )
+    review_id = row.id
+    req.after(lambda: flows.ask_author(req.runtime, req.slack, review_id))
 
-    @review_form(
-        listeners, ReviewCallback.IMR_REQUEST, form=ImrRequestForm, field=ReviewBlock.AGENCY
+
+# Submissions ------------------------------------------------------------------------------
+
+
+@listeners.command(
+    "imr submit",
+    "/scr imr submit",
+    "submit your agency's management review (in the case channel)",
+    access=IN_CHANNEL,
+)
+def open_own(req: Request[Any]) -> None:
+    req.open_view(submission_modal_for(req, own_review(req.session, req.case, req.actor)))
+
+
+@listeners.action(ReviewAction.OPEN_IMR_SUBMIT.value, value=True, access=OPEN)
+def open_submission(req: Request[Any]) -> None:
+    req.open_view(submission_modal_for(req, req.number))
+
+
+@listeners.action(ReviewAction.IMR_ADD_RECOMMENDATION.value, access=OPEN)
+def add_row(req: Request[Any]) -> None:
+    shown = req.payload.view
+    if shown is None:
+        return
+    meta = parse_meta(shown.private_metadata, ReviewMeta)
+    view = submission_modal_for(req, meta.review, meta.slots + 1)
+    req.after(lambda: req.slack.update_view(shown.id, view, hash_=shown.hash))
+
+
+@review_form(listeners, ReviewCallback.IMR_SUBMIT, meta=ReviewMeta, field=ReviewBlock.CHRONOLOGY)
+def submit(req: Submitted[Any, ReviewMeta]) -> None:
+    form = imr_form(req.payload, req.ids.slots)
+    review_id, runtime = req.ids.review, req.runtime
+    submit_imr(req.session, req.calendar, req.now, runtime.cipher, review_id, form, actor=req.actor)
+    req.after(lambda: flows.tell_chair_submitted(runtime, req.slack, review_id))
+
+
+# The panel chair's answers ----------------------------------------------------------------
+
+
+@listeners.action(ReviewAction.VIEW_IMR.value, value=True, access=OPEN)
+def read(req: Request[Any]) -> None:
+    found = read_imr(req.session, req.now, req.number, req.actor)
+    content = imr_content(req.runtime.cipher, found.review)
+    draft = Draft(content.sections, content.recommendations)
+    document = found.review.document_file_id
+    req.open_view(review_view(found.reference, found.agency, draft, document))
+
+
+@listeners.action(ReviewAction.IMR_ACCEPT.value, value=True, access=OPEN)
+def accept(req: Request[Any]) -> str | None:
+    review_id = req.number or 0
+    outcome = accept_imr(req.session, req.now, review_id, actor=req.actor)
+    req.after(lambda: flows.after_chair_answer(req.runtime, req.slack, review_id))
+    if outcome.changed:
+        return None
+    return f"This review is {outcome.status.value}; nothing has changed."
+
+
+@listeners.action(ReviewAction.OPEN_IMR_RETURN.value, value=True, access=OPEN)
+def open_return(req: Request[Any]) -> None:
+    found = to_return(req.session, req.number, req.actor)
+    due = req.calendar.add_working_days(req.today, RETURN_DAYS)
+    req.open_view(return_modal(found.reference, found.agency, found.review.id, due))
+
+
+@review_form(
+    listeners,
+    ReviewCallback.IMR_RETURN,
+    form=ReturnForm,
+    meta=ReviewMeta,
+    field=ReviewBlock.COMMENTS,
+)
+def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
+    review_id, runtime = req.ids.review, req.runtime
+    return_imr(
+        req.session,
+        req.calendar,
+        req.now,
+        runtime.cipher,
+        review_id,
+        req.answers,
+        actor=req.actor,
     )
-    def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
-        row = request_imr(
-            req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
+    req.after(lambda: flows.after_chair_answer(runtime, req.slack, review_id))
+
+
+# Interviews -------------------------------------------------------------------------------
+
+
+@listeners.action(ReviewAction.OPEN_INTERVIEW.value, access=BY_VALUE)
+@listeners.command(
+    "interview",
+    "/scr interview",
+    "arrange an interview with a worker for your agency's review (in the case channel)",
+    access=IN_CHANNEL,
+)
+def open_schedule(req: Request[Any]) -> None:
+    agencies = interview_agencies(req.session, req.case, req.actor)
+    choices = [Choice(a.id, a.name) for a in agencies]
+    req.open_view(schedule_modal(req.case.reference, req.case.id, choices, req.today))
+
+
+@review_form(listeners, ReviewCallback.INTERVIEW, form=InterviewForm, field=ReviewBlock.AGENCY)
+def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
+    runtime, form = req.runtime, req.answers
+    uid = new_uid(uid_domain(runtime.settings.smtp_from))
+    cipher, case_id = runtime.cipher, req.ids.case
+    row = schedule_interview(
+        req.session, req.calendar, req.now, cipher, case_id, form, actor=req.actor, uid=uid
+    )
+    interview_id, invite, location = row.id, form.invite, form.location
+    req.after(
+        lambda: flows.after_scheduling(
+            runtime, req.slack, interview_id, invite=invite, location=location
         )
-        review_id = row.id
-        req.after(lambda: flows.ask_author(req.runtime, req.slack, review_id))
-
-
-def _submissions(listeners: Listeners) -> None:
-    @listeners.command(
-        "imr submit",
-        "/scr imr submit",
-        "submit your agency's management review (in the case channel)",
-        case=CaseFrom.CHANNEL,
-        member=False,
-    )
-    def open_own(req: Request[Any]) -> None:
-        req.open_view(submission_modal_for(req, own_review(req.session, req.case, req.actor)))
-
-    @listeners.action(ReviewAction.OPEN_IMR_SUBMIT.value, value=True, member=False)
-    def open_submission(req: Request[Any]) -> None:
-        req.open_view(submission_modal_for(req, req.number))
-
-    @listeners.action(ReviewAction.IMR_ADD_RECOMMENDATION.value, member=False)
-    def add_row(req: Request[Any]) -> None:
-        shown = req.payload.view
-        if shown is None:
-            return
-        meta = parse_meta(shown.private_metadata, ReviewMeta)
-        view = submission_modal_for(req, meta.review, meta.slots + 1)
-        req.after(lambda: req.slack.update_view(shown.id, view, hash_=shown.hash))
-
-    @review_form(
-        listeners, ReviewCallback.IMR_SUBMIT, meta=ReviewMeta, field=ReviewBlock.CHRONOLOGY
-    )
-    def submit(req: Submitted[Any, ReviewMeta]) -> None:
-        form = imr_form(req.payload, req.ids.slots)
-        review_id, runtime = req.ids.review, req.runtime
-        submit_imr(
-            req.session, req.calendar, req.now, runtime.cipher, review_id, form, actor=req.actor
-        )
-        req.after(lambda: flows.tell_chair_submitted(runtime, req.slack, review_id))
-
-
-def _chair_answers(listeners: Listeners) -> None:
-    @listeners.action(ReviewAction.VIEW_IMR.value, value=True, member=False)
-    def read(req: Request[Any]) -> None:
-        found = read_imr(req.session, req.now, req.number, req.actor)
-        content = imr_content(req.runtime.cipher, found.review)
-        draft = Draft(content.sections, content.recommendations)
-        document = found.review.document_file_id
-        req.open_view(review_view(found.reference, found.agency, draft, document))
-
-    @listeners.action(ReviewAction.IMR_ACCEPT.value, value=True, member=False)
-    def accept(req: Request[Any]) -> str | None:
-        review_id = req.number or 0
-        outcome = accept_imr(req.session, req.now, review_id, actor=req.actor)
-        req.after(lambda: flows.after_chair_answer(req.runtime, req.slack, review_id))
-        if outcome.changed:
-            return None
-        return f"This review is {outcome.status.value}; nothing has changed."
-
-    @listeners.action(ReviewAction.OPEN_IMR_RETURN.value, value=True, member=False)
-    def open_return(req: Request[Any]) -> None:
-        found = to_return(req.session, req.number, req.actor)
-        due = req.calendar.add_working_days(req.today, RETURN_DAYS)
-        req.open_view(return_modal(found.reference, found.agency, found.review.id, due))
-
-    @review_form(
-        listeners,
-        ReviewCallback.IMR_RETURN,
-        form=ReturnForm,
-        meta=ReviewMeta,
-        field=ReviewBlock.COMMENTS,
-    )
-    def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
-        review_id, runtime = req.ids.review, req.runtime
-        return_imr(
-            req.session,
-            req.calendar,
-            req.now,
-            runtime.cipher,
-            review_id,
-            req.answers,
-            actor=req.actor,
-        )
-        req.after(lambda: flows.after_chair_answer(runtime, req.slack, review_id))
-
-
-def _interviews(listeners: Listeners) -> None:
-    def open_schedule(req: Request[Any]) -> None:
-        agencies = interview_agencies(req.session, req.case, req.actor)
-        choices = [Choice(a.id, a.name) for a in agencies]
-        req.open_view(schedule_modal(req.case.reference, req.case.id, choices, req.today))
-
-    listeners.command(
-        "interview",
-        "/scr interview",
-        "arrange an interview with a worker for your agency's review (in the case channel)",
-        case=CaseFrom.CHANNEL,
-        member=False,
-    )(open_schedule)
-    listeners.action(ReviewAction.OPEN_INTERVIEW.value, case=CaseFrom.VALUE, member=False)(
-        open_schedule
     )
 
-    @review_form(listeners, ReviewCallback.INTERVIEW, form=InterviewForm, field=ReviewBlock.AGENCY)
-    def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
-        runtime, form = req.runtime, req.answers
-        uid = new_uid(uid_domain(runtime.settings.smtp_from))
-        cipher, case_id = runtime.cipher, req.ids.case
-        row = schedule_interview(
-            req.session, req.calendar, req.now, cipher, case_id, form, actor=req.actor, uid=uid
-        )
-        interview_id, invite, location = row.id, form.invite, form.location
-        req.after(
-            lambda: flows.after_scheduling(
-                runtime, req.slack, interview_id, invite=invite, location=location
-            )
-        )
 
-    @listeners.action(ReviewAction.OPEN_INTERVIEW_OUTCOME.value, value=True, member=False)
-    def open_outcome(req: Request[Any]) -> None:
-        row = interview_to_record(req.session, req.number, req.actor)
-        reference = load_case(req.session, row.case_id).reference
-        req.open_view(outcome_modal(reference, row.id, req.today))
+@listeners.action(ReviewAction.OPEN_INTERVIEW_OUTCOME.value, value=True, access=OPEN)
+def open_outcome(req: Request[Any]) -> None:
+    row = interview_to_record(req.session, req.number, req.actor)
+    reference = load_case(req.session, row.case_id).reference
+    req.open_view(outcome_modal(reference, row.id, req.today))
 
-    @review_form(
-        listeners,
-        ReviewCallback.INTERVIEW_OUTCOME,
-        form=OutcomeForm,
-        meta=InterviewMeta,
-        field=ReviewBlock.DISAGREEMENT,
+
+@review_form(
+    listeners,
+    ReviewCallback.INTERVIEW_OUTCOME,
+    form=OutcomeForm,
+    meta=InterviewMeta,
+    field=ReviewBlock.DISAGREEMENT,
+)
+def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
+    form, interview_id = req.answers, req.ids.interview
+    row = record_outcome(
+        req.session, req.now, req.runtime.cipher, interview_id, form, actor=req.actor
     )
-    def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
-        form, interview_id = req.answers, req.ids.interview
-        row = record_outcome(
-            req.session, req.now, req.runtime.cipher, interview_id, form, actor=req.actor
-        )
-        if row is None:
-            return
-        case_id, reference = row.case_id, load_case(req.session, row.case_id).reference
-        message = outcome_recorded(reference, form.agreed, req.actor, form.shared_on)
-        key = f"interview:{interview_id}:outcome"
-        req.after(lambda: flows.to_channel(req.runtime, req.slack, case_id, key, message))
+    if row is None:
+        return
+    case_id, reference = row.case_id, load_case(req.session, row.case_id).reference
+    message = outcome_recorded(reference, form.agreed, req.actor, form.shared_on)
+    key = f"interview:{interview_id}:outcome"
+    req.after(lambda: flows.to_channel(req.runtime, req.slack, case_id, key, message))
