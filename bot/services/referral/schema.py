@@ -143,10 +143,22 @@ class ReferralSubmission(BaseModel):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ReferralSubmission:
+        """The framework covers children: born at most 18 years before the incident, and
+        nothing happened or was referred before the birth."""
+        errors: dict[str, str] = {}
         if self.incident_date < self.child_dob:
-            raise _FieldError("incident_date", "The incident cannot be before the date of birth.")
-        if self.incident_date > self.referral_date:
-            raise _FieldError("incident_date", "The incident cannot be after the referral date.")
+            errors["incident_date"] = "The incident cannot be before the date of birth."
+        elif self.child_dob <= _eighteen_years_before(self.incident_date):
+            errors["child_dob"] = (
+                "The child must have been under 18 at the incident: the date of birth must "
+                f"be after {_long_date(_eighteen_years_before(self.incident_date))}."
+            )
+        if self.referral_date < self.child_dob:
+            errors["referral_date"] = "The referral cannot be before the date of birth."
+        elif self.incident_date > self.referral_date:
+            errors.setdefault("incident_date", "The incident cannot be after the referral date.")
+        if errors:
+            raise _FieldError(errors)
         return self
 
     def personal_data(self) -> dict[str, Any]:
@@ -171,11 +183,26 @@ class ReferralSubmission(BaseModel):
 
 
 class _FieldError(ValueError):
-    """A cross-field error that belongs to one field's input."""
+    """Cross-field errors, each belonging to one field's input: {field: message}."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _eighteen_years_before(day: date) -> date:
+    """The day 18 years before ``day``: a child born on or before it had turned 18 by ``day``
+    (one born on 29 February turns 18 on 1 March in a year without one)."""
+    if day.year <= 18:
+        return date.min
+    try:
+        return day.replace(year=day.year - 18)
+    except ValueError:
+        return day.replace(year=day.year - 18, day=28)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def validated_referral(values: dict[str, Any], *, today: date) -> ReferralSubmission:
@@ -194,7 +221,8 @@ def field_errors(exc: Exception) -> dict[str, str]:
     for err in exc.errors():
         ctx_error = (err.get("ctx") or {}).get("error")
         if isinstance(ctx_error, _FieldError):
-            errors.setdefault(ctx_error.field, str(ctx_error))
+            for field, message in ctx_error.errors.items():
+                errors.setdefault(field, message)
             continue
         field = str(err["loc"][0]) if err["loc"] else "child_name"
         errors.setdefault(field, _friendly(err))
