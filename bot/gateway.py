@@ -54,7 +54,13 @@ PERSON_GONE = frozenset(
 """Answers about one person that no retry will change."""
 
 CANNOT_INVITE = PERSON_GONE | frozenset(
-    {"user_is_restricted", "user_is_ultra_restricted", "ura_max_channels", "cant_invite"}
+    {
+        "user_is_restricted",
+        "user_is_ultra_restricted",
+        "ura_max_channels",
+        "cant_invite",
+        "org_user_not_in_team",
+    }
 )
 """Per-user refusals of an invitation: the rest of a batch is invited one by one."""
 

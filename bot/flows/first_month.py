@@ -83,7 +83,9 @@ def briefing_key(case_id: int, agency_id: int, user_id: str) -> str:
 
 def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int) -> int:
     """DM the agency's designated persons and review leads (who own its chronology), once
-    each. Returns how many DMs went now."""
+    each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
+    one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
+    how many DMs went now."""
     with db.session() as session:
         people = unique_in_order(
             agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
@@ -95,7 +97,13 @@ def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int
         key = briefing_key(case_id, agency_id, user)
         if slack.sent(key) is not None:
             continue
-        slack.post_once(key, user, briefing_message(briefing), case_id=case_id)
+        try:
+            slack.post_once(key, user, briefing_message(briefing), case_id=case_id)
+        except SlackError as exc:
+            if exc.retryable:
+                raise
+            log.warning("case %s: briefing not sent to %s (%s)", case_id, user, exc.code)
+            continue
         sent += 1
     return sent
 

@@ -5,7 +5,9 @@ where it stopped: never a second channel, card or DM."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.flows.cases import card_message
@@ -13,6 +15,7 @@ from bot.flows.first_month import brief_involved_agencies
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
+    SetupState,
     claim_setup,
     postpone_setup,
     record_card,
@@ -22,7 +25,13 @@ from bot.services.referral.opening import (
     record_setup_complete,
     setup_state,
 )
-from bot.views.referral import case_ready, referral_arrived, setup_pending
+from bot.views.referral import (
+    NotInvited,
+    case_ready,
+    members_not_invited,
+    referral_arrived,
+    setup_pending,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +135,72 @@ class CaseSetup:
 
 
 def invite_members(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
-    """Invite every case member not yet in the channel (also for people added later); who
-    cannot be invited (a deactivated account) is logged and left out."""
+    """Invite every case member not yet in the channel (also for people added later). Who
+    Slack will not add (a guest, a deactivated account) is left out, the rest go in, and the
+    business unit is told once who was left out and why."""
     state = setup_state(runtime.db, case_id)
     assert state.channel_id is not None
     if not state.uninvited:
         return
     invited = slack.invite(state.channel_id, state.uninvited)
-    for user, code in invited.refused.items():
-        log.warning("user %s cannot be invited (%s)", user, code)
-    record_invited(runtime.db, case_id, invited.added, runtime.clock.now())
+    record_invited(runtime.db, case_id, invited.added, runtime.clock.now(), invited.refused)
+    if invited.refused:
+        _tell_business_unit(slack, state, case_id, invited.refused)
+
+
+BECAUSE: dict[str, NotInvited] = {
+    "user_not_found": NotInvited.NOT_FOUND,
+    "users_not_found": NotInvited.NOT_FOUND,
+    "org_user_not_in_team": NotInvited.NOT_FOUND,
+    "user_is_deactivated": NotInvited.DEACTIVATED,
+    "account_inactive": NotInvited.DEACTIVATED,
+    "user_disabled": NotInvited.DEACTIVATED,
+    "user_is_restricted": NotInvited.GUEST,
+    "user_is_ultra_restricted": NotInvited.RESTRICTED,
+    "ura_max_channels": NotInvited.RESTRICTED,
+}
+"""What Slack's refusal of one invitee (conversations.invite's error codes) says about them."""
+
+ASK_THE_ACCOUNT = frozenset({"cant_invite", "user_is_restricted"})
+"""Refusals that do not say enough: `cant_invite` is also what a deactivated account gets,
+and `user_is_restricted` does not tell a multi-channel guest from a single-channel one."""
+
+
+def _tell_business_unit(
+    slack: SlackGateway, state: SetupState, case_id: int, refused: Mapping[str, str]
+) -> None:
+    """One DM to each business unit member per set of people left out, keyed by that set,
+    so a retried set-up does not say it again."""
+    assert state.channel_id is not None
+    for user, code in sorted(refused.items()):
+        log.warning("case %s: user %s cannot be invited (%s)", state.reference, user, code)
+    people = {user: _why_not_invited(slack, user, code) for user, code in sorted(refused.items())}
+    message = members_not_invited(state.reference, state.channel_id, people)
+    left_out = hashlib.sha256(",".join(sorted(refused)).encode()).hexdigest()[:16]
+    for admin in state.admins:
+        if admin in refused:
+            continue
+        key = f"case:{case_id}:not-invited:{left_out}:{admin}"
+        try:
+            slack.post_once(key, admin, message, case_id=case_id)
+        except SlackError as exc:
+            if exc.retryable:
+                raise
+            log.warning("case %s: business unit member %s not told (%s)", case_id, admin, exc.code)
+
+
+def _why_not_invited(slack: SlackGateway, user: str, code: str) -> NotInvited:
+    reason = BECAUSE.get(code, NotInvited.REFUSED)
+    if code not in ASK_THE_ACCOUNT:
+        return reason
+    try:
+        account = slack.user(user)
+    except SlackError as exc:
+        return NotInvited.NOT_FOUND if exc.code == "user_not_found" else reason
+    if account.get("deleted"):
+        return NotInvited.DEACTIVATED
+    if account.get("is_ultra_restricted"):
+        return NotInvited.RESTRICTED
+    if account.get("is_restricted"):
+        return NotInvited.GUEST
+    return reason

@@ -1,6 +1,6 @@
 """The referral modal (Appendix 1), what it shows once a referral is taken, and the
 messages of the case's set-up: the CPU's news of a referral, the referrer's "set up" (or
-"not yet") note."""
+"not yet") note, the business unit's list of people who could not be added."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from bot.services.referral.schema import (
     SHORT_TEXT,
     AgencyChoice,
 )
-from bot.views.format import channel_link
+from bot.views.format import channel_link, user_link
 from bot.views.messages import Message
 
 
@@ -195,4 +195,44 @@ def case_ready(reference: str, channel_id: str) -> Message:
             SectionBlock(text=MarkdownTextObject(text=text)),
             ActionsBlock(elements=[_open_channel_button(channel_id)]),
         ],
+    )
+
+
+class NotInvited(StrEnum):
+    """Why Slack would not add someone to a case channel."""
+
+    GUEST = "guest"
+    RESTRICTED = "restricted"
+    DEACTIVATED = "deactivated"
+    NOT_FOUND = "not_found"
+    REFUSED = "refused"
+
+
+NOT_INVITED_WORDS: dict[NotInvited, str] = {
+    NotInvited.GUEST: "a guest account",
+    NotInvited.RESTRICTED: "a restricted account (a single-channel guest)",
+    NotInvited.DEACTIVATED: "a deactivated account",
+    NotInvited.NOT_FOUND: "not found in this workspace",
+    NotInvited.REFUSED: "Slack would not let the bot add them",
+}
+
+
+def members_not_invited(
+    reference: str, channel_id: str, people: Mapping[str, NotInvited]
+) -> Message:
+    """For the business unit: who is not in the case channel and why, by case reference."""
+    lines = "\n".join(
+        f"\u2022 {user_link(user)}: {NOT_INVITED_WORDS[why]}" for user, why in people.items()
+    )
+    count = "1 person" if len(people) == 1 else f"{len(people)} people"
+    channel = channel_link(channel_id)
+    head = f"{reference}: {count} could not be added to the case channel {channel}."
+    advice = (
+        "They are not in the channel and cannot see the case. A workspace admin can add a "
+        "guest; for a deactivated or missing account, name someone else for their agency in "
+        "the partnership configuration."
+    )
+    return Message(
+        text=f"{head}\n{lines}",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=f"{head}\n{lines}\n{advice}"))],
     )

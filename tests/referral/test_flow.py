@@ -97,7 +97,11 @@ def test_no_child_identifying_value_reaches_slack_or_the_database_file(harness, 
         ({"child_dob": "1900-01-01"}, "child_dob", "after 18 November 2008"),
         ({"child_dob": "2008-11-18"}, "child_dob", "under 18 at the incident"),
         (
-            {"child_dob": "2026-11-26", "incident_date": "2026-11-26", "referral_date": "2026-11-25"},
+            {
+                "child_dob": "2026-11-26",
+                "incident_date": "2026-11-26",
+                "referral_date": "2026-11-25",
+            },
             "referral_date",
             "before the date of birth",
         ),

@@ -6,7 +6,7 @@ recorded here before the next begins, so a retry resumes where Slack stopped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -230,6 +230,8 @@ class SetupState:
     complete: bool
     uninvited: list[str]
     cpu: list[str]
+    admins: list[str]
+    """The Board business unit, told who could not be added to the channel."""
 
 
 def setup_state(db: Database, case_id: int) -> SetupState:
@@ -246,6 +248,7 @@ def setup_state(db: Database, case_id: int) -> SetupState:
             complete=case.setup_status == SetupStatus.COMPLETE,
             uninvited=[m.slack_user_id for m in case.members if m.invited_at is None],
             cpu=users_with_role(session, Role.CPU),
+            admins=users_with_role(session, Role.ADMIN),
         )
 
 
@@ -294,7 +297,14 @@ def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: 
         )
 
 
-def record_invited(db: Database, case_id: int, users: Sequence[str], now: datetime) -> None:
+def record_invited(
+    db: Database,
+    case_id: int,
+    users: Sequence[str],
+    now: datetime,
+    refused: Mapping[str, str] | None = None,
+) -> None:
+    """Who is in the case channel now; who Slack refused (with its code) stays uninvited."""
     with db.session() as session:
         for member in load_case(session, case_id).members:
             if member.slack_user_id in users:
@@ -306,6 +316,7 @@ def record_invited(db: Database, case_id: int, users: Sequence[str], now: dateti
             action="case.members_invited",
             case_id=case_id,
             users=sorted(users),
+            **({"refused": dict(sorted(refused.items()))} if refused else {}),
         )
 
 

@@ -35,6 +35,9 @@ class User:
     email: str | None = None
     deleted: bool = False
     is_bot: bool = False
+    is_restricted: bool = False
+    """A guest: a multi-channel guest, or with `is_ultra_restricted` a single-channel one."""
+    is_ultra_restricted: bool = False
 
     def to_slack(self, team_id: str) -> JSON:
         profile: JSON = {
@@ -56,8 +59,8 @@ class User:
             "is_app_user": False,
             "is_admin": False,
             "is_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,

@@ -145,6 +145,14 @@ class SlackStandIn(MessageQueries, ViewControls):
         with self._ws.lock:
             self._ws.users[user_id].deleted = True
 
+    def make_guest(self, user_id: str, *, single_channel: bool = False) -> None:
+        """Make a member a guest (Slack's "restricted"; a single-channel guest is "ultra
+        restricted"): the bot cannot invite them to its channels."""
+        with self._ws.lock:
+            user = self._ws.users[user_id]
+            user.is_restricted = True
+            user.is_ultra_restricted = single_channel
+
     def user(self, user_id: str) -> User | None:
         return self._ws.users.get(user_id)
 

@@ -69,6 +69,10 @@ def _invite_error(ws: Workspace, channel: Channel, user_id: str) -> str | None:
         return "cant_invite"
     if user_id in channel.members:
         return "already_in_channel"
+    if user.is_ultra_restricted and any(user_id in c.members for c in ws.channels.values()):
+        return "ura_max_channels"
+    if user.is_restricted:
+        return "user_is_restricted"  # the workspace lets only admins add guests to channels
     return None
 
 
