@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -27,17 +28,28 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.clock import Clock
 from bot.views.messages import Message
 from storage.db import Database
-from storage.models import SentMessage
+from storage.models import PostAttempt, SentMessage
 
 log = logging.getLogger(__name__)
 
 INVITE_BATCH = 100
 """Slack takes at most 100 users in one `conversations.invite` call."""
+
+POST_ONCE_EVENT = "scr_bot_post"
+"""The `metadata.event_type` of every message posted once; its payload names the ledger key."""
+
+ADOPT_MARGIN = timedelta(minutes=5)
+"""How far before a post attempt began its message is looked for (the bot's clock and
+Slack's may differ)."""
+
+ADOPT_PAGE_SIZE = 200
+ADOPT_PAGES = 5
+"""At most this many pages of history are read when looking for a post in doubt."""
 
 HARMLESS = frozenset({"already_in_channel", "cant_invite_self", "already_pinned"})
 """Answers that mean the wanted state holds already."""
@@ -148,11 +160,51 @@ class SlackGateway:
         self, key: str, channel: str, message: Message, *, case_id: int | None = None
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
-        confirms, so a retried step never posts twice. Returns the message's ts."""
+        confirms, so a retried step never posts twice. Returns the message's ts.
+
+        The message carries Slack `metadata` naming ``key`` (`post_metadata`), so a post
+        whose answer was lost after Slack acted (a timeout, a dropped connection, a 5xx) can
+        be found again: before posting, an attempt is written down (`PostAttempt`), and it is
+        removed once the ts is in the ledger or Slack refused the post outright. Only when
+        an earlier attempt was left in doubt does the next one read the channel's history
+        since that attempt for the bot's own message carrying ``key`` and adopt it rather
+        than post again. Looking only then keeps the ordinary post at one Slack call (no
+        `conversations.history`, nor `conversations.open` for a DM, on every message), and
+        the attempt, being in the database, is still there after a crash or restart."""
         previous = self.sent(key)
         if previous is not None:
             return previous.ts
-        posted = self.post(channel, message)
+        in_doubt_since = self._attempt(key, channel)
+        if in_doubt_since is not None:
+            found = self._find_own_post(key, channel, since=in_doubt_since)
+            if found is not None:
+                log.info("case %s: %s adopted from Slack", case_id, key.rsplit(":", 1)[-1])
+                self._record_sent(key, case_id, found)
+                return found.ts
+        try:
+            posted = self.post(channel, message, metadata=post_metadata(key))
+        except SlackError as exc:
+            if not exc.retryable:  # Slack answered no: nothing was posted
+                self._forget_attempt(key)
+            raise
+        self._record_sent(key, case_id, posted)
+        return posted.ts
+
+    def _attempt(self, key: str, channel: str) -> datetime | None:
+        """When an earlier attempt to post ``key`` began, if one was left in doubt;
+        otherwise this attempt is written down and None returned."""
+        with self.db.session() as session:
+            row = session.scalar(select(PostAttempt).where(PostAttempt.key == key))
+            if row is not None:
+                return row.started_at
+            session.add(PostAttempt(key=key, channel=channel, started_at=self.clock.now()))
+        return None
+
+    def _forget_attempt(self, key: str) -> None:
+        with self.db.session() as session:
+            session.execute(delete(PostAttempt).where(PostAttempt.key == key))
+
+    def _record_sent(self, key: str, case_id: int | None, posted: Posted) -> None:
         with self.db.session() as session:
             session.add(
                 SentMessage(
@@ -163,7 +215,31 @@ class SlackGateway:
                     sent_at=self.clock.now(),
                 )
             )
-        return posted.ts
+            session.execute(delete(PostAttempt).where(PostAttempt.key == key))
+
+    def _find_own_post(self, key: str, channel: str, *, since: datetime) -> Posted | None:
+        """The bot's message carrying ``key`` in ``channel``'s history since ``since`` (less
+        a margin for the two clocks), reading at most `ADOPT_PAGES` pages. A user id is
+        read as the bot's DM with that user (`conversations.open` gives its id)."""
+        conversation = self.dm_channel(channel) if channel[:1] in ("U", "W") else channel
+        oldest = f"{(since - ADOPT_MARGIN).timestamp():.6f}"
+        cursor = None
+        for _ in range(ADOPT_PAGES):
+            page = self.call(
+                "conversations.history",
+                channel=conversation,
+                oldest=oldest,
+                limit=ADOPT_PAGE_SIZE,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            for found in page.get("messages") or []:
+                if _carries(found, key):
+                    return Posted(conversation, str(found["ts"]))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     def try_post_once(
         self, key: str, channel: str, message: Message, *, case_id: int | None = None
@@ -376,6 +452,21 @@ class SlackGateway:
 
     def rename(self, channel: str, name: str) -> None:
         self.call("conversations.rename", channel=channel, name=name)
+
+
+def post_metadata(key: str) -> dict[str, Any]:
+    """Slack message metadata naming a post-once message by its ledger key."""
+    return {"event_type": POST_ONCE_EVENT, "event_payload": {"key": key}}
+
+
+def _carries(message: dict[str, Any], key: str) -> bool:
+    """Whether ``message`` (from history) is a bot's post-once message for ``key``."""
+    metadata = message.get("metadata") or {}
+    return (
+        bool(message.get("bot_id"))
+        and metadata.get("event_type") == POST_ONCE_EVENT
+        and (metadata.get("event_payload") or {}).get("key") == key
+    )
 
 
 def _without_none(arguments: dict[str, Any]) -> dict[str, Any]:

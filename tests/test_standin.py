@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.testing.standin import SlackStandIn
+from bot.testing.standin.models import BOT_ID
 
 ANN, BEN, CAT = "U0ANN", "U0BEN", "U0CAT"
 
@@ -313,6 +314,31 @@ def test_scheduled_messages(slack, client):
     assert scheduled["scheduled_message_id"] in slack.scheduled
     assert slack.deliver_scheduled(now=later - 1) == []
     assert [m.text for m in slack.deliver_scheduled(now=later)] == ["Panel tomorrow"]
+
+
+def test_message_metadata_is_kept_and_read_back_only_when_asked(slack, client):
+    channel = new_channel(client)
+    metadata = {"event_type": "scr_bot_post", "event_payload": {"key": "case:1:card"}}
+    ts = client.chat_postMessage(channel=channel, text="card", metadata=metadata)["ts"]
+    [plain] = client.conversations_history(channel=channel)["messages"]
+    assert "metadata" not in plain
+    [read] = client.conversations_history(channel=channel, include_all_metadata=True)["messages"]
+    assert (read["ts"], read["metadata"], read["bot_id"]) == (ts, metadata, BOT_ID)
+    assert (
+        code_of(
+            lambda: client.chat_postMessage(channel=channel, text="x", metadata={"event_type": "e"})
+        )
+        == "invalid_metadata_schema"
+    )
+
+
+def test_an_answer_can_come_after_the_caller_stopped_waiting(slack):
+    impatient = WebClient(base_url=slack.api_url, token=slack.bot_token, timeout=1)
+    channel = new_channel(impatient)
+    slack.slow("chat.postMessage", 1.5, after_acting=True)
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel=channel, text="sent, but no answer")
+    assert [m.text for m in slack.messages_in(channel)] == ["sent, but no answer"]
 
 
 def test_wall_clock_can_follow_the_bots_clock(slack, client):

@@ -111,7 +111,13 @@ class CaseSetup:
         assert state.channel_id is not None
         card_ts = state.card_ts
         if card_ts is None:
-            card_ts = self.slack.post(state.channel_id, card_message(self.runtime, case_id)).ts
+            # posted once: a post whose answer was lost is found and adopted, not doubled
+            card_ts = self.slack.post_once(
+                f"case:{case_id}:card",
+                state.channel_id,
+                card_message(self.runtime, case_id),
+                case_id=case_id,
+            )
             record_card(self.db, case_id, card_ts)
         if not state.card_pinned:
             self.slack.pin(state.channel_id, card_ts)

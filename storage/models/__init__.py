@@ -1,7 +1,14 @@
 """All models, imported here so that the metadata is complete for Alembic."""
 
 from storage.models.base import Base
-from storage.models.case import AuditEvent, Case, CaseMember, CaseReferenceCounter, SentMessage
+from storage.models.case import (
+    AuditEvent,
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    PostAttempt,
+    SentMessage,
+)
 from storage.models.first_month import (
     AgencySynopsis,
     ChronologyBatch,
@@ -74,6 +81,7 @@ __all__ = [
     "PanelReminder",
     "PanelSlot",
     "PanelSlotAnswer",
+    "PostAttempt",
     "ProgressReturn",
     "Recommendation",
     "Reminder",

@@ -88,6 +88,20 @@ class SentMessage(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PostAttempt(Base):
+    """A one-off message sent to Slack whose answer has not come back yet: the row is written
+    before `chat.postMessage` and removed when the message is in `sent_messages` (or Slack
+    refused it outright). A row left behind means the post may have reached Slack, so the
+    next attempt looks for it in the channel before posting again."""
+
+    __tablename__ = "post_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditEvent(Base):
     """Append-only: who did, saw or exported what. `detail` never holds personal data."""
 

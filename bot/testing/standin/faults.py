@@ -36,6 +36,7 @@ class Faults:
         self._lock = threading.Lock()
         self._failures: list[Fault] = []
         self._delays: dict[str, float] = {}
+        self._late_answers: dict[str, float] = {}
 
     def plan(
         self, method: str, status: int, error: str | None, retry_after: int | None, times: int
@@ -57,14 +58,15 @@ class Faults:
         with self._lock:
             self._failures.append(Fault(method, status, error, retry_after, times))
 
-    def slow(self, method: str, seconds: float) -> None:
+    def slow(self, method: str, seconds: float, *, after_acting: bool = False) -> None:
         with self._lock:
-            self._delays[method] = seconds
+            (self._late_answers if after_acting else self._delays)[method] = seconds
 
     def clear(self) -> None:
         with self._lock:
             self._failures.clear()
             self._delays.clear()
+            self._late_answers.clear()
 
     def take(self, method: str) -> Fault | None:
         """The next failure planned for ``method`` (or for every method), used up by one."""
@@ -80,3 +82,7 @@ class Faults:
     def delay(self, method: str) -> float:
         with self._lock:
             return self._delays.get(method, self._delays.get("*", 0.0))
+
+    def delay_after_acting(self, method: str) -> float:
+        with self._lock:
+            return self._late_answers.get(method, self._late_answers.get("*", 0.0))

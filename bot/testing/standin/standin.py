@@ -273,9 +273,13 @@ class SlackStandIn(MessageQueries, ViewControls):
         """
         self._faults.plan(method, status, error, retry_after, times)
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Delay every call to ``method`` ("*" for all) by ``seconds`` before answering."""
-        self._faults.slow(method, seconds)
+    def slow(self, method: str, seconds: float, *, after_acting: bool = False) -> None:
+        """Delay every call to ``method`` ("*" for all) by ``seconds`` before answering.
+
+        By default the delay comes before the call is carried out; with ``after_acting`` the
+        call is carried out first and only its answer is late, so a caller whose timeout is
+        shorter meets Slack's worst case: it did act, but the answer never came."""
+        self._faults.slow(method, seconds, after_acting=after_acting)
 
     def clear_faults(self) -> None:
         self._faults.clear()

@@ -61,10 +61,27 @@ def _own_message(ws: Workspace, a: Args, denied: str) -> Message:
     return message
 
 
+def _metadata(a: Args) -> JSON | None:
+    """Message metadata as Slack takes it: an ``event_type`` and an ``event_payload`` object.
+    Stored with the message and returned by history asked with ``include_all_metadata``."""
+    metadata: Any = a.raw("metadata")
+    if metadata in (None, ""):
+        return None
+    if not isinstance(metadata, dict):
+        raise SlackError("invalid_metadata_format", violation="metadata is not a JSON object")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        raise SlackError(
+            "invalid_metadata_schema", violation="metadata needs event_type and event_payload"
+        )
+    return metadata
+
+
 def post_message(ws: Workspace, a: Args) -> JSON:
     channel = ws.post_target(a.text("channel"))
     text, blocks, attachments = _content(a, "chat.postMessage")
-    metadata: Any = a.raw("metadata")
+    metadata = _metadata(a)
     message = ws.add_message(
         Message(
             channel=channel,
@@ -74,7 +91,7 @@ def post_message(ws: Workspace, a: Args) -> JSON:
             blocks=blocks,
             thread_ts=a.opt("thread_ts"),
             attachments=attachments,
-            metadata=metadata if isinstance(metadata, dict) else None,
+            metadata=metadata,
         )
     )
     return {"channel": channel, "ts": message.ts, "message": message_json(ws, message)}

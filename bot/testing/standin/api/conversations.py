@@ -184,8 +184,16 @@ def _range(a: Args) -> Callable[[Message], bool]:
     return within
 
 
-def _with_replies(ws: Workspace, message: Message) -> JSON:
+def _as_read(ws: Workspace, message: Message, a: Args) -> JSON:
+    """A message as history returns it: its metadata only when ``include_all_metadata``."""
     out = message_json(ws, message)
+    if not a.flag("include_all_metadata"):
+        out.pop("metadata", None)
+    return out
+
+
+def _with_replies(ws: Workspace, message: Message, a: Args) -> JSON:
+    out = _as_read(ws, message, a)
     replies = [
         m
         for m in ws.messages.get(message.channel, [])
@@ -206,7 +214,7 @@ def history(ws: Workspace, a: Args) -> JSON:
     ]
     page, cursor = paginate(top, a)
     return {
-        "messages": [_with_replies(ws, m) for m in page],
+        "messages": [_with_replies(ws, m, a) for m in page],
         "has_more": bool(cursor),
         "pin_count": len(ws.pins.get(channel_id, [])),
         "response_metadata": {"next_cursor": cursor},
@@ -224,7 +232,7 @@ def replies(ws: Workspace, a: Args) -> JSON:
     within = _range(a)
     page, cursor = paginate([m for m in thread if m is parent or within(m)], a, 1000)
     return {
-        "messages": [_with_replies(ws, m) if m is parent else message_json(ws, m) for m in page],
+        "messages": [_with_replies(ws, m, a) if m is parent else _as_read(ws, m, a) for m in page],
         "has_more": bool(cursor),
         "response_metadata": {"next_cursor": cursor},
     }
