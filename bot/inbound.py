@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,61 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
 
-class _Id(_Shape):
+class _Named(_Shape):
+    id: str | None = None
+
+
+class _ViewRef(_Shape):
+    app_installed_team_id: str | None = None
+    team_id: str | None = None
+
+
+class _ResponseUrl(_Shape):
+    response_url: str | None = None
+
+
+class _Context(_Shape):
+    """What Bolt reads from every request to build its context and run its middleware, before
+    any listener (slack_bolt.request.internals.build_context, IgnoringSelfEvents): each of
+    these, when present, of the type Bolt assumes, or Bolt raises before our code runs."""
+
+    enterprise: str | _Named | None = None
+    team: str | _Named | None = None
+    user: str | _Named | None = None
+    channel: str | _Named | None = None
+    enterprise_id: str | None = None
+    team_id: str | None = None
+    user_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    authorizations: list[_Context] | None = None
+    function_execution_id: str | None = None
+    function_data: _Shape | None = None
+    bot_access_token: str | None = None
+    bot_id: str | None = None
+    response_url: str | None = None
+    response_urls: list[_ResponseUrl] | None = None
+    view: _ViewRef | None = None
+    event: _Context | None = None
+    item: _Context | None = None
+    message: _Context | None = None
+    previous_message: _Context | None = None
+    assistant_thread: _Context | None = None
+
+    @field_validator("event")
+    @classmethod
+    def _event_is_an_object(cls, event: _Context | None) -> _Context:
+        """Bolt reads ``body.get("event", {}).get(...)``: absent is fine, null is not."""
+        if event is None:
+            raise ValueError("event is null")
+        return event
+
+
+class _Id(_Named):
     id: str = Field(min_length=1, max_length=64)
 
 
-class _View(_Shape):
+class _View(_ViewRef):
     id: str = Field(min_length=1)
     type: str
     callback_id: str = ""
@@ -43,38 +93,38 @@ class _Action(_Shape):
     action_id: str = Field(min_length=1, max_length=255)
 
 
-class _ViewPayload(_Shape):
+class _ViewPayload(_Context):
     user: _Id
     view: _View
 
 
-class _ActionPayload(_Shape):
+class _ActionPayload(_Context):
     user: _Id
     actions: list[_Action] = Field(min_length=1, max_length=25)
 
 
-class _ShortcutPayload(_Shape):
+class _ShortcutPayload(_Context):
     user: _Id
     callback_id: str
 
 
-class _SuggestionPayload(_Shape):
+class _SuggestionPayload(_Context):
     user: _Id
     action_id: str
     value: str = ""
 
 
-class _Command(_Shape):
+class _Command(_Context):
     command: str = Field(pattern=r"^/[\w-]{1,31}$")
     user_id: str = Field(min_length=1, max_length=64)
     text: str = Field(default="", max_length=4000)
 
 
-class _Event(_Shape):
+class _Event(_Context):
     type: str
 
 
-class _EventCallback(_Shape):
+class _EventCallback(_Context):
     event: _Event
 
 
@@ -86,10 +136,10 @@ INTERACTIONS: dict[str, type[_Shape]] = {
     "message_action": _ShortcutPayload,
     "block_suggestion": _SuggestionPayload,
 }
-EVENTS: dict[str, type[_Shape] | None] = {
+EVENTS: dict[str, type[_Shape]] = {
     "event_callback": _EventCallback,
-    "url_verification": None,
-    "app_rate_limited": None,
+    "url_verification": _Context,
+    "app_rate_limited": _Context,
 }
 
 
@@ -139,9 +189,7 @@ def _check_form(form: dict[str, list[str]]) -> Refusal | None:
     return _fits(_Command, fields, "slash command")
 
 
-def _fits(shape: type[_Shape] | None, data: dict[str, Any], what: str) -> Refusal | None:
-    if shape is None:
-        return None
+def _fits(shape: type[_Shape], data: dict[str, Any], what: str) -> Refusal | None:
     try:
         shape.model_validate(data)
     except ValidationError as exc:

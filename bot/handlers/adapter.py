@@ -354,7 +354,7 @@ class _Bound:
         def handle(ctx: CommandContext) -> None:
             if spec.respond:
                 ctx.ack()
-            answer = partial(_answer_command, ctx, spec.respond)
+            answer = partial(_answer_command, ctx, spec.respond, partial(self._dm, ctx.client))
             build = partial(self._command_request, ctx, spec.access)
             self._run(fn, kind=f"/scr {spec.name}", answer=answer, build=build, client=ctx.client)
 
@@ -567,24 +567,39 @@ class _Bound:
             who = body.get("user")
             user = who.get("id") if isinstance(who, dict) else None
             if isinstance(user, str) and user:
-                slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
-                slack.call("chat.postMessage", channel=user, text=text)
+                self._dm(client, user, text)
         except (SlackError, OSError) as exc:
             log.warning("could not answer a click (%s)", type(exc).__name__)
 
+    def _dm(
+        self, client: WebClient, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Answer someone in their DM with the bot (when Slack gave no response_url)."""
+        try:
+            SlackGateway(client, self.runtime.db, self.runtime.clock).call(
+                "chat.postMessage", channel=user, text=text, blocks=blocks
+            )
+        except SlackError as exc:
+            log.warning("could not answer in a DM (%s)", type(exc).__name__)
 
-def _answer_command(ctx: CommandContext, respond: bool, reply: Reply) -> None:
+
+def _answer_command(
+    ctx: CommandContext, respond: bool, dm: Callable[..., None], reply: Reply
+) -> None:
+    """The command's answer: in the acknowledgement, or after it through the response_url
+    (by DM when the command came without one)."""
     blocks = [b.to_dict() for b in reply.blocks] or None
-    if respond:
-        if reply.text:
-            ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
-        return
-    if reply.text and not reply.later:
+    if not respond and reply.text and not reply.later:
         ctx.ack(text=reply.text, blocks=blocks, response_type="ephemeral")
         return
-    ctx.ack()
-    if reply.text:
+    if not respond:
+        ctx.ack()
+    if not reply.text:
+        return
+    if ctx.command.response_url:
         ctx.respond(text=reply.text, blocks=blocks, response_type="ephemeral")
+    else:
+        dm(ctx.command.user_id, reply.text, blocks)
 
 
 def _answer_submission(ack: Ack, reply: Reply) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 
 class _Loose(BaseModel):
@@ -28,8 +28,33 @@ class User(_Loose):
     id: str
 
 
+class Option(_Loose):
+    value: StrictStr
+
+
+class File(_Loose):
+    id: StrictStr | None = None
+
+
+class Element(_Loose):
+    """One input's state, each field of the type Slack sends: a select whose option is a
+    string, or checkboxes whose options are not a list, make the whole submission malformed
+    (answered as out of date) instead of failing in a listener."""
+
+    type: StrictStr = ""
+    value: StrictStr | None = None
+    selected_date: StrictStr | None = None
+    selected_time: StrictStr | None = None
+    selected_option: Option | None = None
+    selected_options: list[Option] | None = None
+    selected_user: StrictStr | None = None
+    selected_users: list[StrictStr] | None = None
+    selected_conversation: StrictStr | None = None
+    files: list[File] | None = None
+
+
 class ViewState(_Loose):
-    values: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+    values: dict[str, dict[str, Element]] = Field(default_factory=dict)
 
 
 class View(_Loose):
@@ -63,29 +88,27 @@ class ViewSubmission(_Loose):
         return {k: v for k, v in self.values().items() if v not in (None, "")}
 
 
-def element_value(element: dict[str, Any]) -> Any:
-    kind = element.get("type")
+def element_value(element: Element) -> Any:
+    kind = element.type
     if kind in {"plain_text_input", "email_text_input", "url_text_input", "number_input"}:
-        return element.get("value") or ""
+        return element.value or ""
     if kind == "datepicker":
-        return element.get("selected_date")
+        return element.selected_date
     if kind == "timepicker":
-        return element.get("selected_time")
+        return element.selected_time
     if kind in {"static_select", "radio_buttons", "external_select"}:
-        option = element.get("selected_option")
-        return option["value"] if option else None
+        return element.selected_option.value if element.selected_option else None
     if kind in {"multi_static_select", "checkboxes", "multi_external_select"}:
-        return [o["value"] for o in element.get("selected_options") or []]
+        return [o.value for o in element.selected_options or []]
     if kind == "users_select":
-        return element.get("selected_user")
+        return element.selected_user
     if kind == "multi_users_select":
-        return list(element.get("selected_users") or [])
+        return list(element.selected_users or [])
     if kind == "conversations_select":
-        return element.get("selected_conversation")
+        return element.selected_conversation
     if kind == "file_input":
-        files = element.get("files") or []
-        return [str(f["id"]) for f in files if isinstance(f, dict) and f.get("id")]
-    return element.get("value")
+        return [f.id for f in element.files or [] if f.id]
+    return element.value
 
 
 class Container(_Loose):
