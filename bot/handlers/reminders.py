@@ -15,7 +15,6 @@ from bot.ids import Action
 from bot.runtime import Runtime
 from bot.services.reminders.my_tasks import (
     NOT_YOURS,
-    DoneOutcome,
     mark_done,
     my_cases,
     my_open_tasks,
@@ -55,14 +54,10 @@ def home_opened(req: Request[HomeOpened]) -> None:
         _publish_home(req, req.payload.user)
 
 
-@listeners.action(Action.MARK_DONE.value)
+@listeners.action(Action.MARK_DONE.value, value=True)
 def mark_task_done(req: Request[BlockAction]) -> Reply | None:
-    value = req.payload.action.value or ""
-    outcome = (
-        mark_done(req.runtime.db, req.calendar, req.now, int(value), req.actor)
-        if value.isdigit()
-        else DoneOutcome(False, NOT_YOURS)
-    )
+    task_id = req.number or 0
+    outcome = mark_done(req.runtime.db, req.calendar, req.now, task_id, req.actor)
     case_id = outcome.case_id
     if outcome.changed and case_id is not None:
         req.after(lambda: refresh_card(req.runtime, req.slack, case_id))

@@ -563,12 +563,6 @@ def test_no_command_crashes_the_bot(world: World, data: st.DataObject) -> None:
     world.send(urlencode(_fuzz(world, data, commands)).encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/reminders.py's app_home_opened listener validates the event outside "
-    "the adapter on main (a null tab or a missing user raises); the listeners rewrite moves "
-    "it onto the adapter's event declaration",
-)
 @settings(FUZZ, max_examples=40)
 @given(data=st.data())
 def test_no_event_crashes_the_bot(world: World, data: st.DataObject) -> None:

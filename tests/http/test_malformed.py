@@ -286,12 +286,6 @@ def test_a_button_without_a_response_url_or_with_a_huge_value_is_answered_by_dm(
         assert dms, "the clicker was not answered"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/reminders.py's Mark done listener bypasses the adapter on main "
-    "(int() of a 400-digit value reaches SQLite; respond() without a response_url); "
-    "the listeners rewrite moves it onto the adapter",
-)
 @pytest.mark.parametrize("value", ["9" * 400, "1"], ids=["400-digits", "no-response-url"])
 def test_mark_done_with_a_huge_value_or_no_response_url_does_not_crash(
     harness: Harness, caplog: pytest.LogCaptureFixture, value: str
