@@ -16,8 +16,7 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.demo.story import Story
-from bot.ids import INPUT_ACTION, FirstMonthAction
-from bot.ids import FirstMonthBlock as B
+from bot.ids import INPUT_ACTION, FirstMonthAction, FirstMonthBlock
 from bot.jobs.worker import tick
 from bot.services.cases.access import active_agencies
 from bot.services.first_month.files import HEADINGS, file_stem
@@ -70,7 +69,7 @@ def _from_dm(story: Story, user: str, kind: str, answers: dict[str, Any], title:
         harness.driver.block_action(
             user,
             FirstMonthAction.TASK.value,
-            block_id=f"{B.BRIEFING_ITEM.value}_{kind}",
+            block_id=f"{FirstMonthBlock.BRIEFING_ITEM.value}_{kind}",
             channel_id=dm.channel,
             message_ts=dm.ts,
         )
@@ -110,21 +109,33 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
         story,
         HEALTH_DP,
         "dp_notified",
-        {B.WHEN_DATE.value: "2026-11-27", B.BY_WHOM.value: "Dr Lee, named doctor"},
+        {
+            FirstMonthBlock.WHEN_DATE.value: "2026-11-27",
+            FirstMonthBlock.BY_WHOM.value: "Dr Lee, named doctor",
+        },
         "Notified CPU",
     )
     _from_dm(
         story,
         POLICE_DP,
         "records_secured",
-        {B.WHEN_DATE.value: "2026-11-27", B.SYSTEMS.value: "Niche RMS, PNC, body-worn video"},
+        {
+            FirstMonthBlock.WHEN_DATE.value: "2026-11-27",
+            FirstMonthBlock.SYSTEMS.value: "Niche RMS, PNC, body-worn video",
+        },
         "Records secured",
     )
     checks = (
-        (FirstMonthAction.CP_PLAN, {B.CP_PLAN.value: "previous"}),
-        (FirstMonthAction.OTHER_CHILDREN, {B.OTHER_CHILDREN.value: "Sibling: strategy discussion"}),
-        (FirstMonthAction.ORGANISATIONS, {B.ORGANISATIONS.value: [str(police)]}),
-        (FirstMonthAction.CHAIR_INFORMED, {B.WHEN_DATE.value: "2026-11-27", B.HOW.value: "Phone"}),
+        (FirstMonthAction.CP_PLAN, {FirstMonthBlock.CP_PLAN.value: "previously"}),
+        (
+            FirstMonthAction.OTHER_CHILDREN,
+            {FirstMonthBlock.OTHER_CHILDREN.value: "Sibling: strategy discussion"},
+        ),
+        (FirstMonthAction.ORGANISATIONS, {FirstMonthBlock.ORGANISATIONS.value: [str(police)]}),
+        (
+            FirstMonthAction.CHAIR_INFORMED,
+            {FirstMonthBlock.WHEN_DATE.value: "2026-11-27", FirstMonthBlock.HOW.value: "Phone"},
+        ),
     )
     for action, answers in checks:
         card = _card(story, channel, card_ts)
@@ -157,7 +168,8 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
         with story.step(f"{story.name(user)} sends the synopsis and marks the chronology complete"):
             _click(story, user, FirstMonthAction.SYNOPSIS, _briefing(story, user))
             harness.driver.submit_view(
-                user, _answers({B.SYNOPSIS.value: "Brief synopsis of involvement (demo)."})
+                user,
+                _answers({FirstMonthBlock.SYNOPSIS.value: "Brief synopsis of involvement (demo)."}),
             )
             harness.wait()
             _click(story, user, FirstMonthAction.CHRONOLOGY_COMPLETE, _briefing(story, user))

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.demo.story import Story
-from bot.ids import INPUT_ACTION, MonitoringAction
-from bot.ids import MonitoringBlock as B
+from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringBlock
 from bot.jobs.worker import tick
 from bot.services.cases.access import active_agencies
 from bot.services.monitoring import rounds as returns
@@ -131,9 +130,9 @@ def _add_carried(story: Story, case_id: int, channel: str) -> set[str]:
                 message_ts=plan.ts,
             )
             harness.wait()
-            answers = {B.OWNER.value: OWNERS[agency]}
+            answers = {MonitoringBlock.OWNER.value: OWNERS[agency]}
             if pending[0].recommendation.target_date is None:
-                answers[B.TARGET_DATE.value] = "2027-12-31"
+                answers[MonitoringBlock.TARGET_DATE.value] = "2027-12-31"
             harness.driver.submit_view(ADMIN, {k: {INPUT_ACTION: v} for k, v in answers.items()})
         done.add(agency)
 
@@ -160,7 +159,7 @@ def _import_plan(story: Story, channel: str, agencies: list[str]) -> None:
             ADMIN, harness.standin.im_with(ADMIN), "action-plan.csv", content
         )
         upload = [harness.standin.file_json(file_id)]
-        harness.driver.submit_view(ADMIN, {B.PLAN_FILE.value: {INPUT_ACTION: upload}})
+        harness.driver.submit_view(ADMIN, {MonitoringBlock.PLAN_FILE.value: {INPUT_ACTION: upload}})
 
 
 def _show_plan(story: Story, channel: str, title: str) -> Any:
@@ -254,7 +253,7 @@ def _send_return(
         )
         harness.wait()
         before = len(harness.standin.calls)
-        values = {B.PROGRESS.value: text, B.STATUS.value: status}
+        values = {MonitoringBlock.PROGRESS.value: text, MonitoringBlock.STATUS.value: status}
         harness.driver.submit_view(user, {k: {INPUT_ACTION: v} for k, v in values.items()})
         harness.wait()
     for call in harness.standin.calls[before:]:

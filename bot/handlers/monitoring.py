@@ -25,8 +25,7 @@ from bot.handlers.adapter import (
 )
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import MonitoringAction, MonitoringCallback
-from bot.ids import MonitoringBlock as B
+from bot.ids import MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.runtime import Runtime
 from bot.services.monitoring import board, departures, plan, rounds
 from bot.services.monitoring.departures import LeftVia
@@ -205,14 +204,16 @@ def save(req: Submitted[RecommendationForm, PlanMeta]) -> None:
 def import_plan(req: Submitted[ImportForm, PlanMeta]) -> Reply:
     """The file is checked before the answer (a bad one is refused inline, whole); its
     owners are looked up and the plan stored after it."""
-    case = plan.case_to_change(req.session, req.ids.case, req.actor, field=B.PLAN_FILE)
+    case = plan.case_to_change(
+        req.session, req.ids.case, req.actor, field=MonitoringBlock.PLAN_FILE
+    )
     case_id, file_id, actor = case.id, req.answers.files[0], req.actor
     checked = req.before_answer(
         lambda: flows.check_file(req.runtime, req.slack, case_id, file_id, actor=actor)
     )
     if isinstance(checked, list):
         text = "Nothing was imported. " + problems_text(checked)
-        raise RefusedError(text, field=B.PLAN_FILE)
+        raise RefusedError(text, field=MonitoringBlock.PLAN_FILE)
     request = flows.ImportRequest(case_id, actor, req.payload.view.id, checked)
     req.after(lambda: flows.finish_import(req.runtime, req.slack, request))
     read = (

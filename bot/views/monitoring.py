@@ -32,8 +32,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringCallback
-from bot.ids import MonitoringBlock as B
+from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.services.monitoring.schema import (
     COLUMNS_HELP,
     LONG_TEXT,
@@ -103,7 +102,9 @@ def metadata(**values: int | str | None) -> str:
     return json.dumps(values, sort_keys=True)
 
 
-def _text_input(block: B, label: str, initial: str | None, *, multiline: bool) -> InputBlock:
+def _text_input(
+    block: MonitoringBlock, label: str, initial: str | None, *, multiline: bool
+) -> InputBlock:
     return InputBlock(
         block_id=block.value,
         label=label,
@@ -127,22 +128,24 @@ def recommendation_modal(form: RecommendationModal) -> View:
     outcome = values.expected_outcome if values else None
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{form.reference}* · action plan")]),
-        _text_input(B.NUMBER, "Recommendation number", number, multiline=False),
+        _text_input(MonitoringBlock.NUMBER, "Recommendation number", number, multiline=False),
         InputBlock(
-            block_id=B.AGENCY.value,
+            block_id=MonitoringBlock.AGENCY.value,
             label="Agency",
             element=StaticSelectElement(
                 action_id=INPUT_ACTION, options=options, initial_option=chosen
             ),
         ),
-        _text_input(B.ACTION, "Action", values.action if values else None, multiline=True),
+        _text_input(
+            MonitoringBlock.ACTION, "Action", values.action if values else None, multiline=True
+        ),
         InputBlock(
-            block_id=B.OWNER.value,
+            block_id=MonitoringBlock.OWNER.value,
             label="Owner (someone in that agency)",
             element=UserSelectElement(action_id=INPUT_ACTION, initial_user=owner),
         ),
         InputBlock(
-            block_id=B.TARGET_DATE.value,
+            block_id=MonitoringBlock.TARGET_DATE.value,
             label="Target date",
             element=DatePickerElement(
                 action_id=INPUT_ACTION,
@@ -151,9 +154,9 @@ def recommendation_modal(form: RecommendationModal) -> View:
                 else None,
             ),
         ),
-        _text_input(B.OUTCOME, "Expected outcome", outcome, multiline=True),
+        _text_input(MonitoringBlock.OUTCOME, "Expected outcome", outcome, multiline=True),
         InputBlock(
-            block_id=B.SOURCE.value,
+            block_id=MonitoringBlock.SOURCE.value,
             label="From",
             element=RadioButtonsElement(
                 action_id=INPUT_ACTION, options=sources, initial_option=source
@@ -183,7 +186,7 @@ def import_modal(case_id: int, reference: str) -> View:
             ]
         ),
         InputBlock(
-            block_id=B.PLAN_FILE.value,
+            block_id=MonitoringBlock.PLAN_FILE.value,
             label="Action plan (CSV)",
             element=FileInputElement(action_id=INPUT_ACTION, filetypes=["csv"], max_files=1),
         ),
@@ -225,7 +228,7 @@ def close_modal(rec: CloseModal, verb: Verb) -> View:
                 )
             ),
             InputBlock(
-                block_id=B.CLOSE_NOTE.value,
+                block_id=MonitoringBlock.CLOSE_NOTE.value,
                 label="Note" if implemented else "Reason",
                 optional=implemented,
                 element=PlainTextInputElement(
@@ -251,7 +254,7 @@ def owner_left_modal() -> View:
                 )
             ),
             InputBlock(
-                block_id=B.LEFT_USER.value,
+                block_id=MonitoringBlock.LEFT_USER.value,
                 label="Who has left or been replaced?",
                 element=UserSelectElement(action_id=INPUT_ACTION),
             ),
@@ -424,7 +427,7 @@ def import_outcome_message(
     )
 
 
-def _optional_text(block: B, label: str, initial: str, hint: str) -> InputBlock:
+def _optional_text(block: MonitoringBlock, label: str, initial: str, hint: str) -> InputBlock:
     return InputBlock(
         block_id=block.value,
         label=label,
@@ -459,7 +462,7 @@ def return_modal(subject: ReturnSubject, today: date) -> View:
             elements=[MarkdownTextObject(text=f"Target date {day(subject.target_date)}.")]
         ),
         InputBlock(
-            block_id=B.PROGRESS.value,
+            block_id=MonitoringBlock.PROGRESS.value,
             label="Progress made",
             element=PlainTextInputElement(
                 action_id=INPUT_ACTION,
@@ -469,26 +472,26 @@ def return_modal(subject: ReturnSubject, today: date) -> View:
             ),
         ),
         InputBlock(
-            block_id=B.STATUS.value,
+            block_id=MonitoringBlock.STATUS.value,
             label="Status",
             element=RadioButtonsElement(
                 action_id=INPUT_ACTION, options=options, initial_option=initial
             ),
         ),
         _optional_text(
-            B.REASON,
+            MonitoringBlock.REASON,
             "Reason it will not be implemented",
             current.reason if current else "",
             "Needed when the status is “Not implemented”.",
         ),
         _optional_text(
-            B.EVIDENCE,
+            MonitoringBlock.EVIDENCE,
             "Evidence",
             current.evidence if current else "",
             "A link to the evidence, or a short description of it.",
         ),
         InputBlock(
-            block_id=B.AS_OF.value,
+            block_id=MonitoringBlock.AS_OF.value,
             label="Progress as at",
             element=DatePickerElement(
                 action_id=INPUT_ACTION,

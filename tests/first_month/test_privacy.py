@@ -71,7 +71,7 @@ def test_nothing_typed_about_the_child_reaches_slack_or_the_database_file(
         harness,
         "U0CPU1",
         FirstMonthAction.CP_PLAN,
-        {B.CP_PLAN.value: "current", B.NOTE.value: TYPED},
+        {B.CP_PLAN.value: "yes", B.NOTE.value: TYPED},
     )
     _from_card(harness, "U0CPU1", FirstMonthAction.OTHER_CHILDREN, {B.OTHER_CHILDREN.value: TYPED})
     _from_card(

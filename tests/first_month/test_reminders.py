@@ -95,7 +95,7 @@ def test_a_cpu_check_reminder_and_the_app_home_open_its_form(harness) -> None:
     harness.wait()
     opened = harness.standin.open_view_for("U0CPU1")
     assert opened is not None and opened.callback_id == FirstMonthCallback.TASK_FORM.value
-    harness.driver.submit_view("U0CPU1", values({B.CP_PLAN.value: "never"}))
+    harness.driver.submit_view("U0CPU1", values({B.CP_PLAN.value: "no"}))
     harness.wait()
     assert task(harness, "cpu_cp_plan_checked").completed_by == "U0CPU1"
 

@@ -192,7 +192,7 @@ CPU_CHECKS = [
     (
         "cpu_cp_plan_checked",
         FirstMonthAction.CP_PLAN,
-        {B.CP_PLAN.value: "previous"},
+        {B.CP_PLAN.value: "previously"},
         ("status", B.CP_PLAN.value),
     ),
     (

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from bot.ids import ChronologyFlag, FirstMonthBlock
 from bot.process.states import TaskKind
 from bot.process.working_days import LONDON
+from bot.services.referral.schema import CpPlanStatus
 from bot.services.refusal import InvalidFormError
 
 NOT_YOURS = "This task belongs to someone else."
@@ -29,17 +30,13 @@ MAX_SYNOPSIS = 3000
 MAX_REASON = 500
 
 
-class CpPlan(StrEnum):
-    CURRENT = "current"
-    PREVIOUS = "previous"
-    NEVER = "never"
-
-
 CP_PLAN_LABELS = {
-    CpPlan.CURRENT: "Currently subject of a child protection plan",
-    CpPlan.PREVIOUS: "Previously subject of a plan",
-    CpPlan.NEVER: "Never subject of a plan",
+    CpPlanStatus.YES: "Currently subject of a child protection plan",
+    CpPlanStatus.PREVIOUSLY: "Previously subject of a plan",
+    CpPlanStatus.NO: "Never subject of a plan",
 }
+"""The CPU's check answers the referral's question (`CpPlanStatus`) from the records, so
+"not known" is not one of its answers."""
 
 Note = Annotated[str, Field(max_length=NOTE)]
 
@@ -93,8 +90,15 @@ class RecordsSecuredForm(_WhenForm):
 
 
 class CpPlanForm(TaskForm):
-    status: CpPlan = Field(alias=FirstMonthBlock.CP_PLAN.value)
+    status: CpPlanStatus = Field(alias=FirstMonthBlock.CP_PLAN.value)
     note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+    @field_validator("status")
+    @classmethod
+    def _checked(cls, status: CpPlanStatus) -> CpPlanStatus:
+        if status not in CP_PLAN_LABELS:
+            raise ValueError("Please choose what the records show.")
+        return status
 
 
 class OtherChildrenForm(TaskForm):

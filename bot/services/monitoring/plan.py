@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.ids import MonitoringBlock as B
+from bot.ids import MonitoringBlock
 from bot.process.working_days import LONDON
 from bot.services.cases import audit
 from bot.services.cases.access import (
@@ -183,12 +183,14 @@ def problems(
         )
     )
     if taken is not None and taken != rec_id:
-        errors[B.NUMBER.value] = f"Recommendation {form.number} is already in the plan."
+        errors[MonitoringBlock.NUMBER.value] = (
+            f"Recommendation {form.number} is already in the plan."
+        )
     agency = session.get(Agency, form.agency_id)
     if agency is None or not agency.active:
-        errors[B.AGENCY.value] = "Choose an agency of the partnership."
+        errors[MonitoringBlock.AGENCY.value] = "Choose an agency of the partnership."
     if has_left(session, form.owner):
-        errors[B.OWNER.value] = "This person has left; choose someone else."
+        errors[MonitoringBlock.OWNER.value] = "This person has left; choose someone else."
     return errors
 
 
@@ -204,7 +206,7 @@ def add_recommendation(
     """Add a checked recommendation; its returns begin once the report is agreed."""
     refusal = change_refusal(ctx.session, case, actor)
     if refusal is not None:
-        raise RefusedError(refusal, field=B.NUMBER.value)
+        raise RefusedError(refusal, field=MonitoringBlock.NUMBER.value)
     rec = Recommendation(
         case_id=case.id,
         number=form.number,
@@ -247,7 +249,7 @@ def update_recommendation(
 ) -> list[str]:
     """Apply an edit; returns the names of the fields that changed (none: nothing stored)."""
     if not may_manage(ctx.session, actor):
-        raise RefusedError(NOT_ALLOWED, field=B.NUMBER.value)
+        raise RefusedError(NOT_ALLOWED, field=MonitoringBlock.NUMBER.value)
     changed = []
     for name in ("number", "agency_id", "target_date"):
         if getattr(rec, name) != getattr(form, name):
@@ -304,8 +306,8 @@ def save_recommendation(
     was stored already)."""
     rec = ctx.session.get(Recommendation, rec_id) if rec_id else None
     if rec_id and (rec is None or rec.case_id != case_id):
-        raise RefusedError(NOT_IN_PLAN, field=B.NUMBER.value)
-    case = case_to_change(ctx.session, case_id, actor, field=B.NUMBER.value)
+        raise RefusedError(NOT_IN_PLAN, field=MonitoringBlock.NUMBER.value)
+    case = case_to_change(ctx.session, case_id, actor, field=MonitoringBlock.NUMBER.value)
     if rec is None and _saved_from(ctx.session, view_id):
         return None
     wrong = problems(ctx.session, case, form, rec_id=rec.id if rec else None)
@@ -337,11 +339,13 @@ def close_recommendation(
     """The Board marks it implemented, or closes it with a reason: it leaves the cycle and
     its outstanding returns stop. False when it was already closed."""
     if not may_close(ctx.session, actor):
-        raise RefusedError(NOT_THE_BOARD, field=B.CLOSE_NOTE.value)
+        raise RefusedError(NOT_THE_BOARD, field=MonitoringBlock.CLOSE_NOTE.value)
     if outcome == RecStatus.OPEN:
         raise ValueError("closing needs an outcome")
     if outcome == RecStatus.CLOSED and not note.strip():
-        raise RefusedError("Please give the reason for closing it.", field=B.CLOSE_NOTE.value)
+        raise RefusedError(
+            "Please give the reason for closing it.", field=MonitoringBlock.CLOSE_NOTE.value
+        )
     if rec.status != RecStatus.OPEN:
         return False
     rec.status, rec.closed_at, rec.closed_by = outcome.value, ctx.now, actor
@@ -375,7 +379,7 @@ def close_from_form(
     rec = ctx.session.get(Recommendation, rec_id) if rec_id else None
     case = ctx.session.get(Case, rec.case_id) if rec is not None else None
     if rec is None or case is None:
-        raise RefusedError(NOT_THE_BOARD, field=B.CLOSE_NOTE.value)
+        raise RefusedError(NOT_THE_BOARD, field=MonitoringBlock.CLOSE_NOTE.value)
     close_recommendation(ctx, rec, outcome, note=note, actor=actor, cipher=cipher)
     text = f"{case.reference}: recommendation {rec.number} is {outcome.value}."
     if not rounds.open_recommendations(ctx.session, case.id):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.ids import MonitoringBlock as B
+from bot.ids import MonitoringBlock
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process, process_keys
 from bot.process.schedule import task_due
@@ -292,12 +292,12 @@ def _return_task(
     rec = session.get(Recommendation, rec_id) if rec_id is not None else None
     case = session.get(Case, task.case_id) if task is not None else None
     if task is None or task.kind != KIND or rec is None or case is None:
-        raise RefusedError(NOT_YOURS, field=B.PROGRESS.value)
+        raise RefusedError(NOT_YOURS, field=MonitoringBlock.PROGRESS.value)
     if not may_submit(session, task, user_id):
-        raise RefusedError(NOT_YOURS, field=B.PROGRESS.value)
+        raise RefusedError(NOT_YOURS, field=MonitoringBlock.PROGRESS.value)
     if case.closed_at is not None or task.status not in (TaskStatus.OPEN, TaskStatus.DONE):
         message = f"{case.reference}: this return is no longer needed."
-        raise RefusedError(message, field=B.PROGRESS.value)
+        raise RefusedError(message, field=MonitoringBlock.PROGRESS.value)
     return task, rec, case
 
 

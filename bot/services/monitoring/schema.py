@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bot.ids import MonitoringBlock as B
+from bot.ids import MonitoringBlock
 
 LONG_TEXT = 3000
 SHORT_TEXT = 1000
@@ -82,13 +82,15 @@ class RecommendationForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True)
 
-    number: Annotated[int, Field(alias=B.NUMBER, ge=1, le=MAX_NUMBER)]
-    agency_id: Annotated[int, Field(alias=B.AGENCY)]
-    action: Annotated[str, Field(alias=B.ACTION, min_length=1, max_length=LONG_TEXT)]
-    owner: Annotated[str, Field(alias=B.OWNER, pattern=SLACK_USER)]
-    target_date: Annotated[date, Field(alias=B.TARGET_DATE)]
-    expected_outcome: Annotated[str, Field(alias=B.OUTCOME, min_length=1, max_length=LONG_TEXT)]
-    source: Annotated[Source, Field(alias=B.SOURCE)] = Source.OVERVIEW_REPORT
+    number: Annotated[int, Field(alias=MonitoringBlock.NUMBER, ge=1, le=MAX_NUMBER)]
+    agency_id: Annotated[int, Field(alias=MonitoringBlock.AGENCY)]
+    action: Annotated[str, Field(alias=MonitoringBlock.ACTION, min_length=1, max_length=LONG_TEXT)]
+    owner: Annotated[str, Field(alias=MonitoringBlock.OWNER, pattern=SLACK_USER)]
+    target_date: Annotated[date, Field(alias=MonitoringBlock.TARGET_DATE)]
+    expected_outcome: Annotated[
+        str, Field(alias=MonitoringBlock.OUTCOME, min_length=1, max_length=LONG_TEXT)
+    ]
+    source: Annotated[Source, Field(alias=MonitoringBlock.SOURCE)] = Source.OVERVIEW_REPORT
 
 
 class ReturnForm(BaseModel):
@@ -96,11 +98,15 @@ class ReturnForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True)
 
-    progress: Annotated[str, Field(alias=B.PROGRESS, min_length=1, max_length=LONG_TEXT)]
-    status: Annotated[ReturnStatus, Field(alias=B.STATUS)]
-    reason: Annotated[str, Field(alias=B.REASON, max_length=SHORT_TEXT, validate_default=True)] = ""
-    evidence: Annotated[str, Field(alias=B.EVIDENCE, max_length=SHORT_TEXT)] = ""
-    as_of: Annotated[date, Field(alias=B.AS_OF)]
+    progress: Annotated[
+        str, Field(alias=MonitoringBlock.PROGRESS, min_length=1, max_length=LONG_TEXT)
+    ]
+    status: Annotated[ReturnStatus, Field(alias=MonitoringBlock.STATUS)]
+    reason: Annotated[
+        str, Field(alias=MonitoringBlock.REASON, max_length=SHORT_TEXT, validate_default=True)
+    ] = ""
+    evidence: Annotated[str, Field(alias=MonitoringBlock.EVIDENCE, max_length=SHORT_TEXT)] = ""
+    as_of: Annotated[date, Field(alias=MonitoringBlock.AS_OF)]
 
     @field_validator("reason")
     @classmethod
@@ -123,13 +129,13 @@ class ReturnForm(BaseModel):
 class CloseForm(BaseModel):
     """The Board's note on marking a recommendation implemented, or its reason to close it."""
 
-    note: Annotated[str, Field(alias=B.CLOSE_NOTE)] = ""
+    note: Annotated[str, Field(alias=MonitoringBlock.CLOSE_NOTE)] = ""
 
 
 class ImportForm(BaseModel):
     """The import modal: the CSV file attached (its Slack file id)."""
 
-    files: Annotated[list[str], Field(alias=B.PLAN_FILE, validate_default=True)] = []
+    files: Annotated[list[str], Field(alias=MonitoringBlock.PLAN_FILE, validate_default=True)] = []
 
     @field_validator("files")
     @classmethod
@@ -140,7 +146,7 @@ class ImportForm(BaseModel):
 
 
 class OwnerLeftForm(BaseModel):
-    person: Annotated[str, Field(alias=B.LEFT_USER)] = ""
+    person: Annotated[str, Field(alias=MonitoringBlock.LEFT_USER)] = ""
 
 
 # What the views draw ----------------------------------------------------------------------
