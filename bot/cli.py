@@ -1,4 +1,4 @@
-"""The `scr-bot` command: serve, socket, worker, demo, db upgrade."""
+"""The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the audit trail's hash chain (exit 1 if broken)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -52,6 +55,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(make_engine(settings.database_url))
         print("database is up to date")
         return 0
+    if args.command == "audit":
+        return _verify_audit(settings)
     if args.command == "serve":
         from bot.server import serve
 
@@ -65,6 +70,34 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_worker(settings)
     raise AssertionError(args.command)
+
+
+def _verify_audit(settings: Settings) -> int:
+    from bot.runtime import StartupError
+    from bot.services.cases.audit import verify_chain
+    from storage.db import Database
+    from storage.migrate import ensure_migrated
+
+    database = Database.from_url(settings.database_url)
+    try:
+        try:
+            ensure_migrated(database.engine)
+        except RuntimeError as exc:
+            raise StartupError(str(exc)) from exc
+        with database.session() as session:
+            report = verify_chain(session)
+    finally:
+        database.dispose()
+    if report.broken is None:
+        print(f"audit chain intact: {report.entries} entries")
+        print(f"head: {report.head}")
+        return 0
+    broken = report.broken
+    print(
+        f"audit chain broken at entry {broken.id} ({broken.at.isoformat()}, {broken.action}):"
+        f" {broken.reason}; the {report.entries} entries before it verify"
+    )
+    return 1
 
 
 if __name__ == "__main__":

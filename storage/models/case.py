@@ -103,7 +103,8 @@ class PostAttempt(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who did, saw or exported what. `detail` never holds personal data."""
+    """Append-only: who did, saw or exported what. `detail` never holds personal data. Each
+    entry carries the hash of the one before (`scr-bot audit verify` checks the chain)."""
 
     __tablename__ = "audit_events"
 
@@ -113,3 +114,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain (storage/audit_chain.py): the entry before's hash, unique so that the chain
+    # cannot fork, and this entry's own hash over its fields and `prev_hash`.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
