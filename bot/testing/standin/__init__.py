@@ -4,6 +4,7 @@
 documented arguments, error codes and Block Kit limits in ``slack_api_ref``.
 """
 
+from .dispatch import methods_served
 from .models import (
     Channel,
     HookPost,
@@ -26,4 +27,5 @@ __all__ = [
     "StoredFile",
     "User",
     "View",
+    "methods_served",
 ]

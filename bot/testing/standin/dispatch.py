@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,17 @@ APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 UNIVERSAL_ARGS = frozenset({"team_id"})
 """Slack accepts the workspace id on every method (org-wide apps send it; Bolt's request
 clients always do)."""
+
+
+_SERVED: Counter[str] = Counter()
+_SERVED_LOCK = threading.Lock()
+
+
+def methods_served() -> Counter[str]:
+    """How many times each documented method was served by any stand-in in this process
+    (a copy): the record a least-privilege test compares with the manifest's scopes."""
+    with _SERVED_LOCK:
+        return Counter(_SERVED)
 
 
 @dataclass
@@ -76,6 +89,9 @@ class Dispatcher:
         with self.ws.lock:
             reply = self._run(request)
             body = reply.body
+            if request.method in self.specs:
+                with _SERVED_LOCK:
+                    _SERVED[request.method] += 1
             self.ws.calls.append(
                 RecordedCall(
                     method=request.method,

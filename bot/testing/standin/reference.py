@@ -63,6 +63,9 @@ class MethodSpec:
     json_input: bool
     rate_tier: str | None
     source: str
+    bot_scopes: frozenset[str] = frozenset()
+    """The bot-token scopes Slack documents for the method, any one of which may do."""
+    no_scope_required: bool = False
 
     def documents(self, error: str) -> bool:
         """True when Slack may return ``error`` from this method."""
@@ -81,6 +84,8 @@ def _spec(name: str, data: dict[str, Any], source: str) -> MethodSpec:
         json_input=bool(data.get("json_input_supported", False)),
         rate_tier=data.get("rate_limits"),
         source=source,
+        bot_scopes=frozenset((data.get("scope") or {}).get("bot", [])),
+        no_scope_required=bool(data.get("no_scope_required", False)),
     )
 
 
@@ -111,3 +116,13 @@ def event_types() -> frozenset[str]:
     data = resources.files(f"{_PACKAGE}.slack_api_ref.events").joinpath("events.json")
     events: list[dict[str, Any]] = json.loads(data.read_text("utf-8"))
     return frozenset(e["name"] for e in events if "Events" in e.get("APIs", []))
+
+
+@cache
+def event_scopes() -> dict[str, frozenset[str]]:
+    """Each Events API event type and the scopes Slack documents for it (any one may do)."""
+    data = resources.files(f"{_PACKAGE}.slack_api_ref.events").joinpath("events.json")
+    events: list[dict[str, Any]] = json.loads(data.read_text("utf-8"))
+    return {
+        e["name"]: frozenset(e.get("scopes", [])) for e in events if "Events" in e.get("APIs", [])
+    }
