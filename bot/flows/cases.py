@@ -10,7 +10,8 @@ from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
 from bot.services.cases.card import case_card
-from bot.views.cases import case_card_message
+from bot.services.cases.guard import Intruder, Rename
+from bot.views.cases import case_card_message, intruder_removed
 from bot.views.messages import Message
 
 log = logging.getLogger(__name__)
@@ -38,3 +39,36 @@ def refresh_card(runtime: Runtime, slack: SlackGateway | WebClient, case_id: int
         log.warning("case card of %s not updated: %s", reference, exc.code)
         return False
     return True
+
+
+def remove_intruder(slack: SlackGateway, intruder: Intruder) -> None:
+    """Take someone not on the case out of its channel, then tell the business unit who
+    added whom ."""
+    slack.kick(intruder.channel_id, intruder.user)
+    message = intruder_removed(
+        intruder.reference, intruder.channel_id, intruder.user, intruder.inviter
+    )
+    for admin in intruder.admins:
+        try:
+            slack.post(admin, message)
+        except SlackError as exc:
+            log.warning(
+                "case %s: business unit member %s not told (%s)", intruder.case_id, admin, exc.code
+            )
+
+
+def rename_back(slack: SlackGateway, rename: Rename) -> None:
+    """Give a renamed case channel its name back."""
+    try:
+        slack.rename(rename.channel_id, rename.name)
+    except SlackError as exc:
+        log.warning("case %s: channel not renamed back (%s)", rename.case_id, exc.code)
+
+
+def remove_from_channels(slack: SlackGateway, user: str, channels: list[tuple[int, str]]) -> None:
+    """Take someone who has left out of their open cases' channels."""
+    for case_id, channel in channels:
+        try:
+            slack.kick(channel, user)
+        except SlackError as exc:
+            log.warning("case %s: %s not removed from its channel (%s)", case_id, user, exc.code)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from slack_bolt import App
 from slack_sdk.models.views import View
 
+from bot.flows import cases as case_flows
 from bot.flows import monitoring as flows
 from bot.handlers.adapter import (
     MAX_ID,
@@ -27,6 +28,7 @@ from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.runtime import Runtime
+from bot.services.cases import guard
 from bot.services.monitoring import board, departures, plan, rounds
 from bot.services.monitoring.departures import LeftVia
 from bot.services.monitoring.schema import (
@@ -306,7 +308,9 @@ def user_changed(req: Request[UserChange]) -> None:
         departures.record_return(req.session, user.id, actor="slack", now=req.now)
         return
     moved = departures.user_left(_ctx(req), user.id, via=LeftVia.SLACK, actor="slack")
+    channels = guard.open_channels_of(req.session, user.id)
     req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
+    req.after(lambda: case_flows.remove_from_channels(req.slack, user.id, channels))
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

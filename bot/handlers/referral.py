@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from slack_bolt import App
 
+from bot.flows import cases as case_flows
 from bot.flows.referral import CaseSetup
 from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import SlashCommand
 from bot.ids import Callback
 from bot.runtime import Runtime
-from bot.services.cases import audit
+from bot.services.cases import audit, guard
 from bot.services.cases.access import case_to_show, partnership_rows
 from bot.services.referral.opening import open_case, referral_choices
 from bot.services.referral.schema import validated_referral
@@ -25,6 +27,27 @@ from bot.views.referral import referral_modal, referral_received
 log = logging.getLogger(__name__)
 
 PARTNERS_ONLY = "Only members of the partnership can see this."
+
+
+class MemberJoined(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user: str
+    channel: str
+    inviter: str | None = None
+
+
+class RenamedChannel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+
+
+class GroupRenamed(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    channel: RenamedChannel
 
 
 listeners = Listeners()
@@ -79,6 +102,23 @@ def list_agencies(req: Request[SlashCommand]) -> str:
     if rows is None:
         raise RefusedError(PARTNERS_ONLY)
     return agencies_text(rows)
+
+
+@listeners.event("member_joined_channel", MemberJoined, people_only=True)
+def member_joined(req: Request[MemberJoined]) -> None:
+    event = req.payload
+    intruder = guard.joined(req.session, event.channel, event.user, event.inviter, now=req.now)
+    if intruder is not None:
+        log.info("case %s: someone not on the case joined its channel", intruder.reference)
+        req.after(lambda: case_flows.remove_intruder(req.slack, intruder))
+
+
+@listeners.event("group_rename", GroupRenamed)
+def channel_renamed(req: Request[GroupRenamed]) -> None:
+    channel = req.payload.channel
+    rename = guard.renamed(req.session, channel.id, channel.name, now=req.now)
+    if rename is not None:
+        req.after(lambda: case_flows.rename_back(req.slack, rename))
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

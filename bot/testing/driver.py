@@ -295,6 +295,31 @@ class SlackDriver:
             event["view"] = home
         return self.event(event)
 
+    def member_added(self, inviter: str, user_id: str, channel_id: str) -> DriverResponse:
+        """``inviter`` adds ``user_id`` to a channel in Slack; Slack tells the bot."""
+        self.standin.add_member_as(inviter, channel_id, user_id)
+        return self.event(
+            {
+                "type": "member_joined_channel",
+                "user": user_id,
+                "channel": channel_id,
+                "channel_type": "G",
+                "team": self.team_id,
+                "inviter": inviter,
+            }
+        )
+
+    def channel_renamed(self, user_id: str, channel_id: str, name: str) -> DriverResponse:
+        """``user_id`` renames a private channel in Slack; Slack tells the bot."""
+        self.standin.rename_as(user_id, channel_id, name)
+        channel = self.standin.channels[channel_id]
+        return self.event(
+            {
+                "type": "group_rename",
+                "channel": {"id": channel_id, "name": name, "created": channel.created},
+            }
+        )
+
     def file_shared(self, user_id: str, file_id: str, channel_id: str) -> DriverResponse:
         return self.event(
             {

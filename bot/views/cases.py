@@ -168,3 +168,15 @@ def agencies_text(rows: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> s
             line += "; review lead " + ", ".join(user_link(u) for u in leads)
         lines.append(line)
     return "\n".join(lines)
+
+
+def intruder_removed(reference: str, channel_id: str, user: str, inviter: str | None) -> Message:
+    """To the business unit: someone not on the case was added to its channel and removed."""
+    who = (
+        f"{user_link(inviter)} added {user_link(user)}" if inviter else f"{user_link(user)} joined"
+    )
+    text = (
+        f"{reference}: {who} to {channel_link(channel_id)}, but they are not on the case, so "
+        "the bot removed them. People join a case through the bot (agencies, panel, review)."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])

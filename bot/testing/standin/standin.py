@@ -181,6 +181,21 @@ class SlackStandIn(MessageQueries, ViewControls):
     def channel_by_name(self, name: str) -> Channel | None:
         return self._ws.channel_named(name)
 
+    def add_member_as(self, inviter: str, channel_id: str, user_id: str) -> None:
+        """A person in the channel adds someone to it from Slack itself (not through the bot)."""
+        with self._ws.lock:
+            channel = self._ws.channels[channel_id]
+            assert inviter in channel.members, f"{inviter} is not in {channel_id}"
+            channel.members.add(user_id)
+
+    def rename_as(self, user_id: str, channel_id: str, name: str) -> None:
+        """A person in the channel renames it from Slack itself."""
+        with self._ws.lock:
+            channel = self._ws.channels[channel_id]
+            assert user_id in channel.members, f"{user_id} is not in {channel_id}"
+            channel.previous_names.insert(0, channel.name)
+            channel.name = name
+
     def add_channel(
         self, name: str, *, is_private: bool = True, members: Iterable[str] = (), creator: str = ""
     ) -> str:

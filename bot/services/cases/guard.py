@@ -1,0 +1,91 @@
+"""Guarded case channels: only the people on a case stay in its channel, and the channel
+keeps the name the bot gave it. The decisions and their audit; the Slack steps are the
+flow's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.cases import audit
+from bot.services.cases.access import Role, case_by_channel, is_case_member, users_with_role
+from storage.models import Case, CaseMember
+
+
+@dataclass(frozen=True)
+class Intruder:
+    """Someone in a case channel who is not on the case: to be removed, the business unit
+    told who added them."""
+
+    case_id: int
+    reference: str
+    channel_id: str
+    user: str
+    inviter: str | None
+    admins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A case channel renamed by someone: to be given its name back."""
+
+    case_id: int
+    channel_id: str
+    name: str
+
+
+def joined(
+    session: Session, channel_id: str, user: str, inviter: str | None, *, now: datetime
+) -> Intruder | None:
+    """``user`` joined ``channel_id``: an intruder if it is a case channel and they are not
+    on the case (the bot itself never joins this way: its events are dropped earlier)."""
+    case = case_by_channel(session, channel_id)
+    if case is None or is_case_member(session, case, user):
+        return None
+    audit.record(
+        session,
+        at=now,
+        actor=inviter or "slack",
+        action="case.channel_intruder_removed",
+        case_id=case.id,
+        channel=channel_id,
+        user=user,
+        inviter=inviter,
+    )
+    admins = tuple(users_with_role(session, Role.ADMIN))
+    return Intruder(case.id, case.reference, channel_id, user, inviter, admins)
+
+
+def renamed(session: Session, channel_id: str, name: str, *, now: datetime) -> Rename | None:
+    """A channel was renamed to ``name``: a case channel gets its own name back. The name
+    typed is not kept: it could say anything."""
+    case = case_by_channel(session, channel_id)
+    if case is None or not case.channel_name or case.channel_name == name:
+        return None
+    audit.record(
+        session,
+        at=now,
+        actor="slack",
+        action="case.channel_renamed_back",
+        case_id=case.id,
+        channel=channel_id,
+    )
+    return Rename(case.id, channel_id, case.channel_name)
+
+
+def open_channels_of(session: Session, user: str) -> list[tuple[int, str]]:
+    """The open cases (id, channel) whose channel ``user`` is in as a member of the case."""
+    rows = session.execute(
+        select(Case.id, Case.channel_id)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(
+            CaseMember.slack_user_id == user,
+            Case.closed_at.is_(None),
+            Case.channel_id.is_not(None),
+        )
+        .order_by(Case.id)
+    )
+    return [(case_id, channel) for case_id, channel in rows if channel is not None]
