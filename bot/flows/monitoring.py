@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
+from bot.services.cases import guard
 from bot.services.monitoring import board, departures, plan_import, rounds
 from bot.services.monitoring.departures import LeftVia, Reassignment
 from bot.services.monitoring.plan import has_left, owner_of
@@ -375,6 +376,32 @@ class MonitoringReport:
     summaries_sent: int = 0
     archived: int = 0
     cards: set[int] = field(default_factory=set)
+
+
+def remove_partnership_leavers(runtime: Runtime, client: WebClient) -> int:
+    """People the partnership file no longer names are taken out of their open cases'
+    channels and off those cases (audited); their recommendations go to their agency's
+    review lead, as for anyone who leaves. A kick Slack refuses is tried again next tick."""
+    slack = SlackGateway(client, runtime.db, runtime.clock)
+    with runtime.db.session() as session:
+        leavers = guard.partnership_leavers(session)
+    gone: set[str] = set()
+    for leaver in leavers:
+        if leaver.channel_id is not None:
+            try:
+                slack.kick(leaver.channel_id, leaver.user)
+            except SlackError as exc:
+                log.warning("case %s: a leaver not removed (%s)", leaver.case_id, exc.code)
+                continue
+        with runtime.db.session() as session:
+            guard.drop_leaver(session, leaver, now=runtime.clock.now())
+        gone.add(leaver.user)
+    for user in sorted(gone):
+        with runtime.db.session() as session:
+            ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
+            moved = departures.user_left(ctx, user, via=LeftVia.PARTNERSHIP, actor="partnership")
+        tell_reassigned(runtime, slack, moved)
+    return len(gone)
 
 
 def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:

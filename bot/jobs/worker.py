@@ -1,9 +1,10 @@
 """`scr-bot worker`: the scheduler process. One per deployment (the embedded default runs it
 inside `scr-bot serve` instead).
 
-Jobs: a tick every minute (resume interrupted case set-ups, send due reminders, redraw the
-cards of cases whose tasks just fell due, finish sending panel invitations and send the
-panel's reminders; before the reminders, the monitoring pass: progress-return rounds, the
+Jobs: a tick every minute (resume interrupted case set-ups, take people the partnership
+file no longer names out of their case channels, send due reminders, redraw the cards of
+cases whose tasks just fell due, finish sending panel invitations and send the panel's
+reminders; before the reminders, the monitoring pass: progress-return rounds, the
 Board's round summaries, owners who have left, archiving signed-off channels) and the daily
 digest at 08:30 on working days.
 Both are plain functions of a runtime, so tests call them directly with a frozen clock.
@@ -23,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot.flows.cases import refresh_card
-from bot.flows.monitoring import MonitoringReport, monitoring_pass
+from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partnership_leavers
 from bot.flows.panel import PanelTickReport, panel_tick
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.jobs.setup_retry import resume_pending_setups
@@ -44,6 +45,7 @@ class TickReport:
     cards_refreshed: int = 0
     panel: PanelTickReport | None = None
     monitoring: MonitoringReport | None = None
+    partnership_leavers: int = 0
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
@@ -73,10 +75,14 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def panel_meetings() -> None:
         report.panel = panel_tick(runtime, client)
 
+    def leavers() -> None:
+        report.partnership_leavers = remove_partnership_leavers(runtime, client)
+
     def monitoring() -> None:
         report.monitoring = monitoring_pass(runtime, client)
 
     step("case set-up", setups)
+    step("partnership leavers", leavers)
     step("monitoring", monitoring)
     step("reminders", reminders)
     step("case cards", cards)

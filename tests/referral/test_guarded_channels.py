@@ -1,6 +1,7 @@
 """Guarded case channels: someone added who is not on the case is removed and the business
 unit told who added whom; a renamed channel gets its name back; a deactivated member is
-taken out of their case channels. All audited, none of it naming the child."""
+taken out of their case channels, and so is someone the partnership file no longer names.
+All audited, none of it naming the child."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import json
 
 import pytest
 
+from bot.jobs.worker import tick
+from bot.partnership_config import parse_partnership
+from bot.services.cases.access import sync_partnership
 from bot.services.cases.audit import events_for
+from bot.testing.seed import SEED_TOML
 from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import open_case
 
@@ -96,3 +101,30 @@ def test_a_deactivated_member_is_taken_out_of_their_open_case_channels(harness):
     assert "U0CPU1" not in harness.standin.channels[channel].members
     [kick] = harness.standin.calls_to("conversations.kick")
     assert (kick.args["channel"], kick.args["user"]) == (channel, "U0CPU1")
+
+
+@pytest.mark.postgres
+def test_someone_taken_out_of_the_partnership_file_leaves_their_case_channels(harness):
+    case = open_case(harness)
+    channel = case.channel_id
+    assert {"U0CPU1", "U0CPU2"} <= harness.standin.channels[channel].members
+    without_cpu1 = SEED_TOML.replace('cpu = ["U0CPU1", "U0CPU2"]', 'cpu = ["U0CPU2"]')
+    with harness.runtime.db.session() as session:  # what a restart with the new file does
+        sync_partnership(session, parse_partnership(without_cpu1))
+
+    report = tick(harness.runtime)
+    tick(harness.runtime)
+
+    assert report.partnership_leavers == 1
+    members = harness.standin.channels[channel].members
+    assert "U0CPU1" not in members and "U0CPU2" in members
+    [kick] = harness.standin.calls_to("conversations.kick")
+    assert (kick.args["channel"], kick.args["user"]) == (channel, "U0CPU1")
+    left = [a for a in actions(harness, case.id) if a[0] == "case.member_left_partnership"]
+    assert left == [
+        ("case.member_left_partnership", "partnership", {"channel": channel, "user": "U0CPU1"})
+    ]
+
+    harness.driver.member_added("U0DPH", "U0CPU1", channel)  # no longer on the case
+    harness.wait()
+    assert "U0CPU1" not in harness.standin.channels[channel].members

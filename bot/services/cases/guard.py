@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.cases import audit
-from bot.services.cases.access import Role, case_by_channel, is_case_member, users_with_role
+from bot.services.cases.access import (
+    Role,
+    case_by_channel,
+    is_case_member,
+    is_partnership_member,
+    users_with_role,
+)
 from storage.models import Case, CaseMember
 
 
@@ -89,3 +95,55 @@ def open_channels_of(session: Session, user: str) -> list[tuple[int, str]]:
         .order_by(Case.id)
     )
     return [(case_id, channel) for case_id, channel in rows if channel is not None]
+
+
+PARTNERSHIP_REASONS = ("referrer", "cpu", "admin", "designated_person")
+"""Why someone is on a case because of the partnership file (a panel member, panel chair or
+IMR author may come from outside it and is kept)."""
+
+
+@dataclass(frozen=True)
+class Leaver:
+    """Someone on an open case through the partnership file who is no longer in it."""
+
+    case_id: int
+    channel_id: str | None
+    user: str
+
+
+def partnership_leavers(session: Session) -> list[Leaver]:
+    rows = session.execute(
+        select(CaseMember.case_id, Case.channel_id, CaseMember.slack_user_id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(Case.closed_at.is_(None), CaseMember.reason.in_(PARTNERSHIP_REASONS))
+        .order_by(CaseMember.case_id, CaseMember.slack_user_id)
+    )
+    still: dict[str, bool] = {}
+    leavers = []
+    for case_id, channel, user in rows:
+        if user not in still:
+            still[user] = is_partnership_member(session, user)
+        if not still[user]:
+            leavers.append(Leaver(case_id, channel, user))
+    return leavers
+
+
+def drop_leaver(session: Session, leaver: Leaver, *, now: datetime) -> None:
+    """Take a partnership leaver off the case (out of its channel already), audited."""
+    member = session.scalar(
+        select(CaseMember).where(
+            CaseMember.case_id == leaver.case_id, CaseMember.slack_user_id == leaver.user
+        )
+    )
+    if member is None:
+        return
+    session.delete(member)
+    audit.record(
+        session,
+        at=now,
+        actor="partnership",
+        action="case.member_left_partnership",
+        case_id=leaver.case_id,
+        channel=leaver.channel_id,
+        user=leaver.user,
+    )

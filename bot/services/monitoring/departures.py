@@ -41,6 +41,8 @@ class LeftVia(StrEnum):
     """`users.info` said so when a nudge was about to go."""
     ADMIN = "admin"
     """The Board business unit said they have left or been replaced."""
+    PARTNERSHIP = "partnership"
+    """The partnership file no longer names them."""
 
 
 @dataclass(frozen=True)
