@@ -192,7 +192,7 @@ def check_file(
         if isinstance(data, str):
             problems = [data]
         else:
-            parsed = plan_import.parse_for_case(session, case_id, data)
+            parsed = plan_import.parse_for_case(session, runtime.cipher, case_id, data)
             if not parsed.problems:
                 return parsed.rows
             problems = [str(p) for p in parsed.problems]

@@ -69,7 +69,12 @@ KIND_TITLES = {
 }
 """Modal titles (at most 24 characters) and button labels."""
 
-ENCRYPTED = "What you write here is stored encrypted by the bot and never posted to Slack."
+ENCRYPTED = (
+    "What you write here is stored encrypted by the bot and may be shown to the case's people "
+    "in Slack (the integrated chronology is posted to the case channel). Don't name the child "
+    'or family or give their address or date of birth: write "the child" or "Child A", '
+    '"Mother".'
+)
 
 
 def metadata(**ids: int) -> str:

@@ -62,3 +62,36 @@ def test_a_referral_without_personal_data_blocks_nothing() -> None:
     assert not names_the_child("Jamie was seen", empty)
     assert empty.born is None
     assert IDS.born is not None and IDS.born.isoformat() == CHILD_DOB
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the quillfeather family",
+        "smallwood's partner",
+        "jamie's nursery",
+        "rowena said",
+        "larkspur gardens",
+        "born 14/3/19",
+        "born 14th March 2019",
+        "born March 14, 2019",
+        "born 14-03-2019",
+        "postcode ot4 9zz",
+    ],
+)
+def test_lower_case_and_possessive_names_and_other_dates_are_caught(text: str) -> None:
+    assert names_the_child(text, IDS)
+
+
+def test_a_name_that_is_an_ordinary_word_is_caught_only_capitalised() -> None:
+    ids = identifiers_of({"child_name": "May Dale", "family_composition": "Father Bill Dale"})
+    assert names_the_child("May was seen", ids)
+    assert names_the_child("Bill's flat", ids)
+    assert not names_the_child("the panel may meet; the bill was paid", ids)
+
+
+def test_phone_numbers_in_the_referral_are_caught_in_any_spacing() -> None:
+    ids = identifiers_of({"family_composition": "Mother (07700 900123)"})
+    assert names_the_child("rang 07700900123", ids)
+    assert names_the_child("rang +44 7700 900 123", ids)
+    assert not names_the_child("rang 07700 900999", ids)

@@ -18,7 +18,7 @@ from bot.process.states import Stage, TaskKind
 from bot.process.working_days import WorkingCalendar, london_date
 from bot.services.cases import audit
 from bot.services.cases.access import Role, roles_of, users_with_role
-from bot.services.cases.identifying import case_identifiers, naming_fields
+from bot.services.cases.identifying import screen
 from bot.services.decision.schema import (
     Due,
     NoticeLine,
@@ -26,7 +26,7 @@ from bot.services.decision.schema import (
     RecommendationForm,
     Recommended,
 )
-from bot.services.refusal import InvalidFormError, RefusedError
+from bot.services.refusal import RefusedError
 from bot.services.reminders.owners import may_act_on
 from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
 from bot.services.review.access import is_board_chair, leads_review, lock_case
@@ -68,9 +68,7 @@ def _open_task(session: Session, case_id: int, kind: str) -> Task | None:
 
 def _screened(session: Session, cipher: FieldCipher, case_id: int, texts: dict[str, str]) -> None:
     """Refuse (inline, on each field) any of ``texts`` that names the child."""
-    naming = naming_fields(texts, case_identifiers(session, cipher, case_id))
-    if naming:
-        raise InvalidFormError(naming)
+    screen(session, cipher, case_id, texts)
 
 
 # The recommendation ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.services.cases.access import (
     is_case_member,
     roles_of,
 )
+from bot.services.cases.identifying import screen
 from bot.services.first_month.schema import MAX_REASON, Choice
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import (
@@ -36,6 +37,7 @@ from storage.states import TaskStatus
 
 MANAGERS = frozenset({Role.CPU, Role.ADMIN})
 NOT_A_MANAGER = "Only the CPU or the Board business unit can change which agencies are involved."
+_REASON_LABEL = {FirstMonthBlock.REASON.value: "reason"}
 CASE_CHANNEL_ONLY = "Use this in the case channel of a case you are a member of."
 
 
@@ -141,6 +143,7 @@ def withdraw_agency(
         raise AgencyChangeRefusedError(
             f"Please keep the reason under {MAX_REASON} characters.", about_reason=True
         )
+    screen(session, cipher, case.id, {FirstMonthBlock.REASON.value: reason}, _REASON_LABEL)
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise AgencyChangeRefusedError("That agency is not part of the partnership.")

@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
+from bot.ids import FirstMonthBlock
 from bot.process.states import TaskKind
 from bot.services.cases import audit
+from bot.services.cases.identifying import naming_rows, rows_refusal, screen
 from bot.services.first_month.agencies import acting_agencies, involved_agency_rows
 from bot.services.first_month.files import IntegratedEntry, ParsedFile, Problem
 from bot.services.first_month.schema import (
@@ -28,6 +30,7 @@ from bot.services.first_month.schema import (
     ChronologyForm,
     ChronologyModal,
     Period,
+    entry_block_id,
     parse_day_first,
 )
 from bot.services.first_month.tasks import lock_task
@@ -52,6 +55,9 @@ NOT_FOR_YOU = (
     "and review leads."
 )
 EXPORT_COOLDOWN = timedelta(minutes=10)
+
+
+SYNOPSIS_BLOCK = FirstMonthBlock.SYNOPSIS.value
 
 
 class SubmissionRefusedError(RefusedError):
@@ -245,7 +251,8 @@ def submit_entries(
     now: datetime,
     entries: Sequence[tuple[int, ChronologyEntryInput]],
 ) -> SubmissionResult:
-    """Entries from a modal, already validated: stored whole, once per view."""
+    """Entries from a modal, already validated and screened: stored whole, once per view."""
+    _screen_entries(session, cipher, who.case_id, entries)
     try:
         with session.begin_nested():
             batch = _new_batch(who, "modal", source_key, actor, now)
@@ -256,6 +263,22 @@ def submit_entries(
     result = _store(session, cipher, batch, entries)
     _audit_batch(session, batch, now)
     return result
+
+
+def _screen_entries(
+    session: Session,
+    cipher: FieldCipher,
+    case_id: int,
+    entries: Sequence[tuple[int, ChronologyEntryInput]],
+) -> None:
+    """Refuse, inline on each, the entries' worker and event that name the child."""
+    texts: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for slot, entry in entries:
+        for name, label in (("worker", "name of worker"), ("event", "event/action")):
+            block = entry_block_id(name, slot)
+            texts[block], labels[block] = getattr(entry, name), f"{label} in entry {slot}"
+    screen(session, cipher, case_id, texts, labels)
 
 
 def _new_batch(
@@ -303,6 +326,18 @@ def finish_file(
     with db.session() as session:
         batch = session.get(ChronologyBatch, batch_id)
         assert batch is not None
+        naming = (
+            naming_rows(
+                session,
+                cipher,
+                batch.case_id,
+                [(no, [e.worker, e.event]) for no, e in parsed.entries],
+            )
+            if parsed.ok
+            else []
+        )
+        if naming:
+            parsed = ParsedFile(parsed.entries, [Problem(None, rows_refusal(naming))])
         if parsed.ok:
             result = _store(session, cipher, batch, parsed.entries)
         else:
@@ -390,6 +425,7 @@ def submit_synopsis(
     if not text or len(text) > MAX_SYNOPSIS:
         raise SubmissionRefusedError(f"A synopsis is 1 to {MAX_SYNOPSIS} characters.")
     session = ctx.session
+    screen(session, cipher, who.case_id, {SYNOPSIS_BLOCK: text}, {SYNOPSIS_BLOCK: "synopsis"})
     task = _agency_task(session, who.case_id, who.agency_id, TaskKind.SYNOPSIS_SUBMITTED)
     row = session.scalar(
         select(AgencySynopsis).where(

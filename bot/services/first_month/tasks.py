@@ -18,6 +18,7 @@ from bot.ids import FirstMonthBlock
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import LONDON
 from bot.services.cases.access import active_agencies
+from bot.services.cases.identifying import screen
 from bot.services.first_month.schema import (
     AGENCY_FORM_KINDS,
     CHRONOLOGY_KINDS,
@@ -111,6 +112,12 @@ def _validate(kind: str, values: dict[str, Any], now: datetime) -> TaskForm:
     return form
 
 
+def _free_texts(form: TaskForm) -> dict[str, str]:
+    """The form's free text (notes, reasons, who and how), by block id."""
+    texts = form.model_dump(by_alias=True)
+    return {block: value for block, value in texts.items() if isinstance(value, str) and value}
+
+
 def complete_with_form(
     ctx: EngineContext, cipher: FieldCipher, task_id: int, *, actor: str, values: dict[str, Any]
 ) -> Recorded:
@@ -124,6 +131,7 @@ def complete_with_form(
     if task.status != TaskStatus.OPEN:
         return Recorded(task_view(session, task), changed=False)
     checked = _validate(task.kind, values, ctx.now)
+    screen(session, cipher, task.case_id, _free_texts(checked))
     if isinstance(checked, OrganisationsForm):
         known = {a.id for a in active_agencies(session)}
         if not set(checked.agencies) <= known:

@@ -22,6 +22,7 @@ from bot.services.cases.access import (
     is_case_member,
     roles_of,
 )
+from bot.services.cases.identifying import screen
 from bot.services.monitoring import rounds
 from bot.services.monitoring.schema import (
     CloseModal,
@@ -292,6 +293,19 @@ class Saved:
     tell: bool
 
 
+RECOMMENDATION_LABELS = {
+    MonitoringBlock.ACTION.value: "action",
+    MonitoringBlock.OUTCOME.value: "expected outcome",
+}
+
+
+def _free_texts(form: RecommendationForm) -> dict[str, str]:
+    return {
+        MonitoringBlock.ACTION.value: form.action,
+        MonitoringBlock.OUTCOME.value: form.expected_outcome,
+    }
+
+
 def save_recommendation(
     ctx: EngineContext,
     form: RecommendationForm,
@@ -311,6 +325,7 @@ def save_recommendation(
     if rec is None and _saved_from(ctx.session, view_id):
         return None
     wrong = problems(ctx.session, case, form, rec_id=rec.id if rec else None)
+    screen(ctx.session, cipher, case.id, _free_texts(form), RECOMMENDATION_LABELS)
     if wrong:
         raise InvalidFormError(wrong)
     if rec is None:
@@ -346,6 +361,8 @@ def close_recommendation(
         raise RefusedError(
             "Please give the reason for closing it.", field=MonitoringBlock.CLOSE_NOTE.value
         )
+    note_block = MonitoringBlock.CLOSE_NOTE.value
+    screen(ctx.session, cipher, rec.case_id, {note_block: note}, {note_block: "note"})
     if rec.status != RecStatus.OPEN:
         return False
     rec.status, rec.closed_at, rec.closed_by = outcome.value, ctx.now, actor

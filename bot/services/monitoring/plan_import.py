@@ -24,6 +24,7 @@ from bot.crypto import FieldCipher
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import active_agencies
+from bot.services.cases.identifying import naming_rows, rows_refusal
 from bot.services.monitoring.plan import add_recommendation, recommendations
 from bot.services.monitoring.schema import (
     COLUMNS_HELP,
@@ -227,11 +228,15 @@ def forms(rows: tuple[PlanRow, ...], owners: Mapping[int, str]) -> list[Recommen
     return out
 
 
-def parse_for_case(session: Session, case_id: int, data: bytes) -> ParsedPlan:
-    """The file read against the partnership's agencies and the plan's numbers so far."""
+def parse_for_case(session: Session, cipher: FieldCipher, case_id: int, data: bytes) -> ParsedPlan:
+    """The file read against the partnership's agencies and the plan's numbers so far, and
+    screened: a file with any row naming the child is refused whole, by row number."""
     agencies = {a.name.casefold(): a.id for a in active_agencies(session)}
     taken = {r.number for r in recommendations(session, case_id)}
-    return parse_plan(data, agencies=agencies, taken_numbers=taken)
+    parsed = parse_plan(data, agencies=agencies, taken_numbers=taken)
+    texts = [(row.line, [row.action, row.expected_outcome]) for row in parsed.rows]
+    naming = naming_rows(session, cipher, case_id, texts)
+    return _refuse(rows_refusal(naming)) if naming else parsed
 
 
 def store_plan(

@@ -28,6 +28,7 @@ from bot.process.states import TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import AgencyRole
+from bot.services.cases.identifying import screen
 from bot.services.monitoring.schema import RecStatus, ReturnForm, ReturnSubject, ReturnValues
 from bot.services.refusal import RefusedError
 from bot.services.reminders.delivery import cancel_planned
@@ -347,6 +348,21 @@ class SubmitOutcome:
     round_complete: bool
 
 
+RETURN_LABELS = {
+    MonitoringBlock.PROGRESS.value: "progress",
+    MonitoringBlock.REASON.value: "reason",
+    MonitoringBlock.EVIDENCE.value: "evidence",
+}
+
+
+def _return_texts(form: ReturnForm) -> dict[str, str]:
+    return {
+        MonitoringBlock.PROGRESS.value: form.progress,
+        MonitoringBlock.REASON.value: form.reason,
+        MonitoringBlock.EVIDENCE.value: form.evidence,
+    }
+
+
 def submit_return(
     ctx: EngineContext,
     task_id: int | None,
@@ -359,6 +375,7 @@ def submit_return(
     """Store the return and complete its task. A second submission of the same modal
     changes nothing; a later one amends the round's return."""
     task, rec, case = _return_task(ctx.session, task_id, actor)
+    screen(ctx.session, cipher, case.id, _return_texts(form), RETURN_LABELS)
     row = return_of(ctx.session, rec.id, task.round_no)
     if row is not None and row.source_view_id == view_id:
         return SubmitOutcome(

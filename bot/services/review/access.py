@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.services.cases.access import AgencyRole, Role, roles_of
-from bot.services.cases.identifying import case_identifiers, naming_fields
-from bot.services.refusal import InvalidFormError
+from bot.services.cases.identifying import screen
 from bot.services.reminders.owners import agency_people, assigned, role_holders
 from storage.claim import claim
 from storage.models import Case, CaseMember
@@ -73,6 +72,4 @@ def refuse_naming(
     session: Session, cipher: FieldCipher, case_id: int, texts: dict[str, str]
 ) -> None:
     """Refuse (inline, on each field) text that names the child: nothing of it is stored."""
-    naming = naming_fields(texts, case_identifiers(session, cipher, case_id))
-    if naming:
-        raise InvalidFormError(naming)
+    screen(session, cipher, case_id, texts)
