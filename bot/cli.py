@@ -1,10 +1,12 @@
-"""The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify."""
+"""The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify, case export."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings
@@ -29,6 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the audit trail's hash chain (exit 1 if broken)")
+    case = sub.add_parser("case", help="one case's record")
+    case_sub = case.add_subparsers(dest="case_command", required=True)
+    export = case_sub.add_parser(
+        "export", help="write everything held on a case to a password-encrypted archive"
+    )
+    export.add_argument("reference", help="the case's reference, e.g. SCR-2026-001")
+    export.add_argument("--out", required=True, help="the archive to create (never overwritten)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -57,6 +66,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "audit":
         return _verify_audit(settings)
+    if args.command == "case":
+        return _export_case(settings, args.reference, Path(args.out))
     if args.command == "serve":
         from bot.server import serve
 
@@ -98,6 +109,35 @@ def _verify_audit(settings: Settings) -> int:
         f" {broken.reason}; the {report.entries} entries before it verify"
     )
     return 1
+
+
+def _export_case(settings: Settings, reference: str, out: Path) -> int:
+    """Asks for the password twice on the terminal (never echoed, never logged)."""
+    from bot.runtime import build_runtime
+    from bot.services.cases.export import ExportRefusedError, check_password, export_case
+
+    runtime = build_runtime(settings)
+    try:
+        password = getpass.getpass("Password for the archive: ")
+        check_password(password, getpass.getpass("Same password again: "))
+        actor = f"cli:{getpass.getuser()}"[:32]
+        with runtime.db.session() as session:
+            summary = export_case(
+                session,
+                runtime.cipher,
+                reference=reference,
+                password=password,
+                out=out,
+                at=runtime.clock.now(),
+                actor=actor,
+            )
+    except ExportRefusedError as exc:
+        print(f"scr-bot: not exported: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.db.dispose()
+    print(f"{summary.reference}: {summary.total} rows from {len(summary.rows)} tables in {out}")
+    return 0
 
 
 if __name__ == "__main__":
