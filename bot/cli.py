@@ -114,10 +114,17 @@ def _verify_audit(settings: Settings) -> int:
 def _export_case(settings: Settings, reference: str, out: Path) -> int:
     """Asks for the password twice on the terminal (never echoed, never logged)."""
     from bot.runtime import build_runtime
-    from bot.services.cases.export import ExportRefusedError, check_password, export_case
+    from bot.services.cases.export import (
+        ExportRefusedError,
+        check_password,
+        export_case,
+        exportable,
+    )
 
     runtime = build_runtime(settings)
     try:
+        with runtime.db.session() as session:
+            exportable(session, reference)  # before asking for a password
         password = getpass.getpass("Password for the archive: ")
         check_password(password, getpass.getpass("Same password again: "))
         actor = f"cli:{getpass.getuser()}"[:32]

@@ -18,7 +18,7 @@ import bot.cli
 from bot.cli import main
 from bot.services.cases import audit
 from bot.testing.harness import Harness
-from storage.models import AuditEvent, Case
+from storage.models import AuditEvent, Base, Case
 from tests.flow_helpers import cases, refer
 from tests.referral.data import ADDRESS, CHILD_NAME
 
@@ -38,7 +38,7 @@ def _open(data: bytes, password: str) -> dict[str, object]:
 def _export(
     harness: Harness, monkeypatch, capsys, reference: str, out: Path, answers=None
 ) -> tuple[int, str]:
-    typed = iter(answers or [PASSWORD, PASSWORD])
+    typed = iter([PASSWORD, PASSWORD] if answers is None else answers)
     monkeypatch.setattr(bot.cli.getpass, "getpass", lambda prompt="": next(typed))
     monkeypatch.setattr(bot.cli.getpass, "getuser", lambda: "dpo")
     monkeypatch.setattr("bot.runtime.build_runtime", lambda settings: harness.runtime)
@@ -52,6 +52,7 @@ def _exports(harness: Harness) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "case.exported")))
 
 
+@pytest.mark.postgres
 def test_the_export_holds_the_whole_case_decrypted_and_is_audited(
     harness, monkeypatch, capsys, tmp_path
 ) -> None:
@@ -80,6 +81,9 @@ def test_the_export_holds_the_whole_case_decrypted_and_is_audited(
     events = files["audit_events.json"]
     assert isinstance(events, list) and len(events) == trail
     assert manifest["rows"]["tasks"] == len(tasks)  # type: ignore[index]
+    with_case_id = {t.name for t in Base.metadata.sorted_tables if "case_id" in t.c}
+    hanging_off = {"panel_members", "panel_slots", "imr_recommendations", "overview_confirmations"}
+    assert {f"{name}.json" for name in with_case_id | hanging_off} <= set(files)
 
     with pytest.raises(InvalidToken):
         _open(data, "the wrong password")
@@ -94,7 +98,7 @@ def test_unknown_reference_is_refused_and_nothing_written(
     harness, monkeypatch, capsys, tmp_path
 ) -> None:
     out = tmp_path / "export.scrx"
-    code, output = _export(harness, monkeypatch, capsys, "SCR-2026-999", out)
+    code, output = _export(harness, monkeypatch, capsys, "SCR-2026-999", out, answers=[])
     assert code == 1
     assert "no case with the reference SCR-2026-999" in output
     assert not out.exists() and _exports(harness) == []
@@ -106,7 +110,7 @@ def test_a_purged_case_is_refused(harness, monkeypatch, capsys, tmp_path) -> Non
     with harness.runtime.db.session() as session:
         session.execute(update(Case).where(Case.id == case.id).values(personal_data=None))
     out = tmp_path / "export.scrx"
-    code, output = _export(harness, monkeypatch, capsys, case.reference, out)
+    code, output = _export(harness, monkeypatch, capsys, case.reference, out, answers=[])
     assert code == 1 and "purged" in output
     assert not out.exists() and _exports(harness) == []
 

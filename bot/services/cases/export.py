@@ -30,7 +30,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import LargeBinary, Table, select
+from sqlalchemy import LargeBinary, Table, false, select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
@@ -98,13 +98,7 @@ def export_case(
 ) -> ExportSummary:
     """Write the sealed export of `reference` to `out` (a new file, never overwritten) and
     audit it in the same transaction: a failed write leaves no audit entry behind."""
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise ExportRefusedError(f"no case with the reference {reference}")
-    if case.personal_data is None:
-        raise ExportRefusedError(
-            f"{reference} no longer holds its personal data (purged): there is nothing to export"
-        )
+    case = exportable(session, reference)
     tables = gather(session, cipher, case.id)
     rows = {name: len(found) for name, found in tables.items()}
     manifest = {
@@ -126,6 +120,18 @@ def export_case(
     )
     _write_new(out, sealed)
     return ExportSummary(reference=reference, rows=rows)
+
+
+def exportable(session: Session, reference: str) -> Case:
+    """The case to export, or ExportRefusedError saying why it cannot be."""
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        raise ExportRefusedError(f"no case with the reference {reference}")
+    if case.personal_data is None:
+        raise ExportRefusedError(
+            f"{reference} no longer holds its personal data (purged): there is nothing to export"
+        )
+    return case
 
 
 def gather(session: Session, cipher: FieldCipher, case_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -156,7 +162,7 @@ def _belongs(table: Table, ids: dict[str, set[Any]]) -> Any:
         for fk in column.foreign_keys:
             parent = fk.column.table.name
             if parent in ids and parent != "cases":
-                return column.in_(sorted(ids[parent])) if ids[parent] else column.is_(None)
+                return column.in_(sorted(ids[parent])) if ids[parent] else false()
     return None
 
 
