@@ -49,3 +49,15 @@ def referral_values(agency_id: int, **overrides: Any) -> dict[str, dict[str, Any
     return {
         block.value: {INPUT_ACTION: value} for block, value in values.items() if value is not None
     }
+
+
+_FIRST, _SURNAME = CHILD_NAME.split()
+_YEAR, _MONTH, _DAY = CHILD_DOB.split("-")
+NAMED_INLINE = (
+    f"the {_SURNAME.lower()} family was not at home",
+    f"seen at {_FIRST}'s nursery",
+    f"born {_DAY}.{_MONTH}.{_YEAR[2:]}",
+    f"letter sent to {ADDRESS.split()[-2]}{ADDRESS.split()[-1]}",
+)
+"""How a worker might name the child inside a sentence: the surname in lower case, a
+possessive, the date of birth as dd.mm.yy, the postcode without its space."""
