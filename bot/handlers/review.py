@@ -32,11 +32,12 @@ from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
 from bot.services.cases.access import active_agencies, load_case
+from bot.services.cases.identifying import screen
 from bot.services.decision.findings import record_findings
 from bot.services.decision.schema import FindingsForm
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import involved_agencies
-from bot.services.review.access import may_appoint_panel_chair, refuse_naming
+from bot.services.review.access import may_appoint_panel_chair
 from bot.services.review.frame import (
     APPOINTERS,
     NOT_FOUND,
@@ -282,7 +283,7 @@ def record(req: Submitted[Any, CaseMeta]) -> None:
     values["document_file_id"] = _document(req.payload)
     form = validated(FindingsForm, values, today(req.runtime))
     session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
-    refuse_naming(session, cipher, case_id, {"findings_summary": form.findings_summary})
+    screen(session, cipher, case_id, {"findings_summary": form.findings_summary})
     case = load_case(session, case_id)
     path = FINDINGS_PATHS.get(Stage(case.stage), "")
     changed = record_findings(

@@ -45,10 +45,10 @@ def refused_inline(response, block: str, label: str) -> None:
 
 TERMS_FIELDS = [
     (B.KEY_ISSUES.value, "key issues"),
-    (B.OTHERS.value, "others"),
+    (B.OTHERS.value, "others asked"),
     (B.FAMILY.value, "family involvement"),
     (B.LIAISON.value, "liaison"),
-    (B.MEDIA.value, "media"),
+    (B.MEDIA.value, "media handling"),
 ]
 
 
@@ -69,10 +69,10 @@ IMR_FIELDS = [
     (B.CHRONOLOGY.value, "chronology"),
     (B.ANALYSIS.value, "analysis"),
     (B.LEARNING.value, "learning"),
-    (f"{B.REC_ACTION.value}_1", "rec action"),
-    (f"{B.REC_BY_WHOM.value}_1", "rec by whom"),
-    (f"{B.REC_OUTCOME.value}_1", "rec outcome"),
-    (f"{B.REC_REVIEW.value}_1", "rec review"),
+    (f"{B.REC_ACTION.value}_1", "action of recommendation 1"),
+    (f"{B.REC_BY_WHOM.value}_1", "by whom of recommendation 1"),
+    (f"{B.REC_OUTCOME.value}_1", "expected outcome of recommendation 1"),
+    (f"{B.REC_REVIEW.value}_1", "review of outcome of recommendation 1"),
 ]
 
 

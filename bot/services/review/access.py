@@ -6,9 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
 from bot.services.cases.access import AgencyRole, Role, roles_of
-from bot.services.cases.identifying import screen
 from bot.services.reminders.owners import agency_people, assigned, role_holders
 from storage.claim import claim
 from storage.models import Case, CaseMember
@@ -66,10 +64,3 @@ def ensure_member(session: Session, case_id: int, user_id: str, reason: str) -> 
     if exists is None:
         session.add(CaseMember(case_id=case_id, slack_user_id=user_id, reason=reason))
         session.flush()
-
-
-def refuse_naming(
-    session: Session, cipher: FieldCipher, case_id: int, texts: dict[str, str]
-) -> None:
-    """Refuse (inline, on each field) text that names the child: nothing of it is stored."""
-    screen(session, cipher, case_id, texts)

@@ -14,6 +14,7 @@ from bot.crypto import FieldCipher
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import WorkingCalendar, add_calendar_months, day, london_date
 from bot.services.cases import audit
+from bot.services.cases.identifying import screen
 from bot.services.decision.schema import Outcome
 from bot.services.decision.service import decision_of
 from bot.services.first_month.chronology import set_review_period
@@ -33,7 +34,6 @@ from bot.services.review.access import (
     lock_case,
     may_appoint_panel_chair,
     may_record_for_board,
-    refuse_naming,
 )
 from bot.services.review.schema import (
     FINDINGS_PATHS,
@@ -298,7 +298,7 @@ def save_terms(
     """A new version of the terms. The agencies asked to contribute become the involved
     agencies (each with its management review); the period under review bounds the
     chronologies; the completion date sets the overview report's deadline."""
-    refuse_naming(session, cipher, case_id, form.texts())
+    screen(session, cipher, case_id, form.texts(), form.labels())
     case = review_case(session, case_id)
     if not leads_review(session, case_id, actor):
         raise RefusedError(TERMS_SETTER)
@@ -375,7 +375,13 @@ def agree_extension(
 ) -> ReviewExtension:
     """Record the extension (its reason encrypted) and move every task due on the completion
     date, with its reminders."""
-    refuse_naming(session, cipher, case_id, {"extension_reason": form.extension_reason})
+    screen(
+        session,
+        cipher,
+        case_id,
+        {"extension_reason": form.extension_reason},
+        {"extension_reason": "reason for the extension"},
+    )
     case = review_case(session, case_id)
     may_extend(session, case, actor)
     previous = completion_date(session, case_id)

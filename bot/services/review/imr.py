@@ -25,6 +25,7 @@ from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar, add_calendar_months
 from bot.services.cases import audit
 from bot.services.cases.access import active_agencies
+from bot.services.cases.identifying import screen
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import (
     EngineContext,
@@ -39,7 +40,6 @@ from bot.services.review.access import (
     ensure_member,
     leads_review,
     lock_case,
-    refuse_naming,
 )
 from bot.services.review.frame import completion_date, decided_on
 from bot.services.review.schema import (
@@ -312,7 +312,7 @@ def submit_imr(
     actor: str,
 ) -> ImrOutcome:
     row = load_review(session, review_id)
-    refuse_naming(session, cipher, row.case_id, form.texts())
+    screen(session, cipher, row.case_id, form.texts(), form.labels())
     if not acts_for_agency(session, row.case_id, row.agency_id, actor):
         raise RefusedError(SUBMITTERS, field="chronology")
     if row.status not in WAITING:
@@ -426,7 +426,7 @@ def return_imr(
 ) -> ImrOutcome:
     """Back to the author with comments: the task opens again, due on the new date."""
     row = load_review(session, review_id)
-    refuse_naming(session, cipher, row.case_id, {"comments": form.comments})
+    screen(session, cipher, row.case_id, {"comments": form.comments})
     if not leads_review(session, row.case_id, actor):
         raise RefusedError(CHAIR_ANSWERS, field="comments")
     if row.status != ImrStatus.SUBMITTED:
@@ -480,7 +480,7 @@ def schedule_interview(
     uid: str,
 ) -> WorkerInterview:
     texts = {"interviewee_role": form.interviewee_role, "location": form.location}
-    refuse_naming(session, cipher, case_id, texts)
+    screen(session, cipher, case_id, texts, {"interviewee_role": "interviewee's role"})
     imr_case(session, case_id)
     if not acts_for_agency(session, case_id, form.agency_id, actor):
         raise RefusedError(NOT_THE_REVIEWER, field="agency_id")
@@ -538,7 +538,7 @@ def record_outcome(
     row = session.get(WorkerInterview, interview_id)
     if row is None:
         raise RefusedError("That interview is not on record.", field="disagreement")
-    refuse_naming(session, cipher, row.case_id, {"disagreement": form.disagreement})
+    screen(session, cipher, row.case_id, {"disagreement": form.disagreement})
     imr_case(session, row.case_id)
     session.refresh(row)
     if not acts_for_agency(session, row.case_id, row.agency_id, actor):

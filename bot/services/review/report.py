@@ -15,6 +15,7 @@ from bot.crypto import FieldCipher
 from bot.process.states import TaskKind
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
+from bot.services.cases.identifying import screen
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import (
     EngineContext,
@@ -27,7 +28,6 @@ from bot.services.review.access import (
     leads_review,
     lock_case,
     may_record_for_board,
-    refuse_naming,
 )
 from bot.services.review.frame import current_terms, review_case
 from bot.services.review.imr import reviews_of
@@ -145,7 +145,7 @@ def answer_draft(
     if draft is None:
         raise RefusedError("That draft is not on record.")
     if not represented:
-        refuse_naming(session, cipher, draft.case_id, {"not_represented": detail})
+        screen(session, cipher, draft.case_id, {"not_represented": detail})
     lock_case(session, draft.case_id)
     if latest_draft(session, draft.case_id) is not draft or draft.accepted_on is not None:
         raise RefusedError("This draft has been superseded; nothing has changed.")

@@ -173,6 +173,11 @@ class TermsForm(BaseModel):
         """The free text, by block id (screened for the child's identifying details)."""
         return {key: str(getattr(self, key)) for key in TERMS_TEXTS}
 
+    @staticmethod
+    def labels() -> dict[str, str]:
+        """The free-text fields as the person reads them, by block id."""
+        return {key: TERMS_LABELS.get(key, key.replace("_", " ")) for key in TERMS_TEXTS}
+
     def sealed(self) -> dict[str, Any]:
         """What is stored encrypted: the free text and the period under review."""
         return {
@@ -278,6 +283,14 @@ class ImrForm(BaseModel):
                 if key != "by_when":
                     texts[rec_block(prefix, number)] = str(getattr(rec, key))
         return texts
+
+    def labels(self) -> dict[str, str]:
+        """The free-text fields as the person reads them, by block id."""
+        return {
+            rec_block(prefix, number): f"{label.lower()} of recommendation {number}"
+            for number in range(1, len(self.recommendations) + 1)
+            for prefix, _, label in REC_FIELDS
+        }
 
 
 class ReturnForm(BaseModel):
