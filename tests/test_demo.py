@@ -22,6 +22,8 @@ def test_the_demo_plays_the_whole_life_of_a_case(tmp_path: Path, capsys) -> None
         "Approve SCR",
         "scr-2026-001-integrated-chronology",
         "is signed off",
+        "Health's synopsis submitted",
+        "Police's synopsis submitted",
     ):
         assert moment in shown, moment
     for field in (ReferralBlock.CHILD_NAME, ReferralBlock.ADDRESS, ReferralBlock.CHILD_DOB):

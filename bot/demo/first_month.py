@@ -169,7 +169,11 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
             _click(story, user, FirstMonthAction.SYNOPSIS, _briefing(story, user))
             harness.driver.submit_view(
                 user,
-                _answers({FirstMonthBlock.SYNOPSIS.value: "Brief synopsis of involvement (demo)."}),
+                _answers(
+                    {
+                        FirstMonthBlock.SYNOPSIS.value: "Brief synopsis of the agency's involvement with the child."
+                    }
+                ),
             )
             harness.wait()
             _click(story, user, FirstMonthAction.CHRONOLOGY_COMPLETE, _briefing(story, user))
