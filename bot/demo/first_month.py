@@ -167,14 +167,8 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
     for user in (HEALTH_LEAD, POLICE_LEAD):
         with story.step(f"{story.name(user)} sends the synopsis and marks the chronology complete"):
             _click(story, user, FirstMonthAction.SYNOPSIS, _briefing(story, user))
-            harness.driver.submit_view(
-                user,
-                _answers(
-                    {
-                        FirstMonthBlock.SYNOPSIS.value: "Brief synopsis of the agency's involvement with the child."
-                    }
-                ),
-            )
+            synopsis = "Brief synopsis of the agency's involvement with the child."
+            harness.driver.submit_view(user, _answers({FirstMonthBlock.SYNOPSIS.value: synopsis}))
             harness.wait()
             _click(story, user, FirstMonthAction.CHRONOLOGY_COMPLETE, _briefing(story, user))
             harness.driver.submit_view(user, {})
