@@ -15,9 +15,11 @@ from bot.ids import Action
 from bot.runtime import Runtime
 from bot.services.reminders.my_tasks import (
     NOT_YOURS,
+    all_open_cases,
     mark_done,
     my_cases,
     my_open_tasks,
+    oversees_all,
 )
 from bot.views.reminders import home_view, my_work_message, task_done_message
 
@@ -36,7 +38,10 @@ def _publish_home(req: Request[Any], user: str, *, notice: str | None = None) ->
     """Read ``user``'s work now; publish it as their App Home once the request is answered."""
     tasks = my_open_tasks(req.session, user, req.now, req.calendar)
     cases = my_cases(req.session, user)
-    view = home_view(tasks, cases, req.today, notice=notice)
+    overview = None
+    if oversees_all(req.session, user):
+        overview = all_open_cases(req.session, user, req.now, req.calendar)
+    view = home_view(tasks, cases, req.today, notice=notice, overview=overview)
     req.after(lambda: req.slack.publish_home(user, view))
 
 

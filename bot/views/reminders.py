@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action
-from bot.services.reminders.schema import CaseLine, Nudge, TaskLine
+from bot.services.reminders.schema import CaseLine, CaseOverview, Nudge, TaskLine
 from bot.views.format import channel_link, day, short_day
 from bot.views.messages import Message
 
@@ -203,13 +203,8 @@ def _case_lines(cases: Sequence[CaseLine]) -> str:
     return "\n".join(lines)[:3000]
 
 
-def my_work_blocks(
-    tasks: Sequence[TaskLine],
-    cases: Sequence[CaseLine],
-    today: date,
-    *,
-    max_tasks: int,
-    notice: str | None = None,
+def _task_blocks(
+    tasks: Sequence[TaskLine], today: date, *, max_tasks: int, notice: str | None
 ) -> list[Block]:
     overdue = sum(1 for t in tasks if t.overdue)
     summary = f"{len(tasks)} open" + (f", {overdue} overdue" if overdue else "")
@@ -225,10 +220,57 @@ def my_work_blocks(
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing is waiting for you.")))
+    return blocks
+
+
+def my_work_blocks(
+    tasks: Sequence[TaskLine],
+    cases: Sequence[CaseLine],
+    today: date,
+    *,
+    max_tasks: int,
+    notice: str | None = None,
+) -> list[Block]:
+    blocks = _task_blocks(tasks, today, max_tasks=max_tasks, notice=notice)
     blocks += [DividerBlock(), HeaderBlock(text="My cases")]
     text = _case_lines(cases) if cases else "You are not a member of any open case."
     blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     return blocks
+
+
+MAX_HOME_BLOCKS = 100
+
+
+def overdue_count(count: int) -> str:
+    """ "1 overdue task", "3 overdue tasks"; empty for none."""
+    if count <= 0:
+        return ""
+    return f"{count} overdue task" + ("" if count == 1 else "s")
+
+
+def overview_line(case: CaseOverview, today: date) -> str:
+    """One open case for the Chair or the business unit: reference, stage, next deadline,
+    overdue tasks, and the channel only where the viewer is a member."""
+    due = f"next deadline by {when(case.next_due, today)}" if case.next_due else "no open task"
+    parts = [f"*{case.reference}*", case.stage_title, due, overdue_count(case.overdue)]
+    if case.channel_id:
+        parts.append(channel_link(case.channel_id))
+    return "• " + " · ".join(part for part in parts if part)
+
+
+def _overview_blocks(cases: Sequence[CaseOverview], today: date, budget: int) -> list[Block]:
+    """The cases in order, packed into sections, as many as fit in ``budget`` blocks; the
+    rest counted in a last line."""
+    lines = [overview_line(case, today) for case in cases]
+    if not lines:
+        return [SectionBlock(text=MarkdownTextObject(text="There is no open case."))]
+    for shown in range(len(lines), -1, -1):
+        rest = len(lines) - shown
+        more = [f"…and {rest} more, with later deadlines."] if rest else []
+        blocks = _sections([*lines[:shown], *more])
+        if len(blocks) <= budget:
+            return blocks
+    return []
 
 
 def home_view(
@@ -237,9 +279,17 @@ def home_view(
     today: date,
     *,
     notice: str | None = None,
+    overview: Sequence[CaseOverview] | None = None,
 ) -> View:
-    blocks = my_work_blocks(tasks, cases, today, max_tasks=HOME_TASKS, notice=notice)
-    return View(type="home", blocks=blocks[:100])
+    """The App Home tab. With ``overview`` (the Board Chair and the business unit), every
+    open case is listed in place of "My cases"."""
+    if overview is None:
+        blocks = my_work_blocks(tasks, cases, today, max_tasks=HOME_TASKS, notice=notice)
+        return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+    blocks = _task_blocks(tasks, today, max_tasks=HOME_TASKS, notice=notice)
+    blocks += [DividerBlock(), HeaderBlock(text="Open cases")]
+    blocks += _overview_blocks(overview, today, MAX_HOME_BLOCKS - len(blocks))
+    return View(type="home", blocks=blocks)
 
 
 def my_work_message(tasks: Sequence[TaskLine], cases: Sequence[CaseLine], today: date) -> Message:

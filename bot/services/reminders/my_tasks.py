@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case as when_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.ids import TASK_FORMS
 from bot.process.registry import get_process
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases.access import (
+    Role,
     agencies_of,
     case_by_channel,
     case_by_reference,
@@ -26,7 +28,14 @@ from bot.services.cases.card import stage_title
 from bot.services.monitoring.rounds import recommendation_id_of
 from bot.services.reminders.delivery import Claim
 from bot.services.reminders.owners import role_holders, task_owners
-from bot.services.reminders.schema import CaseLine, CaseStatus, Nudge, TaskGroup, TaskLine
+from bot.services.reminders.schema import (
+    CaseLine,
+    CaseOverview,
+    CaseStatus,
+    Nudge,
+    TaskGroup,
+    TaskLine,
+)
 from bot.services.reminders.tasks import (
     EngineContext,
     TaskRefusedError,
@@ -117,6 +126,49 @@ def my_cases(session: Session, user_id: str) -> list[CaseLine]:
         .order_by(Case.year, Case.number)
     )
     return [CaseLine(c.reference, stage_title(c), c.channel_id if m else None) for c, m in cases]
+
+
+OVERSEERS = frozenset({Role.BOARD_CHAIR, Role.ADMIN})
+
+
+def oversees_all(session: Session, user_id: str) -> bool:
+    """The Board Chair and the business unit see every open case in App Home."""
+    return bool(roles_of(session, user_id) & OVERSEERS)
+
+
+def all_open_cases(
+    session: Session, user_id: str, now: datetime, cal: WorkingCalendar
+) -> list[CaseOverview]:
+    """Every open case, soonest next deadline first (cases without an open task last): its
+    stage, the earliest due date of its open tasks, how many are overdue, and its channel
+    only where ``user_id`` is a member."""
+    member = select(CaseMember.case_id).where(CaseMember.slack_user_id == user_id)
+    tasks = (
+        select(
+            Task.case_id,
+            func.min(Task.due_at).label("next_due"),
+            func.sum(when_((Task.due_at < now, 1), else_=0)).label("overdue"),
+        )
+        .where(Task.status == TaskStatus.OPEN)
+        .group_by(Task.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Case, Case.id.in_(member), tasks.c.next_due, tasks.c.overdue)
+        .outerjoin(tasks, tasks.c.case_id == Case.id)
+        .where(Case.closed_at.is_(None))
+    )
+    lines = [
+        CaseOverview(
+            reference=case.reference,
+            stage_title=stage_title(case),
+            next_due=cal.london_date(next_due) if next_due is not None else None,
+            overdue=int(overdue or 0),
+            channel_id=case.channel_id if is_member else None,
+        )
+        for case, is_member, next_due, overdue in rows
+    ]
+    return sorted(lines, key=lambda c: (c.next_due is None, c.next_due, c.reference))
 
 
 def visible_case(

@@ -52,6 +52,18 @@ class CaseLine:
 
 
 @dataclass(frozen=True)
+class CaseOverview:
+    """An open case as the Board Chair and the business unit see it in App Home: the case
+    reference and workflow only. ``channel_id`` is set only where the viewer is a member."""
+
+    reference: str
+    stage_title: str
+    next_due: date | None
+    overdue: int
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
 class TaskGroup:
     """Open tasks of one agency, or of one case role ("CPU", "Board Chair"...)."""
 
