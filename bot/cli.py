@@ -25,6 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("worker", help="run the scheduler: reminders, digests, retries")
     demo = sub.add_parser("demo", help="play a referral against a local Slack stand-in")
     demo.add_argument("--output", help="folder for the demo's files (default: a temporary one)")
+    demo.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every Web API call and every message in full",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -43,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return int(run_demo(args.output))
+        return int(run_demo(args.output, verbose=args.verbose))
 
     settings = Settings()
     configure_logging(settings.log_level)

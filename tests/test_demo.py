@@ -1,17 +1,56 @@
-"""`scr-bot demo` plays a case from referral to archive on a fresh SQLite database."""
+"""`scr-bot demo` plays a case from referral to archive on a fresh SQLite database. By
+default it tells the story briefly; `--verbose` keeps every Web API call. The demo is
+played once for all the tests here."""
 
 from __future__ import annotations
 
+import io
+import re
+from contextlib import redirect_stdout
 from pathlib import Path
 
-from bot.demo import run_demo
+import pytest
+
+from bot.cli import main
+from bot.demo import DemoRun, play
 from bot.demo.referral import DEMO_REFERRAL
 from bot.ids import ReferralBlock
+from bot.testing.seed import PEOPLE
+
+SHORT_BOUND = 400
+"""The most lines the default telling may take."""
+
+SCENES = (
+    "the referral",
+    "the CPU books the Initial Panel",
+    "the first checks",
+    "the first reminders; the chronologies arrive",
+    "the next working morning",
+    "the Initial Panel has met (16:30)",
+    "the Board Chair decides",
+    "the review begins",
+    "the authors submit their reviews",
+    "Police resubmit",
+    "the overview report's draft",
+    "the Board has met",
+    "the action plan",
+    "the first six-monthly progress round",
+    "the second six-monthly progress round",
+    "the Board signs the case off",
+)
 
 
-def test_the_demo_plays_the_whole_life_of_a_case(tmp_path: Path, capsys) -> None:
-    assert run_demo(str(tmp_path)) == 0
-    shown = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRun, str]:
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        run = play(tmp_path_factory.mktemp("demo"))
+    return run, printed.getvalue()
+
+
+def test_the_demo_plays_the_whole_life_of_a_case(played: tuple[DemoRun, str]) -> None:
+    run, _ = played
+    full = "\n".join(run.story.full)
 
     for moment in (
         "private channel #scr-2026-001 created",
@@ -25,10 +64,115 @@ def test_the_demo_plays_the_whole_life_of_a_case(tmp_path: Path, capsys) -> None
         "Health's synopsis submitted",
         "Police's synopsis submitted",
     ):
-        assert moment in shown, moment
-    for field in (ReferralBlock.CHILD_NAME, ReferralBlock.ADDRESS, ReferralBlock.CHILD_DOB):
-        assert str(DEMO_REFERRAL[field]) not in shown
-    assert (tmp_path / "scr-demo.sqlite3").exists()
-    assert (tmp_path / "chronology" / "scr-2026-001-integrated-chronology.docx").exists()
-    assert list((tmp_path / "panel-invites").rglob("*.ics"))
-    assert list((tmp_path / "monitoring").glob("scr-2026-001-progress-*.docx"))
+        assert moment in full, moment
+    folder = run.folder
+    assert (folder / "scr-demo.sqlite3").exists()
+    assert (folder / "chronology" / "scr-2026-001-integrated-chronology.docx").exists()
+    assert list((folder / "panel-invites").rglob("*.ics"))
+    assert list((folder / "monitoring").glob("scr-2026-001-progress-*.docx"))
+
+
+def test_neither_telling_shows_the_child(played: tuple[DemoRun, str]) -> None:
+    run, printed = played
+    for shown in (printed, "\n".join(run.story.full)):
+        for field in (ReferralBlock.CHILD_NAME, ReferralBlock.ADDRESS, ReferralBlock.CHILD_DOB):
+            assert str(DEMO_REFERRAL[field]) not in shown
+
+
+def test_by_default_the_story_is_told_in_a_few_hundred_lines(
+    played: tuple[DemoRun, str],
+) -> None:
+    run, printed = played
+    lines = printed.splitlines()
+
+    assert len(lines) <= SHORT_BOUND
+    assert lines == run.story.short
+    assert not [line for line in lines if line.lstrip().startswith("· ")], "Web API plumbing"
+    headings = [line for line in lines if line.startswith("══ Day ")]
+    assert [re.sub(r"^══ Day \d+, \w{3} \d+ \w{3} \d{4} - | ══$", "", h) for h in headings] == [
+        *SCENES
+    ]
+    assert "══ Day 1, Fri 27 Nov 2026 - the referral ══" in lines
+    # what people saw, a line or two a message, buttons as verbs
+    assert any(
+        line.startswith("    DM to Sam CPU, Jo CPU: a new referral from Health has arrived")
+        and "[Open case channel]" in line
+        for line in lines
+    )
+    # the card whole once, then only when the stage or a row's state changes
+    assert sum("the case card, pinned" in line for line in lines) == 1
+    assert sum("the case card at its new stage" in line for line in lines) >= 3
+    assert len(lines) < len(run.story.full) / 4
+
+
+def test_verbose_keeps_every_call(played: tuple[DemoRun, str]) -> None:
+    run, printed = played
+    full = run.story.full
+
+    assert "  · users.info" in full
+    assert "  · conversations.open" in full
+    assert sum(line.startswith("    ┃ SCR-2026-001 · ") for line in full) > 20, "whole cards"
+    assert "  · users.info" not in printed
+
+
+def _table(lines: list[str]) -> dict[str, list[int]]:
+    start = next(i for i, line in enumerate(lines) if line.startswith("DMs each person got"))
+    rows: dict[str, list[int]] = {}
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        match = re.match(r"  (.+?)\s{2,}(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", line)
+        if match:
+            rows[match[1]] = [int(match[n]) for n in range(2, 6)]
+    return rows
+
+
+def test_the_dm_counts_at_the_end_match_the_standins_record(
+    played: tuple[DemoRun, str],
+) -> None:
+    run, printed = played
+    standin, story = run.standin, run.story
+    table = _table(printed.splitlines())
+
+    reminders_in_all = 0
+    for person in PEOPLE:
+        dm = standin.im_with(person.user_id)
+        posted = [
+            (index, call)
+            for index, call in enumerate(standin.calls)
+            if call.method == "chat.postMessage"
+            and call.ok
+            and call.args.get("channel") in (person.user_id, dm)
+        ]
+        if not posted:
+            assert person.name not in table
+            continue
+        reminders = digests = 0
+        for index, call in posted:
+            metadata = call.args.get("metadata") or {}
+            key = str((metadata.get("event_payload") or {}).get("key", ""))
+            if key.startswith("digest:"):
+                digests += 1
+            elif str(metadata.get("event_type", "")).startswith("scr_reminder") or (
+                index in story.by_worker
+            ):
+                reminders += 1
+        reminders_in_all += reminders
+        messages = [m for m in standin.dms_to(person.user_id) if not m.files]
+        assert len(messages) == len(posted)
+        reminders_shown, _, digests_shown, dms_shown = table[person.name]
+        assert (reminders_shown, digests_shown, dms_shown) == (reminders, digests, len(posted))
+    assert table["Everyone"][0] == reminders_in_all > 0
+    assert table["Everyone"][1] == max(row[1] for name, row in table.items() if name != "Everyone")
+    assert table["Pat Admin"][2] == 1, "the business unit's digest, counted on its own"
+
+
+def test_the_command_line_takes_verbose(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    asked: list[tuple[str | None, bool]] = []
+    monkeypatch.setattr(
+        "bot.demo.run_demo",
+        lambda output, *, verbose: asked.append((output, verbose)) or 0,
+    )
+    assert main(["demo", "--verbose", "--output", str(tmp_path)]) == 0
+    assert main(["demo"]) == 0
+    assert asked == [(str(tmp_path), True), (None, False)]

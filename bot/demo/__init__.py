@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +27,23 @@ from storage.migrate import upgrade
 DEMO_START = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 
 
-def run_demo(output: str | None = None) -> int:
+@dataclass
+class DemoRun:
+    """What a played demo leaves behind: its tellings and the stand-in's record."""
+
+    story: Story
+    standin: SlackStandIn
+    folder: Path
+
+
+def run_demo(output: str | None = None, *, verbose: bool = False) -> int:
+    play(output, verbose=verbose)
+    return 0
+
+
+def play(output: str | Path | None = None, *, verbose: bool = False, echo: bool = True) -> DemoRun:
+    """Plays the case, printing the short telling (or, with ``verbose``, every call);
+    the database and the files land in ``output`` (default: a new temporary folder)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("slack_bolt").setLevel(logging.ERROR)
     folder = Path(output) if output else Path(tempfile.mkdtemp(prefix="scr-bot-demo-"))
@@ -45,21 +62,29 @@ def run_demo(output: str | None = None) -> int:
             SCR_ENCRYPTION_KEY=None,
         )
         harness = start_harness(standin, database, FrozenClock(DEMO_START), settings=settings)
-        story = Story(harness)
+        story = Story(harness, verbose=verbose, echo=echo)
         story.say("scr-bot demo: a Serious Case Review, played against a local Slack stand-in.")
         story.say(f"It is {DEMO_START:%a %d %b %Y %H:%M} in London.")
         try:
+            story.scene("the referral")
             reference = refer_a_case(story)
             story.say()
             story.say(f"The case is {reference}. Slack saw the reference only, never the child.")
+            story.scene("the CPU books the Initial Panel")
             schedule_the_panel(story, reference, folder / "panel-invites")
             first_month(story, reference, folder / "chronology")
             the_next_working_morning(story)
             decide_the_case(story, reference)
             run_the_review(story, reference)
             monitor_the_action_plan(story, reference, folder / "monitoring")
+            story.dm_counts()
         finally:
             harness.close()
+    story.say()
     story.say(f"Database: {db_path}")
     story.say(f"Files: {folder}")
-    return 0
+    story.say(
+        "(`scr-bot demo --verbose` shows every Web API call and every message in full.)",
+        verbose=False,
+    )
+    return DemoRun(story, standin, folder)

@@ -41,15 +41,17 @@ def decide_the_case(story: Story, reference: str) -> None:
     harness = story.harness
     channel = _channel(story, reference)
     harness.clock.set(datetime(2026, 12, 16, 16, 30, tzinfo=LONDON))
-    story.say()
-    story.say("Wed 16 Dec 2026, 16:30: the Initial Panel has met.")
+    story.scene("the Initial Panel has met (16:30)")
     with story.step(f"{story.name(CPU)} types `/scr panel held` and confirms who attended"):
         harness.driver.slash_command(CPU, "panel held", channel_id=channel)
         harness.wait()
         harness.driver.submit_view(CPU, {PanelBlock.ATTENDANCE.value: {INPUT_ACTION: ATTENDED}})
-    with story.step(f"{story.name(CPU)} types `/scr recommendation` in the case channel"):
+    with story.step(
+        f"{story.name(CPU)} types `/scr recommendation` in the case channel and records the"
+        " panel's recommendation: criteria met"
+    ):
         harness.driver.slash_command(CPU, "recommendation", channel_id=channel)
-    with story.step(f"{story.name(CPU)} records the panel's recommendation: criteria met"):
+        harness.wait()
         harness.driver.submit_view(
             CPU,
             {
@@ -66,14 +68,16 @@ def decide_the_case(story: Story, reference: str) -> None:
         harness.wait()
         story.reply(ADMIN, harness.standin.ephemerals_for(ADMIN)[-1].text)
     harness.clock.set(datetime(2026, 12, 17, 9, 15, tzinfo=LONDON))
+    story.scene("the Board Chair decides")
     dm = _asking(story, harness.standin.dms_to(CHAIR))
     with story.step(f"Thu 17 Dec: {story.name(CHAIR)} clicks Approve SCR in their DM and confirms"):
         harness.driver.block_action(
             CHAIR, DecisionAction.APPROVE.value, channel_id=dm.channel, message_ts=dm.ts
         )
-    for audience, title in DECISION_AUDIENCES.items():
-        action = f"{DecisionAction.RECORD_NOTICE.value}_{audience}"
-        with story.step(f"{story.name(ADMIN)} records “{title}”: done today, by the Chair"):
+    shared = " · ".join(f"“{title}”" for title in DECISION_AUDIENCES.values())
+    with story.step(f"{story.name(ADMIN)} records, each done today by the Chair: {shared}"):
+        for audience in DECISION_AUDIENCES:
+            action = f"{DecisionAction.RECORD_NOTICE.value}_{audience}"
             harness.driver.block_action(ADMIN, action, channel_id=channel)
             harness.wait()
             harness.driver.submit_view(
@@ -83,3 +87,4 @@ def decide_the_case(story: Story, reference: str) -> None:
                     DecisionBlock.NOTIFIED_BY.value: {INPUT_ACTION: CHAIR},
                 },
             )
+            harness.wait()

@@ -65,7 +65,9 @@ def _card(story: Story, channel: str, card_ts: str) -> Message:
 def _from_dm(story: Story, user: str, kind: str, answers: dict[str, Any], title: str) -> None:
     harness = story.harness
     dm = _briefing(story, user)
-    with story.step(f"{story.name(user)} presses “{title}” in their DM"):
+    with story.step(
+        f"{story.name(user)} presses “{title}” in their DM, fills in the short form and saves"
+    ):
         harness.driver.block_action(
             user,
             FirstMonthAction.TASK.value,
@@ -73,7 +75,7 @@ def _from_dm(story: Story, user: str, kind: str, answers: dict[str, Any], title:
             channel_id=dm.channel,
             message_ts=dm.ts,
         )
-    with story.step(f"{story.name(user)} fills in the short form and saves"):
+        harness.wait()
         harness.driver.submit_view(user, _answers(answers))
 
 
@@ -103,6 +105,7 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
         police = next(a.id for a in active_agencies(session) if a.name == "Police")
     assert channel is not None and card_ts is not None
 
+    story.scene("the first checks")
     with story.step(f"{story.name(CPU)} types `/scr agency add Police` in the case channel"):
         harness.driver.slash_command(CPU, "agency add Police", channel_id=channel)
     _from_dm(
@@ -137,14 +140,17 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
             {FirstMonthBlock.WHEN_DATE.value: "2026-11-27", FirstMonthBlock.HOW.value: "Phone"},
         ),
     )
-    for action, answers in checks:
-        card = _card(story, channel, card_ts)
-        with story.step(f"{story.name(CPU)} records a CPU check from the case card"):
-            _click(story, CPU, action, card)
+    with story.step(f"{story.name(CPU)} records the CPU's four checks from the case card"):
+        for action, answers in checks:
+            _click(story, CPU, action, _card(story, channel, card_ts))
             harness.driver.submit_view(CPU, _answers(answers))
+            harness.wait()
 
     harness.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LONDON))
-    with story.step("Tue 1 Dec 09:00: the worker's tick sends what is due (Health's records)"):
+    story.scene("the first reminders; the chronologies arrive")
+    with story.step(
+        "Tue 1 Dec 09:00: the worker's tick sends what is due (Health's records)", worker=True
+    ):
         tick(harness.runtime)
 
     police_dm = harness.standin.im_with(POLICE_LEAD)
@@ -181,8 +187,14 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
     for stored in harness.standin.files.values():
         if stored.user == harness.standin.bot_user_id and stored.name.startswith(stem):
             (folder / stored.name).write_bytes(stored.content)
-            story.say(f"  ➜ {stored.name} ({len(stored.content):,} bytes) written to {folder}")
+            story.say(
+                f"  ➜ {stored.name} ({len(stored.content):,} bytes) written to {folder}",
+                short=False,
+            )
+    story.say(f"  ➜ the files are written to {folder}", verbose=False)
     document = Document(str(folder / f"{stem}.docx"))
-    story.say("  ➜ the Word document's table:")
-    for row in document.tables[0].rows:
-        story.say("    ┃ " + " | ".join(cell.text for cell in row.cells))
+    rows = document.tables[0].rows
+    story.say("  ➜ the Word document's table:", short=False)
+    story.say(f"  ➜ the Word document's table ({len(rows) - 1} entries):", verbose=False)
+    for index, row in enumerate(rows):
+        story.say("    ┃ " + " | ".join(cell.text for cell in row.cells), short=index < 2)

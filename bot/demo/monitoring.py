@@ -24,7 +24,7 @@ from bot.services.monitoring import rounds as returns
 from bot.services.monitoring.plan import carried_pending
 from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
 from bot.testing.standin.models import RecordedCall
-from bot.testing.transcript import describe_call, render_blocks
+from bot.testing.transcript import render_blocks
 from bot.views.format import day, moment
 from storage.models import Agency, Case, Recommendation
 
@@ -51,12 +51,14 @@ LATE = "Police"
 
 def monitor_the_action_plan(story: Story, reference: str, folder: Path) -> None:
     case_id, channel = _case(story, reference)
+    story.scene("the action plan")
     _report_agreed(story, case_id)
     carried = _add_carried(story, case_id, channel)
     _import_plan(story, channel, [agency for agency in PLAN if agency not in carried])
     _show_plan(story, channel, f"{story.name(ADMIN)} types `/scr actions` in the case channel")
     cal = story.harness.runtime.working_calendar()
     for round_no in (1, 2):
+        story.scene(f"the {('first', 'second')[round_no - 1]} six-monthly progress round")
         due_day = cal.london_date(_round_due(story, case_id, round_no))
         _travel(story, cal.at_london(cal.add_working_days(due_day, -4), time(14)))
         for agency, (status, text) in RETURNS[round_no].items():
@@ -66,6 +68,7 @@ def monitor_the_action_plan(story: Story, reference: str, folder: Path) -> None:
         if round_no == 1:
             _send_return(story, case_id, LATE, 1, *RETURNS[1][LATE])
         _board_closes(story, case_id, channel, round_no)
+    story.scene("the Board signs the case off")
     _sign_off(story, channel)
     _write_files(story, folder)
 
@@ -188,9 +191,8 @@ def _travel(story: Story, until: datetime) -> None:
     while cal.day_start(d) <= until:
         if cal.is_working_day(d):
             harness.clock.set(cal.day_start(d))
-            before = len(harness.standin.calls)
-            tick(harness.runtime)
-            calls = harness.standin.calls[before:]
+            with story.quietly(worker=True) as calls:
+                tick(harness.runtime)
             shown = [c for c in calls if _about_monitoring(c)]
             other += sum(1 for c in calls if c.method == "chat.postMessage") - len(shown)
             if shown:
@@ -209,20 +211,17 @@ def _about_monitoring(call: RecordedCall) -> bool:
 
 
 def _replay(story: Story, calls: list[RecordedCall], title: str) -> None:
-    story.say()
-    story.say(f"━━ {title}")
+    story.show(title, calls)
     for call in calls:
-        for line in describe_call(call, story.name):
-            story.say(line)
         _summary(story, call)
 
 
 def _summary(story: Story, call: RecordedCall) -> None:
     """What the Board business unit reads with a round's pro forma files."""
     if call.method == "files.completeUploadExternal" and call.ok:
-        story.say("  ➜ with the files, the Board business unit reads:")
+        story.say("  ➜ with the files, the Board business unit reads:", short=False)
         for line in str(call.args.get("initial_comment", "")).splitlines():
-            story.say(f"    ┃ {line}")
+            story.say(f"    ┃ {line}", short=False)
 
 
 def _task_id(story: Story, case_id: int, agency: str, round_no: int) -> int:
@@ -322,4 +321,5 @@ def _write_files(story: Story, folder: Path) -> None:
     story.say()
     story.say(f"The Board's pro formas (Appendix 5), latest of each round: {folder}")
     for name in sorted(set(written)):
-        story.say(f"  {name}")
+        story.say(f"  {name}", short=False)
+    story.say("  " + ", ".join(sorted(set(written))), verbose=False)

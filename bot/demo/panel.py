@@ -37,17 +37,14 @@ def schedule_the_panel(story: Story, reference: str, folder: Path) -> None:
     story.say()
     story.say(f"Calendar files (open them in Outlook or Google Calendar): {folder}")
     for path in written:
-        story.say(f"  {path.relative_to(folder)}")
+        story.say(f"  {path.relative_to(folder)}", short=False)
+    story.say("  " + ", ".join(str(path.relative_to(folder)) for path in written), verbose=False)
 
 
 def _schedule(story: Story, channel: str, *, date: str, start: str, end: str, first: bool) -> None:
     harness = story.harness
     who = story.name(ORGANISER)
     command = "panel schedule" if first else "panel change"
-    with story.step(f"{who} types `/scr {command}` in the case channel"):
-        harness.driver.slash_command(ORGANISER, command, channel_id=channel)
-    view = harness.standin.open_view_for(ORGANISER)
-    assert view is not None, "the panel modal did not open"
     answers: dict[str, Any] = {
         PanelBlock.DATE.value: date,
         PanelBlock.START.value: start,
@@ -61,7 +58,14 @@ def _schedule(story: Story, channel: str, *, date: str, start: str, end: str, fi
             PanelBlock.CHAIR.value: CHAIR,
         }
     title = "fills in the date, place and panel" if first else "moves it to another day"
-    with story.step(f"{who} {title} ({date} {start}–{end}) and sends the invitations"):
+    with story.step(
+        f"{who} types `/scr {command}` in the case channel, {title} ({date} {start}–{end})"
+        " and sends the invitations"
+    ):
+        harness.driver.slash_command(ORGANISER, command, channel_id=channel)
+        harness.wait()
+        view = harness.standin.open_view_for(ORGANISER)
+        assert view is not None, "the panel modal did not open"
         harness.driver.submit_view(
             ORGANISER,
             {block: {INPUT_ACTION: value} for block, value in answers.items()},

@@ -35,15 +35,17 @@ def refer_a_case(story: Story) -> str:
     harness = story.harness
     with harness.runtime.db.session() as session:
         health = next(a.id for a in active_agencies(session) if a.name == "Health")
-    with story.step(f"{story.name(REFERRER)} types `/scr refer`"):
-        harness.driver.slash_command(REFERRER, "refer")
     values = {ReferralBlock.AGENCY: str(health), **DEMO_REFERRAL}
-    with story.step(f"{story.name(REFERRER)} fills in the referral and presses Refer"):
+    with story.step(
+        f"{story.name(REFERRER)} types `/scr refer`, fills in the referral and presses Refer"
+    ):
+        harness.driver.slash_command(REFERRER, "refer")
+        harness.wait()
         response = harness.driver.submit_view(
             REFERRER, {b.value: {INPUT_ACTION: v} for b, v in values.items() if v != ""}
         )
         answer = json.loads(response.body or b"{}")
-        story.say(f"  ➜ the modal now says: {answer.get('view', {}).get('title', {}).get('text')}")
+    story.say(f"  ➜ the modal now says: {answer.get('view', {}).get('title', {}).get('text')}")
     with harness.runtime.db.session() as session:
         reference = session.scalars(select(Case.reference).order_by(Case.id.desc())).first()
     assert reference is not None

@@ -17,8 +17,9 @@ def the_next_working_morning(story: Story) -> None:
     morning = cal.next_working_day(today)
     day = f"{morning:%a} {morning.day} {morning:%b}"
     harness.clock.set(datetime.combine(morning, time(8, 30), tzinfo=LONDON))
-    with story.step(f"{day} 08:30: the Board business unit's daily digest"):
+    story.scene("the next working morning")
+    with story.step(f"{day} 08:30: the Board business unit's daily digest", worker=True):
         send_daily_digest(harness.runtime, harness.runtime.web_client())
     harness.clock.set(datetime.combine(morning, time(9, 0), tzinfo=LONDON))
-    with story.step(f"{day} 09:00: the worker's tick sends the nudges now due"):
+    with story.step(f"{day} 09:00: the worker's tick sends the nudges now due", worker=True):
         tick(harness.runtime)

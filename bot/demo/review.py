@@ -14,7 +14,6 @@ from sqlalchemy import select
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
 from bot.services.cases.access import active_agencies
-from bot.views.format import day
 from storage.models import Case
 
 LONDON = ZoneInfo("Europe/London")
@@ -25,8 +24,7 @@ CONFIRMERS = {"Health": "U0DPH", "Police": "U0DPP"}
 
 def _at(story: Story, when: datetime, what: str) -> None:
     story.harness.clock.set(when)
-    story.say()
-    story.say(f"{day(when.date())}: {what}")
+    story.scene(what)
 
 
 def _values(answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -52,6 +50,7 @@ def run_the_review(story: Story, reference: str) -> None:
         agencies = {a.name: a.id for a in active_agencies(session)}
     assert channel is not None
     chair = story.name(PANEL_CHAIR)
+    story.scene("the review begins")
 
     with story.step(f"{story.name(BOARD_CHAIR)} types `/scr review chair` and appoints {chair}"):
         harness.driver.slash_command(BOARD_CHAIR, "review chair", channel_id=channel)
@@ -97,7 +96,7 @@ def run_the_review(story: Story, reference: str) -> None:
                 ),
             )
 
-    _at(story, datetime(2027, 1, 20, 11, 0, tzinfo=LONDON), "the authors submit their reviews.")
+    _at(story, datetime(2027, 1, 20, 11, 0, tzinfo=LONDON), "the authors submit their reviews")
     for agency, author in AUTHORS.items():
         with story.step(
             f"{story.name(author)} opens the form from the DM and submits {agency}'s review"
@@ -121,7 +120,7 @@ def run_the_review(story: Story, reference: str) -> None:
     with story.step(f"{chair} accepts Health's review"):
         _click_in_dm(story, PANEL_CHAIR, ReviewAction.IMR_ACCEPT, "Health")
 
-    _at(story, datetime(2027, 2, 3, 10, 0, tzinfo=LONDON), "Police resubmit.")
+    _at(story, datetime(2027, 2, 3, 10, 0, tzinfo=LONDON), "Police resubmit")
     with story.step(f"{story.name(AUTHORS['Police'])} resubmits Police's review"):
         _click_in_dm(story, AUTHORS["Police"], ReviewAction.OPEN_IMR_SUBMIT, "returned")
         harness.wait()
@@ -131,7 +130,7 @@ def run_the_review(story: Story, reference: str) -> None:
     with story.step(f"{chair} accepts the resubmitted Police review"):
         _click_in_dm(story, PANEL_CHAIR, ReviewAction.IMR_ACCEPT, "resubmitted")
 
-    _at(story, datetime(2027, 3, 1, 10, 0, tzinfo=LONDON), "the overview report's draft.")
+    _at(story, datetime(2027, 3, 1, 10, 0, tzinfo=LONDON), "the overview report's draft")
     with story.step(f"{chair} types `/scr report ready`: the draft goes to the agencies"):
         harness.driver.slash_command(PANEL_CHAIR, "report ready", channel_id=channel)
         harness.wait()
@@ -140,7 +139,7 @@ def run_the_review(story: Story, reference: str) -> None:
         with story.step(f"{story.name(person)} confirms {agency} is fully and fairly represented"):
             _click_in_dm(story, person, ReviewAction.CONFIRM_REPRESENTED)
 
-    _at(story, datetime(2027, 3, 10, 14, 0, tzinfo=LONDON), "the Board has met.")
+    _at(story, datetime(2027, 3, 10, 14, 0, tzinfo=LONDON), "the Board has met")
     with story.step(f"{story.name(ADMIN)} records the Board's acceptance of the report (9 Mar)"):
         harness.driver.slash_command(ADMIN, "report accepted", channel_id=channel)
         harness.wait()
