@@ -8,6 +8,11 @@ panel chair time to finish the overview report inside the framework's four month
 When the Board Chair decides the criteria are not met, the case leaves the main line for a
 side stage (a smaller-scale audit, or individual management reviews only) that ends when
 the findings are shared with the panel.
+
+When a stage ends, its open tasks end with it (superseded), except what the next stage still
+needs: the records, chronologies and synopses are prepared *for* the initial panel, so they
+carry into its stage and end once the panel has met. Confirming that a designated person
+was told is a first-days check that the CPU's actions and a convened panel overtake.
 """
 
 from __future__ import annotations
@@ -127,6 +132,7 @@ REFERRAL = StageDefinition(
             anchor=AGENCY_ADDED,
             reminders=_TO_CPU,
             per="agency",
+            carries_into=(Stage.INITIAL_PANEL,),
         ),
         TaskDefinition(
             kind=TaskKind.CHRONOLOGY_SUBMITTED,
@@ -137,6 +143,7 @@ REFERRAL = StageDefinition(
             reminders=_TO_CPU,
             per="agency",
             waivable_by=("cpu",),
+            carries_into=(Stage.INITIAL_PANEL,),
         ),
         TaskDefinition(
             kind=TaskKind.SYNOPSIS_SUBMITTED,
@@ -147,6 +154,7 @@ REFERRAL = StageDefinition(
             reminders=_TO_CPU,
             per="agency",
             waivable_by=("cpu",),
+            carries_into=(Stage.INITIAL_PANEL,),
         ),
     ),
     ends_when=AllTasksDone(

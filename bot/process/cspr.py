@@ -3,6 +3,9 @@
 Notify the national panel within 5 working days of learning of a serious incident; finish
 the rapid review within 15 working days; a local review, if the partners decide on one,
 completed and published within about six months of that decision.
+
+The agencies' records and their information for the rapid review carry into the rapid
+review's stage, which needs them; they end (superseded) once the partners have decided.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ NOTIFICATION = StageDefinition(
             anchor=AGENCY_ADDED,
             reminders=_TO_ADMINS,
             per="agency",
+            carries_into=(Stage.RAPID_REVIEW,),
         ),
         TaskDefinition(
             kind=TaskKind.RAPID_REVIEW_INFORMATION,
@@ -53,6 +57,7 @@ NOTIFICATION = StageDefinition(
             reminders=_TO_ADMINS,
             per="agency",
             waivable_by=("admins",),
+            carries_into=(Stage.RAPID_REVIEW,),
         ),
     ),
     ends_when=AllTasksDone(kinds=(TaskKind.NOTIFY_NATIONAL_PANEL,)),

@@ -1,8 +1,9 @@
 """A review process as data: stages, the tasks each stage creates, and when a stage ends.
 
 When a stage begins, the engine creates its tasks (one per agency, or per recommendation,
-when ``per`` says so). Tasks stay open until done or waived, even after their stage ends.
-A stage ends when its ``ends_when`` holds, and the next stage begins.
+when ``per`` says so). A stage ends when its ``ends_when`` holds, and the next stage begins;
+the earlier stages' tasks still open then close as superseded, except those whose
+``carries_into`` names the new stage (a chronology wanted for the panel of the next stage).
 
 Deadlines count from an *anchor*: a case event (``referral``, ``panel_date``, ``decision``...)
 or a built-in one (``stage_start``; ``agency_added`` for per-agency tasks). A definition is
@@ -61,6 +62,9 @@ class TaskDefinition:
     waivable_by: tuple[CaseRole, ...] = ()
     records_event: str | None = None
     repeat: DateRule | None = None
+    carries_into: tuple[Stage, ...] = ()
+    """Later stages the task stays open into; it closes as superseded when any other stage
+    begins. Each must be reachable from the task's stage through stages named here."""
 
     def __post_init__(self) -> None:
         _check_key(self.kind, "task kind")
@@ -75,6 +79,8 @@ class TaskDefinition:
             raise ValueError(f"task {self.kind}: waivers are for case roles")
         if self.repeat is not None and self.repeat.n < 1:
             raise ValueError(f"task {self.kind}: a repeat interval must be positive")
+        if len(set(self.carries_into)) != len(self.carries_into):
+            raise ValueError(f"task {self.kind}: a stage it carries into is named twice")
 
     @property
     def per_agency(self) -> bool:
@@ -175,6 +181,7 @@ class ProcessDefinition:
         _unique([s.key for s in self.all_stages], f"process {self.key}: duplicate stage keys")
         _unique([t.kind for t in self.all_tasks], f"process {self.key}: duplicate task kinds")
         self._check_events()
+        self._check_carry_over()
 
     def _check_events(self) -> None:
         declared = set(self.events)
@@ -194,6 +201,39 @@ class ProcessDefinition:
                 if route.stage not in side:
                     raise ValueError(f"stage {stage.key}: route to unknown side stage")
                 _check_anchors(side[route.stage], known | {route.event})
+
+    def _check_carry_over(self) -> None:
+        """A task carries into later stages only, each reached from its own stage through
+        stages it also carries into (else it would be superseded on the way)."""
+        for stage in self.all_stages:
+            for task in stage.tasks:
+                wanted = set(task.carries_into)
+                reached: set[str] = set()
+                frontier = [stage.key]
+                while frontier:
+                    for following in self.following_stages(frontier.pop()):
+                        if following.key in wanted and following.key not in reached:
+                            reached.add(following.key)
+                            frontier.append(following.key)
+                if wanted - reached:
+                    raise ValueError(
+                        f"task {task.kind} carries into {sorted(wanted - reached)}, which "
+                        f"do not follow stage {stage.key} on its path"
+                    )
+
+    def following_stages(self, key: str) -> tuple[StageDefinition, ...]:
+        """The stages a case can move to from ``key``: the next in line and the side stages
+        of its routes."""
+        stage = self.stage(key)
+        routed = tuple(self.stage(route.stage) for route in stage.routes)
+        if stage not in self.stages:
+            return routed
+        index = self.stages.index(stage)
+        return (*self.stages[index + 1 : index + 2], *routed)
+
+    def carried_into(self, key: str) -> tuple[TaskDefinition, ...]:
+        """Earlier stages' tasks that stay open in stage ``key``."""
+        return tuple(task for task in self.all_tasks if key in task.carries_into)
 
     @property
     def tasks(self) -> tuple[TaskDefinition, ...]:

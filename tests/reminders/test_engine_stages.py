@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -136,7 +137,40 @@ def test_a_definition_of_ones_own_runs_without_engine_changes(session) -> None:
     decide = _task(session, case, "decide")
     assert decide.owner_role == "board_chair"
     assert decide.due_at == CAL.day_end(date(2026, 12, 3))
+    records = _task(session, case, "records")
+    assert (records.status, records.completed_by) == ("superseded", "bot")
+    assert records.completed_at == later
+
+
+def test_a_task_carried_into_the_next_stage_stays_open_until_the_one_after(session) -> None:
+    gather, decide = TINY.stages
+    records = replace(gather.tasks[1], carries_into=("decide",))
+    carried = replace(
+        TINY,
+        key="carried-review",
+        stages=(
+            replace(gather, tasks=(gather.tasks[0], records, gather.tasks[2])),
+            replace(decide, ends_when=AllTasksDone()),
+            StageDefinition(
+                key="report",
+                title="Report",
+                tasks=(replace(decide.tasks[0], kind="report", anchor="met"),),
+                ends_when=EventRecorded("closed"),
+            ),
+        ),
+    )
+    ctx = EngineContext(session, CAL, NOW, processes={carried.key: carried})
+    case = _case(session, carried.key)
+    tasks.start_case(ctx, case, actor="U0DPH", referred_at=NOW)
+    tasks.complete_task(ctx, _task(session, case, "check"), actor="U0CPU1")
+    tasks.complete_task(ctx, _task(session, case, "meet"), actor="U0CPU1")
+    assert case.stage == "decide"
     assert _task(session, case, "records").status == "open"
+
+    decision = _task(session, case, "decide")
+    tasks.complete_task(ctx, decision, actor="U0CHAIR", check_permission=False)
+    assert case.stage == "report"
+    assert _task(session, case, "records").status == "superseded"
 
 
 def test_a_task_whose_event_is_already_recorded_still_ends_its_stage(session) -> None:

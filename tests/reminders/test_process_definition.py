@@ -386,3 +386,32 @@ def test_an_event_outside_the_stage_end_is_not_certain():
 def test_invalid_definitions_are_refused(build):
     with pytest.raises(ValueError):
         build()
+
+
+def test_only_the_stages_ahead_of_a_task_can_carry_it():
+    referral = BOLTON_SCR.first_stage
+    chronology = BOLTON_SCR.task(TaskKind.CHRONOLOGY_SUBMITTED)
+    assert chronology.carries_into == (Stage.INITIAL_PANEL,)
+    assert BOLTON_SCR.task(TaskKind.DP_NOTIFIED).carries_into == ()
+    carried = {t.kind for t in BOLTON_SCR.carried_into(Stage.INITIAL_PANEL)}
+    assert carried == {
+        TaskKind.RECORDS_SECURED,
+        TaskKind.CHRONOLOGY_SUBMITTED,
+        TaskKind.SYNOPSIS_SUBMITTED,
+    }
+
+    def with_chronology(carries_into):
+        task = replace(chronology, carries_into=carries_into)
+        tasks = tuple(task if t.kind == task.kind else t for t in referral.tasks)
+        return replace(BOLTON_SCR, stages=(replace(referral, tasks=tasks), *BOLTON_SCR.stages[1:]))
+
+    assert with_chronology((Stage.INITIAL_PANEL, Stage.DECISION))
+    assert with_chronology((Stage.INITIAL_PANEL, Stage.DECISION, Stage.AUDIT))
+    with pytest.raises(ValueError, match="do not follow stage referral"):
+        with_chronology((Stage.DECISION,))  # superseded on the way, at the initial panel
+    with pytest.raises(ValueError, match="do not follow stage referral"):
+        with_chronology((Stage.REFERRAL,))
+    with pytest.raises(ValueError, match=r"\['nowhere'\], which do not follow"):
+        with_chronology(("nowhere",))
+    with pytest.raises(ValueError, match="named twice"):
+        replace(chronology, carries_into=(Stage.INITIAL_PANEL, Stage.INITIAL_PANEL))

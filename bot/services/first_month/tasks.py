@@ -178,13 +178,19 @@ def _london(value: datetime | None) -> date | None:
 
 
 def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
+    """The agency's first-month items; one the case has moved past (superseded) is left out."""
     case = session.get(Case, case_id)
     agency = session.get(Agency, agency_id)
     assert case is not None and agency is not None
     latest: dict[str, Task] = {}
     for task in session.scalars(
         select(Task)
-        .where(Task.case_id == case_id, Task.agency_id == agency_id, Task.kind.in_(BRIEFED_KINDS))
+        .where(
+            Task.case_id == case_id,
+            Task.agency_id == agency_id,
+            Task.kind.in_(BRIEFED_KINDS),
+            Task.status != TaskStatus.SUPERSEDED,
+        )
         .order_by(Task.round_no, Task.id)
     ):
         latest[task.kind] = task

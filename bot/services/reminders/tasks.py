@@ -1,5 +1,6 @@
-"""The deadline engine: stages begin and end, tasks are created, done, waived or moved,
-and their reminders follow. No Slack here; callers refresh the case card afterwards."""
+"""The deadline engine: stages begin and end, tasks are created, done, waived, moved or
+superseded, and their reminders follow. No Slack here; callers refresh the case card
+afterwards."""
 
 from __future__ import annotations
 
@@ -85,11 +86,17 @@ def _add_event(ctx: EngineContext, case: Case, event: str, at: datetime, actor: 
     ctx.session.flush()
 
 
+SUPERSEDED_BY = "bot"
+
+
 def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor: str) -> None:
+    """The case enters ``stage``: the earlier stages' open tasks end (unless the definition
+    carries them into it), then the stage's own tasks are created."""
     case.stage = stage.key
     audit.record(
         ctx.session, at=ctx.now, actor=actor, action="stage.begun", case_id=case.id, stage=stage.key
     )
+    supersede_earlier_tasks(ctx, case, stage)
     for definition in stage.tasks:
         if definition.per == "case":
             _create_task(ctx, case, definition, stage, agency_id=None)
@@ -97,6 +104,38 @@ def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor
             for involvement in involved_agencies(ctx.session, case.id):
                 _create_task(ctx, case, definition, stage, agency_id=involvement.agency_id)
     ctx.session.flush()
+
+
+def supersede_earlier_tasks(ctx: EngineContext, case: Case, stage: StageDefinition) -> list[Task]:
+    """Close what the case has moved past: every open task of another stage that does not
+    carry into ``stage`` is superseded (by the bot), its planned nudges cancelled, and each
+    audited. Returns the tasks closed."""
+    carried = {task.kind for task in ctx.process(case).carried_into(stage.key)}
+    closed = [
+        task
+        for task in open_tasks(ctx.session, case.id)
+        if task.stage != stage.key and task.kind not in carried
+    ]
+    for task in closed:
+        task.status, task.completed_at, task.completed_by = (
+            TaskStatus.SUPERSEDED,
+            ctx.now,
+            SUPERSEDED_BY,
+        )
+        cancel_planned(ctx.session, task.id)
+        audit.record(
+            ctx.session,
+            at=ctx.now,
+            actor=SUPERSEDED_BY,
+            action="task.superseded",
+            case_id=case.id,
+            task_id=task.id,
+            kind=task.kind,
+            stage=task.stage,
+            agency_id=task.agency_id,
+            by_stage=stage.key,
+        )
+    return closed
 
 
 def _anchor(
@@ -183,8 +222,17 @@ def create_task(
     )
 
 
+def _live_definitions(
+    process: ProcessDefinition, stage: StageDefinition
+) -> list[tuple[TaskDefinition, StageDefinition]]:
+    """The tasks alive in ``stage``: its own, and earlier stages' carried into it."""
+    carried = [(task, process.stage_of(task.kind)) for task in process.carried_into(stage.key)]
+    return [*carried, *((task, stage) for task in stage.tasks)]
+
+
 def add_agency(ctx: EngineContext, case: Case, agency_id: int, *, actor: str) -> CaseAgency:
-    """Involve an agency: it gets the per-agency tasks of the current stage."""
+    """Involve an agency: it gets the per-agency tasks alive in the current stage (its own
+    and those carried into it, e.g. the chronology wanted for the Initial Panel)."""
     row = ctx.session.scalar(
         select(CaseAgency).where(CaseAgency.case_id == case.id, CaseAgency.agency_id == agency_id)
     )
@@ -195,8 +243,8 @@ def add_agency(ctx: EngineContext, case: Case, agency_id: int, *, actor: str) ->
         row.removed_at, row.removed_by, row.removal_reason = None, None, None
         row.added_at, row.added_by = ctx.now, actor
     ctx.session.flush()
-    stage = ctx.process(case).stage(case.stage)
-    for definition in stage.tasks:
+    process = ctx.process(case)
+    for definition, stage in _live_definitions(process, process.stage(case.stage)):
         if definition.per == "agency":
             task = _create_task(ctx, case, definition, stage, agency_id=agency_id)
             if task.status == TaskStatus.WAIVED and task.completed_by == "bot":
@@ -397,10 +445,11 @@ def move_deadline(
 
 def reopen_task(ctx: EngineContext, task: Task, *, new_due: datetime, actor: str) -> bool:
     """Hand a done task back (a management review returned for changes): open again, with a
-    new deadline and its reminders planned afresh. False when it is open already."""
+    new deadline and its reminders planned afresh. False when it is open already, or was
+    superseded (its stage is over)."""
     case = ctx.session.get(Case, task.case_id)
     assert case is not None
-    if task.status == TaskStatus.OPEN:
+    if task.status in (TaskStatus.OPEN, TaskStatus.SUPERSEDED):
         return False
     task.status, task.completed_at, task.completed_by = TaskStatus.OPEN, None, None
     task.due_at = new_due
