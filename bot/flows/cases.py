@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 def card_message(runtime: Runtime, case_id: int) -> Message:
     """The case card as it stands now."""
-    return case_card_message(case_card(runtime.db, case_id, runtime.clock.now()))
+    card = case_card(runtime.db, case_id, runtime.clock.now(), runtime.working_calendar())
+    return case_card_message(card)
 
 
 def refresh_card(runtime: Runtime, slack: SlackGateway | WebClient, case_id: int) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
 from slack_sdk import WebClient
@@ -55,7 +55,7 @@ from bot.services.panel.reminders import (
     postpone,
 )
 from bot.services.panel.schema import MeetingFacts, MemberState, PartStat
-from bot.views.format import day
+from bot.views.format import deadline_words
 from bot.views.messages import Message
 from bot.views.panel import (
     availability_dm,
@@ -221,12 +221,18 @@ class PanelFlow:
                 only=only,
             )
 
+    def _by(self, deadline: date) -> str:
+        """The panel's deadline in words, the last working day first when it is not one."""
+        cal = self.runtime.working_calendar()
+        today = cal.london_date(self.runtime.clock.now())
+        return deadline_words(deadline, cal.last_working_day(deadline), today)
+
     def _send_cancellation(self, view: PanelSnapshot) -> None:
         invitation = self._cancellation(view) if view.start is not None else None
         self._post(
             f"panel:{view.meeting_id}:{view.sequence}:cancelled",
             view.channel_id,
-            cancelled_announcement(view.reference, view.start, day(view.deadline)),
+            cancelled_announcement(view.reference, view.start, self._by(view.deadline)),
         )
         self._share_in_channel(view, invitation)
         for member in view.members:

@@ -5,9 +5,11 @@ each listener re-reads the meeting through the services, which re-check the pers
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import Field
 from slack_bolt import App
 from slack_sdk.models.views import View
 
@@ -36,6 +38,7 @@ from bot.services.panel.answers import (
 )
 from bot.services.panel.delivery import new_panel_uid
 from bot.services.panel.meetings import (
+    DaysToConfirmError,
     PanelContext,
     cancel,
     channel_meeting,
@@ -51,7 +54,14 @@ from bot.services.panel.meetings import (
     to_declare,
     to_mark_held,
 )
-from bot.services.panel.schema import DeclareForm, HeldForm, PartStat
+from bot.services.panel.schema import (
+    MAX_SLOTS,
+    DayToConfirm,
+    DeclareForm,
+    HeldForm,
+    PanelDeadline,
+    PartStat,
+)
 from bot.views.panel import cancel_prompt, declare_modal, find_modal, held_modal, schedule_modal
 
 if TYPE_CHECKING:
@@ -67,6 +77,12 @@ NO_PANEL_TO_HOLD = "There is no scheduled panel to mark held."
 
 Command = Request[SlashCommand]
 Click = Request[BlockAction]
+
+
+class PanelMeta(ViewMeta):
+    """A panel modal's metadata: its ids, and the non-working days already warned of."""
+
+    confirmed: Annotated[list[date], Field(max_length=MAX_SLOTS)] = Field(default_factory=list)
 
 
 listeners = Listeners()
@@ -187,14 +203,14 @@ def answer_a_time(req: Click) -> None:
     _after_answer(req, answered)
 
 
-@listeners.submission(PanelCallback.SCHEDULE.value, access=FROM_META)
-def submit_schedule(req: Submitted[Any, ViewMeta]) -> None:
-    _store(req, find=False)
+@listeners.submission(PanelCallback.SCHEDULE.value, access=FROM_META, meta=PanelMeta)
+def submit_schedule(req: Submitted[Any, PanelMeta]) -> Reply | None:
+    return _store(req, find=False)
 
 
-@listeners.submission(PanelCallback.FIND.value, access=FROM_META)
-def submit_find(req: Submitted[Any, ViewMeta]) -> None:
-    _store(req, find=True)
+@listeners.submission(PanelCallback.FIND.value, access=FROM_META, meta=PanelMeta)
+def submit_find(req: Submitted[Any, PanelMeta]) -> Reply | None:
+    return _store(req, find=True)
 
 
 @listeners.submission(PanelCallback.HELD.value, form=HeldForm, access=FROM_META)
@@ -262,25 +278,39 @@ def _button_case(req: Click) -> Case:
     return panel_case(req.session, _channel(req), req.payload.action.value)
 
 
+def _deadline(req: Request[Any], due: date) -> PanelDeadline:
+    return PanelDeadline(due, req.calendar.last_working_day(due), req.today)
+
+
 def _open_new(req: Request[Any], case: Case, build: Callable[..., View]) -> None:
-    deadline = may_open_new(req.session, case, req.actor)
+    deadline = _deadline(req, may_open_new(req.session, case, req.actor))
     req.open_view(
         build(reference=case.reference, case_id=case.id, deadline=deadline, core=_core(req))
     )
 
 
 def _open_change(req: Request[Any], meeting_id: int) -> None:
+    req.open_view(_change_modal(req, meeting_id))
+
+
+def _change_modal(
+    req: Request[Any],
+    meeting_id: int,
+    confirming: Sequence[DayToConfirm] = (),
+    confirmed: Sequence[date] = (),
+) -> View:
     meeting, defaults = to_change(req.session, meeting_id, req.actor)
     case = meeting_case(req.session, meeting)
-    view = schedule_modal(
+    return schedule_modal(
         reference=case.reference,
         case_id=case.id,
-        deadline=panel_deadline(req.session, case),
+        deadline=_deadline(req, panel_deadline(req.session, case)),
         core=_core(req),
         meeting_id=meeting.id,
         defaults=defaults,
+        confirming=confirming,
+        confirmed=confirmed,
     )
-    req.open_view(view)
 
 
 def _open_held(req: Request[Any], meeting_id: int) -> None:
@@ -293,20 +323,48 @@ def _open_held(req: Request[Any], meeting_id: int) -> None:
     )
 
 
-def _store(req: Submitted[Any, ViewMeta], *, find: bool) -> None:
-    meeting_id = store_answers(
-        _context(req),
-        req.case,
-        req.payload.values(),
-        find=find,
-        meeting_id=req.ids.meeting,
-        actor=req.actor,
-        view_id=req.payload.view.id,
-        core=_core(req),
-        uid=new_panel_uid(req.runtime.settings.smtp_from),
-    )
+def _store(req: Submitted[Any, PanelMeta], *, find: bool) -> Reply | None:
+    """Book (or propose) what the modal says; a date on a weekend or bank holiday is first
+    told on its input, and booked when the same date is submitted again."""
+    try:
+        meeting_id = store_answers(
+            _context(req),
+            req.case,
+            req.payload.values(),
+            find=find,
+            meeting_id=req.ids.meeting,
+            actor=req.actor,
+            view_id=req.payload.view.id,
+            core=_core(req),
+            uid=new_panel_uid(req.runtime.settings.smtp_from),
+            confirmed=req.ids.confirmed,
+        )
+    except DaysToConfirmError as exc:
+        return Reply(update=_confirm_modal(req, exc.days, find=find))
     if meeting_id is not None:
         _send(req, meeting_id)
+    return None
+
+
+def _confirm_modal(
+    req: Submitted[Any, PanelMeta], confirming: Sequence[DayToConfirm], *, find: bool
+) -> View:
+    """The same modal again (Slack keeps what was entered), with the notices; the dates
+    warned of are remembered in its metadata (the latest few, the ones just warned of last)."""
+    warned = [c.day for c in confirming]
+    confirmed = [*(d for d in req.ids.confirmed if d not in warned), *warned][-MAX_SLOTS:]
+    if not find and req.ids.meeting is not None:
+        return _change_modal(req, req.ids.meeting, confirming, confirmed)
+    build = find_modal if find else schedule_modal
+    deadline = _deadline(req, panel_deadline(req.session, req.case))
+    return build(
+        reference=req.case.reference,
+        case_id=req.case.id,
+        deadline=deadline,
+        core=_core(req),
+        confirming=confirming,
+        confirmed=confirmed,
+    )
 
 
 def _send(req: Request[Any], meeting_id: int) -> None:

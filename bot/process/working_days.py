@@ -31,6 +31,25 @@ def short_day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
 
+def _on(value: date, today: date) -> str:
+    """ "Tue 1 Dec", with the year when it is not ``today``'s."""
+    return short_day(value) if value.year == today.year else day(value)
+
+
+def deadline_words(due: date, last_working_day: date | None, today: date) -> str:
+    """A deadline as people act on it, for every place one is shown.
+
+    On a working day it is the date: "Tue 22 Dec". On a weekend or bank holiday the last
+    working day before it comes first: "Thu 24 Dec (deadline Sun 27 Dec)"; once the deadline
+    itself has passed, only the deadline counts. A date shows its year when it is not
+    ``today``'s. ``last_working_day`` is ``WorkingCalendar.last_working_day(due)`` (None is
+    read as ``due``): services work it out, so views need no calendar.
+    """
+    if last_working_day is None or last_working_day >= due or today > due:
+        return _on(due, today)
+    return f"{_on(last_working_day, today)} (deadline {_on(due, today)})"
+
+
 def ensure_utc(instant: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is refused because it names no instant."""
     if instant.tzinfo is None or instant.utcoffset() is None:
@@ -73,6 +92,22 @@ class WorkingCalendar:
 
     def is_working_day(self, d: date) -> bool:
         return d.weekday() < 5 and d not in bank_holidays(d.year) and d not in self.extra_closures
+
+    def closure(self, d: date) -> str | None:
+        """Why ``d`` is not a working day ("weekend", "bank holiday", "closure day"); None
+        when it is one."""
+        if d.weekday() >= 5:
+            return "weekend"
+        if d in bank_holidays(d.year):
+            return "bank holiday"
+        if d in self.extra_closures:
+            return "closure day"
+        return None
+
+    def last_working_day(self, d: date) -> date:
+        """``d`` when it is a working day, else the last working day before it: the day a
+        deadline on a weekend or bank holiday is met in practice."""
+        return d if self.is_working_day(d) else self.previous_working_day(d)
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after ``d``."""

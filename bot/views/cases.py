@@ -18,11 +18,10 @@ from slack_sdk.models.blocks import (
 from bot.services.cases.schema import CaseCard, Deadline
 from bot.services.reminders.schema import CaseStatus, TaskGroup, TaskLine
 from bot.views.first_month import card_action_blocks
-from bot.views.format import channel_link, day, days_left, short_day, user_link
+from bot.views.format import channel_link, day, days_left, deadline_words, short_day, user_link
 from bot.views.messages import Message
 from bot.views.monitoring import card_lines
 from bot.views.panel import PanelOnCard
-from bot.views.reminders import when
 
 MAX_SECTION_TEXT = 3000
 MAX_LINES = 3000 // 80
@@ -31,7 +30,8 @@ MAX_LINES = 3000 // 80
 def _deadline_line(deadline: Deadline, today: date) -> str:
     status = "✓ done" if deadline.done else days_left(deadline.due, today)
     note = f" · {deadline.note}" if deadline.note else ""
-    return f"*{deadline.label}*: by {day(deadline.due)} ({status}){note}"
+    by = deadline_words(deadline.due, deadline.last_working_day, today)
+    return f"*{deadline.label}*: by {by} · {status}{note}"
 
 
 def _agency_table(card: CaseCard) -> list[str]:
@@ -104,7 +104,7 @@ def case_card_message(card: CaseCard) -> Message:
 
 
 def _due(line: TaskLine, today: date) -> str:
-    due = when(line.due, today)
+    due = deadline_words(line.due, line.last_working_day, today)
     return f"*overdue* (due {due})" if line.overdue else f"due {due}"
 
 

@@ -1,5 +1,5 @@
-"""Dates and times as people read them: in words, in Europe/London (`day` and `short_day`
-live with the calendar, where services can use them too)."""
+"""Dates and times as people read them: in words, in Europe/London (`day`, `short_day` and
+`deadline_words` live with the calendar, where services can use them too)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.process.working_days import day as day
+from bot.process.working_days import deadline_words as deadline_words
 from bot.process.working_days import short_day as short_day
 
 LONDON = ZoneInfo("Europe/London")

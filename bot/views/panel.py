@@ -44,16 +44,18 @@ from bot.services.panel.schema import (
     MAX_MEMBERS,
     REASON_LENGTH,
     SLOT_BLOCKS,
+    DayToConfirm,
     Involvement,
     MeetingFacts,
     MemberState,
     PanelCardState,
+    PanelDeadline,
     PanelDefaults,
     PartStat,
     ReminderKind,
     SlotLine,
 )
-from bot.views.format import LONDON, day, short_day, user_link
+from bot.views.format import LONDON, day, deadline_words, short_day, user_link
 from bot.views.messages import Message
 
 PARTSTAT_WORDS: dict[str, str] = {
@@ -380,6 +382,7 @@ class PanelOnCard:
             self.state.deadline,
             done=self.state.status == "held",
             note=deadline_note(self.state),
+            last_working_day=self.state.last_working_day,
         )
         return sorted([*kept, line], key=lambda d: d.due)
 
@@ -508,9 +511,50 @@ def panel_card_blocks(state: PanelCardState) -> list[Block]:
 # Modals ------------------------------------------------------------------------------
 
 
-def metadata(case_id: int, meeting_id: int | None = None, **where: str) -> str:
-    """The ids a submission is about (and, for a DM's button, the message to redraw)."""
-    return json.dumps({"case": case_id, "meeting": meeting_id, **where})
+def metadata(
+    case_id: int,
+    meeting_id: int | None = None,
+    *,
+    confirmed: Sequence[date] = (),
+    **where: str,
+) -> str:
+    """The ids a submission is about (and, for a DM's button, the message to redraw); the
+    non-working days the organiser was warned of, so that submitting them again books them."""
+    extra = {"confirmed": sorted(d.isoformat() for d in confirmed)} if confirmed else {}
+    return json.dumps({"case": case_id, "meeting": meeting_id, **extra, **where})
+
+
+def _must_meet_by(deadline: PanelDeadline) -> str:
+    return deadline_words(deadline.due, deadline.last_working_day, deadline.today)
+
+
+def not_a_working_day(day_to_confirm: DayToConfirm, verb: str) -> str:
+    """The notice on a date input: "Sat 26 Dec 2026 is not a working day (weekend). Submit
+    again to book it anyway." """
+    return (
+        f"⚠ {day(day_to_confirm.day)} is not a working day ({day_to_confirm.closure}). "
+        f"Submit again to {verb} it anyway."
+    )
+
+
+def _date_input(
+    block: PanelBlock,
+    label: str,
+    *,
+    optional: bool = False,
+    initial: str | None = None,
+    notices: Sequence[DayToConfirm] = (),
+    verb: str = "book",
+) -> InputBlock:
+    """A date input, with the notice when its date is not a working day."""
+    notice = next((n for n in notices if n.block == block.value), None)
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        element=DatePickerElement(action_id=INPUT_ACTION, initial_date=initial),
+        optional=optional,
+        hint=not_a_working_day(notice, verb) if notice is not None else None,
+    )
 
 
 def _context(text: str) -> ContextBlock:
@@ -582,23 +626,23 @@ def schedule_modal(
     *,
     reference: str,
     case_id: int,
-    deadline: date,
+    deadline: PanelDeadline,
     core: Sequence[str],
     defaults: PanelDefaults | None = None,
     meeting_id: int | None = None,
+    confirming: Sequence[DayToConfirm] = (),
+    confirmed: Sequence[date] = (),
 ) -> View:
+    """Schedule (or, with ``meeting_id``, change) the panel. ``confirming``: the chosen date
+    is not a working day, so the date input says so and the next submission books it."""
     defaults = defaults or PanelDefaults()
     start_date = defaults.start.astimezone(LONDON).date().isoformat() if defaults.start else None
     blocks: list[Block] = [
         _context(
-            f"*{reference}* · the Initial Panel must meet by *{day(deadline)}*. Times are "
-            "London time. Invitations go to everyone on the panel by DM (and e-mail)."
+            f"*{reference}* · the Initial Panel must meet by *{_must_meet_by(deadline)}*. "
+            "Times are London time. Invitations go to everyone on the panel by DM (and e-mail)."
         ),
-        _input(
-            PanelBlock.DATE,
-            "Date",
-            DatePickerElement(action_id=INPUT_ACTION, initial_date=start_date),
-        ),
+        _date_input(PanelBlock.DATE, "Date", initial=start_date, notices=confirming),
         _input(
             PanelBlock.START,
             "Starts",
@@ -616,7 +660,7 @@ def schedule_modal(
         *_people_and_place(defaults, core),
         _input(
             PanelBlock.OVERRIDE,
-            f"Reason, if after {day(deadline)}",
+            f"Reason, if after {day(deadline.due)}",
             PlainTextInputElement(action_id=INPUT_ACTION, multiline=True, max_length=REASON_LENGTH),
             optional=True,
         ),
@@ -629,7 +673,7 @@ def schedule_modal(
     return View(
         type="modal",
         callback_id=PanelCallback.SCHEDULE.value,
-        private_metadata=metadata(case_id, meeting_id),
+        private_metadata=metadata(case_id, meeting_id, confirmed=confirmed),
         title=PlainTextObject(text="Change the panel" if changing else "Schedule the panel"),
         submit=PlainTextObject(text="Send update" if changing else "Send invitations"),
         close=PlainTextObject(text="Cancel"),
@@ -637,11 +681,21 @@ def schedule_modal(
     )
 
 
-def find_modal(*, reference: str, case_id: int, deadline: date, core: Sequence[str]) -> View:
+def find_modal(
+    *,
+    reference: str,
+    case_id: int,
+    deadline: PanelDeadline,
+    core: Sequence[str],
+    confirming: Sequence[DayToConfirm] = (),
+    confirmed: Sequence[date] = (),
+) -> View:
+    """Propose times. ``confirming``: proposed dates that are not working days, each told on
+    its input; the next submission proposes them."""
     blocks: list[Block] = [
         _context(
-            f"*{reference}* · propose up to five times by *{day(deadline)}* (London time). "
-            "Each panel member is asked by DM which suit them; you then pick one."
+            f"*{reference}* · propose up to five times by *{_must_meet_by(deadline)}* (London "
+            "time). Each panel member is asked by DM which suit them; you then pick one."
         ),
         _input(
             PanelBlock.DURATION,
@@ -656,11 +710,12 @@ def find_modal(*, reference: str, case_id: int, deadline: date, core: Sequence[s
     for number, (date_block, time_block) in enumerate(SLOT_BLOCKS, start=1):
         optional = number > 1
         blocks.append(
-            _input(
+            _date_input(
                 date_block,
                 f"Time {number}: date",
-                DatePickerElement(action_id=INPUT_ACTION),
                 optional=optional,
+                notices=confirming,
+                verb="propose",
             )
         )
         blocks.append(
@@ -675,7 +730,7 @@ def find_modal(*, reference: str, case_id: int, deadline: date, core: Sequence[s
     return View(
         type="modal",
         callback_id=PanelCallback.FIND.value,
-        private_metadata=metadata(case_id),
+        private_metadata=metadata(case_id, confirmed=confirmed),
         title=PlainTextObject(text="Find a time"),
         submit=PlainTextObject(text="Ask the panel"),
         close=PlainTextObject(text="Cancel"),

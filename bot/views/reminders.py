@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action
 from bot.services.reminders.schema import CaseLine, CaseOverview, Nudge, TaskLine
-from bot.views.format import channel_link, day, short_day
+from bot.views.format import channel_link, day, deadline_words, short_day
 from bot.views.messages import Message
 
 ROLE_LABELS = {
@@ -61,20 +61,30 @@ def _what(nudge: Nudge) -> str:
     return f"{task} for {about}" if about else task
 
 
+def _due_words(nudge: Nudge) -> str:
+    """ "due today (Tue 1 Dec)"; on the last working day before a weekend or bank-holiday
+    deadline, "due Sun 27 Dec: today is the last working day before it"."""
+    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
+    if nudge.due == nudge.today:
+        return f"due today ({due})"
+    if nudge.last_working_day == nudge.today:
+        return f"due {when(nudge.due, nudge.today)}: today is the last working day before it"
+    return f"due {due}"
+
+
 def owner_text(nudge: Nudge) -> str:
-    due = when(nudge.due, nudge.today)
+    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
     told = roles_told(nudge.told)
     if nudge.kind == "overdue":
         tail = f"It was due {due}; {told}." if told else f"It was due {due}."
         return f"{nudge.reference}: please {_what(nudge)}. {tail}"
-    due_words = f"due today ({due})" if nudge.due == nudge.today else f"due {due}"
-    return f"{nudge.reference}: please {_what(nudge)}, {due_words}" + (
+    return f"{nudge.reference}: please {_what(nudge)}, {_due_words(nudge)}" + (
         f"; {told}." if told else "."
     )
 
 
 def watcher_text(nudge: Nudge) -> str:
-    due = when(nudge.due, nudge.today)
+    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
     whose = f" ({_about(nudge)})" if _about(nudge) else ""
     state = f"was due {due}" if nudge.kind == "overdue" else f"is due {due}"
     return f"{nudge.reference}: “{nudge.title}”{whose} {state} and is not done yet."
@@ -135,7 +145,7 @@ def task_done_message(line: TaskLine, actor: str, on: date, *, already: bool) ->
 
 def task_line_text(line: TaskLine, today: date) -> str:
     whose = f" · {line.agency}" if line.agency else ""
-    due = when(line.due, today)
+    due = deadline_words(line.due, line.last_working_day, today)
     state = f"*overdue* (due {due})" if line.overdue else f"due {due}"
     return f"*{line.reference}* · {line.title}{whose} · {state}"
 
@@ -251,7 +261,11 @@ def overdue_count(count: int) -> str:
 def overview_line(case: CaseOverview, today: date) -> str:
     """One open case for the Chair or the business unit: reference, stage, next deadline,
     overdue tasks, and the channel only where the viewer is a member."""
-    due = f"next deadline by {when(case.next_due, today)}" if case.next_due else "no open task"
+    due = (
+        f"next deadline by {deadline_words(case.next_due, case.next_last_working_day, today)}"
+        if case.next_due
+        else "no open task"
+    )
     parts = [f"*{case.reference}*", case.stage_title, due, overdue_count(case.overdue)]
     if case.channel_id:
         parts.append(channel_link(case.channel_id))

@@ -63,11 +63,23 @@ def submit(harness: Harness, user: str, answers: dict[str, dict[str, Any]], view
 
 
 def schedule_panel(
-    harness: Harness, case: Case, user: str = ORGANISER, **overrides: Any
+    harness: Harness,
+    case: Case,
+    user: str = ORGANISER,
+    *,
+    non_working_ok: bool = False,
+    **overrides: Any,
 ) -> dict[str, Any]:
+    """Fill in and submit the schedule modal; with ``non_working_ok``, a date on a weekend or
+    bank holiday is submitted a second time, as the modal then asks."""
     assert case.channel_id is not None
     view_id = open_modal(harness, user, "panel schedule", case.channel_id)
-    return submit(harness, user, schedule_answers(**overrides), view_id)
+    answers = schedule_answers(**overrides)
+    answer = submit(harness, user, answers, view_id)
+    if non_working_ok:
+        assert answer.get("response_action") == "update", answer
+        answer = submit(harness, user, answers, view_id)
+    return answer
 
 
 def meetings(harness: Harness) -> list[PanelMeeting]:

@@ -145,7 +145,7 @@ def test_cancelling_tells_everyone_and_reopens_scheduling(harness) -> None:
         m for m in harness.standin.messages_in(case.channel_id) if "is cancelled" in m.text
     ]
     assert "Tue 15 Dec 10:00" in announcement.text
-    assert "needed by Sun 27 Dec 2026" in str(announcement.blocks)
+    assert "needed by Thu 24 Dec (deadline Sun 27 Dec)" in str(announcement.blocks)
     for user in (*MEMBERS, CHAIR):
         latest_dm(harness, user, "is cancelled")
     reopened = task(harness, case.id, "schedule_initial_panel")

@@ -67,8 +67,8 @@ def test_the_cpu_schedules_the_panel_and_everyone_is_invited(harness) -> None:
 
     text = card_text(harness, case)
     assert (
-        "*Initial Panel*: by Sun 27 Dec 2026 (30 days left) · scheduled for Tue 15 Dec 10:00"
-        in text
+        "*Initial Panel*: by Thu 24 Dec (deadline Sun 27 Dec) · 30 days left · "
+        "scheduled for Tue 15 Dec 10:00" in text
     )
     assert "No answer yet: <@U0CPU2>, <@U0RLH>, <@U0DPP>, <@U0DPR>, <@U0DPC>" in text
     assert "No previous involvement not yet confirmed by: <@U0CPU2>" in text

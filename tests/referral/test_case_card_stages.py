@@ -12,7 +12,7 @@ def _card(harness, case_id: int):
     today = harness.runtime.clock.now().astimezone(LONDON).date()
     with harness.runtime.db.session() as session:
         case = load_case(session, case_id)
-        return case.stage, build_case_card(session, case, today)
+        return case.stage, build_case_card(session, case, today, harness.runtime.working_calendar())
 
 
 def test_open_chronologies_stay_on_the_card_into_the_initial_panel_stage(harness) -> None:
@@ -23,7 +23,7 @@ def test_open_chronologies_stay_on_the_card_into_the_initial_panel_stage(harness
     assert list(card.agency_columns) == ["records secured", "chronology", "synopsis"]
     [health] = card.agency_rows
     assert health.name == "Health"
-    assert health.cells[0] == "due 1 Dec"
+    assert health.cells[0] == "due Tue 1 Dec"
 
     complete(harness, case.id, "records_secured", "chronology_submitted", "synopsis_submitted")
     _, card = _card(harness, case.id)

@@ -45,7 +45,7 @@ def test_a_valid_referral_becomes_a_private_case_channel(harness) -> None:
     card_text = str(card.blocks)
     assert "SCR-2026-001" in card_text
     assert "Initial Panel" in card_text
-    assert "Sun 27 Dec 2026" in card_text
+    assert "by Thu 24 Dec (deadline Sun 27 Dec)" in card_text
     assert "death, abuse or neglect suspected" in card_text
     assert standin.pins[channel.id] == [case.card_ts]
 

@@ -36,7 +36,7 @@ def test_scr_status_in_the_case_channel_and_by_reference(harness) -> None:
     ]
     groups = [s.splitlines()[0] for s in sections[2:]]
     assert groups == ["*Health*", "*CPU*"]
-    assert "• Submit the chronology · due Sun 27 Dec" in sections[2]
+    assert "• Submit the chronology · due Thu 24 Dec (deadline Sun 27 Dec)" in sections[2]
     with harness.runtime.db.session() as session:
         seen = [e for e in events_for(session, case.id) if e.action == "case.status_viewed"]
     assert [e.actor for e in seen] == ["U0CPU1", "U0CPU1"]

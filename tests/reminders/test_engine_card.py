@@ -14,11 +14,16 @@ from storage.models import Task
 from tests.flow_helpers import agency_id
 from tests.reminders.reminder_helpers import complete, london, open_case, task_of
 
+SUNDAY = "due Thu 24 Dec (deadline Sun 27 Dec)"
+"""The chronology and synopsis, due Sun 27 Dec 2026: Fri 25 Dec is Christmas Day."""
+
 
 def _card(harness, case_id: int, on=None):
     today = (on or harness.clock.now()).astimezone(london(2026, 1, 1).tzinfo).date()
     with harness.runtime.db.session() as session:
-        return build_case_card(session, load_case(session, case_id), today)
+        return build_case_card(
+            session, load_case(session, case_id), today, harness.runtime.working_calendar()
+        )
 
 
 def test_the_card_shows_the_next_deadlines_and_each_agencys_progress(harness) -> None:
@@ -52,8 +57,8 @@ def test_the_card_shows_the_next_deadlines_and_each_agencys_progress(harness) ->
     ]
     assert list(card.agency_columns) == ["notified", "records secured", "chronology", "synopsis"]
     assert [(row.name, row.cells) for row in card.agency_rows] == [
-        ("Health", ("✓ 30 Nov", "overdue (due 1 Dec)", "due 27 Dec", "due 27 Dec")),
-        ("Police", ("overdue (due 30 Nov)", "overdue (due 1 Dec)", "waived", "due 27 Dec")),
+        ("Health", ("✓ 30 Nov", "overdue (due Tue 1 Dec)", SUNDAY, SUNDAY)),
+        ("Police", ("overdue (due Mon 30 Nov)", "overdue (due Tue 1 Dec)", "waived", SUNDAY)),
     ]
 
 

@@ -196,7 +196,9 @@ def test_a_week_of_downtime_gives_one_catch_up_nudge_per_task(harness) -> None:
     for title, count in messages_per_task.items():
         assert len([s for s in caught_up if title in s.text.casefold()]) == count, title
     [panel] = [s for s in caught_up if s.user == "U0CPU1" and "initial panel" in s.text]
-    assert panel.text == "SCR-2026-001: please schedule the initial panel, due Sun 27 Dec."
+    assert panel.text == (
+        "SCR-2026-001: please schedule the initial panel, due Thu 24 Dec (deadline Sun 27 Dec)."
+    )
     [records] = log.to("U0DPH", "records")
     assert records.text.endswith("It was due Tue 1 Dec; the CPU has been told.")
 

@@ -100,4 +100,4 @@ def test_a_tick_redraws_the_card_when_a_task_falls_overdue(harness) -> None:
     assert [(c.args["channel"], c.args["ts"]) for c in updates] == [
         (case.channel_id, case.card_ts)
     ] * 2  # Mon 30 Nov (due today), Tue 1 Dec (first overdue nudges)
-    assert "overdue (due 30 Nov)" in json.dumps(updates[-1].args["blocks"])
+    assert "overdue (due Mon 30 Nov)" in json.dumps(updates[-1].args["blocks"])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.process.definition import StageDefinition
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
-from bot.process.working_days import LONDON
+from bot.process.working_days import LONDON, WorkingCalendar, deadline_words
 from bot.services.cases.access import load_case
 from bot.services.cases.schema import AgencyRow, CaseCard, Deadline
 from bot.services.first_month.chronology import entry_counts
@@ -54,7 +54,7 @@ def _london_date(instant: datetime) -> date:
     return instant.astimezone(LONDON).date()
 
 
-def _deadlines(session: Session, case: Case) -> list[Deadline]:
+def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadline]:
     """Case-wide open tasks, soonest first; a headline deadline (the Initial Panel) always."""
     process = get_process(case.process_key)
     tasks = list(
@@ -72,18 +72,23 @@ def _deadlines(session: Session, case: Case) -> list[Deadline]:
         headline + others[: max(0, MAX_DEADLINES - len(headline))],
         key=lambda t: (t.due_at, t.id),
     )
-    return [
-        Deadline(
-            DEADLINE_LABELS.get(task.kind, process.task(task.kind).title),
-            _london_date(task.due_at),
-            note=DEADLINE_NOTES.get(task.kind, ""),
+    deadlines = []
+    for task in shown:
+        due = _london_date(task.due_at)
+        deadlines.append(
+            Deadline(
+                DEADLINE_LABELS.get(task.kind, process.task(task.kind).title),
+                due,
+                note=DEADLINE_NOTES.get(task.kind, ""),
+                last_working_day=cal.last_working_day(due),
+            )
         )
-        for task in shown
-    ]
+    return deadlines
 
 
-def _cell(task: Task | None, today: date) -> str:
-    if task is None:
+def _cell(task: Task | None, today: date, cal: WorkingCalendar) -> str:
+    """An agency's task as a cell; one the case has moved past (superseded) shows nothing."""
+    if task is None or task.status == TaskStatus.SUPERSEDED:
         return "–"
     if task.status == TaskStatus.WAIVED:
         return "waived"
@@ -91,7 +96,7 @@ def _cell(task: Task | None, today: date) -> str:
         done_on = _london_date(task.completed_at) if task.completed_at else today
         return f"✓ {done_on.day} {done_on:%b}"
     due = _london_date(task.due_at)
-    words = f"{due.day} {due:%b}"
+    words = deadline_words(due, cal.last_working_day(due), today)
     return f"overdue (due {words})" if due < today else f"due {words}"
 
 
@@ -112,7 +117,7 @@ def _agency_kinds(session: Session, case: Case, stage: StageDefinition | None) -
 
 
 def _agency_table(
-    session: Session, case: Case, stage: StageDefinition | None, today: date
+    session: Session, case: Case, stage: StageDefinition | None, today: date, cal: WorkingCalendar
 ) -> tuple[list[str], list[AgencyRow]]:
     kinds = _agency_kinds(session, case, stage)
     if not kinds:
@@ -143,7 +148,7 @@ def _agency_table(
                     agency_id,
                     kind,
                     with_entry_count(
-                        counts, agency_id, kind, _cell(latest.get((agency_id, kind)), today)
+                        counts, agency_id, kind, _cell(latest.get((agency_id, kind)), today, cal)
                     ),
                 )
                 for kind in kinds
@@ -154,12 +159,12 @@ def _agency_table(
     return columns, rows
 
 
-def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
+def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalendar) -> CaseCard:
     try:
         stage: StageDefinition | None = get_process(case.process_key).stage(case.stage)
     except KeyError:
         stage = None
-    columns, rows = _agency_table(session, case, stage, today)
+    columns, rows = _agency_table(session, case, stage, today, cal)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -167,18 +172,19 @@ def build_case_card(session: Session, case: Case, today: date) -> CaseCard:
         referring_agency=case.referring_agency.name,
         criteria=[CRITERION_SHORT[Criterion(c)] for c in case.criteria],
         today=today,
-        deadlines=_deadlines(session, case),
+        deadlines=_deadlines(session, case, cal),
         agency_columns=columns,
         agency_rows=rows,
         notes=review_notes(session, case, today),
-        panel=panel_card_state(session, case, today),
+        panel=panel_card_state(session, case, today, cal),
         first_month=card_actions(session, case),
         monitoring=monitoring_state(session, case, today),
         closed=case.closed_at is not None,
     )
 
 
-def case_card(db: Database, case_id: int, now: datetime) -> CaseCard:
+def case_card(db: Database, case_id: int, now: datetime, cal: WorkingCalendar) -> CaseCard:
     """The case's card as it stands at ``now``."""
     with db.session() as session:
-        return build_case_card(session, load_case(session, case_id), now.astimezone(LONDON).date())
+        case = load_case(session, case_id)
+        return build_case_card(session, case, cal.london_date(now), cal)

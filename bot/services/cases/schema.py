@@ -17,6 +17,8 @@ class Deadline:
     due: date
     done: bool = False
     note: str = ""
+    last_working_day: date | None = None
+    """The last working day on or before ``due`` (see ``deadline_words``)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.process.states import Stage
+from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.panel.meetings import (
     ACTIVE,
@@ -212,14 +213,19 @@ def my_answers(session: Session, meeting_id: int, user_id: str) -> dict[int, boo
 # The case card's part -------------------------------------------------------------------
 
 
-def panel_card_state(session: Session, case: Case, today: date) -> PanelCardState | None:
+def panel_card_state(
+    session: Session, case: Case, today: date, cal: WorkingCalendar
+) -> PanelCardState | None:
     """What the case card shows about the Initial Panel; None when it shows nothing."""
     if not has_panel(case) or case.closed_at is not None or case.stage not in PANEL_STAGES:
         return None
     deadline = panel_deadline(session, case)
+    last_working_day = cal.last_working_day(deadline)
     meeting = latest_meeting(session, case.id)
     if meeting is None:
-        return PanelCardState(status="none", deadline=deadline, today=today)
+        return PanelCardState(
+            status="none", deadline=deadline, today=today, last_working_day=last_working_day
+        )
     members = meeting.current_members()
     answers: dict[str, tuple[str, ...]] = {}
     for member in members:
@@ -229,6 +235,7 @@ def panel_card_state(session: Session, case: Case, today: date) -> PanelCardStat
         status=meeting.status,
         deadline=deadline,
         today=today,
+        last_working_day=last_working_day,
         meeting_id=meeting.id,
         start=meeting.start_at,
         end=meeting.end_at,

@@ -4,7 +4,7 @@ follows, and every refusal is a `RefusedError` worded for the person who tried."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,12 +23,14 @@ from bot.services.cases import audit
 from bot.services.cases.access import Role, agencies_of, case_by_channel, roles_of
 from bot.services.panel.reminders import cancel_reminders, plan_reminders
 from bot.services.panel.schema import (
+    DayToConfirm,
     FindPlan,
     PanelDefaults,
     PanelPeople,
     PartStat,
     SchedulePlan,
     Venue,
+    days_to_confirm,
     parse_find,
     parse_schedule,
 )
@@ -62,6 +64,15 @@ ONLY_SCHEDULED_CHANGED = "Only a scheduled panel can be changed."
 ONLY_SCHEDULED_HELD = "Only a scheduled panel can be marked held."
 MAY_NOT_MARK_HELD = "Only the CPU or the panel's organiser can mark it held."
 NOT_MET_YET = "The panel has not met yet."
+
+
+class DaysToConfirmError(Exception):
+    """The answers are valid, but some dates are not working days the organiser has
+    confirmed: nothing was stored; ask, and book them when they are submitted again."""
+
+    def __init__(self, days: Sequence[DayToConfirm]) -> None:
+        super().__init__("dates on non-working days to confirm")
+        self.days = tuple(days)
 
 
 @dataclass(frozen=True)
@@ -274,9 +285,11 @@ def store_answers(
     view_id: str,
     core: Sequence[str],
     uid: str,
+    confirmed: Collection[date] = (),
 ) -> int | None:
     """Validate a schedule, change or find-a-time modal and store it; the meeting's id, or
-    None when a concurrent delivery of the same submission stored it."""
+    None when a concurrent delivery of the same submission stored it. A valid date on a
+    weekend or bank holiday not among ``confirmed`` raises `DaysToConfirmError`."""
     deadline = panel_deadline(ctx.session, case)
     plan: SchedulePlan | FindPlan = (
         parse_find(values, now=ctx.now, deadline=deadline)
@@ -286,6 +299,9 @@ def store_answers(
     missing = missing_core_agencies(ctx.session, case, plan.people.everyone, core)
     if missing and not plan.go_ahead:
         raise InvalidFormError({PanelBlock.MEMBERS.value: _representation_error(missing)})
+    unconfirmed = days_to_confirm(values, ctx.cal, confirmed, find=find)
+    if unconfirmed:
+        raise DaysToConfirmError(unconfirmed)
     try:
         if isinstance(plan, FindPlan):
             return propose(ctx, case, plan, actor=actor, view_id=view_id, uid=uid)

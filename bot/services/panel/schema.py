@@ -8,7 +8,7 @@ Times are London wall-clock times; what comes out is UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.ids import PanelBlock
-from bot.process.working_days import LONDON
+from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.refusal import InvalidFormError
 
 MAX_MEMBERS = 20
@@ -265,7 +265,52 @@ def _slot_start(
         return None
 
 
+# Meeting on a day the Board is closed ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayToConfirm:
+    """A date chosen for the panel that is not a working day (``closure``: "weekend", "bank
+    holiday"...), which the organiser has not yet confirmed by submitting it again."""
+
+    block: str
+    day: date
+    closure: str
+
+
+def days_to_confirm(
+    values: Mapping[str, Any],
+    cal: WorkingCalendar,
+    confirmed: Collection[date],
+    *,
+    find: bool,
+) -> list[DayToConfirm]:
+    """The modal's dates (the one date, or each proposed time's) that fall on a weekend or
+    bank holiday and are not among ``confirmed``; read once the answers are valid."""
+    blocks = [date_block for date_block, _ in SLOT_BLOCKS] if find else [PanelBlock.DATE]
+    found = []
+    for block in blocks:
+        try:
+            chosen = date.fromisoformat(str(values.get(block.value) or ""))
+        except ValueError:
+            continue
+        closure = cal.closure(chosen)
+        if closure is not None and chosen not in confirmed:
+            found.append(DayToConfirm(block.value, chosen, closure))
+    return found
+
+
 # What the views draw -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelDeadline:
+    """The date the Initial Panel must meet by, the last working day on or before it, and
+    the day it is read on: what the modals need to word it."""
+
+    due: date
+    last_working_day: date
+    today: date
 
 
 @dataclass(frozen=True)
@@ -318,6 +363,8 @@ class PanelCardState:
     status: str
     deadline: date
     today: date
+    last_working_day: date | None = None
+    """The last working day on or before ``deadline``."""
     meeting_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None

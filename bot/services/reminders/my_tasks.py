@@ -69,16 +69,18 @@ def _line(
     task: Task, case: Case, agency: str | None, now: datetime, cal: WorkingCalendar
 ) -> TaskLine:
     definition = get_process(case.process_key).task(task.kind)
+    due = cal.london_date(task.due_at)
     return TaskLine(
         task_id=task.id,
         reference=case.reference,
         title=definition.title,
         agency=agency,
-        due=cal.london_date(task.due_at),
+        due=due,
         overdue=task.due_at < now,
         can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
         form_action=TASK_FORMS.get(task.kind),
         channel_id=case.channel_id,
+        last_working_day=cal.last_working_day(due),
     )
 
 
@@ -158,16 +160,19 @@ def all_open_cases(
         .outerjoin(tasks, tasks.c.case_id == Case.id)
         .where(Case.closed_at.is_(None))
     )
-    lines = [
-        CaseOverview(
-            reference=case.reference,
-            stage_title=stage_title(case),
-            next_due=cal.london_date(next_due) if next_due is not None else None,
-            overdue=int(overdue or 0),
-            channel_id=case.channel_id if is_member else None,
+    lines = []
+    for case, is_member, next_due, overdue in rows:
+        next_day = cal.london_date(next_due) if next_due is not None else None
+        lines.append(
+            CaseOverview(
+                reference=case.reference,
+                stage_title=stage_title(case),
+                next_due=next_day,
+                overdue=int(overdue or 0),
+                channel_id=case.channel_id if is_member else None,
+                next_last_working_day=cal.last_working_day(next_day) if next_day else None,
+            )
         )
-        for case, is_member, next_due, overdue in rows
-    ]
     return sorted(lines, key=lambda c: (c.next_due is None, c.next_due, c.reference))
 
 
@@ -281,14 +286,16 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
     overdue: list[TaskLine] = []
     upcoming: list[TaskLine] = []
     for task, reference, process_key, channel_id, agency in rows:
+        due = cal.london_date(task.due_at)
         line = TaskLine(
             task_id=task.id,
             reference=reference,
             title=get_process(process_key).task(task.kind).title,
             agency=agency,
-            due=cal.london_date(task.due_at),
+            due=due,
             overdue=task.due_at < now,
             channel_id=channel_id,
+            last_working_day=cal.last_working_day(due),
         )
         (overdue if line.overdue else upcoming).append(line)
     return Digest(overdue, upcoming)
@@ -336,12 +343,14 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
                 select(SentMessage.key, SentMessage.ts).where(SentMessage.key.in_(keys))
             )
         }
+        due = cal.london_date(task.due_at)
         nudge = Nudge(
             reference=case.reference,
             task_id=task.id,
             title=definition.title,
             agency=agency.name if agency else None,
-            due=cal.london_date(task.due_at),
+            due=due,
+            last_working_day=cal.last_working_day(due),
             kind=claim.kind,
             today=cal.london_date(now),
             told=claim.escalate_to,

@@ -22,6 +22,8 @@ class TaskLine:
     can_mark_done: bool = False
     channel_id: str | None = None
     form_action: str | None = None
+    last_working_day: date | None = None
+    """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Nudge:
     form_action: str | None = None
     subject: str | None = None
     """What the task is about beyond its agency, e.g. "recommendation 3"."""
+    last_working_day: date | None = None
+    """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class CaseOverview:
     next_due: date | None
     overdue: int
     channel_id: str | None
+    next_last_working_day: date | None = None
+    """The last working day on or before ``next_due``."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""Tasks end with their stage: when the case moves on, what the earlier stage left open is
+superseded (audited, its nudges stopped, gone from the card and from "my tasks"), except
+what the process carries into the new stage: the chronologies wanted for the panel."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.services.cases.audit import events_for
+from tests.decision.helpers import panel_held, recommend, stored_case
+from tests.flow_helpers import body_json
+from tests.panel.helpers import card_message, schedule_panel
+from tests.reminders.reminder_helpers import (
+    CPU_CHORES,
+    DMLog,
+    complete,
+    london,
+    open_case,
+    reminders,
+    task_of,
+    travel,
+)
+
+NOTIFIED = "Confirm the designated person has been told"
+CARRIED = ("records_secured", "chronology_submitted", "synopsis_submitted")
+
+
+def superseded_rows(harness, case_id: int) -> list[dict]:
+    with harness.runtime.db.session() as session:
+        return [
+            {"actor": e.actor, **e.detail}
+            for e in events_for(session, case_id)
+            if e.action == "task.superseded"
+        ]
+
+
+def agency_grid(harness, case) -> str:
+    blocks = card_message(harness, case).blocks
+    return next(b["text"]["text"] for b in blocks if "*Agency*" in json.dumps(b))
+
+
+@pytest.mark.postgres
+def test_scheduling_the_panel_supersedes_the_first_days_check_and_its_nudges_stop(
+    harness,
+) -> None:
+    case = open_case(harness)
+    complete(harness, case.id, *CPU_CHORES)
+    assert stored_case(harness, case.id).stage == "referral"
+    log = DMLog(harness)
+
+    assert schedule_panel(harness, case) == {}  # the modal, as the CPU submits it
+
+    assert stored_case(harness, case.id).stage == "initial_panel"
+    notified = task_of(harness, case.id, "dp_notified")
+    assert (notified.status, notified.completed_by) == ("superseded", "bot")
+    assert notified.completed_at == harness.clock.now()
+    assert {r.status for r in reminders(harness, notified.id)} == {"cancelled"}
+    assert superseded_rows(harness, case.id) == [
+        {
+            "actor": "bot",
+            "task_id": notified.id,
+            "kind": "dp_notified",
+            "stage": "referral",
+            "agency_id": notified.agency_id,
+            "by_stage": "initial_panel",
+        }
+    ]
+    assert [task_of(harness, case.id, kind).status for kind in CARRIED] == ["open"] * 3
+
+    grid = agency_grid(harness, case)
+    assert grid.splitlines()[0] == "*Agency* · records secured · chronology · synopsis"
+    assert "notified" not in grid
+    mine = body_json(harness.driver.slash_command("U0DPH", "my"))
+    assert "Secure all relevant records" in json.dumps(mine)
+    assert NOTIFIED not in json.dumps(mine)
+
+    # A month of ticks: nobody hears of the superseded check; the chronology is still chased.
+    travel(harness, log, london(2026, 12, 24, 10), timedelta(days=1))
+    assert log.sent, "the carried tasks are still nudged"
+    assert not [s for s in log.sent if "designated person has been told" in s.text]
+    [last_day] = log.to("U0RLH", "chronology")[-1:]
+    assert last_day.when == "Thu 24 Dec 2026 10:00"
+    assert last_day.text == (
+        "SCR-2026-001: please submit the chronology for Health, due Sun 27 Dec: today is "
+        "the last working day before it."
+    )
+
+
+@pytest.mark.postgres
+def test_the_panels_recommendation_supersedes_what_was_carried_for_the_panel(harness) -> None:
+    case = panel_held(harness)
+    assert case.stage == "initial_panel"
+    carried = [task_of(harness, case.id, kind) for kind in CARRIED]
+    assert [t.status for t in carried] == ["open"] * 3
+
+    recommend(harness, case)  # the CPU's form: the Board Chair's decision stage begins
+
+    assert stored_case(harness, case.id).stage == "decision"
+    for task in carried:
+        closed = task_of(harness, case.id, task.kind)
+        assert (closed.status, closed.completed_by) == ("superseded", "bot"), task.kind
+        assert {r.status for r in reminders(harness, task.id)} <= {"cancelled", "sent"}
+        assert "planned" not in {r.status for r in reminders(harness, task.id)}
+    rows = superseded_rows(harness, case.id)
+    assert sorted(r["kind"] for r in rows if r["by_stage"] == "decision") == sorted(CARRIED)
+    assert all(r["stage"] == "referral" for r in rows)
+    assert "*Agency*" not in json.dumps(card_message(harness, case).blocks)
