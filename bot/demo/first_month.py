@@ -116,7 +116,7 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
             FirstMonthBlock.WHEN_DATE.value: "2026-11-27",
             FirstMonthBlock.BY_WHOM.value: "Dr Lee, named doctor",
         },
-        "Notified CPU",
+        "Confirm CPU notified",
     )
     _from_dm(
         story,
@@ -126,7 +126,7 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
             FirstMonthBlock.WHEN_DATE.value: "2026-11-27",
             FirstMonthBlock.SYSTEMS.value: "Niche RMS, PNC, body-worn video",
         },
-        "Records secured",
+        "Confirm records secured",
     )
     checks = (
         (FirstMonthAction.CP_PLAN, {FirstMonthBlock.CP_PLAN.value: "previously"}),

@@ -98,7 +98,8 @@ def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int
         if slack.sent(key) is not None:
             continue
         try:
-            slack.post_once(key, user, briefing_message(briefing), case_id=case_id)
+            message = briefing_message(briefing.for_reader(user))
+            slack.post_once(key, user, message, case_id=case_id)
         except SlackError as exc:
             if exc.retryable:
                 raise
@@ -124,13 +125,13 @@ def refresh_briefings(db: Database, slack: SlackGateway, case_id: int, agency_id
         prefix = f"case:{case_id}:briefing:{agency_id}:"
         sent = list(
             session.execute(
-                select(SentMessage.channel, SentMessage.ts).where(
+                select(SentMessage.key, SentMessage.channel, SentMessage.ts).where(
                     SentMessage.key.startswith(prefix, autoescape=True)
                 )
             )
         )
-    message = briefing_message(briefing)
-    for channel, ts in sent:
+    for key, channel, ts in sent:
+        message = briefing_message(briefing.for_reader(key.removeprefix(prefix)))
         try:
             slack.update(channel, ts, message)
         except SlackError as exc:

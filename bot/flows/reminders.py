@@ -162,8 +162,8 @@ class _Outbox:
 
 def _send_all(slack: SlackGateway, claim: Claim, target: Delivery, outbox: _Outbox) -> str | None:
     """DM the owners, then the watchers; returns any per-person refusal."""
-    outgoing = [(user, owner_message(target.nudge)) for user in target.owners] + [
-        (user, watcher_message(target.nudge)) for user in target.watchers
+    outgoing = [(user, owner_message(target.nudge_for(user))) for user in target.owners] + [
+        (user, watcher_message(target.nudge_for(user))) for user in target.watchers
     ]
     refused: str | None = None
     for user, message in outgoing:

@@ -30,6 +30,7 @@ from bot.services.review.imr import agency_name, invitation
 from bot.services.review.report import (
     agency_names,
     answers,
+    check_by,
     draft_facts,
     report_recommendations,
 )
@@ -38,6 +39,7 @@ from bot.views.format import day, user_link
 from bot.views.forms import section
 from bot.views.messages import Message
 from bot.views.review import (
+    DraftCheck,
     TermsPosted,
     accepted,
     agency_answered,
@@ -368,14 +370,30 @@ def _contacts(runtime: Runtime, case_id: int, agency_id: int) -> list[str]:
         return agency_contacts(session, case_id, agency_id)
 
 
+def _draft_link(slack: SlackGateway, file_id: str | None) -> str | None:
+    """The attached draft's address in Slack (None without a file, or if Slack will not say)."""
+    if file_id is None:
+        return None
+    try:
+        link = slack.file_info(file_id).get("permalink")
+    except SlackError as exc:
+        log.warning("the overview report's draft has no link (%s)", exc.code)
+        return None
+    return str(link) if link else None
+
+
 def send_draft(runtime: Runtime, slack: SlackGateway, draft_id: int) -> None:
+    """Ask each contributing agency to check the draft: a link to it, and the date to
+    answer by."""
     with runtime.db.session() as session:
         facts = draft_facts(session, draft_id)
+        by = check_by(session, runtime.working_calendar(), facts.draft)
     draft = facts.draft
+    ask = DraftCheck(
+        facts.reference, draft.version, draft_id, by, _draft_link(slack, draft.document_file_id)
+    )
     for agency_id in draft.agency_ids:
-        message = agency_request(
-            facts.reference, facts.names[agency_id], draft.version, draft_id, agency_id
-        )
+        message = agency_request(ask, facts.names[agency_id], agency_id, chair=draft.marked_by)
         for person in _contacts(runtime, draft.case_id, agency_id):
             post(slack, f"draft:{draft_id}:{agency_id}:{person}", person, message, draft.case_id)
     redraw_tally(runtime, slack, draft_id)

@@ -42,6 +42,7 @@ from bot.handlers.payloads import BlockAction, SlashCommand, ViewSubmission
 from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services.cases.access import case_by_channel, case_by_id, is_case_member
+from bot.services.cases.schema import EVERYONE, Audience
 from bot.services.refusal import InvalidFormError, RefusedError
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ class _Command:
     summary: str
     access: Access
     respond: bool
+    audience: frozenset[Audience]
 
 
 @dataclass(frozen=True)
@@ -279,11 +281,13 @@ class Listeners:
         *,
         access: Access = Access(),
         respond: bool = False,
+        audience: frozenset[Audience] = EVERYONE,
     ) -> Callable[[Callable[[Request[SlashCommand]], Reply | str | None]], Any]:
         """`/scr <name> ...`: the reply is the ephemeral answer. With ``respond`` the command
         is acknowledged at once and the reply is sent to its response_url (a message the
-        person can click on, rather than the acknowledgement's text)."""
-        spec = _Command(name, usage, summary, access, respond)
+        person can click on, rather than the acknowledgement's text). ``audience``: whom
+        the command is for (the services still check each use), for `/scr help`."""
+        spec = _Command(name, usage, summary, access, respond, audience)
 
         def declare(fn: Callable[[Request[SlashCommand]], Reply | str | None]) -> Any:
             self._keep(lambda bound: bound.command(fn, spec))
@@ -358,7 +362,7 @@ class _Bound:
             build = partial(self._command_request, ctx, spec.access)
             self._run(fn, kind=f"/scr {spec.name}", answer=answer, build=build, client=ctx.client)
 
-        self.router.add(spec.name, spec.usage, spec.summary, handle)
+        self.router.add(spec.name, spec.usage, spec.summary, handle, spec.audience)
 
     def action(self, fn: Callable[[Any], Reply | str | None], spec: _Action) -> None:
         def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

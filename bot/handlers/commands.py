@@ -11,7 +11,9 @@ from slack_sdk import WebClient
 
 from bot.handlers.payloads import SlashCommand
 from bot.runtime import Runtime
-from bot.views.cases import help_text
+from bot.services.cases.access import command_audiences
+from bot.services.cases.schema import EVERYONE, Audience
+from bot.views.cases import HelpLine, help_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class Subcommand:
     usage: str
     summary: str
     handler: Handler
+    audience: frozenset[Audience] = EVERYONE
+    """Who the command is for: `/scr help` lists the caller's own first."""
+
+    def line(self) -> HelpLine:
+        return HelpLine(self.usage, self.summary, self.audience)
 
 
 @dataclass
@@ -40,13 +47,26 @@ class CommandRouter:
     runtime: Runtime
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
 
-    def add(self, name: str, usage: str, summary: str, handler: Handler) -> None:
+    def add(
+        self,
+        name: str,
+        usage: str,
+        summary: str,
+        handler: Handler,
+        audience: frozenset[Audience] = EVERYONE,
+    ) -> None:
         if name in self.subcommands:
             raise ValueError(f"/scr {name} is registered twice")
-        self.subcommands[name] = Subcommand(name, usage, summary, handler)
+        self.subcommands[name] = Subcommand(name, usage, summary, handler, audience)
 
-    def help(self) -> str:
-        return help_text([(s.usage, s.summary) for s in self.subcommands.values()])
+    def help(self, user_id: str) -> str:
+        """The commands, those ``user_id`` may use first, then the others."""
+        caller = command_audiences(self.runtime.db, user_id)
+        lines = [s.line() for s in self.subcommands.values()]
+        return help_text(
+            [line for line in lines if line.audience & caller],
+            [line for line in lines if not line.audience & caller],
+        )
 
     def dispatch(self, body: dict[str, Any], ack: Ack, client: WebClient, respond: Respond) -> None:
         command = SlashCommand.model_validate(body)
@@ -58,7 +78,7 @@ class CommandRouter:
                 sub.handler(CommandContext(self.runtime, command, args, ack, client, respond))
                 return
         ack(
-            text=f"I don't know `/scr {command.text.strip()}`.\n\n" + self.help(),
+            text=f"I don't know `/scr {command.text.strip()}`.\n\n" + self.help(command.user_id),
             response_type="ephemeral",
         )
 
@@ -70,6 +90,6 @@ def register(app: App, router: CommandRouter) -> None:
 
 def _help(router: CommandRouter) -> Handler:
     def handle(ctx: CommandContext) -> None:
-        ctx.ack(text=router.help(), response_type="ephemeral")
+        ctx.ack(text=router.help(ctx.command.user_id), response_type="ephemeral")
 
     return handle

@@ -17,6 +17,7 @@ from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
 from bot.process.bolton import DECISION_AUDIENCES
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, roles_of
+from bot.services.cases.schema import Audience
 from bot.services.decision.schema import NoticeForm, Outcome, ReasonForm, RecommendationForm
 from bot.services.decision.service import (
     BUSINESS_UNIT_RECORDS,
@@ -124,8 +125,9 @@ listeners = Listeners()
 @listeners.command(
     "recommendation",
     "/scr recommendation",
-    "record the Initial Panel's recommendation (CPU or panel chair, in the case channel)",
+    "record the Initial Panel's recommendation (in the case channel)",
     access=Access(case=CaseFrom.CHANNEL, member=False),
+    audience=frozenset({Audience.CPU, Audience.PANEL_CHAIR}),
 )
 def recommendation_command(req: Request[SlashCommand]) -> str | None:
     return _opened(

@@ -25,6 +25,7 @@ from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import FirstMonthAction, FirstMonthBlock, FirstMonthCallback
 from bot.runtime import Runtime
 from bot.services.cases.access import is_case_member
+from bot.services.cases.schema import Audience
 from bot.services.first_month.agencies import (
     NOT_A_MANAGER,
     agency_by_words,
@@ -59,13 +60,13 @@ from bot.services.reminders.tasks import EngineContext
 from bot.views.first_month import (
     agency_modal,
     chronology_modal_view,
-    count,
     entries_added_text,
     nothing_to_choose,
     period_set_text,
     task_modal,
     task_recorded_text,
 )
+from bot.views.format import plural
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +126,18 @@ def _agency_command(removing: bool) -> Callable[[Request[SlashCommand]], str]:
     return change
 
 
+CASE_MANAGERS = frozenset({Audience.CPU, Audience.BUSINESS_UNIT})
 listeners.command(
     "agency add",
     "/scr agency add <agency>",
-    "involve an agency in this case (CPU, Board admins; in the case channel)",
+    "involve an agency in this case (in the case channel)",
+    audience=CASE_MANAGERS,
 )(_agency_command(removing=False))
 listeners.command(
     "agency remove",
     "/scr agency remove <agency> <reason>",
-    "end an agency's involvement; its tasks close (CPU, Board admins)",
+    "end an agency's involvement; its tasks close (in the case channel)",
+    audience=CASE_MANAGERS,
 )(_agency_command(removing=True))
 
 
@@ -275,7 +279,7 @@ def submit_complete_form(req: Submitted[BaseModel, ViewMeta]) -> Reply | None:
     if changed:
         text = (
             f"✓ {who.reference}: {who.agency_name}'s chronology is complete "
-            f"({count(entries, 'entry', 'entries')}), marked by <@{req.actor}>."
+            f"({plural(entries, 'entry', 'entries')}), marked by <@{req.actor}>."
         )
         req.after(lambda: recorded(req.runtime, req.slack, who.case_id, who.agency_id, text))
     return None
@@ -340,7 +344,8 @@ def export_button(req: Request[BlockAction]) -> None:
 @listeners.command(
     "chronology period",
     "/scr chronology period <from dd.mm.yy> [<to dd.mm.yy>]",
-    "set the period under review; entries outside it are refused (CPU, Board admins)",
+    "set the period under review; entries outside it are refused (in the case channel)",
+    audience=CASE_MANAGERS,
 )
 def period_command(req: Request[SlashCommand]) -> str:
     period = period_from_words(req.args)

@@ -29,6 +29,7 @@ from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.runtime import Runtime
 from bot.services.cases import guard
+from bot.services.cases.schema import Audience
 from bot.services.monitoring import board, departures, plan, rounds
 from bot.services.monitoring.departures import LeftVia
 from bot.services.monitoring.schema import (
@@ -41,6 +42,7 @@ from bot.services.monitoring.schema import (
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext
+from bot.views.format import plural
 from bot.views.forms import info_view
 from bot.views.monitoring import (
     Verb,
@@ -125,10 +127,14 @@ def show_plan(req: Request[SlashCommand]) -> Reply:
     return Reply(text=message.text, blocks=message.blocks, later=True)
 
 
+PLAN_MANAGERS = frozenset({Audience.BUSINESS_UNIT, Audience.BOARD_CHAIR, Audience.CPU})
+
+
 @listeners.command(
     "actions add",
     "/scr actions add [SCR-YYYY-NNN]",
-    "add a recommendation to the action plan (Board, CPU)",
+    "add a recommendation to the action plan",
+    audience=PLAN_MANAGERS,
 )
 def add_command(req: Request[SlashCommand]) -> Reply | None:
     return _open_plan_form(req, importing=False)
@@ -137,7 +143,8 @@ def add_command(req: Request[SlashCommand]) -> Reply | None:
 @listeners.command(
     "actions import",
     "/scr actions import [SCR-YYYY-NNN]",
-    "import the action plan from a CSV file (Board, CPU)",
+    "import the action plan from a CSV file",
+    audience=PLAN_MANAGERS,
 )
 def import_command(req: Request[SlashCommand]) -> Reply | None:
     return _open_plan_form(req, importing=True)
@@ -280,7 +287,8 @@ def submit_return(req: Submitted[ReturnForm, ViewMeta]) -> Reply:
 @listeners.command(
     "owner left",
     "/scr owner left",
-    "someone has left: hand their recommendations to their agency (Board)",
+    "someone has left: hand their recommendations to their agency",
+    audience=frozenset({Audience.BUSINESS_UNIT, Audience.BOARD_CHAIR}),
 )
 def owner_left(req: Request[SlashCommand]) -> None:
     departures.check_board(req.session, req.actor)
@@ -293,7 +301,7 @@ def owner_left_said(req: Submitted[OwnerLeftForm, ViewMeta]) -> Reply:
     moved = departures.board_says_left(_ctx(req), person, actor=req.actor)
     req.after(lambda: flows.tell_reassigned(req.runtime, req.slack, moved))
     text = (
-        f"{len(moved)} open recommendation{'s' if len(moved) != 1 else ''} of <@{person}> "
+        f"{plural(len(moved), 'open recommendation')} of <@{person}> "
         "moved to their agency; the new owners are told. The bot sends them nothing more."
     )
     return Reply(update=info_view("Someone has left", text))

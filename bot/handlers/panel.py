@@ -29,6 +29,7 @@ from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import PanelAction, PanelCallback
 from bot.runtime import Runtime
+from bot.services.cases.schema import Audience
 from bot.services.panel.answers import (
     Answered,
     answer_invitation,
@@ -91,10 +92,15 @@ ANYONE = Access(member=False)
 FROM_META = Access(case=CaseFrom.META, member=False)
 
 
+ORGANISERS = frozenset({Audience.CPU, Audience.BUSINESS_UNIT})
+
+
 def _on_command(name: str, summary: str) -> Callable[..., Any]:
     """`/scr panel ...`: acknowledged at once, answered on the response_url; the services
     check who may act (an organiser need not be a member of the case yet)."""
-    return listeners.command(name, f"/scr {name}", summary, access=ANYONE, respond=True)
+    return listeners.command(
+        name, f"/scr {name}", summary, access=ANYONE, respond=True, audience=ORGANISERS
+    )
 
 
 def _on_click(*actions: PanelAction, value: bool = True) -> Callable[..., Any]:
@@ -111,7 +117,7 @@ def find_command(req: Command) -> None:
     _open_new(req, panel_case(req.session, req.payload.channel_id), find_modal)
 
 
-@_on_command("panel change", "change the Initial Panel (organiser)")
+@_on_command("panel change", "change the Initial Panel (its organiser)")
 def change_command(req: Command) -> None:
     _open_change(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_CHANGE).id)
 
@@ -121,7 +127,7 @@ def held_command(req: Command) -> None:
     _open_held(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_HOLD).id)
 
 
-@_on_command("panel cancel", "cancel the Initial Panel (organiser)")
+@_on_command("panel cancel", "cancel the Initial Panel (its organiser)")
 def cancel_command(req: Command) -> Reply:
     """Offers the cancel button (with Slack's confirmation); the click cancels."""
     meeting = to_cancel(req.session, req.payload.channel_id, req.actor)

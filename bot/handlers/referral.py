@@ -17,6 +17,7 @@ from bot.ids import Callback
 from bot.runtime import Runtime
 from bot.services.cases import audit, guard
 from bot.services.cases.access import case_to_show, partnership_rows
+from bot.services.cases.schema import Audience
 from bot.services.referral.opening import open_case, referral_choices
 from bot.services.referral.schema import validated_referral
 from bot.services.refusal import RefusedError
@@ -53,7 +54,12 @@ class GroupRenamed(BaseModel):
 listeners = Listeners()
 
 
-@listeners.command("refer", "/scr refer", "refer a case for a Serious Case Review")
+@listeners.command(
+    "refer",
+    "/scr refer",
+    "refer a case for a Serious Case Review",
+    audience=frozenset({Audience.AGENCY, Audience.CPU}),
+)
 def open_referral(req: Request[SlashCommand]) -> None:
     choices = referral_choices(req.session, req.actor)
     req.open_view(

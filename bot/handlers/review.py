@@ -33,6 +33,7 @@ from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
 from bot.services.cases.access import active_agencies, load_case
 from bot.services.cases.identifying import screen
+from bot.services.cases.schema import Audience
 from bot.services.decision.findings import record_findings
 from bot.services.decision.schema import FindingsForm
 from bot.services.refusal import RefusedError
@@ -105,14 +106,21 @@ report_listeners = Listeners()
 """The overview report's listeners and the reminder's task-form button."""
 
 
-def openers(listeners: Listeners, name: str, summary: str, action: str, build: Opener) -> None:
+def openers(
+    listeners: Listeners,
+    name: str,
+    summary: str,
+    action: str,
+    build: Opener,
+    audience: frozenset[Audience],
+) -> None:
     """`/scr <name>` in a case channel, and a button whose value is the case id, open the
     case's modal (its permission checked before anything opens)."""
 
     def open_it(req: Request[Any]) -> None:
         req.open_view(build(req))
 
-    listeners.command(name, f"/scr {name}", summary, access=IN_CHANNEL)(open_it)
+    listeners.command(name, f"/scr {name}", summary, access=IN_CHANNEL, audience=audience)(open_it)
     listeners.action(action, access=BY_VALUE)(open_it)
 
 
@@ -187,14 +195,27 @@ def task_form(req: Request[Any]) -> View:
     raise RefusedError(NOT_FOUND)
 
 
+PANEL_CHAIR = frozenset({Audience.PANEL_CHAIR})
+THE_BOARD = frozenset({Audience.BOARD_CHAIR, Audience.BUSINESS_UNIT})
 FRAME = (
-    ("review chair", "appoint the review panel chair", ReviewAction.OPEN_PANEL_CHAIR),
-    ("review terms", "set or edit the terms of reference", ReviewAction.OPEN_TERMS),
-    ("review extension", "record an extension agreed with OFSTED", ReviewAction.OPEN_EXTENSION),
+    (
+        "review chair",
+        "appoint the review panel chair",
+        ReviewAction.OPEN_PANEL_CHAIR,
+        THE_BOARD | {Audience.CPU},
+    ),
+    ("review terms", "set or edit the terms of reference", ReviewAction.OPEN_TERMS, PANEL_CHAIR),
+    (
+        "review extension",
+        "record an extension agreed with OFSTED",
+        ReviewAction.OPEN_EXTENSION,
+        THE_BOARD | PANEL_CHAIR,
+    ),
     (
         "review findings",
         'record a "not met" path\'s findings and close the case',
         ReviewAction.OPEN_FINDINGS,
+        PANEL_CHAIR,
     ),
 )
 REPORT = (
@@ -202,21 +223,23 @@ REPORT = (
         "report ready",
         "send the overview report's draft to the agencies",
         ReviewAction.OPEN_DRAFT_READY,
+        PANEL_CHAIR,
     ),
     (
         "report accepted",
         "record the Board's acceptance of the overview report",
         ReviewAction.OPEN_REPORT_ACCEPTED,
+        THE_BOARD,
     ),
 )
 
 
 # The frame: the panel chair, the terms of reference, an extension and the findings ------------
 
-for (name, summary, action), build in zip(
+for (name, summary, action, audience), build in zip(
     FRAME, (_chair_modal, terms_opener, _extension_modal, findings_opener), strict=True
 ):
-    openers(listeners, name, f"{summary} (in the case channel)", action.value, build)
+    openers(listeners, name, f"{summary} (in the case channel)", action.value, build, audience)
 
 
 @review_form(listeners, ReviewCallback.PANEL_CHAIR, form=ChairForm, field=ReviewBlock.PANEL_CHAIR)
@@ -296,8 +319,12 @@ def record(req: Submitted[Any, CaseMeta]) -> None:
 
 # The overview report: its draft, each agency's answer on it, the Board's acceptance ----------
 
-for (name, summary, action), build in zip(REPORT, (draft_opener, _acceptance_modal), strict=True):
-    openers(report_listeners, name, f"{summary} (in the case channel)", action.value, build)
+for (name, summary, action, audience), build in zip(
+    REPORT, (draft_opener, _acceptance_modal), strict=True
+):
+    openers(
+        report_listeners, name, f"{summary} (in the case channel)", action.value, build, audience
+    )
 
 
 @review_form(report_listeners, ReviewCallback.DRAFT_READY, field=ReviewBlock.DOCUMENT)

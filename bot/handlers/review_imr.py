@@ -31,6 +31,7 @@ from bot.handlers.payloads import ViewSubmission
 from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
+from bot.services.cases.schema import Audience
 from bot.services.panel.delivery import uid_domain
 from bot.services.refusal import InvalidFormError
 from bot.services.review.imr import (
@@ -160,8 +161,9 @@ def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
 @listeners.command(
     "imr request",
     "/scr imr request",
-    "request an agency's management review (panel chair, in the case channel)",
+    "request an agency's management review (in the case channel)",
     access=IN_CHANNEL,
+    audience=frozenset({Audience.PANEL_CHAIR}),
 )
 def open_request(req: Request[Any]) -> None:
     found = request_choices(req.session, req.case, req.actor, req.today)
@@ -186,6 +188,7 @@ def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
     "/scr imr submit",
     "submit your agency's management review (in the case channel)",
     access=IN_CHANNEL,
+    audience=frozenset({Audience.AGENCY}),
 )
 def open_own(req: Request[Any]) -> None:
     req.open_view(submission_modal_for(req, own_review(req.session, req.case, req.actor)))
@@ -273,6 +276,7 @@ def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
     "/scr interview",
     "arrange an interview with a worker for your agency's review (in the case channel)",
     access=IN_CHANNEL,
+    audience=frozenset({Audience.AGENCY}),
 )
 def open_schedule(req: Request[Any]) -> None:
     agencies = interview_agencies(req.session, req.case, req.actor)

@@ -117,7 +117,7 @@ REFERRAL = StageDefinition(
         ),
         TaskDefinition(
             kind=TaskKind.DP_NOTIFIED,
-            title="Confirm the designated person has been told",
+            title="Confirm the CPU has been notified",
             owner="designated_persons",
             deadline=WorkingDays(1),
             anchor=AGENCY_ADDED,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.process.working_days import WorkingCalendar, add_calendar_months, ensure_utc
+from bot.words import plural
 
 
 def _check_count(n: int) -> None:
@@ -37,7 +38,7 @@ class CalendarMonths:
         return CalendarMonths(self.n * k)
 
     def describe(self) -> str:
-        return _plural(self.n, "calendar month")
+        return plural(self.n, "calendar month")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ class CalendarDays:
         return CalendarDays(self.n * k)
 
     def describe(self) -> str:
-        return _plural(self.n, "calendar day")
+        return plural(self.n, "calendar day")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class WorkingDays:
         return WorkingDays(self.n * k)
 
     def describe(self) -> str:
-        return _plural(self.n, "working day")
+        return plural(self.n, "working day")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,7 @@ class Hours:
         return ensure_utc(start) + timedelta(hours=self.n)
 
     def describe(self) -> str:
-        return _plural(self.n, "hour")
-
-
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+        return plural(self.n, "hour")
 
 
 DateRule = CalendarMonths | CalendarDays | WorkingDays

@@ -4,6 +4,7 @@ living case card pinned in each case channel, `/scr status`, `/scr agencies`, `/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -15,15 +16,25 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.services.cases.schema import CaseCard, Deadline
+from bot.services.cases.schema import AgencyRow, Audience, CaseCard, Deadline
 from bot.services.reminders.schema import CaseStatus, TaskGroup, TaskLine
 from bot.views.first_month import card_action_blocks
-from bot.views.format import channel_link, day, days_left, deadline_words, short_day, user_link
+from bot.views.format import (
+    channel_link,
+    day,
+    days_left,
+    deadline_words,
+    listed,
+    short_day,
+    user_link,
+)
 from bot.views.messages import Message
 from bot.views.monitoring import card_lines
 from bot.views.panel import PanelOnCard
 
 MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
 MAX_LINES = 3000 // 80
 
 
@@ -34,13 +45,27 @@ def _deadline_line(deadline: Deadline, today: date) -> str:
     return f"*{deadline.label}*: by {by} · {status}{note}"
 
 
-def _agency_table(card: CaseCard) -> list[str]:
-    if not card.agency_rows:
-        return []
-    lines = ["*Agency* · " + " · ".join(card.agency_columns)]
-    for row in card.agency_rows:
-        lines.append(f"{row.name} · " + " · ".join(row.cells))
-    return lines
+def agency_field(columns: Sequence[str], row: AgencyRow) -> str:
+    """One agency of the card's grid: its name, then a line per task with its label
+    ("records secured: ✓ 30 Nov"), so that nothing depends on columns lining up."""
+    lines = [f"*{row.name}*"]
+    lines += [f"{label}: {cell}" for label, cell in zip(columns, row.cells, strict=False)]
+    return "\n".join(lines)[:MAX_FIELD_TEXT]
+
+
+def agency_grid(card: CaseCard) -> list[Block]:
+    """The agencies side by side as a section's fields (two columns on a wide screen, one
+    on a phone), ten to a section as Slack allows."""
+    fields = [
+        MarkdownTextObject(text=agency_field(card.agency_columns, row)) for row in card.agency_rows
+    ]
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text="*Agencies*") if start == 0 else None,
+            fields=fields[start : start + MAX_FIELDS],
+        )
+        for start in range(0, len(fields), MAX_FIELDS)
+    ]
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:
@@ -73,11 +98,10 @@ def case_card_blocks(card: CaseCard) -> list[Block]:
     lines = [_deadline_line(d, card.today) for d in panel.deadlines(card.deadlines)]
     for text in _chunks(lines):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
-    table = _agency_table(card)
-    if table:
+    grid = agency_grid(card)
+    if grid:
         blocks.append(DividerBlock())
-        for text in _chunks(table):
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+        blocks.extend(grid)
     notes = [*card.notes, *(card_lines(card.monitoring) if card.monitoring else [])]
     for text in _chunks(notes):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
@@ -152,9 +176,37 @@ def status_blocks(status: CaseStatus) -> list[Block]:
 # /scr help and /scr agencies ---------------------------------------------------------
 
 
-def help_text(commands: Sequence[tuple[str, str]]) -> str:
-    lines = ["*scr-bot* coordinates Serious Case Reviews. Commands:"]
-    lines += [f"• `{usage}`: {summary}" for usage, summary in sorted(commands)]
+AUDIENCE_WORDS: dict[Audience, str] = {
+    Audience.AGENCY: "agencies",
+    Audience.CPU: "the CPU",
+    Audience.BUSINESS_UNIT: "the business unit",
+    Audience.BOARD_CHAIR: "the Board Chair",
+    Audience.PANEL_CHAIR: "the panel chair",
+}
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    usage: str
+    summary: str
+    audience: frozenset[Audience]
+
+    def who(self) -> str:
+        """ "the CPU and the business unit": whom another's command is for."""
+        return listed([words for a, words in AUDIENCE_WORDS.items() if a in self.audience])
+
+
+def help_text(own: Sequence[HelpLine], others: Sequence[HelpLine]) -> str:
+    """`/scr help`: the caller's own commands, then the others with whom they are for."""
+    lines = ["*scr-bot* coordinates Serious Case Reviews."]
+    if own:
+        lines.append("*Your commands*")
+        lines += [f"• `{c.usage}`: {c.summary}" for c in sorted(own, key=lambda c: c.usage)]
+    if others:
+        lines.append("*Other commands*")
+        for c in sorted(others, key=lambda c: c.usage):
+            who = c.who()
+            lines.append(f"• `{c.usage}`" + (f" (for {who})" if who else "") + f": {c.summary}")
     lines.append("Case channels and messages name the case reference only, never the child.")
     return "\n".join(lines)
 

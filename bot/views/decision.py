@@ -216,7 +216,9 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[Due
                 value=value,
             ),
             ButtonElement(
-                text="Terms of reference", action_id=ReviewAction.OPEN_TERMS.value, value=value
+                text="Set the terms of reference",
+                action_id=ReviewAction.OPEN_TERMS.value,
+                value=value,
             ),
             ButtonElement(
                 text="Request management reviews",

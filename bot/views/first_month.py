@@ -36,6 +36,7 @@ from bot.ids import (
     FirstMonthBlock,
     FirstMonthCallback,
 )
+from bot.process.states import TaskKind
 from bot.services.first_month.schema import (
     CP_PLAN_LABELS,
     ENTRY_SLOTS,
@@ -55,9 +56,10 @@ from bot.services.first_month.schema import (
     TaskView,
     entry_block_id,
 )
-from bot.views.format import LONDON, short_day
+from bot.views.buttons import about, labelled_button
+from bot.views.format import LONDON, plural, short_day
 from bot.views.messages import Message
-from bot.views.reminders import open_channel_button
+from bot.views.reminders import TASK_BUTTONS, open_channel_button
 
 KIND_TITLES = {
     "dp_notified": "Notified the CPU",
@@ -67,7 +69,8 @@ KIND_TITLES = {
     "cpu_organisations_informed": "Organisations informed",
     "cpu_chair_informed": "Board Chair informed",
 }
-"""Modal titles (at most 24 characters) and button labels."""
+"""Modal titles (at most 24 characters); the buttons say what they do (`TASK_BUTTONS`)."""
+COMPLETE_CHRONOLOGY = "Mark chronology complete"
 
 ENCRYPTED = (
     "What you write here is stored encrypted by the bot and may be shown to the case's people "
@@ -107,23 +110,21 @@ def briefing_message(briefing: Briefing) -> Message:
     head = f"*{briefing.reference}*: {briefing.agency} is involved in this review."
     blocks: list[Block] = [section(head)]
     lines = (
-        (
-            "dp_notified",
-            "Confirm that you have been told and have notified the CPU",
-            "Notified CPU",
-        ),
-        ("records_secured", "*Secure all relevant records and case files now*", "Records secured"),
+        ("dp_notified", "Confirm that you have been told and have notified the CPU"),
+        ("records_secured", "*Secure all relevant records and case files now*"),
     )
-    for kind, text, label in lines:
+    subject = about(briefing.reference, briefing.agency)
+    for kind, text in lines:
         item = items.get(kind)
         if item is None:
             continue
         button = (
             None
             if item.done_on is not None or item.task_id is None
-            else ButtonElement(
-                text=label,
-                action_id=FirstMonthAction.TASK.value,
+            else labelled_button(
+                TASK_BUTTONS[kind],
+                FirstMonthAction.TASK.value,
+                subject=subject,
                 value=str(item.task_id),
                 style="primary",
             )
@@ -136,14 +137,15 @@ def briefing_message(briefing: Briefing) -> Message:
             f"chronology {_due(chronology)}" if chronology else "",
             f"synopsis {_due(synopsis)}" if synopsis else "",
         ]
+        where = "in the case channel or here" if briefing.channel_id else "here"
         blocks.append(
             section(
                 f"Prepare {briefing.agency}'s chronology (one line per date: dd.mm.yy, agency, "
                 "name of worker, event/action; child seen; wishes and feelings sought) and a "
                 "brief synopsis of your involvement: "
                 + ", ".join(p for p in parts if p)
-                + ". Add entries with the button, or upload a CSV file in the case channel or "
-                f"here (with {briefing.reference} in the file name)."
+                + f". Add entries with the button, or upload a CSV file {where} (with "
+                f"{briefing.reference} in the file name)."
             )
         )
     buttons = [
@@ -153,7 +155,7 @@ def briefing_message(briefing: Briefing) -> Message:
             value=str(briefing.case_id),
         ),
         ButtonElement(
-            text="Chronology complete",
+            text=COMPLETE_CHRONOLOGY,
             action_id=FirstMonthAction.CHRONOLOGY_COMPLETE.value,
             value=str(briefing.case_id),
         ),
@@ -164,7 +166,7 @@ def briefing_message(briefing: Briefing) -> Message:
         ),
     ]
     if briefing.channel_id:
-        buttons.append(open_channel_button(briefing.channel_id))
+        buttons.append(open_channel_button(briefing.channel_id, briefing.reference))
     blocks.append(ActionsBlock(elements=buttons))
     text = f"{briefing.reference}: {briefing.agency} is involved; please secure its records now."
     return Message(text=text, blocks=blocks)
@@ -189,7 +191,7 @@ def card_action_blocks(actions: CardActions | None) -> list[Block]:
     blocks: list[Block] = []
     cpu_buttons = [
         ButtonElement(
-            text=KIND_TITLES[item.kind],
+            text=TASK_BUTTONS[item.kind],
             action_id=CPU_ACTIONS[item.kind].value,
             value=str(item.task_id),
         )
@@ -202,10 +204,12 @@ def card_action_blocks(actions: CardActions | None) -> list[Block]:
     if actions.agency_tasks_open:
         agency_buttons += [
             ButtonElement(
-                text="Notified CPU", action_id=FirstMonthAction.DP_NOTIFIED.value, value=value
+                text=TASK_BUTTONS[TaskKind.DP_NOTIFIED],
+                action_id=FirstMonthAction.DP_NOTIFIED.value,
+                value=value,
             ),
             ButtonElement(
-                text="Records secured",
+                text=TASK_BUTTONS[TaskKind.RECORDS_SECURED],
                 action_id=FirstMonthAction.RECORDS_SECURED.value,
                 value=value,
             ),
@@ -218,7 +222,7 @@ def card_action_blocks(actions: CardActions | None) -> list[Block]:
                 value=value,
             ),
             ButtonElement(
-                text="Chronology complete",
+                text=COMPLETE_CHRONOLOGY,
                 action_id=FirstMonthAction.CHRONOLOGY_COMPLETE.value,
                 value=value,
             ),
@@ -550,7 +554,7 @@ def entries_modal(*, case_id: int, reference: str, choices: Sequence[Choice], to
 
 
 def complete_modal(*, case_id: int, reference: str, counts: Sequence[AgencyCount]) -> View:
-    lines = [f"{c.choice.name}: {count(c.entries, 'entry', 'entries')}" for c in counts]
+    lines = [f"{c.choice.name}: {plural(c.entries, 'entry', 'entries')}" for c in counts]
     return View(
         type="modal",
         callback_id=FirstMonthCallback.CHRONOLOGY_COMPLETE.value,
@@ -598,21 +602,17 @@ def synopsis_modal(*, case_id: int, reference: str, choices: Sequence[Choice]) -
     )
 
 
-def count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 def entries_added_text(
     reference: str, agency: str, *, added: int, skipped: int, total: int, source: str
 ) -> str:
     """``source`` says how they came, e.g. "by <@U1>" or "from a file shared by <@U1>"."""
     skipped_text = (
-        f" {count(skipped, 'row was', 'rows were')} already in the chronology and left out."
+        f" {plural(skipped, 'row was', 'rows were')} already in the chronology and left out."
         if skipped
         else ""
     )
     return (
-        f"✓ {reference}: {count(added, 'entry', 'entries')} added to {agency}'s chronology "
+        f"✓ {reference}: {plural(added, 'entry', 'entries')} added to {agency}'s chronology "
         f"{source} ({total:,} in all).{skipped_text}"
     )
 
@@ -643,7 +643,7 @@ def plain(text: str) -> Message:
 def export_comment(reference: str, entries: int, agencies: Sequence[str], actor: str) -> str:
     names = ", ".join(agencies) or "no agency"
     return (
-        f"{reference}: integrated chronology, {count(entries, 'entry', 'entries')} "
+        f"{reference}: integrated chronology, {plural(entries, 'entry', 'entries')} "
         f"from {names}, exported by <@{actor}>. Confidential: for the review panel only."
     )
 

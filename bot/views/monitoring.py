@@ -53,7 +53,7 @@ from bot.services.monitoring.schema import (
     Source,
     SummaryKind,
 )
-from bot.views.format import channel_link, day, user_link
+from bot.views.format import channel_link, day, listed, plural, user_link
 from bot.views.forms import info_view
 from bot.views.messages import Message
 
@@ -366,7 +366,7 @@ def sign_off_button(case_id: int, reference: str) -> ButtonElement:
 
 
 def recommendations(count: int) -> str:
-    return f"{count} recommendation{'' if count == 1 else 's'}"
+    return plural(count, "recommendation")
 
 
 def _plain(text: str) -> Message:
@@ -374,8 +374,7 @@ def _plain(text: str) -> Message:
 
 
 def _numbers(numbers: Sequence[int]) -> str:
-    words = [str(n) for n in numbers]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return listed([str(n) for n in numbers])
 
 
 def owner_assigned_message(
@@ -534,14 +533,14 @@ def summary_text(summary: RoundSummary, channel_id: str | None) -> str:
         state = "Every return of this round is in."
     else:
         late = len(summary.late)
-        state = f"The deadline has passed: {late} return{'s are' if late != 1 else ' is'} overdue."
+        state = f"The deadline has passed: {plural(late, 'return is', 'returns are')} overdue."
     tally = (
         f"{recommendations(len(summary.rows))}: "
         f"{counts[ReturnStatus.IMPLEMENTED.value]} implemented · "
         f"{counts[ReturnStatus.IN_PROGRESS.value]} in progress · "
         f"{counts[ReturnStatus.NOT_STARTED.value]} not started · "
         f"{counts[ReturnStatus.NOT_IMPLEMENTED.value]} not implemented · "
-        f"{counts[RowState.OVERDUE]} overdue returns"
+        f"{plural(counts[RowState.OVERDUE], 'overdue return')}"
     )
     extra = [
         counts[k] and f"{counts[k]} {k}"

@@ -55,7 +55,8 @@ from bot.services.panel.schema import (
     ReminderKind,
     SlotLine,
 )
-from bot.views.format import LONDON, day, deadline_words, short_day, user_link
+from bot.views.buttons import labelled_button
+from bot.views.format import LONDON, day, deadline_words, plural, short_day, user_link
 from bot.views.messages import Message
 
 PARTSTAT_WORDS: dict[str, str] = {
@@ -149,7 +150,11 @@ def involvement_blocks(meeting_id: int, involvement: str) -> list[Block]:
         ),
         ActionsBlock(
             elements=[
-                _button("No previous involvement", PanelAction.NO_INVOLVEMENT, str(meeting_id)),
+                _button(
+                    "Confirm no previous involvement",
+                    PanelAction.NO_INVOLVEMENT,
+                    str(meeting_id),
+                ),
                 _button("Declare involvement", PanelAction.OPEN_DECLARE, str(meeting_id)),
             ]
         ),
@@ -197,13 +202,19 @@ def availability_dm(
     ]
     for slot in slots:
         mine = {True: "✓ you can make it", False: "✗ you can't", None: "no answer yet"}
-        blocks.append(section(f"{when(slot.start, slot.end)} · {mine[slot.mine]}"))
+        moment = when(slot.start, slot.end)
+        blocks.append(section(f"{moment} · {mine[slot.mine]}"))
+        value = str(slot.slot_id)
         blocks.append(
             ActionsBlock(
                 block_id=f"{PanelBlock.SLOT_ROW.value}_{slot.slot_id}",
                 elements=[
-                    _button("Available", PanelAction.SLOT_YES, str(slot.slot_id)),
-                    _button("Not available", PanelAction.SLOT_NO, str(slot.slot_id)),
+                    labelled_button(
+                        "I can make it", PanelAction.SLOT_YES.value, subject=moment, value=value
+                    ),
+                    labelled_button(
+                        "I can't make it", PanelAction.SLOT_NO.value, subject=moment, value=value
+                    ),
                 ],
             )
         )
@@ -281,8 +292,8 @@ def cancelled_announcement(reference: str, start: datetime | None, deadline_text
 def proposal_announcement(reference: str, organiser: str, count: int) -> Message:
     text = f"{reference}: finding a time for the Initial Panel."
     body = (
-        f"*Finding a time for the Initial Panel*: {user_link(organiser)} proposed {count} "
-        f"time{'s' if count != 1 else ''}; the panel members have been asked by DM. "
+        f"*Finding a time for the Initial Panel*: {user_link(organiser)} proposed "
+        f"{plural(count, 'time')}; the panel members have been asked by DM. "
         "Their answers are on the case card."
     )
     return Message(text=text, blocks=[section(body)])

@@ -12,7 +12,6 @@ from typing import TypeVar
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
@@ -27,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import INPUT_ACTION, Action, Callback, ReferralBlock
+from bot.ids import INPUT_ACTION, Callback, ReferralBlock
 from bot.services.referral.schema import (
     CP_PLAN_LABELS,
     CRITERION_LABELS,
@@ -38,6 +37,7 @@ from bot.services.referral.schema import (
 )
 from bot.views.format import channel_link, user_link
 from bot.views.messages import Message
+from bot.views.reminders import open_channel_button
 
 
 def _text(block: ReferralBlock, label: str, *, multiline: bool, optional: bool) -> InputBlock:
@@ -154,15 +154,6 @@ def referral_received(reference: str) -> View:
     )
 
 
-def _open_channel_button(channel_id: str, team_id: str | None = None) -> ButtonElement:
-    url = f"https://slack.com/app_redirect?channel={channel_id}"
-    if team_id:
-        url += f"&team={team_id}"
-    return ButtonElement(
-        text="Open case channel", action_id=Action.OPEN_CHANNEL.value, url=url, value=channel_id
-    )
-
-
 def referral_arrived(reference: str, agency: str, channel_id: str) -> Message:
     text = f"{reference}: a new referral from {agency} has arrived."
     return Message(
@@ -174,7 +165,7 @@ def referral_arrived(reference: str, agency: str, channel_id: str) -> Message:
                     f"The case channel is {channel_link(channel_id)}."
                 )
             ),
-            ActionsBlock(elements=[_open_channel_button(channel_id)]),
+            ActionsBlock(elements=[open_channel_button(channel_id, reference)]),
         ],
     )
 
@@ -193,7 +184,7 @@ def case_ready(reference: str, channel_id: str) -> Message:
         text=text,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
-            ActionsBlock(elements=[_open_channel_button(channel_id)]),
+            ActionsBlock(elements=[open_channel_button(channel_id, reference)]),
         ],
     )
 

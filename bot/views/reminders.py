@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,8 +21,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action
+from bot.process.states import TaskKind
 from bot.services.reminders.schema import CaseLine, CaseOverview, Nudge, TaskLine
-from bot.views.format import channel_link, day, deadline_words, short_day
+from bot.views.buttons import about, labelled_button
+from bot.views.format import channel_link, day, deadline_words, plural, short_day
 from bot.views.messages import Message
 
 ROLE_LABELS = {
@@ -90,26 +93,83 @@ def watcher_text(nudge: Nudge) -> str:
     return f"{nudge.reference}: “{nudge.title}”{whose} {state} and is not done yet."
 
 
-def mark_done_button(task_id: int) -> ButtonElement:
-    return ButtonElement(
-        text="Mark done", action_id=Action.MARK_DONE.value, value=str(task_id), style="primary"
+class TaskItem(Protocol):
+    """A task as a list or a reminder shows it (`TaskLine`, `Nudge`): what its buttons need."""
+
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def agency(self) -> str | None: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def task_kind(self) -> str: ...
+    @property
+    def can_mark_done(self) -> bool: ...
+    @property
+    def form_action(self) -> str | None: ...
+
+
+TASK_BUTTONS: dict[str, str] = {
+    TaskKind.DP_NOTIFIED: "Confirm CPU notified",
+    TaskKind.RECORDS_SECURED: "Confirm records secured",
+    TaskKind.CPU_CP_PLAN_CHECKED: "Check child protection plan",
+    TaskKind.CPU_OTHER_CHILDREN_CONSIDERED: "Consider other children",
+    TaskKind.CPU_ORGANISATIONS_INFORMED: "Confirm organisations informed",
+    TaskKind.CPU_CHAIR_INFORMED: "Confirm Board Chair informed",
+    TaskKind.CHRONOLOGY_SUBMITTED: "Submit chronology",
+    TaskKind.SYNOPSIS_SUBMITTED: "Submit synopsis",
+    TaskKind.SCHEDULE_INITIAL_PANEL: "Schedule panel",
+    TaskKind.PROGRESS_RETURN: "Send progress return",
+}
+"""What a task's own button says, where its title is not what the click does (the form
+confirms records were secured; it does not secure them). Other tasks' titles are verbs."""
+
+
+def task_button_text(kind: str, title: str) -> str:
+    return TASK_BUTTONS.get(kind, title)[:75]
+
+
+def task_subject(item: TaskItem) -> str:
+    """ "SCR-2026-001, Police, recommendation 2": what a task's buttons act on."""
+    return about(item.reference, item.agency, item.subject)
+
+
+def mark_done_button(item: TaskItem) -> ButtonElement:
+    return labelled_button(
+        "Mark done",
+        Action.MARK_DONE.value,
+        subject=task_subject(item),
+        value=str(item.task_id),
+        style="primary",
     )
 
 
-def task_button(
-    task_id: int, title: str, can_mark_done: bool, form_action: str | None
-) -> ButtonElement | None:
-    """The button that completes a task: its own form's (a kind in ``TASK_FORMS``, labelled
-    with the task's title), or "Mark done"."""
-    if form_action:
-        return ButtonElement(text=title, action_id=form_action, value=str(task_id), style="primary")
-    return mark_done_button(task_id) if can_mark_done else None
+def task_button(item: TaskItem) -> ButtonElement | None:
+    """The button that completes a task: its own form's (a kind in ``TASK_FORMS``), or
+    "Mark done"; labelled for a screen reader with the case and the task."""
+    if item.form_action:
+        return labelled_button(
+            task_button_text(item.task_kind, item.title),
+            item.form_action,
+            subject=task_subject(item),
+            value=str(item.task_id),
+            style="primary",
+        )
+    return mark_done_button(item) if item.can_mark_done else None
 
 
-def open_channel_button(channel_id: str) -> ButtonElement:
-    return ButtonElement(
-        text="Open case channel",
-        action_id=Action.OPEN_CHANNEL.value,
+def open_channel_button(channel_id: str, reference: str) -> ButtonElement:
+    """Only for a reader who is a member of the channel: the services set a line's
+    ``channel_id`` only then."""
+    return labelled_button(
+        "Open case channel",
+        Action.OPEN_CHANNEL.value,
+        subject=reference,
         url=f"https://slack.com/app_redirect?channel={channel_id}",
         value=channel_id,
     )
@@ -123,15 +183,15 @@ def _message(text: str, buttons: list[ButtonElement]) -> Message:
 
 
 def owner_message(nudge: Nudge) -> Message:
-    button = task_button(nudge.task_id, nudge.title, nudge.can_mark_done, nudge.form_action)
+    button = task_button(nudge)
     buttons = [button] if button is not None else []
     if nudge.channel_id:
-        buttons.append(open_channel_button(nudge.channel_id))
+        buttons.append(open_channel_button(nudge.channel_id, nudge.reference))
     return _message(owner_text(nudge), buttons)
 
 
 def watcher_message(nudge: Nudge) -> Message:
-    buttons = [open_channel_button(nudge.channel_id)] if nudge.channel_id else []
+    buttons = [open_channel_button(nudge.channel_id, nudge.reference)] if nudge.channel_id else []
     return _message(watcher_text(nudge), buttons)
 
 
@@ -199,7 +259,7 @@ MAX_CASE_LINES = 30
 def _task_block(line: TaskLine, today: date) -> SectionBlock:
     return SectionBlock(
         text=MarkdownTextObject(text=task_line_text(line, today)),
-        accessory=task_button(line.task_id, line.title, line.can_mark_done, line.form_action),
+        accessory=task_button(line),
     )
 
 
@@ -253,9 +313,7 @@ MAX_HOME_BLOCKS = 100
 
 def overdue_count(count: int) -> str:
     """ "1 overdue task", "3 overdue tasks"; empty for none."""
-    if count <= 0:
-        return ""
-    return f"{count} overdue task" + ("" if count == 1 else "s")
+    return plural(count, "overdue task") if count > 0 else ""
 
 
 def overview_line(case: CaseOverview, today: date) -> str:
@@ -308,6 +366,9 @@ def home_view(
 
 def my_work_message(tasks: Sequence[TaskLine], cases: Sequence[CaseLine], today: date) -> Message:
     overdue = sum(1 for t in tasks if t.overdue)
-    text = f"You have {len(tasks)} open tasks ({overdue} overdue) in {len(cases)} cases."
+    text = (
+        f"You have {plural(len(tasks), 'open task')} ({overdue} overdue) in "
+        f"{plural(len(cases), 'case')}."
+    )
     blocks = my_work_blocks(tasks, cases, today, max_tasks=MESSAGE_TASKS)
     return Message(text=text, blocks=blocks[:50])

@@ -42,7 +42,7 @@ from bot.services.review.schema import (
     TermsForm,
     rec_block,
 )
-from bot.views.format import LONDON, day, moment, user_link
+from bot.views.format import LONDON, day, moment, plural, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.views.messages import Message
 
@@ -308,7 +308,9 @@ def terms_message(posted: TermsPosted, *, superseded_by: int | None = None) -> M
                 elements=[
                     button("Edit the terms", ReviewAction.OPEN_TERMS, posted.case_id),
                     button(
-                        "Extension agreed with OFSTED", ReviewAction.OPEN_EXTENSION, posted.case_id
+                        "Record an extension agreed with OFSTED",
+                        ReviewAction.OPEN_EXTENSION,
+                        posted.case_id,
                     ),
                 ]
             )
@@ -526,9 +528,9 @@ def submitted_to_chair(reference: str, agency: str, submission: int, review_id: 
             section(f"*{text}* Please read it, then accept it or return it with comments."),
             ActionsBlock(
                 elements=[
-                    button("Read it", ReviewAction.VIEW_IMR, review_id),
+                    button("Read the review", ReviewAction.VIEW_IMR, review_id),
                     button(
-                        "Accept",
+                        "Accept the review",
                         ReviewAction.IMR_ACCEPT,
                         review_id,
                         style="primary",
@@ -757,22 +759,43 @@ def draft_modal(reference: str, case_id: int) -> View:
     )
 
 
-def agency_request(
-    reference: str, agency: str, version: int, draft_id: int, agency_id: int
-) -> Message:
-    value = f"{draft_id}:{agency_id}"
-    text = f"{reference}: is {agency}'s information fully and fairly represented in the report?"
+@dataclass(frozen=True)
+class DraftCheck:
+    """A draft of the overview report put to the agencies: where to read it (its Slack
+    file, if one was attached) and the date to answer by."""
+
+    reference: str
+    version: int
+    draft_id: int
+    check_by: date
+    link: str | None = None
+
+
+def agency_request(ask: DraftCheck, agency: str, agency_id: int, *, chair: str) -> Message:
+    reference, version = ask.reference, ask.version
+    value = f"{ask.draft_id}:{agency_id}"
+    by = day(ask.check_by)
+    text = (
+        f"{reference}: please check the overview report's draft by {by}: is {agency}'s "
+        "information fully and fairly represented?"
+    )
+    where = (
+        f"<{ask.link}|Read draft {version}>"
+        if ask.link
+        else f"No file was attached to draft {version}: ask {user_link(chair)} for it"
+    )
     return Message(
         text=text,
         blocks=[
             section(
-                f"*{reference}*: draft {version} of the overview report is ready. Is "
-                f"{agency}'s information fully and fairly represented in it?"
+                f"*{reference}*: draft {version} of the overview report is ready. {where} "
+                f"and please check it by *{by}*: is {agency}'s information fully and fairly "
+                "represented in it?"
             ),
             ActionsBlock(
                 elements=[
                     button(
-                        "Yes, fully and fairly",
+                        "Confirm fully and fairly represented",
                         ReviewAction.CONFIRM_REPRESENTED,
                         value,
                         style="primary",
@@ -784,7 +807,7 @@ def agency_request(
                             deny="Go back",
                         ),
                     ),
-                    button("Something is not", ReviewAction.OPEN_NOT_REPRESENTED, value),
+                    button("Say what is not represented", ReviewAction.OPEN_NOT_REPRESENTED, value),
                 ]
             ),
         ],
@@ -852,10 +875,13 @@ def acceptance_modal(reference: str, case_id: int, today: date) -> View:
 
 
 def accepted(reference: str, on: date, recommendations: int) -> Message:
-    plural = "s" if recommendations != 1 else ""
+    ready = plural(
+        recommendations,
+        "recommendation from the management reviews is",
+        "recommendations from the management reviews are",
+    )
     text = (
         f"{reference}: the Board accepted the overview report on {day(on)}. The review is "
-        f"complete and monitoring begins; the report's {recommendations} recommendation{plural} "
-        "from the management reviews are ready for the action plan."
+        f"complete and monitoring begins; the report's {ready} ready for the action plan."
     )
     return Message(text=text, blocks=[section(text)])

@@ -57,8 +57,8 @@ def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> Non
         }
         assert [e["text"]["text"] for e in actions["elements"]] == [
             "Approve SCR",
-            "Not met: smaller-scale audit",
-            "Not met: individual management reviews",
+            "Not met: commission an audit",
+            "Not met: commission management reviews",
         ]
         assert all(e["confirm"]["confirm"]["text"] for e in actions["elements"])
         assert all(e["value"] == str(case.id) for e in actions["elements"])

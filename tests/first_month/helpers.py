@@ -55,6 +55,13 @@ def card_text(harness: Harness) -> str:
     return str(card(harness).blocks)
 
 
+def agency_on_card(harness: Harness, agency: str) -> list[str]:
+    """The case card's lines for ``agency``: its name, then one labelled value a line."""
+    fields = [f["text"] for b in card(harness).blocks for f in b.get("fields") or []]
+    [found] = [f for f in fields if f.startswith(f"*{agency}*")]
+    return str(found).splitlines()
+
+
 def task(harness: Harness, kind: str, agency: str | None = None) -> Task:
     with harness.runtime.db.session() as session:
         query = select(Task).where(Task.case_id == cases(harness)[-1].id, Task.kind == kind)

@@ -10,6 +10,7 @@ from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from storage.models import CaseAgency, CaseMember, Reminder, Task
 from tests.first_month.helpers import (
+    agency_on_card,
     audit_actions,
     briefing,
     card,
@@ -72,7 +73,11 @@ def test_the_cpu_adds_an_agency_whose_people_are_invited_and_briefed(harness) ->
         assert "Secure all relevant records and case files now" in str(dm.blocks)
     said = [m.text for m in harness.standin.messages_in(channel)]
     assert any("Police is now involved (added by <@U0CPU1>)" in t for t in said)
-    assert "Police · due 30 Nov · due 1 Dec" in card_text(harness)
+    assert agency_on_card(harness, "Police")[:3] == [
+        "*Police*",
+        "notified: due 30 Nov",
+        "records secured: due 1 Dec",
+    ]
     assert "agency.added" in audit_actions(harness)
 
 

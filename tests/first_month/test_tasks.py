@@ -13,6 +13,7 @@ from bot.ids import FirstMonthBlock as B
 from bot.services.first_month.tasks import answers_of
 from storage.models import Reminder, TaskAnswer
 from tests.first_month.helpers import (
+    agency_on_card,
     audit_actions,
     briefing,
     card,
@@ -83,7 +84,10 @@ def test_the_designated_person_confirms_records_secured_from_their_dm(harness) -
     secured = lines[f"{B.BRIEFING_ITEM.value}_records_secured"]
     assert "✓ done" in secured["text"]["text"] and "accessory" not in secured
     assert "accessory" in lines[f"{B.BRIEFING_ITEM.value}_dp_notified"]
-    assert "Health · due 30 Nov · ✓ 27 Nov" in card_text(harness)
+    assert agency_on_card(harness, "Health")[1:3] == [
+        "notified: due 30 Nov",
+        "records secured: ✓ 27 Nov",
+    ]
     channel = harness.standin.messages_in(channel_of(harness))
     assert any("records secured for Health, recorded by <@U0DPH>." in m.text for m in channel)
 
@@ -101,7 +105,10 @@ def test_the_notification_is_recorded_from_the_case_card(harness) -> None:
     submit(harness, "U0DPH", NOTIFIED)
     done = task(harness, "dp_notified", "Health")
     assert (done.status, done.completed_by) == ("done", "U0DPH")
-    assert "Health · ✓ 27 Nov · due 1 Dec" in card_text(harness)
+    assert agency_on_card(harness, "Health")[1:3] == [
+        "notified: ✓ 27 Nov",
+        "records secured: due 1 Dec",
+    ]
 
 
 def test_a_review_lead_of_the_agency_may_act_for_it(harness) -> None:

@@ -196,7 +196,7 @@ def test_three_years_of_returns_until_the_board_signs_the_case_off(harness) -> N
     assert "The deadline has passed: 1 return is overdue." in deadline
     assert (
         "3 recommendations: 1 implemented · 1 in progress · 0 not started · "
-        "0 not implemented · 1 overdue returns"
+        "0 not implemented · 1 overdue return"
     ) in deadline
     assert "Overdue: 2 (Police)." in deadline
     assert "Reported implemented: 1 (Health)." in deadline

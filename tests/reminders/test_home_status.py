@@ -51,8 +51,7 @@ def test_app_home_lists_my_open_tasks_overdue_first_and_my_cases(harness) -> Non
 
     tasks = [t for t in texts if t.startswith("*SCR-")]
     assert tasks == [
-        "*SCR-2026-001* · Confirm the designated person has been told · Health · "
-        "*overdue* (due Mon 30 Nov)",
+        "*SCR-2026-001* · Confirm the CPU has been notified · Health · *overdue* (due Mon 30 Nov)",
         "*SCR-2026-001* · Secure all relevant records · Health · due Tue 1 Dec",
     ]
     assert any("SCR-2026-001" in t and f"<#{case.channel_id}>" in t for t in texts)
@@ -83,10 +82,10 @@ def test_scr_my_answers_the_same_ephemerally(harness) -> None:
 
     answer = body_json(response)
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"] == "You have 2 open tasks (1 overdue) in 1 cases."
+    assert answer["text"] == "You have 2 open tasks (1 overdue) in 1 case."
     rendered = json.dumps(answer["blocks"])
-    assert "Confirm the designated person has been told" in rendered
-    assert rendered.index("designated person") < rendered.index("Secure all relevant records")
+    assert "Confirm the CPU has been notified" in rendered
+    assert rendered.index("CPU has been notified") < rendered.index("Secure all relevant records")
     assert len(harness.standin.calls_to("chat.postMessage")) == posted, "nothing posted"
 
 
@@ -95,7 +94,7 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
-    nudge = log.to("U0DPH", "confirm the designated person has been told")[-1]
+    nudge = log.to("U0DPH", "confirm the CPU has been notified")[-1]
     assert "It was due Mon 30 Nov" in nudge.text
     dm = next(m for m in harness.standin.dms_to("U0DPH") if m.text == nudge.text)
     assert "✓" not in _card_text(harness, case.id)
@@ -108,9 +107,7 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     assert notified.status == "done" and notified.completed_by == "U0DPH"
     replaced = harness.standin.find_message(dm.channel, dm.ts)
     assert replaced is not None
-    assert replaced.text.startswith(
-        "✓ SCR-2026-001: confirm the designated person has been told for Health"
-    )
+    assert replaced.text.startswith("✓ SCR-2026-001: confirm the CPU has been notified for Health")
     assert "Mark done" not in json.dumps(replaced.blocks)
     with harness.runtime.db.session() as session:
         done = [e for e in events_for(session, case.id) if e.action == "task.done"]
@@ -121,7 +118,7 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     assert updates and all(c.args["channel"] == case.channel_id for c in updates)
 
     travel(harness, log, london(2026, 12, 10, 18), timedelta(hours=2))
-    assert log.to("U0DPH", "confirm the designated person has been told")[-1] == nudge
+    assert log.to("U0DPH", "confirm the CPU has been notified")[-1] == nudge
 
 
 def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None:

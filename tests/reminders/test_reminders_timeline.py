@@ -111,15 +111,16 @@ def test_a_reminder_offers_its_action_and_the_case_channel(harness) -> None:
         )
         return [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
-    told = buttons_of("confirm the designated person has been told")
+    told = buttons_of("confirm the CPU has been notified")
     assert [b["text"]["text"] for b in told] == ["Mark done", "Open case channel"]
     assert told[0]["value"] == str(task_of(harness, case.id, "dp_notified").id)
     assert case.channel_id in told[1]["url"]
     records = buttons_of("secure all relevant records")
     assert [b["text"]["text"] for b in records] == [
-        "Secure all relevant records",
+        "Confirm records secured",
         "Open case channel",
     ]
+    assert records[0]["accessibility_label"] == "Confirm records secured for SCR-2026-001, Health"
     assert records[0]["action_id"] == FirstMonthAction.TASK.value
     assert records[0]["value"] == str(task_of(harness, case.id, "records_secured").id)
     schedule = next(c for c in log.sent if "schedule the initial panel" in c.text)
@@ -189,7 +190,7 @@ def test_a_week_of_downtime_gives_one_catch_up_nudge_per_task(harness) -> None:
         "consider other children at risk": 3,
         "inform the other organisations": 3,
         "inform the board chair": 3,
-        "confirm the designated person has been told": 3,  # Health's DP; both CPUs told
+        "confirm the cpu has been notified": 3,  # Health's DP; both CPUs told
         "secure all relevant records": 3,
         "schedule the initial panel": 2,  # both CPUs, a "before" nudge
     }
@@ -225,7 +226,7 @@ def test_done_and_waived_tasks_stop_their_reminders(harness) -> None:
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 11, 30, 9), timedelta(hours=1))
-    assert len(log.to("U0DPH", "confirm the designated person")) == 1
+    assert len(log.to("U0DPH", "confirm the CPU has been notified")) == 1
 
     complete(harness, case.id, "dp_notified", *CPU_CHORES)
     chronology = task_of(harness, case.id, "chronology_submitted")
@@ -241,7 +242,7 @@ def test_done_and_waived_tasks_stop_their_reminders(harness) -> None:
         )
     travel(harness, log, london(2027, 1, 8, 18), timedelta(hours=2))
 
-    assert len(log.to("U0DPH", "confirm the designated person")) == 1, "the one before"
+    assert len(log.to("U0DPH", "confirm the CPU has been notified")) == 1, "the one before"
     assert len(log.to("U0CPU1", "child protection plan")) == 1
     assert log.to("U0RLH", "chronology") == []
     assert len(log.to("U0RLH", "synopsis")) == 7

@@ -10,8 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.partnership_config import PartnershipConfig
+from bot.services.cases.schema import Audience
 from bot.services.refusal import RefusedError
-from storage.models import Agency, AgencyMember, Case, CaseMember, RoleAssignment
+from storage.db import Database
+from storage.models import (
+    Agency,
+    AgencyMember,
+    Case,
+    CaseAssignment,
+    CaseMember,
+    RoleAssignment,
+)
 
 
 def load_case(session: Session, case_id: int) -> Case:
@@ -195,3 +204,38 @@ def partnership_rows(
         )
         for a in active_agencies(session)
     ]
+
+
+ROLE_AUDIENCES: dict[Role, frozenset[Audience]] = {
+    Role.CPU: frozenset({Audience.CPU, Audience.PANEL_CHAIR}),
+    Role.ADMIN: frozenset({Audience.BUSINESS_UNIT}),
+    Role.BOARD_CHAIR: frozenset({Audience.BOARD_CHAIR}),
+}
+"""The CPU stands in for a review panel chair until one is appointed."""
+
+AGENCY_ASSIGNMENTS = ("imr_author", "action_owner")
+
+
+def audiences_of(session: Session, user_id: str) -> frozenset[Audience]:
+    """Who ``user_id`` is, as `/scr help` sorts commands: their partnership roles, an
+    agency's person, an author or action owner, a review panel chair on an open case."""
+    found = {Audience.EVERYONE}
+    for role in roles_of(session, user_id):
+        found |= ROLE_AUDIENCES[role]
+    held = set(
+        session.scalars(
+            select(CaseAssignment.role)
+            .join(Case, Case.id == CaseAssignment.case_id)
+            .where(CaseAssignment.slack_user_id == user_id, Case.closed_at.is_(None))
+        )
+    )
+    if agencies_of(session, user_id) or held & set(AGENCY_ASSIGNMENTS):
+        found.add(Audience.AGENCY)
+    if "panel_chair" in held:
+        found.add(Audience.PANEL_CHAIR)
+    return frozenset(found)
+
+
+def command_audiences(db: Database, user_id: str) -> frozenset[Audience]:
+    with db.session() as session:
+        return audiences_of(session, user_id)

@@ -1,14 +1,31 @@
-"""What the case card shows, as data: the card's services fill it in, its view draws it."""
+"""What the case card shows, as data: the card's services fill it in, its view draws it;
+and who a command is for, which `/scr help` sorts by."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from bot.services.first_month.schema import CardActions
 from bot.services.monitoring.schema import MonitoringState
 from bot.services.panel.schema import PanelCardState
+
+
+class Audience(StrEnum):
+    """Who a command is for. Everyone holds ``EVERYONE``; the rest follow from the
+    partnership's roles and agencies and from the cases' assignments."""
+
+    EVERYONE = "everyone"
+    AGENCY = "agency"
+    CPU = "cpu"
+    BUSINESS_UNIT = "business_unit"
+    BOARD_CHAIR = "board_chair"
+    PANEL_CHAIR = "panel_chair"
+
+
+EVERYONE: frozenset[Audience] = frozenset({Audience.EVERYONE})
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ class Outcome(StrEnum):
 
 OUTCOME_BUTTONS = {
     Outcome.SCR: "Approve SCR",
-    Outcome.AUDIT: "Not met: smaller-scale audit",
-    Outcome.MANAGEMENT_REVIEWS: "Not met: individual management reviews",
+    Outcome.AUDIT: "Not met: commission an audit",
+    Outcome.MANAGEMENT_REVIEWS: "Not met: commission management reviews",
 }
 OUTCOME_WORDS = {
     Outcome.SCR: "a Serious Case Review will be held",

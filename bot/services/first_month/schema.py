@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
@@ -187,6 +187,12 @@ class Briefing:
     agency: str
     channel_id: str | None
     items: Sequence[BriefingItem]
+    members: frozenset[str] = frozenset()
+    """Who is in the case channel: the DM of anyone else offers no way into it."""
+
+    def for_reader(self, user: str) -> Briefing:
+        """The briefing as ``user`` reads it: the channel only for a member of it."""
+        return self if user in self.members else replace(self, channel_id=None)
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.reminders.owners import may_act_on
 from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
+from bot.words import plural
 from storage.claim import claim
-from storage.models import Agency, Case, Task, TaskAnswer
+from storage.models import Agency, Case, CaseMember, Task, TaskAnswer
 from storage.states import TaskStatus
 
 BRIEFED_KINDS = (
@@ -203,7 +204,10 @@ def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
         )
         for task in latest.values()
     ]
-    return Briefing(case.id, case.reference, agency.name, case.channel_id, items)
+    members = frozenset(
+        session.scalars(select(CaseMember.slack_user_id).where(CaseMember.case_id == case_id))
+    )
+    return Briefing(case.id, case.reference, agency.name, case.channel_id, items, members)
 
 
 # The case card --------------------------------------------------------------------------
@@ -241,4 +245,4 @@ def with_entry_count(counts: dict[int, int], agency_id: int, kind: str, cell: st
     n = counts.get(agency_id, 0)
     if kind != TaskKind.CHRONOLOGY_SUBMITTED or n == 0:
         return cell
-    return f"{n} entr{'y' if n == 1 else 'ies'} · {cell}"
+    return f"{plural(n, 'entry', 'entries')} · {cell}"

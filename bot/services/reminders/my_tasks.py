@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case as when_
@@ -66,8 +66,16 @@ NOT_YOURS = "This task belongs to someone else."
 
 
 def _line(
-    task: Task, case: Case, agency: str | None, now: datetime, cal: WorkingCalendar
+    session: Session,
+    task: Task,
+    case: Case,
+    agency: str | None,
+    now: datetime,
+    cal: WorkingCalendar,
+    *,
+    member: bool,
 ) -> TaskLine:
+    """``member``: the reader is in the case channel (else the line carries no channel)."""
     definition = get_process(case.process_key).task(task.kind)
     due = cal.london_date(task.due_at)
     return TaskLine(
@@ -79,8 +87,10 @@ def _line(
         overdue=task.due_at < now,
         can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
         form_action=TASK_FORMS.get(task.kind),
-        channel_id=case.channel_id,
         last_working_day=cal.last_working_day(due),
+        channel_id=case.channel_id if member else None,
+        task_kind=task.kind,
+        subject=subject_label(session, task),
     )
 
 
@@ -105,6 +115,9 @@ def my_open_tasks(
         .where(Task.status == TaskStatus.OPEN, Case.closed_at.is_(None), or_(*reach))
     )
     holders: dict[tuple[int, str, int | None, str | None], list[str]] = {}
+    member_of = set(
+        session.scalars(select(CaseMember.case_id).where(CaseMember.slack_user_id == user_id))
+    )
     lines = []
     for task, case, agency in rows:
         key = (task.case_id, task.owner_role, task.agency_id, task.subject_key)
@@ -113,7 +126,7 @@ def my_open_tasks(
                 session, key[0], key[1], agency_id=key[2], subject_key=key[3]
             )
         if user_id in holders[key]:
-            lines.append(_line(task, case, agency, now, cal))
+            lines.append(_line(session, task, case, agency, now, cal, member=case.id in member_of))
     return sorted(lines, key=lambda t: (not t.overdue, t.due, t.reference, t.task_id))
 
 
@@ -209,7 +222,10 @@ def case_status(session: Session, case: Case, now: datetime, cal: WorkingCalenda
             .order_by(Task.due_at, Task.id)
         )
     )
-    lines = [(task, _line(task, case, names.get(task.agency_id or 0), now, cal)) for task in tasks]
+    lines = [
+        (task, _line(session, task, case, names.get(task.agency_id or 0), now, cal, member=True))
+        for task in tasks
+    ]
     grouped: dict[str, list[TaskLine]] = defaultdict(list)
     order = [names[a] for a in involved if a in names]
     for task, line in lines:
@@ -250,7 +266,7 @@ def mark_done(
         if task is None or case is None:
             return DoneOutcome(False, NOT_YOURS)
         agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
-        line = _line(task, case, agency.name if agency else None, now, cal)
+        line = _line(session, task, case, agency.name if agency else None, now, cal, member=False)
         if not line.can_mark_done:
             return DoneOutcome(False, "This task is completed from its own form.", case.id, line)
         try:
@@ -296,6 +312,7 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
             overdue=task.due_at < now,
             channel_id=channel_id,
             last_working_day=cal.last_working_day(due),
+            task_kind=task.kind,
         )
         (overdue if line.overdue else upcoming).append(line)
     return Digest(overdue, upcoming)
@@ -314,6 +331,12 @@ class Delivery:
     owners: tuple[str, ...]
     watchers: tuple[str, ...]
     sent: Mapping[str, str] = field(default_factory=dict)
+    members: frozenset[str] = frozenset()
+    """Who of them is in the case channel."""
+
+    def nudge_for(self, user: str) -> Nudge:
+        """The nudge as ``user`` reads it: the channel only for a member of it."""
+        return self.nudge if user in self.members else replace(self.nudge, channel_id=None)
 
 
 def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
@@ -358,8 +381,17 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
             can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
             form_action=TASK_FORMS.get(task.kind),
             subject=subject_label(session, task),
+            task_kind=task.kind,
         )
-        return Delivery(nudge, owners, tuple(watchers), sent)
+        members = frozenset(
+            session.scalars(
+                select(CaseMember.slack_user_id).where(
+                    CaseMember.case_id == case.id,
+                    CaseMember.slack_user_id.in_([*owners, *watchers]),
+                )
+            )
+        )
+        return Delivery(nudge, owners, tuple(watchers), sent, members)
 
 
 def subject_label(session: Session, task: Task) -> str | None:

@@ -21,9 +21,13 @@ class TaskLine:
     overdue: bool
     can_mark_done: bool = False
     channel_id: str | None = None
+    """The case channel, set only where the reader is a member of it."""
     form_action: str | None = None
     last_working_day: date | None = None
     """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
+    task_kind: str = ""
+    subject: str | None = None
+    """What the task is about beyond its agency, e.g. "recommendation 3"."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,14 @@ class Nudge:
     today: date
     told: tuple[str, ...] = ()
     channel_id: str | None = None
+    """The case channel, set only where the reader is a member of it."""
     can_mark_done: bool = False
     form_action: str | None = None
     subject: str | None = None
     """What the task is about beyond its agency, e.g. "recommendation 3"."""
     last_working_day: date | None = None
     """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
+    task_kind: str = ""
 
 
 @dataclass(frozen=True)

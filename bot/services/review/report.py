@@ -29,7 +29,7 @@ from bot.services.review.access import (
     lock_case,
     may_record_for_board,
 )
-from bot.services.review.frame import current_terms, review_case
+from bot.services.review.frame import completion_date, current_terms, review_case
 from bot.services.review.imr import reviews_of
 from bot.services.review.schema import (
     DRAFT_ANSWER_WORDS,
@@ -52,6 +52,8 @@ from storage.states import TaskStatus
 DRAFT_READY = "The panel chair marks the overview report's draft ready."
 ACCEPTANCE = "The Board Chair or the business unit record the acceptance."
 ANSWERER = "Someone who acts for that agency answers for it."
+CHECK_WORKING_DAYS = 10
+"""Working days the agencies are given to check a draft, unless the review is due sooner."""
 
 
 def latest_draft(session: Session, case_id: int) -> OverviewDraft | None:
@@ -209,6 +211,17 @@ def draft_facts(session: Session, draft_id: int) -> DraftFacts:
     case = session.get(Case, draft.case_id)
     reference = case.reference if case else ""
     return DraftFacts(draft, reference, agency_names(session, list(draft.agency_ids)))
+
+
+def check_by(session: Session, cal: WorkingCalendar, draft: OverviewDraft) -> date:
+    """The date the agencies are asked to answer on ``draft`` by: ten working days after it
+    went out, or the review's last working day before its completion date if that is sooner
+    (but never before the next working day)."""
+    sent_on = cal.london_date(draft.marked_at)
+    by = cal.add_working_days(sent_on, CHECK_WORKING_DAYS)
+    due = completion_date(session, draft.case_id)
+    latest = due if cal.is_working_day(due) else cal.previous_working_day(due)
+    return max(min(by, latest), cal.next_working_day(sent_on))
 
 
 def draft_to_answer(session: Session, meta: DraftMeta, actor: str) -> tuple[str, str]:
