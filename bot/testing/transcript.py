@@ -27,7 +27,7 @@ def render_blocks(blocks: Iterable[JSON], names: Callable[[str], str] = str) -> 
             if block.get("text"):
                 lines += [f"┃ {line}" for line in _text(block["text"]).splitlines()]
             for field in block.get("fields") or []:
-                lines.append(f"┃   {_text(field)}")
+                lines += [f"┃   {line}" for line in _text(field).splitlines()]
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 lines.append(f"┃   [{_text(accessory.get('text'))}]")
