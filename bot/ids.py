@@ -300,7 +300,8 @@ class ReviewAction(StrEnum):
 TASK_FORMS: dict[str, str] = {"progress_return": MonitoringAction.SEND_RETURN.value}
 """Tasks completed through a form of their own, by kind: the action id of the button that
 opens it (the button's value is the task id). Reminders and task lists show that button,
-labelled with the task's title, instead of "Mark done"."""
+saying what the click does (`bot.views.reminders.TASK_BUTTONS`, else the task's title),
+instead of "Mark done"."""
 
 REVIEW_TASK_KINDS = (
     "initial_panel_outcome",
