@@ -1,4 +1,5 @@
-"""The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify, case export."""
+"""The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify, case export,
+keys rotate."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings
@@ -43,6 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("reference", help="the case's reference, e.g. SCR-2026-001")
     export.add_argument("--out", required=True, help="the archive to create (never overwritten)")
+    keys = sub.add_parser("keys", help="the encryption keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser(
+        "rotate",
+        help="re-wrap every case's data key under the first key of SCR_ENCRYPTION_KEY "
+        "(safe while the bot runs)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -50,7 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(run_demo(args.output, verbose=args.verbose))
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"scr-bot: settings: {problems}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     from bot.runtime import StartupError
 
@@ -73,6 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _verify_audit(settings)
     if args.command == "case":
         return _export_case(settings, args.reference, Path(args.out))
+    if args.command == "keys":
+        return _rotate_keys(settings)
     if args.command == "serve":
         from bot.server import serve
 
@@ -149,6 +166,24 @@ def _export_case(settings: Settings, reference: str, out: Path) -> int:
     finally:
         runtime.db.dispose()
     print(f"{summary.reference}: {summary.total} rows from {len(summary.rows)} tables in {out}")
+    return 0
+
+
+def _rotate_keys(settings: Settings) -> int:
+    from bot.runtime import StartupError, build_runtime
+    from bot.services.cases.keys import rotate
+
+    if settings.encryption_key is None or not settings.encryption_key.get_secret_value():
+        raise StartupError("SCR_ENCRYPTION_KEY is not set: there is no master key to rotate to")
+    runtime = build_runtime(settings)
+    try:
+        report = rotate(runtime.db, runtime.cipher)
+    finally:
+        runtime.db.dispose()
+    for line in report.lines():
+        print(line)
+    if runtime.cipher.key_count > 1:
+        print("every data key is now under the first key: the others can be dropped")
     return 0
 
 

@@ -52,10 +52,12 @@ def build_runtime(
     partnership: PartnershipConfig | None = None,
     db: Database | None = None,
 ) -> Runtime:
+    clock = clock or SystemClock()
     try:
         cipher = cipher_for(
             settings.encryption_key.get_secret_value() if settings.encryption_key else None,
             allow_generated=settings.environment == "development",
+            clock=clock,
         )
     except EncryptionKeyError as exc:
         raise StartupError(str(exc)) from exc
@@ -84,6 +86,6 @@ def build_runtime(
         settings=settings,
         db=database,
         cipher=cipher,
-        clock=clock or SystemClock(),
+        clock=clock,
         partnership=partnership,
     )

@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.crypto import EncryptionKeyError, parse_master_keys
 
 DEFAULT_DATABASE_URL = "sqlite:///scr-bot.sqlite3"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     slack_bot_token: SecretStr = Field(default=SecretStr(""), alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr = Field(default=SecretStr(""), alias="SLACK_SIGNING_SECRET")
@@ -33,6 +37,19 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(default=None, alias="SMTP_FROM")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _master_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        """One Fernet key, or several comma-separated, newest first (the first encrypts, all
+        decrypt: see `scr-bot keys rotate`). Errors name the key's position, never the key."""
+        if value is None or not value.get_secret_value().strip():
+            return value
+        try:
+            keys = parse_master_keys(value.get_secret_value())
+        except EncryptionKeyError as exc:
+            raise ValueError(str(exc)) from None
+        return SecretStr(",".join(key.decode("ascii") for key in keys))
 
     @property
     def slack_api_base_url(self) -> str:

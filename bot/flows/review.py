@@ -188,10 +188,11 @@ def _posted(
         reference = load_case(session, row.case_id).reference
         names = agency_names(session, list(row.agency_ids))
         born = case_identifiers(session, cipher, row.case_id).born
-    form = terms_form(cipher, row)
+        sealed = cipher.for_case(session, row.case_id)
+    form = terms_form(sealed, row)
     changed: list[str] = []
     if previous is not None:
-        before = terms_form(cipher, previous)
+        before = terms_form(sealed, previous)
         for key, label in TERMS_LABELS.items():
             if getattr(before, key) != getattr(form, key) and label not in changed:
                 changed.append(label)
@@ -290,7 +291,9 @@ def after_chair_answer(runtime: Runtime, slack: SlackGateway, review_id: int) ->
     for chair in chairs:
         redraw(slack, f"imr:{review_id}:submitted:{row.submissions}:{chair}", answered)
     if row.status == ImrStatus.RETURNED and row.return_comments is not None:
-        comments = runtime.cipher.decrypt_text(row.return_comments)
+        with runtime.db.session() as session:
+            sealed = runtime.cipher.for_case(session, row.case_id)
+        comments = sealed.decrypt_text(row.return_comments)
         message = returned_to_author(reference, agency, comments, row.due_on, review_id)
         key = f"imr:{review_id}:returned:{row.submissions}"
         post(slack, key, row.author, message, row.case_id)

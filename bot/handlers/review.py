@@ -139,7 +139,7 @@ def terms_opener(req: Request[Any]) -> View:
         case.reference,
         case.id,
         [Choice(a.id, a.name) for a in active_agencies(session)],
-        terms_form(req.runtime.cipher, current) if current else None,
+        terms_form(req.runtime.cipher.for_case(session, case.id), current) if current else None,
         default_agencies=[a.agency_id for a in involved_agencies(session, case.id)],
         completion=completion_date(session, case.id),
     )

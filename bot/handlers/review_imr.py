@@ -223,7 +223,8 @@ def submit(req: Submitted[Any, ReviewMeta]) -> None:
 @listeners.action(ReviewAction.VIEW_IMR.value, value=True, access=OPEN)
 def read(req: Request[Any]) -> None:
     found = read_imr(req.session, req.now, req.number, req.actor)
-    content = imr_content(req.runtime.cipher, found.review)
+    sealed = req.runtime.cipher.for_case(req.session, found.review.case_id)
+    content = imr_content(sealed, found.review)
     draft = Draft(content.sections, content.recommendations)
     document = found.review.document_file_id
     req.open_view(review_view(found.reference, found.agency, draft, document))

@@ -4,6 +4,7 @@ from storage.models.base import Base
 from storage.models.case import (
     AuditEvent,
     Case,
+    CaseKey,
     CaseMember,
     CaseReferenceCounter,
     PostAttempt,
@@ -59,6 +60,7 @@ __all__ = [
     "CaseAgency",
     "CaseAssignment",
     "CaseEvent",
+    "CaseKey",
     "CaseMember",
     "CaseReferenceCounter",
     "CaseSignOff",

@@ -52,6 +52,21 @@ class Case(Base):
     )
 
 
+class CaseKey(Base):
+    """A case's data key, wrapped (encrypted) by the master key (bot/crypto.py). Erasure under
+    the retention policy destroys it: `wrapped_key` emptied, `destroyed_at` set; every value
+    stored for the case is unreadable from then on (crypto-shredding)."""
+
+    __tablename__ = "case_keys"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class CaseReferenceCounter(Base):
     """The last number given out per year; incremented in the case's own transaction."""
 

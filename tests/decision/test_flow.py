@@ -27,6 +27,7 @@ from tests.decision.helpers import (
 )
 from tests.flow_helpers import all_calls_text, body_json, tampered_submission
 from tests.referral.data import IDENTIFYING
+from tests.sealed import read_text
 
 
 def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> None:
@@ -45,7 +46,10 @@ def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> Non
         rec = recommendation_of(session, case.id)
         assert rec is not None and rec.criteria_met and rec.criteria == ["death", "inter_agency"]
         assert RATIONALE.encode() not in rec.rationale
-        assert harness.runtime.cipher.decrypt_text(rec.rationale) == RATIONALE
+        assert (
+            harness.runtime.cipher.for_case(session, case.id).decrypt_text(rec.rationale)
+            == RATIONALE
+        )
 
     dm, posted = decision_requests(harness, case)
     for message in (dm, posted):
@@ -179,7 +183,7 @@ def test_not_met_asks_the_reason_then_takes_the_side_path(
     [decision] = decisions(harness)
     assert decision.outcome == outcome
     assert decision.reason is not None and reason.encode() not in decision.reason
-    assert harness.runtime.cipher.decrypt_text(decision.reason) == reason
+    assert read_text(harness.runtime, decision.case_id, decision.reason) == reason
     case = stored_case(harness, case.id)
     assert case.stage == stage
     assert tasks_of(harness, case.id, work)

@@ -20,6 +20,7 @@ from tests.first_month.helpers import (
     values,
 )
 from tests.flow_helpers import agency_id, body_json, cases, tampered_submission
+from tests.sealed import read_text
 
 
 def command(harness, user: str, text: str, channel: str | None = None) -> str:
@@ -174,7 +175,7 @@ def test_removing_an_agency_closes_its_tasks_and_stops_its_reminders(harness) ->
         ).all()
     assert planned == []
     assert row.removal_reason is not None and b"family" not in row.removal_reason
-    reason = harness.runtime.cipher.decrypt_text(row.removal_reason)
+    reason = read_text(harness.runtime, row.case_id, row.removal_reason)
     assert reason == "no involvement with the family"
     assert "Police ·" not in card_text(harness)
     assert "agency.removed" in audit_actions(harness)

@@ -22,6 +22,7 @@ from tests.first_month.helpers import (
     values,
 )
 from tests.flow_helpers import all_calls_text, body_json, tampered_submission
+from tests.sealed import read_text
 
 SYNOPSIS = "Health visiting from birth; two missed appointments in 2026; GP saw bruising."
 
@@ -67,7 +68,7 @@ def test_entries_by_modal_are_stored_once_and_counted_on_the_card(harness) -> No
         ("2026-03-02", True, False),
         ("2025-12-01", False, False),
     ]
-    assert harness.runtime.cipher.decrypt_text(stored[0].worker) == "Nurse Aditi Rao"
+    assert read_text(harness.runtime, stored[0].case_id, stored[0].worker) == "Nurse Aditi Rao"
     said = [m.text for m in harness.standin.messages_in(channel_of(harness))]
     assert any("2 entries added to Health's chronology by <@U0DPH> (2 in all)." in t for t in said)
     assert "2 entries · due 27 Dec" in card_text(harness)
@@ -148,7 +149,7 @@ def test_the_synopsis_is_stored_encrypted_and_may_be_revised(harness) -> None:
     with harness.runtime.db.session() as session:
         row = session.scalars(select(AgencySynopsis)).one()
     assert row.revision == 2 and b"bruising" not in row.text
-    assert harness.runtime.cipher.decrypt_text(row.text).endswith("Revised.")
+    assert read_text(harness.runtime, row.case_id, row.text).endswith("Revised.")
     assert "bruising" not in all_calls_text(harness)
     assert audit_actions(harness).count("synopsis.submitted") == 2
     assert audit_actions(harness).count("task.done") == 1

@@ -21,6 +21,7 @@ from tests.first_month.helpers import (
     task,
 )
 from tests.flow_helpers import all_calls_text
+from tests.sealed import read_text
 
 GOOD = [
     (
@@ -54,9 +55,9 @@ def test_a_good_file_is_stored_whole_and_encrypted(harness) -> None:
         ("2025-06-12", True, None),
         ("2026-11-20", False, None),
     ]
-    cipher = harness.runtime.cipher
-    assert cipher.decrypt_text(stored[1].worker) == "Dr K Okafor"
-    assert cipher.decrypt_text(stored[1].event) == "GP appointment: bruising noted"
+    row = stored[1]
+    assert read_text(harness.runtime, row.case_id, row.worker) == "Dr K Okafor"
+    assert read_text(harness.runtime, row.case_id, row.event) == "GP appointment: bruising noted"
     assert b"Okafor" not in stored[1].worker
     said = [m.text for m in harness.standin.messages_in(channel_of(harness))]
     assert any(
@@ -75,7 +76,8 @@ def test_a_spreadsheet_saved_as_csv_with_a_bom_and_semicolons(harness) -> None:
     assert content.startswith(b"\xef\xbb\xbf")
     share_file(harness, "U0DPH", content)
     assert len(entries(harness)) == 3
-    assert harness.runtime.cipher.decrypt_text(entries(harness)[0].event) == GOOD[0][3]
+    first = entries(harness)[0]
+    assert read_text(harness.runtime, first.case_id, first.event) == GOOD[0][3]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def accepted_review(harness, case_id, agency, recommendations):
                 ImrRecommendation(
                     review_id=review.id,
                     number=number,
-                    content=runtime.cipher.encrypt_json(content),
+                    content=runtime.cipher.for_case(session, review.case_id).encrypt_json(content),
                     by_when=by_when,
                 )
             )

@@ -22,6 +22,7 @@ from tests.monitoring.monitoring_helpers import (
     to_monitoring,
 )
 from tests.referral.data import IDENTIFYING
+from tests.sealed import read_text
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ def test_a_csv_plan_is_imported_whole_owners_are_told_and_the_card_lists_it(harn
         (2, "management_review", "2027-03-31"),
         (3, "overview_report", "2027-12-31"),
     ]
-    cipher = harness.runtime.cipher
-    assert cipher.decrypt_text(stored[1].action).startswith("Share domestic abuse")
+    action = read_text(harness.runtime, case.id, stored[1].action)
+    assert action.startswith("Share domestic abuse")
     assert b"Share domestic" not in stored[1].action
     assert owners(harness, case.id) == {
         f"rec:{stored[0].id}": "U0OWNH",
@@ -367,7 +368,7 @@ def test_the_board_closes_recommendations_and_others_cannot(harness, case):
     statuses = {r.number: r.status for r in recs(harness, case.id)}
     assert statuses == {1: "implemented", 2: "open", 3: "closed"}
     closed = recs(harness, case.id)[2]
-    assert harness.runtime.cipher.decrypt_text(closed.closure_reason).startswith("Superseded")
+    assert read_text(harness.runtime, case.id, closed.closure_reason).startswith("Superseded")
     with harness.runtime.db.session() as session:
         tasks = {
             t.subject_key: t.status

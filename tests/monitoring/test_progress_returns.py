@@ -27,6 +27,7 @@ from tests.monitoring.monitoring_helpers import (
     to_monitoring,
     travel,
 )
+from tests.sealed import read_text
 
 
 @pytest.fixture
@@ -77,11 +78,13 @@ def test_the_nudge_opens_the_form_and_the_return_is_stored_encrypted(harness, ca
 
     assert "is received" in json.dumps(body_json(response))
     [row] = returns(harness)
-    cipher = harness.runtime.cipher
     assert (row.round_no, row.status, row.as_of.isoformat()) == (1, "in_progress", "2027-06-14")
-    assert cipher.decrypt_text(row.progress) == "Guidance drafted, consultation under way"
+    assert (
+        read_text(harness.runtime, row.case_id, row.progress)
+        == "Guidance drafted, consultation under way"
+    )
     assert b"Guidance" not in row.progress
-    assert cipher.decrypt_text(row.evidence) == "https://intranet.example/draft"
+    assert read_text(harness.runtime, row.case_id, row.evidence) == "https://intranet.example/draft"
     with harness.runtime.db.session() as session:
         assert session.get(Task, task.id).status == "done"
         actions = [e.action for e in events_for(session, case.id)]
@@ -168,7 +171,7 @@ def test_a_duplicate_delivery_stores_once_and_a_later_one_amends(harness, case):
     view = harness.standin.open_view_for("U0OWNH")
     assert "is amended" in json.dumps(view.blocks)
     [row] = returns(harness)
-    assert (row.status, harness.runtime.cipher.decrypt_text(row.progress)) == (
+    assert (row.status, read_text(harness.runtime, row.case_id, row.progress)) == (
         "implemented",
         "Guidance issued",
     )

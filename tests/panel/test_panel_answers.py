@@ -21,6 +21,7 @@ from tests.panel.helpers import (
     submit,
     values,
 )
+from tests.sealed import read_text
 
 DECLARATION = "I was the social worker for the family's older child in 2024"
 
@@ -129,7 +130,7 @@ def test_a_declared_involvement_is_kept_encrypted_and_surfaces_on_the_card(harne
     stored = member(harness, "U0DPC")
     assert stored.involvement == "declared"
     assert stored.declaration is not None
-    assert harness.runtime.cipher.decrypt_text(stored.declaration) == DECLARATION
+    assert read_text(harness.runtime, case.id, stored.declaration) == DECLARATION
     text = card_text(harness, case)
     assert "⚠ Declared previous involvement: <@U0DPC>" in text
     told = latest_dm(harness, ORGANISER, "declared previous involvement")

@@ -32,6 +32,7 @@ from tests.panel.helpers import (
     submit,
 )
 from tests.referral.data import IDENTIFYING
+from tests.sealed import read_text
 
 
 def task_of(harness, case_id: int, kind: str) -> Task:
@@ -145,7 +146,7 @@ def test_an_override_reason_lets_a_late_date_through_and_shows_on_the_card(harne
     [meeting] = meetings(harness)
     assert meeting.override_by == ORGANISER
     assert meeting.override_reason is not None
-    assert harness.runtime.cipher.decrypt_text(meeting.override_reason) == reason
+    assert read_text(harness.runtime, meeting.case_id, meeting.override_reason) == reason
     text = card_text(harness, case)
     assert (
         "scheduled for Tue 29 Dec 10:00 · after the deadline: override recorded by <@U0CPU1>"

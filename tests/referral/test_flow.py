@@ -18,6 +18,7 @@ from tests.flow_helpers import (
     tampered_submission,
 )
 from tests.referral.data import IDENTIFYING, referral_values
+from tests.sealed import read_json
 
 
 @pytest.mark.postgres
@@ -79,7 +80,7 @@ def test_no_child_identifying_value_reaches_slack_or_the_database_file(harness, 
     for value in IDENTIFYING:
         assert value.encode() not in raw
     [case] = cases(harness)
-    assert harness.runtime.cipher.decrypt_json(case.personal_data)["child_name"] == IDENTIFYING[0]
+    assert read_json(harness.runtime, case.id, case.personal_data)["child_name"] == IDENTIFYING[0]
 
 
 @pytest.mark.parametrize(

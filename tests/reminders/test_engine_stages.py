@@ -209,7 +209,10 @@ def test_waiving_needs_a_reason_and_an_allowed_role(session) -> None:
         _ctx(session), records, actor="U0CPU1", reason="no records held", cipher=cipher
     )
     assert records.status == "waived"
-    assert cipher.decrypt_text(records.waive_reason) == "no records held"
+    assert (
+        cipher.for_case(session, records.case_id).decrypt_text(records.waive_reason)
+        == "no records held"
+    )
 
 
 def test_agencies_join_with_their_tasks_and_leave_closing_them(session) -> None:

@@ -12,6 +12,7 @@ from tests.decision.helpers import audit_rows, ephemerals_text, modal_of, submit
 from tests.flow_helpers import agency_id, all_calls_text, body_json
 from tests.reminders.reminder_helpers import london
 from tests.review.test_imr import request_review, scr_with_terms
+from tests.sealed import read_text
 
 
 def schedule(harness, case, user="U0RLH", **changes):
@@ -91,7 +92,7 @@ def test_an_interview_is_scheduled_with_an_invitation_and_its_summary_agreed(har
     )
     [row] = interviews(harness)
     assert (row.status, row.summary_shared_on.isoformat()) == ("disagreed", "2026-11-27")
-    assert harness.runtime.cipher.decrypt_text(row.disagreement).startswith("She says")
+    assert read_text(harness.runtime, row.case_id, row.disagreement).startswith("She says")
     assert "October visit was cancelled" not in all_calls_text(harness)
     assert [a.detail["agreed"] for a in audit_rows(harness, "interview.recorded")] == [False]
     channel = " ".join(m.text for m in harness.standin.messages_in(case.channel_id))

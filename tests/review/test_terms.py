@@ -31,6 +31,7 @@ from tests.decision.helpers import (
 )
 from tests.flow_helpers import agency_id, body_json
 from tests.reminders.reminder_helpers import DMLog, london
+from tests.sealed import read_json
 
 KEY_ISSUES = "How the head injury in October was followed up by health and police."
 
@@ -82,7 +83,7 @@ def test_terms_of_reference_are_stored_posted_and_edited_with_history(harness) -
     [v1] = terms_rows(harness)
     assert v1.version == 1 and v1.completion_date.isoformat() == "2027-03-27"
     assert KEY_ISSUES.encode() not in v1.content
-    assert harness.runtime.cipher.decrypt_json(v1.content)["key_issues"] == KEY_ISSUES
+    assert read_json(harness.runtime, v1.case_id, v1.content)["key_issues"] == KEY_ISSUES
     assert tasks_of(harness, case.id, "terms_of_reference")[0].status == "done"
     police = agency_id(harness, "Police")
     with harness.runtime.db.session() as session:
@@ -122,7 +123,7 @@ def test_terms_of_reference_are_stored_posted_and_edited_with_history(harness) -
 
     v1, v2 = terms_rows(harness)
     assert v2.version == 2 and v2.recorded_by == "U0CPU1"
-    assert harness.runtime.cipher.decrypt_json(v1.content)["key_issues"] == KEY_ISSUES
+    assert read_json(harness.runtime, v1.case_id, v1.content)["key_issues"] == KEY_ISSUES
     assert overview_due(harness, case) == datetime(2027, 3, 1, 17, 30, tzinfo=UTC)
     old = harness.standin.find_message(case.channel_id, posted[0].ts)
     assert "superseded by version 2" in str(old.blocks)

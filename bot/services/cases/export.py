@@ -1,11 +1,10 @@
 """Everything held on one case, for an inspection or a subject access request.
 
-The export walks the models' metadata rather than a fixed list, so a table added later is not
-left out: the `cases` row, every table with a `case_id`, and every table whose rows hang off one
-of those through a foreign key (a meeting's panel members, a management review's
-recommendations), to any depth. Encrypted columns (`LargeBinary`, Fernet tokens written by
-`FieldCipher`) are decrypted. One JSON document per table and a `manifest.json` go into a ZIP
-built in memory, and the whole ZIP is encrypted with a key derived from a password:
+The export takes every row held on the case (bot/services/cases/records.py: found through the
+models' metadata, so a table added later is not left out). Encrypted columns (`LargeBinary`,
+under the case's data key) are decrypted; the wrapped data key itself is left out. One JSON
+document per table and a `manifest.json` go into a ZIP built in memory, and the whole ZIP is
+encrypted with a key derived from a password:
 
     b"SCRX1" + 16-byte salt + Fernet token
     key = urlsafe_b64encode(Scrypt(salt, length=32, n=2**15, r=8, p=1).derive(password))
@@ -30,12 +29,13 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import LargeBinary, Table, false, select
+from sqlalchemy import LargeBinary, Table, select
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.services.cases import audit
-from storage.models import Base, Case
+from bot.services.cases.records import case_tables, is_key_material
+from storage.models import Case, CaseKey
 
 MAGIC = b"SCRX1"
 SALT_BYTES = 16
@@ -127,64 +127,29 @@ def exportable(session: Session, reference: str) -> Case:
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         raise ExportRefusedError(f"no case with the reference {reference}")
-    if case.personal_data is None:
+    key = session.get(CaseKey, case.id)
+    if case.personal_data is None or (key is not None and key.destroyed_at is not None):
         raise ExportRefusedError(
-            f"{reference} no longer holds its personal data (purged): there is nothing to export"
+            f"{reference} no longer holds its personal data (purged under the retention "
+            "policy): there is nothing to export"
         )
     return case
 
 
 def gather(session: Session, cipher: FieldCipher, case_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Every row that belongs to the case, by table name, decrypted."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    ids: dict[str, set[Any]] = {}
-    cases = Base.metadata.tables["cases"]
-    _take(session, cipher, cases, cases.c.id == case_id, found, ids)
-    pending = [t for t in Base.metadata.sorted_tables if t.name != "cases"]
-    progress = True
-    while progress:
-        progress = False
-        for table in list(pending):
-            where = _belongs(table, ids)
-            if where is None:
-                continue
-            _take(session, cipher, table, where, found, ids)
-            pending.remove(table)
-            progress = True
-    return found
+    """Every row that belongs to the case, by table name, decrypted (key material left out)."""
+    sealed = cipher.for_case(session, case_id)
+    return {
+        found.table.name: [_row(sealed, found.table, row) for row in found.rows]
+        for found in case_tables(session, case_id)
+    }
 
 
-def _belongs(table: Table, ids: dict[str, set[Any]]) -> Any:
-    """The condition for `table`'s rows of the case, or None while it is not (yet) reachable."""
-    if "case_id" in table.c:
-        return table.c.case_id == next(iter(ids["cases"]))
-    for column in table.c:
-        for fk in column.foreign_keys:
-            parent = fk.column.table.name
-            if parent in ids and parent != "cases":
-                return column.in_(sorted(ids[parent])) if ids[parent] else false()
-    return None
-
-
-def _take(
-    session: Session,
-    cipher: FieldCipher,
-    table: Table,
-    where: Any,
-    found: dict[str, list[dict[str, Any]]],
-    ids: dict[str, set[Any]],
-) -> None:
-    order = list(table.primary_key.columns)
-    result = session.execute(select(table).where(where).order_by(*order)).mappings()
-    rows = [_row(cipher, table, dict(row)) for row in result]
-    found[table.name] = rows
-    if "id" in table.c:
-        ids[table.name] = {row["id"] for row in rows}
-
-
-def _row(cipher: FieldCipher, table: Table, row: dict[str, Any]) -> dict[str, Any]:
+def _row(cipher: CaseCipher, table: Table, row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in row.items():
+        if is_key_material(table, name):
+            continue
         if value is not None and isinstance(table.c[name].type, LargeBinary):
             out[name] = _decrypted(cipher, value)
         else:
@@ -192,7 +157,7 @@ def _row(cipher: FieldCipher, table: Table, row: dict[str, Any]) -> dict[str, An
     return out
 
 
-def _decrypted(cipher: FieldCipher, token: bytes) -> Any:
+def _decrypted(cipher: CaseCipher, token: bytes) -> Any:
     text = cipher.decrypt_text(bytes(token))
     if text[:1] in {"{", "["}:
         try:

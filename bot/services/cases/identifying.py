@@ -203,7 +203,7 @@ def case_identifiers(session: Session, cipher: FieldCipher, case_id: int) -> Ide
     case = session.get(Case, case_id)
     if case is None or case.personal_data is None:
         return Identifiers(frozenset(), ())
-    return identifiers_of(cipher.decrypt_json(case.personal_data))
+    return identifiers_of(cipher.for_case(session, case_id).decrypt_json(case.personal_data))
 
 
 def field_label(field: str) -> str:

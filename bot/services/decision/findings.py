@@ -66,7 +66,7 @@ def record_findings(
     session.add(
         ReviewFindings(
             case_id=case_id,
-            summary=cipher.encrypt_text(form.findings_summary),
+            summary=cipher.for_case(session, case_id).encrypt_text(form.findings_summary),
             shared_on=form.shared_on,
             document_file_id=form.document_file_id,
             recorded_by=actor,

@@ -116,7 +116,7 @@ def record_recommendation(
             case_id=case_id,
             criteria_met=form.criteria_met,
             criteria=criteria,
-            rationale=cipher.encrypt_text(form.rationale),
+            rationale=cipher.for_case(session, case_id).encrypt_text(form.rationale),
             recorded_by=actor,
             recorded_at=now,
         )
@@ -153,7 +153,7 @@ def chair_request(session: Session, cipher: FieldCipher, case_id: int) -> ChairR
         case_id,
         rec.criteria_met,
         rec.criteria,
-        cipher.decrypt_text(rec.rationale),
+        cipher.for_case(session, case_id).decrypt_text(rec.rationale),
         rec.recorded_by,
         rec.recorded_at,
     )
@@ -235,7 +235,7 @@ def decide(
     decision = ChairDecision(
         case_id=case_id,
         outcome=outcome.value,
-        reason=cipher.encrypt_text(reason) if reason else None,
+        reason=cipher.for_case(session, case_id).encrypt_text(reason) if reason else None,
         decided_by=actor,
         decided_at=now,
     )

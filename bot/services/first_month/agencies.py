@@ -152,7 +152,8 @@ def withdraw_agency(
             f"{agency.name} referred {case.reference}; it stays involved."
         )
     try:
-        remove_agency(ctx, case, agency.id, actor=actor, reason=cipher.encrypt_text(reason))
+        sealed = cipher.for_case(session, case.id).encrypt_text(reason)
+        remove_agency(ctx, case, agency.id, actor=actor, reason=sealed)
     except TaskRefusedError as exc:
         raise AgencyChangeRefusedError(str(exc)) from exc
     return AgencyChange(case.id, case.reference, agency.id, agency.name)

@@ -169,8 +169,9 @@ def _existing_keys(
             ChronologyEntry.wishes_sought,
         ).where(ChronologyEntry.case_id == case_id, ChronologyEntry.agency_id == agency_id)
     )
+    sealed = cipher.for_case(session, case_id)
     return {
-        (d, cipher.decrypt_text(w), cipher.decrypt_text(e), seen, wishes)
+        (d, sealed.decrypt_text(w), sealed.decrypt_text(e), seen, wishes)
         for d, w, e, seen, wishes in rows
     }
 
@@ -195,6 +196,7 @@ def _store(
     """Entries already in the agency's chronology (a row uploaded twice) are skipped."""
     assert batch.agency_id is not None
     seen = _existing_keys(session, cipher, batch.case_id, batch.agency_id)
+    sealed = cipher.for_case(session, batch.case_id)
     rows = []
     for row_no, entry in entries:
         if entry.key() in seen:
@@ -207,8 +209,8 @@ def _store(
                 "batch_id": batch.id,
                 "row_no": row_no,
                 "entry_date": entry.entry_date,
-                "worker": cipher.encrypt_text(entry.worker),
-                "event": cipher.encrypt_text(entry.event),
+                "worker": sealed.encrypt_text(entry.worker),
+                "event": sealed.encrypt_text(entry.event),
                 "child_seen": entry.child_seen,
                 "wishes_sought": entry.wishes_sought,
             }
@@ -369,12 +371,13 @@ def integrated_entries(
         .where(ChronologyEntry.case_id == case_id, ChronologyEntry.agency_id.in_(agencies))
         .order_by(ChronologyEntry.entry_date, ChronologyEntry.batch_id, ChronologyEntry.row_no)
     )
+    sealed = cipher.for_case(session, case_id)
     entries = [
         IntegratedEntry(
             entry_date=row.entry_date,
             agency=agencies[row.agency_id],
-            worker=cipher.decrypt_text(row.worker),
-            event=cipher.decrypt_text(row.event),
+            worker=sealed.decrypt_text(row.worker),
+            event=sealed.decrypt_text(row.event),
             child_seen=row.child_seen,
             wishes_sought=row.wishes_sought,
         )
@@ -435,7 +438,8 @@ def submit_synopsis(
     if row is None:
         row = AgencySynopsis(case_id=who.case_id, agency_id=who.agency_id, revision=0)
         session.add(row)
-    row.text, row.submitted_by, row.submitted_at = cipher.encrypt_text(text), actor, ctx.now
+    sealed = cipher.for_case(session, who.case_id).encrypt_text(text)
+    row.text, row.submitted_by, row.submitted_at = sealed, actor, ctx.now
     row.revision += 1
     audit.record(
         session,

@@ -146,7 +146,9 @@ def complete_with_form(
             TaskAnswer(
                 task_id=task.id,
                 case_id=task.case_id,
-                answers=cipher.encrypt_json(checked.model_dump(mode="json")),
+                answers=cipher.for_case(session, task.case_id).encrypt_json(
+                    checked.model_dump(mode="json")
+                ),
                 recorded_by=actor,
                 recorded_at=ctx.now,
             )
@@ -156,7 +158,9 @@ def complete_with_form(
 
 def answers_of(session: Session, cipher: FieldCipher, task_id: int) -> dict[str, Any] | None:
     stored = session.scalar(select(TaskAnswer).where(TaskAnswer.task_id == task_id))
-    return None if stored is None else dict(cipher.decrypt_json(stored.answers))
+    if stored is None:
+        return None
+    return dict(cipher.for_case(session, stored.case_id).decrypt_json(stored.answers))
 
 
 # The designated persons' briefing -------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import Role, users_with_role
@@ -70,7 +70,7 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _returned(row: ProgressReturn, cipher: FieldCipher) -> str:
+def _returned(row: ProgressReturn, cipher: CaseCipher) -> str:
     text = f"{STATUS_LABELS[ReturnStatus(row.status)]} (as at {_day(row.as_of)}): "
     text += cipher.decrypt_text(row.progress)
     if row.reason is not None:
@@ -88,7 +88,7 @@ def _row(
     *,
     due: date,
     now_date: date,
-    cipher: FieldCipher,
+    cipher: CaseCipher,
     cal: WorkingCalendar,
 ) -> ProFormaRow:
     if returned is not None:
@@ -141,6 +141,7 @@ def round_summary(
     row = rounds.round_row(session, case.id, round_no)
     due = cal.london_date(row.due_at) if row is not None else cal.london_date(now)
     names = {agency_id: name for agency_id, name in session.execute(select(Agency.id, Agency.name))}
+    sealed = cipher.for_case(session, case.id)
     recs = session.scalars(
         select(Recommendation)
         .where(Recommendation.id.in_([k for k in tasks if k is not None]))
@@ -154,7 +155,7 @@ def round_summary(
             rounds.return_of(session, rec.id, round_no),
             due=due,
             now_date=cal.london_date(now),
-            cipher=cipher,
+            cipher=sealed,
             cal=cal,
         )
         for rec in recs

@@ -208,14 +208,15 @@ def add_recommendation(
     refusal = change_refusal(ctx.session, case, actor)
     if refusal is not None:
         raise RefusedError(refusal, field=MonitoringBlock.NUMBER.value)
+    sealed = cipher.for_case(ctx.session, case.id)
     rec = Recommendation(
         case_id=case.id,
         number=form.number,
         agency_id=form.agency_id,
         source=form.source.value,
-        action=cipher.encrypt_text(form.action),
+        action=sealed.encrypt_text(form.action),
         target_date=form.target_date,
-        expected_outcome=cipher.encrypt_text(form.expected_outcome),
+        expected_outcome=sealed.encrypt_text(form.expected_outcome),
         status=RecStatus.OPEN.value,
         created_at=ctx.now,
         created_by=actor,
@@ -259,9 +260,10 @@ def update_recommendation(
     if rec.source != form.source.value:
         rec.source = form.source.value
         changed.append("source")
+    sealed = cipher.for_case(ctx.session, rec.case_id)
     for name in ("action", "expected_outcome"):
-        if cipher.decrypt_text(getattr(rec, name)) != getattr(form, name):
-            setattr(rec, name, cipher.encrypt_text(getattr(form, name)))
+        if sealed.decrypt_text(getattr(rec, name)) != getattr(form, name):
+            setattr(rec, name, sealed.encrypt_text(getattr(form, name)))
             changed.append(name)
     if "agency_id" in changed:
         for task in rounds.tasks_of(ctx.session, rec.case_id, rec_id=rec.id):
@@ -366,7 +368,8 @@ def close_recommendation(
     if rec.status != RecStatus.OPEN:
         return False
     rec.status, rec.closed_at, rec.closed_by = outcome.value, ctx.now, actor
-    rec.closure_reason = cipher.encrypt_text(note.strip()) if note.strip() else None
+    sealed = cipher.for_case(ctx.session, rec.case_id)
+    rec.closure_reason = sealed.encrypt_text(note.strip()) if note.strip() else None
     rec.updated_at = ctx.now
     stopped = rounds.close_tasks(
         ctx, rounds.tasks_of(ctx.session, rec.case_id, rec_id=rec.id), actor=actor
@@ -458,13 +461,14 @@ def edited_recommendation(
     rec, case = _chosen(session, rec_id)
     if not may_manage(session, user_id):
         raise RefusedError(NOT_ALLOWED)
+    sealed = cipher.for_case(session, case.id)
     values = RecommendationValues(
         rec.number,
         rec.agency_id,
-        cipher.decrypt_text(rec.action),
+        sealed.decrypt_text(rec.action),
         owner_of(session, rec),
         rec.target_date,
-        cipher.decrypt_text(rec.expected_outcome),
+        sealed.decrypt_text(rec.expected_outcome),
         rec.source,
     )
     audit.record(
@@ -510,6 +514,7 @@ def plan_lines(session: Session, case: Case, cipher: FieldCipher | None) -> list
             .order_by(Task.round_no.desc())
         )
     }
+    sealed = cipher.for_case(session, case.id) if cipher is not None else None
     return [
         PlanLine(
             id=rec.id,
@@ -519,7 +524,7 @@ def plan_lines(session: Session, case: Case, cipher: FieldCipher | None) -> list
             target_date=rec.target_date,
             status=rec.status,
             source=rec.source,
-            action=cipher.decrypt_text(rec.action) if cipher is not None else "",
+            action=sealed.decrypt_text(rec.action) if sealed is not None else "",
             latest=latest.get(rec.id),
             open_task_id=open_tasks.get(rec.id),
         )
@@ -623,7 +628,8 @@ def carried_pending(session: Session, cipher: FieldCipher, case: Case) -> list[C
     """The accepted management reviews' recommendations whose action is not in the plan yet,
     each with the number it would take (its own, or the next free one)."""
     plan = recommendations(session, case.id)
-    actions = {cipher.decrypt_text(rec.action).strip() for rec in plan}
+    sealed = cipher.for_case(session, case.id)
+    actions = {sealed.decrypt_text(rec.action).strip() for rec in plan}
     taken = {rec.number for rec in plan}
     pending = []
     for rec in report_recommendations(session, cipher, case.id):

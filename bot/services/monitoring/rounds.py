@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.ids import MonitoringBlock
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process, process_keys
@@ -252,7 +252,7 @@ def cases_in_monitoring(session: Session) -> list[Case]:
 # Returns ----------------------------------------------------------------------------------
 
 
-def _values(row: ProgressReturn | None, cipher: FieldCipher) -> ReturnValues | None:
+def _values(row: ProgressReturn | None, cipher: CaseCipher) -> ReturnValues | None:
     if row is None:
         return None
     return ReturnValues(
@@ -314,6 +314,7 @@ def subject_for(
         .limit(1)
     )
     agency = session.get(Agency, rec.agency_id)
+    sealed = cipher.for_case(session, case.id)
     audit.record(
         session,
         at=now,
@@ -330,10 +331,10 @@ def subject_for(
         due_date=task.due_at.astimezone(LONDON).date(),
         number=rec.number,
         agency=agency.name if agency is not None else "?",
-        action=cipher.decrypt_text(rec.action),
+        action=sealed.decrypt_text(rec.action),
         target_date=rec.target_date,
         previous_status=previous.status if previous else None,
-        current=_values(return_of(session, rec.id, task.round_no), cipher),
+        current=_values(return_of(session, rec.id, task.round_no), sealed),
     )
 
 
@@ -392,10 +393,11 @@ def submit_return(
             submitted_at=ctx.now,
         )
         ctx.session.add(row)
+    sealed = cipher.for_case(ctx.session, case.id)
     row.status = form.status.value
-    row.progress = cipher.encrypt_text(form.progress)
-    row.reason = cipher.encrypt_text(form.reason) if form.reason else None
-    row.evidence = cipher.encrypt_text(form.evidence) if form.evidence else None
+    row.progress = sealed.encrypt_text(form.progress)
+    row.reason = sealed.encrypt_text(form.reason) if form.reason else None
+    row.evidence = sealed.encrypt_text(form.evidence) if form.evidence else None
     row.as_of, row.updated_at, row.source_view_id = form.as_of, ctx.now, view_id
     ctx.session.flush()
     audit.record(

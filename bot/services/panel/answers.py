@@ -118,7 +118,7 @@ def declare_involvement(
     if member.involvement == Involvement.DECLARED:
         return Answered(meeting.id, meeting.case_id, False)
     member.involvement, member.involvement_at = Involvement.DECLARED, ctx.now
-    member.declaration = ctx.cipher.encrypt_text(text)
+    member.declaration = ctx.cipher.for_case(ctx.session, meeting.case_id).encrypt_text(text)
     audit.record(
         ctx.session,
         at=ctx.now,

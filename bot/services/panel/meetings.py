@@ -371,7 +371,8 @@ def apply_override(
     if plan.override_reason is None:
         meeting.override_reason, meeting.override_by = None, None
         return
-    meeting.override_reason = ctx.cipher.encrypt_text(plan.override_reason)
+    sealed = ctx.cipher.for_case(ctx.session, meeting.case_id)
+    meeting.override_reason = sealed.encrypt_text(plan.override_reason)
     meeting.override_by = actor
 
 

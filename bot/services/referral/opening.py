@@ -186,7 +186,6 @@ def _store(
         referral_date=submission.referral_date,
         created_at=now,
         criteria=[c.value for c in submission.criteria],
-        personal_data=cipher.encrypt_json(submission.personal_data()),
         source_view_id=view_id,
         setup_status=SetupStatus.PENDING,
     )
@@ -194,6 +193,7 @@ def _store(
     for user, reason in _initial_members(session, actor, agency):
         case.members.append(CaseMember(slack_user_id=user, reason=reason))
     session.flush()
+    case.personal_data = cipher.for_case(session, case.id).encrypt_json(submission.personal_data())
     return case
 
 

@@ -405,7 +405,7 @@ def waive_task(
     if task.status != TaskStatus.OPEN:
         return False
     task.status, task.completed_at, task.completed_by = TaskStatus.WAIVED, ctx.now, actor
-    task.waive_reason = cipher.encrypt_text(reason.strip())
+    task.waive_reason = cipher.for_case(ctx.session, case.id).encrypt_text(reason.strip())
     cancel_planned(ctx.session, task.id)
     audit.record(
         ctx.session,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import WorkingCalendar, add_calendar_months, day, london_date
 from bot.services.cases import audit
@@ -266,7 +266,7 @@ def terms_version(
     return session.scalar(query.order_by(TermsOfReference.version.desc()).limit(1))
 
 
-def terms_form(cipher: FieldCipher, row: TermsOfReference) -> TermsForm:
+def terms_form(cipher: CaseCipher, row: TermsOfReference) -> TermsForm:
     """A stored version back as the form that made it (to show, or to edit)."""
     sealed = cipher.decrypt_json(row.content)
     return TermsForm.model_construct(
@@ -313,7 +313,7 @@ def save_terms(
     row = TermsOfReference(
         case_id=case_id,
         version=(previous.version + 1) if previous else 1,
-        content=cipher.encrypt_json(form.sealed()),
+        content=cipher.for_case(session, case_id).encrypt_json(form.sealed()),
         agency_ids=sorted(set(form.agency_ids)),
         proceedings=[p.value for p in form.proceedings],
         completion_date=form.completion_date,
@@ -349,7 +349,8 @@ def _contributors(
     involved = {a.agency_id for a in involved_agencies(ctx.session, case.id)}
     for agency_id in sorted(wanted - involved):
         add_agency(ctx, case, agency_id, actor=actor)
-    reason = cipher.encrypt_text(f"Not asked to contribute (terms of reference v{version}).")
+    sealed = cipher.for_case(ctx.session, case.id)
+    reason = sealed.encrypt_text(f"Not asked to contribute (terms of reference v{version}).")
     for agency_id in sorted(involved - wanted):
         remove_agency(ctx, case, agency_id, actor=actor, reason=reason)
 
@@ -395,7 +396,7 @@ def agree_extension(
         agreed_on=form.agreed_on,
         previous_completion=previous,
         new_completion=form.new_completion,
-        reason=cipher.encrypt_text(form.extension_reason),
+        reason=cipher.for_case(session, case_id).encrypt_text(form.extension_reason),
         recorded_by=actor,
         recorded_at=now,
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar.invites import Attendee, Meeting, Organizer, build_request, ics_filename
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar, add_calendar_months
 from bot.services.cases import audit
@@ -239,7 +239,7 @@ class ImrContent:
     comments: str | None
 
 
-def imr_content(cipher: FieldCipher, row: ManagementReview) -> ImrContent:
+def imr_content(cipher: CaseCipher, row: ManagementReview) -> ImrContent:
     sections = cipher.decrypt_json(row.sections) if row.sections else {s: "" for s in SECTIONS}
     recs = []
     for rec in row.recommendations:
@@ -271,7 +271,8 @@ def to_submit(session: Session, cipher: FieldCipher, review_id: int | None, acto
         raise RefusedError(f"This management review is {row.status} already.")
     case = session.get(Case, row.case_id)
     reference = case.reference if case else ""
-    return ToSubmit(row, reference, agency_name(session, row.agency_id), imr_content(cipher, row))
+    content = imr_content(cipher.for_case(session, row.case_id), row)
+    return ToSubmit(row, reference, agency_name(session, row.agency_id), content)
 
 
 def own_review(session: Session, case: Case, actor: str) -> int:
@@ -317,7 +318,8 @@ def submit_imr(
         raise RefusedError(SUBMITTERS, field="chronology")
     if row.status not in WAITING:
         raise RefusedError(NOT_OPEN, field="chronology")
-    row.sections = cipher.encrypt_json({s: getattr(form, s) for s in SECTIONS})
+    sealed = cipher.for_case(session, row.case_id)
+    row.sections = sealed.encrypt_json({s: getattr(form, s) for s in SECTIONS})
     row.document_file_id = form.document_file_id
     row.recommendations.clear()
     session.flush()
@@ -325,7 +327,7 @@ def submit_imr(
         row.recommendations.append(
             ImrRecommendation(
                 number=number,
-                content=cipher.encrypt_json(rec.model_dump(mode="json", exclude={"by_when"})),
+                content=sealed.encrypt_json(rec.model_dump(mode="json", exclude={"by_when"})),
                 by_when=rec.by_when,
             )
         )
@@ -432,7 +434,7 @@ def return_imr(
     if row.status != ImrStatus.SUBMITTED:
         raise _unchanged(row, "comments")
     row.status, row.decided_by, row.decided_at = ImrStatus.RETURNED.value, actor, now
-    row.return_comments = cipher.encrypt_text(form.comments)
+    row.return_comments = cipher.for_case(session, row.case_id).encrypt_text(form.comments)
     row.due_on = form.new_due
     task = session.get(Task, row.task_id)
     if task is not None:
@@ -489,7 +491,9 @@ def schedule_interview(
         agency_id=form.agency_id,
         reviewer=actor,
         interviewee=form.interviewee,
-        details=cipher.encrypt_json({"role": form.interviewee_role, "location": form.location}),
+        details=cipher.for_case(session, case_id).encrypt_json(
+            {"role": form.interviewee_role, "location": form.location}
+        ),
         starts_at=cal.at_london(form.interview_date, form.start_time),
         ends_at=cal.at_london(form.interview_date, form.end_time),
         uid=uid,
@@ -547,7 +551,8 @@ def record_outcome(
         return None
     row.status = (InterviewStatus.AGREED if form.agreed else InterviewStatus.DISAGREED).value
     row.summary_shared_on = form.shared_on
-    row.disagreement = None if form.agreed else cipher.encrypt_text(form.disagreement)
+    sealed = cipher.for_case(session, row.case_id)
+    row.disagreement = None if form.agreed else sealed.encrypt_text(form.disagreement)
     row.recorded_by, row.recorded_at = actor, now
     audit.record(
         session,

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.crypto import FieldCipher
+from bot.crypto import CaseCipher, FieldCipher
 from bot.process.states import TaskKind
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
@@ -168,7 +168,9 @@ def answer_draft(
             draft_id=draft_id,
             agency_id=agency_id,
             status=status.value,
-            detail=None if represented else cipher.encrypt_text(detail),
+            detail=None
+            if represented
+            else cipher.for_case(session, draft.case_id).encrypt_text(detail),
             answered_by=actor,
             answered_at=now,
         )
@@ -314,15 +316,16 @@ def report_recommendations(
     """The accepted management reviews' recommendations, numbered in order, agency by agency."""
     accepted = [r for r in reviews_of(session, case_id) if r.status == ImrStatus.ACCEPTED]
     names = agency_names(session, [r.agency_id for r in accepted])
+    sealed = cipher.for_case(session, case_id)
     out: list[ReportRecommendation] = []
     for review in sorted(accepted, key=lambda r: (names[r.agency_id], r.id)):
         for rec in review.recommendations:
-            out.append(_carried(cipher, review, names[review.agency_id], rec, len(out) + 1))
+            out.append(_carried(sealed, review, names[review.agency_id], rec, len(out) + 1))
     return out
 
 
 def _carried(
-    cipher: FieldCipher, review: ManagementReview, agency: str, rec: ImrRecommendation, number: int
+    cipher: CaseCipher, review: ManagementReview, agency: str, rec: ImrRecommendation, number: int
 ) -> ReportRecommendation:
     data = cipher.decrypt_json(rec.content)
     return ReportRecommendation(
