@@ -1,5 +1,5 @@
 """The `scr-bot` command: serve, socket, worker, demo, db upgrade, audit verify, case export,
-keys rotate."""
+keys rotate, retention."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="re-wrap every case's data key under the first key of SCR_ENCRYPTION_KEY "
         "(safe while the bot runs)",
     )
+    retention = sub.add_parser(
+        "retention", help="erase signed-off cases' personal data that is due (the worker does)"
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="list what is due and change nothing"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -90,6 +96,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _export_case(settings, args.reference, Path(args.out))
     if args.command == "keys":
         return _rotate_keys(settings)
+    if args.command == "retention":
+        return _retention(settings, dry_run=args.dry_run)
     if args.command == "serve":
         from bot.server import serve
 
@@ -184,6 +192,41 @@ def _rotate_keys(settings: Settings) -> int:
         print(line)
     if runtime.cipher.key_count > 1:
         print("every data key is now under the first key: the others can be dropped")
+    return 0
+
+
+def _retention(settings: Settings, *, dry_run: bool) -> int:
+    from bot.flows.retention import retention_pass
+    from bot.runtime import build_runtime
+    from bot.services.cases.retention import retained
+
+    runtime = build_runtime(settings)
+    cal = runtime.working_calendar()
+    years = runtime.partnership.retention.years_after_sign_off
+    try:
+        if not dry_run:
+            report = retention_pass(runtime, runtime.web_client())
+            print(
+                f"erased: {len(report.erased)} {' '.join(report.erased)}".rstrip()
+                + f"; notices sent: {report.notices}; erasures reported: {report.reported}"
+            )
+            return 0
+        with runtime.db.session() as session:
+            items = retained(session, cal, years)
+    finally:
+        runtime.db.dispose()
+    today = cal.london_date(runtime.clock.now())
+    print(f"retention: {years} years after sign-off; today {today.isoformat()}")
+    print("reference      signed off   erasure      notice sent  due now")
+    for item in items:
+        sent = item.notice_sent_on.isoformat() if item.notice_sent_on else "no"
+        due = "erase" if item.erasure_due(today) else "notice" if item.notice_due(today) else "-"
+        print(
+            f"{item.reference:<14} {item.signed_off_on.isoformat()}   {item.erase_on.isoformat()}"
+            f"   {sent:<11}  {due}"
+        )
+    if not items:
+        print("(no signed-off case holds personal data)")
     return 0
 
 

@@ -8,7 +8,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+)
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -57,6 +65,15 @@ class BoardConfig(BaseModel):
     name: str = "Safeguarding Children Board"
 
 
+class RetentionConfig(BaseModel):
+    """How long a signed-off case's personal data is kept before it is erased (its data key
+    destroyed); the anonymised record is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    years_after_sign_off: PositiveInt = 7
+
+
 class PartnershipConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -64,6 +81,7 @@ class PartnershipConfig(BaseModel):
     agencies: list[AgencyConfig] = Field(min_length=1)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @field_validator("agencies")
     @classmethod

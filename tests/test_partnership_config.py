@@ -40,6 +40,13 @@ def test_the_documented_shape_is_accepted() -> None:
 def test_the_example_file_in_the_repository_loads() -> None:
     config = load_partnership(Path(__file__).parent.parent / "partnership.example.toml")
     assert [a.name for a in config.agencies][:2] == ["Health", "Police"]
+    assert config.retention.years_after_sign_off == 7
+
+
+def test_retention_is_seven_years_unless_the_file_says_otherwise() -> None:
+    assert parse_partnership(MINIMAL).retention.years_after_sign_off == 7
+    config = parse_partnership(MINIMAL + "\n[retention]\nyears_after_sign_off = 10\n")
+    assert config.retention.years_after_sign_off == 10
 
 
 @pytest.mark.parametrize(
@@ -50,6 +57,15 @@ def test_the_example_file_in_the_repository_loads() -> None:
         (MINIMAL.replace('cpu = ["U0CPU1", "U0CPU2"]', ""), "key roles.cpu: Field required"),
         (MINIMAL + "\n[surprise]\nx = 1\n", "key surprise: Extra inputs are not permitted"),
         (MINIMAL.replace("safeguarding@health.example", "nobody"), "key agencies[0].email"),
+        (
+            MINIMAL + "\n[retention]\nyears_after_sign_off = 0\n",
+            "key retention.years_after_sign_off: Input should be greater than 0",
+        ),
+        (
+            MINIMAL + "\n[retention]\nyears_after_sign_off = 2.5\n",
+            "key retention.years_after_sign_off: Input should be a valid integer",
+        ),
+        (MINIMAL + "\n[retention]\nyears = 7\n", "key retention.years: Extra inputs"),
         (
             MINIMAL + MINIMAL.split("[[agencies]]")[1].join(["[[agencies]]", ""]),
             "agency 'Health' is listed twice",

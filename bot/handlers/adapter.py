@@ -35,6 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.crypto import CaseDataErasedError
 from bot.gateway import SlackError, SlackGateway
 from bot.handlers.commands import CommandContext, CommandRouter
 from bot.handlers.form_errors import errors_by_block
@@ -55,6 +56,10 @@ log = logging.getLogger(__name__)
 OUT_OF_DATE = "That button or form is out of date; please use the latest message."
 IN_A_CASE_CHANNEL = "Please use this in the case's own channel."
 NOT_OPEN_TO_YOU = "That case is not open to you."
+ERASED = (
+    "That case's personal data has been erased under the retention policy: only its anonymised "
+    "record remains."
+)
 
 MAX_ID = 2**31 - 1
 """Ids from payloads above this are refused before they reach the database."""
@@ -546,6 +551,9 @@ class _Bound:
             return
         except RefusedError as exc:
             refuse(exc)
+            return
+        except CaseDataErasedError:
+            refuse(RefusedError(ERASED))
             return
         answer(reply)
         _run_effects(kind, request.effects)

@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partnership_leavers
 from bot.flows.panel import PanelTickReport, panel_tick
+from bot.flows.retention import RetentionReport, retention_pass
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.jobs.setup_retry import resume_pending_setups
 from bot.runtime import Runtime, build_runtime
@@ -46,6 +47,7 @@ class TickReport:
     panel: PanelTickReport | None = None
     monitoring: MonitoringReport | None = None
     partnership_leavers: int = 0
+    retention: RetentionReport | None = None
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
@@ -81,12 +83,16 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def monitoring() -> None:
         report.monitoring = monitoring_pass(runtime, client)
 
+    def erasures() -> None:
+        report.retention = retention_pass(runtime, client)
+
     step("case set-up", setups)
     step("partnership leavers", leavers)
     step("monitoring", monitoring)
     step("reminders", reminders)
     step("case cards", cards)
     step("panel meetings", panel_meetings)
+    step("retention", erasures)
     if failures:
         raise failures[0]
     return report
