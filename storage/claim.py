@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, Table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models.base import Base
@@ -40,3 +41,14 @@ def claimed(
 ) -> bool:
     """``claim`` for the usual case: did this transaction take at least one row?"""
     return claim(session, model, *where, **values) > 0
+
+
+def inserted(session: Session, model: type[Base], **values: Any) -> bool:
+    """Insert one row of ``model`` unless a row with the same unique key exists: whether this
+    transaction's row went in. A conflict is no error and leaves the transaction usable; on
+    PostgreSQL a concurrent insert of the same key is waited for, then counts as existing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, model.__table__)
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None

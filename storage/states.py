@@ -23,6 +23,15 @@ class ReminderStatus(StrEnum):
     ABANDONED = "abandoned"
 
 
+class DailyStatus(StrEnum):
+    """A once-a-day message to one person: being sent (by whoever holds the lease, or by
+    the next tick once it runs out), sent, or skipped (nothing to send that day)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
 class SetupStatus(StrEnum):
     """How far a case's Slack set-up (channel, invitations, card, DMs) has got."""
 

@@ -10,6 +10,7 @@ from storage.models.case import (
     PostAttempt,
     SentMessage,
 )
+from storage.models.daily import DailyDelivery
 from storage.models.first_month import (
     AgencySynopsis,
     ChronologyBatch,
@@ -68,6 +69,7 @@ __all__ = [
     "ChronologyBatch",
     "ChronologyEntry",
     "ChronologyExport",
+    "DailyDelivery",
     "DeactivatedUser",
     "DecisionNotice",
     "ImrRecommendation",
