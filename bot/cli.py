@@ -25,7 +25,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="do not run reminders in this process (use `scr-bot worker`)",
     )
     sub.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
-    sub.add_parser("worker", help="run the scheduler: reminders, digests, retries")
+    worker = sub.add_parser(
+        "worker",
+        help="run the scheduler: reminders, digests, retries",
+        description="Tick at start and every minute: reminders, the daily digest (from 08:30 "
+        "on working days, once per person), retries of work Slack interrupted.",
+    )
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="run one tick (and the digest if it is due), print a summary of counts and exit "
+        "(1 if a step failed); for cron and operators",
+    )
     demo = sub.add_parser("demo", help="play a referral against a local Slack stand-in")
     demo.add_argument("--output", help="folder for the demo's files (default: a temporary one)")
     demo.add_argument(
@@ -107,9 +118,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         return socket_mode(settings)
     if args.command == "worker":
-        from bot.jobs.worker import run_worker
+        from bot.jobs.worker import run_once, run_worker
 
-        return run_worker(settings)
+        return run_once(settings) if args.once else run_worker(settings)
     raise AssertionError(args.command)
 
 

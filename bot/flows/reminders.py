@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +13,8 @@ from bot.gateway import SlackError, SlackGateway
 from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, users_with_role
-from bot.services.reminders import delivery
+from bot.services.reminders import daily, delivery
+from bot.services.reminders.daily import DailyKind
 from bot.services.reminders.delivery import Claim
 from bot.services.reminders.my_tasks import Delivery, build_digest, describe, ledger_key
 from bot.views.messages import Message
@@ -209,25 +210,63 @@ def _find_in_dm(slack: SlackGateway, user: str, key: str) -> tuple[str, str] | N
     return None
 
 
+DIGEST_TIME = time(8, 30)
+"""The digest is due from this London time on each working day until working hours end."""
+
+
+def digest_due(cal: WorkingCalendar, now: datetime) -> bool:
+    local = cal.london(now)
+    return cal.is_working_day(local.date()) and DIGEST_TIME <= local.time() < cal.end
+
+
 def send_daily_digest(runtime: Runtime, slack: SlackGateway) -> int:
-    """DM the digest to each admin; returns how many were sent now. Nothing on a bank
-    holiday or closure day, nothing when nothing is due, and never twice on one day."""
+    """DM the digest to each admin who has not had today's; returns how many were sent now.
+
+    Due from 08:30 on working days until working hours end, so a worker started late
+    catches up; once per admin and day however many workers run (`daily`). Nothing on a
+    bank holiday or closure day, and nothing when nothing is due (the day is then skipped)."""
     cal = runtime.working_calendar()
     now = runtime.clock.now()
+    if not digest_due(cal, now):
+        return 0
     today = cal.london_date(now)
-    if not cal.is_working_day(today):
+    with runtime.db.session() as session:
+        admins = users_with_role(session, Role.ADMIN)
+    waiting = daily.not_yet_done(runtime.db, DailyKind.DIGEST, today, admins)
+    if not waiting:
         return 0
     with runtime.db.session() as session:
         digest = build_digest(session, now, cal)
-        admins = users_with_role(session, Role.ADMIN)
     if digest.empty:
         log.info("daily digest: nothing overdue or due this week")
+        for user in waiting:
+            if daily.claim_daily(runtime.db, DailyKind.DIGEST, today, user, now):
+                daily.mark_daily_skipped(runtime.db, DailyKind.DIGEST, today, user, now)
         return 0
     message = digest_message(digest.overdue, digest.upcoming, today)
-    sent = 0
-    for user in admins:
-        key = f"digest:{today.isoformat()}:{user}"
-        if slack.sent(key) is None:
-            slack.post_once(key, user, message)
-            sent += 1
-    return sent
+    return sum(_send_digest(runtime, slack, user, message, today, now) for user in waiting)
+
+
+def _send_digest(
+    runtime: Runtime, slack: SlackGateway, user: str, message: Message, today: date, now: datetime
+) -> bool:
+    """Post one admin's digest if this worker wins the day's claim for them. When Slack
+    fails, the claim is given back for a later tick (a person Slack refuses is skipped)."""
+    db, kind = runtime.db, DailyKind.DIGEST
+    if not daily.claim_daily(db, kind, today, user, now):
+        return False
+    try:
+        slack.post_once(f"digest:{today.isoformat()}:{user}", user, message)
+    except SlackError as exc:
+        if exc.code in RECIPIENT_GONE or exc.person_gone:
+            log.warning("daily digest not sent to %s: %s", user, exc.code)
+            daily.mark_daily_skipped(db, kind, today, user, now)
+            return False
+        wait = None if exc.retry_after is None else now + timedelta(seconds=exc.retry_after)
+        daily.release_daily(db, kind, today, user, retry_at=wait)
+        raise
+    except BaseException:
+        daily.release_daily(db, kind, today, user)
+        raise
+    daily.mark_daily_sent(db, kind, today, user, now)
+    return True

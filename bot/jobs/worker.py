@@ -1,25 +1,31 @@
-"""`scr-bot worker`: the scheduler process. One per deployment (the embedded default runs it
-inside `scr-bot serve` instead).
+"""`scr-bot worker`: the scheduler process (the embedded default runs it inside `scr-bot
+serve` instead); `scr-bot worker --once` runs one tick and exits, for cron and operators.
 
-Jobs: a tick every minute (resume interrupted case set-ups, take people the partnership
-file no longer names out of their case channels, send due reminders, redraw the cards of
-cases whose tasks just fell due, finish sending panel invitations and send the panel's
-reminders; before the reminders, the monitoring pass: progress-return rounds, the
-Board's round summaries, owners who have left, archiving signed-off channels) and the daily
-digest at 08:30 on working days.
-Both are plain functions of a runtime, so tests call them directly with a frozen clock.
+One job: a tick at start and every minute after (resume interrupted case set-ups, take
+people the partnership file no longer names out of their case channels, send due
+reminders, redraw the cards of cases whose tasks just fell due, finish sending panel
+invitations and send the panel's reminders, and the business unit's daily digest once it
+is due; before the reminders, the monitoring pass: progress-return rounds, the Board's
+round summaries, owners who have left, archiving signed-off channels; after them, the
+retention pass: erasure notices and erasing signed-off cases' personal data when due).
+The digest is part of the tick, not a job of its own: it is due from 08:30 on working days
+and goes once per admin and day, so a worker started late catches it up and workers that
+overlap (a rolling deploy, a cron `--once`) do not repeat it.
+The tick is a plain function of a runtime, so tests call it directly with a frozen clock.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
@@ -36,7 +42,6 @@ log = logging.getLogger(__name__)
 
 TIMEZONE = "Europe/London"
 TICK_SECONDS = 60
-DIGEST_HOUR, DIGEST_MINUTE = 8, 30
 
 
 @dataclass
@@ -48,21 +53,32 @@ class TickReport:
     monitoring: MonitoringReport | None = None
     partnership_leavers: int = 0
     retention: RetentionReport | None = None
+    digests: int = 0
+    failures: list[tuple[str, Exception]] = field(default_factory=list)
+    """The steps that failed, with what they raised."""
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
-    """One pass of the worker. Each step runs even if an earlier one failed; the first
-    failure is raised at the end so the scheduler logs it."""
+    """One pass of the worker; the first failure is raised at the end so the scheduler
+    logs it."""
+    report = run_tick(runtime, client)
+    if report.failures:
+        raise report.failures[0][1]
+    return report
+
+
+def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
+    """One pass of the worker. Each step runs even if an earlier one failed; the failures
+    are in the report."""
     client = client or runtime.web_client()
     report = TickReport()
-    failures: list[BaseException] = []
 
     def step(name: str, action: Callable[[], None]) -> None:
         try:
             action()
         except Exception as exc:
             log.error("tick: %s failed (%s)", name, type(exc).__name__)
-            failures.append(exc)
+            report.failures.append((name, exc))
 
     def setups() -> None:
         report.setups_completed = resume_pending_setups(runtime, client)
@@ -86,6 +102,9 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def erasures() -> None:
         report.retention = retention_pass(runtime, client)
 
+    def digest() -> None:
+        report.digests = send_daily_digest(runtime, client)
+
     step("case set-up", setups)
     step("partnership leavers", leavers)
     step("monitoring", monitoring)
@@ -93,32 +112,28 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     step("case cards", cards)
     step("panel meetings", panel_meetings)
     step("retention", erasures)
-    if failures:
-        raise failures[0]
+    step("daily digest", digest)
     return report
 
 
 def daily_digest(runtime: Runtime, client: WebClient | None = None) -> int:
+    """The tick's digest step alone: how many admins got today's digest now."""
     return send_daily_digest(runtime, client or runtime.web_client())
 
 
 def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
-    common = {"args": [runtime], "replace_existing": True, "coalesce": True, "max_instances": 1}
+    """The tick, first at once (a worker just started or restarted has no minute to lose),
+    then every minute."""
     scheduler.add_job(
         tick,
         IntervalTrigger(seconds=TICK_SECONDS, timezone=TIMEZONE),
         id="tick",
+        args=[runtime],
+        next_run_time=datetime.now(ZoneInfo(TIMEZONE)),
         misfire_grace_time=TICK_SECONDS * 5,
-        **common,
-    )
-    scheduler.add_job(
-        daily_digest,
-        CronTrigger(
-            day_of_week="mon-fri", hour=DIGEST_HOUR, minute=DIGEST_MINUTE, timezone=TIMEZONE
-        ),
-        id="daily_digest",
-        misfire_grace_time=3 * 60 * 60,
-        **common,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
     )
 
 
@@ -134,6 +149,37 @@ def run_worker(settings: Settings) -> int:
     runtime = build_runtime(settings)
     scheduler = BlockingScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
-    log.info("worker started: tick every %s s, digest at 08:30 on working days", TICK_SECONDS)
+    log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
     scheduler.start()
     return 0
+
+
+def run_once(settings: Settings) -> int:
+    """`scr-bot worker --once`: one tick (the digest with it, if due), a one-line summary of
+    counts on stdout (never case data), and 0, or 1 when a step failed (named on stderr)."""
+    runtime = build_runtime(settings)
+    try:
+        report = run_tick(runtime)
+    finally:
+        runtime.db.dispose()
+    print(summary(report))
+    for name, exc in report.failures:
+        print(f"scr-bot worker --once: {name} failed ({type(exc).__name__})", file=sys.stderr)
+    return 1 if report.failures else 0
+
+
+def summary(report: TickReport) -> str:
+    reminders, panel = report.reminders, report.panel
+    monitoring = report.monitoring or MonitoringReport()
+    parts = [
+        f"reminders sent: {reminders.sent} ({reminders.messages} DMs)",
+        f"reminders failed: {reminders.failed + reminders.undeliverable}",
+        f"digests sent: {report.digests}",
+        f"cards redrawn: {report.cards_refreshed}",
+        f"case set-ups finished: {report.setups_completed}",
+        f"panel messages: {panel.revisions_sent + panel.reminders_sent if panel else 0}",
+        f"monitoring rounds opened: {monitoring.rounds_opened}",
+        f"people removed from cases: {report.partnership_leavers}",
+    ]
+    failed = ", ".join(name for name, _ in report.failures) or "none"
+    return "tick: " + "; ".join(parts) + f"; failed steps: {failed}"

@@ -1,15 +1,15 @@
 """Daily deliveries: who has had today's once-a-day message (the business unit's digest), so
 that workers running at once send it once per person and day.
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
