@@ -141,7 +141,11 @@ def test_three_years_of_returns_until_the_board_signs_the_case_off(harness) -> N
 
     travel(harness, log, london(2029, 12, 28, 17))
 
-    nudges = [(s.when, s.to, s.text) for s in log.items if s.method == "chat.postMessage"]
+    posts = [(s.when, s.to, s.text) for s in log.items if s.method == "chat.postMessage"]
+    digests = [(when, to) for when, to, text in posts if text.startswith("Daily digest")]
+    assert {to for _, to in digests} == {"U0ADMIN"}
+    assert len({when for when, _ in digests}) == len(digests), "one digest a day at most"
+    nudges = [post for post in posts if not post[2].startswith("Daily digest")]
     assert nudges == [
         ("Mon 14 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
         ("Mon 14 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
