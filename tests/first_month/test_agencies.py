@@ -76,8 +76,8 @@ def test_the_cpu_adds_an_agency_whose_people_are_invited_and_briefed(harness) ->
     assert any("Police is now involved (added by <@U0CPU1>)" in t for t in said)
     assert agency_on_card(harness, "Police")[:3] == [
         "*Police*",
-        "notified: due 30 Nov",
-        "records secured: due 1 Dec",
+        "notified: due Mon 30 Nov",
+        "records secured: due Tue 1 Dec",
     ]
     assert "agency.added" in audit_actions(harness)
 
