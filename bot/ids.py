@@ -34,6 +34,23 @@ INPUT_ACTION = "value"
 class Action(StrEnum):
     OPEN_CHANNEL = "open_case_channel"
     MARK_DONE = "task_mark_done"
+    SNOOZE = "task_snooze"
+    NOT_NEEDED = "task_not_needed"
+    HAND_OVER = "task_hand_over"
+    """A reminder item's buttons beside its do-it button; each one's value is the task id."""
+
+
+class ItemCallback(StrEnum):
+    SNOOZE = "task_snooze_submit"
+    NOT_NEEDED = "task_not_needed_submit"
+    HAND_OVER = "task_hand_over_submit"
+
+
+class ItemBlock(StrEnum):
+    SNOOZE_UNTIL = "snooze_until"
+    SNOOZE_REASON = "snooze_reason"
+    NOT_NEEDED_REASON = "not_needed_reason"
+    HAND_TO = "hand_to"
 
 
 class PanelCallback(StrEnum):

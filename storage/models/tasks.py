@@ -3,9 +3,9 @@ per-case role holders, tasks and their planned reminders."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -61,7 +61,9 @@ class CaseAssignment(Base):
 
 
 class Task(Base):
-    """One obligation. Overdue is never stored: it is open and past `due_at`."""
+    """One obligation. Overdue is never stored: it is open and past `due_at`. Snoozed is not
+    a status either: an open task whose `snoozed_until` is still ahead (no nudges till then).
+    `assignee`: the one person it was handed over to, who owns it from then on."""
 
     __tablename__ = "tasks"
     __table_args__ = (
@@ -87,6 +89,10 @@ class Task(Base):
     waive_reason: Mapped[bytes | None] = mapped_column()
     note: Mapped[bytes | None] = mapped_column()
     extension_reason: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(32), index=True)
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    snooze_reason: Mapped[bytes | None] = mapped_column()
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Reminder(Base):

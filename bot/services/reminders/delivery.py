@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process
-from bot.process.reminders import PlannedNudge, next_overdue_nudge, plan_reminders
+from bot.process.reminders import NudgeKind, PlannedNudge, next_overdue_nudge, plan_reminders
 from bot.process.working_days import WorkingCalendar
 from storage import claim as conditional
 from storage.claim import claim
@@ -47,16 +47,82 @@ def plan_for_task(
     session: Session, task: Task, definition: TaskDefinition, cal: WorkingCalendar, now: datetime
 ) -> list[Reminder]:
     """Plan the finite part (before, on the day, first overdue). Nudges already in the past
-    when the task is created are not planned; the first overdue one always is."""
-    nudges = plan_reminders(task.due_at, definition.reminders, cal, created_at=now)
-    if not any(n.kind == "overdue" for n in nudges):
-        first_overdue = next_overdue_nudge(task.due_at, definition.reminders, cal, now)
-        if first_overdue is not None:
-            nudges.append(first_overdue)
-    rows = [_row(task, n) for n in nudges]
-    session.add_all(rows)
+    when the task is created are not planned; the first overdue one always is. A snoozed
+    task's plan starts when its snooze ends, with a nudge at that moment."""
+    resume = resume_at(task, cal)
+    if resume is not None and resume > now:
+        nudges = _plan_from(task, definition, cal, resume)
+    else:
+        nudges = plan_reminders(task.due_at, definition.reminders, cal, created_at=now)
+        if not any(n.kind == "overdue" for n in nudges):
+            first_overdue = next_overdue_nudge(task.due_at, definition.reminders, cal, now)
+            if first_overdue is not None:
+                nudges.append(first_overdue)
+    return _store(session, task, nudges)
+
+
+def _store(session: Session, task: Task, nudges: Sequence[PlannedNudge]) -> list[Reminder]:
+    """The nudges as planned rows. A nudge planned before and cancelled since (a deadline
+    moved back, a snooze ended early) is planned again in its own row; one already sent or
+    skipped stays as it is."""
+    earlier = {
+        (row.kind, row.sequence, _utc(row.at)): row
+        for row in session.scalars(
+            select(Reminder)
+            .where(Reminder.task_id == task.id)
+            .execution_options(populate_existing=True)
+        )
+    }
+    rows = []
+    for nudge in nudges:
+        row = earlier.get((nudge.kind, nudge.sequence, nudge.at))
+        if row is None:
+            row = _row(task, nudge)
+            session.add(row)
+        elif row.status == ReminderStatus.CANCELLED:
+            row.status, row.attempts, row.claimed_until = ReminderStatus.PLANNED, 0, None
+            row.escalate_to, row.last_error = ",".join(nudge.escalate_to), None
+        else:
+            continue
+        rows.append(row)
     session.flush()
     return rows
+
+
+def resume_at(task: Task, cal: WorkingCalendar) -> datetime | None:
+    """When a snoozed task's nudges resume: the first working moment of its snooze date."""
+    if task.snoozed_until is None:
+        return None
+    return cal.next_working_moment(cal.day_start(task.snoozed_until))
+
+
+def _plan_from(
+    task: Task, definition: TaskDefinition, cal: WorkingCalendar, resume: datetime
+) -> list[PlannedNudge]:
+    """The plan as if the task began at ``resume``, with its first nudge at ``resume``: the
+    kind it would have then (overdue ones escalate, as ever)."""
+    policy = definition.reminders
+    nudges = plan_reminders(task.due_at, policy, cal, created_at=resume)
+    if not any(n.kind == "overdue" for n in nudges):
+        first_overdue = next_overdue_nudge(task.due_at, policy, cal, resume - _JUST_BEFORE)
+        if first_overdue is not None:
+            nudges.append(first_overdue)
+    if not nudges or nudges[0].at > resume:
+        kind = _kind_at(task, cal, resume)
+        same = next((n for n in nudges if n.kind == kind), None)
+        sequence = same.sequence if same is not None else 1
+        escalate_to = policy.escalate_to if kind == "overdue" else ()
+        nudges.insert(0, PlannedNudge(resume, kind, sequence, escalate_to))
+    return nudges
+
+
+def _kind_at(task: Task, cal: WorkingCalendar, at: datetime) -> NudgeKind:
+    if at >= task.due_at:
+        return "overdue"
+    return "due" if cal.london_date(at) == cal.london_date(task.due_at) else "before"
+
+
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 def plan_next_overdue(

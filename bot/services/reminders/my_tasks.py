@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case as when_
 from sqlalchemy import func, or_, select
@@ -26,8 +26,8 @@ from bot.services.cases.access import (
 )
 from bot.services.cases.card import stage_title
 from bot.services.monitoring.rounds import recommendation_id_of
-from bot.services.reminders.delivery import Claim
-from bot.services.reminders.owners import role_holders, task_owners
+from bot.services.reminders.delivery import Claim, resume_at
+from bot.services.reminders.owners import present, role_holders, task_owners
 from bot.services.reminders.schema import (
     CaseLine,
     CaseOverview,
@@ -41,6 +41,7 @@ from bot.services.reminders.tasks import (
     TaskRefusedError,
     complete_task,
     involved_agencies,
+    may_waive,
 )
 from storage.claim import claim
 from storage.db import Database
@@ -74,6 +75,7 @@ def _line(
     cal: WorkingCalendar,
     *,
     member: bool,
+    can_waive: bool = False,
 ) -> TaskLine:
     """``member``: the reader is in the case channel (else the line carries no channel)."""
     definition = get_process(case.process_key).task(task.kind)
@@ -91,7 +93,29 @@ def _line(
         channel_id=case.channel_id if member else None,
         task_kind=task.kind,
         subject=subject_label(session, task),
+        can_waive=can_waive,
+        snoozed_until=snoozed_until(task, cal.london_date(now)),
     )
+
+
+def snoozed_until(task: Task, today: date) -> date | None:
+    """The date a snoozed task's nudges resume, while that is still ahead."""
+    until = task.snoozed_until
+    return until if until is not None and until > today else None
+
+
+def task_line(
+    session: Session, task: Task, now: datetime, cal: WorkingCalendar, viewer: str
+) -> TaskLine:
+    """``task`` as ``viewer`` sees it in a list (whether they may mark it not needed)."""
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
+    definition = get_process(case.process_key).task(task.kind)
+    waives = may_waive(session, case.id, definition, viewer)
+    name = agency.name if agency else None
+    member = is_case_member(session, case, viewer)
+    return _line(session, task, case, name, now, cal, member=member, can_waive=waives)
 
 
 def my_open_tasks(
@@ -100,12 +124,17 @@ def my_open_tasks(
     """Open tasks the user owns across open cases, overdue first, then by due date.
 
     Candidates are narrowed in SQL by the user's roles, agencies and case assignments;
-    ownership itself is then decided by ``role_holders``, as for reminders."""
+    ownership itself is then decided as for reminders: the person a task was handed over
+    to, else ``role_holders``."""
     roles = {role.value for role in roles_of(session, user_id)}
     agency_ids = [agency.id for agency in agencies_of(session, user_id)]
     assigned = select(CaseAssignment.case_id).where(CaseAssignment.slack_user_id == user_id)
     owned_roles = roles | ({"panel_chair"} if "cpu" in roles else set())
-    reach = [Task.owner_role.in_(owned_roles), Task.case_id.in_(assigned)]
+    reach = [
+        Task.owner_role.in_(owned_roles),
+        Task.case_id.in_(assigned),
+        Task.assignee == user_id,
+    ]
     if agency_ids:
         reach.append(Task.agency_id.in_(agency_ids))
     rows = session.execute(
@@ -118,15 +147,35 @@ def my_open_tasks(
     member_of = set(
         session.scalars(select(CaseMember.case_id).where(CaseMember.slack_user_id == user_id))
     )
+    waivers: dict[tuple[int, str], bool] = {}
     lines = []
     for task, case, agency in rows:
         key = (task.case_id, task.owner_role, task.agency_id, task.subject_key)
-        if key not in holders:
-            holders[key] = role_holders(
-                session, key[0], key[1], agency_id=key[2], subject_key=key[3]
+        if task.assignee is not None and present(session, [task.assignee]):
+            owners = [task.assignee]
+        else:
+            if key not in holders:
+                holders[key] = role_holders(
+                    session, key[0], key[1], agency_id=key[2], subject_key=key[3]
+                )
+            owners = holders[key]
+        if user_id in owners:
+            if (case.id, task.kind) not in waivers:
+                definition = get_process(case.process_key).task(task.kind)
+                waivers[case.id, task.kind] = may_waive(session, case.id, definition, user_id)
+            waives = waivers[case.id, task.kind]
+            lines.append(
+                _line(
+                    session,
+                    task,
+                    case,
+                    agency,
+                    now,
+                    cal,
+                    member=case.id in member_of,
+                    can_waive=waives,
+                )
             )
-        if user_id in holders[key]:
-            lines.append(_line(session, task, case, agency, now, cal, member=case.id in member_of))
     return sorted(lines, key=lambda t: (not t.overdue, t.due, t.reference, t.task_id))
 
 
@@ -313,6 +362,7 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
             channel_id=channel_id,
             last_working_day=cal.last_working_day(due),
             task_kind=task.kind,
+            snoozed_until=snoozed_until(task, cal.london_date(now)),
         )
         (overdue if line.overdue else upcoming).append(line)
     return Digest(overdue, upcoming)
@@ -333,6 +383,8 @@ class Delivery:
     sent: Mapping[str, str] = field(default_factory=dict)
     members: frozenset[str] = frozenset()
     """Who of them is in the case channel."""
+    waivers: frozenset[str] = frozenset()
+    """The recipients who may mark the task not needed."""
 
     def nudge_for(self, user: str) -> Nudge:
         """The nudge as ``user`` reads it: the channel only for a member of it."""
@@ -340,7 +392,7 @@ class Delivery:
 
 
 def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
-    """Re-read the task at send time: None when it is no longer open."""
+    """Re-read the task at send time: None when it is no longer open, or snoozed."""
     with db.session() as session:
         task = session.get(Task, claim.task_id)
         case = session.get(Case, claim.case_id)
@@ -349,6 +401,7 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
             or case is None
             or task.status != TaskStatus.OPEN
             or case.closed_at is not None
+            or (resume_at(task, cal) or now) > now
         ):
             return None
         definition = get_process(case.process_key).task(task.kind)
@@ -391,7 +444,10 @@ def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) ->
                 )
             )
         )
-        return Delivery(nudge, owners, tuple(watchers), sent, members)
+        waivers = frozenset(
+            user for user in (*owners, *watchers) if may_waive(session, case.id, definition, user)
+        )
+        return Delivery(nudge, owners, tuple(watchers), sent, members, waivers)
 
 
 def subject_label(session: Session, task: Task) -> str | None:

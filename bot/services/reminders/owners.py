@@ -78,7 +78,8 @@ def role_holders(
     return people or agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
 
 
-def task_owners(session: Session, task: Task) -> list[str]:
+def holders_of(session: Session, task: Task) -> list[str]:
+    """The holders of ``task``'s role on its case (for an agency's task, of that agency)."""
     return role_holders(
         session,
         task.case_id,
@@ -88,12 +89,29 @@ def task_owners(session: Session, task: Task) -> list[str]:
     )
 
 
+def task_owners(session: Session, task: Task) -> list[str]:
+    """Who is asked to do ``task``: the person it was handed over to (while they are still
+    here), else the holders of its role."""
+    if task.assignee is not None and present(session, [task.assignee]):
+        return [task.assignee]
+    return holders_of(session, task)
+
+
 def may_act_on(session: Session, task: Task, user_id: str) -> bool:
-    """The owners may complete a task; for an agency's task, anyone who acts for that agency."""
-    if user_id in task_owners(session, task):
+    """The owners may complete a task, and so may the holders of its role after it was
+    handed over; for an agency's task, anyone who acts for that agency."""
+    if user_id == task.assignee and present(session, [user_id]):
+        return True
+    if user_id in holders_of(session, task):
         return True
     if task.agency_id is not None and task.owner_role in {"designated_persons", "review_leads"}:
-        return user_id in agency_people(
-            session, task.agency_id, AgencyRole.DESIGNATED_PERSON
-        ) + agency_people(session, task.agency_id, AgencyRole.REVIEW_LEAD)
+        return user_id in agency_team(session, task.agency_id)
     return False
+
+
+def agency_team(session: Session, agency_id: int) -> list[str]:
+    """The people who act for an agency (its designated persons, then its review leads),
+    each once."""
+    people = agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+    people += agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
+    return list(dict.fromkeys(people))

@@ -7,6 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class TaskLine:
     task_kind: str = ""
     subject: str | None = None
     """What the task is about beyond its agency, e.g. "recommendation 3"."""
+    can_waive: bool = False
+    """The viewer holds a role that may mark it not needed."""
+    snoozed_until: date | None = None
+    """Set while it is snoozed (the date its nudges resume)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class Nudge:
     last_working_day: date | None = None
     """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
     task_kind: str = ""
+    can_waive: bool = False
+    """The recipient holds a role that may mark it not needed."""
 
 
 @dataclass(frozen=True)
@@ -91,3 +101,64 @@ class CaseStatus:
     next_deadlines: Sequence[TaskLine]
     groups: Sequence[TaskGroup]
     channel_id: str | None = None
+
+
+# A reminder item's own actions: snooze, not needed, hand over ------------------------------
+
+
+class ItemAction(StrEnum):
+    SNOOZE = "snooze"
+    NOT_NEEDED = "not_needed"
+    HAND_OVER = "hand_over"
+
+
+@dataclass(frozen=True)
+class ItemForm:
+    """What an item's form shows: the task, and the limits the form keeps to. ``latest``:
+    the last date a snooze may run to; ``team``: whose people it may be handed to ("Health",
+    "the CPU"); ``waivers``: who may mark it not needed ("the CPU")."""
+
+    action: ItemAction
+    line: TaskLine
+    today: date
+    latest: date | None = None
+    team: str | None = None
+    waivers: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDone:
+    """What an item's action came to. ``changed`` is False for a repeated submission;
+    ``handed_to``: the new owner, ``line`` then being the task as they will see it."""
+
+    action: ItemAction
+    line: TaskLine
+    case_id: int
+    changed: bool
+    handed_to: str | None = None
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=3000)]
+SlackUser = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,}$")]
+
+
+class SnoozeAnswers(BaseModel):
+    """Field names are the snooze modal's block ids (`bot.ids.ItemBlock`). The range of the
+    date is the service's to check: it depends on the case's other deadlines."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    snooze_until: date
+    snooze_reason: Reason
+
+
+class NotNeededAnswers(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    not_needed_reason: Reason
+
+
+class HandOverAnswers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hand_to: SlackUser

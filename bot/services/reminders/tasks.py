@@ -390,6 +390,11 @@ def complete_task(
     return True
 
 
+def may_waive(session: Session, case_id: int, definition: TaskDefinition, user_id: str) -> bool:
+    """Whether ``user_id`` holds on the case a role the definition lets waive the task."""
+    return any(user_id in role_holders(session, case_id, role) for role in definition.waivable_by)
+
+
 def waive_task(
     ctx: EngineContext, task: Task, *, actor: str, reason: str, cipher: FieldCipher
 ) -> bool:
@@ -398,9 +403,7 @@ def waive_task(
     definition = ctx.process(case).task(task.kind)
     if not reason.strip():
         raise TaskRefusedError("Please give a reason for waiving this task.")
-    if not any(
-        actor in role_holders(ctx.session, case.id, role) for role in definition.waivable_by
-    ):
+    if not may_waive(ctx.session, case.id, definition, actor):
         raise TaskRefusedError("You cannot waive this task.")
     if task.status != TaskStatus.OPEN:
         return False
