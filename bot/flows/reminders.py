@@ -4,7 +4,7 @@ business unit's daily digest. Every call goes through the gateway."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from bot.services.reminders import daily, delivery
 from bot.services.reminders.daily import DailyKind
 from bot.services.reminders.delivery import Claim
 from bot.services.reminders.my_tasks import Delivery, build_digest, describe, ledger_key
+from bot.services.reminders.schema import Nudge
 from bot.views.messages import Message
 from bot.views.reminders import digest_message, owner_message, watcher_message
 from storage.models import SentMessage
@@ -163,8 +164,12 @@ class _Outbox:
 
 def _send_all(slack: SlackGateway, claim: Claim, target: Delivery, outbox: _Outbox) -> str | None:
     """DM the owners, then the watchers; returns any per-person refusal."""
-    outgoing = [(user, owner_message(target.nudge_for(user))) for user in target.owners] + [
-        (user, watcher_message(target.nudge_for(user))) for user in target.watchers
+
+    def nudge(user: str) -> Nudge:
+        return replace(target.nudge_for(user), can_waive=user in target.waivers)
+
+    outgoing = [(user, owner_message(nudge(user))) for user in target.owners] + [
+        (user, watcher_message(nudge(user))) for user in target.watchers
     ]
     refused: str | None = None
     for user, message in outgoing:

@@ -112,6 +112,8 @@ class TaskItem(Protocol):
     def can_mark_done(self) -> bool: ...
     @property
     def form_action(self) -> str | None: ...
+    @property
+    def can_waive(self) -> bool: ...
 
 
 TASK_BUTTONS: dict[str, str] = {
@@ -163,6 +165,28 @@ def task_button(item: TaskItem) -> ButtonElement | None:
     return mark_done_button(item) if item.can_mark_done else None
 
 
+def task_item_buttons(item: TaskItem, *, owner: bool = True) -> list[ButtonElement]:
+    """Every button of a reminder item: for its owner, do it (the task's own form, or "Mark
+    done"), Snooze, Not needed (only for someone who may waive it) and Hand over; for someone
+    told about it (``owner=False``), Not needed alone, if they may waive it. Each button's
+    value is the task id; its accessibility label names the case and the task."""
+    buttons: list[ButtonElement] = []
+    do_it = task_button(item)
+    if owner and do_it is not None:
+        buttons.append(do_it)
+    verbs = [(Action.SNOOZE, "Snooze")] if owner else []
+    if item.can_waive:
+        verbs.append((Action.NOT_NEEDED, "Not needed"))
+    if owner:
+        verbs.append((Action.HAND_OVER, "Hand over"))
+    subject = about(item.reference, lower_first(item.title), item.agency, item.subject)
+    for action, verb in verbs:
+        buttons.append(
+            labelled_button(verb, action.value, subject=subject, value=str(item.task_id))
+        )
+    return buttons
+
+
 def open_channel_button(channel_id: str, reference: str) -> ButtonElement:
     """Only for a reader who is a member of the channel: the services set a line's
     ``channel_id`` only then."""
@@ -183,15 +207,16 @@ def _message(text: str, buttons: list[ButtonElement]) -> Message:
 
 
 def owner_message(nudge: Nudge) -> Message:
-    button = task_button(nudge)
-    buttons = [button] if button is not None else []
+    buttons = task_item_buttons(nudge)
     if nudge.channel_id:
         buttons.append(open_channel_button(nudge.channel_id, nudge.reference))
     return _message(owner_text(nudge), buttons)
 
 
 def watcher_message(nudge: Nudge) -> Message:
-    buttons = [open_channel_button(nudge.channel_id, nudge.reference)] if nudge.channel_id else []
+    buttons = task_item_buttons(nudge, owner=False)
+    if nudge.channel_id:
+        buttons.append(open_channel_button(nudge.channel_id, nudge.reference))
     return _message(watcher_text(nudge), buttons)
 
 
@@ -207,6 +232,8 @@ def task_line_text(line: TaskLine, today: date) -> str:
     whose = f" · {line.agency}" if line.agency else ""
     due = deadline_words(line.due, line.last_working_day, today)
     state = f"*overdue* (due {due})" if line.overdue else f"due {due}"
+    if line.snoozed_until is not None:
+        state += f" · snoozed until {when(line.snoozed_until, today)}"
     return f"*{line.reference}* · {line.title}{whose} · {state}"
 
 
@@ -251,16 +278,18 @@ def digest_message(
     return Message(text=text, blocks=blocks[:50])
 
 
-HOME_TASKS = 60
-MESSAGE_TASKS = 25
+HOME_TASKS = 40
+MESSAGE_TASKS = 20
+"""Each task takes two blocks (its line, its buttons): within App Home's 100 and a
+message's 50."""
 MAX_CASE_LINES = 30
 
 
-def _task_block(line: TaskLine, today: date) -> SectionBlock:
-    return SectionBlock(
-        text=MarkdownTextObject(text=task_line_text(line, today)),
-        accessory=task_button(line),
-    )
+def task_item_blocks(line: TaskLine, today: date) -> list[Block]:
+    """A task in my work: its line, then its buttons."""
+    text = SectionBlock(text=MarkdownTextObject(text=task_line_text(line, today)))
+    buttons = task_item_buttons(line)
+    return [text, ActionsBlock(elements=buttons)] if buttons else [text]
 
 
 def _case_lines(cases: Sequence[CaseLine]) -> str:
@@ -284,7 +313,7 @@ def _task_blocks(
     blocks.append(HeaderBlock(text="My open tasks"))
     if tasks:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=summary)]))
-        blocks += [_task_block(line, today) for line in tasks[:max_tasks]]
+        blocks += [block for line in tasks[:max_tasks] for block in task_item_blocks(line, today)]
         if len(tasks) > max_tasks:
             more = f"…and {len(tasks) - max_tasks} more, due later."
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))

@@ -57,8 +57,11 @@ def test_app_home_lists_my_open_tasks_overdue_first_and_my_cases(harness) -> Non
     assert any("SCR-2026-001" in t and f"<#{case.channel_id}>" in t for t in texts)
     home = harness.standin.home_view("U0DPH")
     assert home is not None and home["type"] == "home"
-    buttons = [b["accessory"]["action_id"] for b in home["blocks"] if b.get("accessory")]
-    assert buttons == [Action.MARK_DONE.value, FirstMonthAction.TASK.value]
+    rows = [
+        [e["action_id"] for e in b["elements"]] for b in home["blocks"] if b["type"] == "actions"
+    ]
+    item = [Action.SNOOZE.value, Action.HAND_OVER.value]
+    assert rows == [[Action.MARK_DONE.value, *item], [FirstMonthAction.TASK.value, *item]]
 
     lead = _open_home(harness, "U0RLH")
     assert [t.split(" · ")[1] for t in lead if t.startswith("*SCR-")] == [
