@@ -54,6 +54,7 @@ from bot.services.first_month.files import (
     parse_csv,
     problems_summary,
 )
+from bot.services.first_month.schema import Briefing
 from bot.services.first_month.tasks import briefing_for
 from bot.services.refusal import RefusedError
 from bot.services.reminders.owners import agency_people
@@ -68,7 +69,6 @@ from bot.views.first_month import (
     plain,
 )
 from bot.views.messages import Message
-from storage.db import Database
 from storage.models import Case, CaseAgency, SentMessage
 
 log = logging.getLogger(__name__)
@@ -81,17 +81,17 @@ def briefing_key(case_id: int, agency_id: int, user_id: str) -> str:
     return f"case:{case_id}:briefing:{agency_id}:{user_id}"
 
 
-def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int) -> int:
+def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> int:
     """DM the agency's designated persons and review leads (who own its chronology), once
     each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
     one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
     how many DMs went now."""
-    with db.session() as session:
+    with runtime.db.session() as session:
         people = unique_in_order(
             agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
             + agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
         )
-        briefing = briefing_for(session, case_id, agency_id)
+        briefing = _briefing(runtime, session, case_id, agency_id)
     sent = 0
     for user in people:
         key = briefing_key(case_id, agency_id, user)
@@ -109,19 +109,25 @@ def brief_agency(db: Database, slack: SlackGateway, case_id: int, agency_id: int
     return sent
 
 
-def brief_involved_agencies(db: Database, slack: SlackGateway, case_id: int) -> None:
+def brief_involved_agencies(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     """A set-up step: the agencies involved from the start are told what to do."""
-    with db.session() as session:
+    with runtime.db.session() as session:
         agencies = [row.agency_id for row in involved_agencies(session, case_id)]
     for agency_id in agencies:
-        brief_agency(db, slack, case_id, agency_id)
+        brief_agency(runtime, slack, case_id, agency_id)
 
 
-def refresh_briefings(db: Database, slack: SlackGateway, case_id: int, agency_id: int) -> None:
+def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:
+    cal = runtime.working_calendar()
+    today = cal.london_date(runtime.clock.now())
+    return briefing_for(session, case_id, agency_id, cal, today)
+
+
+def refresh_briefings(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> None:
     """Redraw the agency's DMs after a task changed; a failure leaves the old text, which
     still works (its buttons re-check the task)."""
-    with db.session() as session:
-        briefing = briefing_for(session, case_id, agency_id)
+    with runtime.db.session() as session:
+        briefing = _briefing(runtime, session, case_id, agency_id)
         prefix = f"case:{case_id}:briefing:{agency_id}:"
         sent = list(
             session.execute(
@@ -144,7 +150,7 @@ def after_change(
     """Bring Slack in step with a stored change: the case card, and the agency's DMs."""
     refresh_card(runtime, slack.client, case_id)
     if agency_id is not None:
-        refresh_briefings(runtime.db, slack, case_id, agency_id)
+        refresh_briefings(runtime, slack, case_id, agency_id)
 
 
 def announce(runtime: Runtime, slack: SlackGateway, case_id: int, text: str) -> None:
@@ -183,7 +189,7 @@ def welcome_agency(
     try:
         if channel is not None:
             invite_members(runtime, slack, change.case_id)
-        brief_agency(runtime.db, slack, change.case_id, change.agency_id)
+        brief_agency(runtime, slack, change.case_id, change.agency_id)
         if channel is not None and announcement:
             slack.post(channel, plain(announcement))
     except SlackError as exc:

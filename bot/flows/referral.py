@@ -65,7 +65,7 @@ class CaseSetup:
             invite_members(self.runtime, self.slack, case_id)
             self._post_and_pin_card(case_id)
             self._tell_cpu_and_referrer(case_id)
-            brief_involved_agencies(self.db, self.slack, case_id)
+            brief_involved_agencies(self.runtime, self.slack, case_id)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             self._postpone(case_id, code)

@@ -57,7 +57,7 @@ from bot.services.first_month.schema import (
     entry_block_id,
 )
 from bot.views.buttons import about, labelled_button
-from bot.views.format import LONDON, plural, short_day
+from bot.views.format import LONDON, deadline_words, plural, short_day
 from bot.views.messages import Message
 from bot.views.reminders import TASK_BUTTONS, open_channel_button
 
@@ -97,10 +97,10 @@ def section(
 # The designated person's DM ---------------------------------------------------------
 
 
-def _due(item: BriefingItem) -> str:
+def _due(item: BriefingItem, today: date) -> str:
     if item.done_on is not None:
         return f"✓ done {short_day(item.done_on)}"
-    return f"due {short_day(item.due)}" if item.due else ""
+    return f"due {deadline_words(item.due, item.last_working_day, today)}" if item.due else ""
 
 
 def briefing_message(briefing: Briefing) -> Message:
@@ -130,12 +130,12 @@ def briefing_message(briefing: Briefing) -> Message:
             )
         )
         block_id = f"{FirstMonthBlock.BRIEFING_ITEM.value}_{kind}"
-        blocks.append(section(f"{text} · {_due(item)}", button, block_id))
+        blocks.append(section(f"{text} · {_due(item, briefing.today)}", button, block_id))
     chronology, synopsis = items.get("chronology_submitted"), items.get("synopsis_submitted")
     if chronology or synopsis:
         parts = [
-            f"chronology {_due(chronology)}" if chronology else "",
-            f"synopsis {_due(synopsis)}" if synopsis else "",
+            f"chronology {_due(chronology, briefing.today)}" if chronology else "",
+            f"synopsis {_due(synopsis, briefing.today)}" if synopsis else "",
         ]
         where = "in the case channel or here" if briefing.channel_id else "here"
         blocks.append(

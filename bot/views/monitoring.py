@@ -53,7 +53,7 @@ from bot.services.monitoring.schema import (
     Source,
     SummaryKind,
 )
-from bot.views.format import channel_link, day, listed, plural, user_link
+from bot.views.format import channel_link, day, deadline_words, listed, plural, user_link
 from bot.views.forms import info_view
 from bot.views.messages import Message
 
@@ -584,8 +584,9 @@ def card_lines(state: MonitoringState) -> list[str]:
         lines.append(f"…and {len(state.lines) - MAX_CARD_RECS} more (`/scr actions`)")
     current = state.current
     if current is not None and open_count:
+        due = deadline_words(current.due, current.last_working_day, state.today)
         text = (
-            f"*Progress returns*, round {current.round_no}: due {day(current.due)} · "
+            f"*Progress returns*, round {current.round_no}: due {due} · "
             f"{current.returns_in} of {current.returns_asked} in"
         )
         if state.overdue_earlier:

@@ -71,7 +71,7 @@ def test_entries_by_modal_are_stored_once_and_counted_on_the_card(harness) -> No
     assert read_text(harness.runtime, stored[0].case_id, stored[0].worker) == "Nurse Aditi Rao"
     said = [m.text for m in harness.standin.messages_in(channel_of(harness))]
     assert any("2 entries added to Health's chronology by <@U0DPH> (2 in all)." in t for t in said)
-    assert "2 entries · due 27 Dec" in card_text(harness)
+    assert "2 entries · due Thu 24 Dec (deadline Sun 27 Dec)" in card_text(harness)
 
     harness.driver.redeliver()
     harness.wait()

@@ -64,7 +64,7 @@ def test_a_good_file_is_stored_whole_and_encrypted(harness) -> None:
         "3 entries added to Health's chronology from a file shared by <@U0DPH> (3 in all)." in t
         for t in said
     )
-    assert "3 entries · due 27 Dec" in card_text(harness)
+    assert "3 entries · due Thu 24 Dec (deadline Sun 27 Dec)" in card_text(harness)
     assert "chronology.accepted" in audit_actions(harness)
     [info] = harness.standin.calls_to("files.info")
     assert info.ok

@@ -85,7 +85,7 @@ def test_the_designated_person_confirms_records_secured_from_their_dm(harness) -
     assert "✓ done" in secured["text"]["text"] and "accessory" not in secured
     assert "accessory" in lines[f"{B.BRIEFING_ITEM.value}_dp_notified"]
     assert agency_on_card(harness, "Health")[1:3] == [
-        "notified: due 30 Nov",
+        "notified: due Mon 30 Nov",
         "records secured: ✓ 27 Nov",
     ]
     channel = harness.standin.messages_in(channel_of(harness))
@@ -107,7 +107,7 @@ def test_the_notification_is_recorded_from_the_case_card(harness) -> None:
     assert (done.status, done.completed_by) == ("done", "U0DPH")
     assert agency_on_card(harness, "Health")[1:3] == [
         "notified: ✓ 27 Nov",
-        "records secured: due 1 Dec",
+        "records secured: due Tue 1 Dec",
     ]
 
 

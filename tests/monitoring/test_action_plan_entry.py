@@ -106,7 +106,7 @@ def test_a_csv_plan_is_imported_whole_owners_are_told_and_the_card_lists_it(harn
     card_text = text_of(card.blocks)
     assert "*Action plan*: 3 recommendations · 3 open" in card_text
     assert "2 · Police · <@U0OWNP> · open · no return yet" in card_text
-    assert "round 1: due Sun 27 Jun 2027 · 0 of 3 in" in card_text
+    assert "round 1: due Fri 25 Jun 2027 (deadline Sun 27 Jun 2027) · 0 of 3 in" in card_text
     assert "domestic abuse" not in card_text
 
 

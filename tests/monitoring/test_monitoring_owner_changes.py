@@ -106,7 +106,7 @@ def test_slack_saying_deleted_just_before_a_nudge_reassigns_first(harness, case)
         (
             "Mon 14 Jun 2027 09:00",
             "SCR-2026-001: please send the progress return for Children's Services, "
-            "recommendation 3, due Sun 27 Jun.",
+            "recommendation 3, due Fri 25 Jun (deadline Sun 27 Jun).",
         ),
     ]
     checked = {c.args["user"] for c in harness.standin.calls_to("users.info")}

@@ -31,8 +31,9 @@ from tests.monitoring.monitoring_helpers import (
 from tests.monitoring.test_action_plan_entry import choose, listing
 
 RETURN = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, "
-DUE_1 = RETURN + "due Sun 27 Jun."
-DUE_2 = RETURN + "due Mon 27 Dec."
+DUE_1 = RETURN + "due Fri 25 Jun (deadline Sun 27 Jun)."
+LAST_1 = RETURN + "due Sun 27 Jun: today is the last working day before it."
+DUE_2 = RETURN + "due Fri 24 Dec (deadline Mon 27 Dec)."
 DUE_3 = RETURN + "due Tue 27 Jun."
 CS = "Children's Services"
 ROUND = "scr-2026-001-progress-{due}.docx,scr-2026-001-progress-{due}.csv"
@@ -153,7 +154,7 @@ def test_three_years_of_returns_until_the_board_signs_the_case_off(harness) -> N
         ("Mon 21 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
         ("Mon 21 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
         ("Mon 21 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS, n=3)),
-        ("Fri 25 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
+        ("Fri 25 Jun 2027 09:00", "U0OWNP", LAST_1.format(agency="Police", n=2)),
         (
             "Mon 28 Jun 2027 09:00",
             "U0OWNP",

@@ -92,7 +92,7 @@ def test_the_nudge_opens_the_form_and_the_return_is_stored_encrypted(harness, ca
     card = harness.standin.find_any_message(case.card_ts, case.channel_id)
     card_text = json.dumps(card.blocks, ensure_ascii=False)
     assert "1 · Health · <@U0OWNH> · open · round 1: in progress (Mon 14 Jun 2027)" in card_text
-    assert "round 1: due Sun 27 Jun 2027 · 1 of 3 in" in card_text
+    assert "round 1: due Fri 25 Jun (deadline Sun 27 Jun) · 1 of 3 in" in card_text
     assert "Guidance drafted" not in card_text
 
 

@@ -64,6 +64,11 @@ def test_the_card_app_home_and_status_show_the_thursday_before_a_sunday_deadline
     health = f"Health · due Mon 30 Nov · due Tue 1 Dec · due {BY_THURSDAY} · due {BY_THURSDAY}"
     assert health in lines
 
+    [briefing] = [m for m in harness.standin.dms_to("U0DPH") if "is involved" in m.text]
+    briefed = json.dumps(briefing.blocks, ensure_ascii=False)
+    assert f"chronology due {BY_THURSDAY}, synopsis due {BY_THURSDAY}" in briefed
+    assert "Secure all relevant records and case files now* · due Tue 1 Dec" in briefed
+
     assert harness.driver.app_home_opened("U0CPU1").status == 200
     harness.wait()
     home = harness.standin.home_view("U0CPU1")

@@ -36,15 +36,15 @@ def test_the_card_waits_for_the_chair_then_shows_the_decision(harness) -> None:
     assert "*Decision*: a Serious Case Review will be held (Fri 27 Nov 2026)" in text
     assert "*Panel chair*: not appointed yet" in text
     assert "*Terms of reference*: not agreed yet" in text
-    assert "*Review to be complete by* Sat 27 Mar 2027" in text
+    assert "*Review to be complete by* Thu 25 Mar 2027 (deadline Sat 27 Mar 2027)" in text
 
 
 def test_each_agency_row_shows_its_management_review(harness) -> None:
     case = scr_with_terms(harness)
     request_review(harness, case, "Health", "U0RLH", due="2027-01-29")
     text = card_text(harness, case)
-    assert "Health · " in text and "requested (due 29 Jan)" in text
-    assert "not requested (due 27 Jan)" in text
+    assert "Health · " in text and "requested (due Fri 29 Jan 2027)" in text
+    assert "not requested (due Wed 27 Jan 2027)" in text
     assert "*Terms of reference*: version 1, Fri 27 Nov" in text
 
     submit(harness, "U0RLH", sections(), open_submission(harness).id)
@@ -67,7 +67,7 @@ def test_each_agency_row_shows_its_management_review(harness) -> None:
         },
         modal_of(harness, "U0CPU1", "review_imr_return").id,
     )
-    assert "returned (due 12 Feb)" in card_text(harness, case)
+    assert "returned (due Fri 12 Feb 2027)" in card_text(harness, case)
 
     harness.driver.slash_command("U0ADMIN", "review extension", channel_id=case.channel_id)
     harness.wait()

@@ -175,10 +175,10 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         deadlines=_deadlines(session, case, cal),
         agency_columns=columns,
         agency_rows=rows,
-        notes=review_notes(session, case, today),
+        notes=review_notes(session, case, today, cal),
         panel=panel_card_state(session, case, today, cal),
         first_month=card_actions(session, case),
-        monitoring=monitoring_state(session, case, today),
+        monitoring=monitoring_state(session, case, today, cal),
         closed=case.closed_at is not None,
     )
 

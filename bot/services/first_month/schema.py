@@ -176,6 +176,8 @@ class BriefingItem:
     task_id: int | None
     due: date | None
     done_on: date | None
+    last_working_day: date | None = None
+    """The last working day on or before ``due`` (see ``deadline_words``)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class Briefing:
     agency: str
     channel_id: str | None
     items: Sequence[BriefingItem]
+    today: date
     members: frozenset[str] = frozenset()
     """Who is in the case channel: the DM of anyone else offers no way into it."""
 

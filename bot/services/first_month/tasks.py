@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
 from bot.process.states import Stage, TaskKind
-from bot.process.working_days import LONDON
+from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases.access import active_agencies
 from bot.services.cases.identifying import screen
 from bot.services.first_month.schema import (
@@ -182,7 +182,9 @@ def _london(value: datetime | None) -> date | None:
     return value.astimezone(LONDON).date() if value is not None else None
 
 
-def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
+def briefing_for(
+    session: Session, case_id: int, agency_id: int, cal: WorkingCalendar, today: date
+) -> Briefing:
     """The agency's first-month items; one the case has moved past (superseded) is left out."""
     case = session.get(Case, case_id)
     agency = session.get(Agency, agency_id)
@@ -199,19 +201,22 @@ def briefing_for(session: Session, case_id: int, agency_id: int) -> Briefing:
         .order_by(Task.round_no, Task.id)
     ):
         latest[task.kind] = task
-    items = [
-        BriefingItem(
-            kind=task.kind,
-            task_id=task.id,
-            due=_london(task.due_at),
-            done_on=_london(task.completed_at) if task.status != TaskStatus.OPEN else None,
+    items = []
+    for task in latest.values():
+        due = cal.london_date(task.due_at)
+        items.append(
+            BriefingItem(
+                kind=task.kind,
+                task_id=task.id,
+                due=due,
+                done_on=_london(task.completed_at) if task.status != TaskStatus.OPEN else None,
+                last_working_day=cal.last_working_day(due),
+            )
         )
-        for task in latest.values()
-    ]
     members = frozenset(
         session.scalars(select(CaseMember.slack_user_id).where(CaseMember.case_id == case_id))
     )
-    return Briefing(case.id, case.reference, agency.name, case.channel_id, items, members)
+    return Briefing(case.id, case.reference, agency.name, case.channel_id, items, today, members)
 
 
 # The case card --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock
-from bot.process.working_days import LONDON
+from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import (
     Role,
@@ -581,7 +581,9 @@ def show_plan(ctx: EngineContext, cipher: FieldCipher, case: Case, user_id: str)
     )
 
 
-def monitoring_state(session: Session, case: Case, today: date) -> MonitoringState:
+def monitoring_state(
+    session: Session, case: Case, today: date, cal: WorkingCalendar
+) -> MonitoringState:
     """What the case card shows of monitoring."""
     signed = session.get(CaseSignOff, case.id)
     if signed is not None:
@@ -590,7 +592,7 @@ def monitoring_state(session: Session, case: Case, today: date) -> MonitoringSta
             signed.signed_off_at.astimezone(LONDON).date(),
             signed.archived_at is not None,
         )
-        return MonitoringState([], None, 0, done)
+        return MonitoringState([], None, 0, done, today)
     lines = plan_lines(session, case, None)
     row = session.scalar(
         select(MonitoringRound)
@@ -599,14 +601,16 @@ def monitoring_state(session: Session, case: Case, today: date) -> MonitoringSta
         .limit(1)
     )
     if row is None:
-        return MonitoringState(lines, None, 0, None)
+        return MonitoringState(lines, None, 0, None, today)
     tasks = rounds.tasks_of(session, case.id)
     this_round = [t for t in tasks if t.round_no == row.round_no and t.status != TaskStatus.WAIVED]
+    due = row.due_at.astimezone(LONDON).date()
     current = RoundState(
         row.round_no,
-        row.due_at.astimezone(LONDON).date(),
+        due,
         sum(1 for t in this_round if t.status == TaskStatus.DONE),
         len(this_round),
+        last_working_day=cal.last_working_day(due),
     )
     overdue = sum(
         1
@@ -615,7 +619,7 @@ def monitoring_state(session: Session, case: Case, today: date) -> MonitoringSta
         and t.status == TaskStatus.OPEN
         and t.due_at.astimezone(LONDON).date() < today
     )
-    return MonitoringState(lines, current, overdue, None)
+    return MonitoringState(lines, current, overdue, None, today)
 
 
 @dataclass(frozen=True)

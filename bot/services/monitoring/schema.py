@@ -236,6 +236,8 @@ class RoundState:
     due: date
     returns_in: int
     returns_asked: int
+    last_working_day: date | None = None
+    """The last working day on or before ``due`` (see ``deadline_words``)."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,7 @@ class MonitoringState:
     current: RoundState | None
     overdue_earlier: int
     signed_off: SignedOff | None
+    today: date
 
 
 @dataclass(frozen=True)

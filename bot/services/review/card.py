@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.process.states import Stage
-from bot.process.working_days import day, london_date, short_day
+from bot.process.working_days import WorkingCalendar, day, deadline_words, london_date, short_day
 from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
 from bot.services.review.frame import completion_date, current_terms, latest_appointment
@@ -44,7 +44,7 @@ def _chair_line(session: Session, case: Case) -> list[str]:
     return [f"*Panel chair*: {chair} (no previous involvement)"]
 
 
-def _review_lines(session: Session, case: Case) -> list[str]:
+def _review_lines(session: Session, case: Case, today: date, cal: WorkingCalendar) -> list[str]:
     terms = current_terms(session, case.id)
     lines = _chair_line(session, case)
     if terms is None:
@@ -56,7 +56,8 @@ def _review_lines(session: Session, case: Case) -> list[str]:
         )
     complete = completion_date(session, case.id)
     extended = " (extended with OFSTED)" if terms and complete > terms.completion_date else ""
-    lines.append(f"*Review to be complete by* {day(complete)}{extended}")
+    by = deadline_words(complete, cal.last_working_day(complete), today)
+    lines.append(f"*Review to be complete by* {by}{extended}")
     draft = latest_draft(session, case.id)
     if draft is not None and draft.accepted_on is not None:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
@@ -70,10 +71,10 @@ def _review_lines(session: Session, case: Case) -> list[str]:
     return lines
 
 
-def review_notes(session: Session, case: Case, today: date) -> list[str]:
+def review_notes(session: Session, case: Case, today: date, cal: WorkingCalendar) -> list[str]:
     lines = _decision_lines(session, case)
     if case.stage == Stage.REVIEW:
-        lines += _review_lines(session, case)
+        lines += _review_lines(session, case, today, cal)
     draft = latest_draft(session, case.id) if case.stage == Stage.MONITORING else None
     if draft is not None and draft.accepted_on is not None:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
