@@ -120,6 +120,7 @@ def test_the_owner_snoozes_an_overdue_task_its_reminders_pause_and_resume_that_m
     )
     view_id = _open_form(harness, "U0DPH", Action.SNOOZE, records.id, dm)
     assert harness.standin.views[view_id].callback_id == ItemCallback.SNOOZE.value
+    again = _open_form(harness, "U0DPH", Action.SNOOZE, records.id, dm)
 
     # The case's next deadline (the initial panel's and the chronologies', Sun 27 Dec) is the
     # latest a snooze of an overdue task may run to; today is not after today.
@@ -149,9 +150,16 @@ def test_the_owner_snoozes_an_overdue_task_its_reminders_pause_and_resume_that_m
         {ItemBlock.SNOOZE_UNTIL: "2026-12-14", ItemBlock.SNOOZE_REASON: "Records office closed"},
     )
     assert answer["response_action"] == "update"
-    assert "snoozed until Mon 14 Dec" in json.dumps(answer["view"])
+    assert "is snoozed until Mon 14 Dec" in json.dumps(answer["view"])
     harness.driver.redeliver()  # Slack's retry of the same submission
     harness.wait()
+    twice = _submit(
+        harness,
+        "U0DPH",
+        again,
+        {ItemBlock.SNOOZE_UNTIL: "2026-12-14", ItemBlock.SNOOZE_REASON: "Records office closed"},
+    )
+    assert "was already snoozed until Mon 14 Dec" in json.dumps(twice["view"])
 
     snoozed = _task(harness, records.id)
     assert snoozed.snoozed_until is not None and snoozed.snoozed_until.isoformat() == "2026-12-14"
