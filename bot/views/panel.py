@@ -540,8 +540,8 @@ def _must_meet_by(deadline: PanelDeadline) -> str:
 
 
 def not_a_working_day(day_to_confirm: DayToConfirm, verb: str) -> str:
-    """The notice on a date input: "Sat 26 Dec 2026 is not a working day (weekend). Submit
-    again to book it anyway." """
+    """The notice on a date input, e.g. that Sat 26 Dec 2026 is not a working day (weekend),
+    and that submitting again books it anyway."""
     return (
         f"⚠ {day(day_to_confirm.day)} is not a working day ({day_to_confirm.closure}). "
         f"Submit again to {verb} it anyway."

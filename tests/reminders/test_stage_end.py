@@ -11,6 +11,7 @@ import pytest
 
 from bot.services.cases.audit import events_for
 from tests.decision.helpers import panel_held, recommend, stored_case
+from tests.first_month.test_agencies import agency_tasks, command
 from tests.flow_helpers import body_json
 from tests.panel.helpers import card_message, schedule_panel
 from tests.reminders.reminder_helpers import (
@@ -108,3 +109,17 @@ def test_the_panels_recommendation_supersedes_what_was_carried_for_the_panel(har
     assert sorted(r["kind"] for r in rows if r["by_stage"] == "decision") == sorted(CARRIED)
     assert all(r["stage"] == "referral" for r in rows)
     assert "*Agency*" not in json.dumps(card_message(harness, case).blocks)
+
+
+def test_an_agency_joining_for_the_panel_is_asked_for_what_carries_into_it(harness) -> None:
+    case = open_case(harness)
+    complete(harness, case.id, *CPU_CHORES, "schedule_initial_panel")
+    assert stored_case(harness, case.id).stage == "initial_panel"
+
+    assert command(harness, "U0CPU1", "agency add Police") == "Police: added."
+
+    police = agency_tasks(harness, "Police")
+    assert police == {kind: "open" for kind in CARRIED}, "no first-days check for a late joiner"
+    assert "Police · due Tue 1 Dec · due " in json.dumps(
+        card_message(harness, case).blocks, ensure_ascii=False
+    )
