@@ -43,6 +43,8 @@ VERBS = {
     "Remove",
     "Schedule",
     "Send",
+    "Snooze",
+    "Hand",
     "Submit",
 }
 NOUNS = {
@@ -119,11 +121,16 @@ def test_buttons_say_what_they_do(harness) -> None:
         assert {w.split()[0] for w in words} <= VERBS, (where, words)
     assert "Confirm records secured" in shown["briefing"]
     assert "Mark chronology complete" in shown["card"]
-    assert shown["the CPU's Home"][:4] == [
+    items = ["Snooze", "Hand over"]
+    assert shown["the CPU's Home"][:12] == [
         "Check child protection plan",
+        *items,
         "Consider other children",
+        *items,
         "Confirm organisations informed",
+        *items,
         "Confirm Board Chair informed",
+        *items,
     ]
 
 
@@ -168,17 +175,17 @@ def test_the_card_gives_each_agency_labelled_values(harness) -> None:
     assert [f["text"].splitlines() for f in grid["fields"]] == [
         [
             "*Health*",
-            "notified: due 30 Nov",
-            "records secured: due 1 Dec",
-            "chronology: due 27 Dec",
-            "synopsis: due 27 Dec",
+            "notified: due Mon 30 Nov",
+            "records secured: due Tue 1 Dec",
+            "chronology: due Thu 24 Dec (deadline Sun 27 Dec)",
+            "synopsis: due Thu 24 Dec (deadline Sun 27 Dec)",
         ],
         [
             "*Police*",
-            "notified: due 30 Nov",
-            "records secured: due 1 Dec",
-            "chronology: due 27 Dec",
-            "synopsis: due 27 Dec",
+            "notified: due Mon 30 Nov",
+            "records secured: due Tue 1 Dec",
+            "chronology: due Thu 24 Dec (deadline Sun 27 Dec)",
+            "synopsis: due Thu 24 Dec (deadline Sun 27 Dec)",
         ],
     ]
     assert "*Agency* ·" not in json.dumps(card_blocks(harness)), "no ragged table"
@@ -243,7 +250,7 @@ def test_an_owner_outside_the_case_channel_gets_no_button_into_it(harness, plan_
     nudges = [m for m in harness.standin.dms_to("U0OWNH") if "please send" in m.text]
     assert nudges
     for nudge in nudges:
-        assert labels(nudge.blocks) == ["Send progress return"]
+        assert labels(nudge.blocks) == ["Send progress return", "Snooze", "Hand over"]
         assert channel not in json.dumps(nudge.blocks)
 
 
