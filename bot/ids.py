@@ -352,3 +352,8 @@ enough to record it: now, by the person who clicked."""
 TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})
 
 TASK_FORMS["schedule_initial_panel"] = PanelAction.OPEN_SCHEDULE.value
+
+
+class ReminderBlock(StrEnum):
+    TODAY_ITEM = "today_item"
+    """Prefix of the block holding an item's buttons in a message of the day."""

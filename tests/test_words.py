@@ -247,7 +247,7 @@ def test_an_owner_outside_the_case_channel_gets_no_button_into_it(harness, plan_
     channel = str(plan_case.channel_id)
     assert "U0OWNH" not in harness.standin.channels[channel].members
 
-    nudges = [m for m in harness.standin.dms_to("U0OWNH") if "please send" in m.text]
+    nudges = [m for m in harness.standin.dms_to("U0OWNH") if "Your tasks today" in m.text]
     assert nudges
     for nudge in nudges:
         assert labels(nudge.blocks) == ["Send progress return", "Snooze", "Hand over"]

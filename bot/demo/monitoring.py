@@ -206,7 +206,7 @@ def _travel(story: Story, until: datetime) -> None:
 def _about_monitoring(call: RecordedCall) -> bool:
     if call.method in ("files.completeUploadExternal", "conversations.archive"):
         return True
-    text = str(call.args.get("text", ""))
+    text = f"{call.args.get('text', '')} {json.dumps(call.args.get('blocks') or [])}"
     return call.method == "chat.postMessage" and ("progress return" in text or "recommend" in text)
 
 

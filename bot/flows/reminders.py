@@ -1,33 +1,34 @@
-"""Reminders reaching Slack: the due nudges DMed to owners and watchers, and the Board
-business unit's daily digest. Every call goes through the gateway."""
+"""Reminders reaching Slack: each person's one message of the day ("Your tasks today"),
+and the Board business unit's daily digest. Every call goes through the gateway.
+
+At a tick in working hours every due reminder is claimed, sorted by person (owners, and
+the role holders an escalating nudge tells), and each person is sent one message listing
+all of theirs, through ``_send_today``: at most one a London day, whatever the number of
+cases. A reminder is recorded as sent once it has reached all its people; one whose person
+had today's message already waits for their next working day's. When Slack fails, what was
+sent is kept and the rest retried later: nothing lost, nothing sent twice.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from bot.gateway import SlackError, SlackGateway
+from bot.gateway import Posted, SlackError, SlackGateway
 from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, users_with_role
 from bot.services.reminders import daily, delivery
 from bot.services.reminders.daily import DailyKind
-from bot.services.reminders.delivery import Claim
-from bot.services.reminders.my_tasks import Delivery, build_digest, describe, ledger_key
-from bot.services.reminders.schema import Nudge
+from bot.services.reminders.delivery import Claim, Delivered
+from bot.services.reminders.my_tasks import build_digest
+from bot.services.reminders.today import Inbox, Routing, record_carried, route, today_key
 from bot.views.messages import Message
-from bot.views.reminders import digest_message, owner_message, watcher_message
-from storage.models import SentMessage
+from bot.views.reminders import digest_message, today_message
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-MAX_BATCHES = 40
-HISTORY_LOOKBACK = 100
-METADATA_EVENT = "scr_reminder"
 RECIPIENT_GONE = frozenset(
     {
         "user_not_found",
@@ -38,22 +39,18 @@ RECIPIENT_GONE = frozenset(
         "is_archived",
     }
 )
-"""Slack refuses these for one person; the others still get the nudge."""
+"""Slack refuses these for one person; the others still get their messages."""
 
-
-class SlackUnwellError(Exception):
-    """Slack failed in a way worth retrying later (429 after retries, 5xx, a timeout)."""
-
-    def __init__(self, code: str, retry_after: timedelta | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.retry_after = retry_after
+SENDING_TIME = timedelta(seconds=2)
+"""Lease added per person to be sent to, on top of ``delivery.LEASE``."""
 
 
 @dataclass
 class DeliveryReport:
     sent: int = 0
+    """Reminders recorded as sent (each may have reached several people)."""
     messages: int = 0
+    """Messages of the day posted."""
     failed: int = 0
     cancelled: int = 0
     undeliverable: int = 0
@@ -61,158 +58,160 @@ class DeliveryReport:
     refresh_cases: set[int] = field(default_factory=set)
 
 
+@dataclass
+class _Round:
+    """What happened to each person this tick."""
+
+    reached: dict[str, str] = field(default_factory=dict)
+    """Person -> ts of the message that carried their items."""
+    refused: dict[str, str] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)
+    """People whose message of the day went before: their items wait for the next one."""
+    current: str | None = None
+    failing: str | None = None
+    """The person Slack (or the bot) failed at: the claims they are in are retried later."""
+    error: str = ""
+    retry_after: timedelta | None = None
+
+
 def deliver_due_reminders(runtime: Runtime, slack: SlackGateway) -> DeliveryReport:
-    """Send what is due now, in working hours only; stop at the first sign of Slack
-    trouble and leave the rest for a later tick."""
+    """Send each person their message of the day with everything due now, in working hours
+    only; stop at the first sign of Slack trouble and leave the rest for a later tick."""
     report = DeliveryReport()
     cal = runtime.working_calendar()
-    for _ in range(MAX_BATCHES):
-        now = runtime.clock.now()
-        if not cal.is_working_time(now):
-            break
-        claims = delivery.claim_due(runtime.db, now, limit=BATCH)
-        for index, claim in enumerate(claims):
-            try:
-                _deliver(runtime, slack, claim, now, cal, report)
-            except SlackUnwellError as exc:
-                report.failed += 1
-                wait_until = now + (exc.retry_after or timedelta())
-                delivery.mark_failed(runtime.db, claim, now, exc.code, not_before=wait_until)
-                rest = claims[index + 1 :]
-                delivery.postpone(runtime.db, rest, wait_until)
-                report.postponed += len(rest)
-                log.warning("Slack is failing (%s): %d reminders wait", exc.code, len(rest) + 1)
-                return report
-            except BaseException:
-                delivery.mark_failed(runtime.db, claim, now, "internal_error")
-                raise
-        if len(claims) < BATCH:
-            break
+    now = runtime.clock.now()
+    if not cal.is_working_time(now):
+        return report
+    claims = delivery.claim_all_due(runtime.db, now)
+    if not claims:
+        return report
+    try:
+        routing = route(runtime.db, claims, now, cal)
+    except BaseException:
+        delivery.mark_failed(runtime.db, claims, now, "internal_error", not_before=now)
+        raise
+    delivery.cancel(runtime.db, routing.closed)
+    report.cancelled += len(routing.closed)
+    delivery.mark_undeliverable(runtime.db, routing.unowned, "no_recipients")
+    report.undeliverable += len(routing.unowned)
+    delivery.extend_lease(
+        runtime.db, claims, now + delivery.LEASE + SENDING_TIME * len(routing.inboxes)
+    )
+    outcome = _Round()
+    try:
+        _send_all(runtime, slack, routing, cal.london_date(now), now, outcome, report)
+    except BaseException:
+        outcome.failing, outcome.error = outcome.current, "internal_error"
+        raise
+    finally:
+        _settle(runtime, routing, outcome, now, cal, report)
     return report
 
 
-def _deliver(
+def _send_all(
     runtime: Runtime,
     slack: SlackGateway,
-    claim: Claim,
+    routing: Routing,
+    day: date,
+    now: datetime,
+    outcome: _Round,
+    report: DeliveryReport,
+) -> None:
+    for inbox in routing.inboxes:
+        outcome.current = inbox.user
+        if inbox.had_today:
+            outcome.waiting.add(inbox.user)
+            continue
+        try:
+            posted = _send_today(slack, day, inbox.user, today_message(inbox.items, day))
+        except SlackError as exc:
+            if exc.code in RECIPIENT_GONE:
+                log.warning("message of the day not sent to %s: %s", inbox.user, exc.code)
+                outcome.refused[inbox.user] = exc.code
+                continue
+            outcome.failing, outcome.error = inbox.user, exc.code
+            if exc.retry_after is not None:
+                outcome.retry_after = timedelta(seconds=exc.retry_after)
+            log.warning("Slack is failing (%s): messages of the day wait", exc.code)
+            return
+        if posted is None:
+            outcome.waiting.add(inbox.user)
+            continue
+        report.messages += 1
+        _record(runtime, routing, inbox, posted, now)
+        outcome.reached[inbox.user] = posted.ts
+
+
+def _send_today(slack: SlackGateway, day: date, person: str, message: Message) -> Posted | None:
+    """The one way a message of the day is sent: at most once to ``person`` on ``day``,
+    however many workers run (the day's claim, `daily`). Returns where it went; ``None``
+    when today's went already or another worker is sending it."""
+    key, db, now = today_key(day, person), slack.db, slack.clock.now()
+    if slack.sent(key) is not None or not daily.claim_daily(db, DailyKind.TODAY, day, person, now):
+        return None
+    try:
+        slack.post_once(key, person, message)
+    except BaseException:
+        daily.release_daily(db, DailyKind.TODAY, day, person)
+        raise
+    daily.mark_daily_sent(db, DailyKind.TODAY, day, person, now)
+    return slack.sent(key)
+
+
+def _record(
+    runtime: Runtime, routing: Routing, inbox: Inbox, posted: Posted, now: datetime
+) -> None:
+    claims = [routing.claims[item.reminder_id] for item in inbox.items]
+    record_carried(runtime.db, inbox.user, posted.channel, posted.ts, claims, now)
+
+
+def _settle(
+    runtime: Runtime,
+    routing: Routing,
+    outcome: _Round,
     now: datetime,
     cal: WorkingCalendar,
     report: DeliveryReport,
 ) -> None:
-    target = describe(runtime.db, claim, now, cal)
-    if target is None:
-        delivery.cancel(runtime.db, claim)
-        report.cancelled += 1
-        return
-    outbox = _Outbox(runtime, claim, now)
-    try:
-        refused = _send_all(slack, claim, target, outbox)
-    except BaseException:
-        outbox.flush()
-        report.messages += outbox.posted
-        raise
-    if outbox.first_ts is None:
-        reason = refused or "no_recipients"
-        log.warning("reminder %s reached nobody (%s)", claim.reminder_id, reason)
-        delivery.mark_undeliverable(runtime.db, claim, reason)
-        report.undeliverable += 1
-        return
-    report.messages += outbox.posted
-    sent = delivery.mark_sent(
-        runtime.db, claim, now, cal, ts=outbox.first_ts, note=refused, last_dm=outbox.pending
+    """Record each live claim's fate: sent when all its people had it (or were refused),
+    retried soon when Slack failed before someone, kept for tomorrow when someone had
+    today's message already."""
+    done: list[Delivered] = []
+    failed: list[Claim] = []
+    pending: list[Claim] = []
+    tomorrow: list[Claim] = []
+    nobody: list[Claim] = []
+    for reminder_id, people in routing.waiting_on.items():
+        claim = routing.claims[reminder_id]
+        unsettled = people - outcome.reached.keys() - outcome.refused.keys()
+        if outcome.failing is not None and outcome.failing in unsettled:
+            failed.append(claim)
+        elif unsettled - outcome.waiting:
+            pending.append(claim)
+        elif unsettled:
+            tomorrow.append(claim)
+        elif people and people <= outcome.refused.keys():
+            nobody.append(claim)
+        else:
+            ts = next((outcome.reached[p] for p in sorted(people) if p in outcome.reached), None)
+            note = next((outcome.refused[p] for p in sorted(people) if p in outcome.refused), None)
+            done.append(Delivered(claim, ts, note))
+    retry = now + (outcome.retry_after or timedelta())
+    if failed:
+        delivery.mark_failed(runtime.db, failed, now, outcome.error, not_before=retry)
+        report.failed += 1
+    delivery.postpone(runtime.db, pending, retry)
+    delivery.postpone(
+        runtime.db, tomorrow, cal.day_start(cal.next_working_day(cal.london_date(now)))
     )
-    if sent:
+    report.postponed += len(pending) + len(tomorrow)
+    if nobody:
+        delivery.mark_undeliverable(runtime.db, nobody, "recipients_refused")
+        report.undeliverable += len(nobody)
+    for claim in delivery.mark_sent(runtime.db, done, now, cal):
         report.sent += 1
         if claim.kind == "due" or (claim.kind == "overdue" and claim.sequence == 1):
             report.refresh_cases.add(claim.case_id)
-
-
-class _Outbox:
-    """Ledger rows for the DMs of one reminder. Each is recorded before the next DM goes;
-    the last one is recorded with the reminder's own outcome, in one transaction."""
-
-    def __init__(self, runtime: Runtime, claim: Claim, now: datetime) -> None:
-        self.runtime, self.claim, self.now = runtime, claim, now
-        self.pending: SentMessage | None = None
-        self.first_ts: str | None = None
-        self.posted = 0
-
-    def sent(self, user: str, channel: str, ts: str, *, recorded: bool) -> None:
-        self.first_ts = self.first_ts or ts
-        if recorded:
-            return
-        self.posted += 1
-        self.flush()
-        self.pending = SentMessage(
-            key=ledger_key(self.claim.reminder_id, user),
-            case_id=self.claim.case_id,
-            channel=channel,
-            ts=ts,
-            sent_at=self.now,
-        )
-
-    def flush(self) -> None:
-        if self.pending is None:
-            return
-        row, self.pending = self.pending, None
-        try:
-            with self.runtime.db.session() as session:
-                session.add(row)
-        except IntegrityError:
-            log.info("reminder %s: another worker recorded the DM", self.claim.reminder_id)
-
-
-def _send_all(slack: SlackGateway, claim: Claim, target: Delivery, outbox: _Outbox) -> str | None:
-    """DM the owners, then the watchers; returns any per-person refusal."""
-
-    def nudge(user: str) -> Nudge:
-        return replace(target.nudge_for(user), can_waive=user in target.waivers)
-
-    outgoing = [(user, owner_message(nudge(user))) for user in target.owners] + [
-        (user, watcher_message(nudge(user))) for user in target.watchers
-    ]
-    refused: str | None = None
-    for user, message in outgoing:
-        if user in target.sent:
-            outbox.sent(user, user, target.sent[user], recorded=True)
-            continue
-        try:
-            channel, ts = _post(slack, claim, user, message)
-        except SlackError as exc:
-            if exc.code in RECIPIENT_GONE:
-                log.warning("reminder %s not sent to %s: %s", claim.reminder_id, user, exc.code)
-                refused = exc.code
-                continue
-            wait = None if exc.retry_after is None else timedelta(seconds=exc.retry_after)
-            raise SlackUnwellError(exc.code, wait) from exc
-        outbox.sent(user, channel, ts, recorded=False)
-    return refused
-
-
-def _post(slack: SlackGateway, claim: Claim, user: str, message: Message) -> tuple[str, str]:
-    """DM ``user``; after an interrupted attempt, first look for that DM in Slack. The
-    ledger key travels in the message's metadata for that check."""
-    key = ledger_key(claim.reminder_id, user)
-    found = _find_in_dm(slack, user, key) if claim.resumed else None
-    if found is not None:
-        return found
-    posted = slack.post(
-        user, message, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}}
-    )
-    return posted.channel, posted.ts
-
-
-def _find_in_dm(slack: SlackGateway, user: str, key: str) -> tuple[str, str] | None:
-    """Our DM to ``user`` carrying ``key``, if an interrupted attempt did post it."""
-    channel = slack.dm_channel(user)
-    history = slack.call(
-        "conversations.history", channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-    )
-    for found in history.get("messages") or []:
-        payload = (found.get("metadata") or {}).get("event_payload") or {}
-        if payload.get("key") == key:
-            return channel, str(found["ts"])
-    return None
 
 
 DIGEST_TIME = time(8, 30)
@@ -248,7 +247,7 @@ def send_daily_digest(runtime: Runtime, slack: SlackGateway) -> int:
             if daily.claim_daily(runtime.db, DailyKind.DIGEST, today, user, now):
                 daily.mark_daily_skipped(runtime.db, DailyKind.DIGEST, today, user, now)
         return 0
-    message = digest_message(digest.overdue, digest.upcoming, today)
+    message = digest_message(digest.overdue, digest.upcoming, today, digest.stuck)
     return sum(_send_digest(runtime, slack, user, message, today, now) for user in waiting)
 
 

@@ -128,6 +128,13 @@ class Channel(_Loose):
     id: str
 
 
+class ClickedMessage(_Loose):
+    """The message a button was clicked in, as Slack sends it back."""
+
+    text: str = ""
+    blocks: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class BlockAction(_Loose):
     user: User
     actions: list[ActionItem]
@@ -135,6 +142,7 @@ class BlockAction(_Loose):
     container: Container = Field(default_factory=Container)
     channel: Channel | None = None
     view: View | None = None
+    message: ClickedMessage | None = None
     response_url: str = ""
 
     @property

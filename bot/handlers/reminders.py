@@ -1,5 +1,6 @@
 """My work: the App Home tab, `/scr my`, and the buttons of each task on reminders and lists:
-"Mark done", and Snooze, Not needed and Hand over with their forms."""
+"Mark done" (in a message of the day, only the item clicked changes), and Snooze, Not needed
+and Hand over with their forms."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ from bot.services.reminders.task_actions import (
     snooze,
 )
 from bot.services.reminders.tasks import EngineContext
-from bot.views.reminders import home_view, my_work_message, task_done_message
+from bot.views.reminders import (
+    home_view,
+    my_work_message,
+    task_done_message,
+    with_item_settled,
+)
 from bot.views.task_actions import handed_over_message, item_done_view, item_modal
 
 
@@ -89,6 +95,10 @@ def mark_task_done(req: Request[BlockAction]) -> Reply | None:
     if outcome.refusal is not None or outcome.line is None:
         return Reply(text=outcome.refusal or NOT_YOURS)
     done = task_done_message(outcome.line, req.actor, req.today, already=not outcome.changed)
+    clicked = req.payload.message
+    settled = with_item_settled(clicked.blocks, task_id, done.text) if clicked else None
+    if clicked is not None and settled is not None:
+        return Reply(text=clicked.text, blocks=settled, replace=True)
     return Reply(text=done.text, blocks=done.blocks, replace=True)
 
 

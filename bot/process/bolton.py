@@ -27,29 +27,27 @@ from bot.process.definition import (
     StageDefinition,
     TaskDefinition,
 )
-from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
+from bot.process.policy import DEFAULT_REMINDERS, PROMPT_REMINDERS, ReminderPolicy
 from bot.process.states import Stage, TaskKind
 
 _TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
-_TO_CPU = DEFAULT_REMINDERS.escalating_to("cpu")
 _TO_CHAIR = DEFAULT_REMINDERS.escalating_to("board_chair")
 _TO_PANEL_CHAIR = DEFAULT_REMINDERS.escalating_to("panel_chair")
 
 INITIAL_PANEL_REMINDERS = ReminderPolicy(
     start_after=CalendarDays(3),
-    repeat_every=WorkingDays(5),
     escalate_to=("board_chair",),
     escalate_from=WorkingDays(10),
 )
-"""Weekly from day 3 until the panel is scheduled; the Chair is told from 10 working days
-before the one-month limit."""
+"""A first nudge on day 3 (diaries fill up), the Chair told from 10 working days before the
+one-month limit; otherwise as usual: 7 and 1 working days before, the last working day,
+then overdue."""
 
 PROGRESS_RETURN_REMINDERS = ReminderPolicy(
     before=(CalendarDays(14), CalendarDays(7), WorkingDays(1)),
-    overdue_every=WorkingDays(5),
     escalate_to=("admins",),
 )
-"""A return can be late for months before the next round: chased weekly, not every other day."""
+"""A return is six months in the making: a first nudge two weeks before its deadline."""
 
 AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""
@@ -62,7 +60,7 @@ def _cpu_task(kind: TaskKind, title: str, days: int) -> TaskDefinition:
         owner="cpu",
         deadline=WorkingDays(days),
         anchor="referral",
-        reminders=_TO_ADMINS,
+        reminders=PROMPT_REMINDERS.escalating_to("admins"),
     )
 
 
@@ -73,7 +71,7 @@ def _notification(kind: TaskKind, title: str) -> TaskDefinition:
         owner="admins",
         deadline=WorkingDays(1),
         anchor="decision",
-        reminders=_TO_CHAIR,
+        reminders=PROMPT_REMINDERS.escalating_to("board_chair"),
     )
 
 
@@ -121,7 +119,7 @@ REFERRAL = StageDefinition(
             owner="designated_persons",
             deadline=WorkingDays(1),
             anchor=AGENCY_ADDED,
-            reminders=_TO_CPU,
+            reminders=PROMPT_REMINDERS,
             per="agency",
         ),
         TaskDefinition(
@@ -130,7 +128,7 @@ REFERRAL = StageDefinition(
             owner="designated_persons",
             deadline=WorkingDays(2),
             anchor=AGENCY_ADDED,
-            reminders=_TO_CPU,
+            reminders=PROMPT_REMINDERS,
             per="agency",
             carries_into=(Stage.INITIAL_PANEL,),
         ),
@@ -140,7 +138,7 @@ REFERRAL = StageDefinition(
             owner="review_leads",
             deadline=CalendarMonths(1),
             anchor="referral",
-            reminders=_TO_CPU,
+            reminders=DEFAULT_REMINDERS,
             per="agency",
             waivable_by=("cpu",),
             carries_into=(Stage.INITIAL_PANEL,),
@@ -151,7 +149,7 @@ REFERRAL = StageDefinition(
             owner="review_leads",
             deadline=CalendarMonths(1),
             anchor="referral",
-            reminders=_TO_CPU,
+            reminders=DEFAULT_REMINDERS,
             per="agency",
             waivable_by=("cpu",),
             carries_into=(Stage.INITIAL_PANEL,),

@@ -19,7 +19,7 @@ from bot.process.definition import (
     StageDefinition,
     TaskDefinition,
 )
-from bot.process.policy import DEFAULT_REMINDERS
+from bot.process.policy import DEFAULT_REMINDERS, PROMPT_REMINDERS
 from bot.process.states import Stage, TaskKind
 
 _TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
@@ -44,7 +44,7 @@ NOTIFICATION = StageDefinition(
             owner="designated_persons",
             deadline=WorkingDays(2),
             anchor=AGENCY_ADDED,
-            reminders=_TO_ADMINS,
+            reminders=PROMPT_REMINDERS.escalating_to("admins"),
             per="agency",
             carries_into=(Stage.RAPID_REVIEW,),
         ),

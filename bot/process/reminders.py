@@ -6,7 +6,8 @@ out at the start of the last working day before the deadline instead. Nudges lan
 the same moment are merged, the later kind (overdue > due > before) winning.
 
 ``plan_reminders`` gives the finite part of the plan, up to the first overdue nudge; after
-each overdue nudge is sent, ``next_overdue_nudge`` gives the next one.
+each overdue nudge is sent, ``next_overdue_nudge`` gives the next one (the policy's
+``stop_after`` is the sender's to apply: it counts nudges actually sent).
 """
 
 from __future__ import annotations
@@ -86,20 +87,23 @@ def next_overdue_nudge(
 ) -> PlannedNudge | None:
     """The first overdue nudge strictly after ``after``; ``None`` once the chain has ended.
 
-    Overdue nudge 1 is at the start of the first working day that starts after the
-    deadline; nudge ``k`` is ``(k - 1) * overdue_every`` working days later.
+    Overdue nudge ``k`` is at the start of the working day ``policy.overdue_offset(k)``
+    working days after the deadline (1: the first working day that starts after it).
     """
     due = ensure_utc(due)
     after = ensure_utc(after)
     k = 1
-    if _overdue_at(due, policy, cal, 1) <= after:
-        if policy.overdue_every is None:
-            return None
-        first_day = _first_overdue_day(due, cal)
-        elapsed = max(0, cal.working_days_between(first_day, cal.london_date(after)))
-        k = elapsed // policy.overdue_every.n + 1
-        while _overdue_at(due, policy, cal, k) <= after:
-            k += 1
+    while k <= len(policy.overdue):
+        if _overdue_at(due, policy, cal, k) > after:
+            return PlannedNudge(_overdue_at(due, policy, cal, k), "overdue", k, policy.escalate_to)
+        k += 1
+    if policy.overdue_every is None:
+        return None
+    elapsed = cal.working_days_between(_first_overdue_day(due, cal), cal.london_date(after))
+    last_fixed = policy.overdue[-1].n - 1
+    k = max(k, len(policy.overdue) + (elapsed - last_fixed) // policy.overdue_every.n)
+    while _overdue_at(due, policy, cal, k) <= after:
+        k += 1
     return PlannedNudge(_overdue_at(due, policy, cal, k), "overdue", k, policy.escalate_to)
 
 
@@ -127,13 +131,11 @@ def _first_overdue_day(due: datetime, cal: WorkingCalendar) -> date:
 
 
 def _overdue_at(due: datetime, policy: ReminderPolicy, cal: WorkingCalendar, k: int) -> datetime:
-    """Overdue nudge ``k``; only nudge 1 exists when the policy does not repeat them."""
-    day = _first_overdue_day(due, cal)
-    if k > 1:
-        if policy.overdue_every is None:
-            raise ValueError("this policy sends a single overdue nudge")
-        day = cal.add_working_days(day, (k - 1) * policy.overdue_every.n)
-    return cal.day_start(day)
+    """Overdue nudge ``k``, which must be part of the policy's chain."""
+    offset = policy.overdue_offset(k)
+    if offset is None:
+        raise ValueError(f"this policy sends {len(policy.overdue)} overdue nudges")
+    return cal.day_start(cal.add_working_days(_first_overdue_day(due, cal), offset - 1))
 
 
 def _early_days(

@@ -1,12 +1,12 @@
-"""How a task and its deadline are worded: reminder DMs, escalations, the daily digest, and
-my work (the App Home tab and `/scr my`). Pure: data in, Block Kit out. The case reference
-and the workflow only, never the child."""
+"""How a task and its deadline are worded: each person's message of the day ("Your tasks
+today"), the daily digest, and my work (the App Home tab and `/scr my`). Pure: data in,
+Block Kit out. The case reference and the workflow only, never the child."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,9 +20,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import Action
+from bot.ids import Action, ReminderBlock
 from bot.process.states import TaskKind
-from bot.services.reminders.schema import CaseLine, CaseOverview, Nudge, TaskLine
+from bot.services.reminders.schema import CaseLine, CaseOverview, StuckLine, TaskLine, TodayItem
 from bot.views.buttons import about, labelled_button
 from bot.views.format import channel_link, day, deadline_words, plural, short_day
 from bot.views.messages import Message
@@ -44,53 +44,6 @@ def when(due: date, today: date) -> str:
 
 def lower_first(title: str) -> str:
     return title[:1].lower() + title[1:]
-
-
-def roles_told(roles: Sequence[str]) -> str:
-    labels = [ROLE_LABELS.get(role, role.replace("_", " ")) for role in roles]
-    if not labels:
-        return ""
-    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"{joined} {'has' if len(labels) == 1 else 'have'} been told"
-
-
-def _about(nudge: Nudge) -> str:
-    return ", ".join(part for part in (nudge.agency, nudge.subject) if part)
-
-
-def _what(nudge: Nudge) -> str:
-    task = lower_first(nudge.title)
-    about = _about(nudge)
-    return f"{task} for {about}" if about else task
-
-
-def _due_words(nudge: Nudge) -> str:
-    """ "due today (Tue 1 Dec)"; on the last working day before a weekend or bank-holiday
-    deadline, "due Sun 27 Dec: today is the last working day before it"."""
-    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
-    if nudge.due == nudge.today:
-        return f"due today ({due})"
-    if nudge.last_working_day == nudge.today:
-        return f"due {when(nudge.due, nudge.today)}: today is the last working day before it"
-    return f"due {due}"
-
-
-def owner_text(nudge: Nudge) -> str:
-    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
-    told = roles_told(nudge.told)
-    if nudge.kind == "overdue":
-        tail = f"It was due {due}; {told}." if told else f"It was due {due}."
-        return f"{nudge.reference}: please {_what(nudge)}. {tail}"
-    return f"{nudge.reference}: please {_what(nudge)}, {_due_words(nudge)}" + (
-        f"; {told}." if told else "."
-    )
-
-
-def watcher_text(nudge: Nudge) -> str:
-    due = deadline_words(nudge.due, nudge.last_working_day, nudge.today)
-    whose = f" ({_about(nudge)})" if _about(nudge) else ""
-    state = f"was due {due}" if nudge.kind == "overdue" else f"is due {due}"
-    return f"{nudge.reference}: “{nudge.title}”{whose} {state} and is not done yet."
 
 
 class TaskItem(Protocol):
@@ -199,33 +152,160 @@ def open_channel_button(channel_id: str, reference: str) -> ButtonElement:
     )
 
 
-def _message(text: str, buttons: list[ButtonElement]) -> Message:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
-    if buttons:
-        blocks.append(ActionsBlock(elements=buttons))
-    return Message(text=text, blocks=blocks)
-
-
-def owner_message(nudge: Nudge) -> Message:
-    buttons = task_item_buttons(nudge)
-    if nudge.channel_id:
-        buttons.append(open_channel_button(nudge.channel_id, nudge.reference))
-    return _message(owner_text(nudge), buttons)
-
-
-def watcher_message(nudge: Nudge) -> Message:
-    buttons = task_item_buttons(nudge, owner=False)
-    if nudge.channel_id:
-        buttons.append(open_channel_button(nudge.channel_id, nudge.reference))
-    return _message(watcher_text(nudge), buttons)
-
-
 def task_done_message(line: TaskLine, actor: str, on: date, *, already: bool) -> Message:
-    """What a reminder becomes once its task is done: the buttons go."""
+    """What a one-task message becomes once its task is done: the buttons go."""
     whose = f" for {line.agency}" if line.agency else ""
     state = "was already done" if already else f"marked done by <@{actor}> on {short_day(on)}"
     text = f"✓ {line.reference}: {lower_first(line.title)}{whose}, {state}."
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+# The message of the day --------------------------------------------------------------------
+
+TODAY_TITLE = "Your tasks today"
+MAX_MESSAGE_BLOCKS = 50
+LINES_BLOCKS = 3
+"""Items beyond those shown with their buttons are listed, a line per case, in at most this
+many sections."""
+
+
+def how_late(item: TodayItem, today: date) -> str:
+    """ "3 working days late", "due today", "due in 5 working days"."""
+    if item.overdue:
+        if item.working_days == 0:
+            return "due earlier today"
+        return f"{plural(item.working_days, 'working day')} late"
+    if item.due == today:
+        return "due today"
+    if item.working_days == 0:
+        return "today is the last working day before it"
+    return f"due in {plural(item.working_days, 'working day')}"
+
+
+def _told_as(role: str) -> str:
+    return f"you are told as {ROLE_LABELS.get(role, 'the ' + role.replace('_', ' '))}"
+
+
+def today_item_text(item: TodayItem, today: date) -> str:
+    """An item in two lines: the task (and whose it is), then its deadline and lateness."""
+    about = " · ".join(part for part in (item.agency, item.subject) if part)
+    head = f"*{item.title}*" + (f" · {about}" if about else "")
+    late = how_late(item, today)
+    by = deadline_words(item.due, item.last_working_day, today)
+    tail = f"by {by} · " + (f"*{late}*" if item.overdue else late)
+    if item.told_as:
+        tail += f" · {_told_as(item.told_as)}"
+    return f"{head}\n{tail}"
+
+
+def item_buttons(item: TodayItem) -> list[ButtonElement]:
+    """The buttons of one item of the message of the day, in the order shown."""
+    return task_item_buttons(item, owner=item.told_as is None)
+
+
+def item_block_id(task_id: int) -> str:
+    """The block holding an item's buttons: a click on one names the item it is about."""
+    return f"{ReminderBlock.TODAY_ITEM.value}:{task_id}"
+
+
+def _item_blocks(item: TodayItem, today: date) -> list[Block]:
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=today_item_text(item, today)))]
+    buttons = item_buttons(item)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=item_block_id(item.task_id), elements=buttons))
+    return blocks
+
+
+def _case_heading(item: TodayItem) -> SectionBlock:
+    where = f" · {channel_link(item.channel_id)}" if item.channel_id else ""
+    return SectionBlock(text=MarkdownTextObject(text=f"*{item.reference}*{where}"))
+
+
+def _shown_in_full(items: Sequence[TodayItem], today: date, budget: int) -> tuple[list[Block], int]:
+    """As many items as fit in ``budget`` blocks, each case under its heading; the blocks
+    and how many items they hold."""
+    blocks: list[Block] = []
+    reference = None
+    count = 0
+    for item in items:
+        more: list[Block] = [_case_heading(item)] if item.reference != reference else []
+        more += _item_blocks(item, today)
+        if len(blocks) + len(more) > budget:
+            break
+        blocks += more
+        reference = item.reference
+        count += 1
+    return blocks, count
+
+
+def _case_line(items: Sequence[TodayItem], today: date) -> str:
+    """One case's items left over, on one line."""
+    parts = []
+    for item in items:
+        about = f" · {item.agency}" if item.agency else ""
+        told = f", {_told_as(item.told_as)}" if item.told_as else ""
+        parts.append(f"{item.title}{about} ({how_late(item, today)}{told})")
+    return f"• *{items[0].reference}*: " + "; ".join(parts)
+
+
+def _as_lines(items: Sequence[TodayItem], today: date) -> list[Block]:
+    """Items left over, one line per case, in at most ``LINES_BLOCKS`` sections; the App
+    Home tab lists them all with their buttons."""
+    cases: dict[str, list[TodayItem]] = {}
+    for item in items:
+        cases.setdefault(item.reference, []).append(item)
+    lines = [_case_line(group, today) for group in cases.values()]
+    heading = "*Also on your list* (your own tasks have their buttons in the bot's App Home)"
+    room, fits = LINES_BLOCKS * MAX_SECTION_TEXT - len(heading), 0
+    while fits < len(lines) and room > len(lines[fits]):
+        room -= len(lines[fits]) + 1
+        fits += 1
+    for shown in range(fits, 0, -1):
+        more = [f"…and {plural(len(lines) - shown, 'more case')}."] if shown < len(lines) else []
+        blocks = _sections([heading, *lines[:shown], *more])
+        if len(blocks) <= LINES_BLOCKS:
+            return blocks
+    return _sections([heading, f"…and {plural(len(lines), 'more case')}."])
+
+
+def today_message(items: Sequence[TodayItem], today: date) -> Message:
+    """A person's one reminder message of the day: their items grouped by case (in the order
+    given), each with its deadline, how late it is and its buttons. What does not fit in
+    Slack's 50 blocks is listed in lines at the end."""
+    cases = len({item.reference for item in items})
+    late = sum(1 for item in items if item.overdue)
+    summary = f"{plural(len(items), 'task')} in {plural(cases, 'case')}" + (
+        f", {late} late" if late else ""
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=TODAY_TITLE),
+        ContextBlock(elements=[MarkdownTextObject(text=f"{short_day(today)} · {summary}")]),
+    ]
+    budget = MAX_MESSAGE_BLOCKS - len(blocks)
+    full, count = _shown_in_full(items, today, budget)
+    if count < len(items):
+        full, count = _shown_in_full(items, today, budget - LINES_BLOCKS)
+        full += _as_lines(items[count:], today)
+    return Message(text=f"{TODAY_TITLE}: {summary}.", blocks=blocks + full)
+
+
+def with_item_settled(
+    blocks: Sequence[dict[str, Any]], task_id: int, text: str
+) -> list[Block] | None:
+    """A message of the day as clicked (``blocks`` as Slack sent them back), with one item's
+    buttons replaced by ``text``; ``None`` when the message holds no such item."""
+    target = item_block_id(task_id)
+    if not any(block.get("block_id") == target for block in blocks):
+        return None
+    settled: list[Block] = []
+    for block in blocks:
+        if block.get("block_id") == target:
+            settled.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
+        else:
+            parsed = Block.parse(dict(block))
+            if parsed is not None:
+                settled.append(parsed)
+    return settled
 
 
 def task_line_text(line: TaskLine, today: date) -> str:
@@ -260,14 +340,32 @@ def _digest_list(title: str, lines: Sequence[TaskLine], today: date) -> list[Blo
     return _sections([f"*{title}* ({len(lines)})", *shown])
 
 
-def digest_message(
-    overdue: Sequence[TaskLine], upcoming: Sequence[TaskLine], today: date
-) -> Message:
-    text = (
-        f"Daily digest for {short_day(today)}: {len(overdue)} overdue, "
-        f"{len(upcoming)} due in the next 7 days."
+def stuck_line_text(line: StuckLine, today: date) -> str:
+    late = plural(line.working_days_late, "working day")
+    return (
+        f"• *{line.reference}* · {line.title} · {line.owner} · {late} late "
+        f"(due {when(line.due, today)}) · {plural(line.nudges, 'reminder')} unanswered"
     )
+
+
+def digest_message(
+    overdue: Sequence[TaskLine],
+    upcoming: Sequence[TaskLine],
+    today: date,
+    stuck: Sequence[StuckLine] = (),
+) -> Message:
+    """The Board business unit's digest: stuck tasks (their owners are no longer reminded),
+    then overdue ones, then those due in the next 7 days."""
+    counts = [f"{len(stuck)} stuck"] if stuck else []
+    counts += [f"{len(overdue)} overdue", f"{len(upcoming)} due in the next 7 days"]
+    text = f"Daily digest for {short_day(today)}: {', '.join(counts)}."
     blocks: list[Block] = [HeaderBlock(text=f"Daily digest · {short_day(today)}")]
+    if stuck:
+        shown = [stuck_line_text(line, today) for line in stuck[:DIGEST_LINES_PER_LIST]]
+        if len(stuck) > DIGEST_LINES_PER_LIST:
+            shown.append(f"…and {len(stuck) - DIGEST_LINES_PER_LIST} more.")
+        heading = f"*Stuck* ({len(stuck)}): their owners are no longer reminded"
+        blocks += _sections([heading, *shown])
     if overdue:
         blocks += _digest_list("Overdue", overdue, today)
     if upcoming:

@@ -93,6 +93,9 @@ class Task(Base):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     snooze_reason: Mapped[bytes | None] = mapped_column()
     snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    overdue_nudges: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Overdue nudges sent since the task's reminders were last planned: at its policy's
+    ``stop_after`` the nudging stops and the task is stuck. Re-planning resets it."""
 
 
 class Reminder(Base):

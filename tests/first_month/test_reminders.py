@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.ids import FirstMonthAction, FirstMonthCallback
 from bot.ids import FirstMonthBlock as B
 from tests.first_month.helpers import briefing, channel_of, open_case, task, values
-from tests.reminders.reminder_helpers import DMLog, london, travel
+from tests.reminders.reminder_helpers import DMLog, london, message_of_the_day, travel
 
 
 def test_records_never_secured_are_chased_and_the_cpu_told(harness) -> None:
@@ -37,36 +37,41 @@ def test_records_never_secured_are_chased_and_the_cpu_told(harness) -> None:
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 8, 18), timedelta(hours=1))
 
-    chased = log.to("U0DPP", "secure all relevant records for Police")
+    chased = log.to("U0DPP", "Secure all relevant records")
     assert [s.when for s in chased] == [
+        "Mon 30 Nov 2026 09:00",
         "Tue 01 Dec 2026 09:00",
         "Wed 02 Dec 2026 09:00",
         "Fri 04 Dec 2026 09:00",
-        "Tue 08 Dec 2026 09:00",
     ]
-    assert "due today (Tue 1 Dec)" in chased[0].text
-    assert chased[1].text.endswith("It was due Tue 1 Dec; the CPU has been told.")
+    assert "*Secure all relevant records* · Police\nby Tue 1 Dec · due today" in chased[1].text
+    assert "by Tue 1 Dec · *1 working day late*\n" in chased[2].text + "\n"
     for cpu in ("U0CPU1", "U0CPU2"):
-        told = log.to(cpu, "“Secure all relevant records” (Police) was due Tue 1 Dec")
-        assert [s.when for s in told] == [s.when for s in chased[1:]]
-    assert log.to("U0DPH", "secure all relevant records") == []
-    assert log.to("U0CPU1", "“Secure all relevant records” (Health)") == []
+        told = log.to(cpu, "*Secure all relevant records* · Police\nby Tue 1 Dec · *")
+        assert [s.when for s in told] == [s.when for s in chased[2:]]
+        assert all("you are told as the CPU" in s.text for s in told)
+    assert log.to("U0DPH", "Secure all relevant records") == []
+    assert log.to("U0CPU1", "*Secure all relevant records* · Health") == []
 
 
-def _reminder_to(harness, user: str, words: str):
-    found = [m for m in harness.standin.dms_to(user) if words in m.text]
-    assert found, f"no reminder to {user} about {words!r}"
-    return found[-1]
+def _click_item(harness, user: str, title: str, kind: str) -> None:
+    """Click the button of one item of ``user``'s message of the day."""
+    nudge = message_of_the_day(harness, user, title)
+    item = task(harness, kind, "Health" if kind.endswith("submitted") else None)
+    harness.driver.block_action(
+        user,
+        FirstMonthAction.TASK.value,
+        block_id=f"today_item:{item.id}",
+        channel_id=nudge.channel,
+        message_ts=nudge.ts,
+    )
 
 
 def test_a_synopsis_reminder_opens_the_synopsis_form(harness) -> None:
     open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 21, 10), timedelta(hours=12))
-    nudge = _reminder_to(harness, "U0RLH", "synopsis")
-    harness.driver.block_action(
-        "U0RLH", FirstMonthAction.TASK.value, channel_id=nudge.channel, message_ts=nudge.ts
-    )
+    _click_item(harness, "U0RLH", "synopsis", "synopsis_submitted")
     harness.wait()
     view = harness.standin.open_view_for("U0RLH")
     assert view is not None and view.callback_id == FirstMonthCallback.SYNOPSIS.value
@@ -79,10 +84,7 @@ def test_a_cpu_check_reminder_and_the_app_home_open_its_form(harness) -> None:
     open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 11, 30, 10), timedelta(hours=12))
-    nudge = _reminder_to(harness, "U0CPU2", "check for a child protection plan")
-    harness.driver.block_action(
-        "U0CPU2", FirstMonthAction.TASK.value, channel_id=nudge.channel, message_ts=nudge.ts
-    )
+    _click_item(harness, "U0CPU2", "Check for a child protection plan", "cpu_cp_plan_checked")
     harness.wait()
     view = harness.standin.open_view_for("U0CPU2")
     assert view is not None and view.callback_id == FirstMonthCallback.TASK_FORM.value

@@ -22,6 +22,7 @@ from bot.services.reminders.tasks import EngineContext, complete_task, open_task
 from bot.testing.harness import Harness
 from storage.models import Case, Recommendation, Task
 from tests.flow_helpers import cases, refer
+from tests.reminders.reminder_helpers import is_reminder, rendered
 
 LONDON = ZoneInfo("Europe/London")
 OWNERS = {"Health": "U0OWNH", "Police": "U0OWNP", "Children's Services": "U0OWNC"}
@@ -172,7 +173,8 @@ class Seen:
 
 
 class SlackLog:
-    """What the bot sent from now on: DMs and channel messages, and files shared."""
+    """What the bot sent from now on: DMs and channel messages (a message of the day with its
+    blocks' text), and files shared."""
 
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
@@ -188,9 +190,8 @@ class SlackLog:
             if not call.ok:
                 continue
             if call.method == "chat.postMessage":
-                new.append(
-                    Seen(when, call.method, str(call.args["channel"]), call.args.get("text", ""))
-                )
+                text = rendered(call.args) if is_reminder(call.args) else call.args.get("text", "")
+                new.append(Seen(when, call.method, str(call.args["channel"]), text))
             elif call.method == "files.completeUploadExternal":
                 names = ",".join(str(f.get("title")) for f in call.args.get("files", []))
                 to = call.args.get("channels") or call.args.get("channel_id")

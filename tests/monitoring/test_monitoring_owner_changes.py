@@ -97,18 +97,17 @@ def test_slack_saying_deleted_just_before_a_nudge_reassigns_first(harness, case)
 
     assert owner_of(harness, case.id, 3) == "U0RLC"
     assert nudges_to(log, "U0OWNC") == []
-    assert nudges_to(log, "U0RLC") == [
-        (
-            "Mon 14 Jun 2027 09:00",
-            "SCR-2026-001: recommendation 3 (Children's Services) is now yours; it was "
-            "<@U0OWNC>'s, who has left. Its progress returns come to you from now on.",
-        ),
-        (
-            "Mon 14 Jun 2027 09:00",
-            "SCR-2026-001: please send the progress return for Children's Services, "
-            "recommendation 3, due Fri 25 Jun (deadline Sun 27 Jun).",
-        ),
-    ]
+    [handed, nudge] = nudges_to(log, "U0RLC")
+    assert handed == (
+        "Mon 14 Jun 2027 09:00",
+        "SCR-2026-001: recommendation 3 (Children's Services) is now yours; it was "
+        "<@U0OWNC>'s, who has left. Its progress returns come to you from now on.",
+    )
+    assert nudge[0] == "Mon 14 Jun 2027 09:00"
+    assert nudge[1].endswith(
+        "*Send the progress return* · Children's Services · recommendation 3\n"
+        "by Fri 25 Jun (deadline Sun 27 Jun) · due in 9 working days"
+    )
     checked = {c.args["user"] for c in harness.standin.calls_to("users.info")}
     assert {"U0OWNH", "U0OWNP", "U0OWNC"} <= checked
     with harness.runtime.db.session() as session:

@@ -30,12 +30,15 @@ from tests.monitoring.monitoring_helpers import (
 )
 from tests.monitoring.test_action_plan_entry import choose, listing
 
-RETURN = "SCR-2026-001: please send the progress return for {agency}, recommendation {n}, "
-DUE_1 = RETURN + "due Fri 25 Jun (deadline Sun 27 Jun)."
-LAST_1 = RETURN + "due Sun 27 Jun: today is the last working day before it."
-DUE_2 = RETURN + "due Fri 24 Dec (deadline Mon 27 Dec)."
-DUE_3 = RETURN + "due Tue 27 Jun."
 CS = "Children's Services"
+LATE = "*1 working day late*"
+
+
+def item(agency: str, n: int, due: str, state: str) -> str:
+    """A progress return as an item of its owner's message of the day."""
+    return f"*Send the progress return* · {agency} · recommendation {n}\nby {due} · {state}"
+
+
 ROUND = "scr-2026-001-progress-{due}.docx,scr-2026-001-progress-{due}.csv"
 
 
@@ -142,40 +145,47 @@ def test_three_years_of_returns_until_the_board_signs_the_case_off(harness) -> N
 
     travel(harness, log, london(2029, 12, 28, 17))
 
-    posts = [(s.when, s.to, s.text) for s in log.items if s.method == "chat.postMessage"]
-    digests = [(when, to) for when, to, text in posts if text.startswith("Daily digest")]
-    assert {to for _, to in digests} == {"U0ADMIN"}
-    assert len({when for when, _ in digests}) == len(digests), "one digest a day at most"
-    nudges = [post for post in posts if not post[2].startswith("Daily digest")]
+    posts = [s for s in log.items if s.method == "chat.postMessage"]
+    digests = [(s.when[:16], s.to) for s in posts if s.text.startswith("Daily digest")]
+    assert {to for _, to in digests} <= {"U0ADMIN"}
+    assert len(set(digests)) == len(digests), "one digest a day at most"
+    nudges = [
+        (s.when, s.to, "\n".join(s.text.splitlines()[-2:]))
+        for s in posts
+        if not s.text.startswith("Daily digest")
+    ]
+    in_9, in_4 = "due in 9 working days", "due in 4 working days"
+    june, december = "Fri 25 Jun (deadline Sun 27 Jun)", "Fri 24 Dec (deadline Mon 27 Dec)"
     assert nudges == [
-        ("Mon 14 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
-        ("Mon 14 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
-        ("Mon 14 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS, n=3)),
-        ("Mon 21 Jun 2027 09:00", "U0OWNH", DUE_1.format(agency="Health", n=1)),
-        ("Mon 21 Jun 2027 09:00", "U0OWNP", DUE_1.format(agency="Police", n=2)),
-        ("Mon 21 Jun 2027 09:00", "U0OWNC", DUE_1.format(agency=CS, n=3)),
-        ("Fri 25 Jun 2027 09:00", "U0OWNP", LAST_1.format(agency="Police", n=2)),
+        ("Mon 14 Jun 2027 09:00", "U0OWNC", item(CS, 3, june, in_9)),
+        ("Mon 14 Jun 2027 09:00", "U0OWNH", item("Health", 1, june, in_9)),
+        ("Mon 14 Jun 2027 09:00", "U0OWNP", item("Police", 2, june, in_9)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNC", item(CS, 3, june, in_4)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNH", item("Health", 1, june, in_4)),
+        ("Mon 21 Jun 2027 09:00", "U0OWNP", item("Police", 2, june, in_4)),
         (
-            "Mon 28 Jun 2027 09:00",
+            "Fri 25 Jun 2027 09:00",
             "U0OWNP",
-            "SCR-2026-001: please send the progress return for Police, recommendation 2. "
-            "It was due Sun 27 Jun; "
-            "the Board business unit has been told.",
+            item("Police", 2, june, "today is the last working day before it"),
         ),
         (
             "Mon 28 Jun 2027 09:00",
             "U0ADMIN",
-            "SCR-2026-001: “Send the progress return” (Police, recommendation 2) was due "
-            "Sun 27 Jun and is not "
-            "done yet.",
+            item(
+                "Police",
+                2,
+                "Sun 27 Jun",
+                f"{LATE} · you are told as the Board business unit",
+            ),
         ),
-        ("Mon 13 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police", n=2)),
-        ("Mon 13 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS, n=3)),
-        ("Mon 20 Dec 2027 09:00", "U0OWNP", DUE_2.format(agency="Police", n=2)),
-        ("Mon 20 Dec 2027 09:00", "U0OWNC", DUE_2.format(agency=CS, n=3)),
-        ("Tue 13 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
-        ("Tue 20 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
-        ("Mon 26 Jun 2028 09:00", "U0OWNC", DUE_3.format(agency=CS, n=3)),
+        ("Mon 28 Jun 2027 09:00", "U0OWNP", item("Police", 2, "Sun 27 Jun", LATE)),
+        ("Mon 13 Dec 2027 09:00", "U0OWNC", item(CS, 3, december, in_9)),
+        ("Mon 13 Dec 2027 09:00", "U0OWNP", item("Police", 2, december, in_9)),
+        ("Mon 20 Dec 2027 09:00", "U0OWNC", item(CS, 3, december, in_4)),
+        ("Mon 20 Dec 2027 09:00", "U0OWNP", item("Police", 2, december, in_4)),
+        ("Tue 13 Jun 2028 09:00", "U0OWNC", item(CS, 3, "Tue 27 Jun", "due in 10 working days")),
+        ("Tue 20 Jun 2028 09:00", "U0OWNC", item(CS, 3, "Tue 27 Jun", "due in 5 working days")),
+        ("Mon 26 Jun 2028 09:00", "U0OWNC", item(CS, 3, "Tue 27 Jun", "due in 1 working day")),
         (
             "Wed 28 Jun 2028 10:00",
             case.channel_id,

@@ -50,20 +50,21 @@ def test_a_return_never_sent_is_chased_until_the_next_deadline_then_lapses(harne
 
     travel(harness, log, london(2028, 1, 5, 12))
 
-    round_1 = [s.when for s in log.dms_to("U0OWNP") if "It was due Sun 27 Jun" in s.text]
+    round_1 = [s.when for s in log.dms_to("U0OWNP") if "by Sun 27 Jun · *" in s.text]
     round_2 = [s.when for s in log.dms_to("U0OWNP") if "Mon 27 Dec" in s.text]
-    assert round_1[:3] == [
+    assert round_1 == [
         "Mon 28 Jun 2027 09:00",
-        "Mon 05 Jul 2027 09:00",
-        "Mon 12 Jul 2027 09:00",
-    ], "chased weekly (every five working days)"
-    assert round_1[-1] == "Tue 21 Dec 2027 09:00", "the last chase before round 2's deadline"
+        "Wed 30 Jun 2027 09:00",
+        "Wed 07 Jul 2027 09:00",
+        "Wed 14 Jul 2027 09:00",
+    ], "1, 3, 8 and 13 working days late; then stuck, on the business unit's digest"
     assert round_2 == [
         "Mon 13 Dec 2027 09:00",
         "Mon 20 Dec 2027 09:00",
         "Fri 24 Dec 2027 09:00",
         "Wed 29 Dec 2027 09:00",
-    ], "Mon 27 and Tue 28 Dec 2027 are bank holidays; the next chase is Thu 6 Jan"
+        "Fri 31 Dec 2027 09:00",
+    ], "Mon 27 and Tue 28 Dec 2027 are bank holidays; the next chase is Mon 10 Jan"
     summaries = [s for s in log.items if s.method == "files.completeUploadExternal"]
     assert [(s.when, s.text.split(",")[0]) for s in summaries] == [
         ("Mon 28 Jun 2027 09:00", "scr-2026-001-progress-2027-06-27.docx"),

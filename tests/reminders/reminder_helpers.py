@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.flows.reminders import METADATA_EVENT
 from bot.jobs.worker import tick
 from bot.services.reminders.tasks import EngineContext, complete_task
+from bot.services.reminders.today import TODAY
 from bot.testing.harness import Harness
+from bot.testing.standin.models import Message
 from storage.models import Case, Reminder, Task
 from tests.flow_helpers import cases, refer
 
@@ -32,8 +34,8 @@ class Sent:
 
 
 class DMLog:
-    """The bot's reminder DMs (or, with ``everything``, all its DMs) from the moment it is
-    made."""
+    """The bot's messages of the day (or, with ``everything``, all its DMs) from the moment
+    it is made, their text with their blocks' text."""
 
     def __init__(self, harness: Harness, *, everything: bool = False) -> None:
         self.harness = harness
@@ -47,7 +49,7 @@ class DMLog:
         self.seen = len(calls)
         when = self.harness.clock.now().astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
         new = [
-            Sent(when, str(c.args["channel"]), str(c.args.get("text", "")))
+            Sent(when, str(c.args["channel"]), rendered(c.args))
             for c in fresh
             if c.method == "chat.postMessage"
             and c.ok
@@ -62,8 +64,48 @@ class DMLog:
 
 
 def is_reminder(args: dict[str, Any]) -> bool:
+    """A message of the day: posted once under a `today:` ledger key."""
     metadata = args.get("metadata") or {}
-    return isinstance(metadata, dict) and metadata.get("event_type") == METADATA_EVENT
+    payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+    return isinstance(payload, dict) and str(payload.get("key", "")).startswith(f"{TODAY}:")
+
+
+def rendered(args: dict[str, Any]) -> str:
+    """A message's notification text and the text of its blocks, one per line."""
+    parts = [str(args.get("text", ""))]
+    for block in args.get("blocks") or []:
+        if block.get("type") == "header":
+            parts.append(str(block["text"]["text"]))
+            continue
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(str(text.get("text", "")))
+        for element in block.get("elements") or []:
+            if element.get("type") in ("mrkdwn", "plain_text"):
+                parts.append(str(element.get("text", "")))
+    return "\n".join(parts)
+
+
+def message_of_the_day(harness: Harness, user: str, containing: str = "") -> Message:
+    """The latest message of the day in ``user``'s DM that mentions ``containing``."""
+    found = [
+        m
+        for m in harness.standin.dms_to(user)
+        if is_reminder({"metadata": m.metadata})
+        and containing in rendered({"text": m.text, "blocks": m.blocks})
+    ]
+    assert found, f"no message of the day to {user} about {containing!r}"
+    return found[-1]
+
+
+def item_buttons(message: Message, task_id: int) -> list[dict[str, Any]]:
+    """The buttons of one item of a message of the day."""
+    return [
+        element
+        for block in message.blocks
+        if block["type"] == "actions" and block.get("block_id") == f"today_item:{task_id}"
+        for element in block["elements"]
+    ]
 
 
 def travel(harness: Harness, log: DMLog, until: datetime, step: timedelta) -> None:
@@ -72,6 +114,30 @@ def travel(harness: Harness, log: DMLog, until: datetime, step: timedelta) -> No
         harness.clock.advance(step)
         tick(harness.runtime)
         log.collect()
+
+
+def without_sdk_retries(harness: Harness) -> WebClient:
+    """The production client retries 429/5xx itself (sleeping); this one gives up at once,
+    so a test sees the worker's own retry-later path without waiting."""
+    return WebClient(
+        token=harness.standin.bot_token, base_url=harness.standin.api_url, retry_handlers=[]
+    )
+
+
+class FailingAfter(WebClient):
+    """Slack answers 500 to the DM after the first ``ok`` ones."""
+
+    def __init__(self, harness: Harness, ok: int) -> None:
+        super().__init__(
+            token=harness.standin.bot_token, base_url=harness.standin.api_url, retry_handlers=[]
+        )
+        self.standin, self.ok = harness.standin, ok
+
+    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+        if self.ok == 0:
+            self.standin.fail("chat.postMessage", status=500, times=1)
+        self.ok -= 1
+        return super().chat_postMessage(**kwargs)
 
 
 def open_case(harness: Harness) -> Case:

@@ -15,7 +15,16 @@ from bot.services.reminders.tasks import EngineContext, add_agency
 from storage.models import Case, Task
 from tests.flow_helpers import agency_id, all_calls_text, body_json
 from tests.referral.data import IDENTIFYING
-from tests.reminders.reminder_helpers import DMLog, london, open_case, task_of, travel
+from tests.reminders.reminder_helpers import (
+    DMLog,
+    item_buttons,
+    london,
+    message_of_the_day,
+    open_case,
+    rendered,
+    task_of,
+    travel,
+)
 
 
 def _home_texts(harness, user: str) -> list[str]:
@@ -97,9 +106,10 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
-    nudge = log.to("U0DPH", "confirm the CPU has been notified")[-1]
-    assert "It was due Mon 30 Nov" in nudge.text
-    dm = next(m for m in harness.standin.dms_to("U0DPH") if m.text == nudge.text)
+    dm = message_of_the_day(harness, "U0DPH", "Confirm the CPU has been notified")
+    assert "*1 working day late*" in rendered({"text": dm.text, "blocks": dm.blocks})
+    notified = task_of(harness, case.id, "dp_notified")
+    records = task_of(harness, case.id, "records_secured")
     assert "✓" not in _card_text(harness, case.id)
 
     harness.driver.block_action("U0DPH", Action.MARK_DONE.value, message_ts=dm.ts)
@@ -110,8 +120,17 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     assert notified.status == "done" and notified.completed_by == "U0DPH"
     replaced = harness.standin.find_message(dm.channel, dm.ts)
     assert replaced is not None
-    assert replaced.text.startswith("✓ SCR-2026-001: confirm the CPU has been notified for Health")
-    assert "Mark done" not in json.dumps(replaced.blocks)
+    assert replaced.text == dm.text, "the message of the day stays, one item changes"
+    assert item_buttons(replaced, notified.id) == []
+    settled = [b for b in replaced.blocks if b["type"] == "context"][-1]
+    assert settled["elements"][0]["text"].startswith(
+        "✓ SCR-2026-001: confirm the CPU has been notified for Health"
+    )
+    assert [b["text"]["text"] for b in item_buttons(replaced, records.id)] == [
+        "Confirm records secured",
+        "Snooze",
+        "Hand over",
+    ], "the other item keeps its buttons"
     with harness.runtime.db.session() as session:
         done = [e for e in events_for(session, case.id) if e.action == "task.done"]
     assert len(done) == 1, "a second click has no second effect"
@@ -121,7 +140,9 @@ def test_mark_done_from_a_reminder_updates_the_dm_the_card_and_stops_the_nudges(
     assert updates and all(c.args["channel"] == case.channel_id for c in updates)
 
     travel(harness, log, london(2026, 12, 10, 18), timedelta(hours=2))
-    assert log.to("U0DPH", "confirm the CPU has been notified")[-1] == nudge
+    told = log.to("U0DPH", "Confirm the CPU has been notified")
+    assert [s.when for s in told] == ["Mon 30 Nov 2026 09:00", "Tue 01 Dec 2026 09:00"]
+    assert len(log.to("U0DPH", "Secure all relevant records")) > 2, "the other goes on"
 
 
 def test_mark_done_from_app_home_and_someone_elses_task_refused(harness) -> None:

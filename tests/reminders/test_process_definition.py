@@ -381,6 +381,10 @@ def test_an_event_outside_the_stage_end_is_not_certain():
         lambda: ReminderPolicy(escalate_to=("nobody",)),  # type: ignore[arg-type]
         lambda: ReminderPolicy(escalate_to=(), escalate_from=WorkingDays(3)),
         lambda: ReminderPolicy(overdue_every=WorkingDays(0)),
+        lambda: ReminderPolicy(overdue=()),
+        lambda: ReminderPolicy(overdue=(WorkingDays(3), WorkingDays(1))),
+        lambda: ReminderPolicy(overdue=(WorkingDays(0),)),
+        lambda: ReminderPolicy(stop_after=0),
     ],
 )
 def test_invalid_definitions_are_refused(build):

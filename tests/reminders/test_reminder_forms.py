@@ -6,7 +6,15 @@ from datetime import timedelta
 
 from bot.ids import TASK_FORMS, PanelAction
 from bot.process.bolton import BOLTON_SCR
-from tests.reminders.reminder_helpers import DMLog, london, open_case, task_of, travel
+from tests.reminders.reminder_helpers import (
+    DMLog,
+    item_buttons,
+    london,
+    message_of_the_day,
+    open_case,
+    task_of,
+    travel,
+)
 
 
 def test_every_bolton_task_but_two_is_completed_through_its_own_form() -> None:
@@ -22,11 +30,11 @@ def test_the_panel_reminder_opens_the_scheduling_form_from_the_dm(harness) -> No
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 11, 30, 9), timedelta(hours=1))
-    nudge = next(s for s in log.sent if s.user == "U0CPU1" and "initial panel" in s.text)
-    dm = next(m for m in harness.standin.dms_to("U0CPU1") if m.text == nudge.text)
-    buttons = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
+    dm = message_of_the_day(harness, "U0CPU1", "Schedule the initial panel")
+    panel = task_of(harness, case.id, "schedule_initial_panel")
+    buttons = item_buttons(dm, panel.id)
     assert buttons[0]["action_id"] == PanelAction.OPEN_SCHEDULE.value
-    assert buttons[0]["value"] == str(task_of(harness, case.id, "schedule_initial_panel").id)
+    assert buttons[0]["value"] == str(panel.id)
 
     harness.driver.block_action("U0CPU1", PanelAction.OPEN_SCHEDULE.value, message_ts=dm.ts)
     harness.wait()

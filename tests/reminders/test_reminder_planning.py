@@ -29,7 +29,8 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 def test_records_secured_two_working_days_after_a_friday_referral():
     policy = BOLTON_SCR.task("records_secured").reminders
     plan = plan_reminders(utc(2026, 12, 1, 17, 30), policy, CAL, created_at=utc(2026, 11, 27, 10))
-    assert plan == [
+    assert plan == [  # 7 working days before (Fri 20 Nov) is before the referral
+        PlannedNudge(utc(2026, 11, 30, 9), "before", 2),
         PlannedNudge(utc(2026, 12, 1, 9), "due", 1),
         PlannedNudge(utc(2026, 12, 2, 9), "overdue", 1, ("cpu",)),
     ]
@@ -63,13 +64,10 @@ def test_initial_panel_reminders_from_day_three_escalating_ten_working_days_out(
     due = task_due(task, referral, CAL)
     chair: tuple[CaseRole, ...] = ("board_chair",)
     assert plan_reminders(due, task.reminders, CAL, created_at=referral) == [
-        PlannedNudge(utc(2026, 11, 30, 9), "before", 1),
-        PlannedNudge(utc(2026, 12, 7, 9), "before", 2),
-        PlannedNudge(utc(2026, 12, 11, 9), "before", 3, chair),
-        PlannedNudge(utc(2026, 12, 14, 9), "before", 4, chair),
-        PlannedNudge(utc(2026, 12, 21, 9), "before", 5, chair),
-        PlannedNudge(utc(2026, 12, 23, 9), "before", 6, chair),
-        PlannedNudge(utc(2026, 12, 24, 9), "due", 1, chair),
+        PlannedNudge(utc(2026, 11, 30, 9), "before", 1),  # day 3
+        PlannedNudge(utc(2026, 12, 11, 9), "before", 2, chair),  # 10 working days before
+        PlannedNudge(utc(2026, 12, 16, 9), "before", 3, chair),  # 7 working days before
+        PlannedNudge(utc(2026, 12, 24, 9), "due", 1, chair),  # the last working day (Sun 27)
         PlannedNudge(utc(2026, 12, 29, 9), "overdue", 1, chair),
     ]
 
@@ -79,8 +77,8 @@ def test_spring_clock_change():
         utc(2026, 3, 30, 16, 30), DEFAULT_REMINDERS, CAL, created_at=utc(2026, 3, 16, 10)
     )
     assert plan == [
-        PlannedNudge(utc(2026, 3, 23, 9), "before", 1),
-        PlannedNudge(utc(2026, 3, 26, 9), "before", 2),
+        PlannedNudge(utc(2026, 3, 19, 9), "before", 1),
+        PlannedNudge(utc(2026, 3, 27, 9), "before", 2),
         PlannedNudge(utc(2026, 3, 30, 8), "due", 1),
         PlannedNudge(utc(2026, 3, 31, 8), "overdue", 1, ("cpu",)),
     ]
@@ -91,8 +89,8 @@ def test_autumn_clock_change():
         utc(2026, 10, 26, 17, 30), DEFAULT_REMINDERS, CAL, created_at=utc(2026, 10, 1, 10)
     )
     assert plan == [
-        PlannedNudge(utc(2026, 10, 19, 8), "before", 1),
-        PlannedNudge(utc(2026, 10, 22, 8), "before", 2),
+        PlannedNudge(utc(2026, 10, 15, 8), "before", 1),
+        PlannedNudge(utc(2026, 10, 23, 8), "before", 2),
         PlannedNudge(utc(2026, 10, 26, 9), "due", 1),
         PlannedNudge(utc(2026, 10, 27, 9), "overdue", 1, ("cpu",)),
     ]
@@ -126,7 +124,10 @@ def test_a_task_created_when_already_overdue():
     created = utc(2026, 12, 2, 12)
     assert plan_reminders(due, DEFAULT_REMINDERS, CAL, created_at=created) == []
     assert next_overdue_nudge(due, DEFAULT_REMINDERS, CAL, created) == PlannedNudge(
-        utc(2026, 12, 4, 9), "overdue", 2, ("cpu",)
+        utc(2026, 12, 4, 9),
+        "overdue",
+        2,
+        ("cpu",),  # 3 working days late
     )
 
 
@@ -152,15 +153,15 @@ def test_overdue_chain_over_christmas():
         assert nudge is not None
         chain.append((nudge.at, nudge.sequence))
         after = nudge.at
-    assert chain == [
-        (utc(2026, 12, 29, 9), 1),
+    assert chain == [  # 1, 3 and 8 working days late, then weekly
+        (utc(2026, 12, 29, 9), 1),  # Mon 28 Dec is the Boxing Day substitute
         (utc(2026, 12, 31, 9), 2),
-        (utc(2027, 1, 5, 9), 3),
-        (utc(2027, 1, 7, 9), 4),
-        (utc(2027, 1, 11, 9), 5),
+        (utc(2027, 1, 8, 9), 3),  # New Year's Day skipped
+        (utc(2027, 1, 15, 9), 4),
+        (utc(2027, 1, 22, 9), 5),
     ]
     weekend = next_overdue_nudge(due, DEFAULT_REMINDERS, CAL, utc(2027, 1, 2, 12))
-    assert weekend == PlannedNudge(utc(2027, 1, 5, 9), "overdue", 3, ("cpu",))
+    assert weekend == PlannedNudge(utc(2027, 1, 8, 9), "overdue", 3, ("cpu",))
 
 
 def test_overdue_chain_jumps_straight_to_the_right_nudge():
@@ -176,16 +177,16 @@ def test_overdue_chain_jumps_straight_to_the_right_nudge():
             gap = CAL.working_days_between(
                 CAL.london_date(walked[-1].at), CAL.london_date(nudge.at)
             )
-            assert gap == 2
+            assert gap == {2: 2, 3: 5}.get(nudge.sequence, 5)
         walked.append(nudge)
         after = nudge.at
-    for probe in (utc(2027, 3, 1, 12), utc(2027, 3, 28, 1), utc(2027, 4, 1, 8), walked[40].at):
+    for probe in (utc(2027, 3, 1, 12), utc(2027, 3, 28, 1), utc(2027, 4, 1, 8), walked[15].at):
         expected = next(n for n in walked if n.at > probe)
         assert next_overdue_nudge(due, DEFAULT_REMINDERS, CAL, probe) == expected
 
 
 def test_a_single_overdue_nudge():
-    policy = ReminderPolicy(overdue_every=None)
+    policy = ReminderPolicy(overdue=(WorkingDays(1),), overdue_every=None)
     due = utc(2026, 12, 1, 17, 30)
     first = next_overdue_nudge(due, policy, CAL, due)
     assert first == PlannedNudge(utc(2026, 12, 2, 9), "overdue", 1, ("cpu",))
@@ -237,3 +238,24 @@ def test_every_bolton_plan_keeps_to_working_hours_and_order(task):
         assert (nudge.at > due) is (nudge.kind == "overdue")
     assert plan[-1].kind == "overdue"
     assert plan[-1].escalate_to == task.reminders.escalate_to
+
+
+def test_the_default_cadence_backs_off_and_its_offsets_are_data():
+    assert [DEFAULT_REMINDERS.overdue_offset(k) for k in range(1, 8)] == [1, 3, 8, 13, 18, 23, 28]
+    assert DEFAULT_REMINDERS.stop_after == 4
+    assert [o.n for o in DEFAULT_REMINDERS.before] == [7, 1]
+    short = ReminderPolicy(overdue=(WorkingDays(2), WorkingDays(4)), overdue_every=None)
+    assert [short.overdue_offset(k) for k in (1, 2, 3)] == [2, 4, None]
+    due = utc(2026, 12, 1, 17, 30)  # Tue: the first nudge 2 working days late, on Thu
+    first = next_overdue_nudge(due, short, CAL, due)
+    assert first == PlannedNudge(utc(2026, 12, 3, 9), "overdue", 1, ("cpu",))
+    assert next_overdue_nudge(due, short, CAL, utc(2026, 12, 7, 9)) is None
+
+
+def test_the_prompt_tasks_stick_sooner_and_every_bolton_policy_stops():
+    prompt = ("dp_notified", "records_secured", "cpu_cp_plan_checked", "notify_board")
+    for kind in prompt:
+        assert BOLTON_SCR.task(kind).reminders.stop_after == 3, kind
+    for task in BOLTON_SCR.tasks:
+        assert task.reminders.stop_after in (3, 4), task.kind
+        assert task.reminders.repeat_every is None, task.kind

@@ -5,29 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import func, select, update
 
 from bot.jobs.worker import tick
 from bot.services.reminders.delivery import MAX_ATTEMPTS, claim_due
 from storage.models import Reminder, SentMessage
-from tests.reminders.reminder_helpers import CPU_CHORES, DMLog, complete, london, open_case, task_of
+from tests.reminders.reminder_helpers import (
+    CPU_CHORES,
+    DMLog,
+    FailingAfter,
+    complete,
+    london,
+    open_case,
+    task_of,
+    without_sdk_retries,
+)
 
 MONDAY_NINE = london(2026, 11, 30, 9)
-
-
-def _without_sdk_retries(harness) -> WebClient:
-    """The production client retries 429/5xx itself (sleeping); this one gives up at once,
-    so the test sees the worker's own retry-later path without waiting."""
-    return WebClient(
-        token=harness.standin.bot_token, base_url=harness.standin.api_url, retry_handlers=[]
-    )
 
 
 def _only_the_panel_nudge_due(harness):
     """A case whose only nudge on Mon 30 Nov 09:00 goes to the two CPU members."""
     case = open_case(harness)
-    complete(harness, case.id, *CPU_CHORES, "dp_notified")
+    complete(harness, case.id, *CPU_CHORES, "dp_notified", "records_secured")
     harness.clock.set(MONDAY_NINE)
     return case, task_of(harness, case.id, "schedule_initial_panel")
 
@@ -50,17 +50,17 @@ def test_a_rate_limit_outlasting_the_sdk_retries_is_retried_later_and_sent_once(
     log = DMLog(harness)
     harness.standin.fail("chat.postMessage", status=429, retry_after=30, times=1)
 
-    report = tick(harness.runtime, _without_sdk_retries(harness))
+    report = tick(harness.runtime, without_sdk_retries(harness))
 
     assert report.reminders.failed == 1 and report.reminders.sent == 0
     assert log.collect() == []
     assert _status(harness, panel.id) == [("failed", 1, "ratelimited")]
     harness.clock.advance(timedelta(seconds=30))
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
     assert log.collect() == [], "retried after the backoff, not at once"
 
     harness.clock.advance(timedelta(minutes=1))
-    report = tick(harness.runtime, _without_sdk_retries(harness))
+    report = tick(harness.runtime, without_sdk_retries(harness))
 
     assert report.reminders.sent == 1
     assert sorted(s.user for s in log.collect()) == ["U0CPU1", "U0CPU2"]
@@ -86,35 +86,19 @@ def test_a_429_inside_the_sdk_retries_is_waited_out(harness) -> None:
     assert [c.ok for c in to_cpu[-3:]] == [False, True, True]
 
 
-class _FailingAfter(WebClient):
-    """Slack answers 500 to the DM after the first ``ok`` ones."""
-
-    def __init__(self, harness, ok: int) -> None:
-        super().__init__(
-            token=harness.standin.bot_token, base_url=harness.standin.api_url, retry_handlers=[]
-        )
-        self.standin, self.ok = harness.standin, ok
-
-    def chat_postMessage(self, **kwargs):  # noqa: N802
-        if self.ok == 0:
-            self.standin.fail("chat.postMessage", status=500, times=1)
-        self.ok -= 1
-        return super().chat_postMessage(**kwargs)
-
-
 @pytest.mark.postgres
 def test_a_server_error_after_one_dm_resends_only_the_missing_one(harness) -> None:
     _case, panel = _only_the_panel_nudge_due(harness)
     log = DMLog(harness)
 
-    report = tick(harness.runtime, _FailingAfter(harness, ok=1))
+    report = tick(harness.runtime, FailingAfter(harness, ok=1))
 
     assert report.reminders.failed == 1
     assert [s.user for s in log.collect()] == ["U0CPU1"]
     assert _status(harness, panel.id) == [("failed", 1, "internal_error")]
 
     harness.clock.advance(timedelta(minutes=1))
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
 
     assert [s.user for s in log.collect()] == ["U0CPU2"], "CPU1 already had it"
     assert _status(harness, panel.id) == [("sent", 2, None)]
@@ -126,7 +110,7 @@ def test_a_worker_that_dies_holding_claims_loses_nothing(harness) -> None:
     log = DMLog(harness)
     harness.clock.set(MONDAY_NINE)
     claimed = claim_due(harness.runtime.db, harness.clock.now())  # ...and then it died
-    assert len(claimed) == 4  # the CPU chores due today, the panel's, Health's DP
+    assert len(claimed) == 7  # the CPU's chores and the panel's, Health's DP's two
 
     harness.clock.advance(timedelta(minutes=1))
     assert tick(harness.runtime).reminders.sent == 0, "the dead worker's lease still holds"
@@ -135,14 +119,14 @@ def test_a_worker_that_dies_holding_claims_loses_nothing(harness) -> None:
     harness.clock.advance(timedelta(minutes=10))
     report = tick(harness.runtime)
 
-    assert report.reminders.sent == 4
+    assert report.reminders.sent == 7
     sent = log.collect()
-    assert sorted(s.user for s in sent) == ["U0CPU1"] * 3 + ["U0CPU2"] * 3 + ["U0DPH"]
+    assert sorted(s.user for s in sent) == ["U0CPU1", "U0CPU2", "U0DPH"], "one message each"
     with harness.runtime.db.session() as session:
         keys = session.scalar(
             select(func.count()).select_from(SentMessage).where(SentMessage.key.like("reminder:%"))
         )
-    assert keys == 7
+    assert keys == 5 + 5 + 2, "which reminders reached whom: 5 to each CPU member, 2 to the DP"
     assert case.reference == "SCR-2026-001"
 
 
@@ -163,12 +147,12 @@ def test_a_send_waiting_for_its_retry_is_cancelled_when_the_task_is_done(harness
     case, panel = _only_the_panel_nudge_due(harness)
     log = DMLog(harness)
     harness.standin.fail("chat.postMessage", status=500, times=1)
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
     assert _status(harness, panel.id) == [("failed", 1, "internal_error")]
 
     complete(harness, case.id, "schedule_initial_panel")
     harness.clock.advance(timedelta(hours=1))
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
 
     assert log.collect() == []
     assert _status(harness, panel.id) == [("cancelled", 1, "internal_error")]
@@ -184,9 +168,9 @@ def test_a_reminder_slack_keeps_refusing_is_given_up_after_its_last_attempt(harn
         )
     harness.standin.fail("chat.postMessage", status=500, times=1)
 
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
 
     assert _status(harness, panel.id) == [("abandoned", MAX_ATTEMPTS, "internal_error")]
     harness.clock.advance(timedelta(days=1))
-    tick(harness.runtime, _without_sdk_retries(harness))
+    tick(harness.runtime, without_sdk_retries(harness))
     assert _status(harness, panel.id)[0][0] == "abandoned"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -20,31 +19,30 @@ from tests.reminders.reminder_helpers import (
     CPU_CHORES,
     DMLog,
     complete,
+    item_buttons,
     london,
+    message_of_the_day,
     open_case,
     reminders,
     task_of,
     travel,
 )
 
-RECORDS_OVERDUE = [
-    "Wed 02 Dec 2026", "Fri 04 Dec 2026", "Tue 08 Dec 2026", "Thu 10 Dec 2026",
-    "Mon 14 Dec 2026", "Wed 16 Dec 2026", "Fri 18 Dec 2026", "Tue 22 Dec 2026",
-    "Thu 24 Dec 2026", "Wed 30 Dec 2026", "Mon 04 Jan 2027", "Wed 06 Jan 2027",
-    "Fri 08 Jan 2027",
-]  # fmt: skip
-"""Every 2 working days from the day after Tue 1 Dec: Christmas, the Boxing Day substitute
-(Mon 28 Dec) and New Year's Day are skipped."""
+RECORDS = ["Mon 30 Nov 2026", "Tue 01 Dec 2026"]
+"""1 working day before Tue 1 Dec (7 before was before the referral), then its own day."""
+RECORDS_OVERDUE = ["Wed 02 Dec 2026", "Fri 04 Dec 2026", "Fri 11 Dec 2026"]
+"""1, 3 and 8 working days late; a task due in the first days is stuck after 3."""
 
-PANEL_BEFORE = [
-    "Mon 30 Nov 2026", "Mon 07 Dec 2026", "Fri 11 Dec 2026", "Mon 14 Dec 2026",
-    "Mon 21 Dec 2026", "Wed 23 Dec 2026", "Thu 24 Dec 2026",
+PANEL = [
+    "Mon 30 Nov 2026", "Fri 11 Dec 2026", "Wed 16 Dec 2026", "Thu 24 Dec 2026",
 ]  # fmt: skip
-"""Day 3, then weekly; the Chair is told from 10 working days before Sun 27 Dec; 7 days and
-2 working days before; "on the day" is the last working day before a Sunday deadline."""
+"""Day 3; 10 working days before Sun 27 Dec (the Chair told from then); 7 working days
+before; the last working day before the Sunday deadline (Christmas Day is a Friday)."""
 
-PANEL_OVERDUE = ["Tue 29 Dec 2026", "Thu 31 Dec 2026", "Tue 05 Jan 2027", "Thu 07 Jan 2027"]
-CHRONOLOGY_BEFORE = ["Mon 21 Dec 2026", "Wed 23 Dec 2026", "Thu 24 Dec 2026"]
+MONTH_OVERDUE = ["Tue 29 Dec 2026", "Thu 31 Dec 2026", "Fri 08 Jan 2027"]
+"""1, 3 and 8 working days after Sun 27 Dec: the Boxing Day substitute (Mon 28 Dec) and New
+Year's Day skipped."""
+CHRONOLOGY_BEFORE = ["Wed 16 Dec 2026", "Thu 24 Dec 2026"]
 
 
 def _days(sent: list) -> list[str]:
@@ -60,39 +58,36 @@ def test_reminders_across_months_and_the_year_end(harness) -> None:
 
     travel(harness, log, london(2027, 1, 8, 18), timedelta(hours=1))
 
-    assert _days(log.to("U0DPH", "secure all relevant records")) == [
-        "Tue 01 Dec 2026",
-        *RECORDS_OVERDUE,
-    ]
-    [due_today] = log.to("U0DPH", "due today")
-    assert due_today.text == (
-        "SCR-2026-001: please secure all relevant records for Health, due today (Tue 1 Dec)."
+    records = log.to("U0DPH", "Secure all relevant records")
+    assert _days(records) == RECORDS + RECORDS_OVERDUE
+    assert "*Secure all relevant records* · Health\nby Tue 1 Dec · due in 1 working day" in (
+        records[0].text
     )
-    assert log.to("U0DPH")[1].text == (
-        "SCR-2026-001: please secure all relevant records for Health. "
-        "It was due Tue 1 Dec; the CPU has been told."
-    )
-    assert log.to("U0DPH")[-1].text.endswith("It was due Tue 1 Dec 2026; the CPU has been told.")
+    assert "by Tue 1 Dec · due today" in records[1].text
+    assert "by Tue 1 Dec · *1 working day late*" in records[2].text
+    assert "by Tue 1 Dec · *8 working days late*" in records[-1].text
     for cpu in ("U0CPU1", "U0CPU2"):
-        assert _days(log.to(cpu, "“Secure all relevant records” (Health) was due")) == (
-            RECORDS_OVERDUE
-        )
-        assert _days(log.to(cpu, "schedule the initial panel")) == PANEL_BEFORE + PANEL_OVERDUE
-        assert _days(log.to(cpu, "“Submit the chronology” (Health)")) == PANEL_OVERDUE
-    assert _days(log.to("U0CHAIR")) == PANEL_BEFORE[2:] + PANEL_OVERDUE
-    assert _days(log.to("U0RLH", "submit the chronology")) == CHRONOLOGY_BEFORE + PANEL_OVERDUE
-    assert _days(log.to("U0RLH", "synopsis")) == CHRONOLOGY_BEFORE + PANEL_OVERDUE
+        told = log.to(cpu, "Secure all relevant records")
+        assert _days(told) == RECORDS_OVERDUE
+        assert "*1 working day late* · you are told as the CPU" in told[0].text
+        assert _days(log.to(cpu, "Schedule the initial panel")) == PANEL + MONTH_OVERDUE
+        assert _days(log.to(cpu, "Submit the chronology")) == MONTH_OVERDUE
+    assert _days(log.to("U0CHAIR")) == PANEL[1:] + MONTH_OVERDUE
+    assert _days(log.to("U0RLH", "Submit the chronology")) == CHRONOLOGY_BEFORE + MONTH_OVERDUE
+    assert _days(log.to("U0RLH", "synopsis")) == CHRONOLOGY_BEFORE + MONTH_OVERDUE
     assert log.to("U0ADMIN") == [] and log.to("U0DPP") == [] and log.to("U0OUTSIDER") == []
 
-    per_user = defaultdict(int)
+    per_user = defaultdict(list)
     for sent in log.sent:
-        per_user[sent.user] += 1
-    assert dict(per_user) == {
-        "U0DPH": 14,
-        "U0CPU1": 13 + 11 + 4 + 4,
-        "U0CPU2": 13 + 11 + 4 + 4,
-        "U0CHAIR": 9,
-        "U0RLH": 14,
+        per_user[sent.user].append(sent.when)
+    for days in per_user.values():
+        assert len(days) == len(set(days)), "one message a day"
+    assert {user: len(days) for user, days in per_user.items()} == {
+        "U0DPH": 5,
+        "U0CPU1": 9,  # the panel's days, and Wed 2, Fri 4 Dec about Health's records
+        "U0CPU2": 9,
+        "U0CHAIR": 6,
+        "U0RLH": 5,
     }
     text = all_calls_text(harness)
     assert not [value for value in IDENTIFYING if value in text]
@@ -101,35 +96,27 @@ def test_reminders_across_months_and_the_year_end(harness) -> None:
 def test_a_reminder_offers_its_action_and_the_case_channel(harness) -> None:
     case = open_case(harness)
     log = DMLog(harness)
-    travel(harness, log, london(2026, 12, 1, 9), timedelta(hours=1))
+    travel(harness, log, london(2026, 11, 30, 9), timedelta(hours=1))
 
-    def buttons_of(text: str) -> list[dict[str, Any]]:
-        dm = next(
-            c
-            for c in harness.standin.calls_to("chat.postMessage")
-            if c.args["channel"] == "U0DPH" and text in c.args["text"]
-        )
-        return [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-
-    told = buttons_of("confirm the CPU has been notified")
-    item = ["Snooze", "Hand over", "Open case channel"]
-    assert [b["text"]["text"] for b in told] == ["Mark done", *item]
+    dm = message_of_the_day(harness, "U0DPH")
+    told = item_buttons(dm, task_of(harness, case.id, "dp_notified").id)
+    assert [b["text"]["text"] for b in told] == ["Mark done", "Snooze", "Hand over"]
     assert told[0]["value"] == str(task_of(harness, case.id, "dp_notified").id)
-    assert case.channel_id in told[-1]["url"]
-    records = buttons_of("secure all relevant records")
-    assert [b["text"]["text"] for b in records] == ["Confirm records secured", *item]
+    records = item_buttons(dm, task_of(harness, case.id, "records_secured").id)
+    assert [b["text"]["text"] for b in records] == [
+        "Confirm records secured",
+        "Snooze",
+        "Hand over",
+    ]
     assert records[0]["accessibility_label"] == "Confirm records secured for SCR-2026-001, Health"
     assert records[0]["action_id"] == FirstMonthAction.TASK.value
     assert records[0]["value"] == str(task_of(harness, case.id, "records_secured").id)
-    schedule = next(c for c in log.sent if "schedule the initial panel" in c.text)
-    panel_dm = next(
-        c
-        for c in harness.standin.calls_to("chat.postMessage")
-        if c.args.get("text") == schedule.text
-    )
-    labels = json.dumps(panel_dm.args["blocks"])
+    headings = [b["text"]["text"] for b in dm.blocks if b["type"] == "section"]
+    assert f"*SCR-2026-001* · <#{case.channel_id}>" in headings, "the case, linked for a member"
+    panel = message_of_the_day(harness, "U0CPU1")
+    labels = json.dumps(panel.blocks)
     assert "Mark done" not in labels, "scheduling the panel has its own form, not a button"
-    assert "Open case channel" in labels
+    assert "Schedule the initial panel" in labels
 
 
 def test_nudges_outside_working_hours_wait_for_the_next_working_morning(harness) -> None:
@@ -154,19 +141,21 @@ def test_nudges_outside_working_hours_wait_for_the_next_working_morning(harness)
     assert sorted(s.user for s in log.collect()) == ["U0CPU1", "U0CPU2"]
 
     second = reminders(harness, panel.id)[1]
-    assert second.at == london(2026, 12, 7, 9)
-    harness.clock.set(london(2026, 12, 7, 17, 30))  # after hours: planned for then, it waits
+    assert second.at == london(2026, 12, 11, 9)
+    harness.clock.set(london(2026, 12, 11, 17, 30))  # after hours: planned for then, it waits
     with harness.runtime.db.session() as session:
         session.execute(
-            update(Reminder).where(Reminder.id == second.id).values(at=london(2026, 12, 7, 17, 30))
+            update(Reminder).where(Reminder.id == second.id).values(at=london(2026, 12, 11, 17, 30))
         )
     tick(harness.runtime)
-    harness.clock.set(london(2026, 12, 8, 7))
+    harness.clock.set(london(2026, 12, 14, 7))
     tick(harness.runtime)
     assert log.collect() == []
-    harness.clock.set(london(2026, 12, 8, 9))
+    harness.clock.set(london(2026, 12, 14, 9))
     tick(harness.runtime)
-    assert [s.when for s in log.collect()] == ["Tue 08 Dec 2026 09:00"] * 2
+    sent = log.collect()
+    assert sorted(s.user for s in sent) == ["U0CHAIR", "U0CPU1", "U0CPU2"]
+    assert {s.when for s in sent} == {"Mon 14 Dec 2026 09:00"}
 
 
 @pytest.mark.postgres
@@ -179,32 +168,32 @@ def test_a_week_of_downtime_gives_one_catch_up_nudge_per_task(harness) -> None:
     caught_up = log.collect()
 
     assert {s.when for s in caught_up} == {"Wed 09 Dec 2026 10:15"}
-    per_user = defaultdict(int)
-    for sent in caught_up:
-        per_user[sent.user] += 1
-    assert dict(per_user) == {"U0CPU1": 7, "U0CPU2": 7, "U0ADMIN": 4, "U0DPH": 2}
-    messages_per_task = {
-        "check for a child protection plan": 3,  # both CPUs; the business unit told
-        "consider other children at risk": 3,
-        "inform the other organisations": 3,
-        "inform the board chair": 3,
-        "confirm the cpu has been notified": 3,  # Health's DP; both CPUs told
-        "secure all relevant records": 3,
-        "schedule the initial panel": 2,  # both CPUs, a "before" nudge
+    assert sorted(s.user for s in caught_up) == ["U0ADMIN", "U0CPU1", "U0CPU2", "U0DPH"]
+    items = {
+        "Check for a child protection plan": ["U0ADMIN", "U0CPU1", "U0CPU2"],
+        "Consider other children at risk": ["U0ADMIN", "U0CPU1", "U0CPU2"],
+        "Inform the other organisations": ["U0ADMIN", "U0CPU1", "U0CPU2"],
+        "Inform the Board Chair": ["U0ADMIN", "U0CPU1", "U0CPU2"],
+        "Confirm the CPU has been notified": ["U0CPU1", "U0CPU2", "U0DPH"],
+        "Secure all relevant records": ["U0CPU1", "U0CPU2", "U0DPH"],
+        "Schedule the initial panel": ["U0CPU1", "U0CPU2"],  # a "before" nudge
     }
-    for title, count in messages_per_task.items():
-        assert len([s for s in caught_up if title in s.text.casefold()]) == count, title
-    [panel] = [s for s in caught_up if s.user == "U0CPU1" and "initial panel" in s.text]
-    assert panel.text == (
-        "SCR-2026-001: please schedule the initial panel, due Thu 24 Dec (deadline Sun 27 Dec)."
+    for title, people in items.items():
+        assert sorted(s.user for s in caught_up if f"*{title}*" in s.text) == people, title
+    [panel] = [s for s in caught_up if s.user == "U0CPU1"]
+    assert (
+        "*Schedule the initial panel*\nby Thu 24 Dec (deadline Sun 27 Dec) · due in 11 working days"
+        in panel.text
     )
     [records] = log.to("U0DPH", "records")
-    assert records.text.endswith("It was due Tue 1 Dec; the CPU has been told.")
+    assert "*Secure all relevant records* · Health\nby Tue 1 Dec · *6 working days late*" in (
+        records.text
+    )
 
     rows = [r for t in range(1, 10) for r in reminders(harness, t)]
     assert len([r for r in rows if r.status == "sent"]) == 7
     skipped = [r for r in rows if r.status == "skipped"]
-    assert len(skipped) == 7  # each task's older due nudges
+    assert len(skipped) == 9  # each task's older nudges
     assert all(r.at < london(2026, 12, 9, 10, 15) for r in skipped)
 
     tick(harness.runtime)
@@ -212,10 +201,9 @@ def test_a_week_of_downtime_gives_one_catch_up_nudge_per_task(harness) -> None:
     travel(harness, log, london(2026, 12, 10, 12), timedelta(hours=1))
     nextday = log.sent[len(caught_up) :]
     assert {s.when for s in nextday} == {"Thu 10 Dec 2026 09:15"}
-    per_user = defaultdict(int)
-    for sent in nextday:  # the overdue chain goes on from the catch-up, not from the backlog
-        per_user[sent.user] += 1
-    assert dict(per_user) == {"U0DPH": 1, "U0CPU1": 3, "U0CPU2": 3, "U0ADMIN": 2}
+    # the overdue chains go on from the catch-up (8 working days late), not from the backlog
+    assert sorted(s.user for s in nextday) == ["U0ADMIN", "U0CPU1", "U0CPU2", "U0DPH"]
+    assert "Inform the Board Chair" not in "".join(s.text for s in nextday), "due Fri 11 Dec"
     assert case.reference == "SCR-2026-001"
 
 
@@ -224,7 +212,7 @@ def test_done_and_waived_tasks_stop_their_reminders(harness) -> None:
     case = open_case(harness)
     log = DMLog(harness)
     travel(harness, log, london(2026, 11, 30, 9), timedelta(hours=1))
-    assert len(log.to("U0DPH", "confirm the CPU has been notified")) == 1
+    assert len(log.to("U0DPH", "Confirm the CPU has been notified")) == 1
 
     complete(harness, case.id, "dp_notified", *CPU_CHORES)
     chronology = task_of(harness, case.id, "chronology_submitted")
@@ -240,10 +228,10 @@ def test_done_and_waived_tasks_stop_their_reminders(harness) -> None:
         )
     travel(harness, log, london(2027, 1, 8, 18), timedelta(hours=2))
 
-    assert len(log.to("U0DPH", "confirm the CPU has been notified")) == 1, "the one before"
+    assert len(log.to("U0DPH", "Confirm the CPU has been notified")) == 1, "the one before"
     assert len(log.to("U0CPU1", "child protection plan")) == 1
     assert log.to("U0RLH", "chronology") == []
-    assert len(log.to("U0RLH", "synopsis")) == 7
+    assert _days(log.to("U0RLH", "synopsis")) == CHRONOLOGY_BEFORE + MONTH_OVERDUE
     statuses = {r.status for r in reminders(harness, chronology.id)}
     assert statuses == {"cancelled"}
 
@@ -265,13 +253,12 @@ def test_an_extension_moves_the_reminders(harness) -> None:
     travel(harness, log, london(2027, 1, 20, 18), timedelta(hours=1))
 
     assert _days(log.to("U0RLH", "chronology")) == [
-        "Fri 08 Jan 2027",  # 7 days before
-        "Wed 13 Jan 2027",  # 2 working days before
+        "Wed 06 Jan 2027",  # 7 working days before
+        "Thu 14 Jan 2027",  # 1 working day before
         "Fri 15 Jan 2027",  # on the day
-        "Mon 18 Jan 2027",  # overdue, then every 2 working days
-        "Wed 20 Jan 2027",
+        "Mon 18 Jan 2027",  # 1 working day late
+        "Wed 20 Jan 2027",  # 3 working days late
     ]
-    assert log.to("U0RLH", "chronology")[0].text == (
-        "SCR-2026-001: please submit the chronology for Health, due Fri 15 Jan."
-    )
-    assert log.to("U0RLH", "chronology")[2].text.endswith("due today (Fri 15 Jan).")
+    first, _before, on_the_day, *_late = log.to("U0RLH", "chronology")
+    assert "*Submit the chronology* · Health\nby Fri 15 Jan · due in 7 working days" in first.text
+    assert "*Submit the chronology* · Health\nby Fri 15 Jan · due today" in on_the_day.text

@@ -91,9 +91,9 @@ def test_scheduling_the_panel_supersedes_the_first_days_check_and_its_nudges_sto
     assert not [s for s in log.sent if "CPU has been notified" in s.text]
     [last_day] = log.to("U0RLH", "chronology")[-1:]
     assert last_day.when == "Thu 24 Dec 2026 10:00"
-    assert last_day.text == (
-        "SCR-2026-001: please submit the chronology for Health, due Sun 27 Dec: today is "
-        "the last working day before it."
+    assert last_day.text.endswith(
+        "*Submit the chronology* · Health\n"
+        "by Thu 24 Dec (deadline Sun 27 Dec) · today is the last working day before it"
     )
 
 

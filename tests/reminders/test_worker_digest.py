@@ -46,10 +46,15 @@ def second_worker(harness: Harness) -> Runtime:
 
 
 def daily_rows(harness: Harness) -> list[tuple[str, str, str, int]]:
+    """The digest's once-a-day claims (the messages of the day have their own)."""
     with harness.runtime.db.session() as session:
         return [
             (row.day.isoformat(), row.recipient, row.status, row.attempts)
-            for row in session.scalars(select(DailyDelivery).order_by(DailyDelivery.id))
+            for row in session.scalars(
+                select(DailyDelivery)
+                .where(DailyDelivery.kind == DailyKind.DIGEST)
+                .order_by(DailyDelivery.id)
+            )
         ]
 
 

@@ -48,7 +48,9 @@ def test_the_daily_digest_goes_to_the_business_unit_once_on_working_days(harness
 
     [digest] = log.collect()
     assert digest.user == "U0ADMIN"
-    assert digest.text == "Daily digest for Tue 1 Dec: 3 overdue, 3 due in the next 7 days."
+    assert digest.text.splitlines()[0] == (
+        "Daily digest for Tue 1 Dec: 3 overdue, 3 due in the next 7 days."
+    )
     call = harness.standin.calls_to("chat.postMessage")[-1]
     sections = [b["text"]["text"] for b in call.args["blocks"] if b["type"] == "section"]
     assert sections[0].splitlines() == [
@@ -67,7 +69,7 @@ def test_the_daily_digest_goes_to_the_business_unit_once_on_working_days(harness
         assert daily_digest(harness.runtime) == 0
     harness.clock.set(london(2026, 12, 29, 8, 30))
     assert daily_digest(harness.runtime) == 1
-    assert json.dumps(log.collect()[-1].text).count("overdue") == 1
+    assert log.collect()[-1].text.splitlines()[0].count("overdue") == 1
 
 
 def test_a_tick_finishes_an_interrupted_case_set_up(harness) -> None:

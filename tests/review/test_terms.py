@@ -244,7 +244,7 @@ def test_an_extension_agreed_with_ofsted_moves_the_deadline_and_its_reminders(ha
     submit(harness, "U0CPU1", terms_values(harness), open_terms(harness, case).id)
     [task] = tasks_of(harness, case.id, "overview_report")
     old_plan = reminders_of(harness, task.id)
-    assert london(2027, 3, 22, 9) in [r.at for r in old_plan]
+    assert london(2027, 3, 17, 9) in [r.at for r in old_plan]  # 7 working days before
 
     harness.driver.slash_command("U0ADMIN", "review extension", channel_id=case.channel_id)
     harness.wait()
@@ -279,7 +279,7 @@ def test_an_extension_agreed_with_ofsted_moves_the_deadline_and_its_reminders(ha
     plan = reminders_of(harness, task.id)
     assert {r.status for r in plan if r.at in {p.at for p in old_plan}} == {"cancelled"}
     planned = [r.at for r in plan if r.status == "planned"]
-    assert planned[:3] == [london(2027, 5, 21, 9), london(2027, 5, 26, 9), london(2027, 5, 28, 9)]
+    assert planned[:3] == [london(2027, 5, 19, 9), london(2027, 5, 27, 9), london(2027, 5, 28, 9)]
     note = [
         m for m in harness.standin.messages_in(case.channel_id) if "extension was agreed" in m.text
     ]
@@ -287,14 +287,14 @@ def test_an_extension_agreed_with_ofsted_moves_the_deadline_and_its_reminders(ha
     assert "criminal trial" not in str(harness.standin.calls)
 
     log = DMLog(harness)
-    harness.clock.set(london(2027, 3, 22, 9, 5))
+    harness.clock.set(london(2027, 3, 17, 9, 5))
     tick(harness.runtime)
     assert not [s for s in log.collect() if "overview report" in s.text]
-    harness.clock.set(london(2027, 5, 21, 9, 5))
+    harness.clock.set(london(2027, 5, 19, 9, 5))
     tick(harness.runtime)
     sent = [s for s in log.collect() if "overview report" in s.text]
     assert {s.user for s in sent} == {"U0CPU1", "U0CPU2"}
-    assert all("due Fri 28 May" in s.text for s in sent)
+    assert all("by Fri 28 May · due in 7 working days" in s.text for s in sent)
 
 
 def reminders_of(harness, task_id):

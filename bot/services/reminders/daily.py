@@ -43,6 +43,8 @@ class DailyKind(StrEnum):
     """The once-a-day messages. The column is plain text: a new kind needs no migration."""
 
     DIGEST = "digest"
+    TODAY = "today"
+    """A person's message of the day ("Your tasks today")."""
 
 
 def claim_daily(

@@ -1,22 +1,24 @@
 """Reminder rows: planned from a task's reminder policy and kept in step with it, then
 taken for sending and their outcome recorded (no Slack here).
 
-A tick claims due rows with a lease (``claimed_until``) in one short transaction whose
-first statement is the claiming UPDATE. On PostgreSQL its rows are picked ``FOR UPDATE
-SKIP LOCKED``, so two workers never pick the same row; on SQLite that UPDATE takes the
-single write lock before it picks. A worker that dies mid-send leaves its lease to run out;
-the sent-message ledger keeps the retry from repeating a DM already sent. Every later
+A tick claims every due row with a lease (``claimed_until``), in batches of short
+transactions whose first statement is the claiming UPDATE. On PostgreSQL its rows are
+picked ``FOR UPDATE SKIP LOCKED``, so two workers never pick the same row; on SQLite that
+UPDATE takes the single write lock before it picks. A worker that dies mid-send leaves its
+lease to run out; the sent-message ledger (each person's message of the day, and which
+reminders it carried to whom) keeps the retry from repeating a DM already sent. Every later
 change is conditional on the row still being claimable, so a late worker changes nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.process.definition import TaskDefinition
@@ -26,7 +28,7 @@ from bot.process.working_days import WorkingCalendar
 from storage import claim as conditional
 from storage.claim import claim
 from storage.db import Database
-from storage.models import Case, Reminder, SentMessage, Task
+from storage.models import Case, Reminder, Task
 from storage.states import ReminderStatus, TaskStatus
 
 
@@ -156,11 +158,16 @@ def cancel_planned(session: Session, task_id: int) -> int:
 def replan(
     session: Session, task: Task, definition: TaskDefinition, cal: WorkingCalendar, now: datetime
 ) -> list[Reminder]:
-    """After a deadline moves: what was planned is cancelled and the plan made afresh."""
+    """After a deadline moves (or the task is snoozed, handed over, reopened): what was
+    planned is cancelled and the plan made afresh. The count of overdue nudges starts again,
+    so a stuck task is nudged again under its new plan."""
     cancel_planned(session, task.id)
+    task.overdue_nudges = 0
     session.flush()
     return plan_for_task(session, task, definition, cal, now)
 
+
+T = TypeVar("T")
 
 CLAIMABLE = (ReminderStatus.PLANNED, ReminderStatus.FAILED)
 
@@ -172,6 +179,11 @@ RETRY_BACKOFF = (
     timedelta(hours=1),
 )
 MAX_ATTEMPTS = 10
+
+
+TICK_BATCH = 500
+TICK_LIMIT = 50_000
+"""At most this many due reminders are taken by one tick, in batches of ``TICK_BATCH``."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +199,6 @@ class Claim:
     escalate_to: tuple[str, ...]
     lease_until: datetime
     attempts: int = 1
-    resumed: bool = False
-    """An earlier attempt may have reached Slack before its worker stopped hearing back."""
 
 
 def claimable_at(now: datetime) -> ColumnElement[bool]:
@@ -219,6 +229,27 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
     replay); the older ones are marked skipped. Reminders of tasks that are no longer open
     are cancelled. Returns the claims to send, oldest first.
     """
+    return _claim_batch(db, now, limit)[0]
+
+
+def claim_all_due(
+    db: Database, now: datetime, *, batch: int = TICK_BATCH, limit: int = TICK_LIMIT
+) -> list[Claim]:
+    """Every reminder due now (up to ``limit``), as ``claim_due`` takes them: a person's
+    items are all in hand before their one message of the day is written."""
+    claims: list[Claim] = []
+    taken = 0
+    while taken < limit:
+        found, picked = _claim_batch(db, now, min(batch, limit - taken))
+        claims += found
+        taken += picked
+        if picked < batch:
+            break
+    return claims
+
+
+def _claim_batch(db: Database, now: datetime, limit: int) -> tuple[list[Claim], int]:
+    """The claims of one batch, and how many due rows the batch picked."""
     until = now + LEASE
     with db.session() as session:
         pick = (
@@ -229,7 +260,8 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
         )
         ids = _take(session, pick, until)
         if not ids:
-            return []
+            return [], 0
+        picked = len(ids)
         task_ids = set(session.scalars(select(Reminder.task_id).where(Reminder.id.in_(ids))))
         ids += _take(
             session,
@@ -249,7 +281,8 @@ def claim_due(db: Database, now: datetime, *, limit: int = 50) -> list[Claim]:
         keep = [r for r in keep if r.task_id in live]
         _set_status(session, [r.id for r in drop], ReminderStatus.SKIPPED)
         _set_status(session, cancel, ReminderStatus.CANCELLED)
-        return [_claim(row, until) for row in sorted(keep, key=lambda r: (r.at, r.id))]
+        claims = [_claim(row, until) for row in sorted(keep, key=lambda r: (r.at, r.id))]
+        return claims, picked
 
 
 def _latest_per_task(
@@ -293,15 +326,23 @@ def _open_task_ids(session: Session, task_ids: set[int]) -> set[int]:
 
 
 def _set_status(session: Session, ids: Sequence[int], status: ReminderStatus) -> None:
-    if ids:
+    for chunk in chunked(ids):
         conditional.claim(
             session,
             Reminder,
-            Reminder.id.in_(ids),
+            Reminder.id.in_(chunk),
             Reminder.status.in_(CLAIMABLE),
             status=status,
             claimed_until=None,
         )
+
+
+IN_LIST = 900
+"""Ids per ``IN (...)`` list: well under SQLite's limit on bound parameters."""
+
+
+def chunked(ids: Sequence[T]) -> list[Sequence[T]]:
+    return [ids[i : i + IN_LIST] for i in range(0, len(ids), IN_LIST)]
 
 
 def _claim(row: Reminder, until: datetime) -> Claim:
@@ -315,7 +356,6 @@ def _claim(row: Reminder, until: datetime) -> Claim:
         escalate_to=tuple(role for role in row.escalate_to.split(",") if role),
         lease_until=until,
         attempts=row.attempts,
-        resumed=row.attempts > 1,
     )
 
 
@@ -323,127 +363,156 @@ def _still_claimable(claim: Claim) -> tuple[ColumnElement[bool], ...]:
     return (Reminder.id == claim.reminder_id, Reminder.status.in_(CLAIMABLE))
 
 
-def mark_sent(
-    db: Database,
-    claim: Claim,
-    now: datetime,
-    cal: WorkingCalendar,
-    *,
-    ts: str | None,
-    note: str | None = None,
-    last_dm: SentMessage | None = None,
-) -> bool:
-    """Record the send (with the ledger row of its last DM, in the same transaction);
-    after an overdue nudge, plan the next one. False when another worker (or a completed
-    task) got there first."""
-    try:
-        return _mark_sent(db, claim, now, cal, ts, note, last_dm)
-    except IntegrityError:
-        if last_dm is None:
-            raise
-        return _mark_sent(db, claim, now, cal, ts, note, None)
-
-
-def _mark_sent(
-    db: Database,
-    claim: Claim,
-    now: datetime,
-    cal: WorkingCalendar,
-    ts: str | None,
-    note: str | None,
-    last_dm: SentMessage | None,
-) -> bool:
+def extend_lease(db: Database, claims: Sequence[Claim], until: datetime) -> None:
+    """Hold ``claims`` until ``until``: a long morning's sending, taken just after the claim."""
     with db.session() as session:
-        if last_dm is not None:
-            session.add(last_dm)
-        if not conditional.claimed(
-            session,
-            Reminder,
-            *_still_claimable(claim),
-            status=ReminderStatus.SENT,
-            sent_at=now,
-            slack_ts=ts,
-            claimed_until=None,
-            last_error=note,
-        ):
-            return False
-        if claim.kind == "overdue":
-            _plan_next_overdue(session, claim, now, cal)
-        return True
+        for chunk in chunked(claims):
+            conditional.claim(
+                session,
+                Reminder,
+                Reminder.id.in_([c.reminder_id for c in chunk]),
+                Reminder.status.in_(CLAIMABLE),
+                claimed_until=until,
+            )
 
 
-def _plan_next_overdue(session: Session, claim: Claim, now: datetime, cal: WorkingCalendar) -> None:
-    task = session.get(Task, claim.task_id)
-    if task is None or task.status != TaskStatus.OPEN:
-        return
-    after = max(now, claim.at)
-    ahead = session.scalar(
-        select(Reminder.id)
-        .where(
-            Reminder.task_id == task.id,
-            Reminder.status == ReminderStatus.PLANNED,
-            Reminder.kind == "overdue",
-            Reminder.at > after,
+@dataclass(frozen=True)
+class Delivered:
+    """A claim whose people have all had it (or could not be sent it): ``ts`` of one DM
+    that carried it, ``note`` a refusal for someone."""
+
+    claim: Claim
+    ts: str | None
+    note: str | None = None
+
+
+def mark_sent(
+    db: Database, delivered: Sequence[Delivered], now: datetime, cal: WorkingCalendar
+) -> list[Claim]:
+    """Record the sends in one transaction; after overdue nudges, count them and plan the
+    next ones. Returns the claims recorded: not those another worker (or a completed task)
+    got to first."""
+    groups: dict[tuple[str | None, str | None], list[Claim]] = defaultdict(list)
+    for item in delivered:
+        groups[(item.ts, item.note[:80] if item.note else None)].append(item.claim)
+    recorded: list[Claim] = []
+    with db.session() as session:
+        for (ts, note), claims in groups.items():
+            for chunk in chunked(claims):
+                taken = set(
+                    session.scalars(
+                        update(Reminder)
+                        .where(
+                            Reminder.id.in_([c.reminder_id for c in chunk]),
+                            Reminder.status.in_(CLAIMABLE),
+                        )
+                        .values(
+                            status=ReminderStatus.SENT,
+                            sent_at=now,
+                            slack_ts=ts,
+                            claimed_until=None,
+                            last_error=note,
+                        )
+                        .returning(Reminder.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
+                recorded += [c for c in chunk if c.reminder_id in taken]
+        _count_overdue(session, [c for c in recorded if c.kind == "overdue"], now, cal)
+    return recorded
+
+
+def _count_overdue(
+    session: Session, claims: Sequence[Claim], now: datetime, cal: WorkingCalendar
+) -> None:
+    """Count the overdue nudges sent, and plan each task's next one unless its policy's
+    ``stop_after`` nudges have now been sent (the task is stuck) or one is planned already."""
+    task_ids = sorted({c.task_id for c in claims})
+    for chunk in chunked(task_ids):
+        conditional.claim(session, Task, Task.id.in_(chunk), overdue_nudges=Task.overdue_nudges + 1)
+        ahead = set(
+            session.scalars(
+                select(Reminder.task_id).where(
+                    Reminder.task_id.in_(chunk),
+                    Reminder.status == ReminderStatus.PLANNED,
+                    Reminder.kind == "overdue",
+                    Reminder.at > now,
+                )
+            )
         )
-        .limit(1)
-    )
-    if ahead is not None:
-        return
-    case = session.get(Case, task.case_id)
-    assert case is not None
-    plan_next_overdue(session, task, get_process(case.process_key).task(task.kind), cal, after)
+        rows = session.execute(
+            select(Task, Case.process_key)
+            .join(Case, Case.id == Task.case_id)
+            .where(Task.id.in_(chunk), Task.status == TaskStatus.OPEN)
+            .execution_options(populate_existing=True)
+        )
+        for task, process_key in rows:
+            policy = get_process(process_key).task(task.kind).reminders
+            stuck = policy.stop_after is not None and task.overdue_nudges >= policy.stop_after
+            if stuck or task.id in ahead:
+                continue
+            nudge = next_overdue_nudge(task.due_at, policy, cal, now)
+            if nudge is not None:
+                session.add(_row(task, nudge))
+    session.flush()
 
 
 def mark_failed(
-    db: Database, claim: Claim, now: datetime, error: str, *, not_before: datetime | None = None
+    db: Database, claims: Sequence[Claim], now: datetime, error: str, *, not_before: datetime
 ) -> datetime | None:
-    """Record a failed attempt (counted when claimed); returns when it will be retried
-    (None: given up): after the backoff, and not before Slack asked (``Retry-After``)."""
-    given_up = claim.attempts >= MAX_ATTEMPTS
-    retry_at = None
-    if not given_up:
-        retry_at = now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
-        retry_at = max(retry_at, not_before or retry_at)
+    """Record a failed attempt (counted when claimed) of each claim; returns when they will
+    be retried: after the backoff, and not before ``not_before`` (Slack's ``Retry-After``).
+    A claim out of attempts is given up."""
+    retry_at: datetime | None = None
     with db.session() as session:
-        conditional.claim(
-            session,
-            Reminder,
-            *_still_claimable(claim),
-            status=ReminderStatus.ABANDONED if given_up else ReminderStatus.FAILED,
-            claimed_until=retry_at,
-            last_error=error[:80],
-        )
+        for claim in claims:
+            given_up = claim.attempts >= MAX_ATTEMPTS
+            until = None
+            if not given_up:
+                until = now + RETRY_BACKOFF[min(claim.attempts, len(RETRY_BACKOFF)) - 1]
+                until = max(until, not_before)
+                retry_at = until if retry_at is None else min(retry_at, until)
+            conditional.claim(
+                session,
+                Reminder,
+                *_still_claimable(claim),
+                status=ReminderStatus.ABANDONED if given_up else ReminderStatus.FAILED,
+                claimed_until=until,
+                last_error=error[:80],
+            )
     return retry_at
 
 
-def mark_undeliverable(db: Database, claim: Claim, error: str) -> None:
-    """Nobody could be sent it (no role holder, every recipient refused by Slack)."""
+def mark_undeliverable(db: Database, claims: Sequence[Claim], error: str) -> None:
+    """Nobody could be sent these (no role holder, every recipient refused by Slack)."""
     with db.session() as session:
-        conditional.claim(
-            session,
-            Reminder,
-            *_still_claimable(claim),
-            status=ReminderStatus.ABANDONED,
-            claimed_until=None,
-            last_error=error[:80],
-        )
+        for chunk in chunked(claims):
+            conditional.claim(
+                session,
+                Reminder,
+                Reminder.id.in_([c.reminder_id for c in chunk]),
+                Reminder.status.in_(CLAIMABLE),
+                status=ReminderStatus.ABANDONED,
+                claimed_until=None,
+                last_error=error[:80],
+            )
 
 
-def cancel(db: Database, claim: Claim) -> None:
+def cancel(db: Database, claims: Sequence[Claim]) -> None:
     with db.session() as session:
-        _set_status(session, [claim.reminder_id], ReminderStatus.CANCELLED)
+        _set_status(session, [c.reminder_id for c in claims], ReminderStatus.CANCELLED)
 
 
 def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
-    """Hand back claims not attempted (Slack asked us to slow down) until ``until``."""
-    if not claims:
-        return
+    """Hand back claims not attempted (Slack asked us to slow down, or someone's message of
+    the day went already) until ``until``."""
     with db.session() as session:
-        conditional.claim(
-            session,
-            Reminder,
-            Reminder.id.in_([c.reminder_id for c in claims]),
-            Reminder.status.in_(CLAIMABLE),
-            claimed_until=until,
-            attempts=Reminder.attempts - 1,
-        )
+        for chunk in chunked(claims):
+            conditional.claim(
+                session,
+                Reminder,
+                Reminder.id.in_([c.reminder_id for c in chunk]),
+                Reminder.status.in_(CLAIMABLE),
+                claimed_until=until,
+                attempts=Reminder.attempts - 1,
+            )

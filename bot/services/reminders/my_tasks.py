@@ -1,12 +1,11 @@
 """What each person is asked to do: my open tasks and cases (App Home, `/scr my`), where
-a case stands (`/scr status`), marking a task done from a button, what a claimed reminder
-says and to whom (re-read at send time), and the Board business unit's daily digest."""
+a case stands (`/scr status`), marking a task done from a button, and the Board business
+unit's daily digest (stuck tasks first)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case as when_
@@ -26,13 +25,12 @@ from bot.services.cases.access import (
 )
 from bot.services.cases.card import stage_title
 from bot.services.monitoring.rounds import recommendation_id_of
-from bot.services.reminders.delivery import Claim, resume_at
-from bot.services.reminders.owners import present, role_holders, task_owners
+from bot.services.reminders.owners import present, role_holders
 from bot.services.reminders.schema import (
     CaseLine,
     CaseOverview,
     CaseStatus,
-    Nudge,
+    StuckLine,
     TaskGroup,
     TaskLine,
 )
@@ -51,7 +49,6 @@ from storage.models import (
     CaseAssignment,
     CaseMember,
     Recommendation,
-    SentMessage,
     Task,
 )
 from storage.states import TaskStatus
@@ -332,30 +329,49 @@ WINDOW = timedelta(days=7)
 class Digest:
     overdue: list[TaskLine]
     upcoming: list[TaskLine]
+    stuck: list[StuckLine] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.overdue and not self.upcoming
+        return not self.overdue and not self.upcoming and not self.stuck
 
 
 def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Digest:
+    """Open tasks of open cases: those stuck (nudged as often as their policy allows), then
+    the other overdue ones and those due in the next 7 days."""
     rows = session.execute(
         select(Task, Case.reference, Case.process_key, Case.channel_id, Agency.name)
         .join(Case, Case.id == Task.case_id)
         .outerjoin(Agency, Agency.id == Task.agency_id)
         .where(
-            Task.status == TaskStatus.OPEN, Task.due_at <= now + WINDOW, Case.closed_at.is_(None)
+            Task.status == TaskStatus.OPEN,
+            or_(Task.due_at <= now + WINDOW, Task.overdue_nudges > 0),
+            Case.closed_at.is_(None),
         )
         .order_by(Task.due_at, Case.reference, Task.id)
     )
-    overdue: list[TaskLine] = []
-    upcoming: list[TaskLine] = []
+    digest = Digest([], [])
+    today = cal.london_date(now)
     for task, reference, process_key, channel_id, agency in rows:
+        definition = get_process(process_key).task(task.kind)
         due = cal.london_date(task.due_at)
+        stop_after = definition.reminders.stop_after
+        snoozed = snoozed_until(task, today) is not None
+        if stop_after is not None and task.overdue_nudges >= stop_after and not snoozed:
+            owner = agency or ROLE_GROUPS.get(task.owner_role, task.owner_role)
+            late = cal.working_days_between(due, today)
+            digest.stuck.append(
+                StuckLine(
+                    task.id, reference, definition.title, owner, due, late, task.overdue_nudges
+                )
+            )
+            continue
+        if task.due_at > now + WINDOW:
+            continue
         line = TaskLine(
             task_id=task.id,
             reference=reference,
-            title=get_process(process_key).task(task.kind).title,
+            title=definition.title,
             agency=agency,
             due=due,
             overdue=task.due_at < now,
@@ -364,90 +380,8 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
             task_kind=task.kind,
             snoozed_until=snoozed_until(task, cal.london_date(now)),
         )
-        (overdue if line.overdue else upcoming).append(line)
-    return Digest(overdue, upcoming)
-
-
-def ledger_key(reminder_id: int, user: str) -> str:
-    return f"reminder:{reminder_id}:{user}"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Who gets a claimed reminder: the task's owners, and the escalation roles' holders
-    (``watchers``, never an owner twice). ``sent`` maps those already DMed to the ts."""
-
-    nudge: Nudge
-    owners: tuple[str, ...]
-    watchers: tuple[str, ...]
-    sent: Mapping[str, str] = field(default_factory=dict)
-    members: frozenset[str] = frozenset()
-    """Who of them is in the case channel."""
-    waivers: frozenset[str] = frozenset()
-    """The recipients who may mark the task not needed."""
-
-    def nudge_for(self, user: str) -> Nudge:
-        """The nudge as ``user`` reads it: the channel only for a member of it."""
-        return self.nudge if user in self.members else replace(self.nudge, channel_id=None)
-
-
-def describe(db: Database, claim: Claim, now: datetime, cal: WorkingCalendar) -> Delivery | None:
-    """Re-read the task at send time: None when it is no longer open, or snoozed."""
-    with db.session() as session:
-        task = session.get(Task, claim.task_id)
-        case = session.get(Case, claim.case_id)
-        if (
-            task is None
-            or case is None
-            or task.status != TaskStatus.OPEN
-            or case.closed_at is not None
-            or (resume_at(task, cal) or now) > now
-        ):
-            return None
-        definition = get_process(case.process_key).task(task.kind)
-        agency = session.get(Agency, task.agency_id) if task.agency_id is not None else None
-        owners = tuple(dict.fromkeys(task_owners(session, task)))
-        watchers: dict[str, None] = {}
-        for role in claim.escalate_to:
-            for user in role_holders(session, case.id, role):
-                if user not in owners:
-                    watchers.setdefault(user)
-        keys = {ledger_key(claim.reminder_id, user): user for user in (*owners, *watchers)}
-        sent = {
-            keys[key]: ts
-            for key, ts in session.execute(
-                select(SentMessage.key, SentMessage.ts).where(SentMessage.key.in_(keys))
-            )
-        }
-        due = cal.london_date(task.due_at)
-        nudge = Nudge(
-            reference=case.reference,
-            task_id=task.id,
-            title=definition.title,
-            agency=agency.name if agency else None,
-            due=due,
-            last_working_day=cal.last_working_day(due),
-            kind=claim.kind,
-            today=cal.london_date(now),
-            told=claim.escalate_to,
-            channel_id=case.channel_id,
-            can_mark_done=definition.records_event is None and task.kind not in TASK_FORMS,
-            form_action=TASK_FORMS.get(task.kind),
-            subject=subject_label(session, task),
-            task_kind=task.kind,
-        )
-        members = frozenset(
-            session.scalars(
-                select(CaseMember.slack_user_id).where(
-                    CaseMember.case_id == case.id,
-                    CaseMember.slack_user_id.in_([*owners, *watchers]),
-                )
-            )
-        )
-        waivers = frozenset(
-            user for user in (*owners, *watchers) if may_waive(session, case.id, definition, user)
-        )
-        return Delivery(nudge, owners, tuple(watchers), sent, members, waivers)
+        (digest.overdue if line.overdue else digest.upcoming).append(line)
+    return digest
 
 
 def subject_label(session: Session, task: Task) -> str | None:

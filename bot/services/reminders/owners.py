@@ -3,10 +3,14 @@ People who have left (`DeactivatedUser`) hold no role: nothing is given or sent 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.cases.access import AgencyRole, Role, users_with_role
+from bot.services.reminders.delivery import chunked
 from storage.models import AgencyMember, CaseAssignment, DeactivatedUser, Task
 
 PARTNERSHIP_ROLES = {"cpu": Role.CPU, "board_chair": Role.BOARD_CHAIR, "admins": Role.ADMIN}
@@ -76,6 +80,76 @@ def role_holders(
         if not people:
             people = agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
     return people or agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+
+
+HolderKey = tuple[int | str | None, ...]
+AGENCY_WIDE = frozenset({"designated_persons", "review_leads"})
+"""Agency roles held by the agency's people, the same on every case."""
+
+
+def holders_key(
+    case_id: int, role: str, *, agency_id: int | None = None, subject_key: str | None = None
+) -> HolderKey:
+    """What ``role_holders`` depends on: asked with equal keys, it names the same people
+    (the partnership's roles are the same on every case, an agency's people on every case)."""
+    if role in PARTNERSHIP_ROLES:
+        return (role,)
+    if role == "panel_chair":
+        return (role, case_id)
+    if role in AGENCY_WIDE or agency_id is None:
+        return (role, agency_id)
+    return (role, case_id, agency_id, subject_key)
+
+
+class RoleHolders:
+    """``role_holders`` asked about many tasks at once (a morning's reminders): the case
+    assignments of ``case_ids`` are read in one query, and each distinct answer once."""
+
+    def __init__(self, session: Session, case_ids: Iterable[int]) -> None:
+        self.session = session
+        self.known: dict[HolderKey, list[str]] = {}
+        self.assigned: dict[tuple[int, str, int], list[tuple[str | None, str]]] = defaultdict(list)
+        for chunk in chunked(sorted(set(case_ids))):
+            rows = session.execute(
+                select(
+                    CaseAssignment.case_id,
+                    CaseAssignment.role,
+                    CaseAssignment.agency_id,
+                    CaseAssignment.subject_key,
+                    CaseAssignment.slack_user_id,
+                )
+                .where(CaseAssignment.case_id.in_(chunk), CaseAssignment.slack_user_id.not_in(LEFT))
+                .order_by(CaseAssignment.id)
+            )
+            for case_id, role, agency_id, subject_key, user in rows:
+                if agency_id is not None:
+                    self.assigned[(case_id, role, agency_id)].append((subject_key, user))
+
+    def of(
+        self, case_id: int, role: str, agency_id: int | None, subject_key: str | None
+    ) -> list[str]:
+        key = holders_key(case_id, role, agency_id=agency_id, subject_key=subject_key)
+        if key not in self.known:
+            self.known[key] = self._assigned(case_id, role, agency_id, subject_key) or (
+                role_holders(
+                    self.session, case_id, role, agency_id=agency_id, subject_key=subject_key
+                )
+            )
+        return self.known[key]
+
+    def _assigned(
+        self, case_id: int, role: str, agency_id: int | None, subject_key: str | None
+    ) -> list[str]:
+        """The people assigned an agency's role on the case, as ``assigned`` finds them."""
+        if agency_id is None or role in PARTNERSHIP_ROLES or role in AGENCY_WIDE:
+            return []  # role_holders asks no agency's assignments for these
+        if role == "panel_chair":
+            return []
+        return [
+            user
+            for subject, user in self.assigned.get((case_id, role, agency_id), [])
+            if subject_key is None or subject == subject_key
+        ]
 
 
 def holders_of(session: Session, task: Task) -> list[str]:

@@ -1,6 +1,6 @@
-"""What the reminders domain hands its views: a task as a line in a list, a reminder's
-content, a case in "my cases". Shared by the services that fill them and the views that
-word them."""
+"""What the reminders domain hands its views: a task as a line in a list, an item of a
+person's message of the day, a stuck task, a case in "my cases". Shared by the services
+that fill them and the views that word them."""
 
 from __future__ import annotations
 
@@ -162,3 +162,46 @@ class HandOverAnswers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hand_to: SlackUser
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    """One task in a person's message of the day. ``working_days``: how many working days
+    late it is when ``overdue``, otherwise how many are left before its deadline.
+    ``told_as`` names the case role (``cpu``, ``board_chair``...) the person is told as, for
+    a task someone else owns; ``None`` for the person's own task. ``channel_id`` is set only
+    for a member of the case."""
+
+    reminder_id: int
+    task_id: int
+    reference: str
+    title: str
+    agency: str | None
+    due: date
+    overdue: bool
+    working_days: int
+    told_as: str | None = None
+    subject: str | None = None
+    channel_id: str | None = None
+    can_mark_done: bool = False
+    form_action: str | None = None
+    task_kind: str = ""
+    can_waive: bool = False
+    """The person holds a role that may mark it not needed."""
+    last_working_day: date | None = None
+    """The calendar's last working day on or before ``due`` (see ``deadline_words``)."""
+
+
+@dataclass(frozen=True)
+class StuckLine:
+    """A task whose owner was nudged as often as its policy allows without an answer: on the
+    Board business unit's digest until it is done, waived or re-planned."""
+
+    task_id: int
+    reference: str
+    title: str
+    owner: str
+    """The owning agency's name, or the owning role's ("CPU", "Board Chair"...)."""
+    due: date
+    working_days_late: int
+    nudges: int

@@ -213,8 +213,9 @@ def team_words(session: Session, task: Task) -> str:
 
 
 def hand_over(ctx: EngineContext, task_id: int, actor: str, answers: HandOverAnswers) -> ItemDone:
-    """Make ``answers.hand_to`` the task's owner: its nudges go to them from then on."""
-    task, case, _ = _task(ctx, task_id, lock=True)
+    """Make ``answers.hand_to`` the task's owner: its nudges go to them from then on, planned
+    afresh (a task stuck with its former owner is no longer stuck)."""
+    task, case, definition = _task(ctx, task_id, lock=True)
     if not may_act_on(ctx.session, task, actor):
         raise RefusedError(NOT_YOURS)
     if task.status != TaskStatus.OPEN:
@@ -228,6 +229,7 @@ def hand_over(ctx: EngineContext, task_id: int, actor: str, answers: HandOverAns
         words = team_words(ctx.session, task)
         raise RefusedError(f"You can hand this task only to someone else {words}.", field=field)
     task.assignee = to
+    replan(ctx.session, task, definition, ctx.cal, ctx.now)  # a stuck task is nudged afresh
     audit.record(
         ctx.session,
         at=ctx.now,
