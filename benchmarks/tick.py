@@ -104,7 +104,7 @@ def _idle(runtime: Runtime, client: WebClient) -> tuple[float, float]:
     return statistics.median(times), max(times)
 
 
-def _make_due(engine: Engine, count: int, offset: int) -> None:
+def _make_due(engine: Engine, count: int, offset: int, now: datetime) -> None:
     """One reminder each of ``count`` tasks spread over all cases falls due a minute ago."""
     with engine.begin() as conn:
         tasks = conn.scalar(select(func.count()).select_from(Task)) or 0
@@ -118,12 +118,19 @@ def _make_due(engine: Engine, count: int, offset: int) -> None:
             )
         )
         conn.execute(
-            update(Reminder).where(Reminder.id.in_(ids)).values(at=NOW - timedelta(minutes=1))
+            update(Reminder).where(Reminder.id.in_(ids)).values(at=now - timedelta(minutes=1))
         )
 
 
 def _due(runtime: Runtime, client: WebClient, count: int, offset: int) -> tuple[float, int, int]:
-    _make_due(runtime.db.engine, count, offset)
+    """A tick with ``count`` due, on the ``offset``-th working morning after NOW: each person
+    gets one reminder message a day, so each measurement has a morning of its own."""
+    cal = runtime.working_calendar()
+    day = cal.add_working_days(NOW.date(), offset)
+    now = datetime.combine(day, NOW.timetz())
+    assert isinstance(runtime.clock, FrozenClock)
+    runtime.clock.set(now)
+    _make_due(runtime.db.engine, count, offset, now)
     started = time.perf_counter()
     report = tick(runtime, client).reminders
     return time.perf_counter() - started, report.sent, report.messages
