@@ -549,11 +549,8 @@ class _Bound:
             _log_malformed(kind, str(exc))
             refuse(RefusedError(OUT_OF_DATE))
             return
-        except RefusedError as exc:
-            refuse(exc)
-            return
-        except CaseDataErasedError:
-            refuse(RefusedError(ERASED))
+        except (RefusedError, CaseDataErasedError) as exc:
+            refuse(exc if isinstance(exc, RefusedError) else RefusedError(ERASED))
             return
         answer(reply)
         _run_effects(kind, request.effects)

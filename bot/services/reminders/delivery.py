@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -363,8 +363,8 @@ def _still_claimable(claim: Claim) -> tuple[ColumnElement[bool], ...]:
     return (Reminder.id == claim.reminder_id, Reminder.status.in_(CLAIMABLE))
 
 
-def extend_lease(db: Database, claims: Sequence[Claim], until: datetime) -> None:
-    """Hold ``claims`` until ``until``: a long morning's sending, taken just after the claim."""
+def _update_claimable(db: Database, claims: Sequence[Claim], **values: Any) -> None:
+    """Set ``values`` on those of ``claims`` still claimable (a late worker changes nothing)."""
     with db.session() as session:
         for chunk in chunked(claims):
             conditional.claim(
@@ -372,8 +372,13 @@ def extend_lease(db: Database, claims: Sequence[Claim], until: datetime) -> None
                 Reminder,
                 Reminder.id.in_([c.reminder_id for c in chunk]),
                 Reminder.status.in_(CLAIMABLE),
-                claimed_until=until,
+                **values,
             )
+
+
+def extend_lease(db: Database, claims: Sequence[Claim], until: datetime) -> None:
+    """Hold ``claims`` until ``until``: a long morning's sending, taken just after the claim."""
+    _update_claimable(db, claims, claimed_until=until)
 
 
 @dataclass(frozen=True)
@@ -485,17 +490,9 @@ def mark_failed(
 
 def mark_undeliverable(db: Database, claims: Sequence[Claim], error: str) -> None:
     """Nobody could be sent these (no role holder, every recipient refused by Slack)."""
-    with db.session() as session:
-        for chunk in chunked(claims):
-            conditional.claim(
-                session,
-                Reminder,
-                Reminder.id.in_([c.reminder_id for c in chunk]),
-                Reminder.status.in_(CLAIMABLE),
-                status=ReminderStatus.ABANDONED,
-                claimed_until=None,
-                last_error=error[:80],
-            )
+    _update_claimable(
+        db, claims, status=ReminderStatus.ABANDONED, claimed_until=None, last_error=error[:80]
+    )
 
 
 def cancel(db: Database, claims: Sequence[Claim]) -> None:
@@ -506,13 +503,4 @@ def cancel(db: Database, claims: Sequence[Claim]) -> None:
 def postpone(db: Database, claims: Sequence[Claim], until: datetime) -> None:
     """Hand back claims not attempted (Slack asked us to slow down, or someone's message of
     the day went already) until ``until``."""
-    with db.session() as session:
-        for chunk in chunked(claims):
-            conditional.claim(
-                session,
-                Reminder,
-                Reminder.id.in_([c.reminder_id for c in chunk]),
-                Reminder.status.in_(CLAIMABLE),
-                claimed_until=until,
-                attempts=Reminder.attempts - 1,
-            )
+    _update_claimable(db, claims, claimed_until=until, attempts=Reminder.attempts - 1)
