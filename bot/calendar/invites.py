@@ -1,21 +1,43 @@
-"""iCalendar (RFC 5545) scheduling messages (RFC 5546) for panel meetings.
+"""iCalendar (RFC 5545) scheduling messages (RFC 5546) for meetings: panels, interviews.
 
 Pure: every input, including the DTSTAMP, is a parameter. The caller passes text
 that names only the case reference; this module never sees child data and
 checks what it can (non-empty text, address shape, filename built from the
 case reference alone). Validation errors hide their input, so a value typed in
 the wrong field never reaches a log line.
+
+Who organises: ORGANIZER is the mailbox the invitations are sent from (the Board's,
+``SMTP_FROM``), and the person who convened the meeting is its ``SENT-BY``. The mail's
+From and the ORGANIZER are then the same address, which clients check before acting on
+an invitation, and every answer a calendar sends (an iMIP REPLY goes to the ORGANIZER)
+comes back to that one mailbox, matched by UID and by the attendee's ``mailto:``
+address. An attendee whose address is the ORGANIZER's is never asked to reply; an
+address is written once however often it is passed.
+
+Times are written in Europe/London wall time with a VTIMEZONE made of two yearly
+rules (the last Sundays of March and October, at 01:00 UTC): the shape Outlook
+imports, which approximates any zone to one yearly rule each way.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import STATUS, TRANSP, Alarm, Calendar, Event, vCalAddress
+from icalendar import (
+    STATUS,
+    TRANSP,
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+)
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from bot.services.panel.schema import PartStat
@@ -58,16 +80,26 @@ NonEmptyText = Annotated[str, AfterValidator(_text)]
 CaseReference = Annotated[str, AfterValidator(_case_reference)]
 
 
-class Organizer(BaseModel):
+class _Person(BaseModel):
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     email: Email
     name: NonEmptyText
 
 
-class Attendee(Organizer):
+class Organizer(_Person):
+    """The mailbox that sends the invitations and receives the answers; ``sent_by`` is the
+    person who convened the meeting on its behalf (RFC 5545 section 3.2.18)."""
+
+    sent_by: Email | None = None
+
+
+class Attendee(_Person):
+    """``rsvp=False`` for someone copied for information (``NON-PARTICIPANT``)."""
+
     role: Role = "REQ-PARTICIPANT"
     partstat: PartStat = PartStat.NEEDS_ACTION
+    rsvp: bool = True
 
 
 class Meeting(BaseModel):
@@ -100,16 +132,25 @@ def build_request(meeting: Meeting, *, dtstamp: datetime) -> bytes:
     event.add_component(
         Alarm.new_display(description=f"Reminder: {meeting.summary}", trigger=-REMINDER_BEFORE)
     )
-    return _serialise("REQUEST", event, meeting)
+    return _serialise("REQUEST", event)
 
 
 def build_cancel(meeting: Meeting, *, dtstamp: datetime) -> bytes:
-    """A METHOD:CANCEL for the attendees listed in `meeting`.
+    """A METHOD:CANCEL of the whole meeting (``STATUS:CANCELLED``), for its attendees.
 
     The caller passes the same UID and the incremented sequence.
     """
     event = _event(meeting, dtstamp=dtstamp, status=STATUS.CANCELLED)
-    return _serialise("CANCEL", event, meeting)
+    return _serialise("CANCEL", event)
+
+
+def build_uninvite(meeting: Meeting, *, dtstamp: datetime) -> bytes:
+    """A METHOD:CANCEL for the attendees in `meeting` alone, taken off a meeting that goes
+    ahead: RFC 5546 section 3.2.5 says STATUS must then be absent, since
+    ``STATUS:CANCELLED`` would cancel the meeting for everyone. The others are sent the
+    REQUEST that no longer lists them, at the same (raised) sequence."""
+    event = _event(meeting, dtstamp=dtstamp, status=None)
+    return _serialise("CANCEL", event)
 
 
 def ics_filename(case_reference: str, kind: str) -> str:
@@ -130,9 +171,38 @@ def new_uid(domain: str) -> str:
     return f"{uuid.uuid4()}@{domain}"
 
 
-def _event(meeting: Meeting, *, dtstamp: datetime, status: STATUS) -> Event:
+def london_vtimezone() -> Timezone:
+    """Europe/London as two yearly rules (RFC 5545 section 3.6.5).
+
+    An observance's DTSTART is wall time in the offset it ends (TZOFFSETFROM): BST
+    begins at 01:00 GMT and ends at 02:00 BST, both 01:00 UTC. Each DTSTART is the
+    first year of the rule in force (last Sunday of March since 1981, of October since
+    1996) and one of its own occurrences, as RFC 5545 asks.
+    """
+    daylight = TimezoneDaylight()
+    daylight.add("DTSTART", datetime(1981, 3, 29, 1))
+    daylight.add("TZOFFSETFROM", timedelta(0))
+    daylight.add("TZOFFSETTO", timedelta(hours=1))
+    daylight.add("TZNAME", "BST")
+    daylight.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"})
+    standard = TimezoneStandard()
+    standard.add("DTSTART", datetime(1996, 10, 27, 2))
+    standard.add("TZOFFSETFROM", timedelta(hours=1))
+    standard.add("TZOFFSETTO", timedelta(0))
+    standard.add("TZNAME", "GMT")
+    standard.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"})
+    timezone = Timezone()
+    timezone.add("TZID", LONDON_TZID)
+    timezone.add("X-LIC-LOCATION", LONDON_TZID)
+    timezone.add_component(daylight)
+    timezone.add_component(standard)
+    return timezone
+
+
+def _event(meeting: Meeting, *, dtstamp: datetime, status: STATUS | None) -> Event:
     if dtstamp.tzinfo is None or dtstamp.utcoffset() is None:
         raise ValueError("dtstamp must be timezone-aware")
+    organizer = meeting.organizer
     return Event.new(
         uid=meeting.uid,
         stamp=dtstamp.astimezone(UTC),
@@ -143,47 +213,53 @@ def _event(meeting: Meeting, *, dtstamp: datetime, status: STATUS) -> Event:
         description=meeting.description,
         location=meeting.location,
         url=meeting.url,
-        organizer=vCalAddress.new(meeting.organizer.email, cn=meeting.organizer.name),
-        attendees=[_attendee(a) for a in meeting.attendees],
+        organizer=vCalAddress.new(
+            organizer.email,
+            cn=organizer.name,
+            sent_by=f"mailto:{organizer.sent_by}" if organizer.sent_by else None,
+        ),
+        attendees=[_attendee(a, organizer) for a in _once_each(meeting.attendees)],
         status=status,
         transparency=TRANSP.OPAQUE,
     )
 
 
-def _attendee(attendee: Attendee) -> vCalAddress:
+def _once_each(attendees: list[Attendee]) -> list[Attendee]:
+    """Each address once (the first time it is given): a calendar matches an answer to
+    the attendee by address, and two entries for one address would make that ambiguous."""
+    seen: set[str] = set()
+    kept: list[Attendee] = []
+    for attendee in attendees:
+        key = attendee.email.lower()
+        if key not in seen:
+            seen.add(key)
+            kept.append(attendee)
+    return kept
+
+
+def _attendee(attendee: Attendee, organizer: Organizer) -> vCalAddress:
+    """The organiser's own mailbox, if listed, is shown as having accepted and is not asked
+    to reply: it would be answering itself."""
+    is_organizer = attendee.email.lower() == organizer.email.lower()
     return vCalAddress.new(
         attendee.email,
         cn=attendee.name,
         role=attendee.role,
-        partstat=str(attendee.partstat),
-        rsvp=True,
+        partstat=str(PartStat.ACCEPTED if is_organizer else attendee.partstat),
+        rsvp=attendee.rsvp and not is_organizer,
         cutype="INDIVIDUAL",
     )
 
 
-def _serialise(method: Method, event: Event, meeting: Meeting) -> bytes:
+def _serialise(method: Method, event: Event) -> bytes:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", method)
+    calendar.add_component(london_vtimezone())
     calendar.add_component(event)
-    first, last = _timezone_span(meeting.start, meeting.end)
-    calendar.add_missing_timezones(first_date=first, last_date=last)
     return bytes(calendar.to_ical())
-
-
-def _timezone_span(start: datetime, end: datetime) -> tuple[date, date]:
-    """The years the VTIMEZONE covers: the meeting's own, plus the one before.
-
-    Whole years give both the BST and the GMT rule. Starting a year early puts
-    the meeting year's transitions in RDATE lists rather than in an observance's
-    DTSTART, which some readers (the ``ical`` package among them) only honour
-    when an RRULE is present.
-    """
-    first = start.astimezone(LONDON).year - 1
-    last = end.astimezone(LONDON).year + 1
-    return date(first, 1, 1), date(last, 1, 1)
 
 
 __all__ = [
@@ -197,6 +273,8 @@ __all__ = [
     "Role",
     "build_cancel",
     "build_request",
+    "build_uninvite",
     "ics_filename",
+    "london_vtimezone",
     "new_uid",
 ]

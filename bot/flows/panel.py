@@ -27,9 +27,9 @@ from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.panel.answers import my_answers
 from bot.services.panel.delivery import (
-    UID_DOMAIN,
     Invitation,
     PanelSnapshot,
+    Recipient,
     cancel_invitation,
     claim_distribution,
     delivered_to,
@@ -66,6 +66,7 @@ from bot.views.panel import (
     held_announcement,
     ics_comment,
     invitation_dm,
+    organiser_copy_text,
     proposal_announcement,
     reminder_dm,
     scheduled_announcement,
@@ -310,24 +311,57 @@ class PanelFlow:
         return self.mailer is not None and invitation is not None and bool(invitation.recipients)
 
     def _email(self, view: PanelSnapshot, invitation: Invitation | None, kind: str) -> None:
+        """The people the revision concerns, each addressed alone, then the organising
+        mailbox's copy; each recorded once delivered (or refused)."""
         if self.mailer is None or invitation is None:
             return
+        texts = {
+            copied: email_text(
+                view.reference,
+                invitation.method,
+                view.start,
+                view.end,
+                view.location,
+                view.video_url,
+                update=invitation.sequence > 0,
+                removed=invitation.removal,
+                copied=copied,
+            )
+            for copied in (False, True)
+        }
+        for copied, body in texts.items():
+            group = [r for r in invitation.recipients if r.copied == copied]
+            self._mail(view, invitation, kind, group, invitation.subject, body)
+        copy = invitation.organiser_copy
+        if copy is not None:
+            body = organiser_copy_text(
+                view.reference,
+                invitation.method,
+                removed=invitation.removal,
+                recipients=len(invitation.recipients),
+                body=texts[False],
+            )
+            self._mail(view, invitation, kind, [copy], f"Copy: {invitation.subject}", body)
+
+    def _mail(
+        self,
+        view: PanelSnapshot,
+        invitation: Invitation,
+        kind: str,
+        recipients: list[Recipient],
+        subject: str,
+        body: str,
+    ) -> None:
+        assert self.mailer is not None
         done = delivered_to(self.db, view.meeting_id, invitation.sequence, kind)
-        pending = [r for r in invitation.recipients if r.user_id not in done]
+        pending = [r for r in recipients if r.user_id not in done]
         if not pending:
             return
         try:
             self.mailer.send_invite(
                 to=[(r.name, r.email) for r in pending],
-                subject=invitation.subject,
-                text_body=email_text(
-                    view.reference,
-                    invitation.method,
-                    view.start,
-                    view.end,
-                    view.location,
-                    view.video_url,
-                ),
+                subject=subject,
+                text_body=body,
                 ics=invitation.ics,
                 method=invitation.method,
                 filename=invitation.filename,
@@ -348,12 +382,17 @@ class PanelFlow:
             self._record(view.meeting_id, invitation.sequence, kind, recipient.user_id, "")
 
 
-def organizer_for(runtime: Runtime) -> Organizer:
-    """Who the invitation comes from when the organiser's own address is not known."""
-    settings = runtime.settings
-    return Organizer(
-        email=settings.smtp_from or f"scr-bot@{UID_DOMAIN}", name=runtime.partnership.board.name
-    )
+def organizer_for(runtime: Runtime) -> Organizer | None:
+    """The ORGANIZER of every invitation: the Board's mailbox the e-mails come from
+    (``SMTP_FROM``), which also receives the calendars' answers; the convener is its
+    SENT-BY. None without a mailbox: the convener then organises."""
+    sender = runtime.settings.smtp_from
+    if not sender:
+        return None
+    try:
+        return Organizer(email=sender, name=runtime.partnership.board.name)
+    except ValidationError:
+        return None
 
 
 def mailer_for(runtime: Runtime) -> InviteMailer | None:

@@ -350,19 +350,65 @@ def email_text(
     end: datetime | None,
     location: str | None,
     video_url: str | None,
+    *,
+    update: bool = False,
+    removed: bool = False,
+    copied: bool = False,
 ) -> str:
-    """The plain text of an invitation (or cancellation) e-mail."""
+    """The plain text of an invitation e-mail: no Slack markup, links written out.
+
+    ``removed``: a cancellation for someone taken off a panel that still meets;
+    ``copied``: the convener, copied for information rather than invited.
+    """
+    panel = f"the Initial Serious Case Review Panel for {reference}"
+    the_panel = f"T{panel[1:]}"
+    if removed:
+        was = f" on {when(start, end)} (London time)" if start and end else ""
+        return (
+            f"You have been taken off {panel}{was}. The panel still meets, without you.\n\n"
+            "Your calendar removes the meeting when you open this message's cancellation."
+        )
     if method == "CANCEL" or start is None or end is None:
         return (
-            f"The Initial Serious Case Review Panel for {reference} is cancelled. "
-            "Your calendar will remove it when you open this message's invitation."
+            f"{the_panel} is cancelled.\n\n"
+            "Your calendar removes it when you open this message's cancellation."
         )
+    lines = [
+        f"{the_panel} has changed." if update else the_panel,
+        "",
+        f"When: {when(start, end)} (London time)",
+        f"Where: {location or ('Online' if video_url else 'to be confirmed')}",
+    ]
+    if video_url:
+        lines.append(f"Join online: {video_url}")
+    lines.append("")
+    if copied:
+        lines.append(
+            "You are copied for information as the panel's organiser; you need not answer."
+        )
+    else:
+        lines.append(
+            "Please answer with the Accept or Decline buttons in your Slack message from "
+            "the bot. An answer from your calendar goes to the Board's mailbox."
+        )
+    lines.append("Papers are in the case's private Slack channel.")
+    return "\n".join(lines)
+
+
+def organiser_copy_text(
+    reference: str, method: str, *, removed: bool, recipients: int, body: str
+) -> str:
+    """The organising mailbox's copy of what was sent, and to how many people."""
+    what = (
+        "cancellation sent to a member taken off the panel"
+        if removed
+        else ("cancellation" if method == "CANCEL" else "invitation")
+    )
+    people = "person" if recipients == 1 else "people"
     return (
-        f"Initial Serious Case Review Panel for {reference}\n"
-        f"When: {when(start, end)} (London time)\n"
-        f"Where: {where(location, video_url)}\n\n"
-        "Please answer the invitation in your calendar or in Slack. Papers are in the "
-        "case's private Slack channel."
+        f"Organiser's copy: the {reference} Initial Panel {what}, sent to {recipients} "
+        f"{people} by e-mail. Calendar answers to it come back to this mailbox.\n\n"
+        f"What they were sent:\n\n{body}"
     )
 
 

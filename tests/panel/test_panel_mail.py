@@ -1,6 +1,7 @@
 """Invitation e-mails for the panel, delivered to a real SMTP server (aiosmtpd) on the
-loopback interface when SMTP settings are given: one message per attendee, shaped the way
-Outlook and Google Calendar act on, and caught up by the worker when the relay was down."""
+loopback interface when SMTP settings are given: one message per attendee, a copy for the
+convener and one for the Board's mailbox, shaped the way Outlook and Google Calendar act
+on, and caught up by the worker when the relay was down."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.panel.helpers import (
     CHAIR,
     ICS_NAME,
     MEMBERS,
+    ORGANISER,
     card_message,
     meetings,
     parse_ical,
@@ -35,6 +37,8 @@ from tests.referral.data import IDENTIFYING
 SENDER = "scr-bot@board.example"
 EMAILS = {p.user_id: p.email for p in PEOPLE}
 PANEL_EMAILS = {EMAILS[u] for u in (*MEMBERS, CHAIR)}
+CONVENER_EMAIL = EMAILS[ORGANISER]
+EVERY_ADDRESS = {*PANEL_EMAILS, CONVENER_EMAIL, SENDER}
 
 
 @dataclass
@@ -101,9 +105,12 @@ def test_each_attendee_gets_their_own_invitation_email(mail_harness, inbox, rela
 
     schedule_panel(mail_harness, case)
 
-    assert sorted(to for to, _ in inbox.received) == sorted([e] for e in PANEL_EMAILS)
+    assert sorted(to for to, _ in inbox.received) == sorted([e] for e in EVERY_ADDRESS)
     [meeting] = meetings(mail_harness)
     for to, message in inbox.received:
+        if to[0] == SENDER:
+            assert message["Subject"] == "Copy: Invitation: SCR-2026-001 Initial SCR Panel"
+            continue
         assert message["To"].addresses[0].addr_spec == to[0]
         assert message["From"].addresses[0].addr_spec == SENDER
         assert message["Subject"] == "Invitation: SCR-2026-001 Initial SCR Panel"
@@ -121,7 +128,9 @@ def test_each_attendee_gets_their_own_invitation_email(mail_harness, inbox, rela
         assert parsed.method == "REQUEST"
         [event] = parsed.events
         assert event.uid == meeting.uid
-        assert {a.uri for a in event.attendees} == {f"mailto:{e}" for e in PANEL_EMAILS}
+        assert {a.uri for a in event.attendees} == {
+            f"mailto:{e}" for e in (*PANEL_EMAILS, CONVENER_EMAIL)
+        }
         raw = message.as_string()
         for value in IDENTIFYING:
             assert value not in raw
@@ -144,9 +153,10 @@ def test_a_cancellation_is_emailed_as_method_cancel(mail_harness, inbox, relay) 
     )
     mail_harness.wait()
 
-    assert sorted(to[0] for to, _ in inbox.received) == sorted(PANEL_EMAILS)
-    for _, message in inbox.received:
-        assert message["Subject"] == "Cancelled: SCR-2026-001 Initial SCR Panel"
+    assert sorted(to[0] for to, _ in inbox.received) == sorted(EVERY_ADDRESS)
+    for to, message in inbox.received:
+        copy = "Copy: " if to[0] == SENDER else ""
+        assert message["Subject"] == f"{copy}Cancelled: SCR-2026-001 Initial SCR Panel"
         _, calendar, _ = parts(message)
         assert calendar.get_param("method") == "CANCEL"
         ics = calendar.get_content()
@@ -188,7 +198,7 @@ def test_when_the_relay_is_down_the_worker_sends_the_emails_later_once(
     finally:
         controller.stop()
 
-    assert sorted(to[0] for to, _ in inbox.received) == sorted(PANEL_EMAILS)
+    assert sorted(to[0] for to, _ in inbox.received) == sorted(EVERY_ADDRESS)
     assert len(_panel_posts(mail_harness)) == posted
     [meeting] = meetings(mail_harness)
     assert meeting.distributed_seq == 0

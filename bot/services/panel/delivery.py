@@ -22,12 +22,13 @@ from bot.calendar.invites import (
     Organizer,
     build_cancel,
     build_request,
+    build_uninvite,
     ics_filename,
     new_uid,
 )
 from bot.services.cases import audit
 from bot.services.panel.meetings import load_meeting, meeting_case, panel_deadline
-from bot.services.panel.schema import MeetingFacts, MemberState, SlotLine
+from bot.services.panel.schema import MeetingFacts, MemberState, PartStat, SlotLine
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import CaseMember, PanelDelivery, PanelMeeting, PanelMember
@@ -240,18 +241,29 @@ def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
 
 ICS_KIND = "initial-panel"
 UID_DOMAIN = "scr-bot.local"
+ORGANISER_COPY = "organiser-copy"
+"""The delivery ledger's target for the copy kept in the organising mailbox."""
 
 
 @dataclass(frozen=True)
 class Recipient:
+    """Someone an invitation e-mail goes to; ``user_id`` keys the delivery ledger.
+    ``copied``: the convener, copied for information and not asked to answer."""
+
     user_id: str
     name: str
     email: str
+    copied: bool = False
 
 
 @dataclass(frozen=True)
 class Invitation:
-    """One revision's `.ics`, and the attendees it names (those with an e-mail address)."""
+    """One revision's `.ics`, and the people it goes to (those with an e-mail address).
+
+    ``removal``: a CANCEL for people taken off a panel that still meets, rather than the
+    panel's cancellation. ``organiser_copy``: the organising mailbox (the ORGANIZER),
+    which is sent a copy of every REQUEST and CANCEL.
+    """
 
     reference: str
     filename: str
@@ -259,10 +271,19 @@ class Invitation:
     sequence: int
     ics: bytes
     recipients: tuple[Recipient, ...]
+    removal: bool = False
+    organiser_copy: Recipient | None = None
 
     @property
     def subject(self) -> str:
-        verb = "Cancelled" if self.method == "CANCEL" else "Invitation"
+        if self.removal:
+            verb = "Taken off the panel"
+        elif self.method == "CANCEL":
+            verb = "Cancelled"
+        elif self.sequence > 0:
+            verb = "Updated invitation"
+        else:
+            verb = "Invitation"
         return f"{verb}: {self.reference} Initial SCR Panel"
 
 
@@ -284,33 +305,71 @@ def _recipient(member: PanelMember) -> Recipient | None:
     return Recipient(member.slack_user_id, member.name or member.slack_user_id, member.email)
 
 
-def _organizer(meeting: PanelMeeting, fallback: Organizer) -> Organizer:
-    if meeting.organiser_email:
-        try:
-            return Organizer(
-                email=meeting.organiser_email, name=meeting.organiser_name or "Panel organiser"
-            )
-        except ValidationError:
-            return fallback
-    return fallback
+def _organizer(meeting: PanelMeeting, board: Organizer | None) -> Organizer:
+    """With a mailbox, the Board's organises and the person who convened the panel is its
+    SENT-BY. Without one, the convener organises: a calendar's answer then reaches a
+    person rather than an address nobody reads."""
+    convener = meeting.organiser_email
+    try:
+        if board is not None:
+            return Organizer(email=board.email, name=board.name, sent_by=convener or None)
+        if convener:
+            return Organizer(email=convener, name=meeting.organiser_name or "Panel organiser")
+    except ValidationError:
+        pass
+    return board or Organizer(email=f"scr-bot@{UID_DOMAIN}", name="Panel organiser")
+
+
+def _convener(meeting: PanelMeeting, people: list[PanelMember]) -> Recipient | None:
+    """The convener, when not on the panel themselves, is copied for information."""
+    if meeting.organiser in {m.slack_user_id for m in people} or not meeting.organiser_email:
+        return None
+    if meeting.organiser_email.lower() in {(m.email or "").lower() for m in people}:
+        return None
+    try:
+        Attendee(email=meeting.organiser_email, name=meeting.organiser_name or "Organiser")
+    except ValidationError:
+        return None
+    return Recipient(
+        meeting.organiser,
+        meeting.organiser_name or "Panel organiser",
+        meeting.organiser_email,
+        copied=True,
+    )
+
+
+def _attendee(recipient: Recipient, member: PanelMember | None) -> Attendee:
+    if member is None:
+        return Attendee(
+            email=recipient.email,
+            name=recipient.name,
+            role="NON-PARTICIPANT",
+            partstat=PartStat.ACCEPTED,
+            rsvp=False,
+        )
+    return Attendee(
+        email=recipient.email,
+        name=recipient.name,
+        role="CHAIR" if member.role == "chair" else "REQ-PARTICIPANT",
+        partstat=member.partstat,
+    )
 
 
 def _meeting(
-    meeting: PanelMeeting, reference: str, people: list[PanelMember], fallback: Organizer
+    meeting: PanelMeeting,
+    reference: str,
+    people: list[PanelMember],
+    board: Organizer | None,
+    *,
+    with_convener: bool,
 ) -> tuple[Meeting, tuple[Recipient, ...]] | None:
     recipients = [r for r in (_recipient(m) for m in people) if r is not None]
     if not recipients or meeting.start_at is None or meeting.end_at is None:
         return None
-    roles = {m.slack_user_id: m for m in people}
-    attendees = [
-        Attendee(
-            email=r.email,
-            name=r.name,
-            role="CHAIR" if roles[r.user_id].role == "chair" else "REQ-PARTICIPANT",
-            partstat=roles[r.user_id].partstat,
-        )
-        for r in recipients
-    ]
+    convener = _convener(meeting, people) if with_convener else None
+    if convener is not None:
+        recipients.append(convener)
+    members = {m.slack_user_id: m for m in people}
     model = Meeting(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -321,16 +380,17 @@ def _meeting(
         end=meeting.end_at,
         location=meeting.location or ("Video call" if meeting.video_url else None),
         url=meeting.video_url,
-        organizer=_organizer(meeting, fallback),
-        attendees=attendees,
+        organizer=_organizer(meeting, board),
+        attendees=[_attendee(r, None if r.copied else members[r.user_id]) for r in recipients],
     )
     return model, tuple(recipients)
 
 
 def request_invitation(
-    session: Session, meeting_id: int, *, dtstamp: datetime, organizer: Organizer
+    session: Session, meeting_id: int, *, dtstamp: datetime, organizer: Organizer | None
 ) -> Invitation | None:
-    """The current revision as a REQUEST; None when nobody on the panel has an address."""
+    """The current revision as a REQUEST; None when nobody on the panel has an address.
+    ``organizer``: the Board's mailbox the e-mails come from, None when there is none."""
     meeting = load_meeting(session, meeting_id)
     return _invitation(session, meeting, meeting.current_members(), "REQUEST", dtstamp, organizer)
 
@@ -340,10 +400,11 @@ def cancel_invitation(
     meeting_id: int,
     *,
     dtstamp: datetime,
-    organizer: Organizer,
+    organizer: Organizer | None,
     only: Iterable[str] | None = None,
 ) -> Invitation | None:
-    """A CANCEL for the whole panel, or for ``only`` the people taken off it."""
+    """A CANCEL for the whole panel, or for ``only`` the people taken off it (a panel that
+    still meets: no STATUS:CANCELLED, and nobody else is sent it)."""
     meeting = load_meeting(session, meeting_id)
     wanted = set(only) if only is not None else None
     people = [
@@ -352,7 +413,9 @@ def cancel_invitation(
         if (wanted is None and m.removed_at is None)
         or (wanted is not None and m.slack_user_id in wanted)
     ]
-    return _invitation(session, meeting, people, "CANCEL", dtstamp, organizer)
+    return _invitation(
+        session, meeting, people, "CANCEL", dtstamp, organizer, removal=wanted is not None
+    )
 
 
 def _invitation(
@@ -361,21 +424,33 @@ def _invitation(
     people: list[PanelMember],
     method: Method,
     dtstamp: datetime,
-    organizer: Organizer,
+    organizer: Organizer | None,
+    *,
+    removal: bool = False,
 ) -> Invitation | None:
     reference = meeting_case(session, meeting).reference
-    built = _meeting(meeting, reference, people, organizer)
+    with_convener = organizer is not None and not removal
+    built = _meeting(meeting, reference, people, organizer, with_convener=with_convener)
     if built is None:
         return None
     model, recipients = built
-    build = build_cancel if method == "CANCEL" else build_request
+    if removal:
+        ics = build_uninvite(model, dtstamp=dtstamp)
+    elif method == "CANCEL":
+        ics = build_cancel(model, dtstamp=dtstamp)
+    else:
+        ics = build_request(model, dtstamp=dtstamp)
+    copy_target = ORGANISER_COPY if not removal else f"{ORGANISER_COPY}:{recipients[0].user_id}"
+    copy = Recipient(copy_target, organizer.name, organizer.email) if organizer else None
     return Invitation(
         reference,
         ics_filename(reference, ICS_KIND),
         method,
         meeting.sequence,
-        build(model, dtstamp=dtstamp),
+        ics,
         recipients,
+        removal=removal,
+        organiser_copy=copy,
     )
 
 
