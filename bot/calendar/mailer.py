@@ -10,6 +10,11 @@ members come from different agencies, and a shared To or Cc line would tell
 each of them who else sits on the review. The ATTENDEE list inside the
 ``.ics`` still names the panel, as calendar clients need it to show the
 meeting.
+
+The messages come from ``SmtpSettings.sender``, the mailbox the callers name as the
+ORGANIZER: a client compares the two before acting on an invitation (RFC 6047 section
+2.2.1), and sends its answer to the ORGANIZER. The text body is plain text as a mail
+client shows it, links written out.
 """
 
 from __future__ import annotations
