@@ -199,7 +199,9 @@ def test_every_file_of_a_winter_panels_life(mail_harness, inbox) -> None:
 
 def test_a_summer_panel_chaired_by_its_convener(mail_harness, inbox) -> None:
     """British Summer Time: 10:00 in London is 09:00 UTC, for every reader. The convener
-    chairs, so they are an attendee once, asked to answer like the rest of the panel."""
+    chairs, so they are an attendee once, asked to answer like the rest of the panel; when
+    they hand the chair on and leave the panel, they are copied on it from then on, and
+    never sent a cancellation."""
     mail_harness.clock.set(datetime(2026, 6, 1, 10, tzinfo=LONDON))
     refer(mail_harness, referral_date="2026-06-01", incident_date="2026-05-28")
     [case] = cases(mail_harness)
@@ -226,3 +228,21 @@ def test_a_summer_panel_chaired_by_its_convener(mail_harness, inbox) -> None:
                 ("CHAIR", "TRUE")
             ], reading.reader
     assert "When: Tue 23 Jun 2026, 10:00–12:00 (London time)" in sent[0].text
+
+    change_panel(
+        mail_harness,
+        case,
+        panel_date="2026-06-23",
+        panel_start="10:00",
+        panel_end="12:00",
+        panel_chair=CHAIR,
+    )
+
+    after = received(inbox)
+    assert {s.mime_method for s in after} == {"REQUEST"}
+    [to_convener] = [s for s in after if s.to == EMAILS[ORGANISER]]
+    assert "need not answer" in to_convener.text
+    for reading in to_convener.readings:
+        params = attendees(reading)[CONVENER]
+        assert (params["ROLE"], params["RSVP"]) == ("NON-PARTICIPANT", "FALSE"), reading.reader
+        assert reading.sequence == 1

@@ -407,6 +407,9 @@ def cancel_invitation(
     still meets: no STATUS:CANCELLED, and nobody else is sent it)."""
     meeting = load_meeting(session, meeting_id)
     wanted = set(only) if only is not None else None
+    if wanted is not None and organizer is not None and meeting.organiser_email:
+        # A convener who leaves the panel is still copied on it: no CANCEL for them.
+        wanted.discard(meeting.organiser)
     people = [
         m
         for m in meeting.members
