@@ -1,11 +1,13 @@
-"""A task's deadline, from its definition and the instant of its anchor."""
+"""A task's deadline, from its definition and the instant of its anchor; and the latest a
+step can be done on time counted from a case's start, for timeliness figures."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.process.definition import TaskDefinition
+from bot.process.deadlines import DateRule, Hours
+from bot.process.definition import ProcessDefinition, TaskDefinition
 from bot.process.working_days import WorkingCalendar
 
 
@@ -30,3 +32,39 @@ def task_due(
         return replace(task.deadline, n=task.deadline.n + extra.n).apply(anchor, cal)
     first_date = cal.london_date(task.deadline.apply(anchor, cal))
     return cal.day_end(extra.due_date(first_date, cal))
+
+
+def _recorder(process: ProcessDefinition, event: str) -> TaskDefinition | None:
+    """The task whose completion records ``event``, if one does."""
+    return next((task for task in process.all_tasks if task.records_event == event), None)
+
+
+def limit_rules(process: ProcessDefinition, kind: str) -> tuple[DateRule, ...] | None:
+    """The deadline rules from the process's start event to a task of ``kind``, in the
+    order they apply: the deadline of the task recording the task's anchor (and so on back
+    to the start event), then the task's own. The Chair's decision is due 5 working days
+    after the Initial Panel, which is due within a calendar month of the referral. None when
+    a link is missing (no such task, an anchor no task records, a rule counted in hours)."""
+    chain: list[DateRule] = []
+    task = next((t for t in process.all_tasks if t.kind == kind), None)
+    while task is not None:
+        if isinstance(task.deadline, Hours) or len(chain) > len(process.all_tasks):
+            return None
+        chain.insert(0, task.deadline)
+        if task.anchor == process.start_event:
+            return tuple(chain)
+        task = _recorder(process, task.anchor)
+    return None
+
+
+def limit_from_start(rules: tuple[DateRule, ...], start: date, cal: WorkingCalendar) -> date:
+    """The latest date the last step of ``rules`` (from ``limit_rules``) is on time when
+    every step before it took as long as the process allows, counted from ``start``."""
+    for rule in rules:
+        start = rule.due_date(start, cal)
+    return start
+
+
+def limit_words(rules: tuple[DateRule, ...]) -> str:
+    """``rules`` in words: "1 calendar month, then 5 working days"."""
+    return ", then ".join(rule.describe() for rule in rules)

@@ -69,6 +69,17 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "agency_id", "subject_key", "round_no"),
         Index("ix_tasks_status_due_at", "status", "due_at"),
+        # The Board's dashboard: a case's next deadline; progress returns by round.
+        Index("ix_tasks_status_case_id_due_at", "status", "case_id", "due_at"),
+        Index(
+            "ix_tasks_kind_round_no",
+            "kind",
+            "round_no",
+            "status",
+            "due_at",
+            "completed_at",
+            "completed_by",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
