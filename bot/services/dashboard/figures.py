@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.process.deadlines import DateRule
@@ -151,8 +151,8 @@ _CaseFacts = tuple[int, str, str, str, date, datetime | None]
 """id, reference, process key, stage, referral date, closed at."""
 
 
-def _cases(session: Session) -> Sequence[_CaseFacts]:
-    return session.execute(
+def _cases(conn: Connection) -> Sequence[_CaseFacts]:
+    return conn.execute(
         select(
             Case.id,
             Case.reference,
@@ -164,17 +164,17 @@ def _cases(session: Session) -> Sequence[_CaseFacts]:
     ).all()
 
 
-def _events(session: Session, processes: _Processes) -> dict[tuple[int, str], date]:
+def _events(conn: Connection, processes: _Processes) -> dict[tuple[int, str], date]:
     wanted = {rule.event for rule in MILESTONES} | {PANEL_HELD}
-    rows = session.execute(
+    rows = conn.execute(
         select(CaseEvent.case_id, CaseEvent.event, CaseEvent.at).where(CaseEvent.event.in_(wanted))
     )
     return {(case_id, event): processes.london_date(at) for case_id, event, at in rows}
 
 
-def _held_panels(session: Session, cal: WorkingCalendar) -> dict[int, date]:
+def _held_panels(conn: Connection, cal: WorkingCalendar) -> dict[int, date]:
     """The date of each case's first Initial Panel meeting marked held."""
-    rows = session.execute(
+    rows = conn.execute(
         select(PanelMeeting.case_id, func.min(PanelMeeting.start_at))
         .where(PanelMeeting.status == MeetingStatus.HELD, PanelMeeting.start_at.is_not(None))
         .group_by(PanelMeeting.case_id)
@@ -182,8 +182,8 @@ def _held_panels(session: Session, cal: WorkingCalendar) -> dict[int, date]:
     return {case_id: cal.london_date(start) for case_id, start in rows if start is not None}
 
 
-def _overdue_per_case(session: Session, now: datetime) -> dict[int, int]:
-    rows = session.execute(
+def _overdue_per_case(conn: Connection, now: datetime) -> dict[int, int]:
+    rows = conn.execute(
         select(Task.case_id, func.count()).where(_open, Task.due_at < now).group_by(Task.case_id)
     )
     return {case_id: count for case_id, count in rows}
@@ -193,7 +193,7 @@ _Soonest = tuple[str, int | None, int, datetime]
 """At a case's soonest deadline ahead: a task kind, an agency of it, how many, when."""
 
 
-def _next_deadlines(session: Session, now: datetime) -> dict[int, _Soonest]:
+def _next_deadlines(conn: Connection, now: datetime) -> dict[int, _Soonest]:
     """What falls due at each case's soonest deadline still ahead: the kind of its first
     task (the one made first) and how many of that kind fall due then."""
     soonest = (
@@ -204,7 +204,7 @@ def _next_deadlines(session: Session, now: datetime) -> dict[int, _Soonest]:
     )
     task = aliased(Task)
     first = func.min(task.id)
-    rows = session.execute(
+    rows = conn.execute(
         select(task.case_id, task.kind, func.min(task.agency_id), func.count(), soonest.c.due_at)
         .join(soonest, and_(soonest.c.case_id == task.case_id, soonest.c.due_at == task.due_at))
         .where(task.status == TaskStatus.OPEN)
@@ -218,10 +218,10 @@ def _next_deadlines(session: Session, now: datetime) -> dict[int, _Soonest]:
 
 
 def _overdue_by_agency(
-    session: Session, now: datetime, agencies: dict[int, str]
+    conn: Connection, now: datetime, agencies: dict[int, str]
 ) -> tuple[AgencyOverdue, ...]:
     """Overdue tasks of open cases, by agency; tasks of no agency by the role owning them."""
-    rows = session.execute(
+    rows = conn.execute(
         select(Task.agency_id, Task.owner_role, func.count())
         .join(Case, Case.id == Task.case_id)
         .where(_open, Task.due_at < now, Case.closed_at.is_(None))
@@ -237,14 +237,14 @@ def _overdue_by_agency(
     return tuple(AgencyOverdue(name=name, overdue=count) for name, count in ranked)
 
 
-def _returns(session: Session, now: datetime) -> tuple[ReturnRound, ...]:
+def _returns(conn: Connection, now: datetime) -> tuple[ReturnRound, ...]:
     """Progress returns by round: returned by the deadline or late (done), not yet due or
     outstanding (open), and lapsed unreturned (closed by the bot when the next round fell
     due) as outstanding. Returns no longer asked for are not counted."""
     late = Task.completed_at > Task.due_at
     past = Task.due_at < now
     lapsed = (Task.status == TaskStatus.WAIVED) & (Task.completed_by == LAPSED_BY)
-    rows = session.execute(
+    rows = conn.execute(
         select(Task.round_no, Task.status, late, past, func.count())
         .where(Task.kind == RETURN_KIND, or_(Task.status.in_(_COUNTED), lapsed))
         .group_by(Task.round_no, Task.status, late, past)
@@ -366,12 +366,13 @@ def board_figures(session: Session, now: datetime, calendar: WorkingCalendar) ->
     now = ensure_utc(now)
     today = calendar.london_date(now)
     processes = _Processes(calendar)
-    agencies = {id_: name for id_, name in session.execute(select(Agency.id, Agency.name))}
-    cases = _cases(session)
-    events = _events(session, processes)
-    held = _held_panels(session, calendar)
-    overdue = _overdue_per_case(session, now)
-    upcoming = _next_deadlines(session, now)
+    conn = session.connection()
+    agencies = {id_: name for id_, name in conn.execute(select(Agency.id, Agency.name))}
+    cases = _cases(conn)
+    events = _events(conn, processes)
+    held = _held_panels(conn, calendar)
+    overdue = _overdue_per_case(conn, now)
+    upcoming = _next_deadlines(conn, now)
     rows = []
     for case in cases:
         case_id, reference, process_key, stage, referral, closed_at = case
@@ -396,6 +397,6 @@ def board_figures(session: Session, now: datetime, calendar: WorkingCalendar) ->
         today=today,
         cases=tuple(rows),
         milestones=_milestones(rows, processes, (case[2] for case in cases), today),
-        overdue_by_agency=_overdue_by_agency(session, now, agencies),
-        returns=_returns(session, now),
+        overdue_by_agency=_overdue_by_agency(conn, now, agencies),
+        returns=_returns(conn, now),
     )
