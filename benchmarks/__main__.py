@@ -1,7 +1,9 @@
-from benchmarks import ack, reminders, tick
+from benchmarks import ack, portal, reminders, tick
 
 status = tick.main()
 print()
 status = status or reminders.main([])
 print()
-raise SystemExit(status or ack.main(["--rounds", "3"]))
+status = status or ack.main(["--rounds", "3"])
+print()
+raise SystemExit(status or portal.main([]))
