@@ -1,0 +1,70 @@
+"""The figures over many cases at every stage (filled as the benchmark fills them): a fixed
+handful of queries whatever the number of cases, and totals that agree with each other."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from benchmarks.portal import NOW, fill_board
+from bot.process.working_days import WorkingCalendar
+from bot.services.cases.access import sync_partnership
+from bot.services.dashboard import board_figures
+from bot.testing.seed import seed_partnership
+from bot.views.web.dashboard import FILLS, TEXT
+
+
+def _figures(database, cases: int):
+    with database.session() as session:
+        sync_partnership(session, seed_partnership())
+    fill_board(database.engine, cases)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.session() as session:
+            board = board_figures(session, NOW, WorkingCalendar())
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    return board, statements
+
+
+@pytest.mark.postgres
+def test_a_few_queries_whatever_the_number_of_cases_and_totals_that_agree(database):
+    board, statements = _figures(database, 120)
+
+    assert len(board.cases) == 120
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 8
+    assert sum(r.overdue_tasks for r in board.cases) == sum(
+        a.overdue for a in board.overdue_by_agency
+    )
+    for milestone in board.milestones:
+        assert milestone.within + milestone.later == milestone.reached > 0
+        assert milestone.median_days is not None
+        assert milestone.longest_days is not None
+        assert milestone.median_days <= milestone.longest_days
+    assert {r.stage for r in board.cases} >= {
+        "Referral and CPU actions",
+        "Serious case review",
+        "Monitoring the action plan",
+        "Smaller-scale audit",
+        "Closed",
+    }
+    assert all(r.next_deadline is None and r.overdue_tasks == 0 for r in board.cases if r.closed_on)
+    assert sum(r.on_time + r.late for r in board.returns) > 0
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("colour", [*FILLS.values(), TEXT])
+def test_every_colour_reads_against_white(colour):
+    assert 1.05 / (_luminance(colour) + 0.05) >= 4.5
