@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -63,6 +64,17 @@ MILESTONES: tuple[MilestoneRule, ...] = (
 """The Initial Panel comes first: ``BoardFigures.panel`` is its figures."""
 
 
+@lru_cache(maxsize=16_384)
+def _limit(process_key: str, kind: str, referral: date, cal: WorkingCalendar) -> date | None:
+    """A milestone's limit for a case referred on ``referral`` (kept between calls: it depends
+    on nothing else)."""
+    try:
+        rules = limit_rules(get_process(process_key), kind)
+    except UnknownProcessError:
+        return None
+    return None if rules is None else limit_from_start(rules, referral, cal)
+
+
 class _Processes:
     """Process definitions by key, and each milestone's limit rules, looked up once."""
 
@@ -70,7 +82,6 @@ class _Processes:
         self.cal = cal
         self._processes: dict[str, ProcessDefinition | None] = {}
         self._rules: dict[tuple[str, str], tuple[DateRule, ...] | None] = {}
-        self._steps: dict[tuple[int, date], date] = {}
         self._main_line: dict[tuple[str, str], bool] = {}
         self._words: dict[tuple[str, str, int], str] = {}
 
@@ -89,18 +100,7 @@ class _Processes:
         return self._rules[key, kind]
 
     def limit(self, key: str, kind: str, referral: date) -> date | None:
-        """The milestone's limit for a case referred on ``referral``; each step of the chain
-        is worked out once per date (the decision's limit starts from the panel's)."""
-        rules = self.rules(key, kind)
-        if rules is None:
-            return None
-        day = referral
-        for rule in rules:
-            step = (id(rule), day)
-            if step not in self._steps:
-                self._steps[step] = limit_from_start((rule,), day, self.cal)
-            day = self._steps[step]
-        return day
+        return _limit(key, kind, referral, self.cal)
 
     def stage_title(self, key: str, stage: str, closed: bool) -> str:
         process = self.get(key)

@@ -29,6 +29,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -347,8 +348,13 @@ def _returns(figures: BoardFigures) -> str:
 # The cases ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8_192)
 def _time(value: date, words: str) -> str:
     return f'<time datetime="{value.isoformat()}">{escape(words)}</time>'
+
+
+_day = lru_cache(maxsize=8_192)(day)
+_deadline_words = lru_cache(maxsize=8_192)(deadline_words)
 
 
 def _case_row(row: CaseRow, today: date, case_url: Callable[[str], str] | None) -> str:
@@ -357,17 +363,17 @@ def _case_row(row: CaseRow, today: date, case_url: Callable[[str], str] | None) 
         ref = Markup(f'<a href="{escape(case_url(row.reference))}">{ref}</a>')
     stage = escape(row.stage)
     if row.closed_on is not None:
-        stage = Markup(f"{stage} {_time(row.closed_on, day(row.closed_on))}")
+        stage = Markup(f"{stage} {_time(row.closed_on, _day(row.closed_on))}")
     nd = row.next_deadline
     due = what = ""
     if nd is not None:
-        due = _time(nd.due, deadline_words(nd.due, nd.last_working_day, today))
+        due = _time(nd.due, _deadline_words(nd.due, nd.last_working_day, today))
         what = nd.what
     num = "dashboard-num dashboard-overdue" if row.overdue_tasks else "dashboard-num"
     row_cls = ' class="dashboard-closed"' if row.closed_on is not None else ""
     return (
         f'<tr{row_cls}><th scope="row">{ref}</th><td>{stage}</td>'
-        f"<td>{_time(row.referral_date, day(row.referral_date))}</td>"
+        f"<td>{_time(row.referral_date, _day(row.referral_date))}</td>"
         f'<td>{due}</td><td>{escape(what)}</td><td class="{num}">{row.overdue_tasks}</td></tr>'
     )
 
