@@ -4,7 +4,7 @@ handful of queries whatever the number of cases, and totals that agree with each
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from benchmarks.portal import NOW, fill_board
 from bot.process.working_days import WorkingCalendar
@@ -12,6 +12,7 @@ from bot.services.cases.access import sync_partnership
 from bot.services.dashboard import board_figures
 from bot.testing.seed import seed_partnership
 from bot.views.web.dashboard import FILLS, TEXT
+from storage.models import Case
 
 
 def _figures(database, cases: int):
@@ -55,6 +56,25 @@ def test_a_few_queries_whatever_the_number_of_cases_and_totals_that_agree(databa
     }
     assert all(r.next_deadline is None and r.overdue_tasks == 0 for r in board.cases if r.closed_on)
     assert sum(r.on_time + r.late for r in board.returns) > 0
+
+
+def test_a_practice_review_is_listed_but_not_timed_against_the_serious_case_review(database):
+    before, _ = _figures(database, 40)
+    [reference] = [r.reference for r in before.cases if r.stage == "Serious case review"][:1]
+    with database.engine.begin() as conn:
+        conn.execute(
+            update(Case)
+            .where(Case.reference == reference)
+            .values(process_key="cspr-2023", stage="local_review")
+        )
+    with database.session() as session:
+        after = board_figures(session, NOW, WorkingCalendar())
+
+    [review] = [r for r in after.cases if r.reference == reference]
+    assert review.stage == "Local child safeguarding practice review"
+    assert all(t.reached is None and t.limit is None for t in review.times)
+    assert after.milestones[1].reached == before.milestones[1].reached - 1
+    assert after.milestones[1].limit_words == "1 calendar month, then 5 working days"
 
 
 def _luminance(colour: str) -> float:

@@ -302,6 +302,10 @@ def _times(
     on_the_way = processes.on_main_line(process_key, stage)
     times = []
     for rule in MILESTONES:
+        if processes.rules(process_key, rule.limit_task) is None:
+            # Not a step of this case's process (a practice review has no Initial Panel).
+            times.append(MilestoneTime(reached=None, limit=None, referral=referral))
+            continue
         reached = _reached(rule, case_id, events, held)
         limit = None
         if reached is not None or on_the_way:
