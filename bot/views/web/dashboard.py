@@ -14,7 +14,8 @@ page needs no inline style and no script. A stylesheet may refine them by class:
   ``dashboard-bar-label``, ``dashboard-bar`` (with ``dashboard-bar--median``,
   ``--longest``, ``--within``, ``--later``, ``--waiting``, ``--overdue``, ``--on-time``,
   ``--late``, ``--outstanding``, ``--not-yet-due``), ``dashboard-bar-value``,
-  ``dashboard-limit`` (the line), ``dashboard-limit-label``, ``dashboard-empty``.
+  ``dashboard-limit`` (the line; ``dashboard-limit-edge`` its white edge beneath),
+  ``dashboard-limit-label``, ``dashboard-empty``.
 - ``dashboard-table``: every table; ``dashboard-cases``: the cases table;
   ``dashboard-num``: a numeric cell; ``dashboard-overdue``: a case's cell when it has overdue
   tasks; ``dashboard-closed``: a closed case's row.
@@ -142,9 +143,12 @@ def _group_svg(group: Group, top: float, scale: float) -> tuple[list[str], float
         y += BAR_HEIGHT + BAR_GAP
     if group.limit is not None and group.bars:
         x = BAR_X + group.limit * scale
+        ends = f'x1="{x:.1f}" x2="{x:.1f}" y1="{bars_top - 4:.1f}" y2="{y - BAR_GAP + 4:.1f}"'
+        parts.append(  # a white edge keeps the line visible where it crosses a bar
+            f'<line class="dashboard-limit-edge" {ends} stroke="#ffffff" stroke-width="4"/>'
+        )
         parts.append(
-            f'<line class="dashboard-limit" x1="{x:.1f}" x2="{x:.1f}" y1="{bars_top - 4:.1f}" '
-            f'y2="{y - BAR_GAP + 4:.1f}" stroke="{TEXT}" stroke-width="2" '
+            f'<line class="dashboard-limit" {ends} stroke="{TEXT}" stroke-width="2" '
             f'stroke-dasharray="6 4" data-value="{group.limit}"/>'
         )
         label_y = bars_top - HEADING_HEIGHT / 2 if group.heading else y + BAR_HEIGHT / 2
