@@ -70,7 +70,7 @@ class Task(Base):
         UniqueConstraint("case_id", "kind", "agency_id", "subject_key", "round_no"),
         Index("ix_tasks_status_due_at", "status", "due_at"),
         # The Board's dashboard: a case's next deadline; progress returns by round.
-        Index("ix_tasks_status_case_id_due_at", "status", "case_id", "due_at"),
+        Index("ix_tasks_status_case_id_due_at", "status", "case_id", "due_at", "kind", "agency_id"),
         Index(
             "ix_tasks_kind_round_no",
             "kind",

@@ -1,6 +1,7 @@
-"""Indexes for the Board's dashboard: each case's open tasks in deadline order (its next
-deadline and overdue count without reading every task), and progress-return tasks by round
-with what the on-time count needs (without reading the other tasks at all).
+"""Indexes for the Board's dashboard, each holding all a query needs: each case's open tasks
+in deadline order with their kind and agency (its next deadline and overdue count without
+reading the tasks themselves), and progress-return tasks by round with what the on-time
+count needs.
 
 Revision ID: 0013
 Revises: 0007
@@ -16,7 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_tasks_status_case_id_due_at", "tasks", ["status", "case_id", "due_at"], unique=False
+        "ix_tasks_status_case_id_due_at",
+        "tasks",
+        ["status", "case_id", "due_at", "kind", "agency_id"],
+        unique=False,
     )
     op.create_index(
         "ix_tasks_kind_round_no",
