@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,7 @@ from bot.crypto import EncryptionKeyError, parse_master_keys
 
 DEFAULT_DATABASE_URL = "sqlite:///scr-bot.sqlite3"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+SLACK_AUTHORIZE_URL = "https://slack.com/openid/connect/authorize"
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,21 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(default=None, alias="SMTP_FROM")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    slack_client_id: str = Field(default="", alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr = Field(default=SecretStr(""), alias="SLACK_CLIENT_SECRET")
+    public_url: str | None = Field(default=None, alias="SCR_PUBLIC_URL")
+    session_secret: SecretStr | None = Field(default=None, alias="SCR_SESSION_SECRET")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """The web case room's address as people reach it: http(s), no trailing slash."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("SCR_PUBLIC_URL must be an http(s) address, e.g. https://scr.example")
+        return value.strip().rstrip("/")
 
     @field_validator("encryption_key")
     @classmethod
@@ -54,6 +71,20 @@ class Settings(BaseSettings):
     @property
     def slack_api_base_url(self) -> str:
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+    @property
+    def portal_enabled(self) -> bool:
+        """The web case room is served when it has an address and a Slack app to sign in with."""
+        return bool(self.public_url and self.slack_client_id)
+
+    @property
+    def oidc_authorize_url(self) -> str:
+        """Slack's Sign in with Slack page; with SLACK_API_URL pointed elsewhere (the stand-in),
+        the same path on that host."""
+        parts = urlsplit(self.slack_api_url)
+        if parts.hostname in (None, "slack.com"):
+            return SLACK_AUTHORIZE_URL
+        return f"{parts.scheme}://{parts.netloc}/openid/connect/authorize"
 
     @property
     def is_sqlite(self) -> bool:

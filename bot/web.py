@@ -1,4 +1,5 @@
-"""The HTTP front: `POST /slack/events` and `GET /healthz` (gunicorn serves `create_wsgi_app()`)."""
+"""The HTTP front: `POST /slack/events`, `GET /healthz` and the web case room under `/portal/`
+(gunicorn serves `create_wsgi_app()`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot import inbound
+from bot.portal.app import register_portal
 from bot.runtime import Runtime
 
 
@@ -39,6 +41,7 @@ def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
             return {"status": "ok", "database": "reachable"}, 200
         return {"status": "error", "database": "unreachable"}, 503
 
+    register_portal(flask_app, runtime)
     return flask_app
 
 

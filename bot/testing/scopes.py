@@ -70,6 +70,14 @@ APP_TOKEN_METHODS: dict[str, str] = {"apps.connections.open": "connections:write
 """Methods called with the app-level token (Socket Mode); their scope is granted to that
 token when it is made, not asked for in the manifest's bot scopes."""
 
+SIGN_IN_METHODS: dict[str, frozenset[str]] = {
+    "openid.connect.token": frozenset(),
+    "openid.connect.userInfo": frozenset({"openid"}),
+}
+"""Sign in with Slack (the web case room): called with the app's client credentials and the
+signed-in person's own token; their user scopes (openid, profile, email) are asked for on
+Slack's authorize page, not in the manifest's bot scopes."""
+
 SDK_HELPERS: dict[str, tuple[str, ...]] = {
     "files.upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal"),
 }
@@ -95,7 +103,7 @@ def scopes_needed(methods: Iterable[str], events: Iterable[str]) -> frozenset[st
     A method missing from the table raises KeyError: decide its scope first."""
     needed = {COMMANDS_SCOPE}
     for method in methods:
-        if method not in APP_TOKEN_METHODS:
+        if method not in APP_TOKEN_METHODS and method not in SIGN_IN_METHODS:
             needed |= METHOD_SCOPES[method]
     documented = event_scopes()
     for event in events:

@@ -35,6 +35,7 @@ from storage.models.panel import (
     PanelSlotAnswer,
 )
 from storage.models.partnership import Agency, AgencyMember, RoleAssignment
+from storage.models.portal import PortalLoginState, PortalSession
 from storage.models.review import (
     ChairDecision,
     DecisionNotice,
@@ -85,6 +86,8 @@ __all__ = [
     "PanelReminder",
     "PanelSlot",
     "PanelSlotAnswer",
+    "PortalLoginState",
+    "PortalSession",
     "PostAttempt",
     "ProgressReturn",
     "Recommendation",

@@ -32,6 +32,11 @@ _MISSING_CODES = {
 
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+CLIENT_CREDENTIAL_METHODS = frozenset({"openid.connect.token"})
+"""Methods that take the app's client id and secret instead of a token."""
+USER_TOKEN_METHODS = frozenset({"openid.connect.userInfo"})
+"""Methods that take a user token (``xoxp-``) from Sign in with Slack; the handler is given it
+as ``token``."""
 """Methods that take an app-level token (``xapp-``) and refuse bot and user tokens."""
 
 UNIVERSAL_ARGS = frozenset({"team_id"})
@@ -118,7 +123,10 @@ class Dispatcher:
             if fault is not None:
                 status, body, headers = fault.reply()
                 return ApiReply(status, body, headers)
-            result = handler(self.ws, Args(request.args))
+            args = request.args
+            if spec.name in USER_TOKEN_METHODS:
+                args = {**args, "token": request.token}
+            result = handler(self.ws, Args(args))
         except SlackError as err:
             return self._error(spec, request.method, err)
         return ApiReply(200, {"ok": True, **result})
@@ -149,8 +157,16 @@ class Dispatcher:
     def _check_token(self, spec: MethodSpec, token: str | None) -> None:
         """Each method takes one kind of token: app-level for Socket Mode, the bot's for
         the rest. A token of the wrong kind is ``not_allowed_token_type``."""
+        if spec.name in CLIENT_CREDENTIAL_METHODS:
+            return
         if token is None:
             raise SlackError("not_authed", violation="no token")
+        if spec.name in USER_TOKEN_METHODS:
+            if not token.startswith("xoxp-"):
+                raise SlackError("not_allowed_token_type", violation="needs a user token")
+            if token not in self.ws.user_tokens:
+                raise SlackError("invalid_auth")
+            return
         wants_app_token = spec.name in APP_TOKEN_METHODS
         known_kind = token.startswith(("xapp-", "xox"))
         if known_kind and wants_app_token != token.startswith("xapp-"):

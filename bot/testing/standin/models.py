@@ -38,6 +38,8 @@ class User:
     is_restricted: bool = False
     """A guest: a multi-channel guest, or with `is_ultra_restricted` a single-channel one."""
     is_ultra_restricted: bool = False
+    home_team_id: str | None = None
+    """Set for an account of another workspace (signing in with Slack names that team)."""
 
     def to_slack(self, team_id: str) -> JSON:
         profile: JSON = {

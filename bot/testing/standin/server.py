@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .api.files import receive_upload
+from .api.openid import authorize
 from .dispatch import ApiRequest, Dispatcher
 from .hooks import receive_hook
 from .workspace import Workspace
@@ -45,6 +48,15 @@ def _form(raw: bytes) -> dict[str, Any]:
     return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
 
 
+def _client_credentials(encoded: str) -> dict[str, str]:
+    """HTTP Basic credentials as slack_sdk sends a client id and secret (RFC 6749 2.3.1)."""
+    try:
+        client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
+    return {"client_id": client_id, "client_secret": secret}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: StandInServer
 
@@ -71,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._api(b"")
         elif path.startswith("/files-pri/"):
             self._download(path)
+        elif path == "/openid/connect/authorize":
+            self._authorize()
         else:
             self._text(404, "not found")
 
@@ -110,6 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization") or ""
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ").strip()
+        elif auth.startswith("Basic "):
+            args.update(_client_credentials(auth.removeprefix("Basic ").strip()))
         method = unquote(url.path.removeprefix("/api/"))
         reply = self.server.dispatcher.handle(ApiRequest(method, args, token, is_json))
         self._reply(reply.status, reply.body, reply.headers)
@@ -126,6 +142,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the caller stopped waiting (its timeout): Slack's answer is simply lost
+
+    def _authorize(self) -> None:
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        with self.server.workspace.lock:
+            status, content_type, body = authorize(self.server.workspace, query)
+        if status == 302:
+            self.send_response(302)
+            self.send_header("Location", body)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(status, body.encode(), content_type)
 
     def _download(self, path: str) -> None:
         ws = self.server.workspace

@@ -106,6 +106,20 @@ class SlackStandIn(MessageQueries, ViewControls):
         return self.socket_mode.open_url()
 
     @property
+    def oidc_client_id(self) -> str:
+        """The Slack app's client id for Sign in with Slack (SLACK_CLIENT_ID)."""
+        return self._ws.oidc_client_id
+
+    @property
+    def oidc_client_secret(self) -> str:
+        return self._ws.oidc_client_secret
+
+    @property
+    def authorize_url(self) -> str:
+        """The Sign in with Slack page (`/openid/connect/authorize` on the stand-in's host)."""
+        return f"{self._ws.base_url}/openid/connect/authorize"
+
+    @property
     def bot_user_id(self) -> str:
         return self._ws.bot_user_id
 
@@ -137,9 +151,13 @@ class SlackStandIn(MessageQueries, ViewControls):
         *,
         deleted: bool = False,
         is_bot: bool = False,
+        home_team_id: str | None = None,
     ) -> None:
+        """``home_team_id``: an account of another workspace (Sign in with Slack names it)."""
         with self._ws.lock:
-            self._ws.users[user_id] = User(user_id, name, email, deleted, is_bot)
+            self._ws.users[user_id] = User(
+                user_id, name, email, deleted, is_bot, home_team_id=home_team_id
+            )
 
     def deactivate_user(self, user_id: str) -> None:
         with self._ws.lock:

@@ -41,6 +41,25 @@ class Hook:
 
 
 @dataclass
+class OidcCode:
+    """An authorization code from the Sign in with Slack page: single use, bound to the client
+    and the redirect_uri it was issued for."""
+
+    user: str
+    client_id: str
+    redirect_uri: str
+    nonce: str | None
+    issued_at: float
+    used: bool = False
+
+
+OIDC_CLIENT_ID = "1000.standin"
+OIDC_CLIENT_SECRET = "standin-client-secret"
+OIDC_CODE_TTL = 600.0
+"""Slack's codes last ten minutes."""
+
+
+@dataclass
 class Trigger:
     issued_at: float
     user: str
@@ -82,6 +101,11 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.hooks: dict[str, Hook] = {}
         self.hook_posts: list[HookPost] = []
+        self.oidc_client_id = OIDC_CLIENT_ID
+        self.oidc_client_secret = OIDC_CLIENT_SECRET
+        self.oidc_codes: dict[str, OidcCode] = {}
+        self.user_tokens: dict[str, str] = {}
+        """Sign in with Slack's user tokens (``xoxp-``), each to its user."""
         self.calls: list[RecordedCall] = []
         self.violations: list[str] = []
         self._ids = itertools.count(1)

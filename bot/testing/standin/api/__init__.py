@@ -12,9 +12,9 @@ Handler = Callable[[Workspace, Args], JSON]
 
 
 def all_handlers() -> dict[str, Handler]:
-    from . import apps, chat, conversations, directory, files, items, views
+    from . import apps, chat, conversations, directory, files, items, openid, views
 
     handlers: dict[str, Handler] = {}
-    for module in (apps, chat, conversations, directory, files, items, views):
+    for module in (apps, chat, conversations, directory, files, items, openid, views):
         handlers.update(module.HANDLERS)
     return handlers

@@ -1,0 +1,260 @@
+"""The web case room's routes: a Flask blueprint under `/portal/`.
+
+Every page needs a live session (else the browser is sent to sign in); every POST needs the
+session's CSRF token (else 400, and nothing changes); every response carries a
+Content-Security-Policy that allows no inline script or style, and case pages are not cached.
+A case page, and any document of it, re-checks that the person is a member of the case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, g, redirect, request
+
+from bot.portal.people import People
+from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
+from bot.runtime import Runtime
+from bot.services.portal import cases as portal_cases
+from bot.services.portal import sessions
+from bot.services.portal.sessions import SESSION_TTL, SignedIn
+from bot.views.web.portal import Chrome, render_case_list, render_case_page, render_message
+
+PREFIX = "/portal"
+STATIC = Path(__file__).parent / "static"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+NOT_SHOWN = (
+    "I can't show you that case. Case pages are for the members of the case; if you should "
+    "be one, ask the business unit."
+)
+
+
+def register_portal(flask_app: Flask, runtime: Runtime) -> None:
+    """Serve the case room when it is configured (SCR_PUBLIC_URL and SLACK_CLIENT_ID)."""
+    if runtime.settings.portal_enabled:
+        flask_app.register_blueprint(portal_blueprint(runtime, SignIn(runtime), People(runtime)))
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path of the case room itself, never another site."""
+    if value and value.startswith(f"{PREFIX}/") and "//" not in value and "\\" not in value:
+        return value
+    return f"{PREFIX}/"
+
+
+def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Blueprint:
+    bp = Blueprint("portal", __name__, url_prefix=PREFIX, static_folder=str(STATIC))
+    db = runtime.db
+
+    def page(html: str, status: int = 200) -> Response:
+        return Response(html, status=status, mimetype="text/html")
+
+    def refuse(title: str, message: str, status: int) -> Response:
+        chrome = _chrome() if getattr(g, "signed_in", None) else None
+        return page(render_message(title, message, chrome=chrome), status)
+
+    def _chrome() -> Chrome:
+        me: SignedIn = g.signed_in
+        return Chrome(person=people.names([me.user_id])[me.user_id], csrf_token=me.csrf_token)
+
+    def current() -> SignedIn | None:
+        token = signin.read_session_cookie(request.cookies.get(SESSION_COOKIE))
+        if token is None:
+            return None
+        with db.session() as session:
+            return sessions.live_session(session, token, runtime.clock.now())
+
+    def signed_in_only(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            g.signed_in = current()
+            if g.signed_in is None:
+                target = quote(_safe_next(request.path), safe="/")
+                return redirect(f"{PREFIX}/login?next={target}", code=302)  # type: ignore[return-value]
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    @bp.before_request
+    def csrf() -> Response | None:
+        if request.method != "POST":
+            return None
+        me = current()
+        if me is None or not sessions.csrf_matches(me, request.form.get("csrf_token")):
+            return page(
+                render_message(
+                    "Form refused",
+                    "This form was refused: it did not carry this session's security token. "
+                    "Nothing was changed. Reload the page and try again.",
+                ),
+                400,
+            )
+        g.signed_in = me
+        return None
+
+    @bp.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.path.startswith(f"{PREFIX}/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def set_cookie(response: Response, name: str, value: str, max_age: int, path: str) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=path,
+            secure=signin.secure_cookies,
+            httponly=True,
+            samesite="Lax",
+        )
+
+    @bp.get("/login")
+    def login() -> Response:
+        with db.session() as session:
+            issued = sessions.issue_login_state(session, runtime.clock.now())
+        response: Response = redirect(signin.authorize_url(issued.state, issued.nonce), code=302)  # type: ignore[assignment]
+        cookie = signin.login_cookie(issued.state, _safe_next(request.args.get("next")))
+        set_cookie(
+            response,
+            LOGIN_COOKIE,
+            cookie,
+            int(sessions.LOGIN_TTL.total_seconds()),
+            f"{PREFIX}/oidc/",
+        )
+        return response
+
+    @bp.get("/oidc/callback")
+    def callback() -> Response:
+        try:
+            next_path, token = _finish_sign_in()
+        except SignInRefusedError as exc:
+            return page(
+                render_message("Sign-in refused", str(exc), sign_in=f"{PREFIX}/login"), exc.status
+            )
+        response: Response = redirect(next_path, code=302)  # type: ignore[assignment]
+        set_cookie(
+            response,
+            SESSION_COOKIE,
+            signin.session_cookie(token),
+            int(SESSION_TTL.total_seconds()),
+            f"{PREFIX}/",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/oidc/")
+        return response
+
+    def _finish_sign_in() -> tuple[str, str]:
+        if request.args.get("error"):
+            raise SignInRefusedError("Sign-in was cancelled in Slack.")
+        state, code = request.args.get("state", ""), request.args.get("code", "")
+        bound = signin.read_login_cookie(request.cookies.get(LOGIN_COOKIE))
+        if not state or not code or bound is None or bound.get("state") != state:
+            raise SignInRefusedError(
+                "This sign-in was not started in this browser. Please sign in again."
+            )
+        now = runtime.clock.now()
+        with db.session() as session:
+            nonce = sessions.consume_login_state(session, state, now)
+        if nonce is None:
+            raise SignInRefusedError(
+                "This sign-in has expired or was used already. Please sign in again."
+            )
+        person = signin.identify(code, nonce)
+        people.remember(person.user_id, person.name)
+        with db.session() as session:
+            token, _ = sessions.open_session(session, person.user_id, person.team_id, now)
+        return _safe_next(bound.get("next")), token
+
+    @bp.post("/logout")
+    def logout() -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        with db.session() as session:
+            sessions.end_session(session, me.id, now)
+        g.signed_in = None
+        response = page(
+            render_message(
+                "Signed out", "You have signed out of the case room.", sign_in=f"{PREFIX}/login"
+            )
+        )
+        response.delete_cookie(
+            SESSION_COOKIE,
+            path=f"{PREFIX}/",
+            secure=signin.secure_cookies,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+    @bp.get("/")
+    @signed_in_only
+    def home() -> Response:
+        me: SignedIn = g.signed_in
+        with db.session() as session:
+            lines = portal_cases.my_cases(
+                session, me.user_id, runtime.clock.now(), runtime.working_calendar()
+            )
+        return page(render_case_list(_chrome(), lines, f"{PREFIX}/cases/{{reference}}"))
+
+    @bp.get("/cases/<reference>")
+    @signed_in_only
+    def case(reference: str) -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        with db.session() as session:
+            try:
+                found = portal_cases.case_for(session, reference, me.user_id, now)
+            except portal_cases.NotShownError:
+                refused = True
+            else:
+                refused = False
+                shown = portal_cases.case_page(
+                    session,
+                    runtime.cipher,
+                    found,
+                    me.user_id,
+                    now,
+                    runtime.working_calendar(),
+                    chronology_href=f"{PREFIX}/cases/{found.reference}/{portal_cases.CHRONOLOGY_CSV}",
+                )
+        if refused:
+            return refuse("Not shown", NOT_SHOWN, 403)
+        mentioned = [o for t in shown.tasks for o in t.owners]
+        mentioned += [line.actor for line in shown.audit or ()]
+        return page(render_case_page(_chrome(), shown, people.names(mentioned)))
+
+    @bp.get(f"/cases/<reference>/{portal_cases.CHRONOLOGY_CSV}")
+    @signed_in_only
+    def chronology(reference: str) -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        with db.session() as session:
+            try:
+                found = portal_cases.case_for(session, reference, me.user_id, now)
+                name, content = portal_cases.chronology_download(
+                    session, runtime.cipher, found, me.user_id, now
+                )
+            except portal_cases.NotShownError:
+                refused = True
+            else:
+                refused = False
+        if refused:
+            return refuse("Not shown", NOT_SHOWN, 403)
+        return Response(
+            content,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return bp

@@ -1,0 +1,245 @@
+"""The web case room's read side: the signed-in person's cases, and a case's page.
+
+Who may see a case is decided as on Slack (`/scr status`): its members, and nobody else; an
+unknown reference and someone else's case are refused alike. The page shows what the case's
+people see in Slack (the card, the tasks, the integrated chronology, the documents shared) and,
+for the business unit, the case's audit trail. The child's identifying details are not on it:
+Slack shows them to nobody after the referral, and neither does the page. Every view and
+download is written to the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.crypto import EncryptionKeyError, FieldCipher
+from bot.process.registry import get_process
+from bot.process.working_days import LONDON, WorkingCalendar, deadline_words
+from bot.services.cases import audit
+from bot.services.cases.access import Role, case_by_reference, is_case_member, roles_of
+from bot.services.cases.card import build_case_card, stage_title
+from bot.services.first_month.chronology import integrated_entries
+from bot.services.first_month.files import chronology_csv, file_stem, merged
+from bot.services.portal.schema import (
+    AuditLine,
+    CaseLine,
+    CasePage,
+    ChronologyLine,
+    DocumentLine,
+    TaskLine,
+)
+from bot.services.reminders.owners import task_owners
+from storage.models import (
+    Agency,
+    Case,
+    CaseMember,
+    ManagementReview,
+    OverviewDraft,
+    ReviewFindings,
+    Task,
+)
+from storage.states import TaskStatus
+
+VIEWED = "portal.case_viewed"
+DOWNLOADED = "portal.document_downloaded"
+REFUSED = "portal.case_refused"
+
+CHRONOLOGY_CSV = "chronology.csv"
+"""The one document the bot keeps itself today: the integrated chronology, made on request."""
+
+IN_SLACK = "shared in the case channel on Slack"
+
+
+class NotShownError(LookupError):
+    """The case does not exist or the person is not one of its members (the same answer)."""
+
+
+def is_business_unit(session: Session, user_id: str) -> bool:
+    return Role.ADMIN in roles_of(session, user_id)
+
+
+def case_for(session: Session, reference: str, user_id: str, now: datetime) -> Case:
+    """The case at ``reference`` if ``user_id`` is a member; refused (and the refusal audited
+    against the case, when there is one) otherwise."""
+    case = case_by_reference(session, reference)
+    if case is None or not is_case_member(session, case, user_id):
+        if case is not None:
+            audit.record(session, at=now, actor=user_id, action=REFUSED, case_id=case.id)
+        raise NotShownError(reference)
+    return case
+
+
+def my_cases(session: Session, user_id: str, now: datetime, cal: WorkingCalendar) -> list[CaseLine]:
+    """The cases ``user_id`` is a member of, newest first, each with its next deadline."""
+    today = cal.london_date(now)
+    cases = session.scalars(
+        select(Case)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.slack_user_id == user_id)
+        .order_by(Case.year.desc(), Case.number.desc())
+    )
+    lines = []
+    for case in cases:
+        due = session.scalar(
+            select(Task.due_at)
+            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.due_at)
+            .limit(1)
+        )
+        day = due.astimezone(LONDON).date() if due else None
+        words = deadline_words(day, cal.last_working_day(day), today) if day else "none open"
+        lines.append(
+            CaseLine(case.reference, stage_title(case), words, closed=case.closed_at is not None)
+        )
+    return lines
+
+
+def _task_lines(
+    session: Session, case: Case, cal: WorkingCalendar, now: datetime
+) -> list[TaskLine]:
+    process = get_process(case.process_key)
+    agencies = {row.id: row.name for row in session.execute(select(Agency.id, Agency.name))}
+    today = cal.london_date(now)
+    lines = []
+    for task in session.scalars(
+        select(Task)
+        .where(Task.case_id == case.id, Task.status != TaskStatus.SUPERSEDED)
+        .order_by(Task.status != TaskStatus.OPEN, Task.due_at, Task.id)
+    ):
+        try:
+            title = process.task(task.kind).title
+        except KeyError:
+            title = task.kind.replace("_", " ").capitalize()
+        due = task.due_at.astimezone(LONDON).date()
+        status, overdue = _status(task, due, today)
+        lines.append(
+            TaskLine(
+                title=title,
+                agency=agencies.get(task.agency_id, "") if task.agency_id else "",
+                owners=tuple(task_owners(session, task)) if task.status == TaskStatus.OPEN else (),
+                due=deadline_words(due, cal.last_working_day(due), today),
+                status=status,
+                overdue=overdue,
+            )
+        )
+    return lines
+
+
+def _status(task: Task, due: object, today: object) -> tuple[str, bool]:
+    if task.status == TaskStatus.DONE:
+        done = task.completed_at.astimezone(LONDON).date() if task.completed_at else None
+        return (f"done {done.day} {done:%b %Y}" if done else "done"), False
+    if task.status == TaskStatus.WAIVED:
+        return "not needed", False
+    overdue = bool(due < today)  # type: ignore[operator]
+    return ("overdue" if overdue else "open"), overdue
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def _chronology(session: Session, cipher: FieldCipher, case: Case) -> list[ChronologyLine]:
+    try:
+        entries, _ = integrated_entries(session, cipher, case.id)
+    except EncryptionKeyError:
+        return []  # erased under the retention policy: nothing left to show
+    return [
+        ChronologyLine(
+            e.entry_date,
+            e.agency,
+            e.worker,
+            e.event,
+            _yes_no(e.child_seen),
+            _yes_no(e.wishes_sought),
+        )
+        for e in merged(entries)
+    ]
+
+
+def _documents(
+    session: Session, case: Case, has_chronology: bool, chronology_href: str
+) -> list[DocumentLine]:
+    docs = []
+    if has_chronology:
+        docs.append(DocumentLine("Integrated chronology (CSV)", "download", chronology_href))
+    for _review, agency in session.execute(
+        select(ManagementReview, Agency.name)
+        .join(Agency, Agency.id == ManagementReview.agency_id)
+        .where(ManagementReview.case_id == case.id, ManagementReview.document_file_id.is_not(None))
+        .order_by(Agency.name)
+    ):
+        docs.append(DocumentLine(f"Management review: {agency}", IN_SLACK))
+    for draft in session.scalars(
+        select(OverviewDraft)
+        .where(OverviewDraft.case_id == case.id, OverviewDraft.document_file_id.is_not(None))
+        .order_by(OverviewDraft.version)
+    ):
+        docs.append(DocumentLine(f"Overview report, draft {draft.version}", IN_SLACK))
+    findings = session.scalar(
+        select(ReviewFindings).where(
+            ReviewFindings.case_id == case.id, ReviewFindings.document_file_id.is_not(None)
+        )
+    )
+    if findings is not None:
+        docs.append(DocumentLine("Findings (criteria not met)", IN_SLACK))
+    return docs
+
+
+def _audit_lines(session: Session, case: Case) -> list[AuditLine]:
+    return [
+        AuditLine(f"{e.at.astimezone(LONDON):%d %b %Y %H:%M}", e.actor, e.action)
+        for e in audit.events_for(session, case.id)
+    ]
+
+
+def case_page(
+    session: Session,
+    cipher: FieldCipher,
+    case: Case,
+    user_id: str,
+    now: datetime,
+    cal: WorkingCalendar,
+    *,
+    chronology_href: str,
+) -> CasePage:
+    """The page of ``case`` (whose membership `case_for` has checked) for ``user_id``; the view
+    is audited first, so that the trail the business unit sees includes it."""
+    audit.record(session, at=now, actor=user_id, action=VIEWED, case_id=case.id)
+    today = cal.london_date(now)
+    card = build_case_card(session, case, today, cal)
+    chronology = _chronology(session, cipher, case)
+    return CasePage(
+        reference=case.reference,
+        stage_title=card.stage_title,
+        referral_date=card.referral_date,
+        referring_agency=card.referring_agency,
+        criteria=card.criteria,
+        today=today,
+        closed=card.closed,
+        deadlines=card.deadlines,
+        agency_columns=card.agency_columns,
+        agency_rows=card.agency_rows,
+        tasks=_task_lines(session, case, cal, now),
+        chronology=chronology,
+        documents=_documents(session, case, bool(chronology), chronology_href),
+        audit=_audit_lines(session, case) if is_business_unit(session, user_id) else None,
+    )
+
+
+def chronology_download(
+    session: Session, cipher: FieldCipher, case: Case, user_id: str, now: datetime
+) -> tuple[str, bytes]:
+    """The integrated chronology as CSV (file name, content), audited as a download."""
+    try:
+        entries, _ = integrated_entries(session, cipher, case.id)
+    except EncryptionKeyError:
+        raise NotShownError(case.reference) from None
+    if not entries:
+        raise NotShownError(case.reference)
+    audit.record(
+        session, at=now, actor=user_id, action=DOWNLOADED, case_id=case.id, document=CHRONOLOGY_CSV
+    )
+    return f"{file_stem(case.reference)}.csv", chronology_csv(merged(entries))

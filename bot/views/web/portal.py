@@ -1,0 +1,77 @@
+"""The web case room's pages as HTML: pure renderers over the portal's schema (Jinja2, with
+every value escaped). The stylesheet lives at `/portal/static/portal.css`; no page carries a
+script or an inline style, so the Content-Security-Policy can forbid both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bot.process.working_days import deadline_words
+from bot.services.portal.schema import CaseLine, CasePage
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every signed-in page shows around its content."""
+
+    person: str
+    csrf_token: str
+    static: str = "/portal/static"
+    home: str = "/portal/"
+    logout: str = "/portal/logout"
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot.views.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
+    env.filters["entry_day"] = lambda d: f"{d:%d.%m.%y}"
+    return env
+
+
+def render_case_list(chrome: Chrome, cases: Sequence[CaseLine], case_href: str) -> str:
+    """``case_href`` has ``{reference}`` where each case's reference goes."""
+    return (
+        _env()
+        .get_template("portal/cases.html")
+        .render(chrome=chrome, cases=cases, case_href=case_href, title="Your cases")
+    )
+
+
+def render_case_page(chrome: Chrome, page: CasePage, people: Mapping[str, str]) -> str:
+    deadlines = [
+        (d.label, deadline_words(d.due, d.last_working_day, page.today), d.note)
+        for d in page.deadlines
+    ]
+    return (
+        _env()
+        .get_template("portal/case.html")
+        .render(
+            chrome=chrome,
+            page=page,
+            deadlines=deadlines,
+            people=people,
+            title=page.reference,
+        )
+    )
+
+
+def render_message(
+    title: str, message: str, *, chrome: Chrome | None = None, sign_in: str = ""
+) -> str:
+    """A page with one message: refusals, errors, "you have signed out"."""
+    return (
+        _env()
+        .get_template("portal/message.html")
+        .render(chrome=chrome, title=title, message=message, sign_in=sign_in)
+    )
