@@ -1,0 +1,239 @@
+"""The web case room in a real browser: headless Chromium (Debian's `chromium`) driven by
+Playwright, against `scr-bot serve` and the Slack stand-in. Without Chromium or Playwright
+these tests skip and say why; screenshots go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from bot.clock import FrozenClock
+from bot.portal.signin import SESSION_COOKIE
+from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, make_settings, start_harness
+from bot.testing.seed import SEED_TOML
+from bot.testing.standin import SlackStandIn
+from storage.db import Database
+from tests import dbutil
+from tests.conftest import START
+from tests.first_month.helpers import csv_bytes, open_case, share_file
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = os.environ.get("SCR_CHROMIUM", "/usr/bin/chromium")
+SERIOUS = {"serious", "critical"}
+
+
+def _chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        found = shutil.which("chromium")
+        if found is None:
+            pytest.skip(
+                f"no Chromium at {CHROMIUM} nor on PATH: install Debian's `chromium` package "
+                "(.ci/run does when it runs as root) to run the browser tests"
+            )
+        return found
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"scr-bot serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("scr-bot serve did not become healthy")
+
+
+def _seed_case(standin: SlackStandIn, url: str, key: str) -> None:
+    """SCR-2026-001, opened through Slack as the tests do, with Health's chronology."""
+    database = Database.from_url(url)
+    settings = make_settings(standin, url, SCR_ENCRYPTION_KEY=SecretStr(key))
+    harness = start_harness(standin, database, FrozenClock(START), settings=settings)
+    try:
+        open_case(harness)
+        rows = [
+            ("12/06/2025", "Health", "Dr K Okafor", "GP appointment: bruising noted", "yes", ""),
+            ("03.05.25", "Health", "Nurse A Rao", "Health visitor home visit", "yes", "no"),
+        ]
+        share_file(harness, "U0DPH", csv_bytes(rows))
+    finally:
+        harness.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SlackStandIn]]:
+    _chromium()
+    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    folder = tmp_path_factory.mktemp("served")
+    standin = SlackStandIn().start()
+    from bot.testing.harness import seed_people
+
+    seed_people(standin)
+    template = dbutil.migrated_sqlite_template(folder)
+    url = f"sqlite:///{template}"
+    key = Fernet.generate_key().decode()
+    _seed_case(standin, url, key)
+    config = folder / "partnership.toml"
+    config.write_text(SEED_TOML)
+    port = _free_port()
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "SLACK_CLIENT_ID": standin.oidc_client_id,
+        "SLACK_CLIENT_SECRET": standin.oidc_client_secret,
+        "SCR_PUBLIC_URL": base,
+        "DATABASE_URL": url,
+        "SCR_ENCRYPTION_KEY": key,
+        "SCR_CONFIG": str(config),
+        "PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_healthy(f"{base}/healthz", process)
+        yield base, standin
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        standin.stop()
+    assert standin.violations == [], standin.violations
+
+
+@pytest.fixture(scope="module")
+def browser(served) -> Iterator[Any]:
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=_chromium(), headless=True)
+        except Error as exc:
+            pytest.skip(f"Chromium at {_chromium()} did not start: {exc.message.splitlines()[0]}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def sign_in_as(page: Any, base: str, name: str) -> None:
+    """Open the case room, go through the stand-in's Sign in with Slack page as ``name``."""
+    page.goto(f"{base}/portal/")
+    page.get_by_role("link", name=f"Sign in as {name}").click()
+    page.wait_for_url(f"{base}/portal/")
+
+
+def test_a_member_signs_in_sees_their_case_and_signs_out(served, page) -> None:
+    base, _ = served
+    sign_in_as(page, base, "Dr Lee (Health DP)")
+    assert page.get_by_role("heading", name="Your cases").is_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+    page.get_by_role("link", name="SCR-2026-001").click()
+    page.wait_for_url(f"{base}/portal/cases/SCR-2026-001")
+    assert page.get_by_role("heading", name="Integrated chronology").is_visible()
+    assert page.get_by_role("cell", name="GP appointment: bruising noted").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "portal-case-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot of the case page: {shot}")
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", name="Signed out").is_visible()
+    page.goto(f"{base}/portal/cases/SCR-2026-001")
+    assert page.get_by_role("heading", name="Sign in to SCR Stand-in").is_visible()
+
+
+def test_the_case_page_has_no_serious_accessibility_violation(served, page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = served
+    sign_in_as(page, base, "Sam CPU")
+    for path in ("/portal/", "/portal/cases/SCR-2026-001"):
+        page.goto(f"{base}{path}")
+        results = Axe().run(page)
+        serious = [
+            (v["id"], v["help"], len(v["nodes"]))
+            for v in results.response["violations"]
+            if v.get("impact") in SERIOUS
+        ]
+        assert serious == [], f"{path}: {serious}"
+
+
+def test_the_case_page_runs_no_inline_script(served, page) -> None:
+    """The Content-Security-Policy holds in the browser: an injected inline script is refused."""
+    base, _ = served
+    sign_in_as(page, base, "Sam CPU")
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text))
+    page.goto(f"{base}/portal/cases/SCR-2026-001")
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.injected = 1'; document.body.appendChild(s); }"
+    )
+    assert page.evaluate("() => window.injected === undefined")
+    assert any("Content Security Policy" in text for text in refused)
+
+
+def test_a_non_member_sees_only_their_cases_and_gets_403(served, page) -> None:
+    base, _ = served
+    sign_in_as(page, base, "Mo (Education DP)")
+    assert page.get_by_text("You are not a member of any case.").is_visible()
+    assert page.get_by_role("link", name="SCR-2026-001").count() == 0
+    response = page.goto(f"{base}/portal/cases/SCR-2026-001")
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", name="Not shown").is_visible()
+    download = page.request.get(f"{base}/portal/cases/SCR-2026-001/chronology.csv")
+    assert download.status == 403
+
+
+def test_a_forged_session_and_a_form_without_its_token_are_refused(served, browser) -> None:
+    base, _ = served
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in_as(page, base, "Dr Lee (Health DP)")
+    refused = context.request.post(f"{base}/portal/logout", form={"csrf_token": "guess"})
+    assert refused.status == 400
+    assert page.goto(f"{base}/portal/") is not None
+    assert page.get_by_role("heading", name="Your cases").is_visible()
+    context.close()
+    forged = browser.new_context()
+    forged.add_cookies(
+        [{"name": SESSION_COOKIE, "value": "forged.value.here", "url": f"{base}/portal/"}]
+    )
+    page = forged.new_page()
+    page.goto(f"{base}/portal/")
+    assert page.get_by_role("heading", name="Sign in to SCR Stand-in").is_visible()
+    forged.close()
