@@ -124,7 +124,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Slac
         yield base, standin
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
         standin.stop()
     assert standin.violations == [], standin.violations
 

@@ -9,7 +9,7 @@ download is written to the audit trail."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -127,13 +127,13 @@ def _task_lines(
     return lines
 
 
-def _status(task: Task, due: object, today: object) -> tuple[str, bool]:
+def _status(task: Task, due: date, today: date) -> tuple[str, bool]:
     if task.status == TaskStatus.DONE:
         done = task.completed_at.astimezone(LONDON).date() if task.completed_at else None
         return (f"done {done.day} {done:%b %Y}" if done else "done"), False
     if task.status == TaskStatus.WAIVED:
         return "not needed", False
-    overdue = bool(due < today)  # type: ignore[operator]
+    overdue = due < today
     return ("overdue" if overdue else "open"), overdue
 
 
