@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, g, redirect, request
+from flask import Blueprint, Flask, Response, g, request
 
 from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
 from bot.runtime import Runtime
 from bot.services.portal import cases as portal_cases
 from bot.services.portal import sessions
+from bot.services.portal.schema import CasePage
 from bot.services.portal.sessions import SESSION_TTL, SignedIn
 from bot.views.web.portal import Chrome, render_case_list, render_case_page, render_message
 
@@ -40,6 +41,11 @@ def register_portal(flask_app: Flask, runtime: Runtime) -> None:
     """Serve the case room when it is configured (SCR_PUBLIC_URL and SLACK_CLIENT_ID)."""
     if runtime.settings.portal_enabled:
         flask_app.register_blueprint(portal_blueprint(runtime, SignIn(runtime), People(runtime)))
+
+
+def _see_other(location: str) -> Response:
+    """A 302 to ``location`` (a path of the case room, or Slack's authorize page)."""
+    return Response(status=302, headers={"Location": location})
 
 
 def _safe_next(value: str | None) -> str:
@@ -77,7 +83,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             g.signed_in = current()
             if g.signed_in is None:
                 target = quote(_safe_next(request.path), safe="/")
-                return redirect(f"{PREFIX}/login?next={target}", code=302)  # type: ignore[return-value]
+                return _see_other(f"{PREFIX}/login?next={target}")
             return view(*args, **kwargs)
 
         return wrapper
@@ -124,7 +130,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
     def login() -> Response:
         with db.session() as session:
             issued = sessions.issue_login_state(session, runtime.clock.now())
-        response: Response = redirect(signin.authorize_url(issued.state, issued.nonce), code=302)  # type: ignore[assignment]
+        response = _see_other(signin.authorize_url(issued.state, issued.nonce))
         cookie = signin.login_cookie(issued.state, _safe_next(request.args.get("next")))
         set_cookie(
             response,
@@ -143,7 +149,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             return page(
                 render_message("Sign-in refused", str(exc), sign_in=f"{PREFIX}/login"), exc.status
             )
-        response: Response = redirect(next_path, code=302)  # type: ignore[assignment]
+        response = _see_other(next_path)
         set_cookie(
             response,
             SESSION_COOKIE,
@@ -212,13 +218,14 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
     def case(reference: str) -> Response:
         me: SignedIn = g.signed_in
         now = runtime.clock.now()
-        with db.session() as session:
+        shown: CasePage | None = None
+        with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
             try:
                 found = portal_cases.case_for(session, reference, me.user_id, now)
             except portal_cases.NotShownError:
-                refused = True
+                pass
             else:
-                refused = False
+                href = f"{PREFIX}/cases/{found.reference}/{portal_cases.CHRONOLOGY_CSV}"
                 shown = portal_cases.case_page(
                     session,
                     runtime.cipher,
@@ -226,9 +233,9 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
                     me.user_id,
                     now,
                     runtime.working_calendar(),
-                    chronology_href=f"{PREFIX}/cases/{found.reference}/{portal_cases.CHRONOLOGY_CSV}",
+                    chronology_href=href,
                 )
-        if refused:
+        if shown is None:
             return refuse("Not shown", NOT_SHOWN, 403)
         mentioned = [o for t in shown.tasks for o in t.owners]
         mentioned += [line.actor for line in shown.audit or ()]
@@ -239,18 +246,21 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
     def chronology(reference: str) -> Response:
         me: SignedIn = g.signed_in
         now = runtime.clock.now()
-        with db.session() as session:
+        with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
             try:
                 found = portal_cases.case_for(session, reference, me.user_id, now)
-                name, content = portal_cases.chronology_download(
-                    session, runtime.cipher, found, me.user_id, now
-                )
             except portal_cases.NotShownError:
-                refused = True
-            else:
-                refused = False
-        if refused:
+                found = None
+            download = (
+                portal_cases.chronology_download(session, runtime.cipher, found, me.user_id, now)
+                if found is not None
+                else None
+            )
+        if found is None:
             return refuse("Not shown", NOT_SHOWN, 403)
+        if download is None:
+            return refuse("No chronology yet", "No agency has sent its chronology yet.", 404)
+        name, content = download
         return Response(
             content,
             mimetype="text/csv",

@@ -164,13 +164,14 @@ def test_a_member_signs_in_sees_their_case_and_signs_out(served, page) -> None:
     base, _ = served
     sign_in_as(page, base, "Dr Lee (Health DP)")
     assert page.get_by_role("heading", name="Your cases").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-your-cases.png"), full_page=True)
     cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
     page.get_by_role("link", name="SCR-2026-001").click()
     page.wait_for_url(f"{base}/portal/cases/SCR-2026-001")
     assert page.get_by_role("heading", name="Integrated chronology").is_visible()
     assert page.get_by_role("cell", name="GP appointment: bruising noted").is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "portal-case-page.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot of the case page: {shot}")

@@ -110,3 +110,13 @@ def test_the_stylesheet_is_served(portal) -> None:
     response = client_of(portal).get("/portal/static/portal.css")
     assert response.status_code == 200
     assert response.mimetype == "text/css"
+
+
+def test_no_chronology_yet_is_not_found_and_not_offered(portal) -> None:
+    open_case(portal)
+    client = signed_in(portal, "U0DPH")
+    assert "chronology.csv" not in client.get(CASE).text
+    response = client.get(f"{CASE}/chronology.csv")
+    assert response.status_code == 404
+    assert "No agency has sent its chronology yet." in response.text
+    assert audited(portal, "portal.document_downloaded") == []

@@ -231,14 +231,15 @@ def case_page(
 
 def chronology_download(
     session: Session, cipher: FieldCipher, case: Case, user_id: str, now: datetime
-) -> tuple[str, bytes]:
-    """The integrated chronology as CSV (file name, content), audited as a download."""
+) -> tuple[str, bytes] | None:
+    """The integrated chronology as CSV (file name, content), audited as a download; None
+    while no agency has sent one (or once the case's data is erased)."""
     try:
         entries, _ = integrated_entries(session, cipher, case.id)
     except EncryptionKeyError:
-        raise NotShownError(case.reference) from None
+        return None
     if not entries:
-        raise NotShownError(case.reference)
+        return None
     audit.record(
         session, at=now, actor=user_id, action=DOWNLOADED, case_id=case.id, document=CHRONOLOGY_CSV
     )
