@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.portal.app import CSP
@@ -42,6 +43,7 @@ def test_login_sends_the_browser_to_slacks_authorize_page_with_state_and_nonce(p
     assert cookie is not None and cookie.http_only and cookie.secure
 
 
+@pytest.mark.postgres
 def test_signing_in_opens_a_session_and_shows_the_persons_cases(portal) -> None:
     client = client_of(portal)
     response = sign_in(client, "U0DPH")
@@ -92,6 +94,7 @@ def test_a_state_from_another_browser_is_refused(portal) -> None:
     assert _sessions(portal) == 0
 
 
+@pytest.mark.postgres
 def test_a_reused_code_is_refused(portal) -> None:
     client = client_of(portal)
     callback = callback_for(authorize_redirect(client), "U0DPH")
@@ -157,6 +160,7 @@ def test_a_forged_cookie_is_refused(portal) -> None:
         assert response.status_code == 302, forged
 
 
+@pytest.mark.postgres
 def test_signing_out_kills_the_session_and_any_copy_of_its_cookie(portal) -> None:
     client = client_of(portal)
     sign_in(client, "U0DPH")
@@ -203,3 +207,10 @@ def test_next_only_leads_within_the_case_room(portal) -> None:
 
 def test_the_portal_is_not_served_unless_configured(harness) -> None:
     assert harness.flask.test_client().get("/portal/").status_code == 404
+
+
+def test_sessions_over_for_a_day_are_cleared(portal) -> None:
+    sign_in(client_of(portal), "U0DPH")
+    portal.clock.advance(timedelta(hours=35))
+    sign_in(client_of(portal), "U0DPH")
+    assert _sessions(portal) == 1

@@ -80,7 +80,14 @@ class SignedIn:
 def open_session(
     session: Session, user_id: str, team_id: str, now: datetime
 ) -> tuple[str, SignedIn]:
-    """A new session for ``user_id``: the token for the browser's cookie, and the session."""
+    """A new session for ``user_id``: the token for the browser's cookie, and the session.
+    Sessions over for a day are cleared (their audit entries stay)."""
+    stale = now - timedelta(days=1)
+    session.execute(
+        delete(PortalSession).where(
+            (PortalSession.expires_at <= stale) | (PortalSession.ended_at <= stale)
+        )
+    )
     token = secrets.token_urlsafe(32)
     row = PortalSession(
         token_hash=_hash(token),
