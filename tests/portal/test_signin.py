@@ -214,3 +214,16 @@ def test_sessions_over_for_a_day_are_cleared(portal) -> None:
     portal.clock.advance(timedelta(hours=35))
     sign_in(client_of(portal), "U0DPH")
     assert _sessions(portal) == 1
+
+
+def test_the_authorize_page_is_slacks_unless_the_api_is_elsewhere() -> None:
+    from bot.settings import Settings
+
+    assert Settings.model_validate({}).oidc_authorize_url == (
+        "https://slack.com/openid/connect/authorize"
+    )
+    local = Settings.model_validate({"SLACK_API_URL": "http://127.0.0.1:8123/api/"})
+    assert local.oidc_authorize_url == "http://127.0.0.1:8123/openid/connect/authorize"
+    assert not local.portal_enabled
+    on = Settings.model_validate({"SCR_PUBLIC_URL": "https://scr.example/", "SLACK_CLIENT_ID": "1"})
+    assert on.portal_enabled and on.public_url == "https://scr.example"
