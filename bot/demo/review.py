@@ -152,10 +152,18 @@ def _imr(agency: str) -> dict[str, Any]:
         "Police": "A protocol for sharing call-outs involving babies with health",
     }[agency]
     return {
+        ReviewBlock.AGENCY_DETAILS.value: f"{agency}: the services that saw the family; "
+        "their records were read in full.",
+        ReviewBlock.AUTHOR_ROLE.value: f"{agency} safeguarding manager from another area, "
+        "with no part in the case.",
+        ReviewBlock.TERMS_ADDRESSED.value: "Each key issue is answered in the analysis; "
+        "two workers were interviewed.",
+        ReviewBlock.INDEPENDENT.value: ["yes"],
         ReviewBlock.CHRONOLOGY.value: f"02.10.26 {agency} worker, first contact; "
         f"14.10.26 {agency} worker, follow-up",
         ReviewBlock.ANALYSIS.value: "Contact was recorded but not shared with partners.",
         ReviewBlock.LEARNING.value: "Injuries to a non-mobile baby must always be shared.",
+        ReviewBlock.GOOD_PRACTICE.value: "Each contact was recorded the same day.",
         f"{ReviewBlock.REC_ACTION.value}_1": action,
         f"{ReviewBlock.REC_BY_WHOM.value}_1": f"{agency} safeguarding lead",
         f"{ReviewBlock.REC_BY_WHEN.value}_1": "2027-06-30",

@@ -3,7 +3,8 @@ answer; each version of the terms of reference posted to the case channel (the o
 marked superseded); the notes after an extension or a "not met" path's findings; the
 management reviews' DMs (the author's request, the panel chair's copy of each submission,
 replaced by their answer, the author's copy of a return) with a line in the channel at each
-step; an interview's note and calendar invitation; the overview report's DMs to each
+step; an interview's message to its reviewer (redrawn at each change) and each revision of
+its calendar invitation, by DM and e-mail; the overview report's DMs to each
 contributing agency, the tally in the channel and the note of the Board's acceptance.
 
 Every message goes once (the gateway's ledger, by key); a step that fails is logged and the
@@ -14,10 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.calendar.invites import Attendee, Organizer
+from bot.calendar.invites import Attendee
+from bot.calendar.mailer import InviteMailError
 from bot.flows.cases import refresh_card
+from bot.flows.panel import mailer_for, organizer_for
 from bot.gateway import SlackError, SlackGateway
 from bot.process.working_days import london_date
 from bot.runtime import Runtime
@@ -26,7 +30,8 @@ from bot.services.cases.access import load_case
 from bot.services.cases.identifying import case_identifiers
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
-from bot.services.review.imr import agency_name, invitation
+from bot.services.review.imr import agency_name
+from bot.services.review.interviews import Invitation, interview_facts, invitation
 from bot.services.review.report import (
     agency_names,
     answers,
@@ -34,7 +39,13 @@ from bot.services.review.report import (
     draft_facts,
     report_recommendations,
 )
-from bot.services.review.schema import TERMS_LABELS, ChairStatus, DraftAnswer, ImrStatus
+from bot.services.review.schema import (
+    TERMS_LABELS,
+    ChairStatus,
+    DraftAnswer,
+    ImrStatus,
+    InterviewFacts,
+)
 from bot.views.format import day, user_link
 from bot.views.forms import section
 from bot.views.messages import Message
@@ -50,14 +61,16 @@ from bot.views.review import (
     chair_answered,
     chair_declined,
     chair_in_post,
-    invited,
+    ics_comment,
+    interview_email,
     returned_to_author,
+    revision_dm,
     scheduled,
     submitted_to_chair,
     tally,
     terms_message,
 )
-from storage.models import CaseMember, ManagementReview, TermsOfReference, WorkerInterview
+from storage.models import CaseMember, ManagementReview, TermsOfReference
 
 log = logging.getLogger(__name__)
 
@@ -311,19 +324,91 @@ def after_chair_answer(runtime: Runtime, slack: SlackGateway, review_id: int) ->
 # Interviews ----------------------------------------------------------------------------------
 
 
-def after_scheduling(
-    runtime: Runtime, slack: SlackGateway, interview_id: int, *, invite: bool, location: str
-) -> None:
-    """The reviewer's note of the interview, and the calendar invitation if asked for."""
+def _interview(runtime: Runtime, interview_id: int) -> InterviewFacts:
     with runtime.db.session() as session:
-        row = session.get(WorkerInterview, interview_id)
-        assert row is not None
-        reference = load_case(session, row.case_id).reference
-        agency = agency_name(session, row.agency_id)
-    message = scheduled(reference, agency, row.starts_at, row.id)
-    post(slack, f"interview:{row.id}:scheduled", row.reviewer, message, row.case_id)
-    if invite:
-        _send_invitation(runtime, slack, row, reference, location)
+        return interview_facts(session, runtime.cipher, interview_id)
+
+
+def redraw_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> None:
+    """The reviewer's message about the interview, as it now stands; the card."""
+    facts = _interview(runtime, interview_id)
+    redraw(slack, f"interview:{interview_id}:scheduled", scheduled(facts))
+    _card(runtime, slack, facts.case_id)
+
+
+def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> None:
+    """The interview's latest revision to everyone it concerns: the reviewer's message
+    (posted once, then redrawn), and to the reviewer and a Slack interviewee a DM with the
+    calendar file (a REQUEST, or a CANCEL once cancelled; same UID, the revision's
+    SEQUENCE); by e-mail too when the Board's mail is set up. Each DM goes once per
+    revision."""
+    facts = _interview(runtime, interview_id)
+    key = f"interview:{interview_id}:scheduled"
+    if slack.sent(key) is None:
+        post(slack, key, facts.reviewer, scheduled(facts), facts.case_id)
+    else:
+        redraw(slack, key, scheduled(facts))
+    people = [facts.reviewer] + ([facts.interviewee] if facts.interviewee else [])
+    contacts = {p: _person(slack, p) for p in dict.fromkeys(people)}
+    attendees = [
+        a.model_copy(update={"role": "CHAIR"}) if p == facts.reviewer else a
+        for p, a in contacts.items()
+        if a is not None
+    ]
+    built = None
+    if attendees:
+        built = invitation(
+            facts, organizer=organizer_for(runtime), attendees=attendees, now=runtime.clock.now()
+        )
+    else:
+        log.warning(
+            "interview %s: nobody invited has an e-mail address for a calendar file", interview_id
+        )
+    for person in contacts:
+        dm_key = f"interview:{interview_id}:{facts.sequence}:dm:{person}"
+        if slack.sent(dm_key) is not None:
+            continue
+        message = revision_dm(
+            facts, interviewee=person != facts.reviewer, with_file=built is not None
+        )
+        if post(slack, dm_key, person, message, facts.case_id) and built is not None:
+            _share(slack, person, built, ics_comment(facts, built.method), interview_id)
+    if built is not None:
+        _email(runtime, facts, built, [a for a in attendees])
+    _card(runtime, slack, facts.case_id)
+
+
+def _share(
+    slack: SlackGateway, person: str, built: Invitation, comment: str, interview_id: int
+) -> None:
+    try:
+        slack.upload(
+            slack.dm_channel(person), filename=built.filename, content=built.ics, comment=comment
+        )
+    except SlackError as exc:
+        log.warning(
+            "interview %s: calendar file not delivered to one person (%s)", interview_id, exc.code
+        )
+
+
+def _email(
+    runtime: Runtime, facts: InterviewFacts, built: Invitation, attendees: list[Attendee]
+) -> None:
+    mailer = mailer_for(runtime)
+    if mailer is None:
+        return
+    subject, body = interview_email(facts, built.method)
+    try:
+        mailer.send_invite(
+            to=[(a.name, a.email) for a in attendees],
+            subject=subject,
+            text_body=body,
+            ics=built.ics,
+            method=built.method,
+            filename=built.filename,
+        )
+    except InviteMailError as exc:
+        log.warning("interview %s: %s", facts.interview_id, exc)
 
 
 def _person(slack: SlackGateway, user: str) -> Attendee | None:
@@ -331,38 +416,13 @@ def _person(slack: SlackGateway, user: str) -> Attendee | None:
         profile = slack.user(user)
     except SlackError:
         return None
-    email = (profile.get("profile") or {}).get("email")
-    return Attendee(email=email, name=profile.get("real_name") or user) if email else None
-
-
-def _send_invitation(
-    runtime: Runtime, slack: SlackGateway, row: WorkerInterview, reference: str, location: str
-) -> None:
-    """Upload the `.ics` to the reviewer's (and a Slack interviewee's) DM."""
-    people = [row.reviewer] + ([row.interviewee] if row.interviewee else [])
-    attendees = [a for a in (_person(slack, p) for p in people) if a is not None]
-    if not attendees:
-        log.warning("interview %s: no e-mail address for an invitation", row.id)
-        return
-    organizer = Organizer(email=attendees[0].email, name=attendees[0].name)
-    built = invitation(
-        row,
-        reference,
-        organizer=organizer,
-        attendees=attendees,
-        location=location,
-        now=runtime.clock.now(),
-    )
-    for person in people:
-        try:
-            slack.upload(
-                slack.dm_channel(person),
-                filename=built.filename,
-                content=built.ics,
-                comment=invited(reference),
-            )
-        except SlackError:
-            log.warning("interview %s: invitation not delivered to one person", row.id)
+    details = profile.get("profile") or {}
+    email = details.get("email")
+    name = details.get("real_name") or profile.get("real_name") or user
+    try:
+        return Attendee(email=email, name=str(name)[:120]) if email else None
+    except ValidationError:
+        return None
 
 
 # The overview report ---------------------------------------------------------------------------

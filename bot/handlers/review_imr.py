@@ -1,8 +1,8 @@
 """Management reviews and interviews: the panel chair's request (`/scr imr request`), the
 author's submission form (`/scr imr submit`, with recommendation rows added on demand), the
 panel chair's reading, acceptance or return with comments; and `/scr interview`, which
-schedules an interview with a worker (optionally with a calendar invitation), then its
-outcome.
+arranges an interview with a worker (with its calendar invitation), `/scr interview
+move|cancel` (or the buttons on the reviewer's message about it), then its outcome.
 
 A module of its own because the management reviews' forms are the review's largest part:
 with the frame's listeners in one module it would pass 600 lines."""
@@ -21,6 +21,7 @@ from bot.handlers.adapter import (
     Access,
     CaseFrom,
     Listeners,
+    Reply,
     Request,
     Submitted,
     parse_meta,
@@ -37,18 +38,25 @@ from bot.services.refusal import InvalidFormError
 from bot.services.review.imr import (
     accept_imr,
     imr_content,
-    interview_agencies,
-    interview_to_record,
     own_review,
     read_imr,
-    record_outcome,
     request_choices,
     request_imr,
     return_imr,
-    schedule_interview,
     submit_imr,
     to_return,
     to_submit,
+)
+from bot.services.review.interviews import (
+    cancel_interview,
+    interview_agencies,
+    interview_facts,
+    interview_to_record,
+    interviews_to_change,
+    move_interview,
+    record_outcome,
+    schedule_interview,
+    to_change,
 )
 from bot.services.review.schema import (
     REC_FIELDS,
@@ -58,6 +66,7 @@ from bot.services.review.schema import (
     ImrRequestForm,
     InterviewForm,
     InterviewMeta,
+    MoveForm,
     OutcomeForm,
     RecommendationRow,
     ReturnForm,
@@ -67,6 +76,8 @@ from bot.services.review.schema import (
 from bot.views.review import (
     Choice,
     Draft,
+    change_choices,
+    move_modal,
     outcome_modal,
     outcome_recorded,
     request_modal,
@@ -122,7 +133,7 @@ def submission_modal_for(req: Request[Any], review_id: int | None, slots: int = 
     at least one and at least as many as the last submission had)."""
     found = to_submit(req.session, req.runtime.cipher, review_id, req.actor)
     content = found.content
-    draft = Draft(content.sections, content.recommendations, content.comments)
+    draft = Draft(content.sections, content.recommendations, content.comments, content.independent)
     rows = slots or max(1, len(content.recommendations))
     return submission_modal(found.reference, found.agency, found.review.id, rows, draft)
 
@@ -147,7 +158,8 @@ def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
     if errors:
         raise InvalidFormError(errors)
     documents = payload.file_ids(ReviewBlock.DOCUMENT.value)
-    answers = {s: values.get(s) or "" for s in SECTIONS}
+    answers: dict[str, Any] = {s: values.get(s) or "" for s in SECTIONS}
+    answers["independent"] = values.get(ReviewBlock.INDEPENDENT.value)
     document = documents[0] if documents else None
     return validated(
         ImrForm, {**answers, "recommendations": rows, "document_file_id": document}, {}
@@ -225,7 +237,7 @@ def read(req: Request[Any]) -> None:
     found = read_imr(req.session, req.now, req.number, req.actor)
     sealed = req.runtime.cipher.for_case(req.session, found.review.case_id)
     content = imr_content(sealed, found.review)
-    draft = Draft(content.sections, content.recommendations)
+    draft = Draft(content.sections, content.recommendations, independent=content.independent)
     document = found.review.document_file_id
     req.open_view(review_view(found.reference, found.agency, draft, document))
 
@@ -287,25 +299,97 @@ def open_schedule(req: Request[Any]) -> None:
 
 @review_form(listeners, ReviewCallback.INTERVIEW, form=InterviewForm, field=ReviewBlock.AGENCY)
 def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
-    runtime, form = req.runtime, req.answers
+    runtime = req.runtime
     uid = new_uid(uid_domain(runtime.settings.smtp_from))
-    cipher, case_id = runtime.cipher, req.ids.case
     row = schedule_interview(
-        req.session, req.calendar, req.now, cipher, case_id, form, actor=req.actor, uid=uid
+        req.session,
+        req.calendar,
+        req.now,
+        runtime.cipher,
+        req.ids.case,
+        req.answers,
+        actor=req.actor,
+        uid=uid,
     )
-    interview_id, invite, location = row.id, form.invite, form.location
-    req.after(
-        lambda: flows.after_scheduling(
-            runtime, req.slack, interview_id, invite=invite, location=location
-        )
+    interview_id = row.id
+    req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+
+
+def _choices(req: Request[Any], *, cancel: bool) -> Reply | None:
+    """`/scr interview move|cancel`: the one interview's form or prompt, else a choice."""
+    rows = interviews_to_change(req.session, req.case, req.actor)
+    facts = [interview_facts(req.session, req.runtime.cipher, r.id) for r in rows]
+    if len(facts) == 1 and not cancel:
+        req.open_view(move_modal(facts[0], req.today))
+        return None
+    shown = change_choices(facts, cancel=cancel)
+    return Reply(text=shown.text, blocks=shown.blocks)
+
+
+@listeners.command(
+    "interview move",
+    "/scr interview move",
+    "move an interview you arranged to another time or place (in the case channel)",
+    access=IN_CHANNEL,
+    audience=frozenset({Audience.AGENCY}),
+)
+def move_command(req: Request[Any]) -> Reply | None:
+    return _choices(req, cancel=False)
+
+
+@listeners.command(
+    "interview cancel",
+    "/scr interview cancel",
+    "cancel an interview you arranged (in the case channel)",
+    access=IN_CHANNEL,
+    audience=frozenset({Audience.AGENCY}),
+)
+def cancel_command(req: Request[Any]) -> Reply | None:
+    return _choices(req, cancel=True)
+
+
+@listeners.action(ReviewAction.OPEN_INTERVIEW_MOVE.value, value=True, access=OPEN)
+def open_move(req: Request[Any]) -> None:
+    row = to_change(req.session, req.number, req.actor)
+    req.open_view(move_modal(interview_facts(req.session, req.runtime.cipher, row.id), req.today))
+
+
+@review_form(
+    listeners,
+    ReviewCallback.INTERVIEW_MOVE,
+    form=MoveForm,
+    meta=InterviewMeta,
+    field=ReviewBlock.INTERVIEW_DATE,
+)
+def move(req: Submitted[MoveForm, InterviewMeta]) -> None:
+    runtime, interview_id = req.runtime, req.ids.interview
+    moved = move_interview(
+        req.session,
+        req.calendar,
+        req.now,
+        runtime.cipher,
+        interview_id,
+        req.answers,
+        actor=req.actor,
     )
+    if moved:
+        req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+
+
+@listeners.action(ReviewAction.INTERVIEW_CANCEL.value, value=True, access=OPEN)
+def cancel(req: Request[Any]) -> str | None:
+    interview_id, runtime = req.number or 0, req.runtime
+    if not cancel_interview(req.session, req.now, interview_id, actor=req.actor):
+        return "This interview is cancelled already; nothing has changed."
+    req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+    return None
 
 
 @listeners.action(ReviewAction.OPEN_INTERVIEW_OUTCOME.value, value=True, access=OPEN)
 def open_outcome(req: Request[Any]) -> None:
     row = interview_to_record(req.session, req.number, req.actor)
-    reference = load_case(req.session, row.case_id).reference
-    req.open_view(outcome_modal(reference, row.id, req.today))
+    facts = interview_facts(req.session, req.runtime.cipher, row.id)
+    req.open_view(outcome_modal(facts, req.today))
 
 
 @review_form(
@@ -326,3 +410,4 @@ def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
     message = outcome_recorded(reference, form.agreed, req.actor, form.shared_on)
     key = f"interview:{interview_id}:outcome"
     req.after(lambda: flows.to_channel(req.runtime, req.slack, case_id, key, message))
+    req.after(lambda: flows.redraw_interview(req.runtime, req.slack, interview_id))

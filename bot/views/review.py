@@ -21,10 +21,12 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     InputBlock,
+    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
+    SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
     TimePickerElement,
@@ -35,9 +37,20 @@ from slack_sdk.models.views import View
 
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
 from bot.services.review.schema import (
+    BRIEFED,
+    INDEPENDENCE,
+    LONG_TEXT,
+    MATTER_LABELS,
     MAX_RECOMMENDATIONS,
     PROCEEDING_LABELS,
     REC_FIELDS,
+    SECTION_LABELS,
+    SECTION_PROMPTS,
+    SECTIONS,
+    STAFF_CARE,
+    InterviewFacts,
+    InterviewStatus,
+    Matter,
     Proceeding,
     TermsForm,
     rec_block,
@@ -377,15 +390,12 @@ def findings_message(reference: str, path: str, shared_on: date, by: str) -> Mes
 
 
 APPENDIX_3 = (
-    "*The management review (Appendix 3)* has four parts:\n"
-    "1. *Chronology* of your agency's involvement: one line per date (dd.mm.yy, worker, "
-    "event or action).\n"
-    "2. *Analysis of involvement*: what was done, whether it followed policy and good "
-    "practice, and why decisions were made.\n"
-    "3. *Learning points* for your agency and for working together.\n"
-    "4. *Recommendations*: the action, by whom, by when, the expected outcome, and how the "
-    "outcome will be reviewed.\n"
-    "You can type them in the form, attach the review as a document, or both."
+    "*The management review (Appendix 3)* asks for:\n"
+    + "\n".join(f"{SECTION_LABELS[key]}: {SECTION_PROMPTS[key]}" for key in SECTIONS)
+    + "\n8. Recommendations and action plan: the action, by whom, by when, the expected "
+    "outcome, and how the outcome will be reviewed.\n"
+    "You can type them in the form, attach the review as a document, or both; either way "
+    "you confirm that you are independent of the case."
 )
 
 
@@ -448,6 +458,36 @@ class Draft:
     sections: dict[str, str] = field(default_factory=dict)
     recommendations: Sequence[dict[str, Any]] = ()
     comments: str | None = None
+    independent: bool = False
+
+
+def _section_input(key: str, initial: str) -> InputBlock:
+    """One section of Appendix 3, its prompt as the input's hint."""
+    return InputBlock(
+        block_id=key,
+        label=SECTION_LABELS[key],
+        hint=SECTION_PROMPTS[key],
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=INPUT_ACTION,
+            multiline=True,
+            max_length=LONG_TEXT,
+            initial_value=initial or None,
+        ),
+    )
+
+
+def _independence(ticked: bool) -> InputBlock:
+    option = Option(value="yes", label=INDEPENDENCE)
+    return InputBlock(
+        block_id=ReviewBlock.INDEPENDENT.value,
+        label="Independence",
+        element=CheckboxesElement(
+            action_id=INPUT_ACTION,
+            options=[option],
+            initial_options=[option] if ticked else None,
+        ),
+    )
 
 
 def _rec_inputs(number: int, current: dict[str, Any]) -> list[Block]:
@@ -478,26 +518,8 @@ def submission_modal(reference: str, agency: str, review_id: int, slots: int, dr
     blocks: list[Block] = [section(f"*{reference}*: {agency}'s individual management review.")]
     if draft.comments:
         blocks.append(section(f"*Returned with the panel chair's comments:*\n{draft.comments}"))
-    blocks += [
-        long_text(
-            ReviewBlock.CHRONOLOGY.value,
-            "1. Chronology of involvement",
-            optional=True,
-            initial=draft.sections.get("chronology", ""),
-        ),
-        long_text(
-            ReviewBlock.ANALYSIS.value,
-            "2. Analysis of involvement",
-            optional=True,
-            initial=draft.sections.get("analysis", ""),
-        ),
-        long_text(
-            ReviewBlock.LEARNING.value,
-            "3. Learning points",
-            optional=True,
-            initial=draft.sections.get("learning", ""),
-        ),
-    ]
+    blocks += [_section_input(key, draft.sections.get(key, "")) for key in SECTIONS]
+    blocks += [_independence(draft.independent), section("*8. Recommendations and action plan*")]
     for number in range(1, slots + 1):
         current = draft.recommendations[number - 1] if number <= len(draft.recommendations) else {}
         blocks += _rec_inputs(number, current)
@@ -509,7 +531,7 @@ def submission_modal(reference: str, agency: str, review_id: int, slots: int, dr
                 ]
             )
         )
-    blocks += [DividerBlock(), document_input("4. Or attach the review"), context(BY_ROLE)]
+    blocks += [DividerBlock(), document_input("Or attach the review"), context(BY_ROLE)]
     return modal(
         ReviewCallback.IMR_SUBMIT.value,
         "Management review",
@@ -555,13 +577,12 @@ def chair_answered(reference: str, agency: str, accepted: bool, chair: str, on: 
 
 
 def review_view(reference: str, agency: str, content: Draft, document: str | None) -> View:
-    parts = [
-        ("Chronology of involvement", content.sections.get("chronology", "")),
-        ("Analysis of involvement", content.sections.get("analysis", "")),
-        ("Learning points", content.sections.get("learning", "")),
-    ]
     blocks: list[Block] = [HeaderBlock(text=f"{reference} · {agency}"[:150])]
-    blocks += [section(f"*{label}*\n{text or '–'}") for label, text in parts]
+    blocks += [
+        section(f"*{SECTION_LABELS[key]}*\n{content.sections.get(key) or '–'}") for key in SECTIONS
+    ]
+    if content.independent:
+        blocks.append(context("The author confirms their independence of the case."))
     for rec in content.recommendations:
         when = day(rec["by_when"]) if rec.get("by_when") else "–"
         blocks.append(
@@ -639,6 +660,52 @@ def _short(block: ReviewBlock, label: str, limit: int) -> InputBlock:
     )
 
 
+def _checkbox(block: ReviewBlock, label: str, option: str, ticked: bool) -> InputBlock:
+    choice = Option(value="yes", label=option)
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        optional=True,
+        element=CheckboxesElement(
+            action_id=INPUT_ACTION, options=[choice], initial_options=[choice] if ticked else None
+        ),
+    )
+
+
+def _matters(block: ReviewBlock, label: str, ticked: Sequence[Matter]) -> InputBlock:
+    options = {m: Option(value=m.value, label=MATTER_LABELS[m]) for m in Matter}
+    return InputBlock(
+        block_id=block.value,
+        label=label,
+        optional=block is ReviewBlock.MATTERS_COVERED,
+        element=CheckboxesElement(
+            action_id=INPUT_ACTION,
+            options=list(options.values()),
+            initial_options=[options[m] for m in ticked] or None,
+        ),
+    )
+
+
+def _when_inputs(
+    day_: date, start: str = "10:00", end: str = "11:00", where: str = ""
+) -> list[Block]:
+    location = _short(ReviewBlock.LOCATION, "Where", 200)
+    if where:
+        location.element.initial_value = where  # type: ignore[union-attr]
+    return [
+        date_input(ReviewBlock.INTERVIEW_DATE.value, "Date", day_),
+        _time(ReviewBlock.START, "From", start),
+        _time(ReviewBlock.END, "To", end),
+        location,
+    ]
+
+
+INVITATION_NOTE = (
+    "A calendar invitation goes to you and to the interviewee by DM, and by e-mail where "
+    "the Board's mail is set up. It names the case reference only."
+)
+
+
 def schedule_modal(reference: str, case_id: int, agencies: Sequence[Choice], today: date) -> View:
     options = [Option(value=str(a.id), label=a.name) for a in agencies]
     return modal(
@@ -662,56 +729,205 @@ def schedule_modal(reference: str, case_id: int, agencies: Sequence[Choice], tod
                 optional=True,
                 element=UserSelectElement(action_id=INPUT_ACTION),
             ),
-            _short(ReviewBlock.INTERVIEWEE_ROLE, "Or their role (e.g. health visitor)", 120),
-            date_input(ReviewBlock.INTERVIEW_DATE.value, "Date", today),
-            _time(ReviewBlock.START, "From", "10:00"),
-            _time(ReviewBlock.END, "To", "11:00"),
-            _short(ReviewBlock.LOCATION, "Where", 200),
-            InputBlock(
-                block_id=ReviewBlock.INVITE.value,
-                label="Calendar",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=INPUT_ACTION,
-                    options=[Option(value="yes", label="Send a calendar invitation")],
-                ),
-            ),
+            _short(ReviewBlock.INTERVIEWEE_ROLE, "Their role (e.g. health visitor)", 120),
+            _matters(ReviewBlock.MATTERS, "Matters to cover", list(Matter)),
+            _short(ReviewBlock.SUPPORTER, "Supporter (their role, e.g. union representative)", 120),
+            _checkbox(ReviewBlock.BRIEFED, "Briefing pack", BRIEFED, False),
+            _checkbox(ReviewBlock.STAFF_CARE, "Staff care", STAFF_CARE, False),
+            *_when_inputs(today),
+            context(INVITATION_NOTE),
             context(BY_ROLE),
         ],
         _meta(case=case_id),
     )
 
 
-def scheduled(reference: str, agency: str, starts: datetime, interview_id: int) -> Message:
-    local = starts.astimezone(LONDON)
-    text = (
-        f"{reference}: an interview for {agency}'s management review is arranged for "
-        f"{day(local.date())} at {local:%H:%M}."
+def move_modal(facts: InterviewFacts, today: date) -> View:
+    starts, ends = facts.starts.astimezone(LONDON), facts.ends.astimezone(LONDON)
+    return modal(
+        ReviewCallback.INTERVIEW_MOVE.value,
+        "Move the interview",
+        "Move",
+        [
+            section(
+                f"*{facts.reference}*: {facts.agency}'s interview, now {_when(facts)}. "
+                "Everyone invited is sent the updated invitation."
+            ),
+            *_when_inputs(
+                max(starts.date(), today), f"{starts:%H:%M}", f"{ends:%H:%M}", facts.location
+            ),
+            context(BY_ROLE),
+        ],
+        _meta(interview=facts.interview_id),
     )
-    return Message(
-        text=text,
-        blocks=[
-            section(text + " Once the interview summary has been shared, record the outcome."),
+
+
+def _when(facts: InterviewFacts) -> str:
+    starts, ends = facts.starts.astimezone(LONDON), facts.ends.astimezone(LONDON)
+    return f"{day(starts.date())}, {starts:%H:%M}–{ends:%H:%M}"
+
+
+def _tick(done: bool) -> str:
+    return "✓" if done else "–"
+
+
+def _checklist(facts: InterviewFacts) -> str:
+    """The Appendix 2 record, line by line."""
+    who = facts.role or "the interviewee"
+    if facts.interviewee:
+        who = f"{user_link(facts.interviewee)}" + (f" ({facts.role})" if facts.role else "")
+    covered = set(facts.matters_covered)
+    matters = "\n".join(
+        f"    {_tick(m in covered) if facts.summary_shared_on else '•'} {MATTER_LABELS[m]}"
+        for m in facts.matters
+    )
+    briefed = (
+        f"✓ sent ({day(facts.briefing_sent_on)})" if facts.briefing_sent_on else "not sent yet"
+    )
+    summary = f"shared {day(facts.summary_shared_on)}" if facts.summary_shared_on else "not yet"
+    if facts.status is InterviewStatus.AGREED:
+        summary += ", agreed"
+    elif facts.status is InterviewStatus.DISAGREED:
+        summary += ", disputed in part"
+    return (
+        f"*Interviewee*: {who}, {facts.agency}\n"
+        f"*Matters to cover*:\n{matters}\n"
+        f"*Supporter*: {facts.supporter or 'none named'}\n"
+        f"*Briefing pack*: {briefed}\n"
+        f"*Staff care*: {'✓ arranged' if facts.staff_care else 'not arranged yet'}\n"
+        f"*Summary*: {summary}"
+    )
+
+
+def scheduled(facts: InterviewFacts) -> Message:
+    """The reviewer's message about the interview, redrawn at each change."""
+    where = f" at {facts.location}" if facts.location else ""
+    if facts.status is InterviewStatus.CANCELLED:
+        text = (
+            f"{facts.reference}: the interview for {facts.agency}'s management review on "
+            f"{_when(facts)} is cancelled."
+        )
+        return Message(text=text, blocks=[section(f"~{_when(facts)}~ {text}")])
+    text = (
+        f"{facts.reference}: an interview for {facts.agency}'s management review is arranged "
+        f"for {_when(facts)}{where}."
+    )
+    blocks: list[Block] = [section(text), section(_checklist(facts))]
+    if facts.status is InterviewStatus.SCHEDULED:
+        blocks += [
+            context("Once the interview summary has been shared, record the outcome."),
             ActionsBlock(
                 elements=[
-                    button("Record the outcome", ReviewAction.OPEN_INTERVIEW_OUTCOME, interview_id)
+                    button(
+                        "Record the outcome",
+                        ReviewAction.OPEN_INTERVIEW_OUTCOME,
+                        facts.interview_id,
+                    ),
+                    button("Move it", ReviewAction.OPEN_INTERVIEW_MOVE, facts.interview_id),
+                    _cancel_button(facts),
                 ]
             ),
-        ],
+        ]
+    return Message(text=text, blocks=blocks)
+
+
+def _cancel_button(facts: InterviewFacts) -> ButtonElement:
+    return button(
+        "Cancel it",
+        ReviewAction.INTERVIEW_CANCEL,
+        facts.interview_id,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Cancel the interview?",
+            text=f"The interview on {_when(facts)} is cancelled for everyone invited.",
+            confirm="Cancel interview",
+            deny="Keep it",
+        ),
     )
 
 
-def invited(reference: str) -> str:
-    return f"Calendar invitation for a {reference} interview; open it to add it to your calendar."
+def revision_dm(facts: InterviewFacts, *, interviewee: bool, with_file: bool) -> Message:
+    """What each person invited is told of a revision of the interview."""
+    where = f", {facts.location}" if facts.location else ""
+    whose = f"{facts.agency}'s management review"
+    if facts.status is InterviewStatus.CANCELLED:
+        text = f"{facts.reference}: the interview for {whose} on {_when(facts)} is cancelled."
+    elif facts.sequence > 0:
+        text = f"{facts.reference}: the interview for {whose} is moved to {_when(facts)}{where}."
+    elif interviewee:
+        text = (
+            f"{facts.reference}: {user_link(facts.reviewer)} invites you to an interview for "
+            f"{whose}, {_when(facts)}{where}."
+        )
+    else:
+        text = f"{facts.reference}: your interview for {whose} is {_when(facts)}{where}."
+    blocks: list[Block] = [section(text)]
+    if interviewee and facts.status is not InterviewStatus.CANCELLED:
+        blocks.append(
+            section(
+                "*You can bring a supporter.* "
+                + (f"Named so far: {facts.supporter}. " if facts.supporter else "")
+                + "The interview will cover:\n"
+                + "\n".join(f"• {MATTER_LABELS[m]}" for m in facts.matters)
+            )
+        )
+    if with_file:
+        blocks.append(context("The calendar file (.ics) follows."))
+    return Message(text=text, blocks=blocks)
 
 
-def outcome_modal(reference: str, interview_id: int, today: date) -> View:
+def ics_comment(facts: InterviewFacts, method: str) -> str:
+    verb = {"CANCEL": "Cancellation"}.get(method, "Updated invitation" if facts.sequence else "")
+    return f"{verb or 'Calendar invitation'} for the {facts.reference} interview."
+
+
+def interview_email(facts: InterviewFacts, method: str) -> tuple[str, str]:
+    """An invitation e-mail's subject and plain-text body (no Slack markup)."""
+    name = f"{facts.reference} interview ({facts.agency})"
+    if method == "CANCEL":
+        return f"Cancelled: {name}", (
+            f"The interview for {facts.reference} on {_when(facts)} is cancelled.\n"
+        )
+    verb = "Updated invitation" if facts.sequence else "Invitation"
+    where = f"\nWhere: {facts.location}" if facts.location else ""
+    return f"{verb}: {name}", (
+        f"An interview for the serious case review {facts.reference}.\n"
+        f"When: {_when(facts)} (UK time){where}\n"
+        "The details are in Slack. Answer the invitation in your calendar.\n"
+    )
+
+
+def change_choices(facts: Sequence[InterviewFacts], *, cancel: bool) -> Message:
+    """The person's scheduled interviews on the case, each with the button asked for."""
+    verb = "cancel" if cancel else "move"
+    text = f"{facts[0].reference}: which interview do you want to {verb}?"
+    blocks: list[Block] = [section(text)]
+    for one in facts[:20]:
+        action = (
+            _cancel_button(one)
+            if cancel
+            else button("Move it", ReviewAction.OPEN_INTERVIEW_MOVE, one.interview_id)
+        )
+        who = one.role or (user_link(one.interviewee) if one.interviewee else "a worker")
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"{one.agency}: {who}, {_when(one)}"),
+                accessory=action,
+            )
+        )
+    return Message(text=text, blocks=blocks)
+
+
+def outcome_modal(facts: InterviewFacts, today: date) -> View:
     return modal(
         ReviewCallback.INTERVIEW_OUTCOME.value,
         "Interview outcome",
         "Record",
         [
-            section(f"*{reference}*: the interview summary, shared with the interviewee."),
+            section(f"*{facts.reference}*: the interview of {_when(facts)}."),
+            _matters(ReviewBlock.MATTERS_COVERED, "Matters covered", facts.matters),
+            _checkbox(ReviewBlock.BRIEFED, "Briefing pack", BRIEFED, bool(facts.briefing_sent_on)),
+            _checkbox(ReviewBlock.STAFF_CARE, "Staff care", STAFF_CARE, facts.staff_care),
             date_input(ReviewBlock.SHARED_ON.value, "Summary shared on", today),
             InputBlock(
                 block_id=ReviewBlock.AGREED.value,
@@ -727,7 +943,7 @@ def outcome_modal(reference: str, interview_id: int, today: date) -> View:
             long_text(ReviewBlock.DISAGREEMENT.value, "Where they disagree", optional=True),
             context(BY_ROLE),
         ],
-        _meta(interview=interview_id),
+        _meta(interview=facts.interview_id),
     )
 
 

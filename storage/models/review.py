@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -153,9 +162,11 @@ class ImrRecommendation(Base):
 
 
 class WorkerInterview(Base):
-    """An interview with a worker (Appendix 2): scheduled by the agency's reviewer, then the
-    summary shared and agreed, or disagreed (where, encrypted). `uid`/`sequence` belong to
-    its calendar invitation."""
+    """An interview with a worker (Appendix 2): scheduled by the agency's reviewer (with the
+    matters to cover, whether the briefing pack was sent and staff care arranged), moved or
+    cancelled, then the summary shared and agreed, or disagreed (where, encrypted), with the
+    matters covered. The interviewee's role, the supporter and the place are in `details`
+    (encrypted). `uid`/`sequence` belong to its calendar invitation."""
 
     __tablename__ = "worker_interviews"
 
@@ -175,6 +186,12 @@ class WorkerInterview(Base):
     disagreement: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by: Mapped[str | None] = mapped_column(String(32))
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    matters: Mapped[list[str] | None] = mapped_column(JSON)
+    matters_covered: Mapped[list[str] | None] = mapped_column(JSON)
+    briefing_sent_on: Mapped[date | None] = mapped_column(Date)
+    staff_care: Mapped[bool | None] = mapped_column(Boolean)
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OverviewDraft(Base):

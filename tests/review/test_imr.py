@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
+from bot.services.review.schema import ImrForm
 from storage.models import CaseAssignment, ManagementReview, Reminder
 from tests.decision.helpers import (
     audit_rows,
@@ -58,11 +60,22 @@ def review_row(harness, agency="Health") -> ManagementReview:
         return row
 
 
+AGENCY_DETAILS = "Health visiting and the GP practice; both agencies' records were read."
+AUTHOR_ROLE = "Named nurse for safeguarding, in another locality: no part in the case."
+TERMS_ADDRESSED = "Each key issue is answered in the analysis; two health visitors interviewed."
+GOOD_PRACTICE = "The health visitor recorded each visit the same day."
+
+
 def sections(**changes):
     values = {
+        ReviewBlock.AGENCY_DETAILS.value: AGENCY_DETAILS,
+        ReviewBlock.AUTHOR_ROLE.value: AUTHOR_ROLE,
+        ReviewBlock.TERMS_ADDRESSED.value: TERMS_ADDRESSED,
         ReviewBlock.CHRONOLOGY.value: CHRONOLOGY,
         ReviewBlock.ANALYSIS.value: ANALYSIS,
         ReviewBlock.LEARNING.value: LEARNING,
+        ReviewBlock.GOOD_PRACTICE.value: GOOD_PRACTICE,
+        ReviewBlock.INDEPENDENT.value: ["yes"],
     }
     values.update(changes)
     return values
@@ -271,9 +284,48 @@ def test_a_document_alone_is_a_submission(harness) -> None:
     file_id = harness.standin.add_user_file(
         "U0RLH", harness.standin.im_with("U0RLH"), "health-imr.docx", b"PK review", "docx"
     )
-    submit(harness, "U0RLH", {ReviewBlock.DOCUMENT.value: [{"id": file_id}]}, view.id)
+    document = {ReviewBlock.DOCUMENT.value: [{"id": file_id}]}
+    submit(harness, "U0RLH", {**document, ReviewBlock.INDEPENDENT.value: ["yes"]}, view.id)
     row = review_row(harness)
     assert (row.status, row.document_file_id) == ("submitted", file_id)
+
+
+def test_the_form_asks_for_appendix_3_section_by_section(harness) -> None:
+    case = scr_with_terms(harness)
+    request_review(harness, case)
+    [asked] = [m for m in harness.standin.dms_to("U0RLH") if "management review" in m.text]
+    for prompt in ("Author and independence", "Terms of reference addressed", "Good practice"):
+        assert prompt in str(asked.blocks)
+    view = open_submission(harness)
+    labels = [b["label"]["text"] for b in view.blocks if b["type"] == "input"][:8]
+    assert labels == [
+        "1. The agency and its services",
+        "2. Author and independence",
+        "3. Terms of reference addressed",
+        "4. Chronology of involvement",
+        "5. Analysis of involvement",
+        "6. Lessons learned",
+        "7. Good practice",
+        "Independence",
+    ]
+    assert all("hint" in b for b in [b for b in view.blocks if b["type"] == "input"][:7])
+    without = sections()
+    del without[ReviewBlock.TERMS_ADDRESSED.value]
+    missing = submit(harness, "U0RLH", without, view.id)
+    assert "attach the review" in body_json(missing)["errors"]["terms_addressed"]
+    no_good_practice = sections()
+    del no_good_practice[ReviewBlock.GOOD_PRACTICE.value]
+    submit(harness, "U0RLH", no_good_practice, view.id)
+    assert review_row(harness).status == "submitted"
+
+    to_chair = next(m for m in harness.standin.dms_to("U0CPU1") if "is submitted" in m.text)
+    harness.driver.block_action(
+        "U0CPU1", ReviewAction.VIEW_IMR.value, channel_id=to_chair.channel, message_ts=to_chair.ts
+    )
+    harness.wait()
+    shown = str(modal_of(harness, "U0CPU1", "").blocks)
+    assert AUTHOR_ROLE in shown and TERMS_ADDRESSED in shown and AGENCY_DETAILS in shown
+    assert "confirms their independence" in shown
 
 
 def test_only_the_agency_submits_its_review(harness) -> None:
@@ -293,3 +345,9 @@ def test_only_the_agency_submits_its_review(harness) -> None:
     refused = harness.driver.slash_command("U0RLH", "imr request", channel_id=case.channel_id)
     harness.wait()
     assert "The panel chair requests" in body_json(refused)["text"]
+
+
+def test_an_author_who_is_not_independent_is_refused() -> None:
+    with pytest.raises(ValidationError, match="independent of the case"):
+        ImrForm.model_validate({"document_file_id": "F123"})
+    assert ImrForm.model_validate({"document_file_id": "F123", "independent": ["yes"]})

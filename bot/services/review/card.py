@@ -1,6 +1,7 @@
 """The case card's lines from the decision on (for `bot.services.cases.card`): the decision,
 the panel chair, the terms of reference, the completion date, the overview report or a
-"not met" path's findings; and each agency's management review status in its row."""
+"not met" path's findings, the interviews with workers; and each agency's management review
+status in its row."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
 from bot.services.review.frame import completion_date, current_terms, latest_appointment
 from bot.services.review.imr import reviews_of
+from bot.services.review.interviews import interview_tally
 from bot.services.review.report import answers, latest_draft
 from bot.services.review.schema import IMR_KINDS, ChairStatus, DraftAnswer, ImrStatus
 from storage.models import Case, ManagementReview, ReviewFindings
@@ -71,10 +73,33 @@ def _review_lines(session: Session, case: Case, today: date, cal: WorkingCalenda
     return lines
 
 
+def _interview_line(session: Session, case: Case) -> list[str]:
+    """Interviews (Appendix 2): how many, their summaries, and the steps still open."""
+    tally = interview_tally(session, case.id)
+    if tally is None:
+        return []
+    parts = [f"{tally.arranged} arranged"]
+    if tally.agreed:
+        parts.append(
+            f"{tally.agreed} summary agreed"
+            if tally.agreed == 1
+            else f"{tally.agreed} summaries agreed"
+        )
+    if tally.disputed:
+        parts.append(f"{tally.disputed} disputed in part")
+    if tally.not_briefed:
+        parts.append(f"briefing pack not sent for {tally.not_briefed}")
+    if tally.no_staff_care:
+        parts.append(f"staff care not arranged for {tally.no_staff_care}")
+    return ["*Interviews*: " + " · ".join(parts)]
+
+
 def review_notes(session: Session, case: Case, today: date, cal: WorkingCalendar) -> list[str]:
     lines = _decision_lines(session, case)
     if case.stage == Stage.REVIEW:
         lines += _review_lines(session, case, today, cal)
+    if case.stage in IMR_KINDS:
+        lines += _interview_line(session, case)
     draft = latest_draft(session, case.id) if case.stage == Stage.MONITORING else None
     if draft is not None and draft.accepted_on is not None:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")

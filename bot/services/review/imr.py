@@ -1,14 +1,12 @@
-"""Individual management reviews (Appendix 3) and the interviews with workers behind them
-(Appendix 2).
+"""Individual management reviews (Appendix 3); the interviews with workers behind them
+(Appendix 2) are `bot.services.review.interviews`.
 
 A management review is one per contributing agency, with a named author and due date;
-submitted by the author (the four sections and/or a document), then accepted or returned
+submitted by the author (the sections of Appendix 3, `schema.SECTIONS`, and/or a document,
+with the author's confirmation of their independence), then accepted or returned
 with comments by the panel chair. The engine's task reminds the author and escalates to the
 panel chair; a return hands the task back with a new deadline.
-
-An interview is scheduled by the agency's reviewer, who then records that its summary was
-shared with the interviewee and agreed, or where they disagree. Who and where are stored
-encrypted; the calendar invitation names the case reference only."""
+"""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.calendar.invites import Attendee, Meeting, Organizer, build_request, ics_filename
 from bot.crypto import CaseCipher, FieldCipher
 from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar, add_calendar_months
@@ -48,9 +45,6 @@ from bot.services.review.schema import (
     ImrForm,
     ImrRequestForm,
     ImrStatus,
-    InterviewForm,
-    InterviewStatus,
-    OutcomeForm,
     ReturnForm,
 )
 from storage.models import (
@@ -60,7 +54,6 @@ from storage.models import (
     ImrRecommendation,
     ManagementReview,
     Task,
-    WorkerInterview,
 )
 from storage.states import TaskStatus
 
@@ -70,7 +63,6 @@ REQUESTER = "The panel chair requests the management reviews."
 SUBMITTERS = "Only the review's author or the agency's leads can submit it."
 CHAIR_ANSWERS = "The panel chair accepts or returns the management reviews."
 CHAIR_READS = "The panel chair reads, accepts and returns the management reviews."
-NOT_THE_REVIEWER = "The agency's reviewer arranges and records its interviews."
 WAITING = (ImrStatus.REQUESTED, ImrStatus.RETURNED)
 
 
@@ -237,10 +229,14 @@ class ImrContent:
     sections: dict[str, str]
     recommendations: list[dict[str, Any]]
     comments: str | None
+    independent: bool = False
 
 
 def imr_content(cipher: CaseCipher, row: ManagementReview) -> ImrContent:
-    sections = cipher.decrypt_json(row.sections) if row.sections else {s: "" for s in SECTIONS}
+    """What was submitted; a section a review written before it was asked for reads empty."""
+    stored = cipher.decrypt_json(row.sections) if row.sections else {}
+    independent = bool(stored.pop("independent", False))
+    sections = {s: str(stored.get(s) or "") for s in SECTIONS}
     recs = []
     for rec in row.recommendations:
         data = cipher.decrypt_json(rec.content)
@@ -248,7 +244,7 @@ def imr_content(cipher: CaseCipher, row: ManagementReview) -> ImrContent:
         data["number"] = rec.number
         recs.append(data)
     comments = cipher.decrypt_text(row.return_comments) if row.return_comments else None
-    return ImrContent(sections, recs, comments)
+    return ImrContent(sections, recs, comments, independent)
 
 
 @dataclass(frozen=True)
@@ -319,7 +315,8 @@ def submit_imr(
     if row.status not in WAITING:
         raise RefusedError(NOT_OPEN, field="chronology")
     sealed = cipher.for_case(session, row.case_id)
-    row.sections = sealed.encrypt_json({s: getattr(form, s) for s in SECTIONS})
+    written: dict[str, Any] = {s: getattr(form, s) for s in SECTIONS}
+    row.sections = sealed.encrypt_json({**written, "independent": form.independent})
     row.document_file_id = form.document_file_id
     row.recommendations.clear()
     session.flush()
@@ -450,150 +447,3 @@ def return_imr(
         agency_id=row.agency_id,
     )
     return _outcome(row, True)
-
-
-# Interviews -----------------------------------------------------------------------------------
-
-
-def interview_agencies(session: Session, case: Case, actor: str) -> list[Agency]:
-    """The agencies whose interviews ``actor`` may arrange on this case."""
-    if case.stage not in IMR_KINDS or case.closed_at is not None:
-        raise RefusedError("Interviews belong to the management reviews, which are not under way.")
-    mine = [
-        session.get(Agency, a.agency_id)
-        for a in involved_agencies(session, case.id)
-        if acts_for_agency(session, case.id, a.agency_id, actor)
-    ]
-    agencies = [a for a in mine if a is not None]
-    if not agencies:
-        raise RefusedError("The agency's reviewer arranges its interviews.")
-    return agencies
-
-
-def schedule_interview(
-    session: Session,
-    cal: WorkingCalendar,
-    now: datetime,
-    cipher: FieldCipher,
-    case_id: int,
-    form: InterviewForm,
-    *,
-    actor: str,
-    uid: str,
-) -> WorkerInterview:
-    texts = {"interviewee_role": form.interviewee_role, "location": form.location}
-    screen(session, cipher, case_id, texts, {"interviewee_role": "interviewee's role"})
-    imr_case(session, case_id)
-    if not acts_for_agency(session, case_id, form.agency_id, actor):
-        raise RefusedError(NOT_THE_REVIEWER, field="agency_id")
-    row = WorkerInterview(
-        case_id=case_id,
-        agency_id=form.agency_id,
-        reviewer=actor,
-        interviewee=form.interviewee,
-        details=cipher.for_case(session, case_id).encrypt_json(
-            {"role": form.interviewee_role, "location": form.location}
-        ),
-        starts_at=cal.at_london(form.interview_date, form.start_time),
-        ends_at=cal.at_london(form.interview_date, form.end_time),
-        uid=uid,
-        sequence=0,
-        status=InterviewStatus.SCHEDULED.value,
-        scheduled_at=now,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="interview.scheduled",
-        case_id=case_id,
-        agency_id=form.agency_id,
-        interview_id=row.id,
-        invite=form.invite,
-    )
-    return row
-
-
-def interview_to_record(session: Session, interview_id: int | None, actor: str) -> WorkerInterview:
-    """A scheduled interview whose outcome ``actor`` may record."""
-    row = session.get(WorkerInterview, interview_id) if interview_id is not None else None
-    if (
-        row is None
-        or row.status != InterviewStatus.SCHEDULED
-        or not acts_for_agency(session, row.case_id, row.agency_id, actor)
-    ):
-        raise RefusedError("This interview's outcome is not yours to record now.")
-    return row
-
-
-def record_outcome(
-    session: Session,
-    now: datetime,
-    cipher: FieldCipher,
-    interview_id: int,
-    form: OutcomeForm,
-    *,
-    actor: str,
-) -> WorkerInterview | None:
-    """The interview, or None when its outcome was recorded already (a second submission
-    changes nothing)."""
-    row = session.get(WorkerInterview, interview_id)
-    if row is None:
-        raise RefusedError("That interview is not on record.", field="disagreement")
-    screen(session, cipher, row.case_id, {"disagreement": form.disagreement})
-    imr_case(session, row.case_id)
-    session.refresh(row)
-    if not acts_for_agency(session, row.case_id, row.agency_id, actor):
-        raise RefusedError(NOT_THE_REVIEWER, field="disagreement")
-    if row.status != InterviewStatus.SCHEDULED:
-        return None
-    row.status = (InterviewStatus.AGREED if form.agreed else InterviewStatus.DISAGREED).value
-    row.summary_shared_on = form.shared_on
-    sealed = cipher.for_case(session, row.case_id)
-    row.disagreement = None if form.agreed else sealed.encrypt_text(form.disagreement)
-    row.recorded_by, row.recorded_at = actor, now
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="interview.recorded",
-        case_id=row.case_id,
-        interview_id=row.id,
-        agreed=form.agreed,
-    )
-    return row
-
-
-@dataclass(frozen=True)
-class Invitation:
-    filename: str
-    ics: bytes
-
-
-def invitation(
-    row: WorkerInterview,
-    reference: str,
-    *,
-    organizer: Organizer,
-    attendees: list[Attendee],
-    location: str,
-    now: datetime,
-) -> Invitation:
-    """The interview as a METHOD:REQUEST calendar invitation naming the case reference only."""
-    meeting = Meeting(
-        uid=row.uid,
-        sequence=row.sequence,
-        case_reference=reference,
-        summary=f"{reference}: interview for the serious case review",
-        description=f"An interview (Appendix 2) for {reference}. The details are in Slack.",
-        start=row.starts_at,
-        end=row.ends_at,
-        location=location or None,
-        organizer=organizer,
-        attendees=attendees,
-    )
-    return Invitation(
-        ics_filename(reference, f"interview {row.id}"), build_request(meeting, dtstamp=now)
-    )

@@ -7,7 +7,8 @@ database (the latest completion date a form may name) are the services'."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -213,7 +214,47 @@ class ImrStatus(StrEnum):
     RETURNED = "returned"
 
 
-SECTIONS = ("chronology", "analysis", "learning")
+SECTIONS = (
+    "agency_details",
+    "author_role",
+    "terms_addressed",
+    "chronology",
+    "analysis",
+    "learning",
+    "good_practice",
+)
+"""The management review's written sections in the order of Appendix 3 of the Bolton
+procedure (the recommendations and action plan are rows of their own). Where the
+framework's text is not to hand, the sections and prompts follow the Appendix's well-known
+structure: the agency, its author and their independence, the terms of reference addressed,
+the chronology and analysis of involvement, lessons learned, good practice, then the
+recommendations as an action plan."""
+SECTION_LABELS = {
+    "agency_details": "1. The agency and its services",
+    "author_role": "2. Author and independence",
+    "terms_addressed": "3. Terms of reference addressed",
+    "chronology": "4. Chronology of involvement",
+    "analysis": "5. Analysis of involvement",
+    "learning": "6. Lessons learned",
+    "good_practice": "7. Good practice",
+}
+SECTION_PROMPTS = {
+    "agency_details": "The agency, the services that were involved with the child and family, "
+    "and the records read for this review.",
+    "author_role": "Your role, and how you are independent of the case: no involvement with the "
+    "child or family and no line management of those who were.",
+    "terms_addressed": "How each issue in the terms of reference was addressed, and who was "
+    "interviewed (by role).",
+    "chronology": "One line per date: dd.mm.yy, worker (by role), event or action.",
+    "analysis": "What was done, whether it followed policy and good practice, and why "
+    "decisions were made; what was known and what could have been known.",
+    "learning": "What your agency, and the agencies together, should learn from the case.",
+    "good_practice": "Practice that went well and should be kept or shared (or 'none').",
+}
+OPTIONAL_SECTIONS = frozenset({"good_practice"})
+"""A review may find no good practice to report; every other section is asked for."""
+INDEPENDENCE = "I had no involvement in the case, and manage no one who had"
+"""The author's confirmation of independence, as the form's checkbox says it."""
 REC_FIELDS = (
     (ReviewBlock.REC_ACTION, "action", "Action"),
     (ReviewBlock.REC_BY_WHOM, "by_whom", "By whom"),
@@ -257,22 +298,39 @@ class RecommendationRow(BaseModel):
 
 
 class ImrForm(BaseModel):
-    """The four sections of Appendix 3 and/or the review as a document."""
+    """The sections of Appendix 3 (`SECTIONS`) and/or the review as a document; whichever it
+    is, the author confirms their independence of the case."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
+    agency_details: Long = ""
+    author_role: Long = ""
+    terms_addressed: Long = ""
     chronology: Long = ""
     analysis: Long = ""
     learning: Long = ""
+    good_practice: Long = ""
+    independent: bool = False
     recommendations: list[RecommendationRow] = Field(default_factory=list)
     document_file_id: Annotated[str | None, Field(pattern=r"^F[A-Z0-9]+$")] = None
+
+    @field_validator("independent", mode="before")
+    @classmethod
+    def _ticked(cls, value: object) -> bool:
+        return bool(value)
 
     @model_validator(mode="after")
     def _something(self) -> ImrForm:
         if self.document_file_id is None:
             for section in SECTIONS:
-                if not getattr(self, section):
+                if section not in OPTIONAL_SECTIONS and not getattr(self, section):
                     raise FormFieldError(section, "Fill this in, or attach the review below.")
+        if not self.independent:
+            raise FormFieldError(
+                "independent",
+                "The author must be independent of the case; if you are not, tell the "
+                "panel chair so that they can name another.",
+            )
         return self
 
     def texts(self) -> dict[str, str]:
@@ -286,7 +344,8 @@ class ImrForm(BaseModel):
 
     def labels(self) -> dict[str, str]:
         """The free-text fields as the person reads them, by block id."""
-        return {
+        sections = {s: SECTION_LABELS[s].split(". ", 1)[1].lower() for s in SECTIONS}
+        return sections | {
             rec_block(prefix, number): f"{label.lower()} of recommendation {number}"
             for number in range(1, len(self.recommendations) + 1)
             for prefix, _, label in REC_FIELDS
@@ -313,30 +372,80 @@ class InterviewStatus(StrEnum):
     SCHEDULED = "scheduled"
     AGREED = "agreed"
     DISAGREED = "disagreed"
+    CANCELLED = "cancelled"
 
 
-class InterviewForm(BaseModel):
+class Matter(StrEnum):
+    """What an interview covers (Appendix 2). Where the framework's text is not to hand,
+    these follow the Appendix's well-known interview guide: the worker's part in the case
+    and their role then, the support and supervision they had, their workload, training and
+    knowledge of procedures, working with other agencies, and what they would now do
+    differently."""
+
+    INVOLVEMENT = "involvement"
+    ROLE = "role"
+    SUPERVISION = "supervision"
+    WORKLOAD = "workload"
+    TRAINING = "training"
+    AGENCIES = "agencies"
+    REFLECTION = "reflection"
+
+
+MATTER_LABELS = {
+    Matter.INVOLVEMENT: "Their involvement with the child and family",
+    Matter.ROLE: "Their role and responsibilities at the time",
+    Matter.SUPERVISION: "Supervision and management support",
+    Matter.WORKLOAD: "Workload and resources",
+    Matter.TRAINING: "Training and knowledge of procedures",
+    Matter.AGENCIES: "Communication with other agencies",
+    Matter.REFLECTION: "What they would do differently, and what helped",
+}
+STAFF_CARE = "Staff care is arranged for the interviewee"
+BRIEFED = "The briefing pack has been sent"
+
+
+def _ticked(value: object) -> bool:
+    """A one-option checkbox: ticked when any option is chosen."""
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class InterviewFacts:
+    """An interview as its messages and calendar invitation show it."""
+
+    interview_id: int
+    case_id: int
+    reference: str
+    agency: str
+    status: InterviewStatus
+    sequence: int
+    uid: str
+    starts: datetime
+    ends: datetime
+    reviewer: str
+    interviewee: str | None
+    role: str
+    supporter: str
+    location: str
+    matters: tuple[Matter, ...]
+    matters_covered: tuple[Matter, ...]
+    briefing_sent_on: date | None
+    staff_care: bool
+    summary_shared_on: date | None
+
+
+class InterviewTime(BaseModel):
+    """When and where an interview is: the same checks when it is arranged and moved."""
+
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    agency_id: int
-    interviewee: SlackUser | None = None
-    interviewee_role: Annotated[str, Field(max_length=120)] = ""
     interview_date: date
     start_time: time
     end_time: time
     location: Annotated[str, Field(max_length=SHORT_TEXT)] = ""
-    invite: bool = False
-
-    @field_validator("invite", mode="before")
-    @classmethod
-    def _ticked(cls, value: object) -> bool:
-        """The calendar checkbox: ticked when any option is chosen."""
-        return bool(value)
 
     @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> InterviewForm:
-        if not self.interviewee and not self.interviewee_role:
-            raise FormFieldError("interviewee_role", "Choose the interviewee, or give their role.")
+    def _when(self, info: ValidationInfo) -> InterviewTime:
         if self.interview_date < today_of(info):
             raise FormFieldError("interview_date", "The interview cannot be in the past.")
         if self.end_time <= self.start_time:
@@ -344,12 +453,48 @@ class InterviewForm(BaseModel):
         return self
 
 
+class InterviewForm(InterviewTime):
+    """Arranging an interview (Appendix 2): who (their role and agency, never the child),
+    the matters to cover, a supporter, and whether the briefing pack is sent and staff care
+    arranged yet."""
+
+    agency_id: int
+    interviewee: SlackUser | None = None
+    interviewee_role: Annotated[str, Field(max_length=120)] = ""
+    matters: list[Matter] = Field(default_factory=list)
+    supporter: Annotated[str, Field(max_length=120)] = ""
+    briefed: bool = False
+    staff_care: bool = False
+
+    _checkboxes = field_validator("briefed", "staff_care", mode="before")(_ticked)
+
+    @model_validator(mode="after")
+    def _check(self) -> InterviewForm:
+        if not self.interviewee and not self.interviewee_role:
+            raise FormFieldError("interviewee_role", "Choose the interviewee, or give their role.")
+        if not self.matters:
+            raise FormFieldError("matters", "Choose the matters the interview will cover.")
+        return self
+
+
+class MoveForm(InterviewTime):
+    """A new time (and place) for an interview."""
+
+
 class OutcomeForm(BaseModel):
+    """After the interview: the matters covered, the briefing pack and staff care as they
+    were, and the summary shared and agreed (or where it is disputed)."""
+
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
+    matters_covered: list[Matter] = Field(default_factory=list)
+    briefed: bool = False
+    staff_care: bool = False
     shared_on: date
     agreed: bool
     disagreement: Long = ""
+
+    _checkboxes = field_validator("briefed", "staff_care", mode="before")(_ticked)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> OutcomeForm:
