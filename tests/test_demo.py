@@ -58,6 +58,7 @@ def test_the_demo_plays_the_whole_life_of_a_case(played: tuple[DemoRun, str]) ->
         "modal opened: Refer a case",
         "daily digest",
         "scr-2026-001-initial-panel.ics",
+        "scr-2026-001-interview-1.ics",
         "Approve SCR",
         "scr-2026-001-integrated-chronology",
         "is signed off",

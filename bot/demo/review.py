@@ -1,6 +1,7 @@
 """Scene: the review itself. The panel chair is appointed and confirms no previous
 involvement; the terms of reference are set; Health's and Police's management reviews are
-requested and submitted, Police's returned with comments and resubmitted, both accepted;
+requested; Health's author interviews a health visitor (the invitation sent, then moved);
+both reviews are submitted, Police's returned with comments and resubmitted, both accepted;
 the agencies confirm the overview report and the Board accepts it."""
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def run_the_review(story: Story, reference: str) -> None:
                 ),
             )
 
+    _interview(story, channel, agencies["Health"])
+
     _at(story, datetime(2027, 1, 20, 11, 0, tzinfo=LONDON), "the authors submit their reviews")
     for agency, author in AUTHORS.items():
         with story.step(
@@ -144,6 +147,51 @@ def run_the_review(story: Story, reference: str) -> None:
         harness.driver.slash_command(ADMIN, "report accepted", channel_id=channel)
         harness.wait()
         harness.driver.submit_view(ADMIN, _values({ReviewBlock.ACCEPTED_ON.value: "2027-03-09"}))
+
+
+def _interview(story: Story, channel: str, health: int) -> None:
+    """Health's author interviews a health visitor (Appendix 2): the invitation goes to both
+    by DM, then is moved a day (the same calendar entry, updated)."""
+    harness = story.harness
+    author, worker = AUTHORS["Health"], CONFIRMERS["Health"]
+    with story.step(
+        f"{story.name(author)} types `/scr interview` and arranges an interview with "
+        f"{story.name(worker)}: the calendar invitation goes to both"
+    ):
+        harness.driver.slash_command(author, "interview", channel_id=channel)
+        harness.wait()
+        harness.driver.submit_view(
+            author,
+            _values(
+                {
+                    ReviewBlock.AGENCY.value: str(health),
+                    ReviewBlock.INTERVIEWEE.value: worker,
+                    ReviewBlock.INTERVIEWEE_ROLE.value: "health visitor",
+                    ReviewBlock.MATTERS.value: ["involvement", "supervision", "agencies"],
+                    ReviewBlock.SUPPORTER.value: "union representative",
+                    ReviewBlock.BRIEFED.value: ["yes"],
+                    ReviewBlock.STAFF_CARE.value: ["yes"],
+                    ReviewBlock.INTERVIEW_DATE.value: "2027-01-12",
+                    ReviewBlock.START.value: "10:00",
+                    ReviewBlock.END.value: "11:00",
+                    ReviewBlock.LOCATION.value: "Health HQ, room 4",
+                }
+            ),
+        )
+    with story.step(f"{story.name(author)} moves it to the next day: the invitation is updated"):
+        _click_in_dm(story, author, ReviewAction.OPEN_INTERVIEW_MOVE)
+        harness.wait()
+        harness.driver.submit_view(
+            author,
+            _values(
+                {
+                    ReviewBlock.INTERVIEW_DATE.value: "2027-01-13",
+                    ReviewBlock.START.value: "10:00",
+                    ReviewBlock.END.value: "11:00",
+                    ReviewBlock.LOCATION.value: "Health HQ, room 4",
+                }
+            ),
+        )
 
 
 def _imr(agency: str) -> dict[str, Any]:
