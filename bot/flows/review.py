@@ -48,6 +48,7 @@ from bot.services.review.schema import (
 )
 from bot.views.format import day, user_link
 from bot.views.forms import section
+from bot.views.interviews import ics_comment, interview_email, revision_dm, scheduled
 from bot.views.messages import Message
 from bot.views.review import (
     DraftCheck,
@@ -61,11 +62,7 @@ from bot.views.review import (
     chair_answered,
     chair_declined,
     chair_in_post,
-    ics_comment,
-    interview_email,
     returned_to_author,
-    revision_dm,
-    scheduled,
     submitted_to_chair,
     tally,
     terms_message,
@@ -341,7 +338,7 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
     (posted once, then redrawn), and to the reviewer and a Slack interviewee a DM with the
     calendar file (a REQUEST, or a CANCEL once cancelled; same UID, the revision's
     SEQUENCE); by e-mail too when the Board's mail is set up. Each DM goes once per
-    revision."""
+    revision, and the e-mail with the revision's first DM."""
     facts = _interview(runtime, interview_id)
     key = f"interview:{interview_id}:scheduled"
     if slack.sent(key) is None:
@@ -364,6 +361,7 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
         log.warning(
             "interview %s: nobody invited has an e-mail address for a calendar file", interview_id
         )
+    fresh = False
     for person in contacts:
         dm_key = f"interview:{interview_id}:{facts.sequence}:dm:{person}"
         if slack.sent(dm_key) is not None:
@@ -371,10 +369,12 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
         message = revision_dm(
             facts, interviewee=person != facts.reviewer, with_file=built is not None
         )
-        if post(slack, dm_key, person, message, facts.case_id) and built is not None:
-            _share(slack, person, built, ics_comment(facts, built.method), interview_id)
-    if built is not None:
-        _email(runtime, facts, built, [a for a in attendees])
+        if post(slack, dm_key, person, message, facts.case_id):
+            fresh = True
+            if built is not None:
+                _share(slack, person, built, ics_comment(facts, built.method), interview_id)
+    if built is not None and fresh:
+        _email(runtime, facts, built, attendees)
     _card(runtime, slack, facts.case_id)
 
 

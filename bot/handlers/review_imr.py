@@ -73,17 +73,19 @@ from bot.services.review.schema import (
     ReviewMeta,
     rec_block,
 )
-from bot.views.review import (
-    Choice,
-    Draft,
+from bot.views.interviews import (
     change_choices,
     move_modal,
     outcome_modal,
     outcome_recorded,
+    schedule_modal,
+)
+from bot.views.review import (
+    Choice,
+    Draft,
     request_modal,
     return_modal,
     review_view,
-    schedule_modal,
     submission_modal,
 )
 
