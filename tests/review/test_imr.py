@@ -299,7 +299,7 @@ def test_the_form_asks_for_appendix_3_section_by_section(harness) -> None:
     view = open_submission(harness)
     labels = [b["label"]["text"] for b in view.blocks if b["type"] == "input"][:8]
     assert labels == [
-        "1. The agency and its services",
+        "1. Agency details",
         "2. Author and independence",
         "3. Terms of reference addressed",
         "4. Chronology of involvement",

@@ -66,9 +66,13 @@ def test_terms_naming_the_child_are_refused_inline(harness, field, text) -> None
 
 
 IMR_FIELDS = [
-    (B.CHRONOLOGY.value, "chronology"),
-    (B.ANALYSIS.value, "analysis"),
-    (B.LEARNING.value, "learning"),
+    (B.AGENCY_DETAILS.value, "agency details"),
+    (B.AUTHOR_ROLE.value, "author and independence"),
+    (B.TERMS_ADDRESSED.value, "terms of reference addressed"),
+    (B.CHRONOLOGY.value, "chronology of involvement"),
+    (B.ANALYSIS.value, "analysis of involvement"),
+    (B.LEARNING.value, "lessons learned"),
+    (B.GOOD_PRACTICE.value, "good practice"),
     (f"{B.REC_ACTION.value}_1", "action of recommendation 1"),
     (f"{B.REC_BY_WHOM.value}_1", "by whom of recommendation 1"),
     (f"{B.REC_OUTCOME.value}_1", "expected outcome of recommendation 1"),

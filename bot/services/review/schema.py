@@ -230,7 +230,7 @@ structure: the agency, its author and their independence, the terms of reference
 the chronology and analysis of involvement, lessons learned, good practice, then the
 recommendations as an action plan."""
 SECTION_LABELS = {
-    "agency_details": "1. The agency and its services",
+    "agency_details": "1. Agency details",
     "author_role": "2. Author and independence",
     "terms_addressed": "3. Terms of reference addressed",
     "chronology": "4. Chronology of involvement",
