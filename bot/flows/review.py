@@ -18,7 +18,7 @@ from datetime import date
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.calendar.invites import Attendee
+from bot.calendar.invites import Attendee, Organizer
 from bot.calendar.mailer import InviteMailError
 from bot.flows.cases import refresh_card
 from bot.flows.panel import mailer_for, organizer_for
@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case
 from bot.services.cases.identifying import case_identifiers
+from bot.services.panel.delivery import UID_DOMAIN
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
 from bot.services.review.imr import agency_name
@@ -354,9 +355,8 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
     ]
     built = None
     if attendees:
-        built = invitation(
-            facts, organizer=organizer_for(runtime), attendees=attendees, now=runtime.clock.now()
-        )
+        organizer = _organizer(runtime, contacts.get(facts.reviewer))
+        built = invitation(facts, organizer=organizer, attendees=attendees, now=runtime.clock.now())
     else:
         log.warning(
             "interview %s: nobody invited has an e-mail address for a calendar file", interview_id
@@ -376,6 +376,17 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
     if built is not None and fresh:
         _email(runtime, facts, built, attendees)
     _card(runtime, slack, facts.case_id)
+
+
+def _organizer(runtime: Runtime, reviewer: Attendee | None) -> Organizer:
+    """The Board's mailbox organises, as for the panel; without one, the reviewer who
+    arranged the interview does, so that a calendar's answer reaches a person."""
+    board: Organizer | None = organizer_for(runtime)
+    if board is not None:
+        return board
+    if reviewer is not None:
+        return Organizer(email=reviewer.email, name=reviewer.name)
+    return Organizer(email=f"scr-bot@{UID_DOMAIN}", name=runtime.partnership.board.name)
 
 
 def _share(

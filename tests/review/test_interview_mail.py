@@ -70,6 +70,7 @@ def test_an_interview_is_invited_moved_and_cancelled_by_email(
         ics = attachment.get_content()
         event = Calendar.from_ical(ics).walk("VEVENT")[0]
         assert str(event["UID"]) == row.uid
+        assert str(event["ORGANIZER"]) == f"mailto:{SENDER}"
         seen.append((method, int(event["SEQUENCE"]), to[0]))
         by_subject.setdefault(str(mail["Subject"]), set()).add(to[0])
         raw = mail.as_string()
