@@ -55,6 +55,7 @@ _CASE_REFERENCE = re.compile(r"^[A-Za-z]{2,10}-\d{4}-\d{1,6}$")
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _MAX_KIND_SLUG = 40
+_NO_MAIL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "no-mail.scr-bot.local")
 
 
 def _email(value: str) -> str:
@@ -94,12 +95,31 @@ class Organizer(_Person):
     sent_by: Email | None = None
 
 
-class Attendee(_Person):
-    """``rsvp=False`` for someone copied for information (``NON-PARTICIPANT``)."""
+class Attendee(BaseModel):
+    """Someone invited. ``rsvp=False`` for someone copied for information
+    (``NON-PARTICIPANT``). With no e-mail address (reached only in Slack) they are listed
+    under `no_mail_address`, a URI that names them but cannot be mailed, with RSVP=FALSE:
+    their calendar cannot reply to it, they answer in Slack."""
 
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    email: Email | None
+    name: NonEmptyText
     role: Role = "REQ-PARTICIPANT"
     partstat: PartStat = PartStat.NEEDS_ACTION
     rsvp: bool = True
+    no_mail_address: str | None = None
+
+    @model_validator(mode="after")
+    def _addressed(self) -> Attendee:
+        if self.email is None and not (self.no_mail_address or "").startswith("urn:uuid:"):
+            raise ValueError("an attendee without e-mail needs a urn:uuid: address")
+        return self
+
+    @property
+    def address(self) -> str:
+        """The calendar address: the e-mail address, else the ``urn:uuid:`` one."""
+        return (self.email or self.no_mail_address or "").lower()
 
 
 class Meeting(BaseModel):
@@ -230,25 +250,34 @@ def _once_each(attendees: list[Attendee]) -> list[Attendee]:
     seen: set[str] = set()
     kept: list[Attendee] = []
     for attendee in attendees:
-        key = attendee.email.lower()
-        if key not in seen:
-            seen.add(key)
+        if attendee.address not in seen:
+            seen.add(attendee.address)
             kept.append(attendee)
     return kept
 
 
+def no_mail_address(key: str) -> str:
+    """A stable ``urn:uuid:`` calendar address (RFC 5545 section 3.3.3 allows any URI; only
+    an e-mail address must be ``mailto:``) for someone the invitation cannot be mailed to."""
+    return f"urn:uuid:{uuid.uuid5(_NO_MAIL_NAMESPACE, key)}"
+
+
 def _attendee(attendee: Attendee, organizer: Organizer) -> vCalAddress:
     """The organiser's own mailbox, if listed, is shown as having accepted and is not asked
-    to reply: it would be answering itself."""
-    is_organizer = attendee.email.lower() == organizer.email.lower()
-    return vCalAddress.new(
-        attendee.email,
-        cn=attendee.name,
-        role=attendee.role,
-        partstat=str(PartStat.ACCEPTED if is_organizer else attendee.partstat),
-        rsvp=attendee.rsvp and not is_organizer,
-        cutype="INDIVIDUAL",
-    )
+    to reply: it would be answering itself. Someone without e-mail is not asked either."""
+    is_organizer = attendee.email is not None and attendee.address == organizer.email.lower()
+    params = {
+        "cn": attendee.name,
+        "role": attendee.role,
+        "partstat": str(PartStat.ACCEPTED if is_organizer else attendee.partstat),
+        "cutype": "INDIVIDUAL",
+    }
+    if attendee.email is not None:
+        return vCalAddress.new(attendee.email, rsvp=attendee.rsvp and not is_organizer, **params)
+    address = vCalAddress(attendee.address)
+    address.params.update({k.upper(): v for k, v in params.items()})
+    address.params["RSVP"] = "FALSE"
+    return address
 
 
 def _serialise(method: Method, event: Event) -> bytes:
@@ -277,4 +306,5 @@ __all__ = [
     "ics_filename",
     "london_vtimezone",
     "new_uid",
+    "no_mail_address",
 ]

@@ -147,7 +147,11 @@ class PanelFlow:
             f"panel:{view.meeting_id}:{view.sequence}:announce",
             view.channel_id,
             scheduled_announcement(
-                facts, view.people, update=update, emailed=self._emailing(invitation)
+                facts,
+                view.people,
+                update=update,
+                emailed=self._emailing(invitation),
+                with_file=invitation is not None,
             ),
         )
         self._share_in_channel(view, invitation)
@@ -155,7 +159,7 @@ class PanelFlow:
             self._post(
                 f"panel:{view.meeting_id}:{view.sequence}:invite:{member.user_id}",
                 member.user_id,
-                invitation_dm(facts, member.state, update=update),
+                invitation_dm(facts, member.state, update=update, with_file=invitation is not None),
             )
             self._share_by_dm(view, invitation, member.user_id, "ics-dm")
         self._email(view, invitation, "email")
@@ -169,7 +173,9 @@ class PanelFlow:
             self._post(
                 f"panel:{view.meeting_id}:{removed_seq}:removed:{user}",
                 user,
-                cancelled_dm(view.reference, view.start, removed=True),
+                cancelled_dm(
+                    view.reference, view.start, removed=True, with_file=invitation is not None
+                ),
             )
             self._share_by_dm(view, invitation, user, "removed-ics")
             self._email(view, invitation, "removed-email")
@@ -240,7 +246,9 @@ class PanelFlow:
             self._post(
                 f"panel:{view.meeting_id}:{view.sequence}:cancelled:{member.user_id}",
                 member.user_id,
-                cancelled_dm(view.reference, view.start, removed=False),
+                cancelled_dm(
+                    view.reference, view.start, removed=False, with_file=invitation is not None
+                ),
             )
             self._share_by_dm(view, invitation, member.user_id, "ics-dm")
         self._email(view, invitation, "email")
@@ -440,7 +448,7 @@ def redraw_dm(
             view.reference, meeting_id, view.organiser, slots, me.state.involvement
         )
     elif view.status == MeetingStatus.SCHEDULED:
-        message = invitation_dm(view.facts(), me.state, update=view.sequence > 0)
+        message = invitation_dm(view.facts(), me.state, update=view.sequence > 0, with_file=True)
     else:
         return
     try:

@@ -161,7 +161,10 @@ def involvement_blocks(meeting_id: int, involvement: str) -> list[Block]:
     ]
 
 
-def invitation_dm(facts: MeetingFacts, member: MemberState, *, update: bool) -> Message:
+def invitation_dm(
+    facts: MeetingFacts, member: MemberState, *, update: bool, with_file: bool
+) -> Message:
+    """``with_file``: the `.ics` is shared in the DM after this message."""
     role = " as chair" if member.role == "chair" else ""
     moment = when(facts.start, facts.end)
     text = (
@@ -178,7 +181,8 @@ def invitation_dm(facts: MeetingFacts, member: MemberState, *, update: bool) -> 
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="The calendar invitation (.ics) follows. Papers are in the case channel."
+                    text=("The calendar invitation (.ics) follows. " if with_file else "")
+                    + "Papers are in the case channel."
                 )
             ]
         ),
@@ -222,17 +226,23 @@ def availability_dm(
     return Message(text=text, blocks=blocks)
 
 
-def cancelled_dm(reference: str, start: datetime | None, *, removed: bool) -> Message:
+def cancelled_dm(
+    reference: str, start: datetime | None, *, removed: bool, with_file: bool
+) -> Message:
+    """``with_file``: the cancellation `.ics` is shared in the DM after this message."""
     was = f" on {short_when(start)}" if start is not None else ""
     text = (
         f"{reference}: you are no longer on the Initial Panel{was}."
         if removed
         else f"{reference}: the Initial Panel{was} is cancelled."
     )
-    return Message(
-        text=text,
-        blocks=[section(f"*{text}*\nThe calendar cancellation follows, if you had the invite.")],
+    follows = (
+        "\nThe calendar cancellation (.ics) follows: open it to take the meeting out of your "
+        "calendar."
+        if with_file
+        else ""
     )
+    return Message(text=text, blocks=[section(f"*{text}*{follows}")])
 
 
 def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
@@ -266,7 +276,7 @@ def reminder_dm(kind: ReminderKind, facts: MeetingFacts, member: MemberState) ->
 
 
 def scheduled_announcement(
-    facts: MeetingFacts, members: Sequence[str], *, update: bool, emailed: bool
+    facts: MeetingFacts, members: Sequence[str], *, update: bool, emailed: bool, with_file: bool
 ) -> Message:
     verb = "changed" if update else "scheduled"
     text = f"{facts.reference}: Initial Panel {verb} for {when(facts.start, facts.end)}."
@@ -275,7 +285,7 @@ def scheduled_announcement(
         f"*Initial Panel {verb}*: {when(facts.start, facts.end)}\n"
         f"*Where:* {where(facts.location, facts.video_url)}\n"
         f"*Chair:* {user_link(facts.chair)} · *members:* {people(members)}\n"
-        f"Invitations go out {sent}; the calendar file follows."
+        f"Invitations go out {sent}" + ("; the calendar file follows." if with_file else ".")
     )
     return Message(text=text, blocks=[section(body)])
 

@@ -25,6 +25,7 @@ from bot.calendar.invites import (
     build_uninvite,
     ics_filename,
     new_uid,
+    no_mail_address,
 )
 from bot.services.cases import audit
 from bot.services.panel.meetings import load_meeting, meeting_case, panel_deadline
@@ -258,7 +259,8 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Invitation:
-    """One revision's `.ics`, and the people it goes to (those with an e-mail address).
+    """One revision's `.ics`, and the people it is e-mailed to (those with an address); in
+    Slack it goes to everyone on the panel.
 
     ``removal``: a CANCEL for people taken off a panel that still meets, rather than the
     panel's cancellation. ``organiser_copy``: the organising mailbox (the ORGANIZER),
@@ -338,20 +340,27 @@ def _convener(meeting: PanelMeeting, people: list[PanelMember]) -> Recipient | N
     )
 
 
-def _attendee(recipient: Recipient, member: PanelMember | None) -> Attendee:
-    if member is None:
-        return Attendee(
-            email=recipient.email,
-            name=recipient.name,
-            role="NON-PARTICIPANT",
-            partstat=PartStat.ACCEPTED,
-            rsvp=False,
-        )
+def _copied(convener: Recipient) -> Attendee:
+    """The convener, copied for information: not asked to reply."""
     return Attendee(
-        email=recipient.email,
-        name=recipient.name,
+        email=convener.email,
+        name=convener.name,
+        role="NON-PARTICIPANT",
+        partstat=PartStat.ACCEPTED,
+        rsvp=False,
+    )
+
+
+def _attendee(member: PanelMember) -> Attendee:
+    """Everyone on the panel is an ATTENDEE; someone with no e-mail address (reached only in
+    Slack) under a ``urn:uuid:`` address that cannot be mailed, so that every copy of the
+    file shows the whole panel."""
+    return Attendee(
+        email=member.email or None,
+        name=member.name or member.slack_user_id,
         role="CHAIR" if member.role == "chair" else "REQ-PARTICIPANT",
         partstat=member.partstat,
+        no_mail_address=None if member.email else no_mail_address(member.slack_user_id),
     )
 
 
@@ -363,13 +372,14 @@ def _meeting(
     *,
     with_convener: bool,
 ) -> tuple[Meeting, tuple[Recipient, ...]] | None:
-    recipients = [r for r in (_recipient(m) for m in people) if r is not None]
-    if not recipients or meeting.start_at is None or meeting.end_at is None:
+    if not people or meeting.start_at is None or meeting.end_at is None:
         return None
+    recipients = [r for r in (_recipient(m) for m in people) if r is not None]
     convener = _convener(meeting, people) if with_convener else None
+    attendees = [_attendee(m) for m in people]
     if convener is not None:
         recipients.append(convener)
-    members = {m.slack_user_id: m for m in people}
+        attendees.append(_copied(convener))
     model = Meeting(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -381,7 +391,7 @@ def _meeting(
         location=meeting.location or ("Video call" if meeting.video_url else None),
         url=meeting.video_url,
         organizer=_organizer(meeting, board),
-        attendees=[_attendee(r, None if r.copied else members[r.user_id]) for r in recipients],
+        attendees=attendees,
     )
     return model, tuple(recipients)
 
@@ -389,7 +399,7 @@ def _meeting(
 def request_invitation(
     session: Session, meeting_id: int, *, dtstamp: datetime, organizer: Organizer | None
 ) -> Invitation | None:
-    """The current revision as a REQUEST; None when nobody on the panel has an address.
+    """The current revision as a REQUEST, for Slack and for those with an e-mail address.
     ``organizer``: the Board's mailbox the e-mails come from, None when there is none."""
     meeting = load_meeting(session, meeting_id)
     return _invitation(session, meeting, meeting.current_members(), "REQUEST", dtstamp, organizer)
