@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
     smtp_from: str | None = Field(default=None, alias="SMTP_FROM")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    imap_host: str | None = Field(default=None, alias="IMAP_HOST")
+    imap_port: int = Field(default=993, alias="IMAP_PORT")
+    imap_user: str | None = Field(default=None, alias="IMAP_USER")
+    imap_password: SecretStr | None = Field(default=None, alias="IMAP_PASSWORD")
+    imap_folder: str = Field(default="INBOX", alias="IMAP_FOLDER")
+    imap_processed_folder: str = Field(default="Processed", alias="IMAP_PROCESSED_FOLDER")
+    imap_ssl: bool = Field(default=True, alias="IMAP_SSL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     slack_client_id: str = Field(default="", alias="SLACK_CLIENT_ID")
     slack_client_secret: SecretStr = Field(default=SecretStr(""), alias="SLACK_CLIENT_SECRET")
@@ -85,6 +92,11 @@ class Settings(BaseSettings):
         if parts.hostname in (None, "slack.com"):
             return SLACK_AUTHORIZE_URL
         return f"{parts.scheme}://{parts.netloc}/openid/connect/authorize"
+
+    @property
+    def reads_calendar_replies(self) -> bool:
+        """Answers to the e-mailed invitations are read from a mailbox when IMAP is set."""
+        return bool(self.imap_host and self.imap_user and self.imap_password)
 
     @property
     def is_sqlite(self) -> bool:

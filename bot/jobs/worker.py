@@ -4,10 +4,11 @@ serve` instead); `scr-bot worker --once` runs one tick and exits, for cron and o
 One job: a tick at start and every minute after (resume interrupted case set-ups, take
 people the partnership file no longer names out of their case channels, send due
 reminders, redraw the cards of cases whose tasks just fell due, finish sending panel
-invitations and send the panel's reminders, and the business unit's daily digest once it
-is due; before the reminders, the monitoring pass: progress-return rounds, the Board's
-round summaries, owners who have left, archiving signed-off channels; after them, the
-retention pass: erasure notices and erasing signed-off cases' personal data when due).
+invitations and send the panel's reminders, read the answers that came back by e-mail
+when IMAP is set, and the business unit's daily digest once it is due; before the
+reminders, the monitoring pass: progress-return rounds, the Board's round summaries,
+owners who have left, archiving signed-off channels; after them, the retention pass:
+erasure notices and erasing signed-off cases' personal data when due).
 The digest is part of the tick, not a job of its own: it is due from 08:30 on working days
 and goes once per admin and day, so a worker started late catches it up and workers that
 overlap (a rolling deploy, a cron `--once`) do not repeat it.
@@ -32,6 +33,7 @@ from slack_sdk import WebClient
 from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partnership_leavers
 from bot.flows.panel import PanelTickReport, panel_tick
+from bot.flows.panel_replies import read_calendar_replies
 from bot.flows.retention import RetentionReport, retention_pass
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.jobs.setup_retry import resume_pending_setups
@@ -50,6 +52,7 @@ class TickReport:
     reminders: DeliveryReport = field(default_factory=DeliveryReport)
     cards_refreshed: int = 0
     panel: PanelTickReport | None = None
+    email_answers: int = 0
     monitoring: MonitoringReport | None = None
     partnership_leavers: int = 0
     retention: RetentionReport | None = None
@@ -93,6 +96,9 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def panel_meetings() -> None:
         report.panel = panel_tick(runtime, client)
 
+    def email_answers() -> None:
+        report.email_answers = read_calendar_replies(runtime, client)
+
     def leavers() -> None:
         report.partnership_leavers = remove_partnership_leavers(runtime, client)
 
@@ -111,6 +117,8 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     step("reminders", reminders)
     step("case cards", cards)
     step("panel meetings", panel_meetings)
+    if runtime.settings.reads_calendar_replies:
+        step("answers by e-mail", email_answers)
     step("retention", erasures)
     step("daily digest", digest)
     return report
@@ -178,6 +186,7 @@ def summary(report: TickReport) -> str:
         f"cards redrawn: {report.cards_refreshed}",
         f"case set-ups finished: {report.setups_completed}",
         f"panel messages: {panel.revisions_sent + panel.reminders_sent if panel else 0}",
+        f"answers by e-mail: {report.email_answers}",
         f"monitoring rounds opened: {monitoring.rounds_opened}",
         f"people removed from cases: {report.partnership_leavers}",
     ]

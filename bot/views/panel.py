@@ -173,6 +173,8 @@ def invitation_dm(
         else f"{facts.reference}: you are invited{role} to the Initial SCR Panel, {moment}."
     )
     answer = PARTSTAT_WORDS.get(member.partstat, member.partstat)
+    if member.by_email and member.partstat != PartStat.NEEDS_ACTION:
+        answer += " (from your calendar, by e-mail)"
     blocks: list[Block] = [
         section(f"*{text}*\n{_meeting_lines(facts)}"),
         section(f"*Your answer:* {answer}"),

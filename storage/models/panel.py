@@ -54,6 +54,8 @@ class PanelMeeting(Base):
     last_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     distributed_seq: Mapped[int | None] = mapped_column(Integer)
     distributing_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_sequence: Mapped[int | None] = mapped_column(Integer)
+    """The SEQUENCE of the revision that set the current time (None: the first)."""
 
     members: Mapped[list[PanelMember]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="PanelMember.id"
@@ -84,6 +86,7 @@ class PanelMember(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     partstat: Mapped[str] = mapped_column(String(16), default="NEEDS-ACTION")
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_email: Mapped[bool | None] = mapped_column(Boolean)
     involvement: Mapped[str] = mapped_column(String(12), default="unconfirmed")
     involvement_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     declaration: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -5,12 +5,14 @@ older invitation, or someone no longer on the panel, changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.calendar.replies import CalendarReply
 from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
@@ -56,8 +58,15 @@ def _member(meeting: PanelMeeting, user_id: str) -> PanelMember:
 
 
 def answer_invitation(
-    ctx: PanelContext, meeting_id: int, *, sequence: int, user_id: str, partstat: PartStat
+    ctx: PanelContext,
+    meeting_id: int,
+    *,
+    sequence: int,
+    user_id: str,
+    partstat: PartStat,
+    by_email: bool = False,
 ) -> Answered:
+    """A member's answer, given in Slack or (``by_email``) by their calendar."""
     meeting = load_meeting(ctx.session, meeting_id)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise RefusedError("This panel is no longer scheduled.")
@@ -67,6 +76,7 @@ def answer_invitation(
     if member.partstat == partstat:
         return Answered(meeting.id, meeting.case_id, False)
     member.partstat, member.responded_at = partstat, ctx.now
+    member.answered_by_email = by_email
     audit.record(
         ctx.session,
         at=ctx.now,
@@ -76,8 +86,80 @@ def answer_invitation(
         meeting_id=meeting.id,
         sequence=sequence,
         partstat=str(partstat),
+        by_email=by_email,
     )
     return Answered(meeting.id, meeting.case_id, True)
+
+
+# Answers that come back by e-mail ---------------------------------------------------------
+
+
+class ReplyOutcome(StrEnum):
+    """What became of one calendar reply; the words are safe to log (no content)."""
+
+    RECORDED = "recorded"
+    UNCHANGED = "the same answer as before"
+    UNKNOWN_MEETING = "not one of the bot's meetings"
+    NOT_SCHEDULED = "the meeting is no longer scheduled"
+    NOT_INVITED = "from someone not on the panel"
+    NOT_FROM_ATTENDEE = "sent by someone other than the attendee"
+    EARLIER_TIME = "an answer to a time since moved"
+    UNKNOWN_REVISION = "a revision never sent"
+    OLDER_THAN_ANSWER = "older than the member's latest answer"
+
+
+@dataclass(frozen=True)
+class EmailAnswer:
+    outcome: ReplyOutcome
+    meeting_id: int | None = None
+    case_id: int | None = None
+    user_id: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome == ReplyOutcome.RECORDED
+
+
+def answer_by_email(ctx: PanelContext, reply: CalendarReply) -> EmailAnswer:
+    """An answer from a calendar (an iMIP REPLY) counts as the member's answer in Slack would,
+    when it is for a scheduled meeting of the bot's, from a member on its panel, to the time
+    the meeting has now: a reply to an earlier revision still counts if the time has not
+    moved since (a new place or panel keeps answers); once it has, only a reply carrying the
+    SEQUENCE of a revision at the new time does. A reply older (DTSTAMP) than the member's
+    latest answer, in Slack or by e-mail, changes nothing, so reading it again does nothing."""
+    meeting = ctx.session.scalar(select(PanelMeeting).where(PanelMeeting.uid == reply.uid))
+    if meeting is None:
+        return EmailAnswer(ReplyOutcome.UNKNOWN_MEETING)
+    found = EmailAnswer(ReplyOutcome.NOT_SCHEDULED, meeting.id, meeting.case_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return found
+    member = next(
+        (m for m in meeting.current_members() if (m.email or "").lower() == reply.attendee),
+        None,
+    )
+    if member is None:
+        return replace(found, outcome=ReplyOutcome.NOT_INVITED)
+    found = replace(found, user_id=member.slack_user_id)
+    if not reply.from_attendee:
+        return replace(found, outcome=ReplyOutcome.NOT_FROM_ATTENDEE)
+    if reply.sequence > meeting.sequence:
+        return replace(found, outcome=ReplyOutcome.UNKNOWN_REVISION)
+    if reply.sequence < (meeting.time_sequence or 0):
+        return replace(found, outcome=ReplyOutcome.EARLIER_TIME)
+    if member.responded_at is not None and reply.dtstamp <= member.responded_at:
+        return replace(found, outcome=ReplyOutcome.OLDER_THAN_ANSWER)
+    answered = answer_invitation(
+        ctx,
+        meeting.id,
+        sequence=meeting.sequence,
+        user_id=member.slack_user_id,
+        partstat=reply.partstat,
+        by_email=True,
+    )
+    if not answered.changed:
+        return replace(found, outcome=ReplyOutcome.UNCHANGED)
+    member.responded_at = max(ctx.now, reply.dtstamp)
+    return replace(found, outcome=ReplyOutcome.RECORDED)
 
 
 def _open_meeting(ctx: PanelContext, meeting_id: int) -> PanelMeeting:

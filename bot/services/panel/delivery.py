@@ -224,7 +224,10 @@ def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
             chair=meeting.chair,
             organiser=meeting.organiser,
             members=tuple(
-                PanelPerson(m.slack_user_id, MemberState(m.partstat, m.involvement, m.role))
+                PanelPerson(
+                    m.slack_user_id,
+                    MemberState(m.partstat, m.involvement, m.role, bool(m.answered_by_email)),
+                )
                 for m in meeting.current_members()
             ),
             removed=tuple(

@@ -351,6 +351,7 @@ def set_members(
         if row.removed_at is not None:
             row.removed_at, row.removed_seq = None, None
             row.partstat, row.responded_at = PartStat.NEEDS_ACTION, None
+            row.answered_by_email = None
             added.append(user)
         row.role = role
     for user, row in rows.items():
@@ -542,8 +543,10 @@ def change(
     apply_override(ctx, meeting, plan, actor)
     added, removed = set_members(ctx, meeting, plan.people)
     if times_changed:
+        meeting.time_sequence = meeting.sequence
         for member in meeting.current_members():
             member.partstat, member.responded_at = PartStat.NEEDS_ACTION, None
+            member.answered_by_email = None
     ctx.session.flush()
     settle_date(ctx, case, meeting, actor=actor)
     audit.record(

@@ -332,6 +332,8 @@ class MemberState:
     partstat: str
     involvement: str
     role: str
+    by_email: bool = False
+    """The answer came from their calendar, by e-mail."""
 
 
 @dataclass(frozen=True)
