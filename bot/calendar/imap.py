@@ -2,8 +2,10 @@
 
 The bot reads the messages in one folder without marking them read (``BODY.PEEK[]``); the
 calendar answers it has handled are marked ``\\Seen`` and filed into another folder (MOVE
-when the server has it, else COPY, ``\\Deleted`` and an expunge of that message alone when
-the server has UIDPLUS); everything else is left where it is, unread, for people.
+when the server has it, else COPY and ``\\Deleted``, then an expunge of that message alone
+when the server has UIDPLUS; without it the original stays marked deleted, for the server or a
+person's mail client to expunge, because a plain EXPUNGE would also remove what people
+deleted and may still want back); everything else is left where it is, unread, for people.
 
 Errors name no message, address or server reply: they may reach a log line.
 """
@@ -97,8 +99,6 @@ class ReplyMailbox:
         self._imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)")
         if "UIDPLUS" in self._imap.capabilities:
             self._imap.uid("EXPUNGE", str(uid))
-        else:
-            self._imap.expunge()
 
     def _transfer(self, command: str, uid: int, target: str) -> None:
         status, data = self._imap.uid(command, str(uid), target)
