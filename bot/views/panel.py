@@ -483,7 +483,7 @@ def _scheduled_lines(state: PanelCardState) -> list[str]:
         f"Chair {user_link(state.chair or '')} · organised by {user_link(state.organiser or '')}",
     ]
     answers = [
-        f"{label}: {people(state.answers[key])}"
+        f"{label}: {_answered(state.answers[key], state.by_email)}"
         for key, label in (
             (PartStat.ACCEPTED, "coming"),
             (PartStat.TENTATIVE, "maybe"),
@@ -496,6 +496,13 @@ def _scheduled_lines(state: PanelCardState) -> list[str]:
         joined = " · ".join(answers)
         lines.append(joined[:1].upper() + joined[1:])
     return lines
+
+
+def _answered(users: Sequence[str], by_email: Sequence[str]) -> str:
+    return (
+        ", ".join(user_link(u) + (" (by e-mail)" if u in by_email else "") for u in users)
+        or "nobody"
+    )
 
 
 def _involvement_lines(state: PanelCardState) -> list[str]:

@@ -142,7 +142,7 @@ def test_an_accept_read_over_imap_shows_on_the_card_and_the_dm(imap_harness, mai
     report = tick(imap_harness.runtime)
 
     assert report.email_answers == 1
-    assert f"Coming: <@{POLICE}>" in card_text(imap_harness, case)
+    assert f"Coming: <@{POLICE}> (by e-mail)" in card_text(imap_harness, case)
     dm = latest_dm(imap_harness, POLICE, PanelAction.ACCEPT.value)
     assert "coming (from your calendar, by e-mail)" in json.dumps(dm.blocks)
     answered = member(imap_harness, POLICE)
@@ -166,6 +166,7 @@ def test_a_google_style_decline_attached_as_a_file_counts(imap_harness, mailbox)
     assert f"Not coming: <@{POLICE}>" in card_text(imap_harness, case)
 
 
+@pytest.mark.postgres
 def test_the_same_reply_read_again_has_no_effect(imap_harness, mailbox) -> None:
     case, meeting = scheduled(imap_harness)
     raw = reply_mail(
@@ -204,6 +205,7 @@ def test_a_reply_older_than_a_later_slack_answer_does_not_undo_it(imap_harness, 
 
     assert member(imap_harness, POLICE).partstat == "DECLINED"
     assert f"Not coming: <@{POLICE}>" in card_text(imap_harness, case)
+    assert "by e-mail" not in card_text(imap_harness, case)
     assert mailbox.messages_in("INBOX") == []
 
 

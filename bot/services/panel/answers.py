@@ -332,6 +332,7 @@ def panel_card_state(
         declared=_involved(members, Involvement.DECLARED),
         slots=tallies(session, meeting) if proposed else [],
         attended=tuple(m.slack_user_id for m in members if m.attended),
+        by_email=tuple(m.slack_user_id for m in members if m.answered_by_email),
     )
 
 

@@ -381,6 +381,8 @@ class PanelCardState:
     declared: tuple[str, ...] = ()
     slots: Sequence[SlotLine] = ()
     attended: tuple[str, ...] = ()
+    by_email: tuple[str, ...] = ()
+    """Members whose answer came from their calendar, by e-mail."""
 
 
 class HeldForm(BaseModel):
