@@ -334,6 +334,7 @@ class PanelFlow:
                 update=invitation.sequence > 0,
                 removed=invitation.removal,
                 copied=copied,
+                replies_read=self.runtime.settings.reads_calendar_replies,
             )
             for copied in (False, True)
         }

@@ -411,7 +411,7 @@ def _email(
     subject, body = interview_email(facts, built.method)
     try:
         mailer.send_invite(
-            to=[(a.name, a.email) for a in attendees],
+            to=[(a.name, a.email) for a in attendees if a.email is not None],
             subject=subject,
             text_body=body,
             ics=built.ics,

@@ -366,8 +366,10 @@ def email_text(
     update: bool = False,
     removed: bool = False,
     copied: bool = False,
+    replies_read: bool = False,
 ) -> str:
     """The plain text of an invitation e-mail: no Slack markup, links written out.
+    ``replies_read``: the bot reads the Board's mailbox, so a calendar's answer counts.
 
     ``removed``: a cancellation for someone taken off a panel that still meets;
     ``copied``: the convener, copied for information rather than invited.
@@ -397,6 +399,11 @@ def email_text(
     if copied:
         lines.append(
             "You are copied for information as the panel's organiser; you need not answer."
+        )
+    elif replies_read:
+        lines.append(
+            "Please answer in your calendar, or with the Accept or Decline buttons in your "
+            "Slack message from the bot: either answer shows in Slack."
         )
     else:
         lines.append(

@@ -344,3 +344,14 @@ def test_settings_keep_the_password_secret_and_in_pairs() -> None:
         settings(587, user="scr-bot")
     with pytest.raises(ValidationError):
         settings(587, sender="not an address")
+
+
+def test_the_mail_says_a_calendar_answer_counts_only_when_the_mailbox_is_read() -> None:
+    from bot.views.panel import email_text
+
+    start = datetime(2026, 12, 15, 10, tzinfo=LONDON)
+    args = ("SCR-2026-001", "REQUEST", start, start + timedelta(hours=2), "Room 1", None)
+    read = email_text(*args, replies_read=True)
+    unread = email_text(*args)
+    assert "answer in your calendar" in read and "Board's mailbox" not in read
+    assert "answer in your calendar" not in unread and "goes to the Board's mailbox" in unread
