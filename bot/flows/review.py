@@ -18,7 +18,7 @@ from datetime import date
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.calendar.invites import Attendee, Organizer
+from bot.calendar.invites import Attendee, Organizer, no_mail_address
 from bot.calendar.mailer import InviteMailError
 from bot.flows.cases import refresh_card
 from bot.flows.panel import mailer_for, organizer_for
@@ -358,9 +358,7 @@ def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> 
         organizer = _organizer(runtime, contacts.get(facts.reviewer))
         built = invitation(facts, organizer=organizer, attendees=attendees, now=runtime.clock.now())
     else:
-        log.warning(
-            "interview %s: nobody invited has an e-mail address for a calendar file", interview_id
-        )
+        log.warning("interview %s: nobody invited is known to Slack", interview_id)
     fresh = False
     for person in contacts:
         dm_key = f"interview:{interview_id}:{facts.sequence}:dm:{person}"
@@ -384,7 +382,7 @@ def _organizer(runtime: Runtime, reviewer: Attendee | None) -> Organizer:
     board: Organizer | None = organizer_for(runtime)
     if board is not None:
         return board
-    if reviewer is not None:
+    if reviewer is not None and reviewer.email is not None:
         return Organizer(email=reviewer.email, name=reviewer.name)
     return Organizer(email=f"scr-bot@{UID_DOMAIN}", name=runtime.partnership.board.name)
 
@@ -431,7 +429,9 @@ def _person(slack: SlackGateway, user: str) -> Attendee | None:
     email = details.get("email")
     name = details.get("real_name") or profile.get("real_name") or user
     try:
-        return Attendee(email=email, name=str(name)[:120]) if email else None
+        if email:
+            return Attendee(email=email, name=str(name)[:120])
+        return Attendee(email=None, name=str(name)[:120], no_mail_address=no_mail_address(user))
     except ValidationError:
         return None
 

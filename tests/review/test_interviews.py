@@ -272,3 +272,24 @@ def test_an_interview_without_matters_to_cover_is_refused() -> None:
         {**answers, "matters": ["role"]}, context={"today": date(2026, 12, 1)}
     )
     assert chosen.matters == [Matter.ROLE]
+
+
+def test_an_interviewee_reached_only_in_slack_gets_the_calendar_file_and_is_an_attendee(
+    harness,
+) -> None:
+    from bot.calendar.invites import no_mail_address
+    from bot.testing.seed import PEOPLE
+
+    names = {p.user_id: p.name for p in PEOPLE}
+    harness.standin.add_user(INTERVIEWEE, names[INTERVIEWEE], None)
+    case = scr_with_terms(harness)
+    request_review(harness, case)
+
+    assert body_json(schedule(harness, case)) == {}
+
+    [(_, ics)] = calendar_files(harness, INTERVIEWEE)
+    attendees = {str(a): a.params for a in event_of(ics).get("ATTENDEE")}
+    assert set(attendees) == {"mailto:kim@health.example", no_mail_address(INTERVIEWEE)}
+    assert attendees[no_mail_address(INTERVIEWEE)]["RSVP"] == "FALSE"
+    [invited] = [m for m in harness.standin.dms_to(INTERVIEWEE) if "invites you" in m.text]
+    assert "calendar" in invited.text.lower() or "calendar" in str(invited.blocks).lower()
