@@ -3,7 +3,9 @@
 Every page needs a live session (else the browser is sent to sign in); every POST needs the
 session's CSRF token (else 400, and nothing changes); every response carries a
 Content-Security-Policy that allows no inline script or style, and case pages are not cached.
-A case page, and any document of it, re-checks that the person is a member of the case."""
+A case page, and any document of it, re-checks that the person is a member of the case; the
+Board's dashboard and its CSV re-check that the person is the Board Chair or in the business
+unit."""
 
 from __future__ import annotations
 
@@ -19,10 +21,18 @@ from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
 from bot.runtime import Runtime
 from bot.services.portal import cases as portal_cases
+from bot.services.portal import dashboard as board
 from bot.services.portal import sessions
 from bot.services.portal.schema import CasePage
 from bot.services.portal.sessions import SESSION_TTL, SignedIn
-from bot.views.web.portal import Chrome, render_case_list, render_case_page, render_message
+from bot.views.web.dashboard import dashboard_csv
+from bot.views.web.portal import (
+    Chrome,
+    render_case_list,
+    render_case_page,
+    render_dashboard,
+    render_message,
+)
 
 PREFIX = "/portal"
 STATIC = Path(__file__).parent / "static"
@@ -35,6 +45,12 @@ NOT_SHOWN = (
     "I can't show you that case. Case pages are for the members of the case; if you should "
     "be one, ask the business unit."
 )
+NOT_FOR_YOU = (
+    "The Board's dashboard is for the Board Chair and the business unit. If you need its "
+    "figures, ask the business unit."
+)
+DASHBOARD = f"{PREFIX}/dashboard"
+CASE_HREF = f"{PREFIX}/cases/{{reference}}"
 
 
 def register_portal(flask_app: Flask, runtime: Runtime) -> None:
@@ -68,7 +84,13 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
 
     def _chrome() -> Chrome:
         me: SignedIn = g.signed_in
-        return Chrome(person=people.names([me.user_id])[me.user_id], csrf_token=me.csrf_token)
+        with db.session() as session:
+            board_member = board.may_see_dashboard(session, me.user_id)
+        return Chrome(
+            person=people.names([me.user_id])[me.user_id],
+            csrf_token=me.csrf_token,
+            dashboard=DASHBOARD if board_member else None,
+        )
 
     def current() -> SignedIn | None:
         token = signin.read_session_cookie(request.cookies.get(SESSION_COOKIE))
@@ -211,7 +233,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             lines = portal_cases.my_cases(
                 session, me.user_id, runtime.clock.now(), runtime.working_calendar()
             )
-        return page(render_case_list(_chrome(), lines, f"{PREFIX}/cases/{{reference}}"))
+        return page(render_case_list(_chrome(), lines, CASE_HREF))
 
     @bp.get("/cases/<reference>")
     @signed_in_only
@@ -263,6 +285,44 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
         name, content = download
         return Response(
             content,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @bp.get("/dashboard")
+    @signed_in_only
+    def dashboard() -> Response:
+        me: SignedIn = g.signed_in
+        with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
+            try:
+                figures = board.dashboard_for(
+                    session, me.user_id, runtime.clock.now(), runtime.working_calendar()
+                )
+            except board.NotForYouError:
+                figures = None
+        if figures is None:
+            return refuse("Not shown", NOT_FOR_YOU, 403)
+        html = render_dashboard(
+            _chrome(), figures, case_href=CASE_HREF, csv_href=f"{DASHBOARD}.csv"
+        )
+        return page(html)
+
+    @bp.get("/dashboard.csv")
+    @signed_in_only
+    def dashboard_download() -> Response:
+        me: SignedIn = g.signed_in
+        with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
+            try:
+                download = board.dashboard_download(
+                    session, me.user_id, runtime.clock.now(), runtime.working_calendar()
+                )
+            except board.NotForYouError:
+                download = None
+        if download is None:
+            return refuse("Not shown", NOT_FOR_YOU, 403)
+        name, figures = download
+        return Response(
+            dashboard_csv(figures),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

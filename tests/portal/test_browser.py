@@ -5,6 +5,7 @@ these tests skip and say why; screenshots go to tests/artifacts/ (git-ignored)."
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,7 +28,10 @@ from bot.testing.standin import SlackStandIn
 from storage.db import Database
 from tests import dbutil
 from tests.conftest import START
+from tests.dashboard.helpers import chair_approves, london, panel_meets
+from tests.decision.helpers import stored_case
 from tests.first_month.helpers import csv_bytes, open_case, share_file
+from tests.flow_helpers import cases, refer
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = os.environ.get("SCR_CHROMIUM", "/usr/bin/chromium")
@@ -66,8 +70,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], within: floa
     raise AssertionError("scr-bot serve did not become healthy")
 
 
-def _seed_case(standin: SlackStandIn, url: str, key: str) -> None:
-    """SCR-2026-001, opened through Slack as the tests do, with Health's chronology."""
+def _seed_cases(standin: SlackStandIn, url: str, key: str) -> None:
+    """SCR-2026-001, opened through Slack as the tests do, with Health's chronology; then, for
+    the dashboard, two more cases referred the same Friday (27 Nov 2026): SCR-2026-002's
+    Initial Panel met on day 20 and the Chair decided the next day; SCR-2026-003's met on
+    day 40."""
     database = Database.from_url(url)
     settings = make_settings(standin, url, SCR_ENCRYPTION_KEY=SecretStr(key))
     harness = start_harness(standin, database, FrozenClock(START), settings=settings)
@@ -78,6 +85,15 @@ def _seed_case(standin: SlackStandIn, url: str, key: str) -> None:
             ("03.05.25", "Health", "Nurse A Rao", "Health visitor home visit", "yes", "no"),
         ]
         share_file(harness, "U0DPH", csv_bytes(rows))
+        refer(harness)
+        refer(harness)
+        _, second, third = cases(harness)
+        harness.clock.set(london(2026, 12, 17))
+        panel_meets(harness, second.id)
+        harness.clock.set(london(2026, 12, 18, 11))
+        chair_approves(harness, stored_case(harness, second.id))
+        harness.clock.set(london(2027, 1, 6))
+        panel_meets(harness, third.id)
     finally:
         harness.close()
 
@@ -94,7 +110,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Slac
     template = dbutil.migrated_sqlite_template(folder)
     url = f"sqlite:///{template}"
     key = Fernet.generate_key().decode()
-    _seed_case(standin, url, key)
+    _seed_cases(standin, url, key)
     config = folder / "partnership.toml"
     config.write_text(SEED_TOML)
     port = _free_port()
@@ -242,3 +258,78 @@ def test_a_forged_session_and_a_form_without_its_token_are_refused(served, brows
     page.goto(f"{base}/portal/")
     assert page.get_by_role("heading", name="Sign in to SCR Stand-in").is_visible()
     forged.close()
+
+
+def table_rows(page: Any, caption: str | re.Pattern[str]) -> dict[str, list[str]]:
+    """A table of the page, found by its caption as a screen reader names it: each body row's
+    cells as shown, by the row's header cell."""
+    table = page.get_by_role("table", name=caption)
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        cells = [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_the_dashboards_numbers_match_the_cases(served, page) -> None:
+    base, _ = served
+    sign_in_as(page, base, "Pat Admin")
+    page.get_by_role("link", name="The Board's dashboard").click()
+    page.wait_for_url(f"{base}/portal/dashboard")
+    assert page.get_by_role("heading", name="The Board's dashboard", level=1).is_visible()
+
+    cases_table = table_rows(page, "Every case: 3 cases, 3 open")
+    assert sorted(cases_table) == ["SCR-2026-001", "SCR-2026-002", "SCR-2026-003"]
+    assert cases_table["SCR-2026-001"][1] == cases_table["SCR-2026-002"][1] == "Fri 27 Nov 2026"
+
+    timeliness = table_rows(page, "Days from referral, by milestone")
+    reached_median_longest = {name: cells[:3] for name, cells in timeliness.items()}
+    assert reached_median_longest == {
+        "Initial Panel held": ["2", "30 days", "40 days"],  # 20 and 40 days
+        "Board Chair's decision": ["1", "21 days", "21 days"],
+        "Overview report accepted": ["0", "–", "–"],
+    }
+    assert timeliness["Initial Panel held"][4] == "1 (50%)"
+
+    panels = table_rows(page, re.compile("^Initial Panels held within 1 calendar month"))
+    assert panels["Within 1 calendar month"] == ["1"]
+    assert panels["Later than 1 calendar month"] == ["1"]
+    assert panels["Share held within the limit"] == ["50%"]
+    chart = page.locator("svg#dash-panel")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("rect.dashboard-bar--within").get_attribute("data-value") == "1"
+
+    page.get_by_role("link", name="SCR-2026-002").click()
+    page.wait_for_url(f"{base}/portal/cases/SCR-2026-002")
+    assert page.get_by_role("heading", name="Deadlines").is_visible()
+
+
+def test_the_dashboard_has_no_serious_accessibility_violation(served, page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = served
+    sign_in_as(page, base, "Alex Chair")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    response = page.goto(f"{base}/portal/dashboard")
+    assert response is not None and response.status == 200
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["help"], len(v["nodes"]))
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+    assert serious == [], serious
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "portal-dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot of the dashboard: {shot}")
+
+
+def test_the_dashboard_is_refused_to_an_agency_member(served, page) -> None:
+    base, _ = served
+    sign_in_as(page, base, "Dr Lee (Health DP)")
+    assert page.get_by_role("link", name="The Board's dashboard").count() == 0
+    response = page.goto(f"{base}/portal/dashboard")
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", name="Not shown").is_visible()
+    assert page.request.get(f"{base}/portal/dashboard.csv").status == 403

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from bot.process.working_days import deadline_words
+from bot.services.dashboard.schema import BoardFigures
 from bot.services.portal.schema import CaseLine, CasePage
+from bot.views.web.dashboard import dashboard_html
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Chrome:
     static: str = "/portal/static"
     home: str = "/portal/"
     logout: str = "/portal/logout"
+    dashboard: str | None = None
+    """The Board's dashboard, linked for those who may see it (the Chair, the business unit)."""
 
 
 @cache
@@ -44,7 +49,9 @@ def render_case_list(chrome: Chrome, cases: Sequence[CaseLine], case_href: str) 
     return (
         _env()
         .get_template("portal/cases.html")
-        .render(chrome=chrome, cases=cases, case_href=case_href, title="Your cases")
+        .render(
+            chrome=chrome, cases=cases, case_href=case_href, title="Your cases", current="cases"
+        )
     )
 
 
@@ -63,6 +70,23 @@ def render_case_page(chrome: Chrome, page: CasePage, people: Mapping[str, str]) 
             people=people,
             title=page.reference,
         )
+    )
+
+
+def render_dashboard(
+    chrome: Chrome, figures: BoardFigures, *, case_href: str, csv_href: str
+) -> str:
+    """The Board's dashboard in the case room's shell; ``case_href`` has ``{reference}`` where
+    each case's reference goes."""
+    content: Markup = dashboard_html(
+        figures,
+        case_url=lambda reference: case_href.format(reference=reference),
+        csv_url=csv_href,
+    )
+    return (
+        _env()
+        .get_template("portal/dashboard.html")
+        .render(chrome=chrome, content=content, title="The Board's dashboard", current="dashboard")
     )
 
 
