@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,7 +24,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -41,17 +42,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    """Every SQLite transaction takes the write lock when it begins. A deferred transaction
-    that reads and then writes fails at once ("database is locked") when another connection
-    wrote in between; an immediate one waits its turn (busy_timeout) instead."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "scr_read_only"
+"""The execution option that marks a connection's transactions as reads."""
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """A SQLite transaction that may write takes the write lock when it begins. A deferred
+    transaction that reads and then writes fails at once ("database is locked") when another
+    connection wrote in between; an immediate one waits its turn (busy_timeout) instead.
+    A read-only transaction (`Database.reading`) begins deferred: in WAL mode it reads its
+    snapshot beside the writer and never waits for the lock."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def hold_lock(session: Session, name: str) -> None:
+    """Serialise a piece of work across processes until ``session``'s transaction ends: a
+    transaction-scoped advisory lock on PostgreSQL; on SQLite the transaction's write lock
+    (BEGIN IMMEDIATE) already does it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A change was made in a session opened for reading."""
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("a read-only session may not change anything")
 
 
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        event.listen(self._readers, "before_flush", _refuse_writes)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -68,6 +101,20 @@ class Database:
             session.rollback()
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work: on SQLite it does not take the write lock, so it neither
+        waits for a writer nor holds one up; on PostgreSQL it is a READ ONLY transaction.
+        Always rolled back; a change made in it is refused when it would be flushed."""
+        session = self._readers()
+        if not self.is_sqlite:
+            session.execute(text("SET TRANSACTION READ ONLY"))
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def ping(self) -> bool:

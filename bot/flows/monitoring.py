@@ -56,6 +56,8 @@ DOWNLOAD_TIMEOUT = 1.5
 NOT_FETCHED = "I could not fetch the file from Slack just now; please upload it again."
 NOT_CSV = "Please upload a CSV file (save the spreadsheet as “CSV UTF-8”)."
 RETRY_AFTER = timedelta(minutes=5)
+LEAVERS_CHECKED_FOR = "partnership_leavers_checked_for"
+"""runtime.extra: the partnership (its people) for which no leaver was left on an open case."""
 
 
 def context(runtime: Runtime, session: Session) -> EngineContext:
@@ -381,17 +383,25 @@ class MonitoringReport:
 def remove_partnership_leavers(runtime: Runtime, client: WebClient) -> int:
     """People the partnership file no longer names are taken out of their open cases'
     channels and off those cases (audited); their recommendations go to their agency's
-    review lead, as for anyone who leaves. A kick Slack refuses is tried again next tick."""
-    slack = SlackGateway(client, runtime.db, runtime.clock)
-    with runtime.db.session() as session:
+    review lead, as for anyone who leaves. A kick Slack refuses is tried again next tick.
+    The open cases' members are read only when the partnership has changed since this
+    process last took everyone out (it changes when the file is loaded), so an idle tick does
+    not read every case."""
+    with runtime.db.reading() as session:
+        people = guard.partnership_people(session)
+        if runtime.extra.get(LEAVERS_CHECKED_FOR) == people:
+            return 0
         leavers = guard.partnership_leavers(session)
+    slack = SlackGateway(client, runtime.db, runtime.clock)
     gone: set[str] = set()
+    refused = False
     for leaver in leavers:
         if leaver.channel_id is not None:
             try:
                 slack.kick(leaver.channel_id, leaver.user)
             except SlackError as exc:
                 log.warning("case %s: a leaver not removed (%s)", leaver.case_id, exc.code)
+                refused = True
                 continue
         with runtime.db.session() as session:
             guard.drop_leaver(session, leaver, now=runtime.clock.now())
@@ -401,6 +411,8 @@ def remove_partnership_leavers(runtime: Runtime, client: WebClient) -> int:
             ctx = EngineContext(session, runtime.working_calendar(), runtime.clock.now())
             moved = departures.user_left(ctx, user, via=LeftVia.PARTNERSHIP, actor="partnership")
         tell_reassigned(runtime, slack, moved)
+    if not refused:
+        runtime.extra[LEAVERS_CHECKED_FOR] = people
     return len(gone)
 
 
@@ -414,19 +426,19 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
         return report
     slack = SlackGateway(client, runtime.db, runtime.clock)
     check_owners(runtime, slack, report)
-    with runtime.db.session() as session:
-        case_ids = [case.id for case in rounds.cases_in_monitoring(session)]
+    with runtime.db.reading() as session:
+        case_ids = rounds.rounds_to_check(session, runtime.clock.now())
     for case_id in case_ids:
         if rounds.open_round(runtime.db, cal, runtime.clock.now(), case_id):
             report.rounds_opened += 1
             report.cards.add(case_id)
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         due = board.summaries_due(session, runtime.clock.now())
     for item in due:
         if send_summary(runtime, slack, item):
             report.summaries_sent += 1
             report.cards.add(item.case_id)
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         pending = board.archive_pending(session)
     for case_id in pending:
         report.archived += archive_channel(runtime, slack, case_id)
@@ -437,7 +449,7 @@ def monitoring_pass(runtime: Runtime, client: WebClient) -> MonitoringReport:
 
 def check_owners(runtime: Runtime, slack: SlackGateway, report: MonitoringReport) -> None:
     """Before their nudges go, ask Slack whether the owners are still here."""
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         people = departures.owners_about_to_be_nudged(session, runtime.clock.now())
     for person in people:
         report.owners_checked += 1

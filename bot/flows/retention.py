@@ -36,8 +36,8 @@ def retention_pass(runtime: Runtime, client: WebClient) -> RetentionReport:
     years = runtime.partnership.retention.years_after_sign_off
     slack = SlackGateway(client, runtime.db, runtime.clock)
     telling = cal.is_working_time(now)
-    with runtime.db.session() as session:
-        due = retention.retained(session, cal, years)
+    with runtime.db.reading() as session:
+        due = retention.retained(session, cal, years, due_by=today)
         admins = board_business_unit(session)
     for item in due:
         if item.erasure_due(today):
@@ -57,7 +57,7 @@ def retention_pass(runtime: Runtime, client: WebClient) -> RetentionReport:
 
 def _report_erasures(runtime: Runtime, slack: SlackGateway, admins: list[str]) -> int:
     cal = runtime.working_calendar()
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         erased = retention.unreported(session, cal)
     told = 0
     for done in erased:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -13,13 +23,34 @@ from storage.models.partnership import Agency
 from storage.states import SetupStatus
 from storage.types import UTCDateTime, state_type
 
+SETUP_UNFINISHED = f"setup_status IN ('{SetupStatus.PENDING}', '{SetupStatus.RUNNING}')"
+"""The cases whose Slack set-up is not complete: the condition of a partial index, and the very
+words a query must use for SQLite to read that index."""
+OPEN = "closed_at IS NULL"
+DESTROYED_UNREPORTED = "destroyed_at IS NOT NULL AND erasure_reported_at IS NULL"
+
 
 class Case(Base):
     """Slack-facing columns hold only the reference and workflow state; who the child is lives
     encrypted in `personal_data`."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("year", "number"),)
+    __table_args__ = (
+        UniqueConstraint("year", "number"),
+        Index(
+            "ix_cases_setup_unfinished",
+            "id",
+            sqlite_where=text(SETUP_UNFINISHED),
+            postgresql_where=text(SETUP_UNFINISHED),
+        ),
+        Index(
+            "ix_cases_open_stage",
+            "stage",
+            "process_key",
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -58,6 +89,14 @@ class CaseKey(Base):
     stored for the case is unreadable from then on (crypto-shredding)."""
 
     __tablename__ = "case_keys"
+    __table_args__ = (
+        Index(
+            "ix_case_keys_unreported",
+            "case_id",
+            sqlite_where=text(DESTROYED_UNREPORTED),
+            postgresql_where=text(DESTROYED_UNREPORTED),
+        ),
+    )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -65,6 +104,8 @@ class CaseKey(Base):
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erasure_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the business unit was told of the erasure (also in the audit trail)."""
 
 
 class CaseReferenceCounter(Base):

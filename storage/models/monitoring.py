@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
 from storage.types import UTCDateTime
+
+UNARCHIVED = "archived_at IS NULL"
 
 
 class Recommendation(Base):
@@ -76,7 +78,7 @@ class MonitoringRound(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     round_no: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     complete_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -88,11 +90,19 @@ class CaseSignOff(Base):
     archived afterwards; `archived_at` stays empty until Slack has done it."""
 
     __tablename__ = "case_sign_offs"
+    __table_args__ = (
+        Index(
+            "ix_case_sign_offs_unarchived",
+            "case_id",
+            sqlite_where=text(UNARCHIVED),
+            postgresql_where=text(UNARCHIVED),
+        ),
+    )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    signed_off_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_off_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     signed_off_by: Mapped[str] = mapped_column(String(32))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     archive_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,7 +18,7 @@ from bot.services.cases.access import (
     is_partnership_member,
     users_with_role,
 )
-from storage.models import Case, CaseMember
+from storage.models import Agency, AgencyMember, Case, CaseMember, RoleAssignment
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,18 @@ class Leaver:
     case_id: int
     channel_id: str | None
     user: str
+
+
+def partnership_people(session: Session) -> frozenset[str]:
+    """Everyone the partnership names now (Board roles and active agencies' people): what the
+    search for leavers depends on, read from the partnership's own small tables."""
+    roles = session.scalars(select(RoleAssignment.slack_user_id))
+    agencies = session.scalars(
+        select(AgencyMember.slack_user_id)
+        .join(Agency, Agency.id == AgencyMember.agency_id)
+        .where(Agency.active.is_(True))
+    )
+    return frozenset([*roles, *agencies])
 
 
 def partnership_leavers(session: Session) -> list[Leaver]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
@@ -38,6 +38,12 @@ def erasure_date(signed_off_on: date, years: int) -> date:
         return signed_off_on.replace(year=signed_off_on.year + years, day=28)
 
 
+def _signed_off_by(due_by: date, years: int) -> date:
+    """The last sign-off date whose erasure notice can fall due by `due_by`, with room for
+    the notice day moving back past a long closure."""
+    return erasure_date(due_by + timedelta(days=NOTICE_DAYS + 14), -years)
+
+
 @dataclass(frozen=True)
 class Retained:
     """A signed-off case whose personal data is still held, and when it goes."""
@@ -58,21 +64,31 @@ class Retained:
         return today >= max(self.erase_on, self.notice_sent_on + timedelta(days=NOTICE_DAYS))
 
 
-def retained(session: Session, cal: WorkingCalendar, years: int) -> list[Retained]:
-    """Every signed-off case not yet erased, the soonest erasure first."""
+def retained(
+    session: Session, cal: WorkingCalendar, years: int, *, due_by: date | None = None
+) -> list[Retained]:
+    """Every signed-off case not yet erased, the soonest erasure first; with `due_by`, only
+    those whose notice or erasure may be due by then (the worker's tick reads no more)."""
+    query = (
+        select(Case.id, Case.reference, CaseSignOff.signed_off_at)
+        .select_from(CaseSignOff)
+        .join(Case, Case.id == CaseSignOff.case_id)
+        .outerjoin(CaseKey, CaseKey.case_id == CaseSignOff.case_id)
+        .where(CaseKey.destroyed_at.is_(None))
+    )
+    if due_by is not None:
+        query = query.where(CaseSignOff.signed_off_at < cal.day_end(_signed_off_by(due_by, years)))
+    rows = session.execute(query).all()
     notices = dict(
         session.execute(
             select(AuditEvent.case_id, func.min(AuditEvent.at))
-            .where(AuditEvent.action == NOTICE_ACTION)
+            .where(
+                AuditEvent.case_id.in_([case_id for case_id, _, _ in rows]),
+                AuditEvent.action == NOTICE_ACTION,
+            )
             .group_by(AuditEvent.case_id)
         ).all()
     )
-    rows = session.execute(
-        select(Case.id, Case.reference, CaseSignOff.signed_off_at)
-        .join(CaseSignOff, CaseSignOff.case_id == Case.id)
-        .outerjoin(CaseKey, CaseKey.case_id == Case.id)
-        .where(CaseKey.destroyed_at.is_(None))
-    ).all()
     out = []
     for case_id, reference, signed_off_at in rows:
         signed_on = cal.london_date(signed_off_at)
@@ -142,19 +158,20 @@ class Erased:
 
 def unreported(session: Session, cal: WorkingCalendar) -> list[Erased]:
     """Erased cases the business unit has not been told about yet."""
-    reported = select(AuditEvent.case_id).where(
-        AuditEvent.action == REPORTED_ACTION, AuditEvent.case_id.is_not(None)
-    )
     rows = session.execute(
         select(Case.id, Case.reference, CaseKey.destroyed_at)
-        .join(CaseKey, CaseKey.case_id == Case.id)
-        .where(CaseKey.destroyed_at.is_not(None), Case.id.not_in(reported))
-        .order_by(Case.id)
+        .select_from(CaseKey)
+        .join(Case, Case.id == CaseKey.case_id)
+        .where(CaseKey.destroyed_at.is_not(None), CaseKey.erasure_reported_at.is_(None))
+        .order_by(CaseKey.case_id)
     ).all()
     return [Erased(case_id, ref, cal.london_date(at)) for case_id, ref, at in rows if at]
 
 
 def erasure_reported(session: Session, erased: Erased, *, now: datetime, recipients: int) -> None:
+    session.execute(
+        update(CaseKey).where(CaseKey.case_id == erased.case_id).values(erasure_reported_at=now)
+    )
     audit.record(
         session,
         at=now,

@@ -174,19 +174,17 @@ def summaries_due(session: Session, now: datetime) -> list[SummaryDue]:
     """Rounds the Board has not yet been told about: complete ones, and incomplete ones
     whose deadline has passed. A deadline passing with nothing returned and nothing still
     asked for (every recommendation closed meanwhile) needs no message."""
+    case_open = select(Case.id).where(Case.id == MonitoringRound.case_id, Case.closed_at.is_(None))
     rows = session.scalars(
-        select(MonitoringRound)
-        .join(Case, Case.id == MonitoringRound.case_id)
-        .where(
-            Case.closed_at.is_(None),
-            MonitoringRound.complete_summary_at.is_(None),
+        select(MonitoringRound).where(
             MonitoringRound.due_at > now - STILL_OPEN,
+            MonitoringRound.complete_summary_at.is_(None),
             or_(MonitoringRound.claimed_until.is_(None), MonitoringRound.claimed_until <= now),
+            case_open.exists(),
         )
-        .order_by(MonitoringRound.case_id, MonitoringRound.round_no)
     )
     due: list[SummaryDue] = []
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.case_id, r.round_no)):
         tasks = [t for t in rounds.tasks_of(session, row.case_id) if t.round_no == row.round_no]
         asked = {t.status for t in tasks} & {TaskStatus.OPEN, TaskStatus.DONE}
         if rounds.is_complete(tasks):
@@ -335,11 +333,13 @@ def sign_off(ctx: EngineContext, case: Case, *, actor: str) -> bool:
 
 def archive_pending(session: Session) -> list[int]:
     """Signed-off cases whose channel Slack has not archived yet."""
+    has_channel = select(Case.id).where(
+        Case.id == CaseSignOff.case_id, Case.channel_id.is_not(None)
+    )
     return list(
         session.scalars(
             select(CaseSignOff.case_id)
-            .join(Case, Case.id == CaseSignOff.case_id)
-            .where(CaseSignOff.archived_at.is_(None), Case.channel_id.is_not(None))
+            .where(CaseSignOff.archived_at.is_(None), has_channel.exists())
             .order_by(CaseSignOff.case_id)
         )
     )

@@ -149,23 +149,34 @@ def board_says_left(ctx: EngineContext, person: str, *, actor: str) -> list[Reas
     return user_left(ctx, person, via=LeftVia.ADMIN, actor=actor)
 
 
+CHUNK = 500
+
+
 def owners_about_to_be_nudged(session: Session, now: datetime) -> list[str]:
-    """The owners of return tasks with a nudge due now, not yet known to have left."""
-    tasks = session.scalars(
-        select(Task)
-        .join(Case, Case.id == Task.case_id)
-        .where(
-            Task.kind == rounds.KIND,
-            Task.status == TaskStatus.OPEN,
-            Case.closed_at.is_(None),
-            Task.id.in_(
-                select(Reminder.task_id).where(
-                    Reminder.status.in_((ReminderStatus.PLANNED, ReminderStatus.FAILED)),
-                    Reminder.at <= now,
-                )
-            ),
+    """The owners of return tasks with a nudge due now, not yet known to have left. Read from
+    the due nudges first, so an idle tick reads no task."""
+    due = set(
+        session.scalars(
+            select(Reminder.task_id).where(
+                Reminder.status.in_((ReminderStatus.PLANNED, ReminderStatus.FAILED)),
+                Reminder.at <= now,
+            )
         )
     )
+    case_open = select(Case.id).where(Case.id == Task.case_id, Case.closed_at.is_(None))
+    ordered = sorted(due)
+    tasks = [
+        task
+        for start in range(0, len(ordered), CHUNK)
+        for task in session.scalars(
+            select(Task).where(
+                Task.id.in_(ordered[start : start + CHUNK]),
+                Task.kind == rounds.KIND,
+                Task.status == TaskStatus.OPEN,
+                case_open.exists(),
+            )
+        )
+    ]
     people: dict[str, None] = {}
     for task in tasks:
         for person in task_owners(session, task):

@@ -227,8 +227,11 @@ def return_of(session: Session, rec_id: int, round_no: int) -> ProgressReturn | 
     )
 
 
-def cases_in_monitoring(session: Session) -> list[Case]:
-    """Open cases at the stage that asks for progress returns, in every process that has one."""
+def rounds_to_check(session: Session, now: datetime) -> list[int]:
+    """Open cases at the stage that asks for progress returns, in every process that has one,
+    that have a recommendation still open and no round whose deadline is ahead: the ones
+    whose current round may need opening. Read through the index of open cases by stage,
+    never the case rows (nor what they hold about the child)."""
     stages = []
     for key in process_keys():
         try:
@@ -237,12 +240,20 @@ def cases_in_monitoring(session: Session) -> list[Case]:
             continue
     if not stages:
         return []
+    ahead = select(MonitoringRound.id).where(
+        MonitoringRound.case_id == Case.id, MonitoringRound.due_at > now
+    )
+    still_open = select(Recommendation.id).where(
+        Recommendation.case_id == Case.id, Recommendation.status == RecStatus.OPEN
+    )
     return list(
         session.scalars(
-            select(Case)
+            select(Case.id)
             .where(
                 Case.closed_at.is_(None),
                 or_(*[(Case.process_key == p) & (Case.stage == s) for p, s in stages]),
+                ~ahead.exists(),
+                still_open.exists(),
             )
             .order_by(Case.id)
         )

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,6 +43,7 @@ from bot.services.reminders.tasks import EngineContext, start_case
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import Agency, Case, CaseMember, CaseReferenceCounter
+from storage.models.case import SETUP_UNFINISHED
 from storage.states import SetupStatus
 
 LEASE = timedelta(minutes=5)
@@ -270,12 +271,14 @@ def claim_setup(db: Database, case_id: int, now: datetime) -> bool:
 
 
 def setups_due(db: Database, now: datetime) -> list[int]:
-    with db.session() as session:
+    """Read from the partial index of unfinished set-ups: as cheap with 50,000 cases stored
+    as with 50."""
+    with db.reading() as session:
         return list(
             session.scalars(
                 select(Case.id)
                 .where(
-                    Case.setup_status.in_((SetupStatus.PENDING, SetupStatus.RUNNING)),
+                    text(SETUP_UNFINISHED),
                     or_(Case.setup_retry_at.is_(None), Case.setup_retry_at <= now),
                 )
                 .order_by(Case.id)

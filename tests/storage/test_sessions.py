@@ -1,0 +1,57 @@
+"""SQLite in WAL mode with a busy timeout; sessions that only read take no write lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select, text
+
+from storage.db import Database, ReadOnlySessionError
+from storage.models import CaseReferenceCounter
+from tests import dbutil
+
+
+def test_every_sqlite_connection_is_in_wal_mode_with_a_busy_timeout(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = dbutil.sqlite_copy(sqlite_template, tmp_path)
+    with database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
+
+
+def test_a_reading_session_reads_beside_a_writer_without_the_write_lock(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = dbutil.sqlite_copy(sqlite_template, tmp_path)
+    begins: list[str] = []
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: (
+            begins.append(statement) if statement.startswith("BEGIN") else None
+        ),
+    )
+    with database.session() as writer:
+        writer.add(CaseReferenceCounter(year=2026, last_number=1))
+        writer.flush()  # the writer holds the write lock from here to its commit
+        with database.reading() as reader:
+            assert reader.scalars(select(CaseReferenceCounter)).all() == []
+    with database.reading() as reader:
+        assert reader.scalar(select(CaseReferenceCounter.last_number)) == 1
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN"]
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_reading_session_refuses_to_change_anything(database: Database) -> None:
+    with pytest.raises(ReadOnlySessionError), database.reading() as reader:
+        reader.add(CaseReferenceCounter(year=2026, last_number=1))
+        reader.flush()
+    with database.reading() as reader:
+        assert reader.scalar(select(CaseReferenceCounter)) is None
+        if not database.is_sqlite:
+            assert reader.execute(text("SHOW transaction_read_only")).scalar() == "on"
