@@ -21,15 +21,20 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.logging_setup import REDACTOR
-from storage.models import CaseKey
+
+# The database layer is imported where a case key is read or made, not here: the settings
+# parse the master keys with this module, and `scr-bot serve`'s gunicorn master, which reads
+# the settings and nothing else, stays small.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import CaseKey
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +113,8 @@ class FieldCipher:
         use, made in ``session``'s transaction (so it is committed, or rolled back, with the
         values it encrypts; never a second transaction). CaseDataErasedError once the key is
         destroyed. Nothing the caller has pending is flushed by it."""
+        from storage.models import CaseKey
+
         with session.no_autoflush:
             row = session.get(CaseKey, case_id)
             if row is None:
@@ -119,6 +126,10 @@ class FieldCipher:
     def _new_key(self, session: Session, case_id: int) -> CaseKey:
         """Insert the case's key unless another transaction did first (then that one is used:
         PostgreSQL waits for it to commit or roll back; SQLite lets one writer at a time)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from storage.models import CaseKey
+
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(

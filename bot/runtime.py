@@ -15,12 +15,16 @@ from bot.process.working_days import WorkingCalendar
 from bot.services.cases.access import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from storage.db import Database
+from storage.db import Database, hold_lock
 from storage.migrate import ensure_migrated
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PROCESS = "bolton-scr"
+PARTNERSHIP_LOCK = "scr-bot:partnership"
+"""Held while the partnership file is loaded into the database: processes starting at once
+(gunicorn's workers, the worker process) load it one after the other, and the later ones
+find it loaded already."""
 
 
 class StartupError(RuntimeError):
@@ -81,6 +85,7 @@ def build_runtime(
     except RuntimeError as exc:
         raise StartupError(str(exc)) from exc
     with database.session() as session:
+        hold_lock(session, PARTNERSHIP_LOCK)
         sync_partnership(session, partnership)
     return Runtime(
         settings=settings,

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.errors import AppImportError
 
 from bot.logging_setup import install_scrubbing
 from bot.settings import Settings
+
+APP_LOAD_ERROR = Arbiter.APP_LOAD_ERROR
 
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 """Gunicorn's access line without the query string (%(U)s is the path alone)."""
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Any, options: dict[str, Any]) -> None:
-        self.application = app
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.factory = factory
         self.options = options
         super().__init__()
 
@@ -25,23 +30,48 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return self.application
+        """Called in the worker (the app is not preloaded): the master holds no copy."""
+        from bot.runtime import StartupError
+
+        try:
+            return self.factory()
+        except StartupError as exc:
+            raise AppImportError(f"scr-bot: {exc}") from None
+
+
+class _WorkerApp:
+    """What the worker builds: the runtime, the app and, when embedded, the scheduler beside
+    it (one worker, so one scheduler)."""
+
+    def __init__(self, settings: Settings, *, scheduler: bool) -> None:
+        self.settings = settings
+        self.scheduler = scheduler
+        self.stop: Callable[[], None] | None = None
+
+    def __call__(self) -> Any:
+        from bot.app import create_app
+        from bot.runtime import build_runtime
+        from bot.web import create_flask_app
+
+        runtime = build_runtime(self.settings)
+        flask_app = create_flask_app(runtime, create_app(runtime))
+        if self.scheduler:
+            from bot.jobs.worker import start_background_scheduler
+
+            self.stop = start_background_scheduler(runtime)
+        return flask_app
+
+    def exit(self, _server: object, _worker: object) -> None:
+        if self.stop is not None:
+            self.stop()
 
 
 def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
-    """One gunicorn process with threads; the scheduler, when embedded, runs beside it once."""
-    from bot.app import create_app
-    from bot.runtime import build_runtime
-    from bot.web import create_flask_app
-
-    runtime = build_runtime(settings)
-    flask_app = create_flask_app(runtime, create_app(runtime))
+    """One gunicorn process with threads. The gunicorn master only forks and watches: the
+    worker builds the app (and runs the scheduler, when embedded), so the app is in memory
+    once. A reason the bot cannot start stops the server with exit status 2."""
     embedded = settings.scheduler_in_web if scheduler is None else scheduler
-    stop = None
-    if embedded:
-        from bot.jobs.worker import start_background_scheduler
-
-        stop = start_background_scheduler(runtime)
+    app = _WorkerApp(settings, scheduler=embedded)
     options = {
         "bind": f"0.0.0.0:{settings.port}",
         "workers": 1,
@@ -50,14 +80,15 @@ def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
         "timeout": 30,
         "accesslog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
-        "post_fork": lambda _server, _worker: runtime.db.engine.dispose(close=False),
         "post_worker_init": lambda _worker: install_scrubbing(),
+        "worker_exit": app.exit,
     }
     try:
-        _Gunicorn(flask_app, options).run()
-    finally:
-        if stop is not None:
-            stop()
+        _Gunicorn(app, options).run()
+    except SystemExit as exc:
+        if exc.code == APP_LOAD_ERROR:
+            return 2
+        raise
     return 0
 
 

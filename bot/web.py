@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 from flask import Flask, Response, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
@@ -11,6 +14,8 @@ from slack_sdk.signature import SignatureVerifier
 from bot import inbound
 from bot.portal.app import register_portal
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
@@ -55,4 +60,6 @@ def create_wsgi_app() -> Flask:
     settings = Settings()
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)
-    return create_flask_app(runtime, create_app(runtime))
+    flask_app = create_flask_app(runtime, create_app(runtime))
+    log.info("web worker ready (pid %s)", os.getpid())
+    return flask_app
