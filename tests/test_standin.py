@@ -461,6 +461,33 @@ def test_rate_limit_surfaces_retry_after(slack, client):
     assert [c.http_status for c in slack.calls_to("chat.postMessage")] == [429, 200]
 
 
+def test_rate_limits_once_asked_for_per_conversation_and_per_workspace(slack, client):
+    """Off by default; then about one message a second to a conversation and, here, three a
+    second across the workspace, each refusal a 429 with the whole seconds to wait."""
+    now = [1000.0]
+    for _ in range(3):
+        client.chat_postMessage(channel=ANN, text="x")  # no limit yet
+    slack.rate_limit(
+        "chat.postMessage",
+        per_conversation=1,
+        per_workspace=3,
+        workspace_burst=3,
+        clock=lambda: now[0],
+    )
+    client.chat_postMessage(channel=ANN, text="x")
+    err = error_of(lambda: client.chat_postMessage(channel=ANN, text="again"))
+    assert err.response.status_code == 429 and err.response.headers["Retry-After"] == "1"
+    client.chat_postMessage(channel=BEN, text="x")
+    client.chat_postMessage(channel=CAT, text="x")
+    err = error_of(lambda: client.chat_postMessage(channel=BEN, text="y"))
+    assert err.response["error"] == "ratelimited"
+    now[0] += 1
+    client.chat_postMessage(channel=ANN, text="again")
+    assert slack.rate_limited == 2
+    assert [m.text for m in slack.dms_to(ANN)][-2:] == ["x", "again"]
+    assert [m.text for m in slack.dms_to(BEN)] == ["x"], "a refused message changes nothing"
+
+
 def test_rate_limit_retried_by_slack_sdk_handler(slack):
     client = WebClient(
         base_url=slack.api_url,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.gateway import Posted, SlackError, SlackGateway
+from bot.pacing import PacedSend
 from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, users_with_role
@@ -67,16 +68,16 @@ class _Round:
     refused: dict[str, str] = field(default_factory=dict)
     waiting: set[str] = field(default_factory=set)
     """People whose message of the day went before: their items wait for the next one."""
-    current: str | None = None
-    failing: str | None = None
-    """The person Slack (or the bot) failed at: the claims they are in are retried later."""
+    failing: set[str] = field(default_factory=set)
+    """The people Slack (or the bot) failed at: the claims they are in are retried later."""
     error: str = ""
     retry_after: timedelta | None = None
 
 
 def deliver_due_reminders(runtime: Runtime, slack: SlackGateway) -> DeliveryReport:
     """Send each person their message of the day with everything due now, in working hours
-    only; stop at the first sign of Slack trouble and leave the rest for a later tick."""
+    only, several at once within Slack's rate limits; stop at the first sign of Slack trouble
+    and leave the rest for a later tick."""
     report = DeliveryReport()
     cal = runtime.working_calendar()
     now = runtime.clock.now()
@@ -101,7 +102,9 @@ def deliver_due_reminders(runtime: Runtime, slack: SlackGateway) -> DeliveryRepo
     try:
         _send_all(runtime, slack, routing, cal.london_date(now), now, outcome, report)
     except BaseException:
-        outcome.failing, outcome.error = outcome.current, "internal_error"
+        if not outcome.failing:
+            unsent = {i.user for i in routing.inboxes} - outcome.reached.keys()
+            outcome.failing, outcome.error = unsent, "internal_error"
         raise
     finally:
         _settle(runtime, routing, outcome, now, cal, report)
@@ -117,29 +120,55 @@ def _send_all(
     outcome: _Round,
     report: DeliveryReport,
 ) -> None:
+    """Each person's message, several at once within Slack's rate limits (`bot.pacing`).
+    After a failure that is not about one person, nothing new is sent this tick."""
+    inboxes = {}
     for inbox in routing.inboxes:
-        outcome.current = inbox.user
         if inbox.had_today:
             outcome.waiting.add(inbox.user)
-            continue
-        try:
-            posted = _send_today(slack, day, inbox.user, today_message(inbox.items, day))
-        except SlackError as exc:
-            if exc.code in RECIPIENT_GONE:
-                log.warning("message of the day not sent to %s: %s", inbox.user, exc.code)
-                outcome.refused[inbox.user] = exc.code
-                continue
-            outcome.failing, outcome.error = inbox.user, exc.code
-            if exc.retry_after is not None:
-                outcome.retry_after = timedelta(seconds=exc.retry_after)
-            log.warning("Slack is failing (%s): messages of the day wait", exc.code)
-            return
-        if posted is None:
-            outcome.waiting.add(inbox.user)
-            continue
-        report.messages += 1
-        _record(runtime, routing, inbox, posted, now)
-        outcome.reached[inbox.user] = posted.ts
+        else:
+            inboxes[inbox.user] = inbox
+
+    def send(user: str) -> Posted | None:
+        inbox = inboxes[user]
+        posted = _send_today(slack, day, user, today_message(inbox.items, day))
+        if posted is not None:
+            _record(runtime, routing, inbox, posted, now)
+        return posted
+
+    pacer = PacedSend(send, clock=runtime.clock, stop=lambda exc: not _one_person(exc))
+    results = pacer.run(list(inboxes))
+    crash: BaseException | None = None
+    for user in inboxes:
+        if user not in results:
+            continue  # not started: retried with the rest
+        result = results[user]
+        if isinstance(result, SlackError) and _one_person(result):
+            log.warning("message of the day not sent to %s: %s", user, result.code)
+            outcome.refused[user] = result.code
+        elif isinstance(result, SlackError):
+            outcome.failing.add(user)
+            outcome.error = outcome.error or result.code
+            if result.retry_after is not None:
+                wait = timedelta(seconds=result.retry_after)
+                outcome.retry_after = max(outcome.retry_after or wait, wait)
+            log.warning("Slack is failing (%s): messages of the day wait", result.code)
+        elif isinstance(result, BaseException):
+            outcome.failing.add(user)
+            outcome.error = "internal_error"
+            crash = crash or result
+        elif result is None:
+            outcome.waiting.add(user)
+        else:
+            report.messages += 1
+            outcome.reached[user] = result.ts
+    if crash is not None:
+        raise crash
+
+
+def _one_person(exc: BaseException) -> bool:
+    """Slack refused this person alone; the others still get their messages."""
+    return isinstance(exc, SlackError) and exc.code in RECIPIENT_GONE
 
 
 def _send_today(slack: SlackGateway, day: date, person: str, message: Message) -> Posted | None:
@@ -184,7 +213,7 @@ def _settle(
     for reminder_id, people in routing.waiting_on.items():
         claim = routing.claims[reminder_id]
         unsettled = people - outcome.reached.keys() - outcome.refused.keys()
-        if outcome.failing is not None and outcome.failing in unsettled:
+        if outcome.failing & unsettled:
             failed.append(claim)
         elif unsettled - outcome.waiting:
             pending.append(claim)

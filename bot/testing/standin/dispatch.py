@@ -12,6 +12,7 @@ from .api import Handler, all_handlers
 from .args import Args, SlackError, decode_json_strings
 from .faults import Faults
 from .models import JSON, RecordedCall
+from .rate_limits import RateLimits
 from .reference import MethodSpec, method_specs
 from .workspace import Workspace
 
@@ -80,9 +81,10 @@ def _missing_code(spec: MethodSpec, name: str) -> str:
 
 
 class Dispatcher:
-    def __init__(self, workspace: Workspace, faults: Faults) -> None:
+    def __init__(self, workspace: Workspace, faults: Faults, limits: RateLimits) -> None:
         self.ws = workspace
         self.faults = faults
+        self.limits = limits
         self.specs = method_specs()
         self.handlers: dict[str, Handler] = all_handlers()
 
@@ -123,6 +125,10 @@ class Dispatcher:
             if fault is not None:
                 status, body, headers = fault.reply()
                 return ApiReply(status, body, headers)
+            retry_after = self.limits.check(spec.name, request.args)
+            if retry_after is not None:
+                body = {"ok": False, "error": "ratelimited"}
+                return ApiReply(429, body, {"Retry-After": str(retry_after)})
             args = request.args
             if spec.name in USER_TOKEN_METHODS:
                 args = {**args, "token": request.token}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from .models import (
     StoredFile,
     User,
 )
+from .rate_limits import RateLimits
 from .server import StandInServer
 from .view_controls import ViewControls
 from .workspace import APP_TOKEN, Workspace
@@ -42,6 +44,7 @@ class SlackStandIn(MessageQueries, ViewControls):
     ) -> None:
         self._ws = Workspace(bot_token, bot_user_id, team_id, app_token)
         self._faults = Faults()
+        self._limits = RateLimits()
         self._server: StandInServer | None = None
         self._socket_mode: SocketModeServer | None = None
 
@@ -50,7 +53,7 @@ class SlackStandIn(MessageQueries, ViewControls):
     def start(self) -> SlackStandIn:
         if self._server is None:
             self._ws.socket_url = self._open_socket_url
-            self._server = StandInServer(self._ws, Dispatcher(self._ws, self._faults))
+            self._server = StandInServer(self._ws, Dispatcher(self._ws, self._faults, self._limits))
             self._ws.base_url = self._server.base_url
             self._server.start()
         return self
@@ -314,5 +317,34 @@ class SlackStandIn(MessageQueries, ViewControls):
         shorter meets Slack's worst case: it did act, but the answer never came."""
         self._faults.slow(method, seconds, after_acting=after_acting)
 
+    def rate_limit(
+        self,
+        method: str,
+        *,
+        per_conversation: float | None = None,
+        conversation_burst: int = 1,
+        per_workspace: float | None = None,
+        workspace_burst: int = 1,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Enforce Slack's rate limits on ``method`` (off by default): at most
+        ``per_conversation`` calls a second to one conversation and ``per_workspace`` a
+        second in all, each after a burst; beyond them HTTP 429 with ``Retry-After``.
+        ``clock`` (seconds) lets a test move time; by default the monotonic clock."""
+        self._limits.limit(
+            method,
+            per_conversation=per_conversation,
+            conversation_burst=conversation_burst,
+            per_workspace=per_workspace,
+            workspace_burst=workspace_burst,
+            clock=clock or time.monotonic,
+        )
+
+    @property
+    def rate_limited(self) -> int:
+        """How many calls the rate limits have refused."""
+        return self._limits.refused
+
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._limits.clear()

@@ -1,0 +1,106 @@
+"""Sending to many conversations at once within Slack's rate limits.
+
+`chat.postMessage` allows about one message a second to a conversation, with bursts across
+conversations up to a workspace-wide limit. The worker's messages of the day go one to each
+person, so they can go side by side: a few at a time (`SENDERS`). Slack's `Retry-After` is
+honoured twice over: the Web API client's `RateLimitErrorRetryHandler` waits it out for one
+call, and a 429 that still comes through pauses every sender here until the time Slack
+named has passed (on the runtime's clock), then the refused message is sent again. A wait
+longer than `LONGEST_WAIT`, or a third refusal of the same message, is left to a later tick.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from bot.clock import Clock, wait_until
+from bot.gateway import SlackError
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+SENDERS = 8
+"""Messages in flight at once (Slack's limit is per conversation; the workspace's is far above
+what eight senders reach)."""
+LONGEST_WAIT = timedelta(seconds=10)
+REFUSALS = 3
+
+
+class PacedSend(Generic[K, T]):
+    """Calls ``send`` for each item, ``senders`` at a time. After a failure ``stop`` says
+    should halt the round, nothing new starts (those in flight finish); the items never
+    started are not in ``results``."""
+
+    def __init__(
+        self,
+        send: Callable[[K], T],
+        *,
+        clock: Clock,
+        stop: Callable[[BaseException], bool],
+        senders: int = SENDERS,
+    ) -> None:
+        self.send, self.clock, self.stop, self.senders = send, clock, stop, senders
+        self.results: dict[K, T | BaseException] = {}
+        self.paused = 0
+        """How many times a 429 paused the senders."""
+        self._lock = threading.Lock()
+        self._queue: deque[K] = deque()
+        self._refusals: dict[K, int] = {}
+        self._resume_at: datetime | None = None
+        self._halted = False
+
+    def run(self, items: Sequence[K]) -> dict[K, T | BaseException]:
+        self._queue.extend(items)
+        workers = max(1, min(self.senders, len(items)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="scr-send") as pool:
+            for future in [pool.submit(self._drain) for _ in range(workers)]:
+                future.result()
+        return self.results
+
+    def _next(self) -> tuple[K, datetime | None] | None:
+        with self._lock:
+            if self._halted or not self._queue:
+                return None
+            return self._queue.popleft(), self._resume_at
+
+    def _drain(self) -> None:
+        while (taken := self._next()) is not None:
+            item, resume_at = taken
+            if resume_at is not None:
+                wait_until(self.clock, resume_at)
+            try:
+                result: T | BaseException = self.send(item)
+            except SlackError as exc:
+                if self._wait_and_retry(item, exc):
+                    continue
+                result = exc
+            except BaseException as exc:
+                result = exc
+            with self._lock:
+                self.results[item] = result
+                if isinstance(result, BaseException) and self.stop(result):
+                    self._halted = True
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+
+    def _wait_and_retry(self, item: K, exc: SlackError) -> bool:
+        """A 429 Slack asks us to wait out briefly: every sender pauses until then, and the
+        item goes back to the front of the queue."""
+        if exc.code != "ratelimited" or exc.retry_after is None:
+            return False
+        wait = timedelta(seconds=exc.retry_after)
+        with self._lock:
+            refusals = self._refusals[item] = self._refusals.get(item, 0) + 1
+            if wait > LONGEST_WAIT or refusals >= REFUSALS or self._halted:
+                return False
+            until = self.clock.now() + wait
+            if self._resume_at is None or until > self._resume_at:
+                self._resume_at = until
+                self.paused += 1
+            self._queue.appendleft(item)
+            return True

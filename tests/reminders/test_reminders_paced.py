@@ -1,0 +1,93 @@
+"""A morning's messages of the day go out side by side within Slack's rate limits: a 429 is
+waited out as long as Slack's Retry-After says (on the bot's clock) and the message sent
+again; nobody is missed, nobody gets two."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from benchmarks.reminders import MORNING, _owner, fill_morning
+from bot.jobs.worker import TickReport, daily_digest, run_tick, tick
+from bot.testing.harness import Harness
+from tests.reminders.reminder_helpers import is_reminder, without_sdk_retries
+
+OWNERS = 12
+ITEMS = 24
+WORKSPACE_RATE = 4
+"""Messages a second the stand-in's workspace takes (after a burst as large): the morning's
+thirteen people cannot all go in the first second."""
+
+
+def _morning(harness: Harness) -> None:
+    for n in range(OWNERS):
+        harness.standin.add_user(_owner(n), f"Author {n}")
+    harness.clock.set(MORNING)
+    fill_morning(harness.runtime.db.engine, OWNERS, ITEMS, MORNING)
+    assert daily_digest(harness.runtime) == 1  # the business unit's digest is not the subject
+
+
+def test_a_morning_waits_out_slacks_429s_and_sends_each_message_once(harness: Harness) -> None:
+    _morning(harness)
+    standin, clock = harness.standin, harness.clock
+    standin.rate_limit(
+        "chat.postMessage",
+        per_conversation=1,
+        per_workspace=WORKSPACE_RATE,
+        workspace_burst=WORKSPACE_RATE,
+        clock=lambda: clock.now().timestamp(),
+    )
+    done = threading.Event()
+    reports: list[TickReport] = []
+
+    def worker() -> None:
+        try:
+            reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
+        finally:
+            done.set()
+            clock.advance(timedelta())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    waits = []
+    while (wake := clock.next_wake(unless=done.is_set)) is not None:
+        waits.append(wake - clock.now())
+        clock.set(wake)  # the time Slack asked for passes
+    thread.join()
+
+    [report] = reports
+    assert report.failures == []
+    assert standin.rate_limited > 0, "the stand-in refused some messages"
+    assert waits and all(w == timedelta(seconds=1) for w in waits), "Retry-After: 1, each time"
+    posts = standin.calls_to("chat.postMessage")
+    refused = [c for c in posts if c.http_status == 429]
+    sent = Counter(str(c.args["channel"]) for c in posts if c.ok and is_reminder(c.args))
+    assert len(refused) == standin.rate_limited
+    assert set(sent) == {_owner(n) for n in range(OWNERS)} | {"U0ADMIN"}
+    assert set(sent.values()) == {1}, "nobody gets two"
+    assert {str(c.args["channel"]) for c in refused} <= set(sent), "each refused one went later"
+    assert report.reminders.sent == ITEMS and report.reminders.failed == 0
+    assert report.reminders.messages == OWNERS + 1
+
+    clock.advance(timedelta(hours=1))
+    assert tick(harness.runtime, without_sdk_retries(harness)).reminders.messages == 0
+
+
+def test_a_wait_longer_than_slack_should_ask_is_left_to_a_later_tick(harness: Harness) -> None:
+    """Past ten seconds the senders stop waiting: what is left goes at a later tick, once."""
+    _morning(harness)
+    harness.standin.fail("chat.postMessage", status=429, retry_after=60, times=1)
+
+    report = tick(harness.runtime, without_sdk_retries(harness)).reminders
+
+    assert report.failed == 1 and report.messages < OWNERS + 1
+    harness.clock.advance(timedelta(minutes=2))
+    later = tick(harness.runtime, without_sdk_retries(harness)).reminders
+    assert report.messages + later.messages == OWNERS + 1
+    sent = Counter(
+        str(c.args["channel"])
+        for c in harness.standin.calls_to("chat.postMessage")
+        if c.ok and is_reminder(c.args)
+    )
+    assert set(sent.values()) == {1}
