@@ -83,11 +83,12 @@ def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
         "post_worker_init": lambda _worker: install_scrubbing(),
         "worker_exit": app.exit,
     }
+    master = os.getpid()
     try:
         _Gunicorn(app, options).run()
     except SystemExit as exc:
-        if exc.code == APP_LOAD_ERROR:
-            return 2
+        if exc.code == APP_LOAD_ERROR and os.getpid() == master:
+            return 2  # the worker said why (on stderr) and gunicorn stopped
         raise
     return 0
 

@@ -101,7 +101,7 @@ def test_serve_refuses_to_start_on_an_unmigrated_database(standin, tmp_path: Pat
         env=env,
         cwd=tmp_path,
         capture_output=True,
-        timeout=30,
+        timeout=120,
     )
     assert result.returncode == 2
     assert b"Run `scr-bot db upgrade` first" in result.stderr

@@ -3,6 +3,7 @@ the DMs that reached the stand-in with the London time they went out."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,11 +133,13 @@ class FailingAfter(WebClient):
             token=harness.standin.bot_token, base_url=harness.standin.api_url, retry_handlers=[]
         )
         self.standin, self.ok = harness.standin, ok
+        self.lock = threading.Lock()
 
     def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
-        if self.ok == 0:
-            self.standin.fail("chat.postMessage", status=500, times=1)
-        self.ok -= 1
+        with self.lock:  # messages go side by side: the call after the first ``ok`` fails
+            if self.ok == 0:
+                self.standin.fail("chat.postMessage", status=500, times=1)
+            self.ok -= 1
         return super().chat_postMessage(**kwargs)
 
 

@@ -53,7 +53,8 @@ def test_a_rate_limit_outlasting_the_sdk_retries_is_retried_later_and_sent_once(
     report = tick(harness.runtime, without_sdk_retries(harness))
 
     assert report.reminders.failed == 1 and report.reminders.sent == 0
-    assert log.collect() == []
+    first = log.collect()
+    assert len(first) <= 1, "the message refused, and at most the one sent beside it"
     assert _status(harness, panel.id) == [("failed", 1, "ratelimited")]
     harness.clock.advance(timedelta(seconds=30))
     tick(harness.runtime, without_sdk_retries(harness))
@@ -63,7 +64,7 @@ def test_a_rate_limit_outlasting_the_sdk_retries_is_retried_later_and_sent_once(
     report = tick(harness.runtime, without_sdk_retries(harness))
 
     assert report.reminders.sent == 1
-    assert sorted(s.user for s in log.collect()) == ["U0CPU1", "U0CPU2"]
+    assert sorted(s.user for s in first + log.collect()) == ["U0CPU1", "U0CPU2"]
     assert _status(harness, panel.id) == [("sent", 2, None)]
     harness.clock.advance(timedelta(hours=2))
     tick(harness.runtime)
@@ -94,13 +95,14 @@ def test_a_server_error_after_one_dm_resends_only_the_missing_one(harness) -> No
     report = tick(harness.runtime, FailingAfter(harness, ok=1))
 
     assert report.reminders.failed == 1
-    assert [s.user for s in log.collect()] == ["U0CPU1"]
+    [first] = [s.user for s in log.collect()]  # the two go side by side: either may be first
     assert _status(harness, panel.id) == [("failed", 1, "internal_error")]
 
     harness.clock.advance(timedelta(minutes=1))
     tick(harness.runtime, without_sdk_retries(harness))
 
-    assert [s.user for s in log.collect()] == ["U0CPU2"], "CPU1 already had it"
+    [second] = [s.user for s in log.collect()]
+    assert {first, second} == {"U0CPU1", "U0CPU2"}, "the one who had it is not sent it again"
     assert _status(harness, panel.id) == [("sent", 2, None)]
 
 
@@ -149,6 +151,7 @@ def test_a_send_waiting_for_its_retry_is_cancelled_when_the_task_is_done(harness
     harness.standin.fail("chat.postMessage", status=500, times=1)
     tick(harness.runtime, without_sdk_retries(harness))
     assert _status(harness, panel.id) == [("failed", 1, "internal_error")]
+    assert len(log.collect()) <= 1, "at most the message sent beside the one that failed"
 
     complete(harness, case.id, "schedule_initial_panel")
     harness.clock.advance(timedelta(hours=1))

@@ -1,0 +1,529 @@
+"""The bot beside a bare Bolt app (`benchmarks.bare_bolt`), in one run, against the same
+Slack stand-in and the same gunicorn settings: `python -m benchmarks.web`.
+
+Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
+16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
+`web`, two workers; when --postgres or TEST_DATABASE_URL gives a database); 200 referrals
+from the first submission to the last pinned card; the ratios bot/bare; the resident memory
+of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
+databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
+against the stand-in with Slack's rate limits enforced. `--parts` runs some of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from slack_sdk import WebClient
+from sqlalchemy import text
+
+from benchmarks import bare_bolt
+from bot.ids import INPUT_ACTION, ReferralBlock
+from bot.testing.driver import SlackDriver
+from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
+from bot.testing.seed import SEED_TOML
+from bot.testing.standin import SlackStandIn
+from bot.testing.standin.delivery import http_transport
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERRER = "U0DPH"
+PARTS = ("help", "referrals", "burst", "rss", "tick", "reminders")
+ANSWERS = {
+    ReferralBlock.REFERRAL_DATE: "2026-11-27",
+    ReferralBlock.CHILD_NAME: "Benchmark Child",
+    ReferralBlock.CHILD_DOB: "2020-01-01",
+    ReferralBlock.INCIDENT_DATE: "2026-11-20",
+    ReferralBlock.PRESENTING_ISSUES: "Benchmark",
+    ReferralBlock.CRITERIA: ["death"],
+    ReferralBlock.CP_PLAN: "no",
+    ReferralBlock.OTHER_CHILDREN: "no",
+}
+BARE_MODAL = {
+    "type": "modal",
+    "callback_id": bare_bolt.CALLBACK_ID,
+    "title": {"type": "plain_text", "text": "Refer a case"},
+    "submit": {"type": "plain_text", "text": "Refer"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "issues",
+            "label": {"type": "plain_text", "text": "Presenting issues"},
+            "element": {"type": "plain_text_input", "action_id": INPUT_ACTION},
+        }
+    ],
+}
+
+
+# processes -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (gunicorn's master and workers)."""
+    total, pids = 0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(
+                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS"))
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    base: str
+    driver: SlackDriver
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def start(name: str, command: str, env: dict[str, str], standin: SlackStandIn) -> Server:
+    port = free_port()
+    env = {**env, "PORT": str(port)}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    process = subprocess.Popen(
+        command.replace("$PORT", str(port)),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        raise RuntimeError(f"{name} did not start")
+    time.sleep(2)  # every worker up, not only the first to answer
+    driver = SlackDriver(http_transport(base, timeout=30), SIGNING_SECRET, standin)
+    return Server(name, process, base, driver)
+
+
+def bot_env(standin: SlackStandIn, url: str, config: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": url,
+        "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SCR_CONFIG": str(config),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def procfile(kind: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == kind:
+            return command.strip()
+    raise LookupError(kind)
+
+
+# load ----------------------------------------------------------------------------------------
+
+
+def ms(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def help_p50(server: Server, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        server.driver.slash_command(REFERRER, "help")
+        times.append(time.perf_counter() - started)
+    return ms(times, 0.5)
+
+
+def open_forms(server: Server, standin: SlackStandIn, count: int, bare: bool) -> list[str]:
+    """The referral modals to submit, opened beforehand (not timed)."""
+    client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+    views = []
+    for _ in range(count):
+        if bare:
+            trigger = standin.issue_trigger_id(REFERRER)
+            views.append(client.views_open(trigger_id=trigger, view=BARE_MODAL)["view"]["id"])
+            continue
+        server.driver.slash_command(REFERRER, "refer")
+        deadline = time.monotonic() + 30
+        view = standin.open_view_for(REFERRER)
+        while (view is None or view.id in views) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            view = standin.open_view_for(REFERRER)
+        assert view is not None and view.id not in views, "the referral modal did not open"
+        views.append(view.id)
+    return views
+
+
+def submit_all(server: Server, views: list[str], in_flight: int, agency: str | None) -> list[float]:
+    values = (
+        {"issues": {INPUT_ACTION: "Benchmark"}}
+        if agency is None
+        else {
+            b.value: {INPUT_ACTION: v} for b, v in {**ANSWERS, ReferralBlock.AGENCY: agency}.items()
+        }
+    )
+
+    def one(view_id: str) -> float:
+        started = time.perf_counter()
+        server.driver.submit_view(REFERRER, values, view_id=view_id)
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(in_flight) as pool:
+        return list(pool.map(one, views))
+
+
+def pinned(standin: SlackStandIn) -> int:
+    return sum(len(pins) for pins in standin.pins.values())
+
+
+def wait_for(condition: Callable[[], bool], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# the side-by-side run --------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    help: float = 0.0
+    submit: dict[int, tuple[float, float]] | None = None
+    burst: float = 0.0
+    rss: float = 0.0
+
+
+def health_agency(url: str) -> str:
+    from sqlalchemy import select
+
+    from storage.models import Agency
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        agency = str(conn.scalar(select(Agency.id).where(Agency.name == "Health")))
+    engine.dispose()
+    return agency
+
+
+def measure(
+    server: Server, standin: SlackStandIn, args: argparse.Namespace, agency: str | None
+) -> Figures:
+    """``agency`` is the bot's referring agency; None for the bare app."""
+    figures = Figures(submit={})
+    bare = agency is None
+    if "help" in args.parts:
+        help_p50(server, 5)
+        figures.help = help_p50(server, args.help_runs)
+    if "referrals" in args.parts:
+        for in_flight in args.in_flight:
+            views = open_forms(server, standin, args.submissions, bare)
+            times = submit_all(server, views, in_flight, agency)
+            assert figures.submit is not None
+            figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
+    if "burst" in args.parts:
+        views = open_forms(server, standin, args.burst, bare)
+        before = pinned(standin)
+        started = time.perf_counter()
+        submit_all(server, views, 8, agency)
+        done = wait_for(lambda: pinned(standin) - before >= args.burst, 600)
+        figures.burst = time.perf_counter() - started if done else float("nan")
+    figures.rss = rss_mb(server.process.pid)
+    return figures
+
+
+def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -> None:
+    print(f"\n{title}")
+    print(f"  {'':44}{'scr-bot':>11}{'bare Bolt':>11}{'ratio':>8}")
+
+    def row(label: str, a: float, b: float, unit: str) -> None:
+        ratio = a / b if b else float("nan")
+        print(f"  {label:<44}{a:>9.1f}{unit:<2}{b:>9.1f}{unit:<2}{ratio:>7.1f}x")
+
+    if "help" in args.parts:
+        row("/scr help, sequential, p50", bot.help, bare.help, "ms")
+    if "referrals" in args.parts and bot.submit and bare.submit:
+        for n in args.in_flight:
+            row(
+                f"referral submission, {n} in flight, p50",
+                bot.submit[n][0],
+                bare.submit[n][0],
+                "ms",
+            )
+            row(
+                f"referral submission, {n} in flight, p99",
+                bot.submit[n][1],
+                bare.submit[n][1],
+                "ms",
+            )
+    if "burst" in args.parts:
+        row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
+    row("resident memory (master and workers)", bot.rss, bare.rss, "MB")
+
+
+def side_by_side(
+    title: str, bot_command: str, bare_command: str, url: str, args: argparse.Namespace
+) -> None:
+    with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
+        seed_people(standin)
+        config = Path(folder) / "partnership.toml"
+        config.write_text(SEED_TOML)
+        env = bot_env(standin, url, config)
+        bot = start("scr-bot", bot_command, env, standin)
+        try:
+            bot_figures = measure(bot, standin, args, health_agency(url))
+        finally:
+            bot.stop()
+        bare = start("bare", bare_command, env, standin)
+        try:
+            bare_figures = measure(bare, standin, args, None)
+        finally:
+            bare.stop()
+    compare(title, bot_figures, bare_figures, args)
+
+
+def gunicorn(workers: int, app: str) -> str:
+    return f"gunicorn --workers {workers} --threads 8 --bind 0.0.0.0:$PORT '{app}'"
+
+
+def sqlite_run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="scr-bench-web-") as folder:
+        url = f"sqlite:///{Path(folder) / 'web.sqlite3'}"
+        upgrade(make_engine(url))
+        side_by_side(
+            "SQLite: `scr-bot serve` (one worker, 8 threads) and the bare app likewise",
+            f"{sys.executable} -m bot.cli serve",
+            gunicorn(1, "benchmarks.bare_bolt:create_wsgi_app()"),
+            url,
+            args,
+        )
+
+
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    from benchmarks.tick import postgres_url
+
+    with postgres_url(base) as url:
+        upgrade(make_engine(url))
+        yield url
+
+
+def postgres_run(args: argparse.Namespace) -> None:
+    with postgres_schema(args.postgres) as url:
+        side_by_side(
+            "PostgreSQL: the Procfile's `web` (two workers, 8 threads each), the bare app likewise",
+            procfile("web"),
+            gunicorn(2, "benchmarks.bare_bolt:create_wsgi_app()"),
+            url,
+            args,
+        )
+
+
+def worker_rss(args: argparse.Namespace) -> None:
+    with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
+        seed_people(standin)
+        url = f"sqlite:///{Path(folder) / 'worker.sqlite3'}"
+        upgrade(make_engine(url))
+        config = Path(folder) / "partnership.toml"
+        config.write_text(SEED_TOML)
+        env = bot_env(standin, url, config)
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(args.worker_settle)
+        alive = process.poll() is None
+        memory = rss_mb(process.pid)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    print(f"\n`scr-bot worker`: resident memory {memory:.1f} MB" + ("" if alive else " (exited)"))
+
+
+# the worker's figures -------------------------------------------------------------------------
+
+
+def idle_ticks(args: argparse.Namespace) -> None:
+    from benchmarks.fill import fill
+    from benchmarks.tick import NOW, _idle, _runtime, sqlite_url
+    from bot.slack_client import retry_handlers
+
+    print("\nidle tick (nothing due), median of 20, cases bulk-inserted with their tasks")
+    backends = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
+    for name, base in backends:
+        figures = []
+        for cases in args.cases:
+            with SlackStandIn() as standin:
+                seed_people(standin)
+                context = sqlite_url() if base is None else postgres_schema(base)
+                with context as url:
+                    runtime = _runtime(url, standin)
+                    client = WebClient(
+                        token=BOT_TOKEN, base_url=standin.api_url, retry_handlers=retry_handlers()
+                    )
+                    fill(
+                        runtime.db.engine,
+                        cases=cases,
+                        tasks_per_case=6,
+                        reminders_per_task=1,
+                        now=NOW,
+                    )
+                    if base is not None:
+                        with runtime.db.engine.begin() as conn:
+                            conn.execute(text("ANALYZE"))
+                    median, _ = _idle(runtime, client)
+                    runtime.db.dispose()
+            figures.append(median * 1000)
+        cells = "   ".join(
+            f"{c:,} cases {f:6.1f} ms" for c, f in zip(args.cases, figures, strict=True)
+        )
+        print(f"  {name:<11} {cells}   ({figures[-1] / figures[0]:.2f}x from first to last)")
+
+
+def reminders_out(args: argparse.Namespace) -> None:
+    from benchmarks.reminders import MORNING, _owner, _runtime, fill_morning
+    from bot.jobs.worker import run_tick
+    from bot.services.cases.access import sync_partnership
+    from bot.slack_client import retry_handlers
+    from bot.testing.seed import seed_partnership
+    from storage.db import Database
+
+    items, owners, rate = args.reminders, args.owners, args.workspace_rate
+    with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
+        seed_people(standin)
+        for n in range(owners):
+            standin.add_user(_owner(n), f"Author {n}")
+        url = f"sqlite:///{Path(folder) / 'reminders.sqlite3'}"
+        database = Database.from_url(url)
+        upgrade(database.engine)
+        with database.session() as session:
+            sync_partnership(session, seed_partnership())
+        fill_morning(database.engine, owners, items, MORNING)
+        database.dispose()
+        runtime = _runtime(url, standin, MORNING)
+        standin.rate_limit(
+            "chat.postMessage",
+            per_conversation=1,
+            per_workspace=rate,
+            workspace_burst=int(rate),
+        )
+        client = WebClient(
+            token=BOT_TOKEN, base_url=standin.api_url, retry_handlers=retry_handlers()
+        )
+        started = time.perf_counter()
+        report = run_tick(runtime, client)
+        seconds = time.perf_counter() - started
+        refused = standin.rate_limited
+        posted = sum(1 for c in standin.calls_to("chat.postMessage") if c.ok)
+        failed_429 = [c for c in standin.calls_to("chat.postMessage") if c.http_status == 429]
+        runtime.db.dispose()
+    allowed = max(0.0, (posted - rate) / rate)
+    print(
+        f"\n{items:,} due reminders for {owners:,} people leave the worker"
+        " (Slack's limits enforced:"
+    )
+    print(
+        f"  1 message a second to a conversation, {rate:g} a second in the workspace after a burst)"
+    )
+    print(
+        f"  {report.reminders.sent:,} reminders in {report.reminders.messages:,} messages "
+        f"({posted:,} posts in all) in {seconds:.1f} s; the limits allow {allowed:.1f} s "
+        f"({seconds / allowed if allowed else float('nan'):.2f}x)"
+    )
+    print(
+        f"  429s answered: {refused} (each waited out and sent again: "
+        f"{len(failed_429)} refused, {report.reminders.failed} left failed)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.web", description=__doc__)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
+    )
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="the web figures on PostgreSQL only"
+    )
+    parser.add_argument("--help-runs", type=int, default=50)
+    parser.add_argument("--in-flight", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--submissions", type=int, default=48, help="per concurrency level")
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--cases", type=int, nargs="+", default=[1_000, 10_000, 50_000])
+    parser.add_argument("--reminders", type=int, default=1_000)
+    parser.add_argument("--owners", type=int, default=100)
+    parser.add_argument("--workspace-rate", type=float, default=5.0)
+    parser.add_argument("--worker-settle", type=float, default=8.0)
+    args = parser.parse_args(argv)
+    web = {"help", "referrals", "burst", "rss"} & set(args.parts)
+    if web and not args.no_sqlite:
+        sqlite_run(args)
+    if web and args.postgres:
+        postgres_run(args)
+    elif web:
+        print("\nPostgreSQL: skipped (--postgres, BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+    if "rss" in args.parts:
+        worker_rss(args)
+    if "tick" in args.parts:
+        idle_ticks(args)
+    if "reminders" in args.parts:
+        reminders_out(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
