@@ -1,4 +1,6 @@
-from benchmarks import ack, portal, reminders, tick
+"""Benchmarks: `python -m benchmarks` prints figures (they are not timed tests)."""
+
+from benchmarks import ack, portal, reminders, tick, web
 
 status = tick.main()
 print()
@@ -6,4 +8,6 @@ status = status or reminders.main([])
 print()
 status = status or ack.main(["--rounds", "3"])
 print()
-raise SystemExit(status or portal.main([]))
+status = status or portal.main([])
+print()
+raise SystemExit(status or web.main([]))

@@ -79,21 +79,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (gunicorn's master and workers)."""
-    total, pids = 0, [pid]
+def rss_each(pid: int) -> list[float]:
+    """Resident memory (MB) of a process and of each of its descendants, parents first:
+    the shell, gunicorn's master, its workers."""
+    found, pids = [], [pid]
     while pids:
-        current = pids.pop()
+        current = pids.pop(0)
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(
-                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS"))
-            )
+            kb = next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS"))
+            found.append(kb / 1024)
             for task in Path(f"/proc/{current}/task").iterdir():
                 pids += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration):
             continue
-    return total / 1024
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    return sum(rss_each(pid))
 
 
 @dataclass
@@ -241,6 +245,7 @@ class Figures:
     submit: dict[int, tuple[float, float]] | None = None
     burst: float = 0.0
     rss: float = 0.0
+    processes: str = ""
 
 
 def health_agency(url: str) -> str:
@@ -277,7 +282,9 @@ def measure(
         submit_all(server, views, 8, agency)
         done = wait_for(lambda: pinned(standin) - before >= args.burst, 600)
         figures.burst = time.perf_counter() - started if done else float("nan")
-    figures.rss = rss_mb(server.process.pid)
+    each = rss_each(server.process.pid)
+    figures.rss = sum(each)
+    figures.processes = " + ".join(f"{mb:.0f}" for mb in each)
     return figures
 
 
@@ -308,6 +315,7 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
     row("resident memory (master and workers)", bot.rss, bare.rss, "MB")
+    print(f"    by process (shell, master, workers): {bot.processes}; bare {bare.processes}")
 
 
 def side_by_side(
