@@ -38,6 +38,7 @@ from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
 from bot.testing.seed import SEED_TOML
 from bot.testing.standin import SlackStandIn
 from bot.testing.standin.delivery import http_transport
+from bot.testing.standin.models import View
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -194,15 +195,19 @@ def open_forms(server: Server, standin: SlackStandIn, count: int, bare: bool) ->
             trigger = standin.issue_trigger_id(REFERRER)
             views.append(client.views_open(trigger_id=trigger, view=BARE_MODAL)["view"]["id"])
             continue
-        server.driver.slash_command(REFERRER, "refer")
-        deadline = time.monotonic() + 30
-        view = standin.open_view_for(REFERRER)
-        while (view is None or view.id in views) and time.monotonic() < deadline:
-            time.sleep(0.02)
-            view = standin.open_view_for(REFERRER)
-        assert view is not None and view.id not in views, "the referral modal did not open"
+        for _attempt in range(3):  # on a busy machine the trigger_id may expire first
+            server.driver.slash_command(REFERRER, "refer")
+            if wait_for(lambda: _new_view(standin, views) is not None, 20):
+                break
+        view = _new_view(standin, views)
+        assert view is not None, "the referral modal did not open"
         views.append(view.id)
     return views
+
+
+def _new_view(standin: SlackStandIn, seen: list[str]) -> View | None:
+    view = standin.open_view_for(REFERRER)
+    return view if view is not None and view.id not in seen else None
 
 
 def submit_all(server: Server, views: list[str], in_flight: int, agency: str | None) -> list[float]:
