@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import commands, first_month, referral, reminders
+from bot.handlers import after_report, commands, first_month, referral, reminders
 from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import panel as panel_handlers
@@ -23,6 +23,7 @@ LISTENER_MODULES = (
     reminders,
     decision_handlers,
     review_handlers,
+    after_report,
     first_month,
     panel_handlers,
     monitoring_handlers,

@@ -125,6 +125,8 @@ class FirstMonthBlock(StrEnum):
     ORGANISATIONS = "fm_organisations"
     OTHER_ORGANISATIONS = "fm_other_organisations"
     HOW = "fm_how"
+    CONCERN_FROM = "fm_concern_from"
+    CONCERN_ON = "fm_concern_on"
     SYNOPSIS = "fm_synopsis"
     ENTRY_DATE = "chron_date"
     """Prefix: the block ids of the n-th entry of the chronology modal end in ``_<n>``."""
@@ -165,6 +167,7 @@ class MonitoringCallback(StrEnum):
     CLOSE = "recommendation_close_submit"
     PROGRESS_RETURN = "progress_return_submit"
     OWNER_LEFT = "owner_left_submit"
+    INTERVAL = "returns_interval_submit"
 
 
 class MonitoringBlock(StrEnum):
@@ -183,6 +186,8 @@ class MonitoringBlock(StrEnum):
     EVIDENCE = "return_evidence"
     AS_OF = "return_date"
     LEFT_USER = "owner_left_user"
+    INTERVAL = "returns_interval"
+    """The months between progress returns (also on the overview report's acceptance)."""
 
 
 class MonitoringAction(StrEnum):
@@ -203,6 +208,7 @@ class DecisionCallback(StrEnum):
     RECOMMENDATION = "decision_recommendation"
     REASON = "decision_reason"
     NOTICE = "decision_notice"
+    DIRECTED = "decision_directed"
 
 
 class DecisionBlock(StrEnum):
@@ -211,6 +217,8 @@ class DecisionBlock(StrEnum):
     RATIONALE = "rationale"
     REASON = "reason"
     NOTIFIED_ON = "notified_on"
+    DIRECTED_BY = "directed_by"
+    DIRECTED_ON = "directed_on"
     NOTIFIED_BY = "notified_by"
     BUTTONS = "decision_buttons"
 
@@ -219,7 +227,8 @@ class DecisionAction(StrEnum):
     APPROVE = "decision_approve"
     AUDIT = "decision_audit"
     MANAGEMENT_REVIEWS = "decision_management_reviews"
-    """The three decision buttons; each one's value is the case id."""
+    NO_FURTHER_ACTION = "decision_no_further_action"
+    """The decision buttons; each one's value is the case id."""
     OPEN_RECOMMENDATION = "decision_open_recommendation"
     RECORD_NOTICE = "decision_record_notice"
     """Value ``<case id>:<audience>``."""
@@ -239,6 +248,7 @@ class ReviewCallback(StrEnum):
     NOT_REPRESENTED = "review_not_represented"
     REPORT_ACCEPTED = "review_report_accepted"
     FINDINGS = "review_findings"
+    REPORT_STEP = "review_report_step"
 
 
 class ReviewBlock(StrEnum):
@@ -252,6 +262,14 @@ class ReviewBlock(StrEnum):
     PROCEEDINGS = "proceedings"
     LIAISON = "liaison"
     MEDIA = "media"
+    EXPERT = "independent_expert"
+    OTHER_AREAS = "other_areas"
+    LIAISON_LEAD = "liaison_lead"
+    FAMILY_HISTORY = "family_history"
+    REVIEW_START = "start_date"
+    STEP_DONE_ON = "step_done_on"
+    STEP_DONE_BY = "step_done_by"
+    STEP_NOTE = "step_note"
     COMPLETION = "completion_date"
     AGREED_ON = "agreed_on"
     NEW_COMPLETION = "new_completion"
@@ -322,6 +340,8 @@ class ReviewAction(StrEnum):
     """Value ``<draft id>:<agency id>``."""
     OPEN_REPORT_ACCEPTED = "review_open_report_accepted"
     OPEN_FINDINGS = "review_open_findings"
+    OPEN_REPORT_STEP = "review_open_report_step"
+    """Opens the record of one of the Board's steps after the report; the value is its task id."""
     TASK_FORM = "review_task_form"
     """Opens the form that completes one of the decision's or the review's tasks; the value
     is the task id."""
@@ -343,7 +363,7 @@ REVIEW_TASK_KINDS = (
     "mr_findings_shared",
     *(
         f"{path}notify_{audience}"
-        for path in ("", "audit_", "mr_")
+        for path in ("", "audit_", "mr_", "nfa_")
         for audience in ("board", "safeguarding_executive", "ofsted", "chief_officers")
     ),
 )
@@ -365,6 +385,17 @@ enough to record it: now, by the person who clicked."""
 TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})
 
 TASK_FORMS["schedule_initial_panel"] = PanelAction.OPEN_SCHEDULE.value
+
+REPORT_STEP_KINDS = (
+    "report_access_decided",
+    "report_staff_debriefed",
+    "report_family_debriefed",
+    "report_media_briefed",
+    "report_sent_to_ofsted",
+    "report_copy_sent",
+)
+"""The Board's steps after the overview report, each recorded through its own short form."""
+TASK_FORMS.update({kind: ReviewAction.OPEN_REPORT_STEP.value for kind in REPORT_STEP_KINDS})
 
 
 class ReminderBlock(StrEnum):

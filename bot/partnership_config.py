@@ -63,6 +63,10 @@ class BoardConfig(BaseModel):
 
     channel: str | None = None
     name: str = "Safeguarding Children Board"
+    report_copies: list[Annotated[str, Field(min_length=1, max_length=35)]] = Field(
+        default_factory=list
+    )
+    """Who, besides OFSTED, receives a copy of an agreed overview report (a task each)."""
 
 
 class RetentionConfig(BaseModel):

@@ -1,6 +1,7 @@
-"""Scene: the Initial Panel has met; the CPU records its recommendation, someone who is not
-the Board Chair tries the decision button and is refused, the Chair approves the review,
-and the business unit records who outside Slack was told."""
+"""Scene: the Initial Panel has met; the CPU records its recommendation with the panel's
+answers to the framework's questions, someone who is not the Board Chair tries the decision
+button and is refused, the Chair (offered no "not met": the child died and neglect is
+suspected) approves the review, and the business unit records who outside Slack was told."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock, PanelBlock
-from bot.process.bolton import DECISION_AUDIENCES
+from bot.process.bolton import DECISION_AUDIENCES, REVIEW_QUESTIONS
+from bot.services.decision.schema import QUESTION_BLOCK
 from bot.testing.standin import Message
 from storage.models import Case
 
@@ -24,6 +26,8 @@ RATIONALE = (
     "The child died and neglect is suspected; health and police contact in the autumn was "
     "not shared between agencies. The panel recommends a Serious Case Review."
 )
+
+ANSWERS = {"cp_plan": "yes", "inter_agency": "yes", "lessons": "yes", "parallel": "yes"}
 
 
 def _channel(story: Story, reference: str) -> str:
@@ -58,6 +62,10 @@ def decide_the_case(story: Story, reference: str) -> None:
                 DecisionBlock.CRITERIA_MET.value: {INPUT_ACTION: "true"},
                 DecisionBlock.CRITERIA.value: {INPUT_ACTION: ["death", "inter_agency"]},
                 DecisionBlock.RATIONALE.value: {INPUT_ACTION: RATIONALE},
+                **{
+                    f"{QUESTION_BLOCK}{key}": {INPUT_ACTION: ANSWERS.get(key, "unknown")}
+                    for key, _ in REVIEW_QUESTIONS
+                },
             },
         )
     posted = _asking(story, harness.standin.messages_in(channel))
@@ -70,6 +78,17 @@ def decide_the_case(story: Story, reference: str) -> None:
     harness.clock.set(datetime(2026, 12, 17, 9, 15, tzinfo=LONDON))
     story.scene("the Board Chair decides")
     dm = _asking(story, harness.standin.dms_to(CHAIR))
+    offered = [
+        e["text"]["text"]
+        for b in dm.blocks
+        if b.get("type") == "actions"
+        for e in b.get("elements", [])
+    ]
+    story.say(
+        f"{story.name(CHAIR)}'s DM lists the panel's answers and offers only "
+        + ", ".join(f"[{t}]" for t in offered)
+        + ": a death where neglect is suspected always has a review"
+    )
     with story.step(f"Thu 17 Dec: {story.name(CHAIR)} clicks Approve SCR in their DM and confirms"):
         harness.driver.block_action(
             CHAIR, DecisionAction.APPROVE.value, channel_id=dm.channel, message_ts=dm.ts

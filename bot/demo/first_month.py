@@ -111,12 +111,21 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
     _from_dm(
         story,
         HEALTH_DP,
+        "cpu_other_children_considered",
+        {FirstMonthBlock.OTHER_CHILDREN.value: "Sibling: strategy discussion"},
+        "Consider other children (Health referred the case; its notification was the referral)",
+    )
+    _from_dm(
+        story,
+        POLICE_DP,
         "dp_notified",
         {
             FirstMonthBlock.WHEN_DATE.value: "2026-11-27",
-            FirstMonthBlock.BY_WHOM.value: "Dr Lee, named doctor",
+            FirstMonthBlock.BY_WHOM.value: "DS Reid, designated officer",
+            FirstMonthBlock.CONCERN_FROM.value: "PC Hart, response officer",
+            FirstMonthBlock.CONCERN_ON.value: "2026-11-26",
         },
-        "Confirm CPU notified",
+        "Confirm CPU notified, with the worker whose concern reached them",
     )
     _from_dm(
         story,
@@ -130,17 +139,13 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
     )
     checks = (
         (FirstMonthAction.CP_PLAN, {FirstMonthBlock.CP_PLAN.value: "previously"}),
-        (
-            FirstMonthAction.OTHER_CHILDREN,
-            {FirstMonthBlock.OTHER_CHILDREN.value: "Sibling: strategy discussion"},
-        ),
         (FirstMonthAction.ORGANISATIONS, {FirstMonthBlock.ORGANISATIONS.value: [str(police)]}),
         (
             FirstMonthAction.CHAIR_INFORMED,
             {FirstMonthBlock.WHEN_DATE.value: "2026-11-27", FirstMonthBlock.HOW.value: "Phone"},
         ),
     )
-    with story.step(f"{story.name(CPU)} records the CPU's four checks from the case card"):
+    with story.step(f"{story.name(CPU)} records the CPU's three checks from the case card"):
         for action, answers in checks:
             _click(story, CPU, action, _card(story, channel, card_ts))
             harness.driver.submit_view(CPU, _answers(answers))

@@ -71,6 +71,10 @@ def run_the_review(story: Story, reference: str) -> None:
                 {
                     ReviewBlock.KEY_ISSUES.value: "How injuries seen in the autumn were shared "
                     "between health and police, and why no referral followed.",
+                    ReviewBlock.EXPERT.value: "An independent paediatrician reads the "
+                    "health records.",
+                    ReviewBlock.FAMILY_HISTORY.value: "The mother's own childhood and the "
+                    "older sibling's care.",
                     ReviewBlock.PERIOD_FROM.value: "2026-01-01",
                     ReviewBlock.PERIOD_TO.value: "2026-11-20",
                     ReviewBlock.AGENCIES.value: [str(agencies["Health"]), str(agencies["Police"])],

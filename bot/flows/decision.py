@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.flows.cases import refresh_card
 from bot.gateway import SlackGateway
+from bot.process.bolton import REVIEW_QUESTIONS
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case
@@ -33,7 +34,7 @@ def send_decision_request(runtime: Runtime, slack: SlackGateway, case_id: int) -
         asked = chair_request(session, runtime.cipher, case_id)
     if asked is None:
         return
-    message = decision_request(asked.recommended)
+    message = decision_request(asked.recommended, REVIEW_QUESTIONS)
     targets = [(f"dm:{chair}", chair) for chair in asked.chairs]
     if asked.channel is not None:
         targets.append(("channel", asked.channel))
@@ -50,9 +51,15 @@ def show_decision(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
         return
     decision = made.decision
     outcome = decision.outcome
-    replaced = decision_made(made.reference, outcome, decision.decided_by, decision.decided_at)
+    replaced = decision_made(
+        made.reference, outcome, decision.decided_by, decision.decided_at, decision.directed
+    )
     for sent in slack.sent_under(_request_key(case_id)):
         slack.try_update(sent.channel, sent.ts, replaced)
+    if made.channel is not None and decision.directed is not None:
+        slack.try_post_once(
+            f"case:{case_id}:decision:directed", made.channel, replaced, case_id=case_id
+        )
     if made.channel is not None:
         steps = next_steps(made.reference, outcome, case_id, made.due)
         slack.try_post_once(f"case:{case_id}:decision:next", made.channel, steps, case_id=case_id)

@@ -36,6 +36,7 @@ from bot.services.reminders.tasks import EngineContext
 from bot.views.messages import Message
 from bot.views.monitoring import (
     import_outcome_message,
+    interval_set,
     nobody_left_message,
     owner_assigned_message,
     reassigned_message,
@@ -142,6 +143,15 @@ def saved(runtime: Runtime, slack: SlackGateway, case_id: int, told: list[int]) 
     if told:
         tell_owners(runtime, slack, told)
     refresh_card(runtime, slack.client, case_id)
+
+
+def interval_changed(runtime: Runtime, slack: SlackGateway, change: rounds.IntervalChange) -> None:
+    """The case channel hears of the Board's new interval; the card shows the new deadlines."""
+    if change.channel is not None and change.due is not None:
+        message = interval_set(change.reference, change.months, change.first_round, change.due)
+        key = f"case:{change.case_id}:interval:{change.version}"
+        slack.try_post_once(key, change.channel, message, case_id=change.case_id)
+    refresh_card(runtime, slack.client, change.case_id)
 
 
 # Importing a plan -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.calendar.invites import Attendee, Organizer, no_mail_address
 from bot.calendar.mailer import InviteMailError
+from bot.flows.after_report import refresh_steps
 from bot.flows.cases import refresh_card
 from bot.flows.panel import mailer_for, organizer_for
 from bot.gateway import SlackError, SlackGateway
@@ -510,4 +511,5 @@ def after_acceptance(runtime: Runtime, slack: SlackGateway, draft_id: int) -> No
     assert accepted_on is not None
     note = accepted(facts.reference, accepted_on, count)
     to_channel(runtime, slack, facts.draft.case_id, "report:accepted", note)
+    refresh_steps(runtime, slack, facts.draft.case_id)
     _card(runtime, slack, facts.draft.case_id)

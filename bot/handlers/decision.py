@@ -14,23 +14,38 @@ from bot.handlers.adapter import Access, CaseFrom, Listeners, Reply, Request, Su
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
 from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
-from bot.process.bolton import DECISION_AUDIENCES
+from bot.process.bolton import DECISION_AUDIENCES, REVIEW_QUESTIONS
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, roles_of
 from bot.services.cases.schema import Audience
-from bot.services.decision.schema import NoticeForm, Outcome, ReasonForm, RecommendationForm
+from bot.services.decision.schema import (
+    ALWAYS_AN_SCR,
+    DirectionForm,
+    NoticeForm,
+    Outcome,
+    ReasonForm,
+    RecommendationForm,
+)
 from bot.services.decision.service import (
+    BUSINESS_UNIT_DIRECTS,
     BUSINESS_UNIT_RECORDS,
     NOT_THE_CHAIR,
     ONLY_CPU_OR_CHAIR,
     Attempt,
     DecisionAttempt,
     decide,
+    direct_review,
     may_recommend,
     record_notice,
     record_recommendation,
 )
-from bot.views.decision import already_decided, notice_modal, reason_modal, recommendation_modal
+from bot.views.decision import (
+    already_decided,
+    direction_modal,
+    notice_modal,
+    reason_modal,
+    recommendation_modal,
+)
 from bot.views.forms import info_view
 
 if TYPE_CHECKING:
@@ -43,7 +58,9 @@ OUTCOMES = {
     DecisionAction.APPROVE.value: Outcome.SCR,
     DecisionAction.AUDIT.value: Outcome.AUDIT,
     DecisionAction.MANAGEMENT_REVIEWS.value: Outcome.MANAGEMENT_REVIEWS,
+    DecisionAction.NO_FURTHER_ACTION.value: Outcome.NO_FURTHER_ACTION,
 }
+REFUSALS = {Attempt.REFUSED: NOT_THE_CHAIR, Attempt.ALWAYS_SCR: ALWAYS_AN_SCR}
 NOTICE_ACTIONS = {
     f"{DecisionAction.RECORD_NOTICE.value}_{audience}": audience for audience in DECISION_AUDIENCES
 }
@@ -66,7 +83,7 @@ def recommendation_opener(
 ) -> View | str:
     if not may_recommend(session, case.id, user):
         return ONLY_CPU_OR_CHAIR
-    return recommendation_modal(case.reference, case.id)
+    return recommendation_modal(case.reference, case.id, REVIEW_QUESTIONS)
 
 
 def notice_opener(
@@ -97,6 +114,8 @@ def _clicked(req: Request[BlockAction], case_id: int, attempt: DecisionAttempt) 
     """What a click on a decision button says (nothing, once it decided)."""
     if attempt.result is Attempt.REFUSED:
         return NOT_THE_CHAIR
+    if attempt.result is Attempt.ALWAYS_SCR:
+        return ALWAYS_AN_SCR
     if attempt.result is Attempt.NOT_READY or attempt.decision is None:
         return NOT_READY
     made = attempt.decision
@@ -108,8 +127,8 @@ def _clicked(req: Request[BlockAction], case_id: int, attempt: DecisionAttempt) 
 
 def _reasoned(req: Submitted[ReasonForm, ReasonMeta], attempt: DecisionAttempt) -> Reply:
     """What the reason form's submission comes to."""
-    if attempt.result in (Attempt.REFUSED, Attempt.NOT_READY) or attempt.decision is None:
-        refusal = NOT_THE_CHAIR if attempt.result is Attempt.REFUSED else NOT_READY
+    if attempt.decision is None:
+        refusal = REFUSALS.get(attempt.result, NOT_READY)
         return Reply(errors={DecisionBlock.REASON.value: refusal})
     made = attempt.decision
     req.after(lambda: show_decision(req.runtime, req.slack, req.ids.case))
@@ -209,6 +228,28 @@ def notice_submitted(req: Submitted[NoticeForm, NoticeMeta]) -> None:
         actor=req.actor,
     )
     req.after(lambda: after_notice(req.runtime, req.slack, case_id))
+
+
+@listeners.command(
+    "review directed",
+    "/scr review directed",
+    "record a review directed by the Secretary of State or requested by OFSTED",
+    access=Access(case=CaseFrom.CHANNEL, member=False),
+    audience=frozenset({Audience.BUSINESS_UNIT}),
+)
+def directed_command(req: Request[SlashCommand]) -> str | None:
+    if Role.ADMIN not in roles_of(req.session, req.actor):
+        return BUSINESS_UNIT_DIRECTS
+    return _opened(req, direction_modal(req.case.reference, req.case.id, req.today))
+
+
+@listeners.submission(
+    DecisionCallback.DIRECTED.value, form=DirectionForm, meta=CaseMeta, context=_today
+)
+def directed_submitted(req: Submitted[DirectionForm, CaseMeta]) -> None:
+    case_id = req.ids.case
+    direct_review(req.session, req.calendar, req.now, case_id, req.answers, actor=req.actor)
+    req.after(lambda: show_decision(req.runtime, req.slack, case_id))
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

@@ -35,6 +35,7 @@ from bot.services.monitoring.departures import LeftVia
 from bot.services.monitoring.schema import (
     CloseForm,
     ImportForm,
+    IntervalForm,
     OwnerLeftForm,
     RecommendationForm,
     RecStatus,
@@ -48,6 +49,7 @@ from bot.views.monitoring import (
     Verb,
     close_modal,
     import_modal,
+    interval_modal,
     owner_left_modal,
     parse_manage_value,
     plan_message,
@@ -148,6 +150,26 @@ def add_command(req: Request[SlashCommand]) -> Reply | None:
 )
 def import_command(req: Request[SlashCommand]) -> Reply | None:
     return _open_plan_form(req, importing=True)
+
+
+@listeners.command(
+    "actions interval",
+    "/scr actions interval [SCR-YYYY-NNN]",
+    "change how often progress returns fall due",
+    audience=frozenset({Audience.BUSINESS_UNIT, Audience.BOARD_CHAIR}),
+)
+def interval_command(req: Request[SlashCommand]) -> None:
+    case = _plan_case(req)
+    months = rounds.interval_to_change(req.session, case, req.actor)
+    req.open_view(interval_modal(case.reference, case.id, months))
+
+
+@listeners.submission(MonitoringCallback.INTERVAL, form=IntervalForm, meta=PlanMeta)
+def interval_changed(req: Submitted[IntervalForm, PlanMeta]) -> None:
+    change = rounds.change_interval(
+        _ctx(req), req.ids.case or 0, req.answers.months, actor=req.actor
+    )
+    req.after(lambda: flows.interval_changed(req.runtime, req.slack, change))
 
 
 @listeners.action(

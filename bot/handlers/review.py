@@ -142,6 +142,8 @@ def terms_opener(req: Request[Any]) -> View:
         terms_form(req.runtime.cipher.for_case(session, case.id), current) if current else None,
         default_agencies=[a.agency_id for a in involved_agencies(session, case.id)],
         completion=completion_date(session, case.id),
+        start=req.today,
+        user=req.actor,
     )
 
 
@@ -396,8 +398,15 @@ def not_represented(req: Submitted[NotRepresentedForm, DraftMeta]) -> None:
     field=ReviewBlock.ACCEPTED_ON,
 )
 def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
+    copies = req.runtime.partnership.board.report_copies
     draft = record_acceptance(
-        req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
+        req.session,
+        req.calendar,
+        req.now,
+        req.ids.case,
+        req.answers,
+        actor=req.actor,
+        copy_to=copies,
     )
     draft_id = draft.id
     req.after(lambda: flows.after_acceptance(req.runtime, req.slack, draft_id))

@@ -7,7 +7,9 @@ panel chair time to finish the overview report inside the framework's four month
 
 When the Board Chair decides the criteria are not met, the case leaves the main line for a
 side stage (a smaller-scale audit, or individual management reviews only) that ends when
-the findings are shared with the panel.
+the findings are shared with the panel, or (no further action) closes once the decision has
+been shared. A child's death where abuse or neglect is known or suspected always leads to a
+review: the "not met" options are not offered for it (`ALWAYS_REVIEWED`).
 
 When a stage ends, its open tasks end with it (superseded), except what the next stage still
 needs: the records, chronologies and synopses are prepared *for* the initial panel, so they
@@ -51,6 +53,26 @@ PROGRESS_RETURN_REMINDERS = ReminderPolicy(
 
 AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""
+
+
+ALWAYS_REVIEWED = frozenset({"death"})
+"""Referral criteria that always lead to a Serious Case Review: "where a child dies and
+abuse or neglect is known or suspected to be a factor in the death, the Board should always
+conduct a review". For such a case the Chair is offered no "not met" option."""
+
+REVIEW_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("cp_plan", "Was the child, or a sibling, subject of a child protection plan?"),
+    ("inter_agency", "Does the case give rise to concerns about how agencies worked together?"),
+    ("procedures", "Were local procedures or protocols not followed, or found wanting?"),
+    ("lessons", "Are there lessons to learn about safeguarding children in the area?"),
+    ("other_areas", "Were agencies of other areas or Boards involved with the family?"),
+    ("parallel", "Are there parallel proceedings (criminal, coroner) to take into account?"),
+)
+"""The framework's questions that help the Initial Panel decide whether a case should be
+reviewed, asked with its recommendation (each answered yes, no or not known, with a note)
+and sent with it to the Board Chair. Keys are stored; the wording may be refined."""
+
+REVIEW_ANSWERS: dict[str, str] = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 
 
 def _cpu_task(kind: TaskKind, title: str, days: int) -> TaskDefinition:
@@ -101,7 +123,15 @@ REFERRAL = StageDefinition(
     title="Referral and CPU actions",
     tasks=(
         _cpu_task(TaskKind.CPU_CP_PLAN_CHECKED, "Check for a child protection plan", 1),
-        _cpu_task(TaskKind.CPU_OTHER_CHILDREN_CONSIDERED, "Consider other children at risk", 1),
+        TaskDefinition(
+            kind=TaskKind.CPU_OTHER_CHILDREN_CONSIDERED,
+            title="Consider other children at risk",
+            owner="designated_persons",
+            deadline=WorkingDays(1),
+            anchor="referral",
+            reminders=PROMPT_REMINDERS.escalating_to("cpu"),
+            per="referring_agency",
+        ),
         _cpu_task(TaskKind.CPU_ORGANISATIONS_INFORMED, "Inform the other organisations", 2),
         _cpu_task(TaskKind.CPU_CHAIR_INFORMED, "Inform the Board Chair", 2),
         TaskDefinition(
@@ -165,6 +195,13 @@ REFERRAL = StageDefinition(
         )
     ),
 )
+"""Referral and CPU actions. "A worker suspects abuse or neglect was a factor and tells
+their agency's Designated Person, who contacts the CPU" (immediately): the referral is that
+contact, so the designated person who makes it is not asked to confirm it (a worker's
+concern reaching them can be recorded on their confirmation). "The referring organisation
+considers other children at risk" (the CPU sees it on the card and is told when it is late);
+the CPU "checks whether the child is or was subject of a child protection plan, informs the
+other organisations and the Board Chair, and convenes the Initial SCR Panel" (promptly)."""
 
 INITIAL_PANEL = StageDefinition(
     key=Stage.INITIAL_PANEL,
@@ -182,6 +219,9 @@ INITIAL_PANEL = StageDefinition(
     ),
     ends_when=AllTasksDone(),
 )
+"""Initial panel: "the panel meets to decide if the SCR criteria are met" (within one month
+of the referral), answering the framework's questions (`REVIEW_QUESTIONS`) with its
+recommendation."""
 
 DECISION = StageDefinition(
     key=Stage.DECISION,
@@ -201,8 +241,14 @@ DECISION = StageDefinition(
     routes=(
         Route("decided_audit", Stage.AUDIT),
         Route("decided_management_reviews", Stage.MANAGEMENT_REVIEWS),
+        Route("decided_no_further_action", Stage.NO_FURTHER_ACTION),
     ),
 )
+"""Decision: "the Board Chair makes the final decision: SCR, or (criteria not met) a
+smaller-scale audit or individual management reviews", or no further action; always an SCR
+for a death where abuse or neglect is known or suspected (`ALWAYS_REVIEWED`). A review
+directed by the Secretary of State or requested by OFSTED skips this stage: the review
+stage opens at once."""
 
 REVIEW = StageDefinition(
     key=Stage.REVIEW,
@@ -238,6 +284,53 @@ REVIEW = StageDefinition(
     ),
     ends_when=EventRecorded("report_agreed"),
 )
+"""Scope, management reviews and the overview report: "the panel sets terms of reference at
+the first SCR panel meeting"; "every involved organisation completes an Individual
+Management Review"; "the SCR is complete within four months, unless an extension is agreed
+with OFSTED"."""
+
+
+def _report_step(
+    kind: TaskKind, title: str, deadline: WorkingDays | CalendarMonths
+) -> TaskDefinition:
+    return TaskDefinition(
+        kind=kind,
+        title=title,
+        owner="admins",
+        deadline=deadline,
+        anchor="report_agreed",
+        reminders=DEFAULT_REMINDERS.escalating_to("board_chair"),
+    )
+
+
+COPY_SUBJECT = "copy:"
+"""A copy task's subject: ``copy:<recipient as the partnership file names it>``."""
+
+REPORT_STEPS: tuple[TaskDefinition, ...] = (
+    _report_step(
+        TaskKind.REPORT_ACCESS_DECIDED, "Decide who may see the overview report", WorkingDays(10)
+    ),
+    _report_step(TaskKind.REPORT_STAFF_DEBRIEFED, "Debrief the staff involved", CalendarMonths(1)),
+    _report_step(TaskKind.REPORT_FAMILY_DEBRIEFED, "Debrief the family", CalendarMonths(1)),
+    _report_step(TaskKind.REPORT_MEDIA_BRIEFED, "Brief the media", CalendarMonths(1)),
+    _report_step(
+        TaskKind.REPORT_SENT_TO_OFSTED, "Send copies of the report to OFSTED", WorkingDays(10)
+    ),
+    TaskDefinition(
+        kind=TaskKind.REPORT_COPY_SENT,
+        title="Send a copy of the report",
+        owner="admins",
+        deadline=WorkingDays(10),
+        anchor="report_agreed",
+        reminders=DEFAULT_REMINDERS.escalating_to("board_chair"),
+        per="recipient",
+    ),
+)
+"""The Board's steps once it has agreed the overview report, each the business unit's task.
+The framework names them without deadlines; these are what a Board would expect: who may
+see the report is decided, and copies go to OFSTED (and to whoever the partnership file
+lists under `[board] report_copies`), within 10 working days, before the report travels
+further; the staff involved, the family and the media are debriefed within a month."""
 
 MONITORING = StageDefinition(
     key=Stage.MONITORING,
@@ -253,9 +346,14 @@ MONITORING = StageDefinition(
             per="recommendation",
             repeat=CalendarMonths(6),
         ),
+        *REPORT_STEPS,
     ),
     ends_when=EventRecorded("action_plan_complete"),
 )
+"""Monitoring: "progress on each recommendation (pro forma: number, agency, progress), six
+months after the overview report is agreed, then at intervals until fully implemented": the
+interval is the Board's, agreed with the action plan (six months unless it says otherwise)
+and changed when it likes (`bot.services.monitoring.rounds`)."""
 
 AUDIT = StageDefinition(
     key=Stage.AUDIT,
@@ -304,7 +402,22 @@ MANAGEMENT_REVIEWS = StageDefinition(
 )
 """Criteria not met: individual management reviews only, then the case closes."""
 
-SIDE_PREFIXES: dict[str, str] = {Stage.AUDIT: "audit_", Stage.MANAGEMENT_REVIEWS: "mr_"}
+NO_FURTHER_ACTION = StageDefinition(
+    key=Stage.NO_FURTHER_ACTION,
+    title="No further action",
+    tasks=_notifications("nfa_"),
+    ends_when=AllTasksDone(),
+    closes_case=True,
+)
+"""Criteria not met, and the Board takes no further action: the Chair's reason is recorded
+with the decision, which is shared "with the Board, the Safeguarding Executive, OFSTED and
+chief officers" as on every path; then the case closes."""
+
+SIDE_PREFIXES: dict[str, str] = {
+    Stage.AUDIT: "audit_",
+    Stage.MANAGEMENT_REVIEWS: "mr_",
+    Stage.NO_FURTHER_ACTION: "nfa_",
+}
 
 BOLTON_SCR = ProcessDefinition(
     key="bolton-scr",
@@ -316,10 +429,11 @@ BOLTON_SCR = ProcessDefinition(
         "initial_panel_held",
         "decided_audit",
         "decided_management_reviews",
+        "decided_no_further_action",
         "decision",
         "report_agreed",
         "action_plan_complete",
         "findings_shared",
     ),
-    side_stages=(AUDIT, MANAGEMENT_REVIEWS),
+    side_stages=(AUDIT, MANAGEMENT_REVIEWS, NO_FURTHER_ACTION),
 )

@@ -27,7 +27,10 @@ from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
 from bot.process.roles import CASE_ROLES, OWNER_ROLES, CaseRole, OwnerRule, is_agency_role
 from bot.process.states import Stage, TaskKind
 
-TaskScope = Literal["case", "agency", "recommendation"]
+TaskScope = Literal["case", "agency", "recommendation", "recipient", "referring_agency"]
+"""What a task is created once for: the case; each agency involved; each recommendation or
+each recipient the partnership names (created by the services that know them); or the
+referring agency alone."""
 
 STAGE_START = "stage_start"
 AGENCY_ADDED = "agency_added"
@@ -71,7 +74,7 @@ class TaskDefinition:
         _check_title(self.title, f"task {self.kind}")
         if self.owner not in OWNER_ROLES:
             raise ValueError(f"task {self.kind}: unknown owner role {self.owner!r}")
-        if is_agency_role(self.owner) and self.per == "case":
+        if is_agency_role(self.owner) and self.per in ("case", "recipient"):
             raise ValueError(f"task {self.kind}: {self.owner} needs a per-agency task")
         if self.anchor == AGENCY_ADDED and self.per != "agency":
             raise ValueError(f"task {self.kind}: only per-agency tasks count from agency_added")
@@ -124,6 +127,8 @@ class StageDefinition:
     tasks: tuple[TaskDefinition, ...]
     ends_when: StageEnd
     routes: tuple[Route, ...] = ()
+    closes_case: bool = False
+    """The case closes when this stage ends (the last stage of a path that needs no more)."""
 
     def __post_init__(self) -> None:
         _check_key(self.key, "stage key")

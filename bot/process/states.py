@@ -18,6 +18,7 @@ class Stage(StrEnum):
     MONITORING = "monitoring"
     AUDIT = "audit"
     MANAGEMENT_REVIEWS = "management_reviews"
+    NO_FURTHER_ACTION = "no_further_action"
     # CSPR (Working Together 2023)
     NOTIFICATION = "notification"
     RAPID_REVIEW = "rapid_review"
@@ -57,6 +58,17 @@ class TaskKind(StrEnum):
     MR_NOTIFY_SAFEGUARDING_EXECUTIVE = "mr_notify_safeguarding_executive"
     MR_NOTIFY_OFSTED = "mr_notify_ofsted"
     MR_NOTIFY_CHIEF_OFFICERS = "mr_notify_chief_officers"
+    NFA_NOTIFY_BOARD = "nfa_notify_board"
+    NFA_NOTIFY_SAFEGUARDING_EXECUTIVE = "nfa_notify_safeguarding_executive"
+    NFA_NOTIFY_OFSTED = "nfa_notify_ofsted"
+    NFA_NOTIFY_CHIEF_OFFICERS = "nfa_notify_chief_officers"
+    # The Board's steps after the overview report
+    REPORT_ACCESS_DECIDED = "report_access_decided"
+    REPORT_STAFF_DEBRIEFED = "report_staff_debriefed"
+    REPORT_FAMILY_DEBRIEFED = "report_family_debriefed"
+    REPORT_MEDIA_BRIEFED = "report_media_briefed"
+    REPORT_SENT_TO_OFSTED = "report_sent_to_ofsted"
+    REPORT_COPY_SENT = "report_copy_sent"
     # CSPR (Working Together 2023)
     NOTIFY_NATIONAL_PANEL = "notify_national_panel"
     RAPID_REVIEW_INFORMATION = "rapid_review_information"

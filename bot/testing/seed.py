@@ -38,6 +38,7 @@ admins = ["U0ADMIN"]
 
 [board]
 name = "Demo Safeguarding Children Board"
+report_copies = ["Department for Education"]
 
 [[agencies]]
 name = "Health"

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     InputBlock,
     Option,
+    PlainTextInputElement,
     RadioButtonsElement,
     UserSelectElement,
 )
@@ -29,8 +30,13 @@ from bot.ids import (
     ReviewBlock,
 )
 from bot.services.decision.schema import (
+    ALWAYS_AN_SCR,
+    DIRECTION_WORDS,
+    NOTE_TEXT,
     OUTCOME_BUTTONS,
     OUTCOME_WORDS,
+    QUESTION_BLOCK,
+    Answer,
     Due,
     NoticeLine,
     Outcome,
@@ -45,10 +51,41 @@ DECISION_BUTTONS = {
     Outcome.SCR: DecisionAction.APPROVE,
     Outcome.AUDIT: DecisionAction.AUDIT,
     Outcome.MANAGEMENT_REVIEWS: DecisionAction.MANAGEMENT_REVIEWS,
+    Outcome.NO_FURTHER_ACTION: DecisionAction.NO_FURTHER_ACTION,
 }
+ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.UNKNOWN: "Not known"}
 
 
-def recommendation_modal(reference: str, case_id: int) -> View:
+def _question_inputs(questions: Sequence[tuple[str, str]]) -> list[Block]:
+    """Each of the framework's questions: yes, no or not known, and a note."""
+    blocks: list[Block] = [
+        section("*The framework's questions*: do they point to a review of this case?")
+    ]
+    for key, question in questions:
+        blocks.append(
+            InputBlock(
+                block_id=f"{QUESTION_BLOCK}{key}",
+                label=question[:2000],
+                element=RadioButtonsElement(
+                    action_id=INPUT_ACTION,
+                    options=[Option(value=a.value, label=t) for a, t in ANSWER_LABELS.items()],
+                ),
+            )
+        )
+        blocks.append(
+            InputBlock(
+                block_id=f"{QUESTION_BLOCK}{key}_note",
+                label="Note",
+                optional=True,
+                element=PlainTextInputElement(action_id=INPUT_ACTION, max_length=NOTE_TEXT),
+            )
+        )
+    return blocks
+
+
+def recommendation_modal(
+    reference: str, case_id: int, questions: Sequence[tuple[str, str]]
+) -> View:
     return modal(
         DecisionCallback.RECOMMENDATION.value,
         "Panel recommendation",
@@ -76,6 +113,7 @@ def recommendation_modal(reference: str, case_id: int) -> View:
                 ),
             ),
             long_text(DecisionBlock.RATIONALE.value, "The panel's rationale"),
+            *_question_inputs(questions),
             context(BY_ROLE),
         ],
         json.dumps({"case": case_id}),
@@ -111,22 +149,48 @@ def _decision_button(outcome: Outcome, case_id: int, reference: str) -> ButtonEl
     )
 
 
-def decision_request(rec: Recommended) -> Message:
+def _answer_lines(rec: Recommended, questions: Sequence[tuple[str, str]]) -> list[str]:
+    asked = dict(questions)
+    lines = ["*The framework's questions, as the panel answered them*"]
+    for given in rec.answers:
+        answer = ANSWER_LABELS[given.answer] if given.answer else "not answered"
+        note = f": {given.note}" if given.note else ""
+        lines.append(f"• {asked.get(given.key, given.key)} *{answer}*{note}")
+    return lines
+
+
+def decision_request(rec: Recommended, questions: Sequence[tuple[str, str]] = ()) -> Message:
+    """The Chair's request: the recommendation, the panel's answers to the framework's
+    questions, and a button per outcome (only a review's for a death where abuse or neglect
+    is known or suspected, and why)."""
     text = f"{rec.reference}: the Board Chair's decision is needed."
-    return Message(
-        text=text,
-        blocks=[
-            section("\n".join(_recommendation_lines(rec))),
-            ActionsBlock(
-                block_id=DecisionBlock.BUTTONS.value,
-                elements=[_decision_button(o, rec.case_id, rec.reference) for o in Outcome],
-            ),
-            context("Only the Board Chair can decide. Each button asks you to confirm."),
-        ],
-    )
+    outcomes = [Outcome.SCR] if rec.always_scr else list(Outcome)
+    blocks: list[Block] = [section("\n".join(_recommendation_lines(rec)))]
+    if rec.answers:
+        blocks.append(section("\n".join(_answer_lines(rec, questions))[:3000]))
+    if rec.always_scr:
+        blocks.append(section(ALWAYS_AN_SCR))
+    blocks += [
+        ActionsBlock(
+            block_id=DecisionBlock.BUTTONS.value,
+            elements=[_decision_button(o, rec.case_id, rec.reference) for o in outcomes],
+        ),
+        context("Only the Board Chair can decide. Each button asks you to confirm."),
+    ]
+    return Message(text=text, blocks=blocks)
 
 
-def decision_made(reference: str, outcome: Outcome, chair: str, at: datetime) -> Message:
+def decision_made(
+    reference: str, outcome: Outcome, chair: str, at: datetime, directed: str | None = None
+) -> Message:
+    if directed is not None:
+        words = (
+            f"*{reference}*: a Serious Case Review {directed} (recorded by {user_link(chair)}, "
+            f"{moment(at)}): the review stage is open."
+        )
+        return Message(
+            text=f"{reference}: a Serious Case Review {directed}.", blocks=[section(words)]
+        )
     words = f"*{reference}*: decided by {user_link(chair)}, {moment(at)}: {OUTCOME_WORDS[outcome]}."
     return Message(text=f"{reference}: {OUTCOME_WORDS[outcome]}.", blocks=[section(words)])
 
@@ -226,6 +290,12 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[Due
                 value=value,
             ),
         ]
+    elif outcome is Outcome.NO_FURTHER_ACTION:
+        intro = (
+            "No further action: the Chair's reason is recorded, and the case closes once the "
+            "decision has been shared."
+        )
+        buttons = []
     elif outcome is Outcome.AUDIT:
         intro = "A smaller-scale audit follows; its findings go to the panel, then the case closes."
         buttons = [_findings_button(value)]
@@ -243,12 +313,38 @@ def next_steps(reference: str, outcome: Outcome, case_id: int, due: Sequence[Due
             _findings_button(value),
         ]
     lines = [f"*{reference}*: {intro}", *(f"• {d.title}: by {day(d.on)}" for d in due)]
-    return Message(
-        text=f"{reference}: {intro}",
-        blocks=[
-            section("\n".join(lines)),
-            ActionsBlock(block_id=ReviewBlock.REVIEW_BUTTONS.value, elements=buttons),
+    blocks: list[Block] = [section("\n".join(lines))]
+    if buttons:
+        blocks.append(ActionsBlock(block_id=ReviewBlock.REVIEW_BUTTONS.value, elements=buttons))
+    return Message(text=f"{reference}: {intro}", blocks=blocks)
+
+
+def direction_modal(reference: str, case_id: int, today: date) -> View:
+    """The business unit records a review directed from outside the Board."""
+    return modal(
+        DecisionCallback.DIRECTED.value,
+        "Review directed",
+        "Open the review",
+        [
+            section(
+                f"*{reference}*: a review directed by the Secretary of State or requested by "
+                "OFSTED opens the review stage at once, whatever the case's stage."
+            ),
+            InputBlock(
+                block_id=DecisionBlock.DIRECTED_BY.value,
+                label="Who directed or requested it?",
+                element=RadioButtonsElement(
+                    action_id=INPUT_ACTION,
+                    options=[
+                        Option(value=d.value, label=w.capitalize())
+                        for d, w in DIRECTION_WORDS.items()
+                    ],
+                ),
+            ),
+            date_input(DecisionBlock.DIRECTED_ON.value, "On what date?", today),
+            context(BY_ROLE),
         ],
+        json.dumps({"case": case_id}),
     )
 
 

@@ -112,6 +112,10 @@ def briefing_message(briefing: Briefing) -> Message:
     lines = (
         ("dp_notified", "Confirm that you have been told and have notified the CPU"),
         ("records_secured", "*Secure all relevant records and case files now*"),
+        (
+            "cpu_other_children_considered",
+            "As the referring agency, consider whether other children are at risk",
+        ),
     )
     subject = about(briefing.reference, briefing.agency)
     for kind, text in lines:
@@ -200,6 +204,17 @@ def card_action_blocks(actions: CardActions | None) -> list[Block]:
     ]
     if cpu_buttons:
         blocks += [context("CPU checklist:"), ActionsBlock(elements=cpu_buttons)]
+    referrer_buttons = [
+        ButtonElement(
+            text=TASK_BUTTONS[item.kind],
+            action_id=CPU_ACTIONS[item.kind].value,
+            value=str(item.task_id),
+        )
+        for item in actions.referrer_items
+        if item.kind in CPU_ACTIONS
+    ]
+    if referrer_buttons:
+        blocks += [context("The referring agency:"), ActionsBlock(elements=referrer_buttons)]
     agency_buttons: list[ButtonElement] = []
     if actions.agency_tasks_open:
         agency_buttons += [
@@ -337,6 +352,19 @@ def _task_inputs(view: TaskView, today: date) -> list[Block]:
                 "Who notified the CPU?",
                 max_length=200,
                 hint="Name and role.",
+            ),
+            _text_input(
+                FirstMonthBlock.CONCERN_FROM,
+                "Whose concern reached you?",
+                max_length=200,
+                optional=True,
+                hint="The worker who told you: name and role.",
+            ),
+            InputBlock(
+                block_id=FirstMonthBlock.CONCERN_ON.value,
+                label="When did their concern reach you?",
+                optional=True,
+                element=DatePickerElement(action_id=INPUT_ACTION),
             ),
             _note(),
         ]

@@ -35,6 +35,8 @@ from slack_sdk.models.views import View
 from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.services.monitoring.schema import (
     COLUMNS_HELP,
+    DEFAULT_INTERVAL_MONTHS,
+    INTERVAL_CHOICES,
     LONG_TEXT,
     MAX_PROBLEMS_SHOWN,
     SHORT_TEXT,
@@ -52,6 +54,7 @@ from bot.services.monitoring.schema import (
     RowState,
     Source,
     SummaryKind,
+    interval_words,
 )
 from bot.views.format import channel_link, day, deadline_words, listed, plural, user_link
 from bot.views.forms import info_view
@@ -237,6 +240,52 @@ def close_modal(rec: CloseModal, verb: Verb) -> View:
             ),
         ],
     )
+
+
+def interval_input(current: int = DEFAULT_INTERVAL_MONTHS) -> InputBlock:
+    """The Board's choice of how often progress returns fall due."""
+    options = [
+        Option(value=str(months), label=interval_words(months).capitalize())
+        for months in INTERVAL_CHOICES
+    ]
+    return InputBlock(
+        block_id=MonitoringBlock.INTERVAL.value,
+        label="Progress returns on the action plan fall due",
+        element=StaticSelectElement(
+            action_id=INPUT_ACTION,
+            options=options,
+            initial_option=next(o for o in options if o.value == str(current)),
+        ),
+    )
+
+
+def interval_modal(reference: str, case_id: int, current: int) -> View:
+    return View(
+        type="modal",
+        callback_id=MonitoringCallback.INTERVAL.value,
+        title="Progress returns",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"case": case_id}),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*{reference}*: progress returns now fall due "
+                    f"{interval_words(current)}. A new interval applies from the next return "
+                    "still ahead, counted from the one before it."
+                )
+            ),
+            interval_input(current),
+        ],
+    )
+
+
+def interval_set(reference: str, months: int, first_round: int, due: date) -> Message:
+    text = (
+        f"{reference}: progress returns now fall due {interval_words(months)}, from round "
+        f"{first_round} (due {day(due)})."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def owner_left_modal() -> View:

@@ -49,6 +49,7 @@ from bot.services.review.schema import (
 from bot.views.format import day, moment, plural, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.views.messages import Message
+from bot.views.monitoring import interval_input
 
 DOCUMENT_TYPES = ["pdf", "docx", "doc", "odt", "rtf"]
 
@@ -185,6 +186,8 @@ def terms_modal(
     *,
     default_agencies: Sequence[int],
     completion: date,
+    start: date,
+    user: str,
 ) -> View:
     options = [Option(value=str(a.id), label=a.name) for a in agencies]
     chosen = set(current.agency_ids if current else default_agencies)
@@ -195,6 +198,11 @@ def terms_modal(
         long_text(
             ReviewBlock.KEY_ISSUES.value, "Key issues", initial=_initial(current, "key_issues")
         ),
+        long_text(
+            ReviewBlock.EXPERT.value,
+            "Independent or outside expert (who, or why none is needed)",
+            initial=_initial(current, "independent_expert"),
+        ),
         date_input(
             ReviewBlock.PERIOD_FROM.value,
             "Period under review: from",
@@ -204,6 +212,11 @@ def terms_modal(
             ReviewBlock.PERIOD_TO.value,
             "Period under review: to",
             current.period_to if current else None,
+        ),
+        long_text(
+            ReviewBlock.FAMILY_HISTORY.value,
+            "Family history to be covered",
+            initial=_initial(current, "family_history"),
         ),
         InputBlock(
             block_id=ReviewBlock.AGENCIES.value,
@@ -219,6 +232,12 @@ def terms_modal(
             "Others asked to contribute",
             optional=True,
             initial=_initial(current, "others"),
+        ),
+        long_text(
+            ReviewBlock.OTHER_AREAS.value,
+            "Other areas involved (other Boards or authorities)",
+            optional=True,
+            initial=_initial(current, "other_areas"),
         ),
         long_text(
             ReviewBlock.FAMILY.value,
@@ -242,11 +261,23 @@ def terms_modal(
             optional=True,
             initial=_initial(current, "liaison"),
         ),
+        InputBlock(
+            block_id=ReviewBlock.LIAISON_LEAD.value,
+            label="Who links with the coroner, the police and the media",
+            element=UserSelectElement(
+                action_id=INPUT_ACTION, initial_user=current.liaison_lead if current else user
+            ),
+        ),
         long_text(
             ReviewBlock.MEDIA.value,
             "Media handling",
             optional=True,
             initial=_initial(current, "media"),
+        ),
+        date_input(
+            ReviewBlock.REVIEW_START.value,
+            "The review starts on",
+            current.start_date if current else start,
         ),
         date_input(
             ReviewBlock.COMPLETION.value,
@@ -287,12 +318,17 @@ def terms_message(posted: TermsPosted, *, superseded_by: int | None = None) -> M
     proceedings = ", ".join(PROCEEDING_LABELS[Proceeding(p)] for p in t.proceedings) or "none"
     lines = [
         ("Key issues", t.key_issues),
+        ("Independent or outside expert", t.independent_expert or "not recorded"),
         ("Period under review", _period(t, posted.born)),
+        ("Family history to be covered", t.family_history or "not recorded"),
         ("Agencies asked to contribute", ", ".join(posted.agencies)),
         ("Others asked to contribute", t.others or "none"),
+        ("Other areas involved", t.other_areas or "none"),
         ("Family involvement", t.family_involvement or "not recorded"),
         ("Parallel proceedings", proceedings + (f"; liaison: {t.liaison}" if t.liaison else "")),
+        ("Links with the coroner, the police and the media", user_link(t.liaison_lead)),
         ("Media handling", t.media or "not recorded"),
+        ("Review starts", day(t.start_date)),
         ("Completion date", day(t.completion_date)),
     ]
     blocks: list[Block] = [
@@ -760,6 +796,7 @@ def acceptance_modal(reference: str, case_id: int, today: date) -> View:
                 "review and starts monitoring its recommendations."
             ),
             date_input(ReviewBlock.ACCEPTED_ON.value, "Accepted by the Board on", today),
+            interval_input(),
         ],
         _meta(case=case_id),
     )

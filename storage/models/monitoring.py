@@ -119,3 +119,17 @@ class DeactivatedUser(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(32))
+
+
+class MonitoringInterval(Base):
+    """How often the Board wants progress returns, in months, from round `from_round` on:
+    set when it agrees the action plan, changed later by a newer row."""
+
+    __tablename__ = "monitoring_intervals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    months: Mapped[int] = mapped_column(Integer)
+    from_round: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())

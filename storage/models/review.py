@@ -33,6 +33,8 @@ class PanelRecommendation(Base):
     criteria_met: Mapped[bool] = mapped_column()
     criteria: Mapped[list[str]] = mapped_column(JSON)
     rationale: Mapped[bytes] = mapped_column(LargeBinary)
+    questions: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The framework's questions answered (yes, no or unknown, with a note), encrypted JSON."""
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -241,5 +243,36 @@ class ReviewFindings(Base):
     summary: Mapped[bytes] = mapped_column(LargeBinary)
     shared_on: Mapped[date] = mapped_column(Date)
     document_file_id: Mapped[str | None] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewDirection(Base):
+    """A review the Board did not decide on itself: directed by the Secretary of State or
+    requested by OFSTED (`directed_by`), on `directed_on`; the review stage opens at once."""
+
+    __tablename__ = "review_directions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    directed_by: Mapped[str] = mapped_column(String(24))
+    directed_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReportFollowUp(Base):
+    """One of the Board's steps after the overview report (who may see it, the debriefs,
+    the copies sent): done on what date, by whom, with a note (encrypted)."""
+
+    __tablename__ = "report_follow_ups"
+    __table_args__ = (UniqueConstraint("case_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(60))
+    done_on: Mapped[date] = mapped_column(Date)
+    done_by: Mapped[str] = mapped_column(String(32))
+    note: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, DecisionAction, DecisionBlock
+from bot.process.bolton import REVIEW_QUESTIONS
+from bot.services.decision.schema import QUESTION_BLOCK
 from bot.services.reminders.tasks import EngineContext, complete_task
 from bot.testing.harness import Harness
 from bot.testing.standin import Message
@@ -26,7 +28,10 @@ NON_CHAIRS = ("U0CPU1", "U0ADMIN", "U0DPH", "U0RLH", "U0DPP", "U0OUTSIDER")
 
 
 def panel_held(harness: Harness, **referral: Any) -> Case:
-    """A referred case whose Initial Panel has met: its recommendation is now due."""
+    """A referred case whose Initial Panel has met: its recommendation is now due. Its
+    criteria are concerns about inter-agency working unless told otherwise (a death where
+    abuse or neglect is suspected would leave the Chair no "not met" to choose)."""
+    referral.setdefault("criteria", ["inter_agency"])
     refer(harness, **referral)
     case = cases(harness)[-1]
     runtime = harness.runtime
@@ -52,8 +57,9 @@ def recommend(
     *,
     user: str = "U0CPU1",
     met: bool = True,
-    criteria: tuple[str, ...] = ("death", "inter_agency"),
+    criteria: tuple[str, ...] = ("inter_agency",),
     rationale: str = RATIONALE,
+    answers: dict[str, tuple[str, str]] | None = None,
 ):
     assert case.channel_id is not None
     harness.driver.slash_command(user, "recommendation", channel_id=case.channel_id)
@@ -66,6 +72,11 @@ def recommend(
     }
     if criteria:
         values[DecisionBlock.CRITERIA.value] = {INPUT_ACTION: list(criteria)}
+    for key, _ in REVIEW_QUESTIONS:
+        answer, note = (answers or {}).get(key, ("unknown", ""))
+        values[f"{QUESTION_BLOCK}{key}"] = {INPUT_ACTION: answer}
+        if note:
+            values[f"{QUESTION_BLOCK}{key}_note"] = {INPUT_ACTION: note}
     response = harness.driver.submit_view(user, values, view_id=view.id)
     harness.wait()
     return response

@@ -30,7 +30,7 @@ from tests.referral.data import IDENTIFYING
 from tests.sealed import read_text
 
 
-def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> None:
+def test_the_recommendation_reaches_the_chair_with_four_buttons(harness) -> None:
     case = panel_held(harness)
     assert case.stage == "initial_panel"
 
@@ -44,7 +44,7 @@ def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> Non
     assert tasks_of(harness, case.id, "chair_decision")[0].status == "open"
     with harness.runtime.db.session() as session:
         rec = recommendation_of(session, case.id)
-        assert rec is not None and rec.criteria_met and rec.criteria == ["death", "inter_agency"]
+        assert rec is not None and rec.criteria_met and rec.criteria == ["inter_agency"]
         assert RATIONALE.encode() not in rec.rationale
         assert (
             harness.runtime.cipher.for_case(session, case.id).decrypt_text(rec.rationale)
@@ -63,6 +63,7 @@ def test_the_recommendation_reaches_the_chair_with_three_buttons(harness) -> Non
             "Approve SCR",
             "Not met: commission an audit",
             "Not met: commission management reviews",
+            "Not met: no further action",
         ]
         assert all(e["confirm"]["confirm"]["text"] for e in actions["elements"])
         assert all(e["value"] == str(case.id) for e in actions["elements"])

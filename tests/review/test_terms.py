@@ -39,6 +39,8 @@ KEY_ISSUES = "How the head injury in October was followed up by health and polic
 def terms_values(harness, **changes):
     values = {
         ReviewBlock.KEY_ISSUES.value: KEY_ISSUES,
+        ReviewBlock.EXPERT.value: "A paediatrician from outside the area reads the records.",
+        ReviewBlock.FAMILY_HISTORY.value: "The mother's own care history and the siblings'.",
         ReviewBlock.PERIOD_FROM.value: "2025-06-01",
         ReviewBlock.PERIOD_TO.value: "2026-11-20",
         ReviewBlock.AGENCIES.value: [

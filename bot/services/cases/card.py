@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.process.definition import StageDefinition
@@ -57,11 +57,14 @@ def _london_date(instant: datetime) -> date:
 def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadline]:
     """Case-wide open tasks, soonest first; a headline deadline (the Initial Panel) always."""
     process = get_process(case.process_key)
+    referrers = [t.kind for t in process.all_tasks if t.per == "referring_agency"]
     tasks = list(
         session.scalars(
             select(Task)
             .where(
-                Task.case_id == case.id, Task.agency_id.is_(None), Task.status == TaskStatus.OPEN
+                Task.case_id == case.id,
+                or_(Task.agency_id.is_(None), Task.kind.in_(referrers)),
+                Task.status == TaskStatus.OPEN,
             )
             .order_by(Task.due_at, Task.id)
         )
@@ -77,7 +80,8 @@ def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadl
         due = _london_date(task.due_at)
         deadlines.append(
             Deadline(
-                DEADLINE_LABELS.get(task.kind, process.task(task.kind).title),
+                DEADLINE_LABELS.get(task.kind, process.task(task.kind).title)
+                + (" (the referring agency)" if task.kind in referrers else ""),
                 due,
                 note=DEADLINE_NOTES.get(task.kind, ""),
                 last_working_day=cal.last_working_day(due),

@@ -12,29 +12,40 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import DecisionBlock
-from bot.process.bolton import DECISION_AUDIENCES, notification_kind
+from bot.process.bolton import ALWAYS_REVIEWED, DECISION_AUDIENCES, notification_kind
 from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
-from bot.process.working_days import WorkingCalendar, london_date
+from bot.process.working_days import WorkingCalendar, day, london_date
 from bot.services.cases import audit
 from bot.services.cases.access import Role, roles_of, users_with_role
 from bot.services.cases.identifying import screen
 from bot.services.decision.schema import (
+    DIRECTION_WORDS,
+    Direction,
+    DirectionForm,
     Due,
     NoticeLine,
     Outcome,
+    QuestionAnswer,
     RecommendationForm,
     Recommended,
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.owners import may_act_on
-from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
+from bot.services.reminders.tasks import (
+    EngineContext,
+    begin_stage,
+    complete_task,
+    open_tasks,
+    record_event,
+)
 from bot.services.review.access import is_board_chair, leads_review, lock_case
 from storage.models import (
     Case,
     ChairDecision,
     DecisionNotice,
     PanelRecommendation,
+    ReviewDirection,
     Task,
 )
 from storage.states import TaskStatus
@@ -51,11 +62,14 @@ PATH_STAGE = {
     Outcome.SCR: Stage.REVIEW,
     Outcome.AUDIT: Stage.AUDIT,
     Outcome.MANAGEMENT_REVIEWS: Stage.MANAGEMENT_REVIEWS,
+    Outcome.NO_FURTHER_ACTION: Stage.NO_FURTHER_ACTION,
 }
 _ROUTE_EVENT = {
     Outcome.AUDIT: "decided_audit",
     Outcome.MANAGEMENT_REVIEWS: "decided_management_reviews",
+    Outcome.NO_FURTHER_ACTION: "decided_no_further_action",
 }
+BUSINESS_UNIT_DIRECTS = "The Board business unit records a review directed from outside."
 
 
 def _open_task(session: Session, case_id: int, kind: str) -> Task | None:
@@ -94,7 +108,9 @@ def record_recommendation(
 ) -> None:
     """Store the panel's recommendation and end the Initial Panel stage; the Chair's decision
     is then due. A repeat changes nothing; a refusal is a `RefusedError` on the rationale."""
-    _screened(session, cipher, case_id, {DecisionBlock.RATIONALE.value: form.rationale})
+    _screened(
+        session, cipher, case_id, {DecisionBlock.RATIONALE.value: form.rationale, **form.notes()}
+    )
     field = DecisionBlock.RATIONALE.value
     case = lock_case(session, case_id)
     if case is None or not may_recommend(session, case_id, actor):
@@ -111,12 +127,14 @@ def record_recommendation(
             "The CPU's referral actions are still open: complete them first.", field=field
         )
     criteria = [c.value for c in form.criteria]
+    sealed = cipher.for_case(session, case_id)
     session.add(
         PanelRecommendation(
             case_id=case_id,
             criteria_met=form.criteria_met,
             criteria=criteria,
-            rationale=cipher.for_case(session, case_id).encrypt_text(form.rationale),
+            rationale=sealed.encrypt_text(form.rationale),
+            questions=sealed.encrypt_json([a.model_dump(mode="json") for a in form.answers]),
             recorded_by=actor,
             recorded_at=now,
         )
@@ -148,16 +166,29 @@ def chair_request(session: Session, cipher: FieldCipher, case_id: int) -> ChairR
     rec = recommendation_of(session, case_id)
     if case is None or rec is None or decision_of(session, case_id) is not None:
         return None
+    sealed = cipher.for_case(session, case_id)
+    stored = sealed.decrypt_json(rec.questions) if rec.questions is not None else []
     recommended = Recommended(
         case.reference,
         case_id,
         rec.criteria_met,
         rec.criteria,
-        cipher.for_case(session, case_id).decrypt_text(rec.rationale),
+        sealed.decrypt_text(rec.rationale),
         rec.recorded_by,
         rec.recorded_at,
+        answers=[QuestionAnswer.model_validate(a) for a in stored],
+        always_scr=always_reviewed(session, case_id),
     )
     return ChairRequest(recommended, users_with_role(session, Role.BOARD_CHAIR), case.channel_id)
+
+
+def always_reviewed(session: Session, case_id: int) -> bool:
+    """Whether the referral or the panel named a child's death where abuse or neglect is
+    known or suspected: such a case always has a Serious Case Review."""
+    case = session.get(Case, case_id)
+    rec = recommendation_of(session, case_id)
+    named = set(case.criteria if case else ()) | set(rec.criteria if rec else ())
+    return bool(named & ALWAYS_REVIEWED)
 
 
 # The Chair's decision ----------------------------------------------------------------------
@@ -173,6 +204,7 @@ class Attempt(StrEnum):
     ALREADY = "already"
     REFUSED = "refused"
     NOT_READY = "not_ready"
+    ALWAYS_SCR = "always_scr"
 
 
 @dataclass(frozen=True)
@@ -180,6 +212,8 @@ class DecisionView:
     outcome: Outcome
     decided_by: str
     decided_at: datetime
+    directed: str | None = None
+    """For a review directed from outside the Board: by whom and when, in words."""
 
 
 @dataclass(frozen=True)
@@ -189,8 +223,19 @@ class DecisionAttempt:
     reference: str = ""
 
 
-def _view(decision: ChairDecision) -> DecisionView:
-    return DecisionView(Outcome(decision.outcome), decision.decided_by, decision.decided_at)
+def _view(decision: ChairDecision, direction: ReviewDirection | None = None) -> DecisionView:
+    directed = None
+    if direction is not None:
+        directed = (
+            f"{DIRECTION_WORDS[Direction(direction.directed_by)]} on {day(direction.directed_on)}"
+        )
+    return DecisionView(
+        Outcome(decision.outcome), decision.decided_by, decision.decided_at, directed
+    )
+
+
+def direction_of(session: Session, case_id: int) -> ReviewDirection | None:
+    return session.scalar(select(ReviewDirection).where(ReviewDirection.case_id == case_id))
 
 
 def _check_chair(session: Session, case_id: int, user_id: str, now: datetime) -> DecisionAttempt:
@@ -230,6 +275,17 @@ def decide(
     allowed = _check_chair(session, case_id, actor, now)
     if case is None or allowed.result is not Attempt.ALLOWED:
         return allowed
+    if outcome is not Outcome.SCR and always_reviewed(session, case_id):
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="decision.refused",
+            case_id=case_id,
+            outcome=outcome,
+            why="always_scr",
+        )
+        return DecisionAttempt(Attempt.ALWAYS_SCR, reference=case.reference)
     if outcome is not Outcome.SCR and not reason:
         return allowed
     decision = ChairDecision(
@@ -276,7 +332,65 @@ def decided(session: Session, case_id: int) -> Decided | None:
         for task in open_tasks(session, case_id)
         if task.agency_id is None and task.owner_role != "admins"
     ]
-    return Decided(case.reference, case.channel_id, _view(decision), due)
+    return Decided(
+        case.reference, case.channel_id, _view(decision, direction_of(session, case_id)), due
+    )
+
+
+# A review directed from outside the Board --------------------------------------------------
+
+
+def direct_review(
+    session: Session,
+    cal: WorkingCalendar,
+    now: datetime,
+    case_id: int,
+    form: DirectionForm,
+    *,
+    actor: str,
+) -> bool:
+    """A review directed by the Secretary of State or requested by OFSTED: recorded (who,
+    when, and who recorded it), the decision made (a review), and the review stage opened at
+    once, whatever stage the case had reached. False when it was recorded already; refused
+    (on the form) when the Board has decided already, or the actor is not of the business
+    unit."""
+    field = DecisionBlock.DIRECTED_BY.value
+    case = lock_case(session, case_id)
+    if case is None or Role.ADMIN not in roles_of(session, actor):
+        raise RefusedError(BUSINESS_UNIT_DIRECTS, field=field)
+    if direction_of(session, case_id) is not None:
+        return False
+    if decision_of(session, case_id) is not None or case.closed_at is not None:
+        raise RefusedError(
+            f"{case.reference} has been decided already: nothing has changed.", field=field
+        )
+    session.add(
+        ReviewDirection(
+            case_id=case_id,
+            directed_by=form.directed_by.value,
+            directed_on=form.directed_on,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+    )
+    session.add(
+        ChairDecision(case_id=case_id, outcome=Outcome.SCR.value, decided_by=actor, decided_at=now)
+    )
+    session.flush()
+    ctx = EngineContext(session, cal, now)
+    record_event(ctx, case, "decision", at=now, actor=actor)
+    if case.stage != Stage.REVIEW:
+        begin_stage(ctx, case, get_process(case.process_key).stage(Stage.REVIEW), actor=actor)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="review.directed",
+        case_id=case_id,
+        directed_by=form.directed_by.value,
+        directed_on=form.directed_on.isoformat(),
+    )
+    return True
 
 
 # Who outside Slack was told ----------------------------------------------------------------

@@ -76,10 +76,25 @@ class _WhenForm(TaskForm):
 
 
 class DpNotifiedForm(_WhenForm):
+    """The designated person was told and the CPU notified; with, if they wish, whose
+    concern reached them and when (the framework's first step: "a worker suspects abuse or
+    neglect was a factor and tells their agency's Designated Person")."""
+
     by_whom: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         alias=FirstMonthBlock.BY_WHOM.value
     )
+    concern_from: Annotated[str, Field(max_length=200)] = Field(
+        default="", alias=FirstMonthBlock.CONCERN_FROM.value
+    )
+    concern_on: date | None = Field(default=None, alias=FirstMonthBlock.CONCERN_ON.value)
     note: Note = Field(default="", alias=FirstMonthBlock.NOTE.value)
+
+    @field_validator("concern_on")
+    @classmethod
+    def _concern_not_in_future(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and value > _now(info).date():
+            raise ValueError("This date is in the future.")
+        return value
 
 
 class RecordsSecuredForm(_WhenForm):
@@ -212,6 +227,8 @@ class CardActions:
     cpu_items: Sequence[CpuItem]
     agency_tasks_open: bool
     chronology_open: bool
+    referrer_items: Sequence[CpuItem] = ()
+    """The referring organisation's own checks (other children at risk)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar
-from bot.services.cases.access import active_agencies
+from bot.services.cases.access import AgencyRole, active_agencies
 from bot.services.cases.identifying import screen
 from bot.services.first_month.schema import (
     AGENCY_FORM_KINDS,
@@ -34,7 +34,7 @@ from bot.services.first_month.schema import (
 )
 from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.reminders.owners import may_act_on
+from bot.services.reminders.owners import agency_people, may_act_on
 from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
 from bot.words import plural
 from storage.claim import claim
@@ -43,6 +43,7 @@ from storage.states import TaskStatus
 
 BRIEFED_KINDS = (
     TaskKind.DP_NOTIFIED,
+    TaskKind.CPU_OTHER_CHILDREN_CONSIDERED,
     TaskKind.RECORDS_SECURED,
     TaskKind.CHRONOLOGY_SUBMITTED,
     TaskKind.SYNOPSIS_SUBMITTED,
@@ -156,6 +157,26 @@ def complete_with_form(
     return Recorded(task_view(session, task), changed)
 
 
+def referral_is_notification(ctx: EngineContext, case: Case, *, actor: str) -> bool:
+    """A designated person who refers the case has notified the CPU by doing so: their
+    agency's confirmation is recorded from the referral, not asked for. False when the
+    referrer is not a designated person of the referring agency."""
+    designated = agency_people(ctx.session, case.referring_agency_id, AgencyRole.DESIGNATED_PERSON)
+    if actor not in designated:
+        return False
+    task = ctx.session.scalar(
+        select(Task).where(
+            Task.case_id == case.id,
+            Task.kind == TaskKind.DP_NOTIFIED,
+            Task.agency_id == case.referring_agency_id,
+            Task.status == TaskStatus.OPEN,
+        )
+    )
+    if task is None:
+        return False
+    return complete_task(ctx, task, actor=actor, check_permission=False)
+
+
 def answers_of(session: Session, cipher: FieldCipher, task_id: int) -> dict[str, Any] | None:
     stored = session.scalar(select(TaskAnswer).where(TaskAnswer.task_id == task_id))
     if stored is None:
@@ -239,10 +260,16 @@ def card_actions(session: Session, case: Case) -> CardActions | None:
         for task in open_tasks
         if task.kind in FORMS and task.agency_id is None
     ]
+    referrer_items = [
+        CpuItem(task.id, task.kind)
+        for task in open_tasks
+        if task.kind == TaskKind.CPU_OTHER_CHILDREN_CONSIDERED
+    ]
     kinds = {task.kind for task in open_tasks if task.agency_id is not None}
     return CardActions(
         case_id=case.id,
         cpu_items=cpu_items,
+        referrer_items=referrer_items,
         agency_tasks_open=bool(kinds & set(AGENCY_FORM_KINDS)),
         chronology_open=bool(kinds & set(CHRONOLOGY_KINDS)) or case.stage == Stage.REFERRAL,
     )

@@ -2,8 +2,12 @@
 when a round is complete, and the owners' returns themselves (who may send one, what its
 form shows, storing it encrypted and completing its task).
 
-Round 1 falls due six months after the overview report was agreed, then every six months
-(the process definition's deadline and repeat). A round's tasks exist for the
+Round 1 falls due one interval after the overview report was agreed, then every interval:
+the process definition's six months (its deadline and repeat) unless the Board agreed
+another interval with the action plan or changed it since (`set_interval`). A changed
+interval applies from the round still ahead, counted from the deadline of the round
+before it, unless that date has passed already: then from the round after it. A round's
+tasks exist for the
 recommendations open when it began (and those added during it); a round's deadline passing
 opens the next one while any recommendation is open. A return still missing when the next
 round's deadline passes is superseded by that round's return.
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,17 +25,25 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import CaseCipher, FieldCipher
 from bot.ids import MonitoringBlock
+from bot.process.deadlines import CalendarMonths
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process, process_keys
 from bot.process.schedule import task_due
 from bot.process.states import TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
-from bot.services.cases.access import AgencyRole
+from bot.services.cases.access import AgencyRole, Role, roles_of
 from bot.services.cases.identifying import screen
-from bot.services.monitoring.schema import RecStatus, ReturnForm, ReturnSubject, ReturnValues
+from bot.services.monitoring.schema import (
+    DEFAULT_INTERVAL_MONTHS,
+    RecStatus,
+    ReturnForm,
+    ReturnSubject,
+    ReturnValues,
+    interval_words,
+)
 from bot.services.refusal import RefusedError
-from bot.services.reminders.delivery import cancel_planned
+from bot.services.reminders.delivery import cancel_planned, replan
 from bot.services.reminders.owners import may_act_on
 from bot.services.reminders.tasks import EngineContext, complete_task, create_task, event_time
 from storage.db import Database
@@ -39,6 +51,7 @@ from storage.models import (
     Agency,
     AgencyMember,
     Case,
+    MonitoringInterval,
     MonitoringRound,
     ProgressReturn,
     Recommendation,
@@ -78,11 +91,166 @@ def monitoring_began(ctx: EngineContext, case: Case) -> datetime | None:
     return event_time(ctx.session, case.id, definition(ctx, case).anchor)
 
 
+def intervals(session: Session, case_id: int) -> list[MonitoringInterval]:
+    """The intervals the Board set, the earliest first (a later one wins from its round)."""
+    return list(
+        session.scalars(
+            select(MonitoringInterval)
+            .where(MonitoringInterval.case_id == case_id)
+            .order_by(MonitoringInterval.id)
+        )
+    )
+
+
+def interval_months(session: Session, case: Case, round_no: int | None = None) -> int:
+    """The interval, in months, that round ``round_no`` (the latest set, if None) follows."""
+    rows = [r for r in intervals(session, case.id) if round_no is None or r.from_round <= round_no]
+    if rows:
+        return rows[-1].months
+    repeat = get_process(case.process_key).task(KIND).repeat
+    return repeat.n if isinstance(repeat, CalendarMonths) else DEFAULT_INTERVAL_MONTHS
+
+
+def _due(
+    ctx: EngineContext, case: Case, anchor: datetime, rows: list[MonitoringInterval], n: int
+) -> datetime:
+    """Round ``n``'s deadline under the intervals ``rows`` (in the order they were set)."""
+    applying = [r for r in rows if r.from_round <= n]
+    if not applying:
+        return task_due(definition(ctx, case), anchor, ctx.cal, round_no=n)
+    row = applying[-1]
+    base = anchor if row.from_round == 1 else _due(ctx, case, anchor, rows, row.from_round - 1)
+    months = CalendarMonths(row.months * (n - row.from_round + 1))
+    return months.apply(base, ctx.cal)
+
+
 def round_due(ctx: EngineContext, case: Case, round_no: int) -> datetime:
     anchor = monitoring_began(ctx, case)
     if anchor is None:
         raise LookupError(f"{case.reference}: the overview report is not agreed yet")
-    return task_due(definition(ctx, case), anchor, ctx.cal, round_no=round_no)
+    return _due(ctx, case, anchor, intervals(ctx.session, case.id), round_no)
+
+
+def agree_interval(ctx: EngineContext, case: Case, months: int, *, actor: str) -> None:
+    """The interval agreed with the action plan, as the overview report is accepted."""
+    ctx.session.add(
+        MonitoringInterval(
+            case_id=case.id, months=months, from_round=1, set_by=actor, set_at=ctx.now
+        )
+    )
+    ctx.session.flush()
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="progress.interval_agreed",
+        case_id=case.id,
+        months=months,
+    )
+
+
+def set_interval(ctx: EngineContext, case: Case, months: int, *, actor: str) -> int:
+    """The Board's interval between progress returns: agreed with the action plan (before
+    monitoring begins it applies from round 1), or changed later. Returns the first round
+    that follows it; open returns of that round and later move with their reminders."""
+    if months == interval_months(ctx.session, case):
+        raise RefusedError(
+            f"Progress returns are already due {interval_words(months)}.",
+            field=MonitoringBlock.INTERVAL,
+        )
+    first = 1
+    if monitoring_began(ctx, case) is not None:
+        first = current_round(ctx, case) or 1
+        row = MonitoringInterval(
+            case_id=case.id, months=months, from_round=first, set_by=actor, set_at=ctx.now
+        )
+        ctx.session.add(row)
+        ctx.session.flush()
+        if round_due(ctx, case, first) <= ctx.now:
+            row.from_round = first = first + 1
+    else:
+        ctx.session.add(
+            MonitoringInterval(
+                case_id=case.id, months=months, from_round=1, set_by=actor, set_at=ctx.now
+            )
+        )
+    ctx.session.flush()
+    _follow_interval(ctx, case, first)
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="progress.interval_set",
+        case_id=case.id,
+        months=months,
+        from_round=first,
+    )
+    return first
+
+
+@dataclass(frozen=True)
+class IntervalChange:
+    """A changed interval, as the case channel is told of it."""
+
+    case_id: int
+    reference: str
+    channel: str | None
+    months: int
+    first_round: int
+    due: date | None
+    version: int
+    """How many intervals the case has had: a key for the channel's one message of it."""
+
+
+ONLY_THE_BOARD = "Only the Board (its business unit or Chair) can change the interval of returns."
+
+
+def interval_to_change(session: Session, case: Case, actor: str) -> int:
+    """The interval in force, once ``actor`` may change it (the Board, on an open case)."""
+    if not roles_of(session, actor) & {Role.ADMIN, Role.BOARD_CHAIR}:
+        raise RefusedError(ONLY_THE_BOARD)
+    if case.closed_at is not None:
+        raise RefusedError(f"{case.reference} is closed.")
+    return interval_months(session, case)
+
+
+def change_interval(ctx: EngineContext, case_id: int, months: int, *, actor: str) -> IntervalChange:
+    """The Board changes the interval (refused inline to anyone else)."""
+    case = ctx.session.get(Case, case_id)
+    if case is None:
+        raise RefusedError(ONLY_THE_BOARD, field=MonitoringBlock.INTERVAL)
+    try:
+        interval_to_change(ctx.session, case, actor)
+    except RefusedError as exc:
+        raise RefusedError(exc.message, field=MonitoringBlock.INTERVAL) from None
+    first = set_interval(ctx, case, months, actor=actor)
+    due = None
+    if monitoring_began(ctx, case) is not None:
+        due = ctx.cal.london_date(round_due(ctx, case, first))
+    version = len(intervals(ctx.session, case.id))
+    return IntervalChange(case.id, case.reference, case.channel_id, months, first, due, version)
+
+
+def _follow_interval(ctx: EngineContext, case: Case, first: int) -> None:
+    """Rounds from ``first`` on take their new deadlines; so do their open return tasks."""
+    if monitoring_began(ctx, case) is None:
+        return
+    for row in ctx.session.scalars(
+        select(MonitoringRound).where(
+            MonitoringRound.case_id == case.id, MonitoringRound.round_no >= first
+        )
+    ):
+        row.due_at = round_due(ctx, case, row.round_no)
+    for task in tasks_of(ctx.session, case.id):
+        if task.round_no >= first and task.status == TaskStatus.OPEN:
+            _keep_to_round(ctx, case, task)
+
+
+def _keep_to_round(ctx: EngineContext, case: Case, task: Task) -> None:
+    due = round_due(ctx, case, task.round_no)
+    if task.due_at != due:
+        task.due_at = due
+        replan(ctx.session, task, definition(ctx, case), ctx.cal, ctx.now)
 
 
 def current_round(ctx: EngineContext, case: Case) -> int | None:
@@ -139,7 +307,7 @@ def ensure_round(ctx: EngineContext, case: Case, round_no: int) -> MonitoringRou
 
 
 def ensure_task(ctx: EngineContext, case: Case, rec: Recommendation, round_no: int) -> Task:
-    return create_task(
+    task = create_task(
         ctx,
         case,
         KIND,
@@ -147,6 +315,9 @@ def ensure_task(ctx: EngineContext, case: Case, rec: Recommendation, round_no: i
         subject_key=subject_key(rec.id),
         round_no=round_no,
     )
+    if task.status == TaskStatus.OPEN:
+        _keep_to_round(ctx, case, task)
+    return task
 
 
 def start_returns_for(ctx: EngineContext, case: Case, rec: Recommendation) -> Task | None:

@@ -93,6 +93,31 @@ class RecommendationForm(BaseModel):
     source: Annotated[Source, Field(alias=MonitoringBlock.SOURCE)] = Source.OVERVIEW_REPORT
 
 
+DEFAULT_INTERVAL_MONTHS = 6
+INTERVAL_CHOICES = (1, 2, 3, 4, 6, 12)
+"""The intervals between progress returns the Board may agree, in months; six unless it
+says otherwise, as the framework has it."""
+
+
+def interval_words(months: int) -> str:
+    return "every month" if months == 1 else f"every {months} months"
+
+
+class IntervalForm(BaseModel):
+    """The Board's interval between progress returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    months: Annotated[int, Field(alias=MonitoringBlock.INTERVAL)] = DEFAULT_INTERVAL_MONTHS
+
+    @field_validator("months")
+    @classmethod
+    def _offered(cls, value: int) -> int:
+        if value not in INTERVAL_CHOICES:
+            raise ValueError("Please choose one of the intervals offered.")
+        return value
+
+
 class ReturnForm(BaseModel):
     """A progress return as the modal sends it; validated with ``context={"today": date}``."""
 

@@ -31,6 +31,7 @@ from bot.services.cases.access import (
     users_with_role,
 )
 from bot.services.cases.identifying import identifiers_of
+from bot.services.first_month.tasks import referral_is_notification
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
     NOT_A_PARTNER,
@@ -159,7 +160,9 @@ def open_case(
     referred_at = (
         now if submission.referral_date >= today else cal.day_start(submission.referral_date)
     )
-    start_case(EngineContext(session, cal, now), case, actor=actor, referred_at=referred_at)
+    ctx = EngineContext(session, cal, now)
+    start_case(ctx, case, actor=actor, referred_at=referred_at)
+    referral_is_notification(ctx, case, actor=actor)
     return OpenedCase(case.id, case.reference, created=True)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.ids import TASK_FORMS
+from bot.process.bolton import COPY_SUBJECT
 from bot.process.registry import get_process
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases.access import (
@@ -385,6 +386,8 @@ def build_digest(session: Session, now: datetime, cal: WorkingCalendar) -> Diges
 
 
 def subject_label(session: Session, task: Task) -> str | None:
+    if task.subject_key and task.subject_key.startswith(COPY_SUBJECT):
+        return f"to {task.subject_key.removeprefix(COPY_SUBJECT)}"
     recommendation_id = recommendation_id_of(task.subject_key)
     if recommendation_id is None:
         return None

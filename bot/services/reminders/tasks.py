@@ -103,6 +103,8 @@ def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor
         elif definition.per == "agency":
             for involvement in involved_agencies(ctx.session, case.id):
                 _create_task(ctx, case, definition, stage, agency_id=involvement.agency_id)
+        elif definition.per == "referring_agency":
+            _create_task(ctx, case, definition, stage, agency_id=case.referring_agency_id)
     ctx.session.flush()
 
 
@@ -351,6 +353,11 @@ def advance(ctx: EngineContext, case: Case, *, actor: str) -> None:
             stage=case.stage,
         )
         if following is None:
+            if process.stage(case.stage).closes_case:
+                case.closed_at = ctx.now
+                audit.record(
+                    ctx.session, at=ctx.now, actor=actor, action="case.closed", case_id=case.id
+                )
             break
         begin_stage(ctx, case, following, actor=actor)
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ids import TASK_FORMS
+from bot.process.bolton import COPY_SUBJECT
 from bot.process.definition import TaskDefinition
 from bot.process.registry import get_process
 from bot.process.working_days import WorkingCalendar
@@ -282,6 +283,8 @@ class _Items:
     def _subject(self, subject_key: str | None) -> str | None:
         if subject_key is None:
             return None
+        if subject_key.startswith(COPY_SUBJECT):
+            return f"to {subject_key.removeprefix(COPY_SUBJECT)}"
         if subject_key not in self.subjects:
             recommendation_id = recommendation_id_of(subject_key)
             recommendation = (

@@ -269,10 +269,13 @@ def terms_version(
 def terms_form(cipher: CaseCipher, row: TermsOfReference) -> TermsForm:
     """A stored version back as the form that made it (to show, or to edit)."""
     sealed = cipher.decrypt_json(row.content)
+    recorded_on = london_date(row.recorded_at)
     return TermsForm.model_construct(
-        **{key: sealed[key] for key in TERMS_TEXTS},
+        **{key: sealed.get(key, "") for key in TERMS_TEXTS},
         period_from=date.fromisoformat(sealed["period_from"]),
         period_to=date.fromisoformat(sealed["period_to"]),
+        liaison_lead=sealed.get("liaison_lead", row.recorded_by),
+        start_date=date.fromisoformat(sealed.get("start_date", recorded_on.isoformat())),
         agency_ids=list(row.agency_ids),
         proceedings=[Proceeding(p) for p in row.proceedings],
         completion_date=row.completion_date,

@@ -5,6 +5,7 @@ monitoring, with the report's recommendations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +17,7 @@ from bot.process.states import TaskKind
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.identifying import screen
+from bot.services.monitoring.rounds import agree_interval
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import (
     EngineContext,
@@ -29,6 +31,7 @@ from bot.services.review.access import (
     lock_case,
     may_record_for_board,
 )
+from bot.services.review.after_report import start_copies
 from bot.services.review.frame import completion_date, current_terms, review_case
 from bot.services.review.imr import reviews_of
 from bot.services.review.schema import (
@@ -253,8 +256,11 @@ def record_acceptance(
     form: AcceptanceForm,
     *,
     actor: str,
+    copy_to: Sequence[str] = (),
 ) -> OverviewDraft:
-    """The Board accepted the report: the review ends and monitoring begins."""
+    """The Board accepted the report and agreed its action plan: the review ends and
+    monitoring begins, at the interval the Board chose, with the Board's steps after the
+    report (a copy for each of ``copy_to`` among them)."""
     case = review_case(session, case_id)
     if not may_record_for_board(session, actor):
         raise RefusedError(ACCEPTANCE)
@@ -282,8 +288,10 @@ def record_acceptance(
         )
     ):
         complete_task(ctx, task, actor=actor, check_permission=False)
+    agree_interval(ctx, case, form.returns_interval, actor=actor)
     agreed_at = now if form.accepted_on >= cal.london_date(now) else cal.day_start(form.accepted_on)
     record_event(ctx, case, "report_agreed", at=agreed_at, actor=actor)
+    start_copies(ctx, case, copy_to)
     audit.record(
         session,
         at=now,

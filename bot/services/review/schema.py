@@ -23,6 +23,7 @@ from pydantic import (
 
 from bot.ids import ReviewBlock
 from bot.process.states import Stage, TaskKind
+from bot.services.monitoring.schema import DEFAULT_INTERVAL_MONTHS, INTERVAL_CHOICES
 from bot.services.refusal import FormFieldError
 
 LONG_TEXT = 3000
@@ -125,10 +126,24 @@ PROCEEDING_LABELS = {
     Proceeding.CRIMINAL: "Criminal proceedings",
     Proceeding.OTHER: "Other proceedings",
 }
-TERMS_TEXTS = ("key_issues", "others", "family_involvement", "liaison", "media")
+TERMS_TEXTS = (
+    "key_issues",
+    "independent_expert",
+    "others",
+    "other_areas",
+    "family_involvement",
+    "family_history",
+    "liaison",
+    "media",
+)
 TERMS_LABELS = {
     "key_issues": "key issues",
+    "independent_expert": "independent or outside expert",
     "others": "others asked",
+    "other_areas": "other areas involved",
+    "family_history": "family history",
+    "liaison_lead": "who links with outside interests",
+    "start_date": "start date",
     "family_involvement": "family involvement",
     "liaison": "liaison",
     "media": "media handling",
@@ -142,19 +157,29 @@ TERMS_LABELS = {
 
 
 class TermsForm(BaseModel):
-    """The terms of reference. The latest completion date allowed is checked on saving."""
+    """The terms of reference, covering every issue the framework lists for them: the key
+    issues, whether an independent or outside expert is needed, the period under review and
+    the family history to be covered, the agencies and others asked (and any other areas
+    involved), the family's involvement, parallel proceedings and who links with outside
+    interests (coroner, police, media), how the media are handled, and the review's start
+    and completion dates. The latest completion date allowed is checked on saving."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     key_issues: Required
+    independent_expert: Required
     period_from: date
     period_to: date
+    family_history: Required
     agency_ids: Annotated[list[int], Field(min_length=1)]
     others: Long = ""
+    other_areas: Long = ""
     family_involvement: Long = ""
     proceedings: list[Proceeding] = Field(default_factory=list)
     liaison: Long = ""
+    liaison_lead: SlackUser
     media: Long = ""
+    start_date: date
     completion_date: date
 
     @model_validator(mode="after")
@@ -168,6 +193,8 @@ class TermsForm(BaseModel):
             raise FormFieldError("liaison", "Please say how the review will liaise with them.")
         if self.completion_date <= today:
             raise FormFieldError("completion_date", "The completion date must be in the future.")
+        if self.start_date >= self.completion_date:
+            raise FormFieldError("start_date", "The review must start before its completion date.")
         return self
 
     def texts(self) -> dict[str, str]:
@@ -185,6 +212,8 @@ class TermsForm(BaseModel):
             **self.texts(),
             "period_from": self.period_from.isoformat(),
             "period_to": self.period_to.isoformat(),
+            "liaison_lead": self.liaison_lead,
+            "start_date": self.start_date.isoformat(),
         }
 
 
@@ -533,10 +562,49 @@ class NotRepresentedForm(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class StepLine:
+    """One of the Board's steps after the report, as its checklist shows it."""
+
+    task_id: int
+    title: str
+    due: date
+    done_on: date | None = None
+    done_by: str | None = None
+    waived: bool = False
+
+
+class ReportStepForm(BaseModel):
+    """One of the Board's steps after the report, done: on what date, by whom, a note."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    step_done_on: date
+    step_done_by: SlackUser
+    step_note: Long = ""
+
+    @model_validator(mode="after")
+    def _date(self, info: ValidationInfo) -> ReportStepForm:
+        if self.step_done_on > today_of(info):
+            raise FormFieldError("step_done_on", "This date cannot be in the future.")
+        return self
+
+
 class AcceptanceForm(BaseModel):
+    """The Board accepts the report and agrees its action plan, with the interval of the
+    progress returns on it."""
+
     model_config = ConfigDict(extra="forbid")
 
     accepted_on: date
+    returns_interval: int = DEFAULT_INTERVAL_MONTHS
+
+    @field_validator("returns_interval")
+    @classmethod
+    def _offered(cls, value: int) -> int:
+        if value not in INTERVAL_CHOICES:
+            raise ValueError("Please choose one of the intervals offered.")
+        return value
 
     @model_validator(mode="after")
     def _date(self, info: ValidationInfo) -> AcceptanceForm:
