@@ -33,9 +33,10 @@ SCENES = (
     "Police resubmit",
     "the overview report's draft",
     "the Board has met",
+    "the Board's steps after the report",
     "the action plan",
-    "the first six-monthly progress round",
-    "the second six-monthly progress round",
+    "the first four-monthly progress round",
+    "the second four-monthly progress round",
     "the Board signs the case off",
 )
 

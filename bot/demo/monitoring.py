@@ -1,7 +1,8 @@
 """Scene: monitoring the action plan until the case is signed off. The business unit carries
 the management reviews' recommendations into the action plan and imports the overview
-report's own from a CSV file; the worker nudges the owners before each six-monthly round;
-two owners answer in time and one late (chased, and the business unit told); the Board gets
+report's own from a CSV file; the worker nudges the owners before each round (every four
+months, as the Board agreed); two owners answer in time and one late (chased, and the
+business unit told); the Board gets
 each round's summary with the pro forma as Word and CSV (also written to a folder); the
 Board closes the recommendations and signs the case off, and its channel is archived."""
 
@@ -58,7 +59,7 @@ def monitor_the_action_plan(story: Story, reference: str, folder: Path) -> None:
     _show_plan(story, channel, f"{story.name(ADMIN)} types `/scr actions` in the case channel")
     cal = story.harness.runtime.working_calendar()
     for round_no in (1, 2):
-        story.scene(f"the {('first', 'second')[round_no - 1]} six-monthly progress round")
+        story.scene(f"the {('first', 'second')[round_no - 1]} {_every(story, case_id)} round")
         due_day = cal.london_date(_round_due(story, case_id, round_no))
         _travel(story, cal.at_london(cal.add_working_days(due_day, -4), time(14)))
         for agency, (status, text) in RETURNS[round_no].items():
@@ -71,6 +72,16 @@ def monitor_the_action_plan(story: Story, reference: str, folder: Path) -> None:
     story.scene("the Board signs the case off")
     _sign_off(story, channel)
     _write_files(story, folder)
+
+
+def _every(story: Story, case_id: int) -> str:
+    """ "four-monthly progress": the interval the Board agreed, in words."""
+    with story.harness.runtime.db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        months = returns.interval_months(session, case)
+    words = {1: "monthly", 2: "two-monthly", 3: "quarterly", 4: "four-monthly", 6: "six-monthly"}
+    return f"{words.get(months, f'{months}-monthly')} progress"
 
 
 def _case(story: Story, reference: str) -> tuple[int, str]:

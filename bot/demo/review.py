@@ -13,14 +13,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.demo.story import Story
-from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
+from bot.ids import INPUT_ACTION, MonitoringBlock, ReviewAction, ReviewBlock
 from bot.services.cases.access import active_agencies
+from bot.testing.standin import Message
 from storage.models import Case
 
 LONDON = ZoneInfo("Europe/London")
 BOARD_CHAIR, PANEL_CHAIR, ADMIN = "U0CHAIR", "U0DPE", "U0ADMIN"
 AUTHORS = {"Health": "U0RLH", "Police": "U0RLP"}
 CONFIRMERS = {"Health": "U0DPH", "Police": "U0DPP"}
+
+
+INTERVAL_MONTHS = 4
+"""The interval of progress returns the Board agrees with the action plan."""
 
 
 def _at(story: Story, when: datetime, what: str) -> None:
@@ -147,10 +152,64 @@ def run_the_review(story: Story, reference: str) -> None:
             _click_in_dm(story, person, ReviewAction.CONFIRM_REPRESENTED)
 
     _at(story, datetime(2027, 3, 10, 14, 0, tzinfo=LONDON), "the Board has met")
-    with story.step(f"{story.name(ADMIN)} records the Board's acceptance of the report (9 Mar)"):
+    with story.step(
+        f"{story.name(ADMIN)} records the Board's acceptance of the report (9 Mar) and its "
+        "action plan, with progress returns every four months"
+    ):
         harness.driver.slash_command(ADMIN, "report accepted", channel_id=channel)
         harness.wait()
-        harness.driver.submit_view(ADMIN, _values({ReviewBlock.ACCEPTED_ON.value: "2027-03-09"}))
+        harness.driver.submit_view(
+            ADMIN,
+            _values(
+                {
+                    ReviewBlock.ACCEPTED_ON.value: "2027-03-09",
+                    MonitoringBlock.INTERVAL.value: str(INTERVAL_MONTHS),
+                }
+            ),
+        )
+        harness.wait()
+    _after_the_report(story, channel)
+
+
+def _after_the_report(story: Story, channel: str) -> None:
+    """The business unit records the Board's steps after the report, each from the case
+    channel's checklist: who may see it, the copies, and the debriefs."""
+    harness = story.harness
+    _at(story, datetime(2027, 3, 16, 10, 0, tzinfo=LONDON), "the Board's steps after the report")
+    with story.step(
+        f"{story.name(ADMIN)} records each step from the case channel's checklist: who may see "
+        "the report, the copies to OFSTED and the Department for Education, and the debriefs"
+    ):
+        while buttons := _open_steps(story, channel):
+            checklist, button = buttons[0]
+            harness.driver.block_action(
+                ADMIN,
+                ReviewAction.OPEN_REPORT_STEP.value,
+                button,
+                channel_id=channel,
+                message_ts=checklist.ts,
+            )
+            harness.wait()
+            harness.driver.submit_view(
+                ADMIN, _values({ReviewBlock.STEP_DONE_ON.value: "2027-03-16"})
+            )
+            harness.wait()
+
+
+def _open_steps(story: Story, channel: str) -> list[tuple[Message, str]]:
+    """The checklist's buttons still to press, with the task id each carries."""
+    [checklist] = [
+        m
+        for m in story.harness.standin.messages_in(channel)
+        if "steps after the overview report" in m.text
+    ]
+    return [
+        (checklist, str(e["value"]))
+        for b in checklist.blocks
+        if b.get("type") == "actions"
+        for e in b.get("elements", [])
+        if e.get("action_id") == ReviewAction.OPEN_REPORT_STEP.value
+    ]
 
 
 def _interview(story: Story, channel: str, health: int) -> None:

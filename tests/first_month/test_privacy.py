@@ -14,13 +14,12 @@ from tests.first_month.helpers import (
     channel_of,
     csv_bytes,
     entries,
-    open_case,
     replies_to,
     share_file,
     task,
     values,
 )
-from tests.flow_helpers import all_calls_text
+from tests.flow_helpers import all_calls_text, refer
 from tests.referral.data import CHILD_NAME, IDENTIFYING
 
 TYPED = f"Saw {CHILD_NAME} with mother"
@@ -53,7 +52,7 @@ def _from_card(harness, user: str, action: FirstMonthAction, answers: dict) -> N
 def test_nothing_typed_about_the_child_reaches_slack_or_the_database_file(
     harness, database
 ) -> None:
-    open_case(harness)
+    refer(harness, user="U0RLH")  # so that the designated person confirms the notification
     channel = channel_of(harness)
     harness.driver.slash_command("U0CPU1", "agency add Police", channel_id=channel)
     harness.wait()
@@ -74,7 +73,7 @@ def test_nothing_typed_about_the_child_reaches_slack_or_the_database_file(
         FirstMonthAction.CP_PLAN,
         {B.CP_PLAN.value: "yes", B.NOTE.value: TYPED},
     )
-    _from_card(harness, "U0CPU1", FirstMonthAction.OTHER_CHILDREN, {B.OTHER_CHILDREN.value: TYPED})
+    _from_card(harness, "U0DPH", FirstMonthAction.OTHER_CHILDREN, {B.OTHER_CHILDREN.value: TYPED})
     _from_card(
         harness, "U0CPU1", FirstMonthAction.ORGANISATIONS, {B.OTHER_ORGANISATIONS.value: TYPED}
     )

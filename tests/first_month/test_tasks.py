@@ -23,7 +23,7 @@ from tests.first_month.helpers import (
     task,
     values,
 )
-from tests.flow_helpers import agency_id, body_json, tampered_submission
+from tests.flow_helpers import agency_id, body_json, refer, tampered_submission
 
 SECURED = {
     B.WHEN_DATE.value: "2026-11-27",
@@ -83,9 +83,10 @@ def test_the_designated_person_confirms_records_secured_from_their_dm(harness) -
     lines = {b.get("block_id"): b for b in dm.blocks}
     secured = lines[f"{B.BRIEFING_ITEM.value}_records_secured"]
     assert "✓ done" in secured["text"]["text"] and "accessory" not in secured
-    assert "accessory" in lines[f"{B.BRIEFING_ITEM.value}_dp_notified"]
+    notified = lines[f"{B.BRIEFING_ITEM.value}_dp_notified"]
+    assert "✓ done" in notified["text"]["text"] and "accessory" not in notified, "the referral"
     assert agency_on_card(harness, "Health")[1:3] == [
-        "notified: due Mon 30 Nov",
+        "notified: ✓ 27 Nov",
         "records secured: ✓ 27 Nov",
     ]
     channel = harness.standin.messages_in(channel_of(harness))
@@ -93,7 +94,7 @@ def test_the_designated_person_confirms_records_secured_from_their_dm(harness) -
 
 
 def test_the_notification_is_recorded_from_the_case_card(harness) -> None:
-    open_case(harness)
+    refer(harness, user="U0RLH")  # not by the designated person, who is then asked
     message = card(harness)
     harness.driver.block_action(
         "U0DPH",
@@ -179,7 +180,7 @@ def test_invalid_answers_come_back_inline_and_store_nothing(
 
 
 def test_a_second_submission_changes_nothing(harness) -> None:
-    open_case(harness)
+    refer(harness, user="U0RLH")
     click_briefing(harness, "U0DPH", "dp_notified")
     submit(harness, "U0DPH", NOTIFIED)
     again = harness.driver.redeliver()
@@ -201,12 +202,6 @@ CPU_CHECKS = [
         FirstMonthAction.CP_PLAN,
         {B.CP_PLAN.value: "previously"},
         ("status", B.CP_PLAN.value),
-    ),
-    (
-        "cpu_other_children_considered",
-        FirstMonthAction.OTHER_CHILDREN,
-        {B.OTHER_CHILDREN.value: "Sibling (4) seen; strategy discussion held"},
-        ("considered", B.OTHER_CHILDREN.value),
     ),
     (
         "cpu_organisations_informed",

@@ -143,6 +143,11 @@ def test_bolton_owners_and_scopes():
         "notify_ofsted",
         "notify_chief_officers",
     }
+    other_children = BOLTON_SCR.task("cpu_other_children_considered")
+    assert (other_children.owner, other_children.per) == ("designated_persons", "referring_agency")
+    assert "cpu" in other_children.reminders.escalate_to
+    assert BOLTON_SCR.task("report_copy_sent").per == "recipient"
+    assert BOLTON_SCR.stage("no_further_action").closes_case
     assert BOLTON_SCR.task("chronology_submitted").waivable_by == ("cpu",)
     assert not BOLTON_SCR.task("chair_decision").waivable
 
@@ -182,6 +187,12 @@ BOLTON_DUE = {
     "imr": utc(2027, 2, 21, 17, 30),
     "overview_report": utc(2027, 4, 21, 16, 30),
     "progress_return": utc(2027, 9, 30, 16, 30),
+    "report_access_decided": utc(2027, 4, 14, 16, 30),
+    "report_staff_debriefed": utc(2027, 4, 30, 16, 30),
+    "report_family_debriefed": utc(2027, 4, 30, 16, 30),
+    "report_media_briefed": utc(2027, 4, 30, 16, 30),
+    "report_sent_to_ofsted": utc(2027, 4, 14, 16, 30),
+    "report_copy_sent": utc(2027, 4, 14, 16, 30),
 }
 
 
