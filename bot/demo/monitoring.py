@@ -2,9 +2,9 @@
 the management reviews' recommendations into the action plan and imports the overview
 report's own from a CSV file; the worker nudges the owners before each round (every four
 months, as the Board agreed); two owners answer in time and one late (chased, and the
-business unit told); the Board gets
-each round's summary with the pro forma as Word and CSV (also written to a folder); the
-Board closes the recommendations and signs the case off, and its channel is archived."""
+business unit told); the Board gets each round's summary with the pro forma as Word and CSV
+(also written to a folder); the Board closes the recommendations and signs the case off, and
+its channel is archived."""
 
 from __future__ import annotations
 

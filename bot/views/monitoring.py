@@ -227,7 +227,7 @@ def close_modal(rec: CloseModal, verb: Verb) -> View:
                 text=MarkdownTextObject(
                     text=f"*{rec.reference}*: recommendation {rec.number} ({rec.agency}) is "
                     f"{question}. "
-                    "It leaves the six-monthly returns; its owner is not asked again."
+                    "It leaves the progress returns; its owner is not asked again."
                 )
             ),
             InputBlock(
@@ -433,7 +433,7 @@ def owner_assigned_message(
     when = f" The first progress return is due {day(first_due)}." if first_due else ""
     return _plain(
         f"{reference}: you own {which} {_numbers(numbers)} of the action plan "
-        f"({', '.join(agencies)}).{when} You will be reminded before each six-monthly return."
+        f"({', '.join(agencies)}).{when} You will be reminded before each progress return."
     )
 
 
