@@ -302,11 +302,14 @@ def ensure_round(ctx: EngineContext, case: Case, round_no: int) -> MonitoringRou
             round_no=round_no,
         )
     for rec in open_recommendations(ctx.session, case.id):
-        ensure_task(ctx, case, rec, round_no)
+        ensure_task(ctx, case, rec, round_no, row.due_at)
     return row
 
 
-def ensure_task(ctx: EngineContext, case: Case, rec: Recommendation, round_no: int) -> Task:
+def ensure_task(
+    ctx: EngineContext, case: Case, rec: Recommendation, round_no: int, due: datetime
+) -> Task:
+    """The recommendation's return task for the round, due with the round (``due``)."""
     task = create_task(
         ctx,
         case,
@@ -315,8 +318,9 @@ def ensure_task(ctx: EngineContext, case: Case, rec: Recommendation, round_no: i
         subject_key=subject_key(rec.id),
         round_no=round_no,
     )
-    if task.status == TaskStatus.OPEN:
-        _keep_to_round(ctx, case, task)
+    if task.status == TaskStatus.OPEN and task.due_at != due:
+        task.due_at = due
+        replan(ctx.session, task, definition(ctx, case), ctx.cal, ctx.now)
     return task
 
 
@@ -325,8 +329,8 @@ def start_returns_for(ctx: EngineContext, case: Case, rec: Recommendation) -> Ta
     round_no = current_round(ctx, case) if in_monitoring(ctx, case) else None
     if round_no is None:
         return None
-    ensure_round(ctx, case, round_no)
-    return ensure_task(ctx, case, rec, round_no)
+    row = ensure_round(ctx, case, round_no)
+    return ensure_task(ctx, case, rec, round_no, row.due_at)
 
 
 def open_round(db: Database, cal: WorkingCalendar, now: datetime, case_id: int) -> bool:
