@@ -215,6 +215,14 @@ class CaseCipher:
         REDACTOR.register(value)
         return value
 
+    def encrypt_bytes(self, value: bytes) -> bytes:
+        """A whole document (a file's bytes). It is not registered with the log scrubber: no
+        log line carries a document, and its values are registered as they are read."""
+        return self._prefix + self._key.encrypt(value)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        return self._open(token)
+
     def reencrypt(self, token: bytes) -> bytes:
         """A value from before per-case keys (under a master key), under this case's key."""
         return self._prefix + self._key.encrypt(self._open(token))

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, g, request
 from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
 from bot.runtime import Runtime
+from bot.services.cases import documents
 from bot.services.portal import cases as portal_cases
 from bot.services.portal import dashboard as board
 from bot.services.portal import sessions
@@ -256,6 +257,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
                     now,
                     runtime.working_calendar(),
                     chronology_href=href,
+                    document_href=f"{PREFIX}/cases/{found.reference}/documents/{{id}}",
                 )
         if shown is None:
             return refuse("Not shown", NOT_SHOWN, 403)
@@ -325,6 +327,33 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             dashboard_csv(figures),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @bp.get("/cases/<reference>/documents/<int:document_id>")
+    @signed_in_only
+    def document(reference: str, document_id: int) -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
+            try:
+                found = portal_cases.case_for(session, reference, me.user_id, now)
+            except portal_cases.NotShownError:
+                found = None
+            sealed = (
+                documents.document_download(
+                    session, runtime.cipher, found, document_id, me.user_id, now
+                )
+                if found is not None
+                else None
+            )
+        if found is None:
+            return refuse("Not shown", NOT_SHOWN, 403)
+        if sealed is None:
+            return refuse("No such document", "This case has no such document.", 404)
+        return Response(
+            sealed.content(),
+            mimetype=sealed.content_type,
+            headers={"Content-Disposition": f'attachment; filename="{sealed.filename}"'},
         )
 
     return bp

@@ -11,6 +11,7 @@ from storage.models.case import (
     SentMessage,
 )
 from storage.models.daily import DailyDelivery
+from storage.models.documents import CaseDocument
 from storage.models.first_month import (
     AgencySynopsis,
     ChronologyBatch,
@@ -64,6 +65,7 @@ __all__ = [
     "Case",
     "CaseAgency",
     "CaseAssignment",
+    "CaseDocument",
     "CaseEvent",
     "CaseKey",
     "CaseMember",

@@ -20,6 +20,7 @@ from bot.process.working_days import LONDON, WorkingCalendar, deadline_words
 from bot.services.cases import audit
 from bot.services.cases.access import Role, case_by_reference, is_case_member, roles_of
 from bot.services.cases.card import build_case_card, stage_title
+from bot.services.cases.documents import case_documents
 from bot.services.first_month.chronology import integrated_entries
 from bot.services.first_month.files import chronology_csv, file_stem, merged
 from bot.services.portal.schema import (
@@ -160,11 +161,21 @@ def _chronology(session: Session, cipher: FieldCipher, case: Case) -> list[Chron
 
 
 def _documents(
-    session: Session, case: Case, has_chronology: bool, chronology_href: str
+    session: Session, case: Case, has_chronology: bool, chronology_href: str, document_href: str
 ) -> list[DocumentLine]:
     docs = []
     if has_chronology:
         docs.append(DocumentLine("Integrated chronology (CSV)", "download", chronology_href))
+    for kept in case_documents(session, case.id):
+        title = kept.title if kept.version == 1 else f"{kept.title}, version {kept.version}"
+        made = f"{kept.created_at.astimezone(LONDON):%d %b %Y %H:%M}"
+        docs.append(
+            DocumentLine(
+                f"{title} ({made}, {_size(kept.size)})",
+                "download",
+                document_href.format(id=kept.id),
+            )
+        )
     for _review, agency in session.execute(
         select(ManagementReview, Agency.name)
         .join(Agency, Agency.id == ManagementReview.agency_id)
@@ -188,6 +199,10 @@ def _documents(
     return docs
 
 
+def _size(size: int) -> str:
+    return f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KB"
+
+
 def _audit_lines(session: Session, case: Case) -> list[AuditLine]:
     return [
         AuditLine(f"{e.at.astimezone(LONDON):%d %b %Y %H:%M}", e.actor, e.action)
@@ -204,9 +219,11 @@ def case_page(
     cal: WorkingCalendar,
     *,
     chronology_href: str,
+    document_href: str = "",
 ) -> CasePage:
     """The page of ``case`` (whose membership `case_for` has checked) for ``user_id``; the view
-    is audited first, so that the trail the business unit sees includes it."""
+    is audited first, so that the trail the business unit sees includes it. ``document_href``
+    is the address of a kept document, with ``{id}`` for its id."""
     audit.record(session, at=now, actor=user_id, action=VIEWED, case_id=case.id)
     today = cal.london_date(now)
     card = build_case_card(session, case, today, cal)
@@ -224,7 +241,7 @@ def case_page(
         agency_rows=card.agency_rows,
         tasks=_task_lines(session, case, cal, now),
         chronology=chronology,
-        documents=_documents(session, case, bool(chronology), chronology_href),
+        documents=_documents(session, case, bool(chronology), chronology_href, document_href),
         audit=_audit_lines(session, case) if is_business_unit(session, user_id) else None,
     )
 
