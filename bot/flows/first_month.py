@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.flows.cases import refresh_card
+from bot.flows.documents import case_page_link, keep, kept_in_case_room
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import audit
@@ -31,6 +32,7 @@ from bot.services.cases.access import (
     load_case,
     unique_in_order,
 )
+from bot.services.cases.documents import DocumentKind, NewDocument
 from bot.services.first_month.agencies import AgencyChange
 from bot.services.first_month.chronology import (
     Submitter,
@@ -388,6 +390,10 @@ ALREADY_EXPORTED = (
     "The integrated chronology was exported a moment ago and has not changed since: "
     "the files are in the case channel."
 )
+ALREADY_KEPT = (
+    "The integrated chronology was exported a moment ago and has not changed since: "
+    "the files are on the case's page in the case room."
+)
 
 
 def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor: str) -> str:
@@ -403,15 +409,34 @@ def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor
     if channel is None:
         return f"{reference} has no case channel yet; try again once it is set up."
     if not claim_export(runtime.db, case_id, actor=actor, now=now):
-        return ALREADY_EXPORTED
+        return ALREADY_KEPT if kept_in_case_room(runtime) else ALREADY_EXPORTED
     stem = file_stem(reference)
     today = runtime.working_calendar().london_date(now)
     docx = chronology_docx(entries, reference=reference, agencies=agencies, made_on=today)
+    comment = export_comment(reference, len(entries), agencies, actor)
+    csv = chronology_csv(entries)
+    if kept_in_case_room(runtime):
+        return _keep_chronology(
+            runtime,
+            slack,
+            case_id,
+            actor,
+            (reference, channel, comment, len(entries), len(agencies)),
+            [
+                NewDocument(
+                    DocumentKind.CHRONOLOGY,
+                    CHRONOLOGY_CSV_TITLE,
+                    f"{stem}.csv",
+                    chronology_csv(entries),
+                ),
+                NewDocument(DocumentKind.CHRONOLOGY, CHRONOLOGY_DOCX_TITLE, f"{stem}.docx", docx),
+            ],
+        )
     try:
         ids = slack.upload_files(
             channel,
-            files=[(f"{stem}.csv", chronology_csv(entries)), (f"{stem}.docx", docx)],
-            comment=export_comment(reference, len(entries), agencies, actor),
+            files=[(f"{stem}.csv", csv), (f"{stem}.docx", docx)],
+            comment=comment,
         )
     except SlackError as exc:
         log.warning("chronology of %s not uploaded: %s", reference, exc.code)
@@ -431,3 +456,38 @@ def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor
     return (
         f"{reference}: the integrated chronology ({len(entries)} entries) is in the case channel."
     )
+
+
+CHRONOLOGY_CSV_TITLE = "Integrated chronology (CSV)"
+CHRONOLOGY_DOCX_TITLE = "Integrated chronology (Word)"
+
+
+def _keep_chronology(
+    runtime: Runtime,
+    slack: SlackGateway,
+    case_id: int,
+    actor: str,
+    facts: tuple[str, str, str, int, int],
+    documents: list[NewDocument],
+) -> str:
+    """The exported chronology kept in the case room, and the case channel told where."""
+    reference, channel, comment, entries, agencies = facts
+    now = runtime.clock.now()
+    stored = keep(runtime, case_id, documents, actor=actor)
+    link = case_page_link(runtime, reference)
+    try:
+        slack.post(channel, plain(f"{comment}\nThe CSV and Word files are in {link}."))
+    except SlackError as exc:
+        log.warning("chronology of %s kept; channel not told: %s", reference, exc.code)
+    with runtime.db.session() as session:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="chronology.exported",
+            case_id=case_id,
+            entries=entries,
+            agencies=agencies,
+            documents=[d.id for d in stored],
+        )
+    return f"{reference}: the integrated chronology ({entries} entries) is in {link}."
