@@ -23,14 +23,16 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 
 from bot.flows.cases import refresh_card
+from bot.flows.documents import case_page_link, keep, kept_in_case_room
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import guard
+from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.monitoring import board, departures, plan_import, rounds
 from bot.services.monitoring.departures import LeftVia, Reassignment
 from bot.services.monitoring.plan import has_left, owner_of
 from bot.services.monitoring.plan_import import MAX_BYTES, PlanRow
-from bot.services.monitoring.schema import SLACK_USER, SummaryKind
+from bot.services.monitoring.schema import SLACK_USER, RoundSummary, SummaryKind
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext
 from bot.views.messages import Message
@@ -41,6 +43,7 @@ from bot.views.monitoring import (
     owner_assigned_message,
     reassigned_message,
     signed_off_message,
+    summary_in_case_room,
     summary_text,
 )
 from storage.models import Agency, Case, CaseSignOff, Recommendation
@@ -321,6 +324,8 @@ def send_summary(runtime: Runtime, slack: SlackGateway, due: board.SummaryDue) -
         channel_id = case.channel_id
     stem = board.file_stem(summary.reference, summary.due)
     files = [f"{stem}.docx", f"{stem}.csv"]
+    if kept_in_case_room(runtime):
+        return _keep_summary(runtime, slack, due, summary, admins, channel_id, files)
     try:
         dms = [slack.dm_channel(admin) for admin in admins]
         if dms:
@@ -344,6 +349,46 @@ def send_summary(runtime: Runtime, slack: SlackGateway, due: board.SummaryDue) -
     board.mark_sent(runtime.db, due, now)
     with runtime.db.session() as session:
         board.summary_sent(session, due, now=now, recipients=len(dms), files=files)
+    return True
+
+
+def _keep_summary(
+    runtime: Runtime,
+    slack: SlackGateway,
+    due: board.SummaryDue,
+    summary: RoundSummary,
+    admins: list[str],
+    channel_id: str | None,
+    files: list[str],
+) -> bool:
+    """The pro forma (Word and CSV) kept in the case room; the business unit's DMs get the
+    summary and a link to the case's page. Kept and posted once: a retry does what is left."""
+    now = runtime.clock.now()
+    which = "all returns in" if due.kind == SummaryKind.COMPLETE else "deadline passed"
+    title = f"Pro forma, progress returns round {due.round_no}, {which}"
+    documents = [
+        NewDocument(
+            DocumentKind.PRO_FORMA, f"{title} (Word)", files[0], board.pro_forma_docx(summary)
+        ),
+        NewDocument(
+            DocumentKind.PRO_FORMA, f"{title} (CSV)", files[1], board.pro_forma_csv(summary)
+        ),
+    ]
+    if not is_kept(runtime.db, due.case_id, DocumentKind.PRO_FORMA, documents[0].title):
+        keep(runtime, due.case_id, documents, actor="bot")
+    link = case_page_link(runtime, summary.reference)
+    message = summary_in_case_room(summary, channel_id, link)
+    key = f"pro-forma:{due.case_id}:{due.round_no}:{due.kind}"
+    try:
+        for admin in admins:
+            slack.post_once(f"{key}:{admin}", admin, message, case_id=due.case_id)
+    except SlackError as exc:
+        log.warning("round summary for case %s not sent: %s", due.case_id, exc.code)
+        board.release(runtime.db, due, now + RETRY_AFTER)
+        return False
+    board.mark_sent(runtime.db, due, now)
+    with runtime.db.session() as session:
+        board.summary_sent(session, due, now=now, recipients=len(admins), files=files)
     return True
 
 

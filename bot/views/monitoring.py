@@ -650,3 +650,10 @@ def signed_off_message(reference: str, actor: str, on: date) -> Message:
         "is closed and the reminders have stopped. This channel is now archived."
     )
     return _plain(text)
+
+
+def summary_in_case_room(summary: RoundSummary, channel_id: str | None, link: str) -> Message:
+    """The round's summary for the Board when its pro forma is kept in the case room."""
+    return _plain(
+        f"{summary_text(summary, channel_id)}\nThe pro forma (Word and CSV) is in {link}."
+    )

@@ -143,6 +143,23 @@ def store_documents(
     return stored
 
 
+def is_kept(db: Database, case_id: int, kind: DocumentKind, title: str) -> bool:
+    """Whether a document of that kind and title is kept already (a retried step)."""
+    with db.session() as session:
+        return (
+            session.scalar(
+                select(CaseDocument.id)
+                .where(
+                    CaseDocument.case_id == case_id,
+                    CaseDocument.kind == kind.value,
+                    CaseDocument.title == title,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+
 def case_documents(session: Session, case_id: int) -> list[DocumentListing]:
     """The case's documents, each title's newest version first."""
     return [
