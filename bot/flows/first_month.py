@@ -320,10 +320,10 @@ def _reply(
         log.warning("could not answer an uploaded file: %s", exc.code)
 
 
-def _parsed(runtime: Runtime, who: Submitter, info: _FileInfo) -> ParsedFile | None:
-    """The file's entries checked; None when it could not be fetched."""
+def _parsed(runtime: Runtime, who: Submitter, info: _FileInfo) -> tuple[bytes, ParsedFile] | None:
+    """The file and its entries checked; None when it could not be fetched."""
     if info.size > MAX_FILE_BYTES:
-        return ParsedFile(problems=[Problem(None, TOO_LARGE)])
+        return b"", ParsedFile(problems=[Problem(None, TOO_LARGE)])
     try:
         raw = _download(runtime, info.url)
     except (URLError, OSError, ValueError) as exc:
@@ -332,7 +332,23 @@ def _parsed(runtime: Runtime, who: Submitter, info: _FileInfo) -> ParsedFile | N
     with runtime.db.session() as session:
         period = review_period(session, who.case_id)
     today = runtime.working_calendar().london_date(runtime.clock.now())
-    return parse_csv(raw, agency_name=who.agency_name, today=today, period=period)
+    return raw, parse_csv(raw, agency_name=who.agency_name, today=today, period=period)
+
+
+def _keep_file(runtime: Runtime, who: Submitter, raw: bytes, actor: str) -> str:
+    """A copy of an accepted chronology file in the case room (named by the bot, never by the
+    file's own name); the words that say so, or "" without the case room."""
+    if not kept_in_case_room(runtime):
+        return ""
+    agency = re.sub(r"[^a-z0-9]+", "-", who.agency_name.lower()).strip("-") or "agency"
+    document = NewDocument(
+        DocumentKind.CHRONOLOGY_FILE,
+        f"Chronology file from {who.agency_name}",
+        f"{who.reference.lower()}-chronology-{agency}.csv",
+        raw,
+    )
+    keep(runtime, who.case_id, [document], actor=actor)
+    return f" A copy of the file is kept in {case_page_link(runtime, who.reference)}."
 
 
 def receive_file(runtime: Runtime, slack: SlackGateway, shared: SharedFile) -> str:
@@ -357,11 +373,12 @@ def receive_file(runtime: Runtime, slack: SlackGateway, shared: SharedFile) -> s
     batch_id = claim_file(runtime.db, who, file_id=shared.file_id, actor=shared.user_id, now=now)
     if batch_id is None:
         return "duplicate"
-    parsed = _parsed(runtime, who, info)
-    if parsed is None:
+    fetched = _parsed(runtime, who, info)
+    if fetched is None:
         release_file(runtime.db, batch_id)
         _reply(slack, shared, in_case_channel, plain(NOT_FETCHED))
         return "refused"
+    raw, parsed = fetched
     result = finish_file(runtime.db, runtime.cipher, batch_id, parsed, runtime.clock.now())
     if result.status == "rejected":
         message = file_rejected_message(
@@ -376,7 +393,7 @@ def receive_file(runtime: Runtime, slack: SlackGateway, shared: SharedFile) -> s
         skipped=result.skipped,
         total=result.total,
         source=f"from a file shared by <@{shared.user_id}>",
-    )
+    ) + _keep_file(runtime, who, raw, shared.user_id)
     if not in_case_channel:
         _reply(slack, shared, False, plain(text))
     recorded(runtime, slack, who.case_id, who.agency_id, text)

@@ -29,9 +29,13 @@ def uploads(harness) -> list[str]:
     ]
 
 
-def kept(harness) -> list[CaseDocument]:
+def kept(harness, kind: str = "chronology") -> list[CaseDocument]:
     with harness.runtime.db.session() as session:
-        return list(session.scalars(select(CaseDocument).order_by(CaseDocument.id)))
+        return list(
+            session.scalars(
+                select(CaseDocument).where(CaseDocument.kind == kind).order_by(CaseDocument.id)
+            )
+        )
 
 
 def export(harness, user: str = "U0CPU1") -> str:
@@ -106,3 +110,19 @@ def test_exporting_again_after_a_change_keeps_a_new_version(portal) -> None:
         (f"{STEM}.csv", 2),
         (f"{STEM}.docx", 2),
     ]
+
+
+def test_a_chronology_file_shared_in_slack_is_kept_in_the_case_room_too(portal) -> None:
+    case_with_chronologies(portal)
+
+    files = kept(portal, "chronology_file")
+    assert [(f.filename, f.title) for f in files] == [
+        ("scr-2026-001-chronology-health.csv", "Chronology file from Health"),
+        ("scr-2026-001-chronology-police.csv", "Chronology file from Police"),
+    ]
+    told = [m.text for m in portal.standin.messages_in(channel_of(portal))]
+    assert any("A copy of the file is kept in" in t and LINK in t for t in told)
+    member = signed_in(portal, "U0DPP")
+    got = member.get(f"{CASE}/documents/{files[0].id}")
+    assert got.status_code == 200 and b"GP appointment: bruising noted" in got.data
+    assert b"GP appointment" not in files[0].content
