@@ -4,6 +4,7 @@ these tests skip and say why; screenshots go to tests/artifacts/ (git-ignored)."
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from docx import Document
 from pydantic import SecretStr
 
 from bot.clock import FrozenClock
@@ -30,7 +32,7 @@ from tests import dbutil
 from tests.conftest import START
 from tests.dashboard.helpers import chair_approves, london, panel_meets
 from tests.decision.helpers import stored_case
-from tests.first_month.helpers import csv_bytes, open_case, share_file
+from tests.first_month.helpers import channel_of, csv_bytes, open_case, share_file
 from tests.flow_helpers import cases, refer
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -70,13 +72,20 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], within: floa
     raise AssertionError("scr-bot serve did not become healthy")
 
 
-def _seed_cases(standin: SlackStandIn, url: str, key: str) -> None:
-    """SCR-2026-001, opened through Slack as the tests do, with Health's chronology; then, for
-    the dashboard, two more cases referred the same Friday (27 Nov 2026): SCR-2026-002's
-    Initial Panel met on day 20 and the Chair decided the next day; SCR-2026-003's met on
-    day 40."""
+def _seed_cases(standin: SlackStandIn, url: str, key: str, base: str) -> None:
+    """SCR-2026-001, opened through Slack as the tests do, with Health's chronology and the
+    integrated chronology exported (kept in the case room at ``base``); then, for the
+    dashboard, two more cases referred the same Friday (27 Nov 2026): SCR-2026-002's Initial
+    Panel met on day 20 and the Chair decided the next day; SCR-2026-003's met on day 40."""
     database = Database.from_url(url)
-    settings = make_settings(standin, url, SCR_ENCRYPTION_KEY=SecretStr(key))
+    settings = make_settings(
+        standin,
+        url,
+        SCR_ENCRYPTION_KEY=SecretStr(key),
+        SCR_PUBLIC_URL=base,
+        SLACK_CLIENT_ID=standin.oidc_client_id,
+        SLACK_CLIENT_SECRET=standin.oidc_client_secret,
+    )
     harness = start_harness(standin, database, FrozenClock(START), settings=settings)
     try:
         open_case(harness)
@@ -85,6 +94,8 @@ def _seed_cases(standin: SlackStandIn, url: str, key: str) -> None:
             ("03.05.25", "Health", "Nurse A Rao", "Health visitor home visit", "yes", "no"),
         ]
         share_file(harness, "U0DPH", csv_bytes(rows))
+        harness.driver.slash_command("U0CPU1", "chronology export", channel_id=channel_of(harness))
+        harness.wait()
         refer(harness)
         refer(harness)
         _, second, third = cases(harness)
@@ -110,11 +121,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Slac
     template = dbutil.migrated_sqlite_template(folder)
     url = f"sqlite:///{template}"
     key = Fernet.generate_key().decode()
-    _seed_cases(standin, url, key)
-    config = folder / "partnership.toml"
-    config.write_text(SEED_TOML)
     port = _free_port()
     base = f"http://localhost:{port}"
+    _seed_cases(standin, url, key, base)
+    config = folder / "partnership.toml"
+    config.write_text(SEED_TOML)
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -333,3 +344,19 @@ def test_the_dashboard_is_refused_to_an_agency_member(served, page) -> None:
     assert response is not None and response.status == 403
     assert page.get_by_role("heading", name="Not shown").is_visible()
     assert page.request.get(f"{base}/portal/dashboard.csv").status == 403
+
+
+def test_a_member_downloads_a_document_and_reopens_it(served, page, tmp_path) -> None:
+    base, _ = served
+    sign_in_as(page, base, "Dr Lee (Health DP)")
+    page.goto(f"{base}/portal/cases/SCR-2026-001")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name=re.compile(r"^Integrated chronology \(Word\)")).click()
+    download = waiting.value
+    assert download.suggested_filename == "scr-2026-001-integrated-chronology.docx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    table = Document(io.BytesIO(saved.read_bytes())).tables[0]
+    events = [row.cells[3].text for row in table.rows]
+    assert "GP appointment: bruising noted" in events
+    assert "Health visitor home visit" in events
