@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-import urllib.request
 from dataclasses import dataclass
 from urllib.error import URLError
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.flows.cases import refresh_card
-from bot.flows.documents import case_page_link, keep, kept_in_case_room
+from bot.flows.documents import case_page_link, download, keep, kept_in_case_room
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import audit
@@ -252,20 +250,7 @@ def _info(slack: SlackGateway, file_id: str) -> _FileInfo:
 
 
 def _download(runtime: Runtime, url: str) -> bytes:
-    """Fetch with the bot token, only from Slack's file host (or the configured API host,
-    for a stand-in), and no more than the size limit."""
-    parts = urlsplit(url)
-    api = urlsplit(runtime.settings.slack_api_base_url)
-    if not (
-        (parts.scheme == "https" and parts.netloc == "files.slack.com")
-        or (parts.scheme == api.scheme and parts.netloc == api.netloc)
-    ):
-        raise URLError("not a Slack file URL")
-    token = runtime.settings.slack_bot_token.get_secret_value()
-    safe = urlunsplit(parts._replace(path=quote(parts.path, safe="/%:@")))
-    request = urllib.request.Request(safe, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
-        return bytes(response.read(MAX_FILE_BYTES + 1))
+    return download(runtime, url, MAX_FILE_BYTES)
 
 
 def _who(runtime: Runtime, shared: SharedFile, name: str) -> Submitter | str:

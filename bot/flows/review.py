@@ -22,12 +22,14 @@ from bot.calendar.invites import Attendee, Organizer, no_mail_address
 from bot.calendar.mailer import InviteMailError
 from bot.flows.after_report import refresh_steps
 from bot.flows.cases import refresh_card
+from bot.flows.documents import case_page_link, keep_shared_file, kept_in_case_room
 from bot.flows.panel import mailer_for, organizer_for
 from bot.gateway import SlackError, SlackGateway
 from bot.process.working_days import london_date
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case
+from bot.services.cases.documents import DocumentKind
 from bot.services.cases.identifying import case_identifiers
 from bot.services.panel.delivery import UID_DOMAIN
 from bot.services.review.access import agency_contacts, panel_chairs
@@ -278,6 +280,15 @@ def ask_author(runtime: Runtime, slack: SlackGateway, review_id: int) -> None:
 
 def tell_chair_submitted(runtime: Runtime, slack: SlackGateway, review_id: int) -> None:
     row, reference, agency, chairs = _facts(runtime, review_id)
+    kept = ""
+    if kept_in_case_room(runtime) and row.document_file_id is not None:
+        title = f"Management review: {agency}, submission {row.submissions}"
+        case = (row.case_id, reference)
+        kind = DocumentKind.MANAGEMENT_REVIEW
+        if keep_shared_file(
+            runtime, slack, row.document_file_id, case, kind, title, actor=row.author
+        ):
+            kept = f" A copy of its document is kept in {case_page_link(runtime, reference)}."
     message = submitted_to_chair(reference, agency, row.submissions, review_id)
     for chair in chairs:
         key = f"imr:{review_id}:submitted:{row.submissions}:{chair}"
@@ -287,7 +298,7 @@ def tell_chair_submitted(runtime: Runtime, slack: SlackGateway, review_id: int) 
         slack,
         row.case_id,
         f"imr:{review_id}:submitted:{row.submissions}",
-        _note(f"{reference}: {agency}'s management review is submitted."),
+        _note(f"{reference}: {agency}'s management review is submitted.{kept}"),
     )
     _card(runtime, slack, row.case_id)
 
