@@ -22,7 +22,12 @@ from bot.calendar.invites import Attendee, Organizer, no_mail_address
 from bot.calendar.mailer import InviteMailError
 from bot.flows.after_report import refresh_steps
 from bot.flows.cases import refresh_card
-from bot.flows.documents import case_page_link, keep_shared_file, kept_in_case_room
+from bot.flows.documents import (
+    case_page_link,
+    case_page_url,
+    keep_shared_file,
+    kept_in_case_room,
+)
 from bot.flows.panel import mailer_for, organizer_for
 from bot.gateway import SlackError, SlackGateway
 from bot.process.working_days import london_date
@@ -475,9 +480,14 @@ def send_draft(runtime: Runtime, slack: SlackGateway, draft_id: int) -> None:
         facts = draft_facts(session, draft_id)
         by = check_by(session, runtime.working_calendar(), facts.draft)
     draft = facts.draft
-    ask = DraftCheck(
-        facts.reference, draft.version, draft_id, by, _draft_link(slack, draft.document_file_id)
-    )
+    link = _draft_link(slack, draft.document_file_id)
+    if kept_in_case_room(runtime) and draft.document_file_id is not None:
+        title = f"Overview report, draft {draft.version}"
+        case, kind = (draft.case_id, facts.reference), DocumentKind.OVERVIEW_DRAFT
+        file_id, actor = draft.document_file_id, draft.marked_by
+        kept = keep_shared_file(runtime, slack, file_id, case, kind, title, actor=actor)
+        link = case_page_url(runtime, facts.reference) if kept else link
+    ask = DraftCheck(facts.reference, draft.version, draft_id, by, link)
     for agency_id in draft.agency_ids:
         message = agency_request(ask, facts.names[agency_id], agency_id, chair=draft.marked_by)
         for person in _contacts(runtime, draft.case_id, agency_id):
