@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from docx import Document
 from sqlalchemy import select
 
@@ -69,6 +70,7 @@ def test_the_exported_chronology_is_kept_in_the_case_room_not_uploaded(portal) -
     assert event.detail["documents"] == [d.id for d in docs]
 
 
+@pytest.mark.postgres
 def test_a_member_downloads_the_kept_documents_and_a_non_member_is_refused(portal) -> None:
     case_with_chronologies(portal)
     export(portal)
