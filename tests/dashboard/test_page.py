@@ -141,7 +141,7 @@ def test_the_cases_table_lists_every_case_and_links_it(page):
         "Decide whether the SCR criteria are met",
         "0",
     ]
-    assert rows[2][3:] == ["", "", "9"]  # all of C's deadlines have passed
+    assert rows[2][3:] == ["", "", "8"]  # all of C's deadlines have passed
     links = [a.get("href") for a in table.iter("a")]
     assert links == [
         f"/portal/cases/{ref}" for ref in (board.a.reference, board.b.reference, board.c.reference)
