@@ -13,6 +13,7 @@ from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import panel as panel_handlers
 from bot.handlers import review as review_handlers
+from bot.handlers.adapter import stamp_arrival
 from bot.runtime import Runtime
 from bot.slack_identity import BotIdentity
 
@@ -45,6 +46,7 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    app.use(stamp_arrival)
     router = commands.CommandRouter(runtime)
     commands.register(app, router)
     for module in LISTENER_MODULES:

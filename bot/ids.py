@@ -401,3 +401,24 @@ TASK_FORMS.update({kind: ReviewAction.OPEN_REPORT_STEP.value for kind in REPORT_
 class ReminderBlock(StrEnum):
     TODAY_ITEM = "today_item"
     """Prefix of the block holding an item's buttons in a message of the day."""
+
+
+class Job(StrEnum):
+    """The kinds of queued Slack job (the outbox), each run by the function the job registry
+    (`bot.jobs.outbox`) names for it."""
+
+    CASE_SETUP = "case_setup"
+    CASE_CARD = "case_card"
+    DECISION_SHOWN = "decision_shown"
+    DECISION_REQUESTED = "decision_requested"
+    DECISION_NOTICE = "decision_notice"
+    PANEL_INVITATIONS = "panel_invitations"
+    PANEL_HELD = "panel_held"
+    CHAIR_APPOINTED = "chair_appointed"
+    TERMS_POSTED = "terms_posted"
+    DRAFT_SENT = "draft_sent"
+    DRAFT_ACCEPTED = "draft_accepted"
+    IMR_AUTHOR_ASKED = "imr_author_asked"
+    IMR_SUBMITTED = "imr_submitted"
+    IMR_CHAIR_ANSWERED = "imr_chair_answered"
+    SIGN_OFF_FINISHED = "sign_off_finished"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -31,6 +32,21 @@ class StartupError(RuntimeError):
     """A reason the bot refuses to start, worded for the person starting it."""
 
 
+class Bell:
+    """Rung after a transaction that queued outbox jobs is committed: whatever drains the
+    outbox in this process (the embedded scheduler, the test harness) starts at once."""
+
+    def __init__(self) -> None:
+        self._hooks: list[Callable[[], object]] = []
+
+    def listen(self, hook: Callable[[], object]) -> None:
+        self._hooks.append(hook)
+
+    def ring(self) -> None:
+        for hook in list(self._hooks):
+            hook()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -41,6 +57,7 @@ class Runtime:
     process_key: str = DEFAULT_PROCESS
     team_id: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    bell: Bell = field(default_factory=Bell)
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)

@@ -45,3 +45,13 @@ class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
     CANCELLED = "cancelled"
+
+
+class JobState(StrEnum):
+    """A queued Slack job (the outbox): waiting (its next attempt may lie ahead), held by a
+    drainer until its lease runs out, done, or given up (Slack refused it for good)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

@@ -8,9 +8,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.flows.cases import card_message
 from bot.flows.first_month import brief_involved_agencies
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
@@ -25,6 +24,7 @@ from bot.services.referral.opening import (
     record_setup_complete,
     setup_state,
 )
+from bot.views.cases import case_card_message
 from bot.views.referral import (
     NotInvited,
     case_ready,
@@ -51,6 +51,9 @@ class SetupResult:
 
 
 class CaseSetup:
+    """The set-up reads the case once (with the card it is to post) and carries what each
+    step records forward, rather than reading the case again at every step."""
+
     def __init__(self, runtime: Runtime, slack: SlackGateway) -> None:
         self.runtime = runtime
         self.db = runtime.db
@@ -61,10 +64,10 @@ class CaseSetup:
         if not claim_setup(self.db, case_id, self.clock.now()):
             return SetupResult(case_id, complete=setup_state(self.db, case_id).complete)
         try:
-            self._ensure_channel(case_id)
-            invite_members(self.runtime, self.slack, case_id)
-            self._post_and_pin_card(case_id)
-            self._tell_cpu_and_referrer(case_id)
+            state = self._ensure_channel(case_id, self.load(case_id))
+            state = invite_members(self.runtime, self.slack, case_id, state)
+            state = self._post_and_pin_card(case_id, state)
+            self._tell_cpu_and_referrer(case_id, state)
             brief_involved_agencies(self.runtime, self.slack, case_id)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
@@ -75,6 +78,10 @@ class CaseSetup:
             raise
         record_setup_complete(self.db, case_id, self.clock.now())
         return SetupResult(case_id, complete=True)
+
+    def load(self, case_id: int) -> SetupState:
+        cal = self.runtime.working_calendar()
+        return setup_state(self.db, case_id, card_on=(cal.london_date(self.clock.now()), cal))
 
     def _postpone(self, case_id: int, code: str) -> None:
         postpone_setup(self.db, case_id, code, self.clock.now())
@@ -90,41 +97,38 @@ class CaseSetup:
         except SlackError as exc:
             log.info("could not tell the referrer of %s yet (%s)", state.reference, exc.code)
 
-    def _ensure_channel(self, case_id: int) -> None:
+    def _ensure_channel(self, case_id: int, state: SetupState) -> SetupState:
         """The case's private channel, named from its reference, created exactly once: a
         create whose answer was lost is adopted on retry, a name taken by another channel
         moves on to the next free one."""
-        state = setup_state(self.db, case_id)
         if state.channel_id:
-            return
+            return state
         base = state.reference.lower()
         for attempt in range(MAX_NAME_ATTEMPTS):
             name = base if attempt == 0 else f"{base}-{attempt + 1}"
             channel = self.slack.create_private_channel(name, adopt=state.tried_before)
             if channel is not None:
                 record_channel(self.db, case_id, channel["id"], channel["name"], self.clock.now())
-                return
+                return replace(state, channel_id=channel["id"])
         raise ChannelNameUnavailableError(base)
 
-    def _post_and_pin_card(self, case_id: int) -> None:
-        state = setup_state(self.db, case_id)
+    def _post_and_pin_card(self, case_id: int, state: SetupState) -> SetupState:
         assert state.channel_id is not None
         card_ts = state.card_ts
         if card_ts is None:
+            card = state.card or self.load(case_id).card
+            assert card is not None
             # posted once: a post whose answer was lost is found and adopted, not doubled
             card_ts = self.slack.post_once(
-                f"case:{case_id}:card",
-                state.channel_id,
-                card_message(self.runtime, case_id),
-                case_id=case_id,
+                f"case:{case_id}:card", state.channel_id, case_card_message(card), case_id=case_id
             )
             record_card(self.db, case_id, card_ts)
         if not state.card_pinned:
             self.slack.pin(state.channel_id, card_ts)
             record_card_pinned(self.db, case_id, self.clock.now())
+        return replace(state, card_ts=card_ts, card_pinned=True)
 
-    def _tell_cpu_and_referrer(self, case_id: int) -> None:
-        state = setup_state(self.db, case_id)
+    def _tell_cpu_and_referrer(self, case_id: int, state: SetupState) -> None:
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
@@ -140,18 +144,22 @@ class CaseSetup:
         )
 
 
-def invite_members(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
+def invite_members(
+    runtime: Runtime, slack: SlackGateway, case_id: int, state: SetupState | None = None
+) -> SetupState:
     """Invite every case member not yet in the channel (also for people added later). Who
     Slack will not add (a guest, a deactivated account) is left out, the rest go in, and the
-    business unit is told once who was left out and why."""
-    state = setup_state(runtime.db, case_id)
+    business unit is told once who was left out and why. ``state``: the set-up's, when it
+    has just read the case."""
+    state = state or setup_state(runtime.db, case_id)
     assert state.channel_id is not None
     if not state.uninvited:
-        return
+        return state
     invited = slack.invite(state.channel_id, state.uninvited)
     record_invited(runtime.db, case_id, invited.added, runtime.clock.now(), invited.refused)
     if invited.refused:
         _tell_business_unit(slack, state, case_id, invited.refused)
+    return replace(state, uninvited=[u for u in state.uninvited if u not in invited.added])
 
 
 BECAUSE: dict[str, NotInvited] = {

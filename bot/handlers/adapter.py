@@ -13,7 +13,9 @@ What every listener would otherwise repeat happens here, once:
 4. call the listener; a `RefusedError` becomes the person's answer (inline on the form's field, or
    an ephemeral message, or a DM when Slack gave no `response_url`) and nothing is stored;
 5. commit, answer, and only then run the Slack side effects the listener asked for
-   (`Request.after`), so that no Slack call is made while a transaction is open.
+   (`Request.after`), so that no Slack call is made while a transaction is open; jobs it
+   queued in its transaction (`Request.enqueue`: the outbox) are drained at once, outside
+   the request, by whatever drains the outbox in this process.
 
 Listeners therefore never open a session, run a query, catch `SlackApiError` or parse JSON.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,8 +43,10 @@ from bot.gateway import SlackError, SlackGateway
 from bot.handlers.commands import CommandContext, CommandRouter
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import BlockAction, SlashCommand, ViewSubmission
+from bot.ids import Job
 from bot.process.working_days import WorkingCalendar
 from bot.runtime import Runtime
+from bot.services import outbox
 from bot.services.cases.access import case_by_channel, case_by_id, is_case_member
 from bot.services.cases.schema import EVERYONE, Audience
 from bot.services.refusal import InvalidFormError, RefusedError
@@ -64,6 +69,10 @@ ERASED = (
 MAX_ID = 2**31 - 1
 """Ids from payloads above this are refused before they reach the database."""
 
+ANSWER_WITHIN = 2.8
+"""Seconds from a form's arrival within which its answer must be ready: Slack waits three,
+and a submission it has already shown the person an error for must not be stored."""
+
 
 class CaseFrom(Enum):
     """Where a listener's case comes from."""
@@ -76,6 +85,16 @@ class CaseFrom(Enum):
 
 class MalformedPayloadError(Exception):
     """A payload that is not what this listener's own views send: answered, never raised."""
+
+
+class TooLateError(Exception):
+    """The answer would reach Slack after it gave up waiting: nothing is stored."""
+
+
+def stamp_arrival(context: BoltContext, next: Callable[[], object]) -> object:
+    """Bolt middleware: when the request arrived (before it waits for a listener thread)."""
+    context["arrived"] = time.monotonic()
+    return next()
 
 
 class ViewMeta(BaseModel):
@@ -150,6 +169,11 @@ class Request(Generic[PayloadT]):
     def after(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the transaction is committed and the person answered."""
         self.effects.append(effect)
+
+    def enqueue(self, job: Job, *, dedupe_key: str | None = None, **ids: int | str) -> None:
+        """Queue ``job`` (ids only) in this request's transaction: it runs after the commit,
+        off the request's thread, with the outbox's retries."""
+        outbox.enqueue(self.session, job, now=self.now, dedupe_key=dedupe_key, **ids)
 
     def open_view(self, view: View) -> None:
         """Open a modal with this request's trigger (after the answer, within its 3 s)."""
@@ -390,7 +414,7 @@ class _Bound:
             self.app.action(action_id)(handle)
 
     def submission(self, fn: Callable[[Any], Reply | str | None], spec: _Submission) -> None:
-        def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        def handle(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
             payload = _validated(ViewSubmission, body)
             if payload is None:
                 _log_malformed("view_submission", spec.callback_id)
@@ -404,6 +428,7 @@ class _Bound:
                 build=partial(self._submission_request, payload, spec),
                 client=client,
                 refuse=partial(_refuse_submission, ack, first),
+                deadline=context.get("arrived", time.monotonic()) + ANSWER_WITHIN,
             )
 
         self.app.view(spec.callback_id)(handle)
@@ -538,13 +563,22 @@ class _Bound:
         build: Build,
         client: WebClient,
         refuse: Callable[[RefusedError], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """Run the listener in one transaction; with ``deadline`` (a form, whose answer Slack
+        waits for), one that finishes too late is rolled back and not answered, so that Slack's
+        error is the truth: nothing was stored."""
         slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
         refuse = refuse or (lambda exc: answer(Reply(text=exc.message)))
         try:
             with self.runtime.db.session() as session:
                 request = build(session, slack)
                 reply = _as_reply(fn(request))
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TooLateError
+        except TooLateError:
+            log.warning("%s: answered too late for Slack; nothing stored", kind)
+            return
         except MalformedPayloadError as exc:
             _log_malformed(kind, str(exc))
             refuse(RefusedError(OUT_OF_DATE))
@@ -554,6 +588,8 @@ class _Bound:
             return
         answer(reply)
         _run_effects(kind, request.effects)
+        if session.info.pop(outbox.QUEUED, False):
+            self.runtime.bell.ring()
 
     def _tell(
         self,

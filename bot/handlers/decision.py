@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk.models.views import View
 
-from bot.flows.decision import after_notice, send_decision_request, show_decision
 from bot.handlers.adapter import Access, CaseFrom, Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import DecisionAction, DecisionBlock, DecisionCallback
+from bot.ids import DecisionAction, DecisionBlock, DecisionCallback, Job
 from bot.process.bolton import DECISION_AUDIENCES, REVIEW_QUESTIONS
 from bot.runtime import Runtime
 from bot.services.cases.access import Role, roles_of
@@ -119,7 +118,7 @@ def _clicked(req: Request[BlockAction], case_id: int, attempt: DecisionAttempt) 
     if attempt.result is Attempt.NOT_READY or attempt.decision is None:
         return NOT_READY
     made = attempt.decision
-    req.after(lambda: show_decision(req.runtime, req.slack, case_id))
+    req.enqueue(Job.DECISION_SHOWN, case_id=case_id)
     if attempt.result is Attempt.ALREADY:
         return already_decided(attempt.reference, made.outcome, made.decided_by, made.decided_at)
     return None
@@ -131,7 +130,7 @@ def _reasoned(req: Submitted[ReasonForm, ReasonMeta], attempt: DecisionAttempt) 
         refusal = REFUSALS.get(attempt.result, NOT_READY)
         return Reply(errors={DecisionBlock.REASON.value: refusal})
     made = attempt.decision
-    req.after(lambda: show_decision(req.runtime, req.slack, req.ids.case))
+    req.enqueue(Job.DECISION_SHOWN, case_id=req.ids.case)
     if attempt.result is Attempt.ALREADY:
         text = already_decided(attempt.reference, made.outcome, made.decided_by, made.decided_at)
         return Reply(update=info_view("Already decided", text))
@@ -175,7 +174,7 @@ def recommendation_submitted(req: Submitted[RecommendationForm, CaseMeta]) -> No
         req.answers,
         actor=req.actor,
     )
-    req.after(lambda: send_decision_request(req.runtime, req.slack, case_id))
+    req.enqueue(Job.DECISION_REQUESTED, case_id=case_id)
 
 
 @listeners.action(*OUTCOMES, value=True)
@@ -227,7 +226,7 @@ def notice_submitted(req: Submitted[NoticeForm, NoticeMeta]) -> None:
         notified_by=form.notified_by,
         actor=req.actor,
     )
-    req.after(lambda: after_notice(req.runtime, req.slack, case_id))
+    req.enqueue(Job.DECISION_NOTICE, case_id=case_id)
 
 
 @listeners.command(
@@ -249,7 +248,7 @@ def directed_command(req: Request[SlashCommand]) -> str | None:
 def directed_submitted(req: Submitted[DirectionForm, CaseMeta]) -> None:
     case_id = req.ids.case
     direct_review(req.session, req.calendar, req.now, case_id, req.answers, actor=req.actor)
-    req.after(lambda: show_decision(req.runtime, req.slack, case_id))
+    req.enqueue(Job.DECISION_SHOWN, case_id=case_id)
 
 
 def register(app: App, runtime: Runtime, router: CommandRouter) -> None:

@@ -26,7 +26,7 @@ from bot.handlers.adapter import (
 )
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import MonitoringAction, MonitoringBlock, MonitoringCallback
+from bot.ids import Job, MonitoringAction, MonitoringBlock, MonitoringCallback
 from bot.runtime import Runtime
 from bot.services.cases import guard
 from bot.services.cases.schema import Audience
@@ -210,7 +210,7 @@ def sign_off(req: Request[BlockAction]) -> Reply | str:
     if not board.sign_off(_ctx(req), req.case, actor=req.actor):
         return "This case was signed off already."
     case_id = req.case.id
-    req.after(lambda: flows.finish_sign_off(req.runtime, req.slack, case_id))
+    req.enqueue(Job.SIGN_OFF_FINISHED, case_id=case_id)
     done = f"{req.case.reference} is signed off. Its reminders have stopped; the channel is "
     return Reply(text=done + "archived.", replace=True)
 

@@ -13,8 +13,7 @@ from pydantic import Field
 from slack_bolt import App
 from slack_sdk.models.views import View
 
-from bot.flows.cases import refresh_card
-from bot.flows.panel import PanelFlow, after_answer, announce_held, tell_organiser
+from bot.flows.panel import after_answer, tell_organiser
 from bot.handlers.adapter import (
     Access,
     CaseFrom,
@@ -27,7 +26,7 @@ from bot.handlers.adapter import (
 )
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import PanelAction, PanelCallback
+from bot.ids import Job, PanelAction, PanelCallback
 from bot.runtime import Runtime
 from bot.services.cases.schema import Audience
 from bot.services.panel.answers import (
@@ -223,10 +222,10 @@ def submit_find(req: Submitted[Any, PanelMeta]) -> Reply | None:
 def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
     meeting_id, attended = _meeting_id(req), set(req.answers.panel_attendance)
     held = mark_held(_context(req), meeting_id, actor=req.actor, attended=attended)
-    runtime, slack, case_id = req.runtime, req.slack, req.case.id
+    case_id = req.case.id
     if held:
-        req.after(lambda: announce_held(runtime, slack, meeting_id))
-    req.after(lambda: refresh_card(runtime, slack.client, case_id))
+        req.enqueue(Job.PANEL_HELD, meeting_id=meeting_id)
+    req.enqueue(Job.CASE_CARD, case_id=case_id)
 
 
 @listeners.submission(PanelCallback.DECLARE.value, form=DeclareForm, access=FROM_META)
@@ -374,8 +373,7 @@ def _confirm_modal(
 
 
 def _send(req: Request[Any], meeting_id: int) -> None:
-    runtime, slack = req.runtime, req.slack
-    req.after(lambda: PanelFlow(runtime, slack).send(meeting_id))
+    req.enqueue(Job.PANEL_INVITATIONS, meeting_id=meeting_id)
 
 
 def _after_answer(req: Click, answered: Answered) -> None:

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict
 from slack_bolt import App
 
 from bot.flows import cases as case_flows
-from bot.flows.referral import CaseSetup
 from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import SlashCommand
@@ -81,7 +80,6 @@ def refer(req: Submitted[Any, ViewMeta]) -> Reply:
     )
     if opened.created:
         log.info("case %s referred", opened.reference)
-    req.after(lambda: CaseSetup(req.runtime, req.slack).run(opened.case_id))
     return Reply(update=referral_received(opened.reference))
 
 

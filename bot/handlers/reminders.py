@@ -9,11 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from slack_bolt import App
 
-from bot.flows.cases import refresh_card
 from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import Action, ItemCallback
+from bot.ids import Action, ItemCallback, Job
 from bot.runtime import Runtime
 from bot.services.refusal import RefusedError
 from bot.services.reminders.my_tasks import (
@@ -88,7 +87,7 @@ def mark_task_done(req: Request[BlockAction]) -> Reply | None:
     outcome = mark_done(req.runtime.db, req.calendar, req.now, task_id, req.actor)
     case_id = outcome.case_id
     if outcome.changed and case_id is not None:
-        req.after(lambda: refresh_card(req.runtime, req.slack, case_id))
+        req.enqueue(Job.CASE_CARD, case_id=case_id)
     if req.payload.container.view_id is not None:
         _publish_home(req, req.actor, notice=outcome.refusal)
         return None
@@ -133,7 +132,7 @@ def _item_done(req: Submitted[Any, ViewMeta], done: ItemDone) -> Reply:
     if done.changed:
         _publish_home(req, req.actor)
         if done.action is ItemAction.NOT_NEEDED:
-            req.after(lambda: refresh_card(req.runtime, req.slack, done.case_id))
+            req.enqueue(Job.CASE_CARD, case_id=done.case_id)
         if done.handed_to is not None:
             to, key = done.handed_to, f"handed_over:{done.line.task_id}:{req.now.isoformat()}"
             told = handed_over_message(done.line, req.actor, req.today)

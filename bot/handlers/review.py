@@ -28,7 +28,7 @@ from bot.handlers.review_imr import (
     submission_modal_for,
     today,
 )
-from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
+from bot.ids import Job, ReviewAction, ReviewBlock, ReviewCallback
 from bot.process.states import Stage, TaskKind
 from bot.runtime import Runtime
 from bot.services.cases.access import active_agencies, load_case
@@ -249,7 +249,7 @@ def appoint(req: Submitted[ChairForm, CaseMeta]) -> None:
     chosen = str(req.answers.panel_chair_user)
     row = appoint_panel_chair(req.session, req.now, req.ids.case, chosen, actor=req.actor)
     appointment_id = row.id
-    req.after(lambda: flows.ask_appointee(req.runtime, req.slack, appointment_id))
+    req.enqueue(Job.CHAIR_APPOINTED, appointment_id=appointment_id)
 
 
 def chair_answer(no_involvement: bool) -> Callable[[Request[Any]], str | None]:
@@ -280,7 +280,7 @@ def set_terms(req: Submitted[TermsForm, CaseMeta]) -> None:
     case_id, runtime = req.ids.case, req.runtime
     cal = req.calendar
     save_terms(req.session, cal, req.now, runtime.cipher, case_id, req.answers, actor=req.actor)
-    req.after(lambda: flows.post_terms(runtime, req.slack, case_id))
+    req.enqueue(Job.TERMS_POSTED, case_id=case_id)
 
 
 @review_form(
@@ -339,7 +339,7 @@ def draft_ready(req: Submitted[Any, CaseMeta]) -> None:
         actor=req.actor,
     )
     draft_id = draft.id
-    req.after(lambda: flows.send_draft(req.runtime, req.slack, draft_id))
+    req.enqueue(Job.DRAFT_SENT, draft_id=draft_id)
 
 
 @report_listeners.action(ReviewAction.CONFIRM_REPRESENTED.value, access=OPEN)
@@ -409,7 +409,7 @@ def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
         copy_to=copies,
     )
     draft_id = draft.id
-    req.after(lambda: flows.after_acceptance(req.runtime, req.slack, draft_id))
+    req.enqueue(Job.DRAFT_ACCEPTED, draft_id=draft_id)
 
 
 @report_listeners.action(ReviewAction.TASK_FORM.value, value=True, access=OPEN)

@@ -29,7 +29,7 @@ from bot.handlers.adapter import (
 )
 from bot.handlers.form_errors import errors_by_block
 from bot.handlers.payloads import ViewSubmission
-from bot.ids import ReviewAction, ReviewBlock, ReviewCallback
+from bot.ids import Job, ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
 from bot.services.cases.schema import Audience
@@ -191,7 +191,7 @@ def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
         req.session, req.calendar, req.now, req.ids.case, req.answers, actor=req.actor
     )
     review_id = row.id
-    req.after(lambda: flows.ask_author(req.runtime, req.slack, review_id))
+    req.enqueue(Job.IMR_AUTHOR_ASKED, review_id=review_id)
 
 
 # Submissions ------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def submit(req: Submitted[Any, ReviewMeta]) -> None:
     form = imr_form(req.payload, req.ids.slots)
     review_id, runtime = req.ids.review, req.runtime
     submit_imr(req.session, req.calendar, req.now, runtime.cipher, review_id, form, actor=req.actor)
-    req.after(lambda: flows.tell_chair_submitted(runtime, req.slack, review_id))
+    req.enqueue(Job.IMR_SUBMITTED, review_id=review_id)
 
 
 # The panel chair's answers ----------------------------------------------------------------
@@ -248,7 +248,7 @@ def read(req: Request[Any]) -> None:
 def accept(req: Request[Any]) -> str | None:
     review_id = req.number or 0
     outcome = accept_imr(req.session, req.now, review_id, actor=req.actor)
-    req.after(lambda: flows.after_chair_answer(req.runtime, req.slack, review_id))
+    req.enqueue(Job.IMR_CHAIR_ANSWERED, review_id=review_id)
     if outcome.changed:
         return None
     return f"This review is {outcome.status.value}; nothing has changed."
@@ -279,7 +279,7 @@ def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
         req.answers,
         actor=req.actor,
     )
-    req.after(lambda: flows.after_chair_answer(runtime, req.slack, review_id))
+    req.enqueue(Job.IMR_CHAIR_ANSWERED, review_id=review_id)
 
 
 # Interviews -------------------------------------------------------------------------------

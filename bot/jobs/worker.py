@@ -1,24 +1,32 @@
 """`scr-bot worker`: the scheduler process (the embedded default runs it inside `scr-bot
 serve` instead); `scr-bot worker --once` runs one tick and exits, for cron and operators.
 
-One job: a tick at start and every minute after (resume interrupted case set-ups, take
-people the partnership file no longer names out of their case channels, send due
-reminders, redraw the cards of cases whose tasks just fell due, finish sending panel
-invitations and send the panel's reminders, read the answers that came back by e-mail
-when IMAP is set, and the business unit's daily digest once it is due; before the
-reminders, the monitoring pass: progress-return rounds, the Board's round summaries,
-owners who have left, archiving signed-off channels; after them, the retention pass:
-erasure notices and erasing signed-off cases' personal data when due).
+One job: a tick at start and every minute after (drain the outbox: case set-ups and the
+other Slack jobs listeners queued, retried with back-off; take people the partnership file
+no longer names out of their case channels, send due reminders, redraw the cards of cases
+whose tasks just fell due, finish sending panel invitations and send the panel's reminders,
+read the answers that came back by e-mail when IMAP is set, and the business unit's daily
+digest once it is due; before the reminders, the monitoring
+pass: progress-return rounds, the Board's round summaries, owners who have left, archiving
+signed-off channels; after them, the retention pass: erasure notices and erasing
+signed-off cases' personal data when due).
 The digest is part of the tick, not a job of its own: it is due from 08:30 on working days
 and goes once per admin and day, so a worker started late catches it up and workers that
 overlap (a rolling deploy, a cron `--once`) do not repeat it.
 The tick is a plain function of a runtime, so tests call it directly with a frozen clock.
+
+The outbox does not wait for the tick: a listener that queued a job rings the runtime's bell
+after its commit, and the embedded scheduler drains at once (a one-off run of the same drain
+on the scheduler's own executor); a worker on PostgreSQL hears jobs queued by the web
+processes through LISTEN/NOTIFY and does the same.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,9 +43,11 @@ from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partn
 from bot.flows.panel import PanelTickReport, panel_tick
 from bot.flows.panel_replies import read_calendar_replies
 from bot.flows.retention import RetentionReport, retention_pass
+from bot.ids import Job
+from bot.jobs.outbox import DrainReport, drain, tidy
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
-from bot.jobs.setup_retry import resume_pending_setups
 from bot.runtime import Runtime, build_runtime
+from bot.services import outbox
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +58,7 @@ TICK_SECONDS = 60
 
 @dataclass
 class TickReport:
-    setups_completed: int = 0
+    outbox: DrainReport = field(default_factory=DrainReport)
     reminders: DeliveryReport = field(default_factory=DeliveryReport)
     cards_refreshed: int = 0
     panel: PanelTickReport | None = None
@@ -83,8 +93,9 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
             log.error("tick: %s failed (%s)", name, type(exc).__name__)
             report.failures.append((name, exc))
 
-    def setups() -> None:
-        report.setups_completed = resume_pending_setups(runtime, client)
+    def queued() -> None:
+        report.outbox = drain(runtime, client)
+        tidy(runtime)
 
     def reminders() -> None:
         report.reminders = deliver_due_reminders(runtime, client)
@@ -111,7 +122,7 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def digest() -> None:
         report.digests = send_daily_digest(runtime, client)
 
-    step("case set-up", setups)
+    step("outbox", queued)
     step("partnership leavers", leavers)
     step("monitoring", monitoring)
     step("reminders", reminders)
@@ -145,10 +156,30 @@ def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
     )
 
 
+def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
+    """Each ring of the runtime's bell runs the outbox's drain once, now, on the scheduler's
+    executor (up to two at once, so a ring during a drain is not lost)."""
+
+    def wake() -> None:
+        if scheduler.running:
+            scheduler.add_job(
+                drain,
+                id="outbox",
+                args=[runtime],
+                replace_existing=True,
+                max_instances=2,
+                misfire_grace_time=TICK_SECONDS,
+            )
+
+    runtime.bell.listen(wake)
+
+
 def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
-    """The embedded scheduler of `scr-bot serve`: started once, beside the web server."""
+    """The embedded scheduler of `scr-bot serve`: started once, beside the web server, in
+    the process that answers Slack (so that its listeners' bell reaches it)."""
     scheduler = BackgroundScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
+    drain_when_rung(scheduler, runtime)
     scheduler.start()
     return lambda: scheduler.shutdown(wait=False)
 
@@ -157,9 +188,39 @@ def run_worker(settings: Settings) -> int:
     runtime = build_runtime(settings)
     scheduler = BlockingScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
+    drain_when_rung(scheduler, runtime)
+    listen_for_jobs(runtime)
     log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
     scheduler.start()
     return 0
+
+
+def listen_for_jobs(runtime: Runtime) -> threading.Thread | None:
+    """On PostgreSQL, ring the bell whenever another process queues a job (NOTIFY at its
+    commit); on SQLite the web process drains its own jobs and the tick the rest."""
+    if runtime.db.is_sqlite:
+        return None
+    thread = threading.Thread(
+        target=_listen, args=(runtime,), name="scr-outbox-listen", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _listen(runtime: Runtime) -> None:
+    import psycopg
+
+    url = runtime.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while True:
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"LISTEN {outbox.NOTIFY_CHANNEL}")
+                runtime.bell.ring()  # what was queued while nobody listened
+                for _ in conn.notifies():
+                    runtime.bell.ring()
+        except psycopg.Error as exc:
+            log.warning("outbox: listening for queued jobs failed (%s)", type(exc).__name__)
+        time.sleep(5)
 
 
 def run_once(settings: Settings) -> int:
@@ -184,7 +245,8 @@ def summary(report: TickReport) -> str:
         f"reminders failed: {reminders.failed + reminders.undeliverable}",
         f"digests sent: {report.digests}",
         f"cards redrawn: {report.cards_refreshed}",
-        f"case set-ups finished: {report.setups_completed}",
+        f"case set-ups finished: {report.outbox.completed(Job.CASE_SETUP)}",
+        f"queued jobs done: {sum(report.outbox.done.values())}",
         f"panel messages: {panel.revisions_sent + panel.reminders_sent if panel else 0}",
         f"answers by e-mail: {report.email_answers}",
         f"monitoring rounds opened: {monitoring.rounds_opened}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,49 @@ class Harness:
     clock: FrozenClock
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Let every listener finish its after-ack work."""
+        """Let every listener finish its after-ack work, and the outbox's jobs they queued
+        (drained on the same executor, one drain at a time, as soon as they are queued)."""
         if not self.executor.wait_idle(timeout):
             raise TimeoutError("listeners still running")
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         self.runtime.db.dispose()
+
+
+def drain_in(executor: TrackingExecutor, runtime: Runtime) -> None:
+    """Drain the outbox on ``executor`` whenever a listener queued a job, so that waiting
+    for the executor waits for the jobs too. One drain at a time (which keeps the jobs in
+    order), and rings during a drain make it go round again rather than take more of the
+    listeners' threads."""
+    from bot.jobs.outbox import drain
+
+    lock = threading.Lock()
+    state = {"running": False, "again": False}
+
+    def run() -> None:
+        try:
+            while True:
+                drain(runtime)
+                with lock:
+                    if not state["again"]:
+                        state["running"] = False
+                        return
+                    state["again"] = False
+        except BaseException:
+            with lock:
+                state["running"] = state["again"] = False
+            raise
+
+    def ring() -> None:
+        with lock:
+            if state["running"]:
+                state["again"] = True
+                return
+            state["running"] = True
+        executor.submit(run)
+
+    runtime.bell.listen(ring)
 
 
 def make_settings(standin: SlackStandIn, database_url: str, **overrides: Any) -> Settings:
@@ -79,6 +116,7 @@ def start_harness(
     )
     runtime.team_id = standin.team_id
     executor = TrackingExecutor()
+    drain_in(executor, runtime)
     app = create_app(runtime, listener_executor=executor)
     from bot.web import create_flask_app
 

@@ -28,6 +28,7 @@ from storage.models.monitoring import (
     ProgressReturn,
     Recommendation,
 )
+from storage.models.outbox import OutboxJob
 from storage.models.panel import (
     PanelDelivery,
     PanelMeeting,
@@ -82,6 +83,7 @@ __all__ = [
     "ManagementReview",
     "MonitoringInterval",
     "MonitoringRound",
+    "OutboxJob",
     "OverviewConfirmation",
     "OverviewDraft",
     "PanelChairAppointment",

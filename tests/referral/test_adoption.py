@@ -9,7 +9,8 @@ import pytest
 
 from bot.flows.cases import refresh_card
 from bot.gateway import POST_ONCE_EVENT
-from bot.jobs.setup_retry import resume_pending_setups
+from bot.ids import Job
+from bot.jobs.outbox import drain
 from bot.testing.harness import Harness, make_settings, start_harness
 from tests.flow_helpers import cases, refer
 
@@ -37,7 +38,7 @@ def resume(harness: Harness) -> None:
     """Slack answers in time again, and the worker's next try comes round."""
     harness.standin.clear_faults()
     harness.clock.advance(timedelta(hours=1))
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
 
 
 def test_a_card_post_that_timed_out_after_slack_posted_is_adopted_pinned_and_updated(
@@ -88,7 +89,7 @@ def test_a_dm_that_timed_out_after_slack_posted_is_adopted_not_repeated(slow_har
     standin.clear_faults()
     standin.slow("chat.postMessage", LATE, after_acting=True)
     harness.clock.advance(timedelta(minutes=2))
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 0
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 0
     [case] = cases(harness)
     assert case.setup_status == "pending"
     assert case.card_pinned
@@ -112,7 +113,7 @@ def test_a_post_refused_outright_is_not_looked_for_again(harness) -> None:
     refer(harness)
     standin.clear_faults()
     harness.clock.advance(timedelta(minutes=2))
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
     [case] = cases(harness)
     assert case.setup_status == "complete"
     assert standin.calls_to("conversations.history") == []

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs.setup_retry import resume_pending_setups
+from bot.ids import Job
+from bot.jobs.outbox import drain
 from bot.partnership_config import parse_partnership
 from bot.testing.harness import Harness, start_harness
 from bot.testing.seed import SEED_TOML
@@ -95,7 +96,7 @@ def test_a_retried_set_up_does_not_tell_the_business_unit_again(harness) -> None
 
     harness.standin.clear_faults()
     harness.clock.advance(timedelta(minutes=2))
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
 
     retried = harness.standin.calls_to("conversations.invite")[invites_before:]
     assert retried and all(not call.ok for call in retried)  # the two are refused again

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs.setup_retry import resume_pending_setups
+from bot.ids import Job
+from bot.jobs.outbox import drain
 from bot.testing.harness import make_settings, start_harness
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
 from tests.referral.data import referral_values
@@ -33,9 +34,9 @@ def test_slack_failing_at_a_step_then_recovering_loses_and_doubles_nothing(harne
         assert "SCR-2026-001 is recorded" in notice.text
 
     standin.clear_faults()
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 0
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 0
     harness.clock.advance(timedelta(minutes=2))
-    assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
     [case] = cases(harness)
     assert case.setup_status == "complete"
 
@@ -156,7 +157,7 @@ def test_a_create_that_timed_out_after_slack_acted_is_adopted_not_repeated(
 
         standin.clear_faults()
         clock.advance(timedelta(minutes=2))
-        assert resume_pending_setups(harness.runtime, harness.runtime.web_client()) == 1
+        assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
         [case] = cases(harness)
         assert case.channel_name == "scr-2026-001"
         assert case.channel_id == standin.channel_by_name("scr-2026-001").id

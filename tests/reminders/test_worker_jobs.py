@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.ids import Job
 from bot.jobs.worker import TIMEZONE, add_jobs, daily_digest, start_background_scheduler, tick
 from tests.flow_helpers import all_calls_text, cases, refer
 from tests.referral.data import IDENTIFYING
@@ -81,7 +82,7 @@ def test_a_tick_finishes_an_interrupted_case_set_up(harness) -> None:
     harness.clock.advance(timedelta(minutes=2))
     report = tick(harness.runtime)
 
-    assert report.setups_completed == 1
+    assert report.outbox.completed(Job.CASE_SETUP) == 1
     assert cases(harness)[0].setup_status == "complete"
 
 

@@ -1,24 +1,26 @@
 """Opening a case from a referral, and the record of its set-up in Slack.
 
-The referral is stored in the person's own transaction; the Slack set-up (channel,
-invitations, card, DMs) runs after it, one step at a time, and each step's result is
-recorded here before the next begins, so a retry resumes where Slack stopped."""
+The referral is stored in the person's own transaction, with the job that sets the case up
+in Slack (the outbox); the set-up (channel, invitations, card, DMs) runs from the outbox,
+one step at a time, and each step's result is recorded here before the next begins, so a
+retry resumes where Slack stopped."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
-from bot.ids import ReferralBlock
+from bot.ids import Job, ReferralBlock
 from bot.process.states import Stage
 from bot.process.working_days import LONDON, WorkingCalendar
+from bot.services import outbox
 from bot.services.cases import audit
 from bot.services.cases.access import (
     AgencyRole,
@@ -30,7 +32,9 @@ from bot.services.cases.access import (
     roles_of,
     users_with_role,
 )
+from bot.services.cases.card import build_case_card
 from bot.services.cases.identifying import identifiers_of
+from bot.services.cases.schema import CaseCard
 from bot.services.first_month.tasks import referral_is_notification
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
@@ -44,7 +48,6 @@ from bot.services.reminders.tasks import EngineContext, start_case
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import Agency, Case, CaseMember, CaseReferenceCounter
-from storage.models.case import SETUP_UNFINISHED
 from storage.states import SetupStatus
 
 LEASE = timedelta(minutes=5)
@@ -163,6 +166,9 @@ def open_case(
     ctx = EngineContext(session, cal, now)
     start_case(ctx, case, actor=actor, referred_at=referred_at)
     referral_is_notification(ctx, case, actor=actor)
+    outbox.enqueue(
+        session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
+    )
     return OpenedCase(case.id, case.reference, created=True)
 
 
@@ -222,7 +228,8 @@ def find_by_view(session: Session, view_id: str) -> OpenedCase | None:
 
 @dataclass(frozen=True)
 class SetupState:
-    """Where a case's set-up stands, read at the start of a step."""
+    """Where a case's set-up stands: read once at its start (with the card to post, if it is
+    not posted yet) and carried forward by the flow as each step is recorded."""
 
     reference: str
     referrer: str
@@ -236,11 +243,20 @@ class SetupState:
     cpu: list[str]
     admins: list[str]
     """The Board business unit, told who could not be added to the channel."""
+    card: CaseCard | None = None
+    """The case card as it stands, when it is still to be posted (and asked for)."""
 
 
-def setup_state(db: Database, case_id: int) -> SetupState:
+def setup_state(
+    db: Database, case_id: int, *, card_on: tuple[date, WorkingCalendar] | None = None
+) -> SetupState:
+    """The set-up's state from one load of the case; with ``card_on`` (today, calendar), the
+    card too, from the same load, if it is not posted yet."""
     with db.session() as session:
         case = load_case(session, case_id)
+        card = None
+        if card_on is not None and case.card_ts is None:
+            card = build_case_card(session, case, *card_on)
         return SetupState(
             reference=case.reference,
             referrer=case.referred_by,
@@ -253,6 +269,7 @@ def setup_state(db: Database, case_id: int) -> SetupState:
             uninvited=[m.slack_user_id for m in case.members if m.invited_at is None],
             cpu=users_with_role(session, Role.CPU),
             admins=users_with_role(session, Role.ADMIN),
+            card=card,
         )
 
 
@@ -273,25 +290,17 @@ def claim_setup(db: Database, case_id: int, now: datetime) -> bool:
         )
 
 
-def setups_due(db: Database, now: datetime) -> list[int]:
-    """Read from the partial index of unfinished set-ups: as cheap with 50,000 cases stored
-    as with 50."""
-    with db.reading() as session:
-        return list(
-            session.scalars(
-                select(Case.id)
-                .where(
-                    text(SETUP_UNFINISHED),
-                    or_(Case.setup_retry_at.is_(None), Case.setup_retry_at <= now),
-                )
-                .order_by(Case.id)
-            )
-        )
+def _case(session: Session, case_id: int) -> Case:
+    """The case row alone, for a step that records its result."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise LookupError(f"case {case_id} does not exist")
+    return case
 
 
 def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: datetime) -> None:
     with db.session() as session:
-        case = load_case(session, case_id)
+        case = _case(session, case_id)
         case.channel_id, case.channel_name = channel_id, name
         audit.record(
             session,
@@ -328,18 +337,18 @@ def record_invited(
 
 def record_card(db: Database, case_id: int, ts: str) -> None:
     with db.session() as session:
-        load_case(session, case_id).card_ts = ts
+        _case(session, case_id).card_ts = ts
 
 
 def record_card_pinned(db: Database, case_id: int, now: datetime) -> None:
     with db.session() as session:
-        load_case(session, case_id).card_pinned = True
+        _case(session, case_id).card_pinned = True
         audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
 
 
 def record_setup_complete(db: Database, case_id: int, now: datetime) -> None:
     with db.session() as session:
-        case = load_case(session, case_id)
+        case = _case(session, case_id)
         case.setup_status, case.setup_retry_at, case.setup_last_error = (
             SetupStatus.COMPLETE,
             None,
@@ -351,7 +360,7 @@ def record_setup_complete(db: Database, case_id: int, now: datetime) -> None:
 def postpone_setup(db: Database, case_id: int, code: str, now: datetime) -> None:
     """Leave the set-up for the worker to resume, later each time it fails."""
     with db.session() as session:
-        case = load_case(session, case_id)
+        case = _case(session, case_id)
         case.setup_attempts += 1
         wait = BACKOFF[min(case.setup_attempts, len(BACKOFF)) - 1]
         case.setup_status, case.setup_retry_at, case.setup_last_error = (

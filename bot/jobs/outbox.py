@@ -1,0 +1,175 @@
+"""Draining the outbox: the Slack jobs listeners queued in their own transactions.
+
+`JOBS` is the one registry of what each kind of job does: a function of the runtime, a
+gateway and the job's ids. `drain` claims one due job at a time (and commits the claim)
+before it runs it, so no Slack call is made while a transaction is open and two drainers
+never run one job; a job that fails is tried again later (longer each time, or as long as
+Slack asked), and one Slack refuses for good is given up and logged.
+
+Who drains: whatever queued a job rings the runtime's bell after its commit, which starts a
+drain at once in that process (the embedded scheduler of `scr-bot serve`, or the test
+harness); on PostgreSQL the worker also hears of jobs queued by other processes; and every
+tick drains what is left, which is how the retries run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.flows import decision, monitoring, panel, review
+from bot.flows.cases import refresh_card
+from bot.flows.referral import CaseSetup
+from bot.gateway import SlackError, SlackGateway
+from bot.ids import Job
+from bot.runtime import Runtime
+from bot.services import outbox
+from bot.services.outbox import ClaimedJob
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+"""A job that fails this often (about half a day of back-off) is given up and logged."""
+
+
+class RetryLaterError(Exception):
+    """Raised by a job that did part of its work and is to be resumed (the ``code`` is
+    recorded as its last error); it is never given up."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
+    result = CaseSetup(runtime, slack).run(case_id)
+    if not result.complete:
+        raise RetryLaterError(result.error or "setup_in_progress")
+
+
+def _card(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
+    refresh_card(runtime, slack, case_id)
+
+
+def _panel_invitations(runtime: Runtime, slack: SlackGateway, meeting_id: int) -> None:
+    panel.PanelFlow(runtime, slack).send(meeting_id)
+
+
+JobFunction = Callable[..., object]
+
+JOBS: dict[Job, JobFunction] = {
+    Job.CASE_SETUP: _case_setup,
+    Job.CASE_CARD: _card,
+    Job.DECISION_SHOWN: decision.show_decision,
+    Job.DECISION_REQUESTED: decision.send_decision_request,
+    Job.DECISION_NOTICE: decision.after_notice,
+    Job.PANEL_INVITATIONS: _panel_invitations,
+    Job.PANEL_HELD: panel.announce_held,
+    Job.CHAIR_APPOINTED: review.ask_appointee,
+    Job.TERMS_POSTED: review.post_terms,
+    Job.DRAFT_SENT: review.send_draft,
+    Job.DRAFT_ACCEPTED: review.after_acceptance,
+    Job.IMR_AUTHOR_ASKED: review.ask_author,
+    Job.IMR_SUBMITTED: review.tell_chair_submitted,
+    Job.IMR_CHAIR_ANSWERED: review.after_chair_answer,
+    Job.SIGN_OFF_FINISHED: monitoring.finish_sign_off,
+}
+"""What each kind of job does: ``function(runtime, gateway, **ids)``."""
+
+
+@dataclass
+class DrainReport:
+    done: Counter[str] = field(default_factory=Counter)
+    postponed: int = 0
+    failed: int = 0
+
+    def completed(self, job: Job) -> int:
+        return self.done[job.value]
+
+
+def drainer_name() -> str:
+    """Who holds a claim: host, process and thread, so a lease names its holder."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 10**8}"
+
+
+def drain(
+    runtime: Runtime, client: WebClient | None = None, *, limit: int | None = None
+) -> DrainReport:
+    """Run the due jobs, one claim at a time, until none is due (or ``limit`` ran)."""
+    slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock)
+    me = drainer_name()
+    report = DrainReport()
+    ran = 0
+    while limit is None or ran < limit:
+        job = outbox.claim_next(runtime.db, me, runtime.clock.now())
+        if job is None:
+            break
+        ran += 1
+        _run(runtime, slack, job, me, report)
+    return report
+
+
+def _run(
+    runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str, report: DrainReport
+) -> None:
+    db, now = runtime.db, runtime.clock.now
+    try:
+        function = JOBS[Job(job.kind)]
+    except ValueError:
+        log.error("outbox job %s: unknown kind %s, given up", job.id, job.kind)
+        outbox.give_up(db, job, me, error="unknown_kind", now=now())
+        report.failed += 1
+        return
+    try:
+        function(runtime, slack, **_ids(job.args))
+    except RetryLaterError as exc:
+        outbox.postpone(db, job, me, error=exc.code, at=outbox.retry_at(job.attempts, now()))
+        report.postponed += 1
+        return
+    except SlackError as exc:
+        _failed(runtime, job, me, report, exc.code, exc.retryable, exc.retry_after)
+        return
+    except Exception as exc:
+        log.error("outbox job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
+        _failed(runtime, job, me, report, type(exc).__name__, True, None)
+        return
+    outbox.finish(db, job, me, now())
+    report.done[job.kind] += 1
+
+
+def _failed(
+    runtime: Runtime,
+    job: ClaimedJob,
+    me: str,
+    report: DrainReport,
+    code: str,
+    retryable: bool,
+    retry_after: float | None,
+) -> None:
+    now = runtime.clock.now()
+    if retryable and job.attempts < MAX_ATTEMPTS:
+        log.warning("outbox job %s (%s): Slack error %s, tried again later", job.id, job.kind, code)
+        at = outbox.retry_at(job.attempts, now, retry_after)
+        outbox.postpone(runtime.db, job, me, error=code, at=at)
+        report.postponed += 1
+        return
+    log.error("outbox job %s (%s): given up after Slack error %s", job.id, job.kind, code)
+    outbox.give_up(runtime.db, job, me, error=code, now=now)
+    report.failed += 1
+
+
+def _ids(args: dict[str, Any]) -> dict[str, Any]:
+    return {str(name): value for name, value in args.items()}
+
+
+def tidy(runtime: Runtime, now: datetime | None = None) -> int:
+    """Forget jobs finished long ago (a tick step)."""
+    return outbox.forget_finished(runtime.db, now or runtime.clock.now())

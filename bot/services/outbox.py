@@ -1,0 +1,186 @@
+"""The outbox: Slack work queued in the transaction that decided it, and taken off the queue
+by drainers with a lease.
+
+A listener (or a service it calls) queues a job in its own transaction, so the job exists
+exactly when the change it tells of does. A drainer claims one job at a time with a
+conditional UPDATE and commits before it calls Slack; a drainer that dies leaves its job to
+be claimed again once the lease runs out (the flows' ledger and adoption make a second run
+safe). A job that failed waits longer after each attempt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from bot.ids import Job
+from storage.claim import claimed, inserted
+from storage.db import Database
+from storage.models import OutboxJob
+from storage.states import JobState
+
+LEASE = timedelta(minutes=5)
+"""How long a claimed job is its drainer's: longer than any job takes, Slack's retries
+included."""
+
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+"""The wait after each failed attempt; the last repeats."""
+
+KEPT = timedelta(days=7)
+"""How long a finished job stays in the table (for an operator's question), then goes."""
+
+QUEUED = "outbox.queued"
+"""Set in a session's ``info`` when a job was queued in it: the caller rings the drain once
+the transaction is committed."""
+
+NOTIFY_CHANNEL = "scr_outbox"
+"""On PostgreSQL, queuing a job also notifies this channel (at commit), so that a worker in
+another process can start at once."""
+
+_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class NotAnIdError(ValueError):
+    """A job argument that is not an id: jobs carry ids only, never what a person typed."""
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    args: dict[str, Any]
+    attempts: int
+    """Attempts so far, this one included."""
+
+
+def _checked(ids: dict[str, int | str]) -> dict[str, int | str]:
+    for name, value in ids.items():
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise NotAnIdError(name)
+        if isinstance(value, str) and not _ID.match(value):
+            raise NotAnIdError(name)
+    return dict(ids)
+
+
+def enqueue(
+    session: Session,
+    job: Job,
+    *,
+    now: datetime,
+    dedupe_key: str | None = None,
+    **ids: int | str,
+) -> bool:
+    """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction. With
+    ``dedupe_key``, a job of that key queued before (done or not) makes this a no-op:
+    whether this call queued it."""
+    values = {
+        "kind": job.value,
+        "args": _checked(ids),
+        "dedupe_key": dedupe_key,
+        "state": JobState.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    if dedupe_key is None:
+        session.add(OutboxJob(**values))
+        session.flush()
+        queued = True
+    else:
+        queued = inserted(session, OutboxJob, **values)
+    if queued:
+        session.info[QUEUED] = True
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return queued
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        and_(OutboxJob.state == JobState.PENDING, OutboxJob.next_attempt_at <= now),
+        and_(OutboxJob.state == JobState.RUNNING, OutboxJob.claimed_until <= now),
+    )
+
+
+def claim_next(db: Database, drainer: str, now: datetime) -> ClaimedJob | None:
+    """Take the job due longest for ``drainer`` and commit, or None when nothing is due. Two
+    drainers never take the same job: the claim's WHERE carries the state it expects."""
+    with db.session() as session:
+        candidates = session.execute(
+            select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
+            .where(_due(now))
+            .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+            .limit(8)
+        ).all()
+        for row in candidates:
+            if claimed(
+                session,
+                OutboxJob,
+                OutboxJob.id == row.id,
+                _due(now),
+                state=JobState.RUNNING,
+                claimed_by=drainer,
+                claimed_until=now + LEASE,
+                attempts=OutboxJob.attempts + 1,
+            ):
+                return ClaimedJob(row.id, row.kind, dict(row.args), row.attempts + 1)
+    return None
+
+
+def _settle(db: Database, job: ClaimedJob, drainer: str, **values: Any) -> bool:
+    with db.session() as session:
+        return claimed(
+            session,
+            OutboxJob,
+            OutboxJob.id == job.id,
+            OutboxJob.state == JobState.RUNNING,
+            OutboxJob.claimed_by == drainer,
+            claimed_by=None,
+            claimed_until=None,
+            **values,
+        )
+
+
+def finish(db: Database, job: ClaimedJob, drainer: str, now: datetime) -> bool:
+    """The job is done (False if its lease ran out and another drainer took it)."""
+    return _settle(db, job, drainer, state=JobState.DONE, done_at=now, last_error=None)
+
+
+def retry_at(attempts: int, now: datetime, retry_after: float | None = None) -> datetime:
+    """When a job that failed ``attempts`` times is tried again: the back-off, or longer
+    when Slack asked for a longer wait."""
+    wait = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+    if retry_after is not None:
+        wait = max(wait, timedelta(seconds=retry_after))
+    return now + wait
+
+
+def postpone(db: Database, job: ClaimedJob, drainer: str, *, error: str, at: datetime) -> bool:
+    return _settle(
+        db, job, drainer, state=JobState.PENDING, next_attempt_at=at, last_error=error[:80]
+    )
+
+
+def give_up(db: Database, job: ClaimedJob, drainer: str, *, error: str, now: datetime) -> bool:
+    return _settle(db, job, drainer, state=JobState.FAILED, done_at=now, last_error=error[:80])
+
+
+def forget_finished(db: Database, now: datetime) -> int:
+    """Delete jobs done more than `KEPT` ago; how many went."""
+    with db.session() as session:
+        result = session.execute(
+            delete(OutboxJob).where(
+                OutboxJob.state == JobState.DONE, OutboxJob.done_at < now - KEPT
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def waiting(db: Database, now: datetime) -> int:
+    """How many jobs are due now (tests and `scr-bot worker --once` use it)."""
+    with db.session() as session:
+        return int(session.scalar(select(func.count(OutboxJob.id)).where(_due(now))) or 0)
