@@ -86,35 +86,55 @@ def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id:
     each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
     one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
     how many DMs went now."""
-    with runtime.db.session() as session:
-        people = unique_in_order(
-            agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
-            + agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
-        )
-        briefing = _briefing(runtime, session, case_id, agency_id)
-    sent = 0
-    for user in people:
-        key = briefing_key(case_id, agency_id, user)
-        if slack.sent(key) is not None:
-            continue
-        try:
-            message = briefing_message(briefing.for_reader(user))
-            slack.post_once(key, user, message, case_id=case_id)
-        except SlackError as exc:
-            if exc.retryable:
-                raise
-            log.warning("case %s: briefing not sent to %s (%s)", case_id, user, exc.code)
-            continue
-        sent += 1
-    return sent
+    return _send_briefings(runtime, slack, case_id, [agency_id])
 
 
 def brief_involved_agencies(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     """A set-up step: the agencies involved from the start are told what to do."""
+    _send_briefings(runtime, slack, case_id, None)
+
+
+def _send_briefings(
+    runtime: Runtime, slack: SlackGateway, case_id: int, agencies: list[int] | None
+) -> int:
+    """The briefings of ``agencies`` (None: every involved agency), read in one session
+    with the keys already sent, then sent outside it."""
     with runtime.db.session() as session:
-        agencies = [row.agency_id for row in involved_agencies(session, case_id)]
-    for agency_id in agencies:
-        brief_agency(runtime, slack, case_id, agency_id)
+        if agencies is None:
+            agencies = [row.agency_id for row in involved_agencies(session, case_id)]
+        prefix = f"case:{case_id}:briefing:"
+        done = set(
+            session.scalars(
+                select(SentMessage.key).where(SentMessage.key.startswith(prefix, autoescape=True))
+            )
+        )
+        planned = [
+            (
+                agency_id,
+                unique_in_order(
+                    agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
+                    + agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
+                ),
+                _briefing(runtime, session, case_id, agency_id),
+            )
+            for agency_id in agencies
+        ]
+    sent = 0
+    for agency_id, people, briefing in planned:
+        for user in people:
+            key = briefing_key(case_id, agency_id, user)
+            if key in done:
+                continue
+            try:
+                message = briefing_message(briefing.for_reader(user))
+                slack.post_once(key, user, message, case_id=case_id)
+            except SlackError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("case %s: briefing not sent to %s (%s)", case_id, user, exc.code)
+                continue
+            sent += 1
+    return sent
 
 
 def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:

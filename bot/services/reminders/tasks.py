@@ -24,7 +24,12 @@ from bot.process.registry import get_process
 from bot.process.schedule import task_due
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
-from bot.services.reminders.delivery import cancel_planned, plan_for_task, replan
+from bot.services.reminders.delivery import (
+    cancel_planned,
+    plan_for_new_tasks,
+    plan_for_task,
+    replan,
+)
 from bot.services.reminders.owners import may_act_on, role_holders
 from storage.models import Case, CaseAgency, CaseEvent, Task
 from storage.states import TaskStatus
@@ -97,15 +102,26 @@ def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor
         ctx.session, at=ctx.now, actor=actor, action="stage.begun", case_id=case.id, stage=stage.key
     )
     supersede_earlier_tasks(ctx, case, stage)
-    for definition in stage.tasks:
-        if definition.per == "case":
-            _create_task(ctx, case, definition, stage, agency_id=None)
-        elif definition.per == "agency":
-            for involvement in involved_agencies(ctx.session, case.id):
-                _create_task(ctx, case, definition, stage, agency_id=involvement.agency_id)
-        elif definition.per == "referring_agency":
-            _create_task(ctx, case, definition, stage, agency_id=case.referring_agency_id)
+    created: list[tuple[Task, TaskDefinition]] = []
+    agencies = [row.agency_id for row in involved_agencies(ctx.session, case.id)]
+    with ctx.session.no_autoflush:
+        for definition in stage.tasks:
+            if definition.per == "case":
+                _create_task(ctx, case, definition, stage, agency_id=None, created=created)
+            elif definition.per == "agency":
+                for agency_id in agencies:
+                    _create_task(ctx, case, definition, stage, agency_id=agency_id, created=created)
+            elif definition.per == "referring_agency":
+                _create_task(
+                    ctx,
+                    case,
+                    definition,
+                    stage,
+                    agency_id=case.referring_agency_id,
+                    created=created,
+                )
     ctx.session.flush()
+    plan_for_new_tasks(ctx.session, created, ctx.cal, ctx.now)
 
 
 def supersede_earlier_tasks(ctx: EngineContext, case: Case, stage: StageDefinition) -> list[Task]:
@@ -170,7 +186,11 @@ def _create_task(
     agency_id: int | None,
     subject_key: str | None = None,
     round_no: int = 1,
+    created: list[tuple[Task, TaskDefinition]] | None = None,
 ) -> Task:
+    """The task, unless it exists. With ``created``, it is added to the session and to
+    ``created`` (its reminders planned later, with the others', in one insert); else it is
+    written and its reminders planned at once."""
     existing = ctx.session.scalar(
         select(Task).where(
             Task.case_id == case.id,
@@ -196,6 +216,9 @@ def _create_task(
         created_at=ctx.now,
     )
     ctx.session.add(task)
+    if created is not None:
+        created.append((task, definition))
+        return task
     ctx.session.flush()
     plan_for_task(ctx.session, task, definition, ctx.cal, ctx.now)
     return task
