@@ -12,7 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
 from bot.process.registry import DefinitionMismatchError, check_definitions
-from bot.process.working_days import WorkingCalendar
+from bot.process.working_days import WorkingCalendar, bank_holidays
 from bot.services.cases.access import sync_partnership
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -104,10 +104,21 @@ def build_runtime(
     with database.session() as session:
         hold_lock(session, PARTNERSHIP_LOCK)
         sync_partnership(session, partnership)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         db=database,
         cipher=cipher,
         clock=clock,
         partnership=partnership,
     )
+    _warm(runtime)
+    return runtime
+
+
+def _warm(runtime: Runtime) -> None:
+    """Load this year's and next year's bank holidays now: the first lookup imports the
+    holidays package's countries (over a second), which must not fall inside the first
+    referral's transaction and its three seconds."""
+    year = runtime.working_calendar().london_date(runtime.clock.now()).year
+    for each in (year, year + 1):
+        bank_holidays(each)
