@@ -18,6 +18,7 @@ from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET
 from bot.testing.seed import SEED_TOML
 from bot.testing.standin.delivery import http_transport
 from tests import dbutil
+from tests.referral.data import referral_values
 
 
 def _free_port() -> int:
@@ -40,8 +41,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], within: floa
     raise AssertionError("scr-bot serve did not become healthy")
 
 
-@pytest.fixture
-def served(standin, tmp_path: Path):
+@pytest.fixture(params=[False])
+def served(standin, tmp_path: Path, request: pytest.FixtureRequest):
+    """`scr-bot serve` on a fresh database; with the scheduler when parametrised True."""
     template = dbutil.migrated_sqlite_template(tmp_path)
     config = tmp_path / "partnership.toml"
     config.write_text(SEED_TOML)
@@ -58,7 +60,7 @@ def served(standin, tmp_path: Path):
         "TZ": "America/New_York",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
+        [sys.executable, "-m", "bot.cli", "serve", *([] if request.param else ["--no-scheduler"])],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -70,7 +72,7 @@ def served(standin, tmp_path: Path):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
 
 
 def test_serve_answers_signed_slash_commands_over_http(served, standin) -> None:
@@ -83,6 +85,25 @@ def test_serve_answers_signed_slash_commands_over_http(served, standin) -> None:
         {"X-Slack-Signature": "v0=bad", "X-Slack-Request-Timestamp": "1"},
     )
     assert forged.status == 401
+
+
+@pytest.mark.parametrize("served", [True], indirect=True)
+def test_serve_sets_a_referral_up_at_once_from_its_own_scheduler(served, standin) -> None:
+    """The referral's set-up job is drained by the scheduler in the serving process as soon
+    as it is queued, not at the next minute's tick."""
+    driver = SlackDriver(http_transport(served), SIGNING_SECRET, standin)
+    assert driver.slash_command("U0DPH", "refer").status == 200
+    deadline = time.monotonic() + 20
+    while (view := standin.open_view_for("U0DPH")) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert view is not None
+    health = 1  # the seed partnership's first agency, on a fresh database
+    response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
+    assert response.status == 200
+    submitted = time.monotonic()
+    while standin.channel_by_name("scr-2026-001") is None and time.monotonic() < submitted + 20:
+        time.sleep(0.1)
+    assert standin.channel_by_name("scr-2026-001") is not None, "not set up at once"
 
 
 def test_serve_refuses_to_start_on_an_unmigrated_database(standin, tmp_path: Path) -> None:
