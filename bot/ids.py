@@ -7,6 +7,8 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     REFERRAL = "referral_submit"
+    REFERRAL_FIRST_PART = "referral_first_part"
+    """The referral modal without the identifying details (entered on the web)."""
 
 
 class ReferralBlock(StrEnum):
@@ -33,6 +35,8 @@ INPUT_ACTION = "value"
 
 class Action(StrEnum):
     OPEN_CHANNEL = "open_case_channel"
+    OPEN_DETAILS_FORM = "referral_details_form"
+    """The link to the case room's form for a referral's identifying details."""
     MARK_DONE = "task_mark_done"
     SNOOZE = "task_snooze"
     NOT_NEEDED = "task_not_needed"

@@ -6,7 +6,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -78,6 +78,17 @@ class RetentionConfig(BaseModel):
     years_after_sign_off: PositiveInt = 7
 
 
+class ReferralConfig(BaseModel):
+    """Where a referral's identifying details (the child's names, date of birth, address,
+    family, telephone) are entered: "web" (the case room's form, reached from Slack by a
+    one-time link), "slack" (all in the Slack modal, for Boards that accept it), or unset:
+    the web when the case room is configured, else Slack."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifying_details: Literal["web", "slack"] | None = None
+
+
 class PartnershipConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +97,7 @@ class PartnershipConfig(BaseModel):
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    referral: ReferralConfig = Field(default_factory=ReferralConfig)
 
     @field_validator("agencies")
     @classmethod

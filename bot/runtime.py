@@ -62,6 +62,12 @@ class Runtime:
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
 
+    @property
+    def identifying_details_on_web(self) -> bool:
+        """Whether a referral's identifying details are entered on the case room's form."""
+        wanted = self.partnership.referral.identifying_details
+        return wanted != "slack" and self.settings.portal_enabled
+
     def working_calendar(self) -> WorkingCalendar:
         return WorkingCalendar(extra_closures=frozenset(self.partnership.calendar.closures))
 
@@ -92,6 +98,11 @@ def build_runtime(
             partnership = load_partnership(settings.config_path)
         except PartnershipConfigError as exc:
             raise StartupError(str(exc)) from exc
+    if partnership.referral.identifying_details == "web" and not settings.portal_enabled:
+        raise StartupError(
+            'The partnership file asks for identifying_details = "web", but the case room '
+            'is not configured: set SCR_PUBLIC_URL and SLACK_CLIENT_ID, or choose "slack".'
+        )
     try:
         check_definitions()
     except DefinitionMismatchError as exc:

@@ -9,20 +9,27 @@ from pydantic import BaseModel, ConfigDict
 from slack_bolt import App
 
 from bot.flows import cases as case_flows
+from bot.flows.referral_details import details_url, send_link
 from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
-from bot.handlers.payloads import SlashCommand
-from bot.ids import Callback
+from bot.handlers.payloads import BlockAction, SlashCommand
+from bot.ids import Action, Callback
 from bot.runtime import Runtime
 from bot.services.cases import audit, guard
 from bot.services.cases.access import case_to_show, partnership_rows
 from bot.services.cases.schema import Audience
 from bot.services.referral.opening import open_case, referral_choices
-from bot.services.referral.schema import validated_referral
+from bot.services.referral.pending import start_referral
+from bot.services.referral.schema import validated_first_part, validated_referral
 from bot.services.refusal import RefusedError
 from bot.services.reminders.my_tasks import case_status
 from bot.views.cases import agencies_text, status_blocks, status_text
-from bot.views.referral import referral_modal, referral_received
+from bot.views.referral import (
+    details_wanted_view,
+    referral_first_part_modal,
+    referral_modal,
+    referral_received,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +68,34 @@ listeners = Listeners()
 )
 def open_referral(req: Request[SlashCommand]) -> None:
     choices = referral_choices(req.session, req.actor)
-    req.open_view(
-        referral_modal(choices.agencies, today=req.today, default_agency=choices.default_agency)
+    modal = referral_first_part_modal if req.runtime.identifying_details_on_web else referral_modal
+    req.open_view(modal(choices.agencies, today=req.today, default_agency=choices.default_agency))
+
+
+@listeners.submission(Callback.REFERRAL_FIRST_PART.value)
+def refer_first_part(req: Submitted[Any, ViewMeta]) -> Reply:
+    """The Slack part of a referral whose identifying details are entered on the web: a
+    pending referral, and the one-time link to the form (in the modal and by DM)."""
+    started = start_referral(
+        req.session,
+        validated_first_part(req.payload.answered(), today=req.today),
+        actor=req.actor,
+        view_id=req.payload.view.id,
+        now=req.now,
+        cal=req.calendar,
     )
+    req.after(
+        lambda: send_link(
+            req.runtime, req.slack, started.pending_id, req.actor, started.token, started.expires_at
+        )
+    )
+    expires = req.calendar.london_date(started.expires_at)
+    return Reply(update=details_wanted_view(details_url(req.runtime, started.token), expires))
+
+
+@listeners.action(Action.OPEN_DETAILS_FORM.value)
+def details_link_clicked(req: Request[BlockAction]) -> None:
+    """The link opens the case room in the browser; the click needs only an acknowledgement."""
 
 
 @listeners.submission(Callback.REFERRAL.value)

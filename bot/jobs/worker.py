@@ -5,8 +5,9 @@ One job: a tick at start and every minute after (drain the outbox: case set-ups 
 other Slack jobs listeners queued, retried with back-off; take people the partnership file
 no longer names out of their case channels, send due reminders, redraw the cards of cases
 whose tasks just fell due, finish sending panel invitations and send the panel's reminders,
-read the answers that came back by e-mail when IMAP is set, and the business unit's daily
-digest once it is due; before the reminders, the monitoring
+read the answers that came back by e-mail when IMAP is set, remind the referrers of
+referrals waiting for their details on the web and delete those 7 days old, and the
+business unit's daily digest once it is due; before the reminders, the monitoring
 pass: progress-return rounds, the Board's round summaries, owners who have left, archiving
 signed-off channels; after them, the retention pass: erasure notices and erasing
 signed-off cases' personal data when due).
@@ -42,7 +43,9 @@ from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partnership_leavers
 from bot.flows.panel import PanelTickReport, panel_tick
 from bot.flows.panel_replies import read_calendar_replies
+from bot.flows.referral_details import PendingReport, pending_referrals_pass
 from bot.flows.retention import RetentionReport, retention_pass
+from bot.gateway import SlackGateway
 from bot.ids import Job
 from bot.jobs.outbox import DrainReport, drain, tidy
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
@@ -66,6 +69,7 @@ class TickReport:
     monitoring: MonitoringReport | None = None
     partnership_leavers: int = 0
     retention: RetentionReport | None = None
+    pending_referrals: PendingReport | None = None
     digests: int = 0
     failures: list[tuple[str, Exception]] = field(default_factory=list)
     """The steps that failed, with what they raised."""
@@ -122,6 +126,10 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def digest() -> None:
         report.digests = send_daily_digest(runtime, client)
 
+    def half_finished_referrals() -> None:
+        gateway = SlackGateway(client, runtime.db, runtime.clock)
+        report.pending_referrals = pending_referrals_pass(runtime, gateway)
+
     step("outbox", queued)
     step("partnership leavers", leavers)
     step("monitoring", monitoring)
@@ -132,6 +140,7 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
         step("answers by e-mail", email_answers)
     step("retention", erasures)
     step("daily digest", digest)
+    step("half-finished referrals", half_finished_referrals)
     return report
 
 

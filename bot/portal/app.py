@@ -10,6 +10,7 @@ unit."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, g, request
 
+from bot.flows.referral_details import open_completed
+from bot.gateway import SlackGateway
+from bot.portal import referral_form
 from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
 from bot.runtime import Runtime
@@ -26,12 +30,17 @@ from bot.services.portal import dashboard as board
 from bot.services.portal import sessions
 from bot.services.portal.schema import CasePage
 from bot.services.portal.sessions import SESSION_TTL, SignedIn
+from bot.services.referral import pending
+from bot.services.referral.pending import PendingLink
+from bot.services.refusal import InvalidFormError, RefusedError
 from bot.views.web.dashboard import dashboard_csv
 from bot.views.web.portal import (
     Chrome,
+    DetailsForm,
     render_case_list,
     render_case_page,
     render_dashboard,
+    render_details_form,
     render_message,
 )
 
@@ -354,6 +363,87 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             sealed.content(),
             mimetype=sealed.content_type,
             headers={"Content-Disposition": f'attachment; filename="{sealed.filename}"'},
+        )
+
+    def details_form(
+        token: str, link: PendingLink, values: dict[str, str], errors: dict[str, str]
+    ) -> str:
+        cal = runtime.working_calendar()
+        form = DetailsForm(
+            action=f"{PREFIX}/referrals/{token}",
+            agency=link.agency,
+            referral_date=date.fromisoformat(str(link.answers["referral_date"])),
+            incident_date=date.fromisoformat(str(link.answers["incident_date"])),
+            expires=cal.london_date(link.expires_at),
+            values=values,
+            errors=errors,
+        )
+        return render_details_form(_chrome(), form)
+
+    def refuse_link(refused: RefusedError | None) -> Response:
+        if isinstance(refused, pending.NotYoursError):
+            return refuse("Not your referral", refused.message, 403)
+        message = refused.message if refused else pending.LinkGoneError().message
+        return refuse("Link no longer works", message, 410)
+
+    @bp.get("/referrals/<token>")
+    @signed_in_only
+    def referral_details(token: str) -> Response:
+        me: SignedIn = g.signed_in
+        link = refused = None
+        with db.session() as session:  # a refusal's audit entry is kept: no exception leaves
+            try:
+                link = pending.pending_for_link(session, token, me.user_id, runtime.clock.now())
+            except RefusedError as exc:
+                refused = exc
+        if link is None:
+            return refuse_link(refused)
+        return page(details_form(token, link, {}, {}))
+
+    @bp.post("/referrals/<token>")
+    def referral_details_sent(token: str) -> Response:
+        """Both parts in: the case opens (its set-up in Slack follows at once)."""
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        details, rows = referral_form.details_from(request.form)
+        link = refused = None
+        with db.session() as session:  # a refusal's audit entry is kept: no exception leaves
+            try:
+                link = pending.pending_for_link(session, token, me.user_id, now)
+            except RefusedError as exc:
+                refused = exc
+        if link is None:
+            return refuse_link(refused)
+        try:
+            with db.session() as session:
+                opened = pending.complete_referral(
+                    session,
+                    token,
+                    me.user_id,
+                    details,
+                    now=now,
+                    cipher=runtime.cipher,
+                    process_key=runtime.process_key,
+                    cal=runtime.working_calendar(),
+                )
+        except (pending.NotYoursError, pending.LinkGoneError) as exc:
+            return refuse_link(exc)
+        except InvalidFormError as exc:
+            errors = referral_form.on_form(exc.errors, rows)
+            typed = referral_form.typed(request.form)
+            return page(details_form(token, link, typed, errors), 422)
+        except RefusedError as exc:
+            return refuse("Referral refused", exc.message, 403)
+        open_completed(
+            runtime, SlackGateway(runtime.web_client(), db, runtime.clock), opened.case_id
+        )
+        return page(
+            render_message(
+                f"{opened.reference} is open",
+                f"Thank you: {opened.reference} is open and its private channel is set up in "
+                "Slack. The child's details are stored encrypted and are not posted to Slack.",
+                chrome=_chrome(),
+            )
         )
 
     return bp

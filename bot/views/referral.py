@@ -12,6 +12,7 @@ from typing import TypeVar
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
@@ -26,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.ids import INPUT_ACTION, Callback, ReferralBlock
+from bot.ids import INPUT_ACTION, Action, Callback, ReferralBlock
 from bot.services.referral.schema import (
     CP_PLAN_LABELS,
     CRITERION_LABELS,
@@ -136,6 +137,115 @@ def referral_modal(
         close=PlainTextObject(text="Cancel"),
         blocks=blocks,
     )
+
+
+WEB_PART_NOTE = (
+    "Nothing you enter here identifies the child. After this you enter the child's details "
+    "(names, date of birth, address, family, telephone) on the case room's secure form; the "
+    "case opens when both parts are in."
+)
+
+
+def referral_first_part_modal(
+    agencies: Sequence[AgencyChoice], *, today: date, default_agency: int | None
+) -> View:
+    """The referral's Slack part when the identifying details are entered on the web."""
+    options = [Option(value=str(a.id), label=a.name) for a in agencies]
+    initial = next((o for o in options if o.value == str(default_agency)), None)
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=WEB_PART_NOTE)]),
+        InputBlock(
+            block_id=ReferralBlock.AGENCY.value,
+            label="Referring agency",
+            element=StaticSelectElement(
+                action_id=INPUT_ACTION, options=options, initial_option=initial
+            ),
+        ),
+        _date(ReferralBlock.REFERRAL_DATE, "Date of referral", today),
+        _date(ReferralBlock.INCIDENT_DATE, "Date of incident"),
+        InputBlock(
+            block_id=ReferralBlock.CRITERIA.value,
+            label="Which criteria appear to apply?",
+            element=CheckboxesElement(
+                action_id=INPUT_ACTION,
+                options=[Option(value=c.value, label=t) for c, t in CRITERION_LABELS.items()],
+            ),
+        ),
+        _choice(
+            ReferralBlock.CP_PLAN,
+            "Is or was the child subject of a child protection plan?",
+            CP_PLAN_LABELS,
+        ),
+        _choice(
+            ReferralBlock.OTHER_CHILDREN, "May other children be at risk?", OTHER_CHILDREN_LABELS
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=Callback.REFERRAL_FIRST_PART.value,
+        title=PlainTextObject(text="Refer a case"),
+        submit=PlainTextObject(text="Continue"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def _details_button(url: str) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text="Enter the child's details",
+                action_id=Action.OPEN_DETAILS_FORM.value,
+                url=url,
+                style="primary",
+            )
+        ]
+    )
+
+
+def _until(expires: date) -> str:
+    return f"{expires:%a} {expires.day} {expires:%b}"
+
+
+def details_wanted_view(url: str, expires: date) -> View:
+    """The modal after the Slack part: the one-time link to the web form."""
+    text = (
+        "*One step left.* Enter the child's details on the case room's secure form; the case "
+        "opens when they are in. The link is for you only, works once, and expires on "
+        f"{_until(expires)}. It is also in a direct message from me."
+    )
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Referral started"),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), _details_button(url)],
+    )
+
+
+def details_wanted(url: str, expires: date, *, reminder: bool = False) -> Message:
+    """The referrer's DM with the one-time link; the reminder's link replaces the first."""
+    if reminder:
+        text = (
+            "Your referral is waiting for the child's details: the case is not open until "
+            f"they are in. It expires on {_until(expires)}. Here is a new link (the earlier "
+            "one no longer works); it is for you only and works once."
+        )
+    else:
+        text = (
+            "To finish your referral, enter the child's details on the case room's secure "
+            f"form. The link is for you only, works once, and expires on {_until(expires)}."
+        )
+    return Message(
+        text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), _details_button(url)]
+    )
+
+
+def referral_expired() -> Message:
+    text = (
+        "Your referral started 7 days ago expired without the child's details, and what you "
+        "entered was deleted. If a review is still needed, refer it again with /scr refer."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def referral_received(reference: str) -> View:

@@ -38,7 +38,7 @@ from storage.models.panel import (
     PanelSlotAnswer,
 )
 from storage.models.partnership import Agency, AgencyMember, RoleAssignment
-from storage.models.portal import PortalLoginState, PortalSession
+from storage.models.portal import PendingReferral, PortalLoginState, PortalSession
 from storage.models.review import (
     ChairDecision,
     DecisionNotice,
@@ -94,6 +94,7 @@ __all__ = [
     "PanelReminder",
     "PanelSlot",
     "PanelSlotAnswer",
+    "PendingReferral",
     "PortalLoginState",
     "PortalSession",
     "PostAttempt",

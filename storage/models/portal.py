@@ -6,8 +6,9 @@ kept as SHA-256 hashes, so that a copy of the database opens no session."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -41,3 +42,24 @@ class PortalSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PendingReferral(Base):
+    """A referral whose Slack part is in and whose identifying part (the child's names, date
+    of birth, address, family, telephone) is still to be entered on the web. It holds nothing
+    that identifies anyone: the agency, the dates, the criteria and two answers, and the
+    one-time link's token as a SHA-256 hash. The web part opens the case and deletes the row;
+    so does expiry (``expires_at``, 7 days)."""
+
+    __tablename__ = "pending_referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    referrer: Mapped[str] = mapped_column(String(32), index=True)
+    referring_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    source_view_id: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -61,3 +61,49 @@ NAMED_INLINE = (
 )
 """How a worker might name the child inside a sentence: the surname in lower case, a
 possessive, the date of birth as dd.mm.yy, the postcode without its space."""
+
+
+TELEPHONE = "01632 960123"
+FIRST_PART_BLOCKS = (
+    ReferralBlock.AGENCY,
+    ReferralBlock.REFERRAL_DATE,
+    ReferralBlock.INCIDENT_DATE,
+    ReferralBlock.CRITERIA,
+    ReferralBlock.CP_PLAN,
+    ReferralBlock.OTHER_CHILDREN,
+)
+
+
+def first_part_values(agency_id: int, **overrides: Any) -> dict[str, dict[str, Any]]:
+    """The Slack part of a referral whose identifying details are entered on the web."""
+    values = referral_values(agency_id, **overrides)
+    return {block: answer for block, answer in values.items() if block in FIRST_PART_BLOCKS}
+
+
+def details_form(**overrides: str) -> dict[str, str]:
+    """The web form's fields, as a browser posts them (the family as rows)."""
+    form = {
+        "child_name": CHILD_NAME,
+        "child_aka": CHILD_AKA,
+        "child_dob": CHILD_DOB,
+        "address": ADDRESS,
+        "child_telephone": TELEPHONE,
+        "family-0-name": "Rowena Quillfeather",
+        "family-0-relationship": "Mother",
+        "family-0-dob": "1994-07-02",
+        "family-1-name": "Dale Smallwood",
+        "family-1-relationship": "Stepfather",
+        "family-1-address": "3 Tansy Row, Oldtown OT4 8ZZ",
+        "family-2-name": "Ivy Smallwood",
+        "family-2-relationship": "Sibling",
+        "family-2-dob": "2022-05-01",
+        "presenting_issues": PRESENTING,
+        "background": "Known to health visiting since birth",
+        "other_services": "Nursery, GP",
+        "comments": "",
+    }
+    form.update(overrides)
+    return form
+
+
+WEB_IDENTIFYING = (*IDENTIFYING, TELEPHONE, "Rowena", "Tansy", "02.07.1994", "1994-07-02")

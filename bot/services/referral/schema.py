@@ -108,6 +108,32 @@ def _today(info: ValidationInfo) -> date:
     return today
 
 
+class FamilyMember(BaseModel):
+    """One row of the family, as the web form takes it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
+    relationship: Short = ""
+    dob: date | None = None
+    address: Short = ""
+
+    @field_validator("dob")
+    @classmethod
+    def _born_already(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and value > _today(info):
+            raise ValueError("This date is in the future.")
+        return value
+
+    def line(self) -> str:
+        parts = [f"{self.name} ({self.relationship})" if self.relationship else self.name]
+        if self.dob is not None:
+            parts.append(f"born {self.dob:%d.%m.%Y}")
+        if self.address:
+            parts.append(self.address)
+        return ", ".join(parts)
+
+
 class ReferralSubmission(BaseModel):
     """Field names are the modal's block ids, so an error lands on the right input."""
 
@@ -120,7 +146,9 @@ class ReferralSubmission(BaseModel):
     child_dob: date
     incident_date: date
     address: Long = ""
+    child_telephone: Short = ""
     family_composition: Long = ""
+    family: list[FamilyMember] = Field(default_factory=list, max_length=12)
     presenting_issues: Annotated[str, Field(min_length=1, max_length=LONG_TEXT)]
     background: Long = ""
     other_services: Long = ""
@@ -171,7 +199,9 @@ class ReferralSubmission(BaseModel):
                 "child_dob",
                 "incident_date",
                 "address",
+                "child_telephone",
                 "family_composition",
+                "family",
                 "presenting_issues",
                 "background",
                 "other_services",
@@ -224,7 +254,10 @@ def field_errors(exc: Exception) -> dict[str, str]:
             for field, message in ctx_error.errors.items():
                 errors.setdefault(field, message)
             continue
-        field = str(err["loc"][0]) if err["loc"] else "child_name"
+        loc = err["loc"]
+        field = ".".join(str(part) for part in loc[:3]) if loc else "child_name"
+        if loc and loc[0] != "family":
+            field = str(loc[0])
         errors.setdefault(field, _friendly(err))
     return errors
 
@@ -240,3 +273,85 @@ def _friendly(err: Any) -> str:
     if kind.startswith("date"):
         return "Please give a valid date."
     return "Please check this answer."
+
+
+# A referral in two parts: Slack, then the web ----------------------------------------------
+
+FIRST_PART = frozenset(
+    {
+        "referring_agency",
+        "referral_date",
+        "incident_date",
+        "criteria",
+        "cp_plan",
+        "other_children_at_risk",
+    }
+)
+"""What the Slack modal asks when the identifying details are entered on the web: nothing in
+it identifies the child or the family."""
+
+SLACK_ONLY_DATES = ("referral_date", "incident_date")
+
+
+class ReferralFirstPart(BaseModel):
+    """The Slack part of a referral whose identifying details are entered on the web."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    referring_agency: int
+    referral_date: date
+    incident_date: date
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    cp_plan: CpPlanStatus
+    other_children_at_risk: OtherChildren
+
+    @field_validator("referral_date", "incident_date")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        if value > _today(info):
+            raise ValueError("This date is in the future.")
+        return value
+
+    @field_validator("criteria")
+    @classmethod
+    def _distinct(cls, value: list[Criterion]) -> list[Criterion]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _in_order(self) -> ReferralFirstPart:
+        if self.incident_date > self.referral_date:
+            raise _FieldError({"incident_date": "The incident cannot be after the referral date."})
+        return self
+
+    def answers(self) -> dict[str, Any]:
+        """Kept until the web part is in: nothing that identifies anyone."""
+        return self.model_dump(mode="json", exclude={"referring_agency"})
+
+
+def validated_first_part(values: dict[str, Any], *, today: date) -> ReferralFirstPart:
+    """The Slack part's answers, or `InvalidFormError` with one message per field."""
+    try:
+        return ReferralFirstPart.model_validate(values, context={"today": today})
+    except ValidationError as exc:
+        raise InvalidFormError(field_errors(exc)) from None
+
+
+def completed_referral(
+    agency_id: int, answers: dict[str, Any], details: dict[str, Any], *, today: date
+) -> ReferralSubmission:
+    """The whole referral from the Slack part's answers and the web form's details, or
+    `InvalidFormError` keyed by the web form's fields: a date of birth that does not fit the
+    Slack part's dates is the date of birth's error."""
+    values = {**details, **answers, "referring_agency": agency_id}
+    try:
+        submission = ReferralSubmission.model_validate(values, context={"today": today})
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        for field in SLACK_ONLY_DATES:
+            message = errors.pop(field, None)
+            if message is not None:
+                errors.setdefault("child_dob", message)
+        raise InvalidFormError(errors) from None
+    if submission.family and not submission.family_composition:
+        submission.family_composition = "; ".join(m.line() for m in submission.family)
+    return submission

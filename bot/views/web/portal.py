@@ -5,7 +5,8 @@ script or an inline style, so the Content-Security-Policy can forbid both."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from bot.process.working_days import deadline_words
 from bot.services.dashboard.schema import BoardFigures
 from bot.services.portal.schema import CaseLine, CasePage
+from bot.services.referral.schema import LONG_TEXT, SHORT_TEXT
 from bot.views.web.dashboard import dashboard_html
 
 
@@ -98,4 +100,64 @@ def render_message(
         _env()
         .get_template("portal/message.html")
         .render(chrome=chrome, title=title, message=message, sign_in=sign_in)
+    )
+
+
+FAMILY_ROWS = 6
+"""Rows of the family table on the referral's details form."""
+
+DETAIL_LABELS = {
+    "child_name": "Child's name",
+    "child_aka": "Also known as",
+    "child_dob": "Date of birth",
+    "address": "Address",
+    "child_telephone": "Telephone",
+    "presenting_issues": "Presenting issues",
+    "background": "Background information",
+    "other_services": "Other services involved",
+    "comments": "Additional comments",
+}
+_FAMILY_PARTS = {
+    "name": "name",
+    "relationship": "relationship",
+    "dob": "date of birth",
+    "address": "address",
+}
+
+
+@dataclass(frozen=True)
+class DetailsForm:
+    """The referral's identifying details form: what was typed (to show again beside its
+    errors) and the errors, by field (``family.<row>.<part>`` for a family row's)."""
+
+    action: str
+    agency: str
+    referral_date: date
+    incident_date: date
+    expires: date
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    family_rows: int = FAMILY_ROWS
+    short_text: int = SHORT_TEXT
+    long_text: int = LONG_TEXT
+
+    def anchor(self, name: str) -> str:
+        if name.startswith("family."):
+            _, row, part = [*name.split("."), "", ""][:3]
+            return f"family-{row}-{part}"
+        return name if name in DETAIL_LABELS else "child_name"
+
+    def label(self, name: str) -> str:
+        if name.startswith("family."):
+            _, row, part = [*name.split("."), "", ""][:3]
+            number = int(row) + 1 if row.isdigit() else 1
+            return f"Family member {number}, {_FAMILY_PARTS.get(part, 'details')}"
+        return DETAIL_LABELS.get(name, "This form")
+
+
+def render_details_form(chrome: Chrome, form: DetailsForm) -> str:
+    return (
+        _env()
+        .get_template("portal/referral.html")
+        .render(chrome=chrome, form=form, title="The child's details")
     )
