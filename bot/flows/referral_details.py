@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.flows.referral import CaseSetup
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
-from bot.services.referral.pending import expire_pending, take_reminders
+from bot.services.referral.pending import expire_pending, release_reminder, take_reminders
 from bot.views.referral import details_wanted, referral_expired
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,9 @@ def pending_referrals_pass(runtime: Runtime, slack: SlackGateway) -> PendingRepo
             )
             report.reminded += 1
         except SlackError as exc:
-            log.warning("referral reminder not delivered (%s)", exc.code)
+            log.warning("referral reminder not delivered (%s); tried again later", exc.code)
+            with runtime.db.session() as session:
+                release_reminder(session, reminder.pending_id)
     for gone in expired:
         try:
             slack.post_once(

@@ -84,13 +84,16 @@ def refer_first_part(req: Submitted[Any, ViewMeta]) -> Reply:
         now=req.now,
         cal=req.calendar,
     )
+    expires = req.calendar.london_date(started.expires_at)
+    token = started.token
+    if token is None:
+        return Reply(update=details_wanted_view(None, expires))
     req.after(
         lambda: send_link(
-            req.runtime, req.slack, started.pending_id, req.actor, started.token, started.expires_at
+            req.runtime, req.slack, started.pending_id, req.actor, token, started.expires_at
         )
     )
-    expires = req.calendar.london_date(started.expires_at)
-    return Reply(update=details_wanted_view(details_url(req.runtime, started.token), expires))
+    return Reply(update=details_wanted_view(details_url(req.runtime, token), expires))
 
 
 @listeners.action(Action.OPEN_DETAILS_FORM.value)

@@ -207,18 +207,22 @@ def _until(expires: date) -> str:
     return f"{expires:%a} {expires.day} {expires:%b}"
 
 
-def details_wanted_view(url: str, expires: date) -> View:
-    """The modal after the Slack part: the one-time link to the web form."""
+def details_wanted_view(url: str | None, expires: date) -> View:
+    """The modal after the Slack part: the one-time link to the web form (``None`` when the
+    form was submitted again: the link went out the first time)."""
     text = (
         "*One step left.* Enter the child's details on the case room's secure form; the case "
         "opens when they are in. The link is for you only, works once, and expires on "
         f"{_until(expires)}. It is also in a direct message from me."
     )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if url is not None:
+        blocks.append(_details_button(url))
     return View(
         type="modal",
         title=PlainTextObject(text="Referral started"),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), _details_button(url)],
+        blocks=blocks,
     )
 
 

@@ -5,6 +5,7 @@ these tests skip and say why; screenshots go to tests/artifacts/ (git-ignored)."
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -23,7 +24,9 @@ from docx import Document
 from pydantic import SecretStr
 
 from bot.clock import FrozenClock
+from bot.ids import Callback, ReferralBlock
 from bot.portal.signin import SESSION_COOKIE
+from bot.testing.driver import SlackDriver, http_transport
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, make_settings, start_harness
 from bot.testing.seed import SEED_TOML
 from bot.testing.standin import SlackStandIn
@@ -34,6 +37,7 @@ from tests.dashboard.helpers import chair_approves, london, panel_meets
 from tests.decision.helpers import stored_case
 from tests.first_month.helpers import channel_of, csv_bytes, open_case, share_file
 from tests.flow_helpers import cases, refer
+from tests.referral.data import WEB_IDENTIFYING, details_form, first_part_values
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = os.environ.get("SCR_CHROMIUM", "/usr/bin/chromium")
@@ -360,3 +364,56 @@ def test_a_member_downloads_a_document_and_reopens_it(served, page, tmp_path) ->
     events = [row.cells[3].text for row in table.rows]
     assert "GP appointment: bruising noted" in events
     assert "Health visitor home visit" in events
+
+
+def _modal_of(standin: SlackStandIn, user: str, callback_id: str, within: float = 30.0) -> Any:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        view = standin.open_view_for(user)
+        if view is not None and view.callback_id == callback_id:
+            return view
+        time.sleep(0.1)
+    raise AssertionError(f"no {callback_id} modal opened for {user}")
+
+
+def test_a_referral_completed_across_slack_and_web(served, page) -> None:
+    """The Slack part through signed requests to `scr-bot serve`, the child's details in the
+    browser through the one-time link; nothing identifying reaches Slack."""
+    base, standin = served
+    driver = SlackDriver(http_transport(base), SIGNING_SECRET, standin)
+    assert driver.slash_command("U0DPH", "refer").status == 200
+    view = _modal_of(standin, "U0DPH", Callback.REFERRAL_FIRST_PART.value)
+    [agency] = [b for b in view.blocks if b.get("block_id") == ReferralBlock.AGENCY.value]
+    health = next(o["value"] for o in agency["element"]["options"] if o["text"]["text"] == "Health")
+    answer = driver.submit_view("U0DPH", first_part_values(int(health)), view_id=view.id)
+    text = answer.body.decode()
+    start = text.index(f"{base}/portal/referrals/")
+    link = text[start : text.index('"', start)]
+
+    sign_in_as(page, base, "Dr Lee (Health DP)")
+    page.goto(link)
+    assert page.get_by_role("heading", name="The child's details").is_visible()
+    form = details_form()
+    for name, value in form.items():
+        if value:
+            page.locator(f"#{name}").fill(value)
+    assert page.get_by_label("Child's name").input_value() == form["child_name"]
+    assert page.get_by_label("Relationship to the child, person 2").input_value() == "Stepfather"
+    from axe_playwright_python.sync_playwright import Axe
+
+    serious = [
+        (v["id"], v["help"])
+        for v in Axe().run(page).response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+    assert serious == [], serious
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-referral-details.png"), full_page=True)
+    page.get_by_role("button", name="Send and open the case").click()
+    assert page.get_by_role("heading", name="SCR-2026-002 is open").is_visible()
+    assert standin.channel_by_name("scr-2026-002") is not None
+    assert page.goto(link) is not None
+    assert page.get_by_role("heading", name="Link no longer works").is_visible()
+    calls = json.dumps([{"m": c.method, "a": c.args} for c in standin.calls], default=str)
+    for value in WEB_IDENTIFYING:
+        assert value not in calls

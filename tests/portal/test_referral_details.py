@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.ids import Callback
 from bot.jobs.worker import tick
-from bot.testing.harness import Harness, start_harness
+from bot.runtime import StartupError, build_runtime
+from bot.testing.harness import Harness, make_settings, start_harness
 from bot.testing.seed import seed_partnership
 from storage.models import PendingReferral
 from tests.flow_helpers import (
@@ -97,6 +98,27 @@ def test_a_referral_completed_across_slack_and_web_opens_the_case(portal) -> Non
     text = all_calls_text(portal)
     for value in WEB_IDENTIFYING:
         assert value not in text
+
+
+def test_the_slack_part_submitted_twice_keeps_one_pending_referral_and_one_link(portal) -> None:
+    view_id = open_referral_modal(portal)
+    values = first_part_values(agency_id(portal, "Health"))
+    portal.driver.submit_view("U0DPH", values, view_id=view_id)
+    portal.wait()
+    again = portal.driver.redeliver()
+    portal.wait()
+    assert again.status == 200 and "/portal/referrals/" not in str(body_json(again))
+    assert len(pending_rows(portal)) == 1
+    assert len(portal.standin.dms_to("U0DPH")) == 1
+
+
+def test_the_web_setting_needs_the_case_room(standin, database, clock) -> None:
+    partnership = seed_partnership()
+    partnership.referral.identifying_details = "web"
+    url = database.engine.url.render_as_string(hide_password=False)
+    settings = make_settings(standin, url)
+    with pytest.raises(StartupError, match="case room is not configured"):
+        build_runtime(settings, clock=clock, partnership=partnership, db=database)
 
 
 def test_the_link_is_for_the_referrer_only(portal) -> None:

@@ -72,8 +72,9 @@ def _hash(token: str) -> str:
 @dataclass(frozen=True)
 class Started:
     pending_id: int
-    token: str
-    """For the one-time link; only its hash is stored."""
+    token: str | None
+    """For the one-time link (only its hash is stored); None for a modal submitted again,
+    whose link went out the first time."""
     expires_at: datetime
 
 
@@ -98,7 +99,7 @@ def start_referral(
     cal: WorkingCalendar,
 ) -> Started:
     """Keep the Slack part until the details come. The same modal submitted twice keeps one
-    pending referral (its link is issued afresh)."""
+    pending referral and one link."""
     field = "referring_agency"
     if not is_partnership_member(session, actor):
         raise RefusedError(NOT_A_MEMBER, field=field)
@@ -108,11 +109,10 @@ def start_referral(
     agency = session.get(Agency, first.referring_agency)
     if agency is None or not agency.active:
         raise RefusedError(NOT_A_PARTNER, field=field)
-    token = secrets.token_urlsafe(32)
     row = session.scalar(select(PendingReferral).where(PendingReferral.source_view_id == view_id))
     if row is not None:
-        row.token_hash = _hash(token)
-        return Started(row.id, token, row.expires_at)
+        return Started(row.id, None, row.expires_at)
+    token = secrets.token_urlsafe(32)
     next_day = cal.next_working_day(cal.london_date(now))
     row = PendingReferral(
         token_hash=_hash(token),
@@ -220,6 +220,13 @@ def take_reminders(session: Session, now: datetime) -> list[Reminder]:
             audit.record(session, at=now, actor="bot", action=REMINDED, pending=row.id)
             reminders.append(Reminder(row.id, row.referrer, token, row.expires_at))
     return reminders
+
+
+def release_reminder(session: Session, pending_id: int) -> None:
+    """A reminder Slack did not take: the next tick tries again (with another fresh link)."""
+    session.execute(
+        update(PendingReferral).where(PendingReferral.id == pending_id).values(reminded_at=None)
+    )
 
 
 @dataclass(frozen=True)
