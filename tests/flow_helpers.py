@@ -9,10 +9,11 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from bot.ids import Callback
 from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness
 from storage.models import Case
-from tests.referral.data import referral_values
+from tests.referral.data import details_form, first_part_values, referral_values
 
 
 def agency_id(harness: Harness, name: str) -> int:
@@ -30,11 +31,34 @@ def open_referral_modal(harness: Harness, user: str = "U0DPH") -> str:
 
 
 def refer(harness: Harness, user: str = "U0DPH", agency: str = "Health", **overrides: Any):
+    """A referral, whichever form the bot asks for: all in the Slack modal, or (with the case
+    room on) its Slack part and then the child's details on the web form."""
     view_id = open_referral_modal(harness, user)
+    if harness.standin.views[view_id].callback_id == Callback.REFERRAL_FIRST_PART:
+        assert not overrides, "the two-part referral takes the standard answers"
+        return refer_across_web(harness, user, agency_id(harness, agency), view_id)
     response = harness.driver.submit_view(
         user, referral_values(agency_id(harness, agency), **overrides), view_id=view_id
     )
     harness.wait()
+    return response
+
+
+def refer_across_web(harness: Harness, user: str, agency: int, view_id: str):
+    """The Slack part, then the details through the one-time link, signed in as ``user``;
+    the Slack part's response."""
+    from tests.portal.helpers import client_of, csrf_of, sign_in
+
+    response = harness.driver.submit_view(user, first_part_values(agency), view_id=view_id)
+    harness.wait()
+    view = json.dumps(body_json(response)["view"])
+    start = view.index("/portal/referrals/")
+    link = view[start : view.index('"', start)]
+    client = client_of(harness)
+    sign_in(client, user)
+    form = client.get(link)
+    sent = client.post(link, data={**details_form(), "csrf_token": csrf_of(form.text)})
+    assert sent.status_code == 200, sent.status_code
     return response
 
 
