@@ -3,6 +3,7 @@ the case room's form through a one-time link for the referrer only."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -70,7 +71,8 @@ def pending_rows(harness: Harness) -> list[PendingReferral]:
 
 
 @pytest.mark.postgres
-def test_a_referral_completed_across_slack_and_web_opens_the_case(portal) -> None:
+def test_a_referral_completed_across_slack_and_web_opens_the_case(portal, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
     link = start_in_slack(portal)
     assert cases(portal) == []  # no reference, no channel until both parts are in
     [dm] = portal.standin.dms_to("U0DPH")
@@ -98,6 +100,7 @@ def test_a_referral_completed_across_slack_and_web_opens_the_case(portal) -> Non
     text = all_calls_text(portal)
     for value in WEB_IDENTIFYING:
         assert value not in text
+        assert value not in caplog.text
 
 
 def test_the_slack_part_submitted_twice_keeps_one_pending_referral_and_one_link(portal) -> None:
