@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows.referral import CaseSetup
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.pending import expire_pending, release_reminder, take_reminders
@@ -41,12 +40,6 @@ def send_link(
         reminder=reminder,
     )
     slack.post_once(f"referral:{pending_id}:{kind}:{token[:12]}", referrer, message)
-
-
-def open_completed(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
-    """The case's set-up in Slack, as for a referral made all in Slack; what Slack does not
-    finish now, the worker resumes."""
-    CaseSetup(runtime, slack).run(case_id)
 
 
 @dataclass

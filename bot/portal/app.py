@@ -18,8 +18,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, g, request
 
-from bot.flows.referral_details import open_completed
-from bot.gateway import SlackGateway
 from bot.portal import referral_form
 from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
@@ -434,14 +432,13 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             return page(details_form(token, link, typed, errors), 422)
         except RefusedError as exc:
             return refuse("Referral refused", exc.message, 403)
-        open_completed(
-            runtime, SlackGateway(runtime.web_client(), db, runtime.clock), opened.case_id
-        )
+        runtime.bell.ring()  # its set-up was queued with the case: the drain starts it now
         return page(
             render_message(
                 f"{opened.reference} is open",
-                f"Thank you: {opened.reference} is open and its private channel is set up in "
-                "Slack. The child's details are stored encrypted and are not posted to Slack.",
+                f"Thank you: {opened.reference} is open. Its private channel is being set up in "
+                "Slack, and the bot sends you its link there. The child's details are stored "
+                "encrypted and are not posted to Slack.",
                 chrome=_chrome(),
             )
         )
