@@ -29,7 +29,7 @@ def test_scr_status_in_the_case_channel_and_by_reference(harness) -> None:
     assert sections[0].splitlines() == [
         "*Next deadlines*",
         "• Check for a child protection plan · *overdue* (due Mon 30 Nov)",
-        "• Consider other children at risk · *overdue* (due Mon 30 Nov)",
+        "• Consider other children at risk · Health · *overdue* (due Mon 30 Nov)",
         "• Confirm the CPU has been notified · Health · *overdue* (due Mon 30 Nov)",
         "• Inform the other organisations · due Tue 1 Dec",
         "• Inform the Board Chair · due Tue 1 Dec",
