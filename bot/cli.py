@@ -40,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="play a referral against a local Slack stand-in")
     demo.add_argument("--output", help="folder for the demo's files (default: a temporary one)")
     demo.add_argument(
+        "--web",
+        metavar="FOLDER",
+        help="turn the case room on and write its dashboard and case page to FOLDER",
+    )
+    demo.add_argument(
         "--verbose",
         action="store_true",
         help="print every Web API call and every message in full",
@@ -75,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return int(run_demo(args.output, verbose=args.verbose))
+        return int(run_demo(args.output, verbose=args.verbose, web=args.web))
 
     try:
         settings = Settings()

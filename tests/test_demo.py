@@ -1,6 +1,7 @@
 """`scr-bot demo` plays a case from referral to archive on a fresh SQLite database. By
-default it tells the story briefly; `--verbose` keeps every Web API call. The demo is
-played once for all the tests here."""
+default it tells the story briefly; `--verbose` keeps every Web API call; `--web` turns the
+case room on and writes its pages. The demo is played once, with the case room on, for all
+the tests here."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.demo import DemoRun, play
-from bot.demo.referral import DEMO_REFERRAL
+from bot.demo import DemoRun, play, run_demo
+from bot.demo.referral import CHILD_VALUES, DEMO_DETAILS, DEMO_REFERRAL
+from bot.demo.web import ChildInSlackError, check_no_child_in_slack
 from bot.ids import ReferralBlock
 from bot.testing.seed import PEOPLE
+from bot.testing.standin.models import RecordedCall
 
 SHORT_BOUND = 400
 """The most lines the default telling may take."""
+WEB_LINES = 10
+"""What the case room adds to it: the details entered on the web, the pages, the check."""
 
 SCENES = (
     "the referral",
@@ -45,8 +50,67 @@ SCENES = (
 def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRun, str]:
     printed = io.StringIO()
     with redirect_stdout(printed):
-        run = play(tmp_path_factory.mktemp("demo"))
+        run = play(tmp_path_factory.mktemp("demo"), web=tmp_path_factory.mktemp("demo-web"))
     return run, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def web_folder(played: tuple[DemoRun, str]) -> Path:
+    _, printed = played
+    line = next(line for line in printed.splitlines() if line.startswith("Its pages"))
+    assert line.endswith(": dashboard.html, scr-2026-001.html")
+    return Path(line.removeprefix("Its pages, to open offline, in ").split(": ")[0])
+
+
+def test_the_web_side_writes_the_dashboard_and_the_case_page(
+    played: tuple[DemoRun, str], web_folder: Path
+) -> None:
+    _, printed = played
+    dashboard = (web_folder / "dashboard.html").read_text()
+    case = (web_folder / "scr-2026-001.html").read_text()
+
+    assert '<h1 class="dashboard-title">The Board\'s dashboard</h1>' in dashboard
+    assert "<svg" in dashboard
+    assert "<h1>SCR-2026-001 " in case
+    assert (web_folder / "portal.css").exists()
+    for html in (dashboard, case):
+        assert 'href="portal.css"' in html and "/portal/static/" not in html
+        for value in CHILD_VALUES:
+            assert value not in html
+    assert "The case room: Pat Admin signed in with Slack (the stand-in)." in printed
+    assert "Dr Lee (Health DP) follows the modal's link" in printed
+
+
+def test_no_slack_call_carried_the_child(played: tuple[DemoRun, str]) -> None:
+    run, printed = played
+    checked = len(run.standin.calls)
+    assert f"No Slack call carried the child's details ({checked} calls checked)" in printed
+    assert checked > 300
+    assert DEMO_DETAILS["child_telephone"] in CHILD_VALUES
+
+
+def test_the_check_fails_loudly_on_a_planted_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean = RecordedCall("chat.postMessage", {"text": "SCR-2026-001 is open"}, True, None, 0.0)
+    planted = RecordedCall(
+        "chat.postMessage",
+        {"blocks": [{"type": "section", "text": {"text": "Visit to 1 EXAMPLE STREET"}}]},
+        True,
+        None,
+        0.0,
+    )
+    assert check_no_child_in_slack([clean], CHILD_VALUES) == 1
+    with pytest.raises(ChildInSlackError, match=r"call 1 \(chat.postMessage\)") as raised:
+        check_no_child_in_slack([clean, planted], CHILD_VALUES)
+    assert "Example" not in str(raised.value)
+
+    def planting(*args: object, **kwargs: object) -> None:
+        check_no_child_in_slack([planted], CHILD_VALUES)
+
+    monkeypatch.setattr("bot.demo.play", planting)
+    assert run_demo(str(tmp_path), web=str(tmp_path / "web")) == 1
+    assert "scr-bot demo: FAILED: Slack call 0 (chat.postMessage)" in capsys.readouterr().err
 
 
 def test_the_demo_plays_the_whole_life_of_a_case(played: tuple[DemoRun, str]) -> None:
@@ -87,7 +151,7 @@ def test_by_default_the_story_is_told_in_a_few_hundred_lines(
     run, printed = played
     lines = printed.splitlines()
 
-    assert len(lines) <= SHORT_BOUND
+    assert len(lines) <= SHORT_BOUND + WEB_LINES
     assert lines == run.story.short
     assert not [line for line in lines if line.lstrip().startswith("· ")], "Web API plumbing"
     headings = [line for line in lines if line.startswith("══ Day ")]
@@ -170,11 +234,16 @@ def test_the_dm_counts_at_the_end_match_the_standins_record(
 
 
 def test_the_command_line_takes_verbose(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    asked: list[tuple[str | None, bool]] = []
+    asked: list[tuple[str | None, bool, str | None]] = []
     monkeypatch.setattr(
         "bot.demo.run_demo",
-        lambda output, *, verbose: asked.append((output, verbose)) or 0,
+        lambda output, *, verbose, web: asked.append((output, verbose, web)) or 0,
     )
     assert main(["demo", "--verbose", "--output", str(tmp_path)]) == 0
     assert main(["demo"]) == 0
-    assert asked == [(str(tmp_path), True), (None, False)]
+    assert main(["demo", "--web", str(tmp_path / "web")]) == 0
+    assert asked == [
+        (str(tmp_path), True, None),
+        (None, False, None),
+        (None, False, str(tmp_path / "web")),
+    ]

@@ -16,6 +16,7 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.demo.story import Story
+from bot.demo.web import kept_files
 from bot.ids import INPUT_ACTION, FirstMonthAction, FirstMonthBlock
 from bot.jobs.worker import tick
 from bot.services.cases.access import active_agencies
@@ -189,13 +190,15 @@ def first_month(story: Story, reference: str, folder: Path) -> None:
         _click(story, CPU, FirstMonthAction.CHRONOLOGY_EXPORT, _card(story, channel, card_ts))
     folder.mkdir(parents=True, exist_ok=True)
     stem = file_stem(reference)
-    for stored in harness.standin.files.values():
-        if stored.user == harness.standin.bot_user_id and stored.name.startswith(stem):
-            (folder / stored.name).write_bytes(stored.content)
-            story.say(
-                f"  ➜ {stored.name} ({len(stored.content):,} bytes) written to {folder}",
-                short=False,
-            )
+    uploaded = [
+        (stored.name, stored.content)
+        for stored in harness.standin.files.values()
+        if stored.user == harness.standin.bot_user_id
+    ]
+    for name, content in [*uploaded, *kept_files(harness, reference, CPU)]:
+        if name.startswith(stem):
+            (folder / name).write_bytes(content)
+            story.say(f"  ➜ {name} ({len(content):,} bytes) written to {folder}", short=False)
     story.say(f"  ➜ the files are written to {folder}", verbose=False)
     document = Document(str(folder / f"{stem}.docx"))
     rows = document.tables[0].rows

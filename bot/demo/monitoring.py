@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.demo.story import Story
+from bot.demo.web import kept_files
 from bot.ids import INPUT_ACTION, MonitoringAction, MonitoringBlock
 from bot.jobs.worker import tick
 from bot.services.cases.access import active_agencies
@@ -71,7 +72,7 @@ def monitor_the_action_plan(story: Story, reference: str, folder: Path) -> None:
         _board_closes(story, case_id, channel, round_no)
     story.scene("the Board signs the case off")
     _sign_off(story, channel)
-    _write_files(story, folder)
+    _write_files(story, reference, folder)
 
 
 def _every(story: Story, case_id: int) -> str:
@@ -320,15 +321,16 @@ def _sign_off(story: Story, channel: str) -> None:
     story.say(f"#{harness.standin.channels[channel].name} archived: {'yes' if archived else 'no'}")
 
 
-def _write_files(story: Story, folder: Path) -> None:
+def _write_files(story: Story, reference: str, folder: Path) -> None:
     """The latest pro forma of each round (a round summarised at its deadline and again when
-    complete sent the same file name twice)."""
+    complete sent the same file name twice), from Slack or, with the case room on, from it."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
-    for stored in story.harness.standin.files.values():
-        if "-progress-" in stored.name and stored.uploaded:
-            (folder / stored.name).write_bytes(stored.content)
-            written.append(stored.name)
+    uploaded = [(s.name, s.content) for s in story.harness.standin.files.values() if s.uploaded]
+    for name, content in [*uploaded, *kept_files(story.harness, reference, ADMIN)]:
+        if "-progress-" in name:
+            (folder / name).write_bytes(content)
+            written.append(name)
     story.say()
     story.say(f"The Board's pro formas (Appendix 5), latest of each round: {folder}")
     for name in sorted(set(written)):
