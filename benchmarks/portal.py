@@ -1,10 +1,12 @@
-"""How long the Board's dashboard takes with 1,000 cases: `python -m benchmarks.portal`.
+"""How long the Board's dashboard and a case page take among 1,000 cases:
+`python -m benchmarks.portal`.
 
 Fills an embedded SQLite database (a temporary file) with cases at every stage of the
 Bolton process, written straight into the tables: each with the events it has reached,
 the tasks of the stages behind it (done, some late), the open tasks of its stage (some
 overdue), its held Initial Panel, and six-monthly progress returns once in monitoring.
-Then times the figures (`board_figures`), the page's HTML and the CSV, median over runs.
+Then times the figures (`board_figures`), the page's HTML and the CSV, and one case's page
+(`benchmarks.case_page`), median over runs.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, insert, select
 
+from benchmarks.case_page import ENTRIES_PER_AGENCY, case_page_step
+from bot.crypto import FieldCipher
 from bot.process.bolton import BOLTON_SCR
 from bot.process.definition import StageDefinition, TaskDefinition
 from bot.process.schedule import task_due
@@ -302,9 +307,15 @@ def run(cases: int, runs: int) -> int:
         sizes = fill_board(db.engine, cases)
         filled = time.perf_counter() - started
         cal = WorkingCalendar()
-        steps: dict[str, list[tuple[float, float]]] = {"figures": [], "html": [], "csv": []}
+        case_page = case_page_step(db, FieldCipher(Fernet.generate_key()), NOW, cal)
+        steps: dict[str, list[tuple[float, float]]] = {
+            "figures": [],
+            "html": [],
+            "csv": [],
+            "case": [],
+        }
         totals: list[tuple[float, float]] = []
-        page = sheet = ""
+        page = sheet = case_html = ""
         cold = (0.0, 0.0)
         for n in range(runs + 1):
             with db.session() as session:
@@ -312,12 +323,14 @@ def run(cases: int, runs: int) -> int:
             markup, *html = _timed(partial(dashboard_html, figures, case_url=_case_url))
             sheet, *table = _timed(partial(dashboard_csv, figures))
             page = str(markup)
+            case_html, *one_case = _timed(case_page)
             if not n:  # the first run fills the caches a long-running server keeps
                 cold = (compute[0] + html[0], compute[1] + html[1])
                 continue
             steps["figures"].append((compute[0], compute[1]))
             steps["html"].append((html[0], html[1]))
             steps["csv"].append((table[0], table[1]))
+            steps["case"].append((one_case[0], one_case[1]))
             totals.append((compute[0] + html[0], compute[1] + html[1]))
         db.dispose()
     listing = ", ".join(f"{count:,} {name}" for name, count in sizes.items())
@@ -329,6 +342,13 @@ def run(cases: int, runs: int) -> int:
     print(_line("figures + page", totals, f"   (slowest {worst:.1f} ms)"))
     print(_line("CSV", steps["csv"], f"   ({len(sheet) // 1024} KiB)"))
     print(_line("figures + page, first run", [cold], "   (before any cache is warm)"))
+    print(
+        _line(
+            "one case page (data + HTML)",
+            steps["case"],
+            f"   ({len(case_html) // 1024} KiB, {ENTRIES_PER_AGENCY} chronology rows an agency)",
+        )
+    )
     load = os.getloadavg()[0]
     print(
         f"  {os.cpu_count()} cores, load average {load:.1f}: wall clock includes waiting for them"
