@@ -143,6 +143,8 @@ def test_neither_telling_shows_the_child(played: tuple[DemoRun, str]) -> None:
     for shown in (printed, "\n".join(run.story.full)):
         for field in (ReferralBlock.CHILD_NAME, ReferralBlock.ADDRESS, ReferralBlock.CHILD_DOB):
             assert str(DEMO_REFERRAL[field]) not in shown
+        for value in CHILD_VALUES:
+            assert value not in shown
 
 
 def test_by_default_the_story_is_told_in_a_few_hundred_lines(
