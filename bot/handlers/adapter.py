@@ -565,26 +565,17 @@ class _Bound:
         refuse: Callable[[RefusedError], None] | None = None,
         deadline: float | None = None,
     ) -> None:
-        """Run the listener in one transaction; with ``deadline`` (a form, whose answer Slack
-        waits for), one that finishes too late is rolled back and not answered, so that Slack's
-        error is the truth: nothing was stored."""
+        """Run the listener in one transaction, then answer and run its effects; with
+        ``deadline`` (a form, whose answer Slack waits for), see `_not_done`."""
         slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
-        refuse = refuse or (lambda exc: answer(Reply(text=exc.message)))
         try:
             with self.runtime.db.session() as session:
                 request = build(session, slack)
                 reply = _as_reply(fn(request))
                 if deadline is not None and time.monotonic() > deadline:
                     raise TooLateError
-        except TooLateError:
-            log.warning("%s: answered too late for Slack; nothing stored", kind)
-            return
-        except MalformedPayloadError as exc:
-            _log_malformed(kind, str(exc))
-            refuse(RefusedError(OUT_OF_DATE))
-            return
-        except (RefusedError, CaseDataErasedError) as exc:
-            refuse(exc if isinstance(exc, RefusedError) else RefusedError(ERASED))
+        except (TooLateError, MalformedPayloadError, RefusedError, CaseDataErasedError) as exc:
+            _not_done(kind, exc, refuse or (lambda e: answer(Reply(text=e.message))))
             return
         answer(reply)
         _run_effects(kind, request.effects)
@@ -671,6 +662,20 @@ def _run_effects(kind: str, effects: Sequence[Callable[[], object]]) -> None:
             effect()
         except SlackError as exc:
             log.warning("%s: a Slack step after the answer failed (%s)", kind, exc)
+
+
+def _not_done(kind: str, exc: Exception, refuse: Callable[[RefusedError], None]) -> None:
+    """A listener whose transaction was rolled back: refused, malformed, or (a form) finished
+    too late, which is not answered, so that Slack's error is the truth: nothing was stored."""
+    if isinstance(exc, TooLateError):
+        log.warning("%s: answered too late for Slack; nothing stored", kind)
+    elif isinstance(exc, MalformedPayloadError):
+        _log_malformed(kind, str(exc))
+        refuse(RefusedError(OUT_OF_DATE))
+    elif isinstance(exc, RefusedError):
+        refuse(exc)
+    else:
+        refuse(RefusedError(ERASED))
 
 
 def _validated(model: type[PayloadT], body: dict[str, Any]) -> PayloadT | None:

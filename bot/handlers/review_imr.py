@@ -141,9 +141,21 @@ def submission_modal_for(req: Request[Any], review_id: int | None, slots: int = 
 
 
 def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
-    """The submission's answers as the form: each recommendation row validated on its own, so
-    that an error lands on that row's input."""
+    """The submission's answers as the form."""
     values = payload.values()
+    documents = payload.file_ids(ReviewBlock.DOCUMENT.value)
+    answers: dict[str, Any] = {s: values.get(s) or "" for s in SECTIONS}
+    answers["independent"] = values.get(ReviewBlock.INDEPENDENT.value)
+    document = documents[0] if documents else None
+    rows = _recommendation_rows(values, slots)
+    return validated(
+        ImrForm, {**answers, "recommendations": rows, "document_file_id": document}, {}
+    )
+
+
+def _recommendation_rows(values: dict[str, Any], slots: int) -> list[RecommendationRow]:
+    """Each recommendation row validated on its own, so that an error lands on that row's
+    input."""
     prefixes = {key: prefix for prefix, key, _ in REC_FIELDS}
     rows: list[RecommendationRow] = []
     errors: dict[str, str] = {}
@@ -159,13 +171,7 @@ def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
                 errors.setdefault(rec_block(prefixes[key], number), message)
     if errors:
         raise InvalidFormError(errors)
-    documents = payload.file_ids(ReviewBlock.DOCUMENT.value)
-    answers: dict[str, Any] = {s: values.get(s) or "" for s in SECTIONS}
-    answers["independent"] = values.get(ReviewBlock.INDEPENDENT.value)
-    document = documents[0] if documents else None
-    return validated(
-        ImrForm, {**answers, "recommendations": rows, "document_file_id": document}, {}
-    )
+    return rows
 
 
 # Requests ---------------------------------------------------------------------------------
