@@ -98,15 +98,15 @@ def build_runtime(
             partnership = load_partnership(settings.config_path)
         except PartnershipConfigError as exc:
             raise StartupError(str(exc)) from exc
+    try:
+        check_definitions()
+    except DefinitionMismatchError as exc:
+        raise StartupError(str(exc)) from exc
     if partnership.referral.identifying_details == "web" and not settings.portal_enabled:
         raise StartupError(
             'The partnership file asks for identifying_details = "web", but the case room '
             'is not configured: set SCR_PUBLIC_URL and SLACK_CLIENT_ID, or choose "slack".'
         )
-    try:
-        check_definitions()
-    except DefinitionMismatchError as exc:
-        raise StartupError(str(exc)) from exc
     database = db or Database.from_url(settings.database_url)
     try:
         ensure_migrated(database.engine)

@@ -59,6 +59,7 @@ def refer_across_web(harness: Harness, user: str, agency: int, view_id: str):
     form = client.get(link)
     sent = client.post(link, data={**details_form(), "csrf_token": csrf_of(form.text)})
     assert sent.status_code == 200, sent.status_code
+    harness.wait()  # the case's set-up, queued with it
     return response
 
 

@@ -144,7 +144,9 @@ class FailingAfter(WebClient):
 
 
 def open_case(harness: Harness) -> Case:
-    refer(harness)
+    """Referred by Health's review lead: Health's designated person, who did not make the
+    referral, is asked to confirm the CPU was told."""
+    refer(harness, "U0RLH")
     return cases(harness)[-1]
 
 

@@ -50,7 +50,7 @@ def test_the_card_shows_the_next_deadlines_and_each_agencys_progress(harness) ->
 
     assert card.stage_title == "Initial Panel stage"
     assert [(d.label, str(d.due), d.note) for d in card.deadlines] == [
-        ("Consider other children at risk", "2026-11-30", ""),
+        ("Consider other children at risk (the referring agency)", "2026-11-30", ""),
         ("Inform the other organisations", "2026-12-01", ""),
         ("Inform the Board Chair", "2026-12-01", ""),
         ("Initial Panel", "2026-12-27", "not scheduled yet"),

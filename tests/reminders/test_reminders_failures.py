@@ -128,7 +128,7 @@ def test_a_worker_that_dies_holding_claims_loses_nothing(harness) -> None:
         keys = session.scalar(
             select(func.count()).select_from(SentMessage).where(SentMessage.key.like("reminder:%"))
         )
-    assert keys == 5 + 5 + 2, "which reminders reached whom: 5 to each CPU member, 2 to the DP"
+    assert keys == 4 + 4 + 3, "which reminders reached whom: 4 to each CPU member, 3 to the DP"
     assert case.reference == "SCR-2026-001"
 
 

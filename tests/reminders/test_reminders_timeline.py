@@ -171,7 +171,7 @@ def test_a_week_of_downtime_gives_one_catch_up_nudge_per_task(harness) -> None:
     assert sorted(s.user for s in caught_up) == ["U0ADMIN", "U0CPU1", "U0CPU2", "U0DPH"]
     items = {
         "Check for a child protection plan": ["U0ADMIN", "U0CPU1", "U0CPU2"],
-        "Consider other children at risk": ["U0ADMIN", "U0CPU1", "U0CPU2"],
+        "Consider other children at risk": ["U0CPU1", "U0CPU2", "U0DPH"],
         "Inform the other organisations": ["U0ADMIN", "U0CPU1", "U0CPU2"],
         "Inform the Board Chair": ["U0ADMIN", "U0CPU1", "U0CPU2"],
         "Confirm the CPU has been notified": ["U0CPU1", "U0CPU2", "U0DPH"],

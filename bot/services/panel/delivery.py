@@ -456,7 +456,7 @@ def _invitation(
         ics = build_cancel(model, dtstamp=dtstamp)
     else:
         ics = build_request(model, dtstamp=dtstamp)
-    copy_target = ORGANISER_COPY if not removal else f"{ORGANISER_COPY}:{recipients[0].user_id}"
+    copy_target = ORGANISER_COPY if not removal else f"{ORGANISER_COPY}:{people[0].slack_user_id}"
     copy = Recipient(copy_target, organizer.name, organizer.email) if organizer else None
     return Invitation(
         reference,
