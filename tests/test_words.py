@@ -106,7 +106,7 @@ def card_blocks(harness: Harness) -> list[dict[str, Any]]:
 
 
 def test_buttons_say_what_they_do(harness) -> None:
-    refer(harness)
+    refer(harness, "U0RLH")
     briefing = [m for m in harness.standin.dms_to("U0DPH") if "secure its records" in m.text][-1]
     shown = {
         "card": labels(card_blocks(harness)),
@@ -125,18 +125,18 @@ def test_buttons_say_what_they_do(harness) -> None:
     assert shown["the CPU's Home"][:12] == [
         "Check child protection plan",
         *items,
-        "Consider other children",
-        *items,
         "Confirm organisations informed",
         *items,
         "Confirm Board Chair informed",
+        *items,
+        "Schedule panel",
         *items,
     ]
 
 
 def test_repeated_buttons_name_the_case_and_the_task(harness) -> None:
     for _ in range(3):
-        refer(harness)
+        refer(harness, "U0RLH")
     references = [c.reference for c in cases(harness)]
     assert len(references) == 3
 
@@ -148,7 +148,7 @@ def test_repeated_buttons_name_the_case_and_the_task(harness) -> None:
         assert f"Confirm records secured for {reference}, Health" in named
         assert f"Mark done for {reference}, Health" in named
     mine = body_json(harness.driver.slash_command("U0DPH", "my"))
-    assert mine["text"] == "You have 6 open tasks (0 overdue) in 3 cases."
+    assert mine["text"] == "You have 9 open tasks (0 overdue) in 3 cases."
     assert sorted(assert_repeats_named(mine["blocks"])) == sorted(named)
 
 
@@ -165,7 +165,7 @@ def test_each_proposed_times_answers_name_the_time(harness) -> None:
 
 
 def test_the_card_gives_each_agency_labelled_values(harness) -> None:
-    refer(harness)
+    refer(harness, "U0RLH")
     channel = cases(harness)[-1].channel_id
     harness.driver.slash_command("U0CPU1", "agency add Police", channel_id=channel)
     harness.wait()

@@ -70,7 +70,6 @@ def socket_bot(standin: SlackStandIn, tmp_path: Path) -> Iterator[SocketBot]:
             "DATABASE_URL": f"sqlite:///{template}",
             "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "SCR_CONFIG": str(config),
-            "SCR_SCHEDULER_IN_WEB": "false",
         }
     )
     log = tmp_path / "scr-bot-socket.log"
