@@ -35,8 +35,7 @@ def refer(harness: Harness, user: str = "U0DPH", agency: str = "Health", **overr
     room on) its Slack part and then the child's details on the web form."""
     view_id = open_referral_modal(harness, user)
     if harness.standin.views[view_id].callback_id == Callback.REFERRAL_FIRST_PART:
-        assert not overrides, "the two-part referral takes the standard answers"
-        return refer_across_web(harness, user, agency_id(harness, agency), view_id)
+        return refer_across_web(harness, user, agency_id(harness, agency), view_id, **overrides)
     response = harness.driver.submit_view(
         user, referral_values(agency_id(harness, agency), **overrides), view_id=view_id
     )
@@ -44,12 +43,14 @@ def refer(harness: Harness, user: str = "U0DPH", agency: str = "Health", **overr
     return response
 
 
-def refer_across_web(harness: Harness, user: str, agency: int, view_id: str):
+def refer_across_web(harness: Harness, user: str, agency: int, view_id: str, **overrides: Any):
     """The Slack part, then the details through the one-time link, signed in as ``user``;
     the Slack part's response."""
     from tests.portal.helpers import client_of, csrf_of, sign_in
 
-    response = harness.driver.submit_view(user, first_part_values(agency), view_id=view_id)
+    response = harness.driver.submit_view(
+        user, first_part_values(agency, **overrides), view_id=view_id
+    )
     harness.wait()
     view = json.dumps(body_json(response)["view"])
     start = view.index("/portal/referrals/")

@@ -83,6 +83,7 @@ def test_a_referral_completed_across_slack_and_web_opens_the_case(portal, caplog
     assert 'for="child_name"' in form.text and 'for="family-0-relationship"' in form.text
     assert "<script" not in form.text and "style=" not in form.text
     done = client.post(link, data={**details_form(), "csrf_token": csrf_of(form.text)})
+    portal.wait()  # the set-up, queued with the case
 
     assert done.status_code == 200, done.text
     assert "SCR-2026-001 is open" in done.text
