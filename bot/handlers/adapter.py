@@ -565,12 +565,10 @@ class _Bound:
         refuse: Callable[[RefusedError], None] | None = None,
         deadline: float | None = None,
     ) -> None:
-        """Run the listener in one transaction, then answer and run its effects; with
-        ``deadline`` (a form, whose answer Slack waits for), see `_not_done`."""
-        slack = SlackGateway(client, self.runtime.db, self.runtime.clock)
+        """One transaction, then the answer and the effects (``deadline``: see `_not_done`)."""
         try:
             with self.runtime.db.session() as session:
-                request = build(session, slack)
+                request = build(session, SlackGateway(client, self.runtime.db, self.runtime.clock))
                 reply = _as_reply(fn(request))
                 if deadline is not None and time.monotonic() > deadline:
                     raise TooLateError
