@@ -64,8 +64,11 @@ def hold_lock(session: Session, name: str) -> None:
     (BEGIN IMMEDIATE) already does it."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
 
 
 class ReadOnlySessionError(RuntimeError):
@@ -102,6 +105,25 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this process has ``name`` to itself across its block, without waiting:
+        on PostgreSQL a session advisory lock on a connection of its own (released when the
+        block ends, or when the process dies and its connection with it); on SQLite, one
+        host's file, always ``True``. The lock is the schema's: bots sharing a server keep apart."""
+        if self.is_sqlite:
+            yield True
+            return
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            key = _lock_key(f"{connection.scalar(text('SELECT current_schema()'))}.{name}")
+            held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -77,15 +77,31 @@ class _Round:
 def deliver_due_reminders(runtime: Runtime, slack: SlackGateway) -> DeliveryReport:
     """Send each person their message of the day with everything due now, in working hours
     only, several at once within Slack's rate limits; stop at the first sign of Slack trouble
-    and leave the rest for a later tick."""
+    and leave the rest for a later tick.
+
+    One worker delivers at a time: two claiming side by side would split a person's items
+    between them, and whichever wrote second would keep its share for the next working day."""
     report = DeliveryReport()
     cal = runtime.working_calendar()
     now = runtime.clock.now()
     if not cal.is_working_time(now):
         return report
+    with runtime.db.exclusive("reminders.delivery") as ours:
+        if ours:
+            _deliver(runtime, slack, cal, now, report)
+    return report
+
+
+def _deliver(
+    runtime: Runtime,
+    slack: SlackGateway,
+    cal: WorkingCalendar,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     claims = delivery.claim_all_due(runtime.db, now)
     if not claims:
-        return report
+        return
     try:
         routing = route(runtime.db, claims, now, cal)
     except BaseException:
@@ -108,7 +124,6 @@ def deliver_due_reminders(runtime: Runtime, slack: SlackGateway) -> DeliveryRepo
         raise
     finally:
         _settle(runtime, routing, outcome, now, cal, report)
-    return report
 
 
 def _send_all(

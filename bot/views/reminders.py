@@ -222,20 +222,36 @@ def _case_heading(item: TodayItem) -> SectionBlock:
 
 
 def _shown_in_full(items: Sequence[TodayItem], today: date, budget: int) -> tuple[list[Block], int]:
-    """As many items as fit in ``budget`` blocks, each case under its heading; the blocks
-    and how many items they hold."""
+    """As many whole cases as fit in ``budget`` blocks, each under its heading (a case is
+    never split between the buttons and the lines below them, unless the first case alone
+    is too long); the blocks and how many items they hold."""
     blocks: list[Block] = []
-    reference = None
     count = 0
-    for item in items:
-        more: list[Block] = [_case_heading(item)] if item.reference != reference else []
-        more += _item_blocks(item, today)
-        if len(blocks) + len(more) > budget:
+    for group in _by_case(items):
+        more: list[Block] = [_case_heading(group[0])]
+        fitting = 0
+        for item in group:
+            item_blocks = _item_blocks(item, today)
+            if len(blocks) + len(more) + len(item_blocks) > budget:
+                break
+            more += item_blocks
+            fitting += 1
+        if fitting < len(group) and count:
             break
-        blocks += more
-        reference = item.reference
-        count += 1
+        if fitting:
+            blocks += more
+            count += fitting
+        if fitting < len(group):
+            break
     return blocks, count
+
+
+def _by_case(items: Sequence[TodayItem]) -> list[list[TodayItem]]:
+    """Items grouped by case, in the order of each case's first item."""
+    cases: dict[str, list[TodayItem]] = {}
+    for item in items:
+        cases.setdefault(item.reference, []).append(item)
+    return list(cases.values())
 
 
 def _case_line(items: Sequence[TodayItem], today: date) -> str:
@@ -251,10 +267,7 @@ def _case_line(items: Sequence[TodayItem], today: date) -> str:
 def _as_lines(items: Sequence[TodayItem], today: date) -> list[Block]:
     """Items left over, one line per case, in at most ``LINES_BLOCKS`` sections; the App
     Home tab lists them all with their buttons."""
-    cases: dict[str, list[TodayItem]] = {}
-    for item in items:
-        cases.setdefault(item.reference, []).append(item)
-    lines = [_case_line(group, today) for group in cases.values()]
+    lines = [_case_line(group, today) for group in _by_case(items)]
     heading = "*Also on your list* (your own tasks have their buttons in the bot's App Home)"
     room, fits = LINES_BLOCKS * MAX_SECTION_TEXT - len(heading), 0
     while fits < len(lines) and room > len(lines[fits]):
@@ -282,6 +295,7 @@ def today_message(items: Sequence[TodayItem], today: date) -> Message:
         ContextBlock(elements=[MarkdownTextObject(text=f"{short_day(today)} · {summary}")]),
     ]
     budget = MAX_MESSAGE_BLOCKS - len(blocks)
+    items = [item for group in _by_case(items) for item in group]
     full, count = _shown_in_full(items, today, budget)
     if count < len(items):
         full, count = _shown_in_full(items, today, budget - LINES_BLOCKS)

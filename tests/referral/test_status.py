@@ -6,7 +6,7 @@ import pytest
 
 from bot.services.cases.access import NOT_SHOWN, WHERE
 from bot.services.cases.audit import events_for
-from tests.flow_helpers import body_json
+from tests.flow_helpers import body_json, cases, refer
 from tests.reminders.reminder_helpers import london, open_case
 
 
@@ -44,7 +44,7 @@ def test_scr_status_in_the_case_channel_and_by_reference(harness) -> None:
 
 @pytest.mark.postgres
 def test_status_refuses_non_members_without_revealing_whether_the_case_exists(harness) -> None:
-    case = open_case(harness)
+    refer(harness)  # by Health's designated person: Health's review lead owns tasks only
 
     answers = [
         body_json(harness.driver.slash_command(user, text))
@@ -60,4 +60,4 @@ def test_status_refuses_non_members_without_revealing_whether_the_case_exists(ha
     assert all("blocks" not in a for a in answers)
     elsewhere = body_json(harness.driver.slash_command("U0DPH", "status"))
     assert elsewhere["text"] == WHERE
-    assert case.reference == "SCR-2026-001"
+    assert cases(harness)[-1].reference == "SCR-2026-001"

@@ -237,9 +237,10 @@ def test_the_cpu_marks_an_overdue_chronology_not_needed_and_its_owner_cannot(har
     told = _with_button(harness, "U0CPU1", Action.NOT_NEEDED, chronology.id)
     assert [b["text"]["text"] for b in _buttons(told, chronology.id)] == ["Not needed"]
 
+    referral_form = harness.standin.open_view_for("U0RLH")  # left open with its web link
     _click(harness, "U0RLH", Action.NOT_NEEDED, chronology.id, told)
     assert _refusals(harness, "U0RLH") == ["Only the CPU can mark this task not needed."]
-    assert harness.standin.open_view_for("U0RLH") is None
+    assert harness.standin.open_view_for("U0RLH") == referral_form
 
     first = _open_form(harness, "U0CPU1", Action.NOT_NEEDED, chronology.id, told)
     second = _open_form(harness, "U0CPU1", Action.NOT_NEEDED, chronology.id, told)

@@ -57,7 +57,7 @@ def test_the_daily_digest_goes_to_the_business_unit_once_on_working_days(harness
     assert sections[0].splitlines() == [
         "*Overdue* (3)",
         "• *SCR-2026-001* · Check for a child protection plan · *overdue* (due Mon 30 Nov)",
-        "• *SCR-2026-001* · Consider other children at risk · *overdue* (due Mon 30 Nov)",
+        "• *SCR-2026-001* · Consider other children at risk · Health · *overdue* (due Mon 30 Nov)",
         "• *SCR-2026-001* · Confirm the CPU has been notified · Health · "
         "*overdue* (due Mon 30 Nov)",
     ]

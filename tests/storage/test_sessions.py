@@ -55,3 +55,24 @@ def test_a_reading_session_refuses_to_change_anything(database: Database) -> Non
         assert reader.scalar(select(CaseReferenceCounter)) is None
         if not database.is_sqlite:
             assert reader.execute(text("SHOW transaction_read_only")).scalar() == "on"
+
+
+@pytest.mark.postgres
+def test_one_holder_at_a_time_has_a_piece_of_work_to_itself(database: Database) -> None:
+    """Across processes as across connections: each holds its own."""
+    if database.is_sqlite:
+        with database.exclusive("work") as first, database.exclusive("work") as second:
+            assert first and second, "one host's file: nothing to keep apart"
+        return
+    other = Database.from_url(database.engine.url.render_as_string(hide_password=False))
+    try:
+        with (
+            database.exclusive("work") as first,
+            other.exclusive("work") as second,
+            other.exclusive("other work") as third,
+        ):
+            assert first and not second and third
+        with other.exclusive("work") as after:
+            assert after, "released when the holder's block ends"
+    finally:
+        other.dispose()
