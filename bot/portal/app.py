@@ -3,7 +3,8 @@
 Every page needs a live session (else the browser is sent to sign in); every POST needs the
 session's CSRF token (else 400, and nothing changes); every response carries a
 Content-Security-Policy that allows no inline script or style, and case pages are not cached.
-A case page, and any document of it, re-checks that the person is a member of the case; the
+A case page, and any document of it, re-checks that the person is a member of the case (the
+Board Chair and the business unit, who oversee every case, see any case's page read-only); the
 Board's dashboard and its CSV re-check that the person is the Board Chair or in the business
 unit."""
 
@@ -251,7 +252,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
         shown: CasePage | None = None
         with db.session() as session:  # the refusal's audit entry is kept: no exception leaves
             try:
-                found = portal_cases.case_for(session, reference, me.user_id, now)
+                found, member = portal_cases.case_to_view(session, reference, me.user_id, now)
             except portal_cases.NotShownError:
                 pass
             else:
@@ -265,6 +266,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
                     runtime.working_calendar(),
                     chronology_href=href,
                     document_href=f"{PREFIX}/cases/{found.reference}/documents/{{id}}",
+                    member=member,
                 )
         if shown is None:
             return refuse("Not shown", NOT_SHOWN, 403)

@@ -1,7 +1,10 @@
 """The web case room's read side: the signed-in person's cases, and a case's page.
 
-Who may see a case is decided as on Slack (`/scr status`): its members, and nobody else; an
-unknown reference and someone else's case are refused alike. The page shows what the case's
+Who may see a case is decided as on Slack (`/scr status`): its members; and, since they oversee
+every case (the dashboard lists them all), the Board Chair and the business unit, read-only: they
+see the page but not its documents (files people shared are not screened for the child's
+details), and their view is audited as oversight. Anyone else is refused, an unknown reference
+and someone else's case alike. The page shows what the case's
 people see in Slack (the card, the tasks, the integrated chronology, the documents shared) and,
 for the business unit, the case's audit trail. The child's identifying details are not on it:
 Slack shows them to nobody after the referral, and neither does the page. Every view and
@@ -51,6 +54,10 @@ CHRONOLOGY_CSV = "chronology.csv"
 """The one document the bot keeps itself today: the integrated chronology, made on request."""
 
 IN_SLACK = "shared in the case channel on Slack"
+FOR_MEMBERS = "for the case's members"
+
+OVERSEERS = frozenset({Role.BOARD_CHAIR, Role.ADMIN})
+"""Who may open any case's page, read-only: the roles that see every case on the dashboard."""
 
 
 class NotShownError(LookupError):
@@ -70,6 +77,19 @@ def case_for(session: Session, reference: str, user_id: str, now: datetime) -> C
             audit.record(session, at=now, actor=user_id, action=REFUSED, case_id=case.id)
         raise NotShownError(reference)
     return case
+
+
+def case_to_view(
+    session: Session, reference: str, user_id: str, now: datetime
+) -> tuple[Case, bool]:
+    """The case at ``reference`` and whether ``user_id`` is one of its members; the Board Chair
+    and the business unit see any case (not a member: read-only); anyone else is refused as
+    by `case_for`."""
+    case = case_by_reference(session, reference)
+    overseen = case is not None and not is_case_member(session, case, user_id)
+    if case is not None and overseen and roles_of(session, user_id) & OVERSEERS:
+        return case, False
+    return case_for(session, reference, user_id, now), True
 
 
 def my_cases(session: Session, user_id: str, now: datetime, cal: WorkingCalendar) -> list[CaseLine]:
@@ -161,21 +181,21 @@ def _chronology(session: Session, cipher: FieldCipher, case: Case) -> list[Chron
 
 
 def _documents(
-    session: Session, case: Case, has_chronology: bool, chronology_href: str, document_href: str
+    session: Session,
+    case: Case,
+    has_chronology: bool,
+    chronology_href: str | None,
+    document_href: str | None,
 ) -> list[DocumentLine]:
+    """The case's documents; without addresses (``None``) each is listed as for the members."""
     docs = []
     if has_chronology:
-        docs.append(DocumentLine("Integrated chronology (CSV)", "download", chronology_href))
+        docs.append(_line("Integrated chronology (CSV)", chronology_href))
     for kept in case_documents(session, case.id):
         title = kept.title if kept.version == 1 else f"{kept.title}, version {kept.version}"
         made = f"{kept.created_at.astimezone(LONDON):%d %b %Y %H:%M}"
-        docs.append(
-            DocumentLine(
-                f"{title} ({made}, {_size(kept.size)})",
-                "download",
-                document_href.format(id=kept.id),
-            )
-        )
+        href = document_href.format(id=kept.id) if document_href is not None else None
+        docs.append(_line(f"{title} ({made}, {_size(kept.size)})", href))
     for _review, agency in session.execute(
         select(ManagementReview, Agency.name)
         .join(Agency, Agency.id == ManagementReview.agency_id)
@@ -199,6 +219,10 @@ def _documents(
     return docs
 
 
+def _line(title: str, href: str | None) -> DocumentLine:
+    return DocumentLine(title, "download", href) if href else DocumentLine(title, FOR_MEMBERS)
+
+
 def _size(size: int) -> str:
     return f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KB"
 
@@ -220,11 +244,15 @@ def case_page(
     *,
     chronology_href: str,
     document_href: str = "",
+    member: bool = True,
 ) -> CasePage:
-    """The page of ``case`` (whose membership `case_for` has checked) for ``user_id``; the view
+    """The page of ``case`` (whose access `case_to_view` has checked) for ``user_id``; the view
     is audited first, so that the trail the business unit sees includes it. ``document_href``
-    is the address of a kept document, with ``{id}`` for its id."""
-    audit.record(session, at=now, actor=user_id, action=VIEWED, case_id=case.id)
+    is the address of a kept document, with ``{id}`` for its id. Someone who oversees the case
+    without being a member (``member`` False) sees no document's address, and their view is
+    audited as oversight."""
+    oversight = {} if member else {"oversight": True}
+    audit.record(session, at=now, actor=user_id, action=VIEWED, case_id=case.id, **oversight)
     today = cal.london_date(now)
     card = build_case_card(session, case, today, cal)
     chronology = _chronology(session, cipher, case)
@@ -241,7 +269,14 @@ def case_page(
         agency_rows=card.agency_rows,
         tasks=_task_lines(session, case, cal, now),
         chronology=chronology,
-        documents=_documents(session, case, bool(chronology), chronology_href, document_href),
+        documents=_documents(
+            session,
+            case,
+            bool(chronology),
+            chronology_href if member else None,
+            document_href if member else None,
+        ),
+        member=member,
         audit=_audit_lines(session, case) if is_business_unit(session, user_id) else None,
     )
 

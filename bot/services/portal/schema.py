@@ -73,5 +73,8 @@ class CasePage:
     documents: Sequence[DocumentLine] = ()
     audit: Sequence[AuditLine] | None = None
     """The case's audit trail, for the business unit only (None for anyone else)."""
+    member: bool = True
+    """False for the Board Chair or the business unit overseeing a case they are not in:
+    the page is read-only and its documents are not offered."""
     people: dict[str, str] = field(default_factory=dict)
     """Names of the people the page mentions, by Slack user id (filled in by the portal)."""
