@@ -420,6 +420,7 @@ class Job(StrEnum):
     PANEL_HELD = "panel_held"
     CHAIR_APPOINTED = "chair_appointed"
     TERMS_POSTED = "terms_posted"
+    CHRONOLOGY_RECORDED = "chronology_recorded"
     DRAFT_SENT = "draft_sent"
     DRAFT_ACCEPTED = "draft_accepted"
     IMR_AUTHOR_ASKED = "imr_author_asked"

@@ -34,6 +34,7 @@ from bot.services.cases.documents import DocumentKind, NewDocument
 from bot.services.first_month.agencies import AgencyChange
 from bot.services.first_month.chronology import (
     Submitter,
+    batch_outcome,
     claim_export,
     claim_file,
     finish_file,
@@ -190,6 +191,25 @@ def recorded(
     """Tell the case channel what was recorded, and bring the card and the DMs in step."""
     announce(runtime, slack, case_id, text)
     after_change(runtime, slack, case_id, agency_id)
+
+
+def entries_recorded(runtime: Runtime, slack: SlackGateway, batch_id: int) -> None:
+    """Entries sent on the case's web page: the case channel told, as after the Slack form,
+    and the card and the DMs brought in step."""
+    with runtime.db.session() as session:
+        outcome = batch_outcome(session, batch_id)
+    if outcome is None:
+        return
+    who = outcome.who
+    text = entries_added_text(
+        who.reference,
+        who.agency_name,
+        added=outcome.added,
+        skipped=outcome.skipped,
+        total=outcome.total,
+        source=f"by <@{outcome.actor}> in the case room",
+    )
+    recorded(runtime, slack, who.case_id, who.agency_id, text)
 
 
 # Agencies joining and leaving -----------------------------------------------------------

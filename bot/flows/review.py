@@ -25,6 +25,7 @@ from bot.flows.cases import refresh_card
 from bot.flows.documents import (
     case_page_link,
     case_page_url,
+    keep,
     keep_shared_file,
     kept_in_case_room,
 )
@@ -34,8 +35,9 @@ from bot.process.working_days import london_date
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case
-from bot.services.cases.documents import DocumentKind
+from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.cases.identifying import case_identifiers
+from bot.services.decision.findings import RecordedFindings, recorded_findings
 from bot.services.panel.delivery import UID_DOMAIN
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
@@ -55,7 +57,7 @@ from bot.services.review.schema import (
     ImrStatus,
     InterviewFacts,
 )
-from bot.views.format import day, user_link
+from bot.views.format import day, moment, user_link
 from bot.views.forms import section
 from bot.views.interviews import ics_comment, interview_email, revision_dm, scheduled
 from bot.views.messages import Message
@@ -71,11 +73,14 @@ from bot.views.review import (
     chair_answered,
     chair_declined,
     chair_in_post,
+    findings_message,
     returned_to_author,
     submitted_to_chair,
     tally,
+    terms_lines,
     terms_message,
 )
+from bot.views.review_documents import findings_document, terms_document
 from storage.models import CaseMember, ManagementReview, TermsOfReference
 
 log = logging.getLogger(__name__)
@@ -228,24 +233,88 @@ def _posted(
     )
 
 
+def _name(slack: SlackGateway, user: str) -> str:
+    """A person's name for a document (their Slack id when Slack will not say)."""
+    person = _person(slack, user)
+    return person.name if person is not None else user
+
+
+def terms_title(version: int) -> str:
+    return f"Terms of reference, version {version}"
+
+
+def keep_terms(runtime: Runtime, slack: SlackGateway, posted: TermsPosted) -> str:
+    """This version of the terms kept in the case room (once), as Word; its link."""
+    title = terms_title(posted.version)
+    if not is_kept(runtime.db, posted.case_id, DocumentKind.TERMS, title):
+        lines = terms_lines(posted, _name(slack, posted.terms.liaison_lead))
+        recorded = f"Set by {_name(slack, posted.recorded_by)}, {moment(posted.recorded_at)}."
+        content = terms_document(posted.reference, posted.version, lines, recorded)
+        name = f"{posted.reference.lower()}-terms-of-reference-v{posted.version}.docx"
+        document = NewDocument(DocumentKind.TERMS, title, name, content)
+        keep(runtime, posted.case_id, [document], actor=posted.recorded_by)
+    return case_page_link(runtime, posted.reference)
+
+
 def post_terms(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
-    """Post the current version; mark the one before it superseded."""
+    """Post the current version (with the case room, kept there and linked); mark the one
+    before it superseded."""
     with runtime.db.session() as session:
         row = terms_version(session, case_id)
         if row is None:
             return
         previous = terms_version(session, case_id, row.version - 1)
+    posted = _posted(runtime, row, previous)
+    kept_in = keep_terms(runtime, slack, posted) if kept_in_case_room(runtime) else None
     to_channel(
-        runtime,
-        slack,
-        case_id,
-        f"terms:v{row.version}",
-        terms_message(_posted(runtime, row, previous)),
+        runtime, slack, case_id, f"terms:v{row.version}", terms_message(posted, kept_in=kept_in)
     )
     if previous is not None:
-        old = terms_message(_posted(runtime, previous, None), superseded_by=row.version)
+        old = terms_message(
+            _posted(runtime, previous, None), superseded_by=row.version, kept_in=kept_in
+        )
         redraw(slack, f"case:{case_id}:terms:v{previous.version}", old)
     _card(runtime, slack, case_id)
+
+
+FINDINGS_TITLE = "Findings (criteria not met)"
+FINDINGS_FILE_TITLE = "Findings: the document attached"
+
+
+def keep_findings(runtime: Runtime, slack: SlackGateway, found: RecordedFindings) -> str:
+    """The findings kept in the case room (once), as Word, with a copy of the document
+    attached to them if any; the case room's link."""
+    case = (found.case_id, found.reference)
+    if not is_kept(runtime.db, found.case_id, DocumentKind.FINDINGS, FINDINGS_TITLE):
+        recorded = f"Recorded by {_name(slack, found.recorded_by)}, {moment(found.recorded_at)}."
+        content = findings_document(
+            found.reference, found.path, found.summary, found.shared_on, recorded
+        )
+        name = f"{found.reference.lower()}-findings.docx"
+        document = NewDocument(DocumentKind.FINDINGS, FINDINGS_TITLE, name, content)
+        keep(runtime, found.case_id, [document], actor=found.recorded_by)
+    if found.document_file_id is not None:
+        kind, actor = DocumentKind.FINDINGS, found.recorded_by
+        file_id = found.document_file_id
+        keep_shared_file(runtime, slack, file_id, case, kind, FINDINGS_FILE_TITLE, actor=actor)
+    return case_page_link(runtime, found.reference)
+
+
+def after_findings(runtime: Runtime, slack: SlackGateway, case_id: int, changed: bool) -> None:
+    """Once the findings are recorded: kept in the case room (when it is configured), the
+    case channel told (with its link), and the card."""
+    if not changed:
+        _card(runtime, slack, case_id)
+        return
+    with runtime.db.session() as session:
+        found = recorded_findings(session, runtime.cipher, case_id)
+    if found is None:
+        return
+    kept_in = keep_findings(runtime, slack, found) if kept_in_case_room(runtime) else None
+    note = findings_message(
+        found.reference, found.path, found.shared_on, found.recorded_by, kept_in
+    )
+    after_note(runtime, slack, case_id, "findings", note)
 
 
 def after_note(

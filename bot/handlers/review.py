@@ -29,7 +29,7 @@ from bot.handlers.review_imr import (
     today,
 )
 from bot.ids import Job, ReviewAction, ReviewBlock, ReviewCallback
-from bot.process.states import Stage, TaskKind
+from bot.process.states import TaskKind
 from bot.runtime import Runtime
 from bot.services.cases.access import active_agencies, load_case
 from bot.services.cases.identifying import screen
@@ -66,7 +66,6 @@ from bot.services.review.report import (
     record_acceptance,
 )
 from bot.services.review.schema import (
-    FINDINGS_PATHS,
     IMR_KINDS,
     AcceptanceForm,
     CaseMeta,
@@ -83,7 +82,6 @@ from bot.views.review import (
     draft_modal,
     extension_message,
     extension_modal,
-    findings_message,
     findings_modal,
     not_represented_modal,
     panel_chair_modal,
@@ -309,14 +307,10 @@ def record(req: Submitted[Any, CaseMeta]) -> None:
     form = validated(FindingsForm, values, today(req.runtime))
     session, case_id, cipher = req.session, req.ids.case, req.runtime.cipher
     screen(session, cipher, case_id, {"findings_summary": form.findings_summary})
-    case = load_case(session, case_id)
-    path = FINDINGS_PATHS.get(Stage(case.stage), "")
     changed = record_findings(
         session, req.calendar, req.now, cipher, case_id, form, actor=req.actor
     )
-    message = findings_message(case.reference, path, form.shared_on, req.actor)
-    note = message if changed else None
-    req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, "findings", note))
+    req.after(lambda: flows.after_findings(req.runtime, req.slack, case_id, changed))
 
 
 # The overview report: its draft, each agency's answer on it, the Board's acceptance ----------

@@ -25,7 +25,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.flows import decision, monitoring, panel, review
+from bot.flows import decision, first_month, monitoring, panel, review
 from bot.flows.cases import refresh_card
 from bot.flows.referral import CaseSetup
 from bot.gateway import SlackError, SlackGateway
@@ -75,6 +75,7 @@ JOBS: dict[Job, JobFunction] = {
     Job.PANEL_HELD: panel.announce_held,
     Job.CHAIR_APPOINTED: review.ask_appointee,
     Job.TERMS_POSTED: review.post_terms,
+    Job.CHRONOLOGY_RECORDED: first_month.entries_recorded,
     Job.DRAFT_SENT: review.send_draft,
     Job.DRAFT_ACCEPTED: review.after_acceptance,
     Job.IMR_AUTHOR_ASKED: review.ask_author,

@@ -20,12 +20,14 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, g, request
 
 from bot.portal import referral_form
+from bot.portal.case_forms import Pages, register_case_forms
 from bot.portal.people import People
 from bot.portal.signin import LOGIN_COOKIE, SESSION_COOKIE, SignIn, SignInRefusedError
 from bot.runtime import Runtime
 from bot.services.cases import documents
 from bot.services.portal import cases as portal_cases
 from bot.services.portal import dashboard as board
+from bot.services.portal import forms as portal_forms
 from bot.services.portal import sessions
 from bot.services.portal.schema import CasePage
 from bot.services.portal.sessions import SESSION_TTL, SignedIn
@@ -257,6 +259,11 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
                 pass
             else:
                 href = f"{PREFIX}/cases/{found.reference}/{portal_cases.CHRONOLOGY_CSV}"
+                kinds = portal_forms.forms_for(session, found, me.user_id) if member else []
+                forms = [
+                    (portal_forms.TITLES[k], f"{PREFIX}/cases/{found.reference}/forms/{k}")
+                    for k in kinds
+                ]
                 shown = portal_cases.case_page(
                     session,
                     runtime.cipher,
@@ -267,6 +274,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
                     chronology_href=href,
                     document_href=f"{PREFIX}/cases/{found.reference}/documents/{{id}}",
                     member=member,
+                    forms=forms,
                 )
         if shown is None:
             return refuse("Not shown", NOT_SHOWN, 403)
@@ -364,6 +372,9 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             mimetype=sealed.content_type,
             headers={"Content-Disposition": f'attachment; filename="{sealed.filename}"'},
         )
+
+    pages = Pages(page, refuse, _chrome, signed_in_only, PREFIX, NOT_SHOWN)
+    register_case_forms(bp, runtime, pages)
 
     def details_form(
         token: str, link: PendingLink, values: dict[str, str], errors: dict[str, str]

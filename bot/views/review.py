@@ -313,10 +313,11 @@ def _period(terms: TermsForm, born: date | None) -> str:
     return f"{start} to {day(terms.period_to)}"
 
 
-def terms_message(posted: TermsPosted, *, superseded_by: int | None = None) -> Message:
+def terms_lines(posted: TermsPosted, lead: str | None = None) -> list[tuple[str, str]]:
+    """The terms, issue by issue (``lead``: the liaison lead's name, else a Slack mention)."""
     t = posted.terms
     proceedings = ", ".join(PROCEEDING_LABELS[Proceeding(p)] for p in t.proceedings) or "none"
-    lines = [
+    return [
         ("Key issues", t.key_issues),
         ("Independent or outside expert", t.independent_expert or "not recorded"),
         ("Period under review", _period(t, posted.born)),
@@ -326,14 +327,26 @@ def terms_message(posted: TermsPosted, *, superseded_by: int | None = None) -> M
         ("Other areas involved", t.other_areas or "none"),
         ("Family involvement", t.family_involvement or "not recorded"),
         ("Parallel proceedings", proceedings + (f"; liaison: {t.liaison}" if t.liaison else "")),
-        ("Links with the coroner, the police and the media", user_link(t.liaison_lead)),
+        ("Links with the coroner, the police and the media", lead or user_link(t.liaison_lead)),
         ("Media handling", t.media or "not recorded"),
         ("Review starts", day(t.start_date)),
         ("Completion date", day(t.completion_date)),
     ]
+
+
+def terms_message(
+    posted: TermsPosted, *, superseded_by: int | None = None, kept_in: str | None = None
+) -> Message:
+    """The terms in the case channel; with the case room (``kept_in``: its link) only where
+    they are kept, and what changed."""
+    shown = (
+        [section(f"This version is kept in {kept_in}.")]
+        if kept_in is not None
+        else [section(f"*{label}*\n{value}") for label, value in terms_lines(posted)]
+    )
     blocks: list[Block] = [
         HeaderBlock(text=f"{posted.reference} · Terms of reference v{posted.version}"),
-        *[section(f"*{label}*\n{value}") for label, value in lines],
+        *shown,
     ]
     note = f"Set by {user_link(posted.recorded_by)}, {moment(posted.recorded_at)}"
     if posted.changed:
@@ -405,10 +418,15 @@ def findings_modal(reference: str, case_id: int, today: date, path: str) -> View
     )
 
 
-def findings_message(reference: str, path: str, shared_on: date, by: str) -> Message:
+def findings_message(
+    reference: str, path: str, shared_on: date, by: str, kept_in: str | None = None
+) -> Message:
+    """The findings' note in the case channel (``kept_in``: the case room's link, where they
+    are kept)."""
+    kept = f" They are kept in {kept_in}." if kept_in else ""
     text = (
         f"{reference}: the findings of the {path} were shared with the panel on "
-        f"{day(shared_on)} (recorded by {user_link(by)}). The case is now closed."
+        f"{day(shared_on)} (recorded by {user_link(by)}). The case is now closed.{kept}"
     )
     return Message(text=text, blocks=[section(text)])
 

@@ -35,6 +35,7 @@ class DocumentKind(StrEnum):
     MANAGEMENT_REVIEW = "management_review"
     OVERVIEW_DRAFT = "overview_draft"
     TERMS = "terms_of_reference"
+    FINDINGS = "findings"
 
 
 def content_type_of(filename: str) -> str:
@@ -158,6 +159,16 @@ def is_kept(db: Database, case_id: int, kind: DocumentKind, title: str) -> bool:
             )
             is not None
         )
+
+
+def is_kept_in(session: Session, case_id: int, kind: DocumentKind) -> bool:
+    """Whether the case has any document of that kind in the case room."""
+    found = session.scalar(
+        select(CaseDocument.id)
+        .where(CaseDocument.case_id == case_id, CaseDocument.kind == kind.value)
+        .limit(1)
+    )
+    return found is not None
 
 
 def case_documents(session: Session, case_id: int) -> list[DocumentListing]:

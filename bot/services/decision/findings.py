@@ -3,7 +3,8 @@ findings are shared with the panel, and the case closes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,8 +19,8 @@ from bot.services.reminders.tasks import EngineContext, complete_task, open_task
 from bot.services.review.access import leads_review, lock_case
 from bot.services.review.imr import reviews_of
 from bot.services.review.report import agency_names
-from bot.services.review.schema import ImrStatus
-from storage.models import ReviewFindings, Task
+from bot.services.review.schema import FINDINGS_PATHS, ImrStatus
+from storage.models import Case, ReviewFindings, Task
 from storage.states import TaskStatus
 
 FINDINGS_KINDS = {
@@ -92,3 +93,37 @@ def record_findings(
     )
     audit.record(session, at=now, actor=actor, action="case.closed", case_id=case_id)
     return True
+
+
+@dataclass(frozen=True)
+class RecordedFindings:
+    """The findings as recorded: what the case room keeps of them, and the case channel's note."""
+
+    case_id: int
+    reference: str
+    path: str
+    summary: str
+    shared_on: date
+    document_file_id: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+def recorded_findings(
+    session: Session, cipher: FieldCipher, case_id: int
+) -> RecordedFindings | None:
+    """The case's findings (the summary decrypted), None before they are recorded."""
+    row = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case_id))
+    case = session.get(Case, case_id)
+    if row is None or case is None:
+        return None
+    return RecordedFindings(
+        case_id,
+        case.reference,
+        FINDINGS_PATHS.get(Stage(case.stage), ""),
+        cipher.for_case(session, case_id).decrypt_text(row.summary),
+        row.shared_on,
+        row.document_file_id,
+        row.recorded_by,
+        row.recorded_at,
+    )

@@ -39,6 +39,7 @@ from bot.services.reminders.tasks import EngineContext, TaskRefusedError, comple
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import (
+    Agency,
     AgencySynopsis,
     Case,
     CaseAgency,
@@ -80,6 +81,7 @@ class SubmissionResult:
     skipped: int = 0
     total: int = 0
     problems: list[Problem] = field(default_factory=list)
+    batch_id: int | None = None
 
 
 def review_period(session: Session, case_id: int) -> Period | None:
@@ -224,6 +226,7 @@ def _store(
         added=len(rows),
         skipped=batch.skipped_count,
         total=count_for(session, batch.case_id, batch.agency_id),
+        batch_id=batch.id,
     )
 
 
@@ -265,6 +268,34 @@ def submit_entries(
     result = _store(session, cipher, batch, entries)
     _audit_batch(session, batch, now)
     return result
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """A batch of entries as stored: who sent them, for which agency, and what came of it."""
+
+    who: Submitter
+    actor: str
+    source: str
+    added: int
+    skipped: int
+    total: int
+
+
+def batch_outcome(session: Session, batch_id: int) -> BatchOutcome | None:
+    """What a stored batch of entries added (None for an unknown or refused one)."""
+    batch = session.get(ChronologyBatch, batch_id)
+    if batch is None or batch.agency_id is None or batch.status != "accepted":
+        return None
+    case = session.get(Case, batch.case_id)
+    agency = session.get(Agency, batch.agency_id)
+    if case is None or agency is None:
+        return None
+    who = Submitter(case.id, case.reference, agency.id, agency.name)
+    total = count_for(session, case.id, agency.id)
+    return BatchOutcome(
+        who, batch.submitted_by, batch.source, batch.entry_count, batch.skipped_count, total
+    )
 
 
 def _screen_entries(

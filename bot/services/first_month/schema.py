@@ -409,20 +409,31 @@ def entry_block_id(name: str, slot: int) -> str:
     return f"{ENTRY_FIELDS[name].value}_{slot}"
 
 
+def _entry_day(when: Any) -> Any:
+    """A date picker's ISO date as a date; any other text as typed, for the entry's own
+    check (day first, as in a CSV file), so that a mistyped date is an error on its input."""
+    if not isinstance(when, str) or not when:
+        return None
+    try:
+        return date.fromisoformat(when)
+    except ValueError:
+        return when
+
+
 def entries_from_slots(
-    values: dict[str, Any], *, today: date, period: Period | None
+    values: dict[str, Any], *, today: date, period: Period | None, slots: int = ENTRY_SLOTS
 ) -> list[tuple[int, ChronologyEntryInput]]:
-    """The filled-in entries of the modal; every problem by its input (`InvalidFormError`).
-    A slot with no date, worker or event is left out; at least one is needed."""
+    """The filled-in entries of the modal (or of the web form's ``slots`` rows); every problem
+    by its input (`InvalidFormError`). A slot with no date, worker or event is left out; at
+    least one is needed."""
     entries: list[tuple[int, ChronologyEntryInput]] = []
     errors: dict[str, str] = {}
-    for slot in range(1, ENTRY_SLOTS + 1):
+    for slot in range(1, slots + 1):
         raw = {name: values.get(entry_block_id(name, slot)) for name in ENTRY_FIELDS}
         if not any(raw[name] for name in ("entry_date", "worker", "event")):
             continue
         flags = raw.pop("flags") or []
-        when = raw["entry_date"]
-        raw["entry_date"] = date.fromisoformat(when) if isinstance(when, str) and when else None
+        raw["entry_date"] = _entry_day(raw["entry_date"])
         raw["child_seen"] = ChronologyFlag.CHILD_SEEN.value in flags
         raw["wishes_sought"] = ChronologyFlag.WISHES_SOUGHT.value in flags
         checked = validate_entry(

@@ -12,6 +12,7 @@ download is written to the audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from bot.process.working_days import LONDON, WorkingCalendar, deadline_words
 from bot.services.cases import audit
 from bot.services.cases.access import Role, case_by_reference, is_case_member, roles_of
 from bot.services.cases.card import build_case_card, stage_title
-from bot.services.cases.documents import case_documents
+from bot.services.cases.documents import DocumentKind, case_documents, is_kept_in
 from bot.services.first_month.chronology import integrated_entries
 from bot.services.first_month.files import chronology_csv, file_stem, merged
 from bot.services.portal.schema import (
@@ -214,7 +215,7 @@ def _documents(
             ReviewFindings.case_id == case.id, ReviewFindings.document_file_id.is_not(None)
         )
     )
-    if findings is not None:
+    if findings is not None and not is_kept_in(session, case.id, DocumentKind.FINDINGS):
         docs.append(DocumentLine("Findings (criteria not met)", IN_SLACK))
     return docs
 
@@ -245,6 +246,7 @@ def case_page(
     chronology_href: str,
     document_href: str = "",
     member: bool = True,
+    forms: Sequence[tuple[str, str]] = (),
 ) -> CasePage:
     """The page of ``case`` (whose access `case_to_view` has checked) for ``user_id``; the view
     is audited first, so that the trail the business unit sees includes it. ``document_href``
@@ -277,6 +279,7 @@ def case_page(
             document_href if member else None,
         ),
         member=member,
+        forms=tuple(forms) if member else (),
         audit=_audit_lines(session, case) if is_business_unit(session, user_id) else None,
     )
 

@@ -73,6 +73,8 @@ class CasePage:
     documents: Sequence[DocumentLine] = ()
     audit: Sequence[AuditLine] | None = None
     """The case's audit trail, for the business unit only (None for anyone else)."""
+    forms: Sequence[tuple[str, str]] = ()
+    """The long forms this person may fill in here (title, address), as in Slack."""
     member: bool = True
     """False for the Board Chair or the business unit overseeing a case they are not in:
     the page is read-only and its documents are not offered."""

@@ -93,13 +93,14 @@ def render_dashboard(
 
 
 def render_message(
-    title: str, message: str, *, chrome: Chrome | None = None, sign_in: str = ""
+    title: str, message: str, *, chrome: Chrome | None = None, sign_in: str = "", back: str = ""
 ) -> str:
-    """A page with one message: refusals, errors, "you have signed out"."""
+    """A page with one message: refusals, errors, "you have signed out", a form saved
+    (``back``: the case page it came from)."""
     return (
         _env()
         .get_template("portal/message.html")
-        .render(chrome=chrome, title=title, message=message, sign_in=sign_in)
+        .render(chrome=chrome, title=title, message=message, sign_in=sign_in, back=back)
     )
 
 
