@@ -373,7 +373,7 @@ def portal_blueprint(runtime: Runtime, signin: SignIn, people: People) -> Bluepr
             headers={"Content-Disposition": f'attachment; filename="{sealed.filename}"'},
         )
 
-    pages = Pages(page, refuse, _chrome, signed_in_only, PREFIX, NOT_SHOWN)
+    pages = Pages(page, refuse, _chrome, signed_in_only, PREFIX, NOT_SHOWN, people.names)
     register_case_forms(bp, runtime, pages)
 
     def details_form(

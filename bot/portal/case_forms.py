@@ -15,10 +15,13 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, request
+from pydantic import ValidationError
 
-from bot.ids import ChronologyFlag, FirstMonthBlock, Job
+from bot.handlers.form_errors import errors_by_block
+from bot.ids import ChronologyFlag, FirstMonthBlock, Job, ReviewBlock
 from bot.runtime import Runtime
 from bot.services import outbox
+from bot.services.cases.access import active_agencies
 from bot.services.first_month.chronology import (
     chronology_modal,
     review_period,
@@ -35,10 +38,23 @@ from bot.services.portal import cases as portal_cases
 from bot.services.portal.forms import TITLES, WebFormKind
 from bot.services.portal.sessions import SignedIn
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.views.web.forms import FormField, FormTable, Value, WebForm, render_case_form
+from bot.services.reminders.tasks import involved_agencies
+from bot.services.review.frame import (
+    completion_date,
+    current_terms,
+    may_set_terms,
+    save_terms,
+    terms_form,
+)
+from bot.services.review.schema import LONG_TEXT, PROCEEDING_LABELS, TermsForm
+from bot.views.web.forms import FormField, FormTable, Kind, Value, WebForm, render_case_form
 from bot.views.web.portal import Chrome, render_message
 
 T = TypeVar("T")
+Answers = dict[str, Value]
+Errors = dict[str, str]
+Options = Sequence[tuple[str, str]]
+LONG: Kind = "long"
 
 CHRONOLOGY_ROWS = 10
 """Rows of the web form's entries (the Slack modal has five)."""
@@ -57,6 +73,8 @@ class Pages:
     signed_in_only: Callable[[Callable[..., Response]], Callable[..., Response]]
     prefix: str
     not_shown: str
+    names: Callable[[list[str]], dict[str, str]]
+    """People's names, by Slack user id."""
 
 
 class Refused(Exception):  # noqa: N818 - a response, not an error of the code
@@ -231,3 +249,129 @@ def register_case_forms(bp: Blueprint, runtime: Runtime, pages: Pages) -> None:
                 + f": it has {result.total} now. The case channel in Slack is told."
             )
         return saved("Entries added", message, reference)
+
+    # The terms of reference ----------------------------------------------------------------
+
+    def terms_fields(agencies: Options, people: Options) -> list[FormField]:
+        proceedings = [(p.value, label) for p, label in PROCEEDING_LABELS.items()]
+        long, b = LONG, ReviewBlock
+        return [
+            FormField(b.KEY_ISSUES.value, "Key issues", long, True, max_length=LONG_TEXT),
+            FormField(b.EXPERT.value, "Independent or outside expert", long, True),
+            FormField(b.PERIOD_FROM.value, "Period under review: from", "date", True),
+            FormField(b.PERIOD_TO.value, "Period under review: to", "date", True),
+            FormField(b.FAMILY_HISTORY.value, "Family history to be covered", long, True),
+            FormField(
+                b.AGENCIES.value,
+                "Agencies asked to contribute",
+                "checkboxes",
+                True,
+                options=agencies,
+            ),
+            FormField(b.OTHERS.value, "Others asked to contribute", long),
+            FormField(b.OTHER_AREAS.value, "Other areas involved", long),
+            FormField(b.FAMILY.value, "Family involvement", long),
+            FormField(
+                b.PROCEEDINGS.value, "Parallel proceedings", "checkboxes", options=proceedings
+            ),
+            FormField(b.LIAISON.value, "How the review liaises with them", long),
+            FormField(
+                b.LIAISON_LEAD.value,
+                "Who links with the coroner, the police and the media",
+                "select",
+                True,
+                options=people,
+            ),
+            FormField(b.MEDIA.value, "Media handling", long),
+            FormField(b.REVIEW_START.value, "The review starts", "date", True),
+            FormField(b.COMPLETION.value, "Completion date", "date", True),
+        ]
+
+    def terms_choices(session: Any, case: Any) -> tuple[Options, Options, Answers]:
+        """Who may set them checked as in Slack; the choices, and the current terms (or the
+        Slack form's defaults) as the answers to start from."""
+        me: SignedIn = g.signed_in
+        may_set_terms(session, case, me.user_id)
+        agencies = [(str(a.id), a.name) for a in active_agencies(session)]
+        members = list(dict.fromkeys(m.slack_user_id for m in case.members))
+        current = current_terms(session, case.id)
+        if current is not None:
+            form = terms_form(runtime.cipher.for_case(session, case.id), current)
+            start: Answers = {k: _answer(v) for k, v in form.model_dump(mode="json").items()}
+        else:
+            involved = [str(a.agency_id) for a in involved_agencies(session, case.id)]
+            start = {
+                ReviewBlock.AGENCIES.value: involved,
+                ReviewBlock.LIAISON_LEAD.value: me.user_id,
+                ReviewBlock.REVIEW_START.value: runtime.working_calendar()
+                .london_date(runtime.clock.now())
+                .isoformat(),
+                ReviewBlock.COMPLETION.value: completion_date(session, case.id).isoformat(),
+            }
+        return agencies, [(m, "") for m in members], start
+
+    def terms_page(reference: str, values: Answers | None, errors: Errors, status: int) -> Response:
+        try:
+            agencies, members, start = shown(terms_choices, reference)
+        except Refused as exc:
+            return exc.response
+        names = pages.names([m for m, _ in members])
+        people = [(m, names.get(m, m)) for m, _ in members]
+        form = WebForm(
+            title=f"{reference}: the terms of reference",
+            lede=(
+                "The same form as `/scr review terms` in Slack. Saving makes a new version: the "
+                "agencies asked are asked for their management reviews, the period bounds the "
+                "chronologies, and the completion date sets the overview report's deadline. "
+                'Write "the child", never the child\'s name.'
+            ),
+            action=form_href(reference, WebFormKind.TERMS),
+            submit="Save the terms",
+            cancel=case_href(reference),
+            fields=terms_fields(agencies, people),
+            values=start if values is None else values,
+            errors=errors,
+        )
+        return pages.page(render_case_form(pages.chrome(), form), status)
+
+    @bp.get("/cases/<reference>/forms/terms")
+    @pages.signed_in_only
+    def terms(reference: str) -> Response:
+        return terms_page(reference, None, {}, 200)
+
+    @bp.post("/cases/<reference>/forms/terms")
+    def terms_sent(reference: str) -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        values = values_of(terms_fields([], []))
+        cal = runtime.working_calendar()
+
+        def store(session: Any, case: Any) -> int:
+            may_set_terms(session, case, me.user_id)
+            try:
+                form = TermsForm.model_validate(values, context={"today": cal.london_date(now)})
+            except ValidationError as exc:
+                raise InvalidFormError(errors_by_block(exc, TermsForm)) from None
+            row = save_terms(session, cal, now, runtime.cipher, case.id, form, actor=me.user_id)
+            outbox.enqueue(session, Job.TERMS_POSTED, now=now, case_id=case.id)
+            return int(row.version)
+
+        try:
+            version = shown(store, reference)
+        except Refused as exc:
+            return exc.response
+        except InvalidFormError as exc:
+            return terms_page(reference, values, exc.errors, 422)
+        except RefusedError as exc:
+            return terms_page(reference, values, {exc.field or "key_issues": exc.message}, 422)
+        message = (
+            f"Version {version} of the terms of reference is saved. It is kept on the case's "
+            "page, and the case channel in Slack is told."
+        )
+        return saved("Terms of reference saved", message, reference)
+
+
+def _answer(value: Any) -> Value:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return "" if value is None else str(value)
