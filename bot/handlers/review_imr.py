@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from slack_sdk.models.views import View
 
 from bot.calendar.invites import new_uid
@@ -25,16 +25,14 @@ from bot.handlers.adapter import (
     Request,
     Submitted,
     parse_meta,
-    validated,
 )
-from bot.handlers.form_errors import errors_by_block
+from bot.handlers.imr_form import imr_form_of
 from bot.handlers.payloads import ViewSubmission
 from bot.ids import Job, ReviewAction, ReviewBlock, ReviewCallback
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
 from bot.services.cases.schema import Audience
 from bot.services.panel.delivery import uid_domain
-from bot.services.refusal import InvalidFormError
 from bot.services.review.imr import (
     accept_imr,
     imr_content,
@@ -59,8 +57,6 @@ from bot.services.review.interviews import (
     to_change,
 )
 from bot.services.review.schema import (
-    REC_FIELDS,
-    SECTIONS,
     CaseMeta,
     ImrForm,
     ImrRequestForm,
@@ -68,10 +64,8 @@ from bot.services.review.schema import (
     InterviewMeta,
     MoveForm,
     OutcomeForm,
-    RecommendationRow,
     ReturnForm,
     ReviewMeta,
-    rec_block,
 )
 from bot.views.interviews import (
     change_choices,
@@ -142,36 +136,8 @@ def submission_modal_for(req: Request[Any], review_id: int | None, slots: int = 
 
 def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
     """The submission's answers as the form."""
-    values = payload.values()
     documents = payload.file_ids(ReviewBlock.DOCUMENT.value)
-    answers: dict[str, Any] = {s: values.get(s) or "" for s in SECTIONS}
-    answers["independent"] = values.get(ReviewBlock.INDEPENDENT.value)
-    document = documents[0] if documents else None
-    rows = _recommendation_rows(values, slots)
-    return validated(
-        ImrForm, {**answers, "recommendations": rows, "document_file_id": document}, {}
-    )
-
-
-def _recommendation_rows(values: dict[str, Any], slots: int) -> list[RecommendationRow]:
-    """Each recommendation row validated on its own, so that an error lands on that row's
-    input."""
-    prefixes = {key: prefix for prefix, key, _ in REC_FIELDS}
-    rows: list[RecommendationRow] = []
-    errors: dict[str, str] = {}
-    for number in range(1, slots + 1):
-        raw = {key: values.get(rec_block(prefix, number)) for prefix, key, _ in REC_FIELDS}
-        raw = {k: v for k, v in raw.items() if v not in (None, "")}
-        if not raw:
-            continue
-        try:
-            rows.append(RecommendationRow.model_validate(raw))
-        except ValidationError as exc:
-            for key, message in errors_by_block(exc, RecommendationRow).items():
-                errors.setdefault(rec_block(prefixes[key], number), message)
-    if errors:
-        raise InvalidFormError(errors)
-    return rows
+    return imr_form_of(payload.values(), documents[0] if documents else None, slots)
 
 
 # Requests ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, g, request
 from pydantic import ValidationError
 
 from bot.handlers.form_errors import errors_by_block
+from bot.handlers.imr_form import imr_form_of
 from bot.ids import ChronologyFlag, FirstMonthBlock, Job, ReviewBlock
 from bot.runtime import Runtime
 from bot.services import outbox
@@ -46,7 +47,19 @@ from bot.services.review.frame import (
     save_terms,
     terms_form,
 )
-from bot.services.review.schema import LONG_TEXT, PROCEEDING_LABELS, TermsForm
+from bot.services.review.imr import own_review, submit_imr, to_submit
+from bot.services.review.schema import (
+    INDEPENDENCE,
+    LONG_TEXT,
+    PROCEEDING_LABELS,
+    REC_FIELDS,
+    SECTION_LABELS,
+    SECTION_PROMPTS,
+    SECTIONS,
+    TermsForm,
+    rec_block,
+)
+from bot.services.review.schema import SHORT_TEXT as REVIEW_SHORT
 from bot.views.web.forms import FormField, FormTable, Kind, Value, WebForm, render_case_form
 from bot.views.web.portal import Chrome, render_message
 
@@ -369,6 +382,115 @@ def register_case_forms(bp: Blueprint, runtime: Runtime, pages: Pages) -> None:
             "page, and the case channel in Slack is told."
         )
         return saved("Terms of reference saved", message, reference)
+
+    # A management review (Appendix 3) ------------------------------------------------------
+
+    def imr_fields() -> tuple[list[FormField], FormTable, list[FormField]]:
+        sections = [
+            FormField(s, SECTION_LABELS[s], LONG, hint=SECTION_PROMPTS[s], max_length=LONG_TEXT)
+            for s in SECTIONS
+        ]
+        kinds: dict[str, Kind] = {"by_when": "date", "by_whom": "text"}
+        columns = [
+            FormField(
+                prefix.value,
+                label,
+                kinds.get(key, LONG),
+                max_length=(
+                    REVIEW_SHORT if key == "by_whom" else None if key == "by_when" else LONG_TEXT
+                ),
+            )
+            for prefix, key, label in REC_FIELDS
+        ]
+        table = FormTable("8. Recommendations and action plan", columns, RECOMMENDATION_ROWS)
+        independence = FormField(
+            ReviewBlock.INDEPENDENT.value,
+            "Independence",
+            "checkboxes",
+            True,
+            options=[("yes", INDEPENDENCE)],
+        )
+        return sections, table, [independence]
+
+    def imr_start(session: Any, case: Any) -> tuple[str, Answers]:
+        """The review waiting for this person (refused as in Slack when there is none), and
+        what it holds so far."""
+        me: SignedIn = g.signed_in
+        review_id = own_review(session, case, me.user_id)
+        found = to_submit(session, runtime.cipher, review_id, me.user_id)
+        content = found.content
+        start: Answers = {s: v for s, v in content.sections.items() if v}
+        for number, rec in enumerate(content.recommendations[:RECOMMENDATION_ROWS], start=1):
+            for prefix, key, _ in REC_FIELDS:
+                if rec.get(key):
+                    start[rec_block(prefix, number)] = _answer(rec[key])
+        if content.independent:
+            start[ReviewBlock.INDEPENDENT.value] = ["yes"]
+        return found.agency, start
+
+    def imr_page(reference: str, values: Answers | None, errors: Errors, status: int) -> Response:
+        try:
+            agency, start = shown(imr_start, reference)
+        except Refused as exc:
+            return exc.response
+        sections, table, after = imr_fields()
+        form = WebForm(
+            title=f"{reference}: {agency}'s management review",
+            lede=(
+                "The same form as in Slack (Appendix 3): write each section, the "
+                "recommendations one a row (leave the rows you do not need empty), and confirm "
+                'that you are independent of the case. Write "the child", never the child\'s '
+                "name. Sending it submits the review to the panel chair."
+            ),
+            action=form_href(reference, WebFormKind.MANAGEMENT_REVIEW),
+            submit="Submit the management review",
+            cancel=case_href(reference),
+            fields=sections,
+            table=table,
+            after=after,
+            values=start if values is None else values,
+            errors=errors,
+        )
+        return pages.page(render_case_form(pages.chrome(), form), status)
+
+    @bp.get("/cases/<reference>/forms/management-review")
+    @pages.signed_in_only
+    def management_review(reference: str) -> Response:
+        return imr_page(reference, None, {}, 200)
+
+    @bp.post("/cases/<reference>/forms/management-review")
+    def management_review_sent(reference: str) -> Response:
+        me: SignedIn = g.signed_in
+        now = runtime.clock.now()
+        sections, table, after = imr_fields()
+        values = values_of([*sections, *table.names(), *after])
+
+        def store(session: Any, case: Any) -> str:
+            review_id = own_review(session, case, me.user_id)
+            found = to_submit(session, runtime.cipher, review_id, me.user_id)
+            form = imr_form_of(dict(values), None, RECOMMENDATION_ROWS)
+            cal, cipher = runtime.working_calendar(), runtime.cipher
+            submit_imr(session, cal, now, cipher, review_id, form, actor=me.user_id)
+            outbox.enqueue(session, Job.IMR_SUBMITTED, now=now, review_id=review_id)
+            return found.agency
+
+        try:
+            agency = shown(store, reference)
+        except Refused as exc:
+            return exc.response
+        except InvalidFormError as exc:
+            return imr_page(reference, values, exc.errors, 422)
+        except RefusedError as exc:
+            return imr_page(reference, values, {exc.field or SECTIONS[0]: exc.message}, 422)
+        message = (
+            f"{agency}'s management review is submitted to the panel chair, who is told in "
+            "Slack, as is the case channel."
+        )
+        return saved("Management review submitted", message, reference)
+
+
+RECOMMENDATION_ROWS = 5
+"""Rows of the web form's recommendations (Slack's form adds them one at a time)."""
 
 
 def _answer(value: Any) -> Value:
