@@ -39,9 +39,7 @@ def test_the_author_submits_the_review_on_the_web(portal) -> None:
     assert f'href="{form_of(case)}"' in client.get(f"/portal/cases/{case.reference}").text
     values = {
         **sections(),
-        **recommendation(
-            1, "Refresher training on bruising protocols", rec_by_when="2027-04-30"
-        ),
+        **recommendation(1, "Refresher training on bruising protocols", rec_by_when="2027-04-30"),
         **recommendation(3, "Audit of GP referrals", rec_by_whom="Designated doctor"),
     }
     response = client.post(form_of(case), data=answers(client, case, values))
