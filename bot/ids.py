@@ -27,6 +27,7 @@ class ReferralBlock(StrEnum):
     CRITERIA = "criteria"
     CP_PLAN = "cp_plan"
     OTHER_CHILDREN = "other_children_at_risk"
+    REFERRER_TELEPHONE = "referrer_telephone"
 
 
 INPUT_ACTION = "value"
@@ -343,6 +344,8 @@ class ReviewAction(StrEnum):
     OPEN_NOT_REPRESENTED = "review_open_not_represented"
     """Value ``<draft id>:<agency id>``."""
     OPEN_REPORT_ACCEPTED = "review_open_report_accepted"
+    MAKE_SKELETON = "review_make_skeleton"
+    """Makes the overview report's skeleton; the value is the case id."""
     OPEN_FINDINGS = "review_open_findings"
     OPEN_REPORT_STEP = "review_open_report_step"
     """Opens the record of one of the Board's steps after the report; the value is its task id."""

@@ -39,6 +39,7 @@ from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.cases.identifying import case_identifiers
 from bot.services.decision.findings import RecordedFindings, recorded_findings
 from bot.services.panel.delivery import UID_DOMAIN
+from bot.services.refusal import RefusedError
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
 from bot.services.review.imr import agency_name
@@ -57,6 +58,9 @@ from bot.services.review.schema import (
     ImrStatus,
     InterviewFacts,
 )
+from bot.services.review.skeleton import TITLE as SKELETON_TITLE
+from bot.services.review.skeleton import file_name as skeleton_file_name
+from bot.services.review.skeleton import skeleton_docx, skeleton_facts
 from bot.views.format import day, moment, user_link
 from bot.views.forms import section
 from bot.views.interviews import ics_comment, interview_email, revision_dm, scheduled
@@ -75,6 +79,7 @@ from bot.views.review import (
     chair_in_post,
     findings_message,
     returned_to_author,
+    skeleton_note,
     submitted_to_chair,
     tally,
     terms_lines,
@@ -603,3 +608,57 @@ def after_acceptance(runtime: Runtime, slack: SlackGateway, draft_id: int) -> No
     to_channel(runtime, slack, facts.draft.case_id, "report:accepted", note)
     refresh_steps(runtime, slack, facts.draft.case_id)
     _card(runtime, slack, facts.draft.case_id)
+
+
+# The overview report's skeleton -----------------------------------------------------------
+
+SKELETON_NOT_SHARED = "Slack did not take the file just now; please try again in a minute."
+
+
+def make_skeleton(runtime: Runtime, slack: SlackGateway, case_id: int, actor: str) -> str:
+    """The overview report's skeleton made from what is recorded now, kept in the case room
+    (the channel gets a link) or, without it, shared in the case channel as the chronology's
+    Word file is. Returns a line for the person who asked."""
+    now = runtime.clock.now()
+    cal = runtime.working_calendar()
+    try:
+        with runtime.db.session() as session:
+            facts = skeleton_facts(session, runtime.cipher, cal, case_id, cal.london_date(now))
+            channel = load_case(session, case_id).channel_id
+    except RefusedError as exc:
+        return exc.message
+    if channel is None:
+        return f"{facts.reference} has no case channel yet; try again once it is set up."
+    content, name = skeleton_docx(facts), skeleton_file_name(facts.reference)
+    where: dict[str, object] = {}
+    if kept_in_case_room(runtime):
+        document = NewDocument(DocumentKind.OVERVIEW_SKELETON, SKELETON_TITLE, name, content)
+        where["documents"] = [d.id for d in keep(runtime, case_id, [document], actor=actor)]
+        link = case_page_link(runtime, facts.reference)
+        try:
+            slack.post(channel, skeleton_note(facts.reference, actor, link))
+        except SlackError as exc:
+            log.warning("skeleton of %s kept; channel not told: %s", facts.reference, exc.code)
+        answer = f"{facts.reference}: the overview report's skeleton is in {link}."
+    else:
+        try:
+            where["files"] = slack.upload_files(
+                channel,
+                files=[(name, content)],
+                comment=skeleton_note(facts.reference, actor).text,
+            )
+        except SlackError as exc:
+            log.warning("skeleton of %s not shared: %s", facts.reference, exc.code)
+            return SKELETON_NOT_SHARED
+        answer = f"{facts.reference}: the overview report's skeleton is in the case channel."
+    with runtime.db.session() as session:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="report.skeleton_made",
+            case_id=case_id,
+            entries=len(facts.chronology),
+            **where,
+        )
+    return answer

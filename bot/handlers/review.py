@@ -1,6 +1,7 @@
 """The review's frame: `/scr review chair|terms|extension|findings` (and their buttons), the
-panel chair's answer on previous involvement, the overview report (`/scr report ready`, each
-agency's answer on the draft, `/scr report accepted`), and the button on a reminder that
+panel chair's answer on previous involvement, the overview report (`/scr report skeleton`
+and the card's button, `/scr report ready`, each agency's answer on the draft,
+`/scr report accepted`), and the button on a reminder that
 opens the form completing one of the decision's or the review's tasks.
 
 The management reviews and interviews are `bot.handlers.review_imr`."""
@@ -76,6 +77,7 @@ from bot.services.review.schema import (
     TermsForm,
     draft_and_agency,
 )
+from bot.services.review.skeleton import may_make_skeleton
 from bot.views.review import (
     Choice,
     acceptance_modal,
@@ -404,6 +406,35 @@ def accept(req: Submitted[AcceptanceForm, CaseMeta]) -> None:
     )
     draft_id = draft.id
     req.enqueue(Job.DRAFT_ACCEPTED, draft_id=draft_id)
+
+
+def _skeleton_after(req: Request[Any]) -> None:
+    """The skeleton made once the click is answered; the person is told where it is."""
+    may_make_skeleton(req.session, req.case.id, req.actor)
+    case_id, url = req.case.id, req.payload.response_url
+
+    def make() -> None:
+        answer = flows.make_skeleton(req.runtime, req.slack, case_id, req.actor)
+        req.slack.respond(url, req.actor, answer)
+
+    req.after(make)
+
+
+@report_listeners.command(
+    "report skeleton",
+    "/scr report skeleton",
+    "make the overview report's skeleton in Word, with the case's facts (in the case channel)",
+    access=IN_CHANNEL,
+    audience=PANEL_CHAIR,
+)
+def skeleton_command(req: Request[Any]) -> str:
+    _skeleton_after(req)
+    return "Making the overview report's skeleton…"
+
+
+@report_listeners.action(ReviewAction.MAKE_SKELETON.value, access=BY_VALUE)
+def skeleton_button(req: Request[Any]) -> None:
+    _skeleton_after(req)
 
 
 @report_listeners.action(ReviewAction.TASK_FORM.value, value=True, access=OPEN)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -16,6 +18,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.ids import ReviewAction
 from bot.services.cases.schema import AgencyRow, Audience, CaseCard, Deadline
 from bot.services.reminders.schema import CaseStatus, TaskGroup, TaskLine
 from bot.views.first_month import card_action_blocks
@@ -106,6 +109,18 @@ def case_card_blocks(card: CaseCard) -> list[Block]:
     for text in _chunks(notes):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     blocks.extend(panel.blocks)
+    if card.review_case_id is not None:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Make the report skeleton",
+                        action_id=ReviewAction.MAKE_SKELETON.value,
+                        value=str(card.review_case_id),
+                    )
+                ]
+            )
+        )
     blocks.extend(card_action_blocks(card.first_month))
     blocks.append(
         ContextBlock(

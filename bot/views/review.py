@@ -831,3 +831,15 @@ def accepted(reference: str, on: date, recommendations: int) -> Message:
         f"complete and monitoring begins; the report's {ready} ready for the action plan."
     )
     return Message(text=text, blocks=[section(text)])
+
+
+def skeleton_note(reference: str, actor: str, where: str | None = None) -> Message:
+    """The case channel's line when the overview report's skeleton is made: ``where`` it is
+    kept (a link to the case room), or None when the file is shared with the message."""
+    text = (
+        f"{reference}: the overview report's skeleton (Word), with the case's facts, the "
+        f"terms of reference and the integrated chronology, made for {user_link(actor)}."
+    )
+    if where is not None:
+        text += f" It is in {where}."
+    return Message(text=text, blocks=[section(text)])

@@ -184,6 +184,7 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         first_month=card_actions(session, case),
         monitoring=monitoring_state(session, case, today, cal),
         closed=case.closed_at is not None,
+        review_case_id=case.id if case.stage == Stage.REVIEW and case.closed_at is None else None,
     )
 
 

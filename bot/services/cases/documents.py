@@ -34,6 +34,7 @@ class DocumentKind(StrEnum):
     PRO_FORMA = "pro_forma"
     MANAGEMENT_REVIEW = "management_review"
     OVERVIEW_DRAFT = "overview_draft"
+    OVERVIEW_SKELETON = "overview_skeleton"
     TERMS = "terms_of_reference"
     FINDINGS = "findings"
 

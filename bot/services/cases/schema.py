@@ -62,3 +62,6 @@ class CaseCard:
     first_month: CardActions | None = None
     monitoring: MonitoringState | None = None
     closed: bool = False
+    review_case_id: int | None = None
+    """The case's id while it is in the review stage (the card offers the report's
+    skeleton)."""

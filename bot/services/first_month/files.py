@@ -227,7 +227,7 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
-def _cells(entry: IntegratedEntry) -> tuple[str, ...]:
+def chronology_cells(entry: IntegratedEntry) -> tuple[str, ...]:
     return (
         f"{entry.entry_date:%d.%m.%y}",
         entry.agency,
@@ -259,7 +259,7 @@ def chronology_csv(entries: Sequence[IntegratedEntry]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADINGS)
     for entry in merged(entries):
-        writer.writerow([_safe(c) for c in _cells(entry)])
+        writer.writerow([_safe(c) for c in chronology_cells(entry)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -290,7 +290,7 @@ def chronology_docx(
         for run in cell.paragraphs[0].runs:
             run.font.bold = True
     for row, entry in zip(entry_rows, rows, strict=True):
-        for cell, text in zip(row.cells, _cells(entry), strict=True):
+        for cell, text in zip(row.cells, chronology_cells(entry), strict=True):
             cell.text = text
     for column, size in enumerate(COLUMN_WIDTHS_CM):
         table.columns[column].width = Cm(size)
