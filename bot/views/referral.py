@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
+    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -31,10 +32,13 @@ from bot.ids import INPUT_ACTION, Action, Callback, ReferralBlock
 from bot.services.referral.schema import (
     CP_PLAN_LABELS,
     CRITERION_LABELS,
+    FAMILY_ROWS,
     LONG_TEXT,
     OTHER_CHILDREN_LABELS,
+    SERVICE_ROWS,
     SHORT_TEXT,
     AgencyChoice,
+    row_block,
 )
 from bot.views.format import channel_link, user_link
 from bot.views.messages import Message
@@ -61,6 +65,83 @@ def _date(block: ReferralBlock, label: str, initial: date | None = None) -> Inpu
         element=DatePickerElement(
             action_id=INPUT_ACTION, initial_date=initial.isoformat() if initial else None
         ),
+    )
+
+
+def _row_input(group: str, row: int, part: str, label: str) -> InputBlock:
+    """One input of a repeated row: optional (a blank row is left out)."""
+    element: DatePickerElement | PlainTextInputElement = (
+        DatePickerElement(action_id=INPUT_ACTION)
+        if part in DATE_PARTS
+        else PlainTextInputElement(action_id=INPUT_ACTION, max_length=SHORT_TEXT)
+    )
+    return InputBlock(
+        block_id=row_block(group, row, part), label=label, optional=True, element=element
+    )
+
+
+DATE_PARTS = frozenset({"dob", "involved_from", "involved_to"})
+FAMILY_LABELS = (
+    ("name", "name"),
+    ("relationship", "relationship to the child"),
+    ("dob", "date of birth"),
+    ("address", "address, if not the child's"),
+)
+SERVICE_LABELS = (
+    ("service", "agency or service"),
+    ("involved_from", "involved from"),
+    ("involved_to", "until (empty if still involved)"),
+)
+
+
+def family_rows() -> list[Block]:
+    """The family as rows (Appendix 1): name, relationship, date of birth, address."""
+    blocks: list[Block] = [
+        HeaderBlock(text="The family"),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="One person a row; leave the rows you do not need empty. A person "
+                    "named needs their relationship to the child."
+                )
+            ]
+        ),
+    ]
+    for row in range(1, FAMILY_ROWS + 1):
+        blocks += [
+            _row_input("family", row, part, f"Person {row}: {label}")
+            for part, label in FAMILY_LABELS
+        ]
+    return blocks
+
+
+def service_rows() -> list[Block]:
+    """The services involved with the child or family, and when (nothing identifying)."""
+    blocks: list[Block] = [
+        HeaderBlock(text="Services involved"),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Each agency or service involved with the child or family, and when; "
+                    "leave the rows you do not need empty."
+                )
+            ]
+        ),
+    ]
+    for row in range(1, SERVICE_ROWS + 1):
+        blocks += [
+            _row_input("services", row, part, f"Service {row}: {label}")
+            for part, label in SERVICE_LABELS
+        ]
+    return blocks
+
+
+def referrer_telephone() -> InputBlock:
+    return InputBlock(
+        block_id=ReferralBlock.REFERRER_TELEPHONE.value,
+        label="Your telephone number",
+        optional=True,
+        element=PlainTextInputElement(action_id=INPUT_ACTION, max_length=40),
     )
 
 
@@ -105,13 +186,21 @@ def referral_modal(
         _date(ReferralBlock.CHILD_DOB, "Date of birth"),
         _date(ReferralBlock.INCIDENT_DATE, "Date of incident"),
         _text(ReferralBlock.ADDRESS, "Address", multiline=True, optional=True),
-        _text(ReferralBlock.FAMILY, "Family composition", multiline=True, optional=True),
+        *family_rows(),
+        _text(
+            ReferralBlock.FAMILY,
+            "Anything more about the family",
+            multiline=True,
+            optional=True,
+        ),
         _text(ReferralBlock.PRESENTING_ISSUES, "Presenting issues", multiline=True, optional=False),
         _text(ReferralBlock.BACKGROUND, "Background information", multiline=True, optional=True),
+        *service_rows(),
         _text(
             ReferralBlock.OTHER_SERVICES, "Other services involved", multiline=True, optional=True
         ),
         _text(ReferralBlock.COMMENTS, "Additional comments", multiline=True, optional=True),
+        referrer_telephone(),
         InputBlock(
             block_id=ReferralBlock.CRITERIA.value,
             label="Which criteria appear to apply?",
@@ -179,6 +268,8 @@ def referral_first_part_modal(
         _choice(
             ReferralBlock.OTHER_CHILDREN, "May other children be at risk?", OTHER_CHILDREN_LABELS
         ),
+        *service_rows(),
+        referrer_telephone(),
     ]
     return View(
         type="modal",

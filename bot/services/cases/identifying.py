@@ -117,9 +117,15 @@ def _digits(text: str) -> str:
     return "0" + digits[2:] if digits.startswith("44") else digits
 
 
+NOT_THE_FAMILYS = frozenset({"referrer_telephone", "services"})
+"""Referral fields that say nothing of the child or family (the referrer's own number)."""
+
+
 def _phones(personal: dict[str, Any]) -> tuple[str, ...]:
     found = set()
-    for value in personal.values():
+    for key, value in personal.items():
+        if key in NOT_THE_FAMILYS:
+            continue
         for match in _PHONE.finditer(str(value or "")):
             found.add(_digits(match.group()))
     return tuple(sorted(found))
@@ -168,6 +174,11 @@ def identifiers_of(personal: dict[str, Any]) -> Identifiers:
     address = str(personal.get("address") or "")
     words |= _address_words(address)
     phrases = [re.sub(r"\s+", "", m.group()).casefold() for m in _POSTCODE.finditer(address)]
+    for member in personal.get("family") or []:
+        words |= _name_words(str(member.get("name") or ""), capitalised_only=False)
+        other = str(member.get("address") or "")
+        words |= _address_words(other)
+        phrases += [re.sub(r"\s+", "", m.group()).casefold() for m in _POSTCODE.finditer(other)]
     born = date.fromisoformat(str(personal["child_dob"])) if personal.get("child_dob") else None
     REDACTOR.register_words(words)
     return Identifiers(frozenset(words), tuple(phrases), born, _phones(personal))

@@ -22,6 +22,10 @@ from bot.services.refusal import InvalidFormError
 
 SHORT_TEXT = 120
 LONG_TEXT = 3000
+FAMILY_ROWS = 6
+"""Rows of the family in the referral's forms (the web form's and the all-in-Slack modal's)."""
+SERVICE_ROWS = 4
+"""Rows of the services involved in the referral's Slack modal."""
 
 NOT_A_MEMBER = (
     "Only members of the safeguarding partnership can refer a case. If you should be able "
@@ -109,14 +113,22 @@ def _today(info: ValidationInfo) -> date:
 
 
 class FamilyMember(BaseModel):
-    """One row of the family, as the web form takes it."""
+    """One row of the family (Appendix 1's family composition): a person's name, their
+    relationship to the child, date of birth and address (if not the child's)."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
-    relationship: Short = ""
+    relationship: Annotated[str, Field(max_length=SHORT_TEXT, validate_default=True)] = ""
     dob: date | None = None
     address: Short = ""
+
+    @field_validator("relationship")
+    @classmethod
+    def _related(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.data.get("name"):
+            raise ValueError("Please give their relationship to the child.")
+        return value
 
     @field_validator("dob")
     @classmethod
@@ -132,6 +144,35 @@ class FamilyMember(BaseModel):
         if self.address:
             parts.append(self.address)
         return ", ".join(parts)
+
+
+class ServiceInvolved(BaseModel):
+    """A service involved with the child or family, and when: it names an agency or a
+    service, never a person, so it may be asked in Slack."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    service: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
+    involved_from: date
+    involved_to: date | None = None
+
+    @field_validator("involved_from", "involved_to")
+    @classmethod
+    def _not_in_future(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and value > _today(info):
+            raise ValueError("This date is in the future.")
+        return value
+
+    @field_validator("involved_to")
+    @classmethod
+    def _after_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("involved_from")
+        if value is not None and isinstance(start, date) and value < start:
+            raise ValueError("This is before the date the involvement began.")
+        return value
+
+
+Telephone = Annotated[str, Field(max_length=40, pattern=r"^$|^\+?[0-9 ()-]{6,}$")]
 
 
 class ReferralSubmission(BaseModel):
@@ -152,10 +193,12 @@ class ReferralSubmission(BaseModel):
     presenting_issues: Annotated[str, Field(min_length=1, max_length=LONG_TEXT)]
     background: Long = ""
     other_services: Long = ""
+    services: list[ServiceInvolved] = Field(default_factory=list, max_length=SERVICE_ROWS)
     comments: Long = ""
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     cp_plan: CpPlanStatus
     other_children_at_risk: OtherChildren
+    referrer_telephone: Telephone = ""
 
     @field_validator("referral_date", "child_dob", "incident_date")
     @classmethod
@@ -187,6 +230,8 @@ class ReferralSubmission(BaseModel):
             errors.setdefault("incident_date", "The incident cannot be after the referral date.")
         if errors:
             raise _FieldError(errors)
+        if self.family and not self.family_composition:
+            self.family_composition = "; ".join(m.line() for m in self.family)
         return self
 
     def personal_data(self) -> dict[str, Any]:
@@ -205,9 +250,11 @@ class ReferralSubmission(BaseModel):
                 "presenting_issues",
                 "background",
                 "other_services",
+                "services",
                 "comments",
                 "cp_plan",
                 "other_children_at_risk",
+                "referrer_telephone",
             },
         )
 
@@ -235,12 +282,72 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+# The rows of the Slack modals: the family, the services involved -------------------------
+
+ROW_PARTS: dict[str, tuple[str, ...]] = {
+    "family": ("name", "relationship", "dob", "address"),
+    "services": ("service", "involved_from", "involved_to"),
+}
+"""Each repeated set of inputs (by the submission's field) and its parts, the first the one
+a row's error lands on when it is not a part's own."""
+ROW_COUNTS = {"family": FAMILY_ROWS, "services": SERVICE_ROWS}
+
+
+def row_block(group: str, row: int, part: str) -> str:
+    """A row's input in a Slack modal (rows count from 1): ``family_2_name``."""
+    return f"{group}_{row}_{part}"
+
+
+def _gather(values: dict[str, Any], group: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """The rows of ``group`` taken out of ``values``: the rows with anything in them, and
+    the modal's row number of each (blank rows are left out)."""
+    listed: list[dict[str, Any]] = []
+    kept: list[int] = []
+    for row in range(1, ROW_COUNTS[group] + 1):
+        parts = {
+            part: values.pop(row_block(group, row, part))
+            for part in ROW_PARTS[group]
+            if row_block(group, row, part) in values
+        }
+        filled = {part: value for part, value in parts.items() if str(value or "").strip()}
+        if filled:
+            listed.append(filled)
+            kept.append(row)
+    return listed, kept
+
+
+def _rows_in(
+    values: dict[str, Any], groups: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    values = dict(values)
+    rows: dict[str, list[int]] = {}
+    for group in groups:
+        values[group], rows[group] = _gather(values, group)
+    return values, rows
+
+
+def _on_blocks(errors: dict[str, str], rows: dict[str, list[int]]) -> dict[str, str]:
+    """The schema's errors keyed by the modal's block ids: a row's by its row's input."""
+    placed: dict[str, str] = {}
+    for key, message in errors.items():
+        group, _, rest = key.partition(".")
+        if group in rows:
+            index, _, part = rest.partition(".")
+            kept = rows[group]
+            row = kept[int(index)] if index.isdigit() and int(index) < len(kept) else 1
+            key = row_block(group, row, part if part in ROW_PARTS[group] else ROW_PARTS[group][0])
+        placed.setdefault(key, message)
+    return placed
+
+
 def validated_referral(values: dict[str, Any], *, today: date) -> ReferralSubmission:
-    """The referral modal's answers, or `InvalidFormError` with one message per field."""
+    """The referral modal's answers (the family and the services as rows of inputs), or
+    `InvalidFormError` with one message per input."""
+    values, rows = _rows_in(values, ("family", "services"))
     try:
         return ReferralSubmission.model_validate(values, context={"today": today})
     except ValidationError as exc:
-        raise InvalidFormError(field_errors(exc)) from None
+        raise InvalidFormError(_on_blocks(field_errors(exc), rows)) from None
 
 
 def field_errors(exc: Exception) -> dict[str, str]:
@@ -256,7 +363,7 @@ def field_errors(exc: Exception) -> dict[str, str]:
             continue
         loc = err["loc"]
         field = ".".join(str(part) for part in loc[:3]) if loc else "child_name"
-        if loc and loc[0] != "family":
+        if loc and loc[0] not in ROW_PARTS:
             field = str(loc[0])
         errors.setdefault(field, _friendly(err))
     return errors
@@ -272,6 +379,8 @@ def _friendly(err: Any) -> str:
         return str(err["msg"]).removeprefix("Value error, ")
     if kind.startswith("date"):
         return "Please give a valid date."
+    if kind == "string_pattern_mismatch":
+        return "Please give a telephone number: digits, spaces, brackets and + only."
     return "Please check this answer."
 
 
@@ -304,6 +413,8 @@ class ReferralFirstPart(BaseModel):
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     cp_plan: CpPlanStatus
     other_children_at_risk: OtherChildren
+    services: list[ServiceInvolved] = Field(default_factory=list, max_length=SERVICE_ROWS)
+    referrer_telephone: Telephone = ""
 
     @field_validator("referral_date", "incident_date")
     @classmethod
@@ -329,11 +440,13 @@ class ReferralFirstPart(BaseModel):
 
 
 def validated_first_part(values: dict[str, Any], *, today: date) -> ReferralFirstPart:
-    """The Slack part's answers, or `InvalidFormError` with one message per field."""
+    """The Slack part's answers (the services as rows of inputs), or `InvalidFormError` with
+    one message per input."""
+    values, rows = _rows_in(values, ("services",))
     try:
         return ReferralFirstPart.model_validate(values, context={"today": today})
     except ValidationError as exc:
-        raise InvalidFormError(field_errors(exc)) from None
+        raise InvalidFormError(_on_blocks(field_errors(exc), rows)) from None
 
 
 def completed_referral(
@@ -352,6 +465,4 @@ def completed_referral(
             if message is not None:
                 errors.setdefault("child_dob", message)
         raise InvalidFormError(errors) from None
-    if submission.family and not submission.family_composition:
-        submission.family_composition = "; ".join(m.line() for m in submission.family)
     return submission

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from bot.process.working_days import deadline_words
 from bot.services.dashboard.schema import BoardFigures
 from bot.services.portal.schema import CaseLine, CasePage
+from bot.services.referral.schema import FAMILY_ROWS as FAMILY_ROWS_IN_SCHEMA
 from bot.services.referral.schema import LONG_TEXT, SHORT_TEXT
 from bot.views.web.dashboard import dashboard_html
 
@@ -104,7 +105,7 @@ def render_message(
     )
 
 
-FAMILY_ROWS = 6
+FAMILY_ROWS = FAMILY_ROWS_IN_SCHEMA
 """Rows of the family table on the referral's details form."""
 
 DETAIL_LABELS = {
