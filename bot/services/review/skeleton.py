@@ -42,6 +42,7 @@ from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import event_time
 from bot.services.review.access import leads_review
 from bot.services.review.frame import completion_date, current_terms, review_case, terms_form
+from bot.services.review.report import agency_names
 from bot.services.review.schema import PROCEEDING_LABELS
 from storage.models import PanelMeeting
 from storage.states import MeetingStatus
@@ -159,7 +160,7 @@ def skeleton_facts(
             ("Key issues", form.key_issues),
             ("Period under review", period),
             ("Family history to be covered", form.family_history),
-            ("Agencies", ", ".join(agencies) or "none"),
+            ("Agencies", ", ".join(sorted(agency_names(session, list(form.agency_ids)).values()))),
             ("Independent or outside expert", form.independent_expert),
             ("Others asked", form.others),
             ("Other areas involved", form.other_areas),
