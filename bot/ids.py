@@ -106,6 +106,8 @@ class PanelAction(StrEnum):
     SLOT_YES = "panel_slot_yes"
     SLOT_NO = "panel_slot_no"
     SLOT_CONFIRM = "panel_slot_confirm"
+    SEND_PAPERS = "panel_send_papers"
+    """Sends the integrated chronology to the panel; the value is the CPU's task id."""
 
 
 class FirstMonthCallback(StrEnum):
@@ -392,6 +394,7 @@ enough to record it: now, by the person who clicked."""
 TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})
 
 TASK_FORMS["schedule_initial_panel"] = PanelAction.OPEN_SCHEDULE.value
+TASK_FORMS["panel_papers_sent"] = PanelAction.SEND_PAPERS.value
 
 REPORT_STEP_KINDS = (
     "report_access_decided",

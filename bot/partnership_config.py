@@ -69,6 +69,15 @@ class BoardConfig(BaseModel):
     """Who, besides OFSTED, receives a copy of an agreed overview report (a task each)."""
 
 
+class PanelConfig(BaseModel):
+    """The Initial Panel: how many working days before it meets each agency's chronology and
+    synopsis, and the integrated chronology for its members, fall due."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    papers_days_before: int = Field(default=5, ge=0, le=20)
+
+
 class RetentionConfig(BaseModel):
     """How long a signed-off case's personal data is kept before it is erased (its data key
     destroyed); the anonymised record is kept."""
@@ -96,6 +105,7 @@ class PartnershipConfig(BaseModel):
     agencies: list[AgencyConfig] = Field(min_length=1)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    panel: PanelConfig = Field(default_factory=PanelConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     referral: ReferralConfig = Field(default_factory=ReferralConfig)
 

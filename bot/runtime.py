@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
+from bot.process.bolton import PAPERS_BEFORE_PANEL
 from bot.process.registry import DefinitionMismatchError, check_definitions
 from bot.process.working_days import WorkingCalendar, bank_holidays
 from bot.services.cases.access import sync_partnership
@@ -70,6 +71,12 @@ class Runtime:
 
     def working_calendar(self) -> WorkingCalendar:
         return WorkingCalendar(extra_closures=frozenset(self.partnership.calendar.closures))
+
+    @property
+    def days_before(self) -> dict[str, int]:
+        """The partnership's working days before a meeting that its papers fall due (the
+        engine's ``days_before``): `[panel] papers_days_before` for the Initial Panel."""
+        return {PAPERS_BEFORE_PANEL.event: self.partnership.panel.papers_days_before}
 
 
 def build_runtime(

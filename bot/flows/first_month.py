@@ -441,24 +441,32 @@ ALREADY_KEPT = (
 def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor: str) -> str:
     """Upload the integrated chronology (CSV and Word) to the case channel. Returns a line
     for the person who asked."""
+    return exported_chronology(runtime, slack, case_id, actor)[1]
+
+
+def exported_chronology(
+    runtime: Runtime, slack: SlackGateway, case_id: int, actor: str
+) -> tuple[bool, str]:
+    """`export_chronology`, and whether the files are there (exported now, or a moment ago
+    and unchanged since)."""
     now = runtime.clock.now()
     with runtime.db.session() as session:
         case = session.get(Case, case_id)
         if case is None or not is_case_member(session, case, actor):
-            return NOT_A_MEMBER
+            return False, NOT_A_MEMBER
         reference, channel = case.reference, case.channel_id
         entries, agencies = integrated_entries(session, runtime.cipher, case_id)
     if channel is None:
-        return f"{reference} has no case channel yet; try again once it is set up."
+        return False, f"{reference} has no case channel yet; try again once it is set up."
     if not claim_export(runtime.db, case_id, actor=actor, now=now):
-        return ALREADY_KEPT if kept_in_case_room(runtime) else ALREADY_EXPORTED
+        return True, ALREADY_KEPT if kept_in_case_room(runtime) else ALREADY_EXPORTED
     stem = file_stem(reference)
     today = runtime.working_calendar().london_date(now)
     docx = chronology_docx(entries, reference=reference, agencies=agencies, made_on=today)
     comment = export_comment(reference, len(entries), agencies, actor)
     csv = chronology_csv(entries)
     if kept_in_case_room(runtime):
-        return _keep_chronology(
+        return True, _keep_chronology(
             runtime,
             slack,
             case_id,
@@ -483,7 +491,7 @@ def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor
     except SlackError as exc:
         log.warning("chronology of %s not uploaded: %s", reference, exc.code)
         release_export(runtime.db, case_id, now)
-        return "Slack did not take the files just now; please try again in a minute."
+        return False, "Slack did not take the files just now; please try again in a minute."
     with runtime.db.session() as session:
         audit.record(
             session,
@@ -495,7 +503,7 @@ def export_chronology(runtime: Runtime, slack: SlackGateway, case_id: int, actor
             agencies=len(agencies),
             files=ids,
         )
-    return (
+    return True, (
         f"{reference}: the integrated chronology ({len(entries)} entries) is in the case channel."
     )
 

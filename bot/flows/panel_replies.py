@@ -96,7 +96,13 @@ def _handle(
 
 def _record(runtime: Runtime, reply: CalendarReply) -> EmailAnswer:
     with runtime.db.session() as session:
-        ctx = PanelContext(session, runtime.working_calendar(), runtime.clock.now(), runtime.cipher)
+        ctx = PanelContext(
+            session,
+            runtime.working_calendar(),
+            runtime.clock.now(),
+            runtime.cipher,
+            runtime.days_before,
+        )
         return answer_by_email(ctx, reply)
 
 

@@ -95,7 +95,7 @@ class FileShared(BaseModel):
 
 
 def _engine(req: Request[Any]) -> EngineContext:
-    return EngineContext(req.session, req.calendar, req.now)
+    return EngineContext(req.session, req.calendar, req.now, days_before=req.runtime.days_before)
 
 
 def _submitter(req: Submitted[BaseModel, ViewMeta]) -> Submitter:

@@ -14,6 +14,7 @@ from slack_bolt import App
 from slack_sdk.models.views import View
 
 from bot.flows.panel import after_answer, tell_organiser
+from bot.flows.panel_papers import send_papers
 from bot.handlers.adapter import (
     Access,
     CaseFrom,
@@ -54,6 +55,7 @@ from bot.services.panel.meetings import (
     to_declare,
     to_mark_held,
 )
+from bot.services.panel.papers import papers_task_here, papers_to_send
 from bot.services.panel.schema import (
     MAX_SLOTS,
     DayToConfirm,
@@ -134,6 +136,17 @@ def cancel_command(req: Command) -> Reply:
         meeting_case(req.session, meeting).reference, meeting.id, meeting.start_at
     )
     return Reply(text=prompt.text, blocks=prompt.blocks)
+
+
+@_on_command("panel papers", "send the integrated chronology to the panel (the CPU)")
+def papers_command(req: Command) -> str:
+    _send_papers(req, papers_task_here(req.session, req.payload.channel_id))
+    return "Sending the integrated chronology to the panel…"
+
+
+@_on_click(PanelAction.SEND_PAPERS)
+def papers_button(req: Click) -> None:
+    _send_papers(req, _id(req))
 
 
 @_on_click(PanelAction.OPEN_SCHEDULE, value=False)
@@ -243,7 +256,9 @@ def submit_declaration(req: Submitted[DeclareForm, ViewMeta]) -> None:
 
 
 def _context(req: Request[Any]) -> PanelContext:
-    return PanelContext(req.session, req.calendar, req.now, req.runtime.cipher)
+    return PanelContext(
+        req.session, req.calendar, req.now, req.runtime.cipher, req.runtime.days_before
+    )
 
 
 def _core(req: Request[Any]) -> list[str]:
@@ -370,6 +385,13 @@ def _confirm_modal(
         confirming=confirming,
         confirmed=confirmed,
     )
+
+
+def _send_papers(req: Command | Click, task_id: int) -> None:
+    """Checked now (a refusal is the answer); sent after it, the outcome on response_url."""
+    papers_to_send(req.session, task_id, req.actor)
+    runtime, slack, actor, url = req.runtime, req.slack, req.actor, req.payload.response_url
+    req.after(lambda: slack.respond(url, actor, send_papers(runtime, slack, task_id, actor)))
 
 
 def _send(req: Request[Any], meeting_id: int) -> None:

@@ -109,7 +109,7 @@ ITEM_ACTIONS = {
 
 
 def _engine(req: Request[Any]) -> EngineContext:
-    return EngineContext(req.session, req.calendar, req.now)
+    return EngineContext(req.session, req.calendar, req.now, days_before=req.runtime.days_before)
 
 
 @listeners.action(*ITEM_ACTIONS, value=True)

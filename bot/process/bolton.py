@@ -23,6 +23,7 @@ from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
     AllTasksDone,
+    DueBefore,
     EventRecorded,
     ProcessDefinition,
     Route,
@@ -53,6 +54,13 @@ PROGRESS_RETURN_REMINDERS = ReminderPolicy(
 
 AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""
+
+PAPERS_BEFORE_PANEL = DueBefore("panel_date", WorkingDays(5))
+"""The agencies' chronologies "to be available to the Initial Panel": once the panel is
+booked, each agency's chronology and synopsis, and the integrated chronology for the panel's
+members, fall due 5 working days before it (the partnership file's `[panel]
+papers_days_before` changes the number), moving with it; until then, one month after the
+referral. The framework gives no number: five working days is time to read them."""
 
 
 ALWAYS_REVIEWED = frozenset({"death"})
@@ -172,6 +180,7 @@ REFERRAL = StageDefinition(
             per="agency",
             waivable_by=("cpu",),
             carries_into=(Stage.INITIAL_PANEL,),
+            due_before=PAPERS_BEFORE_PANEL,
         ),
         TaskDefinition(
             kind=TaskKind.SYNOPSIS_SUBMITTED,
@@ -183,6 +192,7 @@ REFERRAL = StageDefinition(
             per="agency",
             waivable_by=("cpu",),
             carries_into=(Stage.INITIAL_PANEL,),
+            due_before=PAPERS_BEFORE_PANEL,
         ),
     ),
     ends_when=AllTasksDone(
@@ -208,6 +218,15 @@ INITIAL_PANEL = StageDefinition(
     title="Initial panel",
     tasks=(
         TaskDefinition(
+            kind=TaskKind.PANEL_PAPERS_SENT,
+            title="Send the integrated chronology to the panel",
+            owner="cpu",
+            deadline=WorkingDays(0),
+            anchor="panel_date",
+            reminders=_TO_ADMINS,
+            due_before=PAPERS_BEFORE_PANEL,
+        ),
+        TaskDefinition(
             kind=TaskKind.INITIAL_PANEL_OUTCOME,
             title="Record the initial panel's recommendation",
             owner="cpu",
@@ -217,11 +236,14 @@ INITIAL_PANEL = StageDefinition(
             records_event="initial_panel_held",
         ),
     ),
-    ends_when=AllTasksDone(),
+    ends_when=AllTasksDone(kinds=(TaskKind.INITIAL_PANEL_OUTCOME,)),
 )
 """Initial panel: "the panel meets to decide if the SCR criteria are met" (within one month
 of the referral), answering the framework's questions (`REVIEW_QUESTIONS`) with its
-recommendation."""
+recommendation. The agencies' chronologies are "to be available to the Initial Panel": the
+CPU sends the integrated chronology to its members before it meets (`PAPERS_BEFORE_PANEL`),
+a task created as soon as the panel is booked; once the panel has met it is no longer
+asked for."""
 
 DECISION = StageDefinition(
     key=Stage.DECISION,

@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.process.deadlines import DateRule, DeadlineRule
+from bot.process.deadlines import DateRule, DeadlineRule, WorkingDays
 from bot.process.policy import DEFAULT_REMINDERS, ReminderPolicy
 from bot.process.roles import CASE_ROLES, OWNER_ROLES, CaseRole, OwnerRule, is_agency_role
 from bot.process.states import Stage, TaskKind
@@ -51,6 +51,17 @@ def _check_title(value: str, what: str) -> None:
         raise ValueError(f"{what} title must be one line of 1-{MAX_TITLE_LENGTH} characters")
 
 
+@dataclass(frozen=True, slots=True)
+class DueBefore:
+    """Papers wanted for a meeting: once ``event`` (the meeting's date) is recorded, the task
+    falls due ``days`` working days before that date, and follows it when it moves; until
+    then the task's own deadline stands. ``days`` is the default, which the partnership file
+    may change (the engine's ``days_before``)."""
+
+    event: str
+    days: WorkingDays
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskDefinition:
     """One obligation. ``title`` is a short phrase shown in Slack; it names no person."""
@@ -68,6 +79,8 @@ class TaskDefinition:
     carries_into: tuple[Stage, ...] = ()
     """Later stages the task stays open into; it closes as superseded when any other stage
     begins. Each must be reachable from the task's stage through stages named here."""
+    due_before: DueBefore | None = None
+    """Due before a meeting once it is booked (see `DueBefore`)."""
 
     def __post_init__(self) -> None:
         _check_key(self.kind, "task kind")
@@ -84,6 +97,8 @@ class TaskDefinition:
             raise ValueError(f"task {self.kind}: a repeat interval must be positive")
         if len(set(self.carries_into)) != len(self.carries_into):
             raise ValueError(f"task {self.kind}: a stage it carries into is named twice")
+        if self.due_before is not None and self.repeat is not None:
+            raise ValueError(f"task {self.kind}: a repeating task cannot fall due before a meeting")
 
     @property
     def per_agency(self) -> bool:
@@ -192,6 +207,7 @@ class ProcessDefinition:
         declared = set(self.events)
         for stage in self.all_stages:
             used = {t.records_event for t in stage.tasks if t.records_event}
+            used |= {t.due_before.event for t in stage.tasks if t.due_before}
             used |= {route.event for route in stage.routes}
             if isinstance(stage.ends_when, EventRecorded):
                 used.add(stage.ends_when.event)

@@ -1,12 +1,13 @@
-"""A task's deadline, from its definition and the instant of its anchor; and the latest a
-step can be done on time counted from a case's start, for timeliness figures."""
+"""A task's deadline, from its definition and the instant of its anchor, or before a meeting
+once it is booked; and the latest a step can be done on time counted from a case's start,
+for timeliness figures."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
 
-from bot.process.deadlines import DateRule, Hours
+from bot.process.deadlines import DateRule, Hours, WorkingDays
 from bot.process.definition import ProcessDefinition, TaskDefinition
 from bot.process.working_days import WorkingCalendar
 
@@ -32,6 +33,19 @@ def task_due(
         return replace(task.deadline, n=task.deadline.n + extra.n).apply(anchor, cal)
     first_date = cal.london_date(task.deadline.apply(anchor, cal))
     return cal.day_end(extra.due_date(first_date, cal))
+
+
+def due_before_event(
+    task: TaskDefinition, event_at: datetime, cal: WorkingCalendar, *, days: int | None = None
+) -> datetime:
+    """When a task wanted before a meeting (``task.due_before``) falls due once the meeting
+    is booked at ``event_at``: the close of business ``days`` working days (the definition's
+    when None) before the meeting's London date. A panel on Thu 31 Dec 2026, 5 working days:
+    Tue 22 Dec (Christmas Day and the Boxing Day holiday on Mon 28 Dec are not counted)."""
+    if task.due_before is None:
+        raise ValueError(f"task {task.kind} is not due before a meeting")
+    rule = task.due_before.days if days is None else WorkingDays(days)
+    return cal.day_end(rule.back_from(cal.london_date(event_at), cal))
 
 
 def _recorder(process: ProcessDefinition, event: str) -> TaskDefinition | None:

@@ -36,6 +36,7 @@ class TaskKind(StrEnum):
     CPU_OTHER_CHILDREN_CONSIDERED = "cpu_other_children_considered"
     CPU_ORGANISATIONS_INFORMED = "cpu_organisations_informed"
     CPU_CHAIR_INFORMED = "cpu_chair_informed"
+    PANEL_PAPERS_SENT = "panel_papers_sent"
     INITIAL_PANEL_OUTCOME = "initial_panel_outcome"
     CHAIR_DECISION = "chair_decision"
     TERMS_OF_REFERENCE = "terms_of_reference"

@@ -247,6 +247,19 @@ def cancelled_dm(
     return Message(text=text, blocks=[section(f"*{text}*{follows}")])
 
 
+def papers_dm(reference: str, start: datetime, where: str) -> Message:
+    """The integrated chronology for a member of the panel, before it meets; ``where``: the
+    case channel, or the case's page in the case room (a Slack link)."""
+    text = (
+        f"{reference}: the integrated chronology for the Initial Panel on {short_when(start)} "
+        f"is in {where}."
+    )
+    return Message(
+        text=text,
+        blocks=[section(f"*{text}*\nPlease read it before the meeting. It is confidential.")],
+    )
+
+
 def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
     text = f"{reference}: {user_link(member)} has declared previous involvement in the case."
     return Message(

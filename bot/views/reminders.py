@@ -79,6 +79,7 @@ TASK_BUTTONS: dict[str, str] = {
     TaskKind.CHRONOLOGY_SUBMITTED: "Submit chronology",
     TaskKind.SYNOPSIS_SUBMITTED: "Submit synopsis",
     TaskKind.SCHEDULE_INITIAL_PANEL: "Schedule panel",
+    TaskKind.PANEL_PAPERS_SENT: "Send chronology to panel",
     TaskKind.PROGRESS_RETURN: "Send progress return",
 }
 """What a task's own button says, where its title is not what the click does (the form

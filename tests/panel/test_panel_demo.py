@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.demo.panel import schedule_the_panel
 from bot.demo.story import Story
-from tests.flow_helpers import refer
-from tests.panel.helpers import ICS_NAME, parse_ical
+from tests.flow_helpers import cases, refer
+from tests.panel.helpers import ICS_NAME, card_text, parse_ical
 
 
 def test_the_panel_scene_writes_each_revisions_calendar_file(harness, tmp_path: Path) -> None:
@@ -24,4 +24,6 @@ def test_the_panel_scene_writes_each_revisions_calendar_file(harness, tmp_path: 
     transcript = "\n".join(story.out)
     assert f"Calendar files (open them in Outlook or Google Calendar): {tmp_path}" in transcript
     assert "DS Rao (Police DP) accepts the invitation" in transcript
-    assert "scheduled for Wed 16 Dec 14:00" in transcript
+    # the card's first line is now the papers, due 5 working days before the moved panel
+    assert "Send the integrated chronology to the panel: by Wed 9 Dec" in transcript
+    assert "scheduled for Wed 16 Dec 14:00" in card_text(harness, cases(harness)[0])

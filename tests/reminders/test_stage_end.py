@@ -85,16 +85,14 @@ def test_scheduling_the_panel_supersedes_the_first_days_check_and_its_nudges_sto
     assert "Secure all relevant records" in json.dumps(mine)
     assert NOTIFIED not in json.dumps(mine)
 
-    # A month of ticks: nobody hears of the superseded check; the chronology is still chased.
-    travel(harness, log, london(2026, 12, 24, 10), timedelta(days=1))
+    # Ticks up to the panel: nobody hears of the superseded check; the chronology, due 5
+    # working days before the panel (Tue 15 Dec), is still chased.
+    travel(harness, log, london(2026, 12, 14, 10), timedelta(days=1))
     assert log.sent, "the carried tasks are still nudged"
     assert not [s for s in log.sent if "CPU has been notified" in s.text]
-    [last_day] = log.to("U0RLH", "chronology")[-1:]
-    assert last_day.when == "Thu 24 Dec 2026 10:00"
-    assert last_day.text.endswith(
-        "*Submit the chronology* · Health\n"
-        "by Thu 24 Dec (deadline Sun 27 Dec) · today is the last working day before it"
-    )
+    [last_day] = [s for s in log.to("U0RLH", "chronology") if "due today" in s.text]
+    assert last_day.when == "Tue 08 Dec 2026 10:00"
+    assert "*Submit the chronology* · Health\nby Tue 8 Dec · due today" in last_day.text
 
 
 @pytest.mark.postgres
@@ -113,8 +111,13 @@ def test_the_panels_recommendation_supersedes_what_was_carried_for_the_panel(har
         assert {r.status for r in reminders(harness, task.id)} <= {"cancelled", "sent"}
         assert "planned" not in {r.status for r in reminders(harness, task.id)}
     rows = superseded_rows(harness, case.id)
-    assert sorted(r["kind"] for r in rows if r["by_stage"] == "decision") == sorted(CARRIED)
-    assert all(r["stage"] == "referral" for r in rows)
+    by_decision = {r["kind"]: r["stage"] for r in rows if r["by_stage"] == "decision"}
+    # the papers the CPU did not send are no longer asked for once the panel has met
+    assert by_decision == {
+        **dict.fromkeys(CARRIED, "referral"),
+        "panel_papers_sent": "initial_panel",
+    }
+    assert all(r["stage"] == "referral" for r in rows if r["kind"] != "panel_papers_sent")
     assert "*Agency*" not in json.dumps(card_message(harness, case).blocks)
 
 

@@ -5,7 +5,7 @@ follows, and every refusal is a `RefusedError` worded for the person who tried."
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ from storage.models import (
 from storage.states import MeetingStatus, ReminderStatus, TaskStatus
 
 SCHEDULE_TASK = TaskKind.SCHEDULE_INITIAL_PANEL
+PAPERS_TASK = TaskKind.PANEL_PAPERS_SENT
 OUTCOME_TASK = TaskKind.INITIAL_PANEL_OUTCOME
 PANEL_EVENT = "panel_date"
 ACTIVE = (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)
@@ -81,10 +82,12 @@ class PanelContext:
     cal: WorkingCalendar
     now: datetime
     cipher: FieldCipher
+    days_before: Mapping[str, int] = field(default_factory=dict)
+    """The partnership's working days before the panel that its papers fall due."""
 
     @property
     def engine(self) -> EngineContext:
-        return EngineContext(self.session, self.cal, self.now)
+        return EngineContext(self.session, self.cal, self.now, days_before=self.days_before)
 
 
 # Who may do what ----------------------------------------------------------------------
@@ -567,14 +570,29 @@ def change(
 
 def settle_date(ctx: PanelContext, case: Case, meeting: PanelMeeting, *, actor: str) -> None:
     """The meeting's start becomes the case's ``panel_date`` (recorded before the scheduling
-    task completes, which would otherwise record "now"), and its reminders are planned."""
+    task completes, which would otherwise record "now"), and its reminders are planned. The
+    papers wanted for it (the agencies' chronologies and synopses, the CPU's sending of the
+    integrated chronology) fall due before it, their reminders planned again."""
     assert meeting.start_at is not None
     _anchor_panel_date(ctx, case, meeting.start_at, actor)
     task = schedule_task(ctx.session, case.id)
     if task is not None and task.status == TaskStatus.OPEN:
         engine.complete_task(ctx.engine, task, actor=actor, check_permission=False)
     engine.advance(ctx.engine, case, actor=actor)
+    _papers_task(ctx, case)
+    engine.follow_meeting(ctx.engine, case, PANEL_EVENT, actor=actor, reason="panel booked")
     plan_reminders(ctx.session, meeting, ctx.cal, ctx.now)
+
+
+def _papers_task(ctx: PanelContext, case: Case) -> None:
+    """The CPU's task to send the panel the integrated chronology, from the moment the panel
+    is booked (before the case's CPU actions are all done, the stage it belongs to has not
+    begun yet)."""
+    process = ctx.engine.process(case)
+    if not any(t.kind == PAPERS_TASK for t in process.all_tasks):
+        return
+    if case.stage in (process.stage_of(SCHEDULE_TASK).key, process.stage_of(PAPERS_TASK).key):
+        engine.create_task(ctx.engine, case, PAPERS_TASK)
 
 
 def _anchor_panel_date(ctx: PanelContext, case: Case, start: datetime, actor: str) -> None:
@@ -589,7 +607,7 @@ def _anchor_panel_date(ctx: PanelContext, case: Case, start: datetime, actor: st
     process = ctx.engine.process(case)
     for task in engine.open_tasks(ctx.session, case.id):
         definition = process.task(task.kind)
-        if definition.anchor == PANEL_EVENT and task.round_no == 1:
+        if definition.anchor == PANEL_EVENT and task.round_no == 1 and not definition.due_before:
             engine.move_deadline(
                 ctx.engine,
                 task,

@@ -21,7 +21,7 @@ from bot.process.definition import (
     TaskDefinition,
 )
 from bot.process.registry import get_process
-from bot.process.schedule import task_due
+from bot.process.schedule import due_before_event, task_due
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.reminders.delivery import (
@@ -46,6 +46,9 @@ class EngineContext:
     now: datetime
     processes: Mapping[str, ProcessDefinition] = field(default_factory=dict)
     """Definitions beyond the registry's (a new template on trial, or a test's own)."""
+    days_before: Mapping[str, int] = field(default_factory=dict)
+    """The partnership's own number of working days before a meeting (by its event, e.g.
+    ``panel_date``) that papers wanted for it fall due, instead of the definitions'."""
 
     def process(self, case: Case) -> ProcessDefinition:
         if case.process_key in self.processes:
@@ -203,6 +206,7 @@ def _create_task(
     if existing is not None:
         return existing
     anchor = _anchor(ctx, case, definition, agency_id)
+    due = task_due(definition, anchor, ctx.cal, round_no=round_no)
     task = Task(
         case_id=case.id,
         kind=definition.kind,
@@ -211,7 +215,7 @@ def _create_task(
         agency_id=agency_id,
         subject_key=subject_key,
         round_no=round_no,
-        due_at=task_due(definition, anchor, ctx.cal, round_no=round_no),
+        due_at=due_before_meeting(ctx, case.id, definition) or due,
         status=TaskStatus.OPEN,
         created_at=ctx.now,
     )
@@ -222,6 +226,37 @@ def _create_task(
     ctx.session.flush()
     plan_for_task(ctx.session, task, definition, ctx.cal, ctx.now)
     return task
+
+
+def due_before_meeting(
+    ctx: EngineContext, case_id: int, definition: TaskDefinition
+) -> datetime | None:
+    """The deadline of a task wanted before a meeting, once the meeting is booked (its event
+    recorded); None for other tasks, and before that."""
+    rule = definition.due_before
+    if rule is None:
+        return None
+    at = event_time(ctx.session, case_id, rule.event)
+    if at is None:
+        return None
+    return due_before_event(definition, at, ctx.cal, days=ctx.days_before.get(rule.event))
+
+
+def follow_meeting(ctx: EngineContext, case: Case, event: str, *, actor: str, reason: str) -> int:
+    """A meeting was booked or moved (``event`` recorded or changed): the open tasks wanted
+    before it fall due before its date, their reminders planned again. Returns how many
+    moved."""
+    process = ctx.process(case)
+    moved = 0
+    for task in open_tasks(ctx.session, case.id):
+        definition = process.task(task.kind)
+        if definition.due_before is None or definition.due_before.event != event:
+            continue
+        due = due_before_meeting(ctx, case.id, definition)
+        if due is not None and task.round_no == 1 and due != task.due_at:
+            move_deadline(ctx, task, new_due=due, actor=actor, reason=reason)
+            moved += 1
+    return moved
 
 
 def create_task(
