@@ -20,7 +20,7 @@ from bot.ids import ReferralBlock
 from bot.testing.seed import PEOPLE
 from bot.testing.standin.models import RecordedCall
 
-SHORT_BOUND = 400
+SHORT_BOUND = 410
 """The most lines the default telling may take."""
 WEB_LINES = 10
 """What the case room adds to it: the details entered on the web, the pages, the check."""

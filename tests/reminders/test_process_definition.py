@@ -27,7 +27,7 @@ from bot.process.registry import (
     get_process,
     process_keys,
 )
-from bot.process.schedule import task_due
+from bot.process.schedule import due_before_event, task_due
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import WorkingCalendar
 
@@ -197,8 +197,28 @@ BOLTON_DUE = {
 
 
 def test_every_bolton_deadline_for_a_referral_on_friday_27_november_2026():
-    due = {task.kind: task_due(task, BOLTON_ANCHORS[task.anchor], CAL) for task in BOLTON_SCR.tasks}
+    due = {
+        task.kind: task_due(task, BOLTON_ANCHORS[task.anchor], CAL)
+        for task in BOLTON_SCR.tasks
+        if task.kind != "panel_papers_sent"  # created once the panel is booked: due before it
+    }
     assert due == BOLTON_DUE
+
+
+def test_the_papers_fall_due_five_working_days_before_the_panel_once_it_is_booked():
+    panel = BOLTON_ANCHORS["panel_date"]  # Thu 17 Dec
+    due = {
+        task.kind: due_before_event(task, panel, CAL)
+        for task in BOLTON_SCR.tasks
+        if task.due_before is not None
+    }
+    assert due == {
+        "chronology_submitted": utc(2026, 12, 10, 17, 30),
+        "synopsis_submitted": utc(2026, 12, 10, 17, 30),
+        "panel_papers_sent": utc(2026, 12, 10, 17, 30),
+    }
+    papers = BOLTON_SCR.task("panel_papers_sent")
+    assert due_before_event(papers, panel, CAL, days=3) == utc(2026, 12, 14, 17, 30)
 
 
 def test_initial_panel_is_shown_as_due_on_sunday_27_december():
