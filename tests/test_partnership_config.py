@@ -49,6 +49,14 @@ def test_retention_is_seven_years_unless_the_file_says_otherwise() -> None:
     assert config.retention.years_after_sign_off == 10
 
 
+def test_papers_are_due_five_working_days_before_the_panel_unless_the_file_says_otherwise():
+    assert parse_partnership(MINIMAL).panel.papers_days_before == 5
+    config = parse_partnership(MINIMAL + "\n[panel]\npapers_days_before = 3\n")
+    assert config.panel.papers_days_before == 3
+    with pytest.raises(PartnershipConfigError, match=r"key panel\.papers_days_before"):
+        parse_partnership(MINIMAL + "\n[panel]\npapers_days_before = -1\n")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
