@@ -40,6 +40,9 @@ class Roles(BaseModel):
     board_chair: list[SlackUserId] = Field(min_length=1)
     cpu: list[SlackUserId] = Field(min_length=1)
     admins: list[SlackUserId] = Field(default_factory=list)
+    review_chairs: list[SlackUserId] = Field(default_factory=list)
+    """Who may chair a review panel besides the CPU's senior managers (everyone under ``cpu``):
+    the framework's "or someone the Board considers suitable"."""
 
 
 class AgencyConfig(BaseModel):

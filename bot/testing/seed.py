@@ -35,6 +35,7 @@ SEED_TOML = """
 board_chair = ["U0CHAIR"]
 cpu = ["U0CPU1", "U0CPU2"]
 admins = ["U0ADMIN"]
+review_chairs = ["U0DPE", "U0RLP"]
 
 [board]
 name = "Demo Safeguarding Children Board"

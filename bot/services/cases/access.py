@@ -86,6 +86,8 @@ class Role(StrEnum):
     BOARD_CHAIR = "board_chair"
     CPU = "cpu"
     ADMIN = "admins"
+    REVIEW_CHAIR = "review_chairs"
+    """Eligible to chair a review panel (as well as the CPU)."""
 
 
 class AgencyRole(StrEnum):
@@ -103,6 +105,7 @@ def sync_partnership(session: Session, config: PartnershipConfig) -> None:
             (Role.BOARD_CHAIR, config.roles.board_chair),
             (Role.CPU, config.roles.cpu),
             (Role.ADMIN, config.roles.admins),
+            (Role.REVIEW_CHAIR, config.roles.review_chairs),
         )
         for user in users
     ]

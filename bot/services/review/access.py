@@ -36,6 +36,12 @@ def may_appoint_panel_chair(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.CPU, Role.ADMIN})
 
 
+def may_chair_review(session: Session, user_id: str) -> bool:
+    """A senior manager of the CPU (everyone the partnership file lists under ``cpu``) or
+    someone it lists as eligible to chair a review panel (``review_chairs``)."""
+    return bool(roles_of(session, user_id) & {Role.CPU, Role.REVIEW_CHAIR})
+
+
 def may_record_for_board(session: Session, user_id: str) -> bool:
     """The Board's own acts (an extension agreed with OFSTED, the report's acceptance)."""
     return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.ADMIN})

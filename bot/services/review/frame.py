@@ -33,6 +33,7 @@ from bot.services.review.access import (
     leads_review,
     lock_case,
     may_appoint_panel_chair,
+    may_chair_review,
     may_record_for_board,
 )
 from bot.services.review.schema import (
@@ -60,6 +61,10 @@ DEPENDENT_KINDS = (TaskKind.OVERVIEW_REPORT,)
 NOT_IN_REVIEW = "This case is not in a Serious Case Review."
 NOT_FOUND = "That is no longer open to you."
 APPOINTERS = "The Board Chair, the CPU or the business unit appoint the panel chair."
+NOT_ELIGIBLE_CHAIR = (
+    "The review panel is chaired by a senior manager of the CPU or by someone the "
+    "partnership file lists as eligible to chair it (review_chairs): choose one of them."
+)
 TERMS_SETTER = "The panel chair sets the terms of reference."
 EXTENDERS = "The panel chair, the Board Chair or the business unit record extensions."
 
@@ -147,6 +152,8 @@ def appoint_panel_chair(
     if not may_appoint_panel_chair(session, actor):
         raise RefusedError(APPOINTERS)
     review_case(session, case_id)
+    if not may_chair_review(session, user_id):
+        raise RefusedError(NOT_ELIGIBLE_CHAIR)
     claim(
         session,
         PanelChairAppointment,
