@@ -63,6 +63,7 @@ class PanelCallback(StrEnum):
     FIND = "panel_find"
     HELD = "panel_held"
     DECLARE = "panel_declare"
+    EXCEPTION = "panel_exception"
 
 
 class PanelBlock(StrEnum):
@@ -88,6 +89,8 @@ class PanelBlock(StrEnum):
     SLOT_5_TIME = "panel_slot_5_time"
     ATTENDANCE = "panel_attendance"
     DECLARATION = "panel_declaration"
+    EXCEPTION_MEMBER = "panel_exception_member"
+    EXCEPTION_REASON = "panel_exception_reason"
     SLOT_ROW = "panel_slot_row"
     """Prefix of the block id of one proposed time in an availability DM."""
 
@@ -103,6 +106,8 @@ class PanelAction(StrEnum):
     DECLINE = "panel_rsvp_decline"
     NO_INVOLVEMENT = "panel_no_involvement"
     OPEN_DECLARE = "panel_open_declare"
+    OPEN_EXCEPTION = "panel_open_exception"
+    """The CPU's exception for a member who cannot confirm; the value is the meeting id."""
     SLOT_YES = "panel_slot_yes"
     SLOT_NO = "panel_slot_no"
     SLOT_CONFIRM = "panel_slot_confirm"

@@ -32,6 +32,7 @@ def schedule_the_panel(story: Story, reference: str, folder: Path) -> None:
     _schedule(story, channel, date="2026-12-15", start="10:00", end="12:00", first=True)
     for user, action in ANSWERS:
         _answer(story, user, action)
+    _the_others_confirm(story)
     _schedule(story, channel, date="2026-12-16", start="14:00", end="16:00", first=False)
     written = _write_calendar_files(story, folder)
     story.say()
@@ -87,6 +88,20 @@ def _answer(story: Story, user: str, action: PanelAction) -> None:
         harness.driver.block_action(
             user, action.value, channel_id=dms[-1].channel, message_ts=dms[-1].ts
         )
+
+
+def _the_others_confirm(story: Story) -> None:
+    """The panel can be marked held only once everyone has confirmed no previous involvement
+    (or the CPU has recorded an exception)."""
+    harness = story.harness
+    action = PanelAction.NO_INVOLVEMENT.value
+    others = [u for u in (*MEMBERS, CHAIR) if u != "U0DPC"]
+    names = ", ".join(story.name(u) for u in others)
+    with story.step(f"{names} confirm no previous involvement too"):
+        for user in others:
+            dm = [m for m in harness.standin.dms_to(user) if action in str(m.blocks)][-1]
+            harness.driver.block_action(user, action, channel_id=dm.channel, message_ts=dm.ts)
+            harness.wait()
 
 
 def _write_calendar_files(story: Story, folder: Path) -> list[Path]:

@@ -36,6 +36,7 @@ from bot.services.panel.answers import (
     answer_slot,
     confirm_no_involvement,
     declare_involvement,
+    record_exception,
 )
 from bot.services.panel.delivery import new_panel_uid
 from bot.services.panel.meetings import (
@@ -47,12 +48,14 @@ from bot.services.panel.meetings import (
     mark_held,
     may_open_new,
     meeting_case,
+    not_cleared,
     panel_case,
     panel_deadline,
     store_answers,
     to_cancel,
     to_change,
     to_declare,
+    to_except,
     to_mark_held,
 )
 from bot.services.panel.papers import papers_task_here, papers_to_send
@@ -60,11 +63,19 @@ from bot.services.panel.schema import (
     MAX_SLOTS,
     DayToConfirm,
     DeclareForm,
+    ExceptionForm,
     HeldForm,
     PanelDeadline,
     PartStat,
 )
-from bot.views.panel import cancel_prompt, declare_modal, find_modal, held_modal, schedule_modal
+from bot.views.panel import (
+    cancel_prompt,
+    declare_modal,
+    exception_modal,
+    find_modal,
+    held_modal,
+    schedule_modal,
+)
 
 if TYPE_CHECKING:
     from storage.models import Case
@@ -76,6 +87,7 @@ RSVP = {
 }
 NO_PANEL_TO_CHANGE = "There is no scheduled panel to change."
 NO_PANEL_TO_HOLD = "There is no scheduled panel to mark held."
+NO_PANEL_TO_EXCEPT = "There is no Initial Panel being arranged here."
 
 Command = Request[SlashCommand]
 Click = Request[BlockAction]
@@ -128,6 +140,13 @@ def held_command(req: Command) -> None:
     _open_held(req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_HOLD).id)
 
 
+@_on_command("panel exception", "record an exception to the no-previous-involvement rule (CPU)")
+def exception_command(req: Command) -> None:
+    _open_exception(
+        req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_EXCEPT).id
+    )
+
+
 @_on_command("panel cancel", "cancel the Initial Panel (its organiser)")
 def cancel_command(req: Command) -> Reply:
     """Offers the cancel button (with Slack's confirmation); the click cancels."""
@@ -167,6 +186,11 @@ def change_button(req: Click) -> None:
 @_on_click(PanelAction.OPEN_HELD)
 def held_button(req: Click) -> None:
     _open_held(req, _id(req))
+
+
+@_on_click(PanelAction.OPEN_EXCEPTION)
+def exception_button(req: Click) -> None:
+    _open_exception(req, _id(req))
 
 
 @_on_click(PanelAction.OPEN_DECLARE)
@@ -239,6 +263,20 @@ def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
     if held:
         req.enqueue(Job.PANEL_HELD, meeting_id=meeting_id)
     req.enqueue(Job.CASE_CARD, case_id=case_id)
+
+
+@listeners.submission(PanelCallback.EXCEPTION.value, form=ExceptionForm, access=FROM_META)
+def submit_exception(req: Submitted[ExceptionForm, ViewMeta]) -> None:
+    answers = req.answers
+    answered = record_exception(
+        _context(req),
+        _meeting_id(req),
+        member=answers.panel_exception_member,
+        reason=answers.panel_exception_reason,
+        actor=req.actor,
+    )
+    if answered.changed:
+        req.enqueue(Job.CASE_CARD, case_id=answered.case_id)
 
 
 @listeners.submission(PanelCallback.DECLARE.value, form=DeclareForm, access=FROM_META)
@@ -339,6 +377,19 @@ def _open_held(req: Request[Any], meeting_id: int) -> None:
     req.open_view(
         held_modal(
             reference=reference, case_id=meeting.case_id, meeting_id=meeting.id, expected=expected
+        )
+    )
+
+
+def _open_exception(req: Request[Any], meeting_id: int) -> None:
+    meeting = to_except(req.session, meeting_id, req.actor)
+    reference = meeting_case(req.session, meeting).reference
+    req.open_view(
+        exception_modal(
+            reference=reference,
+            case_id=meeting.case_id,
+            meeting_id=meeting.id,
+            pending=not_cleared(meeting),
         )
     )
 

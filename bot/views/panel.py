@@ -136,6 +136,13 @@ def rsvp_buttons(facts: MeetingFacts) -> ActionsBlock:
 def involvement_blocks(meeting_id: int, involvement: str) -> list[Block]:
     if involvement == Involvement.NONE:
         return [section("✓ You confirmed you had no previous involvement in this case.")]
+    if involvement == Involvement.EXCEPTED:
+        return [
+            section(
+                "The CPU has recorded an exception: you sit on this panel although you did "
+                "not confirm that you had no previous involvement."
+            )
+        ]
     if involvement == Involvement.DECLARED:
         return [
             section(
@@ -535,7 +542,14 @@ def _involvement_lines(state: PanelCardState) -> list[str]:
     if state.unconfirmed:
         lines.append(f"No previous involvement not yet confirmed by: {people(state.unconfirmed)}")
     elif not state.declared and state.status in ("proposed", "scheduled"):
-        lines.append("Everyone on the panel has confirmed no previous involvement.")
+        others = "Everyone else" if state.excepted else "Everyone"
+        lines.append(f"{others} on the panel has confirmed no previous involvement.")
+    if state.excepted:
+        lines.append(
+            f"Exception recorded by the CPU (with its reason) for: {people(state.excepted)}"
+        )
+    if (state.unconfirmed or state.declared) and state.status == "scheduled":
+        lines.append("The panel can be marked held once each of them confirms or is excepted.")
     return lines
 
 
@@ -576,11 +590,14 @@ def _buttons(state: PanelCardState) -> list[ButtonElement | StaticSelectElement]
             _button("Find a time", PanelAction.OPEN_FIND, "find"),
         ]
     cancel = _button("Cancel panel", PanelAction.CANCEL, meeting, confirm=confirm_cancel())
+    excepting: list[ButtonElement | StaticSelectElement] = []
+    if state.unconfirmed or state.declared:
+        excepting = [_button("Record exception", PanelAction.OPEN_EXCEPTION, meeting)]
     if state.status == "proposed":
-        return [_time_picker(state.slots), cancel]
+        return [_time_picker(state.slots), cancel, *excepting]
     if state.status == "scheduled":
         held = _button("Mark held", PanelAction.OPEN_HELD, meeting)
-        return [_button("Change panel", PanelAction.OPEN_CHANGE, meeting), cancel, held]
+        return [_button("Change panel", PanelAction.OPEN_CHANGE, meeting), cancel, held, *excepting]
     return []
 
 
@@ -852,6 +869,39 @@ def held_modal(*, reference: str, case_id: int, meeting_id: int, expected: Seque
                 "Who attended?",
                 UserMultiSelectElement(
                     action_id=INPUT_ACTION, initial_users=list(expected) or None
+                ),
+            ),
+        ],
+    )
+
+
+def exception_modal(
+    *, reference: str, case_id: int, meeting_id: int, pending: Sequence[str]
+) -> View:
+    """The CPU's exception for a member who has not confirmed no previous involvement."""
+    return View(
+        type="modal",
+        callback_id=PanelCallback.EXCEPTION.value,
+        private_metadata=metadata(case_id, meeting_id),
+        title=PlainTextObject(text="Record an exception"),
+        submit=PlainTextObject(text="Record exception"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _context(
+                f"*{reference}* · nobody on the panel may have had previous direct involvement "
+                f"in the management of the case. Not confirmed: {people(pending)}. The reason "
+                "is stored encrypted on the case record; do not name the child or the family."
+            ),
+            _input(
+                PanelBlock.EXCEPTION_MEMBER,
+                "Who may sit on the panel all the same?",
+                UserSelectElement(action_id=INPUT_ACTION, initial_user=next(iter(pending), None)),
+            ),
+            _input(
+                PanelBlock.EXCEPTION_REASON,
+                "Why?",
+                PlainTextInputElement(
+                    action_id=INPUT_ACTION, multiline=True, max_length=REASON_LENGTH
                 ),
             ),
         ],

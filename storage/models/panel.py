@@ -70,7 +70,8 @@ class PanelMeeting(Base):
 
 class PanelMember(Base):
     """A panel member or the chair: their answer to the invitation (RFC 5545 PARTSTAT) and
-    whether they confirmed no previous involvement. A declaration is stored encrypted."""
+    whether they confirmed no previous involvement (or the CPU recorded an exception). A
+    declaration and an exception's reason are stored encrypted."""
 
     __tablename__ = "panel_members"
     __table_args__ = (UniqueConstraint("meeting_id", "slack_user_id"),)
@@ -90,6 +91,10 @@ class PanelMember(Base):
     involvement: Mapped[str] = mapped_column(String(12), default="unconfirmed")
     involvement_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     declaration: Mapped[bytes | None] = mapped_column(LargeBinary)
+    exception_reason: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Why the CPU let them sit although they did not confirm no previous involvement."""
+    excepted_by: Mapped[str | None] = mapped_column(String(32))
+    excepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended: Mapped[bool | None] = mapped_column(Boolean)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from ical.calendar import Calendar as IcalCalendar
 from ical.calendar_stream import CalendarStream
 from sqlalchemy import select
 
-from bot.ids import INPUT_ACTION, PanelBlock
+from bot.ids import INPUT_ACTION, PanelAction, PanelBlock
 from bot.testing.harness import Harness
 from bot.testing.standin.models import StoredFile
 from storage.models import Case, PanelMeeting
@@ -136,3 +136,14 @@ def modals_opened(harness: Harness, callback: str) -> list[Any]:
         for c in harness.standin.calls_to("views.open")
         if c.args["view"]["callback_id"] == callback
     ]
+
+
+def everyone_confirms_no_involvement(harness: Harness, people: tuple[str, ...] = ()) -> None:
+    """Each member (and the chair) clicks Confirm no previous involvement on their invitation:
+    the panel cannot be marked held until they have."""
+    for user in people or (*MEMBERS, CHAIR):
+        dm = latest_dm(harness, user, PanelAction.NO_INVOLVEMENT.value)
+        harness.driver.block_action(
+            user, PanelAction.NO_INVOLVEMENT.value, channel_id=dm.channel, message_ts=dm.ts
+        )
+        harness.wait()

@@ -19,6 +19,7 @@ from tests.panel.helpers import (
     ORGANISER,
     card_message,
     card_text,
+    everyone_confirms_no_involvement,
     ics_files,
     latest_dm,
     meetings,
@@ -203,6 +204,7 @@ def test_the_cpu_marks_the_panel_held_with_attendance(harness) -> None:
             user, PanelAction.ACCEPT.value, channel_id=dm.channel, message_ts=dm.ts
         )
         harness.wait()
+    everyone_confirms_no_involvement(harness)
     harness.clock.set(datetime(2026, 12, 15, 12, 30, tzinfo=LONDON))
     harness.driver.slash_command("U0DPP", "panel held", channel_id=case.channel_id)
     harness.wait()
@@ -253,6 +255,7 @@ def test_once_held_the_panels_recommendation_opens_the_chairs_decision(harness) 
     schedule_panel(harness, case)
     with harness.runtime.db.session() as session:
         assert session.get(Case, case.id).stage == "initial_panel"  # type: ignore[union-attr]
+    everyone_confirms_no_involvement(harness)
     harness.clock.set(datetime(2026, 12, 15, 12, 30, tzinfo=LONDON))
     view_id = open_modal(harness, ORGANISER, "panel held", case.channel_id)
     submit(harness, ORGANISER, values(**{PanelBlock.ATTENDANCE.value: list(MEMBERS)}), view_id)

@@ -13,9 +13,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.calendar.replies import CalendarReply
+from bot.ids import PanelBlock
 from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
+from bot.services.cases.identifying import screen
 from bot.services.panel.meetings import (
     ACTIVE,
     NO_LONGER_ARRANGED,
@@ -25,21 +27,25 @@ from bot.services.panel.meetings import (
     latest_meeting,
     load_meeting,
     panel_deadline,
+    to_except,
 )
 from bot.services.panel.schema import (
     DECLARATION_LENGTH,
+    REASON_LENGTH,
     Involvement,
     PanelCardState,
     PartStat,
     SlotLine,
 )
-from bot.services.refusal import RefusedError
+from bot.services.refusal import InvalidFormError, RefusedError
 from storage.models import Case, PanelMeeting, PanelMember, PanelSlot, PanelSlotAnswer
 from storage.states import MeetingStatus
 
 NOT_ASKED = "You are not among the people asked about these times."
 PANEL_STAGES = frozenset({Stage.REFERRAL, Stage.INITIAL_PANEL, Stage.DECISION})
 """The card shows the panel until the Board Chair's decision is made."""
+EXCEPTED_NOT_ON_PANEL = "That person is not on this panel."
+ALREADY_CONFIRMED = "They have confirmed no previous involvement already: no exception is needed."
 SUPERSEDED = "This invitation has been updated since: please answer the latest one."
 
 
@@ -212,6 +218,55 @@ def declare_involvement(
     return Answered(meeting.id, meeting.case_id, True)
 
 
+def record_exception(
+    ctx: PanelContext, meeting_id: int, *, member: str, reason: str, actor: str
+) -> Answered:
+    """The CPU lets a member sit although they have not confirmed no previous involvement
+    (or have declared one): the reason is screened for the child's details and stored
+    encrypted; the member no longer holds the panel back from being marked held."""
+    text = reason.strip()
+    errors = {}
+    if not member:
+        errors[PanelBlock.EXCEPTION_MEMBER.value] = "Choose the panel member."
+    if not text:
+        errors[PanelBlock.EXCEPTION_REASON.value] = "Give the reason for the exception."
+    elif len(text) > REASON_LENGTH:
+        errors[PanelBlock.EXCEPTION_REASON.value] = (
+            f"Please keep this under {REASON_LENGTH} characters."
+        )
+    if errors:
+        raise InvalidFormError(errors)
+    meeting = to_except(ctx.session, meeting_id, actor)
+    screen(
+        ctx.session,
+        ctx.cipher,
+        meeting.case_id,
+        {PanelBlock.EXCEPTION_REASON.value: text},
+        {PanelBlock.EXCEPTION_REASON.value: "reason"},
+    )
+    row = next((m for m in meeting.current_members() if m.slack_user_id == member), None)
+    if row is None:
+        raise RefusedError(EXCEPTED_NOT_ON_PANEL, field=PanelBlock.EXCEPTION_MEMBER.value)
+    if row.involvement == Involvement.NONE:
+        raise RefusedError(ALREADY_CONFIRMED, field=PanelBlock.EXCEPTION_MEMBER.value)
+    if row.involvement == Involvement.EXCEPTED:
+        return Answered(meeting.id, meeting.case_id, False)
+    sealed = ctx.cipher.for_case(ctx.session, meeting.case_id)
+    row.involvement, row.involvement_at = Involvement.EXCEPTED, ctx.now
+    row.exception_reason = sealed.encrypt_text(text)
+    row.excepted_by, row.excepted_at = actor, ctx.now
+    audit.record(
+        ctx.session,
+        at=ctx.now,
+        actor=actor,
+        action="panel.involvement_excepted",
+        case_id=meeting.case_id,
+        meeting_id=meeting.id,
+        member=member,
+    )
+    return Answered(meeting.id, meeting.case_id, True)
+
+
 # Finding a time: which proposed times suit whom ------------------------------------------
 
 
@@ -330,6 +385,7 @@ def panel_card_state(
         asked=tuple(m.slack_user_id for m in members),
         unconfirmed=_involved(members, Involvement.UNCONFIRMED),
         declared=_involved(members, Involvement.DECLARED),
+        excepted=_involved(members, Involvement.EXCEPTED),
         slots=tallies(session, meeting) if proposed else [],
         attended=tuple(m.slack_user_id for m in members if m.attended),
         by_email=tuple(m.slack_user_id for m in members if m.answered_by_email),

@@ -23,6 +23,7 @@ from bot.services.cases import audit
 from bot.services.cases.access import Role, agencies_of, case_by_channel, roles_of
 from bot.services.panel.reminders import cancel_reminders, plan_reminders
 from bot.services.panel.schema import (
+    CLEARED,
     DayToConfirm,
     FindPlan,
     PanelDefaults,
@@ -65,6 +66,12 @@ ONLY_SCHEDULED_CHANGED = "Only a scheduled panel can be changed."
 ONLY_SCHEDULED_HELD = "Only a scheduled panel can be marked held."
 MAY_NOT_MARK_HELD = "Only the CPU or the panel's organiser can mark it held."
 NOT_MET_YET = "The panel has not met yet."
+NOT_CLEARED = (
+    "Not everyone on the panel has confirmed no previous involvement: {who}. They confirm on "
+    "their invitation; otherwise the CPU records an exception with its reason "
+    "(`/scr panel exception`), or the organiser replaces them with Change panel."
+)
+MAY_NOT_EXCEPT = "Only the CPU can record an exception to the no-previous-involvement rule."
 
 
 class DaysToConfirmError(Exception):
@@ -99,6 +106,15 @@ def may_organise(session: Session, user_id: str) -> bool:
 
 def may_mark_held(session: Session, meeting: PanelMeeting, user_id: str) -> bool:
     return user_id == meeting.organiser or Role.CPU in roles_of(session, user_id)
+
+
+def may_except(session: Session, user_id: str) -> bool:
+    return Role.CPU in roles_of(session, user_id)
+
+
+def not_cleared(meeting: PanelMeeting) -> list[str]:
+    """Members who have neither confirmed no previous involvement nor an exception."""
+    return [m.slack_user_id for m in meeting.current_members() if m.involvement not in CLEARED]
 
 
 def require_organiser(meeting: PanelMeeting, user_id: str) -> None:
@@ -239,6 +255,9 @@ def _check_held(session: Session, meeting: PanelMeeting, user: str, now: datetim
         raise RefusedError(ONLY_SCHEDULED_HELD)
     if meeting.start_at > now:
         raise RefusedError(NOT_MET_YET)
+    pending = not_cleared(meeting)
+    if pending:
+        raise RefusedError(NOT_CLEARED.format(who=", ".join(f"<@{u}>" for u in pending)))
 
 
 def to_mark_held(
@@ -255,6 +274,16 @@ def to_declare(session: Session, meeting_id: int, user: str) -> PanelMeeting:
     meeting = load_meeting(session, meeting_id)
     if user not in {m.slack_user_id for m in meeting.current_members()}:
         raise RefusedError(NOT_ON_PANEL)
+    if meeting.status not in ACTIVE:
+        raise RefusedError(NO_LONGER_ARRANGED)
+    return meeting
+
+
+def to_except(session: Session, meeting_id: int, user: str) -> PanelMeeting:
+    """The panel the CPU may record an exception on, while it is being arranged."""
+    if not may_except(session, user):
+        raise RefusedError(MAY_NOT_EXCEPT)
+    meeting = load_meeting(session, meeting_id)
     if meeting.status not in ACTIVE:
         raise RefusedError(NO_LONGER_ARRANGED)
     return meeting

@@ -56,6 +56,12 @@ class Involvement(StrEnum):
     UNCONFIRMED = "unconfirmed"
     NONE = "none"
     DECLARED = "declared"
+    EXCEPTED = "excepted"
+    """Not confirmed (or declared), but the CPU recorded an exception with its reason."""
+
+
+CLEARED = frozenset({Involvement.NONE, Involvement.EXCEPTED})
+"""A member in either state does not hold the panel back from being marked held."""
 
 
 class ReminderKind(StrEnum):
@@ -379,6 +385,8 @@ class PanelCardState:
     asked: tuple[str, ...] = ()
     unconfirmed: tuple[str, ...] = ()
     declared: tuple[str, ...] = ()
+    excepted: tuple[str, ...] = ()
+    """Members the CPU recorded an exception for."""
     slots: Sequence[SlotLine] = ()
     attended: tuple[str, ...] = ()
     by_email: tuple[str, ...] = ()
@@ -391,6 +399,15 @@ class HeldForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     panel_attendance: list[str] = Field(default_factory=list)
+
+
+class ExceptionForm(BaseModel):
+    """The CPU's exception for a member who has not confirmed no previous involvement."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    panel_exception_member: str = ""
+    panel_exception_reason: str = ""
 
 
 class DeclareForm(BaseModel):
