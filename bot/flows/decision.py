@@ -9,11 +9,13 @@ again on any later click and catches up whatever Slack refused the first time.
 from __future__ import annotations
 
 from bot.flows.cases import refresh_card
+from bot.flows.review import ask_review_panel
 from bot.gateway import SlackGateway
 from bot.process.bolton import REVIEW_QUESTIONS
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import load_case
+from bot.services.decision.schema import Outcome
 from bot.services.decision.service import Decided, chair_request, decided, notices
 from bot.views.decision import (
     board_announcement,
@@ -65,6 +67,8 @@ def show_decision(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
         slack.try_post_once(f"case:{case_id}:decision:next", made.channel, steps, case_id=case_id)
         refresh_notices(runtime, slack, case_id)
     _announce_to_board(runtime, slack, case_id, made)
+    if outcome is Outcome.SCR:
+        ask_review_panel(runtime, slack, case_id)
     refresh_card(runtime, slack.client, case_id)
 
 

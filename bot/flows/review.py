@@ -39,11 +39,13 @@ from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.cases.identifying import case_identifiers
 from bot.services.decision.findings import RecordedFindings, recorded_findings
 from bot.services.panel.delivery import UID_DOMAIN
+from bot.services.panel.schema import Involvement
 from bot.services.refusal import RefusedError
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
 from bot.services.review.imr import agency_name
 from bot.services.review.interviews import Invitation, interview_facts, invitation
+from bot.services.review.panel import MemberAnswer, to_ask
 from bot.services.review.report import (
     agency_names,
     answers,
@@ -79,6 +81,9 @@ from bot.views.review import (
     chair_in_post,
     findings_message,
     returned_to_author,
+    review_member_declared,
+    review_panel_answered,
+    review_panel_request,
     skeleton_note,
     submitted_to_chair,
     tally,
@@ -178,6 +183,32 @@ def ask_appointee(runtime: Runtime, slack: SlackGateway, appointment_id: int) ->
         user, appointer, case_id = row.slack_user_id, row.appointed_by, row.case_id
     message = appointment_request(reference, appointer, appointment_id)
     post(slack, f"appointment:{appointment_id}:ask", user, message, case_id)
+
+
+def ask_review_panel(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
+    """The review begins: the chair the Initial Panel named is asked to take the post, and
+    each member named with them to confirm no previous involvement (each DM once)."""
+    with runtime.db.session() as session:
+        asks = to_ask(session, case_id)
+    if asks.appointment_id is not None:
+        ask_appointee(runtime, slack, asks.appointment_id)
+    for row_id, user, named_by in asks.members:
+        message = review_panel_request(asks.reference, named_by, row_id)
+        post(slack, f"review-panel:{row_id}:ask", user, message, case_id)
+
+
+def after_member_answer(runtime: Runtime, slack: SlackGateway, answer: MemberAnswer) -> None:
+    """The member's DM redrawn; a declared involvement told in the case channel."""
+    with runtime.db.session() as session:
+        reference = load_case(session, answer.case_id).reference
+    confirmed = answer.involvement is Involvement.NONE
+    redraw(slack, f"review-panel:{answer.row_id}:ask", review_panel_answered(reference, confirmed))
+    if answer.involvement is Involvement.DECLARED:
+        message = review_member_declared(reference, answer.user)
+        to_channel(
+            runtime, slack, answer.case_id, f"review-panel:{answer.row_id}:declared", message
+        )
+    _card(runtime, slack, answer.case_id)
 
 
 def after_answer(runtime: Runtime, slack: SlackGateway, answer: AppointmentAnswer) -> None:

@@ -68,6 +68,7 @@ from bot.services.panel.schema import (
     PanelDeadline,
     PartStat,
 )
+from bot.services.review import panel as review_panel
 from bot.views.panel import (
     cancel_prompt,
     declare_modal,
@@ -144,6 +145,14 @@ def held_command(req: Command) -> None:
 def exception_command(req: Command) -> None:
     _open_exception(
         req, channel_meeting(req.session, req.payload.channel_id, NO_PANEL_TO_EXCEPT).id
+    )
+
+
+@_on_command("review exception", "record an exception on the review panel (CPU)")
+def review_exception_command(req: Command) -> None:
+    case, pending = review_panel.to_except_in(req.session, req.payload.channel_id, req.actor)
+    req.open_view(
+        exception_modal(reference=case.reference, case_id=case.id, meeting_id=None, pending=pending)
     )
 
 
@@ -257,8 +266,15 @@ def submit_find(req: Submitted[Any, PanelMeta]) -> Reply | None:
 
 @listeners.submission(PanelCallback.HELD.value, form=HeldForm, access=FROM_META)
 def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
-    meeting_id, attended = _meeting_id(req), set(req.answers.panel_attendance)
-    held = mark_held(_context(req), meeting_id, actor=req.actor, attended=attended)
+    meeting_id, answers = _meeting_id(req), req.answers
+    held = mark_held(
+        _context(req),
+        meeting_id,
+        actor=req.actor,
+        attended=set(answers.panel_attendance),
+        review_chair=answers.panel_review_chair or "",
+        review_members=answers.panel_review_members,
+    )
     case_id = req.case.id
     if held:
         req.enqueue(Job.PANEL_HELD, meeting_id=meeting_id)
@@ -267,16 +283,25 @@ def submit_held(req: Submitted[HeldForm, ViewMeta]) -> None:
 
 @listeners.submission(PanelCallback.EXCEPTION.value, form=ExceptionForm, access=FROM_META)
 def submit_exception(req: Submitted[ExceptionForm, ViewMeta]) -> None:
-    answers = req.answers
-    answered = record_exception(
-        _context(req),
-        _meeting_id(req),
-        member=answers.panel_exception_member,
-        reason=answers.panel_exception_reason,
-        actor=req.actor,
-    )
-    if answered.changed:
-        req.enqueue(Job.CASE_CARD, case_id=answered.case_id)
+    """On the Initial Panel (the meeting in the metadata) or on the review panel (none)."""
+    member, reason = req.answers.panel_exception_member, req.answers.panel_exception_reason
+    if req.ids.meeting is None:
+        changed = review_panel.record_exception(
+            req.session,
+            req.runtime.cipher,
+            req.now,
+            req.case.id,
+            member=member,
+            reason=reason,
+            actor=req.actor,
+        )
+    else:
+        answered = record_exception(
+            _context(req), req.ids.meeting, member=member, reason=reason, actor=req.actor
+        )
+        changed = answered.changed
+    if changed:
+        req.enqueue(Job.CASE_CARD, case_id=req.case.id)
 
 
 @listeners.submission(PanelCallback.DECLARE.value, form=DeclareForm, access=FROM_META)

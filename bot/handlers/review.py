@@ -57,6 +57,7 @@ from bot.services.review.frame import (
     terms_form,
 )
 from bot.services.review.imr import review_for
+from bot.services.review.panel import answer_involvement
 from bot.services.review.report import (
     ANSWERER,
     answer_draft,
@@ -273,6 +274,25 @@ listeners.action(ReviewAction.CHAIR_NO_INVOLVEMENT.value, value=True, access=OPE
     chair_answer(True)
 )
 listeners.action(ReviewAction.CHAIR_INVOLVED.value, value=True, access=OPEN)(chair_answer(False))
+
+
+def member_answer(no_involvement: bool) -> Callable[[Request[Any]], str | None]:
+    """A review panel member's answer on previous involvement, from the button clicked."""
+
+    def answer_it(req: Request[Any]) -> str | None:
+        result = answer_involvement(
+            req.session, req.now, req.number or 0, actor=req.actor, no_involvement=no_involvement
+        )
+        req.after(lambda: flows.after_member_answer(req.runtime, req.slack, result))
+        return None if result.changed else f"You answered this already ({result.involvement})."
+
+    return answer_it
+
+
+listeners.action(ReviewAction.PANEL_NO_INVOLVEMENT.value, value=True, access=OPEN)(
+    member_answer(True)
+)
+listeners.action(ReviewAction.PANEL_INVOLVED.value, value=True, access=OPEN)(member_answer(False))
 
 
 @review_form(listeners, ReviewCallback.TERMS, form=TermsForm, field=ReviewBlock.KEY_ISSUES)

@@ -871,14 +871,33 @@ def held_modal(*, reference: str, case_id: int, meeting_id: int, expected: Seque
                     action_id=INPUT_ACTION, initial_users=list(expected) or None
                 ),
             ),
+            _context(
+                "Should the Board Chair decide on a review: the review panel the panel names. "
+                "Its chair is a senior manager of the CPU or someone the partnership lists as "
+                "eligible; each of them confirms no previous involvement before it starts."
+            ),
+            _input(
+                PanelBlock.REVIEW_CHAIR,
+                "Review panel chair",
+                UserSelectElement(action_id=INPUT_ACTION),
+                optional=True,
+            ),
+            _input(
+                PanelBlock.REVIEW_MEMBERS,
+                "Review panel members",
+                UserMultiSelectElement(action_id=INPUT_ACTION, max_selected_items=MAX_MEMBERS),
+                optional=True,
+            ),
         ],
     )
 
 
 def exception_modal(
-    *, reference: str, case_id: int, meeting_id: int, pending: Sequence[str]
+    *, reference: str, case_id: int, meeting_id: int | None, pending: Sequence[str]
 ) -> View:
-    """The CPU's exception for a member who has not confirmed no previous involvement."""
+    """The CPU's exception for a member who has not confirmed no previous involvement: of
+    the Initial Panel's ``meeting_id``, or (None) of the review panel."""
+    panel = "the panel" if meeting_id is not None else "the review panel"
     return View(
         type="modal",
         callback_id=PanelCallback.EXCEPTION.value,
@@ -888,7 +907,7 @@ def exception_modal(
         close=PlainTextObject(text="Cancel"),
         blocks=[
             _context(
-                f"*{reference}* · nobody on the panel may have had previous direct involvement "
+                f"*{reference}* · nobody on {panel} may have had previous direct involvement "
                 f"in the management of the case. Not confirmed: {people(pending)}. The reason "
                 "is stored encrypted on the case record; do not name the child or the family."
             ),

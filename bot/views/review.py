@@ -136,6 +136,53 @@ def appointment_request(reference: str, appointer: str, appointment_id: int) -> 
     )
 
 
+def review_panel_request(reference: str, named_by: str, row_id: int) -> Message:
+    """A review panel member is asked to confirm no previous involvement."""
+    text = f"{reference}: please confirm you had no previous involvement in the case."
+    return Message(
+        text=text,
+        blocks=[
+            section(
+                f"*{reference}*: the Initial Panel ({user_link(named_by)} recording) named you "
+                "on the Serious Case Review panel. Nobody on it may have had previous "
+                "involvement in the direct management of the case; the review starts once "
+                "everyone has confirmed."
+            ),
+            ActionsBlock(
+                elements=[
+                    button(
+                        "I had no previous involvement",
+                        ReviewAction.PANEL_NO_INVOLVEMENT,
+                        row_id,
+                        style="primary",
+                    ),
+                    button("I have been involved", ReviewAction.PANEL_INVOLVED, row_id),
+                ]
+            ),
+        ],
+    )
+
+
+def review_panel_answered(reference: str, no_involvement: bool) -> Message:
+    if no_involvement:
+        text = f"{reference}: ✓ you confirmed no previous involvement; you sit on the review panel."
+    else:
+        text = (
+            f"{reference}: you said you have been involved in the case. The CPU has been told "
+            "and may record an exception or ask someone else."
+        )
+    return Message(text=text, blocks=[section(text)])
+
+
+def review_member_declared(reference: str, member: str) -> Message:
+    text = (
+        f"{reference}: {user_link(member)}, named on the review panel, has been involved in the "
+        "case. The CPU can record an exception with its reason (`/scr review exception`), or "
+        "the Board can name someone else."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
 def appointment_answered(reference: str, confirmed: bool, appointer: str) -> Message:
     if confirmed:
         text = f"{reference}: you confirmed no previous involvement; you chair the review panel."

@@ -52,6 +52,7 @@ from storage.models.review import (
     ReviewDirection,
     ReviewExtension,
     ReviewFindings,
+    ReviewPanelMember,
     TermsOfReference,
     WorkerInterview,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "ReviewDirection",
     "ReviewExtension",
     "ReviewFindings",
+    "ReviewPanelMember",
     "ReviewPeriod",
     "RoleAssignment",
     "SentMessage",

@@ -83,6 +83,26 @@ class PanelChairAppointment(Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ReviewPanelMember(Base):
+    """Someone the Initial Panel named for the review panel when it was held (``role`` chair
+    or member) and whether they confirmed no previous involvement (``involvement``:
+    unconfirmed, none, declared, excepted). A CPU exception's reason is stored encrypted."""
+
+    __tablename__ = "review_panel_members"
+    __table_args__ = (UniqueConstraint("case_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(12))
+    named_by: Mapped[str] = mapped_column(String(32))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    involvement: Mapped[str] = mapped_column(String(12))
+    involvement_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    exception_reason: Mapped[bytes | None] = mapped_column(LargeBinary)
+    excepted_by: Mapped[str | None] = mapped_column(String(32))
+
+
 class TermsOfReference(Base):
     """One version of the terms of reference; every edit adds a version. `content` holds the
     encrypted sections (key issues, period under review, family involvement...)."""

@@ -40,6 +40,7 @@ from bot.services.reminders.tasks import (
     record_event,
 )
 from bot.services.review.access import is_board_chair, leads_review, lock_case
+from bot.services.review.panel import start_review_panel
 from storage.models import (
     Case,
     ChairDecision,
@@ -303,6 +304,8 @@ def decide(
     task = _open_task(session, case_id, TaskKind.CHAIR_DECISION)
     assert task is not None
     complete_task(ctx, task, actor=actor)
+    if outcome is Outcome.SCR:
+        start_review_panel(session, now, case_id)
     audit.record(
         session, at=now, actor=actor, action="decision.made", case_id=case_id, outcome=outcome
     )

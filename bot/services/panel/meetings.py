@@ -39,6 +39,7 @@ from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.reminders import tasks as engine
 from bot.services.reminders.delivery import plan_next_overdue
 from bot.services.reminders.tasks import EngineContext
+from bot.services.review.panel import check_named, name_review_panel
 from storage.claim import claimed
 from storage.models import (
     Agency,
@@ -710,16 +711,26 @@ def _reopen_schedule_task(ctx: PanelContext, case_id: int, actor: str) -> None:
     )
 
 
-def mark_held(ctx: PanelContext, meeting_id: int, *, actor: str, attended: set[str]) -> bool:
-    """The meeting took place: attendance is kept, its reminders stop, and the panel's
-    outcome task is open for its recommendation (which records ``initial_panel_held`` and
-    opens the Board Chair's decision). False when it was marked held already."""
+def mark_held(
+    ctx: PanelContext,
+    meeting_id: int,
+    *,
+    actor: str,
+    attended: set[str],
+    review_chair: str = "",
+    review_members: Sequence[str] = (),
+) -> bool:
+    """The meeting took place: attendance is kept, the review panel it named recorded, its
+    reminders stop, and the panel's outcome task is open for its recommendation (which
+    records ``initial_panel_held`` and opens the Board Chair's decision). False when it was
+    marked held already."""
     meeting = load_meeting(ctx.session, meeting_id)
     if not may_mark_held(ctx.session, meeting, actor):
         raise RefusedError(MAY_NOT_MARK_HELD)
     if meeting.status == MeetingStatus.HELD:
         return False
     _check_held(ctx.session, meeting, actor, ctx.now)
+    check_named(ctx.session, review_chair, review_members)
     if not claimed(
         ctx.session,
         PanelMeeting,
@@ -737,6 +748,15 @@ def mark_held(ctx: PanelContext, meeting_id: int, *, actor: str, attended: set[s
         member.attended = member.slack_user_id in present
     cancel_reminders(ctx.session, meeting.id)
     case = meeting_case(ctx.session, meeting)
+    name_review_panel(
+        ctx.session,
+        ctx.now,
+        case.id,
+        meeting.current_members(),
+        chair=review_chair,
+        members=review_members,
+        actor=actor,
+    )
     if case_task(ctx.session, case.id, OUTCOME_TASK) is None:
         engine.create_task(ctx.engine, case, OUTCOME_TASK)
     audit.record(

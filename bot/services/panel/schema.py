@@ -394,11 +394,14 @@ class PanelCardState:
 
 
 class HeldForm(BaseModel):
-    """Marking the panel held: who attended."""
+    """Marking the panel held: who attended, and the review panel it names (its chair and
+    members), should the Board Chair decide on a review."""
 
     model_config = ConfigDict(extra="ignore")
 
     panel_attendance: list[str] = Field(default_factory=list)
+    panel_review_chair: str | None = None
+    panel_review_members: Users = Field(default_factory=list)
 
 
 class ExceptionForm(BaseModel):

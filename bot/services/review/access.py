@@ -36,6 +36,12 @@ def may_appoint_panel_chair(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id) & {Role.BOARD_CHAIR, Role.CPU, Role.ADMIN})
 
 
+NOT_ELIGIBLE_CHAIR = (
+    "The review panel is chaired by a senior manager of the CPU or by someone the "
+    "partnership file lists as eligible to chair it (review_chairs): choose one of them."
+)
+
+
 def may_chair_review(session: Session, user_id: str) -> bool:
     """A senior manager of the CPU (everyone the partnership file lists under ``cpu``) or
     someone it lists as eligible to chair a review panel (``review_chairs``)."""

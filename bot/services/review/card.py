@@ -14,9 +14,11 @@ from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar, day, deadline_words, london_date, short_day
 from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
+from bot.services.panel.schema import Involvement
 from bot.services.review.frame import completion_date, current_terms, latest_appointment
 from bot.services.review.imr import reviews_of
 from bot.services.review.interviews import interview_tally
+from bot.services.review.panel import MEMBER, not_cleared, review_panel
 from bot.services.review.report import answers, latest_draft
 from bot.services.review.schema import IMR_KINDS, ChairStatus, DraftAnswer, ImrStatus
 from storage.models import Case, ManagementReview, ReviewFindings
@@ -42,8 +44,25 @@ def _chair_line(session: Session, case: Case) -> list[str]:
         return ["*Panel chair*: not appointed yet"]
     chair = f"<@{latest.slack_user_id}>"
     if latest.status == ChairStatus.PENDING:
-        return [f"*Panel chair*: {chair} asked, not confirmed yet"]
-    return [f"*Panel chair*: {chair} (no previous involvement)"]
+        return [f"*Panel chair*: {chair} asked, not confirmed yet", *_panel_line(session, case)]
+    return [f"*Panel chair*: {chair} (no previous involvement)", *_panel_line(session, case)]
+
+
+def _panel_line(session: Session, case: Case) -> list[str]:
+    """The review panel the Initial Panel named: who sits on it, who is still to confirm no
+    previous involvement (the review's start waits for them), who the CPU excepted."""
+    members = [r for r in review_panel(session, case.id) if r.role == MEMBER]
+    if not members:
+        return []
+    line = "*Review panel*: " + ", ".join(f"<@{r.slack_user_id}>" for r in members)
+    pending = not_cleared(session, case.id)
+    if pending:
+        line += " · not yet confirmed no previous involvement: "
+        line += ", ".join(f"<@{u}>" for u in pending) + " (the review starts once they have)"
+    excepted = [r.slack_user_id for r in members if r.involvement == Involvement.EXCEPTED]
+    if excepted:
+        line += " · exception recorded by the CPU for " + ", ".join(f"<@{u}>" for u in excepted)
+    return [line]
 
 
 def _review_lines(session: Session, case: Case, today: date, cal: WorkingCalendar) -> list[str]:

@@ -29,6 +29,7 @@ from bot.services.reminders.tasks import (
     remove_agency,
 )
 from bot.services.review.access import (
+    NOT_ELIGIBLE_CHAIR,
     ensure_member,
     leads_review,
     lock_case,
@@ -36,6 +37,7 @@ from bot.services.review.access import (
     may_chair_review,
     may_record_for_board,
 )
+from bot.services.review.panel import require_cleared
 from bot.services.review.schema import (
     FINDINGS_PATHS,
     REVIEW_MONTHS,
@@ -61,10 +63,6 @@ DEPENDENT_KINDS = (TaskKind.OVERVIEW_REPORT,)
 NOT_IN_REVIEW = "This case is not in a Serious Case Review."
 NOT_FOUND = "That is no longer open to you."
 APPOINTERS = "The Board Chair, the CPU or the business unit appoint the panel chair."
-NOT_ELIGIBLE_CHAIR = (
-    "The review panel is chaired by a senior manager of the CPU or by someone the "
-    "partnership file lists as eligible to chair it (review_chairs): choose one of them."
-)
 TERMS_SETTER = "The panel chair sets the terms of reference."
 EXTENDERS = "The panel chair, the Board Chair or the business unit record extensions."
 
@@ -312,6 +310,7 @@ def save_terms(
     case = review_case(session, case_id)
     if not leads_review(session, case_id, actor):
         raise RefusedError(TERMS_SETTER)
+    require_cleared(session, case_id)
     limit = completion_limit(session, case_id)
     if form.completion_date > limit:
         raise RefusedError(
