@@ -256,3 +256,9 @@ def test_a_not_met_recommendation_asks_nobody_on_the_named_review_panel(harness)
         ReviewAction.PANEL_NO_INVOLVEMENT.value in str(m.blocks)
         for m in harness.standin.dms_to("U0DPE")
     )
+
+
+def test_someone_eligible_to_chair_still_gets_their_help(harness) -> None:
+    answer = body_json(harness.driver.slash_command("U0DPE", "help"))
+
+    assert "/scr" in answer["text"]

@@ -213,6 +213,7 @@ ROLE_AUDIENCES: dict[Role, frozenset[Audience]] = {
     Role.CPU: frozenset({Audience.CPU, Audience.PANEL_CHAIR}),
     Role.ADMIN: frozenset({Audience.BUSINESS_UNIT}),
     Role.BOARD_CHAIR: frozenset({Audience.BOARD_CHAIR}),
+    Role.REVIEW_CHAIR: frozenset(),
 }
 """The CPU stands in for a review panel chair until one is appointed."""
 
