@@ -19,7 +19,6 @@ ANSWERS = (
     ("U0DPP", PanelAction.ACCEPT),
     ("U0RLH", PanelAction.ACCEPT),
     ("U0DPR", PanelAction.TENTATIVE),
-    ("U0DPC", PanelAction.NO_INVOLVEMENT),
 )
 
 
@@ -82,7 +81,6 @@ def _answer(story: Story, user: str, action: PanelAction) -> None:
     label = {
         PanelAction.ACCEPT: "accepts the invitation",
         PanelAction.TENTATIVE: "answers maybe",
-        PanelAction.NO_INVOLVEMENT: "confirms no previous involvement",
     }.get(action, action.value)
     with story.step(f"{story.name(user)} {label}"):
         harness.driver.block_action(
@@ -95,9 +93,9 @@ def _the_others_confirm(story: Story) -> None:
     (or the CPU has recorded an exception)."""
     harness = story.harness
     action = PanelAction.NO_INVOLVEMENT.value
-    others = [u for u in (*MEMBERS, CHAIR) if u != "U0DPC"]
+    others = (*MEMBERS, CHAIR)
     names = ", ".join(story.name(u) for u in others)
-    with story.step(f"{names} confirm no previous involvement too"):
+    with story.step(f"{names} confirm no previous involvement in the case"):
         for user in others:
             dm = [m for m in harness.standin.dms_to(user) if action in str(m.blocks)][-1]
             harness.driver.block_action(user, action, channel_id=dm.channel, message_ts=dm.ts)
