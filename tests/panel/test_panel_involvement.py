@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import PanelAction, PanelBlock, PanelCallback
@@ -98,6 +99,7 @@ def test_the_panel_is_not_marked_held_until_everyone_confirms(harness) -> None:
     assert meeting.status == "held"
 
 
+@pytest.mark.postgres
 def test_the_cpu_records_an_exception_for_a_member_who_declared_involvement(harness) -> None:
     case = referred_case(harness)
     schedule_panel(harness, case)

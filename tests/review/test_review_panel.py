@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import (
@@ -148,6 +149,7 @@ def test_the_held_form_names_only_an_eligible_review_chair(harness) -> None:
     assert "Choose who chairs the review" in answer["errors"][PanelBlock.REVIEW_CHAIR.value]
 
 
+@pytest.mark.postgres
 def test_the_review_starts_once_the_named_panel_has_confirmed_or_been_excepted(harness) -> None:
     case, _, answer = held_with_review_panel(
         harness,
