@@ -138,6 +138,40 @@ def test_the_demo_plays_the_whole_life_of_a_case(played: tuple[DemoRun, str]) ->
     assert list((folder / "monitoring").glob("scr-2026-001-progress-*.docx"))
 
 
+def test_the_panel_gets_its_papers_and_the_chair_makes_the_report_skeleton(
+    played: tuple[DemoRun, str],
+) -> None:
+    run, printed = played
+    lines = printed.splitlines()
+
+    papers = lines.index(
+        "▸ Sam CPU types `/scr panel papers` in the case channel: the integrated chronology "
+        "goes to the panel"
+    )
+    held = next(i for i, line in enumerate(lines) if "the Initial Panel has met" in line)
+    assert papers < held
+    assert any(
+        "the integrated chronology for the Initial Panel on Wed 16 Dec 14:00 is in "
+        "SCR-2026-001 in the case room" in line
+        for line in lines[papers:held]
+    )
+    assert (
+        "  ➜ the panel's 5 members were each told by DM where the chronology is; the CPU's "
+        "task “Send chronology to panel” is done" in lines
+    )
+    assert not any("chronology to the panel" in line and "overdue" in line for line in lines)
+    skeleton = lines.index(
+        "▸ Mo (Education DP) types `/scr report skeleton`: the overview report's skeleton is made"
+    )
+    draft = next(i for i, line in enumerate(lines) if "`/scr report ready`" in line)
+    assert skeleton < draft
+    assert (
+        "  ➜ scr-2026-001-overview-report-skeleton.docx (Word), kept in the case room: it names "
+        "the case by its reference only, never the child" in lines
+    )
+    assert not [f for f in run.standin.files.values() if "skeleton" in f.name], "kept, not sent"
+
+
 def test_neither_telling_shows_the_child(played: tuple[DemoRun, str]) -> None:
     run, printed = played
     for shown in (printed, "\n".join(run.story.full)):

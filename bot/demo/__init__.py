@@ -15,7 +15,7 @@ from bot.clock import FrozenClock
 from bot.demo.decision import decide_the_case
 from bot.demo.first_month import first_month
 from bot.demo.monitoring import monitor_the_action_plan
-from bot.demo.panel import schedule_the_panel
+from bot.demo.panel import schedule_the_panel, send_the_papers
 from bot.demo.referral import CHILD_VALUES, refer_a_case
 from bot.demo.reminders import the_next_working_morning
 from bot.demo.review import run_the_review
@@ -96,6 +96,7 @@ def play(
             story.scene("the CPU books the Initial Panel")
             schedule_the_panel(story, reference, folder / "panel-invites")
             first_month(story, reference, folder / "chronology")
+            send_the_papers(story, reference)
             the_next_working_morning(story)
             decide_the_case(story, reference)
             run_the_review(story, reference)

@@ -1,5 +1,6 @@
 """Scene: the CPU schedules the Initial Panel; invitations go out by DM with their `.ics`
-(also written to a folder for opening in a real calendar); members answer; the panel moves."""
+(also written to a folder for opening in a real calendar); members answer; the panel moves.
+Once the integrated chronology is exported, the CPU sends it to the panel's members."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from sqlalchemy import select
 
 from bot.demo.story import Story
 from bot.ids import INPUT_ACTION, PanelAction, PanelBlock
-from storage.models import Case
+from bot.services.panel.meetings import PAPERS_TASK
+from storage.models import Case, Task
+from storage.states import TaskStatus
 
 ORGANISER = "U0CPU1"
 CHAIR = "U0CPU2"
@@ -39,6 +42,38 @@ def schedule_the_panel(story: Story, reference: str, folder: Path) -> None:
     for path in written:
         story.say(f"  {path.relative_to(folder)}", short=False)
     story.say("  " + ", ".join(str(path.relative_to(folder)) for path in written), verbose=False)
+
+
+def send_the_papers(story: Story, reference: str) -> None:
+    """Before the Initial Panel meets, the CPU sends its members the integrated chronology:
+    each is told by DM where it is, and the CPU's task is done."""
+    harness = story.harness
+    with harness.runtime.db.session() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        case_id, channel = case.id, case.channel_id
+    assert channel is not None
+    with story.step(
+        f"{story.name(ORGANISER)} types `/scr panel papers` in the case channel: the "
+        "integrated chronology goes to the panel"
+    ):
+        harness.driver.slash_command(ORGANISER, "panel papers", channel_id=channel)
+    told = [
+        story.name(user)
+        for user in (CHAIR, *MEMBERS)
+        if any(
+            "integrated chronology for the Initial Panel" in m.text
+            for m in harness.standin.dms_to(user)
+        )
+    ]
+    with harness.runtime.db.session() as session:
+        status = session.scalars(
+            select(Task.status).where(Task.case_id == case_id, Task.kind == PAPERS_TASK)
+        ).one()
+    assert status == TaskStatus.DONE, "the papers task is still open"
+    story.say(
+        f"  ➜ the panel's {len(told)} members were each told by DM where the chronology is;"
+        " the CPU's task “Send chronology to panel” is done"
+    )
 
 
 def _schedule(story: Story, channel: str, *, date: str, start: str, end: str, first: bool) -> None:

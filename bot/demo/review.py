@@ -2,17 +2,22 @@
 involvement; the terms of reference are set; Health's and Police's management reviews are
 requested; Health's author interviews a health visitor (the invitation sent, then moved);
 both reviews are submitted, Police's returned with comments and resubmitted, both accepted;
-the agencies confirm the overview report and the Board accepts it."""
+the panel chair makes the overview report's skeleton (Word); the agencies confirm the
+overview report and the Board accepts it."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from docx import Document
 from sqlalchemy import select
 
+from bot.demo.referral import CHILD_VALUES
 from bot.demo.story import Story
+from bot.demo.web import kept_files
 from bot.ids import INPUT_ACTION, MonitoringBlock, ReviewAction, ReviewBlock
 from bot.services.cases.access import active_agencies
 from bot.testing.standin import Message
@@ -143,6 +148,7 @@ def run_the_review(story: Story, reference: str) -> None:
         _click_in_dm(story, PANEL_CHAIR, ReviewAction.IMR_ACCEPT, "resubmitted")
 
     _at(story, datetime(2027, 3, 1, 10, 0, tzinfo=LONDON), "the overview report's draft")
+    _skeleton(story, channel, reference)
     with story.step(f"{chair} types `/scr report ready`: the draft goes to the agencies"):
         harness.driver.slash_command(PANEL_CHAIR, "report ready", channel_id=channel)
         harness.wait()
@@ -169,6 +175,31 @@ def run_the_review(story: Story, reference: str) -> None:
         )
         harness.wait()
     _after_the_report(story, channel)
+
+
+def _skeleton(story: Story, channel: str, reference: str) -> None:
+    """The panel chair makes the overview report's skeleton: a Word document with the case's
+    facts, the terms of reference and the integrated chronology, naming the reference only."""
+    harness = story.harness
+    with story.step(
+        f"{story.name(PANEL_CHAIR)} types `/scr report skeleton`: the overview report's"
+        " skeleton is made"
+    ):
+        harness.driver.slash_command(PANEL_CHAIR, "report skeleton", channel_id=channel)
+    name = f"{reference.lower()}-overview-report-skeleton.docx"
+    kept = [content for n, content in kept_files(harness, reference, PANEL_CHAIR) if n == name]
+    uploaded = [f.content for f in harness.standin.files.values() if f.name == name]
+    [content] = (kept or uploaded)[-1:]
+    document = Document(io.BytesIO(content))
+    text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [c.text for t in document.tables for row in t.rows for c in row.cells]
+    )
+    assert reference in text and not any(v.casefold() in text.casefold() for v in CHILD_VALUES)
+    where = "kept in the case room" if kept else "uploaded to the case channel"
+    story.say(
+        f"  ➜ {name} (Word), {where}: it names the case by its reference only, never the child"
+    )
 
 
 def _after_the_report(story: Story, channel: str) -> None:
