@@ -14,6 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.demo import DemoRun, play, run_demo
+from bot.demo.compact import CompactTelling, day_key
 from bot.demo.referral import CHILD_VALUES, DEMO_DETAILS, DEMO_REFERRAL
 from bot.demo.web import ChildInSlackError, check_no_child_in_slack
 from bot.ids import ReferralBlock
@@ -283,3 +284,23 @@ def test_the_command_line_takes_verbose(monkeypatch: pytest.MonkeyPatch, tmp_pat
         (None, False, None),
         (None, False, str(tmp_path / "web")),
     ]
+
+
+def test_messages_of_the_day_are_told_alike_whichever_slack_took_first(
+    played: tuple[DemoRun, str],
+) -> None:
+    """They go out side by side; the telling orders them by recipient, so it is the same
+    each run."""
+    run, _ = played
+    calls = run.standin.calls
+    slots = [n for n, c in enumerate(calls) if day_key(c)]
+    assert len({calls[n].args["channel"] for n in slots}) > 1
+    turned = list(calls)
+    for n, m in zip(slots, reversed(slots), strict=True):
+        turned[n] = calls[m]
+
+    def told(order: list[RecordedCall]) -> list[str]:
+        telling = CompactTelling(run.standin, run.story.name, lambda _channel: None)
+        return telling.tell(order)
+
+    assert told(turned) == told(list(calls))

@@ -203,7 +203,7 @@ class CompactTelling:
                 self.cards.setdefault(pinned, [])
         told: list[_Told] = []
         grouped: dict[tuple[str, str], _Told] = {}
-        for call, passed in self._without_passing_updates(calls):
+        for call, passed in self._without_passing_updates(_side_by_side_in_order(calls)):
             for item in self._one(call, passed):
                 if item.to:
                     if (item.lead, item.text) in grouped:
@@ -390,3 +390,22 @@ class CompactTelling:
         comment = str(args.get("initial_comment") or "").splitlines()
         said = [headline(self._mentions(line)) for line in comment[:COMMENT_LINES]]
         return [_Told("file shared in {to}", titles, [f"“{s}”" for s in said if s], [place], False)]
+
+
+def day_key(call: RecordedCall) -> str:
+    """A message of the day's key ("today:<day>:<person>"), or "" for any other call."""
+    metadata = call.args.get("metadata")
+    payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+    key = str(payload.get("key", "")) if isinstance(payload, dict) else ""
+    return key if call.method == "chat.postMessage" and key.startswith("today:") else ""
+
+
+def _side_by_side_in_order(calls: Sequence[RecordedCall]) -> list[RecordedCall]:
+    """The messages of the day go out side by side, in whichever order Slack took them; told
+    by day and recipient, so that a telling is the same each run."""
+    slots = [n for n, call in enumerate(calls) if day_key(call)]
+    ordered = sorted((calls[n] for n in slots), key=day_key)
+    out = list(calls)
+    for n, call in zip(slots, ordered, strict=True):
+        out[n] = call
+    return out
