@@ -174,7 +174,11 @@ class PanelFlow:
                 f"panel:{view.meeting_id}:{removed_seq}:removed:{user}",
                 user,
                 cancelled_dm(
-                    view.reference, view.start, removed=True, with_file=invitation is not None
+                    view.reference,
+                    view.start,
+                    removed=True,
+                    with_file=invitation is not None,
+                    title=view.title,
                 ),
             )
             self._share_by_dm(view, invitation, user, "removed-ics")
@@ -239,7 +243,12 @@ class PanelFlow:
         self._post(
             f"panel:{view.meeting_id}:{view.sequence}:cancelled",
             view.channel_id,
-            cancelled_announcement(view.reference, view.start, self._by(view.deadline)),
+            cancelled_announcement(
+                view.reference,
+                view.start,
+                self._by(view.deadline) if view.initial else None,
+                view.title,
+            ),
         )
         self._share_in_channel(view, invitation)
         for member in view.members:
@@ -247,7 +256,11 @@ class PanelFlow:
                 f"panel:{view.meeting_id}:{view.sequence}:cancelled:{member.user_id}",
                 member.user_id,
                 cancelled_dm(
-                    view.reference, view.start, removed=False, with_file=invitation is not None
+                    view.reference,
+                    view.start,
+                    removed=False,
+                    with_file=invitation is not None,
+                    title=view.title,
                 ),
             )
             self._share_by_dm(view, invitation, member.user_id, "ics-dm")
@@ -293,7 +306,9 @@ class PanelFlow:
             channel,
             filename=invitation.filename,
             content=invitation.ics,
-            comment=ics_comment(invitation.reference, invitation.method, invitation.sequence),
+            comment=ics_comment(
+                invitation.reference, invitation.method, invitation.sequence, invitation.title
+            ),
         )
 
     def _share_in_channel(self, view: PanelSnapshot, invitation: Invitation | None) -> None:
@@ -335,6 +350,7 @@ class PanelFlow:
                 removed=invitation.removal,
                 copied=copied,
                 replies_read=self.runtime.settings.reads_calendar_replies,
+                title=view.title,
             )
             for copied in (False, True)
         }
@@ -349,6 +365,7 @@ class PanelFlow:
                 removed=invitation.removal,
                 recipients=len(invitation.recipients),
                 body=texts[False],
+                title=view.title,
             )
             self._mail(view, invitation, kind, [copy], f"Copy: {invitation.subject}", body)
 

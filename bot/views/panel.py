@@ -40,6 +40,7 @@ from bot.services.panel.schema import (
     DECLARATION_LENGTH,
     DURATIONS,
     GO_AHEAD,
+    INITIAL_TITLE,
     LOCATION_LENGTH,
     MAX_MEMBERS,
     REASON_LENGTH,
@@ -54,6 +55,7 @@ from bot.services.panel.schema import (
     PartStat,
     ReminderKind,
     SlotLine,
+    calendar_title,
 )
 from bot.views.buttons import labelled_button
 from bot.views.format import LONDON, day, deadline_words, plural, short_day, user_link
@@ -174,10 +176,11 @@ def invitation_dm(
     """``with_file``: the `.ics` is shared in the DM after this message."""
     role = " as chair" if member.role == "chair" else ""
     moment = when(facts.start, facts.end)
+    name = calendar_title(facts.title)
     text = (
-        f"{facts.reference}: the Initial SCR Panel has changed: {moment}."
+        f"{facts.reference}: the {name} has changed: {moment}."
         if update
-        else f"{facts.reference}: you are invited{role} to the Initial SCR Panel, {moment}."
+        else f"{facts.reference}: you are invited{role} to the {name}, {moment}."
     )
     answer = PARTSTAT_WORDS.get(member.partstat, member.partstat)
     if member.by_email and member.partstat != PartStat.NEEDS_ACTION:
@@ -186,7 +189,7 @@ def invitation_dm(
         section(f"*{text}*\n{_meeting_lines(facts)}"),
         section(f"*Your answer:* {answer}"),
         rsvp_buttons(facts),
-        *involvement_blocks(facts.meeting_id, member.involvement),
+        *(involvement_blocks(facts.meeting_id, member.involvement) if facts.initial else []),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -236,14 +239,19 @@ def availability_dm(
 
 
 def cancelled_dm(
-    reference: str, start: datetime | None, *, removed: bool, with_file: bool
+    reference: str,
+    start: datetime | None,
+    *,
+    removed: bool,
+    with_file: bool,
+    title: str = INITIAL_TITLE,
 ) -> Message:
     """``with_file``: the cancellation `.ics` is shared in the DM after this message."""
     was = f" on {short_when(start)}" if start is not None else ""
     text = (
-        f"{reference}: you are no longer on the Initial Panel{was}."
+        f"{reference}: you are no longer on the {title}{was}."
         if removed
-        else f"{reference}: the Initial Panel{was} is cancelled."
+        else f"{reference}: the {title}{was} is cancelled."
     )
     follows = (
         "\nThe calendar cancellation (.ics) follows: open it to take the meeting out of your "
@@ -285,11 +293,13 @@ def declaration_dm(reference: str, meeting_id: int, member: str) -> Message:
 
 def reminder_dm(kind: ReminderKind, facts: MeetingFacts, member: MemberState) -> Message:
     opening = REMINDER_OPENINGS.get(kind, "the Initial Panel")
+    if not facts.initial:
+        opening = opening.replace("the Initial Panel", f"the {facts.title.lower()}")
     text = f"{facts.reference}: {opening} ({when(facts.start, facts.end)})."
     blocks: list[Block] = [section(f"*{text}*\n{_meeting_lines(facts)}")]
     if member.partstat == PartStat.NEEDS_ACTION:
         blocks.append(rsvp_buttons(facts))
-    if member.involvement == Involvement.UNCONFIRMED:
+    if facts.initial and member.involvement == Involvement.UNCONFIRMED:
         blocks.extend(involvement_blocks(facts.meeting_id, member.involvement))
     return Message(text=text, blocks=blocks)
 
@@ -301,10 +311,10 @@ def scheduled_announcement(
     facts: MeetingFacts, members: Sequence[str], *, update: bool, emailed: bool, with_file: bool
 ) -> Message:
     verb = "changed" if update else "scheduled"
-    text = f"{facts.reference}: Initial Panel {verb} for {when(facts.start, facts.end)}."
+    text = f"{facts.reference}: {facts.title} {verb} for {when(facts.start, facts.end)}."
     sent = "by DM and e-mail" if emailed else "by DM"
     body = (
-        f"*Initial Panel {verb}*: {when(facts.start, facts.end)}\n"
+        f"*{facts.title} {verb}*: {when(facts.start, facts.end)}\n"
         f"*Where:* {where(facts.location, facts.video_url)}\n"
         f"*Chair:* {user_link(facts.chair)} · *members:* {people(members)}\n"
         f"Invitations go out {sent}" + ("; the calendar file follows." if with_file else ".")
@@ -312,13 +322,14 @@ def scheduled_announcement(
     return Message(text=text, blocks=[section(body)])
 
 
-def cancelled_announcement(reference: str, start: datetime | None, deadline_text: str) -> Message:
+def cancelled_announcement(
+    reference: str, start: datetime | None, deadline_text: str | None, title: str = INITIAL_TITLE
+) -> Message:
+    """``deadline_text``: when a new date is needed by (the Initial Panel's deadline)."""
     was = f" ({short_when(start)})" if start is not None else ""
-    text = f"{reference}: the Initial Panel{was} is cancelled."
-    return Message(
-        text=text,
-        blocks=[section(f"*{text}*\nA new date is needed by {deadline_text}.")],
-    )
+    text = f"{reference}: the {title}{was} is cancelled."
+    needed = f"\nA new date is needed by {deadline_text}." if deadline_text else ""
+    return Message(text=text, blocks=[section(f"*{text}*{needed}")])
 
 
 def proposal_announcement(reference: str, organiser: str, count: int) -> Message:
@@ -353,9 +364,11 @@ def confirm_cancel() -> ConfirmObject:
     )
 
 
-def cancel_prompt(reference: str, meeting_id: int, start: datetime | None) -> Message:
+def cancel_prompt(
+    reference: str, meeting_id: int, start: datetime | None, title: str = INITIAL_TITLE
+) -> Message:
     was = f" on {short_when(start)}" if start is not None else ""
-    text = f"{reference}: cancel the Initial Panel{was}? Everyone invited is sent the cancellation."
+    text = f"{reference}: cancel the {title}{was}? Everyone invited is sent the cancellation."
     return Message(
         text=text,
         blocks=[
@@ -387,6 +400,7 @@ def email_text(
     removed: bool = False,
     copied: bool = False,
     replies_read: bool = False,
+    title: str = INITIAL_TITLE,
 ) -> str:
     """The plain text of an invitation e-mail: no Slack markup, links written out.
     ``replies_read``: the bot reads the Board's mailbox, so a calendar's answer counts.
@@ -394,7 +408,11 @@ def email_text(
     ``removed``: a cancellation for someone taken off a panel that still meets;
     ``copied``: the convener, copied for information rather than invited.
     """
-    panel = f"the Initial Serious Case Review Panel for {reference}"
+    panel = (
+        f"the Initial Serious Case Review Panel for {reference}"
+        if title == INITIAL_TITLE
+        else f"the {title.lower()} of the Serious Case Review for {reference}"
+    )
     the_panel = f"T{panel[1:]}"
     if removed:
         was = f" on {when(start, end)} (London time)" if start and end else ""
@@ -435,7 +453,13 @@ def email_text(
 
 
 def organiser_copy_text(
-    reference: str, method: str, *, removed: bool, recipients: int, body: str
+    reference: str,
+    method: str,
+    *,
+    removed: bool,
+    recipients: int,
+    body: str,
+    title: str = INITIAL_TITLE,
 ) -> str:
     """The organising mailbox's copy of what was sent, and to how many people."""
     what = (
@@ -445,16 +469,16 @@ def organiser_copy_text(
     )
     people = "person" if recipients == 1 else "people"
     return (
-        f"Organiser's copy: the {reference} Initial Panel {what}, sent to {recipients} "
+        f"Organiser's copy: the {reference} {title} {what}, sent to {recipients} "
         f"{people} by e-mail. Calendar answers to it come back to this mailbox.\n\n"
         f"What they were sent:\n\n{body}"
     )
 
 
-def ics_comment(reference: str, method: str, sequence: int) -> str:
+def ics_comment(reference: str, method: str, sequence: int, title: str = INITIAL_TITLE) -> str:
     verb = "Cancellation" if method == "CANCEL" else "Calendar invitation"
     return (
-        f"{verb} for the {reference} Initial Panel "
+        f"{verb} for the {reference} {title} "
         f"(update {sequence}); open it to add it to your calendar."
     )
 
@@ -684,9 +708,11 @@ def _time(value: datetime | None) -> str | None:
     return f"{value.astimezone(LONDON):%H:%M}" if value else None
 
 
-def _people_and_place(defaults: PanelDefaults, core: Sequence[str]) -> list[Block]:
+def _people_and_place(
+    defaults: PanelDefaults, core: Sequence[str], *, go_ahead: bool = True
+) -> list[Block]:
     agencies = ", ".join(core) or "the core agencies"
-    return [
+    blocks: list[Block] = [
         _input(
             PanelBlock.LOCATION,
             "Location",
@@ -717,6 +743,11 @@ def _people_and_place(defaults: PanelDefaults, core: Sequence[str]) -> list[Bloc
             "Panel chair",
             UserSelectElement(action_id=INPUT_ACTION, initial_user=defaults.chair),
         ),
+    ]
+    if not go_ahead:
+        return blocks
+    return [
+        *blocks,
         _input(
             PanelBlock.GO_AHEAD,
             "Representation",
@@ -739,21 +770,30 @@ def schedule_modal(
     *,
     reference: str,
     case_id: int,
-    deadline: PanelDeadline,
+    deadline: PanelDeadline | None,
     core: Sequence[str],
     defaults: PanelDefaults | None = None,
     meeting_id: int | None = None,
     confirming: Sequence[DayToConfirm] = (),
     confirmed: Sequence[date] = (),
+    title: str = INITIAL_TITLE,
+    callback: PanelCallback = PanelCallback.SCHEDULE,
 ) -> View:
     """Schedule (or, with ``meeting_id``, change) the panel. ``confirming``: the chosen date
-    is not a working day, so the date input says so and the next submission books it."""
+    is not a working day, so the date input says so and the next submission books it.
+    Without a ``deadline`` (a review panel meeting, named by ``title``) there is neither
+    the deadline nor a reason for missing it, nor the core agencies' representation."""
     defaults = defaults or PanelDefaults()
     start_date = defaults.start.astimezone(LONDON).date().isoformat() if defaults.start else None
+    must_meet = (
+        f"the {title} must meet by *{_must_meet_by(deadline)}*"
+        if deadline is not None
+        else f"the {title.lower()}"
+    )
     blocks: list[Block] = [
         _context(
-            f"*{reference}* · the Initial Panel must meet by *{_must_meet_by(deadline)}*. "
-            "Times are London time. Invitations go to everyone on the panel by DM (and e-mail)."
+            f"*{reference}* · {must_meet}. Times are London time. Invitations go to "
+            "everyone on the panel by DM (and e-mail)."
         ),
         _date_input(PanelBlock.DATE, "Date", initial=start_date, notices=confirming),
         _input(
@@ -770,24 +810,33 @@ def schedule_modal(
                 action_id=INPUT_ACTION, initial_time=_time(defaults.end), timezone=TIMEZONE
             ),
         ),
-        *_people_and_place(defaults, core),
-        _input(
-            PanelBlock.OVERRIDE,
-            f"Reason, if after {day(deadline.due)}",
-            PlainTextInputElement(action_id=INPUT_ACTION, multiline=True, max_length=REASON_LENGTH),
-            optional=True,
-        ),
-        _context(
-            "A reason for meeting after the deadline is kept on the case record (encrypted) "
-            "and is not posted in Slack; the card shows that an override was recorded."
-        ),
+        *_people_and_place(defaults, core, go_ahead=deadline is not None),
     ]
+    if deadline is not None:
+        blocks += [
+            _input(
+                PanelBlock.OVERRIDE,
+                f"Reason, if after {day(deadline.due)}",
+                PlainTextInputElement(
+                    action_id=INPUT_ACTION, multiline=True, max_length=REASON_LENGTH
+                ),
+                optional=True,
+            ),
+            _context(
+                "A reason for meeting after the deadline is kept on the case record "
+                "(encrypted) and is not posted in Slack; the card shows that an override was "
+                "recorded."
+            ),
+        ]
     changing = meeting_id is not None
     return View(
         type="modal",
-        callback_id=PanelCallback.SCHEDULE.value,
+        callback_id=callback.value,
         private_metadata=metadata(case_id, meeting_id, confirmed=confirmed),
-        title=PlainTextObject(text="Change the panel" if changing else "Schedule the panel"),
+        title=PlainTextObject(
+            text=("Change the " if changing else "Schedule the ")
+            + ("panel" if deadline is not None else "meeting")
+        ),
         submit=PlainTextObject(text="Send update" if changing else "Send invitations"),
         close=PlainTextObject(text="Cancel"),
         blocks=blocks,

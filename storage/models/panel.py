@@ -56,6 +56,8 @@ class PanelMeeting(Base):
     distributing_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     time_sequence: Mapped[int | None] = mapped_column(Integer)
     """The SEQUENCE of the revision that set the current time (None: the first)."""
+    purpose: Mapped[str] = mapped_column(String(12), default="initial", server_default="initial")
+    """What the meeting is for: the Initial Panel ("initial") or the review panel ("review")."""
 
     members: Mapped[list[PanelMember]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="PanelMember.id"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,21 @@ from bot.calendar.invites import (
     no_mail_address,
 )
 from bot.services.cases import audit
-from bot.services.panel.meetings import load_meeting, meeting_case, panel_deadline
-from bot.services.panel.schema import MeetingFacts, MemberState, PartStat, SlotLine
+from bot.services.panel.meetings import (
+    INITIAL,
+    REVIEW,
+    load_meeting,
+    meeting_case,
+    panel_deadline,
+)
+from bot.services.panel.schema import (
+    INITIAL_TITLE,
+    MeetingFacts,
+    MemberState,
+    PartStat,
+    SlotLine,
+    calendar_title,
+)
 from storage.claim import claimed
 from storage.db import Database
 from storage.models import CaseMember, PanelDelivery, PanelMeeting, PanelMember
@@ -181,6 +194,11 @@ class PanelSnapshot:
     slots: tuple[SlotLine, ...]
     deadline: date
     attended: tuple[str, ...]
+    title: str = INITIAL_TITLE
+
+    @property
+    def initial(self) -> bool:
+        return self.title == INITIAL_TITLE
 
     @property
     def people(self) -> list[str]:
@@ -203,7 +221,23 @@ class PanelSnapshot:
             chair=self.chair,
             organiser=self.organiser,
             channel_id=self.channel_id,
+            title=self.title,
         )
+
+
+def meeting_title(session: Session, meeting: PanelMeeting) -> str:
+    """The Initial Panel, or "Review panel meeting 2" (numbered among the case's review
+    panel meetings, cancelled ones included, in the order they were first arranged)."""
+    if meeting.purpose == INITIAL:
+        return INITIAL_TITLE
+    number = session.scalar(
+        select(func.count()).where(
+            PanelMeeting.case_id == meeting.case_id,
+            PanelMeeting.purpose == REVIEW,
+            PanelMeeting.id <= meeting.id,
+        )
+    )
+    return f"Review panel meeting {number or 1}"
 
 
 def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
@@ -238,6 +272,7 @@ def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
             slots=tuple(SlotLine(s.id, s.start_at, s.end_at) for s in meeting.slots),
             deadline=panel_deadline(session, case),
             attended=tuple(m.slack_user_id for m in meeting.members if m.attended),
+            title=meeting_title(session, meeting),
         )
 
 
@@ -278,6 +313,7 @@ class Invitation:
     recipients: tuple[Recipient, ...]
     removal: bool = False
     organiser_copy: Recipient | None = None
+    title: str = INITIAL_TITLE
 
     @property
     def subject(self) -> str:
@@ -289,17 +325,21 @@ class Invitation:
             verb = "Updated invitation"
         else:
             verb = "Invitation"
-        return f"{verb}: {self.reference} Initial SCR Panel"
+        return f"{verb}: {self.reference} {calendar_title(self.title)}"
 
 
-def summary(reference: str) -> str:
-    return f"{reference}: Initial SCR Panel"
+def summary(reference: str, title: str = INITIAL_TITLE) -> str:
+    return f"{reference}: {calendar_title(title)}"
 
 
-def description(reference: str, video_url: str | None) -> str:
+def description(reference: str, video_url: str | None, title: str = INITIAL_TITLE) -> str:
+    panel = (
+        "Initial Serious Case Review Panel"
+        if title == INITIAL_TITLE
+        else f"{title} of the Serious Case Review"
+    )
     text = (
-        f"Initial Serious Case Review Panel for {reference}. Papers and discussion are in "
-        "the case's private Slack channel."
+        f"{panel} for {reference}. Papers and discussion are in the case's private Slack channel."
     )
     return f"{text}\nJoin online: {video_url}" if video_url else text
 
@@ -374,6 +414,7 @@ def _meeting(
     board: Organizer | None,
     *,
     with_convener: bool,
+    title: str,
 ) -> tuple[Meeting, tuple[Recipient, ...]] | None:
     if not people or meeting.start_at is None or meeting.end_at is None:
         return None
@@ -387,8 +428,8 @@ def _meeting(
         uid=meeting.uid,
         sequence=meeting.sequence,
         case_reference=reference,
-        summary=summary(reference),
-        description=description(reference, meeting.video_url),
+        summary=summary(reference, title),
+        description=description(reference, meeting.video_url, title),
         start=meeting.start_at,
         end=meeting.end_at,
         location=meeting.location or ("Video call" if meeting.video_url else None),
@@ -446,7 +487,10 @@ def _invitation(
 ) -> Invitation | None:
     reference = meeting_case(session, meeting).reference
     with_convener = organizer is not None and not removal
-    built = _meeting(meeting, reference, people, organizer, with_convener=with_convener)
+    title = meeting_title(session, meeting)
+    built = _meeting(
+        meeting, reference, people, organizer, with_convener=with_convener, title=title
+    )
     if built is None:
         return None
     model, recipients = built
@@ -460,13 +504,14 @@ def _invitation(
     copy = Recipient(copy_target, organizer.name, organizer.email) if organizer else None
     return Invitation(
         reference,
-        ics_filename(reference, ICS_KIND),
+        ics_filename(reference, ICS_KIND if title == INITIAL_TITLE else title),
         method,
         meeting.sequence,
         ics,
         recipients,
         removal=removal,
         organiser_copy=copy,
+        title=title,
     )
 
 

@@ -39,6 +39,7 @@ from bot.services.refusal import InvalidFormError, RefusedError
 from bot.services.reminders import tasks as engine
 from bot.services.reminders.delivery import plan_next_overdue
 from bot.services.reminders.tasks import EngineContext
+from bot.services.review.access import leads_review
 from bot.services.review.panel import check_named, name_review_panel
 from storage.claim import claimed
 from storage.models import (
@@ -58,6 +59,8 @@ PAPERS_TASK = TaskKind.PANEL_PAPERS_SENT
 OUTCOME_TASK = TaskKind.INITIAL_PANEL_OUTCOME
 PANEL_EVENT = "panel_date"
 ACTIVE = (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)
+INITIAL = "initial"
+REVIEW = "review"
 NOT_AN_ORGANISER = "Only the CPU or the Board business unit can arrange the Initial Panel."
 NOT_THE_ORGANISER = "Only the panel's organiser ({who}) can change or cancel it."
 NOT_A_CASE_CHANNEL = "Use this in the case channel of the review it is about."
@@ -72,6 +75,7 @@ NOT_CLEARED = (
     "their invitation; otherwise the CPU records an exception with its reason "
     "(`/scr panel exception`), or the organiser replaces them with Change panel."
 )
+NOT_A_REVIEW_ARRANGER = "Only the CPU or the review panel's chair can arrange its meetings."
 MAY_NOT_EXCEPT = "Only the CPU can record an exception to the no-previous-involvement rule."
 
 
@@ -123,6 +127,19 @@ def require_organiser(meeting: PanelMeeting, user_id: str) -> None:
         raise RefusedError(NOT_THE_ORGANISER.format(who=f"<@{meeting.organiser}>"))
 
 
+def may_arrange_review(session: Session, case_id: int, user_id: str) -> bool:
+    """A review panel meeting is arranged by the CPU or the review panel's chair."""
+    return Role.CPU in roles_of(session, user_id) or leads_review(session, case_id, user_id)
+
+
+def require_arranger(session: Session, meeting: PanelMeeting, user_id: str) -> None:
+    """The Initial Panel's organiser; for a review panel meeting, the CPU or its chair."""
+    if meeting.purpose == INITIAL:
+        require_organiser(meeting, user_id)
+    elif not may_arrange_review(session, meeting.case_id, user_id):
+        raise RefusedError(NOT_A_REVIEW_ARRANGER)
+
+
 # Reading ------------------------------------------------------------------------------
 
 
@@ -165,14 +182,21 @@ def load_meeting(session: Session, meeting_id: int) -> PanelMeeting:
     return meeting
 
 
-def active_meeting(session: Session, case_id: int) -> PanelMeeting | None:
+def active_meeting(session: Session, case_id: int, purpose: str = INITIAL) -> PanelMeeting | None:
+    """The case's Initial Panel being arranged (or, with ``purpose``, its review meeting)."""
     return session.scalar(
-        _meetings(PanelMeeting.case_id == case_id, PanelMeeting.status.in_(ACTIVE))
+        _meetings(
+            PanelMeeting.case_id == case_id,
+            PanelMeeting.purpose == purpose,
+            PanelMeeting.status.in_(ACTIVE),
+        )
     )
 
 
 def latest_meeting(session: Session, case_id: int) -> PanelMeeting | None:
-    return session.scalar(_meetings(PanelMeeting.case_id == case_id))
+    return session.scalar(
+        _meetings(PanelMeeting.case_id == case_id, PanelMeeting.purpose == INITIAL)
+    )
 
 
 def meeting_case(session: Session, meeting: PanelMeeting) -> Case:
@@ -252,6 +276,8 @@ def to_change(session: Session, meeting_id: int, user: str) -> tuple[PanelMeetin
 def _check_held(session: Session, meeting: PanelMeeting, user: str, now: datetime) -> None:
     if not may_mark_held(session, meeting, user):
         raise RefusedError(MAY_NOT_MARK_HELD)
+    if meeting.purpose != INITIAL:
+        raise RefusedError("Only the Initial Panel is marked held.")
     if meeting.status != MeetingStatus.SCHEDULED or meeting.start_at is None:
         raise RefusedError(ONLY_SCHEDULED_HELD)
     if meeting.start_at > now:
@@ -564,7 +590,7 @@ def change(
     invitation start again when the time moves."""
     if meeting.last_view_id == view_id:
         return meeting.id
-    require_organiser(meeting, actor)
+    require_arranger(ctx.session, meeting, actor)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise RefusedError(ONLY_SCHEDULED_CHANGED)
     case = meeting_case(ctx.session, meeting)
@@ -602,8 +628,12 @@ def settle_date(ctx: PanelContext, case: Case, meeting: PanelMeeting, *, actor: 
     """The meeting's start becomes the case's ``panel_date`` (recorded before the scheduling
     task completes, which would otherwise record "now"), and its reminders are planned. The
     papers wanted for it (the agencies' chronologies and synopses, the CPU's sending of the
-    integrated chronology) fall due before it, their reminders planned again."""
+    integrated chronology) fall due before it, their reminders planned again. A review panel
+    meeting has only its reminders."""
     assert meeting.start_at is not None
+    if meeting.purpose != INITIAL:
+        plan_reminders(ctx.session, meeting, ctx.cal, ctx.now)
+        return
     _anchor_panel_date(ctx, case, meeting.start_at, actor)
     task = schedule_task(ctx.session, case.id)
     if task is not None and task.status == TaskStatus.OPEN:
@@ -653,7 +683,7 @@ def _anchor_panel_date(ctx: PanelContext, case: Case, start: datetime, actor: st
 def cancel(ctx: PanelContext, meeting_id: int, *, actor: str) -> bool:
     """Cancel (organiser only). False when it was cancelled already: a double click."""
     meeting = load_meeting(ctx.session, meeting_id)
-    require_organiser(meeting, actor)
+    require_arranger(ctx.session, meeting, actor)
     if not claimed(
         ctx.session,
         PanelMeeting,
@@ -668,7 +698,8 @@ def cancel(ctx: PanelContext, meeting_id: int, *, actor: str) -> bool:
         return False
     ctx.session.refresh(meeting)
     cancel_reminders(ctx.session, meeting.id)
-    _reopen_schedule_task(ctx, meeting.case_id, actor)
+    if meeting.purpose == INITIAL:
+        _reopen_schedule_task(ctx, meeting.case_id, actor)
     audit.record(
         ctx.session,
         at=ctx.now,

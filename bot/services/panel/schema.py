@@ -28,6 +28,14 @@ REASON_LENGTH = 1000
 DECLARATION_LENGTH = 2000
 DURATIONS = (60, 90, 120, 180)
 GO_AHEAD = "go_ahead"
+INITIAL_TITLE = "Initial Panel"
+INITIAL_CALENDAR_TITLE = "Initial SCR Panel"
+
+
+def calendar_title(title: str) -> str:
+    """The meeting's name in invitations and e-mail subjects."""
+    return INITIAL_CALENDAR_TITLE if title == INITIAL_TITLE else title
+
 
 SLOT_BLOCKS: tuple[tuple[PanelBlock, PanelBlock], ...] = (
     (PanelBlock.SLOT_1_DATE, PanelBlock.SLOT_1_TIME),
@@ -331,6 +339,12 @@ class MeetingFacts:
     chair: str
     organiser: str
     channel_id: str | None
+    title: str = INITIAL_TITLE
+    """What the meeting is called in Slack: the Initial Panel, or a review panel meeting."""
+
+    @property
+    def initial(self) -> bool:
+        return self.title == INITIAL_TITLE
 
 
 @dataclass(frozen=True)
