@@ -64,6 +64,7 @@ class PanelCallback(StrEnum):
     HELD = "panel_held"
     DECLARE = "panel_declare"
     EXCEPTION = "panel_exception"
+    REVIEW_MEETING = "panel_review_meeting"
 
 
 class PanelBlock(StrEnum):

@@ -38,7 +38,7 @@ from bot.services.panel.answers import (
     declare_involvement,
     record_exception,
 )
-from bot.services.panel.delivery import new_panel_uid
+from bot.services.panel.delivery import meeting_title, new_panel_uid
 from bot.services.panel.meetings import (
     DaysToConfirmError,
     PanelContext,
@@ -66,8 +66,10 @@ from bot.services.panel.schema import (
     ExceptionForm,
     HeldForm,
     PanelDeadline,
+    PanelDefaults,
     PartStat,
 )
+from bot.services.review import meetings as review_meetings
 from bot.services.review import panel as review_panel
 from bot.views.panel import (
     cancel_prompt,
@@ -107,13 +109,16 @@ FROM_META = Access(case=CaseFrom.META, member=False)
 
 
 ORGANISERS = frozenset({Audience.CPU, Audience.BUSINESS_UNIT})
+REVIEW_ARRANGERS = frozenset({Audience.CPU, Audience.PANEL_CHAIR})
 
 
-def _on_command(name: str, summary: str) -> Callable[..., Any]:
+def _on_command(
+    name: str, summary: str, audience: frozenset[Audience] = ORGANISERS
+) -> Callable[..., Any]:
     """`/scr panel ...`: acknowledged at once, answered on the response_url; the services
     check who may act (an organiser need not be a member of the case yet)."""
     return listeners.command(
-        name, f"/scr {name}", summary, access=ANYONE, respond=True, audience=ORGANISERS
+        name, f"/scr {name}", summary, access=ANYONE, respond=True, audience=audience
     )
 
 
@@ -163,6 +168,34 @@ def cancel_command(req: Command) -> Reply:
     prompt = cancel_prompt(
         meeting_case(req.session, meeting).reference, meeting.id, meeting.start_at
     )
+    return Reply(text=prompt.text, blocks=prompt.blocks)
+
+
+REVIEW_MEETING_USAGE = "Use `/scr review meeting schedule`, `move` or `cancel` in the case channel."
+
+
+@_on_command(
+    "review meeting",
+    "schedule, move or cancel a review panel meeting (the CPU or its chair)",
+    REVIEW_ARRANGERS,
+)
+def review_meeting_command(req: Command) -> Reply | str | None:
+    """`/scr review meeting schedule|move|cancel`; cancel offers the button (with Slack's
+    confirmation) and the click cancels."""
+    verb, channel = (req.args or [""])[0].lower(), req.payload.channel_id
+    if verb == "schedule":
+        case, defaults = review_meetings.to_schedule(req.session, channel, req.actor)
+        req.open_view(_review_modal(case, defaults))
+        return None
+    if verb not in ("move", "cancel"):
+        return REVIEW_MEETING_USAGE
+    meeting = review_meetings.channel_review_meeting(req.session, channel, req.actor)
+    case, title = meeting_case(req.session, meeting), meeting_title(req.session, meeting)
+    if verb == "move":
+        defaults = review_meetings.defaults_of(meeting)
+        req.open_view(_review_modal(case, defaults, meeting.id, title))
+        return None
+    prompt = cancel_prompt(case.reference, meeting.id, meeting.start_at, title)
     return Reply(text=prompt.text, blocks=prompt.blocks)
 
 
@@ -262,6 +295,21 @@ def submit_schedule(req: Submitted[Any, PanelMeta]) -> Reply | None:
 @listeners.submission(PanelCallback.FIND.value, access=FROM_META, meta=PanelMeta)
 def submit_find(req: Submitted[Any, PanelMeta]) -> Reply | None:
     return _store(req, find=True)
+
+
+@listeners.submission(PanelCallback.REVIEW_MEETING.value, access=FROM_META)
+def submit_review_meeting(req: Submitted[Any, ViewMeta]) -> None:
+    meeting_id = review_meetings.store_review_meeting(
+        _context(req),
+        req.case,
+        req.payload.values(),
+        meeting_id=req.ids.meeting,
+        actor=req.actor,
+        view_id=req.payload.view.id,
+        uid=new_panel_uid(req.runtime.settings.smtp_from),
+    )
+    if meeting_id is not None:
+        _send(req, meeting_id)
 
 
 @listeners.submission(PanelCallback.HELD.value, form=HeldForm, access=FROM_META)
@@ -393,6 +441,24 @@ def _change_modal(
         defaults=defaults,
         confirming=confirming,
         confirmed=confirmed,
+    )
+
+
+def _review_modal(
+    case: Case,
+    defaults: PanelDefaults,
+    meeting_id: int | None = None,
+    title: str = "Review panel meeting",
+) -> View:
+    return schedule_modal(
+        reference=case.reference,
+        case_id=case.id,
+        deadline=None,
+        core=(),
+        defaults=defaults,
+        meeting_id=meeting_id,
+        title=title,
+        callback=PanelCallback.REVIEW_MEETING,
     )
 
 
