@@ -113,12 +113,12 @@ REVIEW_ARRANGERS = frozenset({Audience.CPU, Audience.PANEL_CHAIR})
 
 
 def _on_command(
-    name: str, summary: str, audience: frozenset[Audience] = ORGANISERS
+    name: str, summary: str, audience: frozenset[Audience] = ORGANISERS, usage: str = ""
 ) -> Callable[..., Any]:
     """`/scr panel ...`: acknowledged at once, answered on the response_url; the services
     check who may act (an organiser need not be a member of the case yet)."""
     return listeners.command(
-        name, f"/scr {name}", summary, access=ANYONE, respond=True, audience=audience
+        name, usage or f"/scr {name}", summary, access=ANYONE, respond=True, audience=audience
     )
 
 
@@ -178,6 +178,7 @@ REVIEW_MEETING_USAGE = "Use `/scr review meeting schedule`, `move` or `cancel` i
     "review meeting",
     "schedule, move or cancel a review panel meeting (the CPU or its chair)",
     REVIEW_ARRANGERS,
+    "/scr review meeting schedule|move|cancel",
 )
 def review_meeting_command(req: Command) -> Reply | str | None:
     """`/scr review meeting schedule|move|cancel`; cancel offers the button (with Slack's

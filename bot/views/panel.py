@@ -77,6 +77,11 @@ TIMEZONE = "Europe/London"
 PANEL_LABEL = "Initial Panel"
 
 
+def _in_sentence(title: str) -> str:
+    """ "Initial Panel" as it is; "review panel meeting 2" in lower case."""
+    return title if title == INITIAL_TITLE else title[:1].lower() + title[1:]
+
+
 def when(start: datetime, end: datetime) -> str:
     """ "Tue 15 Dec 2026, 10:00–12:00", London time."""
     local_start, local_end = start.astimezone(LONDON), end.astimezone(LONDON)
@@ -249,9 +254,9 @@ def cancelled_dm(
     """``with_file``: the cancellation `.ics` is shared in the DM after this message."""
     was = f" on {short_when(start)}" if start is not None else ""
     text = (
-        f"{reference}: you are no longer on the {title}{was}."
+        f"{reference}: you are no longer on the {_in_sentence(title)}{was}."
         if removed
-        else f"{reference}: the {title}{was} is cancelled."
+        else f"{reference}: the {_in_sentence(title)}{was} is cancelled."
     )
     follows = (
         "\nThe calendar cancellation (.ics) follows: open it to take the meeting out of your "
@@ -327,7 +332,7 @@ def cancelled_announcement(
 ) -> Message:
     """``deadline_text``: when a new date is needed by (the Initial Panel's deadline)."""
     was = f" ({short_when(start)})" if start is not None else ""
-    text = f"{reference}: the {title}{was} is cancelled."
+    text = f"{reference}: the {_in_sentence(title)}{was} is cancelled."
     needed = f"\nA new date is needed by {deadline_text}." if deadline_text else ""
     return Message(text=text, blocks=[section(f"*{text}*{needed}")])
 
@@ -368,7 +373,10 @@ def cancel_prompt(
     reference: str, meeting_id: int, start: datetime | None, title: str = INITIAL_TITLE
 ) -> Message:
     was = f" on {short_when(start)}" if start is not None else ""
-    text = f"{reference}: cancel the {title}{was}? Everyone invited is sent the cancellation."
+    text = (
+        f"{reference}: cancel the {_in_sentence(title)}{was}? Everyone invited is sent the "
+        "cancellation."
+    )
     return Message(
         text=text,
         blocks=[

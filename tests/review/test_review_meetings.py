@@ -149,6 +149,11 @@ def test_the_review_chair_schedules_moves_and_cancels_a_review_meeting(
         assert message["Subject"] == "Cancelled: SCR-2026-001 Review panel meeting 1"
         event = only(parse_ical(calendar_of(message)[0]), "CANCEL")
         assert (event.uid, event.sequence) == (meeting.uid, 2)
+    for user in (REVIEW_CHAIR, *REVIEW_MEMBERS):
+        assert any(
+            "the review panel meeting 1 on Thu 14 Jan 10:00 is cancelled" in m.text
+            for m in harness.standin.dms_to(user)
+        )
 
 
 @pytest.mark.postgres
