@@ -12,8 +12,9 @@ from tests.decision.helpers import decided, ephemerals_text, modal_of
 from tests.reminders.reminder_helpers import london
 from tests.review.test_imr import request_review, scr_with_terms
 
-FORM_FREE = {"chair_decision"}
-"""Decided with the buttons of its own message."""
+FORM_FREE = {"chair_decision", "panel_papers_sent"}
+"""Done with buttons of their own: the Chair's decision in its message, the panel's papers
+sent by "Send chronology to panel" (`tests/panel/test_papers_before_panel.py`)."""
 
 
 def test_every_task_from_the_panel_on_has_a_form() -> None:
