@@ -3,9 +3,9 @@ answer; each version of the terms of reference posted to the case channel (the o
 marked superseded); the notes after an extension or a "not met" path's findings; the
 management reviews' DMs (the author's request, the panel chair's copy of each submission,
 replaced by their answer, the author's copy of a return) with a line in the channel at each
-step; an interview's message to its reviewer (redrawn at each change) and each revision of
-its calendar invitation, by DM and e-mail; the overview report's DMs to each
-contributing agency, the tally in the channel and the note of the Board's acceptance.
+step; the overview report's DMs to each contributing agency, the tally in
+the channel and the note of the Board's acceptance. An interview's messages are in
+`bot.flows.interviews`.
 
 Every message goes once (the gateway's ledger, by key); a step that fails is logged and the
 rest carry on, and the case card is redrawn at the end."""
@@ -18,8 +18,7 @@ from datetime import date
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.calendar.invites import Attendee, Organizer, no_mail_address
-from bot.calendar.mailer import InviteMailError
+from bot.calendar.invites import Attendee, no_mail_address
 from bot.flows.after_report import refresh_steps
 from bot.flows.cases import refresh_card
 from bot.flows.documents import (
@@ -29,7 +28,6 @@ from bot.flows.documents import (
     keep_shared_file,
     kept_in_case_room,
 )
-from bot.flows.panel import mailer_for, organizer_for
 from bot.gateway import SlackError, SlackGateway
 from bot.process.working_days import london_date
 from bot.runtime import Runtime
@@ -38,13 +36,11 @@ from bot.services.cases.access import load_case
 from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.cases.identifying import case_identifiers
 from bot.services.decision.findings import RecordedFindings, recorded_findings
-from bot.services.panel.delivery import UID_DOMAIN
 from bot.services.panel.schema import Involvement
 from bot.services.refusal import RefusedError
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
 from bot.services.review.imr import agency_name
-from bot.services.review.interviews import Invitation, interview_facts, invitation
 from bot.services.review.panel import MemberAnswer, to_ask
 from bot.services.review.report import (
     agency_names,
@@ -58,14 +54,12 @@ from bot.services.review.schema import (
     ChairStatus,
     DraftAnswer,
     ImrStatus,
-    InterviewFacts,
 )
 from bot.services.review.skeleton import TITLE as SKELETON_TITLE
 from bot.services.review.skeleton import file_name as skeleton_file_name
 from bot.services.review.skeleton import skeleton_docx, skeleton_facts
 from bot.views.format import day, moment, user_link
 from bot.views.forms import section
-from bot.views.interviews import ics_comment, interview_email, revision_dm, scheduled
 from bot.views.messages import Message
 from bot.views.review import (
     DraftCheck,
@@ -271,8 +265,25 @@ def _posted(
 
 def _name(slack: SlackGateway, user: str) -> str:
     """A person's name for a document (their Slack id when Slack will not say)."""
-    person = _person(slack, user)
+    person = attendee_of(slack, user)
     return person.name if person is not None else user
+
+
+def attendee_of(slack: SlackGateway, user: str) -> Attendee | None:
+    """A person as a calendar attendee: their Slack e-mail, else a no-mail address."""
+    try:
+        profile = slack.user(user)
+    except SlackError:
+        return None
+    details = profile.get("profile") or {}
+    email = details.get("email")
+    name = details.get("real_name") or profile.get("real_name") or user
+    try:
+        if email:
+            return Attendee(email=email, name=str(name)[:120])
+        return Attendee(email=None, name=str(name)[:120], no_mail_address=no_mail_address(user))
+    except ValidationError:
+        return None
 
 
 def terms_title(version: int) -> str:
@@ -439,123 +450,6 @@ def after_chair_answer(runtime: Runtime, slack: SlackGateway, review_id: int) ->
         _note(f"{reference}: {agency}'s management review is {verb}."),
     )
     _card(runtime, slack, row.case_id)
-
-
-# Interviews ----------------------------------------------------------------------------------
-
-
-def _interview(runtime: Runtime, interview_id: int) -> InterviewFacts:
-    with runtime.db.session() as session:
-        return interview_facts(session, runtime.cipher, interview_id)
-
-
-def redraw_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> None:
-    """The reviewer's message about the interview, as it now stands; the card."""
-    facts = _interview(runtime, interview_id)
-    redraw(slack, f"interview:{interview_id}:scheduled", scheduled(facts))
-    _card(runtime, slack, facts.case_id)
-
-
-def send_interview(runtime: Runtime, slack: SlackGateway, interview_id: int) -> None:
-    """The interview's latest revision to everyone it concerns: the reviewer's message
-    (posted once, then redrawn), and to the reviewer and a Slack interviewee a DM with the
-    calendar file (a REQUEST, or a CANCEL once cancelled; same UID, the revision's
-    SEQUENCE); by e-mail too when the Board's mail is set up. Each DM goes once per
-    revision, and the e-mail with the revision's first DM."""
-    facts = _interview(runtime, interview_id)
-    key = f"interview:{interview_id}:scheduled"
-    if slack.sent(key) is None:
-        post(slack, key, facts.reviewer, scheduled(facts), facts.case_id)
-    else:
-        redraw(slack, key, scheduled(facts))
-    people = [facts.reviewer] + ([facts.interviewee] if facts.interviewee else [])
-    contacts = {p: _person(slack, p) for p in dict.fromkeys(people)}
-    attendees = [
-        a.model_copy(update={"role": "CHAIR"}) if p == facts.reviewer else a
-        for p, a in contacts.items()
-        if a is not None
-    ]
-    built = None
-    if attendees:
-        organizer = _organizer(runtime, contacts.get(facts.reviewer))
-        built = invitation(facts, organizer=organizer, attendees=attendees, now=runtime.clock.now())
-    else:
-        log.warning("interview %s: nobody invited is known to Slack", interview_id)
-    fresh = False
-    for person in contacts:
-        dm_key = f"interview:{interview_id}:{facts.sequence}:dm:{person}"
-        if slack.sent(dm_key) is not None:
-            continue
-        message = revision_dm(
-            facts, interviewee=person != facts.reviewer, with_file=built is not None
-        )
-        if post(slack, dm_key, person, message, facts.case_id):
-            fresh = True
-            if built is not None:
-                _share(slack, person, built, ics_comment(facts, built.method), interview_id)
-    if built is not None and fresh:
-        _email(runtime, facts, built, attendees)
-    _card(runtime, slack, facts.case_id)
-
-
-def _organizer(runtime: Runtime, reviewer: Attendee | None) -> Organizer:
-    """The Board's mailbox organises, as for the panel; without one, the reviewer who
-    arranged the interview does, so that a calendar's answer reaches a person."""
-    board: Organizer | None = organizer_for(runtime)
-    if board is not None:
-        return board
-    if reviewer is not None and reviewer.email is not None:
-        return Organizer(email=reviewer.email, name=reviewer.name)
-    return Organizer(email=f"scr-bot@{UID_DOMAIN}", name=runtime.partnership.board.name)
-
-
-def _share(
-    slack: SlackGateway, person: str, built: Invitation, comment: str, interview_id: int
-) -> None:
-    try:
-        slack.upload(
-            slack.dm_channel(person), filename=built.filename, content=built.ics, comment=comment
-        )
-    except SlackError as exc:
-        log.warning(
-            "interview %s: calendar file not delivered to one person (%s)", interview_id, exc.code
-        )
-
-
-def _email(
-    runtime: Runtime, facts: InterviewFacts, built: Invitation, attendees: list[Attendee]
-) -> None:
-    mailer = mailer_for(runtime)
-    if mailer is None:
-        return
-    subject, body = interview_email(facts, built.method)
-    try:
-        mailer.send_invite(
-            to=[(a.name, a.email) for a in attendees if a.email is not None],
-            subject=subject,
-            text_body=body,
-            ics=built.ics,
-            method=built.method,
-            filename=built.filename,
-        )
-    except InviteMailError as exc:
-        log.warning("interview %s: %s", facts.interview_id, exc)
-
-
-def _person(slack: SlackGateway, user: str) -> Attendee | None:
-    try:
-        profile = slack.user(user)
-    except SlackError:
-        return None
-    details = profile.get("profile") or {}
-    email = details.get("email")
-    name = details.get("real_name") or profile.get("real_name") or user
-    try:
-        if email:
-            return Attendee(email=email, name=str(name)[:120])
-        return Attendee(email=None, name=str(name)[:120], no_mail_address=no_mail_address(user))
-    except ValidationError:
-        return None
 
 
 # The overview report ---------------------------------------------------------------------------

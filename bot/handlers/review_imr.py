@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from slack_sdk.models.views import View
 
 from bot.calendar.invites import new_uid
+from bot.flows import interviews
 from bot.flows import review as flows
 from bot.handlers.adapter import (
     Access,
@@ -286,7 +287,7 @@ def schedule(req: Submitted[InterviewForm, CaseMeta]) -> None:
         uid=uid,
     )
     interview_id = row.id
-    req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+    req.after(lambda: interviews.send_interview(runtime, req.slack, interview_id))
 
 
 def _choices(req: Request[Any], *, cancel: bool) -> Reply | None:
@@ -347,7 +348,7 @@ def move(req: Submitted[MoveForm, InterviewMeta]) -> None:
         actor=req.actor,
     )
     if moved:
-        req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+        req.after(lambda: interviews.send_interview(runtime, req.slack, interview_id))
 
 
 @listeners.action(ReviewAction.INTERVIEW_CANCEL.value, value=True, access=OPEN)
@@ -355,7 +356,7 @@ def cancel(req: Request[Any]) -> str | None:
     interview_id, runtime = req.number or 0, req.runtime
     if not cancel_interview(req.session, req.now, interview_id, actor=req.actor):
         return "This interview is cancelled already; nothing has changed."
-    req.after(lambda: flows.send_interview(runtime, req.slack, interview_id))
+    req.after(lambda: interviews.send_interview(runtime, req.slack, interview_id))
     return None
 
 
@@ -384,4 +385,4 @@ def record(req: Submitted[OutcomeForm, InterviewMeta]) -> None:
     message = outcome_recorded(reference, form.agreed, req.actor, form.shared_on)
     key = f"interview:{interview_id}:outcome"
     req.after(lambda: flows.to_channel(req.runtime, req.slack, case_id, key, message))
-    req.after(lambda: flows.redraw_interview(req.runtime, req.slack, interview_id))
+    req.after(lambda: interviews.redraw_interview(req.runtime, req.slack, interview_id))
