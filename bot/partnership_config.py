@@ -18,6 +18,8 @@ from pydantic import (
     field_validator,
 )
 
+from bot.process.registry import DEFAULT_PROCESS_KEY, process_keys
+
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -34,6 +36,21 @@ class PartnershipConfigError(ValueError):
     pass
 
 
+class PartnerLeads(BaseModel):
+    """The lead of each statutory safeguarding partner: the local authority, the police and
+    health (the integrated care board)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    local_authority: SlackUserId | None = None
+    police: SlackUserId | None = None
+    health: SlackUserId | None = None
+
+    def named(self) -> list[tuple[str, str]]:
+        """(partner, person) for each partner with a lead named, in the file's order."""
+        return [(partner, user) for partner, user in self.model_dump().items() if user]
+
+
 class Roles(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +60,12 @@ class Roles(BaseModel):
     review_chairs: list[SlackUserId] = Field(default_factory=list)
     """Who may chair a review panel besides the CPU's senior managers (everyone under ``cpu``):
     the framework's "or someone the Board considers suitable"."""
+    partner_leads: PartnerLeads = Field(default_factory=PartnerLeads)
+    """The three safeguarding partners' leads (Working Together 2023): the process role
+    ``partner_leads``."""
+    delegated_lead: SlackUserId | None = None
+    """The person the partners delegate their day-to-day work to: the process role
+    ``delegated_lead``."""
 
 
 class AgencyConfig(BaseModel):
@@ -101,6 +124,26 @@ class ReferralConfig(BaseModel):
     identifying_details: Literal["web", "slack"] | None = None
 
 
+class ProcessConfig(BaseModel):
+    """The process a new case follows unless the business unit picks another when it is
+    referred: a key of a process definition ("bolton-scr", "cspr-2023")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: str = DEFAULT_PROCESS_KEY
+
+    @field_validator("default")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        known = process_keys()
+        if value not in known:
+            raise ValueError(
+                f"unknown process {value!r}; the known processes are "
+                + ", ".join(repr(key) for key in known)
+            )
+        return value
+
+
 class PartnershipConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -111,6 +154,7 @@ class PartnershipConfig(BaseModel):
     panel: PanelConfig = Field(default_factory=PanelConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     referral: ReferralConfig = Field(default_factory=ReferralConfig)
+    process: ProcessConfig = Field(default_factory=ProcessConfig)
 
     @field_validator("agencies")
     @classmethod

@@ -22,7 +22,6 @@ from storage.migrate import ensure_migrated
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROCESS = "bolton-scr"
 PARTNERSHIP_LOCK = "scr-bot:partnership"
 """Held while the partnership file is loaded into the database: processes starting at once
 (gunicorn's workers, the worker process) load it one after the other, and the later ones
@@ -55,13 +54,18 @@ class Runtime:
     cipher: FieldCipher
     clock: Clock
     partnership: PartnershipConfig
-    process_key: str = DEFAULT_PROCESS
     team_id: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
     bell: Bell = field(default_factory=Bell)
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
+
+    @property
+    def process_key(self) -> str:
+        """The process a new case follows unless the business unit picks another: the
+        partnership file's `[process] default`."""
+        return self.partnership.process.default
 
     @property
     def identifying_details_on_web(self) -> bool:

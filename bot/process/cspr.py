@@ -4,6 +4,10 @@ Notify the national panel within 5 working days of learning of a serious inciden
 the rapid review within 15 working days; a local review, if the partners decide on one,
 completed and published within about six months of that decision.
 
+The safeguarding partners (the local authority, the police and health), through the leads
+the partnership file names, carry out the rapid review and decide; what would go to a Board
+Chair is told to the lead they delegate to.
+
 The agencies' records and their information for the rapid review carry into the rapid
 review's stage, which needs them; they end (superseded) once the partners have decided.
 """
@@ -23,7 +27,7 @@ from bot.process.policy import DEFAULT_REMINDERS, PROMPT_REMINDERS
 from bot.process.states import Stage, TaskKind
 
 _TO_ADMINS = DEFAULT_REMINDERS.escalating_to("admins")
-_TO_CHAIR = DEFAULT_REMINDERS.escalating_to("board_chair")
+_TO_PARTNERS = DEFAULT_REMINDERS.escalating_to("delegated_lead")
 _TO_PANEL_CHAIR = DEFAULT_REMINDERS.escalating_to("panel_chair")
 
 NOTIFICATION = StageDefinition(
@@ -36,7 +40,7 @@ NOTIFICATION = StageDefinition(
             owner="admins",
             deadline=WorkingDays(5),
             anchor="referral",
-            reminders=_TO_CHAIR,
+            reminders=_TO_PARTNERS,
         ),
         TaskDefinition(
             kind=TaskKind.RECORDS_SECURED,
@@ -70,7 +74,7 @@ RAPID_REVIEW = StageDefinition(
         TaskDefinition(
             kind=TaskKind.RAPID_REVIEW,
             title="Complete the rapid review and decide on a local review",
-            owner="board_chair",
+            owner="partner_leads",
             deadline=WorkingDays(15),
             anchor="referral",
             reminders=_TO_ADMINS,
@@ -108,7 +112,7 @@ LOCAL_REVIEW = StageDefinition(
             owner="panel_chair",
             deadline=CalendarMonths(6),
             anchor="decision",
-            reminders=_TO_CHAIR,
+            reminders=_TO_PARTNERS,
         ),
     ),
     ends_when=EventRecorded("report_published"),

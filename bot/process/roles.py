@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-CaseRole = Literal["cpu", "board_chair", "admins", "panel_chair"]
-"""Roles held once per case: the CPU, the Board Chair, the business unit, the panel chair."""
+CaseRole = Literal["cpu", "board_chair", "admins", "panel_chair", "partner_leads", "delegated_lead"]
+"""Roles held once per case: the CPU, the Board Chair, the business unit, the panel chair,
+the three safeguarding partners' leads (local authority, police, health) and the lead they
+delegate to, as the partnership file names them."""
 
 AgencyRole = Literal["designated_persons", "review_leads", "imr_author", "action_owner"]
 """Roles held per agency (or, for ``action_owner``, per recommendation)."""

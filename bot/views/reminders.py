@@ -32,6 +32,8 @@ ROLE_LABELS = {
     "board_chair": "the Board Chair",
     "admins": "the Board business unit",
     "panel_chair": "the panel chair",
+    "partner_leads": "a safeguarding partners' lead",
+    "delegated_lead": "the safeguarding partners' delegated lead",
 }
 MAX_SECTION_TEXT = 3000
 DIGEST_LINES_PER_LIST = 40

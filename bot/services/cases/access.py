@@ -88,6 +88,14 @@ class Role(StrEnum):
     ADMIN = "admins"
     REVIEW_CHAIR = "review_chairs"
     """Eligible to chair a review panel (as well as the CPU)."""
+    LOCAL_AUTHORITY_LEAD = "partner_lead_local_authority"
+    POLICE_LEAD = "partner_lead_police"
+    HEALTH_LEAD = "partner_lead_health"
+    DELEGATED_LEAD = "delegated_lead"
+
+
+PARTNER_LEADS = (Role.LOCAL_AUTHORITY_LEAD, Role.POLICE_LEAD, Role.HEALTH_LEAD)
+"""The three safeguarding partners' leads, in the order the partnership file names them."""
 
 
 class AgencyRole(StrEnum):
@@ -99,6 +107,7 @@ def sync_partnership(session: Session, config: PartnershipConfig) -> None:
     """Make the database match the file; running it twice changes nothing the second time.
 
     Agencies missing from the file are deactivated, not deleted: cases refer to them."""
+    leads, delegated = config.roles.partner_leads.named(), config.roles.delegated_lead
     wanted_roles = [
         (user, role.value)
         for role, users in (
@@ -106,6 +115,8 @@ def sync_partnership(session: Session, config: PartnershipConfig) -> None:
             (Role.CPU, config.roles.cpu),
             (Role.ADMIN, config.roles.admins),
             (Role.REVIEW_CHAIR, config.roles.review_chairs),
+            *((Role(f"partner_lead_{partner}"), [user]) for partner, user in leads),
+            (Role.DELEGATED_LEAD, [delegated] if delegated else []),
         )
         for user in users
     ]

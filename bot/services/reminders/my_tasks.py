@@ -26,7 +26,7 @@ from bot.services.cases.access import (
 )
 from bot.services.cases.card import stage_title
 from bot.services.monitoring.rounds import recommendation_id_of
-from bot.services.reminders.owners import present, role_holders
+from bot.services.reminders.owners import partnership_roles_of, present, role_holders
 from bot.services.reminders.schema import (
     CaseLine,
     CaseOverview,
@@ -128,6 +128,7 @@ def my_open_tasks(
     agency_ids = [agency.id for agency in agencies_of(session, user_id)]
     assigned = select(CaseAssignment.case_id).where(CaseAssignment.slack_user_id == user_id)
     owned_roles = roles | ({"panel_chair"} if "cpu" in roles else set())
+    owned_roles |= partnership_roles_of(session, user_id) if roles else set()
     reach = [
         Task.owner_role.in_(owned_roles),
         Task.case_id.in_(assigned),

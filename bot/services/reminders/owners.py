@@ -9,11 +9,35 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.cases.access import AgencyRole, Role, users_with_role
+from bot.services.cases.access import PARTNER_LEADS, AgencyRole, Role, users_with_role
 from bot.services.reminders.delivery import chunked
 from storage.models import AgencyMember, CaseAssignment, DeactivatedUser, Task
 
-PARTNERSHIP_ROLES = {"cpu": Role.CPU, "board_chair": Role.BOARD_CHAIR, "admins": Role.ADMIN}
+PARTNERSHIP_ROLES: dict[str, tuple[Role, ...]] = {
+    "cpu": (Role.CPU,),
+    "board_chair": (Role.BOARD_CHAIR,),
+    "admins": (Role.ADMIN,),
+    "partner_leads": PARTNER_LEADS,
+    "delegated_lead": (Role.DELEGATED_LEAD,),
+}
+"""A process role held by the same people on every case, and the partnership file's roles
+it names."""
+FALLBACK: dict[str, str] = {"partner_leads": "delegated_lead", "delegated_lead": "board_chair"}
+"""Who holds a partners' role when the partnership file names nobody for it, so that a task
+never goes unowned: the delegated lead for the partners, else the Board Chair."""
+
+
+def partnership_people(session: Session, role: str) -> list[str]:
+    """The people the partnership file names for process role ``role`` (falling back as
+    ``FALLBACK`` says when it names nobody), those who have left excepted."""
+    people: list[str] = []
+    for each in PARTNERSHIP_ROLES[role]:
+        people += [user for user in users_with_role(session, each) if user not in people]
+    if not people and role in FALLBACK:
+        return partnership_people(session, FALLBACK[role])
+    return present(session, people) if people else people
+
+
 LEFT = select(DeactivatedUser.slack_user_id)
 
 
@@ -53,6 +77,11 @@ def assigned(
     return list(session.scalars(query.order_by(CaseAssignment.id)))
 
 
+def partnership_roles_of(session: Session, user_id: str) -> set[str]:
+    """The process roles held by the same people on every case that ``user_id`` holds."""
+    return {role for role in PARTNERSHIP_ROLES if user_id in partnership_people(session, role)}
+
+
 def role_holders(
     session: Session,
     case_id: int,
@@ -64,7 +93,7 @@ def role_holders(
     """The people holding `role` on the case; an agency role falls back to the agency's
     designated persons so that a task never goes unowned."""
     if role in PARTNERSHIP_ROLES:
-        return present(session, users_with_role(session, PARTNERSHIP_ROLES[role]))
+        return partnership_people(session, role)
     if role == "panel_chair":
         return assigned(session, case_id, role) or present(
             session, users_with_role(session, Role.CPU)
