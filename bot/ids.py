@@ -13,6 +13,8 @@ class Callback(StrEnum):
 
 class ReferralBlock(StrEnum):
     AGENCY = "referring_agency"
+    PROCESS = "process"
+    """The process the case follows (offered to the business unit only)."""
     REFERRAL_DATE = "referral_date"
     CHILD_NAME = "child_name"
     CHILD_AKA = "child_aka"

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.handlers.payloads import SlashCommand
+from bot.process.registry import get_process, process_keys
 from bot.runtime import Runtime
 from bot.services.cases.access import command_audiences
 from bot.services.cases.schema import EVERYONE, Audience
@@ -63,9 +64,12 @@ class CommandRouter:
         """The commands, those ``user_id`` may use first, then the others."""
         caller = command_audiences(self.runtime.db, user_id)
         lines = [s.line() for s in self.subcommands.values()]
+        default = self.runtime.process_key
+        others = [key for key in process_keys() if key != default]
         return help_text(
             [line for line in lines if line.audience & caller],
             [line for line in lines if not line.audience & caller],
+            processes=[get_process(key).title for key in (default, *others)],
         )
 
     def dispatch(self, body: dict[str, Any], ack: Ack, client: WebClient, respond: Respond) -> None:

@@ -13,12 +13,12 @@ from bot.flows.referral_details import details_url, send_link
 from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction, SlashCommand
-from bot.ids import Action, Callback
+from bot.ids import Action, Callback, ReferralBlock
 from bot.runtime import Runtime
 from bot.services.cases import audit, guard
 from bot.services.cases.access import case_to_show, partnership_rows
 from bot.services.cases.schema import Audience
-from bot.services.referral.opening import open_case, referral_choices
+from bot.services.referral.opening import chosen_process, open_case, referral_choices
 from bot.services.referral.pending import start_referral
 from bot.services.referral.schema import validated_first_part, validated_referral
 from bot.services.refusal import RefusedError
@@ -63,26 +63,46 @@ listeners = Listeners()
 @listeners.command(
     "refer",
     "/scr refer",
-    "refer a case for a Serious Case Review",
+    "refer a case for a review",
     audience=frozenset({Audience.AGENCY, Audience.CPU}),
 )
 def open_referral(req: Request[SlashCommand]) -> None:
-    choices = referral_choices(req.session, req.actor)
-    modal = referral_first_part_modal if req.runtime.identifying_details_on_web else referral_modal
-    req.open_view(modal(choices.agencies, today=req.today, default_agency=choices.default_agency))
+    choices = referral_choices(req.session, req.actor, req.runtime.process_key)
+    if req.runtime.identifying_details_on_web:
+        req.open_view(
+            referral_first_part_modal(
+                choices.agencies,
+                today=req.today,
+                default_agency=choices.default_agency,
+                processes=choices.processes,
+            )
+        )
+        return
+    req.open_view(
+        referral_modal(
+            choices.agencies,
+            today=req.today,
+            default_agency=choices.default_agency,
+            processes=choices.processes,
+        )
+    )
 
 
 @listeners.submission(Callback.REFERRAL_FIRST_PART.value)
 def refer_first_part(req: Submitted[Any, ViewMeta]) -> Reply:
     """The Slack part of a referral whose identifying details are entered on the web: a
     pending referral, and the one-time link to the form (in the modal and by DM)."""
+    answers = dict(req.payload.answered())
+    wanted = answers.pop(ReferralBlock.PROCESS.value, None)
+    default = req.runtime.process_key
     started = start_referral(
         req.session,
-        validated_first_part(req.payload.answered(), today=req.today),
+        validated_first_part(answers, today=req.today),
         actor=req.actor,
         view_id=req.payload.view.id,
         now=req.now,
         cal=req.calendar,
+        process_key=chosen_process(req.session, req.actor, wanted, default),
     )
     expires = req.calendar.london_date(started.expires_at)
     token = started.token
@@ -103,14 +123,16 @@ def details_link_clicked(req: Request[BlockAction]) -> None:
 
 @listeners.submission(Callback.REFERRAL.value)
 def refer(req: Submitted[Any, ViewMeta]) -> Reply:
+    answers = dict(req.payload.answered())
+    wanted = answers.pop(ReferralBlock.PROCESS.value, None)
     opened = open_case(
         req.session,
-        validated_referral(req.payload.answered(), today=req.today),
+        validated_referral(answers, today=req.today),
         actor=req.actor,
         view_id=req.payload.view.id,
         now=req.now,
         cipher=req.runtime.cipher,
-        process_key=req.runtime.process_key,
+        process_key=chosen_process(req.session, req.actor, wanted, req.runtime.process_key),
         cal=req.calendar,
     )
     if opened.created:

@@ -129,6 +129,7 @@ def notification_kind(audience: str, stage_key: str) -> TaskKind:
 REFERRAL = StageDefinition(
     key=Stage.REFERRAL,
     title="Referral and CPU actions",
+    card_title="Initial Panel stage",
     tasks=(
         _cpu_task(TaskKind.CPU_CP_PLAN_CHECKED, "Check for a child protection plan", 1),
         TaskDefinition(

@@ -144,10 +144,14 @@ class StageDefinition:
     routes: tuple[Route, ...] = ()
     closes_case: bool = False
     """The case closes when this stage ends (the last stage of a path that needs no more)."""
+    card_title: str | None = None
+    """What the case card calls the stage, when not its title (what the stage leads to)."""
 
     def __post_init__(self) -> None:
         _check_key(self.key, "stage key")
         _check_title(self.title, f"stage {self.key}")
+        if self.card_title is not None:
+            _check_title(self.card_title, f"stage {self.key} card")
         kinds = [task.kind for task in self.tasks]
         if len(set(kinds)) != len(kinds):
             raise ValueError(f"stage {self.key}: duplicate task kinds")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from types import MappingProxyType
 
 from bot.process.bolton import BOLTON_SCR
@@ -17,19 +18,38 @@ _PROCESSES: Mapping[str, ProcessDefinition] = MappingProxyType(
 )
 
 
+_ON_TRIAL: dict[str, ProcessDefinition] = {}
+"""Definitions added for a while (`on_trial`): a test's own made-up process."""
+
+
 class UnknownProcessError(KeyError):
     """No process definition has this key."""
 
 
 def get_process(key: str = DEFAULT_PROCESS_KEY) -> ProcessDefinition:
     try:
-        return _PROCESSES[key]
+        return _PROCESSES[key] if key in _PROCESSES else _ON_TRIAL[key]
     except KeyError:
         raise UnknownProcessError(key) from None
 
 
 def process_keys() -> tuple[str, ...]:
-    return tuple(_PROCESSES)
+    return (*_PROCESSES, *(key for key in _ON_TRIAL if key not in _PROCESSES))
+
+
+@contextmanager
+def on_trial(*processes: ProcessDefinition) -> Iterator[None]:
+    """Run with ``processes`` known besides the built-in ones (a process being tried out):
+    a case can follow them and everything that reads a case's process finds them."""
+    clash = [p.key for p in processes if p.key in _PROCESSES or p.key in _ON_TRIAL]
+    if clash:
+        raise ValueError(f"processes already known: {clash}")
+    _ON_TRIAL.update({process.key: process for process in processes})
+    try:
+        yield
+    finally:
+        for process in processes:
+            _ON_TRIAL.pop(process.key, None)
 
 
 class DefinitionMismatchError(ValueError):

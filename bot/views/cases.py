@@ -211,9 +211,20 @@ class HelpLine:
         return listed([words for a, words in AUDIENCE_WORDS.items() if a in self.audience])
 
 
-def help_text(own: Sequence[HelpLine], others: Sequence[HelpLine]) -> str:
-    """`/scr help`: the caller's own commands, then the others with whom they are for."""
-    lines = ["*scr-bot* coordinates Serious Case Reviews."]
+def help_text(
+    own: Sequence[HelpLine], others: Sequence[HelpLine], *, processes: Sequence[str] = ()
+) -> str:
+    """`/scr help`: the processes the bot follows (the partnership's usual one first), the
+    caller's own commands, then the others with whom they are for."""
+    lines = ["*scr-bot* coordinates the partnership's reviews."]
+    if processes:
+        lines.append(f"A case follows the {processes[0]}.")
+    if len(processes) > 1:
+        lines[-1] += (
+            " The business unit can pick another when it refers one: "
+            + "; ".join(processes[1:])
+            + "."
+        )
     if own:
         lines.append("*Your commands*")
         lines += [f"• `{c.usage}`: {c.summary}" for c in sorted(own, key=lambda c: c.usage)]

@@ -38,6 +38,7 @@ from bot.services.referral.schema import (
     SERVICE_ROWS,
     SHORT_TEXT,
     AgencyChoice,
+    ProcessChoice,
     row_block,
 )
 from bot.views.format import channel_link, user_link
@@ -159,8 +160,30 @@ def _choice(block: ReferralBlock, label: str, labels: Mapping[Answer, str]) -> I
     )
 
 
+def process_choice(processes: Sequence[ProcessChoice]) -> list[Block]:
+    """The process the case follows, for the business unit to pick (the partnership's
+    default, listed first, chosen); nothing when there is no choice to make."""
+    if len(processes) < 2:
+        return []
+    options = [Option(value=p.key, label=p.title[:75]) for p in processes]
+    return [
+        InputBlock(
+            block_id=ReferralBlock.PROCESS.value,
+            label="Process the case follows",
+            hint="The partnership's usual process is chosen.",
+            element=StaticSelectElement(
+                action_id=INPUT_ACTION, options=options, initial_option=options[0]
+            ),
+        )
+    ]
+
+
 def referral_modal(
-    agencies: Sequence[AgencyChoice], *, today: date, default_agency: int | None
+    agencies: Sequence[AgencyChoice],
+    *,
+    today: date,
+    default_agency: int | None,
+    processes: Sequence[ProcessChoice] = (),
 ) -> View:
     options = [Option(value=str(a.id), label=a.name) for a in agencies]
     initial = next((o for o in options if o.value == str(default_agency)), None)
@@ -180,6 +203,7 @@ def referral_modal(
                 action_id=INPUT_ACTION, options=options, initial_option=initial
             ),
         ),
+        *process_choice(processes),
         _date(ReferralBlock.REFERRAL_DATE, "Date of referral", today),
         _text(ReferralBlock.CHILD_NAME, "Child's name", multiline=False, optional=False),
         _text(ReferralBlock.CHILD_AKA, "Also known as", multiline=False, optional=True),
@@ -236,7 +260,11 @@ WEB_PART_NOTE = (
 
 
 def referral_first_part_modal(
-    agencies: Sequence[AgencyChoice], *, today: date, default_agency: int | None
+    agencies: Sequence[AgencyChoice],
+    *,
+    today: date,
+    default_agency: int | None,
+    processes: Sequence[ProcessChoice] = (),
 ) -> View:
     """The referral's Slack part when the identifying details are entered on the web."""
     options = [Option(value=str(a.id), label=a.name) for a in agencies]
@@ -250,6 +278,7 @@ def referral_first_part_modal(
                 action_id=INPUT_ACTION, options=options, initial_option=initial
             ),
         ),
+        *process_choice(processes),
         _date(ReferralBlock.REFERRAL_DATE, "Date of referral", today),
         _date(ReferralBlock.INCIDENT_DATE, "Date of incident"),
         InputBlock(

@@ -25,7 +25,6 @@ from storage.db import Database
 from storage.models import Agency, Case, CaseAgency, Task
 from storage.states import TaskStatus
 
-STAGE_TITLES: dict[str, str] = {Stage.REFERRAL: "Initial Panel stage"}
 DEADLINE_LABELS: dict[str, str] = {TaskKind.SCHEDULE_INITIAL_PANEL: "Initial Panel"}
 DEADLINE_NOTES: dict[str, str] = {TaskKind.SCHEDULE_INITIAL_PANEL: "not scheduled yet"}
 COLUMN_LABELS: dict[str, str] = {
@@ -42,10 +41,9 @@ MAX_DEADLINES = 5
 def stage_title(case: Case) -> str:
     if case.closed_at is not None:
         return "closed"
-    if case.stage in STAGE_TITLES:
-        return STAGE_TITLES[case.stage]
     try:
-        return get_process(case.process_key).stage(case.stage).title
+        stage = get_process(case.process_key).stage(case.stage)
+        return stage.card_title or stage.title
     except KeyError:
         return case.stage.replace("_", " ").capitalize()
 

@@ -8,7 +8,7 @@ retry resumes where Slack stopped."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import Job, ReferralBlock
-from bot.process.states import Stage
+from bot.process.registry import DEFAULT_PROCESS_KEY, get_process, process_keys
 from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services import outbox
 from bot.services.cases import audit
@@ -41,6 +41,7 @@ from bot.services.referral.schema import (
     NOT_A_PARTNER,
     OWN_AGENCY,
     AgencyChoice,
+    ProcessChoice,
     ReferralSubmission,
 )
 from bot.services.refusal import RefusedError
@@ -63,10 +64,37 @@ class OpenedCase:
 
 @dataclass(frozen=True)
 class ReferralChoices:
-    """What the referral modal offers this person."""
+    """What the referral modal offers this person: the agencies they may refer for, and,
+    for the business unit, the processes a case can follow (the partnership's default
+    first; nobody else chooses)."""
 
     agencies: list[AgencyChoice]
     default_agency: int | None
+    processes: list[ProcessChoice] = field(default_factory=list)
+
+
+NOT_YOUR_CHOICE = "Only the Board business unit can choose the process a case follows."
+UNKNOWN_PROCESS = "That process is not one the bot knows."
+
+
+def process_choices(session: Session, user_id: str, default: str) -> list[ProcessChoice]:
+    """The processes the business unit may pick from, the default first; none for others."""
+    if Role.ADMIN not in roles_of(session, user_id):
+        return []
+    keys = [default, *(key for key in process_keys() if key != default)]
+    return [ProcessChoice(key, get_process(key).title) for key in keys]
+
+
+def chosen_process(session: Session, user_id: str, wanted: str | None, default: str) -> str:
+    """The process a referral's case follows: the partnership's default, or another the
+    business unit picked."""
+    if wanted is None or wanted == default:
+        return default
+    if wanted not in process_keys():
+        raise RefusedError(UNKNOWN_PROCESS, field=ReferralBlock.PROCESS.value)
+    if Role.ADMIN not in roles_of(session, user_id):
+        raise RefusedError(NOT_YOUR_CHOICE, field=ReferralBlock.PROCESS.value)
+    return wanted
 
 
 def format_reference(year: int, number: int) -> str:
@@ -80,9 +108,11 @@ def _allowed_agency_ids(session: Session, user_id: str) -> set[int] | None:
     return {a.id for a in agencies_of(session, user_id)}
 
 
-def referral_choices(session: Session, user_id: str) -> ReferralChoices:
-    """The agencies this person may refer for, their own first chosen; refused to anyone
-    outside the partnership."""
+def referral_choices(
+    session: Session, user_id: str, default_process: str = DEFAULT_PROCESS_KEY
+) -> ReferralChoices:
+    """The agencies this person may refer for, their own first chosen, and the processes
+    they may choose from; refused to anyone outside the partnership."""
     if not is_partnership_member(session, user_id):
         raise RefusedError(NOT_A_MEMBER)
     allowed = _allowed_agency_ids(session, user_id)
@@ -94,6 +124,7 @@ def referral_choices(session: Session, user_id: str) -> ReferralChoices:
             if allowed is None or a.id in allowed
         ],
         own[0] if own else None,
+        process_choices(session, user_id, default_process),
     )
 
 
@@ -190,7 +221,7 @@ def _store(
         year=year,
         number=number,
         process_key=process_key,
-        stage=Stage.REFERRAL,
+        stage=get_process(process_key).first_stage.key,
         referring_agency_id=agency.id,
         referred_by=actor,
         referral_date=submission.referral_date,

@@ -89,6 +89,10 @@ class PendingLink:
     expires_at: datetime
 
 
+PROCESS = "process"
+"""The key, among a pending referral's answers, of the process the business unit picked."""
+
+
 def start_referral(
     session: Session,
     first: ReferralFirstPart,
@@ -97,9 +101,11 @@ def start_referral(
     view_id: str,
     now: datetime,
     cal: WorkingCalendar,
+    process_key: str | None = None,
 ) -> Started:
-    """Keep the Slack part until the details come. The same modal submitted twice keeps one
-    pending referral and one link."""
+    """Keep the Slack part until the details come, with the process the business unit
+    picked (``process_key``; the partnership's default when it is ``None``). The same modal
+    submitted twice keeps one pending referral and one link."""
     field = "referring_agency"
     if not is_partnership_member(session, actor):
         raise RefusedError(NOT_A_MEMBER, field=field)
@@ -119,7 +125,7 @@ def start_referral(
         referrer=actor,
         referring_agency_id=agency.id,
         source_view_id=view_id,
-        answers=first.answers(),
+        answers={**first.answers(), **({PROCESS: process_key} if process_key else {})},
         created_at=now,
         remind_at=cal.at_london(next_day, REMIND_AT),
         expires_at=now + EXPIRES,
@@ -160,13 +166,16 @@ def complete_referral(
     process_key: str,
     cal: WorkingCalendar,
 ) -> OpenedCase:
-    """Open the case from both parts. `InvalidFormError` (keyed by the web form's fields)
+    """Open the case from both parts, following the process picked in Slack (else
+    ``process_key``, the partnership's default). `InvalidFormError` (keyed by the web form's fields)
     changes nothing; a link used a second time is `LinkGoneError`."""
     link = pending_for_link(session, token, user_id, now)
     row = session.get(PendingReferral, link.id)
     assert row is not None
+    answers = dict(link.answers)
+    process_key = str(answers.pop(PROCESS, None) or process_key)
     submission = completed_referral(
-        row.referring_agency_id, link.answers, details, today=cal.london_date(now)
+        row.referring_agency_id, answers, details, today=cal.london_date(now)
     )
     view_id = row.source_view_id
     taken = session.execute(delete(PendingReferral).where(PendingReferral.id == link.id))

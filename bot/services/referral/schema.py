@@ -43,6 +43,14 @@ class AgencyChoice:
     name: str
 
 
+@dataclass(frozen=True)
+class ProcessChoice:
+    """A process a case can follow, as the business unit picks it: its key and its name."""
+
+    key: str
+    title: str
+
+
 class Criterion(StrEnum):
     DEATH = "death"
     LIFE_THREATENING = "life_threatening"
