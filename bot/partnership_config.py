@@ -126,7 +126,7 @@ class ReferralConfig(BaseModel):
 
 class ProcessConfig(BaseModel):
     """The process a new case follows unless the business unit picks another when it is
-    referred: a key of a process definition ("bolton-scr", "cspr-2023")."""
+    referred: a key of a process definition ("bolton-scr", "cspr")."""
 
     model_config = ConfigDict(extra="forbid")
 

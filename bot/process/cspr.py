@@ -119,7 +119,7 @@ LOCAL_REVIEW = StageDefinition(
 )
 
 CSPR_2023 = ProcessDefinition(
-    key="cspr-2023",
+    key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
     stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
     events=("referral", "decision", "report_published"),

@@ -65,7 +65,7 @@ def test_a_practice_review_is_listed_but_not_timed_against_the_serious_case_revi
         conn.execute(
             update(Case)
             .where(Case.reference == reference)
-            .values(process_key="cspr-2023", stage="local_review")
+            .values(process_key="cspr", stage="local_review")
         )
     with database.session() as session:
         after = board_figures(session, NOW, WorkingCalendar())

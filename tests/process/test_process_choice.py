@@ -44,25 +44,25 @@ def partners(standin, database, clock) -> Iterator[Harness]:
 @pytest.fixture
 def cspr_board(standin, database, clock) -> Iterator[Harness]:
     """A partnership whose cases follow a CSPR unless the business unit picks otherwise."""
-    h = start_harness(standin, database, clock, partnership=partnership(default="cspr-2023"))
+    h = start_harness(standin, database, clock, partnership=partnership(default="cspr"))
     yield h
     h.close()
 
 
 def test_the_partnership_file_names_the_default_process() -> None:
     assert partnership().process.default == "bolton-scr"
-    assert partnership(default="cspr-2023").process.default == "cspr-2023"
+    assert partnership(default="cspr").process.default == "cspr"
     with pytest.raises(PartnershipConfigError) as refused:
         partnership(default="scr-1999")
     message = str(refused.value)
     assert "key process.default" in message
     assert "'scr-1999'" in message
-    assert "'bolton-scr', 'cspr-2023'" in message, "the known processes are named"
+    assert "'bolton-scr', 'cspr'" in message, "the known processes are named"
 
 
 def test_a_case_follows_the_partnerships_default_process(cspr_board) -> None:
     case = refer_with(cspr_board, "U0DPH", None)
-    assert (case.process_key, case.stage) == ("cspr-2023", "notification")
+    assert (case.process_key, case.stage) == ("cspr", "notification")
     card = card_text(cspr_board, case.id)
     assert "Serious incident notification" in card
     assert "Notify the national panel" in card
@@ -74,17 +74,17 @@ def test_the_business_unit_picks_a_cspr_and_the_card_shows_its_first_stage(harne
     view_id = open_referral_modal(harness, "U0ADMIN")
     choice = modal_blocks(harness, view_id)[ReferralBlock.PROCESS.value]
     options = [o["value"] for o in choice["element"]["options"]]
-    assert options == ["bolton-scr", "cspr-2023"], "the partnership's default first"
+    assert options == ["bolton-scr", "cspr"], "the partnership's default first"
     assert choice["element"]["initial_option"]["value"] == "bolton-scr"
     harness.driver.submit_view(
         "U0ADMIN",
-        referral_values(agency_id(harness, "Health"), process="cspr-2023"),
+        referral_values(agency_id(harness, "Health"), process="cspr"),
         view_id=view_id,
     )
     harness.wait()
 
     [case] = cases(harness)
-    assert (case.process_key, case.stage) == ("cspr-2023", "notification")
+    assert (case.process_key, case.stage) == ("cspr", "notification")
     card = card_text(harness, case.id)
     assert "Serious incident notification" in card
     assert "Notify the national panel" in card
@@ -96,11 +96,11 @@ def test_the_business_unit_picks_a_cspr_and_the_card_shows_its_first_stage(harne
 def test_someone_else_sees_no_choice_and_their_case_follows_the_default(harness) -> None:
     view_id = open_referral_modal(harness, "U0DPH")
     assert ReferralBlock.PROCESS.value not in modal_blocks(harness, view_id)
-    forged = process_choice([ProcessChoice("bolton-scr", "SCR"), ProcessChoice("cspr-2023", "C")])
+    forged = process_choice([ProcessChoice("bolton-scr", "SCR"), ProcessChoice("cspr", "C")])
     harness.standin.views[view_id].blocks.append(forged[0].to_dict())  # as if it were there
     response = harness.driver.submit_view(
         "U0DPH",
-        referral_values(agency_id(harness, "Health"), process="cspr-2023"),
+        referral_values(agency_id(harness, "Health"), process="cspr"),
         view_id=view_id,
     )
     harness.wait()
@@ -132,7 +132,7 @@ def test_without_partner_leads_the_partners_tasks_go_to_the_delegated_lead_or_th
 def test_the_partner_leads_get_the_rapid_review_in_app_home_and_the_morning_message(
     partners,
 ) -> None:
-    case = refer_with(partners, "U0ADMIN", "cspr-2023")
+    case = refer_with(partners, "U0ADMIN", "cspr")
     complete(partners, case.id, "notify_national_panel")
     rapid = task_of(partners, case.id, "rapid_review")
     assert rapid.owner_role == "partner_leads"
@@ -165,7 +165,7 @@ def test_the_business_units_choice_holds_for_a_referral_completed_on_the_web(por
     assert portal.standin.views[view_id].callback_id == Callback.REFERRAL_FIRST_PART.value
     assert ReferralBlock.PROCESS.value in modal_blocks(portal, view_id)
     values = first_part_values(agency_id(portal, "Health"))
-    values[ReferralBlock.PROCESS.value] = {INPUT_ACTION: "cspr-2023"}
+    values[ReferralBlock.PROCESS.value] = {INPUT_ACTION: "cspr"}
     response = portal.driver.submit_view("U0ADMIN", values, view_id=view_id)
     portal.wait()
     link = link_in(str(body_json(response)["view"]))
@@ -175,7 +175,7 @@ def test_the_business_units_choice_holds_for_a_referral_completed_on_the_web(por
     portal.wait()
     assert sent.status_code == 200, sent.text
     [case] = cases(portal)
-    assert (case.process_key, case.stage) == ("cspr-2023", "notification")
+    assert (case.process_key, case.stage) == ("cspr", "notification")
     assert "Serious incident notification" in card_text(portal, case.id)
 
 

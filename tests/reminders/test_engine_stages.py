@@ -257,7 +257,7 @@ def test_a_moved_deadline_replans_the_reminders(session) -> None:
 
 
 def test_the_working_together_template_is_data_the_engine_runs(session) -> None:
-    case = _case(session, "cspr-2023")
+    case = _case(session, "cspr")
     tasks.start_case(_ctx(session), case, actor="U0DPH", referred_at=NOW)
     assert case.stage == "notification"
     assert tasks.open_tasks(session, case.id)

@@ -42,8 +42,8 @@ def test_registry():
     assert DEFAULT_PROCESS_KEY == "bolton-scr"
     assert get_process() is BOLTON_SCR
     assert get_process("bolton-scr") is BOLTON_SCR
-    assert get_process("cspr-2023") is CSPR_2023
-    assert process_keys() == ("bolton-scr", "cspr-2023")
+    assert get_process("cspr") is CSPR_2023
+    assert process_keys() == ("bolton-scr", "cspr")
     with pytest.raises(UnknownProcessError):
         get_process("scr-1999")
     with pytest.raises(KeyError):
