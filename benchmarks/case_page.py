@@ -42,7 +42,11 @@ def fill_case(db: Database, cipher: FieldCipher, now: datetime) -> str:
         case = session.scalars(select(Case).where(Case.stage == "review").order_by(Case.id)).first()
         assert case is not None, "no case in review"
         agencies = sorted(
-            set(session.scalars(select(Task.agency_id).where(Task.case_id == case.id))) - {None}
+            {
+                agency
+                for agency in session.scalars(select(Task.agency_id).where(Task.case_id == case.id))
+                if agency is not None
+            }
         )
         at = now.astimezone(UTC) - timedelta(days=200)
         session.add(CaseMember(case_id=case.id, slack_user_id=VIEWER, reason="business_unit"))

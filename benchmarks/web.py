@@ -32,7 +32,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 
 from benchmarks import bare_bolt
-from bot.ids import INPUT_ACTION, ReferralBlock
+from bot.ids import INPUT_ACTION, Callback, ReferralBlock
 from bot.testing.driver import SlackDriver
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
 from bot.testing.seed import SEED_TOML
@@ -206,8 +206,13 @@ def open_forms(server: Server, standin: SlackStandIn, count: int, bare: bool) ->
 
 
 def _new_view(standin: SlackStandIn, seen: list[str]) -> View | None:
+    """A referral modal opened since ``seen`` (not one left open by an earlier round, whose
+    submission the bot answered by updating it)."""
     view = standin.open_view_for(REFERRER)
-    return view if view is not None and view.id not in seen else None
+    if view is None or view.id in seen or view.callback_id != Callback.REFERRAL:
+        return None
+    blocks = {block.get("block_id") for block in view.blocks}
+    return view if ReferralBlock.REFERRAL_DATE.value in blocks else None
 
 
 def submit_all(server: Server, views: list[str], in_flight: int, agency: str | None) -> list[float]:
