@@ -95,46 +95,35 @@ SERVICE_LABELS = (
 )
 
 
+def _rows(
+    title: str, hint: str, group: str, count: int, labels: Sequence[tuple[str, str]], noun: str
+) -> list[Block]:
+    """A heading, its hint, and ``count`` optional rows of ``labels`` (a blank row is left out)."""
+    blocks: list[Block] = [
+        HeaderBlock(text=title),
+        ContextBlock(elements=[MarkdownTextObject(text=hint)]),
+    ]
+    for row in range(1, count + 1):
+        blocks += [_row_input(group, row, part, f"{noun} {row}: {label}") for part, label in labels]
+    return blocks
+
+
 def family_rows() -> list[Block]:
     """The family as rows (Appendix 1): name, relationship, date of birth, address."""
-    blocks: list[Block] = [
-        HeaderBlock(text="The family"),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="One person a row; leave the rows you do not need empty. A person "
-                    "named needs their relationship to the child."
-                )
-            ]
-        ),
-    ]
-    for row in range(1, FAMILY_ROWS + 1):
-        blocks += [
-            _row_input("family", row, part, f"Person {row}: {label}")
-            for part, label in FAMILY_LABELS
-        ]
-    return blocks
+    hint = (
+        "One person a row; leave the rows you do not need empty. A person named needs their "
+        "relationship to the child."
+    )
+    return _rows("The family", hint, "family", FAMILY_ROWS, FAMILY_LABELS, "Person")
 
 
 def service_rows() -> list[Block]:
     """The services involved with the child or family, and when (nothing identifying)."""
-    blocks: list[Block] = [
-        HeaderBlock(text="Services involved"),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Each agency or service involved with the child or family, and when; "
-                    "leave the rows you do not need empty."
-                )
-            ]
-        ),
-    ]
-    for row in range(1, SERVICE_ROWS + 1):
-        blocks += [
-            _row_input("services", row, part, f"Service {row}: {label}")
-            for part, label in SERVICE_LABELS
-        ]
-    return blocks
+    hint = (
+        "Each agency or service involved with the child or family, and when; leave the rows "
+        "you do not need empty."
+    )
+    return _rows("Services involved", hint, "services", SERVICE_ROWS, SERVICE_LABELS, "Service")
 
 
 def referrer_telephone() -> InputBlock:
