@@ -62,6 +62,7 @@ def database(
         db = dbutil.sqlite_copy(sqlite_template, tmp_path)
     yield db
     db.dispose()
+    dbutil.forget_compiled_statements()
 
 
 @pytest.fixture

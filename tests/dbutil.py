@@ -24,6 +24,14 @@ def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
+def forget_compiled_statements() -> None:
+    """Each test's engine has its own dialect, and the ORM keeps the statements it compiled
+    for each dialect in a cache per mapper; emptied between tests, a long run neither grows
+    nor slows down in garbage collection (one engine per process never needs this)."""
+    for mapper in Base.registry.mappers:
+        mapper._compiled_cache.clear()
+
+
 def migrated_sqlite_template(folder: Path) -> Path:
     path = folder / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
