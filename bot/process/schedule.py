@@ -53,19 +53,23 @@ def _recorder(process: ProcessDefinition, event: str) -> TaskDefinition | None:
     return next((task for task in process.all_tasks if task.records_event == event), None)
 
 
-def limit_rules(process: ProcessDefinition, kind: str) -> tuple[DateRule, ...] | None:
-    """The deadline rules from the process's start event to a task of ``kind``, in the
-    order they apply: the deadline of the task recording the task's anchor (and so on back
-    to the start event), then the task's own. The Chair's decision is due 5 working days
-    after the Initial Panel, which is due within a calendar month of the referral. None when
-    a link is missing (no such task, an anchor no task records, a rule counted in hours)."""
+def limit_rules(
+    process: ProcessDefinition, kind: str, since: str | None = None
+) -> tuple[DateRule, ...] | None:
+    """The deadline rules from the event ``since`` (the process's start event unless named)
+    to a task of ``kind``, in the order they apply: the deadline of the task recording the
+    task's anchor (and so on back to that event), then the task's own. The Chair's decision
+    is due 5 working days after the Initial Panel, which is due within a calendar month of
+    the referral. None when a link is missing (no such task, an anchor no task records, a
+    rule counted in hours)."""
+    start = since or process.start_event
     chain: list[DateRule] = []
     task = next((t for t in process.all_tasks if t.kind == kind), None)
     while task is not None:
         if isinstance(task.deadline, Hours) or len(chain) > len(process.all_tasks):
             return None
         chain.insert(0, task.deadline)
-        if task.anchor == process.start_event:
+        if task.anchor == start:
             return tuple(chain)
         task = _recorder(process, task.anchor)
     return None

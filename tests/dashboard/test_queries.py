@@ -58,7 +58,9 @@ def test_a_few_queries_whatever_the_number_of_cases_and_totals_that_agree(databa
     assert sum(r.on_time + r.late for r in board.returns) > 0
 
 
-def test_a_practice_review_is_listed_but_not_timed_against_the_serious_case_review(database):
+def test_a_practice_review_is_timed_against_its_own_milestones_not_the_serious_case_reviews(
+    database,
+):
     before, _ = _figures(database, 40)
     [reference] = [r.reference for r in before.cases if r.stage == "Serious case review"][:1]
     with database.engine.begin() as conn:
@@ -72,7 +74,19 @@ def test_a_practice_review_is_listed_but_not_timed_against_the_serious_case_revi
 
     [review] = [r for r in after.cases if r.reference == reference]
     assert review.stage == "Local child safeguarding practice review"
-    assert all(t.reached is None and t.limit is None for t in review.times)
+    assert [m.label for m in before.milestones] == [
+        "Initial Panel held",
+        "Board Chair's decision",
+        "Overview report accepted",
+    ], "a Board with no practice review sees none of its milestones"
+    labels = [m.label for m in after.milestones]
+    assert labels[3:] == ["National panel notified", "Local review published (from the decision)"]
+    times = dict(zip(labels, review.times, strict=True))
+    assert all(times[label].limit is None for label in labels[:3])
+    published = times["Local review published (from the decision)"]
+    assert published.reached is None and published.limit is not None
+    assert published.limit_days in range(181, 185), "six calendar months from the decision"
+    assert after.milestones[4].counted_from == "the decision"
     assert after.milestones[1].reached == before.milestones[1].reached - 1
     assert after.milestones[1].limit_words == "1 calendar month, then 5 working days"
 

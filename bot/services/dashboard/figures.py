@@ -1,10 +1,13 @@
 """The Board's figures across every case, in a handful of queries whatever the number of
 cases: the counting is done by the database, and only a few rows per case come back.
 
-Timeliness is measured from the referral date to three milestones, each against the latest
-it could be on time under the case's process definition (`limit_rules`): the Initial
-Panel held (its meeting's date), the Board Chair's decision, and the overview report
-accepted by the Board. Only columns are read, never a case's encrypted personal data.
+Timeliness is measured to each milestone of the processes the cases follow, against the
+latest it could be on time under the case's process definition (`limit_rules`): for a
+Serious Case Review, the Initial Panel held (its meeting's date), the Board Chair's
+decision and the overview report accepted by the Board, counted from the referral; for a
+Child Safeguarding Practice Review, the national panel notified (from learning of the
+incident) and the local review published (from the partners' decision). Only columns are
+read, never a case's encrypted personal data.
 """
 
 from __future__ import annotations
@@ -49,30 +52,41 @@ _PER_NOUNS = {"agency": ("agency", "agencies"), "recommendation": ("recommendati
 @dataclass(frozen=True, slots=True)
 class MilestoneRule:
     """A milestone: reached when ``event`` is recorded (dated by it), on time by the limit
-    of the task ``limit_task``."""
+    of the task ``limit_task``, counted from the event ``since`` (the referral unless
+    named). A process without ``limit_task`` does not have the milestone."""
 
     event: str
     label: str
     limit_task: TaskKind
+    since: str | None = None
 
 
 MILESTONES: tuple[MilestoneRule, ...] = (
     MilestoneRule("panel_date", "Initial Panel held", TaskKind.SCHEDULE_INITIAL_PANEL),
     MilestoneRule("decision", "Board Chair's decision", TaskKind.CHAIR_DECISION),
     MilestoneRule("report_agreed", "Overview report accepted", TaskKind.OVERVIEW_REPORT),
+    MilestoneRule("notification", "National panel notified", TaskKind.NOTIFY_NATIONAL_PANEL),
+    MilestoneRule(
+        "report_published",
+        "Local review published (from the decision)",
+        TaskKind.REVIEW_REPORT,
+        since="decision",
+    ),
 )
 """The Initial Panel comes first: ``BoardFigures.panel`` is its figures."""
 
 
 @lru_cache(maxsize=16_384)
-def _limit(process_key: str, kind: str, referral: date, cal: WorkingCalendar) -> date | None:
-    """A milestone's limit for a case referred on ``referral`` (kept between calls: it depends
-    on nothing else)."""
+def _limit(
+    process_key: str, kind: str, since: str | None, start: date, cal: WorkingCalendar
+) -> date | None:
+    """A milestone's limit for a case whose count starts on ``start`` (kept between calls: it
+    depends on nothing else)."""
     try:
-        rules = limit_rules(get_process(process_key), kind)
+        rules = limit_rules(get_process(process_key), kind, since)
     except UnknownProcessError:
         return None
-    return None if rules is None else limit_from_start(rules, referral, cal)
+    return None if rules is None else limit_from_start(rules, start, cal)
 
 
 class _Processes:
@@ -81,7 +95,7 @@ class _Processes:
     def __init__(self, cal: WorkingCalendar) -> None:
         self.cal = cal
         self._processes: dict[str, ProcessDefinition | None] = {}
-        self._rules: dict[tuple[str, str], tuple[DateRule, ...] | None] = {}
+        self._rules: dict[tuple[str, str, str | None], tuple[DateRule, ...] | None] = {}
         self._main_line: dict[tuple[str, str], bool] = {}
         self._words: dict[tuple[str, str, int], str] = {}
 
@@ -93,14 +107,17 @@ class _Processes:
                 self._processes[key] = None
         return self._processes[key]
 
-    def rules(self, key: str, kind: str) -> tuple[DateRule, ...] | None:
-        if (key, kind) not in self._rules:
+    def rules(self, key: str, rule: MilestoneRule) -> tuple[DateRule, ...] | None:
+        found = key, rule.limit_task, rule.since
+        if found not in self._rules:
             process = self.get(key)
-            self._rules[key, kind] = limit_rules(process, kind) if process else None
-        return self._rules[key, kind]
+            self._rules[found] = (
+                limit_rules(process, rule.limit_task, rule.since) if process else None
+            )
+        return self._rules[found]
 
-    def limit(self, key: str, kind: str, referral: date) -> date | None:
-        return _limit(key, kind, referral, self.cal)
+    def limit(self, key: str, rule: MilestoneRule, start: date) -> date | None:
+        return _limit(key, rule.limit_task, rule.since, start, self.cal)
 
     def stage_title(self, key: str, stage: str, closed: bool) -> str:
         process = self.get(key)
@@ -166,6 +183,7 @@ def _cases(conn: Connection) -> Sequence[_CaseFacts]:
 
 def _events(conn: Connection, processes: _Processes) -> dict[tuple[int, str], date]:
     wanted = {rule.event for rule in MILESTONES} | {PANEL_HELD}
+    wanted |= {rule.since for rule in MILESTONES if rule.since is not None}
     rows = conn.execute(
         select(CaseEvent.case_id, CaseEvent.event, CaseEvent.at).where(CaseEvent.event.in_(wanted))
     )
@@ -294,6 +312,7 @@ def _reached(
 
 def _times(
     case: _CaseFacts,
+    rules: Sequence[MilestoneRule],
     processes: _Processes,
     events: dict[tuple[int, str], date],
     held: dict[int, date],
@@ -301,25 +320,42 @@ def _times(
     case_id, _, process_key, stage, referral, _ = case
     on_the_way = processes.on_main_line(process_key, stage)
     times = []
-    for rule in MILESTONES:
-        if processes.rules(process_key, rule.limit_task) is None:
-            # Not a step of this case's process (a practice review has no Initial Panel).
-            times.append(MilestoneTime(reached=None, limit=None, referral=referral))
+    for rule in rules:
+        start = referral if rule.since is None else events.get((case_id, rule.since))
+        if start is None or processes.rules(process_key, rule) is None:
+            # Not a step of this case's process (a practice review has no Initial Panel), or
+            # not counting yet (no decision, so no six months to publish in).
+            times.append(MilestoneTime(reached=None, limit=None, start=start or referral))
             continue
         reached = _reached(rule, case_id, events, held)
         limit = None
         if reached is not None or on_the_way:
-            limit = processes.limit(process_key, rule.limit_task, referral)
-        times.append(MilestoneTime(reached=reached, limit=limit, referral=referral))
+            limit = processes.limit(process_key, rule, start)
+        times.append(MilestoneTime(reached=reached, limit=limit, start=start))
     return tuple(times)
 
 
+def _applicable(processes: _Processes, process_keys: Iterable[str]) -> tuple[MilestoneRule, ...]:
+    """The milestones of the processes the cases follow (every one before there is a case);
+    the Initial Panel's always, first."""
+    keys = set(process_keys)
+    return tuple(
+        rule
+        for rule in MILESTONES
+        if rule is MILESTONES[0] or not keys or any(processes.rules(k, rule) for k in keys)
+    )
+
+
 def _milestones(
-    rows: Sequence[CaseRow], processes: _Processes, process_keys: Iterable[str], today: date
+    rules: Sequence[MilestoneRule],
+    rows: Sequence[CaseRow],
+    processes: _Processes,
+    process_keys: Iterable[str],
+    today: date,
 ) -> tuple[Milestone, ...]:
     keys = sorted(set(process_keys))
     figures = []
-    for index, rule in enumerate(MILESTONES):
+    for index, rule in enumerate(rules):
         measured = [
             (row.times[index], row.closed_on is None)
             for row in rows
@@ -333,13 +369,14 @@ def _milestones(
         )
         words = []
         for key in keys:
-            rules = processes.rules(key, rule.limit_task)
-            if rules is not None and limit_words(rules) not in words:
-                words.append(limit_words(rules))
+            chain = processes.rules(key, rule)
+            if chain is not None and limit_words(chain) not in words:
+                words.append(limit_words(chain))
         figures.append(
             Milestone(
                 key=rule.event,
                 label=rule.label,
+                counted_from="referral" if rule.since is None else f"the {rule.since}",
                 limit_words=" or ".join(words) or "no limit",
                 days=tuple(time.days for time in reached if time.days is not None),
                 limit_days=tuple(t.limit_days for t in reached if t.limit_days is not None),
@@ -377,6 +414,7 @@ def board_figures(session: Session, now: datetime, calendar: WorkingCalendar) ->
     held = _held_panels(conn, calendar)
     overdue = _overdue_per_case(conn, now)
     upcoming = _next_deadlines(conn, now)
+    rules = _applicable(processes, (case[2] for case in cases))
     rows = []
     for case in cases:
         case_id, reference, process_key, stage, referral, closed_at = case
@@ -393,14 +431,14 @@ def board_figures(session: Session, now: datetime, calendar: WorkingCalendar) ->
                     upcoming.get(case_id) if is_open else None, process_key, processes, agencies
                 ),
                 overdue_tasks=overdue.get(case_id, 0) if is_open else 0,
-                times=_times(case, processes, events, held),
+                times=_times(case, rules, processes, events, held),
             )
         )
     return BoardFigures(
         generated_at=now,
         today=today,
         cases=tuple(rows),
-        milestones=_milestones(rows, processes, (case[2] for case in cases), today),
+        milestones=_milestones(rules, rows, processes, (case[2] for case in cases), today),
         overdue_by_agency=_overdue_by_agency(conn, now, agencies),
         returns=_returns(conn, now),
     )

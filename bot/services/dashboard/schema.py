@@ -24,7 +24,8 @@ class NextDeadline:
 
 @dataclass(frozen=True, slots=True)
 class MilestoneTime:
-    """How long one case took (or has taken so far) to reach one milestone.
+    """How long one case took (or has taken so far) to reach one milestone, counted from
+    ``start`` (the referral, or the event the milestone counts from).
 
     ``limit`` is None when the case's process has no such milestone (a Child Safeguarding
     Practice Review has no Initial Panel) or its path no longer leads there (the Chair chose
@@ -32,15 +33,15 @@ class MilestoneTime:
 
     reached: date | None
     limit: date | None
-    referral: date
+    start: date
 
     @property
     def days(self) -> int | None:
-        return None if self.reached is None else (self.reached - self.referral).days
+        return None if self.reached is None else (self.reached - self.start).days
 
     @property
     def limit_days(self) -> int | None:
-        return None if self.limit is None else (self.limit - self.referral).days
+        return None if self.limit is None else (self.limit - self.start).days
 
     @property
     def within_limit(self) -> bool | None:
@@ -74,13 +75,16 @@ class Milestone:
     """The framework's limit counted from the referral, from the process definition:
     "1 calendar month", "1 calendar month, then 5 working days"."""
     days: tuple[int, ...]
-    """Days from referral to the milestone, one per case that has reached it."""
+    """Days from referral (or ``counted_from``) to the milestone, one per case that has
+    reached it."""
     limit_days: tuple[int, ...]
     """The same cases' limits in days (a calendar month is 28 to 31 days)."""
     within: int
     """Cases that reached it on or before their limit."""
     waiting_past_limit: int
     """Open cases on their way to it whose limit has passed."""
+    counted_from: str = "referral"
+    """What its days count from: "referral", or the event it follows ("the decision")."""
 
     @property
     def reached(self) -> int:

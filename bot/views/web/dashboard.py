@@ -250,7 +250,7 @@ def _timeliness(figures: BoardFigures) -> str:
                 empty_text="No case has reached it yet",
             )
         )
-    title = "Days from referral to each milestone, against the framework's limits"
+    title = "Days to each milestone, against the framework's limits"
     svg = chart_svg("dash-timeliness", title, " ".join(said), groups)
     rows = [
         [
@@ -456,7 +456,7 @@ def csv_header(figures: BoardFigures) -> list[str]:
     for m in figures.milestones:
         head += [
             f"{m.label}: date",
-            f"{m.label}: days from referral",
+            f"{m.label}: days from {m.counted_from}",
             f"{m.label}: limit",
             f"{m.label}: limit in days",
             f"{m.label}: within the limit",
