@@ -194,7 +194,8 @@ def test_the_migration_chains_the_entries_already_there(backend: str, tmp_path: 
         later = audit.record(
             session, at=datetime(2026, 11, 28, tzinfo=UTC), actor="bot", action="new"
         )
-        assert later.prev_hash == report.head
+        head = report.head
+    assert later.prev_hash == head, "it joined the chain at the head, on commit"
     with database.session() as session:
         assert audit.verify_chain(session).entries == 3
     engine.dispose()

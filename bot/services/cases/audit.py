@@ -1,10 +1,13 @@
 """The append-only audit trail. Details name ids and codes, never personal data.
 
-Entries form a hash chain (storage/audit_chain.py) in id order. Writers take the chain's head
-under a lock held to the end of their transaction, so concurrent writers still give one line:
-on PostgreSQL a transaction-scoped advisory lock; on SQLite every transaction already holds the
-write lock from BEGIN IMMEDIATE (storage/db.py). The unique `prev_hash` refuses a fork should
-either ever fail.
+Entries form a hash chain (storage/audit_chain.py) in id order. An entry recorded in a
+transaction joins the chain when the transaction commits: its writer then takes the chain's
+head under a lock held to the end of the transaction, so concurrent writers still give one
+line, and wait for each other only while they commit, not while they work. On PostgreSQL
+the lock is a transaction-scoped advisory lock; on SQLite every transaction already holds
+the write lock from BEGIN IMMEDIATE (storage/db.py). The unique `prev_hash` refuses a fork
+should either ever fail. Entries recorded in a savepoint that is rolled back, or in a
+transaction that is, are dropped with it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as orm_events
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.audit_chain import GENESIS, canonical_detail, entry_hash
+from storage.db import READ_ONLY, ReadOnlySessionError
 from storage.models import AuditEvent
 
 # pg_advisory_xact_lock's key for the audit chain's head (any fixed 64-bit number).
 _CHAIN_LOCK_KEY = 0x5C2_A0D17
+_PENDING = "audit.pending"
+
+
+@dataclass(slots=True)
+class _Pending:
+    entry: AuditEvent
+    savepoint: SessionTransaction | None
+    """The innermost savepoint open when it was recorded, if any."""
 
 
 def record(
@@ -32,30 +45,71 @@ def record(
     case_id: int | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    _lock_chain_head(session)
-    prev = session.scalar(select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = prev or GENESIS
-    stored = canonical_detail(detail)
-    own = entry_hash(
-        prev_hash=prev_hash, at=at, actor=actor, action=action, case_id=case_id, detail=stored
+    """Record an entry, to join the chain when the transaction commits. Until then the
+    returned entry may still have its detail amended (`amend`)."""
+    if session.get_bind().get_execution_options().get(READ_ONLY):
+        raise ReadOnlySessionError("a read-only session may not write the audit trail")
+    entry = AuditEvent(
+        at=at, actor=actor, action=action, case_id=case_id, detail=canonical_detail(detail)
     )
-    event = AuditEvent(
-        at=at,
-        actor=actor,
-        action=action,
-        case_id=case_id,
-        detail=stored,
-        prev_hash=prev_hash,
-        entry_hash=own,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    pending: list[_Pending] = session.info.setdefault(_PENDING, [])
+    pending.append(_Pending(entry, session.get_nested_transaction()))
+    return entry
 
 
-def _lock_chain_head(session: Session) -> None:
+def amend(entry: AuditEvent, **detail: Any) -> None:
+    """Add to the detail of an entry recorded in this transaction and not yet chained (a
+    case's reference, known only once the case takes its number at the end)."""
+    if entry.entry_hash is not None:
+        raise ValueError("an entry in the chain cannot change")
+    stored = dict(entry.detail) if isinstance(entry.detail, dict) else {}
+    entry.detail = canonical_detail({**stored, **detail})
+
+
+@orm_events.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its entries wait for the transaction's own commit
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    prev = session.scalar(select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    for item in pending:
+        entry = item.entry
+        entry.prev_hash = prev_hash
+        entry.entry_hash = entry_hash(
+            prev_hash=prev_hash,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            case_id=entry.case_id,
+            detail=entry.detail,
+        )
+        session.add(entry)
+        prev_hash = entry.entry_hash
+    session.flush()
+
+
+@orm_events.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+        return
+    pending[:] = [p for p in pending if not _within(p.savepoint, previous)]
+
+
+def _within(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 def events_for(session: Session, case_id: int) -> list[AuditEvent]:

@@ -7,6 +7,7 @@ retry resumes where Slack stopped."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -128,23 +129,32 @@ def referral_choices(
     )
 
 
-def _next_number(session: Session, year: int) -> int:
-    """Increment the year's counter as the transaction's first write, so that concurrent
-    referrals queue on it (row lock on PostgreSQL, the write lock on SQLite)."""
+def _take_number(session: Session, case: Case) -> None:
+    """Give the case the next number of its year. The counter's row (on SQLite, the write
+    lock) is held from here to the commit, so this comes last: concurrent referrals do the
+    rest of their work side by side and queue only to number and commit, in that order,
+    leaving no gap."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
         insert(CaseReferenceCounter)
-        .values(year=year, last_number=0)
+        .values(year=case.year, last_number=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )
     number = session.execute(
         update(CaseReferenceCounter)
-        .where(CaseReferenceCounter.year == year)
+        .where(CaseReferenceCounter.year == case.year)
         .values(last_number=CaseReferenceCounter.last_number + 1)
         .returning(CaseReferenceCounter.last_number)
     ).scalar_one()
-    return int(number)
+    case.number, case.reference = int(number), format_reference(case.year, int(number))
+    session.flush()
+
+
+def _provisional() -> tuple[str, int]:
+    """A reference and number no other case has, held until the case takes its own (in the
+    same transaction, so no one else ever sees them)."""
+    return f"~{secrets.token_hex(8)}", -1 - secrets.randbelow(2**31 - 1)
 
 
 def open_case(
@@ -180,13 +190,12 @@ def open_case(
         if again is None:
             raise
         return again
-    audit.record(
+    referred = audit.record(
         session,
         at=now,
         actor=actor,
         action="case.referred",
         case_id=case.id,
-        reference=case.reference,
         agency_id=agency.id,
         criteria=case.criteria,
     )
@@ -200,6 +209,8 @@ def open_case(
     outbox.enqueue(
         session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
     )
+    _take_number(session, case)
+    audit.amend(referred, reference=case.reference)
     return OpenedCase(case.id, case.reference, created=True)
 
 
@@ -213,12 +224,11 @@ def _store(
     cipher: FieldCipher,
     process_key: str,
 ) -> Case:
-    year = now.astimezone(LONDON).year
-    number = _next_number(session, year)
+    reference, number = _provisional()
     identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
     case = Case(
-        reference=format_reference(year, number),
-        year=year,
+        reference=reference,
+        year=now.astimezone(LONDON).year,
         number=number,
         process_key=process_key,
         stage=get_process(process_key).first_stage.key,
