@@ -106,22 +106,21 @@ def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor
     )
     supersede_earlier_tasks(ctx, case, stage)
     created: list[tuple[Task, TaskDefinition]] = []
-    agencies = [row.agency_id for row in involved_agencies(ctx.session, case.id)]
+    involved = involved_agencies(ctx.session, case.id)
+    known = _Known.read(ctx.session, case.id, involved)
     with ctx.session.no_autoflush:
         for definition in stage.tasks:
             if definition.per == "case":
-                _create_task(ctx, case, definition, stage, agency_id=None, created=created)
+                for_whom: list[int | None] = [None]
             elif definition.per == "agency":
-                for agency_id in agencies:
-                    _create_task(ctx, case, definition, stage, agency_id=agency_id, created=created)
+                for_whom = [row.agency_id for row in involved]
             elif definition.per == "referring_agency":
+                for_whom = [case.referring_agency_id]
+            else:
+                continue
+            for agency_id in for_whom:
                 _create_task(
-                    ctx,
-                    case,
-                    definition,
-                    stage,
-                    agency_id=case.referring_agency_id,
-                    created=created,
+                    ctx, case, definition, stage, agency_id=agency_id, created=created, known=known
                 )
     ctx.session.flush()
     plan_for_new_tasks(ctx.session, created, ctx.cal, ctx.now)
@@ -159,22 +158,55 @@ def supersede_earlier_tasks(ctx: EngineContext, case: Case, stage: StageDefiniti
     return closed
 
 
+_TaskKey = tuple[str, int | None, str | None, int]
+"""A task's kind, agency, subject and round: what makes it one of a kind in its case."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What a stage's tasks are made from, read in one go when the stage begins rather than
+    once per task: the case's tasks already made, its events' times, and when each agency
+    became involved."""
+
+    tasks: dict[_TaskKey, Task]
+    events: dict[str, datetime]
+    added: dict[int, datetime]
+
+    @classmethod
+    def read(cls, session: Session, case_id: int, involved: list[CaseAgency]) -> _Known:
+        tasks = session.scalars(select(Task).where(Task.case_id == case_id))
+        events = session.execute(
+            select(CaseEvent.event, CaseEvent.at).where(CaseEvent.case_id == case_id)
+        )
+        return cls(
+            tasks={(t.kind, t.agency_id, t.subject_key, t.round_no): t for t in tasks},
+            events={event: at for event, at in events},
+            added={row.agency_id: row.added_at for row in involved},
+        )
+
+
 def _anchor(
     ctx: EngineContext,
     case: Case,
     definition: TaskDefinition,
     agency_id: int | None,
+    known: _Known | None = None,
 ) -> datetime:
     if definition.anchor == STAGE_START:
         return ctx.now
     if definition.anchor == AGENCY_ADDED:
+        if known is not None and agency_id is not None:
+            return known.added.get(agency_id) or ctx.now
         added = ctx.session.scalar(
             select(CaseAgency.added_at).where(
                 CaseAgency.case_id == case.id, CaseAgency.agency_id == agency_id
             )
         )
         return added or ctx.now
-    at = event_time(ctx.session, case.id, definition.anchor)
+    if known is not None:
+        at = known.events.get(definition.anchor)
+    else:
+        at = event_time(ctx.session, case.id, definition.anchor)
     if at is None:
         raise LookupError(f"{case.reference}: event {definition.anchor} is not recorded")
     return at
@@ -190,22 +222,30 @@ def _create_task(
     subject_key: str | None = None,
     round_no: int = 1,
     created: list[tuple[Task, TaskDefinition]] | None = None,
+    known: _Known | None = None,
 ) -> Task:
     """The task, unless it exists. With ``created``, it is added to the session and to
     ``created`` (its reminders planned later, with the others', in one insert); else it is
-    written and its reminders planned at once."""
-    existing = ctx.session.scalar(
-        select(Task).where(
-            Task.case_id == case.id,
-            Task.kind == definition.kind,
-            Task.agency_id.is_(None) if agency_id is None else Task.agency_id == agency_id,
-            Task.subject_key.is_(None) if subject_key is None else Task.subject_key == subject_key,
-            Task.round_no == round_no,
+    written and its reminders planned at once. ``known`` is the case as read when its stage
+    began (`_Known`)."""
+    key: _TaskKey = (definition.kind, agency_id, subject_key, round_no)
+    if known is not None:
+        existing = known.tasks.get(key)
+    else:
+        existing = ctx.session.scalar(
+            select(Task).where(
+                Task.case_id == case.id,
+                Task.kind == definition.kind,
+                Task.agency_id.is_(None) if agency_id is None else Task.agency_id == agency_id,
+                Task.subject_key.is_(None)
+                if subject_key is None
+                else Task.subject_key == subject_key,
+                Task.round_no == round_no,
+            )
         )
-    )
     if existing is not None:
         return existing
-    anchor = _anchor(ctx, case, definition, agency_id)
+    anchor = _anchor(ctx, case, definition, agency_id, known)
     due = task_due(definition, anchor, ctx.cal, round_no=round_no)
     task = Task(
         case_id=case.id,
@@ -220,6 +260,8 @@ def _create_task(
         created_at=ctx.now,
     )
     ctx.session.add(task)
+    if known is not None:
+        known.tasks[key] = task
     if created is not None:
         created.append((task, definition))
         return task
