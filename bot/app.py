@@ -11,6 +11,7 @@ from slack_bolt import App, BoltResponse
 from bot.handlers import after_report, commands, first_month, referral, reminders
 from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
+from bot.handlers import national_panel as national_panel_handlers
 from bot.handlers import panel as panel_handlers
 from bot.handlers import review as review_handlers
 from bot.handlers.adapter import stamp_arrival
@@ -28,6 +29,7 @@ LISTENER_MODULES = (
     first_month,
     panel_handlers,
     monitoring_handlers,
+    national_panel_handlers,
 )
 
 

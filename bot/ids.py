@@ -422,6 +422,28 @@ REPORT_STEP_KINDS = (
 TASK_FORMS.update({kind: ReviewAction.OPEN_REPORT_STEP.value for kind in REPORT_STEP_KINDS})
 
 
+class NationalPanelCallback(StrEnum):
+    NOTIFICATION = "national_panel_notification"
+    REPORT_SENT = "national_panel_report_sent"
+
+
+class NationalPanelBlock(StrEnum):
+    NOTIFIED_ON = "np_notified_on"
+    REFERENCE = "np_reference"
+    REPORT_SENT_ON = "np_report_sent_on"
+
+
+class NationalPanelAction(StrEnum):
+    OPEN_NOTIFICATION = "national_panel_open_notification"
+    """Opens the record of the serious incident notification; the value is the task id."""
+    OPEN_REPORT_SENT = "national_panel_open_report_sent"
+    """Opens the record of the rapid review report sent; the value is the task id."""
+
+
+TASK_FORMS["notify_national_panel"] = NationalPanelAction.OPEN_NOTIFICATION.value
+TASK_FORMS["rapid_review_report"] = NationalPanelAction.OPEN_REPORT_SENT.value
+
+
 class ReminderBlock(StrEnum):
     TODAY_ITEM = "today_item"
     """Prefix of the block holding an item's buttons in a message of the day."""

@@ -1,8 +1,10 @@
 """Child Safeguarding Practice Reviews (Working Together 2018/2023) as a process definition.
 
-Notify the national panel within 5 working days of learning of a serious incident; finish
-the rapid review within 15 working days; a local review, if the partners decide on one,
-completed and published within about six months of that decision.
+Notify the national panel within 5 working days of learning of a serious incident (the
+notification's date, as the local authority records it, is the case's "notification" event);
+send it the rapid review report within 15 working days of that notification; a local
+review, if the partners decide on one, completed and published within about six months of
+that decision.
 
 The safeguarding partners (the local authority, the police and health), through the leads
 the partnership file names, carry out the rapid review and decide; what would go to a Board
@@ -41,6 +43,7 @@ NOTIFICATION = StageDefinition(
             deadline=WorkingDays(5),
             anchor="referral",
             reminders=_TO_PARTNERS,
+            records_event="notification",
         ),
         TaskDefinition(
             kind=TaskKind.RECORDS_SECURED,
@@ -79,6 +82,14 @@ RAPID_REVIEW = StageDefinition(
             anchor="referral",
             reminders=_TO_ADMINS,
             records_event="decision",
+        ),
+        TaskDefinition(
+            kind=TaskKind.RAPID_REVIEW_REPORT,
+            title="Send the rapid review report to the national panel",
+            owner="admins",
+            deadline=WorkingDays(15),
+            anchor="notification",
+            reminders=_TO_PARTNERS,
         ),
     ),
     ends_when=AllTasksDone(),
@@ -122,5 +133,5 @@ CSPR_2023 = ProcessDefinition(
     key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
     stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
-    events=("referral", "decision", "report_published"),
+    events=("referral", "notification", "decision", "report_published"),
 )

@@ -75,4 +75,5 @@ class TaskKind(StrEnum):
     RAPID_REVIEW_INFORMATION = "rapid_review_information"
     AGENCY_CONTRIBUTION = "agency_contribution"
     RAPID_REVIEW = "rapid_review"
+    RAPID_REVIEW_REPORT = "rapid_review_report"
     REVIEW_REPORT = "review_report"

@@ -33,6 +33,8 @@ from bot.views.format import (
 )
 from bot.views.messages import Message
 from bot.views.monitoring import card_lines
+from bot.views.national_panel import card_buttons as national_panel_buttons
+from bot.views.national_panel import card_lines as national_panel_lines
 from bot.views.panel import PanelOnCard
 
 MAX_SECTION_TEXT = 3000
@@ -105,7 +107,11 @@ def case_card_blocks(card: CaseCard) -> list[Block]:
     if grid:
         blocks.append(DividerBlock())
         blocks.extend(grid)
-    notes = [*card.notes, *(card_lines(card.monitoring) if card.monitoring else [])]
+    notes = [
+        *national_panel_lines(card.national_panel),
+        *card.notes,
+        *(card_lines(card.monitoring) if card.monitoring else []),
+    ]
     for text in _chunks(notes):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
     blocks.extend(panel.blocks)
@@ -121,6 +127,7 @@ def case_card_blocks(card: CaseCard) -> list[Block]:
                 ]
             )
         )
+    blocks.extend(national_panel_buttons(card.national_panel))
     blocks.extend(card_action_blocks(card.first_month))
     blocks.append(
         ContextBlock(

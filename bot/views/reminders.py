@@ -83,6 +83,8 @@ TASK_BUTTONS: dict[str, str] = {
     TaskKind.SCHEDULE_INITIAL_PANEL: "Schedule panel",
     TaskKind.PANEL_PAPERS_SENT: "Send chronology to panel",
     TaskKind.PROGRESS_RETURN: "Send progress return",
+    TaskKind.NOTIFY_NATIONAL_PANEL: "Record the notification",
+    TaskKind.RAPID_REVIEW_REPORT: "Record the report sent",
 }
 """What a task's own button says, where its title is not what the click does (the form
 confirms records were secured; it does not secure them). Other tasks' titles are verbs."""

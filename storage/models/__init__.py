@@ -28,6 +28,7 @@ from storage.models.monitoring import (
     ProgressReturn,
     Recommendation,
 )
+from storage.models.national_panel import NationalPanelNotice
 from storage.models.outbox import OutboxJob
 from storage.models.panel import (
     PanelDelivery,
@@ -84,6 +85,7 @@ __all__ = [
     "ManagementReview",
     "MonitoringInterval",
     "MonitoringRound",
+    "NationalPanelNotice",
     "OutboxJob",
     "OverviewConfirmation",
     "OverviewDraft",

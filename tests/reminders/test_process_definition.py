@@ -251,14 +251,21 @@ def test_progress_returns_every_six_months_without_drift():
 
 def test_cspr_deadlines():
     referral = REFERRAL
+    notification = utc(2026, 12, 3, 12)
     decision = utc(2026, 12, 18, 12)
-    anchors = {"referral": referral, AGENCY_ADDED: referral, "decision": decision}
+    anchors = {
+        "referral": referral,
+        AGENCY_ADDED: referral,
+        "notification": notification,
+        "decision": decision,
+    }
     due = {task.kind: task_due(task, anchors[task.anchor], CAL) for task in CSPR_2023.tasks}
     assert due == {
         "notify_national_panel": utc(2026, 12, 4, 17, 30),
         "records_secured": utc(2026, 12, 1, 17, 30),
         "rapid_review_information": utc(2026, 12, 11, 17, 30),
         "rapid_review": utc(2026, 12, 18, 17, 30),
+        "rapid_review_report": utc(2026, 12, 24, 17, 30),
         "terms_of_reference": utc(2027, 1, 6, 17, 30),
         "agency_contribution": utc(2027, 2, 18, 17, 30),
         "review_report": utc(2027, 6, 18, 16, 30),

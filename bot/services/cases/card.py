@@ -18,6 +18,7 @@ from bot.services.cases.schema import AgencyRow, CaseCard, Deadline
 from bot.services.first_month.chronology import entry_counts
 from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring.plan import monitoring_state
+from bot.services.national_panel.service import card_state as national_panel_state
 from bot.services.panel.answers import panel_card_state
 from bot.services.referral.schema import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
@@ -183,6 +184,7 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         monitoring=monitoring_state(session, case, today, cal),
         closed=case.closed_at is not None,
         review_case_id=case.id if case.stage == Stage.REVIEW and case.closed_at is None else None,
+        national_panel=national_panel_state(session, case),
     )
 
 

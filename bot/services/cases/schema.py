@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from bot.services.first_month.schema import CardActions
 from bot.services.monitoring.schema import MonitoringState
+from bot.services.national_panel.schema import NationalPanelCard
 from bot.services.panel.schema import PanelCardState
 
 
@@ -65,3 +66,5 @@ class CaseCard:
     review_case_id: int | None = None
     """The case's id while it is in the review stage (the card offers the report's
     skeleton)."""
+    national_panel: NationalPanelCard | None = None
+    """What was sent to the national panel, and the buttons that record it."""

@@ -1,0 +1,1 @@
+"""What a case sends the national Child Safeguarding Practice Review Panel."""
