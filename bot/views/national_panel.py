@@ -37,7 +37,7 @@ OPENERS = {
 
 def notice_modal(form: NoticeForm) -> View:
     """The form that records what was sent; its metadata carries the task id."""
-    due = deadline_words(form.due, form.due, form.today)
+    due = deadline_words(form.due, form.last_working_day, form.today)
     head = section(f"*{form.reference}*: {lower_first(form.title)}, due {due}.")
     metadata = json.dumps({"task": form.task_id})
     if form.kind == NOTIFICATION:

@@ -78,6 +78,8 @@ class NoticeForm:
     reference: str
     title: str
     due: date
+    last_working_day: date
+    """The deadline's day, or the working day before it when it falls on a closed day."""
     today: date
     earliest: date
 

@@ -80,12 +80,14 @@ def _form(ctx: EngineContext, task: Task, case: Case, actor: str) -> NoticeForm:
     if task.status != TaskStatus.OPEN or case.closed_at is not None:
         raise RefusedError(CLOSED)
     definition = _definition(case, task)
+    due = london_date(task.due_at)
     return NoticeForm(
         kind=NOTICE_KINDS[task.kind],
         task_id=task.id,
         reference=case.reference,
         title=definition.title,
-        due=london_date(task.due_at),
+        due=due,
+        last_working_day=ctx.cal.last_working_day(due),
         today=ctx.cal.london_date(ctx.now),
         earliest=_earliest(ctx.session, case, definition),
     )
