@@ -122,6 +122,7 @@ def test_a_notification_learnt_of_before_christmas_and_its_report_across_new_yea
     assert (report.owner_role, due_day(report)) == ("admins", report_due)
     card = card_text(cspr, case.id)
     assert "Notified the national panel on Wed 30 Dec 2026, reference NP-2026-0417" in card
+    assert "Send the rapid review report to the national panel*: by Thu 21 Jan 2027" in card
     assert "Record the report sent" in card and "Record the notification" not in card
 
     # The report: sent on Wed 20 Jan 2027, recorded with `/scr rapid report` that day.
@@ -277,7 +278,16 @@ def test_app_home_and_the_morning_reminder_open_the_form_not_mark_done(cspr) -> 
         message_ts=reminder.ts,
     )
     cspr.wait()
+    from_reminder = open_modal(cspr, ADMIN, NationalPanelCallback.NOTIFICATION.value)
+    cspr.driver.close_view(ADMIN, from_reminder.id)
+    home = cspr.standin.home_view(ADMIN)
+    assert home is not None
+    cspr.driver.block_action(
+        ADMIN, NationalPanelAction.OPEN_NOTIFICATION.value, view_id=str(home["id"])
+    )
+    cspr.wait()
     view = open_modal(cspr, ADMIN, NationalPanelCallback.NOTIFICATION.value)
+    assert view.id != from_reminder.id, "App Home's button opens the form too"
     submit(cspr, ADMIN, view, notification_values("2026-12-02", "NP-2026-0102"))
     assert task(cspr, case.id, NOTIFY).status == "done"
     # counted from the day it was sent (Wed 2 Dec), not the day it was recorded
