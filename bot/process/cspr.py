@@ -90,6 +90,7 @@ RAPID_REVIEW = StageDefinition(
             deadline=WorkingDays(15),
             anchor="notification",
             reminders=_TO_PARTNERS,
+            records_event="rapid_review_sent",
         ),
     ),
     ends_when=AllTasksDone(),
@@ -133,5 +134,5 @@ CSPR_2023 = ProcessDefinition(
     key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
     stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
-    events=("referral", "notification", "decision", "report_published"),
+    events=("referral", "notification", "rapid_review_sent", "decision", "report_published"),
 )

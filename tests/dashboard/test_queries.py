@@ -80,13 +80,17 @@ def test_a_practice_review_is_timed_against_its_own_milestones_not_the_serious_c
         "Overview report accepted",
     ], "a Board with no practice review sees none of its milestones"
     labels = [m.label for m in after.milestones]
-    assert labels[3:] == ["National panel notified", "Local review published (from the decision)"]
+    assert labels[3:] == [
+        "National panel notified",
+        "Rapid review report sent (from the notification)",
+        "Local review published (from the decision)",
+    ]
     times = dict(zip(labels, review.times, strict=True))
     assert all(times[label].limit is None for label in labels[:3])
     published = times["Local review published (from the decision)"]
     assert published.reached is None and published.limit is not None
     assert published.limit_days in range(181, 185), "six calendar months from the decision"
-    assert after.milestones[4].counted_from == "the decision"
+    assert after.milestones[5].counted_from == "the decision"
     assert after.milestones[1].reached == before.milestones[1].reached - 1
     assert after.milestones[1].limit_words == "1 calendar month, then 5 working days"
 

@@ -6,7 +6,8 @@ latest it could be on time under the case's process definition (`limit_rules`): 
 Serious Case Review, the Initial Panel held (its meeting's date), the Board Chair's
 decision and the overview report accepted by the Board, counted from the referral; for a
 Child Safeguarding Practice Review, the national panel notified (from learning of the
-incident) and the local review published (from the partners' decision). Only columns are
+incident), the rapid review report sent (from the notification) and the local review
+published (from the partners' decision). Only columns are
 read, never a case's encrypted personal data.
 """
 
@@ -66,6 +67,12 @@ MILESTONES: tuple[MilestoneRule, ...] = (
     MilestoneRule("decision", "Board Chair's decision", TaskKind.CHAIR_DECISION),
     MilestoneRule("report_agreed", "Overview report accepted", TaskKind.OVERVIEW_REPORT),
     MilestoneRule("notification", "National panel notified", TaskKind.NOTIFY_NATIONAL_PANEL),
+    MilestoneRule(
+        "rapid_review_sent",
+        "Rapid review report sent (from the notification)",
+        TaskKind.RAPID_REVIEW_REPORT,
+        since="notification",
+    ),
     MilestoneRule(
         "report_published",
         "Local review published (from the decision)",
