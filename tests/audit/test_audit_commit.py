@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.services.cases import audit
 from storage.db import Database, ReadOnlySessionError
 from storage.models import AuditEvent
+from tests.reminders.reminder_helpers import open_case
 
 AT = datetime(2026, 11, 27, 10, tzinfo=UTC)
 
@@ -97,3 +98,16 @@ def test_a_writer_at_work_does_not_hold_up_another(database, backend) -> None:
     assert _actions(database) == ["quick", "slow"]
     with database.reading() as session:
         assert audit.verify_chain(session).intact
+
+
+def test_a_case_trail_read_in_the_transaction_shows_its_own_entries_last(harness) -> None:
+    case = open_case(harness)
+    database = harness.runtime.db
+    with database.session() as session:
+        audit.record(session, at=AT, actor="U0ADMIN", action="case.viewed", case_id=case.id)
+        trail = audit.events_for(session, case.id)
+        assert trail[0].action == "case.referred"
+        assert (trail[-1].action, trail[-1].id) == ("case.viewed", None), "not chained yet"
+    with database.reading() as session:
+        [*_, viewed] = audit.events_for(session, case.id)
+        assert viewed.action == "case.viewed" and viewed.id is not None

@@ -113,11 +113,13 @@ def _within(savepoint: SessionTransaction | None, rolled_back: SessionTransactio
 
 
 def events_for(session: Session, case_id: int) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
-        )
+    """The case's entries in chain order, then those this transaction has recorded and will
+    chain on commit."""
+    chained = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
     )
+    pending: list[_Pending] = session.info.get(_PENDING, [])
+    return [*chained, *(p.entry for p in pending if p.entry.case_id == case_id)]
 
 
 @dataclass(frozen=True)
