@@ -71,5 +71,20 @@ designated_persons = ["U0DPE"]
 """
 
 
-def seed_partnership() -> PartnershipConfig:
-    return parse_partnership(SEED_TOML, source="seed partnership")
+PARTNER_LEADS = {"local_authority": "U0DPC", "police": "U0RLP", "health": "U0RLH"}
+"""The safeguarding partners' leads of `seed_partnership(partners=True)`."""
+DELEGATED_LEAD = "U0CHAIR"
+
+
+def seed_partnership(*, partners: bool = False, default: str | None = None) -> PartnershipConfig:
+    """The seed partnership; with ``partners``, naming the three safeguarding partners' leads
+    and the lead they delegate to; with ``default``, the process its cases follow unless the
+    business unit picks another."""
+    text = SEED_TOML
+    if partners:
+        named = ", ".join(f'{partner} = "{user}"' for partner, user in PARTNER_LEADS.items())
+        roles = f'partner_leads = {{ {named} }}\ndelegated_lead = "{DELEGATED_LEAD}"\n'
+        text = text.replace("[board]", f"{roles}\n[board]", 1)
+    if default is not None:
+        text += f'\n[process]\ndefault = "{default}"\n'
+    return parse_partnership(text, source="seed partnership")

@@ -6,27 +6,19 @@ import json
 from typing import Any
 
 from bot.ids import ReferralBlock
-from bot.partnership_config import PartnershipConfig, parse_partnership
+from bot.partnership_config import PartnershipConfig
 from bot.testing.harness import Harness
-from bot.testing.seed import SEED_TOML
+from bot.testing.seed import DELEGATED_LEAD as DELEGATED_LEAD
+from bot.testing.seed import PARTNER_LEADS as PARTNER_LEADS
+from bot.testing.seed import seed_partnership
 from storage.models import Case
 from tests.flow_helpers import agency_id, cases, open_referral_modal
 from tests.referral.data import referral_values
 
-PARTNER_LEADS = {"local_authority": "U0DPC", "police": "U0RLP", "health": "U0RLH"}
-DELEGATED_LEAD = "U0CHAIR"
-
 
 def partnership(*, default: str | None = None, leads: bool = False) -> PartnershipConfig:
     """The seed partnership, with a `[process]` default and the partners' leads if asked."""
-    roles = ""
-    if leads:
-        named = ", ".join(f'{partner} = "{user}"' for partner, user in PARTNER_LEADS.items())
-        roles = f'partner_leads = {{ {named} }}\ndelegated_lead = "{DELEGATED_LEAD}"\n'
-    text = SEED_TOML.replace("[board]", f"{roles}\n[board]", 1)
-    if default is not None:
-        text += f'\n[process]\ndefault = "{default}"\n'
-    return parse_partnership(text, source="test partnership")
+    return seed_partnership(partners=leads, default=default)
 
 
 def modal_blocks(harness: Harness, view_id: str) -> dict[str, dict[str, Any]]:
