@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.handlers import after_report, commands, first_month, referral, reminders
+from bot.handlers import after_report, commands, first_month, local_review, referral, reminders
 from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import national_panel as national_panel_handlers
@@ -25,6 +25,7 @@ LISTENER_MODULES = (
     reminders,
     decision_handlers,
     review_handlers,
+    local_review,
     after_report,
     first_month,
     panel_handlers,

@@ -267,6 +267,8 @@ class ReviewCallback(StrEnum):
     REPORT_ACCEPTED = "review_report_accepted"
     FINDINGS = "review_findings"
     REPORT_STEP = "review_report_step"
+    REVIEWER = "review_reviewer"
+    PLANNED_DATE = "review_planned_date"
 
 
 class ReviewBlock(StrEnum):
@@ -331,6 +333,9 @@ class ReviewBlock(StrEnum):
     ACCEPTED_ON = "accepted_on"
     FINDINGS = "findings_summary"
     REVIEW_BUTTONS = "review_buttons"
+    REVIEWER_NAME = "reviewer_name"
+    REVIEWER_ORGANISATION = "reviewer_organisation"
+    PLANNED_DATE = "planned_date"
 
 
 class ReviewAction(StrEnum):
@@ -366,6 +371,13 @@ class ReviewAction(StrEnum):
     OPEN_REPORT_STEP = "review_open_report_step"
     """Opens the record of one of the Board's steps after the report; the value is its task id."""
     TASK_FORM = "review_task_form"
+    OPEN_REVIEWER = "review_open_reviewer"
+    """Opens the form naming a local review's reviewer; the value is its task id."""
+    OPEN_PLANNED_DATE = "review_open_planned_date"
+    """Opens the form setting the date a review is to be published by; the value is the case
+    id."""
+    PUBLISHED = "review_published"
+    """Records the review published; the value is its task id."""
     """Opens the form that completes one of the decision's or the review's tasks; the value
     is the task id."""
 
@@ -420,6 +432,8 @@ REPORT_STEP_KINDS = (
 )
 """The Board's steps after the overview report, each recorded through its own short form."""
 TASK_FORMS.update({kind: ReviewAction.OPEN_REPORT_STEP.value for kind in REPORT_STEP_KINDS})
+TASK_FORMS["reviewer_appointed"] = ReviewAction.OPEN_REVIEWER.value
+TASK_FORMS["review_report"] = ReviewAction.PUBLISHED.value
 
 
 class NationalPanelCallback(StrEnum):

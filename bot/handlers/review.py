@@ -49,12 +49,14 @@ from bot.services.review.frame import (
     completion_date,
     current_terms,
     findings_path,
+    limit_of,
     may_extend,
     may_set_terms,
     open_task,
     review_case,
     save_terms,
     terms_form,
+    words_of,
 )
 from bot.services.review.imr import review_for
 from bot.services.review.panel import answer_involvement
@@ -149,9 +151,9 @@ def terms_opener(req: Request[Any]) -> View:
 
 
 def _extension_modal(req: Request[Any]) -> View:
-    may_extend(req.session, req.case, req.actor)
+    words = words_of(may_extend(req.session, req.case, req.actor))
     current = completion_date(req.session, req.case.id)
-    return extension_modal(req.case.reference, req.case.id, req.today, current)
+    return extension_modal(req.case.reference, req.case.id, req.today, current, words)
 
 
 def findings_opener(req: Request[Any]) -> View:
@@ -210,7 +212,7 @@ FRAME = (
     ("review terms", "set or edit the terms of reference", ReviewAction.OPEN_TERMS, PANEL_CHAIR),
     (
         "review extension",
-        "record an extension agreed with OFSTED",
+        "record an extension of the review's date (agreed with OFSTED, for an SCR)",
         ReviewAction.OPEN_EXTENSION,
         THE_BOARD | PANEL_CHAIR,
     ),
@@ -316,6 +318,7 @@ def extend(req: Submitted[ExtensionForm, CaseMeta]) -> None:
         row.agreed_on,
         row.previous_completion,
         row.new_completion,
+        words_of(limit_of(session, case_id)),
     )
     key = f"extension:{row.id}"
     req.after(lambda: flows.after_note(req.runtime, req.slack, case_id, key, message))

@@ -23,6 +23,7 @@ from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
     AllTasksDone,
+    CompletionLimit,
     DueBefore,
     EventRecorded,
     ProcessDefinition,
@@ -306,6 +307,13 @@ REVIEW = StageDefinition(
         ),
     ),
     ends_when=EventRecorded("report_agreed"),
+    limit=CompletionLimit(
+        months=4,
+        anchor="decision",
+        tasks=(TaskKind.OVERVIEW_REPORT,),
+        agreed_by=("admins", "board_chair", "panel_chair"),
+        agreed_with="agreed with OFSTED",
+    ),
 )
 """Scope, management reviews and the overview report: "the panel sets terms of reference at
 the first SCR panel meeting"; "every involved organisation completes an Individual

@@ -20,6 +20,8 @@ from bot.process.deadlines import CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
     AllTasksDone,
+    CompletionLimit,
+    DueBefore,
     EventRecorded,
     ProcessDefinition,
     StageDefinition,
@@ -96,15 +98,36 @@ RAPID_REVIEW = StageDefinition(
     ends_when=AllTasksDone(),
 )
 
+REPORT_BEFORE_PUBLICATION = DueBefore("publication_date", WorkingDays(7))
+"""The final report goes to the national panel and the Department for Education at least 7
+working days before publication: once the publication date is set, it falls due then, and
+follows the date when it moves; until then, a month before the six-month limit."""
+
 LOCAL_REVIEW = StageDefinition(
     key=Stage.LOCAL_REVIEW,
     title="Local child safeguarding practice review",
     tasks=(
         TaskDefinition(
+            kind=TaskKind.REVIEWER_APPOINTED,
+            title="Appoint the reviewer",
+            owner="admins",
+            deadline=WorkingDays(15),
+            anchor="decision",
+            reminders=_TO_PARTNERS,
+        ),
+        TaskDefinition(
             kind=TaskKind.TERMS_OF_REFERENCE,
             title="Agree the terms of reference",
             owner="panel_chair",
             deadline=WorkingDays(10),
+            anchor="decision",
+            reminders=_TO_ADMINS,
+        ),
+        TaskDefinition(
+            kind=TaskKind.PRACTITIONERS_INVOLVED,
+            title="Involve the practitioners in the review",
+            owner="panel_chair",
+            deadline=CalendarMonths(3),
             anchor="decision",
             reminders=_TO_ADMINS,
         ),
@@ -119,20 +142,51 @@ LOCAL_REVIEW = StageDefinition(
             waivable_by=("panel_chair",),
         ),
         TaskDefinition(
+            kind=TaskKind.FINAL_REPORT_SENT,
+            title="Send the final report to the national panel and the Department",
+            owner="admins",
+            deadline=CalendarMonths(5),
+            anchor="decision",
+            reminders=_TO_PARTNERS,
+            due_before=REPORT_BEFORE_PUBLICATION,
+        ),
+        TaskDefinition(
             kind=TaskKind.REVIEW_REPORT,
-            title="Complete and publish the review",
-            owner="panel_chair",
+            title="Publish the review",
+            owner="admins",
             deadline=CalendarMonths(6),
             anchor="decision",
             reminders=_TO_PARTNERS,
+            records_event="report_published",
         ),
     ),
     ends_when=EventRecorded("report_published"),
+    limit=CompletionLimit(
+        months=6,
+        anchor="decision",
+        tasks=(TaskKind.REVIEW_REPORT,),
+        agreed_by=("partner_leads", "delegated_lead", "admins"),
+        agreed_with="agreed by the safeguarding partners",
+        finished="published",
+        planned_event="publication_date",
+    ),
 )
+"""The reviewer appointed and the terms of reference agreed, the practitioners involved and
+each agency's contribution; the final report to the national panel and the Department at
+least 7 working days before publication; published within six months of the decision unless
+the safeguarding partners (their leads, the lead they delegate to, or the business unit for
+them) record an extension with its reason."""
 
 CSPR_2023 = ProcessDefinition(
     key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
     stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
-    events=("referral", "notification", "rapid_review_sent", "decision", "report_published"),
+    events=(
+        "referral",
+        "notification",
+        "rapid_review_sent",
+        "decision",
+        "publication_date",
+        "report_published",
+    ),
 )

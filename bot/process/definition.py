@@ -127,6 +127,32 @@ class EventRecorded:
 StageEnd = AllTasksDone | EventRecorded
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletionLimit:
+    """A stage to finish within ``months`` calendar months of ``anchor`` unless an extension
+    is agreed: who may record one (``agreed_by``), with whom it is agreed in words
+    (``agreed_with``: "agreed with OFSTED"), what is complete by then (``finished``: "complete",
+    "published") and the tasks due on that date, which an extension moves (``tasks``).
+    ``planned_event``, when set, records the date planned for it (the publication date), which
+    can be no later than the limit; tasks wanted before it name it in their `DueBefore`."""
+
+    months: int
+    anchor: str
+    tasks: tuple[TaskKind, ...]
+    agreed_by: tuple[CaseRole, ...]
+    agreed_with: str
+    finished: str = "complete"
+    planned_event: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.months < 1:
+            raise ValueError("a completion limit is at least a month")
+        if not self.tasks or not self.agreed_by:
+            raise ValueError("a completion limit names its tasks and who agrees an extension")
+        if any(role not in CASE_ROLES for role in self.agreed_by):
+            raise ValueError("extensions are agreed by case roles")
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """When the stage ends with ``event`` recorded, the case goes to side stage ``stage``."""
@@ -146,6 +172,8 @@ class StageDefinition:
     """The case closes when this stage ends (the last stage of a path that needs no more)."""
     card_title: str | None = None
     """What the case card calls the stage, when not its title (what the stage leads to)."""
+    limit: CompletionLimit | None = None
+    """How long the stage may take, and how an extension is agreed (see `CompletionLimit`)."""
 
     def __post_init__(self) -> None:
         _check_key(self.key, "stage key")
@@ -161,6 +189,8 @@ class StageDefinition:
             unknown = set(self.ends_when.kinds) - set(kinds)
             if unknown:
                 raise ValueError(f"stage {self.key}: ends on tasks it lacks: {sorted(unknown)}")
+        if self.limit is not None and set(self.limit.tasks) - set(kinds):
+            raise ValueError(f"stage {self.key}: its completion limit names tasks it lacks")
 
     def ending_kinds(self) -> tuple[TaskKind, ...]:
         """The task kinds that must be done or waived to end the stage (none for an event)."""
@@ -215,6 +245,10 @@ class ProcessDefinition:
             used |= {route.event for route in stage.routes}
             if isinstance(stage.ends_when, EventRecorded):
                 used.add(stage.ends_when.event)
+            if stage.limit is not None:
+                used.add(stage.limit.anchor)
+                if stage.limit.planned_event:
+                    used.add(stage.limit.planned_event)
             if used - declared:
                 raise ValueError(f"stage {stage.key}: undeclared events {sorted(used - declared)}")
         side = {stage.key: stage for stage in self.side_stages}

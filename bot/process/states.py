@@ -77,3 +77,6 @@ class TaskKind(StrEnum):
     RAPID_REVIEW = "rapid_review"
     RAPID_REVIEW_REPORT = "rapid_review_report"
     REVIEW_REPORT = "review_report"
+    REVIEWER_APPOINTED = "reviewer_appointed"
+    PRACTITIONERS_INVOLVED = "practitioners_involved"
+    FINAL_REPORT_SENT = "final_report_sent"

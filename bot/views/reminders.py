@@ -85,6 +85,8 @@ TASK_BUTTONS: dict[str, str] = {
     TaskKind.PROGRESS_RETURN: "Send progress return",
     TaskKind.NOTIFY_NATIONAL_PANEL: "Record the notification",
     TaskKind.RAPID_REVIEW_REPORT: "Record the report sent",
+    TaskKind.REVIEWER_APPOINTED: "Name the reviewer",
+    TaskKind.REVIEW_REPORT: "Record the review published",
 }
 """What a task's own button says, where its title is not what the click does (the form
 confirms records were secured; it does not secure them). Other tasks' titles are verbs."""

@@ -42,6 +42,7 @@ from bot.services.review.schema import (
     SECTION_LABELS,
     SECTION_PROMPTS,
     SECTIONS,
+    ExtensionWords,
     Proceeding,
     TermsForm,
     rec_block,
@@ -422,18 +423,24 @@ def terms_message(
 # Extension and findings ------------------------------------------------------------------------
 
 
-def extension_modal(reference: str, case_id: int, today: date, current: date) -> View:
+def extension_modal(
+    reference: str, case_id: int, today: date, current: date, words: ExtensionWords
+) -> View:
+    """An extension of the case's completion date, in its process's words ("agreed with
+    OFSTED", "complete" or "agreed by the safeguarding partners", "published")."""
     return modal(
         ReviewCallback.EXTENSION.value,
         "Extension",
         "Record",
         [
             section(
-                f"*{reference}* is due to be complete by {day(current)}. Record an extension "
-                "agreed with OFSTED: the deadline and its reminders move."
+                f"*{reference}* is due to be {words.finished} by {day(current)}. Record an "
+                f"extension {words.agreed_with}: the deadline and its reminders move."
             ),
-            date_input(ReviewBlock.AGREED_ON.value, "Date agreed with OFSTED", today),
-            date_input(ReviewBlock.NEW_COMPLETION.value, "New completion date", None),
+            date_input(ReviewBlock.AGREED_ON.value, "Date agreed", today),
+            date_input(
+                ReviewBlock.NEW_COMPLETION.value, f"New date to be {words.finished} by", None
+            ),
             long_text(ReviewBlock.EXTENSION_REASON.value, "Reason"),
             context(BY_ROLE),
         ],
@@ -441,10 +448,12 @@ def extension_modal(reference: str, case_id: int, today: date, current: date) ->
     )
 
 
-def extension_message(reference: str, agreed_on: date, previous: date, new: date) -> Message:
+def extension_message(
+    reference: str, agreed_on: date, previous: date, new: date, words: ExtensionWords
+) -> Message:
     text = (
-        f"{reference}: an extension was agreed with OFSTED on {day(agreed_on)}. The review is "
-        f"now due to be complete by {day(new)} (was {day(previous)})."
+        f"{reference}: an extension was {words.agreed_with} on {day(agreed_on)}. The review "
+        f"is now due to be {words.finished} by {day(new)} (was {day(previous)})."
     )
     return Message(text=text, blocks=[section(text)])
 

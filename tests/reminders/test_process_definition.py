@@ -266,8 +266,11 @@ def test_cspr_deadlines():
         "rapid_review_information": utc(2026, 12, 11, 17, 30),
         "rapid_review": utc(2026, 12, 18, 17, 30),
         "rapid_review_report": utc(2026, 12, 24, 17, 30),
+        "reviewer_appointed": utc(2027, 1, 13, 17, 30),
         "terms_of_reference": utc(2027, 1, 6, 17, 30),
+        "practitioners_involved": utc(2027, 3, 18, 17, 30),
         "agency_contribution": utc(2027, 2, 18, 17, 30),
+        "final_report_sent": utc(2027, 5, 18, 16, 30),
         "review_report": utc(2027, 6, 18, 16, 30),
     }
     assert [stage.key for stage in CSPR_2023.stages] == [

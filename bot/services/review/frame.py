@@ -1,6 +1,10 @@
 """The Serious Case Review's frame: the review panel chair's appointment and answer, the terms
 of reference (every edit a new version) and the completion date, which only an extension
-agreed with OFSTED moves past four months from the decision."""
+agreed with OFSTED moves past four months from the decision.
+
+The completion date and its extension are the process definition's (`CompletionLimit`): a
+Child Safeguarding Practice Review's local review is published within six months of the
+partners' decision unless they record an extension, through the same machinery."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crypto import CaseCipher, FieldCipher
+from bot.process.definition import CompletionLimit, StageDefinition
+from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import WorkingCalendar, add_calendar_months, day, london_date
 from bot.services.cases import audit
@@ -19,14 +25,17 @@ from bot.services.decision.schema import Outcome
 from bot.services.decision.service import decision_of
 from bot.services.first_month.chronology import set_review_period
 from bot.services.refusal import RefusedError
+from bot.services.reminders.owners import role_holders
 from bot.services.reminders.tasks import (
     EngineContext,
     add_agency,
     complete_task,
+    event_time,
     involved_agencies,
     move_deadline,
     open_tasks,
     remove_agency,
+    stage_has_ended,
 )
 from bot.services.review.access import (
     NOT_ELIGIBLE_CHAIR,
@@ -35,15 +44,14 @@ from bot.services.review.access import (
     lock_case,
     may_appoint_panel_chair,
     may_chair_review,
-    may_record_for_board,
 )
 from bot.services.review.panel import require_cleared
 from bot.services.review.schema import (
     FINDINGS_PATHS,
-    REVIEW_MONTHS,
     TERMS_TEXTS,
     ChairStatus,
     ExtensionForm,
+    ExtensionWords,
     Proceeding,
     TermsForm,
 )
@@ -58,13 +66,19 @@ from storage.models import (
 )
 from storage.states import TaskStatus
 
-DEPENDENT_KINDS = (TaskKind.OVERVIEW_REPORT,)
-"""Tasks due on the completion date: an agreed extension moves them (and their reminders)."""
 NOT_IN_REVIEW = "This case is not in a Serious Case Review."
 NOT_FOUND = "That is no longer open to you."
 APPOINTERS = "The Board Chair, the CPU or the business unit appoint the panel chair."
 TERMS_SETTER = "The panel chair sets the terms of reference."
-EXTENDERS = "The panel chair, the Board Chair or the business unit record extensions."
+NO_LIMIT = "This case has no review under way whose date can move."
+ROLE_NAMES = {
+    "admins": "the business unit",
+    "board_chair": "the Board Chair",
+    "panel_chair": "the panel chair",
+    "partner_leads": "the safeguarding partners' leads",
+    "delegated_lead": "the lead they delegate to",
+    "cpu": "the CPU",
+}
 
 
 def open_task(session: Session, task_id: int) -> tuple[Task, Case]:
@@ -115,10 +129,45 @@ def _extended_to(session: Session, case_id: int) -> date | None:
     )
 
 
+def limited_stage(session: Session, case: Case) -> tuple[StageDefinition, CompletionLimit]:
+    """The stage of the case's process that must finish by a date, and its limit."""
+    process = get_process(case.process_key)
+    for stage in process.all_stages:
+        if stage.limit is not None:
+            return stage, stage.limit
+    raise RefusedError(NO_LIMIT)
+
+
+def limit_of(session: Session, case_id: int) -> CompletionLimit:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise RefusedError(NOT_FOUND)
+    return limited_stage(session, case)[1]
+
+
+def limited_case(session: Session, case_id: int) -> tuple[Case, CompletionLimit]:
+    """The case, locked, while it is in the stage its process limits; otherwise a refusal."""
+    case = lock_case(session, case_id)
+    if case is None:
+        raise RefusedError(NOT_FOUND)
+    stage, limit = limited_stage(session, case)
+    if case.stage != stage.key or case.closed_at is not None:
+        raise RefusedError(NO_LIMIT)
+    if stage_has_ended(session, case, stage):
+        raise RefusedError(f"The review of {case.reference} is {limit.finished}: nothing moves.")
+    return case, limit
+
+
+def _limit_starts(session: Session, case_id: int, limit: CompletionLimit) -> date:
+    at = event_time(session, case_id, limit.anchor)
+    return london_date(at) if at is not None else decided_on(session, case_id)
+
+
 def completion_limit(session: Session, case_id: int) -> date:
-    """Four calendar months from the decision, or the latest extension agreed with OFSTED."""
+    """The process's months from the decision (four for an SCR), or the latest extension."""
+    limit = limit_of(session, case_id)
     extended = _extended_to(session, case_id)
-    return extended or add_calendar_months(decided_on(session, case_id), REVIEW_MONTHS)
+    return extended or add_calendar_months(_limit_starts(session, case_id, limit), limit.months)
 
 
 def completion_date(session: Session, case_id: int) -> date:
@@ -131,10 +180,13 @@ def completion_date(session: Session, case_id: int) -> date:
 def move_dependents(
     ctx: EngineContext, case_id: int, completion: date, actor: str, why: str
 ) -> list[Task]:
+    """The tasks due on the completion date (the process's limit names them) fall due on
+    ``completion``, their reminders planned again."""
+    kinds = limit_of(ctx.session, case_id).tasks
     moved = []
     new_due = ctx.cal.day_end(completion)
     for task in open_tasks(ctx.session, case_id):
-        if task.kind in DEPENDENT_KINDS and task.due_at != new_due:
+        if task.kind in kinds and task.due_at != new_due:
             move_deadline(ctx, task, new_due=new_due, actor=actor, reason=why)
             moved.append(task)
     return moved
@@ -367,10 +419,25 @@ def _contributors(
 # An extension agreed with OFSTED -------------------------------------------------------------
 
 
-def may_extend(session: Session, case: Case, actor: str) -> None:
-    review_case(session, case.id)
-    if not (may_record_for_board(session, actor) or leads_review(session, case.id, actor)):
-        raise RefusedError(EXTENDERS)
+def words_of(limit: CompletionLimit) -> ExtensionWords:
+    return ExtensionWords(agreed_with=limit.agreed_with, finished=limit.finished)
+
+
+def extenders(limit: CompletionLimit) -> str:
+    """Who may record an extension, in words: "The panel chair, the Board Chair or ..."."""
+    names = [ROLE_NAMES[role] for role in limit.agreed_by]
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"{said[0].upper()}{said[1:]} record extensions."
+
+
+def may_extend(session: Session, case: Case, actor: str) -> CompletionLimit:
+    """The process's limit, when ``actor`` holds one of the roles that agree an extension
+    on this case; else a refusal."""
+    _, limit = limited_case(session, case.id)
+    for role in limit.agreed_by:
+        if actor in role_holders(session, case.id, role):
+            return limit
+    raise RefusedError(extenders(limit))
 
 
 def agree_extension(
@@ -392,12 +459,13 @@ def agree_extension(
         {"extension_reason": form.extension_reason},
         {"extension_reason": "reason for the extension"},
     )
-    case = review_case(session, case_id)
+    case, limit = limited_case(session, case_id)
     may_extend(session, case, actor)
     previous = completion_date(session, case_id)
     if form.new_completion <= previous:
         raise RefusedError(
-            f"The review is already due by {day(previous)}: choose a later date.",
+            f"The review is already due to be {limit.finished} by {day(previous)}: "
+            "choose a later date.",
             field="new_completion",
         )
     row = ReviewExtension(

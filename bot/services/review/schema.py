@@ -28,7 +28,6 @@ from bot.services.refusal import FormFieldError
 
 LONG_TEXT = 3000
 SHORT_TEXT = 200
-REVIEW_MONTHS = 4
 MAX_ID = 2**31 - 1
 
 Long = Annotated[str, Field(max_length=LONG_TEXT)]
@@ -217,8 +216,68 @@ class TermsForm(BaseModel):
         }
 
 
+class ReviewerForm(BaseModel):
+    """Who carries out a local review: a name and an organisation (no child's details, but
+    screened like any free text)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    reviewer_name: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
+    reviewer_organisation: Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)]
+
+    def texts(self) -> dict[str, str]:
+        return {
+            "reviewer_name": self.reviewer_name,
+            "reviewer_organisation": self.reviewer_organisation,
+        }
+
+
+REVIEWER_LABELS = {"reviewer_name": "reviewer's name", "reviewer_organisation": "organisation"}
+
+
+class PlannedDateForm(BaseModel):
+    """The date a review is planned to be finished by (a CSPR's publication date)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    planned_date: date
+
+
+@dataclass(frozen=True)
+class PlannedDate:
+    """What the planning form shows: the case, the date planned (if any), the latest date
+    it may be without an extension, and the process's words."""
+
+    case_id: int
+    reference: str
+    planned: date | None
+    latest: date
+    finished: str
+    agreed_with: str
+
+
+@dataclass(frozen=True)
+class DatePlanned:
+    case_id: int
+    reference: str
+    planned: date
+    previous: date | None
+    moved: int
+    finished: str
+
+
+@dataclass(frozen=True)
+class ExtensionWords:
+    """How a process speaks of its completion date's extension: "agreed with OFSTED" and
+    "complete", or "agreed by the safeguarding partners" and "published"."""
+
+    agreed_with: str
+    finished: str
+
+
 class ExtensionForm(BaseModel):
-    """An extension agreed with OFSTED. That it moves the date on is checked on saving."""
+    """An extension of the completion date (agreed with OFSTED, for an SCR). That it moves
+    the date on is checked on saving."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
