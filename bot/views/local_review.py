@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
+from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
-from bot.ids import INPUT_ACTION, ReviewBlock, ReviewCallback
+from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock, ReviewCallback
 from bot.services.review.schema import SHORT_TEXT, DatePlanned, PlannedDate
 from bot.views.format import day, user_link
 from bot.views.forms import context, date_input, modal, section
 from bot.views.messages import Message
+from bot.views.review import button
 
 NOT_IDENTIFYING = "The reviewer's details, never the child's: the bot checks what you type."
 
@@ -70,9 +71,10 @@ def date_planned_message(done: DatePlanned, actor: str) -> Message:
     was = f" (was {day(done.previous)})" if done.previous else ""
     text = (
         f"{done.reference}: the review is to be {done.finished} on {day(done.planned)}{was}, "
-        f"set by {user_link(actor)}."
+        f"set by {user_link(actor)}. The final report is due 7 working days before."
     )
-    return Message(text=text, blocks=[section(text)])
+    change = button("Change the date", ReviewAction.OPEN_PLANNED_DATE, done.case_id)
+    return Message(text=text, blocks=[section(text), ActionsBlock(elements=[change])])
 
 
 def published_message(reference: str, actor: str) -> Message:

@@ -4,6 +4,7 @@ extension agreed by the partners, and the review recorded published, which ends 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -17,7 +18,7 @@ from tests.cspr_local.helpers import decided
 from tests.decision.helpers import audit_rows, modal_of, stored_case, submit, tasks_of
 from tests.flow_helpers import body_json
 from tests.process.helpers import PARTNER_LEADS, home_text
-from tests.reminders.reminder_helpers import london, task_of
+from tests.reminders.reminder_helpers import london, reminders, task_of
 from tests.sealed import read_json
 
 DECIDED = london(2026, 12, 8, 10)
@@ -67,9 +68,29 @@ def test_the_final_report_falls_due_seven_working_days_before_publication(partne
         )
     assert event.at.astimezone(LONDON).date() == date(2027, 6, 2)
 
-    assert plan(partners, case, "U0ADMIN", "2027-05-11").status == 200
+    [note] = [
+        m for m in partners.standin.messages_in(case.channel_id) if "to be published" in m.text
+    ]
+    task = task_of(partners, case.id, "final_report_sent")
+    planned = [r.at for r in reminders(partners, task.id) if r.status == "planned"]
+    assert london(2027, 5, 12, 9) in planned  # 7 working days before Fri 21 May
+
+    clicked = partners.driver.block_action(
+        "U0ADMIN",
+        ReviewAction.OPEN_PLANNED_DATE.value,
+        channel_id=case.channel_id,
+        message_ts=note.ts,
+    )
+    assert clicked.status == 200
+    partners.wait()
+    view = modal_of(partners, "U0ADMIN", "review_planned_date")
+    assert '"initial_date": "2027-06-02"' in json.dumps(view.blocks)
+    submit(partners, "U0ADMIN", {ReviewBlock.PLANNED_DATE.value: "2027-05-11"}, view.id)
     # ... and it follows the date: before Tue 11 May, the Early May holiday not counted.
     assert due_day(partners, case.id, "final_report_sent") == date(2027, 4, 29)
+    moved = reminders(partners, task.id)
+    assert {r.status for r in moved if r.at == london(2027, 5, 12, 9)} == {"cancelled"}
+    assert london(2027, 4, 28, 9) in [r.at for r in moved if r.status == "planned"]
     rows = audit_rows(partners, "review.date_planned")[len(before) :]
     assert [(r.detail["date"], r.detail["previous"]) for r in rows] == [
         ("2027-06-02", None),
