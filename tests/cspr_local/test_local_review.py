@@ -111,6 +111,13 @@ def test_a_date_past_six_months_needs_an_extension_agreed_by_the_partners(partne
     assert due_day(partners, case.id, "final_report_sent") == date(2027, 5, 8)
 
     agency_person = "U0DPH"
+    not_theirs = partners.driver.slash_command(
+        agency_person, "review publication", channel_id=case.channel_id
+    )
+    assert body_json(not_theirs)["text"] == (
+        "The safeguarding partners' leads, the lead they delegate to, the business unit or "
+        "the panel chair set the date."
+    )
     partners.driver.slash_command(agency_person, "review extension", channel_id=case.channel_id)
     partners.wait()
     assert partners.standin.open_view_for(agency_person) is None

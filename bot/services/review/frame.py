@@ -367,7 +367,7 @@ def save_terms(
     if form.completion_date > limit:
         raise RefusedError(
             f"The review must be complete by {day(limit)}; a later date needs an extension "
-            "agreed with OFSTED.",
+            f"{limit_of(session, case_id).agreed_with}.",
             field="completion_date",
         )
     previous = current_terms(session, case_id)
@@ -423,11 +423,15 @@ def words_of(limit: CompletionLimit) -> ExtensionWords:
     return ExtensionWords(agreed_with=limit.agreed_with, finished=limit.finished)
 
 
-def extenders(limit: CompletionLimit) -> str:
-    """Who may record an extension, in words: "The panel chair, the Board Chair or ..."."""
-    names = [ROLE_NAMES[role] for role in limit.agreed_by]
+def who_may(roles: tuple[str, ...], act: str) -> str:
+    """``roles`` doing ``act``, in words: "The panel chair, the Board Chair or ... record ..."."""
+    names = [ROLE_NAMES[role] for role in dict.fromkeys(roles)]
     said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return f"{said[0].upper()}{said[1:]} record extensions."
+    return f"{said[0].upper()}{said[1:]} {act}."
+
+
+def extenders(limit: CompletionLimit) -> str:
+    return who_may(limit.agreed_by, "record extensions")
 
 
 def may_extend(session: Session, case: Case, actor: str) -> CompletionLimit:

@@ -23,7 +23,7 @@ from bot.services.reminders.tasks import (
     follow_meeting,
     record_event,
 )
-from bot.services.review.frame import completion_limit, extenders, limited_case
+from bot.services.review.frame import completion_limit, limited_case, who_may
 from bot.services.review.schema import DatePlanned, PlannedDate
 from storage.models import Case, CaseEvent
 
@@ -42,10 +42,11 @@ def may_plan(session: Session, case: Case, actor: str) -> CompletionLimit:
     or the review's lead."""
     _, limit = limited_case(session, case.id)
     _planned_event(limit)
-    for role in (*limit.agreed_by, "panel_chair"):
+    planners = (*limit.agreed_by, "panel_chair")
+    for role in planners:
         if actor in role_holders(session, case.id, role):
             return limit
-    raise RefusedError(extenders(limit).replace("record extensions", "plan the date"))
+    raise RefusedError(who_may(planners, "set the date"))
 
 
 def planned_on(session: Session, cal: WorkingCalendar, case_id: int, event: str) -> date | None:
