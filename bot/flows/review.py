@@ -39,7 +39,14 @@ from bot.services.decision.findings import RecordedFindings, recorded_findings
 from bot.services.panel.schema import Involvement
 from bot.services.refusal import RefusedError
 from bot.services.review.access import agency_contacts, panel_chairs
-from bot.services.review.frame import AppointmentAnswer, appointment, terms_form, terms_version
+from bot.services.review.frame import (
+    AppointmentAnswer,
+    appointment,
+    limit_of,
+    terms_form,
+    terms_version,
+    words_of,
+)
 from bot.services.review.imr import agency_name
 from bot.services.review.panel import MemberAnswer, to_ask
 from bot.services.review.report import (
@@ -243,6 +250,7 @@ def _posted(
         names = agency_names(session, list(row.agency_ids))
         born = case_identifiers(session, cipher, row.case_id).born
         sealed = cipher.for_case(session, row.case_id)
+        words = words_of(limit_of(session, row.case_id))
     form = terms_form(sealed, row)
     changed: list[str] = []
     if previous is not None:
@@ -258,6 +266,7 @@ def _posted(
         agencies=[names[a] for a in row.agency_ids if a in names],
         recorded_by=row.recorded_by,
         recorded_at=row.recorded_at,
+        words=words,
         born=born,
         changed=changed,
     )

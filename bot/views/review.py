@@ -348,6 +348,7 @@ class TermsPosted:
     agencies: Sequence[str]
     recorded_by: str
     recorded_at: datetime
+    words: ExtensionWords
     born: date | None = None
     changed: Sequence[str] = ()
 
@@ -409,7 +410,7 @@ def terms_message(
                 elements=[
                     button("Edit the terms", ReviewAction.OPEN_TERMS, posted.case_id),
                     button(
-                        "Record an extension agreed with OFSTED",
+                        f"Record an extension {posted.words.agreed_with}",
                         ReviewAction.OPEN_EXTENSION,
                         posted.case_id,
                     ),

@@ -16,9 +16,10 @@ from bot.process.working_days import LONDON
 from storage.models import CaseEvent, ReviewExtension, TaskAnswer
 from tests.cspr_local.helpers import decided
 from tests.decision.helpers import audit_rows, modal_of, stored_case, submit, tasks_of
-from tests.flow_helpers import body_json
+from tests.flow_helpers import agency_id, body_json
 from tests.process.helpers import PARTNER_LEADS, home_text
 from tests.reminders.reminder_helpers import london, reminders, task_of
+from tests.review.test_terms import terms_values
 from tests.sealed import read_json
 
 DECIDED = london(2026, 12, 8, 10)
@@ -221,3 +222,38 @@ def test_recording_the_review_published_ends_the_local_review(partners) -> None:
     told = body_json(answer)["text"]
     assert f"The review of {case.reference} is published: nothing moves." in told
     assert stored_case(partners, case.id).stage == "local_review"
+
+
+@pytest.mark.postgres
+def test_the_terms_of_reference_are_set_from_their_task_within_six_months(partners) -> None:
+    case = decided(partners, DECIDED)
+    task = task_of(partners, case.id, "terms_of_reference")
+    assert "Agree the terms of reference" in home_text(partners, "U0CPU1")
+    partners.driver.block_action("U0CPU1", ReviewAction.TASK_FORM.value, str(task.id))
+    partners.wait()
+    view = modal_of(partners, "U0CPU1", "review_terms")
+    late = submit(
+        partners, "U0CPU1", terms_values(partners, **{ReviewBlock.COMPLETION.value: "2027-06-20"})
+    )
+    assert "must be published by Tue 8 Jun 2027" in body_json(late)["errors"]["completion_date"]
+    assert task_of(partners, case.id, "terms_of_reference").status == "open"
+
+    submit(
+        partners,
+        "U0CPU1",
+        terms_values(partners, **{ReviewBlock.COMPLETION.value: "2027-05-28"}),
+        view.id,
+    )
+    assert task_of(partners, case.id, "terms_of_reference").status == "done"
+    contributions = tasks_of(partners, case.id, "agency_contribution")
+    assert {t.agency_id for t in contributions} == {
+        agency_id(partners, "Health"),
+        agency_id(partners, "Police"),
+    }
+    assert due_day(partners, case.id, "review_report") == date(2027, 5, 28)
+    posted = [
+        m for m in partners.standin.messages_in(case.channel_id) if "terms of reference" in m.text
+    ]
+    assert "Record an extension agreed by the safeguarding partners" in json.dumps(
+        posted[-1].blocks
+    )

@@ -340,7 +340,7 @@ def terms_form(cipher: CaseCipher, row: TermsOfReference) -> TermsForm:
 
 
 def may_set_terms(session: Session, case: Case, actor: str) -> None:
-    review_case(session, case.id)
+    limited_case(session, case.id)
     if not leads_review(session, case.id, actor):
         raise RefusedError(TERMS_SETTER)
 
@@ -359,15 +359,15 @@ def save_terms(
     agencies (each with its management review); the period under review bounds the
     chronologies; the completion date sets the overview report's deadline."""
     screen(session, cipher, case_id, form.texts(), form.labels())
-    case = review_case(session, case_id)
+    case, rule = limited_case(session, case_id)
     if not leads_review(session, case_id, actor):
         raise RefusedError(TERMS_SETTER)
     require_cleared(session, case_id)
     limit = completion_limit(session, case_id)
     if form.completion_date > limit:
         raise RefusedError(
-            f"The review must be complete by {day(limit)}; a later date needs an extension "
-            f"{limit_of(session, case_id).agreed_with}.",
+            f"The review must be {rule.finished} by {day(limit)}; a later date needs an "
+            f"extension {rule.agreed_with}.",
             field="completion_date",
         )
     previous = current_terms(session, case_id)
