@@ -185,6 +185,10 @@ CPU_ACTIONS = {
     "cpu_organisations_informed": FirstMonthAction.ORGANISATIONS,
     "cpu_chair_informed": FirstMonthAction.CHAIR_INFORMED,
 }
+AGENCY_ACTIONS: dict[str, FirstMonthAction] = {
+    TaskKind.DP_NOTIFIED: FirstMonthAction.DP_NOTIFIED,
+    TaskKind.RECORDS_SECURED: FirstMonthAction.RECORDS_SECURED,
+}
 
 
 def card_action_blocks(actions: CardActions | None) -> list[Block]:
@@ -215,20 +219,10 @@ def card_action_blocks(actions: CardActions | None) -> list[Block]:
     ]
     if referrer_buttons:
         blocks += [context("The referring agency:"), ActionsBlock(elements=referrer_buttons)]
-    agency_buttons: list[ButtonElement] = []
-    if actions.agency_tasks_open:
-        agency_buttons += [
-            ButtonElement(
-                text=TASK_BUTTONS[TaskKind.DP_NOTIFIED],
-                action_id=FirstMonthAction.DP_NOTIFIED.value,
-                value=value,
-            ),
-            ButtonElement(
-                text=TASK_BUTTONS[TaskKind.RECORDS_SECURED],
-                action_id=FirstMonthAction.RECORDS_SECURED.value,
-                value=value,
-            ),
-        ]
+    agency_buttons = [
+        ButtonElement(text=TASK_BUTTONS[kind], action_id=AGENCY_ACTIONS[kind].value, value=value)
+        for kind in actions.agency_forms
+    ]
     if actions.chronology_open:
         agency_buttons += [
             ButtonElement(

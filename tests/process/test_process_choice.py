@@ -90,6 +90,8 @@ def test_the_business_unit_picks_a_cspr_and_the_card_shows_its_first_stage(harne
     assert "Notify the national panel" in card
     assert "Secure all relevant records" in card or "records secured" in card
     assert "Initial Panel" not in card and "child protection plan" not in card
+    assert "Confirm records secured" in card
+    assert "Confirm CPU notified" not in card, "a practice review asks for no CPU notification"
     assert "Notify the national panel" in home_text(harness, "U0ADMIN")
 
 

@@ -225,7 +225,9 @@ class CardActions:
 
     case_id: int
     cpu_items: Sequence[CpuItem]
-    agency_tasks_open: bool
+    agency_forms: Sequence[str]
+    """The agencies' own first checks still open in some agency, of `AGENCY_FORM_KINDS`, in
+    that order: a button each (a practice review asks for no CPU notification)."""
     chronology_open: bool
     referrer_items: Sequence[CpuItem] = ()
     """The referring organisation's own checks (other children at risk)."""

@@ -270,7 +270,7 @@ def card_actions(session: Session, case: Case) -> CardActions | None:
         case_id=case.id,
         cpu_items=cpu_items,
         referrer_items=referrer_items,
-        agency_tasks_open=bool(kinds & set(AGENCY_FORM_KINDS)),
+        agency_forms=[kind for kind in AGENCY_FORM_KINDS if kind in kinds],
         chronology_open=bool(kinds & set(CHRONOLOGY_KINDS)) or case.stage == Stage.REFERRAL,
     )
 
