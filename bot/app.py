@@ -13,6 +13,7 @@ from bot.handlers import decision as decision_handlers
 from bot.handlers import monitoring as monitoring_handlers
 from bot.handlers import national_panel as national_panel_handlers
 from bot.handlers import panel as panel_handlers
+from bot.handlers import partners as partners_handlers
 from bot.handlers import review as review_handlers
 from bot.handlers.adapter import stamp_arrival
 from bot.runtime import Runtime
@@ -24,6 +25,7 @@ LISTENER_MODULES = (
     referral,
     reminders,
     decision_handlers,
+    partners_handlers,
     review_handlers,
     local_review,
     after_report,

@@ -252,6 +252,24 @@ class DecisionAction(StrEnum):
     """Value ``<case id>:<audience>``."""
 
 
+class PartnersCallback(StrEnum):
+    PANEL_VIEW = "partners_panel_view"
+
+
+class PartnersBlock(StrEnum):
+    PANEL_VIEW = "national_panel_view"
+    PANEL_REASON = "national_panel_reason"
+    BUTTONS = "partners_buttons"
+
+
+class PartnersAction(StrEnum):
+    HOLD = "partners_hold_local_review"
+    NO_REVIEW = "partners_no_local_review"
+    """A partner's lead confirms the safeguarding partners' decision; the value is the case id."""
+    OPEN_PANEL_VIEW = "partners_open_panel_view"
+    """Opens the national panel's view; the value is the case id."""
+
+
 class ReviewCallback(StrEnum):
     PANEL_CHAIR = "review_panel_chair"
     TERMS = "review_terms"
@@ -472,6 +490,7 @@ class Job(StrEnum):
     DECISION_SHOWN = "decision_shown"
     DECISION_REQUESTED = "decision_requested"
     DECISION_NOTICE = "decision_notice"
+    PARTNERS_SHOWN = "partners_shown"
     PANEL_INVITATIONS = "panel_invitations"
     PANEL_HELD = "panel_held"
     CHAIR_APPOINTED = "chair_appointed"

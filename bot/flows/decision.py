@@ -8,6 +8,7 @@ again on any later click and catches up whatever Slack refused the first time.
 
 from __future__ import annotations
 
+from bot.flows.asking import ask_once, redraw_all
 from bot.flows.cases import refresh_card
 from bot.flows.review import ask_review_panel
 from bot.gateway import SlackGateway
@@ -37,11 +38,7 @@ def send_decision_request(runtime: Runtime, slack: SlackGateway, case_id: int) -
     if asked is None:
         return
     message = decision_request(asked.recommended, REVIEW_QUESTIONS)
-    targets = [(f"dm:{chair}", chair) for chair in asked.chairs]
-    if asked.channel is not None:
-        targets.append(("channel", asked.channel))
-    for suffix, target in targets:
-        slack.try_post_once(f"{_request_key(case_id)}{suffix}", target, message, case_id=case_id)
+    ask_once(slack, _request_key(case_id), asked.chairs, asked.channel, message, case_id=case_id)
     refresh_card(runtime, slack.client, case_id)
 
 
@@ -56,8 +53,7 @@ def show_decision(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     replaced = decision_made(
         made.reference, outcome, decision.decided_by, decision.decided_at, decision.directed
     )
-    for sent in slack.sent_under(_request_key(case_id)):
-        slack.try_update(sent.channel, sent.ts, replaced)
+    redraw_all(slack, _request_key(case_id), replaced)
     if made.channel is not None and decision.directed is not None:
         slack.try_post_once(
             f"case:{case_id}:decision:directed", made.channel, replaced, case_id=case_id

@@ -25,7 +25,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.flows import decision, first_month, monitoring, panel, review
+from bot.flows import decision, first_month, monitoring, panel, partners, review
 from bot.flows.cases import refresh_card
 from bot.flows.referral import CaseSetup
 from bot.gateway import SlackError, SlackGateway
@@ -71,6 +71,7 @@ JOBS: dict[Job, JobFunction] = {
     Job.DECISION_SHOWN: decision.show_decision,
     Job.DECISION_REQUESTED: decision.send_decision_request,
     Job.DECISION_NOTICE: decision.after_notice,
+    Job.PARTNERS_SHOWN: partners.show_partners,
     Job.PANEL_INVITATIONS: _panel_invitations,
     Job.PANEL_HELD: panel.announce_held,
     Job.CHAIR_APPOINTED: review.ask_appointee,

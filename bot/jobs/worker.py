@@ -5,7 +5,8 @@ One job: a tick at start and every minute after (drain the outbox: case set-ups 
 other Slack jobs listeners queued, retried with back-off; take people the partnership file
 no longer names out of their case channels, send due reminders, redraw the cards of cases
 whose tasks just fell due, finish sending panel invitations and send the panel's reminders,
-read the answers that came back by e-mail when IMAP is set, remind the referrers of
+ask the safeguarding partners' leads for their decision on a local review when a case
+reaches it, read the answers that came back by e-mail when IMAP is set, remind the referrers of
 referrals waiting for their details on the web and delete those 7 days old, and the
 business unit's daily digest once it is due; before the reminders, the monitoring
 pass: progress-return rounds, the Board's round summaries, owners who have left, archiving
@@ -43,6 +44,7 @@ from bot.flows.cases import refresh_card
 from bot.flows.monitoring import MonitoringReport, monitoring_pass, remove_partnership_leavers
 from bot.flows.panel import PanelTickReport, panel_tick
 from bot.flows.panel_replies import read_calendar_replies
+from bot.flows.partners import ask_waiting_partners
 from bot.flows.referral_details import PendingReport, pending_referrals_pass
 from bot.flows.retention import RetentionReport, retention_pass
 from bot.gateway import SlackGateway
@@ -70,6 +72,7 @@ class TickReport:
     partnership_leavers: int = 0
     retention: RetentionReport | None = None
     pending_referrals: PendingReport | None = None
+    partners_asked: int = 0
     digests: int = 0
     failures: list[tuple[str, Exception]] = field(default_factory=list)
     """The steps that failed, with what they raised."""
@@ -126,6 +129,9 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     def digest() -> None:
         report.digests = send_daily_digest(runtime, client)
 
+    def partners_decisions() -> None:
+        report.partners_asked = ask_waiting_partners(runtime, client)
+
     def half_finished_referrals() -> None:
         gateway = SlackGateway(client, runtime.db, runtime.clock)
         report.pending_referrals = pending_referrals_pass(runtime, gateway)
@@ -136,6 +142,7 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     step("reminders", reminders)
     step("case cards", cards)
     step("panel meetings", panel_meetings)
+    step("partners' decisions", partners_decisions)
     if runtime.settings.reads_calendar_replies:
         step("answers by e-mail", email_answers)
     step("retention", erasures)

@@ -24,6 +24,7 @@ from bot.process.definition import (
     DueBefore,
     EventRecorded,
     ProcessDefinition,
+    Route,
     StageDefinition,
     TaskDefinition,
 )
@@ -96,7 +97,11 @@ RAPID_REVIEW = StageDefinition(
         ),
     ),
     ends_when=AllTasksDone(),
+    routes=(Route("decided_no_local_review", Stage.NO_LOCAL_REVIEW),),
 )
+"""The rapid review ends once its report has gone to the national panel and the safeguarding
+partners have decided on a local review, which the three partners' leads each confirm
+(`bot.services.partners`): a local review, or (the route) none."""
 
 REPORT_BEFORE_PUBLICATION = DueBefore("publication_date", WorkingDays(7))
 """The final report goes to the national panel and the Department for Education at least 7
@@ -177,6 +182,25 @@ least 7 working days before publication; published within six months of the deci
 the safeguarding partners (their leads, the lead they delegate to, or the business unit for
 them) record an extension with its reason."""
 
+NO_LOCAL_REVIEW = StageDefinition(
+    key=Stage.NO_LOCAL_REVIEW,
+    title="No local review",
+    tasks=(
+        TaskDefinition(
+            kind=TaskKind.NO_LOCAL_REVIEW_SHARED,
+            title="Tell the national panel there will be no local review",
+            owner="admins",
+            deadline=WorkingDays(2),
+            anchor="decision",
+            reminders=PROMPT_REMINDERS.escalating_to("delegated_lead"),
+        ),
+    ),
+    ends_when=AllTasksDone(),
+    closes_case=True,
+)
+"""The partners decide on no local review: the business unit tells the national panel
+(with the rapid review), then the case closes."""
+
 CSPR_2023 = ProcessDefinition(
     key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
@@ -185,8 +209,10 @@ CSPR_2023 = ProcessDefinition(
         "referral",
         "notification",
         "rapid_review_sent",
+        "decided_no_local_review",
         "decision",
         "publication_date",
         "report_published",
     ),
+    side_stages=(NO_LOCAL_REVIEW,),
 )

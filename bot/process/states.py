@@ -23,6 +23,7 @@ class Stage(StrEnum):
     NOTIFICATION = "notification"
     RAPID_REVIEW = "rapid_review"
     LOCAL_REVIEW = "local_review"
+    NO_LOCAL_REVIEW = "no_local_review"
 
 
 class TaskKind(StrEnum):
@@ -80,3 +81,4 @@ class TaskKind(StrEnum):
     REVIEWER_APPOINTED = "reviewer_appointed"
     PRACTITIONERS_INVOLVED = "practitioners_involved"
     FINAL_REPORT_SENT = "final_report_sent"
+    NO_LOCAL_REVIEW_SHARED = "no_local_review_shared"

@@ -44,3 +44,25 @@ def labelled_button(
         confirm=confirm,
         accessibility_label=accessibility_label(text, subject),
     )
+
+
+def decision_button(
+    text: str,
+    action_id: str,
+    case_id: int,
+    *,
+    asks: str,
+    confirm: str,
+    style: str | None = None,
+) -> ButtonElement:
+    """A button that decides something for a case (its value is the case id), asking first:
+    ``asks`` says what the click decides, ``confirm`` is the dialog's go-ahead."""
+    return ButtonElement(
+        text=text,
+        action_id=action_id,
+        value=str(case_id),
+        style=style,
+        confirm=ConfirmObject(
+            title="Confirm the decision", text=asks, confirm=confirm, deny="Go back"
+        ),
+    )

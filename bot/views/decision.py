@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
-    ConfirmObject,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -43,6 +42,7 @@ from bot.services.decision.schema import (
     Recommended,
 )
 from bot.services.referral.schema import CRITERION_LABELS, CRITERION_SHORT, Criterion
+from bot.views.buttons import decision_button
 from bot.views.format import LONDON, day, moment, user_link
 from bot.views.forms import BY_ROLE, context, date_input, long_text, modal, section
 from bot.views.messages import Message
@@ -134,18 +134,14 @@ def _recommendation_lines(rec: Recommended) -> list[str]:
 
 def _decision_button(outcome: Outcome, case_id: int, reference: str) -> ButtonElement:
     not_met = outcome is not Outcome.SCR
-    return ButtonElement(
-        text=OUTCOME_BUTTONS[outcome],
-        action_id=DECISION_BUTTONS[outcome].value,
-        value=str(case_id),
+    return decision_button(
+        OUTCOME_BUTTONS[outcome],
+        DECISION_BUTTONS[outcome].value,
+        case_id,
+        asks=f"{reference}: {OUTCOME_WORDS[outcome]}."
+        + (" You will be asked for the reason." if not_met else ""),
+        confirm="Continue" if not_met else "Yes, decide",
         style="danger" if not_met else "primary",
-        confirm=ConfirmObject(
-            title="Confirm the decision",
-            text=f"{reference}: {OUTCOME_WORDS[outcome]}."
-            + (" You will be asked for the reason." if not_met else ""),
-            confirm="Yes, decide" if not not_met else "Continue",
-            deny="Go back",
-        ),
     )
 
 

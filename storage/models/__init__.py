@@ -38,6 +38,7 @@ from storage.models.panel import (
     PanelSlot,
     PanelSlotAnswer,
 )
+from storage.models.partners import LocalReviewDecision, NationalPanelView, PartnerAnswer
 from storage.models.partnership import Agency, AgencyMember, RoleAssignment
 from storage.models.portal import PendingReferral, PortalLoginState, PortalSession
 from storage.models.review import (
@@ -82,10 +83,12 @@ __all__ = [
     "DeactivatedUser",
     "DecisionNotice",
     "ImrRecommendation",
+    "LocalReviewDecision",
     "ManagementReview",
     "MonitoringInterval",
     "MonitoringRound",
     "NationalPanelNotice",
+    "NationalPanelView",
     "OutboxJob",
     "OverviewConfirmation",
     "OverviewDraft",
@@ -97,6 +100,7 @@ __all__ = [
     "PanelReminder",
     "PanelSlot",
     "PanelSlotAnswer",
+    "PartnerAnswer",
     "PendingReferral",
     "PortalLoginState",
     "PortalSession",

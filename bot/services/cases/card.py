@@ -20,6 +20,7 @@ from bot.services.first_month.tasks import card_actions, with_entry_count
 from bot.services.monitoring.plan import monitoring_state
 from bot.services.national_panel.service import card_state as national_panel_state
 from bot.services.panel.answers import panel_card_state
+from bot.services.partners.service import card_lines as partners_lines
 from bot.services.referral.schema import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from storage.db import Database
@@ -178,7 +179,7 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         deadlines=_deadlines(session, case, cal),
         agency_columns=columns,
         agency_rows=rows,
-        notes=review_notes(session, case, today, cal),
+        notes=[*partners_lines(session, case), *review_notes(session, case, today, cal)],
         panel=panel_card_state(session, case, today, cal),
         first_month=card_actions(session, case),
         monitoring=monitoring_state(session, case, today, cal),

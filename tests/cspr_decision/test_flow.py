@@ -1,0 +1,149 @@
+"""The safeguarding partners' decision on a local review, through signed requests: the three
+leads asked, each confirming; the decision recorded once all three agree, and what follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ids import PartnersAction
+from bot.jobs.worker import tick
+from tests.cspr_decision.helpers import (
+    HEALTH,
+    HOLD,
+    LA,
+    LEADS,
+    NO_REVIEW,
+    POLICE,
+    answers,
+    at_rapid_review,
+    audited,
+    buttons,
+    card,
+    click,
+    decisions,
+    events,
+    request_in_channel,
+    request_to,
+    said_to,
+    stored,
+    tasks,
+)
+from tests.reminders.reminder_helpers import complete
+
+
+def test_each_lead_and_the_case_channel_are_asked_once(partners) -> None:
+    case = at_rapid_review(partners)
+    assert case.stage == "rapid_review"
+
+    for message in (
+        *(request_to(partners, lead) for lead in LEADS),
+        request_in_channel(partners, case),
+    ):
+        shown = buttons(message)
+        assert [b["text"]["text"] for b in shown] == [
+            "Hold a local review",
+            "No local review",
+            "Record the national panel's view",
+        ]
+        assert all(b["value"] == str(case.id) for b in shown)
+        assert all("confirm" in b for b in shown[:2]), "each decision is confirmed first"
+        assert "the safeguarding partners' decision on a local review" in message.text
+        assert f"<@{POLICE}>" in str(message.blocks) and "awaited" in str(message.blocks)
+    text = card(partners, case)
+    assert "Awaiting the safeguarding partners' decision on a local review" in text
+    assert f"awaited: the local authority (<@{LA}>); the police (<@{POLICE}>); health" in text
+
+    before = len(partners.standin.calls_to("chat.postMessage"))
+    tick(partners.runtime)
+    partners.wait()
+    asked_again = [
+        c
+        for c in partners.standin.calls_to("chat.postMessage")[before:]
+        if "partners" in str(c.args)
+    ]
+    assert asked_again == [], "a later tick asks nobody twice"
+
+
+@pytest.mark.postgres
+def test_when_all_three_leads_confirm_the_local_review_begins(partners) -> None:
+    case = at_rapid_review(partners)
+
+    click(partners, LA, HOLD)
+    assert "you confirmed *hold a local review* for the local authority" in said_to(partners, LA)
+    assert "Still awaited: the police and health" in said_to(partners, LA)
+    text = card(partners, case)
+    assert f"confirmed by the local authority (<@{LA}>: hold a local review)" in text
+    assert f"awaited: the police (<@{POLICE}>); health (<@{HEALTH}>)" in text
+    assert f"✓ The local authority: <@{LA}> confirmed" in str(request_to(partners, POLICE).blocks)
+    assert decisions(partners) == []
+
+    click(partners, POLICE, HOLD)
+    assert stored(partners, case.id).stage == "rapid_review"
+    assert decisions(partners) == []
+    click(partners, HEALTH, HOLD, request_in_channel(partners, case))
+
+    [decision] = decisions(partners)
+    assert decision.outcome == "hold" and decision.case_id == case.id
+    assert stored(partners, case.id).stage == "local_review"
+    assert len(events(partners, case.id, "decision")) == 1
+    assert events(partners, case.id, "decided_no_local_review") == []
+    [rapid] = tasks(partners, case.id, "rapid_review")
+    assert rapid.status == "done" and rapid.completed_by == HEALTH
+    for kind in ("terms_of_reference", "review_report"):
+        [task] = tasks(partners, case.id, kind)
+        assert task.status == "open"
+    assert [t.status for t in tasks(partners, case.id, "agency_contribution")] == ["open"]
+    assert answers(partners, case.id) == {
+        "local_authority": ("hold", LA),
+        "police": ("hold", POLICE),
+        "health": ("hold", HEALTH),
+    }
+    confirmed = audited(partners, "partners_decision.confirmed")
+    assert [(a.actor, a.detail["partner"]) for a in confirmed] == [
+        (LA, "local_authority"),
+        (POLICE, "police"),
+        (HEALTH, "health"),
+    ]
+    [made] = audited(partners, "partners_decision.made")
+    assert made.detail == {"outcome": "hold", "confirmed_by": sorted(LEADS)}
+
+    for message in (
+        *(request_to(partners, lead) for lead in LEADS),
+        request_in_channel(partners, case),
+    ):
+        shown = str(message.blocks)
+        assert (
+            PartnersAction.HOLD.value not in shown and PartnersAction.NO_REVIEW.value not in shown
+        )
+        assert "the safeguarding partners decided, Fri 27 Nov 2026 10:00" in shown
+        assert "a local child safeguarding practice review will be held" in message.text
+        assert "Agree the terms of reference: by" in shown
+        assert "awaited" not in shown
+    text = card(partners, case)
+    assert (
+        "The safeguarding partners' decision*: a local child safeguarding practice review" in text
+    )
+    assert "confirmed by the local authority, the police and health" in text
+    assert "Awaiting" not in text and "awaited" not in text, "nothing stale on the card"
+
+
+def test_no_local_review_closes_the_case_once_the_national_panel_is_told(partners) -> None:
+    case = at_rapid_review(partners)
+    for lead in LEADS:
+        click(partners, lead, NO_REVIEW)
+
+    [decision] = decisions(partners)
+    assert decision.outcome == "none"
+    case = stored(partners, case.id)
+    assert case.stage == "no_local_review" and case.closed_at is None
+    assert len(events(partners, case.id, "decided_no_local_review")) == 1
+    assert tasks(partners, case.id, "terms_of_reference") == []
+    [told] = tasks(partners, case.id, "no_local_review_shared")
+    assert told.status == "open" and told.owner_role == "admins"
+    assert "there will be no local review" in request_to(partners, LA).text
+    assert "Tell the national panel there will be no local review: by" in str(
+        request_in_channel(partners, case).blocks
+    )
+
+    complete(partners, case.id, "no_local_review_shared")
+    assert stored(partners, case.id).closed_at is not None
