@@ -268,6 +268,8 @@ class PartnersAction(StrEnum):
     """A partner's lead confirms the safeguarding partners' decision; the value is the case id."""
     OPEN_PANEL_VIEW = "partners_open_panel_view"
     """Opens the national panel's view; the value is the case id."""
+    OPEN_DECISION = "partners_open_decision"
+    """From a reminder or App Home: the request with its buttons; the value is the task id."""
 
 
 class ReviewCallback(StrEnum):
@@ -438,6 +440,7 @@ enough to record it: now, by the person who clicked."""
 TASK_FORMS.update({kind: FirstMonthAction.TASK.value for kind in FIRST_MONTH_TASK_KINDS})
 
 TASK_FORMS["schedule_initial_panel"] = PanelAction.OPEN_SCHEDULE.value
+TASK_FORMS["rapid_review"] = PartnersAction.OPEN_DECISION.value
 TASK_FORMS["panel_papers_sent"] = PanelAction.SEND_PAPERS.value
 
 REPORT_STEP_KINDS = (

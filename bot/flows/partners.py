@@ -17,8 +17,7 @@ from bot.gateway import SlackGateway
 from bot.runtime import Runtime
 from bot.services.partners.schema import PartnersState
 from bot.services.partners.service import cases_awaiting_partners, partners_state
-from bot.views.messages import Message
-from bot.views.partners import partners_decided, partners_request
+from bot.views.partners import partners_message
 
 
 def _request_key(case_id: int) -> str:
@@ -30,17 +29,15 @@ def _state(runtime: Runtime, case_id: int) -> PartnersState | None:
         return partners_state(session, runtime.cipher, case_id)
 
 
-def _message(state: PartnersState) -> Message:
-    return partners_decided(state) if state.decided else partners_request(state)
-
-
 def ask_partners(runtime: Runtime, slack: SlackGateway, case_id: int) -> list[str]:
     """Ask each lead, and the case channel, once (not once decided): what was posted now."""
     state = _state(runtime, case_id)
     if state is None or state.decided:
         return []
     prefix = _request_key(case_id)
-    posted = ask_once(slack, prefix, state.leads, state.channel, _message(state), case_id=case_id)
+    posted = ask_once(
+        slack, prefix, state.leads, state.channel, partners_message(state), case_id=case_id
+    )
     if posted:
         refresh_card(runtime, slack, case_id)
     return posted
@@ -53,7 +50,7 @@ def show_partners(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
     if state is None:
         return
     prefix = _request_key(case_id)
-    message = _message(state)
+    message = partners_message(state)
     posted: list[str] = []
     if not state.decided:
         posted = ask_once(slack, prefix, state.leads, state.channel, message, case_id=case_id)

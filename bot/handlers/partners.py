@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers.adapter import Listeners, Request, Submitted, ViewMeta
+from bot.handlers.adapter import Listeners, Reply, Request, Submitted, ViewMeta
 from bot.handlers.commands import CommandRouter
 from bot.handlers.payloads import BlockAction
 from bot.ids import Job, PartnersAction, PartnersCallback
@@ -14,12 +14,17 @@ from bot.services.partners.schema import Answered, LocalReview, PanelViewForm
 from bot.services.partners.service import (
     NOT_A_LEAD,
     NOT_READY,
+    case_deciding,
     confirm,
     partners_state,
     record_panel_view,
     view_refusal,
 )
-from bot.views.partners import answer_text, panel_view_modal
+from bot.views.partners import (
+    answer_text,
+    panel_view_modal,
+    partners_message,
+)
 
 OUTCOMES = {
     PartnersAction.HOLD.value: LocalReview.HOLD,
@@ -43,6 +48,17 @@ def partner_confirmed(req: Request[BlockAction]) -> str | None:
         return REFUSALS[answer.result]
     req.enqueue(Job.PARTNERS_SHOWN, case_id=case_id)
     return answer_text(answer)
+
+
+@listeners.action(PartnersAction.OPEN_DECISION.value, value=True)
+def decision_shown(req: Request[BlockAction]) -> Reply | str:
+    """From a lead's reminder or App Home: the request (or the decision), for them alone."""
+    case_id = case_deciding(req.session, req.number or 0)
+    state = partners_state(req.session, req.runtime.cipher, case_id) if case_id else None
+    if state is None:
+        return NOT_READY
+    message = partners_message(state)
+    return Reply(text=message.text, blocks=message.blocks)
 
 
 @listeners.action(PartnersAction.OPEN_PANEL_VIEW.value, value=True)

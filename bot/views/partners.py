@@ -158,6 +158,11 @@ def partners_decided(state: PartnersState) -> Message:
     return Message(text=f"{state.reference}: {words}.", blocks=blocks)
 
 
+def partners_message(state: PartnersState) -> Message:
+    """The request while the partners decide, the decision once made."""
+    return partners_decided(state) if state.decided else partners_request(state)
+
+
 def panel_view_modal(reference: str, case_id: int, current: PanelViewLine | None) -> View:
     options = [Option(value=v.value, label=label) for v, label in PANEL_VIEW_LABELS.items()]
     chosen = next((o for o in options if current and o.value == current.view.value), None)

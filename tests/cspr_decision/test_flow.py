@@ -28,7 +28,7 @@ from tests.cspr_decision.helpers import (
     stored,
     tasks,
 )
-from tests.reminders.reminder_helpers import complete
+from tests.reminders.reminder_helpers import DMLog, complete, london
 
 
 def test_each_lead_and_the_case_channel_are_asked_once(partners) -> None:
@@ -147,3 +147,34 @@ def test_no_local_review_closes_the_case_once_the_national_panel_is_told(partner
 
     complete(partners, case.id, "no_local_review_shared")
     assert stored(partners, case.id).closed_at is not None
+
+
+def test_a_leads_reminder_brings_the_decisions_buttons(partners) -> None:
+    """The morning reminder of the rapid review carries no "Mark done" (the decision is the
+    three leads'), but a button that shows the lead the request, to confirm from there."""
+    case = at_rapid_review(partners)
+    log = DMLog(partners)
+    partners.clock.set(london(2026, 12, 17, 9))  # the day before the rapid review is due
+    tick(partners.runtime)
+    partners.wait()
+    log.collect()
+    title = "Complete the rapid review and decide on a local review"
+    assert log.to(LA, title)
+    [reminder] = [
+        m
+        for m in partners.standin.dms_to(LA)
+        if PartnersAction.OPEN_DECISION.value in str(m.blocks)
+    ]
+    assert "task_mark_done" not in str(reminder.blocks)
+
+    partners.driver.block_action(
+        LA, PartnersAction.OPEN_DECISION.value, channel_id=reminder.channel, message_ts=reminder.ts
+    )
+    partners.wait()
+    [shown] = [m for m in partners.standin.ephemerals_for(LA) if HOLD.value in str(m.blocks)]
+    assert "the safeguarding partners' decision on a local review is needed" in shown.text
+
+    click(partners, LA, HOLD, shown)
+
+    assert answers(partners, case.id) == {"local_authority": ("hold", LA)}
+    assert f"✓ The local authority: <@{LA}> confirmed" in str(request_to(partners, POLICE).blocks)

@@ -98,6 +98,12 @@ def on_partners_path(session: Session, case_id: int) -> bool:
     return _deciding_task(session, case_id, open_only=False) is not None
 
 
+def case_deciding(session: Session, task_id: int) -> int | None:
+    """The case whose partners' decision the task ``task_id`` is."""
+    task = session.get(Task, task_id)
+    return task.case_id if task is not None and task.kind == DECIDING_TASK else None
+
+
 def cases_awaiting_partners(session: Session) -> list[int]:
     """Open cases whose partners' decision is still to be made."""
     return list(
