@@ -105,7 +105,8 @@ def partners_request(state: PartnersState) -> Message:
     blocks: list[Block] = [
         section(
             f"*{state.reference}*: the rapid review ends with the safeguarding partners' "
-            "decision on a local review. Each partner's lead confirms it."
+            "decision on a local review. If you lead one of the partners, please confirm the "
+            "decision for it."
         ),
         section("\n".join(_partner_line(line) for line in state.partners)),
     ]

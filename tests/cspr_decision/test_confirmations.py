@@ -8,6 +8,9 @@ import threading
 
 import pytest
 
+from bot.partnership_config import parse_partnership
+from bot.testing.harness import start_harness
+from bot.testing.seed import SEED_TOML
 from tests.cspr_decision.helpers import (
     HEALTH,
     HOLD,
@@ -177,3 +180,23 @@ def test_answers_that_differ_are_shown_and_the_decision_waits_until_all_agree(pa
     assert changes[-1] == {"partner": "police", "outcome": "hold", "changed_from": "none"}
     assert len(changes) == 4
     assert "differ" not in card(partners, case)
+
+
+def test_a_person_leading_two_partners_confirms_for_both(standin, database, clock) -> None:
+    roles = 'partner_leads = { local_authority = "U0DPC", police = "U0DPC", health = "U0RLH" }\n'
+    config = parse_partnership(SEED_TOML.replace("[board]", f"{roles}\n[board]", 1))
+    harness = start_harness(standin, database, clock, partnership=config)
+    try:
+        case = at_rapid_review(harness)
+        assert len([m for m in harness.standin.dms_to("U0DPC") if "partners" in str(m.blocks)]) == 1
+
+        click(harness, "U0DPC", HOLD)
+        assert answers(harness, case.id) == {
+            "local_authority": ("hold", "U0DPC"),
+            "police": ("hold", "U0DPC"),
+        }
+        assert "for the local authority and the police" in said_to(harness, "U0DPC")
+        click(harness, "U0RLH", HOLD)
+        assert [d.outcome for d in decisions(harness)] == ["hold"]
+    finally:
+        harness.close()

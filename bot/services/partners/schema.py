@@ -117,10 +117,6 @@ class Answer:
     awaited: tuple[Partner, ...] = ()
     decided_at: datetime | None = None
 
-    @property
-    def changed(self) -> bool:
-        return self.result in (Answered.CONFIRMED, Answered.DIFFERS, Answered.DECIDED)
-
 
 @dataclass(frozen=True)
 class PartnerLine:

@@ -11,7 +11,7 @@ on the case's lock, so the third agreeing answer makes exactly one decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -309,29 +309,26 @@ def record_panel_view(
 
 @dataclass(frozen=True)
 class _Facts:
-    answers: dict[Partner, PartnerAnswer]
-    leads: dict[Partner, list[str]]
+    lines: list[PartnerLine]
     decision: LocalReviewDecision | None
     view: NationalPanelView | None
-    lines: list[PartnerLine] = field(default_factory=list)
 
 
 def _facts(session: Session, case_id: int) -> _Facts:
     answers = _answers(session, case_id)
-    leads = {p: users_with_role(session, role) for p, role in PARTNER_ROLES.items()}
-    lines = [
-        PartnerLine(
-            partner,
-            leads[partner],
-            LocalReview(answers[partner].outcome) if partner in answers else None,
-            answers[partner].answered_by if partner in answers else None,
-            answers[partner].answered_at if partner in answers else None,
+    lines = []
+    for partner, role in PARTNER_ROLES.items():
+        given = answers.get(partner)
+        lines.append(
+            PartnerLine(
+                partner,
+                users_with_role(session, role),
+                LocalReview(given.outcome) if given else None,
+                given.answered_by if given else None,
+                given.answered_at if given else None,
+            )
         )
-        for partner in Partner
-    ]
-    return _Facts(
-        answers, leads, decision_of(session, case_id), panel_view_of(session, case_id), lines
-    )
+    return _Facts(lines, decision_of(session, case_id), panel_view_of(session, case_id))
 
 
 def partners_state(session: Session, cipher: FieldCipher, case_id: int) -> PartnersState | None:
