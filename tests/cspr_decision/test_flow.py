@@ -77,9 +77,14 @@ def test_when_all_three_leads_confirm_the_local_review_begins(partners) -> None:
     assert f"✓ The local authority: <@{LA}> confirmed" in str(request_to(partners, POLICE).blocks)
     assert decisions(partners) == []
 
+    partners.clock.set(london(2026, 11, 30, 11))  # Monday
     click(partners, POLICE, HOLD)
     assert stored(partners, case.id).stage == "rapid_review"
     assert decisions(partners) == []
+    assert f"<@{POLICE}> confirmed *hold a local review*, Mon 30 Nov 2026 11:00" in str(
+        request_to(partners, HEALTH).blocks
+    )
+    partners.clock.set(london(2026, 12, 1, 15, 30))  # Tuesday
     click(partners, HEALTH, HOLD, request_in_channel(partners, case))
 
     [decision] = decisions(partners)
@@ -115,15 +120,18 @@ def test_when_all_three_leads_confirm_the_local_review_begins(partners) -> None:
         assert (
             PartnersAction.HOLD.value not in shown and PartnersAction.NO_REVIEW.value not in shown
         )
-        assert "the safeguarding partners decided, Fri 27 Nov 2026 10:00" in shown
+        assert "the safeguarding partners decided, Tue 1 Dec 2026 15:30" in shown
         assert "a local child safeguarding practice review will be held" in message.text
-        assert "Agree the terms of reference: by" in shown
+        assert "Agree the terms of reference: by Tue 15 Dec 2026" in shown, "10 working days"
+        assert "Complete and publish the review: by Tue 1 Jun 2027" in shown, "six months"
         assert "awaited" not in shown
     text = card(partners, case)
     assert (
         "The safeguarding partners' decision*: a local child safeguarding practice review" in text
     )
-    assert "confirmed by the local authority, the police and health" in text
+    assert (
+        "will be held (Tue 1 Dec 2026), confirmed by the local authority, the police and " in text
+    )
     assert "Awaiting" not in text and "awaited" not in text, "nothing stale on the card"
 
 
