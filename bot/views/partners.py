@@ -145,9 +145,11 @@ def partners_decided(state: PartnersState) -> Message:
     )
     lines = [
         f"*{state.reference}*: the safeguarding partners decided, {moment(state.decided_at)}: "
-        f"{words}. Confirmed by {confirmed}.",
-        *(f"• {due.title}: by {day(due.on)}" for due in state.due),
+        f"{words}. Confirmed by {confirmed}."
     ]
+    if state.waiting_for:
+        lines.append(f"*{state.waiting_for}* follows once these are done:")
+    lines += [f"• {due.title}: by {day(due.on)}" for due in state.due]
     blocks: list[Block] = [
         section("\n".join(lines)),
         section(_view_line(state.panel_view)),

@@ -20,11 +20,14 @@ LEADS = (LA, POLICE, HEALTH)
 HOLD, NO_REVIEW = PartnersAction.HOLD, PartnersAction.NO_REVIEW
 
 
-def at_rapid_review(harness: Harness) -> Case:
-    """A CSPR case whose national panel has been notified: the rapid review is open, and the
-    worker's tick has asked the leads for their decision."""
+def at_rapid_review(harness: Harness, *, report_sent: bool = True) -> Case:
+    """A CSPR case whose national panel has been notified: the rapid review is open (its
+    report sent to the national panel unless told otherwise, so the partners' decision is
+    all it waits for), and the worker's tick has asked the leads for their decision."""
     case = refer_with(harness, "U0ADMIN", "cspr")
     complete(harness, case.id, "notify_national_panel")
+    if report_sent:
+        complete(harness, case.id, "rapid_review_report")
     tick(harness.runtime)
     harness.wait()
     return stored(harness, case.id)

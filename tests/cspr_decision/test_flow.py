@@ -186,3 +186,24 @@ def test_a_leads_reminder_brings_the_decisions_buttons(partners) -> None:
 
     assert answers(partners, case.id) == {"local_authority": ("hold", LA)}
     assert f"✓ The local authority: <@{LA}> confirmed" in str(request_to(partners, POLICE).blocks)
+
+
+def test_the_local_review_waits_for_the_rapid_review_report(partners) -> None:
+    """Decided before the rapid review's report has gone to the national panel: the decision
+    is recorded, and the local review follows once the report is sent."""
+    case = at_rapid_review(partners, report_sent=False)
+    for lead in LEADS:
+        click(partners, lead, HOLD)
+
+    assert [d.outcome for d in decisions(partners)] == ["hold"]
+    assert stored(partners, case.id).stage == "rapid_review"
+    assert tasks(partners, case.id, "terms_of_reference") == []
+    shown = str(request_in_channel(partners, case).blocks)
+    assert "*Local child safeguarding practice review* follows once these are done:" in shown
+    assert "Send the rapid review report to the national panel: by" in shown
+    assert "Awaiting" not in card(partners, case)
+
+    complete(partners, case.id, "rapid_review_report")
+
+    assert stored(partners, case.id).stage == "local_review"
+    assert [t.status for t in tasks(partners, case.id, "terms_of_reference")] == ["open"]

@@ -157,6 +157,9 @@ class PartnersState:
     decided_at: datetime | None = None
     panel_view: PanelViewLine | None = None
     due: Sequence[Due] = ()
+    waiting_for: str | None = None
+    """Once decided, while the rapid review's other tasks are open: the title of the stage
+    that begins when they are done (``due`` then lists them)."""
 
     @property
     def awaited(self) -> list[PartnerLine]:

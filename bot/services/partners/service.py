@@ -43,7 +43,13 @@ from bot.services.partners.schema import (
     partners_named,
 )
 from bot.services.refusal import RefusedError
-from bot.services.reminders.tasks import EngineContext, complete_task, open_tasks, record_event
+from bot.services.reminders.tasks import (
+    EngineContext,
+    complete_task,
+    open_tasks,
+    record_event,
+    recorded_events,
+)
 from bot.services.review.access import lock_case
 from storage.models import Case, LocalReviewDecision, NationalPanelView, PartnerAnswer, Task
 from storage.states import TaskStatus
@@ -347,13 +353,9 @@ def partners_state(session: Session, cipher: FieldCipher, case_id: int) -> Partn
         )
     made = facts.decision
     due: list[Due] = []
+    following = None
     if made is not None:
-        process = get_process(case.process_key)
-        due = [
-            Due(process.task(task.kind).title, london_date(task.due_at))
-            for task in open_tasks(session, case_id)
-            if task.agency_id is None
-        ]
+        due, following = _what_follows(session, case)
     return PartnersState(
         case.reference,
         case_id,
@@ -363,7 +365,25 @@ def partners_state(session: Session, cipher: FieldCipher, case_id: int) -> Partn
         made.decided_at if made else None,
         view,
         due,
+        following,
     )
+
+
+def _what_follows(session: Session, case: Case) -> tuple[list[Due], str | None]:
+    """The case's next steps once decided: the new stage's (its title None), or, while the
+    deciding stage waits on its other tasks (the rapid review report), those tasks and the
+    title of the stage they lead to."""
+    process = get_process(case.process_key)
+    due = [
+        Due(process.task(task.kind).title, london_date(task.due_at))
+        for task in open_tasks(session, case.id)
+        if task.agency_id is None
+    ]
+    deciding = process.stage_of(DECIDING_TASK)
+    if case.stage != deciding.key:
+        return due, None
+    following = process.next_stage(deciding.key, recorded_events(session, case.id))
+    return due, following.title if following else None
 
 
 def card_lines(session: Session, case: Case) -> list[str]:
