@@ -123,7 +123,7 @@ def test_when_all_three_leads_confirm_the_local_review_begins(partners) -> None:
         assert "the safeguarding partners decided, Tue 1 Dec 2026 15:30" in shown
         assert "a local child safeguarding practice review will be held" in message.text
         assert "Agree the terms of reference: by Tue 15 Dec 2026" in shown, "10 working days"
-        assert "Complete and publish the review: by Tue 1 Jun 2027" in shown, "six months"
+        assert "Publish the review: by Tue 1 Jun 2027" in shown, "six months"
         assert "awaited" not in shown
     text = card(partners, case)
     assert (
