@@ -11,6 +11,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.cli import main
 from bot.demo import DemoRun, play, run_demo
@@ -20,6 +21,8 @@ from bot.demo.web import ChildInSlackError, check_no_child_in_slack
 from bot.ids import ReferralBlock
 from bot.testing.seed import PEOPLE
 from bot.testing.standin.models import RecordedCall
+from storage.db import Database
+from storage.models import Case, CaseEvent
 
 SHORT_BOUND = 410
 """The most lines the default telling may take."""
@@ -45,6 +48,15 @@ SCENES = (
     "the second four-monthly progress round",
     "the Board signs the case off",
 )
+PRACTICE_SCENES = (
+    "a practice review is referred",
+    "the business unit notifies the national panel",
+    "the rapid review report goes to the national panel",
+    "the safeguarding partners decide on a local review",
+)
+"""The second story's: a Child Safeguarding Practice Review up to the partners' decision."""
+PRACTICE_LINES = 90
+"""What the second story may add to the telling."""
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +200,13 @@ def test_by_default_the_story_is_told_in_a_few_hundred_lines(
     run, printed = played
     lines = printed.splitlines()
 
-    assert len(lines) <= SHORT_BOUND + WEB_LINES
+    assert len(lines) <= SHORT_BOUND + PRACTICE_LINES + WEB_LINES
     assert lines == run.story.short
     assert not [line for line in lines if line.lstrip().startswith("· ")], "Web API plumbing"
     headings = [line for line in lines if line.startswith("══ Day ")]
     assert [re.sub(r"^══ Day \d+, \w{3} \d+ \w{3} \d{4} - | ══$", "", h) for h in headings] == [
-        *SCENES
+        *SCENES,
+        *PRACTICE_SCENES,
     ]
     assert "══ Day 1, Fri 27 Nov 2026 - the referral ══" in lines
     # what people saw, a line or two a message, buttons as verbs
@@ -203,7 +216,7 @@ def test_by_default_the_story_is_told_in_a_few_hundred_lines(
         for line in lines
     )
     # the card whole once, then only when the stage or a row's state changes
-    assert sum("the case card, pinned" in line for line in lines) == 1
+    assert sum("the case card, pinned" in line for line in lines) == 2, "once for each case"
     assert sum("the case card at its new stage" in line for line in lines) >= 3
     assert len(lines) < len(run.story.full) / 4
 
@@ -240,13 +253,14 @@ def test_the_dm_counts_at_the_end_match_the_standins_record(
     reminders_in_all = 0
     for person in PEOPLE:
         dm = standin.im_with(person.user_id)
-        posted = [
+        posted_in_all = [
             (index, call)
             for index, call in enumerate(standin.calls)
             if call.method == "chat.postMessage"
             and call.ok
             and call.args.get("channel") in (person.user_id, dm)
         ]
+        posted = [(i, call) for i, call in posted_in_all if i < run.first_story_calls]
         if not posted:
             assert person.name not in table
             continue
@@ -262,7 +276,7 @@ def test_the_dm_counts_at_the_end_match_the_standins_record(
                 reminders += 1
         reminders_in_all += reminders
         messages = [m for m in standin.dms_to(person.user_id) if not m.files]
-        assert len(messages) == len(posted)
+        assert len(messages) == len(posted_in_all)
         reminders_shown, _, digests_shown, dms_shown = table[person.name]
         assert (reminders_shown, digests_shown, dms_shown) == (reminders, digests, len(posted))
     assert table["Everyone"][0] == reminders_in_all > 0
@@ -304,3 +318,25 @@ def test_messages_of_the_day_are_told_alike_whichever_slack_took_first(
         return telling.tell(order)
 
     assert told(turned) == told(list(calls))
+
+
+def test_the_second_story_takes_a_practice_review_to_the_partners_decision(
+    played: tuple[DemoRun, str],
+) -> None:
+    run, printed = played
+    told = printed[printed.index("The second story: a Child Safeguarding Practice Review") :]
+    assert "picks the Child Safeguarding Practice Review" in told
+    assert "Notified the national panel on Tue 1 Dec 2026, reference NP-2026-0193" in told
+    assert "Sent the rapid review report to the national panel on Thu 17 Dec 2026" in told
+    for lead in ("Ines Police Lead", "Kim Health Lead", "Chris (Children's Services DP)"):
+        assert f"▸ {lead} presses Hold a local review in their DM" in told
+    assert "the safeguarding partners decided" in told
+    assert "SCR-2026-002 · Local child safeguarding practice review" in told
+
+    database = Database.from_url(f"sqlite:///{run.folder / 'scr-demo.sqlite3'}")
+    with database.reading() as session:
+        case = session.scalars(select(Case).where(Case.reference == "SCR-2026-002")).one()
+        assert (case.process_key, case.stage) == ("cspr", "local_review")
+        recorded = set(session.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)))
+    database.dispose()
+    assert {"referral", "notification", "rapid_review_sent", "decision"} <= recorded

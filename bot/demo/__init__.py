@@ -1,5 +1,6 @@
 """`scr-bot demo`: the bot against a local Slack stand-in on a fresh SQLite database,
-playing a case as the partnership's people would, and printing what each of them saw."""
+playing a case as the partnership's people would, and printing what each of them saw; then,
+shorter, a Child Safeguarding Practice Review up to the partners' decision."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.demo.decision import decide_the_case
 from bot.demo.first_month import first_month
 from bot.demo.monitoring import monitor_the_action_plan
 from bot.demo.panel import schedule_the_panel, send_the_papers
+from bot.demo.practice_review import play_a_practice_review
 from bot.demo.referral import CHILD_VALUES, refer_a_case
 from bot.demo.reminders import the_next_working_morning
 from bot.demo.review import run_the_review
@@ -43,6 +45,8 @@ class DemoRun:
     story: Story
     standin: SlackStandIn
     folder: Path
+    first_story_calls: int
+    """How many Web API calls the first story made (the DM counts are of these)."""
 
 
 def run_demo(output: str | None = None, *, verbose: bool = False, web: str | None = None) -> int:
@@ -102,6 +106,8 @@ def play(
             run_the_review(story, reference)
             monitor_the_action_plan(story, reference, folder / "monitoring")
             story.dm_counts()
+            first_story_calls = len(standin.calls)
+            play_a_practice_review(standin, settings, database, DEMO_START, story)
             if web:
                 show_the_web_side(story, reference, Path(web))
         finally:
@@ -113,7 +119,7 @@ def play(
         "(`scr-bot demo --verbose` shows every Web API call and every message in full.)",
         verbose=False,
     )
-    return DemoRun(story, standin, folder)
+    return DemoRun(story, standin, folder, first_story_calls)
 
 
 def show_the_web_side(story: Story, reference: str, folder: Path) -> None:

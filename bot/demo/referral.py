@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.demo.story import Story
 from bot.demo.web import enter_details, link_in, signed_in
 from bot.ids import INPUT_ACTION, Callback, ReferralBlock
+from bot.process.registry import get_process
 from bot.services.cases.access import active_agencies
 from storage.models import Case
 
@@ -61,32 +62,37 @@ CHILD_VALUES = (
 """What would identify the demo's child (or family) if it reached Slack."""
 
 
-def refer_a_case(story: Story) -> str:
-    """Returns the new case's reference."""
+def refer_a_case(story: Story, referrer: str = REFERRER, process: str | None = None) -> str:
+    """``referrer`` refers the demo's case (as a ``process`` case, picked in the modal, when
+    given); returns the new case's reference."""
     harness = story.harness
     with harness.runtime.db.session() as session:
         health = next(a.id for a in active_agencies(session) if a.name == "Health")
     values = {ReferralBlock.AGENCY: str(health), **DEMO_REFERRAL}
+    picks = ""
+    if process is not None:
+        values[ReferralBlock.PROCESS] = process
+        picks = f", picks the {get_process(process).title},"
     with story.step(
-        f"{story.name(REFERRER)} types `/scr refer`, fills in the referral and presses Refer"
+        f"{story.name(referrer)} types `/scr refer`, fills in the referral{picks} and presses Refer"
     ):
-        harness.driver.slash_command(REFERRER, "refer")
+        harness.driver.slash_command(referrer, "refer")
         harness.wait()
-        opened = harness.standin.open_view_for(REFERRER)
+        opened = harness.standin.open_view_for(referrer)
         two_parts = opened is not None and opened.callback_id == Callback.REFERRAL_FIRST_PART
         shown = {block.get("block_id") for block in opened.blocks} if opened else set()
         response = harness.driver.submit_view(
-            REFERRER,
+            referrer,
             {b.value: {INPUT_ACTION: v} for b, v in values.items() if v != "" and b in shown},
         )
         answer = json.loads(response.body or b"{}")
     story.say(f"  ➜ the modal now says: {answer.get('view', {}).get('title', {}).get('text')}")
     if two_parts:
         with story.step(
-            f"{story.name(REFERRER)} follows the modal's link, signs in to the case room"
+            f"{story.name(referrer)} follows the modal's link, signs in to the case room"
             " with Slack and enters the child's details there"
         ):
-            enter_details(signed_in(harness.flask, REFERRER), link_in(answer), DEMO_DETAILS)
+            enter_details(signed_in(harness.flask, referrer), link_in(answer), DEMO_DETAILS)
     with harness.runtime.db.session() as session:
         reference = session.scalars(select(Case.reference).order_by(Case.id.desc())).first()
     assert reference is not None
