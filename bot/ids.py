@@ -67,6 +67,7 @@ class PanelCallback(StrEnum):
     DECLARE = "panel_declare"
     EXCEPTION = "panel_exception"
     REVIEW_MEETING = "panel_review_meeting"
+    RAPID_MEETING = "panel_rapid_meeting"
 
 
 class PanelBlock(StrEnum):

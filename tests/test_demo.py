@@ -51,6 +51,7 @@ SCENES = (
 PRACTICE_SCENES = (
     "a practice review is referred",
     "the business unit notifies the national panel",
+    "the business unit books the rapid review meeting",
     "the rapid review report goes to the national panel",
     "the safeguarding partners decide on a local review",
 )
@@ -328,6 +329,8 @@ def test_the_second_story_takes_a_practice_review_to_the_partners_decision(
     assert "picks the Child Safeguarding Practice Review" in told
     assert "Notified the national panel on Tue 1 Dec 2026, reference NP-2026-0193" in told
     assert "Sent the rapid review report to the national panel on Thu 17 Dec 2026" in told
+    assert "scr-2026-002-rapid-review-meeting.ics" in told
+    assert "Hold the rapid review meeting: by Tue 15 Dec · meeting booked for Wed 9 Dec" in told
     for lead in ("Ines Police Lead", "Kim Health Lead", "Chris (Children's Services DP)"):
         assert f"▸ {lead} presses Hold a local review in their DM" in told
     assert "the safeguarding partners decided" in told

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.demo.referral import refer_a_case
 from bot.demo.story import Story
-from bot.ids import INPUT_ACTION, NationalPanelBlock, PartnersAction, PartnersBlock
+from bot.ids import (
+    INPUT_ACTION,
+    NationalPanelBlock,
+    PanelBlock,
+    PartnersAction,
+    PartnersBlock,
+)
 from bot.jobs.worker import tick
 from bot.process.working_days import LONDON
 from bot.settings import Settings
@@ -63,7 +69,9 @@ def play_a_practice_review(
         reference = refer_a_case(story, ADMIN, "cspr")
         story.say(f"The case is {reference}: a practice review, beside the Board's other cases.")
         _notify_the_national_panel(story, reference)
-        _send_the_rapid_review_report(story, reference)
+        notified = story.harness.clock.now().astimezone(LONDON).date()
+        _hold_the_rapid_review_meeting(story, reference)
+        _send_the_rapid_review_report(story, reference, notified)
         _the_partners_decide(story)
     finally:
         harness.close()
@@ -112,9 +120,46 @@ def _notify_the_national_panel(story: Story, reference: str) -> None:
         )
 
 
-def _send_the_rapid_review_report(story: Story, reference: str) -> None:
+def _hold_the_rapid_review_meeting(story: Story, reference: str) -> None:
+    """Booked the next working day for a week later, with the invitations' default people
+    (the partners' leads chairing and members, the business unit, the agencies' designated
+    persons), then marked held once it has met."""
+    harness = story.harness
+    cal = harness.runtime.working_calendar()
+    booked = cal.add_working_days(cal.london_date(harness.clock.now()), 1)
+    meets = cal.add_working_days(booked, 5)
+    when = _on(story, booked, 10)
+    story.scene("the business unit books the rapid review meeting")
+    people = [PARTNER_LEADS[p] for p in ("police", "health")] + [ADMIN, "U0DPH"]
+    with story.step(
+        f"{when}: {story.name(ADMIN)} books the rapid review meeting with `/scr rapid meeting"
+        f" schedule` for {meets:%a} {meets.day} {meets:%b} 10:00, the partners' leads, the"
+        " business unit and Health's designated person invited"
+    ):
+        _submit_form(
+            story,
+            "rapid meeting schedule",
+            reference,
+            {
+                PanelBlock.DATE.value: meets.isoformat(),
+                PanelBlock.START.value: "10:00",
+                PanelBlock.END.value: "12:00",
+                PanelBlock.LOCATION.value: "Committee Room 1, Town Hall",
+                PanelBlock.CHAIR.value: PARTNER_LEADS["local_authority"],
+                PanelBlock.MEMBERS.value: people,  # type: ignore[dict-item]
+            },
+        )
+    when = _on(story, meets, 14)
+    with story.step(f"{when}: {story.name(ADMIN)} marks it held with `/scr rapid meeting held`"):
+        harness.driver.slash_command(
+            ADMIN, "rapid meeting held", channel_id=_channel(story, reference)
+        )
+        harness.wait()
+
+
+def _send_the_rapid_review_report(story: Story, reference: str, notified: date) -> None:
     cal = story.harness.runtime.working_calendar()
-    sent = cal.add_working_days(cal.london_date(story.harness.clock.now()), 12)
+    sent = cal.add_working_days(notified, 12)
     when = _on(story, sent, 11)
     story.scene("the rapid review report goes to the national panel")
     with story.step(

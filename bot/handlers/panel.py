@@ -40,6 +40,8 @@ from bot.services.panel.answers import (
 )
 from bot.services.panel.delivery import meeting_title, new_panel_uid
 from bot.services.panel.meetings import (
+    RAPID,
+    REVIEW,
     DaysToConfirmError,
     PanelContext,
     cancel,
@@ -61,6 +63,7 @@ from bot.services.panel.meetings import (
 from bot.services.panel.papers import papers_task_here, papers_to_send
 from bot.services.panel.schema import (
     MAX_SLOTS,
+    PURPOSES,
     DayToConfirm,
     DeclareForm,
     ExceptionForm,
@@ -110,6 +113,7 @@ FROM_META = Access(case=CaseFrom.META, member=False)
 
 ORGANISERS = frozenset({Audience.CPU, Audience.BUSINESS_UNIT})
 REVIEW_ARRANGERS = frozenset({Audience.CPU, Audience.PANEL_CHAIR})
+RAPID_ARRANGERS = frozenset({Audience.BUSINESS_UNIT})
 
 
 def _on_command(
@@ -171,7 +175,8 @@ def cancel_command(req: Command) -> Reply:
     return Reply(text=prompt.text, blocks=prompt.blocks)
 
 
-REVIEW_MEETING_USAGE = "Use `/scr review meeting schedule`, `move` or `cancel` in the case channel."
+MEETING_USAGE = "Use `/scr {command} {verbs}` in the case channel."
+MEETING_CALLBACKS = {REVIEW: PanelCallback.REVIEW_MEETING, RAPID: PanelCallback.RAPID_MEETING}
 
 
 @_on_command(
@@ -181,23 +186,18 @@ REVIEW_MEETING_USAGE = "Use `/scr review meeting schedule`, `move` or `cancel` i
     "/scr review meeting schedule|move|cancel",
 )
 def review_meeting_command(req: Command) -> Reply | str | None:
-    """`/scr review meeting schedule|move|cancel`; cancel offers the button (with Slack's
-    confirmation) and the click cancels."""
-    verb, channel = (req.args or [""])[0].lower(), req.payload.channel_id
-    if verb == "schedule":
-        case, defaults = review_meetings.to_schedule(req.session, channel, req.actor)
-        req.open_view(_review_modal(case, defaults))
-        return None
-    if verb not in ("move", "cancel"):
-        return REVIEW_MEETING_USAGE
-    meeting = review_meetings.channel_review_meeting(req.session, channel, req.actor)
-    case, title = meeting_case(req.session, meeting), meeting_title(req.session, meeting)
-    if verb == "move":
-        defaults = review_meetings.defaults_of(meeting)
-        req.open_view(_review_modal(case, defaults, meeting.id, title))
-        return None
-    prompt = cancel_prompt(case.reference, meeting.id, meeting.start_at, title)
-    return Reply(text=prompt.text, blocks=prompt.blocks)
+    return _meeting_command(req, REVIEW)
+
+
+@_on_command(
+    "rapid meeting",
+    "schedule, move, cancel or mark held the rapid review meeting (the business unit or a "
+    "partner's lead)",
+    RAPID_ARRANGERS,
+    "/scr rapid meeting schedule|move|cancel|held",
+)
+def rapid_meeting_command(req: Command) -> Reply | str | None:
+    return _meeting_command(req, RAPID)
 
 
 @_on_command("panel papers", "send the integrated chronology to the panel (the CPU)")
@@ -300,17 +300,12 @@ def submit_find(req: Submitted[Any, PanelMeta]) -> Reply | None:
 
 @listeners.submission(PanelCallback.REVIEW_MEETING.value, access=FROM_META)
 def submit_review_meeting(req: Submitted[Any, ViewMeta]) -> None:
-    meeting_id = review_meetings.store_review_meeting(
-        _context(req),
-        req.case,
-        req.payload.values(),
-        meeting_id=req.ids.meeting,
-        actor=req.actor,
-        view_id=req.payload.view.id,
-        uid=new_panel_uid(req.runtime.settings.smtp_from),
-    )
-    if meeting_id is not None:
-        _send(req, meeting_id)
+    _store_meeting(req, REVIEW)
+
+
+@listeners.submission(PanelCallback.RAPID_MEETING.value, access=FROM_META)
+def submit_rapid_meeting(req: Submitted[Any, ViewMeta]) -> None:
+    _store_meeting(req, RAPID)
 
 
 @listeners.submission(PanelCallback.HELD.value, form=HeldForm, access=FROM_META)
@@ -445,11 +440,34 @@ def _change_modal(
     )
 
 
-def _review_modal(
-    case: Case,
-    defaults: PanelDefaults,
-    meeting_id: int | None = None,
-    title: str = "Review panel meeting",
+def _meeting_command(req: Command, purpose: str) -> Reply | str | None:
+    """`/scr review meeting ...` or `/scr rapid meeting ...`: schedule and move open the
+    modal; cancel offers the button (with Slack's confirmation) and the click cancels; held
+    (for a purpose with a task) marks the meeting held."""
+    verb, channel, words = (req.args or [""])[0].lower(), req.payload.channel_id, PURPOSES[purpose]
+    verbs = ("move", "cancel", "held") if words.task else ("move", "cancel")
+    if verb == "schedule":
+        case, defaults = review_meetings.to_schedule(req.session, channel, req.actor, purpose)
+        req.open_view(_meeting_modal(case, defaults, purpose, None, words.title))
+        return None
+    if verb not in verbs:
+        return MEETING_USAGE.format(command=words.command, verbs="|".join(("schedule", *verbs)))
+    if verb == "held":
+        case = review_meetings.mark_held(_context(req), channel, actor=req.actor, purpose=purpose)
+        req.enqueue(Job.CASE_CARD, case_id=case.id)
+        return f"{case.reference}: the {words.title.lower()} is marked held."
+    meeting = review_meetings.channel_meeting_of(req.session, channel, req.actor, purpose)
+    case, title = meeting_case(req.session, meeting), meeting_title(req.session, meeting)
+    if verb == "move":
+        defaults = review_meetings.defaults_of(meeting)
+        req.open_view(_meeting_modal(case, defaults, purpose, meeting.id, title))
+        return None
+    prompt = cancel_prompt(case.reference, meeting.id, meeting.start_at, title)
+    return Reply(text=prompt.text, blocks=prompt.blocks)
+
+
+def _meeting_modal(
+    case: Case, defaults: PanelDefaults, purpose: str, meeting_id: int | None, title: str
 ) -> View:
     return schedule_modal(
         reference=case.reference,
@@ -459,8 +477,23 @@ def _review_modal(
         defaults=defaults,
         meeting_id=meeting_id,
         title=title,
-        callback=PanelCallback.REVIEW_MEETING,
+        callback=MEETING_CALLBACKS[purpose],
     )
+
+
+def _store_meeting(req: Submitted[Any, ViewMeta], purpose: str) -> None:
+    meeting_id = review_meetings.store_meeting(
+        _context(req),
+        req.case,
+        req.payload.values(),
+        purpose=purpose,
+        meeting_id=req.ids.meeting,
+        actor=req.actor,
+        view_id=req.payload.view.id,
+        uid=new_panel_uid(req.runtime.settings.smtp_from),
+    )
+    if meeting_id is not None:
+        _send(req, meeting_id)
 
 
 def _open_held(req: Request[Any], meeting_id: int) -> None:

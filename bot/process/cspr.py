@@ -87,6 +87,14 @@ RAPID_REVIEW = StageDefinition(
             records_event="decision",
         ),
         TaskDefinition(
+            kind=TaskKind.RAPID_REVIEW_MEETING,
+            title="Hold the rapid review meeting",
+            owner="admins",
+            deadline=WorkingDays(10),
+            anchor="notification",
+            reminders=_TO_PARTNERS,
+        ),
+        TaskDefinition(
             kind=TaskKind.RAPID_REVIEW_REPORT,
             title="Send the rapid review report to the national panel",
             owner="admins",
@@ -96,10 +104,14 @@ RAPID_REVIEW = StageDefinition(
             records_event="rapid_review_sent",
         ),
     ),
-    ends_when=AllTasksDone(),
+    ends_when=AllTasksDone(kinds=(TaskKind.RAPID_REVIEW, TaskKind.RAPID_REVIEW_REPORT)),
     routes=(Route("decided_no_local_review", Stage.NO_LOCAL_REVIEW),),
 )
-"""The rapid review ends once its report has gone to the national panel and the safeguarding
+"""The rapid review meeting (`/scr rapid meeting schedule`, invitations to the partners'
+leads, the business unit and the agencies' designated persons) is held within 10 working
+days of the notification; its task is done when the meeting is marked held.
+
+The rapid review ends once its report has gone to the national panel and the safeguarding
 partners have decided on a local review, which the three partners' leads each confirm
 (`bot.services.partners`): a local review, or (the route) none."""
 

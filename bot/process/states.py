@@ -76,6 +76,7 @@ class TaskKind(StrEnum):
     RAPID_REVIEW_INFORMATION = "rapid_review_information"
     AGENCY_CONTRIBUTION = "agency_contribution"
     RAPID_REVIEW = "rapid_review"
+    RAPID_REVIEW_MEETING = "rapid_review_meeting"
     RAPID_REVIEW_REPORT = "rapid_review_report"
     REVIEW_REPORT = "review_report"
     REVIEWER_APPOINTED = "reviewer_appointed"

@@ -265,6 +265,7 @@ def test_cspr_deadlines():
         "records_secured": utc(2026, 12, 1, 17, 30),
         "rapid_review_information": utc(2026, 12, 11, 17, 30),
         "rapid_review": utc(2026, 12, 18, 17, 30),
+        "rapid_review_meeting": utc(2026, 12, 17, 17, 30),
         "rapid_review_report": utc(2026, 12, 24, 17, 30),
         "reviewer_appointed": utc(2027, 1, 13, 17, 30),
         "terms_of_reference": utc(2027, 1, 6, 17, 30),

@@ -23,6 +23,7 @@ from bot.services.panel.answers import panel_card_state
 from bot.services.partners.service import card_lines as partners_lines
 from bot.services.referral.schema import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
+from bot.services.review.meetings import booked_notes
 from storage.db import Database
 from storage.models import Agency, Case, CaseAgency, Task
 from storage.states import TaskStatus
@@ -75,6 +76,7 @@ def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadl
         headline + others[: max(0, MAX_DEADLINES - len(headline))],
         key=lambda t: (t.due_at, t.id),
     )
+    notes = {**DEADLINE_NOTES, **booked_notes(session, case)}
     deadlines = []
     for task in shown:
         due = _london_date(task.due_at)
@@ -83,7 +85,7 @@ def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadl
                 DEADLINE_LABELS.get(task.kind, process.task(task.kind).title)
                 + (" (the referring agency)" if task.kind in referrers else ""),
                 due,
-                note=DEADLINE_NOTES.get(task.kind, ""),
+                note=notes.get(task.kind, ""),
                 last_working_day=cal.last_working_day(due),
             )
         )

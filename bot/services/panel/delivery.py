@@ -30,13 +30,14 @@ from bot.calendar.invites import (
 from bot.services.cases import audit
 from bot.services.panel.meetings import (
     INITIAL,
-    REVIEW,
     load_meeting,
     meeting_case,
     panel_deadline,
 )
 from bot.services.panel.schema import (
     INITIAL_TITLE,
+    PURPOSES,
+    REVIEW_PURPOSE,
     MeetingFacts,
     MemberState,
     PartStat,
@@ -226,18 +227,22 @@ class PanelSnapshot:
 
 
 def meeting_title(session: Session, meeting: PanelMeeting) -> str:
-    """The Initial Panel, or "Review panel meeting 2" (numbered among the case's review
-    panel meetings, cancelled ones included, in the order they were first arranged)."""
+    """The Initial Panel, or its purpose's title: "Rapid review meeting", or "Review panel
+    meeting 2" when numbered (among the case's meetings of that purpose, cancelled ones
+    included, in the order they were first arranged)."""
     if meeting.purpose == INITIAL:
         return INITIAL_TITLE
+    purpose = PURPOSES[meeting.purpose]
+    if not purpose.numbered:
+        return purpose.title
     number = session.scalar(
         select(func.count()).where(
             PanelMeeting.case_id == meeting.case_id,
-            PanelMeeting.purpose == REVIEW,
+            PanelMeeting.purpose == meeting.purpose,
             PanelMeeting.id <= meeting.id,
         )
     )
-    return f"Review panel meeting {number or 1}"
+    return f"{purpose.title} {number or 1}"
 
 
 def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
@@ -332,12 +337,14 @@ def summary(reference: str, title: str = INITIAL_TITLE) -> str:
     return f"{reference}: {calendar_title(title)}"
 
 
-def description(reference: str, video_url: str | None, title: str = INITIAL_TITLE) -> str:
-    panel = (
-        "Initial Serious Case Review Panel"
-        if title == INITIAL_TITLE
-        else f"{title} of the Serious Case Review"
-    )
+def description(
+    reference: str,
+    video_url: str | None,
+    title: str = INITIAL_TITLE,
+    about: str = REVIEW_PURPOSE.about,
+) -> str:
+    """``about``: what a meeting other than the Initial Panel is part of (its purpose's)."""
+    panel = "Initial Serious Case Review Panel" if title == INITIAL_TITLE else f"{title} {about}"
     text = (
         f"{panel} for {reference}. Papers and discussion are in the case's private Slack channel."
     )
@@ -429,7 +436,7 @@ def _meeting(
         sequence=meeting.sequence,
         case_reference=reference,
         summary=summary(reference, title),
-        description=description(reference, meeting.video_url, title),
+        description=description(reference, meeting.video_url, title, _about(meeting)),
         start=meeting.start_at,
         end=meeting.end_at,
         location=meeting.location or ("Video call" if meeting.video_url else None),
@@ -438,6 +445,11 @@ def _meeting(
         attendees=attendees,
     )
     return model, tuple(recipients)
+
+
+def _about(meeting: PanelMeeting) -> str:
+    purpose = PURPOSES.get(meeting.purpose)
+    return purpose.about if purpose is not None else ""
 
 
 def request_invitation(

@@ -4,7 +4,7 @@ follows, and every refusal is a `RefusedError` worded for the person who tried."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -20,10 +20,18 @@ from bot.process.schedule import task_due
 from bot.process.states import TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar, add_calendar_months
 from bot.services.cases import audit
-from bot.services.cases.access import Role, agencies_of, case_by_channel, roles_of
+from bot.services.cases.access import (
+    PARTNER_LEADS,
+    Role,
+    agencies_of,
+    case_by_channel,
+    roles_of,
+)
 from bot.services.panel.reminders import cancel_reminders, plan_reminders
 from bot.services.panel.schema import (
     CLEARED,
+    RAPID_PURPOSE,
+    REVIEW_PURPOSE,
     DayToConfirm,
     FindPlan,
     PanelDefaults,
@@ -60,7 +68,8 @@ OUTCOME_TASK = TaskKind.INITIAL_PANEL_OUTCOME
 PANEL_EVENT = "panel_date"
 ACTIVE = (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)
 INITIAL = "initial"
-REVIEW = "review"
+REVIEW = REVIEW_PURPOSE.key
+RAPID = RAPID_PURPOSE.key
 NOT_AN_ORGANISER = "Only the CPU or the Board business unit can arrange the Initial Panel."
 NOT_THE_ORGANISER = "Only the panel's organiser ({who}) can change or cancel it."
 NOT_A_CASE_CHANNEL = "Use this in the case channel of the review it is about."
@@ -76,6 +85,10 @@ NOT_CLEARED = (
     "(`/scr panel exception`), or the organiser replaces them with Change panel."
 )
 NOT_A_REVIEW_ARRANGER = "Only the CPU or the review panel's chair can arrange its meetings."
+NOT_A_RAPID_ARRANGER = (
+    "Only the business unit or the safeguarding partners' leads can arrange the rapid review "
+    "meeting."
+)
 MAY_NOT_EXCEPT = "Only the CPU can record an exception to the no-previous-involvement rule."
 
 
@@ -132,12 +145,30 @@ def may_arrange_review(session: Session, case_id: int, user_id: str) -> bool:
     return Role.CPU in roles_of(session, user_id) or leads_review(session, case_id, user_id)
 
 
+def may_arrange_rapid(session: Session, case_id: int, user_id: str) -> bool:
+    """The rapid review meeting is arranged by the business unit or a partner's lead."""
+    return bool(roles_of(session, user_id) & {Role.ADMIN, *PARTNER_LEADS})
+
+
+ARRANGERS: dict[str, tuple[Callable[[Session, int, str], bool], str]] = {
+    REVIEW: (may_arrange_review, NOT_A_REVIEW_ARRANGER),
+    RAPID: (may_arrange_rapid, NOT_A_RAPID_ARRANGER),
+}
+"""Who may arrange a meeting of each purpose beyond the Initial Panel, and the refusal."""
+
+
+def require_purpose_arranger(session: Session, purpose: str, case_id: int, user_id: str) -> None:
+    may, refusal = ARRANGERS[purpose]
+    if not may(session, case_id, user_id):
+        raise RefusedError(refusal)
+
+
 def require_arranger(session: Session, meeting: PanelMeeting, user_id: str) -> None:
-    """The Initial Panel's organiser; for a review panel meeting, the CPU or its chair."""
+    """The Initial Panel's organiser; for a later meeting, whoever its purpose names."""
     if meeting.purpose == INITIAL:
         require_organiser(meeting, user_id)
-    elif not may_arrange_review(session, meeting.case_id, user_id):
-        raise RefusedError(NOT_A_REVIEW_ARRANGER)
+    else:
+        require_purpose_arranger(session, meeting.purpose, meeting.case_id, user_id)
 
 
 # Reading ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.ids import PanelBlock
+from bot.process.states import TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.refusal import InvalidFormError
 
@@ -35,6 +36,39 @@ INITIAL_CALENDAR_TITLE = "Initial SCR Panel"
 def calendar_title(title: str) -> str:
     """The meeting's name in invitations and e-mail subjects."""
     return INITIAL_CALENDAR_TITLE if title == INITIAL_TITLE else title
+
+
+@dataclass(frozen=True)
+class MeetingPurpose:
+    """A meeting arranged in the case channel beyond the Initial Panel, with the Initial
+    Panel's invitation machinery: ``key`` is stored as the meeting's purpose; ``title``
+    names it ("Review panel meeting 2" when ``numbered``); ``about`` ends its calendar
+    description; ``command`` is the `/scr` command that arranges it; ``task``, when the
+    case's process has it, is done once the meeting is marked held."""
+
+    key: str
+    title: str
+    about: str
+    command: str
+    numbered: bool = False
+    task: TaskKind | None = None
+
+
+REVIEW_PURPOSE = MeetingPurpose(
+    "review",
+    "Review panel meeting",
+    "of the Serious Case Review",
+    "review meeting",
+    numbered=True,
+)
+RAPID_PURPOSE = MeetingPurpose(
+    "rapid_review",
+    "Rapid review meeting",
+    "of the Child Safeguarding Practice Review",
+    "rapid meeting",
+    task=TaskKind.RAPID_REVIEW_MEETING,
+)
+PURPOSES: dict[str, MeetingPurpose] = {p.key: p for p in (REVIEW_PURPOSE, RAPID_PURPOSE)}
 
 
 SLOT_BLOCKS: tuple[tuple[PanelBlock, PanelBlock], ...] = (
