@@ -28,7 +28,7 @@ from tests.panel.helpers import submit as submit_panel
 from tests.panel.test_panel_mail import SENDER, Inbox, parts
 from tests.process.helpers import PARTNER_LEADS, card_text, partnership
 from tests.referral.data import IDENTIFYING
-from tests.reminders.reminder_helpers import complete, london
+from tests.reminders.reminder_helpers import complete, london, reminders
 
 smtp_port, inbox, relay = mail.smtp_port, mail.inbox, mail.relay
 EMAILS = {p.user_id: p.email for p in PEOPLE}
@@ -231,6 +231,9 @@ def test_holding_the_meeting_is_due_ten_working_days_after_the_notification_acro
     held = task(harness, case.id, MEETING_TASK)
     assert due_day(held) == date(2027, 1, 4) == working_days_after(date(2026, 12, 16), 10)
     assert (held.owner_role, held.status) == ("admins", "open")
+    planned = [r for r in reminders(harness, held.id) if r.status == "planned"]
+    assert planned, "no reminders are planned for holding the meeting"
+    assert all(r.at <= london(2027, 1, 4, 18) for r in planned[:1])
     assert "Mon 4 Jan 2027" in card_text(harness, case.id)
 
     view = rapid_modal(harness, ADMIN, "rapid meeting schedule", case)
@@ -247,6 +250,8 @@ def test_holding_the_meeting_is_due_ten_working_days_after_the_notification_acro
     assert meeting.status == "held"
     done = task(harness, case.id, MEETING_TASK)
     assert (done.status, done.completed_by) == ("done", ADMIN)
+    assert not [r for r in reminders(harness, done.id) if r.status == "planned"]
+    assert "Hold the rapid review meeting" not in card_text(harness, case.id)
     assert stored_case(harness, case.id).stage == "rapid_review"
     [audited] = audits(harness, "rapid_review.meeting_held", case.id)
     assert audited.actor == ADMIN
