@@ -113,7 +113,7 @@ FROM_META = Access(case=CaseFrom.META, member=False)
 
 ORGANISERS = frozenset({Audience.CPU, Audience.BUSINESS_UNIT})
 REVIEW_ARRANGERS = frozenset({Audience.CPU, Audience.PANEL_CHAIR})
-RAPID_ARRANGERS = frozenset({Audience.BUSINESS_UNIT})
+RAPID_ARRANGERS = frozenset({Audience.BUSINESS_UNIT, Audience.PARTNERS})
 
 
 def _on_command(

@@ -204,6 +204,7 @@ AUDIENCE_WORDS: dict[Audience, str] = {
     Audience.BUSINESS_UNIT: "the business unit",
     Audience.BOARD_CHAIR: "the Board Chair",
     Audience.PANEL_CHAIR: "the panel chair",
+    Audience.PARTNERS: "the safeguarding partners",
 }
 
 

@@ -29,6 +29,7 @@ from tests.panel.test_panel_mail import SENDER, Inbox, parts
 from tests.process.helpers import PARTNER_LEADS, card_text, partnership
 from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import complete, london, reminders
+from tests.test_words import _help
 
 smtp_port, inbox, relay = mail.smtp_port, mail.inbox, mail.relay
 EMAILS = {p.user_id: p.email for p in PEOPLE}
@@ -255,3 +256,18 @@ def test_holding_the_meeting_is_due_ten_working_days_after_the_notification_acro
     assert stored_case(harness, case.id).stage == "rapid_review"
     [audited] = audits(harness, "rapid_review.meeting_held", case.id)
     assert audited.actor == ADMIN
+
+
+def test_help_lists_the_rapid_meeting_among_the_leads_and_the_business_units_commands(
+    rapid,
+) -> None:
+    for user in (POLICE, ADMIN):
+        own, _ = _help(rapid, user)
+        assert "/scr rapid meeting schedule|move|cancel|held" in own, user
+    own, others = _help(rapid, HEALTH_DP)
+    assert "/scr rapid meeting schedule|move|cancel|held" not in own
+    assert any(
+        line.startswith("• `/scr rapid meeting schedule|move|cancel|held` (for ")
+        and "the safeguarding partners" in line
+        for line in others
+    )

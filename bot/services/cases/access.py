@@ -225,6 +225,8 @@ ROLE_AUDIENCES: dict[Role, frozenset[Audience]] = {
     Role.ADMIN: frozenset({Audience.BUSINESS_UNIT}),
     Role.BOARD_CHAIR: frozenset({Audience.BOARD_CHAIR}),
     Role.REVIEW_CHAIR: frozenset(),
+    **{lead: frozenset({Audience.PARTNERS}) for lead in PARTNER_LEADS},
+    Role.DELEGATED_LEAD: frozenset(),
 }
 """The CPU stands in for a review panel chair until one is appointed."""
 

@@ -24,6 +24,8 @@ class Audience(StrEnum):
     BUSINESS_UNIT = "business_unit"
     BOARD_CHAIR = "board_chair"
     PANEL_CHAIR = "panel_chair"
+    PARTNERS = "partners"
+    """The three safeguarding partners' leads."""
 
 
 EVERYONE: frozenset[Audience] = frozenset({Audience.EVERYONE})
