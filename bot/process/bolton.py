@@ -19,6 +19,8 @@ was told is a first-days check that the CPU's actions and a convened panel overt
 
 from __future__ import annotations
 
+from bot.process.action_plan import PROGRESS_RETURN_REMINDERS as PROGRESS_RETURN_REMINDERS
+from bot.process.action_plan import SIGNED_OFF, monitoring_stage
 from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
@@ -26,6 +28,7 @@ from bot.process.definition import (
     CompletionLimit,
     DueBefore,
     EventRecorded,
+    PlanWords,
     ProcessDefinition,
     Route,
     StageDefinition,
@@ -46,12 +49,6 @@ INITIAL_PANEL_REMINDERS = ReminderPolicy(
 """A first nudge on day 3 (diaries fill up), the Chair told from 10 working days before the
 one-month limit; otherwise as usual: 7 and 1 working days before, the last working day,
 then overdue."""
-
-PROGRESS_RETURN_REMINDERS = ReminderPolicy(
-    before=(CalendarDays(14), CalendarDays(7), WorkingDays(1)),
-    escalate_to=("admins",),
-)
-"""A return is six months in the making: a first nudge two weeks before its deadline."""
 
 AFTER_THE_EVENT_REMINDERS = ReminderPolicy(before=(), escalate_to=("admins",))
 """For records of a meeting: nothing before it, a nudge on the day it falls due."""
@@ -363,24 +360,13 @@ see the report is decided, and copies go to OFSTED (and to whoever the partnersh
 lists under `[board] report_copies`), within 10 working days, before the report travels
 further; the staff involved, the family and the media are debriefed within a month."""
 
-MONITORING = StageDefinition(
-    key=Stage.MONITORING,
-    title="Monitoring the action plan",
-    tasks=(
-        TaskDefinition(
-            kind=TaskKind.PROGRESS_RETURN,
-            title="Send the progress return",
-            owner="action_owner",
-            deadline=CalendarMonths(6),
-            anchor="report_agreed",
-            reminders=PROGRESS_RETURN_REMINDERS,
-            per="recommendation",
-            repeat=CalendarMonths(6),
-        ),
-        *REPORT_STEPS,
-    ),
-    ends_when=EventRecorded("action_plan_complete"),
+BOARD_PLAN_WORDS = PlanWords(
+    overseer="the Board",
+    recommendations="the overview report's recommendations",
+    not_begun="The overview report has not been agreed yet.",
 )
+
+MONITORING = monitoring_stage("report_agreed", BOARD_PLAN_WORDS, REPORT_STEPS)
 """Monitoring: "progress on each recommendation (pro forma: number, agency, progress), six
 months after the overview report is agreed, then at intervals until fully implemented": the
 interval is the Board's, agreed with the action plan (six months unless it says otherwise)
@@ -463,7 +449,7 @@ BOLTON_SCR = ProcessDefinition(
         "decided_no_further_action",
         "decision",
         "report_agreed",
-        "action_plan_complete",
+        SIGNED_OFF,
         "findings_shared",
     ),
     side_stages=(AUDIT, MANAGEMENT_REVIEWS, NO_FURTHER_ACTION),

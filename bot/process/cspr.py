@@ -4,7 +4,7 @@ Notify the national panel within 5 working days of learning of a serious inciden
 notification's date, as the local authority records it, is the case's "notification" event);
 send it the rapid review report within 15 working days of that notification; a local
 review, if the partners decide on one, completed and published within about six months of
-that decision.
+that decision; then its action plan, monitored as an SCR's is until the case is signed off.
 
 The safeguarding partners (the local authority, the police and health), through the leads
 the partnership file names, carry out the rapid review and decide; what would go to a Board
@@ -16,6 +16,7 @@ review's stage, which needs them; they end (superseded) once the partners have d
 
 from __future__ import annotations
 
+from bot.process.action_plan import SIGNED_OFF, monitoring_stage
 from bot.process.deadlines import CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
@@ -23,6 +24,7 @@ from bot.process.definition import (
     CompletionLimit,
     DueBefore,
     EventRecorded,
+    PlanWords,
     ProcessDefinition,
     Route,
     StageDefinition,
@@ -213,10 +215,24 @@ NO_LOCAL_REVIEW = StageDefinition(
 """The partners decide on no local review: the business unit tells the national panel
 (with the rapid review), then the case closes."""
 
+PARTNERS_PLAN_WORDS = PlanWords(
+    overseer="the safeguarding partners",
+    recommendations="the local review's recommendations",
+    not_begun="The local review has not been published yet.",
+)
+
+MONITORING = monitoring_stage("report_published", PARTNERS_PLAN_WORDS)
+"""The action plan and its progress monitoring as for a Serious Case Review
+(`bot.process.action_plan`): each recommendation's owner sends a progress return six months
+after the review is published, then at the interval agreed with the plan, until the
+safeguarding partners (their business unit) sign the case off. The steps an SCR takes once
+its report is agreed (copies to OFSTED, briefings) have no place here: the final report went
+to the national panel and the Department before publication."""
+
 CSPR_2023 = ProcessDefinition(
     key="cspr",
     title="Child Safeguarding Practice Review (Working Together 2023)",
-    stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW),
+    stages=(NOTIFICATION, RAPID_REVIEW, LOCAL_REVIEW, MONITORING),
     events=(
         "referral",
         "notification",
@@ -225,6 +241,7 @@ CSPR_2023 = ProcessDefinition(
         "decision",
         "publication_date",
         "report_published",
+        SIGNED_OFF,
     ),
     side_stages=(NO_LOCAL_REVIEW,),
 )

@@ -128,6 +128,31 @@ StageEnd = AllTasksDone | EventRecorded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlanWords:
+    """How a process speaks of its action plan: who oversees it and signs the case off
+    (``overseer``: "the Board"), where its recommendations come from (``recommendations``:
+    "the overview report's recommendations") and why it cannot be monitored yet
+    (``not_begun``: "The overview report has not been agreed yet.")."""
+
+    overseer: str
+    recommendations: str
+    not_begun: str
+
+    def __post_init__(self) -> None:
+        for value in (self.overseer, self.recommendations, self.not_begun):
+            if not value.strip() or "\n" in value:
+                raise ValueError("an action plan's words are one line each")
+
+
+DEFAULT_PLAN_WORDS = PlanWords(
+    overseer="the Board",
+    recommendations="the review's recommendations",
+    not_begun="The review's report has not been agreed yet.",
+)
+"""For a process whose monitoring stage names no words of its own."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CompletionLimit:
     """A stage to finish within ``months`` calendar months of ``anchor`` unless an extension
     is agreed: who may record one (``agreed_by``), with whom it is agreed in words
@@ -174,6 +199,8 @@ class StageDefinition:
     """What the case card calls the stage, when not its title (what the stage leads to)."""
     limit: CompletionLimit | None = None
     """How long the stage may take, and how an extension is agreed (see `CompletionLimit`)."""
+    plan_words: PlanWords | None = None
+    """How the stage speaks of the action plan it monitors, if it monitors one."""
 
     def __post_init__(self) -> None:
         _check_key(self.key, "stage key")
@@ -290,6 +317,11 @@ class ProcessDefinition:
         index = self.stages.index(stage)
         return (*self.stages[index + 1 : index + 2], *routed)
 
+    def stages_after(self, key: str) -> tuple[str, ...]:
+        """The keys of the main-line stages after ``key`` (none for a side stage)."""
+        keys: list[str] = [stage.key for stage in self.stages]
+        return tuple(keys[keys.index(key) + 1 :]) if key in keys else ()
+
     def carried_into(self, key: str) -> tuple[TaskDefinition, ...]:
         """Earlier stages' tasks that stay open in stage ``key``."""
         return tuple(task for task in self.all_tasks if key in task.carries_into)
@@ -332,6 +364,13 @@ class ProcessDefinition:
             return None
         index = self.stages.index(stage)
         return self.stages[index + 1] if index + 1 < len(self.stages) else None
+
+    def plan_words(self) -> PlanWords:
+        """How the process speaks of its action plan (the monitoring stage's words)."""
+        for stage in self.all_stages:
+            if stage.plan_words is not None:
+                return stage.plan_words
+        return DEFAULT_PLAN_WORDS
 
     def task(self, kind: str) -> TaskDefinition:
         for task in self.all_tasks:

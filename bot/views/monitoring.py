@@ -356,7 +356,7 @@ def plan_message(view: PlanView) -> Message:
     if view.round_no is not None and view.round_due is not None and open_count:
         summary += f" Progress returns, round {view.round_no}: due {day(view.round_due)}."
     if view.signed_off:
-        summary += " Signed off by the Board."
+        summary += f" Signed off by {view.words.overseer}."
     blocks: list[Block] = [
         HeaderBlock(text=f"{view.reference} · action plan"),
         ContextBlock(elements=[MarkdownTextObject(text=summary)]),
@@ -366,7 +366,8 @@ def plan_message(view: PlanView) -> Message:
         more = f"…and {len(view.lines) - MAX_LISTED} more (see the pro forma export)."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     if not view.lines:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="No recommendations yet.")))
+        empty = f"No recommendations yet: add {view.words.recommendations} to the plan."
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=empty)))
     buttons: list[ButtonElement] = []
     if view.can_manage and not view.signed_off:
         buttons += [

@@ -1,6 +1,7 @@
 """A CSPR's local review through signed requests and the clock: its tasks and deadlines from
 the partners' decision, the publication date that the final report's deadline follows, an
-extension agreed by the partners, and the review recorded published, which ends the stage."""
+extension agreed by the partners, and the review recorded published, which ends the stage
+and begins the monitoring of its action plan."""
 
 from __future__ import annotations
 
@@ -221,7 +222,7 @@ def test_recording_the_review_published_ends_the_local_review(partners) -> None:
     assert not opened
     told = body_json(answer)["text"]
     assert f"The review of {case.reference} is published: nothing moves." in told
-    assert stored_case(partners, case.id).stage == "local_review"
+    assert stored_case(partners, case.id).stage == "monitoring"
 
 
 @pytest.mark.postgres

@@ -258,6 +258,7 @@ def test_cspr_deadlines():
         AGENCY_ADDED: referral,
         "notification": notification,
         "decision": decision,
+        "report_published": utc(2027, 6, 18, 12),
     }
     due = {task.kind: task_due(task, anchors[task.anchor], CAL) for task in CSPR_2023.tasks}
     assert due == {
@@ -273,11 +274,13 @@ def test_cspr_deadlines():
         "agency_contribution": utc(2027, 2, 18, 17, 30),
         "final_report_sent": utc(2027, 5, 18, 16, 30),
         "review_report": utc(2027, 6, 18, 16, 30),
+        "progress_return": utc(2027, 12, 18, 17, 30),
     }
     assert [stage.key for stage in CSPR_2023.stages] == [
         "notification",
         "rapid_review",
         "local_review",
+        "monitoring",
     ]
 
 

@@ -403,7 +403,8 @@ def close_from_form(
     close_recommendation(ctx, rec, outcome, note=note, actor=actor, cipher=cipher)
     text = f"{case.reference}: recommendation {rec.number} is {outcome.value}."
     if not rounds.open_recommendations(ctx.session, case.id):
-        text += " None is open now: the Board can sign the case off from `/scr actions`."
+        overseer = ctx.process(case).plan_words().overseer
+        text += f" None is open now: {overseer} can sign the case off from `/scr actions`."
     return case.id, text
 
 
@@ -546,7 +547,7 @@ def sign_off_state(ctx: EngineContext, case: Case) -> SignOffState:
     if done is not None:
         return SignOffState(False, f"{case.reference} was signed off already.", done)
     if not rounds.in_monitoring(ctx, case) or rounds.monitoring_began(ctx, case) is None:
-        return SignOffState(False, "The overview report has not been agreed yet.", None)
+        return SignOffState(False, ctx.process(case).plan_words().not_begun, None)
     recs = recommendations(ctx.session, case.id)
     if not recs:
         return SignOffState(False, "The action plan has no recommendations yet.", None)
@@ -577,6 +578,7 @@ def show_plan(ctx: EngineContext, cipher: FieldCipher, case: Case, user_id: str)
         can_sign_off=state.allowed,
         blocker=state.blocker,
         signed_off=state.signed_off is not None,
+        words=ctx.process(case).plan_words(),
         carried_pending=len(carried_pending(session, cipher, case)),
     )
 

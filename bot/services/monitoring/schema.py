@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.ids import MonitoringBlock
+from bot.process.definition import PlanWords
 
 LONG_TEXT = 3000
 SHORT_TEXT = 1000
@@ -251,6 +252,8 @@ class PlanView:
     can_sign_off: bool
     blocker: str | None
     signed_off: bool
+    words: PlanWords
+    """How the case's process speaks of its plan (who oversees it, where it comes from)."""
     carried_pending: int = 0
     """Management review recommendations not yet in the plan."""
 

@@ -146,15 +146,17 @@ def limit_of(session: Session, case_id: int) -> CompletionLimit:
 
 
 def limited_case(session: Session, case_id: int) -> tuple[Case, CompletionLimit]:
-    """The case, locked, while it is in the stage its process limits; otherwise a refusal."""
+    """The case, locked, while it is in the stage its process limits; otherwise a refusal
+    (saying so once that stage has ended, when the case has moved on to monitoring)."""
     case = lock_case(session, case_id)
     if case is None:
         raise RefusedError(NOT_FOUND)
     stage, limit = limited_stage(session, case)
+    later = get_process(case.process_key).stages_after(stage.key)
+    if case.stage in later or (case.stage == stage.key and stage_has_ended(session, case, stage)):
+        raise RefusedError(f"The review of {case.reference} is {limit.finished}: nothing moves.")
     if case.stage != stage.key or case.closed_at is not None:
         raise RefusedError(NO_LIMIT)
-    if stage_has_ended(session, case, stage):
-        raise RefusedError(f"The review of {case.reference} is {limit.finished}: nothing moves.")
     return case, limit
 
 
