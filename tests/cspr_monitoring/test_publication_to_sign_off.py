@@ -23,6 +23,7 @@ from tests.monitoring.monitoring_helpers import (
     london,
     plan_csv,
     return_task,
+    send_return,
     travel,
 )
 from tests.monitoring.test_action_plan_entry import bot_dms, choose, listing, recs
@@ -168,3 +169,27 @@ def test_the_case_is_signed_off_as_an_scr_is(partners) -> None:
     assert stored_case(partners, case.id).stage == "monitoring"
     after = text_of(listing(partners, "U0ADMIN", f"actions {case.reference}").blocks)
     assert "Signed off by the safeguarding partners." in after
+
+
+@pytest.mark.postgres
+def test_the_rounds_pro_forma_names_the_partners_who_confirmed_a_recommendation(partners) -> None:
+    add_owners(partners)
+    case = published(partners, DECIDED, PUBLISHED)
+    partners.clock.set(london(2027, 7, 6, 10))
+    import_plan(partners, case, plan_csv(PLAN_ROWS))
+    view = choose(partners, "U0ADMIN", case, "implemented", 2)
+    partners.driver.submit_view("U0ADMIN", {}, view_id=view.id)
+    partners.wait()
+
+    travel(partners, SlackLog(partners), london(2027, 12, 15, 11))
+    task = return_task(partners, case.id, 1, 1)
+    send_return(
+        partners, "U0OWNH", task.id, status="in_progress", progress="Threshold guidance drafted"
+    )
+
+    stem = f"{case.reference.lower()}-progress-2027-12-29"
+    [pro_forma] = [f for f in partners.standin.files.values() if f.name == f"{stem}.csv"]
+    rows = pro_forma.content.decode("utf-8-sig")
+    assert "Implemented: confirmed by the safeguarding partners on 6 July 2027." in rows
+    assert "Threshold guidance drafted" in rows
+    assert "the Board" not in rows

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.crypto import CaseCipher, FieldCipher
+from bot.process.registry import get_process
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import Role, users_with_role
@@ -90,13 +91,14 @@ def _row(
     now_date: date,
     cipher: CaseCipher,
     cal: WorkingCalendar,
+    overseer: str,
 ) -> ProFormaRow:
     if returned is not None:
         state = returned.status
         progress = _returned(returned, cipher)
         if rec.status == RecStatus.IMPLEMENTED and rec.closed_at is not None:
             progress += (
-                f" Confirmed implemented by the Board on {_day(cal.london_date(rec.closed_at))}."
+                f" Confirmed implemented by {overseer} on {_day(cal.london_date(rec.closed_at))}."
             )
         confirmed = rec.status != RecStatus.OPEN
         return ProFormaRow(rec.number, agency, state, progress, confirmed)
@@ -107,11 +109,11 @@ def _row(
                 rec.number,
                 agency,
                 ReturnStatus.IMPLEMENTED.value,
-                f"Implemented: confirmed by the Board on {closed_on}.",
+                f"Implemented: confirmed by {overseer} on {closed_on}.",
                 confirmed=True,
             )
         reason = cipher.decrypt_text(rec.closure_reason) if rec.closure_reason else ""
-        closed = f"Closed by the Board on {closed_on}. {reason}"
+        closed = f"Closed by {overseer} on {closed_on}. {reason}"
         return ProFormaRow(rec.number, agency, RowState.CLOSED, closed, confirmed=True)
     if task_status == TaskStatus.OPEN:
         state = RowState.OVERDUE if due < now_date else RowState.AWAITING
@@ -132,7 +134,8 @@ def round_summary(
     cipher: FieldCipher,
     cal: WorkingCalendar,
 ) -> RoundSummary:
-    """One row per recommendation the round asked a return for, in number order."""
+    """One row per recommendation the round asked a return for, in number order, in the
+    words of the case's process (who confirmed or closed it)."""
     tasks = {
         rounds.recommendation_id_of(t.subject_key): t
         for t in rounds.tasks_of(session, case.id)
@@ -142,6 +145,7 @@ def round_summary(
     due = cal.london_date(row.due_at) if row is not None else cal.london_date(now)
     names = {agency_id: name for agency_id, name in session.execute(select(Agency.id, Agency.name))}
     sealed = cipher.for_case(session, case.id)
+    overseer = get_process(case.process_key).plan_words().overseer
     recs = session.scalars(
         select(Recommendation)
         .where(Recommendation.id.in_([k for k in tasks if k is not None]))
@@ -157,6 +161,7 @@ def round_summary(
             now_date=cal.london_date(now),
             cipher=sealed,
             cal=cal,
+            overseer=overseer,
         )
         for rec in recs
     )
