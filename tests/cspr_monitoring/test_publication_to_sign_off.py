@@ -27,6 +27,7 @@ from tests.monitoring.monitoring_helpers import (
     travel,
 )
 from tests.monitoring.test_action_plan_entry import bot_dms, choose, listing, recs
+from tests.process.helpers import card_text
 
 DECIDED = london(2027, 1, 5, 10)
 """The partners decide on a local review on Tue 5 Jan 2027: to be published by 5 Jul 2027."""
@@ -100,6 +101,10 @@ def test_the_plan_is_entered_as_for_an_scr_and_its_first_returns_fall_due(partne
     assert any(case.reference in m.text for m in partners.standin.dms_to("U0OWNH"))
     shown = text_of(listing(partners, "U0ADMIN", channel_id=case.channel_id).blocks)
     assert "Progress returns, round 1: due Wed 29 Dec 2027" in shown
+    card = card_text(partners, case.id)
+    assert f"{case.reference} · Monitoring the action plan" in card
+    assert "*Action plan*: 2 recommendations · 2 open" in card
+    assert "*Progress returns*, round 1: due Wed 29 Dec · 0 of 2 in" in card
 
 
 @pytest.mark.postgres
