@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
 from bot.process.definition import (
+    ActionPlan,
     EventRecorded,
-    PlanWords,
     StageDefinition,
     TaskDefinition,
 )
@@ -30,7 +30,7 @@ SIGNED_OFF = "action_plan_complete"
 
 
 def monitoring_stage(
-    anchor: str, words: PlanWords, steps: tuple[TaskDefinition, ...] = ()
+    anchor: str, words: ActionPlan, steps: tuple[TaskDefinition, ...] = ()
 ) -> StageDefinition:
     """The monitoring stage: a progress return per recommendation ``CalendarMonths(6)`` after
     ``anchor`` and every six months after it, ``steps`` besides (each created as the stage
@@ -52,5 +52,5 @@ def monitoring_stage(
             *steps,
         ),
         ends_when=EventRecorded(SIGNED_OFF),
-        plan_words=words,
+        action_plan=words,
     )

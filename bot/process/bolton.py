@@ -24,11 +24,11 @@ from bot.process.action_plan import SIGNED_OFF, monitoring_stage
 from bot.process.deadlines import CalendarDays, CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
+    ActionPlan,
     AllTasksDone,
     CompletionLimit,
     DueBefore,
     EventRecorded,
-    PlanWords,
     ProcessDefinition,
     Route,
     StageDefinition,
@@ -360,13 +360,15 @@ see the report is decided, and copies go to OFSTED (and to whoever the partnersh
 lists under `[board] report_copies`), within 10 working days, before the report travels
 further; the staff involved, the family and the media are debriefed within a month."""
 
-BOARD_PLAN_WORDS = PlanWords(
+BOARD_ACTION_PLAN = ActionPlan(
+    overseen_by=("admins", "board_chair"),
     overseer="the Board",
+    overseers="the Board (its business unit or Chair)",
     recommendations="the overview report's recommendations",
     not_begun="The overview report has not been agreed yet.",
 )
 
-MONITORING = monitoring_stage("report_agreed", BOARD_PLAN_WORDS, REPORT_STEPS)
+MONITORING = monitoring_stage("report_agreed", BOARD_ACTION_PLAN, REPORT_STEPS)
 """Monitoring: "progress on each recommendation (pro forma: number, agency, progress), six
 months after the overview report is agreed, then at intervals until fully implemented": the
 interval is the Board's, agreed with the action plan (six months unless it says otherwise)

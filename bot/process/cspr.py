@@ -20,11 +20,11 @@ from bot.process.action_plan import SIGNED_OFF, monitoring_stage
 from bot.process.deadlines import CalendarMonths, WorkingDays
 from bot.process.definition import (
     AGENCY_ADDED,
+    ActionPlan,
     AllTasksDone,
     CompletionLimit,
     DueBefore,
     EventRecorded,
-    PlanWords,
     ProcessDefinition,
     Route,
     StageDefinition,
@@ -215,17 +215,20 @@ NO_LOCAL_REVIEW = StageDefinition(
 """The partners decide on no local review: the business unit tells the national panel
 (with the rapid review), then the case closes."""
 
-PARTNERS_PLAN_WORDS = PlanWords(
+PARTNERS_ACTION_PLAN = ActionPlan(
+    overseen_by=("admins", "delegated_lead", "partner_leads"),
     overseer="the safeguarding partners",
+    overseers="the safeguarding partners (their business unit, leads or delegated lead)",
     recommendations="the local review's recommendations",
     not_begun="The local review has not been published yet.",
 )
 
-MONITORING = monitoring_stage("report_published", PARTNERS_PLAN_WORDS)
+MONITORING = monitoring_stage("report_published", PARTNERS_ACTION_PLAN)
 """The action plan and its progress monitoring as for a Serious Case Review
 (`bot.process.action_plan`): each recommendation's owner sends a progress return six months
 after the review is published, then at the interval agreed with the plan, until the
-safeguarding partners (their business unit) sign the case off. The steps an SCR takes once
+safeguarding partners (their business unit, their leads or the lead they delegate to), who
+close its recommendations, sign the case off. The steps an SCR takes once
 its report is agreed (copies to OFSTED, briefings) have no place here: the final report went
 to the national panel and the Department before publication."""
 

@@ -128,24 +128,33 @@ StageEnd = AllTasksDone | EventRecorded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PlanWords:
-    """How a process speaks of its action plan: who oversees it and signs the case off
-    (``overseer``: "the Board"), where its recommendations come from (``recommendations``:
-    "the overview report's recommendations") and why it cannot be monitored yet
-    (``not_begun``: "The overview report has not been agreed yet.")."""
+class ActionPlan:
+    """Who oversees a process's action plan, and how the process speaks of it.
 
+    ``overseen_by``: the case roles that close its recommendations and sign the case off;
+    ``overseer``, ``overseers``: them in words, short ("the Board") and in full ("the Board
+    (its business unit or Chair)"); ``recommendations``: where the plan comes from ("the
+    overview report's recommendations"); ``not_begun``: why it cannot be monitored yet ("The
+    overview report has not been agreed yet.")."""
+
+    overseen_by: tuple[CaseRole, ...]
     overseer: str
+    overseers: str
     recommendations: str
     not_begun: str
 
     def __post_init__(self) -> None:
-        for value in (self.overseer, self.recommendations, self.not_begun):
+        if not self.overseen_by or any(role not in CASE_ROLES for role in self.overseen_by):
+            raise ValueError("an action plan is overseen by case roles")
+        for value in (self.overseer, self.overseers, self.recommendations, self.not_begun):
             if not value.strip() or "\n" in value:
                 raise ValueError("an action plan's words are one line each")
 
 
-DEFAULT_PLAN_WORDS = PlanWords(
+DEFAULT_ACTION_PLAN = ActionPlan(
+    overseen_by=("admins", "board_chair"),
     overseer="the Board",
+    overseers="the Board (its business unit or Chair)",
     recommendations="the review's recommendations",
     not_begun="The review's report has not been agreed yet.",
 )
@@ -199,7 +208,7 @@ class StageDefinition:
     """What the case card calls the stage, when not its title (what the stage leads to)."""
     limit: CompletionLimit | None = None
     """How long the stage may take, and how an extension is agreed (see `CompletionLimit`)."""
-    plan_words: PlanWords | None = None
+    action_plan: ActionPlan | None = None
     """How the stage speaks of the action plan it monitors, if it monitors one."""
 
     def __post_init__(self) -> None:
@@ -365,12 +374,12 @@ class ProcessDefinition:
         index = self.stages.index(stage)
         return self.stages[index + 1] if index + 1 < len(self.stages) else None
 
-    def plan_words(self) -> PlanWords:
+    def action_plan(self) -> ActionPlan:
         """How the process speaks of its action plan (the monitoring stage's words)."""
         for stage in self.all_stages:
-            if stage.plan_words is not None:
-                return stage.plan_words
-        return DEFAULT_PLAN_WORDS
+            if stage.action_plan is not None:
+                return stage.action_plan
+        return DEFAULT_ACTION_PLAN
 
     def task(self, kind: str) -> TaskDefinition:
         for task in self.all_tasks:

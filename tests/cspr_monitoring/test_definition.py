@@ -9,8 +9,8 @@ import pytest
 
 from bot.process.action_plan import monitoring_stage
 from bot.process.bolton import BOLTON_SCR, REPORT_STEPS
-from bot.process.cspr import CSPR_2023, PARTNERS_PLAN_WORDS
-from bot.process.definition import DEFAULT_PLAN_WORDS, PlanWords, ProcessDefinition
+from bot.process.cspr import CSPR_2023, PARTNERS_ACTION_PLAN
+from bot.process.definition import DEFAULT_ACTION_PLAN, ActionPlan, ProcessDefinition
 from bot.process.states import Stage, TaskKind
 
 
@@ -26,26 +26,31 @@ def test_both_processes_monitor_their_plan_alike_from_their_own_anchor() -> None
 
 
 def test_each_process_speaks_of_its_plan_in_its_own_words() -> None:
-    assert CSPR_2023.plan_words() == PARTNERS_PLAN_WORDS
-    assert CSPR_2023.plan_words().overseer == "the safeguarding partners"
-    assert CSPR_2023.plan_words().recommendations == "the local review's recommendations"
-    assert BOLTON_SCR.plan_words().overseer == "the Board"
-    assert "overview report" in BOLTON_SCR.plan_words().not_begun
+    assert CSPR_2023.action_plan() == PARTNERS_ACTION_PLAN
+    assert CSPR_2023.action_plan().overseer == "the safeguarding partners"
+    assert CSPR_2023.action_plan().recommendations == "the local review's recommendations"
+    assert BOLTON_SCR.action_plan().overseer == "the Board"
+    assert "overview report" in BOLTON_SCR.action_plan().not_begun
+    assert BOLTON_SCR.action_plan().overseen_by == ("admins", "board_chair")
+    assert CSPR_2023.action_plan().overseen_by == ("admins", "delegated_lead", "partner_leads")
+    words = {"overseer": "x", "overseers": "x", "recommendations": "x", "not_begun": "y"}
     with pytest.raises(ValueError, match="one line"):
-        PlanWords(overseer="the\npartners", recommendations="x", not_begun="y")
+        ActionPlan(overseen_by=("admins",), **{**words, "overseer": "the\npartners"})
+    with pytest.raises(ValueError, match="case roles"):
+        ActionPlan(overseen_by=("review_leads",), **words)  # type: ignore[arg-type]
 
 
 def test_monitoring_counts_only_from_an_event_certain_before_it_begins() -> None:
     # The publication date is planned, not certain: returns cannot count from it.
-    early = monitoring_stage("publication_date", PARTNERS_PLAN_WORDS)
+    early = monitoring_stage("publication_date", PARTNERS_ACTION_PLAN)
     with pytest.raises(ValueError, match="not sure to be recorded before stage monitoring"):
         replace(CSPR_2023, stages=(*CSPR_2023.stages[:-1], early))
     # Nor from an SCR's event, which a CSPR never records.
     with pytest.raises(ValueError, match="not sure to be recorded before stage monitoring"):
         replace(
             CSPR_2023,
-            stages=(*CSPR_2023.stages[:-1], monitoring_stage("report_agreed", DEFAULT_PLAN_WORDS)),
+            stages=(*CSPR_2023.stages[:-1], monitoring_stage("report_agreed", DEFAULT_ACTION_PLAN)),
             events=(*CSPR_2023.events, "report_agreed"),
         )
     kept = replace(CSPR_2023, key="cspr-again")
-    assert isinstance(kept, ProcessDefinition) and kept.plan_words() == PARTNERS_PLAN_WORDS
+    assert isinstance(kept, ProcessDefinition) and kept.action_plan() == PARTNERS_ACTION_PLAN

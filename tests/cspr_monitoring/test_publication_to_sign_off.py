@@ -27,7 +27,7 @@ from tests.monitoring.monitoring_helpers import (
     travel,
 )
 from tests.monitoring.test_action_plan_entry import bot_dms, choose, listing, recs
-from tests.process.helpers import card_text
+from tests.process.helpers import PARTNER_LEADS, card_text
 
 DECIDED = london(2027, 1, 5, 10)
 """The partners decide on a local review on Tue 5 Jan 2027: to be published by 5 Jul 2027."""
@@ -198,3 +198,48 @@ def test_the_rounds_pro_forma_names_the_partners_who_confirmed_a_recommendation(
     assert "Implemented: confirmed by the safeguarding partners on 6 July 2027." in rows
     assert "Threshold guidance drafted" in rows
     assert "the Board" not in rows
+
+
+@pytest.mark.postgres
+def test_the_partners_leads_close_recommendations_and_others_are_refused_in_their_words(
+    partners,
+) -> None:
+    add_owners(partners)
+    case = published(partners, DECIDED, PUBLISHED)
+    partners.clock.set(london(2027, 7, 6, 10))
+    import_plan(partners, case, plan_csv(PLAN_ROWS))
+    rec = next(r for r in recs(partners, case.id) if r.number == 1)
+
+    # Health's partner lead (not a Board role) sees the closing options and uses them.
+    lead = PARTNER_LEADS["health"]
+    assert f"implemented:{rec.id}" in text_of(
+        listing(partners, lead, channel_id=case.channel_id).blocks
+    )
+    view = choose(partners, lead, case, "implemented", 1)
+    answer = partners.driver.submit_view(lead, {}, view_id=view.id)
+    partners.wait()
+    assert f"{case.reference}: recommendation 1 is implemented." in text_of(body_json(answer))
+    assert [r.status for r in recs(partners, case.id)] == ["implemented", "open"]
+
+    # The CPU manages the plan but does not oversee it: no closing, and the refusal says who.
+    cpu_plan = listing(partners, "U0CPU1", channel_id=case.channel_id)
+    assert MonitoringAction.ADD.value in text_of(cpu_plan.blocks)
+    assert "implemented:" not in text_of(cpu_plan.blocks)
+    admin_plan = listing(partners, "U0ADMIN", channel_id=case.channel_id)
+    second = next(r for r in recs(partners, case.id) if r.number == 2)
+    block = next(b for b in admin_plan.blocks if b.get("block_id") == f"rec_{second.id}")
+    option = next(o for o in block["accessory"]["options"] if o["value"] == f"close:{second.id}")
+    partners.driver.block_action(
+        "U0CPU1",
+        MonitoringAction.MANAGE.value,
+        block_id=f"rec_{second.id}",
+        channel_id=admin_plan.channel,
+        message_ts=admin_plan.ts,
+        selected_option=option,
+    )
+    partners.wait()
+    assert partners.standin.ephemerals_for("U0CPU1")[-1].text == (
+        "Only the safeguarding partners (their business unit, leads or delegated lead) can "
+        "close recommendations."
+    )
+    assert [r.status for r in recs(partners, case.id)] == ["implemented", "open"]

@@ -22,9 +22,9 @@ from bot.services.cases import audit
 from bot.services.cases.access import Role, users_with_role
 from bot.services.monitoring import rounds
 from bot.services.monitoring.plan import (
-    NOT_THE_BOARD,
     has_left,
     may_close,
+    not_overseer,
     sign_off_state,
 )
 from bot.services.monitoring.schema import (
@@ -145,7 +145,7 @@ def round_summary(
     due = cal.london_date(row.due_at) if row is not None else cal.london_date(now)
     names = {agency_id: name for agency_id, name in session.execute(select(Agency.id, Agency.name))}
     sealed = cipher.for_case(session, case.id)
-    overseer = get_process(case.process_key).plan_words().overseer
+    overseer = get_process(case.process_key).action_plan().overseer
     recs = session.scalars(
         select(Recommendation)
         .where(Recommendation.id.in_([k for k in tasks if k is not None]))
@@ -313,8 +313,8 @@ def sign_off(ctx: EngineContext, case: Case, *, actor: str) -> bool:
     """Record the sign-off: the monitoring stage ends, the case closes (so no reminder goes
     out for it again) and its channel is to be archived. False (nothing changed) when it
     was signed off already, or another click got there first."""
-    if not may_close(ctx.session, actor):
-        raise RefusedError(NOT_THE_BOARD)
+    if not may_close(ctx.session, case, actor):
+        raise RefusedError(not_overseer(case))
     state = sign_off_state(ctx, case)
     if state.signed_off is not None:
         return False

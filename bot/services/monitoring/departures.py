@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.services.cases import audit
 from bot.services.cases.access import AgencyRole
 from bot.services.monitoring import rounds
-from bot.services.monitoring.plan import ACTION_OWNER, has_left, may_close, set_owner
+from bot.services.monitoring.plan import ACTION_OWNER, has_left, is_board, set_owner
 from bot.services.monitoring.schema import RecStatus
 from bot.services.refusal import RefusedError
 from bot.services.reminders.owners import agency_people, task_owners
@@ -137,7 +137,7 @@ def user_left(ctx: EngineContext, user_id: str, *, via: LeftVia, actor: str) -> 
 
 def check_board(session: Session, user_id: str) -> None:
     """Only the Board may say that someone has left."""
-    if not may_close(session, user_id):
+    if not is_board(session, user_id):
         raise RefusedError(ONLY_THE_BOARD)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
 from bot.ids import MonitoringBlock
+from bot.process.registry import get_process
 from bot.process.working_days import LONDON, WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import (
@@ -39,6 +40,7 @@ from bot.services.monitoring.schema import (
     Source,
 )
 from bot.services.refusal import InvalidFormError, RefusedError
+from bot.services.reminders.owners import role_holders
 from bot.services.reminders.tasks import EngineContext
 from bot.services.review.report import ReportRecommendation, report_recommendations
 from storage.models import (
@@ -59,7 +61,8 @@ ACTION_OWNER = "action_owner"
 MANAGERS = frozenset({Role.ADMIN, Role.BOARD_CHAIR, Role.CPU})
 """Who may enter and edit the action plan."""
 CLOSERS = frozenset({Role.ADMIN, Role.BOARD_CHAIR})
-"""The Board: who may mark a recommendation implemented, close one, or sign a case off."""
+"""The Board: who may say that someone has left, on any case. Who closes a case's
+recommendations and signs it off is its process's (`may_close`)."""
 
 NOT_ALLOWED = "Only the Board business unit, the Board Chair and the CPU can change the plan."
 NOT_THE_BOARD = "Only the Board (its business unit or Chair) can close recommendations."
@@ -77,8 +80,23 @@ def may_manage(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id) & MANAGERS)
 
 
-def may_close(session: Session, user_id: str) -> bool:
+def is_board(session: Session, user_id: str) -> bool:
     return bool(roles_of(session, user_id) & CLOSERS)
+
+
+def may_close(session: Session, case: Case, user_id: str) -> bool:
+    """Whether ``user_id`` holds a role that oversees the case's action plan (the Board's
+    business unit or Chair for an SCR; for a CSPR, the partners' business unit, leads or
+    delegated lead): marks recommendations implemented, closes them, signs the case off."""
+    plan = get_process(case.process_key).action_plan()
+    return any(user_id in role_holders(session, case.id, role) for role in plan.overseen_by)
+
+
+def not_overseer(case: Case) -> str:
+    """The refusal to anyone else, in the process's words."""
+    return (
+        f"Only {get_process(case.process_key).action_plan().overseers} can close recommendations."
+    )
 
 
 def has_left(session: Session, user_id: str) -> bool:
@@ -89,8 +107,8 @@ def plan_case(
     session: Session, user_id: str, *, channel_id: str | None, reference: str | None
 ) -> Case:
     """The case asked about (by reference, or by the channel it is asked in), if the user
-    is one of its members or holds a Board or CPU role; refused alike for an unknown case
-    and for someone else's, so that the answer reveals nothing."""
+    is one of its members, holds a Board or CPU role or oversees its plan; refused alike for
+    an unknown case and for someone else's, so that the answer reveals nothing."""
     case = None
     if reference:
         case = case_by_reference(session, reference)
@@ -98,7 +116,11 @@ def plan_case(
         case = case_by_channel(session, channel_id)
     if case is None:
         raise RefusedError(NOT_SHOWN)
-    if is_case_member(session, case, user_id) or may_manage(session, user_id):
+    if (
+        is_case_member(session, case, user_id)
+        or may_manage(session, user_id)
+        or may_close(session, case, user_id)
+    ):
         return case
     raise RefusedError(NOT_SHOWN)
 
@@ -355,8 +377,10 @@ def close_recommendation(
 ) -> bool:
     """The Board marks it implemented, or closes it with a reason: it leaves the cycle and
     its outstanding returns stop. False when it was already closed."""
-    if not may_close(ctx.session, actor):
-        raise RefusedError(NOT_THE_BOARD, field=MonitoringBlock.CLOSE_NOTE.value)
+    case = ctx.session.get(Case, rec.case_id)
+    if case is None or not may_close(ctx.session, case, actor):
+        refusal = not_overseer(case) if case is not None else NOT_THE_BOARD
+        raise RefusedError(refusal, field=MonitoringBlock.CLOSE_NOTE.value)
     if outcome == RecStatus.OPEN:
         raise ValueError("closing needs an outcome")
     if outcome == RecStatus.CLOSED and not note.strip():
@@ -403,7 +427,7 @@ def close_from_form(
     close_recommendation(ctx, rec, outcome, note=note, actor=actor, cipher=cipher)
     text = f"{case.reference}: recommendation {rec.number} is {outcome.value}."
     if not rounds.open_recommendations(ctx.session, case.id):
-        overseer = ctx.process(case).plan_words().overseer
+        overseer = ctx.process(case).action_plan().overseer
         text += f" None is open now: {overseer} can sign the case off from `/scr actions`."
     return case.id, text
 
@@ -485,8 +509,8 @@ def edited_recommendation(
 
 def recommendation_to_close(session: Session, rec_id: int, user_id: str) -> CloseModal:
     rec, case = _chosen(session, rec_id)
-    if not may_close(session, user_id):
-        raise RefusedError(NOT_THE_BOARD)
+    if not may_close(session, case, user_id):
+        raise RefusedError(not_overseer(case))
     if rec.status != RecStatus.OPEN:
         raise RefusedError(f"Recommendation {rec.number} is closed already.")
     agency = session.get(Agency, rec.agency_id)
@@ -547,7 +571,7 @@ def sign_off_state(ctx: EngineContext, case: Case) -> SignOffState:
     if done is not None:
         return SignOffState(False, f"{case.reference} was signed off already.", done)
     if not rounds.in_monitoring(ctx, case) or rounds.monitoring_began(ctx, case) is None:
-        return SignOffState(False, ctx.process(case).plan_words().not_begun, None)
+        return SignOffState(False, ctx.process(case).action_plan().not_begun, None)
     recs = recommendations(ctx.session, case.id)
     if not recs:
         return SignOffState(False, "The action plan has no recommendations yet.", None)
@@ -574,11 +598,11 @@ def show_plan(ctx: EngineContext, cipher: FieldCipher, case: Case, user_id: str)
         round_no=round_no,
         round_due=ctx.cal.london_date(due) if due is not None else None,
         can_manage=may_manage(session, user_id),
-        can_close=may_close(session, user_id),
+        can_close=may_close(session, case, user_id),
         can_sign_off=state.allowed,
         blocker=state.blocker,
         signed_off=state.signed_off is not None,
-        words=ctx.process(case).plan_words(),
+        words=ctx.process(case).action_plan(),
         carried_pending=len(carried_pending(session, cipher, case)),
     )
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.ids import MonitoringBlock
-from bot.process.definition import PlanWords
+from bot.process.definition import ActionPlan
 
 LONG_TEXT = 3000
 SHORT_TEXT = 1000
@@ -252,7 +252,7 @@ class PlanView:
     can_sign_off: bool
     blocker: str | None
     signed_off: bool
-    words: PlanWords
+    words: ActionPlan
     """How the case's process speaks of its plan (who oversees it, where it comes from)."""
     carried_pending: int = 0
     """Management review recommendations not yet in the plan."""
