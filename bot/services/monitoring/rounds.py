@@ -407,10 +407,10 @@ def rounds_to_check(session: Session, now: datetime) -> list[int]:
     that have a recommendation still open and no round whose deadline is ahead: the ones
     whose current round may need opening. Read through the index of open cases by stage,
     never the case rows (nor what they hold about the child)."""
-    stages = []
+    stages: dict[str, list[str]] = {}
     for key in process_keys():
         try:
-            stages.append((key, get_process(key).stage_of(KIND).key))
+            stages.setdefault(get_process(key).stage_of(KIND).key, []).append(key)
         except KeyError:
             continue
     if not stages:
@@ -426,7 +426,11 @@ def rounds_to_check(session: Session, now: datetime) -> list[int]:
             select(Case.id)
             .where(
                 Case.closed_at.is_(None),
-                or_(*[(Case.process_key == p) & (Case.stage == s) for p, s in stages]),
+                # A stage's processes together, so that processes sharing the stage (a
+                # review's monitoring) are one range of the index.
+                or_(
+                    *[(Case.stage == s) & Case.process_key.in_(keys) for s, keys in stages.items()]
+                ),
                 ~ahead.exists(),
                 still_open.exists(),
             )
