@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.ids import PanelAction
-from bot.testing.harness import Harness, make_settings, start_harness
+from bot.testing.harness import Harness, start_harness
 from bot.testing.seed import PEOPLE
 from tests.calendar.readers import Reading, readings
 from tests.flow_helpers import cases, refer
@@ -30,7 +30,7 @@ from tests.panel.helpers import (
     schedule_panel,
     submit,
 )
-from tests.panel.test_panel_mail import SENDER, Inbox, free_port, parts
+from tests.panel.test_panel_mail import SENDER, Inbox, free_port, mail_settings, parts
 
 LONDON = ZoneInfo("Europe/London")
 EMAILS = {p.user_id: p.email for p in PEOPLE}
@@ -71,13 +71,7 @@ def relay(inbox: Inbox, smtp_port: int) -> Iterator[Controller]:
 
 @pytest.fixture
 def mail_harness(standin, database, clock, smtp_port, relay) -> Iterator[Harness]:
-    settings = make_settings(
-        standin,
-        database.engine.url.render_as_string(hide_password=False),
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_port,
-        SMTP_FROM=SENDER,
-    )
+    settings = mail_settings(standin, database, smtp_port)
     harness = start_harness(standin, database, clock, settings=settings)
     yield harness
     harness.close()

@@ -16,7 +16,7 @@ import pytest
 
 from bot.ids import PanelAction, PanelBlock, PanelCallback
 from bot.jobs.worker import tick
-from bot.testing.harness import Harness, make_settings, start_harness
+from bot.testing.harness import Harness, start_harness
 from bot.testing.seed import PEOPLE
 from storage.models import Case, PanelMeeting
 from tests.cspr.helpers import ADMIN, HEALTH_DP, audits, due_day, refer_on, stored_case, task
@@ -25,7 +25,7 @@ from tests.flow_helpers import body_json
 from tests.panel import test_panel_mail as mail
 from tests.panel.helpers import meetings, parse_ical, schedule_answers
 from tests.panel.helpers import submit as submit_panel
-from tests.panel.test_panel_mail import SENDER, Inbox, parts
+from tests.panel.test_panel_mail import Inbox, parts
 from tests.process.helpers import PARTNER_LEADS, card_text, partnership
 from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import complete, london, reminders
@@ -44,13 +44,7 @@ MEETING_TASK = "rapid_review_meeting"
 @pytest.fixture
 def rapid(standin, database, clock, smtp_port) -> Iterator[Harness]:
     """A CSPR partnership with the partners' leads named, sending e-mail to the test relay."""
-    settings = make_settings(
-        standin,
-        database.engine.url.render_as_string(hide_password=False),
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_port,
-        SMTP_FROM=SENDER,
-    )
+    settings = mail.mail_settings(standin, database, smtp_port)
     h = start_harness(
         standin,
         database,

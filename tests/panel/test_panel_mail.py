@@ -19,8 +19,11 @@ from aiosmtpd.controller import Controller
 
 from bot.ids import PanelAction
 from bot.jobs.worker import tick
+from bot.settings import Settings
 from bot.testing.harness import Harness, make_settings, start_harness
 from bot.testing.seed import PEOPLE
+from bot.testing.standin import SlackStandIn
+from storage.db import Database
 from tests.panel.helpers import (
     CHAIR,
     ICS_NAME,
@@ -69,15 +72,20 @@ def inbox() -> Inbox:
     return Inbox()
 
 
-@pytest.fixture
-def mail_harness(standin, database, clock, smtp_port) -> Iterator[Harness]:
-    settings = make_settings(
+def mail_settings(standin: SlackStandIn, database: Database, smtp_port: int) -> Settings:
+    """The test settings, sending e-mail from the Board's mailbox to the local relay."""
+    return make_settings(
         standin,
         database.engine.url.render_as_string(hide_password=False),
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=smtp_port,
         SMTP_FROM=SENDER,
     )
+
+
+@pytest.fixture
+def mail_harness(standin, database, clock, smtp_port) -> Iterator[Harness]:
+    settings = mail_settings(standin, database, smtp_port)
     harness = start_harness(standin, database, clock, settings=settings)
     yield harness
     harness.close()
