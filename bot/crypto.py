@@ -123,6 +123,20 @@ class FieldCipher:
             raise CaseDataErasedError(case_id)
         return CaseCipher(case_id, self._unwrap(bytes(row.wrapped_key)), self._master)
 
+    def for_new_case(self, session: Session, case_id: int) -> CaseCipher:
+        """The cipher of a case created in ``session``'s transaction: its key row is added to
+        the session (written with the case's next flush), nothing read, since no other
+        transaction can know the case yet."""
+        from storage.models import CaseKey
+
+        key = Fernet.generate_key()
+        session.add(
+            CaseKey(
+                case_id=case_id, wrapped_key=self._master.encrypt(key), created_at=self._clock.now()
+            )
+        )
+        return CaseCipher(case_id, Fernet(key), self._master)
+
     def _new_key(self, session: Session, case_id: int) -> CaseKey:
         """Insert the case's key unless another transaction did first (then that one is used:
         PostgreSQL waits for it to commit or roll back; SQLite lets one writer at a time)."""

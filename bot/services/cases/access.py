@@ -165,6 +165,19 @@ def users_with_role(session: Session, role: Role) -> list[str]:
     )
 
 
+def users_with_roles(session: Session, roles: Iterable[Role]) -> dict[Role, list[str]]:
+    """Who holds each of ``roles`` (in the order they were given it), read at once."""
+    holders: dict[Role, list[str]] = {role: [] for role in roles}
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.slack_user_id)
+        .where(RoleAssignment.role.in_([role.value for role in holders]))
+        .order_by(RoleAssignment.id)
+    )
+    for role, user in rows:
+        holders[Role(role)].append(user)
+    return holders
+
+
 def roles_of(session: Session, user_id: str) -> set[Role]:
     rows = session.scalars(
         select(RoleAssignment.role).where(RoleAssignment.slack_user_id == user_id)

@@ -5,6 +5,7 @@ designated persons' briefing DMs and the case card show of these tasks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -157,20 +158,38 @@ def complete_with_form(
     return Recorded(task_view(session, task), changed)
 
 
-def referral_is_notification(ctx: EngineContext, case: Case, *, actor: str) -> bool:
+def referral_is_notification(
+    ctx: EngineContext,
+    case: Case,
+    *,
+    actor: str,
+    designated: Sequence[str] | None = None,
+    tasks: Sequence[Task] | None = None,
+) -> bool:
     """A designated person who refers the case has notified the CPU by doing so: their
     agency's confirmation is recorded from the referral, not asked for. False when the
-    referrer is not a designated person of the referring agency."""
-    designated = agency_people(ctx.session, case.referring_agency_id, AgencyRole.DESIGNATED_PERSON)
+    referrer is not a designated person of the referring agency. ``designated`` (the
+    referring agency's designated persons) and ``tasks`` (the case's open tasks), when the
+    caller has them, spare reading them again."""
+    if designated is None:
+        designated = agency_people(
+            ctx.session, case.referring_agency_id, AgencyRole.DESIGNATED_PERSON
+        )
     if actor not in designated:
         return False
-    task = ctx.session.scalar(
-        select(Task).where(
-            Task.case_id == case.id,
-            Task.kind == TaskKind.DP_NOTIFIED,
-            Task.agency_id == case.referring_agency_id,
-            Task.status == TaskStatus.OPEN,
-        )
+    if tasks is None:
+        tasks = ctx.session.scalars(
+            select(Task).where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
+        ).all()
+    task = next(
+        (
+            t
+            for t in tasks
+            if t.kind == TaskKind.DP_NOTIFIED
+            and t.agency_id == case.referring_agency_id
+            and t.status == TaskStatus.OPEN
+        ),
+        None,
     )
     if task is None:
         return False

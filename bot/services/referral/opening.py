@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from bot.services.cases.access import (
     is_partnership_member,
     load_case,
     roles_of,
-    users_with_role,
+    users_with_roles,
 )
 from bot.services.cases.card import build_case_card
 from bot.services.cases.identifying import identifiers_of
@@ -102,9 +102,13 @@ def format_reference(year: int, number: int) -> str:
     return f"SCR-{year}-{number:03d}"
 
 
+REFER_FOR_ANY = frozenset({Role.CPU, Role.ADMIN, Role.BOARD_CHAIR})
+"""The roles that refer on any agency's behalf."""
+
+
 def _allowed_agency_ids(session: Session, user_id: str) -> set[int] | None:
     """None means any agency (CPU and Board admins refer on anyone's behalf)."""
-    if roles_of(session, user_id) & {Role.CPU, Role.ADMIN, Role.BOARD_CHAIR}:
+    if roles_of(session, user_id) & REFER_FOR_ANY:
         return None
     return {a.id for a in agencies_of(session, user_id)}
 
@@ -130,23 +134,22 @@ def referral_choices(
 
 
 def _take_number(session: Session, case: Case) -> None:
-    """Give the case the next number of its year. The counter's row (on SQLite, the write
-    lock) is held from here to the commit, so this comes last: concurrent referrals do the
-    rest of their work side by side and queue only to number and commit, in that order,
-    leaving no gap."""
+    """Give the case the next number of its year (the year's first makes its counter). The
+    counter's row (on SQLite, the write lock) is held from here to the commit, so this comes
+    last: concurrent referrals do the rest of their work side by side and queue only to
+    number and commit, in that order, leaving no gap."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(CaseReferenceCounter)
-        .values(year=case.year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = session.execute(
-        update(CaseReferenceCounter)
-        .where(CaseReferenceCounter.year == case.year)
-        .values(last_number=CaseReferenceCounter.last_number + 1)
-        .returning(CaseReferenceCounter.last_number)
-    ).scalar_one()
+    with session.no_autoflush:  # what is pending is written with the number, below
+        number = session.execute(
+            insert(CaseReferenceCounter)
+            .values(year=case.year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=["year"],
+                set_={"last_number": CaseReferenceCounter.last_number + 1},
+            )
+            .returning(CaseReferenceCounter.last_number)
+        ).scalar_one()
     case.number, case.reference = int(number), format_reference(case.year, int(number))
     session.flush()
 
@@ -171,10 +174,10 @@ def open_case(
     """Store the referral, for a member of the partnership referring for an agency they may
     refer for. The same modal submitted twice opens one case."""
     field = ReferralBlock.AGENCY.value
-    if not is_partnership_member(session, actor):
+    roles, own = roles_of(session, actor), {a.id for a in agencies_of(session, actor)}
+    if not roles and not own:
         raise RefusedError(NOT_A_MEMBER, field=field)
-    allowed = _allowed_agency_ids(session, actor)
-    if allowed is not None and submission.referring_agency not in allowed:
+    if not roles & REFER_FOR_ANY and submission.referring_agency not in own:
         raise RefusedError(OWN_AGENCY, field=field)
     existing = find_by_view(session, view_id)
     if existing is not None:
@@ -184,7 +187,7 @@ def open_case(
         raise RefusedError(NOT_A_PARTNER, field=field)
     try:
         with session.begin_nested():
-            case = _store(session, submission, agency, actor, view_id, now, cipher, process_key)
+            case = _store(session, submission, agency, actor, view_id, now, process_key)
     except IntegrityError:
         again = find_by_view(session, view_id)
         if again is None:
@@ -204,12 +207,16 @@ def open_case(
         now if submission.referral_date >= today else cal.day_start(submission.referral_date)
     )
     ctx = EngineContext(session, cal, now)
-    start_case(ctx, case, actor=actor, referred_at=referred_at)
-    referral_is_notification(ctx, case, actor=actor)
+    tasks = start_case(ctx, case, actor=actor, referred_at=referred_at)
+    designated = agency.user_ids(AgencyRole.DESIGNATED_PERSON.value)
+    referral_is_notification(ctx, case, actor=actor, designated=designated, tasks=tasks)
     outbox.enqueue(
         session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
     )
-    _take_number(session, case)
+    case.personal_data = cipher.for_new_case(session, case.id).encrypt_json(
+        submission.personal_data()
+    )
+    _take_number(session, case)  # written with the personal data, in one statement
     audit.amend(referred, reference=case.reference)
     return OpenedCase(case.id, case.reference, created=True)
 
@@ -221,11 +228,16 @@ def _store(
     actor: str,
     view_id: str,
     now: datetime,
-    cipher: FieldCipher,
     process_key: str,
 ) -> Case:
+    """The case row and its first members, under a provisional reference; its personal data
+    is encrypted once it has an id (the id names its key)."""
     reference, number = _provisional()
     identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
+    members = [
+        CaseMember(slack_user_id=user, reason=reason)
+        for user, reason in _initial_members(session, actor, agency)
+    ]
     case = Case(
         reference=reference,
         year=now.astimezone(LONDON).year,
@@ -239,20 +251,19 @@ def _store(
         criteria=[c.value for c in submission.criteria],
         source_view_id=view_id,
         setup_status=SetupStatus.PENDING,
+        members=members,
     )
     session.add(case)
-    for user, reason in _initial_members(session, actor, agency):
-        case.members.append(CaseMember(slack_user_id=user, reason=reason))
     session.flush()
-    case.personal_data = cipher.for_case(session, case.id).encrypt_json(submission.personal_data())
     return case
 
 
 def _initial_members(session: Session, actor: str, agency: Agency) -> list[tuple[str, str]]:
     members: dict[str, str] = {actor: "referrer"}
-    for user in users_with_role(session, Role.CPU):
+    holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
+    for user in holders[Role.CPU]:
         members.setdefault(user, "cpu")
-    for user in users_with_role(session, Role.ADMIN):
+    for user in holders[Role.ADMIN]:
         members.setdefault(user, "admin")
     for user in agency.user_ids(AgencyRole.DESIGNATED_PERSON.value):
         members.setdefault(user, "designated_person")
@@ -298,6 +309,7 @@ def setup_state(
         card = None
         if card_on is not None and case.card_ts is None:
             card = build_case_card(session, case, *card_on)
+        holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
         return SetupState(
             reference=case.reference,
             referrer=case.referred_by,
@@ -308,8 +320,8 @@ def setup_state(
             tried_before=case.setup_attempts > 0,
             complete=case.setup_status == SetupStatus.COMPLETE,
             uninvited=[m.slack_user_id for m in case.members if m.invited_at is None],
-            cpu=users_with_role(session, Role.CPU),
-            admins=users_with_role(session, Role.ADMIN),
+            cpu=holders[Role.CPU],
+            admins=holders[Role.ADMIN],
             card=card,
         )
 

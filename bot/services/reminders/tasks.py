@@ -72,8 +72,9 @@ def involved_agencies(session: Session, case_id: int) -> list[CaseAgency]:
     )
 
 
-def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datetime) -> None:
-    """A new case: the referral is recorded, the referring agency involved, stage one begun."""
+def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datetime) -> list[Task]:
+    """A new case: the referral is recorded, the referring agency involved, stage one begun.
+    Nothing is read back: a new case is exactly what was just written. Returns its tasks."""
     process = ctx.process(case)
     ctx.session.add(
         CaseAgency(
@@ -84,7 +85,12 @@ def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datet
         )
     )
     _add_event(ctx, case, process.start_event, referred_at, actor)
-    begin_stage(ctx, case, process.first_stage, actor=actor)
+    known = _Known(
+        tasks={},
+        events={process.start_event: referred_at},
+        added={case.referring_agency_id: referred_at},
+    )
+    return begin_stage(ctx, case, process.first_stage, actor=actor, new_case=known)
 
 
 def _add_event(ctx: EngineContext, case: Case, event: str, at: datetime, actor: str) -> None:
@@ -97,23 +103,34 @@ def _add_event(ctx: EngineContext, case: Case, event: str, at: datetime, actor: 
 SUPERSEDED_BY = "bot"
 
 
-def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor: str) -> None:
+def begin_stage(
+    ctx: EngineContext,
+    case: Case,
+    stage: StageDefinition,
+    *,
+    actor: str,
+    new_case: _Known | None = None,
+) -> list[Task]:
     """The case enters ``stage``: the earlier stages' open tasks end (unless the definition
-    carries them into it), then the stage's own tasks are created."""
+    carries them into it), then the stage's own tasks are created and returned.
+    ``new_case``: a case opened in this transaction, which has nothing to supersede and
+    nothing to read back."""
     case.stage = stage.key
     audit.record(
         ctx.session, at=ctx.now, actor=actor, action="stage.begun", case_id=case.id, stage=stage.key
     )
-    supersede_earlier_tasks(ctx, case, stage)
+    if new_case is None:
+        supersede_earlier_tasks(ctx, case, stage)
+        known = _Known.read(ctx.session, case.id, involved_agencies(ctx.session, case.id))
+    else:
+        known = new_case
     created: list[tuple[Task, TaskDefinition]] = []
-    involved = involved_agencies(ctx.session, case.id)
-    known = _Known.read(ctx.session, case.id, involved)
     with ctx.session.no_autoflush:
         for definition in stage.tasks:
             if definition.per == "case":
                 for_whom: list[int | None] = [None]
             elif definition.per == "agency":
-                for_whom = [row.agency_id for row in involved]
+                for_whom = list(known.added)
             elif definition.per == "referring_agency":
                 for_whom = [case.referring_agency_id]
             else:
@@ -124,6 +141,7 @@ def begin_stage(ctx: EngineContext, case: Case, stage: StageDefinition, *, actor
                 )
     ctx.session.flush()
     plan_for_new_tasks(ctx.session, created, ctx.cal, ctx.now)
+    return [task for task, _ in created]
 
 
 def supersede_earlier_tasks(ctx: EngineContext, case: Case, stage: StageDefinition) -> list[Task]:
@@ -171,6 +189,7 @@ class _Known:
     tasks: dict[_TaskKey, Task]
     events: dict[str, datetime]
     added: dict[int, datetime]
+    """Each involved agency (in the order it became involved) and when."""
 
     @classmethod
     def read(cls, session: Session, case_id: int, involved: list[CaseAgency]) -> _Known:
@@ -255,7 +274,7 @@ def _create_task(
         agency_id=agency_id,
         subject_key=subject_key,
         round_no=round_no,
-        due_at=due_before_meeting(ctx, case.id, definition) or due,
+        due_at=due_before_meeting(ctx, case.id, definition, known) or due,
         status=TaskStatus.OPEN,
         created_at=ctx.now,
     )
@@ -271,14 +290,17 @@ def _create_task(
 
 
 def due_before_meeting(
-    ctx: EngineContext, case_id: int, definition: TaskDefinition
+    ctx: EngineContext, case_id: int, definition: TaskDefinition, known: _Known | None = None
 ) -> datetime | None:
     """The deadline of a task wanted before a meeting, once the meeting is booked (its event
     recorded); None for other tasks, and before that."""
     rule = definition.due_before
     if rule is None:
         return None
-    at = event_time(ctx.session, case_id, rule.event)
+    if known is not None:
+        at = known.events.get(rule.event)
+    else:
+        at = event_time(ctx.session, case_id, rule.event)
     if at is None:
         return None
     return due_before_event(definition, at, ctx.cal, days=ctx.days_before.get(rule.event))
