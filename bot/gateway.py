@@ -171,10 +171,10 @@ class SlackGateway:
         than post again. Looking only then keeps the ordinary post at one Slack call (no
         `conversations.history`, nor `conversations.open` for a DM, on every message), and
         the attempt, being in the database, is still there after a crash or restart."""
-        previous = self.sent(key)
-        if previous is not None:
-            return previous.ts
-        in_doubt_since = self._attempt(key, channel)
+        begun = self._attempt(key, channel)
+        if isinstance(begun, Posted):
+            return begun.ts
+        in_doubt_since = begun
         if in_doubt_since is not None:
             found = self._find_own_post(key, channel, since=in_doubt_since)
             if found is not None:
@@ -190,10 +190,14 @@ class SlackGateway:
         self._record_sent(key, case_id, posted)
         return posted.ts
 
-    def _attempt(self, key: str, channel: str) -> datetime | None:
-        """When an earlier attempt to post ``key`` began, if one was left in doubt;
-        otherwise this attempt is written down and None returned."""
+    def _attempt(self, key: str, channel: str) -> Posted | datetime | None:
+        """Where ``key`` went, if the ledger has it; else when an earlier attempt to post it
+        began, if one was left in doubt; otherwise this attempt is written down (in the same
+        transaction) and None returned."""
         with self.db.session() as session:
+            sent = session.scalar(select(SentMessage).where(SentMessage.key == key))
+            if sent is not None:
+                return Posted(sent.channel, sent.ts)
             row = session.scalar(select(PostAttempt).where(PostAttempt.key == key))
             if row is not None:
                 return row.started_at
