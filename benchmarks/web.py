@@ -109,12 +109,7 @@ class Server:
     driver: SlackDriver
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_group(self.process)
 
 
 def start(name: str, command: str, env: dict[str, str], standin: SlackStandIn) -> Server:
@@ -146,6 +141,29 @@ def start(name: str, command: str, env: dict[str, str], standin: SlackStandIn) -
     time.sleep(2)  # every worker up, not only the first to answer
     driver = SlackDriver(http_transport(base, timeout=30), SIGNING_SECRET, standin)
     return Server(name, process, base, driver)
+
+
+def beside(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A process without an HTTP port (the Procfile's `worker`), started like `start`'s."""
+    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.Popen(
+        command,
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def bot_env(standin: SlackStandIn, url: str, config: Path) -> dict[str, str]:
@@ -329,18 +347,28 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
 
 
 def side_by_side(
-    title: str, bot_command: str, bare_command: str, url: str, args: argparse.Namespace
+    title: str,
+    bot_command: str,
+    bare_command: str,
+    url: str,
+    args: argparse.Namespace,
+    worker_command: str | None = None,
 ) -> None:
+    """``worker_command``: run beside the bot's web command, as the Procfile's `worker` is
+    (the outbox's set-ups are drained there)."""
     with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
         seed_people(standin)
         config = Path(folder) / "partnership.toml"
         config.write_text(SEED_TOML)
         env = bot_env(standin, url, config)
+        worker = None if worker_command is None else beside(worker_command, env)
         bot = start("scr-bot", bot_command, env, standin)
         try:
             bot_figures = measure(bot, standin, args, health_agency(url))
         finally:
             bot.stop()
+            if worker is not None:
+                stop_group(worker)
         bare = start("bare", bare_command, env, standin)
         try:
             bare_figures = measure(bare, standin, args, None)
@@ -378,11 +406,13 @@ def postgres_schema(base: str) -> Iterator[str]:
 def postgres_run(args: argparse.Namespace) -> None:
     with postgres_schema(args.postgres) as url:
         side_by_side(
-            "PostgreSQL: the Procfile's `web` (two workers, 8 threads each), the bare app likewise",
+            "PostgreSQL: the Procfile's `web` (two workers, 8 threads each) and `worker`, "
+            "the bare app likewise",
             procfile("web"),
             gunicorn(2, "benchmarks.bare_bolt:create_wsgi_app()"),
             url,
             args,
+            worker_command=procfile("worker"),
         )
 
 
