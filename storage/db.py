@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,12 +20,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             hide_parameters=True,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _WriterQueue().attach(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -38,24 +39,68 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
+
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite writer waits for the write lock before it gives up."""
 
 READ_ONLY = "scr_read_only"
 """The execution option that marks a connection's transactions as reads."""
 
 
-def _sqlite_begin(connection: Any) -> None:
+class _WriterQueue:
     """A SQLite transaction that may write takes the write lock when it begins. A deferred
     transaction that reads and then writes fails at once ("database is locked") when another
-    connection wrote in between; an immediate one waits its turn (busy_timeout) instead.
-    A read-only transaction (`Database.reading`) begins deferred: in WAL mode it reads its
-    snapshot beside the writer and never waits for the lock."""
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection wrote in between; an immediate one waits its turn instead. A read-only
+    transaction (`Database.reading`) begins deferred: in WAL mode it reads its snapshot
+    beside the writer and never waits for the lock.
+
+    Writers of one engine (the threads of one process) queue on a lock of their own before
+    they ask SQLite, and each is woken the moment the one before it ends. SQLite's own wait
+    (busy_timeout) polls with sleeps of up to 100 ms, so a writer queued behind several
+    others would otherwise sleep past its turn; busy_timeout is still what waits for another
+    process."""
+
+    HELD = "scr_sqlite_writer"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "commit", self.end)
+        event.listen(engine, "rollback", self.end)
+        event.listen(engine.pool, "reset", self.reset)
+        event.listen(engine.pool, "invalidate", self.invalidate)
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # a writer that waited this long goes on to SQLite's own wait (and its error)
+        if self._lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            connection.info[self.HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        self._release(connection.info)
+
+    def reset(self, dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        """A connection back in the pool without its transaction ended through SQLAlchemy."""
+        self._release(connection_record.info)
+
+    def invalidate(self, dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        self._release(connection_record.info)
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        if info.pop(self.HELD, False):
+            self._lock.release()
 
 
 def hold_lock(session: Session, name: str) -> None:

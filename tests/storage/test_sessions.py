@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
@@ -44,6 +48,70 @@ def test_a_reading_session_reads_beside_a_writer_without_the_write_lock(
         assert reader.scalar(select(CaseReferenceCounter.last_number)) == 1
     assert begins == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN"]
     database.dispose()
+
+
+def test_the_writers_of_one_process_queue_for_sqlite_s_write_lock_in_turn(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A second writer waits in the process until the first ends and only then asks SQLite
+    for the lock (whose own wait polls in sleeps of up to 100 ms)."""
+    database = dbutil.sqlite_copy(sqlite_template, tmp_path)
+    steps: list[str] = []
+    second_begins, first_holds, first_may_end = (threading.Event() for _ in range(3))
+
+    def logged(_conn: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("BEGIN"):
+            steps.append(f"{threading.current_thread().name} {statement}")
+
+    event.listen(database.engine, "before_cursor_execute", logged)
+    event.listen(
+        database.engine,
+        "commit",
+        lambda _c: steps.append(f"{threading.current_thread().name} COMMIT"),
+    )
+
+    def first() -> None:
+        with database.session() as writer:
+            writer.add(CaseReferenceCounter(year=2026, last_number=1))
+            writer.flush()
+            first_holds.set()
+            first_may_end.wait(10)
+
+    def second() -> None:
+        second_begins.set()
+        with database.session() as writer:
+            writer.add(CaseReferenceCounter(year=2027, last_number=1))
+
+    one = threading.Thread(target=first, name="first")
+    one.start()
+    assert first_holds.wait(10)
+    two = threading.Thread(target=second, name="second")
+    two.start()
+    assert second_begins.wait(10)
+    # left a moment to ask SQLite, which it must not do while the first holds the lock
+    asked = wait_until(lambda: "second BEGIN IMMEDIATE" in steps, within=1.0)
+    first_may_end.set()
+    one.join(10)
+    two.join(10)
+    assert not asked
+    assert steps == [
+        "first BEGIN IMMEDIATE",
+        "first COMMIT",
+        "second BEGIN IMMEDIATE",
+        "second COMMIT",
+    ]
+    with database.reading() as reader:
+        assert len(reader.scalars(select(CaseReferenceCounter)).all()) == 2
+    database.dispose()
+
+
+def wait_until(condition: Callable[[], bool], *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 @pytest.mark.postgres
