@@ -44,6 +44,8 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERRER = "U0DPH"
+SLACK_WAITS = 3.0
+"""Seconds Slack waits for an acknowledgement before it shows the person an error."""
 PARTS = ("help", "referrals", "burst", "rss", "tick", "reminders")
 ANSWERS = {
     ReferralBlock.REFERRAL_DATE: "2026-11-27",
@@ -233,7 +235,11 @@ def _new_view(standin: SlackStandIn, seen: list[str]) -> View | None:
     return view if ReferralBlock.REFERRAL_DATE.value in blocks else None
 
 
-def submit_all(server: Server, views: list[str], in_flight: int, agency: str | None) -> list[float]:
+def submit_all(
+    server: Server, views: list[str], in_flight: int, agency: str | None
+) -> list[tuple[float, bool]]:
+    """Each submission's time, and whether Slack would have shown it as done (an answer, in
+    time): otherwise the person sees an error."""
     values = (
         {"issues": {INPUT_ACTION: "Benchmark"}}
         if agency is None
@@ -242,10 +248,11 @@ def submit_all(server: Server, views: list[str], in_flight: int, agency: str | N
         }
     )
 
-    def one(view_id: str) -> float:
+    def one(view_id: str) -> tuple[float, bool]:
         started = time.perf_counter()
-        server.driver.submit_view(REFERRER, values, view_id=view_id)
-        return time.perf_counter() - started
+        response = server.driver.submit_view(REFERRER, values, view_id=view_id)
+        took = time.perf_counter() - started
+        return took, response.status == 200 and took < SLACK_WAITS
 
     with ThreadPoolExecutor(in_flight) as pool:
         return list(pool.map(one, views))
@@ -272,6 +279,8 @@ class Figures:
     help: float = 0.0
     submit: dict[int, tuple[float, float]] | None = None
     burst: float = 0.0
+    errors: int = 0
+    """Submissions answered with an error (or after Slack gave up waiting)."""
     rss: float = 0.0
     processes: str = ""
 
@@ -300,14 +309,17 @@ def measure(
     if "referrals" in args.parts:
         for in_flight in args.in_flight:
             views = open_forms(server, standin, args.submissions, bare)
-            times = submit_all(server, views, in_flight, agency)
+            answered = submit_all(server, views, in_flight, agency)
+            times = [took for took, _ in answered]
+            figures.errors += sum(1 for _, ok in answered if not ok)
             assert figures.submit is not None
             figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
     if "burst" in args.parts:
         views = open_forms(server, standin, args.burst, bare)
         before = pinned(standin)
         started = time.perf_counter()
-        submit_all(server, views, 8, agency)
+        answered = submit_all(server, views, 8, agency)
+        figures.errors += sum(1 for _, ok in answered if not ok)
         done = wait_for(lambda: pinned(standin) - before >= args.burst, 600)
         figures.burst = time.perf_counter() - started if done else float("nan")
     each = rss_each(server.process.pid)
@@ -342,6 +354,7 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
             )
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
+    print(f"  {'submissions answered with an error':<44}{bot.errors:>9}  {bare.errors:>9}")
     row("resident memory (master and workers)", bot.rss, bare.rss, "MB")
     print(f"    by process (shell, master, workers): {bot.processes}; bare {bare.processes}")
 
