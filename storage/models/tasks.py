@@ -71,6 +71,8 @@ class Task(Base):
         Index("ix_tasks_status_due_at", "status", "due_at"),
         # The Board's dashboard: a case's next deadline; progress returns by round.
         Index("ix_tasks_status_case_id_due_at", "status", "case_id", "due_at", "kind", "agency_id"),
+        # The cases waiting on a task of one kind (the tick: the partners' decisions due).
+        Index("ix_tasks_kind_status_case_id", "kind", "status", "case_id"),
         Index(
             "ix_tasks_kind_round_no",
             "kind",

@@ -52,7 +52,7 @@ def _idle_tick(template: Path, folder: Path, standin: SlackStandIn, cases: int) 
 
 def _full_reads(engine: Engine, statement: str) -> list[str]:
     """The plan's steps that read a growing table from end to end (a partial index, which
-    holds only due work, excepted)."""
+    holds only due work, excepted), or all of its rows in one state (every open task)."""
     if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
         return []
     params = tuple(None for _ in range(statement.count("?")))
@@ -64,6 +64,11 @@ def _full_reads(engine: Engine, statement: str) -> list[str]:
     for step in steps:
         match = re.match(r"SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?", step)
         if match and match.group(1) in GROWING and match.group(2) not in PARTIAL:
+            found.append(step)
+        by_state = re.match(
+            r"SEARCH (\w+) USING (?:COVERING )?INDEX \w+ \((?:status|state)=\?\)$", step
+        )
+        if by_state and by_state.group(1) in GROWING:
             found.append(step)
     return found
 
