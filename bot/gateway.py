@@ -18,7 +18,7 @@ that decides what a failure means:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,6 +103,20 @@ class Posted:
 
 
 @dataclass(frozen=True)
+class OnePost:
+    """A message to post once: its ledger key, where it goes, what it says."""
+
+    key: str
+    channel: str
+    message: Message
+
+    @property
+    def short_key(self) -> str:
+        """The key's last part (a user id or a step's name), for a log line."""
+        return self.key.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Invited:
     """What an invitation round did: who is in now, and who could not be added and why."""
 
@@ -171,55 +185,88 @@ class SlackGateway:
         than post again. Looking only then keeps the ordinary post at one Slack call (no
         `conversations.history`, nor `conversations.open` for a DM, on every message), and
         the attempt, being in the database, is still there after a crash or restart."""
-        begun = self._attempt(key, channel)
-        if isinstance(begun, Posted):
-            return begun.ts
-        in_doubt_since = begun
-        if in_doubt_since is not None:
-            found = self._find_own_post(key, channel, since=in_doubt_since)
-            if found is not None:
-                log.info("case %s: %s adopted from Slack", case_id, key.rsplit(":", 1)[-1])
-                self._record_sent(key, case_id, found)
-                return found.ts
+        return self.post_each_once([OnePost(key, channel, message)], case_id=case_id)[key]
+
+    def post_each_once(
+        self,
+        posts: Sequence[OnePost],
+        *,
+        case_id: int | None = None,
+        refused: Callable[[OnePost, SlackError], object] | None = None,
+    ) -> dict[str, str]:
+        """`post_once` for several messages (a set-up's DMs): the ledger is read and the
+        attempts written down in one transaction before the first post, and what went is
+        recorded in one after the last (or as soon as one fails). A post Slack refuses for
+        good is given to ``refused``, and the rest still go; without ``refused`` it is
+        raised, like a failure worth retrying always is. Returns the ts of each message
+        that is in Slack now, by key."""
+        begun = self._attempts(posts)
+        went: dict[str, Posted] = {}
+        forget: list[str] = []
+        tried: set[str] = set()
         try:
-            posted = self.post(channel, message, metadata=post_metadata(key))
-        except SlackError as exc:
-            if not exc.retryable:  # Slack answered no: nothing was posted
-                self._forget_attempt(key)
-            raise
-        self._record_sent(key, case_id, posted)
-        return posted.ts
+            for post in posts:
+                state = begun[post.key]
+                tried.add(post.key)
+                if isinstance(state, Posted):
+                    continue
+                if state is not None:
+                    found = self._find_own_post(post.key, post.channel, since=state)
+                    if found is not None:
+                        log.info("case %s: %s adopted from Slack", case_id, post.short_key)
+                        went[post.key] = found
+                        continue
+                try:
+                    went[post.key] = self.post(
+                        post.channel, post.message, metadata=post_metadata(post.key)
+                    )
+                except SlackError as exc:
+                    if exc.retryable:
+                        raise
+                    forget.append(post.key)  # Slack answered no: nothing was posted
+                    if refused is None:
+                        raise
+                    refused(post, exc)
+        finally:
+            # the attempts written for posts not reached were never in doubt
+            forget += [key for key, state in begun.items() if state is None and key not in tried]
+            self._settle(went, forget, case_id)
+        earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
+        return {**earlier, **{key: posted.ts for key, posted in went.items()}}
 
-    def _attempt(self, key: str, channel: str) -> Posted | datetime | None:
-        """Where ``key`` went, if the ledger has it; else when an earlier attempt to post it
-        began, if one was left in doubt; otherwise this attempt is written down (in the same
-        transaction) and None returned."""
+    def _attempts(self, posts: Sequence[OnePost]) -> dict[str, Posted | datetime | None]:
+        """For each post's key: where it went, if the ledger has it; else when an earlier
+        attempt to post it began, if one was left in doubt; otherwise None, and this
+        attempt is written down (all in one transaction)."""
+        keys = list(dict.fromkeys(post.key for post in posts))
         with self.db.session() as session:
-            sent = session.scalar(select(SentMessage).where(SentMessage.key == key))
-            if sent is not None:
-                return Posted(sent.channel, sent.ts)
-            row = session.scalar(select(PostAttempt).where(PostAttempt.key == key))
-            if row is not None:
-                return row.started_at
-            session.add(PostAttempt(key=key, channel=channel, started_at=self.clock.now()))
-        return None
+            sent = session.scalars(select(SentMessage).where(SentMessage.key.in_(keys)))
+            found: dict[str, Posted | datetime | None] = {
+                row.key: Posted(row.channel, row.ts) for row in sent
+            }
+            attempts = session.scalars(select(PostAttempt).where(PostAttempt.key.in_(keys)))
+            for row in attempts:
+                found.setdefault(row.key, row.started_at)
+            now = self.clock.now()
+            for post in {post.key: post for post in posts}.values():
+                if post.key not in found:
+                    session.add(PostAttempt(key=post.key, channel=post.channel, started_at=now))
+                    found[post.key] = None
+        return found
 
-    def _forget_attempt(self, key: str) -> None:
+    def _settle(self, went: dict[str, Posted], forget: list[str], case_id: int | None) -> None:
+        """Record what went in the ledger and drop the attempts that are settled."""
+        if not went and not forget:
+            return
         with self.db.session() as session:
-            session.execute(delete(PostAttempt).where(PostAttempt.key == key))
-
-    def _record_sent(self, key: str, case_id: int | None, posted: Posted) -> None:
-        with self.db.session() as session:
-            session.add(
-                SentMessage(
-                    key=key,
-                    case_id=case_id,
-                    channel=posted.channel,
-                    ts=posted.ts,
-                    sent_at=self.clock.now(),
+            now = self.clock.now()
+            for key, posted in went.items():
+                session.add(
+                    SentMessage(
+                        key=key, case_id=case_id, channel=posted.channel, ts=posted.ts, sent_at=now
+                    )
                 )
-            )
-            session.execute(delete(PostAttempt).where(PostAttempt.key == key))
+            session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
 
     def _find_own_post(self, key: str, channel: str, *, since: datetime) -> Posted | None:
         """The bot's message carrying ``key`` in ``channel``'s history since ``since`` (less

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.flows.cases import refresh_card
 from bot.flows.documents import case_page_link, download, keep, kept_in_case_room
-from bot.gateway import SlackError, SlackGateway
+from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import (
@@ -120,22 +120,17 @@ def _send_briefings(
             )
             for agency_id in agencies
         ]
-    sent = 0
-    for agency_id, people, briefing in planned:
-        for user in people:
-            key = briefing_key(case_id, agency_id, user)
-            if key in done:
-                continue
-            try:
-                message = briefing_message(briefing.for_reader(user))
-                slack.post_once(key, user, message, case_id=case_id)
-            except SlackError as exc:
-                if exc.retryable:
-                    raise
-                log.warning("case %s: briefing not sent to %s (%s)", case_id, user, exc.code)
-                continue
-            sent += 1
-    return sent
+    posts = [
+        OnePost(key, user, briefing_message(briefing.for_reader(user)))
+        for agency_id, people, briefing in planned
+        for user in people
+        if (key := briefing_key(case_id, agency_id, user)) not in done
+    ]
+
+    def not_sent(post: OnePost, exc: SlackError) -> None:
+        log.warning("case %s: briefing not sent to %s (%s)", case_id, post.channel, exc.code)
+
+    return len(slack.post_each_once(posts, case_id=case_id, refused=not_sent))
 
 
 def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.flows.first_month import brief_involved_agencies
-from bot.gateway import SlackError, SlackGateway
+from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
     SetupState,
@@ -132,16 +132,10 @@ class CaseSetup:
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
-        for user in state.cpu:
-            self.slack.post_once(
-                f"case:{case_id}:referral-dm:{user}", user, arrived, case_id=case_id
-            )
-        self.slack.post_once(
-            f"case:{case_id}:ready:{state.referrer}",
-            state.referrer,
-            case_ready(state.reference, channel),
-            case_id=case_id,
-        )
+        posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
+        ready = case_ready(state.reference, channel)
+        posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
+        self.slack.post_each_once(posts, case_id=case_id)
 
 
 def invite_members(
@@ -191,16 +185,18 @@ def _tell_business_unit(
     people = {user: _why_not_invited(slack, user, code) for user, code in sorted(refused.items())}
     message = members_not_invited(state.reference, state.channel_id, people)
     left_out = hashlib.sha256(",".join(sorted(refused)).encode()).hexdigest()[:16]
-    for admin in state.admins:
-        if admin in refused:
-            continue
-        key = f"case:{case_id}:not-invited:{left_out}:{admin}"
-        try:
-            slack.post_once(key, admin, message, case_id=case_id)
-        except SlackError as exc:
-            if exc.retryable:
-                raise
-            log.warning("case %s: business unit member %s not told (%s)", case_id, admin, exc.code)
+    posts = [
+        OnePost(f"case:{case_id}:not-invited:{left_out}:{admin}", admin, message)
+        for admin in state.admins
+        if admin not in refused
+    ]
+
+    def not_told(post: OnePost, exc: SlackError) -> None:
+        log.warning(
+            "case %s: business unit member %s not told (%s)", case_id, post.channel, exc.code
+        )
+
+    slack.post_each_once(posts, case_id=case_id, refused=not_told)
 
 
 def _why_not_invited(slack: SlackGateway, user: str, code: str) -> NotInvited:

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.flows.cases import refresh_card
-from bot.gateway import POST_ONCE_EVENT
+from bot.gateway import POST_ONCE_EVENT, OnePost, SlackError, SlackGateway
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.testing.harness import Harness, make_settings, start_harness
+from bot.views.messages import Message
+from storage.models import PostAttempt, SentMessage
 from tests.flow_helpers import cases, refer
 
 TIMEOUT = 1
@@ -117,3 +120,35 @@ def test_a_post_refused_outright_is_not_looked_for_again(harness) -> None:
     [case] = cases(harness)
     assert case.setup_status == "complete"
     assert standin.calls_to("conversations.history") == []
+
+
+def test_of_several_posts_one_slack_refuses_the_rest_go_and_each_goes_once(harness) -> None:
+    standin, runtime = harness.standin, harness.runtime
+    slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
+    posts = [OnePost(f"test:{user}", user, Message(text="Hello", blocks=[])) for user in PEOPLE]
+    refused: list[tuple[str, str]] = []
+    standin.fail("chat.postMessage", error="channel_not_found", times=1)
+
+    first = slack.post_each_once(
+        posts, refused=lambda post, exc: refused.append((post.key, exc.code))
+    )
+
+    assert refused == [("test:U0CPU1", "channel_not_found")]
+    assert sorted(first) == ["test:U0CPU2", "test:U0DPH"]
+    assert standin.dms_to("U0CPU1") == []
+    with runtime.db.reading() as session:
+        assert sorted(session.scalars(select(SentMessage.key))) == sorted(first)
+        assert session.scalars(select(PostAttempt)).all() == []
+
+    again = slack.post_each_once(posts)  # the refused one is tried again; the rest stay
+
+    assert again["test:U0CPU2"] == first["test:U0CPU2"]
+    for user in PEOPLE:
+        assert len(standin.dms_to(user)) == 1
+    with pytest.raises(SlackError):
+        standin.fail("chat.postMessage", error="channel_not_found", times=1)
+        slack.post_each_once([OnePost("test:other", "U0CPU1", Message(text="Hi", blocks=[]))])
+    assert standin.calls_to("conversations.history") == []
+
+
+PEOPLE = ("U0CPU1", "U0CPU2", "U0DPH")
