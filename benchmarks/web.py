@@ -3,9 +3,11 @@ Slack stand-in and the same gunicorn settings: `python -m benchmarks.web`.
 
 Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
 16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
-`web`, two workers; when --postgres or TEST_DATABASE_URL gives a database); 200 referrals
-from the first submission to the last pinned card; the ratios bot/bare; the resident memory
-of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
+`web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
+database); 200 referrals from the first submission to the last pinned card; submissions
+answered with an error; the ratios bot/bare; for the bot, 32 referrals at 16 in flight
+while every Slack call takes 2 s (none may be created yet shown as failed); the resident
+memory of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
 databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
 against the stand-in with Slack's rate limits enforced. `--parts` runs some of them.
 """
@@ -46,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERRER = "U0DPH"
 SLACK_WAITS = 3.0
 """Seconds Slack waits for an acknowledgement before it shows the person an error."""
-PARTS = ("help", "referrals", "burst", "rss", "tick", "reminders")
+PARTS = ("help", "referrals", "burst", "slow", "rss", "tick", "reminders")
 ANSWERS = {
     ReferralBlock.REFERRAL_DATE: "2026-11-27",
     ReferralBlock.CHILD_NAME: "Benchmark Child",
@@ -283,6 +285,27 @@ class Figures:
     """Submissions answered with an error (or after Slack gave up waiting)."""
     rss: float = 0.0
     processes: str = ""
+    slow: tuple[int, int, int] | None = None
+    """With Slack slowed: submissions answered in time, cases created, and cases created
+    whose referrer was shown an error."""
+
+
+def slow_slack(
+    server: Server, standin: SlackStandIn, args: argparse.Namespace, agency: str | None, url: str
+) -> tuple[int, int, int]:
+    """16 referrals in flight while every Web API call takes ``--slack-delay`` seconds: how
+    many were answered in time, how many cases were created, and how many of those the
+    referrer was shown an error for (which must be none)."""
+    views = open_forms(server, standin, args.slow_submissions, False)
+    before = count_cases(url)
+    standin.slow("*", args.slack_delay)
+    try:
+        answered = submit_all(server, views, 16, agency)
+    finally:
+        standin.clear_faults()
+    created = count_cases(url) - before
+    in_time = sum(1 for _, ok in answered if ok)
+    return in_time, created, max(0, created - in_time)
 
 
 def health_agency(url: str) -> str:
@@ -297,10 +320,27 @@ def health_agency(url: str) -> str:
     return agency
 
 
+def count_cases(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import Case
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = int(conn.scalar(select(func.count(Case.id))) or 0)
+    engine.dispose()
+    return count
+
+
 def measure(
-    server: Server, standin: SlackStandIn, args: argparse.Namespace, agency: str | None
+    server: Server,
+    standin: SlackStandIn,
+    args: argparse.Namespace,
+    agency: str | None,
+    url: str | None = None,
 ) -> Figures:
-    """``agency`` is the bot's referring agency; None for the bare app."""
+    """``agency`` is the bot's referring agency and ``url`` its database; None for the bare
+    app."""
     figures = Figures(submit={})
     bare = agency is None
     if "help" in args.parts:
@@ -323,6 +363,8 @@ def measure(
         figures.errors += args.burst - stored
         done = wait_for(lambda: pinned(standin) - before >= stored, 600)
         figures.burst = time.perf_counter() - started if done else float("nan")
+    if "slow" in args.parts and url is not None:
+        figures.slow = slow_slack(server, standin, args, agency, url)
     each = rss_each(server.process.pid)
     figures.rss = sum(each)
     figures.processes = " + ".join(f"{mb:.0f}" for mb in each)
@@ -356,6 +398,13 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
     print(f"  {'submissions answered with an error':<44}{bot.errors:>9}  {bare.errors:>9}")
+    if bot.slow is not None:
+        in_time, created, shown_error = bot.slow
+        print(
+            f"  {args.slow_submissions} referrals at 16 in flight, every Slack call taking "
+            f"{args.slack_delay:g} s: {in_time} answered in time, {created} cases created, "
+            f"{shown_error} created although the referrer was shown an error"
+        )
     row("resident memory (master and workers)", bot.rss, bare.rss, "MB")
     print(f"    by process (shell, master, workers): {bot.processes}; bare {bare.processes}")
 
@@ -378,7 +427,7 @@ def side_by_side(
         worker = None if worker_command is None else beside(worker_command, env)
         bot = start("scr-bot", bot_command, env, standin)
         try:
-            bot_figures = measure(bot, standin, args, health_agency(url))
+            bot_figures = measure(bot, standin, args, health_agency(url), url)
         finally:
             bot.stop()
             if worker is not None:
@@ -565,13 +614,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--submissions", type=int, default=48, help="per concurrency level")
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--slow-submissions", type=int, default=32)
+    parser.add_argument("--slack-delay", type=float, default=2.0, help="seconds per Web API call")
     parser.add_argument("--cases", type=int, nargs="+", default=[1_000, 10_000, 50_000])
     parser.add_argument("--reminders", type=int, default=1_000)
     parser.add_argument("--owners", type=int, default=100)
     parser.add_argument("--workspace-rate", type=float, default=5.0)
     parser.add_argument("--worker-settle", type=float, default=8.0)
     args = parser.parse_args(argv)
-    web = {"help", "referrals", "burst", "rss"} & set(args.parts)
+    web = {"help", "referrals", "burst", "slow", "rss"} & set(args.parts)
     if web and not args.no_sqlite:
         sqlite_run(args)
     if web and args.postgres:
