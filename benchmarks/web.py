@@ -105,6 +105,23 @@ def rss_mb(pid: int) -> float:
     return sum(rss_each(pid))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its descendants so far."""
+    total, pids = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while pids:
+        current = pids.pop(0)
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 @dataclass
 class Server:
     name: str
@@ -280,6 +297,8 @@ def wait_for(condition: Callable[[], bool], within: float) -> bool:
 class Figures:
     help: float = 0.0
     submit: dict[int, tuple[float, float]] | None = None
+    cpu: float = 0.0
+    """CPU time of the web server's processes per referral submitted (ms)."""
     burst: float = 0.0
     errors: int = 0
     """Submissions answered with an error (or after Slack gave up waiting)."""
@@ -347,13 +366,18 @@ def measure(
         help_p50(server, 5)
         figures.help = help_p50(server, args.help_runs)
     if "referrals" in args.parts:
+        cpu, submitted = 0.0, 0
         for in_flight in args.in_flight:
             views = open_forms(server, standin, args.submissions, bare)
+            before = cpu_seconds(server.process.pid)
             answered = submit_all(server, views, in_flight, agency)
+            cpu += cpu_seconds(server.process.pid) - before
+            submitted += len(answered)
             times = [took for took, _ in answered]
             figures.errors += sum(1 for _, ok in answered if not ok)
             assert figures.submit is not None
             figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
+        figures.cpu = cpu / submitted * 1000
     if "burst" in args.parts:
         views = open_forms(server, standin, args.burst, bare)
         before = pinned(standin)
@@ -395,6 +419,7 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
                 bare.submit[n][1],
                 "ms",
             )
+        row("web server CPU per referral submitted", bot.cpu, bare.cpu, "ms")
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
     print(f"  {'submissions answered with an error':<44}{bot.errors:>9}  {bare.errors:>9}")
