@@ -135,17 +135,7 @@ class Server:
 
 def start(name: str, command: str, env: dict[str, str], standin: SlackStandIn) -> Server:
     port = free_port()
-    env = {**env, "PORT": str(port)}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    process = subprocess.Popen(
-        command.replace("$PORT", str(port)),
-        shell=True,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = beside(command.replace("$PORT", str(port)), {**env, "PORT": str(port)})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -165,7 +155,8 @@ def start(name: str, command: str, env: dict[str, str], standin: SlackStandIn) -
 
 
 def beside(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """A process without an HTTP port (the Procfile's `worker`), started like `start`'s."""
+    """``command`` in a process group of its own, quiet, with this Python's scripts first on
+    its PATH: a server (`start`) or a process beside it (the Procfile's `worker`)."""
     env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.Popen(
         command,
@@ -511,21 +502,11 @@ def worker_rss(args: argparse.Namespace) -> None:
         upgrade(make_engine(url))
         config = Path(folder) / "partnership.toml"
         config.write_text(SEED_TOML)
-        env = bot_env(standin, url, config)
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = beside(f"{sys.executable} -m bot.cli worker", bot_env(standin, url, config))
         time.sleep(args.worker_settle)
         alive = process.poll() is None
         memory = rss_mb(process.pid)
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_group(process)
     print(f"\n`scr-bot worker`: resident memory {memory:.1f} MB" + ("" if alive else " (exited)"))
 
 

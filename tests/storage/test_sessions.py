@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
 
+from benchmarks.web import wait_for
 from storage.db import Database, ReadOnlySessionError
 from storage.models import CaseReferenceCounter
 from tests import dbutil
@@ -89,7 +88,7 @@ def test_the_writers_of_one_process_queue_for_sqlite_s_write_lock_in_turn(
     two.start()
     assert second_begins.wait(10)
     # left a moment to ask SQLite, which it must not do while the first holds the lock
-    asked = wait_until(lambda: "second BEGIN IMMEDIATE" in steps, within=1.0)
+    asked = wait_for(lambda: "second BEGIN IMMEDIATE" in steps, 1.0)
     first_may_end.set()
     one.join(10)
     two.join(10)
@@ -103,15 +102,6 @@ def test_the_writers_of_one_process_queue_for_sqlite_s_write_lock_in_turn(
     with database.reading() as reader:
         assert len(reader.scalars(select(CaseReferenceCounter)).all()) == 2
     database.dispose()
-
-
-def wait_until(condition: Callable[[], bool], *, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 @pytest.mark.postgres
