@@ -8,7 +8,7 @@ import os
 
 from flask import Flask, Response, request
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 
 from bot import inbound
@@ -21,24 +21,21 @@ log = logging.getLogger(__name__)
 def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
     flask_app = Flask("scr-bot")
     flask_app.config["MAX_CONTENT_LENGTH"] = inbound.MAX_BODY_BYTES
-    handler = SlackRequestHandler(bolt_app)
     verifier = SignatureVerifier(
         runtime.settings.slack_signing_secret.get_secret_value() or "unset"
     )
 
     @flask_app.post("/slack/events")
     def slack_events() -> Response:
-        refusal = inbound.check(
-            verifier,
-            request.get_data(cache=True),
-            {k.lower(): v for k, v in request.headers.items()},
-            request.content_type or "",
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        checked = inbound.check(
+            verifier, request.get_data(cache=True), headers, request.content_type or ""
         )
-        if refusal is not None:
-            inbound.log_refusal(refusal)
-            return Response(status=refusal.status)
-        response: Response = handler.handle(request)
-        return response
+        if isinstance(checked, inbound.Refusal):
+            inbound.log_refusal(checked)
+            return Response(status=checked.status)
+        query = request.query_string.decode("utf-8")
+        return to_flask_response(bolt_app.dispatch(inbound.bolt_request(checked, query, headers)))
 
     @flask_app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:

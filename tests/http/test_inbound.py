@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import AuditEvent, Case
+from tests.flow_helpers import agency_id, body_json, open_referral_modal
+from tests.referral.data import referral_values
 
 FORM = "application/x-www-form-urlencoded"
 CHILD = "Zebedee Quinlan-Marsh"
@@ -116,3 +118,37 @@ def test_a_well_formed_request_still_goes_through(harness) -> None:
     response = harness.driver.slash_command("U0DPH", "help")
     assert response.status == 200
     assert "/scr refer" in response.text
+
+
+def test_a_submission_is_decoded_once_and_bolt_still_checks_its_signature(
+    harness, monkeypatch
+) -> None:
+    """A referral's submission is tens of kilobytes of percent-encoded JSON: the door decodes
+    it and hands Bolt the result, rather than Bolt decoding it a second time."""
+    import slack_bolt.request.request as bolt_request
+    from slack_sdk.signature import SignatureVerifier
+
+    parsed: list[str | None] = []
+    checked: list[str] = []
+    real_parse, real_check = bolt_request.parse_body, SignatureVerifier.is_valid
+
+    def parse_body(body: str, content_type: str | None) -> dict[str, object]:
+        parsed.append(content_type)
+        return real_parse(body, content_type)
+
+    def is_valid(
+        self: SignatureVerifier, body: str | bytes, timestamp: str, signature: str
+    ) -> bool:
+        checked.append(body.decode() if isinstance(body, bytes) else body)
+        return real_check(self, body, timestamp, signature)
+
+    monkeypatch.setattr(bolt_request, "parse_body", parse_body)
+    monkeypatch.setattr(SignatureVerifier, "is_valid", is_valid)
+    view, health = open_referral_modal(harness), agency_id(harness, "Health")
+    parsed.clear()
+    checked.clear()
+    response = harness.driver.submit_view("U0DPH", referral_values(health), view_id=view)
+    assert body_json(response)["response_action"] == "update"
+    assert parsed == []
+    # the door's check and Bolt's, both of the body as sent
+    assert len(checked) == 2 and checked[0] == checked[1] and checked[0].startswith("payload=")
