@@ -207,9 +207,9 @@ class SlackGateway:
         try:
             for post in posts:
                 state = begun[post.key]
-                tried.add(post.key)
-                if isinstance(state, Posted):
+                if isinstance(state, Posted) or post.key in tried:  # a key given twice goes once
                     continue
+                tried.add(post.key)
                 if state is not None:
                     found = self._find_own_post(post.key, post.channel, since=state)
                     if found is not None:
