@@ -8,12 +8,13 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from docx import Document
-
 from bot.views.format import day
 
 
 def _docx(title: str, heading: str, lines: Sequence[tuple[str, str]], note: str) -> bytes:
+    # python-docx (with lxml, about 7 MB resident) is loaded when a Word document is first made
+    from docx import Document
+
     document = Document()
     document.core_properties.title = title
     document.core_properties.author = "scr-bot"

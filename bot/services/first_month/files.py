@@ -13,10 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm, Pt
-
 from bot.services.first_month.schema import (
     FIELD_LABELS,
     ChronologyEntryInput,
@@ -267,6 +263,11 @@ def chronology_docx(
     entries: Sequence[IntegratedEntry], *, reference: str, agencies: Sequence[str], made_on: date
 ) -> bytes:
     """A landscape Word document: a title naming the case reference, then one table."""
+    # python-docx (with lxml, about 7 MB resident) is loaded when a Word document is first made
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE

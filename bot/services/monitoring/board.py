@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from docx import Document
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -259,6 +258,9 @@ def pro_forma_title(summary: RoundSummary) -> str:
 
 def pro_forma_docx(summary: RoundSummary) -> bytes:
     """The monitoring pro forma (Appendix 5 of the framework: number, agency, progress)."""
+    # python-docx (with lxml, about 7 MB resident) is loaded when a Word document is first made
+    from docx import Document
+
     document = Document()
     document.core_properties.title = pro_forma_title(summary)
     document.core_properties.author = "scr-bot"

@@ -17,11 +17,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from docx import Document
-from docx.document import Document as WordDocument
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm, Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -46,6 +43,9 @@ from bot.services.review.report import agency_names
 from bot.services.review.schema import PROCEEDING_LABELS
 from storage.models import PanelMeeting
 from storage.states import MeetingStatus
+
+if TYPE_CHECKING:
+    from docx.document import Document as WordDocument
 
 MAKERS = "The panel chair or the CPU makes the overview report's skeleton."
 TITLE = "Overview report skeleton (Word)"
@@ -193,6 +193,10 @@ def file_name(reference: str) -> str:
 
 def skeleton_docx(facts: SkeletonFacts) -> bytes:
     """The skeleton: the facts, the outline's sections with their prompts, the chronology."""
+    # python-docx (with lxml, about 7 MB resident) is loaded when a Word document is first made
+    from docx import Document
+    from docx.shared import Pt
+
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Arial"
@@ -241,6 +245,9 @@ def _terms_section(document: WordDocument, facts: SkeletonFacts) -> None:
 
 
 def _appendix(document: WordDocument, facts: SkeletonFacts) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
     section = document.add_section()
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
