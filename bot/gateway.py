@@ -309,13 +309,13 @@ class SlackGateway:
 
     def sent(self, key: str) -> Posted | None:
         """Where the message posted once under ``key`` is, if it went."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             row = session.scalar(select(SentMessage).where(SentMessage.key == key))
             return None if row is None else Posted(row.channel, row.ts)
 
     def sent_under(self, prefix: str) -> list[Posted]:
         """Where the messages posted once under keys starting with ``prefix`` are."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(SentMessage).where(SentMessage.key.startswith(prefix)))
             return [Posted(row.channel, row.ts) for row in rows]
 

@@ -129,8 +129,10 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # psycopg begins a read-only connection's transactions READ ONLY (no extra statement)
+        readonly = {"postgresql_readonly": True} if engine.dialect.name == "postgresql" else {}
         self._readers = sessionmaker(
-            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            engine.execution_options(**{READ_ONLY: True}, **readonly), expire_on_commit=False
         )
         event.listen(self._readers, "before_flush", _refuse_writes)
 
@@ -176,8 +178,6 @@ class Database:
         waits for a writer nor holds one up; on PostgreSQL it is a READ ONLY transaction.
         Always rolled back; a change made in it is refused when it would be flushed."""
         session = self._readers()
-        if not self.is_sqlite:
-            session.execute(text("SET TRANSACTION READ ONLY"))
         try:
             yield session
         finally:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
-from bot.services.cases.card import case_card
+from bot.services.cases.card import build_case_card, case_card
 from bot.services.cases.guard import Intruder, Rename
 from bot.views.cases import case_card_message, intruder_removed
 from bot.views.messages import Message
@@ -29,13 +29,15 @@ def refresh_card(runtime: Runtime, slack: SlackGateway | WebClient, case_id: int
     catches the card up."""
     if isinstance(slack, WebClient):
         slack = SlackGateway(slack, runtime.db, runtime.clock)
-    with runtime.db.session() as session:
+    cal = runtime.working_calendar()
+    with runtime.db.reading() as session:  # the card is read beside writers, from one load
         case = load_case(session, case_id)
         channel, ts, reference = case.channel_id, case.card_ts, case.reference
-    if channel is None or ts is None:
-        return False
+        if channel is None or ts is None:
+            return False
+        card = build_case_card(session, case, cal.london_date(runtime.clock.now()), cal)
     try:
-        slack.update(channel, ts, card_message(runtime, case_id))
+        slack.update(channel, ts, case_card_message(card))
     except SlackError as exc:
         log.warning("case card of %s not updated: %s", reference, exc.code)
         return False

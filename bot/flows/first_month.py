@@ -100,7 +100,7 @@ def _send_briefings(
 ) -> int:
     """The briefings of ``agencies`` (None: every involved agency), read in one session
     with the keys already sent, then sent outside it."""
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         if agencies is None:
             agencies = [row.agency_id for row in involved_agencies(session, case_id)]
         prefix = f"case:{case_id}:briefing:"

@@ -61,7 +61,7 @@ def show_partners(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
 def ask_waiting_partners(runtime: Runtime, client: WebClient) -> int:
     """The tick's step: ask the leads of every case at the partners' decision that has not
     been asked yet (an asked case costs no Slack call): how many cases were asked now."""
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         waiting = cases_awaiting_partners(session)
     slack = SlackGateway(client, runtime.db, runtime.clock)
     return sum(1 for case_id in waiting if ask_partners(runtime, slack, case_id))

@@ -278,12 +278,12 @@ def send_daily_digest(runtime: Runtime, slack: SlackGateway) -> int:
     if not digest_due(cal, now):
         return 0
     today = cal.london_date(now)
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         admins = users_with_role(session, Role.ADMIN)
     waiting = daily.not_yet_done(runtime.db, DailyKind.DIGEST, today, admins)
     if not waiting:
         return 0
-    with runtime.db.session() as session:
+    with runtime.db.reading() as session:
         digest = build_digest(session, now, cal)
     if digest.empty:
         log.info("daily digest: nothing overdue or due this week")

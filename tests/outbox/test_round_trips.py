@@ -1,8 +1,10 @@
 """What one referral costs the database: the submission in one transaction with its reminders
-in one insert; the set-up reading the case once for the card and the DMs."""
+in one insert; the set-up reading the case once for the card and the DMs; the card read
+beside writers, without SQLite's write lock."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,9 +12,14 @@ from typing import Any
 
 from sqlalchemy import event
 
+from benchmarks.web import wait_for
+from bot.flows.cases import refresh_card
+from bot.gateway import SlackGateway
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.runtime import Bell
+from bot.services.referral.opening import setup_state
+from storage.models import CaseReferenceCounter
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal
 from tests.referral.data import referral_values
 
@@ -64,3 +71,47 @@ def test_a_referral_is_one_transaction_and_its_set_up_reads_the_case_once(harnes
     # the DMs' ledger is read before the first and written after the last, not per message
     assert setup["transactions"] <= 18, setup
     print(f"\nper referral: submission {dict(request)}; set-up {dict(setup)}")
+
+
+def test_the_card_is_redrawn_and_the_set_up_read_while_another_writer_holds_the_lock(
+    harness,
+) -> None:
+    """On SQLite one writer at a time holds the write lock; building a card (a dozen reads
+    and most of a set-up's CPU) must not queue behind the referrals being stored, nor hold
+    them up."""
+    view, health = open_referral_modal(harness), agency_id(harness, "Health")
+    harness.driver.submit_view("U0DPH", referral_values(health), view_id=view)
+    harness.wait()
+    [case] = cases(harness)
+    runtime, updates = harness.runtime, len(harness.standin.calls_to("chat.update"))
+    slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
+    holding, release, redrawn = threading.Event(), threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with runtime.db.session() as session:
+            session.add(CaseReferenceCounter(year=1999, last_number=1))
+            session.flush()  # the write lock is held from here to the commit
+            holding.set()
+            release.wait(30)
+
+    def redraw() -> None:
+        cal = runtime.working_calendar()
+        state = setup_state(
+            runtime.db, case.id, card_on=(cal.london_date(runtime.clock.now()), cal)
+        )
+        assert state.card is None and state.complete  # posted already: only the state is read
+        if refresh_card(runtime, slack, case.id):
+            redrawn.set()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        reader = threading.Thread(target=redraw)
+        reader.start()
+        assert wait_for(redrawn.is_set, 5), "the card waited for the writer"
+    finally:
+        release.set()
+        holder.join()
+    reader.join()
+    assert len(harness.standin.calls_to("chat.update")) == updates + 1

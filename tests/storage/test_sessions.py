@@ -113,6 +113,10 @@ def test_a_reading_session_refuses_to_change_anything(database: Database) -> Non
         assert reader.scalar(select(CaseReferenceCounter)) is None
         if not database.is_sqlite:
             assert reader.execute(text("SHOW transaction_read_only")).scalar() == "on"
+    with database.session() as writer:  # a pooled connection is back to writing
+        writer.add(CaseReferenceCounter(year=2026, last_number=1))
+    with database.reading() as reader:
+        assert reader.scalar(select(CaseReferenceCounter.last_number)) == 1
 
 
 @pytest.mark.postgres

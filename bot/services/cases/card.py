@@ -193,6 +193,6 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
 
 def case_card(db: Database, case_id: int, now: datetime, cal: WorkingCalendar) -> CaseCard:
     """The case's card as it stands at ``now``."""
-    with db.session() as session:
+    with db.reading() as session:
         case = load_case(session, case_id)
         return build_case_card(session, case, cal.london_date(now), cal)

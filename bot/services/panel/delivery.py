@@ -56,7 +56,7 @@ DISTRIBUTION_LEASE = timedelta(minutes=5)
 
 
 def delivered_to(db: Database, meeting_id: int, sequence: int, channel: str) -> set[str]:
-    with db.session() as session:
+    with db.reading() as session:
         return set(
             session.scalars(
                 select(PanelDelivery.target).where(
@@ -147,7 +147,7 @@ def postpone_distribution(db: Database, meeting_id: int, until: datetime) -> Non
 def pending_distributions(db: Database, now: datetime) -> list[int]:
     """Meetings whose latest revision has not reached everyone yet (Slack or the mail relay
     failed part-way), while it still matters."""
-    with db.session() as session:
+    with db.reading() as session:
         return list(
             session.scalars(
                 select(PanelMeeting.id)
@@ -246,7 +246,7 @@ def meeting_title(session: Session, meeting: PanelMeeting) -> str:
 
 
 def snapshot(db: Database, meeting_id: int) -> PanelSnapshot:
-    with db.session() as session:
+    with db.reading() as session:
         meeting = load_meeting(session, meeting_id)
         case = meeting_case(session, meeting)
         return PanelSnapshot(

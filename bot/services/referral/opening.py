@@ -303,8 +303,9 @@ def setup_state(
     db: Database, case_id: int, *, card_on: tuple[date, WorkingCalendar] | None = None
 ) -> SetupState:
     """The set-up's state from one load of the case; with ``card_on`` (today, calendar), the
-    card too, from the same load, if it is not posted yet."""
-    with db.session() as session:
+    card too, from the same load, if it is not posted yet. A read: on SQLite it does not hold
+    the write lock (the referrals being submitted meanwhile) while the card is built."""
+    with db.reading() as session:
         case = load_case(session, case_id)
         card = None
         if card_on is not None and case.card_ts is None:

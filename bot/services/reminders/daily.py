@@ -111,7 +111,7 @@ def not_yet_done(db: Database, kind: str, day: date, recipients: Iterable[str]) 
     wanted = list(recipients)
     if not wanted:
         return []
-    with db.session() as session:
+    with db.reading() as session:
         done = set(
             session.scalars(
                 select(DailyDelivery.recipient).where(

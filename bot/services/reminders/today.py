@@ -72,7 +72,7 @@ class Routing:
 def route(db: Database, claims: Sequence[Claim], now: datetime, cal: WorkingCalendar) -> Routing:
     """Who is to be told what today, re-read from the tasks as they are now."""
     today = cal.london_date(now)
-    with db.session() as session:
+    with db.reading() as session:
         tasks = _tasks(session, {c.task_id for c in claims})
         holders = RoleHolders(session, {found[0].case_id for found in tasks.values()})
         people: dict[int, list[tuple[str, str | None]]] = {}
