@@ -261,6 +261,7 @@ class _Command:
     access: Access
     respond: bool
     audience: frozenset[Audience]
+    reads: bool
 
 
 @dataclass(frozen=True)
@@ -311,12 +312,15 @@ class Listeners:
         access: Access = Access(),
         respond: bool = False,
         audience: frozenset[Audience] = EVERYONE,
+        reads: bool = False,
     ) -> Callable[[Callable[[Request[SlashCommand]], Reply | str | None]], Any]:
         """`/scr <name> ...`: the reply is the ephemeral answer. With ``respond`` the command
         is acknowledged at once and the reply is sent to its response_url (a message the
         person can click on, rather than the acknowledgement's text). ``audience``: whom
-        the command is for (the services still check each use), for `/scr help`."""
-        spec = _Command(name, usage, summary, access, respond, audience)
+        the command is for (the services still check each use), for `/scr help`.
+        ``reads``: the command only reads (a read-only session, which on SQLite does not
+        wait for the write lock), so a modal opens at once while referrals are stored."""
+        spec = _Command(name, usage, summary, access, respond, audience, reads)
 
         def declare(fn: Callable[[Request[SlashCommand]], Reply | str | None]) -> Any:
             self._keep(lambda bound: bound.command(fn, spec))
@@ -389,7 +393,14 @@ class _Bound:
                 ctx.ack()
             answer = partial(_answer_command, ctx, spec.respond, partial(self._dm, ctx.client))
             build = partial(self._command_request, ctx, spec.access)
-            self._run(fn, kind=f"/scr {spec.name}", answer=answer, build=build, client=ctx.client)
+            self._run(
+                fn,
+                kind=f"/scr {spec.name}",
+                answer=answer,
+                build=build,
+                client=ctx.client,
+                reads=spec.reads,
+            )
 
         self.router.add(spec.name, spec.usage, spec.summary, handle, spec.audience)
 
@@ -564,10 +575,13 @@ class _Bound:
         client: WebClient,
         refuse: Callable[[RefusedError], None] | None = None,
         deadline: float | None = None,
+        reads: bool = False,
     ) -> None:
-        """One transaction, then the answer and the effects (``deadline``: see `_not_done`)."""
+        """One transaction (``reads``: a read-only one), then the answer and the effects
+        (``deadline``: see `_not_done`)."""
+        db = self.runtime.db
         try:
-            with self.runtime.db.session() as session:
+            with db.reading() if reads else db.session() as session:
                 request = build(session, SlackGateway(client, self.runtime.db, self.runtime.clock))
                 reply = _as_reply(fn(request))
                 if deadline is not None and time.monotonic() > deadline:

@@ -65,6 +65,7 @@ listeners = Listeners()
     "/scr refer",
     "refer a case for a review",
     audience=frozenset({Audience.AGENCY, Audience.CPU}),
+    reads=True,
 )
 def open_referral(req: Request[SlashCommand]) -> None:
     choices = referral_choices(req.session, req.actor, req.runtime.process_key)
@@ -157,7 +158,7 @@ def show_status(req: Request[SlashCommand]) -> Reply:
     return Reply(text=status_text(status), blocks=status_blocks(status))
 
 
-@listeners.command("agencies", "/scr agencies", "list the partnership's agencies")
+@listeners.command("agencies", "/scr agencies", "list the partnership's agencies", reads=True)
 def list_agencies(req: Request[SlashCommand]) -> str:
     rows = partnership_rows(req.session, req.actor)
     if rows is None:

@@ -73,6 +73,29 @@ def test_a_referral_is_one_transaction_and_its_set_up_reads_the_case_once(harnes
     print(f"\nper referral: submission {dict(request)}; set-up {dict(setup)}")
 
 
+@contextmanager
+def writer_holding_the_lock(database: Any) -> Iterator[None]:
+    """Another writer in the middle of its transaction (on SQLite, holding the write lock)
+    for as long as the block runs."""
+    holding, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with database.session() as session:
+            session.add(CaseReferenceCounter(year=1999, last_number=1))
+            session.flush()  # the write lock is held from here to the commit
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=write)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
 def test_the_card_is_redrawn_and_the_set_up_read_while_another_writer_holds_the_lock(
     harness,
 ) -> None:
@@ -85,14 +108,7 @@ def test_the_card_is_redrawn_and_the_set_up_read_while_another_writer_holds_the_
     [case] = cases(harness)
     runtime, updates = harness.runtime, len(harness.standin.calls_to("chat.update"))
     slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
-    holding, release, redrawn = threading.Event(), threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with runtime.db.session() as session:
-            session.add(CaseReferenceCounter(year=1999, last_number=1))
-            session.flush()  # the write lock is held from here to the commit
-            holding.set()
-            release.wait(30)
+    redrawn = threading.Event()
 
     def redraw() -> None:
         cal = runtime.working_calendar()
@@ -103,15 +119,20 @@ def test_the_card_is_redrawn_and_the_set_up_read_while_another_writer_holds_the_
         if refresh_card(runtime, slack, case.id):
             redrawn.set()
 
-    holder = threading.Thread(target=writer)
-    holder.start()
-    try:
-        assert holding.wait(10)
-        reader = threading.Thread(target=redraw)
+    reader = threading.Thread(target=redraw)
+    with writer_holding_the_lock(runtime.db):
         reader.start()
         assert wait_for(redrawn.is_set, 5), "the card waited for the writer"
-    finally:
-        release.set()
-        holder.join()
     reader.join()
     assert len(harness.standin.calls_to("chat.update")) == updates + 1
+
+
+def test_the_referral_modal_opens_while_another_writer_holds_the_lock(harness) -> None:
+    """`/scr refer` only reads (who may refer for which agency): its modal does not wait for
+    the referrals being stored."""
+    with writer_holding_the_lock(harness.runtime.db):
+        assert harness.driver.slash_command("U0DPH", "refer").status == 200
+        assert wait_for(lambda: harness.standin.open_view_for("U0DPH") is not None, 5), (
+            "the modal waited for the writer"
+        )
+    harness.wait()
