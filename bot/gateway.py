@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from bot.clock import Clock
 from bot.views.messages import Message
@@ -248,10 +248,17 @@ class SlackGateway:
             for row in attempts:
                 found.setdefault(row.key, row.started_at)
             now = self.clock.now()
-            for post in {post.key: post for post in posts}.values():
-                if post.key not in found:
-                    session.add(PostAttempt(key=post.key, channel=post.channel, started_at=now))
-                    found[post.key] = None
+            new = [
+                post
+                for post in {post.key: post for post in posts}.values()
+                if post.key not in found
+            ]
+            if new:  # one statement for them all
+                session.execute(
+                    insert(PostAttempt),
+                    [{"key": p.key, "channel": p.channel, "started_at": now} for p in new],
+                )
+            found.update((post.key, None) for post in new)
         return found
 
     def _settle(self, went: dict[str, Posted], forget: list[str], case_id: int | None) -> None:
@@ -260,11 +267,19 @@ class SlackGateway:
             return
         with self.db.session() as session:
             now = self.clock.now()
-            for key, posted in went.items():
-                session.add(
-                    SentMessage(
-                        key=key, case_id=case_id, channel=posted.channel, ts=posted.ts, sent_at=now
-                    )
+            if went:
+                session.execute(
+                    insert(SentMessage),
+                    [
+                        {
+                            "key": k,
+                            "case_id": case_id,
+                            "channel": p.channel,
+                            "ts": p.ts,
+                            "sent_at": now,
+                        }
+                        for k, p in went.items()
+                    ],
                 )
             session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
 

@@ -18,6 +18,7 @@ from bot.gateway import SlackGateway
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.runtime import Bell
+from bot.services.cases.card import case_card
 from bot.services.referral.opening import setup_state
 from storage.models import CaseReferenceCounter
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal
@@ -35,6 +36,8 @@ def counting(engine: Any) -> Iterator[Counter[str]]:
             counts["reminder inserts"] += 1
         if sql.startswith("SELECT") and "FROM CASES WHERE CASES.ID =" in sql:
             counts["case loads"] += 1
+        if sql.startswith("SELECT TASKS."):
+            counts["tasks reads"] += 1
 
     def began(conn: Any) -> None:
         counts["transactions"] += 1
@@ -67,7 +70,7 @@ def test_a_referral_is_one_transaction_and_its_set_up_reads_the_case_once(harnes
     assert request["statements"] <= 40, request
     # one load for the card and every DM, then one row read per recorded step
     assert setup["case loads"] <= 8, setup
-    assert setup["statements"] <= 100, setup
+    assert setup["statements"] <= 78, setup
     # the DMs' ledger is read before the first and written after the last, not per message
     assert setup["transactions"] <= 18, setup
     print(f"\nper referral: submission {dict(request)}; set-up {dict(setup)}")
@@ -136,3 +139,19 @@ def test_the_referral_modal_opens_while_another_writer_holds_the_lock(harness) -
             "the modal waited for the writer"
         )
     harness.wait()
+
+
+def test_a_card_reads_each_thing_once_and_what_its_process_lacks_not_at_all(harness) -> None:
+    """The card is redrawn after every change: its open tasks are read once for its
+    deadlines, columns and buttons; an empty action plan and a process without the
+    partners' decision cost no further reads."""
+    view, health = open_referral_modal(harness), agency_id(harness, "Health")
+    harness.driver.submit_view("U0DPH", referral_values(health), view_id=view)
+    harness.wait()
+    [case] = cases(harness)
+    runtime = harness.runtime
+    with counting(runtime.db.engine) as reads:
+        card = case_card(runtime.db, case.id, runtime.clock.now(), runtime.working_calendar())
+    assert card.deadlines and card.agency_rows and card.first_month is not None
+    assert reads["statements"] <= 18, reads
+    assert reads["tasks reads"] == 3, reads  # open ones, the agency columns', the panel's

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.process.definition import StageDefinition
@@ -55,21 +55,25 @@ def _london_date(instant: datetime) -> date:
     return instant.astimezone(LONDON).date()
 
 
-def _deadlines(session: Session, case: Case, cal: WorkingCalendar) -> list[Deadline]:
-    """Case-wide open tasks, soonest first; a headline deadline (the Initial Panel) always."""
-    process = get_process(case.process_key)
-    referrers = [t.kind for t in process.all_tasks if t.per == "referring_agency"]
-    tasks = list(
+def _open_tasks(session: Session, case: Case) -> list[Task]:
+    """The case's open tasks, soonest first: read once for the card's deadlines, agency
+    columns and buttons."""
+    return list(
         session.scalars(
             select(Task)
-            .where(
-                Task.case_id == case.id,
-                or_(Task.agency_id.is_(None), Task.kind.in_(referrers)),
-                Task.status == TaskStatus.OPEN,
-            )
+            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
             .order_by(Task.due_at, Task.id)
         )
     )
+
+
+def _deadlines(
+    session: Session, case: Case, cal: WorkingCalendar, open_tasks: list[Task]
+) -> list[Deadline]:
+    """Case-wide open tasks, soonest first; a headline deadline (the Initial Panel) always."""
+    process = get_process(case.process_key)
+    referrers = {t.kind for t in process.all_tasks if t.per == "referring_agency"}
+    tasks = [t for t in open_tasks if t.agency_id is None or t.kind in referrers]
     headline = [t for t in tasks if t.kind in DEADLINE_LABELS]
     others = [t for t in tasks if t.kind not in DEADLINE_LABELS]
     shown = sorted(
@@ -106,26 +110,25 @@ def _cell(task: Task | None, today: date, cal: WorkingCalendar) -> str:
     return f"overdue (due {words})" if due < today else f"due {words}"
 
 
-def _agency_kinds(session: Session, case: Case, stage: StageDefinition | None) -> list[str]:
+def _agency_kinds(case: Case, stage: StageDefinition | None, open_tasks: list[Task]) -> list[str]:
     """The current stage's per-agency tasks, and an earlier stage's while any is still open
     (the chronologies run on past the referral stage, until the Initial Panel)."""
     process = get_process(case.process_key)
-    wanted = {t.kind for t in stage.tasks if t.per == "agency"} if stage else set()
-    wanted |= set(
-        session.scalars(
-            select(Task.kind).where(
-                Task.case_id == case.id, Task.status == TaskStatus.OPEN, Task.agency_id.is_not(None)
-            )
-        )
-    )
+    wanted: set[str] = {t.kind for t in stage.tasks if t.per == "agency"} if stage else set()
+    wanted |= {t.kind for t in open_tasks if t.agency_id is not None}
     every = [t for s in (*process.stages, *process.side_stages) for t in s.tasks]
     return [t.kind for t in every if t.per == "agency" and t.kind in wanted]
 
 
 def _agency_table(
-    session: Session, case: Case, stage: StageDefinition | None, today: date, cal: WorkingCalendar
+    session: Session,
+    case: Case,
+    stage: StageDefinition | None,
+    today: date,
+    cal: WorkingCalendar,
+    open_tasks: list[Task],
 ) -> tuple[list[str], list[AgencyRow]]:
-    kinds = _agency_kinds(session, case, stage)
+    kinds = _agency_kinds(case, stage, open_tasks)
     if not kinds:
         return [], []
     involved = session.execute(
@@ -170,7 +173,8 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         stage: StageDefinition | None = get_process(case.process_key).stage(case.stage)
     except KeyError:
         stage = None
-    columns, rows = _agency_table(session, case, stage, today, cal)
+    open_tasks = _open_tasks(session, case)
+    columns, rows = _agency_table(session, case, stage, today, cal, open_tasks)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -178,16 +182,16 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         referring_agency=case.referring_agency.name,
         criteria=[CRITERION_SHORT[Criterion(c)] for c in case.criteria],
         today=today,
-        deadlines=_deadlines(session, case, cal),
+        deadlines=_deadlines(session, case, cal, open_tasks),
         agency_columns=columns,
         agency_rows=rows,
         notes=[*partners_lines(session, case), *review_notes(session, case, today, cal)],
         panel=panel_card_state(session, case, today, cal),
-        first_month=card_actions(session, case),
+        first_month=card_actions(case, open_tasks),
         monitoring=monitoring_state(session, case, today, cal),
         closed=case.closed_at is not None,
         review_case_id=case.id if case.stage == Stage.REVIEW and case.closed_at is None else None,
-        national_panel=national_panel_state(session, case),
+        national_panel=national_panel_state(session, case, open_tasks),
     )
 
 

@@ -262,18 +262,12 @@ def briefing_for(
 # The case card --------------------------------------------------------------------------
 
 
-def card_actions(session: Session, case: Case) -> CardActions | None:
+def card_actions(case: Case, open_tasks: Sequence[Task]) -> CardActions | None:
     """None once the case is closed; else the CPU's open checks, the agency buttons while any
-    of their first-month tasks is open; adding agencies and exporting always."""
+    of their first-month tasks (``open_tasks``: the case's, soonest first) is open; adding
+    agencies and exporting always."""
     if case.closed_at is not None:
         return None
-    open_tasks = list(
-        session.scalars(
-            select(Task)
-            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.due_at, Task.id)
-        )
-    )
     cpu_items = [
         CpuItem(task.id, task.kind)
         for task in open_tasks

@@ -521,6 +521,9 @@ def recommendation_to_close(session: Session, rec_id: int, user_id: str) -> Clos
 
 
 def plan_lines(session: Session, case: Case, cipher: FieldCipher | None) -> list[PlanLine]:
+    recs = recommendations(session, case.id)
+    if not recs:  # most cards: no plan yet, so nothing else to read
+        return []
     names = {agency_id: name for agency_id, name in session.execute(select(Agency.id, Agency.name))}
     latest: dict[int, LatestReturn] = {}
     for row in session.scalars(
@@ -553,7 +556,7 @@ def plan_lines(session: Session, case: Case, cipher: FieldCipher | None) -> list
             latest=latest.get(rec.id),
             open_task_id=open_tasks.get(rec.id),
         )
-        for rec in recommendations(session, case.id)
+        for rec in recs
     ]
 
 

@@ -13,6 +13,7 @@ are `RefusedError`s (inline on a form's field where they name one)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -250,8 +251,11 @@ def _counting_from(session: Session, case: Case, event: str | None) -> tuple[Nex
     return tuple(NextTask(process.task(t.kind).title, london_date(t.due_at)) for t in tasks)
 
 
-def card_state(session: Session, case: Case) -> NationalPanelCard | None:
-    """What the case card shows of the national panel: None when the case has nothing of it."""
+def card_state(
+    session: Session, case: Case, open_tasks: Sequence[Task]
+) -> NationalPanelCard | None:
+    """What the case card shows of the national panel (``open_tasks``: the case's, soonest
+    first): None when the case has nothing of it."""
     notices = tuple(
         _as_notice(row)
         for row in session.scalars(
@@ -263,16 +267,7 @@ def card_state(session: Session, case: Case) -> NationalPanelCard | None:
     buttons: tuple[tuple[str, int], ...] = ()
     if case.closed_at is None:
         buttons = tuple(
-            (str(kind), task_id)
-            for kind, task_id in session.execute(
-                select(Task.kind, Task.id)
-                .where(
-                    Task.case_id == case.id,
-                    Task.kind.in_(list(NOTICE_KINDS)),
-                    Task.status == TaskStatus.OPEN,
-                )
-                .order_by(Task.due_at, Task.id)
-            )
+            (str(task.kind), task.id) for task in open_tasks if task.kind in NOTICE_KINDS
         )
     if not notices and not buttons:
         return None

@@ -389,7 +389,9 @@ def _what_follows(session: Session, case: Case) -> tuple[list[Due], str | None]:
 def card_lines(session: Session, case: Case) -> list[str]:
     """The case card's lines: who has confirmed and who is awaited while the partners
     decide; the decision once made; the national panel's view (its reason is in the
-    decision's messages)."""
+    decision's messages). A process without the decision has nothing to read."""
+    if not any(t.kind == DECIDING_TASK for t in get_process(case.process_key).all_tasks):
+        return []
     if not on_partners_path(session, case.id):
         return []
     facts = _facts(session, case.id)

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -352,10 +353,19 @@ def _case(session: Session, case_id: int) -> Case:
     return case
 
 
+def _record(session: Session, case_id: int, **values: object) -> None:
+    """A set-up step's result written to the case row, without reading the row first."""
+    done = session.execute(
+        update(Case).where(Case.id == case_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if not isinstance(done, CursorResult) or done.rowcount != 1:
+        raise LookupError(f"case {case_id} does not exist")
+
+
 def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: datetime) -> None:
     with db.session() as session:
-        case = _case(session, case_id)
-        case.channel_id, case.channel_name = channel_id, name
+        _record(session, case_id, channel_id=channel_id, channel_name=name)
         audit.record(
             session,
             at=now,
@@ -375,9 +385,12 @@ def record_invited(
 ) -> None:
     """Who is in the case channel now; who Slack refused (with its code) stays uninvited."""
     with db.session() as session:
-        for member in load_case(session, case_id).members:
-            if member.slack_user_id in users:
-                member.invited_at = now
+        session.execute(
+            update(CaseMember)
+            .where(CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(list(users)))
+            .values(invited_at=now),
+            execution_options={"synchronize_session": False},
+        )
         audit.record(
             session,
             at=now,
@@ -391,22 +404,23 @@ def record_invited(
 
 def record_card(db: Database, case_id: int, ts: str) -> None:
     with db.session() as session:
-        _case(session, case_id).card_ts = ts
+        _record(session, case_id, card_ts=ts)
 
 
 def record_card_pinned(db: Database, case_id: int, now: datetime) -> None:
     with db.session() as session:
-        _case(session, case_id).card_pinned = True
+        _record(session, case_id, card_pinned=True)
         audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
 
 
 def record_setup_complete(db: Database, case_id: int, now: datetime) -> None:
     with db.session() as session:
-        case = _case(session, case_id)
-        case.setup_status, case.setup_retry_at, case.setup_last_error = (
-            SetupStatus.COMPLETE,
-            None,
-            None,
+        _record(
+            session,
+            case_id,
+            setup_status=SetupStatus.COMPLETE,
+            setup_retry_at=None,
+            setup_last_error=None,
         )
         audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
 
