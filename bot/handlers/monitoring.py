@@ -157,6 +157,7 @@ def import_command(req: Request[SlashCommand]) -> Reply | None:
     "/scr actions interval [SCR-YYYY-NNN]",
     "change how often progress returns fall due",
     audience=frozenset({Audience.BUSINESS_UNIT, Audience.BOARD_CHAIR}),
+    reads=True,
 )
 def interval_command(req: Request[SlashCommand]) -> None:
     case = _plan_case(req)
@@ -311,6 +312,7 @@ def submit_return(req: Submitted[ReturnForm, ViewMeta]) -> Reply:
     "/scr owner left",
     "someone has left: hand their recommendations to their agency",
     audience=frozenset({Audience.BUSINESS_UNIT, Audience.BOARD_CHAIR}),
+    reads=True,
 )
 def owner_left(req: Request[SlashCommand]) -> None:
     departures.check_board(req.session, req.actor)

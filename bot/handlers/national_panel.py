@@ -59,6 +59,7 @@ def open_form(req: Request[BlockAction]) -> None:
     "record the serious incident notification sent to the national panel (in the case channel)",
     access=IN_CHANNEL,
     audience=BUSINESS_UNIT,
+    reads=True,
 )
 def notification_command(req: Request[Any]) -> None:
     form = form_in_case(_ctx(req), req.case, TaskKind.NOTIFY_NATIONAL_PANEL, req.actor)
@@ -71,6 +72,7 @@ def notification_command(req: Request[Any]) -> None:
     "record the rapid review report sent to the national panel (in the case channel)",
     access=IN_CHANNEL,
     audience=BUSINESS_UNIT,
+    reads=True,
 )
 def report_command(req: Request[Any]) -> None:
     form = form_in_case(_ctx(req), req.case, TaskKind.RAPID_REVIEW_REPORT, req.actor)

@@ -67,7 +67,7 @@ def _publish_home(req: Request[Any], user: str, *, notice: str | None = None) ->
     req.after(lambda: req.slack.publish_home(user, view))
 
 
-@listeners.command("my", "/scr my", "your open tasks and cases")
+@listeners.command("my", "/scr my", "your open tasks and cases", reads=True)
 def show_my_work(req: Request[SlashCommand]) -> Reply:
     tasks = my_open_tasks(req.session, req.actor, req.now, req.calendar)
     cases = my_cases(req.session, req.actor)

@@ -151,6 +151,7 @@ def imr_form(payload: ViewSubmission, slots: int) -> ImrForm:
     "request an agency's management review (in the case channel)",
     access=IN_CHANNEL,
     audience=frozenset({Audience.PANEL_CHAIR}),
+    reads=True,
 )
 def open_request(req: Request[Any]) -> None:
     found = request_choices(req.session, req.case, req.actor, req.today)
@@ -176,6 +177,7 @@ def request(req: Submitted[ImrRequestForm, CaseMeta]) -> None:
     "submit your agency's management review (in the case channel)",
     access=IN_CHANNEL,
     audience=frozenset({Audience.AGENCY}),
+    reads=True,
 )
 def open_own(req: Request[Any]) -> None:
     req.open_view(submission_modal_for(req, own_review(req.session, req.case, req.actor)))
@@ -265,6 +267,7 @@ def return_it(req: Submitted[ReturnForm, ReviewMeta]) -> None:
     "arrange an interview with a worker for your agency's review (in the case channel)",
     access=IN_CHANNEL,
     audience=frozenset({Audience.AGENCY}),
+    reads=True,
 )
 def open_schedule(req: Request[Any]) -> None:
     agencies = interview_agencies(req.session, req.case, req.actor)

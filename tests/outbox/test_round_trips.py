@@ -141,6 +141,14 @@ def test_the_referral_modal_opens_while_another_writer_holds_the_lock(harness) -
     harness.wait()
 
 
+def test_your_open_work_is_listed_while_another_writer_holds_the_lock(harness) -> None:
+    """`/scr my` only reads: its answer does not wait for the referrals being stored."""
+    with writer_holding_the_lock(harness.runtime.db):
+        response = harness.driver.slash_command("U0DPH", "my")
+    assert response.status == 200, response.body
+    assert response.body.strip()
+
+
 def test_a_card_reads_each_thing_once_and_what_its_process_lacks_not_at_all(harness) -> None:
     """The card is redrawn after every change: its open tasks are read once for its
     deadlines, columns and buttons; an empty action plan and a process without the
