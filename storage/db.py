@@ -125,6 +125,17 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
         raise ReadOnlySessionError("a read-only session may not change anything")
 
 
+def _refuse_write_statements(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    """A write statement in a read-only session fails, on SQLite too (where the transaction
+    would otherwise take the write lock and then roll the change back unseen)."""
+    if connection.get_execution_options().get(READ_ONLY) and statement.lstrip()[:7].upper() in (
+        "INSERT ",
+        "UPDATE ",
+        "DELETE ",
+    ):
+        raise ReadOnlySessionError("a read-only session may not change anything")
+
+
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -135,6 +146,8 @@ class Database:
             engine.execution_options(**{READ_ONLY: True}, **readonly), expire_on_commit=False
         )
         event.listen(self._readers, "before_flush", _refuse_writes)
+        if not event.contains(engine, "before_cursor_execute", _refuse_write_statements):
+            event.listen(engine, "before_cursor_execute", _refuse_write_statements)
 
     @classmethod
     def from_url(cls, url: str) -> Database:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 
 from benchmarks.web import wait_for
 from storage.db import Database, ReadOnlySessionError
@@ -109,6 +109,8 @@ def test_a_reading_session_refuses_to_change_anything(database: Database) -> Non
     with pytest.raises(ReadOnlySessionError), database.reading() as reader:
         reader.add(CaseReferenceCounter(year=2026, last_number=1))
         reader.flush()
+    with pytest.raises(ReadOnlySessionError), database.reading() as reader:
+        reader.execute(insert(CaseReferenceCounter).values(year=2026, last_number=1))
     with database.reading() as reader:
         assert reader.scalar(select(CaseReferenceCounter)) is None
         if not database.is_sqlite:
