@@ -120,11 +120,6 @@ class ReadOnlySessionError(RuntimeError):
     """A change was made in a session opened for reading."""
 
 
-def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
-    if session.new or session.dirty or session.deleted:
-        raise ReadOnlySessionError("a read-only session may not change anything")
-
-
 def _refuse_write_statements(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
     """A write statement in a read-only session fails, on SQLite too (where the transaction
     would otherwise take the write lock and then roll the change back unseen)."""
@@ -145,7 +140,6 @@ class Database:
         self._readers = sessionmaker(
             engine.execution_options(**{READ_ONLY: True}, **readonly), expire_on_commit=False
         )
-        event.listen(self._readers, "before_flush", _refuse_writes)
         if not event.contains(engine, "before_cursor_execute", _refuse_write_statements):
             event.listen(engine, "before_cursor_execute", _refuse_write_statements)
 

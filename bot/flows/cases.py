@@ -9,18 +9,11 @@ from slack_sdk import WebClient
 from bot.gateway import SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases.access import load_case
-from bot.services.cases.card import build_case_card, case_card
+from bot.services.cases.card import build_case_card
 from bot.services.cases.guard import Intruder, Rename
 from bot.views.cases import case_card_message, intruder_removed
-from bot.views.messages import Message
 
 log = logging.getLogger(__name__)
-
-
-def card_message(runtime: Runtime, case_id: int) -> Message:
-    """The case card as it stands now."""
-    card = case_card(runtime.db, case_id, runtime.clock.now(), runtime.working_calendar())
-    return case_card_message(card)
 
 
 def refresh_card(runtime: Runtime, slack: SlackGateway | WebClient, case_id: int) -> bool:

@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -577,11 +578,9 @@ class _Bound:
         deadline: float | None = None,
         reads: bool = False,
     ) -> None:
-        """One transaction (``reads``: a read-only one), then the answer and the effects
-        (``deadline``: see `_not_done`)."""
-        db = self.runtime.db
+        """One transaction, then the answer and the effects (``deadline``: see `_not_done`)."""
         try:
-            with db.reading() if reads else db.session() as session:
+            with self._unit(reads) as session:
                 request = build(session, SlackGateway(client, self.runtime.db, self.runtime.clock))
                 reply = _as_reply(fn(request))
                 if deadline is not None and time.monotonic() > deadline:
@@ -590,9 +589,18 @@ class _Bound:
             _not_done(kind, exc, refuse or (lambda e: answer(Reply(text=e.message))))
             return
         answer(reply)
+        self._after(kind, request, session)
+
+    def _after(self, kind: str, request: Request[Any], session: Session) -> None:
+        """The effects of an answered request; the outbox's bell if it queued a job."""
         _run_effects(kind, request.effects)
         if session.info.pop(outbox.QUEUED, False):
             self.runtime.bell.ring()
+
+    def _unit(self, reads: bool) -> AbstractContextManager[Session]:
+        """A listener's transaction; read-only for one that only reads (on SQLite it does not
+        wait for the write lock)."""
+        return self.runtime.db.reading() if reads else self.runtime.db.session()
 
     def _tell(
         self,
