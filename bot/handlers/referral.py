@@ -18,7 +18,12 @@ from bot.runtime import Runtime
 from bot.services.cases import audit, guard
 from bot.services.cases.access import case_to_show, partnership_rows
 from bot.services.cases.schema import Audience
-from bot.services.referral.opening import chosen_process, open_case, referral_choices
+from bot.services.referral.opening import (
+    check_referral,
+    chosen_process,
+    open_case,
+    referral_choices,
+)
 from bot.services.referral.pending import start_referral
 from bot.services.referral.schema import validated_first_part, validated_referral
 from bot.services.refusal import RefusedError
@@ -126,15 +131,17 @@ def details_link_clicked(req: Request[BlockAction]) -> None:
 def refer(req: Submitted[Any, ViewMeta]) -> Reply:
     answers = dict(req.payload.answered())
     wanted = answers.pop(ReferralBlock.PROCESS.value, None)
+    submission = validated_referral(answers, today=req.today)
+    with req.runtime.db.reading() as session:  # checked before the write lock is taken
+        checked = check_referral(
+            session,
+            submission,
+            actor=req.actor,
+            view_id=req.payload.view.id,
+            process_key=chosen_process(session, req.actor, wanted, req.runtime.process_key),
+        )
     opened = open_case(
-        req.session,
-        validated_referral(answers, today=req.today),
-        actor=req.actor,
-        view_id=req.payload.view.id,
-        now=req.now,
-        cipher=req.runtime.cipher,
-        process_key=chosen_process(req.session, req.actor, wanted, req.runtime.process_key),
-        cal=req.calendar,
+        req.session, submission, checked, now=req.now, cipher=req.runtime.cipher, cal=req.calendar
     )
     if opened.created:
         log.info("case %s referred", opened.reference)

@@ -17,7 +17,7 @@ from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.runtime import Bell
 from bot.services import outbox
-from bot.services.referral.opening import claim_setup, open_case
+from bot.services.referral.opening import check_referral, claim_setup, open_case
 from bot.services.referral.schema import validated_referral
 from storage.models import OutboxJob
 from storage.states import JobState
@@ -67,14 +67,20 @@ def test_a_failing_insert_leaves_neither_the_case_nor_its_job(harness) -> None:
     }
     answers = {block: value for block, value in answers.items() if value not in (None, "")}
     with pytest.raises(IntegrityError), runtime.db.session() as session:
-        opened = open_case(
+        submission = validated_referral(answers, today=runtime.working_calendar().london_date(now))
+        checked = check_referral(
             session,
-            validated_referral(answers, today=runtime.working_calendar().london_date(now)),
+            submission,
             actor="U0DPH",
             view_id="V0REFERRAL",
+            process_key=runtime.process_key,
+        )
+        opened = open_case(
+            session,
+            submission,
+            checked,
             now=now,
             cipher=runtime.cipher,
-            process_key=runtime.process_key,
             cal=runtime.working_calendar(),
         )
         assert opened.created

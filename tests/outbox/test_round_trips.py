@@ -24,6 +24,8 @@ from storage.models import CaseReferenceCounter
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal
 from tests.referral.data import referral_values
 
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
 
 @contextmanager
 def counting(engine: Any) -> Iterator[Counter[str]]:
@@ -32,6 +34,11 @@ def counting(engine: Any) -> Iterator[Counter[str]]:
     def executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         sql = " ".join(statement.split()).upper()
         counts["statements"] += 1
+        if sql.startswith(WRITES) and not counts["writes in this transaction"]:
+            counts["write transactions"] += 1
+            counts["reads before its first write"] += counts["reads in this transaction"]
+        counts["writes in this transaction"] += sql.startswith(WRITES)
+        counts["reads in this transaction"] += sql.startswith("SELECT")
         if sql.startswith("INSERT INTO REMINDERS"):
             counts["reminder inserts"] += 1
         if sql.startswith("SELECT") and "FROM CASES WHERE CASES.ID =" in sql:
@@ -41,6 +48,7 @@ def counting(engine: Any) -> Iterator[Counter[str]]:
 
     def began(conn: Any) -> None:
         counts["transactions"] += 1
+        counts["writes in this transaction"] = counts["reads in this transaction"] = 0
 
     event.listen(engine, "before_cursor_execute", executed)
     event.listen(engine, "begin", began)
@@ -51,7 +59,9 @@ def counting(engine: Any) -> Iterator[Counter[str]]:
         event.remove(engine, "begin", began)
 
 
-def test_a_referral_is_one_transaction_and_its_set_up_reads_the_case_once(harness) -> None:
+def test_a_referral_is_written_in_one_transaction_and_its_set_up_reads_the_case_once(
+    harness,
+) -> None:
     view, health = open_referral_modal(harness), agency_id(harness, "Health")
     harness.runtime.bell = Bell()  # the set-up is drained below, counted apart
     engine = harness.runtime.db.engine
@@ -64,7 +74,10 @@ def test_a_referral_is_one_transaction_and_its_set_up_reads_the_case_once(harnes
     [case] = cases(harness)
     assert case.setup_status == "complete"
 
-    assert request["transactions"] == 1
+    # the referral is checked in a read, then written in one transaction that reads nothing
+    # before its first write: on SQLite the write lock is held for the writes alone
+    assert request["write transactions"] == 1, request
+    assert request["reads before its first write"] == 0, request
     assert request["reminder inserts"] == 1
     # a new case is not read back: its tasks, events and agencies are what was just written
     assert request["statements"] <= 40, request

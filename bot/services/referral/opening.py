@@ -161,46 +161,83 @@ def _provisional() -> tuple[str, int]:
     return f"~{secrets.token_hex(8)}", -1 - secrets.randbelow(2**31 - 1)
 
 
-def open_case(
+@dataclass(frozen=True)
+class CheckedReferral:
+    """A referral checked against the partnership, with what its case is first made from:
+    read before the case is written, so on SQLite the reads do not hold the write lock that
+    every other referral queues for."""
+
+    actor: str
+    view_id: str
+    agency_id: int
+    process_key: str
+    members: list[tuple[str, str]]
+    """Who is on the case from the start, and why."""
+    designated: list[str]
+    """The referring agency's designated persons."""
+    existing: OpenedCase | None
+    """The case this same modal already opened (a submission delivered twice)."""
+
+
+def check_referral(
     session: Session,
     submission: ReferralSubmission,
     *,
     actor: str,
     view_id: str,
-    now: datetime,
-    cipher: FieldCipher,
     process_key: str,
-    cal: WorkingCalendar,
-) -> OpenedCase:
-    """Store the referral, for a member of the partnership referring for an agency they may
-    refer for. The same modal submitted twice opens one case."""
+) -> CheckedReferral:
+    """A member of the partnership referring for an agency they may refer for; refused
+    (`RefusedError`, keyed by the agency field) otherwise. Reads only."""
     field = ReferralBlock.AGENCY.value
     roles, own = roles_of(session, actor), {a.id for a in agencies_of(session, actor)}
     if not roles and not own:
         raise RefusedError(NOT_A_MEMBER, field=field)
     if not roles & REFER_FOR_ANY and submission.referring_agency not in own:
         raise RefusedError(OWN_AGENCY, field=field)
-    existing = find_by_view(session, view_id)
-    if existing is not None:
-        return existing
     agency = session.get(Agency, submission.referring_agency)
     if agency is None or not agency.active:
         raise RefusedError(NOT_A_PARTNER, field=field)
+    return CheckedReferral(
+        actor=actor,
+        view_id=view_id,
+        agency_id=agency.id,
+        process_key=process_key,
+        members=_initial_members(session, actor, agency),
+        designated=agency.user_ids(AgencyRole.DESIGNATED_PERSON.value),
+        existing=find_by_view(session, view_id),
+    )
+
+
+def open_case(
+    session: Session,
+    submission: ReferralSubmission,
+    checked: CheckedReferral,
+    *,
+    now: datetime,
+    cipher: FieldCipher,
+    cal: WorkingCalendar,
+) -> OpenedCase:
+    """Store a checked referral: the case, its tasks and the job that sets it up in Slack,
+    in writes alone. The same modal submitted twice opens one case."""
+    if checked.existing is not None:
+        return checked.existing
     try:
         with session.begin_nested():
-            case = _store(session, submission, agency, actor, view_id, now, process_key)
+            case = _store(session, submission, checked, now)
     except IntegrityError:
-        again = find_by_view(session, view_id)
+        again = find_by_view(session, checked.view_id)
         if again is None:
             raise
         return again
+    actor = checked.actor
     referred = audit.record(
         session,
         at=now,
         actor=actor,
         action="case.referred",
         case_id=case.id,
-        agency_id=agency.id,
+        agency_id=checked.agency_id,
         criteria=case.criteria,
     )
     today = now.astimezone(LONDON).date()
@@ -209,8 +246,7 @@ def open_case(
     )
     ctx = EngineContext(session, cal, now)
     tasks = start_case(ctx, case, actor=actor, referred_at=referred_at)
-    designated = agency.user_ids(AgencyRole.DESIGNATED_PERSON.value)
-    referral_is_notification(ctx, case, actor=actor, designated=designated, tasks=tasks)
+    referral_is_notification(ctx, case, actor=actor, designated=checked.designated, tasks=tasks)
     outbox.enqueue(
         session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
     )
@@ -223,36 +259,26 @@ def open_case(
 
 
 def _store(
-    session: Session,
-    submission: ReferralSubmission,
-    agency: Agency,
-    actor: str,
-    view_id: str,
-    now: datetime,
-    process_key: str,
+    session: Session, submission: ReferralSubmission, checked: CheckedReferral, now: datetime
 ) -> Case:
     """The case row and its first members, under a provisional reference; its personal data
     is encrypted once it has an id (the id names its key)."""
     reference, number = _provisional()
     identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
-    members = [
-        CaseMember(slack_user_id=user, reason=reason)
-        for user, reason in _initial_members(session, actor, agency)
-    ]
     case = Case(
         reference=reference,
         year=now.astimezone(LONDON).year,
         number=number,
-        process_key=process_key,
-        stage=get_process(process_key).first_stage.key,
-        referring_agency_id=agency.id,
-        referred_by=actor,
+        process_key=checked.process_key,
+        stage=get_process(checked.process_key).first_stage.key,
+        referring_agency_id=checked.agency_id,
+        referred_by=checked.actor,
         referral_date=submission.referral_date,
         created_at=now,
         criteria=[c.value for c in submission.criteria],
-        source_view_id=view_id,
+        source_view_id=checked.view_id,
         setup_status=SetupStatus.PENDING,
-        members=members,
+        members=[CaseMember(slack_user_id=u, reason=r) for u, r in checked.members],
     )
     session.add(case)
     session.flush()

@@ -26,7 +26,12 @@ from bot.crypto import FieldCipher
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.access import is_partnership_member
-from bot.services.referral.opening import OpenedCase, _allowed_agency_ids, open_case
+from bot.services.referral.opening import (
+    OpenedCase,
+    _allowed_agency_ids,
+    check_referral,
+    open_case,
+)
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
     NOT_A_PARTNER,
@@ -181,16 +186,10 @@ def complete_referral(
     taken = session.execute(delete(PendingReferral).where(PendingReferral.id == link.id))
     if getattr(taken, "rowcount", 0) != 1:
         raise LinkGoneError
-    opened = open_case(
-        session,
-        submission,
-        actor=user_id,
-        view_id=view_id,
-        now=now,
-        cipher=cipher,
-        process_key=process_key,
-        cal=cal,
+    checked = check_referral(
+        session, submission, actor=user_id, view_id=view_id, process_key=process_key
     )
+    opened = open_case(session, submission, checked, now=now, cipher=cipher, cal=cal)
     audit.record(
         session, at=now, actor=user_id, action=COMPLETED, case_id=opened.case_id, pending=link.id
     )
