@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.services.cases.audit import events_for
-from storage.models import AuditEvent, CaseMember, SentMessage
+from bot.services.referral.schema import NOT_A_PARTNER
+from storage.models import Agency, AuditEvent, CaseMember, SentMessage
 from tests import dbutil
 from tests.flow_helpers import (
     agency_id,
@@ -141,6 +142,25 @@ def test_an_agency_member_refers_only_for_their_own_agency(harness) -> None:
     response = tampered_submission(harness, "U0DPH", view_id, values)
     answer = body_json(response)
     assert answer["errors"]["referring_agency"].startswith("You can refer on behalf of your own")
+    assert cases(harness) == []
+
+
+def test_the_submission_itself_is_checked_against_the_partnership(harness) -> None:
+    """The modal was opened by a member; what is submitted is checked again, without trusting
+    the form: by whom, for which agency, and whether that agency still takes part."""
+    view_id = open_referral_modal(harness)
+    health, police = agency_id(harness, "Health"), agency_id(harness, "Police")
+    outsider = tampered_submission(harness, "U0OUTSIDER", view_id, referral_values(health))
+    assert body_json(outsider)["errors"]["referring_agency"].startswith("Only members")
+    with harness.runtime.db.session() as session:
+        session.execute(update(Agency).where(Agency.id == police).values(active=False))
+    by_the_cpu = tampered_submission(harness, "U0CPU1", view_id, referral_values(police))
+    assert body_json(by_the_cpu)["errors"]["referring_agency"] == NOT_A_PARTNER
+    with harness.runtime.db.session() as session:
+        session.execute(update(Agency).where(Agency.id == health).values(active=False))
+    # a designated person of an agency no longer in the partnership is no longer a member
+    former = tampered_submission(harness, "U0DPH", view_id, referral_values(health))
+    assert body_json(former)["errors"]["referring_agency"].startswith("Only members")
     assert cases(harness) == []
 
 

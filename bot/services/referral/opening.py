@@ -50,7 +50,14 @@ from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext, start_case
 from storage.claim import claimed
 from storage.db import Database
-from storage.models import Agency, Case, CaseMember, CaseReferenceCounter
+from storage.models import (
+    Agency,
+    AgencyMember,
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    RoleAssignment,
+)
 from storage.states import SetupStatus
 
 LEASE = timedelta(minutes=5)
@@ -188,25 +195,76 @@ def check_referral(
     process_key: str,
 ) -> CheckedReferral:
     """A member of the partnership referring for an agency they may refer for; refused
-    (`RefusedError`, keyed by the agency field) otherwise. Reads only."""
+    (`RefusedError`, keyed by the agency field) otherwise. Reads only: the roles in one
+    statement, the agencies in one, and the modal's case, if it opened one already."""
     field = ReferralBlock.AGENCY.value
-    roles, own = roles_of(session, actor), {a.id for a in agencies_of(session, actor)}
+    holders = _role_holders(session, actor)
+    roles = {role for role, users in holders.items() if actor in users}
+    agencies = _agency_people(session, actor, submission.referring_agency)
+    own = {agency for agency, (active, people) in agencies.items() if active and actor in people}
     if not roles and not own:
         raise RefusedError(NOT_A_MEMBER, field=field)
     if not roles & REFER_FOR_ANY and submission.referring_agency not in own:
         raise RefusedError(OWN_AGENCY, field=field)
-    agency = session.get(Agency, submission.referring_agency)
-    if agency is None or not agency.active:
+    active, people = agencies.get(submission.referring_agency, (False, {}))
+    if not active:
         raise RefusedError(NOT_A_PARTNER, field=field)
+    designated = [user for user, role in people.items() if role == AgencyRole.DESIGNATED_PERSON]
+    members: dict[str, str] = {actor: "referrer"}
+    for user in holders.get(Role.CPU, []):
+        members.setdefault(user, "cpu")
+    for user in holders.get(Role.ADMIN, []):
+        members.setdefault(user, "admin")
+    for user in designated:
+        members.setdefault(user, "designated_person")
     return CheckedReferral(
         actor=actor,
         view_id=view_id,
-        agency_id=agency.id,
+        agency_id=submission.referring_agency,
         process_key=process_key,
-        members=_initial_members(session, actor, agency),
-        designated=agency.user_ids(AgencyRole.DESIGNATED_PERSON.value),
+        members=list(members.items()),
+        designated=designated,
         existing=find_by_view(session, view_id),
     )
+
+
+def _role_holders(session: Session, actor: str) -> dict[Role, list[str]]:
+    """The referrer's own roles, and who holds the roles every new case's channel takes in
+    (the CPU, the business unit), in the order they were given them."""
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.slack_user_id)
+        .where(
+            or_(
+                RoleAssignment.slack_user_id == actor,
+                RoleAssignment.role.in_([Role.CPU.value, Role.ADMIN.value]),
+            )
+        )
+        .order_by(RoleAssignment.id)
+    )
+    holders: dict[Role, list[str]] = {}
+    for role, user in rows:
+        holders.setdefault(Role(role), []).append(user)
+    return holders
+
+
+def _agency_people(
+    session: Session, actor: str, agency_id: int
+) -> dict[int, tuple[bool, dict[str, str]]]:
+    """For the referring agency and each agency the referrer belongs to: whether it is
+    active, and its people (of the referring agency, all of them; of the others, the
+    referrer) with their role, in the order they were named."""
+    rows = session.execute(
+        select(Agency.id, Agency.active, AgencyMember.slack_user_id, AgencyMember.role)
+        .outerjoin(AgencyMember)
+        .where(or_(Agency.id == agency_id, AgencyMember.slack_user_id == actor))
+        .order_by(AgencyMember.id)
+    )
+    agencies: dict[int, tuple[bool, dict[str, str]]] = {}
+    for found, active, user, role in rows:
+        people = agencies.setdefault(found, (active, {}))[1]
+        if user is not None:
+            people.setdefault(user, role)
+    return agencies
 
 
 def open_case(
@@ -285,21 +343,11 @@ def _store(
     return case
 
 
-def _initial_members(session: Session, actor: str, agency: Agency) -> list[tuple[str, str]]:
-    members: dict[str, str] = {actor: "referrer"}
-    holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
-    for user in holders[Role.CPU]:
-        members.setdefault(user, "cpu")
-    for user in holders[Role.ADMIN]:
-        members.setdefault(user, "admin")
-    for user in agency.user_ids(AgencyRole.DESIGNATED_PERSON.value):
-        members.setdefault(user, "designated_person")
-    return list(members.items())
-
-
 def find_by_view(session: Session, view_id: str) -> OpenedCase | None:
-    case = session.scalar(select(Case).where(Case.source_view_id == view_id))
-    return None if case is None else OpenedCase(case.id, case.reference, created=False)
+    row = session.execute(
+        select(Case.id, Case.reference).where(Case.source_view_id == view_id)
+    ).first()
+    return None if row is None else OpenedCase(row.id, row.reference, created=False)
 
 
 # The set-up's record --------------------------------------------------------------------
