@@ -9,7 +9,8 @@ answered with an error; the ratios bot/bare; for the bot, 32 referrals at 16 in 
 while every Slack call takes 2 s (none may be created yet shown as failed); the resident
 memory of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
 databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
-against the stand-in with Slack's rate limits enforced. `--parts` runs some of them.
+against the stand-in with Slack's rate limits enforced. `--parts` runs some of them;
+`--repeat N` takes the median of N side-by-side runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -434,26 +436,62 @@ def side_by_side(
     worker_command: str | None = None,
 ) -> None:
     """``worker_command``: run beside the bot's web command, as the Procfile's `worker` is
-    (the outbox's set-ups are drained there)."""
+    (the outbox's set-ups are drained there). With ``--repeat N`` the bot and the bare app
+    take turns N times and each figure is the median of its N runs (the slow-Slack run, the
+    first time only): two cores shared with the load and the stand-in make one run noisy."""
+    bots: list[Figures] = []
+    bares: list[Figures] = []
     with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
         seed_people(standin)
         config = Path(folder) / "partnership.toml"
         config.write_text(SEED_TOML)
         env = bot_env(standin, url, config)
-        worker = None if worker_command is None else beside(worker_command, env)
-        bot = start("scr-bot", bot_command, env, standin)
-        try:
-            bot_figures = measure(bot, standin, args, health_agency(url), url)
-        finally:
-            bot.stop()
-            if worker is not None:
-                stop_group(worker)
-        bare = start("bare", bare_command, env, standin)
-        try:
-            bare_figures = measure(bare, standin, args, None)
-        finally:
-            bare.stop()
-    compare(title, bot_figures, bare_figures, args)
+        for turn in range(args.repeat):
+            if turn == 1:
+                args = argparse.Namespace(**{**vars(args), "parts": _repeated(args.parts)})
+            worker = None if worker_command is None else beside(worker_command, env)
+            bot = start("scr-bot", bot_command, env, standin)
+            try:
+                bots.append(measure(bot, standin, args, health_agency(url), url))
+            finally:
+                bot.stop()
+                if worker is not None:
+                    stop_group(worker)
+            bare = start("bare", bare_command, env, standin)
+            try:
+                bares.append(measure(bare, standin, args, None))
+            finally:
+                bare.stop()
+    runs = f" (median of {len(bots)} runs each)" if len(bots) > 1 else ""
+    compare(title + runs, median_figures(bots), median_figures(bares), args)
+
+
+def _repeated(parts: Sequence[str]) -> list[str]:
+    return [part for part in parts if part != "slow"]
+
+
+def median_figures(runs: Sequence[Figures]) -> Figures:
+    """Each figure's median over ``runs``; errors are summed (one is one too many)."""
+    first = runs[0]
+    submit = None
+    if first.submit:
+        submit = {
+            n: (
+                statistics.median(r.submit[n][0] for r in runs if r.submit),
+                statistics.median(r.submit[n][1] for r in runs if r.submit),
+            )
+            for n in first.submit
+        }
+    return Figures(
+        help=statistics.median(r.help for r in runs),
+        submit=submit,
+        cpu=statistics.median(r.cpu for r in runs),
+        burst=statistics.median(r.burst for r in runs),
+        errors=sum(r.errors for r in runs),
+        rss=statistics.median(r.rss for r in runs),
+        processes=runs[-1].processes,
+        slow=first.slow,
+    )
 
 
 def gunicorn(workers: int, app: str) -> str:
@@ -627,6 +665,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--owners", type=int, default=100)
     parser.add_argument("--workspace-rate", type=float, default=5.0)
     parser.add_argument("--worker-settle", type=float, default=8.0)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="side-by-side runs; each figure is their median"
+    )
     args = parser.parse_args(argv)
     web = {"help", "referrals", "burst", "slow", "rss"} & set(args.parts)
     if web and not args.no_sqlite:
