@@ -87,19 +87,14 @@ def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id:
     each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
     one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
     how many DMs went now."""
-    return _send_briefings(runtime, slack, case_id, [agency_id])
+    posts = briefing_posts(runtime, case_id, [agency_id])
+    return len(slack.post_each_once(posts, case_id=case_id, refused=briefing_not_sent))
 
 
-def brief_involved_agencies(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
-    """A set-up step: the agencies involved from the start are told what to do."""
-    _send_briefings(runtime, slack, case_id, None)
-
-
-def _send_briefings(
-    runtime: Runtime, slack: SlackGateway, case_id: int, agencies: list[int] | None
-) -> int:
-    """The briefings of ``agencies`` (None: every involved agency), read in one session
-    with the keys already sent, then sent outside it."""
+def briefing_posts(runtime: Runtime, case_id: int, agencies: list[int] | None) -> list[OnePost]:
+    """The briefings of ``agencies`` (None: every involved agency) not sent yet, read in one
+    session with the keys already sent; the set-up sends those of the agencies involved
+    from the start in one batch with its own DMs."""
     with runtime.db.reading() as session:
         if agencies is None:
             agencies = [row.agency_id for row in involved_agencies(session, case_id)]
@@ -120,17 +115,18 @@ def _send_briefings(
             )
             for agency_id in agencies
         ]
-    posts = [
+    return [
         OnePost(key, user, briefing_message(briefing.for_reader(user)))
         for agency_id, people, briefing in planned
         for user in people
         if (key := briefing_key(case_id, agency_id, user)) not in done
     ]
 
-    def not_sent(post: OnePost, exc: SlackError) -> None:
-        log.warning("case %s: briefing not sent to %s (%s)", case_id, post.channel, exc.code)
 
-    return len(slack.post_each_once(posts, case_id=case_id, refused=not_sent))
+def briefing_not_sent(post: OnePost, exc: SlackError) -> None:
+    """A briefing Slack refuses for good (the person cannot be reached) is logged, not
+    retried: the others still go."""
+    log.warning("briefing %s not sent (%s)", post.key, exc.code)
 
 
 def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from bot.flows.first_month import brief_involved_agencies
+from bot.flows.first_month import briefing_not_sent, briefing_posts
 from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
@@ -67,8 +67,7 @@ class CaseSetup:
             state = self._ensure_channel(case_id, self.load(case_id))
             state = invite_members(self.runtime, self.slack, case_id, state)
             state = self._post_and_pin_card(case_id, state)
-            self._tell_cpu_and_referrer(case_id, state)
-            brief_involved_agencies(self.runtime, self.slack, case_id)
+            self._tell_and_brief(case_id, state)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             self._postpone(case_id, code)
@@ -128,14 +127,25 @@ class CaseSetup:
             record_card_pinned(self.db, case_id, self.clock.now())
         return replace(state, card_ts=card_ts, card_pinned=True)
 
-    def _tell_cpu_and_referrer(self, case_id: int, state: SetupState) -> None:
+    def _tell_and_brief(self, case_id: int, state: SetupState) -> None:
+        """The CPU and the referrer told, and the agencies involved from the start briefed,
+        in one batch of posts (the ledger read and written once for them all). A briefing
+        Slack refuses for good is logged and the rest go; any other refusal is retried."""
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
         posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
         ready = case_ready(state.reference, channel)
         posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
-        self.slack.post_each_once(posts, case_id=case_id)
+        briefings = briefing_posts(self.runtime, case_id, None)
+        briefed = {post.key for post in briefings}
+
+        def refused(post: OnePost, exc: SlackError) -> None:
+            if post.key not in briefed:
+                raise exc
+            briefing_not_sent(post, exc)
+
+        self.slack.post_each_once([*posts, *briefings], case_id=case_id, refused=refused)
 
 
 def invite_members(

@@ -152,3 +152,18 @@ def test_of_several_posts_one_slack_refuses_the_rest_go_and_each_goes_once(harne
 
 
 PEOPLE = ("U0CPU1", "U0CPU2", "U0DPH")
+
+
+def test_a_briefing_slack_refuses_for_good_does_not_hold_up_the_set_up(harness, caplog) -> None:
+    """The set-up's DMs and the agencies' briefings go in one batch: a briefing Slack will
+    never deliver (a deactivated account) is logged and the rest still go; the set-up ends."""
+    standin = harness.standin
+    standin.deactivate_user("U0RLH")
+    refer(harness)
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+    assert standin.dms_to("U0RLH") == []
+    assert [len(standin.dms_to(user)) for user in ("U0CPU1", "U0CPU2")] == [1, 1]
+    assert len(standin.dms_to("U0DPH")) == 2  # "your case is set up" and the briefing
+    assert f"briefing case:{case.id}:briefing:" in caplog.text
+    assert "(channel_not_found)" in caplog.text
