@@ -1,12 +1,14 @@
 """Benchmarks: `python -m benchmarks` prints figures (they are not timed tests)."""
 
-from benchmarks import ack, portal, reminders, tick, web
+from benchmarks import ack, cost, portal, reminders, tick, web
 
 status = tick.main()
 print()
 status = status or reminders.main([])
 print()
 status = status or ack.main(["--rounds", "3"])
+print()
+status = status or cost.main([])
 print()
 status = status or portal.main([])
 print()

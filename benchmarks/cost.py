@@ -1,0 +1,139 @@
+"""What one referral costs the bot, measured inside one process: `python -m benchmarks.cost`.
+
+The referrals are submitted as Slack submits them, against the stand-in, on SQLite; their
+set-ups are then drained apart. Prints, per submission: the time the write transaction holds
+SQLite's write lock (from BEGIN IMMEDIATE to its commit: every other writer of the process
+waits that long), the statements and transactions, and the CPU time of the whole exchange;
+per set-up: statements, transactions and CPU time. The stand-in runs in the same process, so
+its share is in the CPU figures; `benchmarks.web` measures the server alone, beside a bare
+Bolt app."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from benchmarks.ack import ANSWERS, START
+from bot.clock import FrozenClock
+from bot.ids import INPUT_ACTION, Job, ReferralBlock
+from bot.jobs.outbox import drain
+from bot.runtime import Bell
+from bot.services.cases.access import active_agencies
+from bot.testing.harness import Harness, seed_people, start_harness
+from bot.testing.standin import SlackStandIn
+from storage.db import Database
+from storage.migrate import upgrade
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass
+class Tally:
+    statements: int = 0
+    transactions: int = 0
+    holds: list[float] = field(default_factory=list)
+    """Seconds each write transaction held the write lock (its first write to its end)."""
+    _began: float | None = None
+    _wrote: bool = False
+
+
+@contextmanager
+def tallying(engine: Engine) -> Iterator[Tally]:
+    tally = Tally()
+
+    def began(conn: Any) -> None:
+        tally.transactions += 1
+        tally._began, tally._wrote = time.perf_counter(), False
+
+    def executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        tally.statements += 1
+        tally._wrote = tally._wrote or statement.lstrip()[:6].upper() in WRITES
+
+    def ended(conn: Any) -> None:
+        if tally._began is not None and tally._wrote:
+            tally.holds.append(time.perf_counter() - tally._began)
+        tally._began = None
+
+    listeners = (("begin", began), ("before_cursor_execute", executed), ("commit", ended))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield tally
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def _open_forms(harness: Harness, count: int) -> list[str]:
+    views = []
+    for _ in range(count):
+        harness.driver.slash_command("U0DPH", "refer")
+        harness.wait()
+        view = harness.standin.open_view_for("U0DPH")
+        assert view is not None, "the referral modal did not open"
+        views.append(view.id)
+    return views
+
+
+def _submit(harness: Harness, agency: int, views: list[str]) -> None:
+    values = {
+        b.value: {INPUT_ACTION: v}
+        for b, v in {**ANSWERS, ReferralBlock.AGENCY: str(agency)}.items()
+    }
+    for view_id in views:
+        harness.driver.submit_view("U0DPH", values, view_id=view_id)
+        harness.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cost", description=__doc__)
+    parser.add_argument("--referrals", type=int, default=100)
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="scr-bench-cost-"))
+    database = Database.from_url(f"sqlite:///{folder / 'cost.sqlite3'}")
+    upgrade(database.engine)
+    with SlackStandIn() as standin:
+        seed_people(standin)
+        harness = start_harness(standin, database, FrozenClock(START))
+        harness.runtime.bell = Bell()  # the set-ups wait, to be drained and counted apart
+        with database.reading() as session:
+            health = next(a.id for a in active_agencies(session) if a.name == "Health")
+        _submit(harness, health, _open_forms(harness, 5))  # warm: caches, connections
+        drain(harness.runtime)
+        views = _open_forms(harness, args.referrals)
+        with tallying(database.engine) as submitted:
+            cpu = time.process_time()
+            _submit(harness, health, views)
+            cpu = time.process_time() - cpu
+        with tallying(database.engine) as set_up:
+            started = time.process_time()
+            done = drain(harness.runtime).completed(Job.CASE_SETUP)
+            set_up_cpu = time.process_time() - started
+        harness.close()
+    n = args.referrals
+    print(f"one referral, {n} in turn, SQLite, the stand-in in the same process")
+    hold = statistics.median(submitted.holds) * 1000
+    print(
+        f"  submission: write lock held {hold:.1f} ms (median), "
+        f"{submitted.statements / n:.0f} statements in {submitted.transactions / n:.0f} "
+        f"transactions, CPU {cpu / n * 1000:.1f} ms"
+    )
+    print(
+        f"  set-up ({done} drained): {set_up.statements / max(done, 1):.0f} statements in "
+        f"{set_up.transactions / max(done, 1):.0f} transactions, "
+        f"CPU {set_up_cpu / max(done, 1) * 1000:.1f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
