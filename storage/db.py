@@ -191,6 +191,18 @@ class Database:
             session.rollback()
             session.close()
 
+    @contextmanager
+    def reading_ahead(self, writer: Session) -> Iterator[Session]:
+        """Where to read what a write then depends on (a referral's checks): on SQLite a
+        read-only session of its own, so the reads do not hold the write lock that every
+        writer queues for; on PostgreSQL, which has no such lock, ``writer`` itself, so the
+        reads cost no transaction of their own."""
+        if not self.is_sqlite:
+            yield writer
+            return
+        with self.reading() as session:
+            yield session
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:

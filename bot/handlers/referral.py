@@ -132,7 +132,7 @@ def refer(req: Submitted[Any, ViewMeta]) -> Reply:
     answers = dict(req.payload.answered())
     wanted = answers.pop(ReferralBlock.PROCESS.value, None)
     submission = validated_referral(answers, today=req.today)
-    with req.runtime.db.reading() as session:  # checked before the write lock is taken
+    with req.runtime.db.reading_ahead(req.session) as session:
         checked = check_referral(
             session,
             submission,

@@ -122,6 +122,24 @@ def test_a_reading_session_refuses_to_change_anything(database: Database) -> Non
 
 
 @pytest.mark.postgres
+def test_reads_ahead_of_a_write_leave_sqlite_s_write_lock_alone(database: Database) -> None:
+    """On SQLite they are a read-only session of their own, so the write lock is taken by
+    the first write; on PostgreSQL they are the writer's own, which costs no transaction."""
+    with database.session() as writer, database.reading_ahead(writer) as reader:
+        assert reader.scalar(select(CaseReferenceCounter)) is None
+        if database.is_sqlite:
+            assert reader is not writer
+            assert not writer.in_transaction()  # the write lock is not taken yet
+            with pytest.raises(ReadOnlySessionError):
+                reader.execute(insert(CaseReferenceCounter).values(year=2026, last_number=1))
+        else:
+            assert reader is writer
+        writer.add(CaseReferenceCounter(year=2026, last_number=1))
+    with database.reading() as reader:
+        assert reader.scalar(select(CaseReferenceCounter.last_number)) == 1
+
+
+@pytest.mark.postgres
 def test_one_holder_at_a_time_has_a_piece_of_work_to_itself(database: Database) -> None:
     """Across processes as across connections: each holds its own."""
     if database.is_sqlite:
