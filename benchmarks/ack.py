@@ -8,7 +8,8 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -53,22 +54,32 @@ def _refer_once(harness: Harness, agency: int) -> tuple[float, float, float]:
     return slash, submit, time.monotonic() - started
 
 
+@contextmanager
+def seeded_harness(name: str) -> Iterator[tuple[Harness, int]]:
+    """The bot in this process on a fresh SQLite file, against a seeded stand-in, and the
+    Health agency's id (the referrals' agency)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"scr-bench-{name}-"))
+    database = Database.from_url(f"sqlite:///{folder / f'{name}.sqlite3'}")
+    upgrade(database.engine)
+    with SlackStandIn() as standin:
+        seed_people(standin)
+        harness = start_harness(standin, database, FrozenClock(START))
+        with database.reading() as session:
+            health = next(a.id for a in active_agencies(session) if a.name == "Health")
+        try:
+            yield harness, health
+        finally:
+            harness.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ack", description=__doc__)
     parser.add_argument("--delay", type=float, default=2.0, help="seconds per Web API call")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="scr-bench-ack-"))
-    database = Database.from_url(f"sqlite:///{folder / 'ack.sqlite3'}")
-    upgrade(database.engine)
-    with SlackStandIn() as standin:
-        seed_people(standin)
-        harness = start_harness(standin, database, FrozenClock(START))
-        with database.session() as session:
-            health = next(a.id for a in active_agencies(session) if a.name == "Health")
-        standin.slow("*", args.delay)
+    with seeded_harness("ack") as (harness, health):
+        harness.standin.slow("*", args.delay)
         results = [_refer_once(harness, health) for _ in range(args.rounds)]
-        harness.close()
     print(f"acknowledgements, every Web API call taking {args.delay:.1f} s ({args.rounds} runs)")
     for label, index in (("/scr refer", 0), ("referral submitted", 1)):
         times = [r[index] * 1000 for r in results]

@@ -12,26 +12,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
-from benchmarks.ack import ANSWERS, START
-from bot.clock import FrozenClock
+from benchmarks.ack import ANSWERS, seeded_harness
 from bot.ids import INPUT_ACTION, Job, ReferralBlock
 from bot.jobs.outbox import drain
 from bot.runtime import Bell
-from bot.services.cases.access import active_agencies
-from bot.testing.harness import Harness, seed_people, start_harness
-from bot.testing.standin import SlackStandIn
-from storage.db import Database
-from storage.migrate import upgrade
+from bot.testing.harness import Harness
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -98,15 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cost", description=__doc__)
     parser.add_argument("--referrals", type=int, default=100)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="scr-bench-cost-"))
-    database = Database.from_url(f"sqlite:///{folder / 'cost.sqlite3'}")
-    upgrade(database.engine)
-    with SlackStandIn() as standin:
-        seed_people(standin)
-        harness = start_harness(standin, database, FrozenClock(START))
+    with seeded_harness("cost") as (harness, health):
+        database = harness.runtime.db
         harness.runtime.bell = Bell()  # the set-ups wait, to be drained and counted apart
-        with database.reading() as session:
-            health = next(a.id for a in active_agencies(session) if a.name == "Health")
         _submit(harness, health, _open_forms(harness, 5))  # warm: caches, connections
         drain(harness.runtime)
         views = _open_forms(harness, args.referrals)
@@ -118,7 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.process_time()
             done = drain(harness.runtime).completed(Job.CASE_SETUP)
             set_up_cpu = time.process_time() - started
-        harness.close()
     n = args.referrals
     print(f"one referral, {n} in turn, SQLite, the stand-in in the same process")
     hold = statistics.median(submitted.holds) * 1000
