@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.services.cases.audit import events_for
 from bot.services.referral.schema import NOT_A_PARTNER
-from storage.models import Agency, AuditEvent, CaseMember, SentMessage
+from storage.models import Agency, AgencyMember, AuditEvent, CaseMember, SentMessage, Task
 from tests import dbutil
 from tests.flow_helpers import (
     agency_id,
@@ -162,6 +162,28 @@ def test_the_submission_itself_is_checked_against_the_partnership(harness) -> No
     former = tampered_submission(harness, "U0DPH", view_id, referral_values(health))
     assert body_json(former)["errors"]["referring_agency"].startswith("Only members")
     assert cases(harness) == []
+
+
+def test_a_designated_person_named_a_review_lead_first_still_notifies_by_referring(
+    harness,
+) -> None:
+    """Someone with two roles in their agency keeps both: made its review lead before its
+    designated person, their referral is still the agency's notification to the CPU."""
+    health = agency_id(harness, "Health")
+    with harness.runtime.db.session() as session:
+        session.execute(delete(AgencyMember).where(AgencyMember.slack_user_id == "U0DPH"))
+        session.add(AgencyMember(agency_id=health, slack_user_id="U0DPH", role="review_lead"))
+        session.flush()
+        session.add(AgencyMember(agency_id=health, slack_user_id="U0DPH", role="designated_person"))
+    refer(harness)
+    [case] = cases(harness)
+    with harness.runtime.db.reading() as session:
+        notified = session.execute(
+            select(Task.status, Task.completed_by).where(
+                Task.case_id == case.id, Task.kind == "dp_notified"
+            )
+        ).one()
+    assert tuple(notified) == ("done", "U0DPH")
 
 
 def test_the_cpu_may_refer_for_any_agency(harness) -> None:

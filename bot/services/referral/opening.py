@@ -32,6 +32,7 @@ from bot.services.cases.access import (
     is_partnership_member,
     load_case,
     roles_of,
+    unique_in_order,
     users_with_roles,
 )
 from bot.services.cases.card import build_case_card
@@ -201,15 +202,19 @@ def check_referral(
     holders = _role_holders(session, actor)
     roles = {role for role, users in holders.items() if actor in users}
     agencies = _agency_people(session, actor, submission.referring_agency)
-    own = {agency for agency, (active, people) in agencies.items() if active and actor in people}
+    own = {
+        agency
+        for agency, (active, people) in agencies.items()
+        if active and any(user == actor for user, _ in people)
+    }
     if not roles and not own:
         raise RefusedError(NOT_A_MEMBER, field=field)
     if not roles & REFER_FOR_ANY and submission.referring_agency not in own:
         raise RefusedError(OWN_AGENCY, field=field)
-    active, people = agencies.get(submission.referring_agency, (False, {}))
+    active, people = agencies.get(submission.referring_agency, (False, []))
     if not active:
         raise RefusedError(NOT_A_PARTNER, field=field)
-    designated = [user for user, role in people.items() if role == AgencyRole.DESIGNATED_PERSON]
+    designated = unique_in_order(u for u, role in people if role == AgencyRole.DESIGNATED_PERSON)
     members: dict[str, str] = {actor: "referrer"}
     for user in holders.get(Role.CPU, []):
         members.setdefault(user, "cpu")
@@ -249,21 +254,21 @@ def _role_holders(session: Session, actor: str) -> dict[Role, list[str]]:
 
 def _agency_people(
     session: Session, actor: str, agency_id: int
-) -> dict[int, tuple[bool, dict[str, str]]]:
+) -> dict[int, tuple[bool, list[tuple[str, str]]]]:
     """For the referring agency and each agency the referrer belongs to: whether it is
-    active, and its people (of the referring agency, all of them; of the others, the
-    referrer) with their role, in the order they were named."""
+    active, and its people with their roles, one pair per role held (of the referring
+    agency, all of them; of the others, the referrer), in the order they were named."""
     rows = session.execute(
         select(Agency.id, Agency.active, AgencyMember.slack_user_id, AgencyMember.role)
         .outerjoin(AgencyMember)
         .where(or_(Agency.id == agency_id, AgencyMember.slack_user_id == actor))
         .order_by(AgencyMember.id)
     )
-    agencies: dict[int, tuple[bool, dict[str, str]]] = {}
+    agencies: dict[int, tuple[bool, list[tuple[str, str]]]] = {}
     for found, active, user, role in rows:
-        people = agencies.setdefault(found, (active, {}))[1]
+        people = agencies.setdefault(found, (active, []))[1]
         if user is not None:
-            people.setdefault(user, role)
+            people.append((user, role))
     return agencies
 
 
