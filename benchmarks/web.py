@@ -446,28 +446,25 @@ def side_by_side(
         config = Path(folder) / "partnership.toml"
         config.write_text(SEED_TOML)
         env = bot_env(standin, url, config)
-        for turn in range(args.repeat):
-            if turn == 1:
-                args = argparse.Namespace(**{**vars(args), "parts": _repeated(args.parts)})
+        again = argparse.Namespace(
+            **{**vars(args), "parts": [p for p in args.parts if p != "slow"]}
+        )
+        for turn_args in [args, *[again] * (args.repeat - 1)]:
             worker = None if worker_command is None else beside(worker_command, env)
             bot = start("scr-bot", bot_command, env, standin)
             try:
-                bots.append(measure(bot, standin, args, health_agency(url), url))
+                bots.append(measure(bot, standin, turn_args, health_agency(url), url))
             finally:
                 bot.stop()
                 if worker is not None:
                     stop_group(worker)
             bare = start("bare", bare_command, env, standin)
             try:
-                bares.append(measure(bare, standin, args, None))
+                bares.append(measure(bare, standin, turn_args, None))
             finally:
                 bare.stop()
     runs = f" (median of {len(bots)} runs each)" if len(bots) > 1 else ""
     compare(title + runs, median_figures(bots), median_figures(bares), args)
-
-
-def _repeated(parts: Sequence[str]) -> list[str]:
-    return [part for part in parts if part != "slow"]
 
 
 def median_figures(runs: Sequence[Figures]) -> Figures:
