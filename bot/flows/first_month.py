@@ -88,7 +88,7 @@ def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id:
     one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
     how many DMs went now."""
     posts = briefing_posts(runtime, case_id, [agency_id])
-    return len(slack.post_each_once(posts, case_id=case_id, refused=briefing_not_sent))
+    return len(slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent))
 
 
 def briefing_posts(runtime: Runtime, case_id: int, agencies: list[int] | None) -> list[OnePost]:
@@ -123,10 +123,10 @@ def briefing_posts(runtime: Runtime, case_id: int, agencies: list[int] | None) -
     ]
 
 
-def briefing_not_sent(post: OnePost, exc: SlackError) -> None:
-    """A briefing Slack refuses for good (the person cannot be reached) is logged, not
-    retried: the others still go."""
-    log.warning("briefing %s not sent (%s)", post.key, exc.code)
+def dm_not_sent(post: OnePost, exc: SlackError) -> None:
+    """A DM Slack refuses for good (the person cannot be reached: a deactivated account) is
+    logged, not retried: the others still go."""
+    log.warning("DM %s not sent (%s)", post.key, exc.code)
 
 
 def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:

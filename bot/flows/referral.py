@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from bot.flows.first_month import briefing_not_sent, briefing_posts
+from bot.flows.first_month import briefing_posts, dm_not_sent
 from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
@@ -129,23 +129,17 @@ class CaseSetup:
 
     def _tell_and_brief(self, case_id: int, state: SetupState) -> None:
         """The CPU and the referrer told, and the agencies involved from the start briefed,
-        in one batch of posts (the ledger read and written once for them all). A briefing
-        Slack refuses for good is logged and the rest go; any other refusal is retried."""
+        in one batch of posts (the ledger read and written once for them all). A DM Slack
+        refuses for good (a deactivated account) is logged and the rest go, so one person
+        Slack cannot reach does not hold up the case; Slack not answering is retried."""
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
         posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
         ready = case_ready(state.reference, channel)
         posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
-        briefings = briefing_posts(self.runtime, case_id, None)
-        briefed = {post.key for post in briefings}
-
-        def refused(post: OnePost, exc: SlackError) -> None:
-            if post.key not in briefed:
-                raise exc
-            briefing_not_sent(post, exc)
-
-        self.slack.post_each_once([*posts, *briefings], case_id=case_id, refused=refused)
+        posts += briefing_posts(self.runtime, case_id, None)
+        self.slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
 
 
 def invite_members(
@@ -200,13 +194,7 @@ def _tell_business_unit(
         for admin in state.admins
         if admin not in refused
     ]
-
-    def not_told(post: OnePost, exc: SlackError) -> None:
-        log.warning(
-            "case %s: business unit member %s not told (%s)", case_id, post.channel, exc.code
-        )
-
-    slack.post_each_once(posts, case_id=case_id, refused=not_told)
+    slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
 
 
 def _why_not_invited(slack: SlackGateway, user: str, code: str) -> NotInvited:

@@ -165,5 +165,24 @@ def test_a_briefing_slack_refuses_for_good_does_not_hold_up_the_set_up(harness, 
     assert standin.dms_to("U0RLH") == []
     assert [len(standin.dms_to(user)) for user in ("U0CPU1", "U0CPU2")] == [1, 1]
     assert len(standin.dms_to("U0DPH")) == 2  # "your case is set up" and the briefing
-    assert f"briefing case:{case.id}:briefing:" in caplog.text
+    assert f"DM case:{case.id}:briefing:" in caplog.text
     assert "(channel_not_found)" in caplog.text
+
+
+def test_a_cpu_account_slack_will_not_reach_does_not_stall_the_set_up(harness, caplog) -> None:
+    """One of the CPU's two accounts deactivated in Slack but still in the partnership file:
+    its DM is refused for good, logged and skipped; the other CPU, the referrer and the
+    agencies are told, and the set-up ends at its first attempt instead of being retried
+    until it is given up."""
+    standin = harness.standin
+    standin.deactivate_user("U0CPU2")
+    refer(harness)
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+    assert case.setup_attempts == 0 and case.setup_last_error is None
+    assert standin.dms_to("U0CPU2") == []
+    [arrived] = standin.dms_to("U0CPU1")
+    assert "SCR-2026-001" in arrived.text
+    assert any("SCR-2026-001 is set up" in m.text for m in standin.dms_to("U0DPH"))
+    assert standin.dms_to("U0RLH"), "the agencies are still briefed"
+    assert f"DM case:{case.id}:referral-dm:U0CPU2 not sent (channel_not_found)" in caplog.text
