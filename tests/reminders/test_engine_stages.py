@@ -300,3 +300,39 @@ def test_the_panel_chair_waives_what_the_definition_lets_them(session) -> None:
         tasks.waive_task(ctx, task, actor="U0CPU1", reason="n/a", cipher=cipher)
     assert tasks.waive_task(ctx, task, actor="U0DPE", reason="not involved", cipher=cipher)
     assert task.status == "waived"
+
+
+def test_what_the_referral_itself_did_is_done_from_the_start_with_nothing_planned(
+    session,
+) -> None:
+    """A task the referral did (a designated person's referral notifies the CPU) is made
+    done by the referrer as it is created: no reminder is planned for it, and the stage
+    carries on while its other tasks are open."""
+    case = _case(session, TINY.key)
+    health = case.referring_agency_id
+    made = tasks.start_case(
+        _ctx(session), case, actor="U0DPH", referred_at=NOW, done={("records", health)}
+    )
+    records = _task(session, case, "records")
+    assert records in made
+    assert (records.status, records.completed_by, records.completed_at) == ("done", "U0DPH", NOW)
+    assert not session.scalars(select(Reminder).where(Reminder.task_id == records.id)).all()
+    check = _task(session, case, "check")
+    assert check.status == "open"
+    assert session.scalars(select(Reminder).where(Reminder.task_id == check.id)).all()
+    assert case.stage == "gather"
+
+
+def test_tasks_done_from_the_start_record_their_events_and_end_the_stage(session) -> None:
+    """Done from the start, the tasks that end the first stage move the case on, and the one
+    that records an event records it first, so the next stage's deadlines can be set from
+    it: the engine's rules, as when they are completed one by one."""
+    case = _case(session, TINY.key)
+    tasks.start_case(
+        _ctx(session), case, actor="U0CPU1", referred_at=NOW, done={("check", None), ("meet", None)}
+    )
+    assert case.stage == "decide"
+    events = set(session.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case.id)))
+    assert events == {"referral", "met"}
+    decide = _task(session, case, "decide")
+    assert decide is not None and decide.status == "open"

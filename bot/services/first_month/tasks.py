@@ -18,7 +18,7 @@ from bot.crypto import FieldCipher
 from bot.ids import FirstMonthBlock
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar
-from bot.services.cases.access import AgencyRole, active_agencies
+from bot.services.cases.access import active_agencies
 from bot.services.cases.identifying import screen
 from bot.services.first_month.schema import (
     AGENCY_FORM_KINDS,
@@ -35,7 +35,7 @@ from bot.services.first_month.schema import (
 )
 from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.reminders.owners import agency_people, may_act_on
+from bot.services.reminders.owners import may_act_on
 from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
 from bot.words import plural
 from storage.claim import claim
@@ -158,42 +158,16 @@ def complete_with_form(
     return Recorded(task_view(session, task), changed)
 
 
-def referral_is_notification(
-    ctx: EngineContext,
-    case: Case,
-    *,
-    actor: str,
-    designated: Sequence[str] | None = None,
-    tasks: Sequence[Task] | None = None,
-) -> bool:
+def done_by_referral(
+    referring_agency_id: int, actor: str, designated: Sequence[str]
+) -> set[tuple[str, int | None]]:
     """A designated person who refers the case has notified the CPU by doing so: their
-    agency's confirmation is recorded from the referral, not asked for. False when the
-    referrer is not a designated person of the referring agency. ``designated`` (the
-    referring agency's designated persons) and ``tasks`` (the case's open tasks), when the
-    caller has them, spare reading them again."""
-    if designated is None:
-        designated = agency_people(
-            ctx.session, case.referring_agency_id, AgencyRole.DESIGNATED_PERSON
-        )
+    agency's confirmation is recorded from the referral, not asked for. The tasks (kind,
+    agency) the referral does, for `start_case`: none when the referrer is not one of the
+    referring agency's ``designated`` persons."""
     if actor not in designated:
-        return False
-    if tasks is None:
-        tasks = ctx.session.scalars(
-            select(Task).where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
-        ).all()
-    task = next(
-        (
-            t
-            for t in tasks
-            if t.kind == TaskKind.DP_NOTIFIED
-            and t.agency_id == case.referring_agency_id
-            and t.status == TaskStatus.OPEN
-        ),
-        None,
-    )
-    if task is None:
-        return False
-    return complete_task(ctx, task, actor=actor, check_permission=False)
+        return set()
+    return {(TaskKind.DP_NOTIFIED, referring_agency_id)}
 
 
 def answers_of(session: Session, cipher: FieldCipher, task_id: int) -> dict[str, Any] | None:

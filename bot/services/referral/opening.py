@@ -38,7 +38,7 @@ from bot.services.cases.access import (
 from bot.services.cases.card import build_case_card
 from bot.services.cases.identifying import identifiers_of
 from bot.services.cases.schema import CaseCard
-from bot.services.first_month.tasks import referral_is_notification
+from bot.services.first_month.tasks import done_by_referral
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
     NOT_A_PARTNER,
@@ -308,8 +308,8 @@ def open_case(
         now if submission.referral_date >= today else cal.day_start(submission.referral_date)
     )
     ctx = EngineContext(session, cal, now)
-    tasks = start_case(ctx, case, actor=actor, referred_at=referred_at)
-    referral_is_notification(ctx, case, actor=actor, designated=checked.designated, tasks=tasks)
+    done = done_by_referral(checked.agency_id, actor, checked.designated)
+    start_case(ctx, case, actor=actor, referred_at=referred_at, done=done)
     outbox.enqueue(
         session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
     )

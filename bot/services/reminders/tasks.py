@@ -4,7 +4,7 @@ afterwards."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,9 +72,19 @@ def involved_agencies(session: Session, case_id: int) -> list[CaseAgency]:
     )
 
 
-def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datetime) -> list[Task]:
+def start_case(
+    ctx: EngineContext,
+    case: Case,
+    *,
+    actor: str,
+    referred_at: datetime,
+    done: Collection[tuple[str, int | None]] = (),
+) -> list[Task]:
     """A new case: the referral is recorded, the referring agency involved, stage one begun.
-    Nothing is read back: a new case is exactly what was just written. Returns its tasks."""
+    Nothing is read back: a new case is exactly what was just written. ``done``: the kind
+    and agency of tasks the referral itself did (a designated person who refers has
+    notified the CPU by it), made done by ``actor`` from the start with nothing planned for
+    them. Returns the case's tasks."""
     process = ctx.process(case)
     ctx.session.add(
         CaseAgency(
@@ -84,20 +94,41 @@ def start_case(ctx: EngineContext, case: Case, *, actor: str, referred_at: datet
             added_by=actor,
         )
     )
-    _add_event(ctx, case, process.start_event, referred_at, actor)
+    _add_event(ctx, case, process.start_event, referred_at, actor, flush=False)
     known = _Known(
         tasks={},
         events={process.start_event: referred_at},
         added={case.referring_agency_id: referred_at},
     )
-    return begin_stage(ctx, case, process.first_stage, actor=actor, new_case=known)
+    tasks = begin_stage(ctx, case, process.first_stage, actor=actor, new_case=known, done=done)
+    finished = [task for task in tasks if task.status == TaskStatus.DONE]
+    if finished and _moves_on(process, process.first_stage, tasks):
+        # those recording an event first, so a stage they end finds its events recorded
+        for task in sorted(finished, key=lambda t: not process.task(t.kind).records_event):
+            after_task_change(ctx, task, actor)
+    return tasks
 
 
-def _add_event(ctx: EngineContext, case: Case, event: str, at: datetime, actor: str) -> None:
+def _moves_on(process: ProcessDefinition, stage: StageDefinition, tasks: list[Task]) -> bool:
+    """Whether tasks done from a case's start record an event or end its first stage: then
+    the engine's general rules follow (`after_task_change`). Decided from the new case's
+    tasks alone, without reading them back."""
+    if any(process.task(t.kind).records_event for t in tasks if t.status == TaskStatus.DONE):
+        return True
+    if isinstance(stage.ends_when, EventRecorded):
+        return False
+    ending = [task for task in tasks if task.kind in stage.ending_kinds()]
+    return bool(ending) and all(task.status != TaskStatus.OPEN for task in ending)
+
+
+def _add_event(
+    ctx: EngineContext, case: Case, event: str, at: datetime, actor: str, *, flush: bool = True
+) -> None:
     ctx.session.add(
         CaseEvent(case_id=case.id, event=event, at=at, recorded_by=actor, recorded_at=ctx.now)
     )
-    ctx.session.flush()
+    if flush:
+        ctx.session.flush()
 
 
 SUPERSEDED_BY = "bot"
@@ -110,11 +141,12 @@ def begin_stage(
     *,
     actor: str,
     new_case: _Known | None = None,
+    done: Collection[tuple[str, int | None]] = (),
 ) -> list[Task]:
     """The case enters ``stage``: the earlier stages' open tasks end (unless the definition
     carries them into it), then the stage's own tasks are created and returned.
     ``new_case``: a case opened in this transaction, which has nothing to supersede and
-    nothing to read back."""
+    nothing to read back; ``done``: tasks of it made done at once (`start_case`)."""
     case.stage = stage.key
     audit.record(
         ctx.session, at=ctx.now, actor=actor, action="stage.begun", case_id=case.id, stage=stage.key
@@ -139,8 +171,14 @@ def begin_stage(
                 _create_task(
                     ctx, case, definition, stage, agency_id=agency_id, created=created, known=known
                 )
+        finished = [task for task, _ in created if (task.kind, task.agency_id) in done]
+        for task in finished:
+            task.status, task.completed_at, task.completed_by = TaskStatus.DONE, ctx.now, actor
     ctx.session.flush()
-    plan_for_new_tasks(ctx.session, created, ctx.cal, ctx.now)
+    to_plan = [(task, d) for task, d in created if task not in finished]
+    plan_for_new_tasks(ctx.session, to_plan, ctx.cal, ctx.now)
+    for task in finished:
+        _audit_done(ctx, task, actor)
     return [task for task, _ in created]
 
 
@@ -505,6 +543,12 @@ def complete_task(
         note,
     )
     cancel_planned(ctx.session, task.id)
+    _audit_done(ctx, task, actor)
+    after_task_change(ctx, task, actor)
+    return True
+
+
+def _audit_done(ctx: EngineContext, task: Task, actor: str) -> None:
     audit.record(
         ctx.session,
         at=ctx.now,
@@ -515,8 +559,6 @@ def complete_task(
         kind=task.kind,
         agency_id=task.agency_id,
     )
-    after_task_change(ctx, task, actor)
-    return True
 
 
 def may_waive(session: Session, case_id: int, definition: TaskDefinition, user_id: str) -> bool:
