@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -148,10 +148,10 @@ def _take_number(session: Session, case: Case) -> None:
     last: concurrent referrals do the rest of their work side by side and queue only to
     number and commit, in that order, leaving no gap."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     with session.no_autoflush:  # what is pending is written with the number, below
         number = session.execute(
-            insert(CaseReferenceCounter)
+            upsert(CaseReferenceCounter)
             .values(year=case.year, last_number=1)
             .on_conflict_do_update(
                 index_elements=["year"],
@@ -341,10 +341,14 @@ def _store(
         criteria=[c.value for c in submission.criteria],
         source_view_id=checked.view_id,
         setup_status=SetupStatus.PENDING,
-        members=[CaseMember(slack_user_id=u, reason=r) for u, r in checked.members],
     )
     session.add(case)
     session.flush()
+    # in one statement, with nothing read back (the ORM would insert them one by one)
+    session.execute(
+        insert(CaseMember),
+        [{"case_id": case.id, "slack_user_id": u, "reason": r} for u, r in checked.members],
+    )
     return case
 
 
