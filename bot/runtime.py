@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -47,6 +49,40 @@ class Bell:
             hook()
 
 
+class Answering:
+    """The Slack requests this process is answering now. Slack shows an error to whoever
+    acted when an answer takes over 3 seconds, so the outbox's drain in the same process
+    (the embedded scheduler of `scr-bot serve`) lets them go first: before each job it
+    waits for a moment with none in flight, for at most its patience, so that a long burst
+    slows the set-ups but never stops them."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._quiet = threading.Condition()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        with self._quiet:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._count -= 1
+                if not self._count:
+                    self._quiet.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        return self._count
+
+    def wait_quiet(self, patience: float) -> bool:
+        """Wait until no request is being answered, or ``patience`` seconds have passed;
+        whether it is quiet."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: not self._count, timeout=patience)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -57,6 +93,7 @@ class Runtime:
     team_id: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
     bell: Bell = field(default_factory=Bell)
+    answering: Answering = field(default_factory=Answering)
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)

@@ -35,7 +35,9 @@ def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
             inbound.log_refusal(checked)
             return Response(status=checked.status)
         query = request.query_string.decode("utf-8")
-        return to_flask_response(bolt_app.dispatch(inbound.bolt_request(checked, query, headers)))
+        with runtime.answering.request():
+            answer = bolt_app.dispatch(inbound.bolt_request(checked, query, headers))
+        return to_flask_response(answer)
 
     @flask_app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:

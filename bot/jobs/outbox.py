@@ -102,6 +102,10 @@ def drainer_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 10**8}"
 
 
+PATIENCE = 0.5
+"""Seconds the drain waits before each job for the requests this process is answering."""
+
+
 def drain(
     runtime: Runtime, client: WebClient | None = None, *, limit: int | None = None
 ) -> DrainReport:
@@ -111,6 +115,7 @@ def drain(
     report = DrainReport()
     ran = 0
     while limit is None or ran < limit:
+        runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
         job = outbox.claim_next(runtime.db, me, runtime.clock.now())
         if job is None:
             break

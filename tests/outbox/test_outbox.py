@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.flows.referral import CaseSetup, invite_members
 from bot.gateway import SlackGateway
+from bot.handlers import referral as referral_handlers
 from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.runtime import Bell
@@ -286,3 +287,52 @@ def test_a_form_answered_too_late_for_slack_stores_nothing(harness, database) ->
     assert cases(harness) == []
     assert _jobs(harness) == []
     harness.standin.violations.clear()  # Slack's error is what this test is about
+
+
+def test_the_drain_lets_the_requests_being_answered_go_first(harness, monkeypatch) -> None:
+    """A set-up waits while this process is answering Slack (who has 3 seconds for each
+    answer) and starts as soon as the last answer has gone."""
+    case_id = _refer_queued(harness)
+    monkeypatch.setattr(jobs, "PATIENCE", 30.0)
+    answering = harness.runtime.answering
+    done = threading.Event()
+    drainer = threading.Thread(target=lambda: (jobs.drain(harness.runtime), done.set()))
+    with answering.request():
+        drainer.start()
+        assert not done.wait(0.3), "the set-up ran while a request was being answered"
+        assert harness.standin.calls_to("conversations.create") == []
+    assert done.wait(10), "the set-up did not start once the answer had gone"
+    drainer.join()
+    [case] = [c for c in cases(harness) if c.id == case_id]
+    assert case.setup_status == "complete"
+
+
+def test_a_long_burst_slows_the_set_ups_but_never_stops_them(harness, monkeypatch) -> None:
+    """Past its patience the drain runs the next job although requests keep coming."""
+    _refer_queued(harness)
+    monkeypatch.setattr(jobs, "PATIENCE", 0.05)
+    reports: list[jobs.DrainReport] = []
+    drainer = threading.Thread(target=lambda: reports.append(jobs.drain(harness.runtime)))
+    with harness.runtime.answering.request():
+        drainer.start()
+        drainer.join(10)
+        assert not drainer.is_alive(), "the drain waited for the burst to end"
+    [report] = reports
+    assert report.completed(Job.CASE_SETUP) == 1
+
+
+def test_a_request_is_counted_while_it_is_answered(harness, monkeypatch) -> None:
+    """What the drain waits for: each request to /slack/events, from its arrival to its
+    answer (here a referral, seen from inside its check)."""
+    answering = harness.runtime.answering
+    seen: list[int] = []
+    check = referral_handlers.check_referral
+
+    def spying(*args, **kwargs):
+        seen.append(answering.in_flight)
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(referral_handlers, "check_referral", spying)
+    assert body_json(refer(harness))["response_action"] == "update"
+    assert seen == [1]
+    assert answering.in_flight == 0
