@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from urllib.error import URLError
 
 from sqlalchemy import select
@@ -22,13 +23,11 @@ from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.cases import audit
 from bot.services.cases.access import (
-    AgencyRole,
     agencies_of,
     case_by_channel,
     case_by_reference,
     is_case_member,
     load_case,
-    unique_in_order,
 )
 from bot.services.cases.documents import DocumentKind, NewDocument
 from bot.services.first_month.agencies import AgencyChange
@@ -56,10 +55,8 @@ from bot.services.first_month.files import (
     problems_summary,
 )
 from bot.services.first_month.schema import Briefing
-from bot.services.first_month.tasks import briefing_for
+from bot.services.first_month.tasks import agency_briefings, briefing_for
 from bot.services.refusal import RefusedError
-from bot.services.reminders.owners import agency_people
-from bot.services.reminders.tasks import involved_agencies
 from bot.views.first_month import (
     agency_added_text,
     agency_removed_text,
@@ -82,44 +79,38 @@ def briefing_key(case_id: int, agency_id: int, user_id: str) -> str:
     return f"case:{case_id}:briefing:{agency_id}:{user_id}"
 
 
-def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> int:
+def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> None:
     """DM the agency's designated persons and review leads (who own its chronology), once
     each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
-    one person cannot hold up the rest; Slack not answering is raised for a retry. Returns
-    how many DMs went now."""
+    one person cannot hold up the rest; Slack not answering is raised for a retry."""
     posts = briefing_posts(runtime, case_id, [agency_id])
-    return len(slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent))
+    slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
 
 
 def briefing_posts(runtime: Runtime, case_id: int, agencies: list[int] | None) -> list[OnePost]:
-    """The briefings of ``agencies`` (None: every involved agency) not sent yet, read in one
-    session with the keys already sent; the set-up sends those of the agencies involved
-    from the start in one batch with its own DMs."""
+    """The briefings of ``agencies`` (None: every agency involved) and who each goes to,
+    read in one session; what was sent already the ledger holds back."""
+    cal = runtime.working_calendar()
+    today = cal.london_date(runtime.clock.now())
     with runtime.db.reading() as session:
-        if agencies is None:
-            agencies = [row.agency_id for row in involved_agencies(session, case_id)]
-        prefix = f"case:{case_id}:briefing:"
-        done = set(
-            session.scalars(
-                select(SentMessage.key).where(SentMessage.key.startswith(prefix, autoescape=True))
-            )
-        )
-        planned = [
-            (
-                agency_id,
-                unique_in_order(
-                    agency_people(session, agency_id, AgencyRole.DESIGNATED_PERSON)
-                    + agency_people(session, agency_id, AgencyRole.REVIEW_LEAD)
-                ),
-                _briefing(runtime, session, case_id, agency_id),
-            )
-            for agency_id in agencies
-        ]
+        planned = agency_briefings(session, case_id, agencies, cal, today)
+    return briefing_dms(planned)
+
+
+def briefing_dms(
+    planned: Sequence[tuple[Briefing, list[str]]], channel_id: str | None = None
+) -> list[OnePost]:
+    """Each briefing as its people's DMs, each as that person reads it; ``channel_id``: the
+    case channel, when it was made after the briefings were read (the set-up's)."""
     return [
-        OnePost(key, user, briefing_message(briefing.for_reader(user)))
-        for agency_id, people, briefing in planned
+        OnePost(
+            briefing_key(briefing.case_id, briefing.agency_id, user),
+            user,
+            briefing_message(briefing.for_reader(user)),
+        )
+        for original, people in planned
+        for briefing in [replace(original, channel_id=channel_id or original.channel_id)]
         for user in people
-        if (key := briefing_key(case_id, agency_id, user)) not in done
     ]
 
 
@@ -129,17 +120,14 @@ def dm_not_sent(post: OnePost, exc: SlackError) -> None:
     log.warning("DM %s not sent (%s)", post.key, exc.code)
 
 
-def _briefing(runtime: Runtime, session: Session, case_id: int, agency_id: int) -> Briefing:
-    cal = runtime.working_calendar()
-    today = cal.london_date(runtime.clock.now())
-    return briefing_for(session, case_id, agency_id, cal, today)
-
-
 def refresh_briefings(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> None:
     """Redraw the agency's DMs after a task changed; a failure leaves the old text, which
     still works (its buttons re-check the task)."""
+    cal = runtime.working_calendar()
     with runtime.db.session() as session:
-        briefing = _briefing(runtime, session, case_id, agency_id)
+        briefing = briefing_for(
+            session, case_id, agency_id, cal, cal.london_date(runtime.clock.now())
+        )
         prefix = f"case:{case_id}:briefing:{agency_id}:"
         sent = list(
             session.execute(

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from bot.flows.first_month import briefing_posts, dm_not_sent
+from bot.flows.first_month import briefing_dms, dm_not_sent
 from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
@@ -138,7 +138,7 @@ class CaseSetup:
         posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
         ready = case_ready(state.reference, channel)
         posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
-        posts += briefing_posts(self.runtime, case_id, None)
+        posts += briefing_dms(state.briefings, channel)
         self.slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
 
 

@@ -186,3 +186,19 @@ def test_a_cpu_account_slack_will_not_reach_does_not_stall_the_set_up(harness, c
     assert any("SCR-2026-001 is set up" in m.text for m in standin.dms_to("U0DPH"))
     assert standin.dms_to("U0RLH"), "the agencies are still briefed"
     assert f"DM case:{case.id}:referral-dm:U0CPU2 not sent (channel_not_found)" in caplog.text
+
+
+def test_the_set_up_s_briefings_lead_members_into_the_channel_made_after_they_were_read(
+    harness,
+) -> None:
+    """The briefings are read with the card, before the channel exists: a case member's
+    (the designated person's) still offers the new channel; a review lead's, who is not in
+    the channel, does not."""
+    refer(harness)
+    channel = harness.standin.channel_by_name("scr-2026-001")
+    assert channel is not None
+    link = f"app_redirect?channel={channel.id}"
+    [member] = [m for m in harness.standin.dms_to("U0DPH") if "is involved" in m.text]
+    assert link in str(member.blocks)
+    [outsider] = [m for m in harness.standin.dms_to("U0RLH") if "is involved" in m.text]
+    assert "app_redirect" not in str(outsider.blocks)

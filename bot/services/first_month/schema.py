@@ -201,6 +201,7 @@ class Briefing:
 
     case_id: int
     reference: str
+    agency_id: int
     agency: str
     channel_id: str | None
     items: Sequence[BriefingItem]

@@ -35,11 +35,16 @@ from bot.services.first_month.schema import (
 )
 from bot.services.referral.schema import field_errors
 from bot.services.refusal import InvalidFormError, RefusedError
-from bot.services.reminders.owners import may_act_on
-from bot.services.reminders.tasks import EngineContext, TaskRefusedError, complete_task
+from bot.services.reminders.owners import agency_team, may_act_on
+from bot.services.reminders.tasks import (
+    EngineContext,
+    TaskRefusedError,
+    complete_task,
+    involved_agencies,
+)
 from bot.words import plural
 from storage.claim import claim
-from storage.models import Agency, Case, CaseMember, Task, TaskAnswer
+from storage.models import Agency, Case, Task, TaskAnswer
 from storage.states import TaskStatus
 
 BRIEFED_KINDS = (
@@ -227,10 +232,28 @@ def briefing_for(
                 last_working_day=cal.last_working_day(due),
             )
         )
-    members = frozenset(
-        session.scalars(select(CaseMember.slack_user_id).where(CaseMember.case_id == case_id))
+    members = frozenset(member.slack_user_id for member in case.members)
+    return Briefing(
+        case.id, case.reference, agency.id, agency.name, case.channel_id, items, today, members
     )
-    return Briefing(case.id, case.reference, agency.name, case.channel_id, items, today, members)
+
+
+def agency_briefings(
+    session: Session,
+    case_id: int,
+    agencies: Sequence[int] | None,
+    cal: WorkingCalendar,
+    today: date,
+) -> list[tuple[Briefing, list[str]]]:
+    """The briefings of ``agencies`` (None: every agency involved), each with who it goes
+    to (`agency_team`). Read in the caller's session: the set-up builds them from the load
+    of the case its card is built from."""
+    if agencies is None:
+        agencies = [row.agency_id for row in involved_agencies(session, case_id)]
+    return [
+        (briefing_for(session, case_id, agency_id, cal, today), agency_team(session, agency_id))
+        for agency_id in agencies
+    ]
 
 
 # The case card --------------------------------------------------------------------------

@@ -38,7 +38,8 @@ from bot.services.cases.access import (
 from bot.services.cases.card import build_case_card
 from bot.services.cases.identifying import identifiers_of
 from bot.services.cases.schema import CaseCard
-from bot.services.first_month.tasks import done_by_referral
+from bot.services.first_month.schema import Briefing
+from bot.services.first_month.tasks import agency_briefings, done_by_referral
 from bot.services.referral.schema import (
     NOT_A_MEMBER,
     NOT_A_PARTNER,
@@ -381,19 +382,25 @@ class SetupState:
     """The Board business unit, told who could not be added to the channel."""
     card: CaseCard | None = None
     """The case card as it stands, when it is still to be posted (and asked for)."""
+    briefings: list[tuple[Briefing, list[str]]] = field(default_factory=list)
+    """The involved agencies' briefings and who each goes to (when the card was asked for),
+    read with it before the channel was made."""
 
 
 def setup_state(
     db: Database, case_id: int, *, card_on: tuple[date, WorkingCalendar] | None = None
 ) -> SetupState:
     """The set-up's state from one load of the case; with ``card_on`` (today, calendar), the
-    card too, from the same load, if it is not posted yet. A read: on SQLite it does not hold
-    the write lock (the referrals being submitted meanwhile) while the card is built."""
+    card too, if it is not posted yet, and the agencies' briefings, from the same load. A
+    read: on SQLite it does not hold the write lock (the referrals being submitted
+    meanwhile) while they are built."""
     with db.reading() as session:
         case = load_case(session, case_id)
-        card = None
-        if card_on is not None and case.card_ts is None:
-            card = build_case_card(session, case, *card_on)
+        card, briefings = None, []
+        if card_on is not None:
+            today, cal = card_on
+            card = build_case_card(session, case, today, cal) if case.card_ts is None else None
+            briefings = agency_briefings(session, case_id, None, cal, today)
         holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
         return SetupState(
             reference=case.reference,
@@ -408,6 +415,7 @@ def setup_state(
             cpu=holders[Role.CPU],
             admins=holders[Role.ADMIN],
             card=card,
+            briefings=briefings,
         )
 
 
