@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.crypto import FieldCipher
@@ -171,15 +171,39 @@ def begin_stage(
                 _create_task(
                     ctx, case, definition, stage, agency_id=agency_id, created=created, known=known
                 )
-        finished = [task for task, _ in created if (task.kind, task.agency_id) in done]
-        for task in finished:
-            task.status, task.completed_at, task.completed_by = TaskStatus.DONE, ctx.now, actor
-    ctx.session.flush()
-    to_plan = [(task, d) for task, d in created if task not in finished]
-    plan_for_new_tasks(ctx.session, to_plan, ctx.cal, ctx.now)
-    for task in finished:
-        _audit_done(ctx, task, actor)
-    return [task for task, _ in created]
+        for task, _ in created:
+            if (task.kind, task.agency_id) in done:
+                task.status, task.completed_at, task.completed_by = TaskStatus.DONE, ctx.now, actor
+    written = _insert_all(ctx.session, created)
+    plan_for_new_tasks(
+        ctx.session, [(t, d) for t, d in written if t.status == TaskStatus.OPEN], ctx.cal, ctx.now
+    )
+    for task, _ in written:
+        if task.status == TaskStatus.DONE:
+            _audit_done(ctx, task, actor)
+    return [task for task, _ in written]
+
+
+def _insert_all(
+    session: Session, created: list[tuple[Task, TaskDefinition]]
+) -> list[tuple[Task, TaskDefinition]]:
+    """A stage's new tasks written in one statement, rather than one each as the session
+    would (it reads each id back): the rows come back as the session's own tasks, matched
+    to their definitions by what makes a task one of a kind in its case."""
+    if not created:
+        return []
+    rows = [dict(inspect(task).dict) for task, _ in created]
+    named = set().union(*rows)  # one statement needs the same columns in every row: those
+    for row in rows:  # only some set (a task done from the start) are NULL in the others
+        for column in named - row.keys():
+            row[column] = None
+    statement = insert(Task).returning(Task).execution_options(render_nulls=True)
+    stored = {_key(t): t for t in session.scalars(statement, rows)}
+    return [(stored[_key(task)], definition) for task, definition in created]
+
+
+def _key(task: Task) -> _TaskKey:
+    return (task.kind, task.agency_id, task.subject_key, task.round_no)
 
 
 def supersede_earlier_tasks(ctx: EngineContext, case: Case, stage: StageDefinition) -> list[Task]:
@@ -316,12 +340,12 @@ def _create_task(
         status=TaskStatus.OPEN,
         created_at=ctx.now,
     )
-    ctx.session.add(task)
     if known is not None:
         known.tasks[key] = task
-    if created is not None:
+    if created is not None:  # written with the stage's others (`_insert_all`)
         created.append((task, definition))
         return task
+    ctx.session.add(task)
     ctx.session.flush()
     plan_for_task(ctx.session, task, definition, ctx.cal, ctx.now)
     return task
