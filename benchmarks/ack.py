@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
@@ -55,21 +53,25 @@ def _refer_once(harness: Harness, agency: int) -> tuple[float, float, float]:
 
 
 @contextmanager
-def seeded_harness(name: str) -> Iterator[tuple[Harness, int]]:
-    """The bot in this process on a fresh SQLite file, against a seeded stand-in, and the
-    Health agency's id (the referrals' agency)."""
-    folder = Path(tempfile.mkdtemp(prefix=f"scr-bench-{name}-"))
-    database = Database.from_url(f"sqlite:///{folder / f'{name}.sqlite3'}")
-    upgrade(database.engine)
-    with SlackStandIn() as standin:
-        seed_people(standin)
-        harness = start_harness(standin, database, FrozenClock(START))
-        with database.reading() as session:
-            health = next(a.id for a in active_agencies(session) if a.name == "Health")
-        try:
-            yield harness, health
-        finally:
-            harness.close()
+def seeded_harness(name: str, url: str | None = None) -> Iterator[tuple[Harness, int]]:
+    """The bot in this process on a fresh database (a SQLite file; with ``url``, a schema
+    of its own in that PostgreSQL database), against a seeded stand-in, and the Health
+    agency's id (the referrals' agency)."""
+    from benchmarks.tick import postgres_url, sqlite_url
+
+    with sqlite_url() if url is None else postgres_url(url) as fresh:
+        database = Database.from_url(fresh)
+        upgrade(database.engine)
+        with SlackStandIn() as standin:
+            seed_people(standin)
+            harness = start_harness(standin, database, FrozenClock(START))
+            with database.reading() as session:
+                health = next(a.id for a in active_agencies(session) if a.name == "Health")
+            try:
+                yield harness, health
+            finally:
+                harness.close()
+                database.engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
