@@ -14,6 +14,7 @@ from bot.process.registry import get_process
 from bot.process.states import Stage, TaskKind
 from bot.process.working_days import LONDON, WorkingCalendar, deadline_words
 from bot.services.cases.access import load_case
+from bot.services.cases.records import Present, holding_rows
 from bot.services.cases.schema import AgencyRow, CaseCard, Deadline
 from bot.services.first_month.chronology import entry_counts
 from bot.services.first_month.tasks import card_actions, with_entry_count
@@ -25,7 +26,23 @@ from bot.services.referral.schema import CRITERION_SHORT, Criterion
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from bot.services.review.meetings import booked_notes
 from storage.db import Database
-from storage.models import Agency, Case, CaseAgency, Task
+from storage.models import (
+    Agency,
+    Base,
+    Case,
+    CaseAgency,
+    CaseSignOff,
+    ChairDecision,
+    ChronologyEntry,
+    ManagementReview,
+    MonitoringRound,
+    NationalPanelNotice,
+    PanelMeeting,
+    PanelRecommendation,
+    Recommendation,
+    ReviewFindings,
+    Task,
+)
 from storage.states import TaskStatus
 
 DEADLINE_LABELS: dict[str, str] = {TaskKind.SCHEDULE_INITIAL_PANEL: "Initial Panel"}
@@ -39,6 +56,20 @@ COLUMN_LABELS: dict[str, str] = {
     TaskKind.MANAGEMENT_REVIEW: "management review",
 }
 MAX_DEADLINES = 5
+SECTION_TABLES: tuple[type[Base], ...] = (
+    ChronologyEntry,
+    ManagementReview,
+    ChairDecision,
+    PanelRecommendation,
+    ReviewFindings,
+    PanelMeeting,
+    CaseSignOff,
+    Recommendation,
+    MonitoringRound,
+    NationalPanelNotice,
+)
+"""The tables of the card's later sections: it asks which the case has rows in, in one
+statement, and reads only those."""
 
 
 def stage_title(case: Case) -> str:
@@ -127,6 +158,7 @@ def _agency_table(
     today: date,
     cal: WorkingCalendar,
     open_tasks: list[Task],
+    present: Present,
 ) -> tuple[list[str], list[AgencyRow]]:
     kinds = _agency_kinds(case, stage, open_tasks)
     if not kinds:
@@ -146,8 +178,8 @@ def _agency_table(
         latest[(task.agency_id, task.kind)] = task
     process = get_process(case.process_key)
     columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
-    counts = entry_counts(session, case.id)
-    reviews = imr_reviews(session, case)
+    counts = entry_counts(session, case.id) if ChronologyEntry in present else {}
+    reviews = imr_reviews(session, case) if ManagementReview in present else {}
     rows = [
         AgencyRow(
             name,
@@ -174,7 +206,8 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
     except KeyError:
         stage = None
     open_tasks = _open_tasks(session, case)
-    columns, rows = _agency_table(session, case, stage, today, cal, open_tasks)
+    present = holding_rows(session, case.id, SECTION_TABLES)
+    columns, rows = _agency_table(session, case, stage, today, cal, open_tasks, present)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -185,13 +218,13 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         deadlines=_deadlines(session, case, cal, open_tasks),
         agency_columns=columns,
         agency_rows=rows,
-        notes=[*partners_lines(session, case), *review_notes(session, case, today, cal)],
-        panel=panel_card_state(session, case, today, cal),
+        notes=[*partners_lines(session, case), *review_notes(session, case, today, cal, present)],
+        panel=panel_card_state(session, case, today, cal, present),
         first_month=card_actions(case, open_tasks),
-        monitoring=monitoring_state(session, case, today, cal),
+        monitoring=monitoring_state(session, case, today, cal, present),
         closed=case.closed_at is not None,
         review_case_id=case.id if case.stage == Stage.REVIEW and case.closed_at is None else None,
-        national_panel=national_panel_state(session, case, open_tasks),
+        national_panel=national_panel_state(session, case, open_tasks, present),
     )
 
 

@@ -10,13 +10,17 @@ value of the case.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, Table, false, select
+from sqlalchemy import Column, LargeBinary, Table, exists, false, select
 from sqlalchemy.orm import Session
 
 from storage.models import Base
+
+Present = frozenset[type[Base]]
+"""The tables a case has rows in, of those asked about (`holding_rows`)."""
 
 KEY_MATERIAL = frozenset({("case_keys", "wrapped_key")})
 """Columns holding keys, never exported nor treated as a value of the case."""
@@ -80,3 +84,13 @@ def _take(session: Session, table: Table, where: Any, ids: dict[str, set[Any]]) 
     if "id" in table.c:
         ids[table.name] = {row["id"] for row in rows}
     return CaseTable(table, rows)
+
+
+def holding_rows(session: Session, case_id: int, models: Sequence[type[Base]]) -> Present:
+    """Those of ``models`` (each with a `case_id`) holding any row of the case, asked in one
+    statement: the case card reads only the sections a case has something in (a young case
+    has nothing in most)."""
+    found = session.execute(
+        select(*(exists().where(model.__table__.c.case_id == case_id) for model in models))
+    ).one()
+    return frozenset(model for model, there in zip(models, found, strict=True) if there)

@@ -24,6 +24,7 @@ from bot.services.cases.access import (
     roles_of,
 )
 from bot.services.cases.identifying import screen
+from bot.services.cases.records import Present
 from bot.services.monitoring import rounds
 from bot.services.monitoring.schema import (
     CloseModal,
@@ -611,10 +612,11 @@ def show_plan(ctx: EngineContext, cipher: FieldCipher, case: Case, user_id: str)
 
 
 def monitoring_state(
-    session: Session, case: Case, today: date, cal: WorkingCalendar
+    session: Session, case: Case, today: date, cal: WorkingCalendar, present: Present
 ) -> MonitoringState:
-    """What the case card shows of monitoring."""
-    signed = session.get(CaseSignOff, case.id)
+    """What the case card shows of monitoring. ``present``: the tables the case has rows in
+    (`holding_rows`)."""
+    signed = session.get(CaseSignOff, case.id) if CaseSignOff in present else None
     if signed is not None:
         done = SignedOff(
             signed.signed_off_by,
@@ -622,13 +624,15 @@ def monitoring_state(
             signed.archived_at is not None,
         )
         return MonitoringState([], None, 0, done, today)
-    lines = plan_lines(session, case, None)
-    row = session.scalar(
-        select(MonitoringRound)
-        .where(MonitoringRound.case_id == case.id)
-        .order_by(MonitoringRound.round_no.desc())
-        .limit(1)
-    )
+    lines = plan_lines(session, case, None) if Recommendation in present else []
+    row = None
+    if MonitoringRound in present:
+        row = session.scalar(
+            select(MonitoringRound)
+            .where(MonitoringRound.case_id == case.id)
+            .order_by(MonitoringRound.round_no.desc())
+            .limit(1)
+        )
     if row is None:
         return MonitoringState(lines, None, 0, None, today)
     tasks = rounds.tasks_of(session, case.id)

@@ -25,6 +25,7 @@ from bot.process.registry import get_process
 from bot.process.working_days import day, london_date
 from bot.services.cases import audit
 from bot.services.cases.identifying import case_identifiers, naming_fields
+from bot.services.cases.records import Present
 from bot.services.national_panel.schema import (
     NOTICE_KINDS,
     NOTIFICATION,
@@ -252,18 +253,20 @@ def _counting_from(session: Session, case: Case, event: str | None) -> tuple[Nex
 
 
 def card_state(
-    session: Session, case: Case, open_tasks: Sequence[Task]
+    session: Session, case: Case, open_tasks: Sequence[Task], present: Present
 ) -> NationalPanelCard | None:
     """What the case card shows of the national panel (``open_tasks``: the case's, soonest
-    first): None when the case has nothing of it."""
-    notices = tuple(
-        _as_notice(row)
-        for row in session.scalars(
-            select(NationalPanelNotice)
-            .where(NationalPanelNotice.case_id == case.id)
-            .order_by(NationalPanelNotice.sent_on, NationalPanelNotice.id)
+    first; ``present``: the tables it has rows in): None when the case has nothing of it."""
+    notices: tuple[Notice, ...] = ()
+    if NationalPanelNotice in present:
+        notices = tuple(
+            _as_notice(row)
+            for row in session.scalars(
+                select(NationalPanelNotice)
+                .where(NationalPanelNotice.case_id == case.id)
+                .order_by(NationalPanelNotice.sent_on, NationalPanelNotice.id)
+            )
         )
-    )
     buttons: tuple[tuple[str, int], ...] = ()
     if case.closed_at is None:
         buttons = tuple(

@@ -18,6 +18,7 @@ from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar
 from bot.services.cases import audit
 from bot.services.cases.identifying import screen
+from bot.services.cases.records import Present
 from bot.services.panel.meetings import (
     ACTIVE,
     NO_LONGER_ARRANGED,
@@ -351,14 +352,15 @@ def my_answers(session: Session, meeting_id: int, user_id: str) -> dict[int, boo
 
 
 def panel_card_state(
-    session: Session, case: Case, today: date, cal: WorkingCalendar
+    session: Session, case: Case, today: date, cal: WorkingCalendar, present: Present
 ) -> PanelCardState | None:
-    """What the case card shows about the Initial Panel; None when it shows nothing."""
+    """What the case card shows about the Initial Panel; None when it shows nothing.
+    ``present``: the tables the case has rows in (`holding_rows`)."""
     if not has_panel(case) or case.closed_at is not None or case.stage not in PANEL_STAGES:
         return None
     deadline = panel_deadline(session, case)
     last_working_day = cal.last_working_day(deadline)
-    meeting = latest_meeting(session, case.id)
+    meeting = latest_meeting(session, case.id) if PanelMeeting in present else None
     if meeting is None:
         return PanelCardState(
             status="none", deadline=deadline, today=today, last_working_day=last_working_day

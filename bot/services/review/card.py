@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.process.states import Stage
 from bot.process.working_days import WorkingCalendar, day, deadline_words, london_date, short_day
+from bot.services.cases.records import Present
 from bot.services.decision.schema import OUTCOME_WORDS, Outcome
 from bot.services.decision.service import decision_of, recommendation_of
 from bot.services.panel.schema import Involvement
@@ -21,17 +22,23 @@ from bot.services.review.interviews import interview_tally
 from bot.services.review.panel import MEMBER, not_cleared, review_panel
 from bot.services.review.report import answers, latest_draft
 from bot.services.review.schema import IMR_KINDS, ChairStatus, DraftAnswer, ImrStatus
-from storage.models import Case, ManagementReview, ReviewFindings
+from storage.models import (
+    Case,
+    ChairDecision,
+    ManagementReview,
+    PanelRecommendation,
+    ReviewFindings,
+)
 
 IMR_COLUMN_KINDS = frozenset(IMR_KINDS.values())
 
 
-def _decision_lines(session: Session, case: Case) -> list[str]:
-    decision = decision_of(session, case.id)
+def _decision_lines(session: Session, case: Case, present: Present) -> list[str]:
+    decision = decision_of(session, case.id) if ChairDecision in present else None
     if decision is not None:
         on = day(london_date(decision.decided_at))
         return [f"*Decision*: {OUTCOME_WORDS[Outcome(decision.outcome)]} ({on})"]
-    rec = recommendation_of(session, case.id)
+    rec = recommendation_of(session, case.id) if PanelRecommendation in present else None
     if rec is None:
         return []
     verdict = "met" if rec.criteria_met else "not met"
@@ -113,8 +120,12 @@ def _interview_line(session: Session, case: Case) -> list[str]:
     return ["*Interviews*: " + " · ".join(parts)]
 
 
-def review_notes(session: Session, case: Case, today: date, cal: WorkingCalendar) -> list[str]:
-    lines = _decision_lines(session, case)
+def review_notes(
+    session: Session, case: Case, today: date, cal: WorkingCalendar, present: Present
+) -> list[str]:
+    """``present``: the tables the case has rows in (`holding_rows`); the others are not
+    read."""
+    lines = _decision_lines(session, case, present)
     if case.stage == Stage.REVIEW:
         lines += _review_lines(session, case, today, cal)
     if case.stage in IMR_KINDS:
@@ -122,7 +133,9 @@ def review_notes(session: Session, case: Case, today: date, cal: WorkingCalendar
     draft = latest_draft(session, case.id) if case.stage == Stage.MONITORING else None
     if draft is not None and draft.accepted_on is not None:
         lines.append(f"*Overview report*: accepted by the Board {day(draft.accepted_on)}")
-    findings = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case.id))
+    findings = None
+    if ReviewFindings in present:
+        findings = session.scalar(select(ReviewFindings).where(ReviewFindings.case_id == case.id))
     if findings is not None:
         lines.append(f"*Findings* shared with the panel {day(findings.shared_on)}")
     return lines
