@@ -128,17 +128,21 @@ class CaseSetup:
         return replace(state, card_ts=card_ts, card_pinned=True)
 
     def _tell_and_brief(self, case_id: int, state: SetupState) -> None:
-        """The CPU and the referrer told, and the agencies involved from the start briefed,
-        in one batch of posts (the ledger read and written once for them all). A DM Slack
+        """The CPU told, the agencies involved from the start briefed, and the referrer led
+        into the channel (by their own DM when nothing else reaches them), in one batch of
+        posts (the ledger read and written once for them all). A DM Slack
         refuses for good (a deactivated account) is logged and the rest go, so one person
         Slack cannot reach does not hold up the case; Slack not answering is retried."""
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
         posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
-        ready = case_ready(state.reference, channel)
-        posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
         posts += briefing_dms(state.briefings, channel)
+        if all(post.channel != state.referrer for post in posts):
+            # a referrer the CPU's DM or a briefing reaches is led into the channel by it:
+            # one message, not two
+            ready = case_ready(state.reference, channel)
+            posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
         self.slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
 
 

@@ -164,7 +164,7 @@ def test_a_briefing_slack_refuses_for_good_does_not_hold_up_the_set_up(harness, 
     assert case.setup_status == "complete"
     assert standin.dms_to("U0RLH") == []
     assert [len(standin.dms_to(user)) for user in ("U0CPU1", "U0CPU2")] == [1, 1]
-    assert len(standin.dms_to("U0DPH")) == 2  # "your case is set up" and the briefing
+    assert len(standin.dms_to("U0DPH")) == 1  # the briefing, which leads into the channel
     assert f"DM case:{case.id}:briefing:" in caplog.text
     assert "(channel_not_found)" in caplog.text
 
@@ -183,7 +183,7 @@ def test_a_cpu_account_slack_will_not_reach_does_not_stall_the_set_up(harness, c
     assert standin.dms_to("U0CPU2") == []
     [arrived] = standin.dms_to("U0CPU1")
     assert "SCR-2026-001" in arrived.text
-    assert any("SCR-2026-001 is set up" in m.text for m in standin.dms_to("U0DPH"))
+    assert any("is involved" in m.text for m in standin.dms_to("U0DPH"))
     assert standin.dms_to("U0RLH"), "the agencies are still briefed"
     assert f"DM case:{case.id}:referral-dm:U0CPU2 not sent (channel_not_found)" in caplog.text
 
@@ -202,3 +202,22 @@ def test_the_set_up_s_briefings_lead_members_into_the_channel_made_after_they_we
     assert link in str(member.blocks)
     [outsider] = [m for m in harness.standin.dms_to("U0RLH") if "is involved" in m.text]
     assert "app_redirect" not in str(outsider.blocks)
+
+
+def test_the_referrer_gets_one_dm_at_set_up_whoever_they_are(harness) -> None:
+    """A designated person who refers is led into the channel by their briefing, a CPU by
+    the CPU's DM: neither gets a second "is set up" DM. A referrer nothing else reaches (the
+    business unit, referring for Police) gets that one."""
+    refer(harness, "U0DPH")
+    refer(harness, "U0CPU1")
+    refer(harness, "U0ADMIN", agency="Police")
+
+    def about(user: str, reference: str) -> list[str]:
+        return [m.text for m in harness.standin.dms_to(user) if reference in m.text]
+
+    [briefing] = about("U0DPH", "SCR-2026-001")
+    assert "Health is involved" in briefing
+    [arrived] = about("U0CPU1", "SCR-2026-002")
+    assert "a new referral from Health has arrived" in arrived
+    [ready] = about("U0ADMIN", "SCR-2026-003")
+    assert ready.startswith("SCR-2026-003 is set up")

@@ -217,6 +217,6 @@ def test_a_duplicate_delivery_creates_one_case(harness) -> None:
     assert len(cases(harness)) == 1
     assert len(harness.standin.calls_to("conversations.create")) == 1
     with harness.runtime.db.session() as session:
-        # the card, 2 CPU DMs, the referrer's, and Health's designated person and review
+        # the card, 2 CPU DMs, and Health's designated person (the referrer) and review
         # lead briefed
-        assert len(session.scalars(select(SentMessage)).all()) == 6
+        assert len(session.scalars(select(SentMessage)).all()) == 5

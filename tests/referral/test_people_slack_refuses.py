@@ -53,9 +53,9 @@ def test_a_guest_and_a_deactivated_designated_person_do_not_stop_the_set_up(harn
     for cpu in ("U0CPU1", "U0CPU2"):
         [dm] = standin.dms_to(cpu)
         assert "SCR-2026-001" in dm.text
-    referrer = [m.text for m in standin.dms_to("U0DPH")]
-    assert any("SCR-2026-001 is set up" in text for text in referrer)
-    assert not any("not answering" in text for text in referrer)
+    [briefing] = standin.dms_to("U0DPH")  # the referrer's briefing leads into the channel
+    assert "SCR-2026-001: Health is involved" in briefing.text
+    assert f"app_redirect?channel={channel.id}" in str(briefing.blocks)
 
     [told] = _business_unit_dms(harness)
     assert "SCR-2026-001" in told
