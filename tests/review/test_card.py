@@ -3,7 +3,11 @@ completion date, and each agency's management review status in its row."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.ids import DecisionAction, ReviewAction, ReviewBlock
+from bot.services.cases.card import case_card
+from storage.models import ReviewFindings
 from tests.decision.helpers import (
     decision_requests,
     modal_of,
@@ -83,3 +87,24 @@ def test_each_agency_row_shows_its_management_review(harness) -> None:
     assert "*Review to be complete by* Fri 28 May 2027 (extended with OFSTED)" in card_text(
         harness, case
     )
+
+
+def test_the_card_says_when_the_findings_were_shared(harness) -> None:
+    """The findings have a line of their own once shared (the card reads them only when the
+    case has any)."""
+    case = panel_held(harness)
+    runtime = harness.runtime
+    now, cal = runtime.clock.now(), runtime.working_calendar()
+    assert not any("Findings" in note for note in case_card(runtime.db, case.id, now, cal).notes)
+    with runtime.db.session() as session:
+        session.add(
+            ReviewFindings(
+                case_id=case.id,
+                summary=b"sealed",
+                shared_on=date(2027, 3, 1),
+                recorded_by="U0CPU1",
+                recorded_at=now,
+            )
+        )
+    notes = case_card(runtime.db, case.id, now, cal).notes
+    assert "*Findings* shared with the panel Mon 1 Mar 2027" in notes
