@@ -81,20 +81,14 @@ def briefing_key(case_id: int, agency_id: int, user_id: str) -> str:
 
 def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id: int) -> None:
     """DM the agency's designated persons and review leads (who own its chronology), once
-    each. Someone Slack will never reach (a deactivated account) is logged and skipped, so
-    one person cannot hold up the rest; Slack not answering is raised for a retry."""
-    posts = briefing_posts(runtime, case_id, [agency_id])
-    slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
-
-
-def briefing_posts(runtime: Runtime, case_id: int, agencies: list[int] | None) -> list[OnePost]:
-    """The briefings of ``agencies`` (None: every agency involved) and who each goes to,
-    read in one session; what was sent already the ledger holds back."""
+    each (the ledger holds back what was sent already). Someone Slack will never reach (a
+    deactivated account) is logged and skipped, so one person cannot hold up the rest;
+    Slack not answering is raised for a retry."""
     cal = runtime.working_calendar()
     today = cal.london_date(runtime.clock.now())
     with runtime.db.reading() as session:
-        planned = agency_briefings(session, case_id, agencies, cal, today)
-    return briefing_dms(planned)
+        planned = agency_briefings(session, case_id, [agency_id], cal, today)
+    slack.post_each_once(briefing_dms(planned), case_id=case_id, refused=dm_not_sent)
 
 
 def briefing_dms(
@@ -102,16 +96,19 @@ def briefing_dms(
 ) -> list[OnePost]:
     """Each briefing as its people's DMs, each as that person reads it; ``channel_id``: the
     case channel, when it was made after the briefings were read (the set-up's)."""
-    return [
-        OnePost(
-            briefing_key(briefing.case_id, briefing.agency_id, user),
-            user,
-            briefing_message(briefing.for_reader(user)),
-        )
-        for original, people in planned
-        for briefing in [replace(original, channel_id=channel_id or original.channel_id)]
-        for user in people
-    ]
+    posts = []
+    for briefing, people in planned:
+        if channel_id is not None:
+            briefing = replace(briefing, channel_id=channel_id)
+        posts += [
+            OnePost(
+                briefing_key(briefing.case_id, briefing.agency_id, user),
+                user,
+                briefing_message(briefing.for_reader(user)),
+            )
+            for user in people
+        ]
+    return posts
 
 
 def dm_not_sent(post: OnePost, exc: SlackError) -> None:

@@ -130,9 +130,9 @@ class CaseSetup:
     def _tell_and_brief(self, case_id: int, state: SetupState) -> None:
         """The CPU told, the agencies involved from the start briefed, and the referrer led
         into the channel (by their own DM when nothing else reaches them), in one batch of
-        posts (the ledger read and written once for them all). A DM Slack
-        refuses for good (a deactivated account) is logged and the rest go, so one person
-        Slack cannot reach does not hold up the case; Slack not answering is retried."""
+        posts (the ledger read and written once for them all). A DM Slack refuses for good
+        (a deactivated account) is logged and the rest go, so one person Slack cannot reach
+        does not hold up the case; Slack not answering is retried."""
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
