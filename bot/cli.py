@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, StartupError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,8 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scr-bot: settings: {problems}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    from bot.runtime import StartupError
-
     try:
         return _run(args, settings)
     except StartupError as exc:
@@ -130,7 +128,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _verify_audit(settings: Settings) -> int:
-    from bot.runtime import StartupError
     from bot.services.cases.audit import verify_chain
     from storage.db import Database
     from storage.migrate import ensure_migrated
@@ -194,7 +191,7 @@ def _export_case(settings: Settings, reference: str, out: Path) -> int:
 
 
 def _rotate_keys(settings: Settings) -> int:
-    from bot.runtime import StartupError, build_runtime
+    from bot.runtime import build_runtime
     from bot.services.cases.keys import rotate
 
     if settings.encryption_key is None or not settings.encryption_key.get_secret_value():

@@ -17,7 +17,7 @@ from bot.process.bolton import PAPERS_BEFORE_PANEL
 from bot.process.registry import DefinitionMismatchError, check_definitions
 from bot.process.working_days import WorkingCalendar, bank_holidays
 from bot.services.cases.access import sync_partnership
-from bot.settings import Settings
+from bot.settings import Settings, StartupError
 from bot.slack_client import make_web_client
 from storage.db import Database, hold_lock
 from storage.migrate import ensure_migrated
@@ -28,10 +28,6 @@ PARTNERSHIP_LOCK = "scr-bot:partnership"
 """Held while the partnership file is loaded into the database: processes starting at once
 (gunicorn's workers, the worker process) load it one after the other, and the later ones
 find it loaded already."""
-
-
-class StartupError(RuntimeError):
-    """A reason the bot refuses to start, worded for the person starting it."""
 
 
 class Bell:

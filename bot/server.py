@@ -11,7 +11,7 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.errors import AppImportError
 
 from bot.logging_setup import install_scrubbing
-from bot.settings import Settings
+from bot.settings import Settings, StartupError
 
 APP_LOAD_ERROR = Arbiter.APP_LOAD_ERROR
 
@@ -31,8 +31,6 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """Called in the worker (the app is not preloaded): the master holds no copy."""
-        from bot.runtime import StartupError
-
         try:
             return self.factory()
         except StartupError as exc:
@@ -97,7 +95,7 @@ def socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
-    from bot.runtime import StartupError, build_runtime
+    from bot.runtime import build_runtime
 
     if settings.slack_app_token is None:
         raise StartupError("SLACK_APP_TOKEN (xapp-...) is needed for Socket Mode")

@@ -16,6 +16,12 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SLACK_AUTHORIZE_URL = "https://slack.com/openid/connect/authorize"
 
 
+class StartupError(RuntimeError):
+    """A reason the bot refuses to start, worded for the person starting it. Defined here,
+    beside the settings, so that the CLI (and `scr-bot serve`'s gunicorn master, which only
+    forks and watches) can catch it without loading the app."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", extra="ignore", populate_by_name=True, hide_input_in_errors=True

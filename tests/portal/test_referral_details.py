@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.ids import Callback
 from bot.jobs.worker import tick
-from bot.runtime import StartupError, build_runtime
+from bot.runtime import build_runtime
+from bot.settings import StartupError
 from bot.testing.harness import Harness, make_settings, start_harness
 from bot.testing.seed import seed_partnership
 from storage.models import PendingReferral

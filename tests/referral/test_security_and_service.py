@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import inspect
 
 from bot.cli import main
-from bot.runtime import StartupError, build_runtime
+from bot.runtime import build_runtime
+from bot.settings import StartupError
 from bot.testing.harness import make_settings
 from bot.testing.seed import seed_partnership
 from storage.db import Database

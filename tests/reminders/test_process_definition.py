@@ -77,14 +77,14 @@ def test_an_enum_member_in_no_definition_is_refused():
 
 def test_the_runtime_refuses_to_start_on_a_mismatch(monkeypatch):
     from bot import runtime
-    from bot.settings import Settings
+    from bot.settings import Settings, StartupError
 
     def mismatch() -> None:
         raise DefinitionMismatchError("TaskKind.X is in no process definition")
 
     monkeypatch.setattr(runtime, "check_definitions", mismatch)
     settings = Settings(environment="development", database_url="sqlite://")
-    with pytest.raises(runtime.StartupError, match=r"TaskKind\.X"):
+    with pytest.raises(StartupError, match=r"TaskKind\.X"):
         runtime.build_runtime(settings, partnership=object())  # type: ignore[arg-type]
 
 
