@@ -129,8 +129,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _verify_audit(settings: Settings) -> int:
     from bot.services.cases.audit import verify_chain
-    from storage.db import Database
-    from storage.migrate import ensure_migrated
+    from storage.db import Database, ensure_migrated
 
     database = Database.from_url(settings.database_url)
     try:

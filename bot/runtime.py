@@ -19,8 +19,7 @@ from bot.process.working_days import WorkingCalendar, bank_holidays
 from bot.services.cases.access import sync_partnership
 from bot.settings import Settings, StartupError
 from bot.slack_client import make_web_client
-from storage.db import Database, hold_lock
-from storage.migrate import ensure_migrated
+from storage.db import Database, ensure_migrated, hold_lock
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from storage.db import DatabaseNotMigratedError
-
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -33,13 +31,3 @@ def head_revision(engine: Engine) -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def ensure_migrated(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision(engine)
-    if current != head:
-        state = "has no schema yet" if current is None else f"is at revision {current}"
-        raise DatabaseNotMigratedError(
-            f"The database {state}; this version of scr-bot needs revision {head}. "
-            "Run `scr-bot db upgrade` first."
-        )

@@ -1,5 +1,7 @@
 """What a process loads at start: the web app and the worker leave python-docx (with lxml,
-about 7 MB resident in each process) until a Word document is first made."""
+about 7 MB resident in each process) until a Word document is first made, and Alembic
+(about 12 MB) to `scr-bot db upgrade`; `scr-bot serve`'s master loads neither the app nor
+the database layer."""
 
 from __future__ import annotations
 
@@ -7,11 +9,55 @@ import json
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
+
+from bot.testing.seed import SEED_TOML
+from storage.db import make_engine
+from storage.migrate import upgrade
+
 LOADED = """
 import json, sys
 import bot.app, bot.web, bot.jobs.worker
 print(json.dumps(sorted(m for m in ("docx", "lxml") if m in sys.modules)))
 """
+
+
+BUILT = """
+import json, sys
+from bot.app import create_app
+from bot.runtime import build_runtime
+from bot.settings import Settings
+create_app(build_runtime(Settings()))
+print(json.dumps(sorted(m for m in ("alembic", "docx", "lxml") if m in sys.modules)))
+"""
+
+
+def test_a_started_bot_has_checked_its_schema_without_alembic(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": url,
+        "SCR_CONFIG": str(config),
+        "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", BUILT],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_web_app_and_the_worker_start_without_the_word_library() -> None:

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import make_engine
+from storage.db import SCHEMA_REVISION, DatabaseNotMigratedError, ensure_migrated, make_engine
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import Base
 from tests import dbutil
@@ -24,6 +24,26 @@ def test_the_history_has_a_single_head(tmp_path: Path) -> None:
     assert len(script.get_heads()) == 1
     revisions = list(script.walk_revisions())
     assert revisions[-1].down_revision is None
+    engine.dispose()
+
+
+def test_the_revision_the_code_needs_is_the_newest_migration(tmp_path: Path) -> None:
+    """A new migration moves `SCHEMA_REVISION` with it: starting processes check the
+    database against that constant (without Alembic)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'head.sqlite3'}")
+    assert head_revision(engine) == SCHEMA_REVISION
+    engine.dispose()
+
+
+def test_a_database_behind_the_code_is_refused_until_it_is_upgraded(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'behind.sqlite3'}")
+    with pytest.raises(DatabaseNotMigratedError, match=r"has no schema yet.*upgrade"):
+        ensure_migrated(engine)
+    upgrade(engine, "0023")
+    with pytest.raises(DatabaseNotMigratedError, match=r"is at revision 0023; .* needs revision"):
+        ensure_migrated(engine)
+    upgrade(engine)
+    ensure_migrated(engine)
     engine.dispose()
 
 
