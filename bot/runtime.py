@@ -45,11 +45,11 @@ class Bell:
 
 
 class Answering:
-    """The Slack requests this process is answering now. Slack shows an error to whoever
-    acted when an answer takes over 3 seconds, so the outbox's drain in the same process
-    (the embedded scheduler of `scr-bot serve`) lets them go first: before each job it
-    waits for a moment with none in flight, for at most its patience, so that a long burst
-    slows the set-ups but never stops them."""
+    """The Slack requests this process is answering now, over HTTP or Socket Mode. Slack
+    shows an error to whoever acted when an answer takes over 3 seconds, so the outbox's
+    drain in the same process (the embedded scheduler of `scr-bot serve` or `scr-bot
+    socket`) lets them go first: before each job it waits for a moment with none in flight,
+    for at most its patience, so that a long burst slows the set-ups but never stops them."""
 
     def __init__(self) -> None:
         self._count = 0
