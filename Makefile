@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Test processes: one per core (each has its own databases; the PostgreSQL tests, a schema each).
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint bench install clean
 
@@ -23,7 +25,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot storage
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS)
 
 bench: install
 	$(BIN)/python -m benchmarks
