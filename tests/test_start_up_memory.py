@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -21,7 +23,6 @@ import bot.app, bot.web, bot.jobs.worker
 print(json.dumps(sorted(m for m in ("docx", "lxml") if m in sys.modules)))
 """
 
-
 BUILT = """
 import json, sys
 from bot.app import create_app
@@ -31,8 +32,34 @@ create_app(build_runtime(Settings()))
 print(json.dumps(sorted(m for m in ("alembic", "docx", "lxml") if m in sys.modules)))
 """
 
+MASTER = """
+import json, sys
+import bot.server
+bot.server._Gunicorn.run = lambda self: print(json.dumps(sorted(sys.modules)))
+from bot.cli import main
+main(["serve"])
+"""
 
-def test_a_started_bot_has_checked_its_schema_without_alembic(tmp_path) -> None:
+
+def _printed(code: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Any:
+    """What ``code`` prints last (as JSON), run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_web_app_and_the_worker_start_without_the_word_library() -> None:
+    assert _printed(LOADED) == []
+
+
+def test_a_started_bot_has_checked_its_schema_without_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -48,35 +75,10 @@ def test_a_started_bot_has_checked_its_schema_without_alembic(tmp_path) -> None:
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", BUILT],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert _printed(BUILT, env, tmp_path) == []
 
 
-def test_the_web_app_and_the_worker_start_without_the_word_library() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
-
-
-MASTER = """
-import json, sys
-import bot.server
-bot.server._Gunicorn.run = lambda self: print(json.dumps(sorted(sys.modules)))
-from bot.cli import main
-main(["serve"])
-"""
-
-
-def test_the_serve_master_forks_before_it_loads_the_app(tmp_path) -> None:
+def test_the_serve_master_forks_before_it_loads_the_app(tmp_path: Path) -> None:
     """`scr-bot serve`'s gunicorn master only forks and watches: up to the moment gunicorn
     runs, it has loaded the settings and gunicorn, not the database layer, Bolt or the app
     (each of which would sit in the master's memory beside the worker's own copy)."""
@@ -86,16 +88,7 @@ def test_the_serve_master_forks_before_it_loads_the_app(tmp_path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
         "SCR_CONFIG": str(tmp_path / "partnership.toml"),
     }
-    done = subprocess.run(
-        [sys.executable, "-c", MASTER],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    loaded = set(_printed(MASTER, env, tmp_path))
     assert "bot.server" in loaded and "gunicorn.app.base" in loaded
     heavy = ("sqlalchemy", "alembic", "slack_bolt", "flask", "storage", "bot.runtime", "bot.app")
     assert sorted(m for m in loaded if m.split(".")[0] in heavy or m in heavy) == []
