@@ -22,14 +22,18 @@ here so that a starting process checks it with one query, without loading Alembi
 12 MB in each long-running process); a test holds it to Alembic's own head."""
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (Alembic's `alembic_version`); None if it has none."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        version = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    return None if version is None else str(version)
+
+
 def ensure_migrated(engine: Engine) -> None:
     """Refuse to run on a database whose schema is not `SCHEMA_REVISION`."""
-    with engine.connect() as conn:
-        current = (
-            conn.scalar(text("SELECT version_num FROM alembic_version"))
-            if inspect(conn).has_table("alembic_version")
-            else None
-        )
+    current = current_revision(engine)
     if current != SCHEMA_REVISION:
         state = "has no schema yet" if current is None else f"is at revision {current}"
         raise DatabaseNotMigratedError(

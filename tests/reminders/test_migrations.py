@@ -12,8 +12,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import SCHEMA_REVISION, DatabaseNotMigratedError, ensure_migrated, make_engine
-from storage.migrate import alembic_config, current_revision, head_revision, upgrade
+from storage.db import (
+    SCHEMA_REVISION,
+    DatabaseNotMigratedError,
+    current_revision,
+    ensure_migrated,
+    make_engine,
+)
+from storage.migrate import alembic_config, head_revision, upgrade
 from storage.models import Base
 from tests import dbutil
 
