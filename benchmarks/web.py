@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
@@ -37,12 +39,14 @@ from sqlalchemy import text
 
 from benchmarks import bare_bolt
 from bot.ids import INPUT_ACTION, Callback, ReferralBlock
+from bot.services.referral.schema import AgencyChoice
 from bot.testing.driver import SlackDriver
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
-from bot.testing.seed import SEED_TOML
+from bot.testing.seed import SEED_TOML, seed_partnership
 from bot.testing.standin import SlackStandIn
 from bot.testing.standin.delivery import http_transport
 from bot.testing.standin.models import View
+from bot.views.referral import referral_modal
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -61,20 +65,20 @@ ANSWERS = {
     ReferralBlock.CP_PLAN: "no",
     ReferralBlock.OTHER_CHILDREN: "no",
 }
-BARE_MODAL = {
-    "type": "modal",
-    "callback_id": bare_bolt.CALLBACK_ID,
-    "title": {"type": "plain_text", "text": "Refer a case"},
-    "submit": {"type": "plain_text", "text": "Refer"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "issues",
-            "label": {"type": "plain_text", "text": "Presenting issues"},
-            "element": {"type": "plain_text_input", "action_id": INPUT_ACTION},
-        }
-    ],
-}
+BARE_AGENCY = "1"
+"""The referring agency the bare app's form is submitted with (its first option)."""
+
+
+def bare_modal() -> dict[str, Any]:
+    """The bot's own referral form under the bare app's callback: Slack sends a submission
+    the whole form's state (about 30 KB of percent-encoded JSON), so both apps are given the
+    same request to decode and answer."""
+    agencies = [
+        AgencyChoice(number, agency.name)
+        for number, agency in enumerate(seed_partnership().agencies, 1)
+    ]
+    view = referral_modal(agencies, today=date(2026, 11, 27), default_agency=int(BARE_AGENCY))
+    return {**view.to_dict(), "callback_id": bare_bolt.CALLBACK_ID}
 
 
 # processes -----------------------------------------------------------------------------------
@@ -225,7 +229,7 @@ def open_forms(server: Server, standin: SlackStandIn, count: int, bare: bool) ->
     for _ in range(count):
         if bare:
             trigger = standin.issue_trigger_id(REFERRER)
-            views.append(client.views_open(trigger_id=trigger, view=BARE_MODAL)["view"]["id"])
+            views.append(client.views_open(trigger_id=trigger, view=bare_modal())["view"]["id"])
             continue
         for _attempt in range(3):  # on a busy machine the trigger_id may expire first
             server.driver.slash_command(REFERRER, "refer")
@@ -252,13 +256,10 @@ def submit_all(
 ) -> list[tuple[float, bool]]:
     """Each submission's time, and whether Slack would have shown it as done (an answer, in
     time): otherwise the person sees an error."""
-    values = (
-        {"issues": {INPUT_ACTION: "Benchmark"}}
-        if agency is None
-        else {
-            b.value: {INPUT_ACTION: v} for b, v in {**ANSWERS, ReferralBlock.AGENCY: agency}.items()
-        }
-    )
+    chosen = BARE_AGENCY if agency is None else agency
+    values = {
+        b.value: {INPUT_ACTION: v} for b, v in {**ANSWERS, ReferralBlock.AGENCY: chosen}.items()
+    }
 
     def one(view_id: str) -> tuple[float, bool]:
         started = time.perf_counter()
