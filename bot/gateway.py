@@ -29,6 +29,7 @@ from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.views.messages import Message
@@ -171,7 +172,13 @@ class SlackGateway:
         return Posted(str(response.get("channel") or channel), str(response["ts"]))
 
     def post_once(
-        self, key: str, channel: str, message: Message, *, case_id: int | None = None
+        self,
+        key: str,
+        channel: str,
+        message: Message,
+        *,
+        case_id: int | None = None,
+        record: Callable[[Session, str], object] | None = None,
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
         confirms, so a retried step never posts twice. Returns the message's ts.
@@ -184,8 +191,14 @@ class SlackGateway:
         since that attempt for the bot's own message carrying ``key`` and adopt it rather
         than post again. Looking only then keeps the ordinary post at one Slack call (no
         `conversations.history`, nor `conversations.open` for a DM, on every message), and
-        the attempt, being in the database, is still there after a crash or restart."""
-        return self.post_each_once([OnePost(key, channel, message)], case_id=case_id)[key]
+        the attempt, being in the database, is still there after a crash or restart.
+
+        ``record(session, ts)`` keeps what the caller needs of the message (a card's ts on its
+        case) in the transaction that writes the ledger, or that finds it there: the two
+        never disagree, and it costs no transaction of its own."""
+        kept = None if record is None else (lambda session, went: record(session, went[key]))
+        posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
+        return posted[key]
 
     def post_each_once(
         self,
@@ -193,14 +206,16 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         refused: Callable[[OnePost, SlackError], object] | None = None,
+        record: Callable[[Session, dict[str, str]], object] | None = None,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
         recorded in one after the last (or as soon as one fails). A post Slack refuses for
         good is given to ``refused``, and the rest still go; without ``refused`` it is
         raised, like a failure worth retrying always is. Returns the ts of each message
-        that is in Slack now, by key."""
-        begun = self._attempts(posts)
+        that is in Slack now, by key; ``record`` is given them, by key, in the transactions
+        that read or write them in the ledger (as `post_once`'s)."""
+        begun = self._attempts(posts, record)
         went: dict[str, Posted] = {}
         forget: list[str] = []
         tried: set[str] = set()
@@ -230,11 +245,15 @@ class SlackGateway:
         finally:
             # the attempts written for posts not reached were never in doubt
             forget += [key for key, state in begun.items() if state is None and key not in tried]
-            self._settle(went, forget, case_id)
+            self._settle(went, forget, case_id, record)
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
 
-    def _attempts(self, posts: Sequence[OnePost]) -> dict[str, Posted | datetime | None]:
+    def _attempts(
+        self,
+        posts: Sequence[OnePost],
+        record: Callable[[Session, dict[str, str]], object] | None = None,
+    ) -> dict[str, Posted | datetime | None]:
         """For each post's key: where it went, if the ledger has it; else when an earlier
         attempt to post it began, if one was left in doubt; otherwise None, and this
         attempt is written down (all in one transaction)."""
@@ -259,10 +278,20 @@ class SlackGateway:
                     [{"key": p.key, "channel": p.channel, "started_at": now} for p in new],
                 )
             found.update((post.key, None) for post in new)
+            in_ledger = {k: state.ts for k, state in found.items() if isinstance(state, Posted)}
+            if record is not None and in_ledger:
+                record(session, in_ledger)
         return found
 
-    def _settle(self, went: dict[str, Posted], forget: list[str], case_id: int | None) -> None:
-        """Record what went in the ledger and drop the attempts that are settled."""
+    def _settle(
+        self,
+        went: dict[str, Posted],
+        forget: list[str],
+        case_id: int | None,
+        record: Callable[[Session, dict[str, str]], object] | None = None,
+    ) -> None:
+        """Record what went in the ledger (and, with ``record``, on the caller's rows) and
+        drop the attempts that are settled."""
         if not went and not forget:
             return
         with self.db.session() as session:
@@ -282,6 +311,8 @@ class SlackGateway:
                     ],
                 )
             session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
+            if record is not None and went:
+                record(session, {key: posted.ts for key, posted in went.items()})
 
     def _find_own_post(self, key: str, channel: str, *, since: datetime) -> Posted | None:
         """The bot's message carrying ``key`` in ``channel``'s history since ``since`` (less

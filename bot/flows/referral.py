@@ -119,9 +119,12 @@ class CaseSetup:
             assert card is not None
             # posted once: a post whose answer was lost is found and adopted, not doubled
             card_ts = self.slack.post_once(
-                f"case:{case_id}:card", state.channel_id, case_card_message(card), case_id=case_id
+                f"case:{case_id}:card",
+                state.channel_id,
+                case_card_message(card),
+                case_id=case_id,
+                record=lambda session, ts: record_card(session, case_id, ts),
             )
-            record_card(self.db, case_id, card_ts)
         if not state.card_pinned:
             self.slack.pin(state.channel_id, card_ts)
             record_card_pinned(self.db, case_id, self.clock.now())

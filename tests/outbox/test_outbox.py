@@ -20,6 +20,7 @@ from bot.runtime import Bell
 from bot.services import outbox
 from bot.services.referral.opening import check_referral, claim_setup, open_case
 from bot.services.referral.schema import validated_referral
+from bot.views.cases import case_card_message
 from storage.models import OutboxJob
 from storage.states import JobState
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
@@ -183,6 +184,43 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
     assert case.setup_status == "complete"
     [job] = _jobs(harness)
     assert (job.state, job.attempts) == ("done", 2)
+
+
+def test_a_card_the_ledger_has_but_its_case_lacks_is_kept_on_the_case_not_posted_again(
+    harness,
+) -> None:
+    """A set-up stopped after its card went (in the ledger) but before the card's ts reached
+    the case, as an earlier version could leave one: the next run finds the card in the
+    ledger, keeps its ts on the case and pins it, without a second card."""
+    case_id = _refer_queued(harness)
+    runtime = harness.runtime
+    slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
+    setup = CaseSetup(runtime, slack)
+    state = setup._ensure_channel(case_id, setup.load(case_id))
+    assert state.channel_id is not None and state.card is not None
+    ts = slack.post_once(
+        f"case:{case_id}:card", state.channel_id, case_card_message(state.card), case_id=case_id
+    )
+    [case] = cases(harness)
+    assert case.card_ts is None
+
+    assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 1
+
+    [case] = cases(harness)
+    assert (case.card_ts, case.card_pinned, case.setup_status) == (ts, True, "complete")
+    cards = [
+        m
+        for m in harness.standin.messages_in(state.channel_id)
+        if m.user == harness.standin.bot_user_id and m.ts == ts
+    ]
+    assert len(cards) == 1
+    to_channel = [
+        c
+        for c in harness.standin.calls_to("chat.postMessage")
+        if c.args["channel"] == state.channel_id
+    ]
+    assert len(to_channel) == 1
+    assert [c.args["timestamp"] for c in harness.standin.calls_to("pins.add")] == [ts]
 
 
 def test_a_slack_server_error_is_retried_later_each_time(harness) -> None:

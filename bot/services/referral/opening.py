@@ -493,9 +493,10 @@ def record_invited(
         )
 
 
-def record_card(db: Database, case_id: int, ts: str) -> None:
-    with db.session() as session:
-        _record(session, case_id, card_ts=ts)
+def record_card(session: Session, case_id: int, ts: str) -> None:
+    """The card's ts on its case, written with the card's entry in the sent-message ledger
+    (`SlackGateway.post_once`)."""
+    _record(session, case_id, card_ts=ts)
 
 
 def record_card_pinned(db: Database, case_id: int, now: datetime) -> None:
