@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 import logging
 import time
+import urllib.parse
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot import inbound
 from storage.models import AuditEvent, Case
 from tests.flow_helpers import agency_id, body_json, open_referral_modal
 from tests.referral.data import referral_values
@@ -124,7 +128,8 @@ def test_a_submission_is_decoded_once_and_bolt_still_checks_its_signature(
     harness, monkeypatch
 ) -> None:
     """A referral's submission is tens of kilobytes of percent-encoded JSON: the door decodes
-    it and hands Bolt the result, rather than Bolt decoding it a second time."""
+    it (in C, `inbound.decode_form`) and hands Bolt the result, rather than Bolt decoding it
+    a second time."""
     import slack_bolt.request.request as bolt_request
     from slack_sdk.signature import SignatureVerifier
 
@@ -142,13 +147,53 @@ def test_a_submission_is_decoded_once_and_bolt_still_checks_its_signature(
         checked.append(body.decode() if isinstance(body, bytes) else body)
         return real_check(self, body, timestamp, signature)
 
+    decoded_by_parse_qs: list[str] = []
+
+    def parse_qs(text: str, **options: bool) -> dict[str, list[str]]:
+        decoded_by_parse_qs.append(text)
+        return urllib.parse.parse_qs(text, **options)
+
     monkeypatch.setattr(bolt_request, "parse_body", parse_body)
     monkeypatch.setattr(SignatureVerifier, "is_valid", is_valid)
+    monkeypatch.setattr(inbound, "parse_qs", parse_qs)
     view, health = open_referral_modal(harness), agency_id(harness, "Health")
     parsed.clear()
     checked.clear()
+    decoded_by_parse_qs.clear()
     response = harness.driver.submit_view("U0DPH", referral_values(health), view_id=view)
     assert body_json(response)["response_action"] == "update"
     assert parsed == []
+    assert decoded_by_parse_qs == [], "the payload is decoded in C, not by parse_qs"
     # the door's check and Bolt's, both of the body as sent
     assert len(checked) == 2 and checked[0] == checked[1] and checked[0].startswith("payload=")
+
+
+@given(st.text())
+def test_a_payload_is_decoded_exactly_as_parse_qs_decodes_it(value: str) -> None:
+    body = urlencode({"payload": value})
+    assert inbound.decode_form(body) == {"payload": [value]}
+    assert inbound.decode_form(body) == urllib.parse.parse_qs(body, keep_blank_values=True)
+
+
+@given(st.text(alphabet=st.sampled_from("payload=&%+ 0123456789abcdefABCDEF\n\r\té€\x00")))
+def test_any_body_is_decoded_exactly_as_parse_qs_decodes_it(body: str) -> None:
+    """Malformed escapes, stray signs, white space, other fields, raw non-ASCII: the same
+    fields as `parse_qs` gives, whichever decoder reads them."""
+    for text in (body, "payload=" + body):
+        assert inbound.decode_form(text) == urllib.parse.parse_qs(text, keep_blank_values=True)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 255).map(lambda n: f"%{n:02X}"),
+            st.integers(0, 255).map(lambda n: f"%{n:02x}"),
+            st.sampled_from(list("ab+~-._*")),
+        )
+    )
+)
+def test_escaped_bytes_that_are_not_utf_8_are_replaced_as_parse_qs_replaces_them(
+    parts: list[str],
+) -> None:
+    text = "payload=" + "".join(parts)
+    assert inbound.decode_form(text) == urllib.parse.parse_qs(text, keep_blank_values=True)
