@@ -5,8 +5,9 @@ The referrals are submitted as Slack submits them, against the stand-in, on SQLi
 how long its write transaction lasts (on SQLite it holds the write lock from BEGIN IMMEDIATE
 to its commit, and every other writer of the process waits that long), the statements and
 transactions, and the CPU time of the whole exchange; per set-up: statements, transactions
-and CPU time. The stand-in runs in the same process, so its share is in the CPU figures;
-`benchmarks.web` measures the server alone, beside a bare Bolt app."""
+and CPU time; and how long the door and `parse_qs` take to decode a submission's body. The
+stand-in runs in the same process, so its share is in the CPU figures; `benchmarks.web`
+measures the server alone, beside a bare Bolt app."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The bot beside a bare Bolt app (`benchmarks.bare_bolt`), in one run, against the same
-Slack stand-in and the same gunicorn settings: `python -m benchmarks.web`.
+Slack stand-in and the same gunicorn settings, each sent the same referral form's
+submission: `python -m benchmarks.web`.
 
 Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
 16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
