@@ -56,6 +56,13 @@ def _chromium() -> str:
     return CHROMIUM
 
 
+def _shown(locator: Any) -> None:
+    """Waits for the element (a click may have started a navigation) rather than looking once."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -194,22 +201,22 @@ def sign_in_as(page: Any, base: str, name: str) -> None:
 def test_a_member_signs_in_sees_their_case_and_signs_out(served, page) -> None:
     base, _ = served
     sign_in_as(page, base, "Dr Lee (Health DP)")
-    assert page.get_by_role("heading", name="Your cases").is_visible()
+    _shown(page.get_by_role("heading", name="Your cases"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "portal-your-cases.png"), full_page=True)
     cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
     page.get_by_role("link", name="SCR-2026-001").click()
     page.wait_for_url(f"{base}/portal/cases/SCR-2026-001")
-    assert page.get_by_role("heading", name="Integrated chronology").is_visible()
-    assert page.get_by_role("cell", name="GP appointment: bruising noted").is_visible()
+    _shown(page.get_by_role("heading", name="Integrated chronology"))
+    _shown(page.get_by_role("cell", name="GP appointment: bruising noted"))
     shot = ARTIFACTS / "portal-case-page.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot of the case page: {shot}")
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("heading", name="Signed out").is_visible()
+    _shown(page.get_by_role("heading", name="Signed out"))
     page.goto(f"{base}/portal/cases/SCR-2026-001")
-    assert page.get_by_role("heading", name="Sign in to SCR Stand-in").is_visible()
+    _shown(page.get_by_role("heading", name="Sign in to SCR Stand-in"))
 
 
 def test_the_case_page_has_no_serious_accessibility_violation(served, page) -> None:
@@ -246,11 +253,11 @@ def test_the_case_page_runs_no_inline_script(served, page) -> None:
 def test_a_non_member_sees_only_their_cases_and_gets_403(served, page) -> None:
     base, _ = served
     sign_in_as(page, base, "Mo (Education DP)")
-    assert page.get_by_text("You are not a member of any case.").is_visible()
+    _shown(page.get_by_text("You are not a member of any case."))
     assert page.get_by_role("link", name="SCR-2026-001").count() == 0
     response = page.goto(f"{base}/portal/cases/SCR-2026-001")
     assert response is not None and response.status == 403
-    assert page.get_by_role("heading", name="Not shown").is_visible()
+    _shown(page.get_by_role("heading", name="Not shown"))
     download = page.request.get(f"{base}/portal/cases/SCR-2026-001/chronology.csv")
     assert download.status == 403
 
@@ -263,7 +270,7 @@ def test_a_forged_session_and_a_form_without_its_token_are_refused(served, brows
     refused = context.request.post(f"{base}/portal/logout", form={"csrf_token": "guess"})
     assert refused.status == 400
     assert page.goto(f"{base}/portal/") is not None
-    assert page.get_by_role("heading", name="Your cases").is_visible()
+    _shown(page.get_by_role("heading", name="Your cases"))
     context.close()
     forged = browser.new_context()
     forged.add_cookies(
@@ -271,7 +278,7 @@ def test_a_forged_session_and_a_form_without_its_token_are_refused(served, brows
     )
     page = forged.new_page()
     page.goto(f"{base}/portal/")
-    assert page.get_by_role("heading", name="Sign in to SCR Stand-in").is_visible()
+    _shown(page.get_by_role("heading", name="Sign in to SCR Stand-in"))
     forged.close()
 
 
@@ -291,7 +298,7 @@ def test_the_dashboards_numbers_match_the_cases(served, page) -> None:
     sign_in_as(page, base, "Pat Admin")
     page.get_by_role("link", name="The Board's dashboard").click()
     page.wait_for_url(f"{base}/portal/dashboard")
-    assert page.get_by_role("heading", name="The Board's dashboard", level=1).is_visible()
+    _shown(page.get_by_role("heading", name="The Board's dashboard", level=1))
 
     cases_table = table_rows(page, "Every case: 3 cases, 3 open")
     assert sorted(cases_table) == ["SCR-2026-001", "SCR-2026-002", "SCR-2026-003"]
@@ -316,7 +323,7 @@ def test_the_dashboards_numbers_match_the_cases(served, page) -> None:
 
     page.get_by_role("link", name="SCR-2026-002").click()
     page.wait_for_url(f"{base}/portal/cases/SCR-2026-002")
-    assert page.get_by_role("heading", name="Deadlines").is_visible()
+    _shown(page.get_by_role("heading", name="Deadlines"))
 
 
 def test_the_dashboard_has_no_serious_accessibility_violation(served, page) -> None:
@@ -346,7 +353,7 @@ def test_the_dashboard_is_refused_to_an_agency_member(served, page) -> None:
     assert page.get_by_role("link", name="The Board's dashboard").count() == 0
     response = page.goto(f"{base}/portal/dashboard")
     assert response is not None and response.status == 403
-    assert page.get_by_role("heading", name="Not shown").is_visible()
+    _shown(page.get_by_role("heading", name="Not shown"))
     assert page.request.get(f"{base}/portal/dashboard.csv").status == 403
 
 
@@ -392,7 +399,7 @@ def test_a_referral_completed_across_slack_and_web(served, page) -> None:
 
     sign_in_as(page, base, "Dr Lee (Health DP)")
     page.goto(link)
-    assert page.get_by_role("heading", name="The child's details").is_visible()
+    _shown(page.get_by_role("heading", name="The child's details"))
     form = details_form()
     for name, value in form.items():
         if value:
@@ -410,10 +417,10 @@ def test_a_referral_completed_across_slack_and_web(served, page) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "portal-referral-details.png"), full_page=True)
     page.get_by_role("button", name="Send and open the case").click()
-    assert page.get_by_role("heading", name="SCR-2026-004 is open").is_visible()
+    _shown(page.get_by_role("heading", name="SCR-2026-004 is open"))
     # its channel is set up from the outbox, which this server (--no-scheduler) leaves alone
     assert page.goto(link) is not None
-    assert page.get_by_role("heading", name="Link no longer works").is_visible()
+    _shown(page.get_by_role("heading", name="Link no longer works"))
     calls = json.dumps([{"m": c.method, "a": c.args} for c in standin.calls], default=str)
     for value in WEB_IDENTIFYING:
         assert value not in calls
