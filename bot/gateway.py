@@ -207,6 +207,8 @@ class SlackGateway:
         case_id: int | None = None,
         refused: Callable[[OnePost, SlackError], object] | None = None,
         record: Callable[[Session, dict[str, str]], object] | None = None,
+        before: Callable[[Session], object] | None = None,
+        after: Callable[[Session], object] | None = None,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
@@ -214,11 +216,17 @@ class SlackGateway:
         good is given to ``refused``, and the rest still go; without ``refused`` it is
         raised, like a failure worth retrying always is. Returns the ts of each message
         that is in Slack now, by key; ``record`` is given them, by key, in the transactions
-        that read or write them in the ledger (as `post_once`'s)."""
-        begun = self._attempts(posts, record)
+        that read or write them in the ledger (as `post_once`'s).
+
+        ``before(session)`` writes what the caller's step before these posts did (a pin) in
+        the transaction that writes down their attempts, and ``after(session)`` what follows
+        once every post went or was refused for good (a set-up complete) in the one that
+        records them: no Slack call comes between either pair, so each is one transaction."""
+        begun = self._attempts(posts, record, before)
         went: dict[str, Posted] = {}
         forget: list[str] = []
         tried: set[str] = set()
+        finished = False
         try:
             for post in posts:
                 state = begun[post.key]
@@ -242,10 +250,11 @@ class SlackGateway:
                     if refused is None:
                         raise
                     refused(post, exc)
+            finished = True
         finally:
             # the attempts written for posts not reached were never in doubt
             forget += [key for key, state in begun.items() if state is None and key not in tried]
-            self._settle(went, forget, case_id, record)
+            self._settle(went, forget, case_id, record, after if finished else None)
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
 
@@ -253,12 +262,15 @@ class SlackGateway:
         self,
         posts: Sequence[OnePost],
         record: Callable[[Session, dict[str, str]], object] | None = None,
+        before: Callable[[Session], object] | None = None,
     ) -> dict[str, Posted | datetime | None]:
         """For each post's key: where it went, if the ledger has it; else when an earlier
         attempt to post it began, if one was left in doubt; otherwise None, and this
-        attempt is written down (all in one transaction)."""
+        attempt is written down (all in one transaction, after ``before``)."""
         keys = list(dict.fromkeys(post.key for post in posts))
         with self.db.session() as session:
+            if before is not None:
+                before(session)
             sent = session.scalars(select(SentMessage).where(SentMessage.key.in_(keys)))
             found: dict[str, Posted | datetime | None] = {
                 row.key: Posted(row.channel, row.ts) for row in sent
@@ -289,10 +301,11 @@ class SlackGateway:
         forget: list[str],
         case_id: int | None,
         record: Callable[[Session, dict[str, str]], object] | None = None,
+        after: Callable[[Session], object] | None = None,
     ) -> None:
-        """Record what went in the ledger (and, with ``record``, on the caller's rows) and
-        drop the attempts that are settled."""
-        if not went and not forget:
+        """Record what went in the ledger (and, with ``record``, on the caller's rows), drop
+        the attempts that are settled, then run ``after``."""
+        if not went and not forget and after is None:
             return
         with self.db.session() as session:
             now = self.clock.now()
@@ -310,9 +323,12 @@ class SlackGateway:
                         for k, p in went.items()
                     ],
                 )
-            session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
+            if went or forget:
+                session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
             if record is not None and went:
                 record(session, {key: posted.ts for key, posted in went.items()})
+            if after is not None:
+                after(session)
 
     def _find_own_post(self, key: str, channel: str, *, since: datetime) -> Posted | None:
         """The bot's message carrying ``key`` in ``channel``'s history since ``since`` (less

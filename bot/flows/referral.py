@@ -15,7 +15,6 @@ from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
     SetupState,
-    claim_setup,
     postpone_setup,
     record_card,
     record_card_pinned,
@@ -61,13 +60,16 @@ class CaseSetup:
         self.slack = slack
 
     def run(self, case_id: int) -> SetupResult:
-        if not claim_setup(self.db, case_id, self.clock.now()):
-            return SetupResult(case_id, complete=setup_state(self.db, case_id).complete)
+        """Run by the outbox's case set-up job, whose lease makes it the only run of this
+        case's set-up until it ends or its drainer is gone."""
         try:
-            state = self._ensure_channel(case_id, self.load(case_id))
+            state = self.load(case_id)
+            if state.complete:
+                return SetupResult(case_id, complete=True)
+            state = self._ensure_channel(case_id, state)
             state = invite_members(self.runtime, self.slack, case_id, state)
-            state = self._post_and_pin_card(case_id, state)
-            self._tell_and_brief(case_id, state)
+            pinned_now = self._post_and_pin_card(case_id, state)
+            self._tell_and_brief(case_id, state, pinned_now)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             self._postpone(case_id, code)
@@ -75,7 +77,6 @@ class CaseSetup:
         except BaseException:
             self._postpone(case_id, "internal_error")
             raise
-        record_setup_complete(self.db, case_id, self.clock.now())
         return SetupResult(case_id, complete=True)
 
     def load(self, case_id: int) -> SetupState:
@@ -111,7 +112,9 @@ class CaseSetup:
                 return replace(state, channel_id=channel["id"])
         raise ChannelNameUnavailableError(base)
 
-    def _post_and_pin_card(self, case_id: int, state: SetupState) -> SetupState:
+    def _post_and_pin_card(self, case_id: int, state: SetupState) -> bool:
+        """The card posted (its ts kept on the case with its ledger entry) and pinned;
+        whether it was pinned now, which the DMs' first transaction records."""
         assert state.channel_id is not None
         card_ts = state.card_ts
         if card_ts is None:
@@ -125,15 +128,17 @@ class CaseSetup:
                 case_id=case_id,
                 record=lambda session, ts: record_card(session, case_id, ts),
             )
-        if not state.card_pinned:
-            self.slack.pin(state.channel_id, card_ts)
-            record_card_pinned(self.db, case_id, self.clock.now())
-        return replace(state, card_ts=card_ts, card_pinned=True)
+        if state.card_pinned:
+            return False
+        self.slack.pin(state.channel_id, card_ts)
+        return True
 
-    def _tell_and_brief(self, case_id: int, state: SetupState) -> None:
+    def _tell_and_brief(self, case_id: int, state: SetupState, pinned_now: bool) -> None:
         """The CPU told, the agencies involved from the start briefed, and the referrer led
         into the channel (by their own DM when nothing else reaches them), in one batch of
-        posts (the ledger read and written once for them all). A DM Slack refuses for good
+        posts (the ledger read and written once for them all): the card's pin is recorded
+        with their attempts, and the set-up complete with their ledger entries. A DM Slack
+        refuses for good
         (a deactivated account) is logged and the rest go, so one person Slack cannot reach
         does not hold up the case; Slack not answering is retried."""
         channel = state.channel_id
@@ -146,7 +151,16 @@ class CaseSetup:
             # one message, not two
             ready = case_ready(state.reference, channel)
             posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
-        self.slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
+        now = self.clock.now()
+        self.slack.post_each_once(
+            posts,
+            case_id=case_id,
+            refused=dm_not_sent,
+            before=(lambda session: record_card_pinned(session, case_id, now))
+            if pinned_now
+            else None,
+            after=lambda session: record_setup_complete(session, case_id, self.clock.now()),
+        )
 
 
 def invite_members(

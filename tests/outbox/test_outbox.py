@@ -8,17 +8,18 @@ import time
 from datetime import timedelta
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.flows.referral import CaseSetup, invite_members
-from bot.gateway import SlackGateway
+from bot.gateway import SlackError, SlackGateway
 from bot.handlers import referral as referral_handlers
 from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.runtime import Bell
 from bot.services import outbox
-from bot.services.referral.opening import check_referral, claim_setup, open_case
+from bot.services.referral.opening import check_referral, open_case
 from bot.services.referral.schema import validated_referral
 from bot.views.cases import case_card_message
 from storage.models import OutboxJob
@@ -158,9 +159,9 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
 ) -> None:
     case_id = _refer_queued(harness)
     runtime, now = harness.runtime, harness.clock.now()
-    # A drainer claims the job, gets as far as the card, and dies.
+    # A drainer claims the job, gets as far as pinning the card, and dies before it records
+    # the pin (with the DMs' attempts, its next transaction).
     assert outbox.claim_next(runtime.db, "dead-drainer", now) is not None
-    assert claim_setup(runtime.db, case_id, now)
     slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
     state = setup._ensure_channel(case_id, setup.load(case_id))
@@ -179,9 +180,11 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
         if m.user == harness.standin.bot_user_id
     ]
     assert len(cards) == 1
-    assert len(harness.standin.calls_to("pins.add")) == 1
+    # pinned again on resuming, which Slack answers `already_pinned`: still one pin
+    assert [c.ok for c in harness.standin.calls_to("pins.add")] == [True, False]
+    assert harness.standin.pins[state.channel_id] == [cards[0].ts]
     [case] = cases(harness)
-    assert case.setup_status == "complete"
+    assert (case.setup_status, case.card_pinned) == ("complete", True)
     [job] = _jobs(harness)
     assert (job.state, job.attempts) == ("done", 2)
 
@@ -221,6 +224,39 @@ def test_a_card_the_ledger_has_but_its_case_lacks_is_kept_on_the_case_not_posted
     ]
     assert len(to_channel) == 1
     assert [c.args["timestamp"] for c in harness.standin.calls_to("pins.add")] == [ts]
+
+
+@pytest.mark.postgres
+def test_the_pin_is_on_record_before_the_dms_and_the_set_up_complete_only_after_them(
+    harness,
+) -> None:
+    """The pin is recorded in the transaction that writes down the DMs' attempts, and the
+    set-up's completion in the one that enters them in the ledger: DMs Slack fails leave
+    the pin on record and the set-up unfinished, and the retry finishes it without pinning
+    again."""
+    case_id = _refer_queued(harness)
+    runtime, standin = harness.runtime, harness.standin
+    impatient = WebClient(token=standin.bot_token, base_url=standin.api_url, retry_handlers=[])
+    slack = SlackGateway(impatient, runtime.db, runtime.clock)
+    setup = CaseSetup(runtime, slack)
+    state = invite_members(
+        runtime, slack, case_id, setup._ensure_channel(case_id, setup.load(case_id))
+    )
+    assert setup._post_and_pin_card(case_id, state) is True
+    standin.fail("chat.postMessage", status=503, times=100)
+
+    with pytest.raises(SlackError):
+        setup._tell_and_brief(case_id, state, pinned_now=True)
+
+    [case] = cases(harness)
+    assert (case.card_pinned, case.setup_status) == (True, "pending")
+    standin.clear_faults()
+    harness.clock.advance(timedelta(minutes=2))
+    assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 1
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+    assert len(standin.calls_to("pins.add")) == 1
+    assert standin.dms_to(case.referred_by) != []
 
 
 def test_a_slack_server_error_is_retried_later_each_time(harness) -> None:

@@ -50,7 +50,6 @@ from bot.services.referral.schema import (
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext, start_case
-from storage.claim import claimed
 from storage.db import Database
 from storage.models import (
     Agency,
@@ -62,7 +61,6 @@ from storage.models import (
 )
 from storage.states import SetupStatus
 
-LEASE = timedelta(minutes=5)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
@@ -419,23 +417,6 @@ def setup_state(
         )
 
 
-def claim_setup(db: Database, case_id: int, now: datetime) -> bool:
-    """Take the case's set-up for LEASE; a crashed holder's lease simply runs out."""
-    with db.session() as session:
-        return claimed(
-            session,
-            Case,
-            Case.id == case_id,
-            or_(
-                Case.setup_status == SetupStatus.PENDING,
-                (Case.setup_status == SetupStatus.RUNNING) & (Case.setup_retry_at <= now),
-            ),
-            or_(Case.setup_retry_at.is_(None), Case.setup_retry_at <= now),
-            setup_status=SetupStatus.RUNNING,
-            setup_retry_at=now + LEASE,
-        )
-
-
 def _case(session: Session, case_id: int) -> Case:
     """The case row alone, for a step that records its result."""
     case = session.get(Case, case_id)
@@ -499,22 +480,22 @@ def record_card(session: Session, case_id: int, ts: str) -> None:
     _record(session, case_id, card_ts=ts)
 
 
-def record_card_pinned(db: Database, case_id: int, now: datetime) -> None:
-    with db.session() as session:
-        _record(session, case_id, card_pinned=True)
-        audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
+def record_card_pinned(session: Session, case_id: int, now: datetime) -> None:
+    """Written with the attempts of the set-up's DMs, the next thing it does."""
+    _record(session, case_id, card_pinned=True)
+    audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
 
 
-def record_setup_complete(db: Database, case_id: int, now: datetime) -> None:
-    with db.session() as session:
-        _record(
-            session,
-            case_id,
-            setup_status=SetupStatus.COMPLETE,
-            setup_retry_at=None,
-            setup_last_error=None,
-        )
-        audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
+def record_setup_complete(session: Session, case_id: int, now: datetime) -> None:
+    """Written with the ledger entries of the set-up's DMs, its last Slack calls."""
+    _record(
+        session,
+        case_id,
+        setup_status=SetupStatus.COMPLETE,
+        setup_retry_at=None,
+        setup_last_error=None,
+    )
+    audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
 
 
 def postpone_setup(db: Database, case_id: int, code: str, now: datetime) -> None:
