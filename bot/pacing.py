@@ -5,8 +5,11 @@ conversations up to a workspace-wide limit. The worker's messages of the day go 
 person, so they can go side by side: a few at a time (`SENDERS`). Slack's `Retry-After` is
 honoured twice over: the Web API client's `RateLimitErrorRetryHandler` waits it out for one
 call, and a 429 that still comes through pauses every sender here until the time Slack
-named has passed (on the runtime's clock), then the refused message is sent again. A wait
-longer than `LONGEST_WAIT`, or a third refusal of the same message, is left to a later tick.
+named has passed (on the runtime's clock), then the refused message is sent again. Each
+such pause also halves how many senders may have a message in flight, and every run of as
+many messages sent without a 429 lets one more back (additive increase, multiplicative
+decrease): senders resuming together do not all meet the limit again. A wait longer than
+`LONGEST_WAIT`, or a third refusal of the same message, is left to a later tick.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ SENDERS = 8
 what eight senders reach)."""
 LONGEST_WAIT = timedelta(seconds=10)
 REFUSALS = 3
+_PUT_BACK = object()
+"""What `PacedSend._send` gives for an item a 429 put back in the queue."""
 
 
 class PacedSend(Generic[K, T]):
-    """Calls ``send`` for each item, ``senders`` at a time. After a failure ``stop`` says
-    should halt the round, nothing new starts (those in flight finish); the items never
-    started are not in ``results``."""
+    """Calls ``send`` for each item, ``senders`` at a time (fewer after a 429). After a
+    failure ``stop`` says should halt the round, nothing new starts (those in flight
+    finish); the items never started are not in ``results``."""
 
     def __init__(
         self,
@@ -48,11 +53,16 @@ class PacedSend(Generic[K, T]):
         self.results: dict[K, T | BaseException] = {}
         self.paused = 0
         """How many times a 429 paused the senders."""
-        self._lock = threading.Lock()
+        self.allowed = senders
+        """How many senders may have a message in flight now."""
+        self._ready = threading.Condition()
         self._queue: deque[K] = deque()
         self._refusals: dict[K, int] = {}
         self._resume_at: datetime | None = None
         self._halted = False
+        self._in_flight = 0
+        self._clear = 0
+        """Messages sent since the last pause or the last sender let back."""
 
     def run(self, items: Sequence[K]) -> dict[K, T | BaseException]:
         self._queue.extend(items)
@@ -63,38 +73,58 @@ class PacedSend(Generic[K, T]):
         return self.results
 
     def _next(self) -> tuple[K, datetime | None] | None:
-        with self._lock:
+        with self._ready:
+            self._ready.wait_for(
+                lambda: self._halted or not self._queue or self._in_flight < self.allowed
+            )
             if self._halted or not self._queue:
                 return None
+            self._in_flight += 1
             return self._queue.popleft(), self._resume_at
 
     def _drain(self) -> None:
         while (taken := self._next()) is not None:
             item, resume_at = taken
-            if resume_at is not None:
-                wait_until(self.clock, resume_at)
             try:
-                result: T | BaseException = self.send(item)
-            except SlackError as exc:
-                if self._wait_and_retry(item, exc):
-                    continue
-                result = exc
-            except BaseException as exc:
-                result = exc
-            with self._lock:
-                self.results[item] = result
-                if isinstance(result, BaseException) and self.stop(result):
-                    self._halted = True
+                if resume_at is not None:
+                    wait_until(self.clock, resume_at)
+                result: object = self._send(item)
+            finally:
+                with self._ready:
+                    self._in_flight -= 1
+                    self._ready.notify_all()
+            if result is _PUT_BACK:
+                continue  # refused for now: back at the front of the queue
             if isinstance(result, BaseException) and not isinstance(result, Exception):
                 raise result
 
+    def _send(self, item: K) -> object:
+        """The item's result, recorded; `_PUT_BACK` when a 429 put it back in the queue."""
+        try:
+            result: T | BaseException = self.send(item)
+        except SlackError as exc:
+            if self._wait_and_retry(item, exc):
+                return _PUT_BACK
+            result = exc
+        except BaseException as exc:
+            result = exc
+        with self._ready:
+            self.results[item] = result
+            if isinstance(result, BaseException):
+                self._halted = self._halted or self.stop(result)
+            else:
+                self._clear += 1
+                if self._clear >= self.allowed and self.allowed < self.senders:
+                    self.allowed, self._clear = self.allowed + 1, 0
+        return result
+
     def _wait_and_retry(self, item: K, exc: SlackError) -> bool:
-        """A 429 Slack asks us to wait out briefly: every sender pauses until then, and the
-        item goes back to the front of the queue."""
+        """A 429 Slack asks us to wait out briefly: every sender pauses until then, fewer of
+        them go on afterwards, and the item goes back to the front of the queue."""
         if exc.code != "ratelimited" or exc.retry_after is None:
             return False
         wait = timedelta(seconds=exc.retry_after)
-        with self._lock:
+        with self._ready:
             refusals = self._refusals[item] = self._refusals.get(item, 0) + 1
             if wait > LONGEST_WAIT or refusals >= REFUSALS or self._halted:
                 return False
@@ -102,5 +132,6 @@ class PacedSend(Generic[K, T]):
             if self._resume_at is None or until > self._resume_at:
                 self._resume_at = until
                 self.paused += 1
+                self.allowed, self._clear = max(1, self.allowed // 2), 0
             self._queue.appendleft(item)
             return True

@@ -9,9 +9,13 @@ from collections import Counter
 from datetime import timedelta
 
 from benchmarks.reminders import MORNING, _owner, fill_morning
+from bot.clock import FrozenClock
+from bot.gateway import SlackError
 from bot.jobs.worker import TickReport, daily_digest, run_tick, tick
+from bot.pacing import PacedSend
 from bot.testing.harness import Harness
 from tests.reminders.reminder_helpers import is_reminder, without_sdk_retries
+from tests.socket_mode.conditions import until
 
 OWNERS = 12
 ITEMS = 24
@@ -91,3 +95,51 @@ def test_a_wait_longer_than_slack_should_ask_is_left_to_a_later_tick(harness: Ha
         if c.ok and is_reminder(c.args)
     )
     assert set(sent.values()) == {1}
+
+
+def test_a_429_halves_the_senders_and_messages_sent_clear_bring_them_back() -> None:
+    """Senders resuming together after a pause would meet the limit together again: a 429
+    halves how many may be in flight, and each run of that many sent without one lets one
+    more back, up to all eight."""
+    clock = FrozenClock(MORNING)
+    one_at_a_time = threading.Lock()
+    allowed_then: list[int] = []
+    flying: list[tuple[int, int]] = []
+
+    def send(n: int) -> int:
+        if n == 0 and not pacer.paused:  # refused once all eight are in flight, the others
+            # having started before the pause
+            until(lambda: pacer._in_flight == 8, what="eight messages in flight")
+            raise SlackError("chat.postMessage", "ratelimited", retryable=True, retry_after=1)
+        if n < 8:
+            until(lambda: pacer.paused == 1, what="the pause")
+        with one_at_a_time:
+            allowed_then.append(pacer.allowed)
+            if n >= 8:  # taken after the pause
+                flying.append((pacer._in_flight, pacer.allowed))
+        return n
+
+    pacer = PacedSend(send, clock=clock, stop=lambda exc: False, senders=8)
+    done = threading.Event()
+    results: list[dict[int, int | BaseException]] = []
+
+    def run() -> None:
+        try:
+            results.append(pacer.run(list(range(40))))
+        finally:
+            done.set()
+            clock.advance(timedelta())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while (wake := clock.next_wake(unless=done.is_set)) is not None:
+        clock.set(wake)
+    thread.join()
+
+    [sent] = results
+    assert sent == {n: n for n in range(40)}
+    assert pacer.paused == 1
+    assert allowed_then[0] == 4, "halved by the 429"
+    assert allowed_then == sorted(allowed_then), "then only let back"
+    assert pacer.allowed == 8
+    assert all(in_flight <= allowed for in_flight, allowed in flying), flying
