@@ -10,6 +10,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from sqlalchemy.orm import Session
+
 from bot.flows.first_month import briefing_dms, dm_not_sent
 from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
@@ -138,9 +140,8 @@ class CaseSetup:
         into the channel (by their own DM when nothing else reaches them), in one batch of
         posts (the ledger read and written once for them all): the card's pin is recorded
         with their attempts, and the set-up complete with their ledger entries. A DM Slack
-        refuses for good
-        (a deactivated account) is logged and the rest go, so one person Slack cannot reach
-        does not hold up the case; Slack not answering is retried."""
+        refuses for good (a deactivated account) is logged and the rest go, so one person
+        Slack cannot reach does not hold up the case; Slack not answering is retried."""
         channel = state.channel_id
         assert channel is not None
         arrived = referral_arrived(state.reference, state.referring_agency, channel)
@@ -151,14 +152,15 @@ class CaseSetup:
             # one message, not two
             ready = case_ready(state.reference, channel)
             posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
-        now = self.clock.now()
+
+        def pinned(session: Session) -> None:
+            record_card_pinned(session, case_id, self.clock.now())
+
         self.slack.post_each_once(
             posts,
             case_id=case_id,
             refused=dm_not_sent,
-            before=(lambda session: record_card_pinned(session, case_id, now))
-            if pinned_now
-            else None,
+            before=pinned if pinned_now else None,
             after=lambda session: record_setup_complete(session, case_id, self.clock.now()),
         )
 
