@@ -5,8 +5,9 @@ submission: `python -m benchmarks.web`.
 Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
 16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
 `web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
-database); 200 referrals from the first submission to the last pinned card; submissions
-answered with an error; the ratios bot/bare; for the bot, 32 referrals at 16 in flight
+database); 200 referrals from the first submission to the last pinned card, and 50 with
+every Slack call answered in 150 ms as Slack's own round trips take; submissions answered
+with an error; the ratios bot/bare; for the bot, 32 referrals at 16 in flight
 while every Slack call takes 2 s (none may be created yet shown as failed); the resident
 memory of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
 databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
@@ -55,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERRER = "U0DPH"
 SLACK_WAITS = 3.0
 """Seconds Slack waits for an acknowledgement before it shows the person an error."""
-PARTS = ("help", "referrals", "burst", "slow", "rss", "tick", "reminders")
+PARTS = ("help", "referrals", "burst", "latency", "slow", "rss", "tick", "reminders")
 ANSWERS = {
     ReferralBlock.REFERRAL_DATE: "2026-11-27",
     ReferralBlock.CHILD_NAME: "Benchmark Child",
@@ -276,6 +277,11 @@ def pinned(standin: SlackStandIn) -> int:
     return sum(len(pins) for pins in standin.pins.values())
 
 
+def wait_pinned(standin: SlackStandIn, count: int, within: float) -> bool:
+    """Wait until ``count`` cards are pinned in all (the set-ups' last step)."""
+    return wait_for(lambda: pinned(standin) >= count, within)
+
+
 def wait_for(condition: Callable[[], bool], within: float) -> bool:
     deadline = time.monotonic() + within
     while not condition():
@@ -295,6 +301,9 @@ class Figures:
     cpu: float = 0.0
     """CPU time of the web server's processes per referral submitted (ms)."""
     burst: float = 0.0
+    latency: float = 0.0
+    """The burst with every Slack call answered after ``--slack-latency``, as Slack's own
+    round trips take: set-ups waiting on Slack one after another would show here."""
     errors: int = 0
     """Submissions answered with an error (or after Slack gave up waiting)."""
     rss: float = 0.0
@@ -364,9 +373,11 @@ def measure(
         cpu, submitted = 0.0, 0
         for in_flight in args.in_flight:
             views = open_forms(server, standin, args.submissions, bare)
-            before = cpu_seconds(server.process.pid)
+            before, pins = cpu_seconds(server.process.pid), pinned(standin)
             answered = submit_all(server, views, in_flight, agency)
             cpu += cpu_seconds(server.process.pid) - before
+            # each level starts on an idle server, not behind the last level's set-ups
+            wait_pinned(standin, pins + len(views), 120)
             submitted += len(answered)
             times = [took for took, _ in answered]
             figures.errors += sum(1 for _, ok in answered if not ok)
@@ -374,20 +385,34 @@ def measure(
             figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
         figures.cpu = cpu / submitted * 1000
     if "burst" in args.parts:
-        views = open_forms(server, standin, args.burst, bare)
-        before = pinned(standin)
-        started = time.perf_counter()
-        answered = submit_all(server, views, 8, agency)
-        stored = sum(1 for _, ok in answered if ok)  # a referral refused in time stores nothing
-        figures.errors += args.burst - stored
-        done = wait_for(lambda: pinned(standin) - before >= stored, 600)
-        figures.burst = time.perf_counter() - started if done else float("nan")
+        figures.burst = burst(server, standin, args.burst, agency, figures)
+    if "latency" in args.parts:
+        standin.slow("*", args.slack_latency)
+        try:
+            figures.latency = burst(server, standin, args.latency_burst, agency, figures)
+        finally:
+            standin.clear_faults()
     if "slow" in args.parts and url is not None:
         figures.slow = slow_slack(server, standin, args, agency, url)
     each = rss_each(server.process.pid)
     figures.rss = sum(each)
     figures.processes = " + ".join(f"{mb:.0f}" for mb in each)
     return figures
+
+
+def burst(
+    server: Server, standin: SlackStandIn, count: int, agency: str | None, figures: Figures
+) -> float:
+    """Seconds from the first of ``count`` referrals submitted 8 at a time to the last
+    pinned card (NaN if one never came); refusals are counted in ``figures``."""
+    views = open_forms(server, standin, count, agency is None)
+    before = pinned(standin)
+    started = time.perf_counter()
+    answered = submit_all(server, views, 8, agency)
+    stored = sum(1 for _, ok in answered if ok)  # a referral refused in time stores nothing
+    figures.errors += count - stored
+    done = wait_pinned(standin, before + stored, 600)
+    return time.perf_counter() - started if done else float("nan")
 
 
 def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -> None:
@@ -417,6 +442,9 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
         row("web server CPU per referral submitted", bot.cpu, bare.cpu, "ms")
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
+    if "latency" in args.parts:
+        label = f"{args.latency_burst} likewise, each Slack call {args.slack_latency * 1000:g} ms"
+        row(label, bot.latency, bare.latency, "s")
     print(f"  {'submissions answered with an error':<44}{bot.errors:>9}  {bare.errors:>9}")
     if bot.slow is not None:
         in_time, created, shown_error = bot.slow
@@ -486,6 +514,7 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
         submit=submit,
         cpu=statistics.median(r.cpu for r in runs),
         burst=statistics.median(r.burst for r in runs),
+        latency=statistics.median(r.latency for r in runs),
         errors=sum(r.errors for r in runs),
         rss=statistics.median(r.rss for r in runs),
         processes=runs[-1].processes,
@@ -657,6 +686,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--submissions", type=int, default=48, help="per concurrency level")
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--latency-burst", type=int, default=50)
+    parser.add_argument(
+        "--slack-latency", type=float, default=0.15, help="seconds per Web API call (latency)"
+    )
     parser.add_argument("--slow-submissions", type=int, default=32)
     parser.add_argument("--slack-delay", type=float, default=2.0, help="seconds per Web API call")
     parser.add_argument("--cases", type=int, nargs="+", default=[1_000, 10_000, 50_000])
@@ -668,7 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="side-by-side runs; each figure is their median"
     )
     args = parser.parse_args(argv)
-    web = {"help", "referrals", "burst", "slow", "rss"} & set(args.parts)
+    web = {"help", "referrals", "burst", "latency", "slow", "rss"} & set(args.parts)
     if web and not args.no_sqlite:
         sqlite_run(args)
     if web and args.postgres:

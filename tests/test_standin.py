@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -537,6 +538,23 @@ def test_slowness_and_clearing(slack, client):
     started = time.monotonic()
     client.users_info(user=ANN)
     assert time.monotonic() - started < 0.2
+
+
+def test_a_held_method_waits_unanswered_until_released(slack, client):
+    slack.hold("auth.test")
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(client.auth_test()["ok"]))
+    caller.start()
+    deadline = time.monotonic() + 10
+    while slack.held("auth.test") != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert slack.held("auth.test") == 1
+    assert client.users_info(user=ANN)["ok"]  # other methods are answered meanwhile
+    assert answers == []
+    slack.release("auth.test")
+    caller.join(10)
+    assert answers == [True]
+    assert slack.held("auth.test") == 0
 
 
 # files and people -------------------------------------------------------------------------

@@ -18,10 +18,11 @@ import os
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 
@@ -87,6 +88,11 @@ JOBS: dict[Job, JobFunction] = {
 """What each kind of job does: ``function(runtime, gateway, **ids)``."""
 
 
+Outcome = Literal["done", "postponed", "failed"]
+Ended = tuple[str, Outcome]
+"""A job's kind and how its run ended."""
+
+
 @dataclass
 class DrainReport:
     done: Counter[str] = field(default_factory=Counter)
@@ -95,6 +101,15 @@ class DrainReport:
 
     def completed(self, job: Job) -> int:
         return self.done[job.value]
+
+    def count(self, ended: Ended) -> None:
+        kind, outcome = ended
+        if outcome == "done":
+            self.done[kind] += 1
+        elif outcome == "postponed":
+            self.postponed += 1
+        else:
+            self.failed += 1
 
 
 def drainer_name() -> str:
@@ -105,72 +120,95 @@ def drainer_name() -> str:
 PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
+CONCURRENCY = 4
+"""Jobs the scheduler's drain runs at once. A case's set-up makes eight Slack calls one
+after another, each a round trip of a tenth of a second or more: run one at a time, ten
+referrals made together would wait over ten seconds for their last channel. Slack's rate
+limits, honoured by the gateway, bound what more would gain."""
+
 
 def drain(
-    runtime: Runtime, client: WebClient | None = None, *, limit: int | None = None
+    runtime: Runtime,
+    client: WebClient | None = None,
+    *,
+    limit: int | None = None,
+    concurrency: int = 1,
 ) -> DrainReport:
-    """Run the due jobs, one claim at a time, until none is due (or ``limit`` ran)."""
+    """Run the due jobs, one claim at a time, until none is due (or ``limit`` ran). With
+    ``concurrency`` above one, up to that many run at once, never two about the same thing
+    (`outbox.subjects`): the jobs of one case still run in the order they were queued."""
     slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock)
     me = drainer_name()
     report = DrainReport()
+    running: dict[Future[Ended], frozenset[outbox.Subject]] = {}
+
+    def settled(futures: Iterable[Future[Ended]]) -> None:
+        for future in futures:
+            running.pop(future)
+            report.count(future.result())
+
     ran = 0
-    while limit is None or ran < limit:
-        runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
-        job = outbox.claim_next(runtime.db, me, runtime.clock.now())
-        if job is None:
-            break
-        ran += 1
-        _run(runtime, slack, job, me, report)
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="scr-outbox") as pool:
+        while limit is None or ran < limit:
+            if len(running) >= concurrency:
+                settled(wait(running, return_when=FIRST_COMPLETED).done)
+            runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
+            busy = frozenset().union(*running.values())
+            job = outbox.claim_next(runtime.db, me, runtime.clock.now(), busy=busy)
+            if job is None:
+                if not running:
+                    break
+                settled(wait(running, return_when=FIRST_COMPLETED).done)
+                continue  # a job left for a busy case may be free now
+            ran += 1
+            if concurrency == 1:
+                report.count(_run(runtime, slack, job, me))
+            else:
+                running[pool.submit(_run, runtime, slack, job, me)] = outbox.subjects(job.args)
+        settled(list(wait(running).done))
     return report
 
 
-def _run(
-    runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str, report: DrainReport
-) -> None:
+def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> Ended:
+    """Run one claimed job and settle it: its kind and how it ended."""
     db, now = runtime.db, runtime.clock.now
     try:
         function = JOBS[Job(job.kind)]
     except ValueError:
         log.error("outbox job %s: unknown kind %s, given up", job.id, job.kind)
         outbox.give_up(db, job, me, error="unknown_kind", now=now())
-        report.failed += 1
-        return
+        return job.kind, "failed"
     try:
         function(runtime, slack, **_ids(job.args))
     except RetryLaterError as exc:
         outbox.postpone(db, job, me, error=exc.code, at=outbox.retry_at(job.attempts, now()))
-        report.postponed += 1
-        return
+        return job.kind, "postponed"
     except SlackError as exc:
-        _failed(runtime, job, me, report, exc.code, exc.retryable, exc.retry_after)
-        return
+        return job.kind, _failed(runtime, job, me, exc.code, exc.retryable, exc.retry_after)
     except Exception as exc:
         log.error("outbox job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
-        _failed(runtime, job, me, report, type(exc).__name__, True, None)
-        return
+        return job.kind, _failed(runtime, job, me, type(exc).__name__, True, None)
     outbox.finish(db, job, me, now())
-    report.done[job.kind] += 1
+    return job.kind, "done"
 
 
 def _failed(
     runtime: Runtime,
     job: ClaimedJob,
     me: str,
-    report: DrainReport,
     code: str,
     retryable: bool,
     retry_after: float | None,
-) -> None:
+) -> Outcome:
     now = runtime.clock.now()
     if retryable and job.attempts < MAX_ATTEMPTS:
         log.warning("outbox job %s (%s): Slack error %s, tried again later", job.id, job.kind, code)
         at = outbox.retry_at(job.attempts, now, retry_after)
         outbox.postpone(runtime.db, job, me, error=code, at=at)
-        report.postponed += 1
-        return
+        return "postponed"
     log.error("outbox job %s (%s): given up after Slack error %s", job.id, job.kind, code)
     outbox.give_up(runtime.db, job, me, error=code, now=now)
-    report.failed += 1
+    return "failed"
 
 
 def _ids(args: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ from bot.flows.referral_details import PendingReport, pending_referrals_pass
 from bot.flows.retention import RetentionReport, retention_pass
 from bot.gateway import SlackGateway
 from bot.ids import Job
-from bot.jobs.outbox import DrainReport, drain, tidy
+from bot.jobs.outbox import CONCURRENCY, DrainReport, drain, tidy
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.runtime import Runtime, build_runtime
 from bot.services import outbox
@@ -174,7 +174,8 @@ def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
 
 def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
     """Each ring of the runtime's bell runs the outbox's drain once, now, on the scheduler's
-    executor (up to two at once, so a ring during a drain is not lost)."""
+    executor (up to two at once, so a ring during a drain is not lost), each running up to
+    `CONCURRENCY` jobs at once."""
 
     def wake() -> None:
         if scheduler.running:
@@ -182,6 +183,7 @@ def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
                 drain,
                 id="outbox",
                 args=[runtime],
+                kwargs={"concurrency": CONCURRENCY},
                 replace_existing=True,
                 max_instances=2,
                 misfire_grace_time=TICK_SECONDS,

@@ -10,6 +10,7 @@ safe). A job that failed waits longer after each attempt."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,17 +107,35 @@ def _due(now: datetime) -> Any:
     )
 
 
-def claim_next(db: Database, drainer: str, now: datetime) -> ClaimedJob | None:
+CANDIDATES = 8
+"""Due jobs a claim looks at (more when some are left for later): another drainer may take
+the first ones meanwhile."""
+
+Subject = tuple[str, int | str]
+"""What a job is about: one of its ids, by name (``("case_id", 12)``)."""
+
+
+def subjects(args: dict[str, Any]) -> frozenset[Subject]:
+    return frozenset((str(name), value) for name, value in args.items())
+
+
+def claim_next(
+    db: Database, drainer: str, now: datetime, *, busy: Collection[Subject] = ()
+) -> ClaimedJob | None:
     """Take the job due longest for ``drainer`` and commit, or None when nothing is due. Two
-    drainers never take the same job: the claim's WHERE carries the state it expects."""
+    drainers never take the same job: the claim's WHERE carries the state it expects. A job
+    naming one of the ``busy`` subjects (those of the jobs the drainer is running) waits,
+    so that the jobs of one case run in the order they were queued."""
     with db.session() as session:
         candidates = session.execute(
             select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
             .where(_due(now))
             .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-            .limit(8)
+            .limit(CANDIDATES + len(busy))
         ).all()
         for row in candidates:
+            if not subjects(row.args).isdisjoint(busy):
+                continue
             if claimed(
                 session,
                 OutboxJob,

@@ -90,6 +90,7 @@ class Dispatcher:
 
     def handle(self, request: ApiRequest) -> ApiReply:
         arrived = self.ws.wall()
+        self.faults.wait_while_held(request.method)
         delay = self.faults.delay(request.method)
         if delay > 0:
             time.sleep(delay)

@@ -37,6 +37,9 @@ class Faults:
         self._failures: list[Fault] = []
         self._delays: dict[str, float] = {}
         self._late_answers: dict[str, float] = {}
+        self._gate = threading.Condition()
+        self._held: set[str] = set()
+        self._waiting: dict[str, int] = {}
 
     def plan(
         self, method: str, status: int, error: str | None, retry_after: int | None, times: int
@@ -67,6 +70,33 @@ class Faults:
             self._failures.clear()
             self._delays.clear()
             self._late_answers.clear()
+        self.release()
+
+    def hold(self, method: str) -> None:
+        with self._gate:
+            self._held.add(method)
+
+    def release(self, method: str | None = None) -> None:
+        with self._gate:
+            if method is None:
+                self._held.clear()
+            else:
+                self._held.discard(method)
+            self._gate.notify_all()
+
+    def held(self, method: str) -> int:
+        with self._gate:
+            return self._waiting.get(method, 0)
+
+    def wait_while_held(self, method: str) -> None:
+        """Called before a call is served: it waits while ``method`` is held."""
+        with self._gate:
+            if method not in self._held:
+                return
+            self._waiting[method] = self._waiting.get(method, 0) + 1
+            self._gate.notify_all()
+            self._gate.wait_for(lambda: method not in self._held)
+            self._waiting[method] -= 1
 
     def take(self, method: str) -> Fault | None:
         """The next failure planned for ``method`` (or for every method), used up by one."""

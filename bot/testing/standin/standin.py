@@ -317,6 +317,19 @@ class SlackStandIn(MessageQueries, ViewControls):
         shorter meets Slack's worst case: it did act, but the answer never came."""
         self._faults.slow(method, seconds, after_acting=after_acting)
 
+    def hold(self, method: str) -> None:
+        """Keep every call to ``method`` waiting, unanswered, until `release` (or
+        `clear_faults`): a test sees how many calls are in flight at once (`held`)."""
+        self._faults.hold(method)
+
+    def release(self, method: str | None = None) -> None:
+        """Let the calls `hold` kept waiting be answered (every method's with None)."""
+        self._faults.release(method)
+
+    def held(self, method: str) -> int:
+        """How many calls to ``method`` are waiting on `hold` now."""
+        return self._faults.held(method)
+
     def rate_limit(
         self,
         method: str,

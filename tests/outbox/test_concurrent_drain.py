@@ -1,0 +1,68 @@
+"""The scheduler's drain runs several jobs at once, so that referrals made together wait on
+Slack together rather than one after another; the jobs of one case still run in order."""
+
+from __future__ import annotations
+
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from benchmarks.web import wait_for
+from bot.ids import Job
+from bot.jobs import outbox as jobs
+from bot.jobs.worker import drain_when_rung
+from bot.services import outbox
+from storage.states import JobState
+from tests.flow_helpers import cases
+from tests.outbox.test_outbox import _jobs, _refer_queued
+
+CREATE = "conversations.create"
+
+
+def test_referrals_made_together_wait_on_slack_together(harness) -> None:
+    referred = [_refer_queued(harness) for _ in range(jobs.CONCURRENCY)]
+    harness.standin.hold(CREATE)
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    drain_when_rung(scheduler, harness.runtime)
+    scheduler.start()
+    try:
+        harness.runtime.bell.ring()
+        together = wait_for(lambda: harness.standin.held(CREATE) == jobs.CONCURRENCY, 20)
+        harness.standin.release(CREATE)
+        assert together, f"{harness.standin.held(CREATE)} set-up(s) waited on Slack at once"
+        assert wait_for(lambda: all(c.setup_status == "complete" for c in cases(harness)), 30)
+    finally:
+        harness.standin.release()
+        scheduler.shutdown(wait=True)
+    assert sorted(c.id for c in cases(harness)) == sorted(referred)
+    assert len({c.channel_id for c in cases(harness)}) == len(referred)
+    assert len([c for c in harness.standin.calls_to(CREATE) if c.ok]) == len(referred)
+
+
+def test_a_cases_next_job_waits_for_the_one_running_and_other_cases_go_on(harness) -> None:
+    first = _refer_queued(harness)
+    with harness.runtime.db.session() as session:
+        outbox.enqueue(session, Job.CASE_CARD, now=harness.clock.now(), case_id=first)
+    second = _refer_queued(harness)
+    harness.standin.hold(CREATE)
+    reports: list[jobs.DrainReport] = []
+    drainer = threading.Thread(
+        target=lambda: reports.append(jobs.drain(harness.runtime, concurrency=4))
+    )
+    drainer.start()
+    try:
+        assert wait_for(lambda: harness.standin.held(CREATE) == 2, 20), "both set-ups began"
+        states = {(j.kind, j.args["case_id"]): j.state for j in _jobs(harness)}
+        assert states == {
+            (Job.CASE_SETUP, first): JobState.RUNNING,
+            (Job.CASE_CARD, first): JobState.PENDING,
+            (Job.CASE_SETUP, second): JobState.RUNNING,
+        }
+    finally:
+        harness.standin.release()
+        drainer.join(30)
+    [report] = reports
+    assert report.completed(Job.CASE_SETUP) == 2
+    assert report.completed(Job.CASE_CARD) == 1
+    assert {j.state for j in _jobs(harness)} == {JobState.DONE}
+    assert all(c.setup_status == "complete" for c in cases(harness))
