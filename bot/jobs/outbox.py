@@ -17,8 +17,9 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,10 +122,33 @@ PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
 CONCURRENCY = 4
-"""Jobs the scheduler's drain runs at once. A case's set-up makes eight Slack calls one
-after another, each a round trip of a tenth of a second or more: run one at a time, ten
-referrals made together would wait over ten seconds for their last channel. Slack's rate
-limits, honoured by the gateway, bound what more would gain."""
+"""Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
+eight Slack calls one after another, each a round trip of a tenth of a second or more: run
+one at a time, ten referrals made together would wait over ten seconds for their last
+channel. Slack's rate limits, honoured by the gateway, bound what more would gain."""
+
+
+class ProcessorUse:
+    """This process's use of the processor, measured over a quarter of a second or more.
+    A drain starts another job beside those running only while it is low: jobs waiting on
+    Slack gain from running together, but jobs busy with the processor (a fast Slack, or
+    the web requests of the same process) would only take it from the requests being
+    answered, on a machine they share, without finishing any sooner."""
+
+    WINDOW = 0.25
+    BUSY = 0.5
+    """A share of one processor."""
+
+    def __init__(self) -> None:
+        self._since = (time.monotonic(), time.process_time())
+        self._share = 0.0
+
+    def busy(self) -> bool:
+        wall, cpu = time.monotonic(), time.process_time()
+        if wall - self._since[0] >= self.WINDOW:
+            self._share = (cpu - self._since[1]) / (wall - self._since[0])
+            self._since = (wall, cpu)
+        return self._share > self.BUSY
 
 
 def drain(
@@ -133,39 +157,46 @@ def drain(
     *,
     limit: int | None = None,
     concurrency: int = 1,
+    processor: ProcessorUse | None = None,
 ) -> DrainReport:
     """Run the due jobs, one claim at a time, until none is due (or ``limit`` ran). With
-    ``concurrency`` above one, up to that many run at once, never two about the same thing
-    (`outbox.subjects`): the jobs of one case still run in the order they were queued."""
+    ``concurrency`` above one, up to that many run at once while the processor is not busy
+    (`ProcessorUse`), never two about the same thing (`outbox.subjects`): the jobs of one
+    case still run in the order they were queued."""
     slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock)
     me = drainer_name()
     report = DrainReport()
     running: dict[Future[Ended], frozenset[outbox.Subject]] = {}
+    use = processor or ProcessorUse()
 
-    def settled(futures: Iterable[Future[Ended]]) -> None:
-        for future in futures:
+    def settle_one(within: float | None = None) -> None:
+        for future in wait(running, timeout=within, return_when=FIRST_COMPLETED).done:
             running.pop(future)
             report.count(future.result())
+
+    def room() -> bool:
+        return not running or (len(running) < concurrency and not use.busy())
 
     ran = 0
     with ThreadPoolExecutor(concurrency, thread_name_prefix="scr-outbox") as pool:
         while limit is None or ran < limit:
-            if len(running) >= concurrency:
-                settled(wait(running, return_when=FIRST_COMPLETED).done)
+            while not room():  # a job to finish, or (only busy) the processor to calm
+                settle_one(None if len(running) >= concurrency else use.WINDOW)
             runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
             busy = frozenset().union(*running.values())
             job = outbox.claim_next(runtime.db, me, runtime.clock.now(), busy=busy)
             if job is None:
                 if not running:
                     break
-                settled(wait(running, return_when=FIRST_COMPLETED).done)
+                settle_one()
                 continue  # a job left for a busy case may be free now
             ran += 1
             if concurrency == 1:
                 report.count(_run(runtime, slack, job, me))
             else:
                 running[pool.submit(_run, runtime, slack, job, me)] = outbox.subjects(job.args)
-        settled(list(wait(running).done))
+        while running:
+            settle_one()
     return report
 
 

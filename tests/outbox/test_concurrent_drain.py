@@ -1,5 +1,6 @@
 """The scheduler's drain runs several jobs at once, so that referrals made together wait on
-Slack together rather than one after another; the jobs of one case still run in order."""
+Slack together rather than one after another, unless the processor is busy; the jobs of one
+case still run in order."""
 
 from __future__ import annotations
 
@@ -66,3 +67,26 @@ def test_a_cases_next_job_waits_for_the_one_running_and_other_cases_go_on(harnes
     assert report.completed(Job.CASE_CARD) == 1
     assert {j.state for j in _jobs(harness)} == {JobState.DONE}
     assert all(c.setup_status == "complete" for c in cases(harness))
+
+
+class _Busy(jobs.ProcessorUse):
+    """The processor as a fast Slack or a burst of requests keeps it."""
+
+    def busy(self) -> bool:
+        return True
+
+
+def test_with_the_processor_busy_the_jobs_run_one_at_a_time(harness) -> None:
+    referred = [_refer_queued(harness) for _ in range(3)]
+    harness.standin.hold(CREATE)
+    drainer = threading.Thread(
+        target=lambda: jobs.drain(harness.runtime, concurrency=4, processor=_Busy())
+    )
+    drainer.start()
+    try:
+        assert wait_for(lambda: harness.standin.held(CREATE) == 1, 20)
+        assert not wait_for(lambda: harness.standin.held(CREATE) > 1, 1.0)
+    finally:
+        harness.standin.release()
+        drainer.join(30)
+    assert {c.id for c in cases(harness) if c.setup_status == "complete"} == set(referred)
