@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import psutil
 from slack_sdk import WebClient
 
 from bot.flows import decision, first_month, monitoring, panel, partners, review
@@ -129,26 +130,41 @@ channel. Slack's rate limits, honoured by the gateway, bound what more would gai
 
 
 class ProcessorUse:
-    """This process's use of the processor, measured over a quarter of a second or more.
-    A drain starts another job beside those running only while it is low: jobs waiting on
+    """How busy the processor is, measured over a quarter of a second or more (taken as
+    busy until first measured): this process's share of one processor (one Python process
+    runs one thread at a time) and the whole machine's share of all of its processors. A
+    drain starts another job beside those running only while both are low: jobs waiting on
     Slack gain from running together, but jobs busy with the processor (a fast Slack, or
-    the web requests of the same process) would only take it from the requests being
-    answered, on a machine they share, without finishing any sooner."""
+    web requests on the same machine) would only take it from the requests being answered,
+    without finishing any sooner."""
 
     WINDOW = 0.25
-    BUSY = 0.5
-    """A share of one processor."""
+    BUSY_PROCESS = 0.5
+    BUSY_MACHINE = 0.75
 
     def __init__(self) -> None:
-        self._since = (time.monotonic(), time.process_time())
-        self._share = 0.0
+        self._since = self._now()
+        self._busy = True
+
+    @staticmethod
+    def _now() -> tuple[float, float, float, float]:
+        """Wall and process seconds; the machine's busy and idle processor seconds."""
+        times = psutil.cpu_times()._asdict()
+        idle = times.pop("idle") + times.pop("iowait", 0.0)
+        for counted_in_user in ("guest", "guest_nice"):
+            times.pop(counted_in_user, None)
+        return time.monotonic(), time.process_time(), sum(times.values()), idle
 
     def busy(self) -> bool:
-        wall, cpu = time.monotonic(), time.process_time()
-        if wall - self._since[0] >= self.WINDOW:
-            self._share = (cpu - self._since[1]) / (wall - self._since[0])
-            self._since = (wall, cpu)
-        return self._share > self.BUSY
+        now = self._now()
+        wall = now[0] - self._since[0]
+        if wall >= self.WINDOW:
+            process = (now[1] - self._since[1]) / wall
+            worked, idled = now[2] - self._since[2], now[3] - self._since[3]
+            machine = worked / (worked + idled) if worked + idled > 0 else 0.0
+            self._busy = process > self.BUSY_PROCESS or machine > self.BUSY_MACHINE
+            self._since = now
+        return self._busy
 
 
 def drain(
@@ -183,13 +199,13 @@ def drain(
             while not room():  # a job to finish, or (only busy) the processor to calm
                 settle_one(None if len(running) >= concurrency else use.WINDOW)
             runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
-            busy = frozenset().union(*running.values())
-            job = outbox.claim_next(runtime.db, me, runtime.clock.now(), busy=busy)
+            occupied = frozenset().union(*running.values())
+            job = outbox.claim_next(runtime.db, me, runtime.clock.now(), occupied=occupied)
             if job is None:
                 if not running:
                     break
                 settle_one()
-                continue  # a job left for a busy case may be free now
+                continue  # a job left for an occupied case may be free now
             ran += 1
             if concurrency == 1:
                 report.count(_run(runtime, slack, job, me))

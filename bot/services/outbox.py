@@ -120,21 +120,21 @@ def subjects(args: dict[str, Any]) -> frozenset[Subject]:
 
 
 def claim_next(
-    db: Database, drainer: str, now: datetime, *, busy: Collection[Subject] = ()
+    db: Database, drainer: str, now: datetime, *, occupied: Collection[Subject] = ()
 ) -> ClaimedJob | None:
     """Take the job due longest for ``drainer`` and commit, or None when nothing is due. Two
     drainers never take the same job: the claim's WHERE carries the state it expects. A job
-    naming one of the ``busy`` subjects (those of the jobs the drainer is running) waits,
-    so that the jobs of one case run in the order they were queued."""
+    naming one of the ``occupied`` subjects (those of the jobs the drainer is running)
+    waits, so that the jobs of one case run in the order they were queued."""
     with db.session() as session:
         candidates = session.execute(
             select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
             .where(_due(now))
             .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-            .limit(CANDIDATES + len(busy))
+            .limit(CANDIDATES + len(occupied))
         ).all()
         for row in candidates:
-            if not subjects(row.args).isdisjoint(busy):
+            if not subjects(row.args).isdisjoint(occupied):
                 continue
             if claimed(
                 session,

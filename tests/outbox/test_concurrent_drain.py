@@ -5,6 +5,8 @@ case still run in order."""
 from __future__ import annotations
 
 import threading
+import time
+from types import SimpleNamespace
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -20,7 +22,22 @@ from tests.outbox.test_outbox import _jobs, _refer_queued
 CREATE = "conversations.create"
 
 
-def test_referrals_made_together_wait_on_slack_together(harness) -> None:
+class _Idle(jobs.ProcessorUse):
+    """The processor as jobs waiting on Slack leave it, whatever else this machine runs."""
+
+    def busy(self) -> bool:
+        return False
+
+
+class _Busy(jobs.ProcessorUse):
+    """The processor as a fast Slack or a burst of requests keeps it."""
+
+    def busy(self) -> bool:
+        return True
+
+
+def test_referrals_made_together_wait_on_slack_together(harness, monkeypatch) -> None:
+    monkeypatch.setattr(jobs, "ProcessorUse", _Idle)
     referred = [_refer_queued(harness) for _ in range(jobs.CONCURRENCY)]
     harness.standin.hold(CREATE)
     scheduler = BackgroundScheduler(timezone="Europe/London")
@@ -48,7 +65,7 @@ def test_a_cases_next_job_waits_for_the_one_running_and_other_cases_go_on(harnes
     harness.standin.hold(CREATE)
     reports: list[jobs.DrainReport] = []
     drainer = threading.Thread(
-        target=lambda: reports.append(jobs.drain(harness.runtime, concurrency=4))
+        target=lambda: reports.append(jobs.drain(harness.runtime, concurrency=4, processor=_Idle()))
     )
     drainer.start()
     try:
@@ -69,13 +86,6 @@ def test_a_cases_next_job_waits_for_the_one_running_and_other_cases_go_on(harnes
     assert all(c.setup_status == "complete" for c in cases(harness))
 
 
-class _Busy(jobs.ProcessorUse):
-    """The processor as a fast Slack or a burst of requests keeps it."""
-
-    def busy(self) -> bool:
-        return True
-
-
 def test_with_the_processor_busy_the_jobs_run_one_at_a_time(harness) -> None:
     referred = [_refer_queued(harness) for _ in range(3)]
     harness.standin.hold(CREATE)
@@ -90,3 +100,34 @@ def test_with_the_processor_busy_the_jobs_run_one_at_a_time(harness) -> None:
         harness.standin.release()
         drainer.join(30)
     assert {c.id for c in cases(harness) if c.setup_status == "complete"} == set(referred)
+
+
+def test_the_processor_is_busy_while_this_process_or_the_machine_keeps_it(monkeypatch) -> None:
+    """Seconds of processor time, this process's and the machine's, as each window leaves
+    them (the wall clock is the real one)."""
+    process = {"seconds": 0.0}
+    machine = {"user": 0.0, "system": 0.0, "idle": 0.0, "iowait": 0.0, "guest": 0.0}
+
+    def a_window(*, process_share: float, machine_share: float) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < use.WINDOW:
+            time.sleep(use.WINDOW / 4)
+        process["seconds"] += process_share * (time.monotonic() - started)
+        machine["user"] += 10 * machine_share
+        machine["guest"] += 10 * machine_share  # counted within user's already
+        machine["idle"] += 10 * (1 - machine_share)
+
+    monkeypatch.setattr(jobs.time, "process_time", lambda: process["seconds"])
+    monkeypatch.setattr(
+        jobs.psutil, "cpu_times", lambda: SimpleNamespace(_asdict=lambda: dict(machine))
+    )
+    use = jobs.ProcessorUse()
+    assert use.busy(), "busy until measured"
+    a_window(process_share=0.1, machine_share=0.1)
+    assert not use.busy(), "this process waiting on Slack, the machine idle"
+    a_window(process_share=0.1, machine_share=0.9)
+    assert use.busy(), "the machine busy with something else: web requests, the database"
+    a_window(process_share=0.1, machine_share=0.1)
+    assert not use.busy()
+    a_window(process_share=0.9, machine_share=0.45)
+    assert use.busy(), "this process busy: one of two processors"
