@@ -663,3 +663,19 @@ def test_every_element_is_held_to_slacks_documented_limits() -> None:
     select = {"type": "static_select", "action_id": "a", "options": long_value}
     assert "option value is 151" in (view_problem(modal(select)) or "")
     assert all(limit.source.startswith("https://api.slack.com/") for limit in LIMITS)
+
+
+def test_stopping_answers_the_calls_still_held() -> None:
+    slack = SlackStandIn().start()
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    slack.hold("auth.test")
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(client.auth_test()["ok"]))
+    caller.start()
+    deadline = time.monotonic() + 10
+    while slack.held("auth.test") != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    slack.stop()
+    caller.join(10)
+    assert not caller.is_alive()
+    assert answers == [True]

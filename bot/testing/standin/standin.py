@@ -59,6 +59,7 @@ class SlackStandIn(MessageQueries, ViewControls):
         return self
 
     def stop(self) -> None:
+        self._faults.release()  # no call left waiting on `hold` past the server
         if self._server is not None:
             with self._ws.lock:
                 self._ws.socket_url = None
