@@ -123,7 +123,7 @@ PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
 CONCURRENCY = 4
-"""Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
+"""Jobs each of the scheduler's drains runs at once while they wait on Slack. A case's set-up makes
 eight Slack calls one after another, each a round trip of a tenth of a second or more: run
 one at a time, ten referrals made together would wait over ten seconds for their last
 channel. Slack's rate limits, honoured by the gateway, bound what more would gain."""
