@@ -123,7 +123,7 @@ PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
 CONCURRENCY = 4
-"""Jobs each of the scheduler's drains runs at once while they wait on Slack. A case's set-up makes
+"""Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
 eight Slack calls one after another, each a round trip of a tenth of a second or more: run
 one at a time, ten referrals made together would wait over ten seconds for their last
 channel. Slack's rate limits, honoured by the gateway, bound what more would gain."""
@@ -214,6 +214,46 @@ def drain(
         while running:
             settle_one()
     return report
+
+
+class Drainer:
+    """Drains the outbox each time it is rung, one drain at a time in this process: a ring
+    during a drain makes it go round again once it ends (a job queued as it finished is not
+    left for the next tick), rather than start a second drain beside it, which would run
+    more jobs at once than ``concurrency``. ``start`` runs a drain elsewhere: a thread of
+    its own (the scheduler) or the test harness's executor."""
+
+    def __init__(
+        self, runtime: Runtime, start: Callable[[Callable[[], None]], object], concurrency: int
+    ) -> None:
+        self._runtime = runtime
+        self._start = start
+        self._concurrency = concurrency
+        self._lock = threading.Lock()
+        self._running = self._again = False
+
+    def ring(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        self._start(self._drain)
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                drain(self._runtime, concurrency=self._concurrency)
+                with self._lock:
+                    if not self._again:
+                        self._running = False
+                        return
+                    self._again = False
+        except BaseException as exc:
+            log.error("outbox: the drain failed (%s)", type(exc).__name__)
+            with self._lock:
+                self._running = self._again = False
+            raise
 
 
 def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> Ended:

@@ -18,8 +18,8 @@ overlap (a rolling deploy, a cron `--once`) do not repeat it.
 The tick is a plain function of a runtime, so tests call it directly with a frozen clock.
 
 The outbox does not wait for the tick: a listener that queued a job rings the runtime's bell
-after its commit, and the embedded scheduler drains at once (a one-off run of the same drain
-on the scheduler's own executor); a worker on PostgreSQL hears jobs queued by the web
+after its commit, and the embedded scheduler drains at once (in a thread of its own, one
+drain at a time: `Drainer`); a worker on PostgreSQL hears jobs queued by the web
 processes through LISTEN/NOTIFY and does the same.
 """
 
@@ -49,7 +49,7 @@ from bot.flows.referral_details import PendingReport, pending_referrals_pass
 from bot.flows.retention import RetentionReport, retention_pass
 from bot.gateway import SlackGateway
 from bot.ids import Job
-from bot.jobs.outbox import CONCURRENCY, DrainReport, drain, tidy
+from bot.jobs.outbox import CONCURRENCY, Drainer, DrainReport, drain, tidy
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.runtime import Runtime, build_runtime
 from bot.services import outbox
@@ -173,21 +173,17 @@ def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
 
 
 def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
-    """Each ring of the runtime's bell runs the outbox's drain once, now, on the scheduler's
-    executor (up to two at once, so a ring during a drain is not lost), each running up to
-    `CONCURRENCY` jobs at once."""
+    """Each ring of the runtime's bell drains the outbox now, in a thread of its own, up to
+    `CONCURRENCY` jobs at once (`Drainer`: one drain at a time), while the scheduler runs."""
+
+    def start(drain_now: Callable[[], None]) -> None:
+        threading.Thread(target=drain_now, name="scr-outbox-drain", daemon=True).start()
+
+    drainer = Drainer(runtime, start, CONCURRENCY)
 
     def wake() -> None:
         if scheduler.running:
-            scheduler.add_job(
-                drain,
-                id="outbox",
-                args=[runtime],
-                kwargs={"concurrency": CONCURRENCY},
-                replace_existing=True,
-                max_instances=2,
-                misfire_grace_time=TICK_SECONDS,
-            )
+            drainer.ring()
 
     runtime.bell.listen(wake)
 

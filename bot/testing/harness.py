@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,41 +46,6 @@ class Harness:
         self.runtime.db.dispose()
 
 
-def drain_in(executor: TrackingExecutor, runtime: Runtime) -> None:
-    """Drain the outbox on ``executor`` whenever a listener queued a job, so that waiting
-    for the executor waits for the jobs too. One drain at a time (which keeps the jobs in
-    order), and rings during a drain make it go round again rather than take more of the
-    listeners' threads."""
-    from bot.jobs.outbox import drain
-
-    lock = threading.Lock()
-    state = {"running": False, "again": False}
-
-    def run() -> None:
-        try:
-            while True:
-                drain(runtime)
-                with lock:
-                    if not state["again"]:
-                        state["running"] = False
-                        return
-                    state["again"] = False
-        except BaseException:
-            with lock:
-                state["running"] = state["again"] = False
-            raise
-
-    def ring() -> None:
-        with lock:
-            if state["running"]:
-                state["again"] = True
-                return
-            state["running"] = True
-        executor.submit(run)
-
-    runtime.bell.listen(ring)
-
-
 def make_settings(standin: SlackStandIn, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "SLACK_BOT_TOKEN": SecretStr(BOT_TOKEN),
@@ -116,7 +80,11 @@ def start_harness(
     )
     runtime.team_id = standin.team_id
     executor = TrackingExecutor()
-    drain_in(executor, runtime)
+    from bot.jobs.outbox import Drainer
+
+    # the outbox's jobs drained on the listeners' executor, one drain at a time, so that
+    # waiting for the executor waits for them too, and they run in the order queued
+    runtime.bell.listen(Drainer(runtime, executor.submit, concurrency=1).ring)
     app = create_app(runtime, listener_executor=executor)
     from bot.web import create_flask_app
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -131,3 +132,45 @@ def test_the_processor_is_busy_while_this_process_or_the_machine_keeps_it(monkey
     assert not use.busy()
     a_window(process_share=0.9, machine_share=0.45)
     assert use.busy(), "this process busy: one of two processors"
+
+
+def test_a_ring_during_a_drain_starts_no_second_drain_beside_it(harness) -> None:
+    """The running drain takes the new job: never more jobs at once than its concurrency."""
+    _refer_queued(harness)
+    harness.standin.hold(CREATE)
+    drainer = jobs.Drainer(harness.runtime, _in_a_thread, concurrency=1)
+    try:
+        drainer.ring()
+        assert wait_for(lambda: harness.standin.held(CREATE) == 1, 20)
+        _refer_queued(harness)
+        drainer.ring()
+        assert not wait_for(lambda: harness.standin.held(CREATE) > 1, 1.0)
+    finally:
+        harness.standin.release()
+    assert wait_for(lambda: {c.setup_status for c in cases(harness)} == {"complete"}, 30)
+    assert len(cases(harness)) == 2
+
+
+def test_a_ring_as_a_drain_ends_makes_it_go_round_again(harness, monkeypatch) -> None:
+    """A job queued after the drain's last look is not left for the next tick."""
+    drains: list[int] = []
+    real = jobs.drain
+
+    def counted(runtime, **kwargs):
+        drains.append(1)
+        return real(runtime, **kwargs)
+
+    monkeypatch.setattr(jobs, "drain", counted)
+    started: list[Callable[[], None]] = []
+    drainer = jobs.Drainer(harness.runtime, started.append, concurrency=1)
+    drainer.ring()
+    drainer.ring()  # rung again before the first drain has ended
+    [drain_now] = started
+    drain_now()
+    assert len(drains) == 2
+    drainer.ring()
+    assert len(started) == 2, "ended, so the next ring starts a drain"
+
+
+def _in_a_thread(drain_now: Callable[[], None]) -> None:
+    threading.Thread(target=drain_now, daemon=True).start()
