@@ -540,7 +540,8 @@ def test_slowness_and_clearing(slack, client):
     assert time.monotonic() - started < 0.2
 
 
-def test_a_held_method_waits_unanswered_until_released(slack, client):
+def _held_auth_test(slack: SlackStandIn, client: WebClient) -> tuple[threading.Thread, list[Any]]:
+    """auth.test held, and a caller waiting on it: its thread, and where its answer goes."""
     slack.hold("auth.test")
     answers: list[Any] = []
     caller = threading.Thread(target=lambda: answers.append(client.auth_test()["ok"]))
@@ -549,6 +550,11 @@ def test_a_held_method_waits_unanswered_until_released(slack, client):
     while slack.held("auth.test") != 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert slack.held("auth.test") == 1
+    return caller, answers
+
+
+def test_a_held_method_waits_unanswered_until_released(slack, client):
+    caller, answers = _held_auth_test(slack, client)
     assert client.users_info(user=ANN)["ok"]  # other methods are answered meanwhile
     assert answers == []
     slack.release("auth.test")
@@ -667,14 +673,9 @@ def test_every_element_is_held_to_slacks_documented_limits() -> None:
 
 def test_stopping_answers_the_calls_still_held() -> None:
     slack = SlackStandIn().start()
-    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
-    slack.hold("auth.test")
-    answers: list[Any] = []
-    caller = threading.Thread(target=lambda: answers.append(client.auth_test()["ok"]))
-    caller.start()
-    deadline = time.monotonic() + 10
-    while slack.held("auth.test") != 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    caller, answers = _held_auth_test(
+        slack, WebClient(token=slack.bot_token, base_url=slack.api_url)
+    )
     slack.stop()
     caller.join(10)
     assert not caller.is_alive()
