@@ -126,7 +126,8 @@ CONCURRENCY = 4
 """Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
 eight Slack calls one after another, each a round trip of a tenth of a second or more: run
 one at a time, ten referrals made together would wait over ten seconds for their last
-channel. Slack's rate limits, honoured by the gateway, bound what more would gain."""
+channel. More would meet Slack's rate limits rather than gain: every set-up DMs the same
+CPU and admins, and Slack takes about one message a second in a conversation."""
 
 
 class ProcessorUse:
