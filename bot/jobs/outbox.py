@@ -250,11 +250,13 @@ class Drainer:
                         self._running = False
                         return
                     self._again = False
-        except BaseException as exc:
-            log.error("outbox: the drain failed (%s)", type(exc).__name__)
+        except Exception as exc:  # logged by kind only, never re-raised into a thread's traceback
+            log.error(
+                "outbox: the drain failed (%s); the next ring or tick tries again",
+                type(exc).__name__,
+            )
             with self._lock:
                 self._running = self._again = False
-            raise
 
 
 def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> Ended:

@@ -174,3 +174,20 @@ def test_a_ring_as_a_drain_ends_makes_it_go_round_again(harness, monkeypatch) ->
 
 def _in_a_thread(drain_now: Callable[[], None]) -> None:
     threading.Thread(target=drain_now, daemon=True).start()
+
+
+def test_a_failed_drain_is_logged_by_kind_alone_and_the_next_ring_drains_again(
+    harness, monkeypatch, caplog
+) -> None:
+    def failing(runtime, **kwargs):
+        raise RuntimeError("what a person typed")
+
+    monkeypatch.setattr(jobs, "drain", failing)
+    started: list[Callable[[], None]] = []
+    drainer = jobs.Drainer(harness.runtime, started.append, concurrency=1)
+    drainer.ring()
+    started[0]()  # raises nothing into the thread that ran it
+    assert "RuntimeError" in caplog.text
+    assert "what a person typed" not in caplog.text
+    drainer.ring()
+    assert len(started) == 2
