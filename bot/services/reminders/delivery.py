@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.process.definition import TaskDefinition
@@ -76,8 +76,8 @@ def plan_for_new_tasks(
         for task, definition in tasks
         for nudge in _nudges(task, definition, cal, now)
     ]
-    if rows:
-        session.execute(insert(Reminder), rows)
+    if rows:  # the table's own insert: the session has nothing to flush first or read back
+        session.execute(insert(cast(Table, Reminder.__table__)), rows)
     return len(rows)
 
 
