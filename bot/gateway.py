@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -35,6 +35,9 @@ from bot.clock import Clock
 from bot.views.messages import Message
 from storage.db import Database
 from storage.models import PostAttempt, SentMessage
+
+if TYPE_CHECKING:
+    from bot.pacing import ConversationTurns
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +182,7 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         record: Callable[[Session, str], object] | None = None,
+        turns: ConversationTurns | None = None,
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
         confirms, so a retried step never posts twice. Returns the message's ts.
@@ -197,7 +201,9 @@ class SlackGateway:
         case) in the transaction that writes the ledger, or that finds it there: the two
         never disagree, and it costs no transaction of its own."""
         kept = None if record is None else (lambda session, went: record(session, went[key]))
-        posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
+        posted = self.post_each_once(
+            [OnePost(key, channel, message)], case_id=case_id, record=kept, turns=turns
+        )
         return posted[key]
 
     def post_each_once(
@@ -209,6 +215,7 @@ class SlackGateway:
         record: Callable[[Session, dict[str, str]], object] | None = None,
         before: Callable[[Session], object] | None = None,
         after: Callable[[Session], object] | None = None,
+        turns: ConversationTurns | None = None,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
@@ -221,7 +228,10 @@ class SlackGateway:
         ``before(session)`` writes what the caller's step before these posts did (a pin) in
         the transaction that writes down their attempts, and ``after(session)`` what follows
         once every post went or was refused for good (a set-up complete) in the one that
-        records them: no Slack call comes between either pair, so each is one transaction."""
+        records them: no Slack call comes between either pair, so each is one transaction.
+
+        With ``turns``, a post Slack refuses as rate limited waits its turn in that
+        conversation and goes again (`ConversationTurns`), rather than failing the batch."""
         begun = self._attempts(posts, record, before)
         went: dict[str, Posted] = {}
         forget: list[str] = []
@@ -240,9 +250,7 @@ class SlackGateway:
                         went[post.key] = found
                         continue
                 try:
-                    went[post.key] = self.post(
-                        post.channel, post.message, metadata=post_metadata(post.key)
-                    )
+                    went[post.key] = self._post_once_now(post, turns)
                 except SlackError as exc:
                     if exc.retryable:
                         raise
@@ -257,6 +265,12 @@ class SlackGateway:
             self._settle(went, forget, case_id, record, after if finished else None)
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
+
+    def _post_once_now(self, post: OnePost, turns: ConversationTurns | None) -> Posted:
+        def send() -> Posted:
+            return self.post(post.channel, post.message, metadata=post_metadata(post.key))
+
+        return send() if turns is None else turns.post(post.channel, send, self.clock)
 
     def _attempts(
         self,

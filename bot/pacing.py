@@ -10,6 +10,10 @@ such pause also halves how many senders may have a message in flight, and every 
 many messages sent without a 429 lets one more back (additive increase, multiplicative
 decrease): senders resuming together do not all meet the limit again. A wait longer than
 `LONGEST_WAIT`, or a third refusal of the same message, is left to a later tick.
+
+The set-ups of referrals made together are another kind of crowd: each DMs the same CPU
+members and designated persons, from several threads at once. Once Slack has refused a post
+to a conversation, `ConversationTurns` has the posts to it take turns a second apart.
 """
 
 from __future__ import annotations
@@ -135,3 +139,63 @@ class PacedSend(Generic[K, T]):
                 self.allowed, self._clear = max(1, self.allowed // 2), 0
             self._queue.appendleft(item)
             return True
+
+
+TURN = timedelta(seconds=1)
+"""How far apart posts go to a conversation Slack has lately refused: its one a second."""
+QUIET = timedelta(minutes=1)
+"""A conversation last refused longer ago than this is posted to at once again."""
+LONGEST_TURN = timedelta(minutes=2)
+"""A turn further off is not waited for: the post fails as rate limited and its job is
+retried later (the outbox's lease, five minutes, outlasts the wait)."""
+
+
+class ConversationTurns:
+    """The posts of every thread of a process to a conversation Slack has refused with a
+    429 take turns: the first once Slack's `Retry-After` has passed, each other a second
+    after the one before, rather than all retrying together and meeting the limit again.
+    A conversation Slack has not refused lately is posted to at once, so nothing waits
+    before Slack says so. One per runtime (`Runtime.turns`); times are on the clock given."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._free: dict[str, datetime] = {}
+        """When each conversation refused lately may next be posted to."""
+
+    def post(self, channel: str, send: Callable[[], T], clock: Clock) -> T:
+        """``send`` (one post to ``channel``) in its turn; a 429 puts it back in line, up
+        to the `REFUSALS`th."""
+        refusals = 0
+        while True:
+            self.take(channel, clock)
+            try:
+                return send()
+            except SlackError as exc:
+                refusals += 1
+                if exc.code != "ratelimited" or exc.retry_after is None or refusals >= REFUSALS:
+                    raise
+                self.refused(channel, exc.retry_after, clock)
+
+    def take(self, channel: str, clock: Clock) -> None:
+        """Wait for this post's turn in ``channel``; `SlackError` (rate limited) when it is
+        further off than `LONGEST_TURN`."""
+        with self._lock:
+            now = clock.now()
+            free = self._free.get(channel)
+            if free is None or free + QUIET < now:
+                self._free.pop(channel, None)
+                return
+            turn = max(now, free)
+            if turn - now > LONGEST_TURN:
+                wait = (turn - now).total_seconds()
+                raise SlackError(
+                    "chat.postMessage", "ratelimited", retryable=True, retry_after=wait
+                )
+            self._free[channel] = turn + TURN
+        wait_until(clock, turn)
+
+    def refused(self, channel: str, retry_after: float, clock: Clock) -> None:
+        """Slack refused a post to ``channel`` and asked for ``retry_after`` seconds."""
+        with self._lock:
+            until = clock.now() + timedelta(seconds=retry_after)
+            self._free[channel] = max(until, self._free.get(channel, until))

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.crypto import EncryptionKeyError, FieldCipher, cipher_for
+from bot.pacing import ConversationTurns
 from bot.partnership_config import PartnershipConfig, PartnershipConfigError, load_partnership
 from bot.process.bolton import PAPERS_BEFORE_PANEL
 from bot.process.registry import DefinitionMismatchError, check_definitions
@@ -89,6 +90,8 @@ class Runtime:
     extra: dict[str, object] = field(default_factory=dict)
     bell: Bell = field(default_factory=Bell)
     answering: Answering = field(default_factory=Answering)
+    turns: ConversationTurns = field(default_factory=ConversationTurns)
+    """Posts to the conversations Slack has lately refused, taking turns (`bot.pacing`)."""
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
