@@ -145,6 +145,10 @@ TURN = timedelta(seconds=1)
 """How far apart posts go to a conversation Slack has lately refused: its one a second."""
 QUIET = timedelta(minutes=1)
 """A conversation last refused longer ago than this is posted to at once again."""
+TURN_REFUSALS = 5
+"""Refusals of one post taking turns before it is left for later. Posts that have not met a
+refusal yet retry as the Web API client does (twice, after `Retry-After`), not in turn, so
+a post in line may meet theirs."""
 LONGEST_TURN = timedelta(minutes=2)
 """A turn further off is not waited for: the post fails as rate limited and its job is
 retried later (the outbox's lease, five minutes, outlasts the wait)."""
@@ -164,7 +168,7 @@ class ConversationTurns:
 
     def post(self, channel: str, send: Callable[[], T], clock: Clock) -> T:
         """``send`` (one post to ``channel``) in its turn; a 429 puts it back in line, up
-        to the `REFUSALS`th."""
+        to the `TURN_REFUSALS`th."""
         refusals = 0
         while True:
             self.take(channel, clock)
@@ -172,9 +176,10 @@ class ConversationTurns:
                 return send()
             except SlackError as exc:
                 refusals += 1
-                if exc.code != "ratelimited" or exc.retry_after is None or refusals >= REFUSALS:
+                wait = exc.retry_after if exc.code == "ratelimited" else None
+                if wait is None or refusals >= TURN_REFUSALS:
                     raise
-                self.refused(channel, exc.retry_after, clock)
+                self.refused(channel, wait, clock)
 
     def take(self, channel: str, clock: Clock) -> None:
         """Wait for this post's turn in ``channel``; `SlackError` (rate limited) when it is

@@ -16,7 +16,7 @@ from bot.clock import FrozenClock
 from bot.gateway import SlackError
 from bot.ids import Job
 from bot.jobs import outbox as jobs
-from bot.pacing import LONGEST_TURN, QUIET, TURN, ConversationTurns
+from bot.pacing import LONGEST_TURN, QUIET, TURN, TURN_REFUSALS, ConversationTurns
 from tests.conftest import START
 from tests.flow_helpers import cases
 from tests.outbox.test_concurrent_drain import _Idle
@@ -117,7 +117,7 @@ def test_a_turn_further_off_than_the_longest_wait_fails_as_rate_limited_at_once(
     assert refused.value.retry_after == LONGEST_TURN.total_seconds() + 1
 
 
-def test_a_post_refused_is_sent_again_in_its_turn_up_to_the_third_refusal():
+def test_a_post_refused_is_sent_again_in_its_turn_until_its_last_refusal():
     clock, turns = FrozenClock(START), ConversationTurns()
     tries: list[datetime] = []
 
@@ -139,7 +139,7 @@ def test_a_post_refused_is_sent_again_in_its_turn_up_to_the_third_refusal():
             results.append(exc.code)
 
     assert _waits(clock, lambda: post(refused_twice)) == [TURN, TURN]
-    # a turn behind the one posted, then after each of its two refusals; not a fourth try
-    assert _waits(clock, lambda: post(refused_always)) == [TURN, TURN, TURN]
+    # a turn behind the one posted, then after each refusal but the last
+    assert _waits(clock, lambda: post(refused_always)) == [TURN] * TURN_REFUSALS
     assert results == ["posted", "ratelimited"]
     assert tries == [START, START + TURN, START + 2 * TURN]
