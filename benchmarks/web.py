@@ -7,7 +7,9 @@ Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p9
 `web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
 database); 200 referrals from the first submission to the last pinned card, and 50 with
 every Slack call answered in 150 ms as Slack's own round trips take; submissions answered
-with an error; the ratios bot/bare; for the bot, 32 referrals at 16 in flight
+with an error; the ratios bot/bare; for the bot, 20 referrals at 8 in flight against
+Slack's rate limits on `chat.postMessage` (every set-up DMs the same CPU members) and how
+many set-ups were put off; 32 referrals at 16 in flight
 while every Slack call takes 2 s (none may be created yet shown as failed); the resident
 memory of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
 databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
@@ -56,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERRER = "U0DPH"
 SLACK_WAITS = 3.0
 """Seconds Slack waits for an acknowledgement before it shows the person an error."""
-PARTS = ("help", "referrals", "burst", "latency", "slow", "rss", "tick", "reminders")
+PARTS = ("help", "referrals", "burst", "latency", "limits", "slow", "rss", "tick", "reminders")
 ANSWERS = {
     ReferralBlock.REFERRAL_DATE: "2026-11-27",
     ReferralBlock.CHILD_NAME: "Benchmark Child",
@@ -308,6 +310,9 @@ class Figures:
     """Submissions answered with an error (or after Slack gave up waiting)."""
     rss: float = 0.0
     processes: str = ""
+    limits: tuple[float, int, int] | None = None
+    """Against Slack's rate limits: seconds until every set-up was complete, set-ups put
+    off to be tried again later, and posts Slack refused (429)."""
     slow: tuple[int, int, int] | None = None
     """With Slack slowed: submissions answered in time, cases created, and cases created
     whose referrer was shown an error."""
@@ -329,6 +334,65 @@ def slow_slack(
     created = count_cases(url) - before
     in_time = sum(1 for _, ok in answered if ok)
     return in_time, created, max(0, created - in_time)
+
+
+def within_limits(
+    server: Server, standin: SlackStandIn, args: argparse.Namespace, agency: str | None, url: str
+) -> tuple[float, int, int]:
+    """``--limited-burst`` referrals, 8 in flight, while the stand-in holds `chat.postMessage`
+    to Slack's limits (one message a second to a conversation, ``--workspace-rate`` a second
+    in all): seconds from the first submission until every set-up is complete, how many set-ups
+    were put off (tried again later), and how many posts Slack refused."""
+    views = open_forms(server, standin, args.limited_burst, False)
+    first = newest_case(url) + 1
+    refused = standin.rate_limited
+    standin.rate_limit(
+        "chat.postMessage",
+        per_conversation=1,
+        per_workspace=args.workspace_rate,
+        workspace_burst=int(args.workspace_rate),
+    )
+    try:
+        started = time.perf_counter()
+        submit_all(server, views, 8, agency)
+        done = wait_for(lambda: set_ups(url, first)[0] >= len(views), 600)
+        seconds = time.perf_counter() - started if done else float("nan")
+    finally:
+        refused = standin.rate_limited - refused
+        standin.clear_faults()
+    return seconds, set_ups(url, first)[1], refused
+
+
+def newest_case(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import Case
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        newest = int(conn.scalar(select(func.max(Case.id))) or 0)
+    engine.dispose()
+    return newest
+
+
+def set_ups(url: str, first: int) -> tuple[int, int]:
+    """Of the cases from id ``first`` on: how many are set up, and how many set-ups were
+    put off at least once."""
+    from sqlalchemy import func, select
+
+    from storage.models import Case
+    from storage.states import SetupStatus
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        complete, put_off = conn.execute(
+            select(
+                func.count().filter(Case.setup_status == SetupStatus.COMPLETE),
+                func.count().filter(Case.setup_attempts > 0),
+            ).where(Case.id >= first)
+        ).one()
+    engine.dispose()
+    return int(complete), int(put_off)
 
 
 def health_agency(url: str) -> str:
@@ -392,6 +456,8 @@ def measure(
             figures.latency = burst(server, standin, args.latency_burst, agency, figures)
         finally:
             standin.clear_faults()
+    if "limits" in args.parts and url is not None:
+        figures.limits = within_limits(server, standin, args, agency, url)
     if "slow" in args.parts and url is not None:
         figures.slow = slow_slack(server, standin, args, agency, url)
     each = rss_each(server.process.pid)
@@ -446,6 +512,13 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
         label = f"{args.latency_burst} likewise, each Slack call {args.slack_latency * 1000:g} ms"
         row(label, bot.latency, bare.latency, "s")
     print(f"  {'submissions answered with an error':<44}{bot.errors:>9}  {bare.errors:>9}")
+    if bot.limits is not None:
+        seconds, put_off, refused = bot.limits
+        print(
+            f"  {args.limited_burst} referrals within Slack's rate limits (one message a second "
+            f"to a conversation): all set up in {seconds:.1f} s; {put_off} set-ups put off; "
+            f"{refused} posts refused (429)"
+        )
     if bot.slow is not None:
         in_time, created, shown_error = bot.slow
         print(
@@ -467,8 +540,9 @@ def side_by_side(
 ) -> None:
     """``worker_command``: run beside the bot's web command, as the Procfile's `worker` is
     (the outbox's set-ups are drained there). With ``--repeat N`` the bot and the bare app
-    take turns N times and each figure is the median of its N runs (the slow-Slack run, the
-    first time only): two cores shared with the load and the stand-in make one run noisy."""
+    take turns N times and each figure is the median of its N runs (the rate-limited and
+    slow-Slack runs, the first time only): two cores shared with the load and the stand-in
+    make one run noisy."""
     bots: list[Figures] = []
     bares: list[Figures] = []
     with SlackStandIn() as standin, tempfile.TemporaryDirectory() as folder:
@@ -477,7 +551,7 @@ def side_by_side(
         config.write_text(SEED_TOML)
         env = bot_env(standin, url, config)
         again = argparse.Namespace(
-            **{**vars(args), "parts": [p for p in args.parts if p != "slow"]}
+            **{**vars(args), "parts": [p for p in args.parts if p not in ("limits", "slow")]}
         )
         for turn_args in [args, *[again] * (args.repeat - 1)]:
             worker = None if worker_command is None else beside(worker_command, env)
@@ -518,6 +592,7 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
         errors=sum(r.errors for r in runs),
         rss=statistics.median(r.rss for r in runs),
         processes=runs[-1].processes,
+        limits=first.limits,
         slow=first.slow,
     )
 
@@ -690,6 +765,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--slack-latency", type=float, default=0.15, help="seconds per Web API call (latency)"
     )
+    parser.add_argument("--limited-burst", type=int, default=20)
     parser.add_argument("--slow-submissions", type=int, default=32)
     parser.add_argument("--slack-delay", type=float, default=2.0, help="seconds per Web API call")
     parser.add_argument("--cases", type=int, nargs="+", default=[1_000, 10_000, 50_000])
@@ -701,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="side-by-side runs; each figure is their median"
     )
     args = parser.parse_args(argv)
-    web = {"help", "referrals", "burst", "latency", "slow", "rss"} & set(args.parts)
+    web = {"help", "referrals", "burst", "latency", "limits", "slow", "rss"} & set(args.parts)
     if web and not args.no_sqlite:
         sqlite_run(args)
     if web and args.postgres:
