@@ -154,12 +154,21 @@ def call_api(client: WebClient, method: str, **arguments: Any) -> SlackResponse:
 
 
 class SlackGateway:
-    """Slack's Web API as the bot uses it. One per unit of work; cheap to make."""
+    """Slack's Web API as the bot uses it. One per unit of work; cheap to make. With
+    ``turns`` (the outbox's jobs, several running at once), a post Slack refuses as rate
+    limited waits its turn in that conversation and goes again (`ConversationTurns`)."""
 
-    def __init__(self, client: WebClient, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        db: Database,
+        clock: Clock,
+        turns: ConversationTurns | None = None,
+    ) -> None:
         self.client = client
         self.db = db
         self.clock = clock
+        self.turns = turns
 
     # The one call site ------------------------------------------------------------------
 
@@ -182,7 +191,6 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         record: Callable[[Session, str], object] | None = None,
-        turns: ConversationTurns | None = None,
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
         confirms, so a retried step never posts twice. Returns the message's ts.
@@ -201,9 +209,7 @@ class SlackGateway:
         case) in the transaction that writes the ledger, or that finds it there: the two
         never disagree, and it costs no transaction of its own."""
         kept = None if record is None else (lambda session, went: record(session, went[key]))
-        posted = self.post_each_once(
-            [OnePost(key, channel, message)], case_id=case_id, record=kept, turns=turns
-        )
+        posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
         return posted[key]
 
     def post_each_once(
@@ -215,7 +221,6 @@ class SlackGateway:
         record: Callable[[Session, dict[str, str]], object] | None = None,
         before: Callable[[Session], object] | None = None,
         after: Callable[[Session], object] | None = None,
-        turns: ConversationTurns | None = None,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
@@ -228,10 +233,7 @@ class SlackGateway:
         ``before(session)`` writes what the caller's step before these posts did (a pin) in
         the transaction that writes down their attempts, and ``after(session)`` what follows
         once every post went or was refused for good (a set-up complete) in the one that
-        records them: no Slack call comes between either pair, so each is one transaction.
-
-        With ``turns``, a post Slack refuses as rate limited waits its turn in that
-        conversation and goes again (`ConversationTurns`), rather than failing the batch."""
+        records them: no Slack call comes between either pair, so each is one transaction."""
         begun = self._attempts(posts, record, before)
         went: dict[str, Posted] = {}
         forget: list[str] = []
@@ -250,7 +252,7 @@ class SlackGateway:
                         went[post.key] = found
                         continue
                 try:
-                    went[post.key] = self._post_once_now(post, turns)
+                    went[post.key] = self._post_in_turn(post)
                 except SlackError as exc:
                     if exc.retryable:
                         raise
@@ -266,11 +268,11 @@ class SlackGateway:
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
 
-    def _post_once_now(self, post: OnePost, turns: ConversationTurns | None) -> Posted:
+    def _post_in_turn(self, post: OnePost) -> Posted:
         def send() -> Posted:
             return self.post(post.channel, post.message, metadata=post_metadata(post.key))
 
-        return send() if turns is None else turns.post(post.channel, send, self.clock)
+        return send() if self.turns is None else self.turns.post(post.channel, send, self.clock)
 
     def _attempts(
         self,

@@ -53,9 +53,7 @@ class SetupResult:
 
 class CaseSetup:
     """The set-up reads the case once (with the card it is to post) and carries what each
-    step records forward, rather than reading the case again at every step. Its posts take
-    turns where Slack has refused one for its rate limits (`Runtime.turns`): the set-ups of
-    referrals made together DM the same people."""
+    step records forward, rather than reading the case again at every step."""
 
     def __init__(self, runtime: Runtime, slack: SlackGateway) -> None:
         self.runtime = runtime
@@ -131,7 +129,6 @@ class CaseSetup:
                 case_card_message(card),
                 case_id=case_id,
                 record=lambda session, ts: record_card(session, case_id, ts),
-                turns=self.runtime.turns,
             )
         if state.card_pinned:
             return False
@@ -165,7 +162,6 @@ class CaseSetup:
             refused=dm_not_sent,
             before=pinned if pinned_now else None,
             after=lambda session: record_setup_complete(session, case_id, self.clock.now()),
-            turns=self.runtime.turns,
         )
 
 

@@ -180,7 +180,9 @@ def drain(
     ``concurrency`` above one, up to that many run at once while the processor is not busy
     (`ProcessorUse`), never two about the same thing (`outbox.subjects`): the jobs of one
     case still run in the order they were queued."""
-    slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock)
+    # jobs running together (set-ups DMing the same CPU members) take turns where Slack
+    # refuses a post for its rate limits
+    slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock, runtime.turns)
     me = drainer_name()
     report = DrainReport()
     running: dict[Future[Ended], frozenset[outbox.Subject]] = {}
