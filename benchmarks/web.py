@@ -39,7 +39,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
-from sqlalchemy import text
+from sqlalchemy import Row, Select, func, select, text
 
 from benchmarks import bare_bolt
 from bot.ids import INPUT_ACTION, Callback, ReferralBlock
@@ -53,6 +53,8 @@ from bot.testing.standin.models import View
 from bot.views.referral import referral_modal
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.models import Agency, Case
+from storage.states import SetupStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERRER = "U0DPH"
@@ -363,60 +365,39 @@ def within_limits(
     return seconds, set_ups(url, first)[1], refused
 
 
-def newest_case(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from storage.models import Case
-
+def read_one(url: str, statement: Select[Any]) -> Row[Any]:
+    """The one row ``statement`` reads from the database at ``url``, on a connection of its
+    own."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        newest = int(conn.scalar(select(func.max(Case.id))) or 0)
+        row = conn.execute(statement).one()
     engine.dispose()
-    return newest
+    return row
+
+
+def newest_case(url: str) -> int:
+    return int(read_one(url, select(func.max(Case.id)))[0] or 0)
+
+
+def count_cases(url: str) -> int:
+    return int(read_one(url, select(func.count(Case.id)))[0])
 
 
 def set_ups(url: str, first: int) -> tuple[int, int]:
     """Of the cases from id ``first`` on: how many are set up, and how many set-ups were
     put off at least once."""
-    from sqlalchemy import func, select
-
-    from storage.models import Case
-    from storage.states import SetupStatus
-
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        complete, put_off = conn.execute(
-            select(
-                func.count().filter(Case.setup_status == SetupStatus.COMPLETE),
-                func.count().filter(Case.setup_attempts > 0),
-            ).where(Case.id >= first)
-        ).one()
-    engine.dispose()
+    complete, put_off = read_one(
+        url,
+        select(
+            func.count().filter(Case.setup_status == SetupStatus.COMPLETE),
+            func.count().filter(Case.setup_attempts > 0),
+        ).where(Case.id >= first),
+    )
     return int(complete), int(put_off)
 
 
 def health_agency(url: str) -> str:
-    from sqlalchemy import select
-
-    from storage.models import Agency
-
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        agency = str(conn.scalar(select(Agency.id).where(Agency.name == "Health")))
-    engine.dispose()
-    return agency
-
-
-def count_cases(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from storage.models import Case
-
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        count = int(conn.scalar(select(func.count(Case.id))) or 0)
-    engine.dispose()
-    return count
+    return str(read_one(url, select(Agency.id).where(Agency.name == "Health"))[0])
 
 
 def measure(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import select
 
+from bot.clock import FrozenClock
 from bot.ids import Callback
 from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness
@@ -137,3 +141,25 @@ def tampered_submission(harness: Harness, user: str, view_id: str, values: dict[
     response = harness.driver.raw(body, headers)
     harness.wait()
     return response
+
+
+def waits_of(clock: FrozenClock, work: Callable[[], object]) -> list[timedelta]:
+    """Run ``work`` in a thread, moving ``clock`` on to each later time it waits for (Slack's
+    `Retry-After`, a turn) until it ends; how far ahead each wait was, in order."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            done.set()
+            clock.advance(timedelta())  # wakes `next_wake` below
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    waits = []
+    while (wake := clock.next_wake(unless=done.is_set)) is not None:
+        waits.append(wake - clock.now())
+        clock.set(wake)
+    thread.join(30)
+    return waits

@@ -5,7 +5,6 @@ told theirs is delayed."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.pacing import LONGEST_TURN, QUIET, TURN, TURN_REFUSALS, ConversationTurns
 from tests.conftest import START
-from tests.flow_helpers import cases
+from tests.flow_helpers import cases, waits_of
 from tests.outbox.test_concurrent_drain import _Idle
 from tests.outbox.test_outbox import _refer_queued
 from tests.reminders.reminder_helpers import without_sdk_retries
@@ -34,24 +33,13 @@ def test_set_ups_made_together_take_turns_to_dm_the_same_people(harness) -> None
     standin.rate_limit(
         "chat.postMessage", per_conversation=1, clock=lambda: clock.now().timestamp()
     )
-    done = threading.Event()
     reports: list[jobs.DrainReport] = []
 
     def drainer() -> None:
-        try:
-            client = without_sdk_retries(harness)  # every 429 reaches the bot
-            reports.append(jobs.drain(harness.runtime, client, concurrency=4, processor=_Idle()))
-        finally:
-            done.set()
-            clock.advance(timedelta())
+        client = without_sdk_retries(harness)  # every 429 reaches the bot
+        reports.append(jobs.drain(harness.runtime, client, concurrency=4, processor=_Idle()))
 
-    thread = threading.Thread(target=drainer)
-    thread.start()
-    waits = []
-    while (wake := clock.next_wake(unless=done.is_set)) is not None:
-        waits.append(wake - clock.now())
-        clock.set(wake)  # the second Slack asked for passes
-    thread.join(30)
+    waits = waits_of(clock, drainer)  # each second Slack asked for passes
 
     [report] = reports
     assert report.completed(Job.CASE_SETUP) == REFERRALS and report.postponed == 0
@@ -71,33 +59,11 @@ def test_set_ups_made_together_take_turns_to_dm_the_same_people(harness) -> None
     assert pending == [], "no referrer told Slack is not answering"
 
 
-def _waits(clock: FrozenClock, work: Callable[[], object]) -> list[timedelta]:
-    """Run ``work`` in a thread, moving ``clock`` on to each time it waits for; how far
-    ahead each wait was (none: it went at once)."""
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            done.set()
-            clock.advance(timedelta())  # wakes the test's `next_wake`
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    waits = []
-    while (wake := clock.next_wake(unless=done.is_set, timeout=5)) is not None:
-        waits.append(wake - clock.now())
-        clock.set(wake)
-    thread.join(5)
-    return waits
-
-
 def test_a_conversation_never_refused_is_posted_to_at_once_and_a_refused_one_takes_turns():
     clock, turns = FrozenClock(START), ConversationTurns()
 
     def take(channel: str) -> list[timedelta]:
-        return _waits(clock, lambda: turns.take(channel, clock))
+        return waits_of(clock, lambda: turns.take(channel, clock))
 
     assert take("U0CPU1") == []
     turns.refused("U0CPU1", 2, clock)
@@ -138,8 +104,8 @@ def test_a_post_refused_is_sent_again_in_its_turn_until_its_last_refusal():
         except SlackError as exc:
             results.append(exc.code)
 
-    assert _waits(clock, lambda: post(refused_twice)) == [TURN, TURN]
+    assert waits_of(clock, lambda: post(refused_twice)) == [TURN, TURN]
     # a turn behind the one posted, then after each refusal but the last
-    assert _waits(clock, lambda: post(refused_always)) == [TURN] * TURN_REFUSALS
+    assert waits_of(clock, lambda: post(refused_always)) == [TURN] * TURN_REFUSALS
     assert results == ["posted", "ratelimited"]
     assert tries == [START, START + TURN, START + 2 * TURN]

@@ -14,6 +14,7 @@ from bot.gateway import SlackError
 from bot.jobs.worker import TickReport, daily_digest, run_tick, tick
 from bot.pacing import PacedSend
 from bot.testing.harness import Harness
+from tests.flow_helpers import waits_of
 from tests.reminders.reminder_helpers import is_reminder, without_sdk_retries
 from tests.socket_mode.conditions import until
 
@@ -42,23 +43,11 @@ def test_a_morning_waits_out_slacks_429s_and_sends_each_message_once(harness: Ha
         workspace_burst=WORKSPACE_RATE,
         clock=lambda: clock.now().timestamp(),
     )
-    done = threading.Event()
     reports: list[TickReport] = []
-
-    def worker() -> None:
-        try:
-            reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
-        finally:
-            done.set()
-            clock.advance(timedelta())
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    waits = []
-    while (wake := clock.next_wake(unless=done.is_set)) is not None:
-        waits.append(wake - clock.now())
-        clock.set(wake)  # the time Slack asked for passes
-    thread.join()
+    # the time Slack asked for passes
+    waits = waits_of(
+        clock, lambda: reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
+    )
 
     [report] = reports
     assert report.failures == []
