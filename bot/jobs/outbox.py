@@ -122,12 +122,13 @@ def drainer_name() -> str:
 PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
-CONCURRENCY = 4
+CONCURRENCY = 8
 """Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
 eight Slack calls one after another, each a round trip of a tenth of a second or more: run
 one at a time, ten referrals made together would wait over ten seconds for their last
-channel. More would meet Slack's rate limits rather than gain: every set-up DMs the same
-CPU and admins, and Slack takes about one message a second in a conversation."""
+channel. Every set-up DMs the same CPU members, and Slack takes about one message a second
+in a conversation: where it refuses one, the jobs' posts take turns (`ConversationTurns`),
+so more at once cost waits in line, not set-ups put off."""
 
 
 class ProcessorUse:
