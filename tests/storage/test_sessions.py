@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.exc import OperationalError
 
 from benchmarks.web import wait_for
-from storage.db import Database, ReadOnlySessionError
+from storage.db import Database, ReadOnlySessionError, hold_lock
 from storage.models import CaseReferenceCounter
 from tests import dbutil
 
@@ -158,3 +160,34 @@ def test_one_holder_at_a_time_has_a_piece_of_work_to_itself(database: Database) 
             assert after, "released when the holder's block ends"
     finally:
         other.dispose()
+
+
+def test_a_lock_is_its_schemas_own(postgres_schema_url: str | None) -> None:
+    """Bots sharing a PostgreSQL server, a schema each, never wait for each other's locks
+    (the audit chain's, the partnership file's); within one schema, one holder at a time."""
+    base = dbutil.postgres_url()
+    if postgres_schema_url is None or base is None:
+        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
+    schema = f"scr_test_{uuid.uuid4().hex[:10]}"
+    admin = Database.from_url(base)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    here, same = Database.from_url(postgres_schema_url), Database.from_url(postgres_schema_url)
+    elsewhere = Database.from_url(
+        f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    )
+    try:
+        with here.session() as holding:
+            hold_lock(holding, "work")
+            with elsewhere.session() as other:
+                other.execute(text("SET LOCAL lock_timeout = '5s'"))
+                hold_lock(other, "work")  # at once: the other schema's lock
+            with pytest.raises(OperationalError, match="lock timeout"), same.session() as beside:
+                beside.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                hold_lock(beside, "work")
+    finally:
+        for database in (here, same, elsewhere):
+            database.dispose()
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, insert, select
 from sqlalchemy import event as orm_events
 from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.audit_chain import GENESIS, canonical_detail, entry_hash
-from storage.db import READ_ONLY, ReadOnlySessionError
+from storage.db import READ_ONLY, ReadOnlySessionError, hold_lock
 from storage.models import AuditEvent
 
-# pg_advisory_xact_lock's key for the audit chain's head (any fixed 64-bit number).
-_CHAIN_LOCK_KEY = 0x5C2_A0D17
+_CHAIN_LOCK = "audit-chain"
+"""The lock (`hold_lock`) every transaction that extends the chain holds from its head's
+read to its commit."""
 _PENDING = "audit.pending"
 _WRITTEN = ("at", "actor", "action", "case_id", "detail", "prev_hash", "entry_hash")
 
@@ -74,8 +75,7 @@ def _chain_pending(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    hold_lock(session, _CHAIN_LOCK)
     prev = session.scalar(select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = prev or GENESIS
     rows = []
