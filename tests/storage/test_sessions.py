@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -168,14 +167,9 @@ def test_a_lock_is_its_schemas_own(postgres_schema_url: str | None) -> None:
     base = dbutil.postgres_url()
     if postgres_schema_url is None or base is None:
         pytest.skip(dbutil.POSTGRES_SKIP_REASON)
-    schema = f"scr_test_{uuid.uuid4().hex[:10]}"
-    admin = Database.from_url(base)
-    with admin.engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    elsewhere_url, admin = dbutil.create_postgres_schema(base)  # another bot's schema
     here, same = Database.from_url(postgres_schema_url), Database.from_url(postgres_schema_url)
-    elsewhere = Database.from_url(
-        f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    )
+    elsewhere = Database.from_url(elsewhere_url)
     try:
         with here.session() as holding:
             hold_lock(holding, "work")
@@ -188,6 +182,4 @@ def test_a_lock_is_its_schemas_own(postgres_schema_url: str | None) -> None:
     finally:
         for database in (here, same, elsewhere):
             database.dispose()
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        dbutil.drop_postgres_schema(admin, elsewhere_url)
