@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.partnership_config import PartnershipConfig
 from bot.services.cases.schema import Audience
@@ -27,7 +27,8 @@ def load_case(session: Session, case_id: int) -> Case:
     case = session.scalar(
         select(Case)
         .where(Case.id == case_id)
-        .options(selectinload(Case.members), selectinload(Case.referring_agency))
+        # the agency joined in the case's own statement; its members in one more
+        .options(joinedload(Case.referring_agency, innerjoin=True), selectinload(Case.members))
     )
     if case is None:
         raise LookupError(f"case {case_id} does not exist")

@@ -4,6 +4,7 @@ agency with a cell per agency task of the current stage."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from bot.services.national_panel.service import card_state as national_panel_sta
 from bot.services.panel.answers import panel_card_state
 from bot.services.partners.service import card_lines as partners_lines
 from bot.services.referral.schema import CRITERION_SHORT, Criterion
+from bot.services.reminders.tasks import case_tasks
 from bot.services.review.card import imr_reviews, review_notes, with_imr_status
 from bot.services.review.meetings import booked_notes
 from storage.db import Database
@@ -86,16 +88,10 @@ def _london_date(instant: datetime) -> date:
     return instant.astimezone(LONDON).date()
 
 
-def _open_tasks(session: Session, case: Case) -> list[Task]:
-    """The case's open tasks, soonest first: read once for the card's deadlines, agency
-    columns and buttons."""
-    return list(
-        session.scalars(
-            select(Task)
-            .where(Task.case_id == case.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.due_at, Task.id)
-        )
-    )
+def _open_tasks(tasks: Sequence[Task]) -> list[Task]:
+    """The case's open tasks, soonest first: for the card's deadlines, agency columns and
+    buttons."""
+    return sorted((t for t in tasks if t.status == TaskStatus.OPEN), key=lambda t: (t.due_at, t.id))
 
 
 def _deadlines(
@@ -141,12 +137,12 @@ def _cell(task: Task | None, today: date, cal: WorkingCalendar) -> str:
     return f"overdue (due {words})" if due < today else f"due {words}"
 
 
-def _agency_kinds(case: Case, stage: StageDefinition | None, open_tasks: list[Task]) -> list[str]:
+def _agency_kinds(case: Case, stage: StageDefinition | None, tasks: Sequence[Task]) -> list[str]:
     """The current stage's per-agency tasks, and an earlier stage's while any is still open
     (the chronologies run on past the referral stage, until the Initial Panel)."""
     process = get_process(case.process_key)
     wanted: set[str] = {t.kind for t in stage.tasks if t.per == "agency"} if stage else set()
-    wanted |= {t.kind for t in open_tasks if t.agency_id is not None}
+    wanted |= {t.kind for t in tasks if t.status == TaskStatus.OPEN and t.agency_id is not None}
     every = [t for s in (*process.stages, *process.side_stages) for t in s.tasks]
     return [t.kind for t in every if t.per == "agency" and t.kind in wanted]
 
@@ -157,10 +153,10 @@ def _agency_table(
     stage: StageDefinition | None,
     today: date,
     cal: WorkingCalendar,
-    open_tasks: list[Task],
+    tasks: Sequence[Task],
     present: Present,
 ) -> tuple[list[str], list[AgencyRow]]:
-    kinds = _agency_kinds(case, stage, open_tasks)
+    kinds = _agency_kinds(case, stage, tasks)
     if not kinds:
         return [], []
     involved = session.execute(
@@ -170,11 +166,7 @@ def _agency_table(
         .order_by(CaseAgency.id)
     )
     latest: dict[tuple[int | None, str], Task] = {}
-    for task in session.scalars(
-        select(Task)
-        .where(Task.case_id == case.id, Task.kind.in_(kinds))
-        .order_by(Task.round_no, Task.id)
-    ):
+    for task in sorted((t for t in tasks if t.kind in kinds), key=lambda t: (t.round_no, t.id)):
         latest[(task.agency_id, task.kind)] = task
     process = get_process(case.process_key)
     columns = [COLUMN_LABELS.get(kind, process.task(kind).title) for kind in kinds]
@@ -200,14 +192,23 @@ def _agency_table(
     return columns, rows
 
 
-def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalendar) -> CaseCard:
+def build_case_card(
+    session: Session,
+    case: Case,
+    today: date,
+    cal: WorkingCalendar,
+    tasks: Sequence[Task] | None = None,
+) -> CaseCard:
+    """The card of ``case`` on ``today``. ``tasks``: the case's (`case_tasks`), when the
+    caller has read them already."""
     try:
         stage: StageDefinition | None = get_process(case.process_key).stage(case.stage)
     except KeyError:
         stage = None
-    open_tasks = _open_tasks(session, case)
+    tasks = case_tasks(session, case.id) if tasks is None else tasks
+    open_tasks = _open_tasks(tasks)
     present = holding_rows(session, case.id, SECTION_TABLES)
-    columns, rows = _agency_table(session, case, stage, today, cal, open_tasks, present)
+    columns, rows = _agency_table(session, case, stage, today, cal, tasks, present)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),
@@ -219,7 +220,7 @@ def build_case_card(session: Session, case: Case, today: date, cal: WorkingCalen
         agency_columns=columns,
         agency_rows=rows,
         notes=[*partners_lines(session, case), *review_notes(session, case, today, cal, present)],
-        panel=panel_card_state(session, case, today, cal, present),
+        panel=panel_card_state(session, case, today, cal, present, tasks),
         first_month=card_actions(case, open_tasks),
         monitoring=monitoring_state(session, case, today, cal, present),
         closed=case.closed_at is not None,

@@ -10,11 +10,22 @@ value of the case.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, Table, exists, false, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    LargeBinary,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    false,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Base
@@ -90,7 +101,13 @@ def holding_rows(session: Session, case_id: int, models: Sequence[type[Base]]) -
     """Those of ``models`` (each with a `case_id`) holding any row of the case, asked in one
     statement: the case card reads only the sections a case has something in (a young case
     has nothing in most)."""
-    found = session.execute(
-        select(*(exists().where(model.__table__.c.case_id == case_id) for model in models))
-    ).one()
+    found = session.execute(_holding_statement(tuple(models)), {"case_id": case_id}).one()
     return frozenset(model for model, there in zip(models, found, strict=True) if there)
+
+
+@functools.cache
+def _holding_statement(models: tuple[type[Base], ...]) -> Select[*tuple[bool, ...]]:
+    """Built once for each set of models (every card asks the same): building it is most
+    of what asking costs."""
+    case_id = bindparam("case_id", type_=Integer)
+    return select(*(exists().where(model.__table__.c.case_id == case_id) for model in models))

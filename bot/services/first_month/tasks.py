@@ -39,6 +39,7 @@ from bot.services.reminders.owners import agency_team, may_act_on
 from bot.services.reminders.tasks import (
     EngineContext,
     TaskRefusedError,
+    case_tasks,
     complete_task,
     involved_agencies,
 )
@@ -202,23 +203,27 @@ def _london(value: datetime | None) -> date | None:
 
 
 def briefing_for(
-    session: Session, case_id: int, agency_id: int, cal: WorkingCalendar, today: date
+    session: Session,
+    case_id: int,
+    agency_id: int,
+    cal: WorkingCalendar,
+    today: date,
+    tasks: Sequence[Task] | None = None,
 ) -> Briefing:
-    """The agency's first-month items; one the case has moved past (superseded) is left out."""
+    """The agency's first-month items; one the case has moved past (superseded) is left out.
+    ``tasks``: the case's (`case_tasks`), when the caller has read them already."""
     case = session.get(Case, case_id)
     agency = session.get(Agency, agency_id)
     assert case is not None and agency is not None
+    briefed = [
+        task
+        for task in (case_tasks(session, case_id) if tasks is None else tasks)
+        if task.agency_id == agency_id
+        and task.kind in BRIEFED_KINDS
+        and task.status != TaskStatus.SUPERSEDED
+    ]
     latest: dict[str, Task] = {}
-    for task in session.scalars(
-        select(Task)
-        .where(
-            Task.case_id == case_id,
-            Task.agency_id == agency_id,
-            Task.kind.in_(BRIEFED_KINDS),
-            Task.status != TaskStatus.SUPERSEDED,
-        )
-        .order_by(Task.round_no, Task.id)
-    ):
+    for task in sorted(briefed, key=lambda t: (t.round_no, t.id)):
         latest[task.kind] = task
     items = []
     for task in latest.values():
@@ -244,14 +249,19 @@ def agency_briefings(
     agencies: Sequence[int] | None,
     cal: WorkingCalendar,
     today: date,
+    tasks: Sequence[Task] | None = None,
 ) -> list[tuple[Briefing, list[str]]]:
     """The briefings of ``agencies`` (None: every agency involved), each with who it goes
     to (`agency_team`). Read in the caller's session: the set-up builds them from the load
-    of the case its card is built from."""
+    of the case its card is built from (and from its ``tasks``, `case_tasks`)."""
     if agencies is None:
         agencies = [row.agency_id for row in involved_agencies(session, case_id)]
+    tasks = case_tasks(session, case_id) if tasks is None else tasks
     return [
-        (briefing_for(session, case_id, agency_id, cal, today), agency_team(session, agency_id))
+        (
+            briefing_for(session, case_id, agency_id, cal, today, tasks),
+            agency_team(session, agency_id),
+        )
         for agency_id in agencies
     ]
 

@@ -5,6 +5,7 @@ older invitation, or someone no longer on the panel, changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -39,7 +40,7 @@ from bot.services.panel.schema import (
     SlotLine,
 )
 from bot.services.refusal import InvalidFormError, RefusedError
-from storage.models import Case, PanelMeeting, PanelMember, PanelSlot, PanelSlotAnswer
+from storage.models import Case, PanelMeeting, PanelMember, PanelSlot, PanelSlotAnswer, Task
 from storage.states import MeetingStatus
 
 NOT_ASKED = "You are not among the people asked about these times."
@@ -352,13 +353,19 @@ def my_answers(session: Session, meeting_id: int, user_id: str) -> dict[int, boo
 
 
 def panel_card_state(
-    session: Session, case: Case, today: date, cal: WorkingCalendar, present: Present
+    session: Session,
+    case: Case,
+    today: date,
+    cal: WorkingCalendar,
+    present: Present,
+    tasks: Sequence[Task],
 ) -> PanelCardState | None:
     """What the case card shows about the Initial Panel; None when it shows nothing.
-    ``present``: the tables the case has rows in (`holding_rows`)."""
+    ``present``: the tables the case has rows in (`holding_rows`); ``tasks``: the case's
+    (`case_tasks`)."""
     if not has_panel(case) or case.closed_at is not None or case.stage not in PANEL_STAGES:
         return None
-    deadline = panel_deadline(session, case)
+    deadline = panel_deadline(session, case, tasks)
     last_working_day = cal.last_working_day(deadline)
     meeting = latest_meeting(session, case.id) if PanelMeeting in present else None
     if meeting is None:

@@ -188,10 +188,14 @@ def schedule_task(session: Session, case_id: int) -> Task | None:
     return case_task(session, case_id, SCHEDULE_TASK)
 
 
-def panel_deadline(session: Session, case: Case) -> date:
+def panel_deadline(session: Session, case: Case, tasks: Sequence[Task] | None = None) -> date:
     """The date the Initial Panel must be held by: the scheduling task's deadline (which an
-    agreed extension moves), else one calendar month from the referral."""
-    task = schedule_task(session, case.id)
+    agreed extension moves), else one calendar month from the referral. ``tasks``: the
+    case's, in the order they were made, when the caller has read them (the case card)."""
+    if tasks is None:
+        task = schedule_task(session, case.id)
+    else:
+        task = next((t for t in tasks if t.kind == SCHEDULE_TASK), None)
     if task is not None:
         return task.due_at.astimezone(LONDON).date()
     return add_calendar_months(case.referral_date, 1)

@@ -49,7 +49,7 @@ from bot.services.referral.schema import (
     ReferralSubmission,
 )
 from bot.services.refusal import RefusedError
-from bot.services.reminders.tasks import EngineContext, start_case
+from bot.services.reminders.tasks import EngineContext, case_tasks, start_case
 from storage.db import Database
 from storage.models import (
     Agency,
@@ -397,8 +397,10 @@ def setup_state(
         card, briefings = None, []
         if card_on is not None:
             today, cal = card_on
-            card = build_case_card(session, case, today, cal) if case.card_ts is None else None
-            briefings = agency_briefings(session, case_id, None, cal, today)
+            tasks = case_tasks(session, case_id)
+            if case.card_ts is None:
+                card = build_case_card(session, case, today, cal, tasks)
+            briefings = agency_briefings(session, case_id, None, cal, today, tasks)
         holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
         return SetupState(
             reference=case.reference,

@@ -62,6 +62,12 @@ def event_time(session: Session, case_id: int, event: str) -> datetime | None:
     )
 
 
+def case_tasks(session: Session, case_id: int) -> list[Task]:
+    """Every task of the case, in the order they were made: read once for all that the
+    case card (and a set-up's briefings) show of them."""
+    return list(session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)))
+
+
 def involved_agencies(session: Session, case_id: int) -> list[CaseAgency]:
     return list(
         session.scalars(
