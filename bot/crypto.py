@@ -124,16 +124,21 @@ class FieldCipher:
         return CaseCipher(case_id, self._unwrap(bytes(row.wrapped_key)), self._master)
 
     def for_new_case(self, session: Session, case_id: int) -> CaseCipher:
-        """The cipher of a case created in ``session``'s transaction: its key row is added to
-        the session (written with the case's next flush), nothing read, since no other
-        transaction can know the case yet."""
-        from storage.models import CaseKey
+        """The cipher of a case created in ``session``'s transaction: its key row is written
+        by the table's own insert, nothing read, since no other transaction can know the case
+        yet."""
+        from sqlalchemy import insert
+
+        from storage.models import CaseKey, table_of
 
         key = Fernet.generate_key()
-        session.add(
-            CaseKey(
-                case_id=case_id, wrapped_key=self._master.encrypt(key), created_at=self._clock.now()
-            )
+        session.execute(
+            insert(table_of(CaseKey)),
+            {
+                "case_id": case_id,
+                "wrapped_key": self._master.encrypt(key),
+                "created_at": self._clock.now(),
+            },
         )
         return CaseCipher(case_id, Fernet(key), self._master)
 

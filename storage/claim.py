@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, update
+from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models.base import Base
+from storage.models.base import Base, table_of
 
 
 def claim(
@@ -49,6 +49,6 @@ def inserted(session: Session, model: type[Base], **values: Any) -> bool:
     PostgreSQL a concurrent insert of the same key is waited for, then counts as existing."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = cast(Table, model.__table__)
+    table = table_of(model)
     statement = insert(table).values(**values).on_conflict_do_nothing()
     return session.execute(statement.returning(*table.primary_key.columns)).first() is not None

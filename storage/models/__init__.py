@@ -1,6 +1,6 @@
 """All models, imported here so that the metadata is complete for Alembic."""
 
-from storage.models.base import Base
+from storage.models.base import Base, table_of
 from storage.models.case import (
     AuditEvent,
     Case,
@@ -120,4 +120,5 @@ __all__ = [
     "TaskAnswer",
     "TermsOfReference",
     "WorkerInterview",
+    "table_of",
 ]

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
 from sqlalchemy import event as orm_events
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.audit_chain import GENESIS, canonical_detail, entry_hash
 from storage.db import READ_ONLY, ReadOnlySessionError, hold_lock
-from storage.models import AuditEvent
+from storage.models import AuditEvent, table_of
 
 _CHAIN_LOCK = "audit-chain"
 """The lock (`hold_lock`) every transaction that extends the chain holds from its head's
@@ -93,7 +93,7 @@ def _chain_pending(session: Session) -> None:
         rows.append({column: getattr(entry, column) for column in _WRITTEN})
         prev_hash = entry.entry_hash
     # written as rows, in order, in one statement: nothing reads the entries back as objects
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+    session.execute(insert(table_of(AuditEvent)), rows)
 
 
 @orm_events.listens_for(Session, "after_soft_rollback")

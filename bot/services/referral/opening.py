@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.crypto import FieldCipher
 from bot.ids import Job, ReferralBlock
@@ -58,6 +59,7 @@ from storage.models import (
     CaseMember,
     CaseReferenceCounter,
     RoleAssignment,
+    table_of,
 )
 from storage.states import SetupStatus
 
@@ -141,25 +143,34 @@ def referral_choices(
     )
 
 
-def _take_number(session: Session, case: Case) -> None:
-    """Give the case the next number of its year (the year's first makes its counter). The
-    counter's row (on SQLite, the write lock) is held from here to the commit, so this comes
-    last: concurrent referrals do the rest of their work side by side and queue only to
-    number and commit, in that order, leaving no gap."""
+def _take_number(session: Session, case: Case, personal_data: bytes) -> None:
+    """Give the case the next number of its year (the year's first makes its counter),
+    written with its encrypted ``personal_data`` in one statement. The counter's row (on
+    SQLite, the write lock) is held from here to the commit, so this comes last: concurrent
+    referrals do the rest of their work side by side and queue only to number and commit, in
+    that order, leaving no gap."""
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    with session.no_autoflush:  # what is pending is written with the number, below
-        number = session.execute(
-            upsert(CaseReferenceCounter)
-            .values(year=case.year, last_number=1)
-            .on_conflict_do_update(
-                index_elements=["year"],
-                set_={"last_number": CaseReferenceCounter.last_number + 1},
-            )
-            .returning(CaseReferenceCounter.last_number)
-        ).scalar_one()
-    case.number, case.reference = int(number), format_reference(case.year, int(number))
-    session.flush()
+    number = session.execute(
+        upsert(CaseReferenceCounter)
+        .values(year=case.year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=["year"],
+            set_={"last_number": CaseReferenceCounter.last_number + 1},
+        )
+        .returning(CaseReferenceCounter.last_number)
+    ).scalar_one()
+    written = {
+        "number": int(number),
+        "reference": format_reference(case.year, int(number)),
+        "personal_data": personal_data,
+    }
+    # the table's own update, and the case told it is written: the commit has nothing left
+    # to flush (a flush costs the request more than the row does)
+    cases = table_of(Case)
+    session.execute(update(cases).where(cases.c.id == case.id), written)
+    for name, value in written.items():
+        set_committed_value(case, name, value)
 
 
 def _provisional() -> tuple[str, int]:
@@ -312,10 +323,8 @@ def open_case(
     outbox.enqueue(
         session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
     )
-    case.personal_data = cipher.for_new_case(session, case.id).encrypt_json(
-        submission.personal_data()
-    )
-    _take_number(session, case)  # written with the personal data, in one statement
+    details = cipher.for_new_case(session, case.id).encrypt_json(submission.personal_data())
+    _take_number(session, case, details)
     audit.amend(referred, reference=case.reference)
     return OpenedCase(case.id, case.reference, created=True)
 

@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.process.definition import TaskDefinition
@@ -28,7 +28,7 @@ from bot.process.working_days import WorkingCalendar
 from storage import claim as conditional
 from storage.claim import claim
 from storage.db import Database
-from storage.models import Case, Reminder, Task
+from storage.models import Case, Reminder, Task, table_of
 from storage.states import ReminderStatus, TaskStatus
 
 
@@ -77,7 +77,7 @@ def plan_for_new_tasks(
         for nudge in _nudges(task, definition, cal, now)
     ]
     if rows:  # the table's own insert: the session has nothing to flush first or read back
-        session.execute(insert(cast(Table, Reminder.__table__)), rows)
+        session.execute(insert(table_of(Reminder)), rows)
     return len(rows)
 
 
