@@ -53,7 +53,7 @@ from bot.testing.standin.models import View
 from bot.views.referral import referral_modal
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import Agency, Case
+from storage.models import Agency, Case, ReceivedReferral
 from storage.states import SetupStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,24 +316,24 @@ class Figures:
     """Against Slack's rate limits: seconds until every set-up was complete, set-ups put
     off to be tried again later, and posts Slack refused (429)."""
     slow: tuple[int, int, int] | None = None
-    """With Slack slowed: submissions answered in time, cases created, and cases created
-    whose referrer was shown an error."""
+    """With Slack slowed: submissions answered in time, referrals stored (cases opened or
+    waiting to be), and those stored whose referrer was shown an error."""
 
 
 def slow_slack(
     server: Server, standin: SlackStandIn, args: argparse.Namespace, agency: str | None, url: str
 ) -> tuple[int, int, int]:
     """16 referrals in flight while every Web API call takes ``--slack-delay`` seconds: how
-    many were answered in time, how many cases were created, and how many of those the
+    many were answered in time, how many referrals were stored, and how many of those the
     referrer was shown an error for (which must be none)."""
     views = open_forms(server, standin, args.slow_submissions, False)
-    before = count_cases(url)
+    before = count_referrals(url)
     standin.slow("*", args.slack_delay)
     try:
         answered = submit_all(server, views, 16, agency)
     finally:
         standin.clear_faults()
-    created = count_cases(url) - before
+    created = count_referrals(url) - before
     in_time = sum(1 for _, ok in answered if ok)
     return in_time, created, max(0, created - in_time)
 
@@ -379,8 +379,12 @@ def newest_case(url: str) -> int:
     return int(read_one(url, select(func.max(Case.id)))[0] or 0)
 
 
-def count_cases(url: str) -> int:
-    return int(read_one(url, select(func.count(Case.id)))[0])
+def count_referrals(url: str) -> int:
+    """Referrals stored: the cases opened and those received and still to be opened (in one
+    statement, so one being opened meanwhile is counted once)."""
+    opened = select(func.count(Case.id)).scalar_subquery()
+    waiting = select(func.count(ReceivedReferral.id)).scalar_subquery()
+    return int(read_one(url, select(opened + waiting))[0])
 
 
 def set_ups(url: str, first: int) -> tuple[int, int]:
@@ -504,8 +508,8 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
         in_time, created, shown_error = bot.slow
         print(
             f"  {args.slow_submissions} referrals at 16 in flight, every Slack call taking "
-            f"{args.slack_delay:g} s: {in_time} answered in time, {created} cases created, "
-            f"{shown_error} created although the referrer was shown an error"
+            f"{args.slack_delay:g} s: {in_time} answered in time, {created} referrals stored, "
+            f"{shown_error} stored although the referrer was shown an error"
         )
     row("resident memory (master and workers)", bot.rss, bare.rss, "MB")
     print(f"    by process (shell, master, workers): {bot.processes}; bare {bare.processes}")

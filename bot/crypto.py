@@ -162,6 +162,19 @@ class FieldCipher:
         )
         return session.get_one(CaseKey, case_id)
 
+    def seal(self, value: Any) -> bytes:
+        """``value`` (JSON) under the first master key, for what waits to become a case (a
+        referral received and not yet opened): it has no case, so no data key, yet."""
+        return self._master.encrypt(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+    def unseal(self, token: bytes) -> Any:
+        try:
+            return json.loads(self._master.decrypt(bytes(token)))
+        except InvalidToken as exc:
+            raise EncryptionKeyError(
+                "a received referral cannot be read with any key in SCR_ENCRYPTION_KEY"
+            ) from exc
+
     def _unwrap(self, wrapped: bytes) -> Fernet:
         """The data key inside ``wrapped``, cached by the wrapped bytes: a key row rolled back
         or re-wrapped is simply another entry, never a stale answer."""

@@ -486,9 +486,11 @@ class ReminderBlock(StrEnum):
 
 
 class Job(StrEnum):
-    """The kinds of queued Slack job (the outbox), each run by the function the job registry
-    (`bot.jobs.outbox`) names for it."""
+    """The kinds of queued job (the outbox), each run by the function the job registry
+    (`bot.jobs.outbox`) names for it: the Slack work a transaction decided, and the opening
+    of a received referral's case."""
 
+    CASE_OPEN = "case_open"
     CASE_SETUP = "case_setup"
     CASE_CARD = "case_card"
     DECISION_SHOWN = "decision_shown"

@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.ids import Callback
 from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness
-from storage.models import Case
+from storage.models import Case, ReceivedReferral
 from tests.referral.data import details_form, first_part_values, referral_values
 
 
@@ -78,6 +78,17 @@ def body_json(response: Any) -> dict[str, Any]:
 def cases(harness: Harness) -> list[Case]:
     with harness.runtime.db.session() as session:
         return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+def stored_referrals(harness: Harness) -> int:
+    """Referrals kept: the cases opened and the referrals received and not yet opened,
+    counted in one statement (so none is counted twice or missed as it is opened)."""
+    counted = select(
+        select(func.count()).select_from(Case).scalar_subquery()
+        + select(func.count()).select_from(ReceivedReferral).scalar_subquery()
+    )
+    with harness.runtime.db.session() as session:
+        return int(session.execute(counted).scalar_one())
 
 
 def all_calls_text(harness: Harness) -> str:

@@ -21,7 +21,7 @@ from bot.services.cases.schema import Audience
 from bot.services.referral.opening import (
     check_referral,
     chosen_process,
-    open_case,
+    receive_referral,
     referral_choices,
 )
 from bot.services.referral.pending import start_referral
@@ -140,12 +140,10 @@ def refer(req: Submitted[Any, ViewMeta]) -> Reply:
             view_id=req.payload.view.id,
             process_key=chosen_process(session, req.actor, wanted, req.runtime.process_key),
         )
-    opened = open_case(
-        req.session, submission, checked, now=req.now, cipher=req.runtime.cipher, cal=req.calendar
+    opened = receive_referral(
+        req.session, submission, checked, now=req.now, cipher=req.runtime.cipher
     )
-    if opened.created:
-        log.info("case %s referred", opened.reference)
-    return Reply(update=referral_received(opened.reference))
+    return Reply(update=referral_received(None if opened is None else opened.reference))
 
 
 @listeners.command(

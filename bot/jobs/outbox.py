@@ -36,6 +36,7 @@ from bot.ids import Job
 from bot.runtime import Runtime
 from bot.services import outbox
 from bot.services.outbox import ClaimedJob
+from bot.services.referral.opening import open_received
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,17 @@ class RetryLaterError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str) -> None:
+    """The case of a received referral opened (no Slack call): its set-up, queued with it,
+    follows at once."""
+    with runtime.db.session() as session:
+        opened = open_received(
+            session, view_id, cipher=runtime.cipher, cal=runtime.working_calendar()
+        )
+    if opened is not None and opened.created:
+        log.info("case %s referred", opened.reference)
 
 
 def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
@@ -69,6 +81,7 @@ def _panel_invitations(runtime: Runtime, slack: SlackGateway, meeting_id: int) -
 JobFunction = Callable[..., object]
 
 JOBS: dict[Job, JobFunction] = {
+    Job.CASE_OPEN: _case_open,
     Job.CASE_SETUP: _case_setup,
     Job.CASE_CARD: _card,
     Job.DECISION_SHOWN: decision.show_decision,

@@ -259,6 +259,7 @@ def summary(report: TickReport) -> str:
         f"reminders failed: {reminders.failed + reminders.undeliverable}",
         f"digests sent: {report.digests}",
         f"cards redrawn: {report.cards_refreshed}",
+        f"cases opened: {report.outbox.completed(Job.CASE_OPEN)}",
         f"case set-ups finished: {report.outbox.completed(Job.CASE_SETUP)}",
         f"queued jobs done: {sum(report.outbox.done.values())}",
         f"panel messages: {panel.revisions_sent + panel.reminders_sent if panel else 0}",

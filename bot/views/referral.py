@@ -361,19 +361,21 @@ def referral_expired() -> Message:
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
-def referral_received(reference: str) -> View:
+def referral_received(reference: str | None) -> View:
+    """What the referrer sees on submitting: the case's reference once it is opened (a
+    submission delivered again), otherwise that it follows, with the channel."""
+    text = (
+        "Your referral is recorded. Its case reference and private channel follow in a "
+        "moment: you will be invited to the channel and sent a link to it."
+        if reference is None
+        else f"*{reference}* is recorded. Its private channel is being set up; you will be "
+        "invited to it in a moment."
+    )
     return View(
         type="modal",
         title=PlainTextObject(text="Referral received"),
         close=PlainTextObject(text="Close"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*{reference}* is recorded. Its private channel is being set up; "
-                    "you will be invited to it in a moment."
-                )
-            )
-        ],
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
     )
 
 

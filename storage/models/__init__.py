@@ -8,6 +8,7 @@ from storage.models.case import (
     CaseMember,
     CaseReferenceCounter,
     PostAttempt,
+    ReceivedReferral,
     SentMessage,
 )
 from storage.models.daily import DailyDelivery
@@ -106,6 +107,7 @@ __all__ = [
     "PortalSession",
     "PostAttempt",
     "ProgressReturn",
+    "ReceivedReferral",
     "Recommendation",
     "Reminder",
     "ReportFollowUp",

@@ -108,6 +108,22 @@ class CaseKey(Base):
     """When the business unit was told of the erasure (also in the audit trail)."""
 
 
+class ReceivedReferral(Base):
+    """A referral submitted in Slack and not yet opened as a case: what the referrer entered
+    and what the check found (who joins the case), sealed under the master key, kept from
+    the submission's short transaction until the outbox's job opens the case from it (and
+    deletes it, in the same transaction). ``source_view_id`` makes a second delivery of the
+    same modal a no-op."""
+
+    __tablename__ = "received_referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_view_id: Mapped[str] = mapped_column(String(64), unique=True)
+    referrer: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CaseReferenceCounter(Base):
     """The last number given out per year; incremented in the case's own transaction."""
 

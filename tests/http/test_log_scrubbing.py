@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.logging_setup import REDACTOR, Redactor, Scrubber, install_scrubbing
-from tests.flow_helpers import agency_id, open_referral_modal, refer
+from tests.flow_helpers import agency_id, body_json, open_referral_modal, refer
 from tests.referral.data import CHILD_NAME, IDENTIFYING, referral_values
 
 LIBRARIES = ("slack_bolt", "slack_sdk", "sqlalchemy", "urllib3", "werkzeug", "bot", "storage")
@@ -114,10 +114,10 @@ def test_slack_failing_during_set_up_logs_none_of_the_referral(harness, written)
     assert "fatal_error" in _assert_clean(written)
 
 
-def test_a_database_failure_mid_referral_logs_none_of_it(harness, written) -> None:
+def test_a_database_failure_as_a_referral_is_kept_logs_none_of_it(harness, written) -> None:
     view_id = open_referral_modal(harness)
     with harness.runtime.db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE audit_events"))
+        conn.execute(text("DROP TABLE received_referrals"))
     harness.driver.submit_view(
         "U0DPH", referral_values(agency_id(harness, "Health")), view_id=view_id
     )
@@ -128,6 +128,20 @@ def test_a_database_failure_mid_referral_logs_none_of_it(harness, written) -> No
     # that it failed, and nothing was stored.
     assert harness.standin.violations == ["view_submission referral_submit answered HTTP 500: "]
     harness.standin.violations.clear()
+
+
+def test_a_database_failure_as_a_case_opens_logs_none_of_it(harness, written) -> None:
+    view_id = open_referral_modal(harness)
+    with harness.runtime.db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE audit_events"))
+    response = harness.driver.submit_view(
+        "U0DPH", referral_values(agency_id(harness, "Health")), view_id=view_id
+    )
+    harness.wait()
+    # the referral was kept and answered; its opening failed, to be tried again
+    assert "Referral received" in str(body_json(response)["view"])
+    captured = _assert_clean(written)
+    assert "case_open" in captured and "OperationalError" in captured
 
 
 def test_values_the_bot_encrypted_are_redacted_from_any_line() -> None:

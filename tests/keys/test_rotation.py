@@ -15,15 +15,17 @@ from sqlalchemy import delete, select, update
 
 from bot.cli import main
 from bot.crypto import EncryptionKeyError, FieldCipher, is_case_token
-from bot.ids import FirstMonthAction
+from bot.ids import FirstMonthAction, Job
 from bot.ids import FirstMonthBlock as B
+from bot.jobs.outbox import drain
+from bot.runtime import Bell
 from bot.services.cases.export import gather
 from bot.services.cases.records import case_tables, encrypted_columns
 from bot.testing.harness import make_settings, start_harness
 from storage.models import AgencySynopsis, Case, CaseKey
 from tests.first_month.helpers import values
-from tests.flow_helpers import body_json, cases, refer
-from tests.referral.data import CHILD_NAME
+from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
+from tests.referral.data import CHILD_NAME, referral_values
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 REFERRERS = (("U0DPP", "Police"), ("U0DPC", "Children's Services"), ("U0DPE", "Education"))
@@ -180,3 +182,25 @@ def test_rotating_twice_changes_nothing_more(old_key_harness, monkeypatch, capsy
     second = capsys.readouterr().out
     assert "re-wrapped under the first master key: 0" in second
     assert "data keys already under it: 1" in second
+
+
+def test_a_referral_waiting_to_be_opened_is_resealed_and_opens_under_the_new_key_alone(
+    old_key_harness, monkeypatch, capsys
+) -> None:
+    harness = old_key_harness
+    view = open_referral_modal(harness)
+    harness.runtime.bell = Bell()  # the worker is down: the referral waits, sealed under OLD
+    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
+    harness.wait()
+
+    harness.runtime.cipher = FieldCipher(f"{NEW},{OLD}")
+    monkeypatch.setenv("SCR_ENCRYPTION_KEY", f"{NEW},{OLD}")
+    monkeypatch.setattr("bot.runtime.build_runtime", lambda settings: harness.runtime)
+    assert main(["keys", "rotate"]) == 0
+    assert "re-sealed under the first master key: 1" in capsys.readouterr().out
+
+    harness.runtime.cipher = FieldCipher(NEW)  # the old key dropped
+    assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
+    [case] = cases(harness)
+    with harness.runtime.db.session() as session:
+        assert CHILD_NAME.encode() in read_referral(harness, session, case.id)

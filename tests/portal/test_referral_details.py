@@ -219,9 +219,9 @@ def test_the_slack_setting_keeps_the_whole_referral_in_slack(standin, database, 
     )
     try:
         response = refer(harness)
-        assert "SCR-2026-001" in str(body_json(response)["view"])
+        assert "Referral received" in str(body_json(response)["view"])
         [case] = cases(harness)
-        assert case.setup_status == "complete"
+        assert (case.reference, case.setup_status) == ("SCR-2026-001", "complete")
         assert pending_rows(harness) == []
     finally:
         harness.close()

@@ -29,7 +29,8 @@ def test_a_valid_referral_becomes_a_private_case_channel(harness) -> None:
     assert response.status == 200
     answer = body_json(response)
     assert answer["response_action"] == "update"
-    assert "SCR-2026-001" in str(answer["view"])
+    assert "Referral received" in str(answer["view"])
+    assert "reference and private channel follow" in str(answer["view"])
     [case] = cases(harness)
     assert case.reference == "SCR-2026-001"
     assert case.setup_status == "complete"
@@ -51,8 +52,8 @@ def test_a_valid_referral_becomes_a_private_case_channel(harness) -> None:
     assert "death, abuse or neglect suspected" in card_text
     assert standin.pins[channel.id] == [case.card_ts]
 
-    for cpu in ("U0CPU1", "U0CPU2"):
-        [dm] = standin.dms_to(cpu)
+    for person in ("U0CPU1", "U0CPU2", "U0DPH"):  # the referrer too: the reference, the link
+        [dm] = standin.dms_to(person)
         assert "SCR-2026-001" in dm.text
         assert channel.id in str(dm.blocks)
 

@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.clock import FrozenClock
 from bot.gateway import SlackError, SlackGateway
 from bot.jobs.worker import tick
-from bot.runtime import Runtime
+from bot.runtime import Bell, Runtime
 from bot.services.reminders.daily import DailyKind, claim_daily
 from bot.testing.harness import BOT_TOKEN, Harness, make_settings, start_harness
 from bot.testing.seed import SEED_TOML
@@ -26,6 +26,8 @@ from bot.views.messages import Message
 from storage.db import Database
 from storage.models import DailyDelivery
 from storage.states import DailyStatus
+from tests.flow_helpers import agency_id, cases, open_referral_modal
+from tests.referral.data import referral_values
 from tests.reminders.reminder_helpers import london, open_case
 
 ADMIN = "U0ADMIN"
@@ -288,3 +290,23 @@ def test_worker_help_offers_once(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["worker", "--help"])
     assert "--once" in capsys.readouterr().out
+
+
+def test_worker_once_opens_and_sets_up_a_referral_the_web_kept(
+    harness, monkeypatch, tmp_path, capsys
+) -> None:
+    """The web process kept a referral and its job; nothing in it drained the queue (as on
+    PostgreSQL, where the worker does): one tick opens the case and sets it up."""
+    view = open_referral_modal(harness)
+    harness.runtime.bell = Bell()
+    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
+    harness.wait()
+    assert cases(harness) == []
+    _cli_environment(harness, monkeypatch, tmp_path)
+    capsys.readouterr()
+
+    assert main(["worker", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "cases opened: 1;" in out and "case set-ups finished: 1;" in out
+    [case] = cases(harness)
+    assert (case.reference, case.setup_status) == ("SCR-2026-001", "complete")

@@ -1,6 +1,6 @@
-"""`scr-bot keys rotate`: every case's data key re-wrapped under the newest master key, and
-every value still under a master key (from before per-case keys) moved under its case's
-data key.
+"""`scr-bot keys rotate`: every case's data key re-wrapped under the newest master key, every
+value still under a master key (from before per-case keys) moved under its case's data key,
+and every referral waiting to be opened re-sealed under the newest master key.
 
 It runs beside the bot. Each case is one short transaction, and each change is a
 compare-and-set (`UPDATE ... WHERE column = the value read`), so a value the bot changed
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.crypto import CaseCipher, FieldCipher, is_case_token
 from bot.services.cases.records import case_tables, encrypted_columns
 from storage.db import Database
-from storage.models import Case, CaseKey
+from storage.models import Case, CaseKey, ReceivedReferral
 
 
 @dataclass
@@ -31,6 +31,7 @@ class RotationReport:
     created: int = 0
     erased: int = 0
     values_moved: int = 0
+    resealed: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -40,6 +41,8 @@ class RotationReport:
             f"data keys made for cases that had none: {self.created}",
             f"erased cases (no key to re-wrap): {self.erased}",
             f"values moved from the master key to their case's data key: {self.values_moved}",
+            f"referrals waiting to be opened, re-sealed under the first master key: "
+            f"{self.resealed}",
         ]
 
 
@@ -53,7 +56,27 @@ def rotate(db: Database, cipher: FieldCipher) -> RotationReport:
             if not _rewrap(session, cipher, case_id, report):
                 continue
             report.values_moved += move_legacy_values(session, cipher.for_case(session, case_id))
+    with db.session() as session:
+        report.resealed = _reseal_received(session, cipher)
     return report
+
+
+def _reseal_received(session: Session, cipher: FieldCipher) -> int:
+    """The referrals received and not yet opened (seconds' worth, unless the worker is
+    down), sealed again under the first master key, so the old one can go."""
+    resealed = 0
+    for row_id, sealed in session.execute(select(ReceivedReferral.id, ReceivedReferral.sealed)):
+        old = bytes(sealed)
+        if cipher.wrapped_under_first(old):
+            continue
+        swapped = session.execute(
+            update(ReceivedReferral)
+            .where(ReceivedReferral.id == row_id, ReceivedReferral.sealed == old)
+            .values(sealed=cipher.rewrap(old))
+            .execution_options(synchronize_session=False)
+        )
+        resealed += cast(CursorResult[Any], swapped).rowcount
+    return resealed
 
 
 def _rewrap(session: Session, cipher: FieldCipher, case_id: int, report: RotationReport) -> bool:

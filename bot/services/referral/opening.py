@@ -1,9 +1,10 @@
 """Opening a case from a referral, and the record of its set-up in Slack.
 
-The referral is stored in the person's own transaction, with the job that sets the case up
-in Slack (the outbox); the set-up (channel, invitations, card, DMs) runs from the outbox,
-one step at a time, and each step's result is recorded here before the next begins, so a
-retry resumes where Slack stopped."""
+The referral is kept, sealed, in the person's own transaction (two inserts: the referral and
+the job that opens it), so they are answered at once; the job opens the case in one
+transaction of its own, with the job that sets it up in Slack (the outbox); the set-up
+(channel, invitations, card, DMs) runs from the outbox, one step at a time, and each step's
+result is recorded here before the next begins, so a retry resumes where Slack stopped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -48,9 +49,11 @@ from bot.services.referral.schema import (
     AgencyChoice,
     ProcessChoice,
     ReferralSubmission,
+    received_referral,
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext, case_tasks, start_case
+from storage.claim import inserted
 from storage.db import Database
 from storage.models import (
     Agency,
@@ -58,6 +61,7 @@ from storage.models import (
     Case,
     CaseMember,
     CaseReferenceCounter,
+    ReceivedReferral,
     RoleAssignment,
     table_of,
 )
@@ -280,6 +284,67 @@ def _agency_people(
         if user is not None:
             people.append((user, role))
     return agencies
+
+
+def receive_referral(
+    session: Session,
+    submission: ReferralSubmission,
+    checked: CheckedReferral,
+    *,
+    now: datetime,
+    cipher: FieldCipher,
+) -> OpenedCase | None:
+    """Keep a checked referral, sealed, with the job that opens its case: the submission's
+    whole transaction is these two inserts, so the referrer is answered while the case is
+    opened and set up from the queue. The case, when this modal opened one already (a
+    submission delivered twice); None while it waits to be opened."""
+    if checked.existing is not None:
+        return checked.existing
+    identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
+    sealed = cipher.seal(
+        {
+            "submission": submission.model_dump(mode="json"),
+            "agency_id": checked.agency_id,
+            "process_key": checked.process_key,
+            "members": checked.members,
+            "designated": checked.designated,
+        }
+    )
+    view_id = checked.view_id
+    received = {"referrer": checked.actor, "received_at": now, "sealed": sealed}
+    if inserted(session, ReceivedReferral, source_view_id=view_id, **received):
+        outbox.enqueue(
+            session, Job.CASE_OPEN, now=now, dedupe_key=f"referral:{view_id}:open", view_id=view_id
+        )
+    return None
+
+
+def open_received(
+    session: Session, view_id: str, *, cipher: FieldCipher, cal: WorkingCalendar
+) -> OpenedCase | None:
+    """Open the case of the referral received from the modal ``view_id``, as of when it was
+    received (its deadlines run from then, however long it waited), and forget the sealed
+    copy in the same transaction. The case it opened already when it was opened before;
+    None when no such referral was received."""
+    row = session.scalars(
+        select(ReceivedReferral).where(ReceivedReferral.source_view_id == view_id)
+    ).first()
+    if row is None:
+        return find_by_view(session, view_id)
+    kept = cipher.unseal(row.sealed)
+    submission = received_referral(kept["submission"], received_on=cal.london_date(row.received_at))
+    checked = CheckedReferral(
+        actor=row.referrer,
+        view_id=view_id,
+        agency_id=int(kept["agency_id"]),
+        process_key=str(kept["process_key"]),
+        members=[(str(user), str(reason)) for user, reason in kept["members"]],
+        designated=[str(user) for user in kept["designated"]],
+        existing=find_by_view(session, view_id),
+    )
+    opened = open_case(session, submission, checked, now=row.received_at, cipher=cipher, cal=cal)
+    session.execute(delete(ReceivedReferral).where(ReceivedReferral.id == row.id))
+    return opened
 
 
 def open_case(

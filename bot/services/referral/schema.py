@@ -358,6 +358,12 @@ def validated_referral(values: dict[str, Any], *, today: date) -> ReferralSubmis
         raise InvalidFormError(_on_blocks(field_errors(exc), rows)) from None
 
 
+def received_referral(values: dict[str, Any], *, received_on: date) -> ReferralSubmission:
+    """A referral kept when it was received (`ReferralSubmission.model_dump`), read back as it
+    was checked then: its dates against the day it came in."""
+    return ReferralSubmission.model_validate(values, context={"today": received_on})
+
+
 def field_errors(exc: Exception) -> dict[str, str]:
     """Map a validation failure to {field: message}, one message per field."""
     errors: dict[str, str] = {}

@@ -1,0 +1,134 @@
+"""A referral kept on submission and opened from the queue: sealed while it waits, opened
+once and as of when it came in, whatever the database or a second delivery does meanwhile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from bot.ids import Job
+from bot.jobs.outbox import drain
+from bot.runtime import Bell
+from bot.services.referral import opening
+from storage.models import OutboxJob, ReceivedReferral
+from tests import dbutil
+from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, stored_referrals
+from tests.referral.data import IDENTIFYING, referral_values
+
+
+def _submit_quietly(harness, user: str = "U0DPH"):
+    """A referral submitted with nothing draining the queue: it waits to be opened."""
+    view = open_referral_modal(harness, user)
+    harness.runtime.bell = Bell()
+    response = harness.driver.submit_view(
+        user, referral_values(agency_id(harness, "Health")), view_id=view
+    )
+    harness.wait()
+    return view, response
+
+
+def _received(harness) -> list[ReceivedReferral]:
+    with harness.runtime.db.session() as session:
+        return list(session.scalars(select(ReceivedReferral)))
+
+
+@pytest.mark.postgres
+def test_a_referral_waiting_to_be_opened_is_kept_sealed_and_answered_at_once(harness) -> None:
+    view, response = _submit_quietly(harness)
+
+    answer = body_json(response)
+    assert answer["response_action"] == "update"
+    assert "Referral received" in str(answer["view"])
+    assert cases(harness) == []
+    [kept] = _received(harness)
+    assert (kept.source_view_id, kept.referrer) == (view, "U0DPH")
+    for value in IDENTIFYING:
+        assert value.encode() not in kept.sealed
+    with harness.runtime.db.session() as session:
+        [job] = session.scalars(select(OutboxJob))
+        assert (job.kind, job.args) == (Job.CASE_OPEN, {"view_id": view})
+    assert stored_referrals(harness) == 1
+
+
+def test_nothing_identifying_is_on_disk_in_clear_while_a_referral_waits(harness, database) -> None:
+    _submit_quietly(harness)
+    raw = dbutil.sqlite_file_bytes(database)
+    assert b"received_referrals" in raw
+    for value in IDENTIFYING:
+        assert value.encode() not in raw
+
+
+@pytest.mark.postgres
+def test_a_case_opened_late_runs_from_when_its_referral_came_in(harness) -> None:
+    """The worker was down over a weekend: the case opens on Monday, numbered and dated as
+    referred on Friday, its deadlines counted from then; the sealed copy is gone."""
+    received_at = harness.clock.now()
+    _submit_quietly(harness)
+    harness.clock.advance(timedelta(days=3))
+
+    assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
+    [case] = cases(harness)
+    assert case.reference == "SCR-2026-001"
+    assert case.created_at == received_at
+    assert case.setup_status == "complete"
+    assert _received(harness) == []
+    channel = harness.standin.channel_by_name("scr-2026-001")
+    assert channel is not None
+    [card] = [m for m in harness.standin.messages_in(channel.id) if m.ts == case.card_ts]
+    assert "by Thu 24 Dec (deadline Sun 27 Dec)" in str(card.blocks)
+    [dm] = harness.standin.dms_to("U0DPH")
+    assert "SCR-2026-001" in dm.text
+
+
+@pytest.mark.postgres
+def test_the_database_failing_as_the_case_opens_loses_and_doubles_nothing(
+    harness, monkeypatch
+) -> None:
+    _submit_quietly(harness)
+    real_open = opening.open_case
+    failures = iter([OperationalError("INSERT", {}, Exception("the database went away"))])
+
+    def failing_once(*args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(opening, "open_case", failing_once)
+    report = drain(harness.runtime)
+    assert report.completed(Job.CASE_OPEN) == 0
+    assert cases(harness) == []
+    assert len(_received(harness)) == 1, "the referral is kept for the next attempt"
+
+    harness.clock.advance(timedelta(minutes=2))
+    assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
+    assert [c.reference for c in cases(harness)] == ["SCR-2026-001"]
+    assert _received(harness) == []
+    assert len(harness.standin.calls_to("conversations.create")) == 1
+
+
+def test_the_form_delivered_again_after_its_case_opened_names_that_case(harness) -> None:
+    _submit_quietly(harness)
+    drain(harness.runtime)
+    again = harness.driver.redeliver()
+    harness.wait()
+    drain(harness.runtime)
+
+    assert "SCR-2026-001" in str(body_json(again)["view"])
+    assert len(cases(harness)) == 1
+    assert _received(harness) == []
+    assert len(harness.standin.calls_to("conversations.create")) == 1
+
+
+def test_a_second_delivery_while_the_referral_waits_keeps_one(harness) -> None:
+    _submit_quietly(harness)
+    again = harness.driver.redeliver()
+    harness.wait()
+    assert "Referral received" in str(body_json(again)["view"])
+    assert len(_received(harness)) == 1
+
+    assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
+    assert len(cases(harness)) == 1
