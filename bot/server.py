@@ -59,10 +59,13 @@ class _WorkerApp:
 
         runtime = build_runtime(self.settings)
         flask_app = create_flask_app(runtime, create_app(runtime))
-        if self.scheduler:
-            from bot.jobs.worker import start_background_scheduler
+        from bot.jobs.outbox import open_referrals_when_rung
+        from bot.jobs.worker import start_background_scheduler
 
+        if self.scheduler:
             self.stop = start_background_scheduler(runtime)
+        else:
+            open_referrals_when_rung(runtime)
         return flask_app
 
     def exit(self, _server: object, _worker: object) -> None:
@@ -105,10 +108,13 @@ def socket_mode(settings: Settings) -> int:
         raise StartupError("SLACK_APP_TOKEN (xapp-...) is needed for Socket Mode")
     runtime = build_runtime(settings)
     stop = None
-    if settings.scheduler_in_web:
-        from bot.jobs.worker import start_background_scheduler
+    from bot.jobs.outbox import open_referrals_when_rung
+    from bot.jobs.worker import start_background_scheduler
 
+    if settings.scheduler_in_web:
         stop = start_background_scheduler(runtime)
+    else:
+        open_referrals_when_rung(runtime)
     try:
         token = settings.slack_app_token.get_secret_value()
         socket_mode_handler(runtime, create_app(runtime), token).start()  # type: ignore[no-untyped-call]

@@ -15,11 +15,19 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 
-from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET
+from benchmarks.web import wait_for
+from bot.ids import Job
+from bot.testing.driver import SlackDriver, http_transport
+from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
 from bot.testing.seed import SEED_TOML
 from bot.testing.standin import SlackStandIn
+from storage.db import make_engine
+from storage.models import Agency, Case, OutboxJob
+from storage.states import JobState
 from tests import dbutil
+from tests.referral.data import referral_values
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTS = 4
@@ -70,6 +78,32 @@ class Boot:
             )
 
 
+def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PORT": str(port),
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SCR_CONFIG": str(config),
+    }
+    process = subprocess.Popen(
+        _procfile("web"),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    return Boot(process), port
+
+
 @pytest.mark.postgres
 def test_the_procfile_web_command_boots_on_a_fresh_postgresql_database_every_time(
     standin: SlackStandIn, tmp_path: Path
@@ -79,33 +113,11 @@ def test_the_procfile_web_command_boots_on_a_fresh_postgresql_database_every_tim
         pytest.skip(dbutil.POSTGRES_SKIP_REASON)
     config = tmp_path / "partnership.toml"
     config.write_text(SEED_TOML)
-    command = _procfile("web")
-    assert "--workers 2" in command
+    assert "--workers 2" in _procfile("web")
     for _ in range(BOOTS):
         url, admin = dbutil.create_postgres_schema(base)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "PORT": str(port),
-            "DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": standin.api_url,
-            "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "SCR_CONFIG": str(config),
-        }
-        process = subprocess.Popen(
-            command,
-            shell=True,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        boot = Boot(process)
+        boot, port = _start_web(standin, url, config)
+        process = boot.process
         try:
             assert boot.wait(2, within=120), "the web command neither booted nor exited"
             assert process.poll() is None and len(boot.ready) == 2, "".join(boot.lines[-20:])
@@ -115,3 +127,46 @@ def test_the_procfile_web_command_boots_on_a_fresh_postgresql_database_every_tim
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=60)
             dbutil.drop_postgres_schema(admin, url)
+
+
+@pytest.mark.postgres
+def test_the_procfile_web_command_opens_the_referrals_it_keeps_and_leaves_slack_to_the_worker(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """No worker runs: the web process that kept a referral opens its case after answering
+    (the database alone), and leaves the set-up (Slack) queued for the worker."""
+    base = dbutil.postgres_url()
+    if base is None:
+        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
+    seed_people(standin)
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    url, admin = dbutil.create_postgres_schema(base)
+    boot, port = _start_web(standin, url, config)
+    engine = make_engine(url)
+    try:
+        assert boot.wait(2, within=120) and boot.process.poll() is None, "".join(boot.lines)
+        driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}"), SIGNING_SECRET, standin)
+        driver.slash_command("U0DPH", "refer")
+        assert wait_for(lambda: standin.open_view_for("U0DPH") is not None, 20)
+        view = standin.open_view_for("U0DPH")
+        assert view is not None
+        with engine.connect() as conn:
+            health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+        response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
+        assert response.status == 200
+
+        def jobs() -> dict[str, str]:
+            with engine.connect() as conn:
+                return dict(conn.execute(select(OutboxJob.kind, OutboxJob.state)).all())
+
+        assert wait_for(lambda: jobs().get(Job.CASE_OPEN) == JobState.DONE, 30), jobs()
+        with engine.connect() as conn:
+            assert conn.execute(select(Case.reference)).scalars().all() == ["SCR-2026-001"]
+        assert jobs()[Job.CASE_SETUP] == JobState.PENDING
+        assert standin.calls_to("conversations.create") == []
+    finally:
+        engine.dispose()
+        os.killpg(boot.process.pid, signal.SIGTERM)
+        boot.process.wait(timeout=60)
+        dbutil.drop_postgres_schema(admin, url)

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,11 +189,12 @@ def drain(
     limit: int | None = None,
     concurrency: int = 1,
     processor: ProcessorUse | None = None,
+    kinds: Collection[Job] | None = None,
 ) -> DrainReport:
-    """Run the due jobs, one claim at a time, until none is due (or ``limit`` ran). With
-    ``concurrency`` above one, up to that many run at once while the processor is not busy
-    (`ProcessorUse`), never two about the same thing (`outbox.subjects`): the jobs of one
-    case still run in the order they were queued."""
+    """Run the due jobs (of ``kinds``, or all), one claim at a time, until none is due (or
+    ``limit`` ran). With ``concurrency`` above one, up to that many run at once while the
+    processor is not busy (`ProcessorUse`), never two about the same thing
+    (`outbox.subjects`): the jobs of one case still run in the order they were queued."""
     # jobs running together (set-ups DMing the same CPU members) take turns where Slack
     # refuses a post for its rate limits
     slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock, runtime.turns)
@@ -217,7 +218,9 @@ def drain(
                 settle_one(None if len(running) >= concurrency else use.WINDOW)
             runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
             occupied = frozenset().union(*running.values())
-            job = outbox.claim_next(runtime.db, me, runtime.clock.now(), occupied=occupied)
+            job = outbox.claim_next(
+                runtime.db, me, runtime.clock.now(), occupied=occupied, kinds=kinds
+            )
             if job is None:
                 if not running:
                     break
@@ -238,14 +241,20 @@ class Drainer:
     during a drain makes it go round again once it ends (a job queued as it finished is not
     left for the next tick), rather than start a second drain beside it, which would run
     more jobs at once than ``concurrency``. ``start`` runs a drain elsewhere: a thread of
-    its own (the scheduler) or the test harness's executor."""
+    its own (the scheduler) or the test harness's executor. With ``kinds``, only jobs of
+    those kinds are drained (the web process opening the referrals it kept)."""
 
     def __init__(
-        self, runtime: Runtime, start: Callable[[Callable[[], None]], object], concurrency: int
+        self,
+        runtime: Runtime,
+        start: Callable[[Callable[[], None]], object],
+        concurrency: int,
+        kinds: Collection[Job] | None = None,
     ) -> None:
         self._runtime = runtime
         self._start = start
         self._concurrency = concurrency
+        self._kinds = kinds
         self._lock = threading.Lock()
         self._running = self._again = False
 
@@ -260,7 +269,7 @@ class Drainer:
     def _drain(self) -> None:
         try:
             while True:
-                drain(self._runtime, concurrency=self._concurrency)
+                drain(self._runtime, concurrency=self._concurrency, kinds=self._kinds)
                 with self._lock:
                     if not self._again:
                         self._running = False
@@ -324,3 +333,22 @@ def _ids(args: dict[str, Any]) -> dict[str, Any]:
 def tidy(runtime: Runtime, now: datetime | None = None) -> int:
     """Forget jobs finished long ago (a tick step)."""
     return outbox.forget_finished(runtime.db, now or runtime.clock.now())
+
+
+WEB_JOBS = frozenset({Job.CASE_OPEN})
+"""What a web process without a scheduler drains itself when its bell rings: the openings
+of the referrals it kept, which need the database alone (no Slack call, no rate limit to
+share with the worker). Run there, after the answer, they spread over the web processes
+rather than queue behind the worker's set-ups; the worker (and its tick) takes any a web
+process leaves."""
+
+
+def open_referrals_when_rung(runtime: Runtime) -> None:
+    """In a web process without a scheduler: each ring of the bell opens the referrals
+    waiting (`WEB_JOBS`), one at a time, in a thread of its own, letting the requests
+    being answered go first."""
+
+    def start(drain_now: Callable[[], None]) -> None:
+        threading.Thread(target=drain_now, name="scr-outbox-open", daemon=True).start()
+
+    runtime.bell.listen(Drainer(runtime, start, 1, kinds=WEB_JOBS).ring)

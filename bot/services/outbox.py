@@ -120,16 +120,25 @@ def subjects(args: dict[str, Any]) -> frozenset[Subject]:
 
 
 def claim_next(
-    db: Database, drainer: str, now: datetime, *, occupied: Collection[Subject] = ()
+    db: Database,
+    drainer: str,
+    now: datetime,
+    *,
+    occupied: Collection[Subject] = (),
+    kinds: Collection[Job] | None = None,
 ) -> ClaimedJob | None:
-    """Take the job due longest for ``drainer`` and commit, or None when nothing is due. Two
-    drainers never take the same job: the claim's WHERE carries the state it expects. A job
-    naming one of the ``occupied`` subjects (those of the jobs the drainer is running)
-    waits, so that the jobs of one case run in the order they were queued."""
+    """Take the job due longest for ``drainer`` (of ``kinds``, or any) and commit, or None
+    when nothing is due. Two drainers never take the same job: the claim's WHERE carries the
+    state it expects. A job naming one of the ``occupied`` subjects (those of the jobs the
+    drainer is running) waits, so that the jobs of one case run in the order they were
+    queued."""
+    due = _due(now)
+    if kinds is not None:
+        due = and_(due, OutboxJob.kind.in_([kind.value for kind in kinds]))
     with db.session() as session:
         candidates = session.execute(
             select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
-            .where(_due(now))
+            .where(due)
             .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
             .limit(CANDIDATES + len(occupied))
         ).all()
