@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.flows.first_month import briefing_dms, dm_not_sent
@@ -17,6 +18,7 @@ from bot.gateway import OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
     SetupState,
+    late_referral,
     postpone_setup,
     record_card,
     record_card_pinned,
@@ -30,6 +32,8 @@ from bot.views.referral import (
     NotInvited,
     case_ready,
     members_not_invited,
+    opening_late,
+    opening_late_for_business_unit,
     referral_arrived,
     setup_pending,
 )
@@ -163,6 +167,36 @@ class CaseSetup:
             before=pinned if pinned_now else None,
             after=lambda session: record_setup_complete(session, case_id, self.clock.now()),
         )
+
+
+def tell_opening_late(runtime: Runtime, slack: SlackGateway, view_id: str, code: str) -> None:
+    """A referral whose case could not be opened (the database, a master key missing) and
+    that has waited `OPENING_LATE`: its referrer and the business unit told, once each. A
+    database that cannot even say so is left to the next attempt."""
+    try:
+        late = late_referral(runtime.db, view_id, runtime.clock.now())
+    except SQLAlchemyError as exc:
+        log.info("a late referral could not be looked up (%s)", type(exc).__name__)
+        return
+    if late is None:
+        return
+    to_admins = opening_late_for_business_unit(late.referrer, late.received_at, code)
+    posts = [
+        OnePost(
+            f"referral:{view_id}:late:{late.referrer}",
+            late.referrer,
+            opening_late(late.received_at),
+        )
+    ]
+    posts += [
+        OnePost(f"referral:{view_id}:late:{user}", user, to_admins)
+        for user in late.admins
+        if user != late.referrer
+    ]
+    try:
+        slack.post_each_once(posts, refused=dm_not_sent)
+    except SlackError as exc:
+        log.info("could not tell of a late referral yet (%s)", exc.code)
 
 
 def invite_members(

@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 
 from bot.flows import decision, first_month, monitoring, panel, partners, review
 from bot.flows.cases import refresh_card
-from bot.flows.referral import CaseSetup
+from bot.flows.referral import CaseSetup, tell_opening_late
 from bot.gateway import SlackError, SlackGateway
 from bot.ids import Job
 from bot.runtime import Runtime
@@ -55,11 +55,20 @@ class RetryLaterError(Exception):
 
 def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str) -> None:
     """The case of a received referral opened (no Slack call): its set-up, queued with it,
-    follows at once."""
-    with runtime.db.session() as session:
-        opened = open_received(
-            session, view_id, cipher=runtime.cipher, cal=runtime.working_calendar()
-        )
+    follows at once. An opening that fails (the database, a master key missing) is tried
+    again, at least hourly, and never given up, since the referrer was told it is received:
+    the referral stays kept until its case opens, and once it is late the referrer and the
+    business unit are told."""
+    try:
+        with runtime.db.session() as session:
+            opened = open_received(
+                session, view_id, cipher=runtime.cipher, cal=runtime.working_calendar()
+            )
+    except Exception as exc:
+        code = type(exc).__name__
+        log.error("a referral could not be opened as a case yet (%s); tried again later", code)
+        tell_opening_late(runtime, slack, view_id, code)
+        raise RetryLaterError(code) from exc
     if opened is not None and opened.created:
         log.info("case %s referred", opened.reference)
 

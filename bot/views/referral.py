@@ -5,7 +5,7 @@ messages of the case's set-up: the CPU's news of a referral, the referrer's "set
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -41,7 +41,7 @@ from bot.services.referral.schema import (
     ProcessChoice,
     row_block,
 )
-from bot.views.format import channel_link, user_link
+from bot.views.format import channel_link, moment, user_link
 from bot.views.messages import Message
 from bot.views.reminders import open_channel_button
 
@@ -393,6 +393,25 @@ def referral_arrived(reference: str, agency: str, channel_id: str) -> Message:
             ActionsBlock(elements=[open_channel_button(channel_id, reference)]),
         ],
     )
+
+
+def opening_late(received_at: datetime) -> Message:
+    """To the referrer whose referral could not be opened as a case yet."""
+    text = (
+        f"Your referral of {moment(received_at)} is kept safely, but its case could not be "
+        "opened yet. The bot keeps trying, and the Board business unit has been told: you "
+        "need not refer it again."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def opening_late_for_business_unit(referrer: str, received_at: datetime, code: str) -> Message:
+    text = (
+        f"A referral {user_link(referrer)} made {moment(received_at)} could not be opened as "
+        f"a case yet ({code}). It is kept, sealed, and the bot tries again at least hourly; "
+        "the worker's log says what failed."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def setup_pending(reference: str) -> Message:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.crypto import EncryptionKeyError
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.runtime import Bell
@@ -132,3 +133,41 @@ def test_a_second_delivery_while_the_referral_waits_keeps_one(harness) -> None:
 
     assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
     assert len(cases(harness)) == 1
+
+
+def test_a_referral_that_cannot_be_opened_is_kept_retried_and_its_people_told_once(
+    harness, monkeypatch
+) -> None:
+    """The opening keeps failing (a master key missing, say): the job is never given up,
+    however many attempts; once the referral is 15 minutes late the referrer and the
+    business unit are told, once; when the cause is mended the case opens."""
+    received_at = harness.clock.now()
+    _submit_quietly(harness)
+    real_open = opening.open_case
+
+    def failing(*args, **kwargs):
+        raise EncryptionKeyError("no key in SCR_ENCRYPTION_KEY unwraps it")
+
+    monkeypatch.setattr(opening, "open_case", failing)
+    drain(harness.runtime)
+    assert harness.standin.dms_to("U0DPH") == [], "not late yet: nobody is bothered"
+    for _ in range(14):  # more than a Slack job's attempts before it is given up
+        harness.clock.advance(timedelta(hours=1))
+        assert drain(harness.runtime).postponed == 1
+
+    [to_referrer] = harness.standin.dms_to("U0DPH")
+    assert "kept safely" in to_referrer.text and "need not refer it again" in to_referrer.text
+    [to_admin] = harness.standin.dms_to("U0ADMIN")
+    assert "<@U0DPH>" in to_admin.text and "EncryptionKeyError" in to_admin.text
+    for value in IDENTIFYING:
+        assert value not in to_referrer.text + to_admin.text
+    with harness.runtime.db.session() as session:
+        [job] = session.scalars(select(OutboxJob))
+        assert (job.state, job.attempts) == ("pending", 15)
+    assert len(_received(harness)) == 1
+
+    monkeypatch.setattr(opening, "open_case", real_open)
+    harness.clock.advance(timedelta(hours=1))
+    assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
+    [case] = cases(harness)
+    assert (case.reference, case.created_at) == ("SCR-2026-001", received_at)

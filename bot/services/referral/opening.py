@@ -319,6 +319,36 @@ def receive_referral(
     return None
 
 
+OPENING_LATE = timedelta(minutes=15)
+"""A referral still waiting to be opened this long after it came in is late: its referrer
+and the business unit are told (once)."""
+
+
+@dataclass(frozen=True)
+class LateReferral:
+    """A referral kept and not yet opened, past `OPENING_LATE`: who made it, when, and
+    who in the business unit is told."""
+
+    referrer: str
+    received_at: datetime
+    admins: list[str]
+
+
+def late_referral(db: Database, view_id: str, now: datetime) -> LateReferral | None:
+    """The referral received from ``view_id``, if it is still waiting to be opened and
+    late; None otherwise."""
+    with db.reading() as session:
+        row = session.execute(
+            select(ReceivedReferral.referrer, ReceivedReferral.received_at).where(
+                ReceivedReferral.source_view_id == view_id
+            )
+        ).first()
+        if row is None or now - row.received_at < OPENING_LATE:
+            return None
+        admins = users_with_roles(session, (Role.ADMIN,))[Role.ADMIN]
+    return LateReferral(row.referrer, row.received_at, admins)
+
+
 def open_received(
     session: Session, view_id: str, *, cipher: FieldCipher, cal: WorkingCalendar
 ) -> OpenedCase | None:
