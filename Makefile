@@ -23,7 +23,7 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot storage
+	$(BIN)/mypy bot storage benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/pytest --numprocesses $(TEST_WORKERS)
 

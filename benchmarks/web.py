@@ -365,7 +365,7 @@ def within_limits(
     return seconds, set_ups(url, first)[1], refused
 
 
-def read_one(url: str, statement: Select[Any]) -> Row[Any]:
+def read_one(url: str, statement: Select[*tuple[Any, ...]]) -> Row[*tuple[Any, ...]]:
     """The one row ``statement`` reads from the database at ``url``, on a connection of its
     own."""
     engine = make_engine(url)
