@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.ids import Callback
+from bot.runtime import Bell
 from bot.services.cases.access import active_agencies
 from bot.testing.harness import Harness
 from storage.models import Case, ReceivedReferral
@@ -45,6 +46,18 @@ def refer(harness: Harness, user: str = "U0DPH", agency: str = "Health", **overr
     )
     harness.wait()
     return response
+
+
+def refer_unopened(harness: Harness, user: str = "U0DPH", agency: str = "Health"):
+    """A referral submitted while nothing drains the queue (a worker down): kept and
+    answered, its case not yet opened. The modal's view id and the answer."""
+    view_id = open_referral_modal(harness, user)
+    harness.runtime.bell = Bell()
+    response = harness.driver.submit_view(
+        user, referral_values(agency_id(harness, agency)), view_id=view_id
+    )
+    harness.wait()
+    return view_id, response
 
 
 def refer_across_web(harness: Harness, user: str, agency: int, view_id: str, **overrides: Any):

@@ -18,14 +18,13 @@ from bot.crypto import EncryptionKeyError, FieldCipher, is_case_token
 from bot.ids import FirstMonthAction, Job
 from bot.ids import FirstMonthBlock as B
 from bot.jobs.outbox import drain
-from bot.runtime import Bell
 from bot.services.cases.export import gather
 from bot.services.cases.records import case_tables, encrypted_columns
 from bot.testing.harness import make_settings, start_harness
 from storage.models import AgencySynopsis, Case, CaseKey
 from tests.first_month.helpers import values
-from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
-from tests.referral.data import CHILD_NAME, referral_values
+from tests.flow_helpers import body_json, cases, refer, refer_unopened
+from tests.referral.data import CHILD_NAME
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 REFERRERS = (("U0DPP", "Police"), ("U0DPC", "Children's Services"), ("U0DPE", "Education"))
@@ -188,10 +187,7 @@ def test_a_referral_waiting_to_be_opened_is_resealed_and_opens_under_the_new_key
     old_key_harness, monkeypatch, capsys
 ) -> None:
     harness = old_key_harness
-    view = open_referral_modal(harness)
-    harness.runtime.bell = Bell()  # the worker is down: the referral waits, sealed under OLD
-    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
-    harness.wait()
+    refer_unopened(harness)  # the worker is down: the referral waits, sealed under OLD
 
     harness.runtime.cipher = FieldCipher(f"{NEW},{OLD}")
     monkeypatch.setenv("SCR_ENCRYPTION_KEY", f"{NEW},{OLD}")

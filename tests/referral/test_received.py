@@ -12,23 +12,11 @@ from sqlalchemy.exc import OperationalError
 from bot.crypto import EncryptionKeyError
 from bot.ids import Job
 from bot.jobs.outbox import drain
-from bot.runtime import Bell
 from bot.services.referral import opening
 from storage.models import OutboxJob, ReceivedReferral
 from tests import dbutil
-from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, stored_referrals
-from tests.referral.data import IDENTIFYING, referral_values
-
-
-def _submit_quietly(harness, user: str = "U0DPH"):
-    """A referral submitted with nothing draining the queue: it waits to be opened."""
-    view = open_referral_modal(harness, user)
-    harness.runtime.bell = Bell()
-    response = harness.driver.submit_view(
-        user, referral_values(agency_id(harness, "Health")), view_id=view
-    )
-    harness.wait()
-    return view, response
+from tests.flow_helpers import body_json, cases, refer_unopened, stored_referrals
+from tests.referral.data import IDENTIFYING
 
 
 def _received(harness) -> list[ReceivedReferral]:
@@ -38,7 +26,7 @@ def _received(harness) -> list[ReceivedReferral]:
 
 @pytest.mark.postgres
 def test_a_referral_waiting_to_be_opened_is_kept_sealed_and_answered_at_once(harness) -> None:
-    view, response = _submit_quietly(harness)
+    view, response = refer_unopened(harness)
 
     answer = body_json(response)
     assert answer["response_action"] == "update"
@@ -55,7 +43,7 @@ def test_a_referral_waiting_to_be_opened_is_kept_sealed_and_answered_at_once(har
 
 
 def test_nothing_identifying_is_on_disk_in_clear_while_a_referral_waits(harness, database) -> None:
-    _submit_quietly(harness)
+    refer_unopened(harness)
     raw = dbutil.sqlite_file_bytes(database)
     assert b"received_referrals" in raw
     for value in IDENTIFYING:
@@ -67,7 +55,7 @@ def test_a_case_opened_late_runs_from_when_its_referral_came_in(harness) -> None
     """The worker was down over a weekend: the case opens on Monday, numbered and dated as
     referred on Friday, its deadlines counted from then; the sealed copy is gone."""
     received_at = harness.clock.now()
-    _submit_quietly(harness)
+    refer_unopened(harness)
     harness.clock.advance(timedelta(days=3))
 
     assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
@@ -88,7 +76,7 @@ def test_a_case_opened_late_runs_from_when_its_referral_came_in(harness) -> None
 def test_the_database_failing_as_the_case_opens_loses_and_doubles_nothing(
     harness, monkeypatch
 ) -> None:
-    _submit_quietly(harness)
+    refer_unopened(harness)
     real_open = opening.open_case
     failures = iter([OperationalError("INSERT", {}, Exception("the database went away"))])
 
@@ -112,7 +100,7 @@ def test_the_database_failing_as_the_case_opens_loses_and_doubles_nothing(
 
 
 def test_the_form_delivered_again_after_its_case_opened_names_that_case(harness) -> None:
-    _submit_quietly(harness)
+    refer_unopened(harness)
     drain(harness.runtime)
     again = harness.driver.redeliver()
     harness.wait()
@@ -125,7 +113,7 @@ def test_the_form_delivered_again_after_its_case_opened_names_that_case(harness)
 
 
 def test_a_second_delivery_while_the_referral_waits_keeps_one(harness) -> None:
-    _submit_quietly(harness)
+    refer_unopened(harness)
     again = harness.driver.redeliver()
     harness.wait()
     assert "Referral received" in str(body_json(again)["view"])
@@ -142,7 +130,7 @@ def test_a_referral_that_cannot_be_opened_is_kept_retried_and_its_people_told_on
     however many attempts; once the referral is 15 minutes late the referrer and the
     business unit are told, once; when the cause is mended the case opens."""
     received_at = harness.clock.now()
-    _submit_quietly(harness)
+    refer_unopened(harness)
     real_open = opening.open_case
 
     def failing(*args, **kwargs):

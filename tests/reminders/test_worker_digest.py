@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.clock import FrozenClock
 from bot.gateway import SlackError, SlackGateway
 from bot.jobs.worker import tick
-from bot.runtime import Bell, Runtime
+from bot.runtime import Runtime
 from bot.services.reminders.daily import DailyKind, claim_daily
 from bot.testing.harness import BOT_TOKEN, Harness, make_settings, start_harness
 from bot.testing.seed import SEED_TOML
@@ -26,8 +26,7 @@ from bot.views.messages import Message
 from storage.db import Database
 from storage.models import DailyDelivery
 from storage.states import DailyStatus
-from tests.flow_helpers import agency_id, cases, open_referral_modal
-from tests.referral.data import referral_values
+from tests.flow_helpers import cases, refer_unopened
 from tests.reminders.reminder_helpers import london, open_case
 
 ADMIN = "U0ADMIN"
@@ -297,10 +296,7 @@ def test_worker_once_opens_and_sets_up_a_referral_the_web_kept(
 ) -> None:
     """The web process kept a referral and its job; nothing in it drained the queue (as on
     PostgreSQL, where the worker does): one tick opens the case and sets it up."""
-    view = open_referral_modal(harness)
-    harness.runtime.bell = Bell()
-    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
-    harness.wait()
+    refer_unopened(harness)
     assert cases(harness) == []
     _cli_environment(harness, monkeypatch, tmp_path)
     capsys.readouterr()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import CaseCipher, FieldCipher, is_case_token
 from bot.services.cases.records import case_tables, encrypted_columns
+from storage.claim import claim
 from storage.db import Database
 from storage.models import Case, CaseKey, ReceivedReferral
 
@@ -69,13 +70,13 @@ def _reseal_received(session: Session, cipher: FieldCipher) -> int:
         old = bytes(sealed)
         if cipher.wrapped_under_first(old):
             continue
-        swapped = session.execute(
-            update(ReceivedReferral)
-            .where(ReceivedReferral.id == row_id, ReceivedReferral.sealed == old)
-            .values(sealed=cipher.rewrap(old))
-            .execution_options(synchronize_session=False)
+        resealed += claim(
+            session,
+            ReceivedReferral,
+            ReceivedReferral.id == row_id,
+            ReceivedReferral.sealed == old,
+            sealed=cipher.rewrap(old),
         )
-        resealed += cast(CursorResult[Any], swapped).rowcount
     return resealed
 
 
