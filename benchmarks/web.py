@@ -5,7 +5,9 @@ submission: `python -m benchmarks.web`.
 Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
 16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
 `web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
-database); 200 referrals from the first submission to the last pinned card, and 50 with
+database); 200 referrals from the first submission to the last pinned card (with the whole
+machine's processor time per referral meanwhile, and the least time that much work could
+take on this machine's processors), and 50 with
 every Slack call answered in 150 ms as Slack's own round trips take; submissions answered
 with an error; the ratios bot/bare; for the bot, 20 referrals at 8 in flight against
 Slack's rate limits on `chat.postMessage` (every set-up DMs the same CPU members) and how
@@ -37,6 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psutil
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 from sqlalchemy import Row, Select, func, select, text
@@ -305,6 +308,10 @@ class Figures:
     cpu: float = 0.0
     """CPU time of the web server's processes per referral submitted (ms)."""
     burst: float = 0.0
+    burst_cpu: float = 0.0
+    """Processor time of the whole machine per referral of the burst (ms): the server's,
+    the database's, the stand-in's and the load's. Divided among the machine's processors,
+    it is the least time the burst could take were every one of them busy throughout."""
     latency: float = 0.0
     """The burst with every Slack call answered after ``--slack-latency``, as Slack's own
     round trips take: set-ups waiting on Slack one after another would show here."""
@@ -434,11 +441,11 @@ def measure(
             figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
         figures.cpu = cpu / submitted * 1000
     if "burst" in args.parts:
-        figures.burst = burst(server, standin, args.burst, agency, figures)
+        figures.burst, figures.burst_cpu = burst(server, standin, args.burst, agency, figures)
     if "latency" in args.parts:
         standin.slow("*", args.slack_latency)
         try:
-            figures.latency = burst(server, standin, args.latency_burst, agency, figures)
+            figures.latency, _ = burst(server, standin, args.latency_burst, agency, figures)
         finally:
             standin.clear_faults()
     if "limits" in args.parts and url is not None:
@@ -451,19 +458,31 @@ def measure(
     return figures
 
 
+def machine_busy() -> float:
+    """Seconds the machine's processors have been busy, all of them together."""
+    times = psutil.cpu_times()._asdict()
+    for not_busy in ("idle", "iowait", "guest", "guest_nice"):  # guest is within user
+        times.pop(not_busy, None)
+    return float(sum(times.values()))
+
+
 def burst(
     server: Server, standin: SlackStandIn, count: int, agency: str | None, figures: Figures
-) -> float:
+) -> tuple[float, float]:
     """Seconds from the first of ``count`` referrals submitted 8 at a time to the last
-    pinned card (NaN if one never came); refusals are counted in ``figures``."""
+    pinned card (NaN if one never came), and the machine's processor time per referral
+    meanwhile (ms); refusals are counted in ``figures``."""
     views = open_forms(server, standin, count, agency is None)
     before = pinned(standin)
+    busy = machine_busy()
     started = time.perf_counter()
     answered = submit_all(server, views, 8, agency)
     stored = sum(1 for _, ok in answered if ok)  # a referral refused in time stores nothing
     figures.errors += count - stored
     done = wait_pinned(standin, before + stored, 600)
-    return time.perf_counter() - started if done else float("nan")
+    took = time.perf_counter() - started
+    cpu = (machine_busy() - busy) / count * 1000
+    return (took if done else float("nan")), cpu
 
 
 def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -> None:
@@ -493,6 +512,10 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
         row("web server CPU per referral submitted", bot.cpu, bare.cpu, "ms")
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
+        row("  machine CPU per referral (all processes)", bot.burst_cpu, bare.burst_cpu, "ms")
+        cores = psutil.cpu_count() or 1
+        bot_floor, bare_floor = (f.burst_cpu * args.burst / 1000 / cores for f in (bot, bare))
+        row(f"  that CPU shared by {cores} processors, fully busy", bot_floor, bare_floor, "s")
     if "latency" in args.parts:
         label = f"{args.latency_burst} likewise, each Slack call {args.slack_latency * 1000:g} ms"
         row(label, bot.latency, bare.latency, "s")
@@ -573,6 +596,7 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
         submit=submit,
         cpu=statistics.median(r.cpu for r in runs),
         burst=statistics.median(r.burst for r in runs),
+        burst_cpu=statistics.median(r.burst_cpu for r in runs),
         latency=statistics.median(r.latency for r in runs),
         errors=sum(r.errors for r in runs),
         rss=statistics.median(r.rss for r in runs),
