@@ -181,20 +181,17 @@ def tell_opening_late(runtime: Runtime, slack: SlackGateway, view_id: str, code:
     if late is None:
         return
     to_admins = opening_late_for_business_unit(late.referrer, late.received_at, code)
-    posts = [
-        OnePost(
-            f"referral:{view_id}:late:{late.referrer}",
-            late.referrer,
-            opening_late(late.received_at),
-        )
-    ]
-    posts += [
+    admins = [
         OnePost(f"referral:{view_id}:late:{user}", user, to_admins)
         for user in late.admins
         if user != late.referrer
     ]
     try:
-        slack.post_each_once(posts, refused=dm_not_sent)
+        # the business unit first: the referrer is told whether anyone was
+        told = slack.post_each_once(admins, refused=dm_not_sent) if admins else {}
+        to_referrer = opening_late(late.received_at, business_unit_told=bool(told))
+        key = f"referral:{view_id}:late:{late.referrer}"
+        slack.post_each_once([OnePost(key, late.referrer, to_referrer)], refused=dm_not_sent)
     except SlackError as exc:
         log.info("could not tell of a late referral yet (%s)", exc.code)
 

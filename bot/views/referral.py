@@ -395,12 +395,17 @@ def referral_arrived(reference: str, agency: str, channel_id: str) -> Message:
     )
 
 
-def opening_late(received_at: datetime) -> Message:
-    """To the referrer whose referral could not be opened as a case yet."""
+def opening_late(received_at: datetime, *, business_unit_told: bool) -> Message:
+    """To the referrer whose referral could not be opened as a case yet. Whether anyone in
+    the business unit was told decides what they are asked to do."""
+    told = (
+        "the Board business unit has been told"
+        if business_unit_told
+        else "nobody else could be told by Slack, so please tell the Board business unit"
+    )
     text = (
         f"Your referral of {moment(received_at)} is kept safely, but its case could not be "
-        "opened yet. The bot keeps trying, and the Board business unit has been told: you "
-        "need not refer it again."
+        f"opened yet. The bot keeps trying, and {told}: you need not refer it again."
     )
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 

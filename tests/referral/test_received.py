@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
 from bot.crypto import EncryptionKeyError
 from bot.ids import Job
 from bot.jobs.outbox import drain
+from bot.services.cases.access import Role
 from bot.services.referral import opening
-from storage.models import OutboxJob, ReceivedReferral
+from storage.models import OutboxJob, ReceivedReferral, RoleAssignment
 from tests import dbutil
 from tests.flow_helpers import body_json, cases, refer_unopened, stored_referrals
 from tests.referral.data import IDENTIFYING
@@ -145,6 +146,7 @@ def test_a_referral_that_cannot_be_opened_is_kept_retried_and_its_people_told_on
 
     [to_referrer] = harness.standin.dms_to("U0DPH")
     assert "kept safely" in to_referrer.text and "need not refer it again" in to_referrer.text
+    assert "the Board business unit has been told" in to_referrer.text
     [to_admin] = harness.standin.dms_to("U0ADMIN")
     assert "<@U0DPH>" in to_admin.text and "EncryptionKeyError" in to_admin.text
     for value in IDENTIFYING:
@@ -159,3 +161,25 @@ def test_a_referral_that_cannot_be_opened_is_kept_retried_and_its_people_told_on
     assert drain(harness.runtime).completed(Job.CASE_OPEN) == 1
     [case] = cases(harness)
     assert (case.reference, case.created_at) == ("SCR-2026-001", received_at)
+
+
+def test_a_late_referral_nobody_else_can_be_told_of_asks_its_referrer_to_tell(
+    harness, monkeypatch
+) -> None:
+    """No one holds the business unit's role: the referrer is not told that it knows."""
+    with harness.runtime.db.session() as session:
+        session.execute(delete(RoleAssignment).where(RoleAssignment.role == Role.ADMIN))
+    refer_unopened(harness)
+
+    def failing(*args, **kwargs):
+        raise EncryptionKeyError("no key in SCR_ENCRYPTION_KEY unwraps it")
+
+    monkeypatch.setattr(opening, "open_case", failing)
+    for _ in range(2):
+        harness.clock.advance(timedelta(minutes=15))
+        drain(harness.runtime)
+
+    [to_referrer] = harness.standin.dms_to("U0DPH")
+    assert "please tell the Board business unit" in to_referrer.text
+    assert "has been told" not in to_referrer.text
+    assert harness.standin.dms_to("U0ADMIN") == []
