@@ -23,6 +23,7 @@ from bot.services.referral.opening import (
     chosen_process,
     receive_referral,
     referral_choices,
+    waiting_referrals,
 )
 from bot.services.referral.pending import start_referral
 from bot.services.referral.schema import validated_first_part, validated_referral
@@ -34,6 +35,7 @@ from bot.views.referral import (
     referral_first_part_modal,
     referral_modal,
     referral_received,
+    referrals_waiting,
 )
 
 log = logging.getLogger(__name__)
@@ -153,9 +155,16 @@ def refer(req: Submitted[Any, ViewMeta]) -> Reply:
 )
 def show_status(req: Request[SlashCommand]) -> Reply:
     reference = req.args[0] if req.args else None
-    case = case_to_show(
-        req.session, req.actor, channel_id=req.payload.channel_id, reference=reference
-    )
+    try:
+        case = case_to_show(
+            req.session, req.actor, channel_id=req.payload.channel_id, reference=reference
+        )
+    except RefusedError:
+        # no case asked for nor here: a referral of theirs still waiting has none yet
+        waiting = [] if reference else waiting_referrals(req.session, req.actor, req.now)
+        if not waiting:
+            raise
+        return Reply(text=referrals_waiting(waiting))
     status = case_status(req.session, case, req.now, req.calendar)
     audit.record(
         req.session, at=req.now, actor=req.actor, action="case.status_viewed", case_id=case.id

@@ -39,6 +39,7 @@ from bot.services.referral.schema import (
     SHORT_TEXT,
     AgencyChoice,
     ProcessChoice,
+    WaitingReferral,
     row_block,
 )
 from bot.views.format import channel_link, moment, user_link
@@ -408,6 +409,22 @@ def opening_late(received_at: datetime, *, business_unit_told: bool) -> Message:
         f"opened yet. The bot keeps trying, and {told}: you need not refer it again."
     )
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def referrals_waiting(waiting: Sequence[WaitingReferral]) -> str:
+    """`/scr status` for someone whose referrals have no case yet, in place of the case."""
+    lines = [
+        f"Your referral of {moment(w.received_at)} "
+        + (
+            "is kept safely, but its case could not be opened yet. The bot keeps trying: "
+            "you need not refer it again."
+            if w.late
+            else "is recorded and its case is being opened: its reference and private "
+            "channel follow in a moment."
+        )
+        for w in waiting
+    ]
+    return "\n".join(lines)
 
 
 def opening_late_for_business_unit(referrer: str, received_at: datetime, code: str) -> Message:

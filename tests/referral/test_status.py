@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.jobs.outbox import drain
 from bot.services.cases.access import NOT_SHOWN, WHERE
 from bot.services.cases.audit import events_for
-from tests.flow_helpers import body_json, cases, refer
+from bot.views.format import moment
+from tests.flow_helpers import body_json, cases, refer, refer_unopened
+from tests.referral.data import IDENTIFYING
 from tests.reminders.reminder_helpers import london, open_case
 
 
@@ -61,3 +66,35 @@ def test_status_refuses_non_members_without_revealing_whether_the_case_exists(ha
     elsewhere = body_json(harness.driver.slash_command("U0DPH", "status"))
     assert elsewhere["text"] == WHERE
     assert cases(harness)[-1].reference == "SCR-2026-001"
+
+
+def test_status_shows_a_referrer_their_referral_while_its_case_is_being_opened(
+    harness,
+) -> None:
+    """Before its case is opened a referral has no reference to ask about: the referrer is
+    shown it is recorded (or late, and being retried), and no one else is shown anything."""
+    received_at = harness.clock.now()
+    refer_unopened(harness)
+
+    waiting = body_json(harness.driver.slash_command("U0DPH", "status"))
+
+    assert waiting["response_type"] == "ephemeral"
+    assert waiting["text"] == (
+        f"Your referral of {moment(received_at)} is recorded and its case is being opened: "
+        "its reference and private channel follow in a moment."
+    )
+    for value in IDENTIFYING:
+        assert value not in waiting["text"]
+    assert body_json(harness.driver.slash_command("U0DPP", "status"))["text"] == WHERE
+    by_reference = body_json(harness.driver.slash_command("U0DPH", "status SCR-2026-001"))
+    assert by_reference["text"] == NOT_SHOWN
+
+    harness.clock.advance(timedelta(minutes=20))
+    late = body_json(harness.driver.slash_command("U0DPH", "status"))["text"]
+    assert "could not be opened yet" in late and "need not refer it again" in late
+
+    drain(harness.runtime)
+    [case] = cases(harness)
+    assert body_json(harness.driver.slash_command("U0DPH", "status"))["text"] == WHERE
+    opened = body_json(harness.driver.slash_command("U0DPH", f"status {case.reference}"))
+    assert opened["text"].startswith(case.reference)

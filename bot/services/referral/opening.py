@@ -49,6 +49,7 @@ from bot.services.referral.schema import (
     AgencyChoice,
     ProcessChoice,
     ReferralSubmission,
+    WaitingReferral,
     received_referral,
 )
 from bot.services.refusal import RefusedError
@@ -347,6 +348,17 @@ def late_referral(db: Database, view_id: str, now: datetime) -> LateReferral | N
             return None
         admins = users_with_roles(session, (Role.ADMIN,))[Role.ADMIN]
     return LateReferral(row.referrer, row.received_at, admins)
+
+
+def waiting_referrals(session: Session, referrer: str, now: datetime) -> list[WaitingReferral]:
+    """The referrals ``referrer`` made that wait to be opened as cases, oldest first: what
+    `/scr status` shows them while there is no case yet."""
+    received = session.scalars(
+        select(ReceivedReferral.received_at)
+        .where(ReceivedReferral.referrer == referrer)
+        .order_by(ReceivedReferral.received_at)
+    )
+    return [WaitingReferral(at, now - at >= OPENING_LATE) for at in received]
 
 
 def open_received(

@@ -4,7 +4,7 @@ the referral form's fields, limits, labels and answers, shared by its view and i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -480,3 +480,12 @@ def completed_referral(
                 errors.setdefault("child_dob", message)
         raise InvalidFormError(errors) from None
     return submission
+
+
+@dataclass(frozen=True)
+class WaitingReferral:
+    """A referral kept and not yet opened as a case, as its referrer is shown it."""
+
+    received_at: datetime
+    late: bool
+    """Waiting long enough that its referrer and the business unit have been told."""
