@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,9 +65,12 @@ class CaseSetup:
         self.clock = runtime.clock
         self.slack = slack
 
-    def run(self, case_id: int) -> SetupResult:
+    def run(
+        self, case_id: int, *, ending: Callable[[Session], object] | None = None
+    ) -> SetupResult:
         """Run by the outbox's case set-up job, whose lease makes it the only run of this
-        case's set-up until it ends or its drainer is gone."""
+        case's set-up until it ends or its drainer is gone; ``ending(session)`` finishes
+        that job in the transaction that records the set-up complete."""
         try:
             state = self.load(case_id)
             if state.complete:
@@ -75,7 +78,7 @@ class CaseSetup:
             state = self._ensure_channel(case_id, state)
             state = invite_members(self.runtime, self.slack, case_id, state)
             pinned_now = self._post_and_pin_card(case_id, state)
-            self._tell_and_brief(case_id, state, pinned_now)
+            self._tell_and_brief(case_id, state, pinned_now, ending)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             self._postpone(case_id, code)
@@ -139,7 +142,13 @@ class CaseSetup:
         self.slack.pin(state.channel_id, card_ts)
         return True
 
-    def _tell_and_brief(self, case_id: int, state: SetupState, pinned_now: bool) -> None:
+    def _tell_and_brief(
+        self,
+        case_id: int,
+        state: SetupState,
+        pinned_now: bool,
+        ending: Callable[[Session], object] | None = None,
+    ) -> None:
         """The CPU told, the agencies involved from the start briefed, and the referrer led
         into the channel (by their own DM when nothing else reaches them), in one batch of
         posts (the ledger read and written once for them all): the card's pin is recorded
@@ -160,12 +169,17 @@ class CaseSetup:
         def pinned(session: Session) -> None:
             record_card_pinned(session, case_id, self.clock.now())
 
+        def complete(session: Session) -> None:
+            record_setup_complete(session, case_id, self.clock.now())
+            if ending is not None:
+                ending(session)
+
         self.slack.post_each_once(
             posts,
             case_id=case_id,
             refused=dm_not_sent,
             before=pinned if pinned_now else None,
-            after=lambda session: record_setup_complete(session, case_id, self.clock.now()),
+            after=complete,
         )
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import psutil
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.flows import decision, first_month, monitoring, panel, partners, review
 from bot.flows.cases import refresh_card
@@ -53,7 +54,22 @@ class RetryLaterError(Exception):
         self.code = code
 
 
-def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str) -> None:
+class Ending:
+    """Handed to a job that writes its last result in a transaction of its own (`ENDS_ITSELF`):
+    called with that transaction's session, it finishes the job there, so the drain does not
+    finish it in another. A job calls it only in a transaction whose failure it lets through:
+    returning normally after calling it means the job's finish was committed."""
+
+    def __init__(self, runtime: Runtime, job: ClaimedJob, drainer: str) -> None:
+        self._clock, self._job, self._drainer = runtime.clock, job, drainer
+        self.called = False
+
+    def __call__(self, session: Session) -> None:
+        outbox.finish_in(session, self._job, self._drainer, self._clock.now())
+        self.called = True
+
+
+def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str, ending: Ending) -> None:
     """The case of a received referral opened (no Slack call): its set-up, queued with it,
     follows at once. An opening that fails (the database, a master key missing) is tried
     again, at least hourly, and never given up, since the referrer was told it is received:
@@ -64,6 +80,7 @@ def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str) -> None:
             opened = open_received(
                 session, view_id, cipher=runtime.cipher, cal=runtime.working_calendar()
             )
+            ending(session)
     except Exception as exc:
         code = type(exc).__name__
         log.error("a referral could not be opened as a case yet (%s); tried again later", code)
@@ -73,8 +90,8 @@ def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str) -> None:
         log.info("case %s referred", opened.reference)
 
 
-def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
-    result = CaseSetup(runtime, slack).run(case_id)
+def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int, ending: Ending) -> None:
+    result = CaseSetup(runtime, slack).run(case_id, ending=ending)
     if not result.complete:
         raise RetryLaterError(result.error or "setup_in_progress")
 
@@ -110,6 +127,10 @@ JOBS: dict[Job, JobFunction] = {
     Job.SIGN_OFF_FINISHED: monitoring.finish_sign_off,
 }
 """What each kind of job does: ``function(runtime, gateway, **ids)``."""
+
+ENDS_ITSELF = frozenset({Job.CASE_OPEN, Job.CASE_SETUP})
+"""Jobs given an `Ending` (``function(runtime, gateway, ending=..., **ids)``): a referral's
+opening and its set-up, the jobs every referral runs."""
 
 
 Outcome = Literal["done", "postponed", "failed"]
@@ -297,13 +318,16 @@ def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> End
     """Run one claimed job and settle it: its kind and how it ended."""
     db, now = runtime.db, runtime.clock.now
     try:
-        function = JOBS[Job(job.kind)]
+        kind = Job(job.kind)
     except ValueError:
         log.error("outbox job %s: unknown kind %s, given up", job.id, job.kind)
         outbox.give_up(db, job, me, error="unknown_kind", now=now())
         return job.kind, "failed"
+    ending = Ending(runtime, job, me) if kind in ENDS_ITSELF else None
     try:
-        function(runtime, slack, **_ids(job.args))
+        JOBS[kind](
+            runtime, slack, **_ids(job.args), **({} if ending is None else {"ending": ending})
+        )
     except RetryLaterError as exc:
         outbox.postpone(db, job, me, error=exc.code, at=outbox.retry_at(job.attempts, now()))
         return job.kind, "postponed"
@@ -312,7 +336,8 @@ def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> End
     except Exception as exc:
         log.error("outbox job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
         return job.kind, _failed(runtime, job, me, type(exc).__name__, True, None)
-    outbox.finish(db, job, me, now())
+    if ending is None or not ending.called:
+        outbox.finish(db, job, me, now())
     return job.kind, "done"
 
 

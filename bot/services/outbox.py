@@ -159,23 +159,33 @@ def claim_next(
     return None
 
 
+def _settled(session: Session, job: ClaimedJob, drainer: str, **values: Any) -> bool:
+    return claimed(
+        session,
+        OutboxJob,
+        OutboxJob.id == job.id,
+        OutboxJob.state == JobState.RUNNING,
+        OutboxJob.claimed_by == drainer,
+        claimed_by=None,
+        claimed_until=None,
+        **values,
+    )
+
+
 def _settle(db: Database, job: ClaimedJob, drainer: str, **values: Any) -> bool:
     with db.session() as session:
-        return claimed(
-            session,
-            OutboxJob,
-            OutboxJob.id == job.id,
-            OutboxJob.state == JobState.RUNNING,
-            OutboxJob.claimed_by == drainer,
-            claimed_by=None,
-            claimed_until=None,
-            **values,
-        )
+        return _settled(session, job, drainer, **values)
 
 
 def finish(db: Database, job: ClaimedJob, drainer: str, now: datetime) -> bool:
     """The job is done (False if its lease ran out and another drainer took it)."""
     return _settle(db, job, drainer, state=JobState.DONE, done_at=now, last_error=None)
+
+
+def finish_in(session: Session, job: ClaimedJob, drainer: str, now: datetime) -> bool:
+    """`finish`, written in the transaction that writes the job's last result: the job
+    ends with its work, one transaction fewer, and never done without it."""
+    return _settled(session, job, drainer, state=JobState.DONE, done_at=now, last_error=None)
 
 
 def retry_at(attempts: int, now: datetime, retry_after: float | None = None) -> datetime:

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.flows import referral as referral_flow
 from bot.flows.referral import CaseSetup, invite_members
 from bot.gateway import SlackError, SlackGateway
 from bot.handlers import referral as referral_handlers
@@ -281,6 +282,39 @@ def test_the_pin_is_on_record_before_the_dms_and_the_set_up_complete_only_after_
     assert case.setup_status == "complete"
     assert len(standin.calls_to("pins.add")) == 1
     assert standin.dms_to(case.referred_by) != []
+
+
+def test_a_set_up_ends_its_job_with_its_last_record_never_apart_from_it(
+    harness, monkeypatch
+) -> None:
+    """The set-up's job is finished in the transaction that records the set-up complete:
+    the database failing there leaves neither done (and the retry adopts the DMs already in
+    Slack rather than send them twice); the drain's own finish, apart, is not needed."""
+    _refer_queued(harness)
+    real = referral_flow.record_setup_complete
+    failures = iter([OperationalError("UPDATE", {}, Exception("the database went away"))])
+
+    def failing_once(*args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(referral_flow, "record_setup_complete", failing_once)
+    jobs.drain(harness.runtime)
+    [case] = cases(harness)
+    assert (case.setup_status, _setup_job(harness).state) == ("pending", JobState.PENDING)
+    sent = len([c for c in harness.standin.calls_to("chat.postMessage") if c.ok])
+
+    def no_finish_apart(*args, **kwargs):
+        raise AssertionError("the set-up's job is finished with the set-up, not after it")
+
+    monkeypatch.setattr(outbox, "finish", no_finish_apart)
+    harness.clock.advance(outbox.BACKOFF[0])
+    assert jobs.drain(harness.runtime).completed(Job.CASE_SETUP) == 1
+    [case] = cases(harness)
+    assert (case.setup_status, _setup_job(harness).state) == ("complete", JobState.DONE)
+    assert len([c for c in harness.standin.calls_to("chat.postMessage") if c.ok]) == sent
 
 
 def test_a_slack_server_error_is_retried_later_each_time(harness) -> None:
