@@ -28,13 +28,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CompoundSelect, String, delete, insert, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.views.messages import Message
 from storage.db import Database
 from storage.models import PostAttempt, SentMessage
+from storage.types import UTCDateTime
 
 if TYPE_CHECKING:
     from bot.pacing import ConversationTurns
@@ -287,13 +288,12 @@ class SlackGateway:
         with self.db.session() as session:
             if before is not None:
                 before(session)
-            sent = session.scalars(select(SentMessage).where(SentMessage.key.in_(keys)))
-            found: dict[str, Posted | datetime | None] = {
-                row.key: Posted(row.channel, row.ts) for row in sent
-            }
-            attempts = session.scalars(select(PostAttempt).where(PostAttempt.key.in_(keys)))
-            for row in attempts:
-                found.setdefault(row.key, row.started_at)
+            found: dict[str, Posted | datetime | None] = {}
+            for key, channel, ts, started_at in session.execute(_ledger(keys)):
+                if ts is not None:
+                    found[key] = Posted(channel, ts)
+                else:  # an attempt left in doubt, unless its message is in the ledger
+                    found.setdefault(key, started_at)
             now = self.clock.now()
             new = [
                 post
@@ -581,6 +581,25 @@ class SlackGateway:
 
     def rename(self, channel: str, name: str) -> None:
         self.call("conversations.rename", channel=channel, name=name)
+
+
+def _ledger(keys: Sequence[str]) -> CompoundSelect[str, str, str | None, datetime | None]:
+    """What the ledger holds of ``keys`` in one statement: each message sent (its channel
+    and ts) and each attempt left in doubt (when it began)."""
+    return union_all(
+        select(
+            SentMessage.key,
+            SentMessage.channel,
+            SentMessage.ts,
+            type_coerce(null(), UTCDateTime()).label("started_at"),
+        ).where(SentMessage.key.in_(keys)),
+        select(
+            PostAttempt.key,
+            PostAttempt.channel,
+            type_coerce(null(), String()).label("ts"),
+            PostAttempt.started_at,
+        ).where(PostAttempt.key.in_(keys)),
+    )
 
 
 def post_metadata(key: str) -> dict[str, Any]:
