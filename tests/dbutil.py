@@ -7,8 +7,10 @@ import shutil
 import sqlite3
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
@@ -81,3 +83,18 @@ def sqlite_file_bytes(database: Database) -> bytes:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     wal = Path(f"{path}-wal")
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def fail_once(monkeypatch: Any, owner: object, name: str, statement: str) -> None:
+    """``owner.name`` raises, the first time it is called, what the database going away
+    during ``statement`` raises; afterwards it is itself again."""
+    real = getattr(owner, name)
+    failures = iter([OperationalError(statement, {}, Exception("the database went away"))])
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, failing_once)

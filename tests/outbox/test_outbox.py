@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from bot.flows import referral as referral_flow
 from bot.flows.referral import CaseSetup, invite_members
@@ -25,6 +25,7 @@ from bot.services.referral.schema import validated_referral
 from bot.views.cases import case_card_message
 from storage.models import OutboxJob
 from storage.states import JobState
+from tests import dbutil
 from tests.flow_helpers import (
     agency_id,
     body_json,
@@ -291,16 +292,7 @@ def test_a_set_up_ends_its_job_with_its_last_record_never_apart_from_it(
     the database failing there leaves neither done (and the retry adopts the DMs already in
     Slack rather than send them twice); the drain's own finish, apart, is not needed."""
     _refer_queued(harness)
-    real = referral_flow.record_setup_complete
-    failures = iter([OperationalError("UPDATE", {}, Exception("the database went away"))])
-
-    def failing_once(*args, **kwargs):
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(referral_flow, "record_setup_complete", failing_once)
+    dbutil.fail_once(monkeypatch, referral_flow, "record_setup_complete", "UPDATE")
     jobs.drain(harness.runtime)
     [case] = cases(harness)
     assert (case.setup_status, _setup_job(harness).state) == ("pending", JobState.PENDING)

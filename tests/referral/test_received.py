@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.exc import OperationalError
 
 from bot.crypto import EncryptionKeyError
 from bot.ids import Job
@@ -78,16 +77,7 @@ def test_the_database_failing_as_the_case_opens_loses_and_doubles_nothing(
     harness, monkeypatch
 ) -> None:
     refer_unopened(harness)
-    real_open = opening.open_case
-    failures = iter([OperationalError("INSERT", {}, Exception("the database went away"))])
-
-    def failing_once(*args, **kwargs):
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
-        return real_open(*args, **kwargs)
-
-    monkeypatch.setattr(opening, "open_case", failing_once)
+    dbutil.fail_once(monkeypatch, opening, "open_case", "INSERT")
     report = drain(harness.runtime)
     assert report.completed(Job.CASE_OPEN) == 0
     assert cases(harness) == []
