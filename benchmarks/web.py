@@ -6,8 +6,8 @@ Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p9
 16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
 `web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
 database); 200 referrals from the first submission to the last pinned card (with the whole
-machine's processor time per referral meanwhile, and the least time that much work could
-take on this machine's processors), and 50 with
+machine's processor time per referral meanwhile, whose it was, and the least time that
+much work could take on this machine's processors), and 50 with
 every Slack call answered in 150 ms as Slack's own round trips take; submissions answered
 with an error; the ratios bot/bare; for the bot, 20 referrals at 8 in flight against
 Slack's rate limits on `chat.postMessage` (every set-up DMs the same CPU members) and how
@@ -34,7 +34,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -312,6 +312,8 @@ class Figures:
     """Processor time of the whole machine per referral of the burst (ms): the server's,
     the database's, the stand-in's and the load's. Divided among the machine's processors,
     it is the least time the burst could take were every one of them busy throughout."""
+    burst_split: dict[str, float] = field(default_factory=dict)
+    """That time by whose it was (`CPU_SHARES`), ms per referral."""
     latency: float = 0.0
     """The burst with every Slack call answered after ``--slack-latency``, as Slack's own
     round trips take: set-ups waiting on Slack one after another would show here."""
@@ -417,9 +419,10 @@ def measure(
     args: argparse.Namespace,
     agency: str | None,
     url: str | None = None,
+    worker: subprocess.Popen[bytes] | None = None,
 ) -> Figures:
-    """``agency`` is the bot's referring agency and ``url`` its database; None for the bare
-    app."""
+    """``agency`` is the bot's referring agency, ``url`` its database and ``worker`` the
+    process beside its server; None for the bare app."""
     figures = Figures(submit={})
     bare = agency is None
     if "help" in args.parts:
@@ -441,11 +444,14 @@ def measure(
             figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
         figures.cpu = cpu / submitted * 1000
     if "burst" in args.parts:
-        figures.burst, figures.burst_cpu = burst(server, standin, args.burst, agency, figures)
+        figures.burst, figures.burst_split = burst(
+            server, standin, args.burst, agency, figures, worker
+        )
+        figures.burst_cpu = figures.burst_split.pop("machine")
     if "latency" in args.parts:
         standin.slow("*", args.slack_latency)
         try:
-            figures.latency, _ = burst(server, standin, args.latency_burst, agency, figures)
+            figures.latency, _ = burst(server, standin, args.latency_burst, agency, figures, worker)
         finally:
             standin.clear_faults()
     if "limits" in args.parts and url is not None:
@@ -466,23 +472,47 @@ def machine_busy() -> float:
     return float(sum(times.values()))
 
 
+CPU_SHARES = ("web", "worker", "stand-in and load", "database and the rest")
+"""Whose processor time a burst's is: the server's processes, the worker beside it, this
+process (the Slack stand-in and the load), and the rest of the machine (the database)."""
+
+
+def cpu_now(server: Server, worker: subprocess.Popen[bytes] | None) -> dict[str, float]:
+    """Processor seconds so far: the machine's, and each of `CPU_SHARES` but the rest."""
+    this = psutil.Process().cpu_times()
+    return {
+        "machine": machine_busy(),
+        "web": cpu_seconds(server.process.pid),
+        "worker": 0.0 if worker is None else cpu_seconds(worker.pid),
+        "stand-in and load": this.user + this.system,
+    }
+
+
 def burst(
-    server: Server, standin: SlackStandIn, count: int, agency: str | None, figures: Figures
-) -> tuple[float, float]:
+    server: Server,
+    standin: SlackStandIn,
+    count: int,
+    agency: str | None,
+    figures: Figures,
+    worker: subprocess.Popen[bytes] | None = None,
+) -> tuple[float, dict[str, float]]:
     """Seconds from the first of ``count`` referrals submitted 8 at a time to the last
-    pinned card (NaN if one never came), and the machine's processor time per referral
-    meanwhile (ms); refusals are counted in ``figures``."""
+    pinned card (NaN if one never came), and the processor time per referral meanwhile
+    (ms): the machine's and each of `CPU_SHARES`; refusals are counted in ``figures``."""
     views = open_forms(server, standin, count, agency is None)
     before = pinned(standin)
-    busy = machine_busy()
+    cpu = cpu_now(server, worker)
     started = time.perf_counter()
     answered = submit_all(server, views, 8, agency)
     stored = sum(1 for _, ok in answered if ok)  # a referral refused in time stores nothing
     figures.errors += count - stored
     done = wait_pinned(standin, before + stored, 600)
     took = time.perf_counter() - started
-    cpu = (machine_busy() - busy) / count * 1000
-    return (took if done else float("nan")), cpu
+    spent = {
+        name: (now - cpu[name]) / count * 1000 for name, now in cpu_now(server, worker).items()
+    }
+    spent["database and the rest"] = spent["machine"] - sum(spent[name] for name in CPU_SHARES[:-1])
+    return (took if done else float("nan")), spent
 
 
 def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -> None:
@@ -513,6 +543,9 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
     if "burst" in args.parts:
         row(f"{args.burst} referrals, first submission to last pin", bot.burst, bare.burst, "s")
         row("  machine CPU per referral (all processes)", bot.burst_cpu, bare.burst_cpu, "ms")
+        for share in CPU_SHARES:
+            a, b = (f.burst_split.get(share, 0.0) for f in (bot, bare))
+            row(f"    of which {share}", a, b, "ms")
         cores = psutil.cpu_count() or 1
         bot_floor, bare_floor = (f.burst_cpu * args.burst / 1000 / cores for f in (bot, bare))
         row(f"  that CPU shared by {cores} processors, fully busy", bot_floor, bare_floor, "s")
@@ -565,7 +598,7 @@ def side_by_side(
             worker = None if worker_command is None else beside(worker_command, env)
             bot = start("scr-bot", bot_command, env, standin)
             try:
-                bots.append(measure(bot, standin, turn_args, health_agency(url), url))
+                bots.append(measure(bot, standin, turn_args, health_agency(url), url, worker))
             finally:
                 bot.stop()
                 if worker is not None:
@@ -597,6 +630,10 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
         cpu=statistics.median(r.cpu for r in runs),
         burst=statistics.median(r.burst for r in runs),
         burst_cpu=statistics.median(r.burst_cpu for r in runs),
+        burst_split={
+            share: statistics.median(r.burst_split.get(share, 0.0) for r in runs)
+            for share in CPU_SHARES
+        },
         latency=statistics.median(r.latency for r in runs),
         errors=sum(r.errors for r in runs),
         rss=statistics.median(r.rss for r in runs),
