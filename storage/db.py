@@ -16,7 +16,7 @@ class DatabaseNotMigratedError(RuntimeError):
     pass
 
 
-SCHEMA_REVISION = "0025"
+SCHEMA_REVISION = "0026"
 """The newest migration in storage/migrations/versions: the schema this code needs. Kept
 here so that a starting process checks it with one query, without loading Alembic (about
 12 MB in each long-running process); a test holds it to Alembic's own head."""

@@ -224,18 +224,18 @@ def drain(
     """Run the due jobs (of ``kinds``, or all), one claim at a time, until none is due (or
     ``limit`` ran). With ``concurrency`` above one, up to that many run at once while the
     processor is not busy (`ProcessorUse`), never two about the same thing
-    (`outbox.subjects`): the jobs of one case still run in the order they were queued."""
+    (`outbox.subject_of`): the jobs of one case still run in the order they were queued."""
     # jobs running together (set-ups DMing the same CPU members) take turns where Slack
     # refuses a post for its rate limits
     slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock, runtime.turns)
     me = drainer_name()
     report = DrainReport()
-    running: dict[Future[Ended], frozenset[outbox.Subject]] = {}
+    running: set[Future[Ended]] = set()
     use = processor or ProcessorUse()
 
     def settle_one(within: float | None = None) -> None:
         for future in wait(running, timeout=within, return_when=FIRST_COMPLETED).done:
-            running.pop(future)
+            running.remove(future)
             report.count(future.result())
 
     def room() -> bool:
@@ -247,20 +247,17 @@ def drain(
             while not room():  # a job to finish, or (only busy) the processor to calm
                 settle_one(None if len(running) >= concurrency else use.WINDOW)
             runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
-            occupied = frozenset().union(*running.values())
-            job = outbox.claim_next(
-                runtime.db, me, runtime.clock.now(), occupied=occupied, kinds=kinds
-            )
+            job = outbox.claim_next(runtime.db, me, runtime.clock.now(), kinds=kinds)
             if job is None:
                 if not running:
                     break
                 settle_one()
-                continue  # a job left for an occupied case may be free now
+                continue  # a job left for a running one's subject may be free now
             ran += 1
             if concurrency == 1:
                 report.count(_run(runtime, slack, job, me))
             else:
-                running[pool.submit(_run, runtime, slack, job, me)] = outbox.subjects(job.args)
+                running.add(pool.submit(_run, runtime, slack, job, me))
         while running:
             settle_one()
     return report

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from bot.ids import Job
 from storage.claim import claimed, inserted
@@ -81,6 +82,7 @@ def enqueue(
     values = {
         "kind": job.value,
         "args": _checked(ids),
+        "subject": subject_of(ids),
         "dedupe_key": dedupe_key,
         "state": JobState.PENDING,
         "attempts": 0,
@@ -108,15 +110,27 @@ def _due(now: datetime) -> Any:
 
 
 CANDIDATES = 8
-"""Due jobs a claim looks at (more when some are left for later): another drainer may take
-the first ones meanwhile."""
+"""Due jobs a claim looks at: another drainer may take the first ones meanwhile."""
 
-Subject = tuple[str, int | str]
-"""What a job is about: one of its ids, by name (``("case_id", 12)``)."""
+RACES = 3
+"""Claims tried again when another drainer started a job of the same subject meanwhile."""
 
 
-def subjects(args: dict[str, Any]) -> frozenset[Subject]:
-    return frozenset((str(name), value) for name, value in args.items())
+def subject_of(ids: dict[str, int | str]) -> str:
+    """What a job with ``ids`` is about (``case_id=12``): no two jobs of one subject run at
+    once, in any process, so the jobs of one case run in the order they were queued."""
+    return ";".join(f"{name}={value}" for name, value in sorted(ids.items()))[:100]
+
+
+def _subject_free() -> ColumnElement[bool]:
+    """No other job of the same subject is running (a lease run out included: that job is
+    due again, and older, so it is taken first)."""
+    other = aliased(OutboxJob)
+    return ~exists().where(
+        other.subject == OutboxJob.subject,
+        other.state == JobState.RUNNING,
+        other.id != OutboxJob.id,
+    )
 
 
 def claim_next(
@@ -124,32 +138,38 @@ def claim_next(
     drainer: str,
     now: datetime,
     *,
-    occupied: Collection[Subject] = (),
     kinds: Collection[Job] | None = None,
 ) -> ClaimedJob | None:
     """Take the job due longest for ``drainer`` (of ``kinds``, or any) and commit, or None
     when nothing is due. Two drainers never take the same job: the claim's WHERE carries the
-    state it expects. A job naming one of the ``occupied`` subjects (those of the jobs the
-    drainer is running) waits, so that the jobs of one case run in the order they were
-    queued."""
-    due = _due(now)
+    state it expects. A job whose subject another job is running waits, whichever drainer
+    runs that one; should two drainers claim two jobs of one subject at the same moment, the
+    index on running subjects refuses the second, which looks again."""
+    due = and_(_due(now), _subject_free())
     if kinds is not None:
         due = and_(due, OutboxJob.kind.in_([kind.value for kind in kinds]))
+    for _ in range(RACES):
+        try:
+            return _claim(db, drainer, now, due)
+        except IntegrityError:
+            continue
+    return None
+
+
+def _claim(db: Database, drainer: str, now: datetime, due: Any) -> ClaimedJob | None:
     with db.session() as session:
         candidates = session.execute(
             select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
             .where(due)
             .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-            .limit(CANDIDATES + len(occupied))
+            .limit(CANDIDATES)
         ).all()
         for row in candidates:
-            if not subjects(row.args).isdisjoint(occupied):
-                continue
             if claimed(
                 session,
                 OutboxJob,
                 OutboxJob.id == row.id,
-                _due(now),
+                due,
                 state=JobState.RUNNING,
                 claimed_by=drainer,
                 claimed_until=now + LEASE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -21,12 +21,24 @@ class OutboxJob(Base):
     runs out. ``dedupe_key``, when given, makes a second job of the same key a no-op."""
 
     __tablename__ = "outbox_jobs"
-    __table_args__ = (Index("ix_outbox_jobs_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_jobs_due", "state", "next_attempt_at"),
+        Index(
+            "uq_outbox_jobs_running_subject",
+            "subject",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(100))
+    """What the job is about, from its ids (``case_id=12``): two jobs of one subject never
+    run at once, whichever processes drain them (the partial unique index)."""
     state: Mapped[JobState] = mapped_column(
         state_type(JobState, "job_state", 10), default=JobState.PENDING
     )

@@ -9,13 +9,18 @@ import time
 from collections.abc import Callable
 from types import SimpleNamespace
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from benchmarks.web import wait_for
 from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.jobs.worker import drain_when_rung
+from bot.runtime import Bell
 from bot.services import outbox
+from storage.models import OutboxJob
 from storage.states import JobState
 from tests.flow_helpers import cases
 from tests.outbox.test_outbox import _jobs, _refer_queued
@@ -193,3 +198,31 @@ def test_a_failed_drain_is_logged_by_kind_alone_and_the_next_ring_drains_again(
     assert "what a person typed" not in caplog.text
     drainer.ring()
     assert len(started) == 2
+
+
+@pytest.mark.postgres
+def test_two_drainers_never_run_two_jobs_of_one_case_at_once(harness) -> None:
+    """Whichever processes drain the outbox (two workers overlapping in a rolling deploy),
+    a case's second job waits for its first: the claim passes over it, and should two
+    claims meet, the index on running subjects refuses the second."""
+    harness.runtime.bell = Bell()
+    db, now = harness.runtime.db, harness.clock.now()
+    with db.session() as session:
+        for case_id in (1, 1, 2):
+            outbox.enqueue(session, Job.CASE_CARD, now=now, case_id=case_id)
+
+    first = outbox.claim_next(db, "host-a:1:1", now)
+    second = outbox.claim_next(db, "host-b:2:1", now)
+    assert first is not None and second is not None
+    assert (first.args, second.args) == ({"case_id": 1}, {"case_id": 2})
+    assert outbox.claim_next(db, "host-b:2:1", now) is None, "case 1's second job waits"
+    with pytest.raises(IntegrityError), db.session() as session:
+        session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.state == JobState.PENDING)
+            .values(state=JobState.RUNNING, claimed_by="host-b:2:1")
+        )
+
+    assert outbox.finish(db, first, "host-a:1:1", now)
+    third = outbox.claim_next(db, "host-b:2:1", now)
+    assert third is not None and third.args == {"case_id": 1} and third.id > first.id

@@ -117,3 +117,24 @@ def test_every_migration_downgrades_to_nothing_and_back(backend: str, tmp_path: 
     engine.dispose()
     if backend == "postgresql":
         dbutil.drop_postgres_schema(admin, url)
+
+
+def test_jobs_queued_before_subjects_are_given_theirs(tmp_path: Path) -> None:
+    """Migration 0026: a job waiting or running when the bot is upgraded names its subject,
+    so the jobs of one case keep their order across the upgrade."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'subjects.sqlite3'}")
+    command.upgrade(alembic_config(engine), "0025")
+    with engine.begin() as conn:
+        for state, args in [("running", '{"case_id": 3}'), ("pending", '{"meeting_id": 7}')]:
+            conn.execute(
+                text(
+                    "INSERT INTO outbox_jobs (kind, args, state, attempts, next_attempt_at, "
+                    "created_at) VALUES ('case_card', :args, :state, 0, :at, :at)"
+                ),
+                {"args": args, "state": state, "at": "2026-12-01 09:00:00"},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        subjects = conn.execute(text("SELECT subject FROM outbox_jobs ORDER BY id")).scalars()
+        assert list(subjects) == ["case_id=3", "meeting_id=7"]
+    engine.dispose()
