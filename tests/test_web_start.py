@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from benchmarks.web import wait_for
+from benchmarks.web import free_port, procfile, wait_for
 from bot.ids import Job
 from bot.testing.driver import SlackDriver, http_transport
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
@@ -32,20 +31,6 @@ from tests.referral.data import referral_values
 ROOT = Path(__file__).resolve().parent.parent
 BOOTS = 4
 READY = re.compile(r"web worker ready \(pid (\d+)\)")
-
-
-def _procfile(kind: str) -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == kind:
-            return command.strip()
-    raise LookupError(kind)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Boot:
@@ -79,7 +64,7 @@ class Boot:
 
 
 def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -92,7 +77,7 @@ def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int
         "SCR_CONFIG": str(config),
     }
     process = subprocess.Popen(
-        _procfile("web"),
+        procfile("web"),
         shell=True,
         cwd=ROOT,
         env=env,
@@ -113,7 +98,7 @@ def test_the_procfile_web_command_boots_on_a_fresh_postgresql_database_every_tim
         pytest.skip(dbutil.POSTGRES_SKIP_REASON)
     config = tmp_path / "partnership.toml"
     config.write_text(SEED_TOML)
-    assert "--workers 2" in _procfile("web")
+    assert "--workers 2" in procfile("web")
     for _ in range(BOOTS):
         url, admin = dbutil.create_postgres_schema(base)
         boot, port = _start_web(standin, url, config)
