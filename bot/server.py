@@ -59,13 +59,9 @@ class _WorkerApp:
 
         runtime = build_runtime(self.settings)
         flask_app = create_flask_app(runtime, create_app(runtime))
-        from bot.jobs.outbox import open_referrals_when_rung
-        from bot.jobs.worker import start_background_scheduler
+        from bot.jobs.worker import start_web_draining
 
-        if self.scheduler:
-            self.stop = start_background_scheduler(runtime)
-        else:
-            open_referrals_when_rung(runtime)
+        self.stop = start_web_draining(runtime, scheduler=self.scheduler)
         return flask_app
 
     def exit(self, _server: object, _worker: object) -> None:
@@ -107,14 +103,9 @@ def socket_mode(settings: Settings) -> int:
     if settings.slack_app_token is None:
         raise StartupError("SLACK_APP_TOKEN (xapp-...) is needed for Socket Mode")
     runtime = build_runtime(settings)
-    stop = None
-    from bot.jobs.outbox import open_referrals_when_rung
-    from bot.jobs.worker import start_background_scheduler
+    from bot.jobs.worker import start_web_draining
 
-    if settings.scheduler_in_web:
-        stop = start_background_scheduler(runtime)
-    else:
-        open_referrals_when_rung(runtime)
+    stop = start_web_draining(runtime, scheduler=settings.scheduler_in_web)
     try:
         token = settings.slack_app_token.get_secret_value()
         socket_mode_handler(runtime, create_app(runtime), token).start()  # type: ignore[no-untyped-call]

@@ -49,7 +49,14 @@ from bot.flows.referral_details import PendingReport, pending_referrals_pass
 from bot.flows.retention import RetentionReport, retention_pass
 from bot.gateway import SlackGateway
 from bot.ids import Job
-from bot.jobs.outbox import CONCURRENCY, Drainer, DrainReport, drain, tidy
+from bot.jobs.outbox import (
+    CONCURRENCY,
+    Drainer,
+    DrainReport,
+    drain,
+    open_referrals_when_rung,
+    tidy,
+)
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
 from bot.runtime import Runtime, build_runtime
 from bot.services import outbox
@@ -196,6 +203,16 @@ def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
     drain_when_rung(scheduler, runtime)
     scheduler.start()
     return lambda: scheduler.shutdown(wait=False)
+
+
+def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], None] | None:
+    """What a process answering Slack drains: everything, with its embedded scheduler (then
+    the way to stop it); without one, only the openings of the referrals it kept, the worker
+    doing the rest."""
+    if scheduler:
+        return start_background_scheduler(runtime)
+    open_referrals_when_rung(runtime)
+    return None
 
 
 def run_worker(settings: Settings) -> int:
