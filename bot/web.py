@@ -60,8 +60,8 @@ def create_wsgi_app() -> Flask:
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)
     flask_app = create_flask_app(runtime, create_app(runtime))
-    from bot.jobs.outbox import open_referrals_when_rung
+    from bot.jobs.outbox import set_up_referrals_when_rung
 
-    open_referrals_when_rung(runtime)
+    set_up_referrals_when_rung(runtime)
     log.info("web worker ready (pid %s)", os.getpid())
     return flask_app

@@ -10,14 +10,17 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from benchmarks.web import free_port, procfile, wait_for
 from bot.ids import Job
+from bot.services import outbox
 from bot.testing.driver import SlackDriver, http_transport
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET, seed_people
 from bot.testing.seed import SEED_TOML
@@ -115,11 +118,11 @@ def test_the_procfile_web_command_boots_on_a_fresh_postgresql_database_every_tim
 
 
 @pytest.mark.postgres
-def test_the_procfile_web_command_opens_the_referrals_it_keeps_and_leaves_slack_to_the_worker(
+def test_the_procfile_web_command_opens_and_sets_up_the_referrals_it_keeps(
     standin: SlackStandIn, tmp_path: Path
 ) -> None:
     """No worker runs: the web process that kept a referral opens its case after answering
-    (the database alone), and leaves the set-up (Slack) queued for the worker."""
+    and sets it up (channel, pinned card), leaving every other kind of job to the worker."""
     base = dbutil.postgres_url()
     if base is None:
         pytest.skip(dbutil.POSTGRES_SKIP_REASON)
@@ -138,6 +141,8 @@ def test_the_procfile_web_command_opens_the_referrals_it_keeps_and_leaves_slack_
         assert view is not None
         with engine.connect() as conn:
             health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+        with Session(engine) as session, session.begin():  # the worker's kind of job
+            outbox.enqueue(session, Job.CASE_CARD, now=datetime.now(UTC), case_id=1)
         response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
         assert response.status == 200
 
@@ -145,11 +150,19 @@ def test_the_procfile_web_command_opens_the_referrals_it_keeps_and_leaves_slack_
             with engine.connect() as conn:
                 return dict(conn.execute(select(OutboxJob.kind, OutboxJob.state)).all())
 
-        assert wait_for(lambda: jobs().get(Job.CASE_OPEN) == JobState.DONE, 30), jobs()
+        assert wait_for(lambda: jobs().get(Job.CASE_SETUP) == JobState.DONE, 30), jobs()
         with engine.connect() as conn:
-            assert conn.execute(select(Case.reference)).scalars().all() == ["SCR-2026-001"]
-        assert jobs()[Job.CASE_SETUP] == JobState.PENDING
-        assert standin.calls_to("conversations.create") == []
+            reference, channel, card = conn.execute(
+                select(Case.reference, Case.channel_id, Case.card_ts)
+            ).one()
+        assert reference == "SCR-2026-001"
+        assert len(standin.calls_to("conversations.create")) == 1
+        assert card is not None and standin.pins[channel] == [card]
+        with engine.connect() as conn:
+            card_job = conn.execute(
+                select(OutboxJob.state, OutboxJob.attempts).where(OutboxJob.kind == Job.CASE_CARD)
+            ).one()
+        assert tuple(card_job) == (JobState.PENDING, 0), "left to the worker, untried"
     finally:
         engine.dispose()
         os.killpg(boot.process.pid, signal.SIGTERM)

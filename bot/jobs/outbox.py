@@ -269,7 +269,7 @@ class Drainer:
     left for the next tick), rather than start a second drain beside it, which would run
     more jobs at once than ``concurrency``. ``start`` runs a drain elsewhere: a thread of
     its own (the scheduler) or the test harness's executor. With ``kinds``, only jobs of
-    those kinds are drained (the web process opening the referrals it kept)."""
+    those kinds are drained (a web process opening and setting up the referrals waiting)."""
 
     def __init__(
         self,
@@ -366,20 +366,20 @@ def tidy(runtime: Runtime, now: datetime | None = None) -> int:
     return outbox.forget_finished(runtime.db, now or runtime.clock.now())
 
 
-WEB_JOBS = frozenset({Job.CASE_OPEN})
-"""What a web process without a scheduler drains itself when its bell rings: the openings
-of the referrals it kept, which need the database alone (no Slack call, no rate limit to
-share with the worker). Run there, after the answer, they spread over the web processes
-rather than queue behind the worker's set-ups; the worker (and its tick) takes any a web
-process leaves."""
+WEB_JOBS = frozenset({Job.CASE_OPEN, Job.CASE_SETUP})
+"""What a web process without a scheduler drains itself when its bell rings: the referrals
+waiting, opened and then set up. Run there, after the answer and letting the requests in flight
+go first, a burst of referrals is set up by every process at once, not queued behind the worker
+alone (one interpreter, so one processor); the worker, told by NOTIFY, runs whichever it
+claims first, and every other kind of job, and retries what Slack interrupted at its tick."""
 
 
-def open_referrals_when_rung(runtime: Runtime) -> None:
-    """In a web process without a scheduler: each ring of the bell opens the referrals
-    waiting (`WEB_JOBS`), one at a time, in a thread of its own, letting the requests
-    being answered go first."""
+def set_up_referrals_when_rung(runtime: Runtime) -> None:
+    """In a web process without a scheduler: each ring of the bell opens and sets up the
+    referrals waiting (`WEB_JOBS`), one at a time, in a thread of its own, letting the
+    requests being answered go first."""
 
     def start(drain_now: Callable[[], None]) -> None:
-        threading.Thread(target=drain_now, name="scr-outbox-open", daemon=True).start()
+        threading.Thread(target=drain_now, name="scr-outbox-web", daemon=True).start()
 
     runtime.bell.listen(Drainer(runtime, start, 1, kinds=WEB_JOBS).ring)

@@ -54,7 +54,7 @@ from bot.jobs.outbox import (
     Drainer,
     DrainReport,
     drain,
-    open_referrals_when_rung,
+    set_up_referrals_when_rung,
     tidy,
 )
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
@@ -207,11 +207,11 @@ def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
 
 def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], None] | None:
     """What a process answering Slack drains: everything, with its embedded scheduler (then
-    the way to stop it); without one, only the openings of the referrals it kept, the worker
-    doing the rest."""
+    the way to stop it); without one, only the referrals waiting, opened and set up, the
+    worker doing the rest."""
     if scheduler:
         return start_background_scheduler(runtime)
-    open_referrals_when_rung(runtime)
+    set_up_referrals_when_rung(runtime)
     return None
 
 
