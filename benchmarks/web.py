@@ -520,8 +520,9 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
     print(f"  {'':44}{'scr-bot':>11}{'bare Bolt':>11}{'ratio':>8}")
 
     def row(label: str, a: float, b: float, unit: str) -> None:
-        ratio = a / b if b else float("nan")
-        print(f"  {label:<44}{a:>9.1f}{unit:<2}{b:>9.1f}{unit:<2}{ratio:>7.1f}x")
+        # no ratio to a share the bare app hardly has (its worker, its database)
+        ratio = f"{a / b:>7.1f}x" if b >= 0.5 else f"{'-':>8}"
+        print(f"  {label:<44}{a:>9.1f}{unit:<2}{b:>9.1f}{unit:<2}{ratio}")
 
     if "help" in args.parts:
         row("/scr help, sequential, p50", bot.help, bare.help, "ms")
