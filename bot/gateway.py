@@ -192,6 +192,7 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         record: Callable[[Session, str], object] | None = None,
+        before: Callable[[Session], object] | None = None,
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
         confirms, so a retried step never posts twice. Returns the message's ts.
@@ -208,9 +209,12 @@ class SlackGateway:
 
         ``record(session, ts)`` keeps what the caller needs of the message (a card's ts on its
         case) in the transaction that writes the ledger, or that finds it there: the two
-        never disagree, and it costs no transaction of its own."""
+        never disagree, and it costs no transaction of its own; ``before(session)`` is written
+        with the attempt (as `post_each_once`'s)."""
         kept = None if record is None else (lambda session, went: record(session, went[key]))
-        posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
+        posted = self.post_each_once(
+            [OnePost(key, channel, message)], case_id=case_id, record=kept, before=before
+        )
         return posted[key]
 
     def post_each_once(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.flows.first_month import briefing_dms, dm_not_sent
-from bot.gateway import OnePost, SlackError, SlackGateway
+from bot.gateway import Invited, OnePost, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
     SetupState,
@@ -76,8 +76,8 @@ class CaseSetup:
             if state.complete:
                 return SetupResult(case_id, complete=True)
             state = self._ensure_channel(case_id, state)
-            state = invite_members(self.runtime, self.slack, case_id, state)
-            pinned_now = self._post_and_pin_card(case_id, state)
+            invited = _invite(self.slack, state)
+            pinned_now = self._post_and_pin_card(case_id, state, invited)
             self._tell_and_brief(case_id, state, pinned_now, ending)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
@@ -121,10 +121,20 @@ class CaseSetup:
                 return replace(state, channel_id=channel["id"])
         raise ChannelNameUnavailableError(base)
 
-    def _post_and_pin_card(self, case_id: int, state: SetupState) -> bool:
+    def _post_and_pin_card(
+        self, case_id: int, state: SetupState, invited: Invited | None = None
+    ) -> bool:
         """The card posted (its ts kept on the case with its ledger entry) and pinned;
-        whether it was pinned now, which the DMs' first transaction records."""
+        whether it was pinned now, which the DMs' first transaction records. Who was just
+        ``invited`` is recorded in the transaction that writes down the card's attempt (an
+        invitation is harmless to repeat, should that transaction never come), and the
+        business unit is then told who Slack would not add."""
         assert state.channel_id is not None
+
+        def invitations(session: Session) -> None:
+            if invited is not None:
+                record_invited(session, case_id, invited.added, self.clock.now(), invited.refused)
+
         card_ts = state.card_ts
         if card_ts is None:
             card = state.card or self.load(case_id).card
@@ -136,7 +146,13 @@ class CaseSetup:
                 case_card_message(card),
                 case_id=case_id,
                 record=lambda session, ts: record_card(session, case_id, ts),
+                before=invitations,
             )
+        elif invited is not None:
+            with self.db.session() as session:
+                invitations(session)
+        if invited is not None and invited.refused:
+            _tell_business_unit(self.slack, state, case_id, invited.refused)
         if state.card_pinned:
             return False
         self.slack.pin(state.channel_id, card_ts)
@@ -218,14 +234,20 @@ def invite_members(
     business unit is told once who was left out and why. ``state``: the set-up's, when it
     has just read the case."""
     state = state or setup_state(runtime.db, case_id)
-    assert state.channel_id is not None
-    if not state.uninvited:
+    invited = _invite(slack, state)
+    if invited is None:
         return state
-    invited = slack.invite(state.channel_id, state.uninvited)
-    record_invited(runtime.db, case_id, invited.added, runtime.clock.now(), invited.refused)
+    with runtime.db.session() as session:
+        record_invited(session, case_id, invited.added, runtime.clock.now(), invited.refused)
     if invited.refused:
         _tell_business_unit(slack, state, case_id, invited.refused)
     return replace(state, uninvited=[u for u in state.uninvited if u not in invited.added])
+
+
+def _invite(slack: SlackGateway, state: SetupState) -> Invited | None:
+    """Slack's side of `invite_members`; None when everyone is in the channel already."""
+    assert state.channel_id is not None
+    return slack.invite(state.channel_id, state.uninvited) if state.uninvited else None
 
 
 BECAUSE: dict[str, NotInvited] = {

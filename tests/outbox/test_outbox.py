@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import gateway
 from bot.flows import referral as referral_flow
 from bot.flows.referral import CaseSetup, invite_members
 from bot.gateway import SlackError, SlackGateway
@@ -23,7 +24,7 @@ from bot.services import outbox
 from bot.services.referral.opening import check_referral, open_case, open_received
 from bot.services.referral.schema import validated_referral
 from bot.views.cases import case_card_message
-from storage.models import OutboxJob
+from storage.models import AuditEvent, CaseMember, OutboxJob
 from storage.states import JobState
 from tests import dbutil
 from tests.flow_helpers import (
@@ -307,6 +308,47 @@ def test_a_set_up_ends_its_job_with_its_last_record_never_apart_from_it(
     [case] = cases(harness)
     assert (case.setup_status, _setup_job(harness).state) == ("complete", JobState.DONE)
     assert len([c for c in harness.standin.calls_to("chat.postMessage") if c.ok]) == sent
+
+
+def test_invitations_lost_with_the_cards_attempt_are_made_again_harmlessly(
+    harness, monkeypatch
+) -> None:
+    """The invitations are recorded in the transaction that writes down the card's attempt:
+    the database failing there leaves neither, and no card posted; the retry invites again
+    (Slack's `already_in_channel`, harmless), posts one card and records the members once."""
+    case_id = _refer_queued(harness)
+    standin = harness.standin
+    # the database goes away as the card's ledger is read, after the invitations are written
+    dbutil.fail_once(monkeypatch, gateway, "_ledger", "SELECT")
+    jobs.drain(harness.runtime)
+    [case] = cases(harness)
+    assert case.setup_status == "pending" and case.channel_id is not None
+    assert len(standin.calls_to("conversations.invite")) >= 1
+    assert standin.messages_in(case.channel_id) == [], "no card without its attempt"
+    with harness.runtime.db.session() as session:
+        invited = session.scalars(
+            select(CaseMember.invited_at).where(CaseMember.case_id == case_id)
+        ).all()
+    assert invited and all(at is None for at in invited)
+
+    harness.clock.advance(outbox.BACKOFF[0])
+    assert jobs.drain(harness.runtime).completed(Job.CASE_SETUP) == 1
+    [case] = cases(harness)
+    assert case.setup_status == "complete" and case.channel_id is not None
+    assert len(standin.calls_to("conversations.create")) == 1
+    cards = [m for m in standin.messages_in(case.channel_id) if m.user == standin.bot_user_id]
+    assert [m.ts for m in cards] == [case.card_ts]
+    with harness.runtime.db.session() as session:
+        invited = session.scalars(
+            select(CaseMember.invited_at).where(CaseMember.case_id == case_id)
+        ).all()
+        recorded = session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.case_id == case_id, AuditEvent.action == "case.members_invited"
+            )
+        ).all()
+    assert all(at is not None for at in invited)
+    assert recorded == ["case.members_invited"]
 
 
 def test_a_slack_server_error_is_retried_later_each_time(harness) -> None:

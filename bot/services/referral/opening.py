@@ -567,29 +567,28 @@ def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: 
 
 
 def record_invited(
-    db: Database,
+    session: Session,
     case_id: int,
     users: Sequence[str],
     now: datetime,
     refused: Mapping[str, str] | None = None,
 ) -> None:
     """Who is in the case channel now; who Slack refused (with its code) stays uninvited."""
-    with db.session() as session:
-        session.execute(
-            update(CaseMember)
-            .where(CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(list(users)))
-            .values(invited_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        audit.record(
-            session,
-            at=now,
-            actor="bot",
-            action="case.members_invited",
-            case_id=case_id,
-            users=sorted(users),
-            **({"refused": dict(sorted(refused.items()))} if refused else {}),
-        )
+    session.execute(
+        update(CaseMember)
+        .where(CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(list(users)))
+        .values(invited_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    audit.record(
+        session,
+        at=now,
+        actor="bot",
+        action="case.members_invited",
+        case_id=case_id,
+        users=sorted(users),
+        **({"refused": dict(sorted(refused.items()))} if refused else {}),
+    )
 
 
 def record_card(session: Session, case_id: int, ts: str) -> None:
