@@ -13,9 +13,24 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CursorResult,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -102,7 +117,7 @@ def enqueue(
     return queued
 
 
-def _due(now: datetime) -> Any:
+def _due(now: datetime | BindParameter[Any]) -> Any:
     return or_(
         and_(OutboxJob.state == JobState.PENDING, OutboxJob.next_attempt_at <= now),
         and_(OutboxJob.state == JobState.RUNNING, OutboxJob.claimed_until <= now),
@@ -122,15 +137,55 @@ def subject_of(ids: dict[str, int | str]) -> str:
     return ";".join(f"{name}={value}" for name, value in sorted(ids.items()))[:100]
 
 
-def _subject_free() -> ColumnElement[bool]:
-    """No other job of the same subject is running (a lease run out included: that job is
-    due again, and older, so it is taken first)."""
+def _claimable(kinds: bool) -> ColumnElement[bool]:
+    """Due at ``:now`` (of the ``:kinds``), and no other job of the same subject running (a
+    lease run out included: that job is due again, and older, so it is taken first)."""
     other = aliased(OutboxJob)
-    return ~exists().where(
+    subject_free = ~exists().where(
         other.subject == OutboxJob.subject,
         other.state == JobState.RUNNING,
         other.id != OutboxJob.id,
     )
+    claimable = and_(_due(bindparam("now")), subject_free)
+    return (
+        and_(claimable, OutboxJob.kind.in_(bindparam("kinds", expanding=True)))
+        if kinds
+        else claimable
+    )
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A claim's two statements, built once (with and without kinds): making them, and
+    their cache keys, cost the drain more than running them."""
+
+    candidates: Select[tuple[int, str, dict[str, Any], int]]
+    take: Update
+
+    @classmethod
+    def of(cls, kinds: bool) -> _Claim:
+        claimable = _claimable(kinds)
+        candidates = (
+            select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
+            .where(claimable)
+            .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+            .limit(CANDIDATES)
+        )
+        take = (
+            update(OutboxJob)
+            .where(OutboxJob.id == bindparam("job"), claimable)
+            .values(
+                state=JobState.RUNNING,
+                claimed_by=bindparam("drainer", type_=OutboxJob.claimed_by.type),
+                claimed_until=bindparam("until", type_=OutboxJob.claimed_until.type),
+                attempts=OutboxJob.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return cls(candidates, take)
+
+
+_CLAIMS = {kinds: _Claim.of(kinds) for kinds in (False, True)}
 
 
 def claim_next(
@@ -145,36 +200,23 @@ def claim_next(
     state it expects. A job whose subject another job is running waits, whichever drainer
     runs that one; should two drainers claim two jobs of one subject at the same moment, the
     index on running subjects refuses the second, which looks again."""
-    due = and_(_due(now), _subject_free())
+    claim = _CLAIMS[kinds is not None]
+    params: dict[str, Any] = {"now": now, "drainer": drainer, "until": now + LEASE}
     if kinds is not None:
-        due = and_(due, OutboxJob.kind.in_([kind.value for kind in kinds]))
+        params["kinds"] = [kind.value for kind in kinds]
     for _ in range(RACES):
         try:
-            return _claim(db, drainer, now, due)
+            return _claim(db, claim, params)
         except IntegrityError:
             continue
     return None
 
 
-def _claim(db: Database, drainer: str, now: datetime, due: Any) -> ClaimedJob | None:
+def _claim(db: Database, claim: _Claim, params: dict[str, Any]) -> ClaimedJob | None:
     with db.session() as session:
-        candidates = session.execute(
-            select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
-            .where(due)
-            .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-            .limit(CANDIDATES)
-        ).all()
-        for row in candidates:
-            if claimed(
-                session,
-                OutboxJob,
-                OutboxJob.id == row.id,
-                due,
-                state=JobState.RUNNING,
-                claimed_by=drainer,
-                claimed_until=now + LEASE,
-                attempts=OutboxJob.attempts + 1,
-            ):
+        for row in session.execute(claim.candidates, params).all():
+            taken = session.execute(claim.take, {**params, "job": row.id})
+            if cast(CursorResult[Any], taken).rowcount:
                 return ClaimedJob(row.id, row.kind, dict(row.args), row.attempts + 1)
     return None
 
