@@ -28,7 +28,18 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import CompoundSelect, String, delete, insert, null, select, type_coerce, union_all
+from sqlalchemy import (
+    BindParameter,
+    Result,
+    String,
+    bindparam,
+    delete,
+    insert,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -293,7 +304,7 @@ class SlackGateway:
             if before is not None:
                 before(session)
             found: dict[str, Posted | datetime | None] = {}
-            for key, channel, ts, started_at in session.execute(_ledger(keys)):
+            for key, channel, ts, started_at in _ledger(session, keys):
                 if ts is not None:
                     found[key] = Posted(channel, ts)
                 else:  # an attempt left in doubt, unless its message is in the ledger
@@ -331,7 +342,7 @@ class SlackGateway:
             now = self.clock.now()
             if went:
                 session.execute(
-                    insert(SentMessage),
+                    _SENT,
                     [
                         {
                             "key": k,
@@ -344,7 +355,7 @@ class SlackGateway:
                     ],
                 )
             if went or forget:
-                session.execute(delete(PostAttempt).where(PostAttempt.key.in_([*went, *forget])))
+                session.execute(_SETTLED, {"keys": [*went, *forget]})
             if record is not None and went:
                 record(session, {key: posted.ts for key, posted in went.items()})
             if after is not None:
@@ -587,23 +598,31 @@ class SlackGateway:
         self.call("conversations.rename", channel=channel, name=name)
 
 
-def _ledger(keys: Sequence[str]) -> CompoundSelect[str, str, str | None, datetime | None]:
+_KEYS: BindParameter[str] = bindparam("keys", expanding=True)
+
+_LEDGER = union_all(
+    select(
+        SentMessage.key,
+        SentMessage.channel,
+        SentMessage.ts,
+        type_coerce(null(), UTCDateTime()).label("started_at"),
+    ).where(SentMessage.key.in_(_KEYS)),
+    select(
+        PostAttempt.key,
+        PostAttempt.channel,
+        type_coerce(null(), String()).label("ts"),
+        PostAttempt.started_at,
+    ).where(PostAttempt.key.in_(_KEYS)),
+)
+_SETTLED = delete(PostAttempt).where(PostAttempt.key.in_(_KEYS))
+_SENT = insert(SentMessage)
+"""The ledger's statements, built once: a set-up runs each twice."""
+
+
+def _ledger(session: Session, keys: Sequence[str]) -> Result[str, str, str | None, datetime | None]:
     """What the ledger holds of ``keys`` in one statement: each message sent (its channel
     and ts) and each attempt left in doubt (when it began)."""
-    return union_all(
-        select(
-            SentMessage.key,
-            SentMessage.channel,
-            SentMessage.ts,
-            type_coerce(null(), UTCDateTime()).label("started_at"),
-        ).where(SentMessage.key.in_(keys)),
-        select(
-            PostAttempt.key,
-            PostAttempt.channel,
-            type_coerce(null(), String()).label("ts"),
-            PostAttempt.started_at,
-        ).where(PostAttempt.key.in_(keys)),
-    )
+    return session.execute(_LEDGER, {"keys": list(keys)})
 
 
 def post_metadata(key: str) -> dict[str, Any]:

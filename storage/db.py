@@ -135,12 +135,13 @@ def hold_lock(session: Session, name: str) -> None:
     the transaction's write lock (BEGIN IMMEDIATE) already does it."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text(f"SELECT pg_advisory_xact_lock({_KEYS})"), {"key": _lock_key(name)})
+    session.execute(_TRANSACTION_LOCK, {"key": _lock_key(name)})
 
 
 _KEYS = ":key, hashtext(coalesce(current_schema(), ''))"
 """An advisory lock's two keys: the name's, and the schema's, so that bots sharing a server
 (a schema each) never wait for each other's locks, at no extra round trip."""
+_TRANSACTION_LOCK = text(f"SELECT pg_advisory_xact_lock({_KEYS})")
 
 
 def _lock_key(name: str) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 
@@ -12,5 +14,11 @@ class Message:
     text: str
     blocks: list[Block]
 
+    @cached_property
+    def _block_dicts(self) -> list[dict[str, Any]]:
+        """The blocks as Slack takes them, converted once: one message often goes to several
+        people (a set-up's DM to each CPU member)."""
+        return [block.to_dict() for block in self.blocks]
+
     def as_kwargs(self) -> dict[str, object]:
-        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+        return {"text": self.text, "blocks": self._block_dicts}

@@ -29,6 +29,9 @@ _CHAIN_LOCK = "audit-chain"
 read to its commit."""
 _PENDING = "audit.pending"
 _WRITTEN = ("at", "actor", "action", "case_id", "detail", "prev_hash", "entry_hash")
+_HEAD = select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1)
+_APPEND = insert(table_of(AuditEvent))
+"""The chain's statements, built once: every transaction that records an entry runs both."""
 
 
 @dataclass(slots=True)
@@ -76,7 +79,7 @@ def _chain_pending(session: Session) -> None:
     if not pending:
         return
     hold_lock(session, _CHAIN_LOCK)
-    prev = session.scalar(select(AuditEvent.entry_hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = session.scalar(_HEAD)
     prev_hash = prev or GENESIS
     rows = []
     for item in pending:
@@ -93,7 +96,7 @@ def _chain_pending(session: Session) -> None:
         rows.append({column: getattr(entry, column) for column in _WRITTEN})
         prev_hash = entry.entry_hash
     # written as rows, in order, in one statement: nothing reads the entries back as objects
-    session.execute(insert(table_of(AuditEvent)), rows)
+    session.execute(_APPEND, rows)
 
 
 @orm_events.listens_for(Session, "after_soft_rollback")
