@@ -16,7 +16,6 @@ import logging
 from datetime import date
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from bot.calendar.invites import Attendee, no_mail_address
 from bot.flows.after_report import refresh_steps
@@ -37,6 +36,7 @@ from bot.services.cases.documents import DocumentKind, NewDocument, is_kept
 from bot.services.cases.identifying import case_identifiers
 from bot.services.decision.findings import RecordedFindings, recorded_findings
 from bot.services.panel.schema import Involvement
+from bot.services.referral.opening import record_invited
 from bot.services.refusal import RefusedError
 from bot.services.review.access import agency_contacts, panel_chairs
 from bot.services.review.frame import (
@@ -92,7 +92,7 @@ from bot.views.review import (
     terms_message,
 )
 from bot.views.review_documents import findings_document, terms_document
-from storage.models import CaseMember, ManagementReview, TermsOfReference
+from storage.models import ManagementReview, TermsOfReference
 
 log = logging.getLogger(__name__)
 
@@ -157,21 +157,7 @@ def invite_pending(runtime: Runtime, slack: SlackGateway, case_id: int) -> None:
             log.warning("case %s: could not invite a member (%s)", case_id, refused[user])
             continue
         with runtime.db.session() as session:
-            now = runtime.clock.now()
-            for row in session.scalars(
-                select(CaseMember).where(
-                    CaseMember.case_id == case_id, CaseMember.slack_user_id == user
-                )
-            ):
-                row.invited_at = now
-            audit.record(
-                session,
-                at=now,
-                actor="bot",
-                action="case.members_invited",
-                case_id=case_id,
-                users=[user],
-            )
+            record_invited(session, case_id, [user], runtime.clock.now())
 
 
 # The panel chair ---------------------------------------------------------------------------

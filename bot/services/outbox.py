@@ -159,7 +159,7 @@ class _Claim:
     """A claim's two statements, built once (with and without kinds): making them, and
     their cache keys, cost the drain more than running them."""
 
-    candidates: Select[tuple[int, str, dict[str, Any], int]]
+    candidates: Select[int, str, dict[str, Any], int]
     take: Update
 
     @classmethod

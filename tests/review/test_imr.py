@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.ids import INPUT_ACTION, ReviewAction, ReviewBlock
 from bot.services.review.schema import ImrForm
-from storage.models import CaseAssignment, ManagementReview, Reminder
+from storage.models import CaseAssignment, CaseMember, ManagementReview, Reminder
 from tests.decision.helpers import (
     audit_rows,
     decided,
@@ -91,6 +91,24 @@ def open_submission(harness, user="U0RLH"):
     harness.driver.block_action(user, ReviewAction.OPEN_IMR_SUBMIT.value)
     harness.wait()
     return modal_of(harness, user, "review_imr_submit")
+
+
+def test_the_named_author_is_invited_to_the_case_channel_and_that_is_on_record(harness) -> None:
+    case = scr_with_terms(harness)
+    request_review(harness, case)
+
+    assert "U0RLH" in harness.standin.channels[case.channel_id].members
+    with harness.runtime.db.session() as session:
+        invited = session.scalar(
+            select(CaseMember.invited_at).where(
+                CaseMember.case_id == case.id, CaseMember.slack_user_id == "U0RLH"
+            )
+        )
+    assert invited is not None
+    [entry] = [
+        e for e in audit_rows(harness, "case.members_invited") if "U0RLH" in e.detail["users"]
+    ]
+    assert (entry.case_id, entry.detail["users"]) == (case.id, ["U0RLH"])
 
 
 @pytest.mark.postgres
