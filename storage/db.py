@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,7 +59,44 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    engine = create_engine(url, hide_parameters=True, **kwargs)
+    _PingWhenIdle(engine.dialect).attach(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 1.0
+"""Seconds a pooled PostgreSQL connection may lie unused and still be handed out unchecked."""
+
+
+class _PingWhenIdle:
+    """SQLAlchemy's ``pool_pre_ping``, but only for a connection that lay in the pool longer
+    than `PING_AFTER_IDLE`: one the server may have closed meanwhile (a restart, a failover,
+    an idle timeout) is replaced before anyone uses it. Pre-ping checks every checkout, one
+    round trip more for each transaction; in a burst of referrals, eleven a referral, and
+    connections handed back and out again within milliseconds."""
+
+    RETURNED = "scr_returned_at"
+
+    def __init__(self, dialect: Any) -> None:
+        self._dialect = dialect
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine.pool, "checkin", self.checkin)
+        event.listen(engine.pool, "checkout", self.checkout)
+
+    def checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            record.info[self.RETURNED] = time.monotonic()
+
+    def checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(self.RETURNED)  # none yet: a fresh connection
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            self._dialect.do_ping(dbapi_connection)
+        except self._dialect.loaded_dbapi.Error as exc:
+            # the pool drops this connection and hands out a new one
+            raise DisconnectionError("the database closed an idle connection") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -215,12 +254,19 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A read-only unit of work: on SQLite it does not take the write lock, so it neither
         waits for a writer nor holds one up; on PostgreSQL it is a READ ONLY transaction.
-        Always rolled back; a change made in it is refused when it would be flushed."""
+        A change made in it is refused when it would be flushed; one never flushed is dropped.
+        It ends with COMMIT, which after reads alone is what ROLLBACK is; but psycopg forgets
+        a connection's prepared statements at each ROLLBACK, and PostgreSQL would parse and
+        plan the next statements on that connection anew."""
         session = self._readers()
         try:
             yield session
-        finally:
+            session.expunge_all()  # what was never flushed is not written by the commit
+            session.commit()
+        except BaseException:
             session.rollback()
+            raise
+        finally:
             session.close()
 
     @contextmanager
@@ -236,9 +282,11 @@ class Database:
             yield session
 
     def ping(self) -> bool:
+        """Whether the database answers (`/healthz`); committed, not rolled back (`reading`)."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                conn.commit()
             return True
         except Exception:
             return False
