@@ -66,15 +66,23 @@ class CaseSetup:
         self.slack = slack
 
     def run(
-        self, case_id: int, *, ending: Callable[[Session], object] | None = None
+        self,
+        case_id: int,
+        *,
+        ending: Callable[[Session], object] | None = None,
+        resumed: bool = False,
     ) -> SetupResult:
         """Run by the outbox's case set-up job, whose lease makes it the only run of this
         case's set-up until it ends or its drainer is gone; ``ending(session)`` finishes
-        that job in the transaction that records the set-up complete."""
+        that job in the transaction that records the set-up complete. ``resumed``: the job
+        ran before, maybe as far as a channel Slack made and the database never heard of
+        (its drainer gone with the database), which is then adopted, not made again."""
         try:
             state = self.load(case_id)
             if state.complete:
                 return SetupResult(case_id, complete=True)
+            if resumed:
+                state = replace(state, tried_before=True)
             state = self._ensure_channel(case_id, state)
             invited = _invite(self.slack, state)
             pinned_now = self._post_and_pin_card(case_id, state, invited)

@@ -68,6 +68,11 @@ class Ending:
         outbox.finish_in(session, self._job, self._drainer, self._clock.now())
         self.called = True
 
+    @property
+    def resumed(self) -> bool:
+        """Whether the job ran before: postponed, or taken again from a drainer that died."""
+        return self._job.attempts > 1
+
 
 def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str, ending: Ending) -> None:
     """The case of a received referral opened (no Slack call): its set-up, queued with it,
@@ -91,7 +96,7 @@ def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str, ending: Endi
 
 
 def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int, ending: Ending) -> None:
-    result = CaseSetup(runtime, slack).run(case_id, ending=ending)
+    result = CaseSetup(runtime, slack).run(case_id, ending=ending, resumed=ending.resumed)
     if not result.complete:
         raise RetryLaterError(result.error or "setup_in_progress")
 

@@ -216,6 +216,31 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
     assert (job.state, job.attempts) == ("done", 2)
 
 
+@pytest.mark.postgres
+def test_a_channel_made_by_a_drainer_that_died_before_recording_it_is_adopted_not_doubled(
+    harness,
+) -> None:
+    """The database gone between Slack creating the channel and its record (so the set-up
+    could not even be postponed): the job, taken again once its lease ran out, adopts the
+    channel the bot made, rather than make a second one under the next name."""
+    case_id = _refer_queued(harness)
+    runtime = harness.runtime
+    assert outbox.claim_next(runtime.db, "dead-drainer", harness.clock.now()) is not None
+    slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
+    reference = CaseSetup(runtime, slack).load(case_id).reference
+    made = slack.create_private_channel(reference.lower(), adopt=False)
+    assert made is not None
+
+    harness.clock.advance(outbox.LEASE + timedelta(seconds=1))
+    assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 1
+
+    [case] = cases(harness)
+    assert (case.channel_id, case.channel_name) == (made["id"], reference.lower())
+    assert [c.ok for c in harness.standin.calls_to("conversations.create")] == [True, False]
+    assert harness.standin.pins[made["id"]] != []
+    assert _setup_job(harness).attempts == 2
+
+
 def test_a_card_the_ledger_has_but_its_case_lacks_is_kept_on_the_case_not_posted_again(
     harness,
 ) -> None:
