@@ -77,22 +77,24 @@ class CaseSetup:
         that job in the transaction that records the set-up complete. ``resumed``: the job
         ran before, maybe as far as a channel Slack made and the database never heard of
         (its drainer gone with the database), which is then adopted, not made again."""
+        made: tuple[str, str] | None = None  # a channel made, its record yet to come
         try:
             state = self.load(case_id)
             if state.complete:
                 return SetupResult(case_id, complete=True)
             if resumed:
                 state = replace(state, tried_before=True)
-            state = self._ensure_channel(case_id, state)
+            state = self._ensure_channel(state)
+            made = state.channel_made
             invited = _invite(self.slack, state)
             pinned_now = self._post_and_pin_card(case_id, state, invited)
             self._tell_and_brief(case_id, state, pinned_now, ending)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
-            self._postpone(case_id, code)
+            self._postpone(case_id, code, made)
             return SetupResult(case_id, complete=False, error=code)
         except BaseException:
-            self._postpone(case_id, "internal_error")
+            self._postpone(case_id, "internal_error", made)
             raise
         return SetupResult(case_id, complete=True)
 
@@ -100,8 +102,8 @@ class CaseSetup:
         cal = self.runtime.working_calendar()
         return setup_state(self.db, case_id, card_on=(cal.london_date(self.clock.now()), cal))
 
-    def _postpone(self, case_id: int, code: str) -> None:
-        postpone_setup(self.db, case_id, code, self.clock.now())
+    def _postpone(self, case_id: int, code: str, made: tuple[str, str] | None = None) -> None:
+        postpone_setup(self.db, case_id, code, self.clock.now(), made)
         state = setup_state(self.db, case_id)
         log.warning("set-up of case %s postponed after Slack error %s", state.reference, code)
         try:
@@ -114,10 +116,11 @@ class CaseSetup:
         except SlackError as exc:
             log.info("could not tell the referrer of %s yet (%s)", state.reference, exc.code)
 
-    def _ensure_channel(self, case_id: int, state: SetupState) -> SetupState:
+    def _ensure_channel(self, state: SetupState) -> SetupState:
         """The case's private channel, named from its reference, created exactly once: a
         create whose answer was lost is adopted on retry, a name taken by another channel
-        moves on to the next free one."""
+        moves on to the next free one. It is recorded with the card's attempt, the next
+        transaction (`SetupState.channel_made`)."""
         if state.channel_id:
             return state
         base = state.reference.lower()
@@ -125,23 +128,27 @@ class CaseSetup:
             name = base if attempt == 0 else f"{base}-{attempt + 1}"
             channel = self.slack.create_private_channel(name, adopt=state.tried_before)
             if channel is not None:
-                record_channel(self.db, case_id, channel["id"], channel["name"], self.clock.now())
-                return replace(state, channel_id=channel["id"])
+                made = (str(channel["id"]), str(channel["name"]))
+                return replace(state, channel_id=made[0], channel_made=made)
         raise ChannelNameUnavailableError(base)
 
     def _post_and_pin_card(
         self, case_id: int, state: SetupState, invited: Invited | None = None
     ) -> bool:
         """The card posted (its ts kept on the case with its ledger entry) and pinned;
-        whether it was pinned now, which the DMs' first transaction records. Who was just
-        ``invited`` is recorded in the transaction that writes down the card's attempt (an
-        invitation is harmless to repeat, should that transaction never come), and the
-        business unit is then told who Slack would not add."""
+        whether it was pinned now, which the DMs' first transaction records. The channel just
+        made, and who was just ``invited``, are recorded in the transaction that writes down
+        the card's attempt (an invitation is harmless to repeat, should that transaction never
+        come, and the channel is adopted), and the business unit is then told who Slack would
+        not add."""
         assert state.channel_id is not None
 
-        def invitations(session: Session) -> None:
+        def before_card(session: Session) -> None:
+            now = self.clock.now()
+            if state.channel_made is not None:
+                record_channel(session, case_id, *state.channel_made, now)
             if invited is not None:
-                record_invited(session, case_id, invited.added, self.clock.now(), invited.refused)
+                record_invited(session, case_id, invited.added, now, invited.refused)
 
         card_ts = state.card_ts
         if card_ts is None:
@@ -154,11 +161,11 @@ class CaseSetup:
                 case_card_message(card),
                 case_id=case_id,
                 record=lambda session, ts: record_card(session, case_id, ts),
-                before=invitations,
+                before=before_card,
             )
-        elif invited is not None:
+        elif invited is not None or state.channel_made is not None:
             with self.db.session() as session:
-                invitations(session)
+                before_card(session)
         if invited is not None and invited.refused:
             _tell_business_unit(self.slack, state, case_id, invited.refused)
         if state.card_pinned:

@@ -21,7 +21,12 @@ from bot.ids import Job
 from bot.jobs import outbox as jobs
 from bot.runtime import Bell
 from bot.services import outbox
-from bot.services.referral.opening import check_referral, open_case, open_received
+from bot.services.referral.opening import (
+    check_referral,
+    open_case,
+    open_received,
+    record_channel,
+)
 from bot.services.referral.schema import validated_referral
 from bot.views.cases import case_card_message
 from storage.models import AuditEvent, CaseMember, OutboxJob
@@ -191,9 +196,8 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
     assert outbox.claim_next(runtime.db, "dead-drainer", now) is not None
     slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
-    state = setup._ensure_channel(case_id, setup.load(case_id))
-    invite_members(runtime, slack, case_id)
-    setup._post_and_pin_card(case_id, setup.load(case_id))
+    state = invite_members(runtime, slack, case_id, setup._ensure_channel(setup.load(case_id)))
+    setup._post_and_pin_card(case_id, state)
 
     assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 0, "the lease still holds"
     harness.clock.advance(outbox.LEASE + timedelta(seconds=1))
@@ -251,8 +255,11 @@ def test_a_card_the_ledger_has_but_its_case_lacks_is_kept_on_the_case_not_posted
     runtime = harness.runtime
     slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
-    state = setup._ensure_channel(case_id, setup.load(case_id))
-    assert state.channel_id is not None and state.card is not None
+    state = setup._ensure_channel(setup.load(case_id))
+    assert state.channel_made is not None and state.card is not None
+    assert state.channel_id is not None
+    with runtime.db.session() as session:
+        record_channel(session, case_id, *state.channel_made, harness.clock.now())
     ts = slack.post_once(
         f"case:{case_id}:card", state.channel_id, case_card_message(state.card), case_id=case_id
     )
@@ -291,9 +298,7 @@ def test_the_pin_is_on_record_before_the_dms_and_the_set_up_complete_only_after_
     impatient = WebClient(token=standin.bot_token, base_url=standin.api_url, retry_handlers=[])
     slack = SlackGateway(impatient, runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
-    state = invite_members(
-        runtime, slack, case_id, setup._ensure_channel(case_id, setup.load(case_id))
-    )
+    state = invite_members(runtime, slack, case_id, setup._ensure_channel(setup.load(case_id)))
     assert setup._post_and_pin_card(case_id, state) is True
     standin.fail("chat.postMessage", status=503, times=100)
 

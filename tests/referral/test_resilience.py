@@ -29,6 +29,8 @@ def test_slack_failing_at_a_step_then_recovering_loses_and_doubles_nothing(harne
     [case] = cases(harness)
     assert case.setup_status == "pending"
     assert case.setup_last_error is not None
+    # a channel made is on record with the postponement: the retry need not look for it
+    assert (case.channel_id is None) == (method == "conversations.create")
     if method != "chat.postMessage":
         [notice] = standin.dms_to("U0DPH")
         assert "SCR-2026-001 is recorded" in notice.text
@@ -42,6 +44,7 @@ def test_slack_failing_at_a_step_then_recovering_loses_and_doubles_nothing(harne
 
     created = [c for c in standin.calls_to("conversations.create") if c.ok]
     assert len(created) == 1
+    assert standin.calls_to("users.conversations") == []
     channel = standin.channel_by_name("scr-2026-001")
     assert channel is not None
     cards = [m for m in standin.messages_in(channel.id) if m.user == standin.bot_user_id]

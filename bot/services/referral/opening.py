@@ -499,6 +499,10 @@ class SetupState:
     briefings: list[tuple[Briefing, list[str]]] = field(default_factory=list)
     """The involved agencies' briefings and who each goes to (when the card was asked for),
     read with it before the channel was made."""
+    channel_made: tuple[str, str] | None = None
+    """The channel this run made (id, name), not on record yet: it is recorded with the
+    card's attempt (`record_channel`), or with the set-up's postponement should Slack fail
+    before that; a run that dies first leaves it to be adopted when the job is resumed."""
 
 
 def setup_state(
@@ -553,17 +557,23 @@ def _record(session: Session, case_id: int, **values: object) -> None:
         raise LookupError(f"case {case_id} does not exist")
 
 
-def record_channel(db: Database, case_id: int, channel_id: str, name: str, now: datetime) -> None:
-    with db.session() as session:
-        _record(session, case_id, channel_id=channel_id, channel_name=name)
-        audit.record(
-            session,
-            at=now,
-            actor="bot",
-            action="case.channel_created",
-            case_id=case_id,
-            channel=channel_id,
-        )
+def record_channel(
+    session: Session, case_id: int, channel_id: str, name: str, now: datetime
+) -> None:
+    """The case's channel, written with the attempt of the card that goes into it."""
+    _record(session, case_id, channel_id=channel_id, channel_name=name)
+    _audit_channel(session, case_id, channel_id, now)
+
+
+def _audit_channel(session: Session, case_id: int, channel_id: str, now: datetime) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor="bot",
+        action="case.channel_created",
+        case_id=case_id,
+        channel=channel_id,
+    )
 
 
 def record_invited(
@@ -615,10 +625,20 @@ def record_setup_complete(session: Session, case_id: int, now: datetime) -> None
     audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
 
 
-def postpone_setup(db: Database, case_id: int, code: str, now: datetime) -> None:
-    """Leave the set-up for the worker to resume, later each time it fails."""
+def postpone_setup(
+    db: Database,
+    case_id: int,
+    code: str,
+    now: datetime,
+    channel_made: tuple[str, str] | None = None,
+) -> None:
+    """Leave the set-up for the worker to resume, later each time it fails; the channel it
+    made, if Slack failed before the channel was recorded with the card."""
     with db.session() as session:
         case = _case(session, case_id)
+        if channel_made is not None and case.channel_id is None:
+            case.channel_id, case.channel_name = channel_made
+            _audit_channel(session, case_id, channel_made[0], now)
         case.setup_attempts += 1
         wait = BACKOFF[min(case.setup_attempts, len(BACKOFF)) - 1]
         case.setup_status, case.setup_retry_at, case.setup_last_error = (
