@@ -1,5 +1,6 @@
 """Gunicorn settings for the Procfile's `web` process: access lines carry the path without
-its query string, and every log handler gunicorn makes passes the bot's scrubbing filter."""
+its query string, every log handler gunicorn makes passes the bot's scrubbing filter, and a
+worker stopping lets the referrals it is setting up finish."""
 
 from bot.logging_setup import install_scrubbing
 from bot.server import ACCESS_LOG_FORMAT
@@ -9,3 +10,9 @@ access_log_format = ACCESS_LOG_FORMAT
 
 def post_worker_init(worker: object) -> None:
     install_scrubbing()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    from bot.web import stop_draining  # in the worker: the master never loads the app
+
+    stop_draining(getattr(worker, "wsgi", None))

@@ -110,8 +110,7 @@ def socket_mode(settings: Settings) -> int:
         token = settings.slack_app_token.get_secret_value()
         socket_mode_handler(runtime, create_app(runtime), token).start()  # type: ignore[no-untyped-call]
     finally:
-        if stop is not None:
-            stop()
+        stop()
     return 0
 
 

@@ -60,8 +60,21 @@ def create_wsgi_app() -> Flask:
     configure_logging(settings.log_level)
     runtime = build_runtime(settings)
     flask_app = create_flask_app(runtime, create_app(runtime))
-    from bot.jobs.outbox import set_up_referrals_when_rung
+    from bot.jobs.worker import start_web_draining
 
-    set_up_referrals_when_rung(runtime)
+    # stopped by gunicorn's `worker_exit` (gunicorn.conf.py), the referrals being set up
+    # finished first
+    flask_app.extensions[STOP] = start_web_draining(runtime, scheduler=False)
     log.info("web worker ready (pid %s)", os.getpid())
     return flask_app
+
+
+STOP = "scr_bot.stop"
+"""Where a web app keeps how to stop what its process drains (`Flask.extensions`)."""
+
+
+def stop_draining(app: object) -> None:
+    """gunicorn's `worker_exit`: the process's drain stopped, its running jobs finished."""
+    stop = getattr(app, "extensions", {}).get(STOP)
+    if stop is not None:
+        stop()

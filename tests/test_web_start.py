@@ -13,6 +13,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -34,6 +35,8 @@ from tests.referral.data import referral_values
 ROOT = Path(__file__).resolve().parent.parent
 BOOTS = 4
 READY = re.compile(r"web worker ready \(pid (\d+)\)")
+KEY = Fernet.generate_key().decode()
+"""The master key the web processes and the worker share."""
 
 
 class Boot:
@@ -76,7 +79,7 @@ def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": standin.api_url,
-        "SCR_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SCR_ENCRYPTION_KEY": KEY,
         "SCR_CONFIG": str(config),
     }
     process = subprocess.Popen(
@@ -167,4 +170,95 @@ def test_the_procfile_web_command_opens_and_sets_up_the_referrals_it_keeps(
         engine.dispose()
         os.killpg(boot.process.pid, signal.SIGTERM)
         boot.process.wait(timeout=60)
+        dbutil.drop_postgres_schema(admin, url)
+
+
+def _start_worker(standin: SlackStandIn, url: str, config: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "SCR_ENCRYPTION_KEY": KEY,
+        "SCR_CONFIG": str(config),
+    }
+    return subprocess.Popen(
+        procfile("worker"),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _terminate(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to the command's process group, as a platform stops a process; waits for
+    every process of it (the shell goes at once, the ones it started when they are done)."""
+    group = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    os.killpg(process.pid, signal.SIGTERM)
+    _, alive = psutil.wait_procs(group, timeout=60)
+    assert alive == [], f"still running a minute after SIGTERM: {alive}"
+    process.wait(timeout=10)
+
+
+@pytest.mark.postgres
+def test_a_deploy_stopping_web_and_worker_lets_their_running_jobs_finish(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """SIGTERM, as a deploy or a restart sends it: a web process stops answering and the
+    worker ticking, but the set-up and the card redraw they are running are finished, not
+    left to wait out their five-minute lease with the referrer waiting for the channel."""
+    base = dbutil.postgres_url()
+    if base is None:
+        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
+    seed_people(standin)
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    url, admin = dbutil.create_postgres_schema(base)
+    boot, port = _start_web(standin, url, config)
+    engine = make_engine(url)
+
+    def state(kind: Job) -> str | None:
+        with engine.connect() as conn:
+            return conn.execute(select(OutboxJob.state).where(OutboxJob.kind == kind)).scalar()
+
+    worker = None
+    try:
+        assert boot.wait(2, within=120) and boot.process.poll() is None, "".join(boot.lines)
+        driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}"), SIGNING_SECRET, standin)
+        driver.slash_command("U0DPH", "refer")
+        assert wait_for(lambda: standin.open_view_for("U0DPH") is not None, 20)
+        view = standin.open_view_for("U0DPH")
+        assert view is not None
+        with engine.connect() as conn:
+            health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+        standin.slow("*", 0.5)  # the set-up's eight calls take four seconds
+        response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
+        assert response.status == 200
+        assert wait_for(lambda: state(Job.CASE_SETUP) == JobState.RUNNING, 30)
+        _terminate(boot.process)
+        assert state(Job.CASE_SETUP) == JobState.DONE, "".join(boot.lines[-30:])
+        with engine.connect() as conn:
+            channel, card = conn.execute(select(Case.channel_id, Case.card_ts)).one()
+        assert card is not None and standin.pins[channel] == [card]
+
+        with Session(engine) as session, session.begin():
+            outbox.enqueue(session, Job.CASE_CARD, now=datetime.now(UTC), case_id=1)
+        standin.slow("*", 2.0)
+        worker = _start_worker(standin, url, config)
+        assert wait_for(lambda: state(Job.CASE_CARD) == JobState.RUNNING, 60)
+        _terminate(worker)
+        assert state(Job.CASE_CARD) == JobState.DONE
+    finally:
+        standin.clear_faults()
+        engine.dispose()
+        for process in (boot.process, worker):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=60)
         dbutil.drop_postgres_schema(admin, url)

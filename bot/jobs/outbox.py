@@ -170,6 +170,10 @@ def drainer_name() -> str:
 PATIENCE = 0.5
 """Seconds the drain waits before each job for the requests this process is answering."""
 
+STOP_WITHIN = 20.0
+"""Seconds a stopping process gives the jobs it is running to finish (`Drainer.stop`):
+inside gunicorn's graceful timeout and the 30 s platforms allow between SIGTERM and SIGKILL."""
+
 CONCURRENCY = 8
 """Jobs the scheduler's drain runs at once while they wait on Slack. A case's set-up makes
 eight Slack calls one after another, each a round trip of a tenth of a second or more: run
@@ -225,9 +229,11 @@ def drain(
     concurrency: int = 1,
     processor: ProcessorUse | None = None,
     kinds: Collection[Job] | None = None,
+    stopping: threading.Event | None = None,
 ) -> DrainReport:
     """Run the due jobs (of ``kinds``, or all), one claim at a time, until none is due (or
-    ``limit`` ran). With ``concurrency`` above one, up to that many run at once while the
+    ``limit`` ran, or ``stopping`` is set: the jobs running then are finished, none more is
+    claimed). With ``concurrency`` above one, up to that many run at once while the
     processor is not busy (`ProcessorUse`), never two about the same thing
     (`outbox.subject_of`): the jobs of one case still run in the order they were queued."""
     # jobs running together (set-ups DMing the same CPU members) take turns where Slack
@@ -252,6 +258,8 @@ def drain(
             while not room():  # a job to finish, or (only busy) the processor to calm
                 settle_one(None if len(running) >= concurrency else use.WINDOW)
             runtime.answering.wait_quiet(PATIENCE)  # Slack's requests first
+            if stopping is not None and stopping.is_set():
+                break
             job = outbox.claim_next(runtime.db, me, runtime.clock.now(), kinds=kinds)
             if job is None:
                 if not running:
@@ -287,24 +295,40 @@ class Drainer:
         self._start = start
         self._concurrency = concurrency
         self._kinds = kinds
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._running = self._again = False
+        self._stopping = threading.Event()
 
     def ring(self) -> None:
         with self._lock:
+            if self._stopping.is_set():
+                return
             if self._running:
                 self._again = True
                 return
             self._running = True
         self._start(self._drain)
 
+    def stop(self, within: float) -> bool:
+        """Claim no more jobs, and wait up to ``within`` seconds for those running to end;
+        whether they did. A process stopping (a deploy, a restart) so lets its jobs finish
+        rather than leave them to wait out their lease before another drainer takes them."""
+        self._stopping.set()
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._running, timeout=within)
+
     def _drain(self) -> None:
         try:
             while True:
-                drain(self._runtime, concurrency=self._concurrency, kinds=self._kinds)
+                drain(
+                    self._runtime,
+                    concurrency=self._concurrency,
+                    kinds=self._kinds,
+                    stopping=self._stopping,
+                )
                 with self._lock:
-                    if not self._again:
-                        self._running = False
+                    if not self._again or self._stopping.is_set():
+                        self._ended()
                         return
                     self._again = False
         except Exception as exc:  # logged by kind only, never re-raised into a thread's traceback
@@ -313,7 +337,11 @@ class Drainer:
                 type(exc).__name__,
             )
             with self._lock:
-                self._running = self._again = False
+                self._ended()
+
+    def _ended(self) -> None:
+        self._running = self._again = False
+        self._lock.notify_all()
 
 
 def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> Ended:
@@ -379,12 +407,15 @@ alone (one interpreter, so one processor); the worker, told by NOTIFY, runs whic
 claims first, and every other kind of job, and retries what Slack interrupted at its tick."""
 
 
-def set_up_referrals_when_rung(runtime: Runtime) -> None:
+def set_up_referrals_when_rung(runtime: Runtime) -> Drainer:
     """In a web process without a scheduler: each ring of the bell opens and sets up the
     referrals waiting (`WEB_JOBS`), one at a time, in a thread of its own, letting the
-    requests being answered go first."""
+    requests being answered go first. The drainer is returned to be stopped with the
+    process (gunicorn's `worker_exit`)."""
 
     def start(drain_now: Callable[[], None]) -> None:
         threading.Thread(target=drain_now, name="scr-outbox-web", daemon=True).start()
 
-    runtime.bell.listen(Drainer(runtime, start, 1, kinds=WEB_JOBS).ring)
+    drainer = Drainer(runtime, start, 1, kinds=WEB_JOBS)
+    runtime.bell.listen(drainer.ring)
+    return drainer

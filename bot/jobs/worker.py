@@ -26,6 +26,7 @@ processes through LISTEN/NOTIFY and does the same.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 import time
@@ -51,6 +52,7 @@ from bot.gateway import SlackGateway
 from bot.ids import Job
 from bot.jobs.outbox import (
     CONCURRENCY,
+    STOP_WITHIN,
     Drainer,
     DrainReport,
     drain,
@@ -179,9 +181,10 @@ def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
     )
 
 
-def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
+def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> Drainer:
     """Each ring of the runtime's bell drains the outbox now, in a thread of its own, up to
-    `CONCURRENCY` jobs at once (`Drainer`: one drain at a time), while the scheduler runs."""
+    `CONCURRENCY` jobs at once (`Drainer`: one drain at a time), while the scheduler runs;
+    the drainer, to be stopped with the process."""
 
     def start(drain_now: Callable[[], None]) -> None:
         threading.Thread(target=drain_now, name="scr-outbox-drain", daemon=True).start()
@@ -193,36 +196,55 @@ def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> None:
             drainer.ring()
 
     runtime.bell.listen(wake)
+    return drainer
 
 
 def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
     """The embedded scheduler of `scr-bot serve`: started once, beside the web server, in
-    the process that answers Slack (so that its listeners' bell reaches it)."""
+    the process that answers Slack (so that its listeners' bell reaches it). Returns how to
+    stop it: no tick more, and the jobs being drained finished (`Drainer.stop`)."""
     scheduler = BackgroundScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
-    drain_when_rung(scheduler, runtime)
+    drainer = drain_when_rung(scheduler, runtime)
     scheduler.start()
-    return lambda: scheduler.shutdown(wait=False)
+
+    def stop() -> None:
+        scheduler.shutdown(wait=False)
+        drainer.stop(STOP_WITHIN)
+
+    return stop
 
 
-def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], None] | None:
-    """What a process answering Slack drains: everything, with its embedded scheduler (then
-    the way to stop it); without one, only the referrals waiting, opened and set up, the
-    worker doing the rest."""
+def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], None]:
+    """What a process answering Slack drains: everything, with its embedded scheduler;
+    without one, only the referrals waiting, opened and set up, the worker doing the rest.
+    Returns how to stop it, letting the jobs being drained finish."""
     if scheduler:
         return start_background_scheduler(runtime)
-    set_up_referrals_when_rung(runtime)
-    return None
+    drainer = set_up_referrals_when_rung(runtime)
+
+    def stop() -> None:
+        drainer.stop(STOP_WITHIN)
+
+    return stop
 
 
 def run_worker(settings: Settings) -> int:
+    """The Procfile's `worker`. SIGTERM (a deploy, a restart) stops it gracefully: no tick
+    more, no job more claimed, and the jobs running finished, not left to wait out their
+    lease before another drainer takes them."""
     runtime = build_runtime(settings)
     scheduler = BlockingScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
-    drain_when_rung(scheduler, runtime)
+    drainer = drain_when_rung(scheduler, runtime)
     listen_for_jobs(runtime)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
     scheduler.start()
+    finished = drainer.stop(STOP_WITHIN)
+    log.info(
+        "worker stopped%s", "" if finished else "; jobs still running are left to their leases"
+    )
     return 0
 
 
