@@ -1,5 +1,7 @@
-"""The Procfile's `web` command boots on a fresh PostgreSQL database every time: its two
-workers load the partnership file one after the other (an advisory lock), never both at once."""
+"""The Procfile's commands as a platform runs them: `web` boots on a fresh PostgreSQL
+database every time (its two workers load the partnership file one after the other, under an
+advisory lock), sets up the referrals it keeps, and, like `worker`, finishes the jobs it is
+running when SIGTERM stops it."""
 
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from benchmarks.web import free_port, procfile, wait_for
@@ -69,30 +75,92 @@ class Boot:
             )
 
 
-def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int]:
-    port = free_port()
-    env = {
+def _procfile(
+    kind: str,
+    standin: SlackStandIn,
+    url: str,
+    config: Path,
+    env: dict[str, str] | None = None,
+    stderr: int = subprocess.DEVNULL,
+) -> subprocess.Popen[str]:
+    """The Procfile's ``kind`` command in a process group of its own, on ``url``."""
+    environment = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PORT": str(port),
         "DATABASE_URL": url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": standin.api_url,
         "SCR_ENCRYPTION_KEY": KEY,
         "SCR_CONFIG": str(config),
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        procfile("web"),
+    return subprocess.Popen(
+        procfile(kind),
         shell=True,
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         start_new_session=True,
     )
-    return Boot(process), port
+
+
+def _start_web(standin: SlackStandIn, url: str, config: Path) -> tuple[Boot, int]:
+    port = free_port()
+    web = _procfile("web", standin, url, config, {"PORT": str(port)}, stderr=subprocess.PIPE)
+    return Boot(web), port
+
+
+@dataclass
+class Web:
+    """The Procfile's `web` on a fresh PostgreSQL schema of its own."""
+
+    boot: Boot
+    port: int
+    engine: Engine
+    url: str
+    config: Path
+
+
+@contextmanager
+def _web_on_a_fresh_schema(standin: SlackStandIn, tmp_path: Path) -> Iterator[Web]:
+    """Started with the seeded partnership; stopped, whatever it left running, and its
+    schema dropped at the end."""
+    base = dbutil.postgres_url()
+    if base is None:
+        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
+    seed_people(standin)
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    url, admin = dbutil.create_postgres_schema(base)
+    boot, port = _start_web(standin, url, config)
+    engine = make_engine(url)
+    try:
+        yield Web(boot, port, engine, url, config)
+    finally:
+        standin.clear_faults()
+        engine.dispose()
+        if boot.process.poll() is None:
+            os.killpg(boot.process.pid, signal.SIGTERM)
+            boot.process.wait(timeout=60)
+        dbutil.drop_postgres_schema(admin, url)
+
+
+def _referral_form(web: Web, standin: SlackStandIn) -> tuple[SlackDriver, str, dict[str, Any]]:
+    """Once both web workers are up: a referral modal opened by /scr refer, and what its
+    referrer fills it in with, to be submitted through the driver."""
+    boot, engine = web.boot, web.engine
+    assert boot.wait(2, within=120) and boot.process.poll() is None, "".join(boot.lines)
+    driver = SlackDriver(http_transport(f"http://127.0.0.1:{web.port}"), SIGNING_SECRET, standin)
+    driver.slash_command("U0DPH", "refer")
+    assert wait_for(lambda: standin.open_view_for("U0DPH") is not None, 20)
+    view = standin.open_view_for("U0DPH")
+    assert view is not None
+    with engine.connect() as conn:
+        health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+    return driver, view.id, referral_values(health)
 
 
 @pytest.mark.postgres
@@ -126,27 +194,12 @@ def test_the_procfile_web_command_opens_and_sets_up_the_referrals_it_keeps(
 ) -> None:
     """No worker runs: the web process that kept a referral opens its case after answering
     and sets it up (channel, pinned card), leaving every other kind of job to the worker."""
-    base = dbutil.postgres_url()
-    if base is None:
-        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
-    seed_people(standin)
-    config = tmp_path / "partnership.toml"
-    config.write_text(SEED_TOML)
-    url, admin = dbutil.create_postgres_schema(base)
-    boot, port = _start_web(standin, url, config)
-    engine = make_engine(url)
-    try:
-        assert boot.wait(2, within=120) and boot.process.poll() is None, "".join(boot.lines)
-        driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}"), SIGNING_SECRET, standin)
-        driver.slash_command("U0DPH", "refer")
-        assert wait_for(lambda: standin.open_view_for("U0DPH") is not None, 20)
-        view = standin.open_view_for("U0DPH")
-        assert view is not None
-        with engine.connect() as conn:
-            health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+    with _web_on_a_fresh_schema(standin, tmp_path) as web:
+        engine = web.engine
+        driver, view_id, values = _referral_form(web, standin)
         with Session(engine) as session, session.begin():  # the worker's kind of job
             outbox.enqueue(session, Job.CASE_CARD, now=datetime.now(UTC), case_id=1)
-        response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
+        response = driver.submit_view("U0DPH", values, view_id=view_id)
         assert response.status == 200
 
         def jobs() -> dict[str, str]:
@@ -166,34 +219,6 @@ def test_the_procfile_web_command_opens_and_sets_up_the_referrals_it_keeps(
                 select(OutboxJob.state, OutboxJob.attempts).where(OutboxJob.kind == Job.CASE_CARD)
             ).one()
         assert tuple(card_job) == (JobState.PENDING, 0), "left to the worker, untried"
-    finally:
-        engine.dispose()
-        os.killpg(boot.process.pid, signal.SIGTERM)
-        boot.process.wait(timeout=60)
-        dbutil.drop_postgres_schema(admin, url)
-
-
-def _start_worker(standin: SlackStandIn, url: str, config: Path) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "DATABASE_URL": url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "SCR_ENCRYPTION_KEY": KEY,
-        "SCR_CONFIG": str(config),
-    }
-    return subprocess.Popen(
-        procfile("worker"),
-        shell=True,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def _terminate(process: subprocess.Popen[str]) -> None:
@@ -213,52 +238,33 @@ def test_a_deploy_stopping_web_and_worker_lets_their_running_jobs_finish(
     """SIGTERM, as a deploy or a restart sends it: a web process stops answering and the
     worker ticking, but the set-up and the card redraw they are running are finished, not
     left to wait out their five-minute lease with the referrer waiting for the channel."""
-    base = dbutil.postgres_url()
-    if base is None:
-        pytest.skip(dbutil.POSTGRES_SKIP_REASON)
-    seed_people(standin)
-    config = tmp_path / "partnership.toml"
-    config.write_text(SEED_TOML)
-    url, admin = dbutil.create_postgres_schema(base)
-    boot, port = _start_web(standin, url, config)
-    engine = make_engine(url)
+    with _web_on_a_fresh_schema(standin, tmp_path) as web:
 
-    def state(kind: Job) -> str | None:
-        with engine.connect() as conn:
-            return conn.execute(select(OutboxJob.state).where(OutboxJob.kind == kind)).scalar()
+        def state(kind: Job) -> str | None:
+            with web.engine.connect() as conn:
+                statement = select(OutboxJob.state).where(OutboxJob.kind == kind)
+                return conn.execute(statement).scalar()
 
-    worker = None
-    try:
-        assert boot.wait(2, within=120) and boot.process.poll() is None, "".join(boot.lines)
-        driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}"), SIGNING_SECRET, standin)
-        driver.slash_command("U0DPH", "refer")
-        assert wait_for(lambda: standin.open_view_for("U0DPH") is not None, 20)
-        view = standin.open_view_for("U0DPH")
-        assert view is not None
-        with engine.connect() as conn:
-            health = conn.execute(select(Agency.id).where(Agency.name == "Health")).scalar_one()
+        driver, view_id, values = _referral_form(web, standin)
         standin.slow("*", 0.5)  # the set-up's eight calls take four seconds
-        response = driver.submit_view("U0DPH", referral_values(health), view_id=view.id)
+        response = driver.submit_view("U0DPH", values, view_id=view_id)
         assert response.status == 200
         assert wait_for(lambda: state(Job.CASE_SETUP) == JobState.RUNNING, 30)
-        _terminate(boot.process)
-        assert state(Job.CASE_SETUP) == JobState.DONE, "".join(boot.lines[-30:])
-        with engine.connect() as conn:
+        _terminate(web.boot.process)
+        assert state(Job.CASE_SETUP) == JobState.DONE, "".join(web.boot.lines[-30:])
+        with web.engine.connect() as conn:
             channel, card = conn.execute(select(Case.channel_id, Case.card_ts)).one()
         assert card is not None and standin.pins[channel] == [card]
 
-        with Session(engine) as session, session.begin():
+        with Session(web.engine) as session, session.begin():
             outbox.enqueue(session, Job.CASE_CARD, now=datetime.now(UTC), case_id=1)
         standin.slow("*", 2.0)
-        worker = _start_worker(standin, url, config)
-        assert wait_for(lambda: state(Job.CASE_CARD) == JobState.RUNNING, 60)
-        _terminate(worker)
-        assert state(Job.CASE_CARD) == JobState.DONE
-    finally:
-        standin.clear_faults()
-        engine.dispose()
-        for process in (boot.process, worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=60)
-        dbutil.drop_postgres_schema(admin, url)
+        worker = _procfile("worker", standin, web.url, web.config)
+        try:
+            assert wait_for(lambda: state(Job.CASE_CARD) == JobState.RUNNING, 60)
+            _terminate(worker)
+            assert state(Job.CASE_CARD) == JobState.DONE
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=60)
