@@ -120,11 +120,14 @@ class Posted:
 
 @dataclass(frozen=True)
 class OnePost:
-    """A message to post once: its ledger key, where it goes, what it says."""
+    """A message to post once: its ledger key, where it goes, what it says; ``then``, a
+    Slack step that follows it at once (a card's pin), run once it is in Slack, by this
+    attempt or an earlier one, and before the next post of its batch."""
 
     key: str
     channel: str
     message: Message
+    then: Callable[[Posted], object] | None = None
 
     @property
     def short_key(self) -> str:
@@ -203,7 +206,6 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         record: Callable[[Session, str], object] | None = None,
-        before: Callable[[Session], object] | None = None,
     ) -> str:
         """Post unless the ledger says ``key`` went already; recorded as soon as Slack
         confirms, so a retried step never posts twice. Returns the message's ts.
@@ -220,12 +222,9 @@ class SlackGateway:
 
         ``record(session, ts)`` keeps what the caller needs of the message (a card's ts on its
         case) in the transaction that writes the ledger, or that finds it there: the two
-        never disagree, and it costs no transaction of its own; ``before(session)`` is written
-        with the attempt (as `post_each_once`'s)."""
+        never disagree, and it costs no transaction of its own."""
         kept = None if record is None else (lambda session, went: record(session, went[key]))
-        posted = self.post_each_once(
-            [OnePost(key, channel, message)], case_id=case_id, record=kept, before=before
-        )
+        posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
         return posted[key]
 
     def post_each_once(
@@ -238,7 +237,7 @@ class SlackGateway:
         before: Callable[[Session], object] | None = None,
         after: Callable[[Session], object] | None = None,
     ) -> dict[str, str]:
-        """`post_once` for several messages (a set-up's DMs): the ledger is read and the
+        """`post_once` for several messages (a set-up's card and DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
         recorded in one after the last (or as soon as one fails). A post Slack refuses for
         good is given to ``refused``, and the rest still go; without ``refused`` it is
@@ -246,10 +245,11 @@ class SlackGateway:
         that is in Slack now, by key; ``record`` is given them, by key, in the transactions
         that read or write them in the ledger (as `post_once`'s).
 
-        ``before(session)`` writes what the caller's step before these posts did (a pin) in
-        the transaction that writes down their attempts, and ``after(session)`` what follows
-        once every post went or was refused for good (a set-up complete) in the one that
-        records them: no Slack call comes between either pair, so each is one transaction."""
+        ``before(session)`` writes what the caller's steps before these posts did (a channel
+        made) in the transaction that writes down their attempts, and ``after(session)``
+        what follows once every post went or was refused for good (a set-up complete) in
+        the one that records them: no Slack call comes between either pair, so each is one
+        transaction. A post's ``then`` (a pin) runs between it and the next post."""
         begun = self._attempts(posts, record, before)
         went: dict[str, Posted] = {}
         forget: list[str] = []
@@ -257,25 +257,29 @@ class SlackGateway:
         finished = False
         try:
             for post in posts:
-                state = begun[post.key]
-                if isinstance(state, Posted) or post.key in tried:  # a key given twice goes once
+                if post.key in tried:  # a key given twice goes once
                     continue
                 tried.add(post.key)
-                if state is not None:
-                    found = self._find_own_post(post.key, post.channel, since=state)
-                    if found is not None:
+                state = begun[post.key]
+                landed = state if isinstance(state, Posted) else None
+                if isinstance(state, datetime):  # an attempt left in doubt
+                    landed = self._find_own_post(post.key, post.channel, since=state)
+                    if landed is not None:
                         log.info("case %s: %s adopted from Slack", case_id, post.short_key)
-                        went[post.key] = found
+                        went[post.key] = landed
+                if landed is None:
+                    try:
+                        landed = went[post.key] = self._post_in_turn(post)
+                    except SlackError as exc:
+                        if exc.retryable:
+                            raise
+                        forget.append(post.key)  # Slack answered no: nothing was posted
+                        if refused is None:
+                            raise
+                        refused(post, exc)
                         continue
-                try:
-                    went[post.key] = self._post_in_turn(post)
-                except SlackError as exc:
-                    if exc.retryable:
-                        raise
-                    forget.append(post.key)  # Slack answered no: nothing was posted
-                    if refused is None:
-                        raise
-                    refused(post, exc)
+                if post.then is not None:
+                    post.then(landed)
             finished = True
         finally:
             # the attempts written for posts not reached were never in doubt

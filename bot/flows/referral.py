@@ -1,6 +1,7 @@
 """Setting up a stored case in Slack: private channel, invitations, pinned card, CPU DMs.
 
-Each step records its result before the next begins, so a retry after Slack fails resumes
+Each step is on record before the next depends on it (a post, its attempt written down
+first, is adopted from Slack if its answer was lost), so a retry after Slack fails resumes
 where it stopped: never a second channel, card or DM."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.flows.first_month import briefing_dms, dm_not_sent
-from bot.gateway import Invited, OnePost, SlackError, SlackGateway
+from bot.gateway import Invited, OnePost, Posted, SlackError, SlackGateway
 from bot.runtime import Runtime
 from bot.services.referral.opening import (
     SetupState,
@@ -87,8 +88,7 @@ class CaseSetup:
             state = self._ensure_channel(state)
             made = state.channel_made
             invited = _invite(self.slack, state)
-            pinned_now = self._post_and_pin_card(case_id, state, invited)
-            self._tell_and_brief(case_id, state, pinned_now, ending)
+            self._post_card_and_tell(case_id, state, invited, ending)
         except (SlackError, ChannelNameUnavailableError) as exc:
             code = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             self._postpone(case_id, code, made)
@@ -132,75 +132,74 @@ class CaseSetup:
                 return replace(state, channel_id=made[0], channel_made=made)
         raise ChannelNameUnavailableError(base)
 
-    def _post_and_pin_card(
-        self, case_id: int, state: SetupState, invited: Invited | None = None
-    ) -> bool:
-        """The card posted (its ts kept on the case with its ledger entry) and pinned;
-        whether it was pinned now, which the DMs' first transaction records. The channel just
-        made, and who was just ``invited``, are recorded in the transaction that writes down
-        the card's attempt (an invitation is harmless to repeat, should that transaction never
-        come, and the channel is adopted), and the business unit is then told who Slack would
-        not add."""
-        assert state.channel_id is not None
-
-        def before_card(session: Session) -> None:
-            now = self.clock.now()
-            if state.channel_made is not None:
-                record_channel(session, case_id, *state.channel_made, now)
-            if invited is not None:
-                record_invited(session, case_id, invited.added, now, invited.refused)
-
-        card_ts = state.card_ts
-        if card_ts is None:
-            card = state.card or self.load(case_id).card
-            assert card is not None
-            # posted once: a post whose answer was lost is found and adopted, not doubled
-            card_ts = self.slack.post_once(
-                f"case:{case_id}:card",
-                state.channel_id,
-                case_card_message(card),
-                case_id=case_id,
-                record=lambda session, ts: record_card(session, case_id, ts),
-                before=before_card,
-            )
-        elif invited is not None or state.channel_made is not None:
-            with self.db.session() as session:
-                before_card(session)
-        if invited is not None and invited.refused:
-            _tell_business_unit(self.slack, state, case_id, invited.refused)
-        if state.card_pinned:
-            return False
-        self.slack.pin(state.channel_id, card_ts)
-        return True
-
-    def _tell_and_brief(
+    def _post_card_and_tell(
         self,
         case_id: int,
         state: SetupState,
-        pinned_now: bool,
+        invited: Invited | None = None,
         ending: Callable[[Session], object] | None = None,
     ) -> None:
-        """The CPU told, the agencies involved from the start briefed, and the referrer led
-        into the channel (by their own DM when nothing else reaches them), in one batch of
-        posts (the ledger read and written once for them all): the card's pin is recorded
-        with their attempts, and the set-up complete with their ledger entries. A DM Slack
-        refuses for good (a deactivated account) is logged and the rest go, so one person
-        Slack cannot reach does not hold up the case; Slack not answering is retried."""
+        """The card posted and pinned, then the CPU told, the agencies involved from the
+        start briefed, and the referrer led into the channel (by their own DM when nothing
+        else reaches them), in one batch of posts: the channel just made and who was just
+        ``invited`` are recorded with their attempts (an invitation is harmless to repeat,
+        should that transaction never come, and the channel is adopted), and the card's ts
+        and pin with their ledger entries, as is the set-up complete (ending its job) once
+        every post went. A DM Slack refuses for good (a deactivated account) is logged and
+        the rest go, so one person Slack cannot reach does not hold up the case; the card
+        refused, or Slack not answering, is retried. Who Slack would not add is recorded,
+        and told to the business unit, before the batch."""
         channel = state.channel_id
         assert channel is not None
-        arrived = referral_arrived(state.reference, state.referring_agency, channel)
-        posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
-        posts += briefing_dms(state.briefings, channel)
-        if all(post.channel != state.referrer for post in posts):
-            # a referrer the CPU's DM or a briefing reaches is led into the channel by it:
-            # one message, not two
-            ready = case_ready(state.reference, channel)
-            posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
+        card_key = f"case:{case_id}:card"
+        made = state.channel_made
+        pin = {"done": state.card_pinned, "recorded": state.card_pinned}
 
-        def pinned(session: Session) -> None:
-            record_card_pinned(session, case_id, self.clock.now())
+        def record_pin(session: Session) -> None:
+            if pin["done"] and not pin["recorded"]:
+                record_card_pinned(session, case_id, self.clock.now())
+                pin["recorded"] = True
+
+        def record_setup_steps(session: Session) -> None:
+            now = self.clock.now()
+            if made is not None:
+                record_channel(session, case_id, *made, now)
+            if invited is not None:
+                record_invited(session, case_id, invited.added, now, invited.refused)
+            record_pin(session)
+
+        def pin_card(card: Posted) -> None:
+            if not pin["done"]:
+                self.slack.pin(card.channel, card.ts)
+                pin["done"] = True
+
+        if invited is not None and invited.refused:
+            with self.db.session() as session:
+                record_setup_steps(session)
+            _tell_business_unit(self.slack, state, case_id, invited.refused)
+            made = invited = None
+        posts = []
+        if state.card_ts is None:
+            card = state.card or self.load(case_id).card
+            assert card is not None
+            # posted once: a post whose answer was lost is found and adopted, not doubled
+            posts.append(OnePost(card_key, channel, case_card_message(card), then=pin_card))
+        else:
+            pin_card(Posted(channel, state.card_ts))
+        posts += _told_of_referral(case_id, state)
+
+        def refused(post: OnePost, exc: SlackError) -> None:
+            if post.key == card_key:
+                raise exc
+            dm_not_sent(post, exc)
+
+        def record(session: Session, sent: dict[str, str]) -> None:
+            if card_key in sent:
+                record_card(session, case_id, sent[card_key])
+            record_pin(session)
 
         def complete(session: Session) -> None:
+            record_pin(session)
             record_setup_complete(session, case_id, self.clock.now())
             if ending is not None:
                 ending(session)
@@ -208,10 +207,25 @@ class CaseSetup:
         self.slack.post_each_once(
             posts,
             case_id=case_id,
-            refused=dm_not_sent,
-            before=pinned if pinned_now else None,
+            refused=refused,
+            record=record,
+            before=record_setup_steps,
             after=complete,
         )
+
+
+def _told_of_referral(case_id: int, state: SetupState) -> list[OnePost]:
+    """The set-up's DMs: the CPU's, each agency's briefing, and the referrer's own when
+    neither reaches them (one message, not two)."""
+    channel = state.channel_id
+    assert channel is not None
+    arrived = referral_arrived(state.reference, state.referring_agency, channel)
+    posts = [OnePost(f"case:{case_id}:referral-dm:{user}", user, arrived) for user in state.cpu]
+    posts += briefing_dms(state.briefings, channel)
+    if all(post.channel != state.referrer for post in posts):
+        ready = case_ready(state.reference, channel)
+        posts.append(OnePost(f"case:{case_id}:ready:{state.referrer}", state.referrer, ready))
+    return posts
 
 
 def tell_opening_late(runtime: Runtime, slack: SlackGateway, view_id: str, code: str) -> None:

@@ -187,17 +187,25 @@ def test_two_drains_racing_set_a_case_up_once(harness) -> None:
 
 @pytest.mark.postgres
 def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second_card(
-    harness,
+    harness, monkeypatch
 ) -> None:
     case_id = _refer_queued(harness)
     runtime, now = harness.runtime, harness.clock.now()
-    # A drainer claims the job, gets as far as pinning the card, and dies before it records
-    # the pin (with the DMs' attempts, its next transaction).
+    # A drainer claims the job, posts and pins the card and sends the DMs, and dies before
+    # it enters them in the ledger (with the pin: its next transaction).
     assert outbox.claim_next(runtime.db, "dead-drainer", now) is not None
     slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
     state = invite_members(runtime, slack, case_id, setup._ensure_channel(setup.load(case_id)))
-    setup._post_and_pin_card(case_id, state)
+
+    def dies(*_args: object) -> None:
+        raise RuntimeError("the drainer died")
+
+    monkeypatch.setattr(slack, "_settle", dies)
+    with pytest.raises(RuntimeError):
+        setup._post_card_and_tell(case_id, state)
+    dms = len(harness.standin.calls_to("chat.postMessage")) - 1
+    assert dms > 0
 
     assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 0, "the lease still holds"
     harness.clock.advance(outbox.LEASE + timedelta(seconds=1))
@@ -214,8 +222,10 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
     # pinned again on resuming, which Slack answers `already_pinned`: still one pin
     assert [c.ok for c in harness.standin.calls_to("pins.add")] == [True, False]
     assert harness.standin.pins[state.channel_id] == [cards[0].ts]
+    # the DMs already in Slack are adopted from their conversations, not sent again
+    assert len(harness.standin.calls_to("chat.postMessage")) == dms + 1
     [case] = cases(harness)
-    assert (case.setup_status, case.card_pinned) == ("complete", True)
+    assert (case.setup_status, case.card_pinned, case.card_ts) == ("complete", True, cards[0].ts)
     job = _setup_job(harness)
     assert (job.state, job.attempts) == ("done", 2)
 
@@ -286,33 +296,42 @@ def test_a_card_the_ledger_has_but_its_case_lacks_is_kept_on_the_case_not_posted
 
 
 @pytest.mark.postgres
-def test_the_pin_is_on_record_before_the_dms_and_the_set_up_complete_only_after_them(
-    harness,
+def test_the_card_and_its_pin_are_on_record_when_the_dms_fail_and_the_set_up_completes_after(
+    harness, monkeypatch
 ) -> None:
-    """The pin is recorded in the transaction that writes down the DMs' attempts, and the
-    set-up's completion in the one that enters them in the ledger: DMs Slack fails leave
-    the pin on record and the set-up unfinished, and the retry finishes it without pinning
-    again."""
+    """The card, its pin and the DMs are one batch of posts: DMs Slack fails after the pin
+    leave the card's ts and pin on record (with the ledger entries of what went) and the
+    set-up unfinished, and the retry finishes it without posting or pinning the card again."""
     case_id = _refer_queued(harness)
     runtime, standin = harness.runtime, harness.standin
     impatient = WebClient(token=standin.bot_token, base_url=standin.api_url, retry_handlers=[])
     slack = SlackGateway(impatient, runtime.db, runtime.clock)
     setup = CaseSetup(runtime, slack)
     state = invite_members(runtime, slack, case_id, setup._ensure_channel(setup.load(case_id)))
-    assert setup._post_and_pin_card(case_id, state) is True
-    standin.fail("chat.postMessage", status=503, times=100)
+    pin = slack.pin
 
+    def pin_then_slack_fails(channel: str, ts: str) -> None:
+        pin(channel, ts)
+        standin.fail("chat.postMessage", status=503, times=100)
+
+    monkeypatch.setattr(slack, "pin", pin_then_slack_fails)
     with pytest.raises(SlackError):
-        setup._tell_and_brief(case_id, state, pinned_now=True)
+        setup._post_card_and_tell(case_id, state)
 
     [case] = cases(harness)
+    assert case.card_ts is not None
     assert (case.card_pinned, case.setup_status) == (True, "pending")
+    assert standin.dms_to(case.referred_by) == []
     standin.clear_faults()
     harness.clock.advance(timedelta(minutes=2))
     assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 1
     [case] = cases(harness)
     assert case.setup_status == "complete"
     assert len(standin.calls_to("pins.add")) == 1
+    assert state.channel_id is not None
+    assert [
+        m.ts for m in standin.messages_in(state.channel_id) if m.user == standin.bot_user_id
+    ] == [case.card_ts]
     assert standin.dms_to(case.referred_by) != []
 
 
