@@ -47,8 +47,14 @@ def inserted(session: Session, model: type[Base], **values: Any) -> bool:
     """Insert one row of ``model`` unless a row with the same unique key exists: whether this
     transaction's row went in. A conflict is no error and leaves the transaction usable; on
     PostgreSQL a concurrent insert of the same key is waited for, then counts as existing."""
+    return inserted_key(session, model, **values) is not None
+
+
+def inserted_key(session: Session, model: type[Base], **values: Any) -> Any | None:
+    """`inserted`, returning the new row's primary key (its only column), or None."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(model)
     statement = insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+    row = session.execute(statement.returning(*table.primary_key.columns)).first()
+    return None if row is None else row[0]

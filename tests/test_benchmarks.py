@@ -11,5 +11,4 @@ def test_the_cost_benchmark_opens_and_sets_up_every_referral_it_submits(capsys) 
 
     printed = capsys.readouterr().out
     assert "one referral, 2 in turn, SQLite" in printed
-    assert "opening its case (2 drained)" in printed
-    assert "set-up (2 drained)" in printed
+    assert "opening its case and setting it up (2 opened, 2 set up)" in printed

@@ -69,21 +69,32 @@ class Ending:
         self.called = True
 
     @property
+    def drainer(self) -> str:
+        return self._drainer
+
+    @property
     def resumed(self) -> bool:
         """Whether the job ran before: postponed, or taken again from a drainer that died."""
         return self._job.attempts > 1
 
 
-def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str, ending: Ending) -> None:
-    """The case of a received referral opened (no Slack call): its set-up, queued with it,
-    follows at once. An opening that fails (the database, a master key missing) is tried
-    again, at least hourly, and never given up, since the referrer was told it is received:
-    the referral stays kept until its case opens, and once it is late the referrer and the
-    business unit are told."""
+def _case_open(
+    runtime: Runtime, slack: SlackGateway, view_id: str, ending: Ending
+) -> ClaimedJob | None:
+    """The case of a received referral opened (no Slack call): its set-up is queued with it,
+    taken by this drainer, and returned to be run next. An opening that fails (the database,
+    a master key missing) is tried again, at least hourly, and never given up, since the
+    referrer was told it is received: the referral stays kept until its case opens, and
+    once it is late the referrer and the business unit are told."""
+    lease = outbox.Lease(ending.drainer, runtime.clock.now() + outbox.LEASE)
     try:
         with runtime.db.session() as session:
             opened = open_received(
-                session, view_id, cipher=runtime.cipher, cal=runtime.working_calendar()
+                session,
+                view_id,
+                cipher=runtime.cipher,
+                cal=runtime.working_calendar(),
+                setup_taken=lease,
             )
             ending(session)
     except Exception as exc:
@@ -91,8 +102,11 @@ def _case_open(runtime: Runtime, slack: SlackGateway, view_id: str, ending: Endi
         log.error("a referral could not be opened as a case yet (%s); tried again later", code)
         tell_opening_late(runtime, slack, view_id, code)
         raise RetryLaterError(code) from exc
-    if opened is not None and opened.created:
+    if opened is None:
+        return None
+    if opened.created:
         log.info("case %s referred", opened.reference)
+    return opened.setup
 
 
 def _case_setup(runtime: Runtime, slack: SlackGateway, case_id: int, ending: Ending) -> None:
@@ -110,6 +124,8 @@ def _panel_invitations(runtime: Runtime, slack: SlackGateway, meeting_id: int) -
 
 
 JobFunction = Callable[..., object]
+"""A job's function; one that returns a `ClaimedJob` hands its drainer that job, which it
+queued taken (`outbox.Lease`), to run next."""
 
 JOBS: dict[Job, JobFunction] = {
     Job.CASE_OPEN: _case_open,
@@ -241,13 +257,14 @@ def drain(
     slack = SlackGateway(client or runtime.web_client(), runtime.db, runtime.clock, runtime.turns)
     me = drainer_name()
     report = DrainReport()
-    running: set[Future[Ended]] = set()
+    running: set[Future[list[Ended]]] = set()
     use = processor or ProcessorUse()
 
     def settle_one(within: float | None = None) -> None:
         for future in wait(running, timeout=within, return_when=FIRST_COMPLETED).done:
             running.remove(future)
-            report.count(future.result())
+            for ended in future.result():
+                report.count(ended)
 
     def room() -> bool:
         return not running or (len(running) < concurrency and not use.busy())
@@ -268,7 +285,8 @@ def drain(
                 continue  # a job left for a running one's subject may be free now
             ran += 1
             if concurrency == 1:
-                report.count(_run(runtime, slack, job, me))
+                for ended in _run(runtime, slack, job, me):
+                    report.count(ended)
             else:
                 running.add(pool.submit(_run, runtime, slack, job, me))
         while running:
@@ -344,31 +362,44 @@ class Drainer:
         self._lock.notify_all()
 
 
-def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> Ended:
-    """Run one claimed job and settle it: its kind and how it ended."""
+def _run(runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str) -> list[Ended]:
+    """Run one claimed job and settle it, then each job it handed on (a referral's set-up
+    after its opening): their kinds and how each ended."""
+    ended: list[Ended] = []
+    step: ClaimedJob | None = job
+    while step is not None:
+        outcome, step = _run_one(runtime, slack, step, me)
+        ended.append(outcome)
+    return ended
+
+
+def _run_one(
+    runtime: Runtime, slack: SlackGateway, job: ClaimedJob, me: str
+) -> tuple[Ended, ClaimedJob | None]:
+    """Run one claimed job and settle it: its kind, how it ended, and the job it handed on."""
     db, now = runtime.db, runtime.clock.now
     try:
         kind = Job(job.kind)
     except ValueError:
         log.error("outbox job %s: unknown kind %s, given up", job.id, job.kind)
         outbox.give_up(db, job, me, error="unknown_kind", now=now())
-        return job.kind, "failed"
+        return (job.kind, "failed"), None
     ending = Ending(runtime, job, me) if kind in ENDS_ITSELF else None
     try:
-        JOBS[kind](
+        result = JOBS[kind](
             runtime, slack, **_ids(job.args), **({} if ending is None else {"ending": ending})
         )
     except RetryLaterError as exc:
         outbox.postpone(db, job, me, error=exc.code, at=outbox.retry_at(job.attempts, now()))
-        return job.kind, "postponed"
+        return (job.kind, "postponed"), None
     except SlackError as exc:
-        return job.kind, _failed(runtime, job, me, exc.code, exc.retryable, exc.retry_after)
+        return (job.kind, _failed(runtime, job, me, exc.code, exc.retryable, exc.retry_after)), None
     except Exception as exc:
         log.error("outbox job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
-        return job.kind, _failed(runtime, job, me, type(exc).__name__, True, None)
+        return (job.kind, _failed(runtime, job, me, type(exc).__name__, True, None)), None
     if ending is None or not ending.called:
         outbox.finish(db, job, me, now())
-    return job.kind, "done"
+    return (job.kind, "done"), result if isinstance(result, ClaimedJob) else None
 
 
 def _failed(

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from bot.ids import Job
-from storage.claim import claimed, inserted
+from storage.claim import claimed, inserted_key
 from storage.db import Database
 from storage.models import OutboxJob
 from storage.states import JobState
@@ -83,20 +83,33 @@ def _checked(ids: dict[str, int | str]) -> dict[str, int | str]:
     return dict(ids)
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A job taken as it is queued: ``drainer``'s until ``until``. The next step of the job
+    in whose transaction it is queued (a referral's set-up, after its opening), run by that
+    job's drainer straight after it: no claim of its own, and no other drainer woken for it.
+    Should that drainer die, the job is claimed again once the lease runs out, as any is."""
+
+    drainer: str
+    until: datetime
+
+
 def enqueue(
     session: Session,
     job: Job,
     *,
     now: datetime,
     dedupe_key: str | None = None,
+    taken: Lease | None = None,
     **ids: int | str,
-) -> bool:
-    """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction. With
-    ``dedupe_key``, a job of that key queued before (done or not) makes this a no-op:
-    whether this call queued it."""
-    values = {
+) -> ClaimedJob | None:
+    """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction (``taken``
+    under that `Lease`). With ``dedupe_key``, a job of that key queued before (done or not)
+    makes this a no-op: the job this call queued, or None."""
+    args = _checked(ids)
+    values: dict[str, Any] = {
         "kind": job.value,
-        "args": _checked(ids),
+        "args": args,
         "subject": subject_of(ids),
         "dedupe_key": dedupe_key,
         "state": JobState.PENDING,
@@ -104,17 +117,21 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    if dedupe_key is None:
-        session.add(OutboxJob(**values))
-        session.flush()
-        queued = True
-    else:
-        queued = inserted(session, OutboxJob, **values)
-    if queued:
+    if taken is not None:
+        values.update(
+            state=JobState.RUNNING,
+            attempts=1,
+            claimed_by=taken.drainer,
+            claimed_until=taken.until,
+        )
+    job_id = inserted_key(session, OutboxJob, **values)
+    if job_id is None:
+        return None
+    if taken is None:
         session.info[QUEUED] = True
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    return queued
+    return ClaimedJob(job_id, job.value, args, values["attempts"])
 
 
 def _due(now: datetime | BindParameter[Any]) -> Any:

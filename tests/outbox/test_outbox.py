@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import gateway
@@ -91,6 +93,83 @@ def test_a_referral_is_stored_with_its_set_up_job_and_the_job_runs_once(harness)
     assert setup.attempts == 1
     assert case.setup_status == "complete"
     assert len(harness.standin.calls_to("conversations.create")) == 1
+
+
+@contextmanager
+def _notices(harness) -> Iterator[Callable[[], int]]:
+    """How many notices of a queued job (PostgreSQL's NOTIFY, which wakes the drainers of
+    other processes) the bot has sent since."""
+    sent: list[str] = []
+
+    def executed(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if "pg_notify" in statement:
+            sent.append(statement)
+
+    engine = harness.runtime.db.engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield lambda: len(sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+
+
+@pytest.mark.postgres
+def test_a_referral_is_set_up_by_the_drainer_that_opened_it_straight_after_without_a_claim(
+    harness, monkeypatch
+) -> None:
+    """The opening queues the set-up taken by its own drainer, which runs it next: no claim
+    of its own, no other drainer woken for it (no bell), and the drain reports both."""
+    view = open_referral_modal(harness)
+    _quiet(harness)
+    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
+    harness.wait()
+    claims: list[str] = []
+    claim_next = outbox.claim_next
+
+    def counted(*args: object, **kwargs: object) -> outbox.ClaimedJob | None:
+        job = claim_next(*args, **kwargs)  # type: ignore[arg-type]
+        claims.append("nothing" if job is None else job.kind)
+        return job
+
+    monkeypatch.setattr(outbox, "claim_next", counted)
+    with _notices(harness) as notified:
+        report = jobs.drain(harness.runtime, limit=1)
+
+        assert (report.completed(Job.CASE_OPEN), report.completed(Job.CASE_SETUP)) == (1, 1)
+        assert claims == [Job.CASE_OPEN.value]
+        assert notified() == 0
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+    setup = _setup_job(harness)
+    assert (setup.state, setup.attempts, setup.claimed_by) == ("done", 1, None)
+
+
+@pytest.mark.postgres
+def test_a_set_up_taken_by_an_opening_whose_drainer_died_is_claimed_after_its_lease(
+    harness,
+) -> None:
+    """The drainer that opened the case dies before it sets it up: the set-up, queued
+    under its lease, waits for the lease to run out, then another drainer runs it once."""
+    view = open_referral_modal(harness)
+    _quiet(harness)
+    harness.driver.submit_view("U0DPH", referral_values(agency_id(harness, "Health")), view_id=view)
+    harness.wait()
+    runtime = harness.runtime
+    opening = outbox.claim_next(runtime.db, "dead-drainer", harness.clock.now())
+    assert opening is not None and opening.kind == Job.CASE_OPEN
+    slack = SlackGateway(runtime.web_client(), runtime.db, runtime.clock)
+    taken = jobs._case_open(runtime, slack, view, jobs.Ending(runtime, opening, "dead-drainer"))
+    assert taken is not None and taken.kind == Job.CASE_SETUP
+
+    assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 0, "the lease still holds"
+    assert harness.standin.calls_to("conversations.create") == []
+    harness.clock.advance(outbox.LEASE + timedelta(seconds=1))
+    assert jobs.drain(runtime).completed(Job.CASE_SETUP) == 1
+
+    [case] = cases(harness)
+    assert case.setup_status == "complete"
+    assert len(harness.standin.calls_to("conversations.create")) == 1
+    assert (_setup_job(harness).state, _setup_job(harness).attempts) == ("done", 2)
 
 
 @pytest.mark.postgres

@@ -76,6 +76,8 @@ class OpenedCase:
     case_id: int
     reference: str
     created: bool
+    setup: outbox.ClaimedJob | None = None
+    """The set-up job queued with the case, when it was queued taken (`outbox.Lease`)."""
 
 
 @dataclass(frozen=True)
@@ -362,12 +364,18 @@ def waiting_referrals(session: Session, referrer: str, now: datetime) -> list[Wa
 
 
 def open_received(
-    session: Session, view_id: str, *, cipher: FieldCipher, cal: WorkingCalendar
+    session: Session,
+    view_id: str,
+    *,
+    cipher: FieldCipher,
+    cal: WorkingCalendar,
+    setup_taken: outbox.Lease | None = None,
 ) -> OpenedCase | None:
     """Open the case of the referral received from the modal ``view_id``, as of when it was
     received (its deadlines run from then, however long it waited), and forget the sealed
-    copy in the same transaction. The case it opened already when it was opened before;
-    None when no such referral was received."""
+    copy in the same transaction; its set-up job is queued ``setup_taken`` (by the drainer
+    opening it, to run next). The case it opened already when it was opened before; None
+    when no such referral was received."""
     row = session.scalars(
         select(ReceivedReferral).where(ReceivedReferral.source_view_id == view_id)
     ).first()
@@ -384,7 +392,15 @@ def open_received(
         designated=[str(user) for user in kept["designated"]],
         existing=find_by_view(session, view_id),
     )
-    opened = open_case(session, submission, checked, now=row.received_at, cipher=cipher, cal=cal)
+    opened = open_case(
+        session,
+        submission,
+        checked,
+        now=row.received_at,
+        cipher=cipher,
+        cal=cal,
+        setup_taken=setup_taken,
+    )
     session.execute(delete(ReceivedReferral).where(ReceivedReferral.id == row.id))
     return opened
 
@@ -397,9 +413,11 @@ def open_case(
     now: datetime,
     cipher: FieldCipher,
     cal: WorkingCalendar,
+    setup_taken: outbox.Lease | None = None,
 ) -> OpenedCase:
-    """Store a checked referral: the case, its tasks and the job that sets it up in Slack,
-    in writes alone. The same modal submitted twice opens one case."""
+    """Store a checked referral: the case, its tasks and the job that sets it up in Slack
+    (queued ``setup_taken``, when given), in writes alone. The same modal submitted twice
+    opens one case."""
     if checked.existing is not None:
         return checked.existing
     try:
@@ -427,13 +445,18 @@ def open_case(
     ctx = EngineContext(session, cal, now)
     done = done_by_referral(checked.agency_id, actor, checked.designated)
     start_case(ctx, case, actor=actor, referred_at=referred_at, done=done)
-    outbox.enqueue(
-        session, Job.CASE_SETUP, now=now, dedupe_key=f"case:{case.id}:setup", case_id=case.id
+    setup = outbox.enqueue(
+        session,
+        Job.CASE_SETUP,
+        now=now,
+        dedupe_key=f"case:{case.id}:setup",
+        taken=setup_taken,
+        case_id=case.id,
     )
     details = cipher.for_new_case(session, case.id).encrypt_json(submission.personal_data())
     _take_number(session, case, details)
     audit.amend(referred, reference=case.reference)
-    return OpenedCase(case.id, case.reference, created=True)
+    return OpenedCase(case.id, case.reference, created=True, setup=setup if setup_taken else None)
 
 
 def _store(
