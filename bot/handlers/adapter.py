@@ -174,7 +174,7 @@ class Request(Generic[PayloadT]):
     def enqueue(self, job: Job, *, dedupe_key: str | None = None, **ids: int | str) -> None:
         """Queue ``job`` (ids only) in this request's transaction: it runs after the commit,
         off the request's thread, with the outbox's retries."""
-        outbox.enqueue(self.session, job, now=self.now, dedupe_key=dedupe_key, taken=None, **ids)
+        outbox.enqueue(self.session, job, now=self.now, dedupe_key=dedupe_key, **ids)
 
     def open_view(self, view: View) -> None:
         """Open a modal with this request's trigger (after the answer, within its 3 s)."""

@@ -100,38 +100,57 @@ def enqueue(
     *,
     now: datetime,
     dedupe_key: str | None = None,
-    taken: Lease | None = None,
     **ids: int | str,
+) -> bool:
+    """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction. With
+    ``dedupe_key``, a job of that key queued before (done or not) makes this a no-op:
+    whether this call queued it."""
+    if _insert(session, job, now, dedupe_key, _checked(ids)) is None:
+        return False
+    session.info[QUEUED] = True
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return True
+
+
+def enqueue_taken(
+    session: Session, job: Job, lease: Lease, *, now: datetime, dedupe_key: str, **ids: int | str
 ) -> ClaimedJob | None:
-    """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction (``taken``
-    under that `Lease`). With ``dedupe_key``, a job of that key queued before (done or not)
-    makes this a no-op: the job this call queued, or None."""
+    """`enqueue`, the job taken under ``lease`` as it is queued (no drainer is woken for
+    it): the job, or None when one of ``dedupe_key`` was queued before."""
     args = _checked(ids)
-    values: dict[str, Any] = {
-        "kind": job.value,
-        "args": args,
-        "subject": subject_of(ids),
-        "dedupe_key": dedupe_key,
-        "state": JobState.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    if taken is not None:
-        values.update(
-            state=JobState.RUNNING,
-            attempts=1,
-            claimed_by=taken.drainer,
-            claimed_until=taken.until,
-        )
-    job_id = inserted_key(session, OutboxJob, **values)
-    if job_id is None:
-        return None
-    if taken is None:
-        session.info[QUEUED] = True
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    return ClaimedJob(job_id, job.value, args, values["attempts"])
+    taken = {"claimed_by": lease.drainer, "claimed_until": lease.until}
+    job_id = _insert(
+        session, job, now, dedupe_key, args, state=JobState.RUNNING, attempts=1, **taken
+    )
+    return None if job_id is None else ClaimedJob(job_id, job.value, args, 1)
+
+
+def _insert(
+    session: Session,
+    job: Job,
+    now: datetime,
+    dedupe_key: str | None,
+    args: dict[str, int | str],
+    **state: Any,
+) -> int | None:
+    """The job's row, pending unless ``state`` says otherwise: its id, or None when one of
+    ``dedupe_key`` exists."""
+    values = {"state": JobState.PENDING, "attempts": 0, **state}
+    return cast(
+        "int | None",
+        inserted_key(
+            session,
+            OutboxJob,
+            kind=job.value,
+            args=args,
+            subject=subject_of(args),
+            dedupe_key=dedupe_key,
+            next_attempt_at=now,
+            created_at=now,
+            **values,
+        ),
+    )
 
 
 def _due(now: datetime | BindParameter[Any]) -> Any:

@@ -445,18 +445,18 @@ def open_case(
     ctx = EngineContext(session, cal, now)
     done = done_by_referral(checked.agency_id, actor, checked.designated)
     start_case(ctx, case, actor=actor, referred_at=referred_at, done=done)
-    setup = outbox.enqueue(
-        session,
-        Job.CASE_SETUP,
-        now=now,
-        dedupe_key=f"case:{case.id}:setup",
-        taken=setup_taken,
-        case_id=case.id,
-    )
+    setup_key = f"case:{case.id}:setup"
+    setup = None
+    if setup_taken is None:
+        outbox.enqueue(session, Job.CASE_SETUP, now=now, dedupe_key=setup_key, case_id=case.id)
+    else:
+        setup = outbox.enqueue_taken(
+            session, Job.CASE_SETUP, setup_taken, now=now, dedupe_key=setup_key, case_id=case.id
+        )
     details = cipher.for_new_case(session, case.id).encrypt_json(submission.personal_data())
     _take_number(session, case, details)
     audit.amend(referred, reference=case.reference)
-    return OpenedCase(case.id, case.reference, created=True, setup=setup if setup_taken else None)
+    return OpenedCase(case.id, case.reference, created=True, setup=setup)
 
 
 def _store(
