@@ -7,13 +7,15 @@ PostgreSQL alike, without a lock held across the caller's work."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models.base import Base, table_of
+
+M = TypeVar("M", bound=Base)
 
 
 def claim(
@@ -50,11 +52,25 @@ def inserted(session: Session, model: type[Base], **values: Any) -> bool:
     return inserted_key(session, model, **values) is not None
 
 
-def inserted_key(session: Session, model: type[Base], **values: Any) -> Any | None:
-    """`inserted`, returning the new row's primary key (its only column), or None."""
+def inserted_key(
+    session: Session, model: type[Base], *also: ColumnElement[Any], **values: Any
+) -> Any | None:
+    """`inserted`, returning the new row's primary key (its only column), or None.
+    ``also``: expressions the insert evaluates for its new row alone (in RETURNING), such
+    as a notice that it went in, at no statement of their own."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(model)
     statement = insert(table).values(**values).on_conflict_do_nothing()
-    row = session.execute(statement.returning(*table.primary_key.columns)).first()
+    row = session.execute(statement.returning(*table.primary_key.columns, *also)).first()
     return None if row is None else row[0]
+
+
+def inserted_row(session: Session, model: type[M], key: str, **values: Any) -> M | None:
+    """Insert one row of ``model`` unless a row with the same unique ``key`` (a column)
+    exists: the new row as the session's own object, read back by the insert itself, or
+    None. Any other conflict is an error, as usual."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    return session.scalars(statement.returning(model)).first()

@@ -18,9 +18,6 @@ from typing import Any, cast
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    CursorResult,
-    Select,
-    Update,
     and_,
     bindparam,
     delete,
@@ -28,11 +25,11 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.ids import Job
 from storage.claim import claimed, inserted_key
@@ -105,12 +102,16 @@ def enqueue(
     """Queue ``job`` with ``ids`` as its arguments, in ``session``'s transaction. With
     ``dedupe_key``, a job of that key queued before (done or not) makes this a no-op:
     whether this call queued it."""
-    if _insert(session, job, now, dedupe_key, _checked(ids)) is None:
+    # on PostgreSQL the job's own insert sends the notice (delivered at commit), and only
+    # when it queued the job
+    notify = [_NOTIFY] if session.get_bind().dialect.name == "postgresql" else []
+    if _insert(session, job, now, dedupe_key, _checked(ids), *notify) is None:
         return False
     session.info[QUEUED] = True
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     return True
+
+
+_NOTIFY = func.pg_notify(NOTIFY_CHANNEL, "")
 
 
 def enqueue_taken(
@@ -132,16 +133,18 @@ def _insert(
     now: datetime,
     dedupe_key: str | None,
     args: dict[str, int | str],
+    *also: ColumnElement[Any],
     **state: Any,
 ) -> int | None:
     """The job's row, pending unless ``state`` says otherwise: its id, or None when one of
-    ``dedupe_key`` exists."""
+    ``dedupe_key`` exists. ``also``: evaluated by the insert for the new row (its notice)."""
     values = {"state": JobState.PENDING, "attempts": 0, **state}
     return cast(
         "int | None",
         inserted_key(
             session,
             OutboxJob,
+            *also,
             kind=job.value,
             args=args,
             subject=subject_of(args),
@@ -159,9 +162,6 @@ def _due(now: datetime | BindParameter[Any]) -> Any:
         and_(OutboxJob.state == JobState.RUNNING, OutboxJob.claimed_until <= now),
     )
 
-
-CANDIDATES = 8
-"""Due jobs a claim looks at: another drainer may take the first ones meanwhile."""
 
 RACES = 3
 """Claims tried again when another drainer started a job of the same subject meanwhile."""
@@ -190,38 +190,36 @@ def _claimable(kinds: bool) -> ColumnElement[bool]:
     )
 
 
-@dataclass(frozen=True)
-class _Claim:
-    """A claim's two statements, built once (with and without kinds): making them, and
-    their cache keys, cost the drain more than running them."""
-
-    candidates: Select[int, str, dict[str, Any], int]
-    take: Update
-
-    @classmethod
-    def of(cls, kinds: bool) -> _Claim:
-        claimable = _claimable(kinds)
-        candidates = (
-            select(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
-            .where(claimable)
-            .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-            .limit(CANDIDATES)
+def _claim_statement(kinds: bool) -> ReturningUpdate[int, str, dict[str, Any], int]:
+    """A claim in one statement, built once (with and without kinds): making it, and its
+    cache key, cost the drain more than running it. It takes the job due longest; on
+    PostgreSQL a job another drainer is taking that moment is passed over (SKIP LOCKED)
+    for the next, and the UPDATE checks the job is still claimable as it takes it."""
+    claimable = _claimable(kinds)
+    longest_due = (
+        select(OutboxJob.id)
+        .where(claimable)
+        .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .correlate(None)  # a table of its own, not the UPDATE's row
+        .scalar_subquery()
+    )
+    return (
+        update(OutboxJob)
+        .where(OutboxJob.id == longest_due, claimable)
+        .values(
+            state=JobState.RUNNING,
+            claimed_by=bindparam("drainer", type_=OutboxJob.claimed_by.type),
+            claimed_until=bindparam("until", type_=OutboxJob.claimed_until.type),
+            attempts=OutboxJob.attempts + 1,
         )
-        take = (
-            update(OutboxJob)
-            .where(OutboxJob.id == bindparam("job"), claimable)
-            .values(
-                state=JobState.RUNNING,
-                claimed_by=bindparam("drainer", type_=OutboxJob.claimed_by.type),
-                claimed_until=bindparam("until", type_=OutboxJob.claimed_until.type),
-                attempts=OutboxJob.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return cls(candidates, take)
+        .returning(OutboxJob.id, OutboxJob.kind, OutboxJob.args, OutboxJob.attempts)
+        .execution_options(synchronize_session=False)
+    )
 
 
-_CLAIMS = {kinds: _Claim.of(kinds) for kinds in (False, True)}
+_CLAIMS = {kinds: _claim_statement(kinds) for kinds in (False, True)}
 
 
 def claim_next(
@@ -242,18 +240,11 @@ def claim_next(
         params["kinds"] = [kind.value for kind in kinds]
     for _ in range(RACES):
         try:
-            return _claim(db, claim, params)
+            with db.session() as session:
+                row = session.execute(claim, params).first()
         except IntegrityError:
             continue
-    return None
-
-
-def _claim(db: Database, claim: _Claim, params: dict[str, Any]) -> ClaimedJob | None:
-    with db.session() as session:
-        for row in session.execute(claim.candidates, params).all():
-            taken = session.execute(claim.take, {**params, "job": row.id})
-            if cast(CursorResult[Any], taken).rowcount:
-                return ClaimedJob(row.id, row.kind, dict(row.args), row.attempts + 1)
+        return None if row is None else ClaimedJob(row.id, row.kind, dict(row.args), row.attempts)
     return None
 
 

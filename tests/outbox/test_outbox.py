@@ -114,6 +114,29 @@ def _notices(harness) -> Iterator[Callable[[], int]]:
 
 
 @pytest.mark.postgres
+def test_a_job_is_queued_in_one_statement_its_notice_sent_by_its_own_insert(harness) -> None:
+    """On PostgreSQL the insert that queues a job evaluates the notice for the row it adds
+    (no statement of its own, and none for a job queued before under the same key); SQLite
+    has no other process to wake."""
+    db, now = harness.runtime.db, harness.clock.now()
+    statements: list[str] = []
+
+    def executed(conn: object, cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    try:
+        with db.session() as session:
+            assert outbox.enqueue(session, Job.CASE_CARD, now=now, dedupe_key="c:1", case_id=1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+    [insert] = [s for s in statements if s.startswith("INSERT")]
+    assert insert.startswith("INSERT INTO outbox_jobs")
+    assert ("pg_notify" in insert) == (not db.is_sqlite)
+    assert not [s for s in statements if "pg_notify" in s and s is not insert]
+
+
+@pytest.mark.postgres
 def test_a_referral_is_set_up_by_the_drainer_that_opened_it_straight_after_without_a_claim(
     harness, monkeypatch
 ) -> None:

@@ -103,6 +103,31 @@ def test_the_form_delivered_again_after_its_case_opened_names_that_case(harness)
     assert len(harness.standin.calls_to("conversations.create")) == 1
 
 
+@pytest.mark.postgres
+def test_a_referral_kept_again_after_its_case_opened_is_opened_as_that_case(harness) -> None:
+    """The case's own insert finds the modal's case (no read before it, no savepoint): the
+    opening answers with that case, keeps nothing, and its transaction goes on to commit."""
+    refer_unopened(harness)
+    [kept] = _received(harness)
+    copy = {c: getattr(kept, c) for c in ("source_view_id", "referrer", "received_at", "sealed")}
+    drain(harness.runtime)
+    [case] = cases(harness)
+    with harness.runtime.db.session() as session:
+        session.add(ReceivedReferral(**copy))
+
+    with harness.runtime.db.session() as session:
+        again = opening.open_received(
+            session,
+            copy["source_view_id"],
+            cipher=harness.runtime.cipher,
+            cal=harness.runtime.working_calendar(),
+        )
+    assert again is not None
+    assert (again.case_id, again.reference, again.created) == (case.id, case.reference, False)
+    assert [c.id for c in cases(harness)] == [case.id]
+    assert _received(harness) == []
+
+
 def test_a_second_delivery_while_the_referral_waits_keeps_one(harness) -> None:
     refer_unopened(harness)
     again = harness.driver.redeliver()

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -54,7 +53,7 @@ from bot.services.referral.schema import (
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext, case_tasks, start_case
-from storage.claim import inserted
+from storage.claim import inserted, inserted_row
 from storage.db import Database
 from storage.models import (
     Agency,
@@ -390,7 +389,7 @@ def open_received(
         process_key=str(kept["process_key"]),
         members=[(str(user), str(reason)) for user, reason in kept["members"]],
         designated=[str(user) for user in kept["designated"]],
-        existing=find_by_view(session, view_id),
+        existing=None,  # a case of this modal opened already is found by the case's insert
     )
     opened = open_case(
         session,
@@ -420,13 +419,11 @@ def open_case(
     opens one case."""
     if checked.existing is not None:
         return checked.existing
-    try:
-        with session.begin_nested():
-            case = _store(session, submission, checked, now)
-    except IntegrityError:
+    case = _store(session, submission, checked, now)
+    if case is None:  # opened meanwhile, by another delivery of the same modal
         again = find_by_view(session, checked.view_id)
         if again is None:
-            raise
+            raise LookupError("the case this referral conflicted with is gone")
         return again
     actor = checked.actor
     referred = audit.record(
@@ -461,12 +458,16 @@ def open_case(
 
 def _store(
     session: Session, submission: ReferralSubmission, checked: CheckedReferral, now: datetime
-) -> Case:
+) -> Case | None:
     """The case row and its first members, under a provisional reference; its personal data
-    is encrypted once it has an id (the id names its key)."""
+    is encrypted once it has an id (the id names its key). None when a case of the same
+    modal is there already: the insert says so itself, with no savepoint to roll back to."""
     reference, number = _provisional()
     identifiers_of(submission.personal_data())  # its names are kept out of logs from now on
-    case = Case(
+    case = inserted_row(
+        session,
+        Case,
+        "source_view_id",
         reference=reference,
         year=now.astimezone(LONDON).year,
         number=number,
@@ -480,8 +481,8 @@ def _store(
         source_view_id=checked.view_id,
         setup_status=SetupStatus.PENDING,
     )
-    session.add(case)
-    session.flush()
+    if case is None:
+        return None
     # in one statement, with nothing read back (the ORM would insert them one by one)
     session.execute(
         insert(CaseMember),
