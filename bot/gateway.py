@@ -46,6 +46,7 @@ from bot.clock import Clock
 from bot.views.messages import Message
 from storage.db import Database
 from storage.models import PostAttempt, SentMessage
+from storage.models.base import table_of
 from storage.types import UTCDateTime
 
 if TYPE_CHECKING:
@@ -133,6 +134,11 @@ class OnePost:
     def short_key(self) -> str:
         """The key's last part (a user id or a step's name), for a log line."""
         return self.key.rsplit(":", 1)[-1]
+
+
+Record = Callable[[Session, dict[str, str], bool], object]
+"""What a batch of posts keeps on the caller's rows: given the session, the ts of its
+messages in Slack by key, and whether the batch is finished (`SlackGateway.post_each_once`)."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,11 @@ class SlackGateway:
         ``record(session, ts)`` keeps what the caller needs of the message (a card's ts on its
         case) in the transaction that writes the ledger, or that finds it there: the two
         never disagree, and it costs no transaction of its own."""
-        kept = None if record is None else (lambda session, went: record(session, went[key]))
+
+        def kept(session: Session, went: dict[str, str], _finished: bool) -> None:
+            if record is not None and key in went:
+                record(session, went[key])
+
         posted = self.post_each_once([OnePost(key, channel, message)], case_id=case_id, record=kept)
         return posted[key]
 
@@ -233,23 +243,23 @@ class SlackGateway:
         *,
         case_id: int | None = None,
         refused: Callable[[OnePost, SlackError], object] | None = None,
-        record: Callable[[Session, dict[str, str]], object] | None = None,
+        record: Record | None = None,
         before: Callable[[Session], object] | None = None,
-        after: Callable[[Session], object] | None = None,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's card and DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
         recorded in one after the last (or as soon as one fails). A post Slack refuses for
         good is given to ``refused``, and the rest still go; without ``refused`` it is
         raised, like a failure worth retrying always is. Returns the ts of each message
-        that is in Slack now, by key; ``record`` is given them, by key, in the transactions
-        that read or write them in the ledger (as `post_once`'s).
+        that is in Slack now, by key; ``record(session, ts by key, finished)`` is given them
+        in the transactions that read or write them in the ledger (as `post_once`'s), and is
+        told in the last whether every post went or was refused for good (``finished``: a
+        set-up complete), so that the caller writes what follows from them in one go.
 
         ``before(session)`` writes what the caller's steps before these posts did (a channel
-        made) in the transaction that writes down their attempts, and ``after(session)``
-        what follows once every post went or was refused for good (a set-up complete) in
-        the one that records them: no Slack call comes between either pair, so each is one
-        transaction. A post's ``then`` (a pin) runs between it and the next post."""
+        made) in the transaction that writes down their attempts: no Slack call comes
+        between, so it is one transaction, as is the last ``record`` with the ledger's
+        entries. A post's ``then`` (a pin) runs between it and the next post."""
         begun = self._attempts(posts, record, before)
         went: dict[str, Posted] = {}
         forget: list[str] = []
@@ -284,7 +294,7 @@ class SlackGateway:
         finally:
             # the attempts written for posts not reached were never in doubt
             forget += [key for key, state in begun.items() if state is None and key not in tried]
-            self._settle(went, forget, case_id, record, after if finished else None)
+            self._settle(went, forget, case_id, record, finished=finished)
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
 
@@ -297,7 +307,7 @@ class SlackGateway:
     def _attempts(
         self,
         posts: Sequence[OnePost],
-        record: Callable[[Session, dict[str, str]], object] | None = None,
+        record: Record | None = None,
         before: Callable[[Session], object] | None = None,
     ) -> dict[str, Posted | datetime | None]:
         """For each post's key: where it went, if the ledger has it; else when an earlier
@@ -321,13 +331,12 @@ class SlackGateway:
             ]
             if new:  # one statement for them all
                 session.execute(
-                    insert(PostAttempt),
-                    [{"key": p.key, "channel": p.channel, "started_at": now} for p in new],
+                    _ATTEMPT, [{"key": p.key, "channel": p.channel, "started_at": now} for p in new]
                 )
             found.update((post.key, None) for post in new)
             in_ledger = {k: state.ts for k, state in found.items() if isinstance(state, Posted)}
             if record is not None and in_ledger:
-                record(session, in_ledger)
+                record(session, in_ledger, False)
         return found
 
     def _settle(
@@ -335,12 +344,14 @@ class SlackGateway:
         went: dict[str, Posted],
         forget: list[str],
         case_id: int | None,
-        record: Callable[[Session, dict[str, str]], object] | None = None,
-        after: Callable[[Session], object] | None = None,
+        record: Record | None = None,
+        *,
+        finished: bool,
     ) -> None:
-        """Record what went in the ledger (and, with ``record``, on the caller's rows), drop
-        the attempts that are settled, then run ``after``."""
-        if not went and not forget and after is None:
+        """Record what went in the ledger (and, with ``record``, on the caller's rows, told
+        whether the batch ``finished``) and drop the attempts that are settled."""
+        told = record is not None and (bool(went) or finished)
+        if not went and not forget and not told:
             return
         with self.db.session() as session:
             now = self.clock.now()
@@ -360,10 +371,8 @@ class SlackGateway:
                 )
             if went or forget:
                 session.execute(_SETTLED, {"keys": [*went, *forget]})
-            if record is not None and went:
-                record(session, {key: posted.ts for key, posted in went.items()})
-            if after is not None:
-                after(session)
+            if record is not None and told:
+                record(session, {key: posted.ts for key, posted in went.items()}, finished)
 
     def _find_own_post(self, key: str, channel: str, *, since: datetime) -> Posted | None:
         """The bot's message carrying ``key`` in ``channel``'s history since ``since`` (less
@@ -603,24 +612,27 @@ class SlackGateway:
 
 
 _KEYS: BindParameter[str] = bindparam("keys", expanding=True)
+_SENT_MESSAGES, _ATTEMPTS = table_of(SentMessage).c, table_of(PostAttempt).c
 
 _LEDGER = union_all(
     select(
-        SentMessage.key,
-        SentMessage.channel,
-        SentMessage.ts,
+        _SENT_MESSAGES.key,
+        _SENT_MESSAGES.channel,
+        _SENT_MESSAGES.ts,
         type_coerce(null(), UTCDateTime()).label("started_at"),
-    ).where(SentMessage.key.in_(_KEYS)),
+    ).where(_SENT_MESSAGES.key.in_(_KEYS)),
     select(
-        PostAttempt.key,
-        PostAttempt.channel,
+        _ATTEMPTS.key,
+        _ATTEMPTS.channel,
         type_coerce(null(), String()).label("ts"),
-        PostAttempt.started_at,
-    ).where(PostAttempt.key.in_(_KEYS)),
+        _ATTEMPTS.started_at,
+    ).where(_ATTEMPTS.key.in_(_KEYS)),
 )
-_SETTLED = delete(PostAttempt).where(PostAttempt.key.in_(_KEYS))
-_SENT = insert(SentMessage)
-"""The ledger's statements, built once: a set-up runs each twice."""
+_ATTEMPT = insert(table_of(PostAttempt))
+_SETTLED = delete(table_of(PostAttempt)).where(_ATTEMPTS.key.in_(_KEYS))
+_SENT = insert(table_of(SentMessage))
+"""The ledger's statements, built once (a set-up runs each twice), on the tables: no ORM
+object is made or read of them."""
 
 
 def _ledger(session: Session, keys: Sequence[str]) -> Result[str, str, str | None, datetime | None]:

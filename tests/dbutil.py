@@ -85,11 +85,16 @@ def sqlite_file_bytes(database: Database) -> bytes:
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
+def went_away(statement: str) -> OperationalError:
+    """What the database going away during ``statement`` raises."""
+    return OperationalError(statement, {}, Exception("the database went away"))
+
+
 def fail_once(monkeypatch: Any, owner: object, name: str, statement: str) -> None:
     """``owner.name`` raises, the first time it is called, what the database going away
     during ``statement`` raises; afterwards it is itself again."""
     real = getattr(owner, name)
-    failures = iter([OperationalError(statement, {}, Exception("the database went away"))])
+    failures = iter([went_away(statement)])
 
     def failing_once(*args: Any, **kwargs: Any) -> Any:
         failure = next(failures, None)

@@ -22,10 +22,8 @@ from bot.services.referral.opening import (
     late_referral,
     postpone_setup,
     record_card,
-    record_card_pinned,
     record_channel,
     record_invited,
-    record_setup_complete,
     setup_state,
 )
 from bot.views.cases import case_card_message
@@ -155,10 +153,11 @@ class CaseSetup:
         made = state.channel_made
         pin = {"done": state.card_pinned, "recorded": state.card_pinned}
 
-        def record_pin(session: Session) -> None:
-            if pin["done"] and not pin["recorded"]:
-                record_card_pinned(session, case_id, self.clock.now())
-                pin["recorded"] = True
+        def pinned_since() -> bool:
+            """Whether the card was pinned since its pin was last recorded."""
+            since = pin["done"] and not pin["recorded"]
+            pin["recorded"] = pin["done"]
+            return since
 
         def record_setup_steps(session: Session) -> None:
             now = self.clock.now()
@@ -166,7 +165,7 @@ class CaseSetup:
                 record_channel(session, case_id, *made, now)
             if invited is not None:
                 record_invited(session, case_id, invited.added, now, invited.refused)
-            record_pin(session)
+            record_card(session, case_id, now, pinned=pinned_since())
 
         def pin_card(card: Posted) -> None:
             if not pin["done"]:
@@ -193,24 +192,14 @@ class CaseSetup:
                 raise exc
             dm_not_sent(post, exc)
 
-        def record(session: Session, sent: dict[str, str]) -> None:
-            if card_key in sent:
-                record_card(session, case_id, sent[card_key])
-            record_pin(session)
-
-        def complete(session: Session) -> None:
-            record_pin(session)
-            record_setup_complete(session, case_id, self.clock.now())
-            if ending is not None:
+        def record(session: Session, sent: dict[str, str], finished: bool) -> None:
+            now, ts = self.clock.now(), sent.get(card_key)
+            record_card(session, case_id, now, ts=ts, pinned=pinned_since(), complete=finished)
+            if finished and ending is not None:
                 ending(session)
 
         self.slack.post_each_once(
-            posts,
-            case_id=case_id,
-            refused=refused,
-            record=record,
-            before=record_setup_steps,
-            after=complete,
+            posts, case_id=case_id, refused=refused, record=record, before=record_setup_steps
         )
 
 

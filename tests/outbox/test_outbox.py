@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -300,7 +301,7 @@ def test_a_drainer_that_died_mid_job_is_resumed_after_its_lease_without_a_second
     setup = CaseSetup(runtime, slack)
     state = invite_members(runtime, slack, case_id, setup._ensure_channel(setup.load(case_id)))
 
-    def dies(*_args: object) -> None:
+    def dies(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the drainer died")
 
     monkeypatch.setattr(slack, "_settle", dies)
@@ -444,7 +445,14 @@ def test_a_set_up_ends_its_job_with_its_last_record_never_apart_from_it(
     the database failing there leaves neither done (and the retry adopts the DMs already in
     Slack rather than send them twice); the drain's own finish, apart, is not needed."""
     _refer_queued(harness)
-    dbutil.fail_once(monkeypatch, referral_flow, "record_setup_complete", "UPDATE")
+    record_card, failures = referral_flow.record_card, [dbutil.went_away("UPDATE")]
+
+    def failing_as_it_completes(*args: Any, **kwargs: Any) -> None:
+        if kwargs.get("complete") and failures:
+            raise failures.pop()
+        record_card(*args, **kwargs)
+
+    monkeypatch.setattr(referral_flow, "record_card", failing_as_it_completes)
     jobs.drain(harness.runtime)
     [case] = cases(harness)
     assert (case.setup_status, _setup_job(harness).state) == ("pending", JobState.PENDING)

@@ -400,7 +400,8 @@ def open_received(
         cal=cal,
         setup_taken=setup_taken,
     )
-    session.execute(delete(ReceivedReferral).where(ReceivedReferral.id == row.id))
+    received = table_of(ReceivedReferral)
+    session.execute(delete(received).where(received.c.id == row.id))
     return opened
 
 
@@ -485,7 +486,7 @@ def _store(
         return None
     # in one statement, with nothing read back (the ORM would insert them one by one)
     session.execute(
-        insert(CaseMember),
+        insert(table_of(CaseMember)),
         [{"case_id": case.id, "slack_user_id": u, "reason": r} for u, r in checked.members],
     )
     return case
@@ -572,11 +573,10 @@ def _case(session: Session, case_id: int) -> Case:
 
 
 def _record(session: Session, case_id: int, **values: object) -> None:
-    """A set-up step's result written to the case row, without reading the row first."""
-    done = session.execute(
-        update(Case).where(Case.id == case_id).values(**values),
-        execution_options={"synchronize_session": False},
-    )
+    """A set-up step's result written to the case row, without reading the row first (nor
+    touching a case the session holds)."""
+    cases = table_of(Case)
+    done = session.execute(update(cases).where(cases.c.id == case_id).values(**values))
     if not isinstance(done, CursorResult) or done.rowcount != 1:
         raise LookupError(f"case {case_id} does not exist")
 
@@ -608,11 +608,11 @@ def record_invited(
     refused: Mapping[str, str] | None = None,
 ) -> None:
     """Who is in the case channel now; who Slack refused (with its code) stays uninvited."""
+    members = table_of(CaseMember).c
     session.execute(
-        update(CaseMember)
-        .where(CaseMember.case_id == case_id, CaseMember.slack_user_id.in_(list(users)))
-        .values(invited_at=now),
-        execution_options={"synchronize_session": False},
+        update(table_of(CaseMember))
+        .where(members.case_id == case_id, members.slack_user_id.in_(list(users)))
+        .values(invited_at=now)
     )
     audit.record(
         session,
@@ -625,28 +625,30 @@ def record_invited(
     )
 
 
-def record_card(session: Session, case_id: int, ts: str) -> None:
-    """The card's ts on its case, written with the card's entry in the sent-message ledger
-    (`SlackGateway.post_once`)."""
-    _record(session, case_id, card_ts=ts)
-
-
-def record_card_pinned(session: Session, case_id: int, now: datetime) -> None:
-    """Written with the attempts of the set-up's DMs, the next thing it does."""
-    _record(session, case_id, card_pinned=True)
-    audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
-
-
-def record_setup_complete(session: Session, case_id: int, now: datetime) -> None:
-    """Written with the ledger entries of the set-up's DMs, its last Slack calls."""
-    _record(
-        session,
-        case_id,
-        setup_status=SetupStatus.COMPLETE,
-        setup_retry_at=None,
-        setup_last_error=None,
-    )
-    audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
+def record_card(
+    session: Session,
+    case_id: int,
+    now: datetime,
+    *,
+    ts: str | None = None,
+    pinned: bool = False,
+    complete: bool = False,
+) -> None:
+    """What the set-up has done with its card, written to the case in one statement with
+    the ledger's entries (or attempts) of the posts it follows: the card's ``ts``, its pin,
+    and the set-up ``complete`` (its last Slack calls made)."""
+    values: dict[str, object] = {} if ts is None else {"card_ts": ts}
+    if pinned:
+        values["card_pinned"] = True
+    if complete:
+        values.update(setup_status=SetupStatus.COMPLETE, setup_retry_at=None, setup_last_error=None)
+    if not values:
+        return
+    _record(session, case_id, **values)
+    if pinned:
+        audit.record(session, at=now, actor="bot", action="case.card_pinned", case_id=case_id)
+    if complete:
+        audit.record(session, at=now, actor="bot", action="case.setup_complete", case_id=case_id)
 
 
 def postpone_setup(
