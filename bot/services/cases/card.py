@@ -155,16 +155,13 @@ def _agency_table(
     cal: WorkingCalendar,
     tasks: Sequence[Task],
     present: Present,
+    involved: Sequence[tuple[int, str]] | None = None,
 ) -> tuple[list[str], list[AgencyRow]]:
     kinds = _agency_kinds(case, stage, tasks)
     if not kinds:
         return [], []
-    involved = session.execute(
-        select(CaseAgency.agency_id, Agency.name)
-        .join(Agency, Agency.id == CaseAgency.agency_id)
-        .where(CaseAgency.case_id == case.id, CaseAgency.removed_at.is_(None))
-        .order_by(CaseAgency.id)
-    )
+    if involved is None:
+        involved = involved_agency_names(session, case.id)
     latest: dict[tuple[int | None, str], Task] = {}
     for task in sorted((t for t in tasks if t.kind in kinds), key=lambda t: (t.round_no, t.id)):
         latest[(task.agency_id, task.kind)] = task
@@ -192,15 +189,27 @@ def _agency_table(
     return columns, rows
 
 
+def involved_agency_names(session: Session, case_id: int) -> list[tuple[int, str]]:
+    """The agencies involved in the case (id, name), in the order they joined it."""
+    rows = session.execute(
+        select(CaseAgency.agency_id, Agency.name)
+        .join(Agency, Agency.id == CaseAgency.agency_id)
+        .where(CaseAgency.case_id == case_id, CaseAgency.removed_at.is_(None))
+        .order_by(CaseAgency.id)
+    )
+    return [(agency_id, name) for agency_id, name in rows]
+
+
 def build_case_card(
     session: Session,
     case: Case,
     today: date,
     cal: WorkingCalendar,
     tasks: Sequence[Task] | None = None,
+    involved: Sequence[tuple[int, str]] | None = None,
 ) -> CaseCard:
-    """The card of ``case`` on ``today``. ``tasks``: the case's (`case_tasks`), when the
-    caller has read them already."""
+    """The card of ``case`` on ``today``. ``tasks``: the case's (`case_tasks`), and
+    ``involved``: its agencies (`involved_agency_names`), when the caller has read them."""
     try:
         stage: StageDefinition | None = get_process(case.process_key).stage(case.stage)
     except KeyError:
@@ -208,7 +217,7 @@ def build_case_card(
     tasks = case_tasks(session, case.id) if tasks is None else tasks
     open_tasks = _open_tasks(tasks)
     present = holding_rows(session, case.id, SECTION_TABLES)
-    columns, rows = _agency_table(session, case, stage, today, cal, tasks, present)
+    columns, rows = _agency_table(session, case, stage, today, cal, tasks, present, involved)
     return CaseCard(
         reference=case.reference,
         stage_title=stage_title(case),

@@ -36,7 +36,7 @@ from bot.services.cases.access import (
     unique_in_order,
     users_with_roles,
 )
-from bot.services.cases.card import build_case_card
+from bot.services.cases.card import build_case_card, involved_agency_names
 from bot.services.cases.identifying import identifiers_of
 from bot.services.cases.schema import CaseCard
 from bot.services.first_month.schema import Briefing
@@ -542,10 +542,11 @@ def setup_state(
         card, briefings = None, []
         if card_on is not None:
             today, cal = card_on
-            tasks = case_tasks(session, case_id)
+            tasks, involved = case_tasks(session, case_id), involved_agency_names(session, case_id)
             if case.card_ts is None:
-                card = build_case_card(session, case, today, cal, tasks)
-            briefings = agency_briefings(session, case_id, None, cal, today, tasks)
+                card = build_case_card(session, case, today, cal, tasks, involved)
+            agencies = [agency_id for agency_id, _ in involved]
+            briefings = agency_briefings(session, case_id, agencies, cal, today, tasks)
         holders = users_with_roles(session, (Role.CPU, Role.ADMIN))
         return SetupState(
             reference=case.reference,
