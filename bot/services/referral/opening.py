@@ -374,9 +374,13 @@ def open_received(
     received (its deadlines run from then, however long it waited), and forget the sealed
     copy in the same transaction; its set-up job is queued ``setup_taken`` (by the drainer
     opening it, to run next). The case it opened already when it was opened before; None
-    when no such referral was received."""
-    row = session.scalars(
-        select(ReceivedReferral).where(ReceivedReferral.source_view_id == view_id)
+    when no such referral was received.
+
+    The sealed copy is taken out of the table as it is read, in one statement: should the
+    opening fail, the transaction's rollback puts it back."""
+    received = table_of(ReceivedReferral)
+    row = session.execute(
+        delete(received).where(received.c.source_view_id == view_id).returning(received)
     ).first()
     if row is None:
         return find_by_view(session, view_id)
@@ -400,8 +404,6 @@ def open_received(
         cal=cal,
         setup_taken=setup_taken,
     )
-    received = table_of(ReceivedReferral)
-    session.execute(delete(received).where(received.c.id == row.id))
     return opened
 
 
