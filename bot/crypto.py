@@ -145,14 +145,11 @@ class FieldCipher:
     def _new_key(self, session: Session, case_id: int) -> CaseKey:
         """Insert the case's key unless another transaction did first (then that one is used:
         PostgreSQL waits for it to commit or roll back; SQLite lets one writer at a time)."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
+        from storage.claim import conflict_insert
         from storage.models import CaseKey
 
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
-            insert(CaseKey)
+            conflict_insert(session)(CaseKey)
             .values(
                 case_id=case_id,
                 wrapped_key=self._master.encrypt(Fernet.generate_key()),

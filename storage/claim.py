@@ -7,6 +7,7 @@ PostgreSQL alike, without a lock held across the caller's work."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, CursorResult, update
@@ -16,6 +17,15 @@ from sqlalchemy.orm import Session
 from storage.models.base import Base, table_of
 
 M = TypeVar("M", bound=Base)
+
+ConflictInsert = Callable[..., postgresql.Insert | sqlite.Insert]
+"""An INSERT that knows ON CONFLICT: PostgreSQL's or SQLite's (`conflict_insert`)."""
+
+
+def conflict_insert(session: Session) -> ConflictInsert:
+    """The INSERT of ``session``'s database, with its ON CONFLICT clauses."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def claim(
@@ -58,10 +68,8 @@ def inserted_key(
     """`inserted`, returning the new row's primary key (its only column), or None.
     ``also``: expressions the insert evaluates for its new row alone (in RETURNING), such
     as a notice that it went in, at no statement of their own."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(model)
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement = conflict_insert(session)(table).values(**values).on_conflict_do_nothing()
     row = session.execute(statement.returning(*table.primary_key.columns, *also)).first()
     return None if row is None else row[0]
 
@@ -70,7 +78,6 @@ def inserted_row(session: Session, model: type[M], key: str, **values: Any) -> M
     """Insert one row of ``model`` unless a row with the same unique ``key`` (a column)
     exists: the new row as the session's own object, read back by the insert itself, or
     None. Any other conflict is an error, as usual."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    insert = conflict_insert(session)(model).values(**values)
+    statement = insert.on_conflict_do_nothing(index_elements=[key])
     return session.scalars(statement.returning(model)).first()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -53,7 +52,7 @@ from bot.services.referral.schema import (
 )
 from bot.services.refusal import RefusedError
 from bot.services.reminders.tasks import EngineContext, case_tasks, start_case
-from storage.claim import inserted, inserted_row
+from storage.claim import conflict_insert, inserted, inserted_row
 from storage.db import Database
 from storage.models import (
     Agency,
@@ -155,10 +154,8 @@ def _take_number(session: Session, case: Case, personal_data: bytes) -> None:
     SQLite, the write lock) is held from here to the commit, so this comes last: concurrent
     referrals do the rest of their work side by side and queue only to number and commit, in
     that order, leaving no gap."""
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     number = session.execute(
-        upsert(CaseReferenceCounter)
+        conflict_insert(session)(CaseReferenceCounter)
         .values(year=case.year, last_number=1)
         .on_conflict_do_update(
             index_elements=["year"],
