@@ -42,8 +42,9 @@ _PUT_BACK = object()
 
 class PacedSend(Generic[K, T]):
     """Calls ``send`` for each item, ``senders`` at a time (fewer after a 429). After a
-    failure ``stop`` says should halt the round, nothing new starts (those in flight
-    finish); the items never started are not in ``results``."""
+    failure ``stop`` says should halt the round, or once ``halt`` is set (the process
+    stopping), nothing new starts (those in flight finish); the items never started are not
+    in ``results``."""
 
     def __init__(
         self,
@@ -52,8 +53,10 @@ class PacedSend(Generic[K, T]):
         clock: Clock,
         stop: Callable[[BaseException], bool],
         senders: int = SENDERS,
+        halt: threading.Event | None = None,
     ) -> None:
         self.send, self.clock, self.stop, self.senders = send, clock, stop, senders
+        self._halt = halt
         self.results: dict[K, T | BaseException] = {}
         self.paused = 0
         """How many times a 429 paused the senders."""
@@ -81,7 +84,7 @@ class PacedSend(Generic[K, T]):
             self._ready.wait_for(
                 lambda: self._halted or not self._queue or self._in_flight < self.allowed
             )
-            if self._halted or not self._queue:
+            if self._halted or not self._queue or (self._halt and self._halt.is_set()):
                 return None
             self._in_flight += 1
             return self._queue.popleft(), self._resume_at

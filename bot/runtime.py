@@ -92,6 +92,10 @@ class Runtime:
     answering: Answering = field(default_factory=Answering)
     turns: ConversationTurns = field(default_factory=ConversationTurns)
     """Posts to the conversations Slack has lately refused, taking turns (`bot.pacing`)."""
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the process is told to stop (SIGTERM: a deploy, a restart): a tick under way
+    starts no step, job or message more, and finishes those in flight; what it did not start
+    is left due for the next tick, in whichever process runs it."""
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)

@@ -136,7 +136,8 @@ def _send_all(
     report: DeliveryReport,
 ) -> None:
     """Each person's message, several at once within Slack's rate limits (`bot.pacing`).
-    After a failure that is not about one person, nothing new is sent this tick."""
+    After a failure that is not about one person, or once the process is stopping, nothing
+    new is sent this tick."""
     inboxes = {}
     for inbox in routing.inboxes:
         if inbox.had_today:
@@ -151,7 +152,9 @@ def _send_all(
             _record(runtime, routing, inbox, posted, now)
         return posted
 
-    pacer = PacedSend(send, clock=runtime.clock, stop=lambda exc: not _one_person(exc))
+    pacer = PacedSend(
+        send, clock=runtime.clock, stop=lambda exc: not _one_person(exc), halt=runtime.stopping
+    )
     results = pacer.run(list(inboxes))
     crash: BaseException | None = None
     for user in inboxes:

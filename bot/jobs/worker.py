@@ -85,6 +85,8 @@ class TickReport:
     digests: int = 0
     failures: list[tuple[str, Exception]] = field(default_factory=list)
     """The steps that failed, with what they raised."""
+    skipped: list[str] = field(default_factory=list)
+    """The steps not started because the process was stopping (`Runtime.stopping`)."""
 
 
 def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
@@ -98,11 +100,15 @@ def tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
 
 def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     """One pass of the worker. Each step runs even if an earlier one failed; the failures
-    are in the report."""
+    are in the report. Once the process is stopping, no step more starts, and the outbox
+    and the messages of the day start nothing new: what is left waits for the next tick."""
     client = client or runtime.web_client()
     report = TickReport()
 
     def step(name: str, action: Callable[[], None]) -> None:
+        if runtime.stopping.is_set():
+            report.skipped.append(name)
+            return
         try:
             action()
         except Exception as exc:
@@ -110,7 +116,7 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
             report.failures.append((name, exc))
 
     def queued() -> None:
-        report.outbox = drain(runtime, client)
+        report.outbox = drain(runtime, client, stopping=runtime.stopping)
         tidy(runtime)
 
     def reminders() -> None:
@@ -157,6 +163,8 @@ def run_tick(runtime: Runtime, client: WebClient | None = None) -> TickReport:
     step("retention", erasures)
     step("daily digest", digest)
     step("half-finished referrals", half_finished_referrals)
+    if report.skipped:
+        log.info("tick: stopping; %s left to the next tick", ", ".join(report.skipped))
     return report
 
 
@@ -209,6 +217,7 @@ def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
     scheduler.start()
 
     def stop() -> None:
+        runtime.stopping.set()
         scheduler.shutdown(wait=False)
         drainer.stop(STOP_WITHIN)
 
@@ -238,7 +247,12 @@ def run_worker(settings: Settings) -> int:
     add_jobs(scheduler, runtime)
     drainer = drain_when_rung(scheduler, runtime)
     listen_for_jobs(runtime)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+
+    def stop(*_: object) -> None:
+        runtime.stopping.set()  # a tick under way finishes what it has in flight, no more
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
     log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
     scheduler.start()
     finished = drainer.stop(STOP_WITHIN)

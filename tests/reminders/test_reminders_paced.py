@@ -8,12 +8,18 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from benchmarks.reminders import MORNING, _owner, fill_morning
 from bot.clock import FrozenClock
 from bot.gateway import SlackError
+from bot.ids import Job
 from bot.jobs.worker import TickReport, daily_digest, run_tick, tick
-from bot.pacing import PacedSend
+from bot.pacing import SENDERS, PacedSend
+from bot.services import outbox
 from bot.testing.harness import Harness
+from storage.models import OutboxJob
+from storage.states import JobState
 from tests.flow_helpers import waits_of
 from tests.reminders.reminder_helpers import is_reminder, without_sdk_retries
 from tests.socket_mode.conditions import until
@@ -84,6 +90,61 @@ def test_a_wait_longer_than_slack_should_ask_is_left_to_a_later_tick(harness: Ha
         if c.ok and is_reminder(c.args)
     )
     assert set(sent.values()) == {1}
+
+
+def test_a_worker_told_to_stop_sends_what_is_in_flight_and_leaves_the_rest_due(
+    harness: Harness,
+) -> None:
+    """SIGTERM in the middle of a morning (a deploy): the messages already going to Slack
+    go, nothing new starts, the tick's later steps wait, and the next worker's tick sends
+    the rest, each person's message once."""
+    _morning(harness)
+    standin = harness.standin
+    standin.hold("chat.postMessage")
+    reports: list[TickReport] = []
+    ticking = threading.Thread(
+        target=lambda: reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
+    )
+    ticking.start()
+    until(lambda: standin.held("chat.postMessage") == SENDERS, what="eight messages in flight")
+    harness.runtime.stopping.set()
+    standin.release("chat.postMessage")
+    ticking.join(timeout=30)
+
+    assert not ticking.is_alive(), "the tick ended once its messages in flight were sent"
+    [report] = reports
+    assert report.failures == []
+    assert report.reminders.messages == SENDERS and report.reminders.failed == 0
+    assert "reminders" not in report.skipped
+    assert {"case cards", "retention", "half-finished referrals"} <= set(report.skipped)
+
+    harness.runtime.stopping.clear()  # the next worker
+    harness.clock.advance(timedelta(minutes=1))
+    later = tick(harness.runtime, without_sdk_retries(harness))
+    assert later.skipped == []
+    assert later.reminders.messages == OWNERS + 1 - SENDERS
+    sent = Counter(
+        str(c.args["channel"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.ok and is_reminder(c.args)
+    )
+    assert set(sent) == {_owner(n) for n in range(OWNERS)} | {"U0ADMIN"}
+    assert set(sent.values()) == {1}, "nobody gets two"
+
+
+def test_a_stopping_worker_claims_no_job_more(harness: Harness) -> None:
+    """A tick that starts as the process is told to stop takes no job from the outbox: it
+    stays due, untried, for the next drainer."""
+    with harness.runtime.db.session() as session:
+        outbox.enqueue(session, Job.CASE_CARD, now=harness.clock.now(), case_id=1)
+    harness.runtime.stopping.set()
+
+    report = run_tick(harness.runtime, without_sdk_retries(harness))
+
+    assert report.outbox.done == Counter() and "outbox" in report.skipped
+    with harness.runtime.db.session() as session:
+        job = session.scalars(select(OutboxJob).where(OutboxJob.kind == Job.CASE_CARD)).one()
+        assert (job.state, job.attempts) == (JobState.PENDING, 0)
 
 
 def test_a_429_halves_the_senders_and_messages_sent_clear_bring_them_back() -> None:
