@@ -50,15 +50,23 @@ def test_a_morning_waits_out_slacks_429s_and_sends_each_message_once(harness: Ha
         clock=lambda: clock.now().timestamp(),
     )
     reports: list[TickReport] = []
-    # the time Slack asked for passes
-    waits = waits_of(
-        clock, lambda: reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
-    )
 
+    def a_tick() -> list[timedelta]:  # the time Slack asked for passes
+        return waits_of(
+            clock, lambda: reports.append(run_tick(harness.runtime, without_sdk_retries(harness)))
+        )
+
+    waits = a_tick()
     [report] = reports
     assert report.failures == []
     assert standin.rate_limited > 0, "the stand-in refused some messages"
     assert waits and all(w == timedelta(seconds=1) for w in waits), "Retry-After: 1, each time"
+    if report.reminders.failed:
+        # a message Slack refused a third time (a sender already on its way when Slack first
+        # refused took the allowance it waited for) is left to the next tick, the only one
+        assert report.reminders.failed == 1 and report.reminders.messages >= OWNERS, report
+        clock.advance(timedelta(minutes=2))
+        a_tick()
     posts = standin.calls_to("chat.postMessage")
     refused = [c for c in posts if c.http_status == 429]
     sent = Counter(str(c.args["channel"]) for c in posts if c.ok and is_reminder(c.args))
@@ -66,8 +74,9 @@ def test_a_morning_waits_out_slacks_429s_and_sends_each_message_once(harness: Ha
     assert set(sent) == {_owner(n) for n in range(OWNERS)} | {"U0ADMIN"}
     assert set(sent.values()) == {1}, "nobody gets two"
     assert {str(c.args["channel"]) for c in refused} <= set(sent), "each refused one went later"
-    assert report.reminders.sent == ITEMS and report.reminders.failed == 0
-    assert report.reminders.messages == OWNERS + 1
+    assert sum(r.reminders.sent for r in reports) == ITEMS
+    assert sum(r.reminders.messages for r in reports) == OWNERS + 1
+    assert reports[-1].reminders.failed == 0
 
     clock.advance(timedelta(hours=1))
     assert tick(harness.runtime, without_sdk_retries(harness)).reminders.messages == 0
