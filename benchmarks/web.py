@@ -611,6 +611,40 @@ def side_by_side(
                 bare.stop()
     runs = f" (median of {len(bots)} runs each)" if len(bots) > 1 else ""
     compare(title + runs, median_figures(bots), median_figures(bares), args)
+    turn_by_turn(bots, bares, args)
+
+
+def turn_by_turn(
+    bots: Sequence[Figures], bares: Sequence[Figures], args: argparse.Namespace
+) -> None:
+    """With ``--repeat``, each turn's ratio: the bot's figure over the bare app's of the same
+    turn (they run back to back, so a machine whose speed drifts over the runs moves both),
+    as the median and the range. The ratio of the medians above mixes turns."""
+    if len(bots) < 2:
+        return
+    pairs = list(zip(bots, bares, strict=True))
+    rows: list[tuple[str, list[float]]] = []
+    if "referrals" in args.parts:
+        for n in args.in_flight:
+            for index, name in ((0, "p50"), (1, "p99")):
+                ratios = [
+                    bot.submit[n][index] / bare.submit[n][index]
+                    for bot, bare in pairs
+                    if bot.submit and bare.submit
+                ]
+                rows.append((f"referral submission, {n} in flight, {name}", ratios))
+    if "burst" in args.parts:
+        rows.append(
+            (
+                f"{args.burst} referrals, first submission to last pin",
+                [b.burst / a.burst for b, a in pairs],
+            )
+        )
+    print("  each turn's ratio, median [lowest, highest]")
+    for label, ratios in rows:
+        if ratios:
+            middle, low, high = statistics.median(ratios), min(ratios), max(ratios)
+            print(f"    {label:<48}{middle:>5.1f}x  [{low:.1f}x, {high:.1f}x]")
 
 
 def median_figures(runs: Sequence[Figures]) -> Figures:
