@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 APP_LOAD_ERROR = Arbiter.APP_LOAD_ERROR
 
@@ -97,6 +101,9 @@ def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
 
 
 def socket_mode(settings: Settings) -> int:
+    """`scr-bot socket`: answers Slack over Socket Mode until SIGTERM (a deploy, a restart),
+    which stops it as it stops `serve`: no envelope more, no tick or job more claimed, and
+    the jobs running finished (`Runtime.stopping`)."""
     from bot.app import create_app
     from bot.runtime import build_runtime
 
@@ -105,12 +112,20 @@ def socket_mode(settings: Settings) -> int:
     runtime = build_runtime(settings)
     from bot.jobs.worker import start_web_draining
 
+    signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
     stop = start_web_draining(runtime, scheduler=settings.scheduler_in_web)
     try:
         token = settings.slack_app_token.get_secret_value()
-        socket_mode_handler(runtime, create_app(runtime), token).start()  # type: ignore[no-untyped-call]
+        handler = socket_mode_handler(runtime, create_app(runtime), token)
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack over Socket Mode")
+        try:
+            runtime.stopping.wait()
+        finally:
+            handler.close()  # type: ignore[no-untyped-call]
     finally:
         stop()
+    log.info("socket mode stopped")
     return 0
 
 

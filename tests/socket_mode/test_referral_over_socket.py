@@ -8,6 +8,7 @@ case's private channel appears at the stand-in and the case in the database.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,13 +20,15 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from bot.ids import Job
 from bot.testing.driver import SlackDriver
 from bot.testing.harness import BOT_TOKEN, SIGNING_SECRET
 from bot.testing.seed import SEED_TOML
 from bot.testing.standin import Channel, SlackStandIn
 from bot.testing.standin.delivery import socket_transport
 from storage.db import Database
-from storage.models import Agency, Case
+from storage.models import Agency, Case, OutboxJob
+from storage.states import JobState
 from tests import dbutil
 from tests.referral.data import referral_values
 from tests.socket_mode.conditions import until
@@ -87,7 +90,7 @@ def socket_bot(standin: SlackStandIn, tmp_path: Path) -> Iterator[SocketBot]:
         yield bot
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # SIGTERM: the jobs running finish first, 20 s at most
         bot.database.dispose()
     assert "Traceback" not in bot.log_text(), bot.log_text()
 
@@ -130,3 +133,36 @@ def test_a_referral_made_over_socket_mode_opens_a_private_case_channel(standin, 
     assert channel.is_private
     assert case.referred_by == "U0DPH"
     assert standin.violations == []
+
+
+def _setup_state(database: Database) -> str | None:
+    with database.session() as session:
+        return session.scalars(
+            select(OutboxJob.state).where(OutboxJob.kind == Job.CASE_SETUP)
+        ).first()
+
+
+def test_sigterm_lets_the_set_up_under_way_finish_then_stops(standin, socket_bot) -> None:
+    """A deploy stops `scr-bot socket` as it stops `serve`: the referral's set-up it is
+    running is finished, not left to wait out its lease with the referrer waiting for the
+    channel, and the process then exits cleanly."""
+    driver = SlackDriver(socket_transport(standin.socket_mode), SIGNING_SECRET, standin)
+    driver.slash_command("U0DPH", "refer")
+    modal = until(lambda: standin.open_view_for("U0DPH"), within=15, what="the referral modal")
+    standin.slow("*", 0.5)  # the set-up's eight calls take four seconds
+    values = referral_values(_agency_id(socket_bot.database, "Health"))
+    assert driver.submit_view("U0DPH", values, view_id=modal.id).status == 200
+    until(
+        lambda: _setup_state(socket_bot.database) == JobState.RUNNING,
+        within=30,
+        what="the set-up under way",
+    )
+
+    socket_bot.process.send_signal(signal.SIGTERM)
+
+    assert socket_bot.process.wait(timeout=60) == 0, socket_bot.log_text()
+    assert _setup_state(socket_bot.database) == JobState.DONE, socket_bot.log_text()
+    case = _case_with_channel(socket_bot.database)
+    assert case is not None and case.card_ts is not None
+    assert standin.pins[case.channel_id or ""] == [case.card_ts]
+    assert "socket mode stopped" in socket_bot.log_text()
