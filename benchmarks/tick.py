@@ -3,7 +3,9 @@
 Fills SQLite (a temporary file) and PostgreSQL (a schema of its own at BENCH_DATABASE_URL or
 TEST_DATABASE_URL; skipped when neither is set or reachable) with 10,000 open cases,
 100,000 tasks and 300,000 planned reminders, then times the tick when nothing is due and
-when 100 and 1,000 reminders are due (sent to a local Slack stand-in).
+when 100 and 1,000 reminders are due (sent to a local Slack stand-in); then how long a
+drainer takes to claim a queued job with 100 and with 10,000 jobs waiting (a backlog after
+Slack was down).
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from slack_sdk import WebClient
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.fill import fill
 from bot.clock import FrozenClock
 from bot.crypto import cipher_for
+from bot.ids import Job
 from bot.jobs.worker import tick
 from bot.runtime import Runtime
+from bot.services import outbox
 from bot.services.cases.access import sync_partnership
 from bot.services.reminders.delivery import claimable_at
 from bot.settings import Settings
@@ -39,7 +43,8 @@ from bot.testing.seed import seed_partnership
 from bot.testing.standin import SlackStandIn
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
-from storage.models import Reminder, Task
+from storage.models import OutboxJob, Reminder, Task
+from storage.states import JobState
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 IDLE_RUNS = 20
@@ -149,13 +154,49 @@ def _claim_plan(engine: Engine) -> str:
         return "; ".join(line.split("  (cost")[0].lstrip("-> ") for line in lines if "Scan" in line)
 
 
+CLAIMS = 50
+
+
+def claim_with_backlog(db: Database, waiting: int) -> float:
+    """Median seconds for a drainer to claim the next job with ``waiting`` jobs queued and
+    due (each of a case of its own); the jobs are removed afterwards."""
+    rows = [
+        {
+            "kind": Job.CASE_SETUP.value,
+            "args": {"case_id": n},
+            "subject": f"case_id={n}",
+            "state": JobState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": NOW - timedelta(seconds=waiting - n),
+            "created_at": NOW,
+        }
+        for n in range(waiting)
+    ]
+    with db.session() as session:
+        session.execute(insert(OutboxJob), rows)
+    _analyze(db.engine)
+    each = []
+    for _ in range(min(CLAIMS, waiting)):
+        started = time.perf_counter()
+        assert outbox.claim_next(db, "bench", NOW) is not None
+        each.append(time.perf_counter() - started)
+    with db.session() as session:
+        session.execute(delete(OutboxJob))
+    return statistics.median(each)
+
+
 def _analyze(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
 
 
 def run(
-    name: str, url: str, standin: SlackStandIn, sizes: tuple[int, int, int], due: Sequence[int]
+    name: str,
+    url: str,
+    standin: SlackStandIn,
+    sizes: tuple[int, int, int],
+    due: Sequence[int],
+    backlogs: Sequence[int] = (100, 10_000),
 ) -> None:
     runtime = _runtime(url, standin)
     client = WebClient(token=BOT_TOKEN, base_url=standin.api_url, retry_handlers=retry_handlers())
@@ -182,6 +223,9 @@ def run(
         )
     median, worst = _idle(runtime, client)
     print(f"  idle tick afterwards           median {_ms(median)}   max {_ms(worst)}")
+    for waiting in backlogs:
+        seconds = claim_with_backlog(runtime.db, waiting)
+        print(f"  claim of a job, {waiting:>6,} waiting   median {seconds * 1000:8.2f} ms")
     runtime.db.dispose()
 
 
@@ -191,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tasks-per-case", type=int, default=10)
     parser.add_argument("--reminders-per-task", type=int, default=3)
     parser.add_argument("--due", type=int, nargs="+", default=[100, 1_000])
+    parser.add_argument("--backlog", type=int, nargs="+", default=[100, 10_000])
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
     args = parser.parse_args(argv)
     backends = args.backend or ["sqlite", "postgresql"]
@@ -200,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_people(standin)
         if "sqlite" in backends:
             with sqlite_url() as url:
-                run("SQLite", url, standin, sizes, args.due)
+                run("SQLite", url, standin, sizes, args.due, args.backlog)
         if "postgresql" in backends:
             base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
             if not base:
@@ -208,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 try:
                     with postgres_url(base) as url:
-                        run("PostgreSQL", url, standin, sizes, args.due)
+                        run("PostgreSQL", url, standin, sizes, args.due, args.backlog)
                 except OperationalError as exc:
                     print(f"\nPostgreSQL: skipped ({type(exc.orig).__name__}: not reachable)")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import cost, web
+from benchmarks import cost, tick, web
 
 
 def test_the_cost_benchmark_opens_and_sets_up_every_referral_it_submits(capsys) -> None:
@@ -14,6 +14,16 @@ def test_the_cost_benchmark_opens_and_sets_up_every_referral_it_submits(capsys) 
     printed = capsys.readouterr().out
     assert "one referral, 2 in turn, SQLite" in printed
     assert "opening its case and setting it up (2 opened, 2 set up)" in printed
+
+
+def test_the_tick_benchmark_also_times_a_claim_behind_a_backlog(capsys) -> None:
+    small = ["--cases", "20", "--tasks-per-case", "6", "--reminders-per-task", "1"]
+    assert tick.main([*small, "--due", "5", "--backlog", "10", "60", "--backend", "sqlite"]) == 0
+
+    printed = capsys.readouterr().out
+    assert "tick with     5 due" in printed
+    assert "claim of a job,     10 waiting" in printed
+    assert "claim of a job,     60 waiting" in printed
 
 
 def test_repeated_runs_are_also_compared_turn_by_turn(capsys) -> None:

@@ -173,41 +173,54 @@ def subject_of(ids: dict[str, int | str]) -> str:
     return ";".join(f"{name}={value}" for name, value in sorted(ids.items()))[:100]
 
 
-def _claimable(kinds: bool) -> ColumnElement[bool]:
-    """Due at ``:now`` (of the ``:kinds``), and no other job of the same subject running (a
-    lease run out included: that job is due again, and older, so it is taken first)."""
+def _subject_free() -> ColumnElement[bool]:
+    """No other job of the same subject running (a lease run out included: that job is due
+    again, and older, so it is taken first)."""
     other = aliased(OutboxJob)
-    subject_free = ~exists().where(
+    return ~exists().where(
         other.subject == OutboxJob.subject,
         other.state == JobState.RUNNING,
         other.id != OutboxJob.id,
     )
-    claimable = and_(_due(bindparam("now")), subject_free)
+
+
+def _of_kinds(kinds: bool) -> tuple[ColumnElement[bool], ...]:
+    return (OutboxJob.kind.in_(bindparam("kinds", expanding=True)),) if kinds else ()
+
+
+def _longest_due(state: JobState, due: ColumnElement[bool], kinds: bool) -> Any:
+    """The id of the job in ``state`` due longest, read in the order of the index on
+    (state, next attempt), so that it stops at the first claimable job rather than read and
+    sort every job waiting: a backlog (after Slack was down) drains in time that grows with
+    its length, not with its square. On PostgreSQL a job another drainer is taking that
+    moment is passed over (SKIP LOCKED) for the next."""
     return (
-        and_(claimable, OutboxJob.kind.in_(bindparam("kinds", expanding=True)))
-        if kinds
-        else claimable
-    )
-
-
-def _claim_statement(kinds: bool) -> ReturningUpdate[int, str, dict[str, Any], int]:
-    """A claim in one statement, built once (with and without kinds): making it, and its
-    cache key, cost the drain more than running it. It takes the job due longest; on
-    PostgreSQL a job another drainer is taking that moment is passed over (SKIP LOCKED)
-    for the next, and the UPDATE checks the job is still claimable as it takes it."""
-    claimable = _claimable(kinds)
-    longest_due = (
         select(OutboxJob.id)
-        .where(claimable)
+        .where(OutboxJob.state == state, due, _subject_free(), *_of_kinds(kinds))
         .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .correlate(None)  # a table of its own, not the UPDATE's row
         .scalar_subquery()
     )
+
+
+def _claim_statement(kinds: bool) -> ReturningUpdate[int, str, dict[str, Any], int]:
+    """A claim in one statement, built once (with and without kinds): making it, and its
+    cache key, cost the drain more than running it. It takes a job whose drainer's lease ran
+    out first (it has waited longest), else the pending job due longest; the UPDATE checks
+    the job is still claimable as it takes it."""
+    now: BindParameter[datetime] = bindparam("now")
+    lease_out = _longest_due(JobState.RUNNING, OutboxJob.claimed_until <= now, kinds)
+    pending = _longest_due(JobState.PENDING, OutboxJob.next_attempt_at <= now, kinds)
     return (
         update(OutboxJob)
-        .where(OutboxJob.id == longest_due, claimable)
+        .where(
+            OutboxJob.id == func.coalesce(lease_out, pending),
+            _due(now),
+            _subject_free(),
+            *_of_kinds(kinds),
+        )
         .values(
             state=JobState.RUNNING,
             claimed_by=bindparam("drainer", type_=OutboxJob.claimed_by.type),
