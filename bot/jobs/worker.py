@@ -292,13 +292,20 @@ def _listen(runtime: Runtime) -> None:
 
 def run_once(settings: Settings) -> int:
     """`scr-bot worker --once`: one tick (the digest with it, if due), a one-line summary of
-    counts on stdout (never case data), and 0, or 1 when a step failed (named on stderr)."""
+    counts on stdout (never case data), and 0, or 1 when a step failed (named on stderr).
+    SIGTERM (cron's job killed, a deploy) stops it as it stops the worker: what is in
+    flight is finished and recorded, the rest is left due for the next tick."""
     runtime = build_runtime(settings)
+    previous = signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
     try:
         report = run_tick(runtime)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         runtime.db.dispose()
     print(summary(report))
+    if report.skipped:
+        left = ", ".join(report.skipped)
+        print(f"scr-bot worker --once: stopped; left to the next tick: {left}", file=sys.stderr)
     for name, exc in report.failures:
         print(f"scr-bot worker --once: {name} failed ({type(exc).__name__})", file=sys.stderr)
     return 1 if report.failures else 0
@@ -321,4 +328,7 @@ def summary(report: TickReport) -> str:
         f"people removed from cases: {report.partnership_leavers}",
     ]
     failed = ", ".join(name for name, _ in report.failures) or "none"
-    return "tick: " + "; ".join(parts) + f"; failed steps: {failed}"
+    skipped = (
+        f"; steps left to the next tick: {', '.join(report.skipped)}" if report.skipped else ""
+    )
+    return "tick: " + "; ".join(parts) + f"; failed steps: {failed}{skipped}"

@@ -4,6 +4,7 @@ tick at once (a rolling deploy, a cron `worker --once`), even one that died mid-
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,10 +25,11 @@ from bot.testing.harness import BOT_TOKEN, Harness, make_settings, start_harness
 from bot.testing.seed import SEED_TOML
 from bot.views.messages import Message
 from storage.db import Database
-from storage.models import DailyDelivery
-from storage.states import DailyStatus
+from storage.models import DailyDelivery, OutboxJob
+from storage.states import DailyStatus, JobState
 from tests.flow_helpers import cases, refer_unopened
 from tests.reminders.reminder_helpers import london, open_case
+from tests.socket_mode.conditions import until
 
 ADMIN = "U0ADMIN"
 TUESDAY = london(2026, 12, 1, 9, 10)
@@ -306,3 +308,44 @@ def test_worker_once_opens_and_sets_up_a_referral_the_web_kept(
     assert "cases opened: 1;" in out and "case set-ups finished: 1;" in out
     [case] = cases(harness)
     assert (case.reference, case.setup_status) == ("SCR-2026-001", "complete")
+
+
+def test_worker_once_told_to_stop_finishes_the_set_up_under_way_and_leaves_the_rest(
+    harness, monkeypatch, tmp_path, capsys
+) -> None:
+    """SIGTERM to a cron `worker --once` (its time limit, a deploy): the referral being set
+    up is finished, its card pinned, not left to wait out its lease; the referral not yet
+    started stays queued, untried, for the next tick; the process says what it left."""
+    refer_unopened(harness)
+    refer_unopened(harness)
+    _cli_environment(harness, monkeypatch, tmp_path)
+    standin = harness.standin
+    standin.hold("conversations.create")
+    capsys.readouterr()
+
+    def stop_during_the_first_set_up() -> None:
+        until(lambda: standin.held("conversations.create") == 1, what="a set-up under way")
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+        standin.release("conversations.create")
+
+    stopper = threading.Thread(target=stop_during_the_first_set_up)
+    stopper.start()
+    assert main(["worker", "--once"]) == 0
+    stopper.join(timeout=10)
+
+    out, err = capsys.readouterr()
+    assert "cases opened: 1;" in out and "case set-ups finished: 1;" in out
+    left = out.split("steps left to the next tick: ")[1]
+    assert {"reminders", "daily digest", "half-finished referrals"} <= set(left.strip().split(", "))
+    assert err == f"scr-bot worker --once: stopped; left to the next tick: {left}"
+    [case] = cases(harness)
+    assert case.setup_status == "complete" and standin.pins[case.channel_id] == [case.card_ts]
+    with harness.runtime.db.session() as session:
+        waiting = session.scalars(select(OutboxJob).where(OutboxJob.state == JobState.PENDING))
+        assert [(job.kind, job.attempts) for job in waiting] == [("case_open", 0)]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the handler is put back"
+
+    harness.clock.advance(timedelta(minutes=1))
+    assert main(["worker", "--once"]) == 0
+    assert "cases opened: 1;" in capsys.readouterr().out
+    assert [c.setup_status for c in cases(harness)] == ["complete", "complete"]
