@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,13 @@ INVITE_BATCH = 100
 """Slack takes at most 100 users in one `conversations.invite` call."""
 
 POST_ONCE_EVENT = "scr_bot_post"
+
+SIDE_BY_SIDE = 4
+"""Posts of one batch in flight at once (`SlackGateway.post_each_once`): the conversations
+differ, so Slack's limit of about one message a second to each is not what bounds them."""
+_POSTERS = ThreadPoolExecutor(SIDE_BY_SIDE * 4, thread_name_prefix="scr-post")
+"""The threads posting batches' lanes side by side, shared by the process's batches (the
+outbox runs up to eight at once)."""
 """The `metadata.event_type` of every message posted once; its payload names the ledger key."""
 
 ADOPT_MARGIN = timedelta(minutes=5)
@@ -134,6 +142,39 @@ class OnePost:
     def short_key(self) -> str:
         """The key's last part (a user id or a step's name), for a log line."""
         return self.key.rsplit(":", 1)[-1]
+
+
+@dataclass
+class _Batch:
+    """What a batch of posts has done so far, shared by its lanes (each of its own posts:
+    no two lanes write one key)."""
+
+    begun: dict[str, Posted | datetime | None]
+    went: dict[str, Posted] = field(default_factory=dict)
+    forget: list[str] = field(default_factory=list)
+    tried: set[str] = field(default_factory=set)
+
+
+def _in_order_then_side_by_side(
+    posts: Sequence[OnePost], side_by_side: bool
+) -> tuple[list[OnePost], list[list[OnePost]]]:
+    """The posts to go first, in order, and those that may then go side by side: up to
+    `SIDE_BY_SIDE` lanes, each with whole conversations' posts, in order. A key given twice
+    goes once."""
+    unique: dict[str, OnePost] = {}
+    for post in posts:
+        unique.setdefault(post.key, post)
+    if not side_by_side:
+        return list(unique.values()), []
+    first = [post for post in unique.values() if post.then is not None]
+    conversations: dict[str, list[OnePost]] = {}
+    for post in unique.values():
+        if post.then is None:
+            conversations.setdefault(post.channel, []).append(post)
+    lanes: list[list[OnePost]] = [[] for _ in range(min(SIDE_BY_SIDE, len(conversations)))]
+    for n, conversation in enumerate(conversations.values()):
+        lanes[n % len(lanes)].extend(conversation)
+    return first, lanes
 
 
 Record = Callable[[Session, dict[str, str], bool], object]
@@ -245,6 +286,7 @@ class SlackGateway:
         refused: Callable[[OnePost, SlackError], object] | None = None,
         record: Record | None = None,
         before: Callable[[Session], object] | None = None,
+        side_by_side: bool = False,
     ) -> dict[str, str]:
         """`post_once` for several messages (a set-up's card and DMs): the ledger is read and the
         attempts written down in one transaction before the first post, and what went is
@@ -259,44 +301,70 @@ class SlackGateway:
         ``before(session)`` writes what the caller's steps before these posts did (a channel
         made) in the transaction that writes down their attempts: no Slack call comes
         between, so it is one transaction, as is the last ``record`` with the ledger's
-        entries. A post's ``then`` (a pin) runs between it and the next post."""
+        entries. A post's ``then`` (a pin) runs between it and the next post.
+
+        ``side_by_side``: the posts with a ``then`` (a card to pin) go first, in order, and
+        the others (DMs, each to its own person) then go side by side, up to `SIDE_BY_SIDE`
+        at once, each conversation's in order: against Slack's round trips a set-up's DMs
+        take one post's time rather than one each. A failure worth retrying in one of them
+        is raised once the others in flight have ended and been recorded."""
         begun = self._attempts(posts, record, before)
-        went: dict[str, Posted] = {}
-        forget: list[str] = []
-        tried: set[str] = set()
+        batch = _Batch(begun)
         finished = False
         try:
-            for post in posts:
-                if post.key in tried:  # a key given twice goes once
-                    continue
-                tried.add(post.key)
-                state = begun[post.key]
-                landed = state if isinstance(state, Posted) else None
-                if isinstance(state, datetime):  # an attempt left in doubt
-                    landed = self._find_own_post(post.key, post.channel, since=state)
-                    if landed is not None:
-                        log.info("case %s: %s adopted from Slack", case_id, post.short_key)
-                        went[post.key] = landed
-                if landed is None:
-                    try:
-                        landed = went[post.key] = self._post_in_turn(post)
-                    except SlackError as exc:
-                        if exc.retryable:
-                            raise
-                        forget.append(post.key)  # Slack answered no: nothing was posted
-                        if refused is None:
-                            raise
-                        refused(post, exc)
-                        continue
-                if post.then is not None:
-                    post.then(landed)
+            first, rest = _in_order_then_side_by_side(posts, side_by_side)
+            self._post_lane(first, batch, case_id, refused)
+            lanes = [
+                _POSTERS.submit(self._post_lane, lane, batch, case_id, refused) for lane in rest
+            ]
+            failures = [exc for lane in lanes if (exc := lane.exception()) is not None]
+            if failures:
+                raise failures[0]
             finished = True
         finally:
             # the attempts written for posts not reached were never in doubt
-            forget += [key for key, state in begun.items() if state is None and key not in tried]
-            self._settle(went, forget, case_id, record, finished=finished)
+            batch.forget += [
+                key for key, state in begun.items() if state is None and key not in batch.tried
+            ]
+            # on record in the batch's order, whichever went first
+            order = dict.fromkeys(post.key for post in posts)
+            went = {key: batch.went[key] for key in order if key in batch.went}
+            self._settle(went, batch.forget, case_id, record, finished=finished)
         earlier = {key: state.ts for key, state in begun.items() if isinstance(state, Posted)}
         return {**earlier, **{key: posted.ts for key, posted in went.items()}}
+
+    def _post_lane(
+        self,
+        lane: Sequence[OnePost],
+        batch: _Batch,
+        case_id: int | None,
+        refused: Callable[[OnePost, SlackError], object] | None,
+    ) -> None:
+        """The posts of one lane of a batch, in order (each with its ``then``); a failure
+        worth retrying, or one with nobody to give it to, ends the lane, leaving its posts
+        not reached to a later attempt."""
+        for post in lane:
+            batch.tried.add(post.key)
+            state = batch.begun[post.key]
+            landed = state if isinstance(state, Posted) else None
+            if isinstance(state, datetime):  # an attempt left in doubt
+                landed = self._find_own_post(post.key, post.channel, since=state)
+                if landed is not None:
+                    log.info("case %s: %s adopted from Slack", case_id, post.short_key)
+                    batch.went[post.key] = landed
+            if landed is None:
+                try:
+                    landed = batch.went[post.key] = self._post_in_turn(post)
+                except SlackError as exc:
+                    if exc.retryable:
+                        raise
+                    batch.forget.append(post.key)  # Slack answered no: nothing was posted
+                    if refused is None:
+                        raise
+                    refused(post, exc)
+                    continue
+            if post.then is not None:
+                post.then(landed)
 
     def _post_in_turn(self, post: OnePost) -> Posted:
         def send() -> Posted:

@@ -321,6 +321,25 @@ def test_messages_of_the_day_are_told_alike_whichever_slack_took_first(
     assert told(turned) == told(list(calls))
 
 
+def test_a_set_ups_dms_are_told_alike_whichever_slack_took_first(
+    played: tuple[DemoRun, str],
+) -> None:
+    """A set-up's DMs go side by side after its card; the telling orders them by their
+    keys, so the referral is told the same each run."""
+    run, _ = played
+    calls = run.standin.calls
+    pinned = next(n for n, c in enumerate(calls) if c.method == "pins.add")
+    end = next(n for n in range(pinned + 1, len(calls)) if calls[n].method != "chat.postMessage")
+    assert end - pinned - 1 >= 3, "the CPU, Health's briefings and the referrer"
+    turned = [*calls[: pinned + 1], *reversed(calls[pinned + 1 : end]), *calls[end:]]
+
+    def told(order: list[RecordedCall]) -> list[str]:
+        telling = CompactTelling(run.standin, run.story.name, lambda _channel: None)
+        return telling.tell(order)
+
+    assert told(turned) == told(list(calls))
+
+
 def test_the_second_story_takes_a_practice_review_to_the_partners_decision(
     played: tuple[DemoRun, str],
 ) -> None:

@@ -462,6 +462,19 @@ def test_rate_limit_surfaces_retry_after(slack, client):
     assert [c.http_status for c in slack.calls_to("chat.postMessage")] == [429, 200]
 
 
+def test_a_failure_for_one_conversation_leaves_the_others_alone(slack, client):
+    slack.fail("chat.postMessage", status=503, channel=BEN, times=1)
+    client.chat_postMessage(channel=ANN, text="x")
+    err = error_of(lambda: client.chat_postMessage(channel=BEN, text="x"))
+    assert err.response.status_code == 503
+    client.chat_postMessage(channel=BEN, text="x")
+    assert [(c.args["channel"], c.http_status) for c in slack.calls_to("chat.postMessage")] == [
+        (ANN, 200),
+        (BEN, 503),
+        (BEN, 200),
+    ]
+
+
 def test_rate_limits_once_asked_for_per_conversation_and_per_workspace(slack, client):
     """Off by default; then about one message a second to a conversation and, here, three a
     second across the workspace, each refusal a 429 with the whole seconds to wait."""

@@ -392,20 +392,41 @@ class CompactTelling:
         return [_Told("file shared in {to}", titles, [f"“{s}”" for s in said if s], [place], False)]
 
 
-def day_key(call: RecordedCall) -> str:
-    """A message of the day's key ("today:<day>:<person>"), or "" for any other call."""
+def _post_key(call: RecordedCall) -> str:
+    """The key a posted-once message carries in its metadata, or "" for any other call."""
     metadata = call.args.get("metadata")
     payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
     key = str(payload.get("key", "")) if isinstance(payload, dict) else ""
-    return key if call.method == "chat.postMessage" and key.startswith("today:") else ""
+    return key if call.method == "chat.postMessage" else ""
+
+
+def day_key(call: RecordedCall) -> str:
+    """A message of the day's key ("today:<day>:<person>"), or "" for any other call."""
+    key = _post_key(call)
+    return key if key.startswith("today:") else ""
+
+
+def _dm_key(call: RecordedCall) -> str:
+    """The key of a posted-once DM of a batch (a set-up's, a briefing's), or ""."""
+    channel = str(call.args.get("channel", ""))
+    key = _post_key(call)
+    return key if channel.startswith(("U", "W")) and not key.startswith("today:") else ""
 
 
 def _side_by_side_in_order(calls: Sequence[RecordedCall]) -> list[RecordedCall]:
-    """The messages of the day go out side by side, in whichever order Slack took them; told
-    by day and recipient, so that a telling is the same each run."""
+    """Messages that go out side by side, told in an order that is the same each run
+    rather than whichever Slack took first: the messages of the day by day and recipient,
+    and each run of a batch's DMs by key."""
     slots = [n for n, call in enumerate(calls) if day_key(call)]
     ordered = sorted((calls[n] for n in slots), key=day_key)
     out = list(calls)
     for n, call in zip(slots, ordered, strict=True):
         out[n] = call
+    start = 0
+    while start < len(out):
+        end = start
+        while end < len(out) and _dm_key(out[end]):
+            end += 1
+        out[start:end] = sorted(out[start:end], key=_dm_key)
+        start = end + 1
     return out

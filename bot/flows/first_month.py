@@ -88,7 +88,9 @@ def brief_agency(runtime: Runtime, slack: SlackGateway, case_id: int, agency_id:
     today = cal.london_date(runtime.clock.now())
     with runtime.db.reading() as session:
         planned = agency_briefings(session, case_id, [agency_id], cal, today)
-    slack.post_each_once(briefing_dms(planned), case_id=case_id, refused=dm_not_sent)
+    slack.post_each_once(
+        briefing_dms(planned), case_id=case_id, refused=dm_not_sent, side_by_side=True
+    )
 
 
 def briefing_dms(

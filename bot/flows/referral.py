@@ -199,7 +199,12 @@ class CaseSetup:
                 ending(session)
 
         self.slack.post_each_once(
-            posts, case_id=case_id, refused=refused, record=record, before=record_setup_steps
+            posts,
+            case_id=case_id,
+            refused=refused,
+            record=record,
+            before=record_setup_steps,
+            side_by_side=True,
         )
 
 
@@ -236,7 +241,9 @@ def tell_opening_late(runtime: Runtime, slack: SlackGateway, view_id: str, code:
     ]
     try:
         # the business unit first: the referrer is told whether anyone was
-        told = slack.post_each_once(admins, refused=dm_not_sent) if admins else {}
+        told = (
+            slack.post_each_once(admins, refused=dm_not_sent, side_by_side=True) if admins else {}
+        )
         to_referrer = opening_late(late.received_at, business_unit_told=bool(told))
         key = f"referral:{view_id}:late:{late.referrer}"
         slack.post_each_once([OnePost(key, late.referrer, to_referrer)], refused=dm_not_sent)
@@ -302,7 +309,7 @@ def _tell_business_unit(
         for admin in state.admins
         if admin not in refused
     ]
-    slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent)
+    slack.post_each_once(posts, case_id=case_id, refused=dm_not_sent, side_by_side=True)
 
 
 def _why_not_invited(slack: SlackGateway, user: str, code: str) -> NotInvited:

@@ -96,7 +96,9 @@ def test_a_dm_that_timed_out_after_slack_posted_is_adopted_not_repeated(slow_har
     [case] = cases(harness)
     assert case.setup_status == "pending"
     assert case.card_pinned
-    assert len(standin.dms_to("U0CPU1")) == 1  # Slack posted; the bot never heard
+    # the DMs went side by side: Slack posted each, the bot heard of none
+    in_doubt = _set_up_dms(standin)
+    assert {standin.im_with("U0CPU1"), standin.im_with("U0CPU2")} <= set(in_doubt.values())
 
     resume(harness)
 
@@ -105,9 +107,28 @@ def test_a_dm_that_timed_out_after_slack_posted_is_adopted_not_repeated(slow_har
     [dm] = standin.dms_to("U0CPU1")
     assert dm.metadata is not None
     assert dm.metadata["event_payload"] == {"key": f"case:{case.id}:referral-dm:U0CPU1"}
-    assert len(standin.dms_to("U0CPU2")) == 1
-    [lookup] = standin.calls_to("conversations.history")
-    assert lookup.args["channel"] == dm.channel
+    assert _set_up_dms(standin) == in_doubt, "each adopted, none posted again"
+    lookups = [c.args["channel"] for c in standin.calls_to("conversations.history")]
+    assert sorted(lookups) == sorted(in_doubt.values()), "each looked for once, in its DM"
+
+
+def _set_up_dms(standin) -> dict[str, str]:
+    """The set-up's DMs in Slack (its notice of a set-up put off aside), by their keys: the
+    DM each is in. Each key is in Slack once."""
+    people = {
+        str(c.args["channel"])
+        for c in standin.calls_to("chat.postMessage")
+        if str(c.args["channel"]).startswith("U")
+    }
+    posted = [
+        (str(m.metadata["event_payload"]["key"]), m.channel)
+        for user in people
+        for m in standin.dms_to(user)
+        if m.metadata is not None
+    ]
+    keys = [key for key, _ in posted]
+    assert len(keys) == len(set(keys)), "a DM posted twice"
+    return {key: channel for key, channel in posted if not key.endswith(":setup-pending")}
 
 
 def test_a_post_refused_outright_is_not_looked_for_again(harness) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 
+from bot.gateway import SIDE_BY_SIDE
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.testing.harness import make_settings, start_harness
 from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
 from tests.referral.data import referral_values
+from tests.socket_mode.conditions import until
 
 SETUP_STEPS = ["conversations.create", "conversations.invite", "chat.postMessage", "pins.add"]
 
@@ -170,3 +173,70 @@ def test_a_create_that_timed_out_after_slack_acted_is_adopted_not_repeated(
         assert len(standin.pins[case.channel_id]) == 1
     finally:
         harness.close()
+
+
+def _card_posted_pin_refused(harness) -> None:
+    """A referral whose set-up posted its card and was put off as Slack refused the pin."""
+    harness.standin.fail("pins.add", status=500, times=100)
+    refer(harness)
+    [case] = cases(harness)
+    assert case.setup_status == "pending" and case.card_ts is not None
+    harness.standin.clear_faults()
+    harness.clock.advance(timedelta(minutes=2))
+
+
+def _set_up_dms(harness) -> Counter[str]:
+    """Who has the set-up's DMs, each counted (its notice of a set-up put off aside)."""
+    standin = harness.standin
+    people = {c.args["channel"] for c in standin.calls_to("chat.postMessage")}
+    return Counter(
+        str(user)
+        for user in people
+        for m in standin.dms_to(str(user))
+        if m.metadata and not m.metadata["event_payload"]["key"].endswith(":setup-pending")
+    )
+
+
+def test_a_set_ups_dms_go_side_by_side_after_its_card(harness) -> None:
+    """Against Slack's round trips, the CPU, the agencies and the referrer are told in one
+    post's time, not one post each; each is told once."""
+    _card_posted_pin_refused(harness)
+    standin = harness.standin
+    standin.hold("chat.postMessage")
+    done: list[int] = []
+    draining = threading.Thread(
+        target=lambda: done.append(drain(harness.runtime).completed(Job.CASE_SETUP))
+    )
+    draining.start()
+    until(lambda: standin.held("chat.postMessage") == SIDE_BY_SIDE, what="four DMs in flight")
+    assert standin.pins[cases(harness)[0].channel_id or ""] == [cases(harness)[0].card_ts]
+    standin.release("chat.postMessage")
+    draining.join(timeout=30)
+
+    assert done == [1]
+    told = _set_up_dms(harness)
+    assert len(told) == SIDE_BY_SIDE and set(told.values()) == {1}
+    assert set(told) == {"U0CPU1", "U0CPU2", "U0DPH", "U0RLH"}  # CPU, and Health's briefings
+
+
+def test_a_dm_slack_fails_among_those_side_by_side_goes_at_the_retry_alone(harness) -> None:
+    """The DMs that went while another failed are on record: the retry sends the one that
+    failed, and nobody is told twice."""
+    _card_posted_pin_refused(harness)
+    standin = harness.standin
+    standin.fail("chat.postMessage", status=503, channel="U0CPU2", times=3)  # and its retries
+
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 0
+    told = _set_up_dms(harness)
+    assert "U0CPU2" not in told and "U0CPU1" in told
+    assert set(told.values()) == {1}
+    posted = len([c for c in standin.calls_to("chat.postMessage") if c.ok])
+
+    harness.clock.advance(timedelta(minutes=5))
+    assert drain(harness.runtime).completed(Job.CASE_SETUP) == 1
+    assert [c.args["channel"] for c in standin.calls_to("chat.postMessage") if c.ok][posted:] == [
+        "U0CPU2"
+    ]
+    assert _set_up_dms(harness) == Counter({**told, "U0CPU2": 1})
+    [case] = cases(harness)
+    assert case.setup_status == "complete"

@@ -122,7 +122,7 @@ class Dispatcher:
             if spec is None or handler is None:
                 raise SlackError("unknown_method", violation="not a method the stand-in knows")
             self._check(spec, request, decode_json_strings(request.args))
-            fault = self.faults.take(spec.name)
+            fault = self.faults.take(spec.name, request.args.get("channel"))
             if fault is not None:
                 status, body, headers = fault.reply()
                 return ApiReply(status, body, headers)

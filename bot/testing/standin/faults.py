@@ -18,6 +18,8 @@ class Fault:
     error: str | None
     retry_after: int | None
     remaining: int
+    channel: str | None = None
+    """Only calls about this conversation fail (their ``channel`` argument)."""
 
     def reply(self) -> tuple[int, JSON, dict[str, str]]:
         """HTTP status, body and headers, as Slack answers in this situation."""
@@ -42,7 +44,13 @@ class Faults:
         self._waiting: dict[str, int] = {}
 
     def plan(
-        self, method: str, status: int, error: str | None, retry_after: int | None, times: int
+        self,
+        method: str,
+        status: int,
+        error: str | None,
+        retry_after: int | None,
+        times: int,
+        channel: str | None = None,
     ) -> None:
         """Queue a failure, refusing ones Slack could not produce."""
         spec = method_specs().get(method)
@@ -59,7 +67,7 @@ class Faults:
         if not documented and (spec is None or not spec.documents(str(error))):
             raise ValueError(f"Slack does not document {error!r} for {method}")
         with self._lock:
-            self._failures.append(Fault(method, status, error, retry_after, times))
+            self._failures.append(Fault(method, status, error, retry_after, times, channel))
 
     def slow(self, method: str, seconds: float, *, after_acting: bool = False) -> None:
         with self._lock:
@@ -98,11 +106,12 @@ class Faults:
             self._gate.wait_for(lambda: method not in self._held)
             self._waiting[method] -= 1
 
-    def take(self, method: str) -> Fault | None:
-        """The next failure planned for ``method`` (or for every method), used up by one."""
+    def take(self, method: str, channel: object = None) -> Fault | None:
+        """The next failure planned for ``method`` (or for every method), and for
+        ``channel`` if the failure names one, used up by one."""
         with self._lock:
             for fault in self._failures:
-                if fault.method in (method, "*"):
+                if fault.method in (method, "*") and fault.channel in (None, channel):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._failures.remove(fault)

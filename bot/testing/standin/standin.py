@@ -301,14 +301,16 @@ class SlackStandIn(MessageQueries, ViewControls):
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Make the next ``times`` calls to ``method`` ("*" for any) fail.
+        """Make the next ``times`` calls to ``method`` ("*" for any) fail; with ``channel``,
+        only those about that conversation (their ``channel`` argument: a user id for a DM).
 
         ``status=429`` answers HTTP 429 with ``Retry-After`` (default 1 s) and ``ratelimited``;
         ``error`` with the default status answers HTTP 200 ``{"ok": false, "error": error}``;
         otherwise a 5xx with a JSON error body.
         """
-        self._faults.plan(method, status, error, retry_after, times)
+        self._faults.plan(method, status, error, retry_after, times, channel)
 
     def slow(self, method: str, seconds: float, *, after_acting: bool = False) -> None:
         """Delay every call to ``method`` ("*" for all) by ``seconds`` before answering.
