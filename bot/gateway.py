@@ -59,6 +59,7 @@ INVITE_BATCH = 100
 """Slack takes at most 100 users in one `conversations.invite` call."""
 
 POST_ONCE_EVENT = "scr_bot_post"
+"""The `metadata.event_type` of every message posted once; its payload names the ledger key."""
 
 SIDE_BY_SIDE = 4
 """Posts of one batch in flight at once (`SlackGateway.post_each_once`): the conversations
@@ -66,7 +67,6 @@ differ, so Slack's limit of about one message a second to each is not what bound
 _POSTERS = ThreadPoolExecutor(SIDE_BY_SIDE * 4, thread_name_prefix="scr-post")
 """The threads posting batches' lanes side by side, shared by the process's batches (the
 outbox runs up to eight at once)."""
-"""The `metadata.event_type` of every message posted once; its payload names the ledger key."""
 
 ADOPT_MARGIN = timedelta(minutes=5)
 """How far before a post attempt began its message is looked for (the bot's clock and
