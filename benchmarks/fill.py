@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 
+from bot.ids import Job
 from bot.process.working_days import WorkingCalendar
 from storage.models import Agency, Case, Reminder, Task
+from storage.states import JobState
 
 CASE_TASKS = (
     "cpu_cp_plan_checked",
@@ -121,6 +123,23 @@ def fill(
                         f"(SELECT max(id) FROM {table}))"
                     )
                 )
+
+
+def waiting_jobs(count: int, now: datetime) -> list[dict[str, Any]]:
+    """Rows of ``count`` queued set-up jobs, each of a case of its own, all due by ``now``,
+    the first due longest: a backlog, as after Slack was down."""
+    return [
+        {
+            "kind": Job.CASE_SETUP.value,
+            "args": {"case_id": n},
+            "subject": f"case_id={n}",
+            "state": JobState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now - timedelta(seconds=count - n),
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
 
 
 def _working_days(cal: WorkingCalendar, start: date, count: int) -> list[date]:

@@ -27,10 +27,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from benchmarks.fill import fill
+from benchmarks.fill import fill, waiting_jobs
 from bot.clock import FrozenClock
 from bot.crypto import cipher_for
-from bot.ids import Job
 from bot.jobs.worker import tick
 from bot.runtime import Runtime
 from bot.services import outbox
@@ -44,7 +43,6 @@ from bot.testing.standin import SlackStandIn
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import OutboxJob, Reminder, Task
-from storage.states import JobState
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 IDLE_RUNS = 20
@@ -160,20 +158,8 @@ CLAIMS = 50
 def claim_with_backlog(db: Database, waiting: int) -> float:
     """Median seconds for a drainer to claim the next job with ``waiting`` jobs queued and
     due (each of a case of its own); the jobs are removed afterwards."""
-    rows = [
-        {
-            "kind": Job.CASE_SETUP.value,
-            "args": {"case_id": n},
-            "subject": f"case_id={n}",
-            "state": JobState.PENDING,
-            "attempts": 0,
-            "next_attempt_at": NOW - timedelta(seconds=waiting - n),
-            "created_at": NOW,
-        }
-        for n in range(waiting)
-    ]
     with db.session() as session:
-        session.execute(insert(OutboxJob), rows)
+        session.execute(insert(OutboxJob), waiting_jobs(waiting, NOW))
     _analyze(db.engine)
     each = []
     for _ in range(min(CLAIMS, waiting)):

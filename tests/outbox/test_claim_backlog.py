@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, insert, text, update
 
+from benchmarks.fill import waiting_jobs
 from bot.ids import Job
 from bot.services import outbox
 from storage.db import Database
@@ -23,18 +24,7 @@ WAITING = 2_000
 def _backlog(database: Database) -> int:
     """``WAITING`` jobs due, the first due longest, and one job whose drainer's lease ran
     out (its id returned); the table's statistics up to date, as autovacuum keeps them."""
-    rows = [
-        {
-            "kind": Job.CASE_SETUP.value,
-            "args": {"case_id": n},
-            "subject": f"case_id={n}",
-            "state": JobState.PENDING,
-            "attempts": 0,
-            "next_attempt_at": START - timedelta(seconds=WAITING - n),
-            "created_at": START,
-        }
-        for n in range(WAITING)
-    ]
+    rows = waiting_jobs(WAITING, START)
     with database.session() as session:
         session.execute(insert(OutboxJob), rows)
         stale = session.execute(
