@@ -187,3 +187,20 @@ def waits_of(clock: FrozenClock, work: Callable[[], object]) -> list[timedelta]:
         clock.set(wake)
     thread.join(30)
     return waits
+
+
+def set_up_dms(standin: Any) -> list[tuple[str, str, str]]:
+    """Every DM posted once (by its ledger key) to someone the bot has posted to, but a
+    set-up's notice that it was put off: (key, person, their DM's channel)."""
+    people = {
+        str(c.args["channel"])
+        for c in standin.calls_to("chat.postMessage")
+        if str(c.args["channel"]).startswith("U")
+    }
+    return [
+        (key, person, m.channel)
+        for person in sorted(people)
+        for m in standin.dms_to(person)
+        if m.metadata is not None
+        and not (key := str(m.metadata["event_payload"]["key"])).endswith(":setup-pending")
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from bot.testing.standin import SlackStandIn
@@ -422,11 +423,6 @@ def _side_by_side_in_order(calls: Sequence[RecordedCall]) -> list[RecordedCall]:
     out = list(calls)
     for n, call in zip(slots, ordered, strict=True):
         out[n] = call
-    start = 0
-    while start < len(out):
-        end = start
-        while end < len(out) and _dm_key(out[end]):
-            end += 1
-        out[start:end] = sorted(out[start:end], key=_dm_key)
-        start = end + 1
-    return out
+    # each run of DMs sorted by key; a sort of any other run, keyed "", keeps its order
+    runs = groupby(out, key=lambda call: bool(_dm_key(call)))
+    return [call for _, run in runs for call in sorted(run, key=_dm_key)]

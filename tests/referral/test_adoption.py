@@ -15,7 +15,7 @@ from bot.jobs.outbox import drain
 from bot.testing.harness import Harness, make_settings, start_harness
 from bot.views.messages import Message
 from storage.models import PostAttempt, SentMessage
-from tests.flow_helpers import cases, refer
+from tests.flow_helpers import cases, refer, set_up_dms
 
 TIMEOUT = 1
 LATE = 1.5
@@ -113,22 +113,11 @@ def test_a_dm_that_timed_out_after_slack_posted_is_adopted_not_repeated(slow_har
 
 
 def _set_up_dms(standin) -> dict[str, str]:
-    """The set-up's DMs in Slack (its notice of a set-up put off aside), by their keys: the
-    DM each is in. Each key is in Slack once."""
-    people = {
-        str(c.args["channel"])
-        for c in standin.calls_to("chat.postMessage")
-        if str(c.args["channel"]).startswith("U")
-    }
-    posted = [
-        (str(m.metadata["event_payload"]["key"]), m.channel)
-        for user in people
-        for m in standin.dms_to(user)
-        if m.metadata is not None
-    ]
-    keys = [key for key, _ in posted]
+    """The set-up's DMs in Slack by their keys: the DM each is in. Each key is in Slack once."""
+    posted = set_up_dms(standin)
+    keys = [key for key, _, _ in posted]
     assert len(keys) == len(set(keys)), "a DM posted twice"
-    return {key: channel for key, channel in posted if not key.endswith(":setup-pending")}
+    return {key: channel for key, _, channel in posted}
 
 
 def test_a_post_refused_outright_is_not_looked_for_again(harness) -> None:

@@ -13,7 +13,14 @@ from bot.gateway import SIDE_BY_SIDE
 from bot.ids import Job
 from bot.jobs.outbox import drain
 from bot.testing.harness import make_settings, start_harness
-from tests.flow_helpers import agency_id, body_json, cases, open_referral_modal, refer
+from tests.flow_helpers import (
+    agency_id,
+    body_json,
+    cases,
+    open_referral_modal,
+    refer,
+    set_up_dms,
+)
 from tests.referral.data import referral_values
 from tests.socket_mode.conditions import until
 
@@ -186,15 +193,8 @@ def _card_posted_pin_refused(harness) -> None:
 
 
 def _set_up_dms(harness) -> Counter[str]:
-    """Who has the set-up's DMs, each counted (its notice of a set-up put off aside)."""
-    standin = harness.standin
-    people = {c.args["channel"] for c in standin.calls_to("chat.postMessage")}
-    return Counter(
-        str(user)
-        for user in people
-        for m in standin.dms_to(str(user))
-        if m.metadata and not m.metadata["event_payload"]["key"].endswith(":setup-pending")
-    )
+    """Who has the set-up's DMs, each counted."""
+    return Counter(person for _, person, _ in set_up_dms(harness.standin))
 
 
 def test_a_set_ups_dms_go_side_by_side_after_its_card(harness) -> None:
