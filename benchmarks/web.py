@@ -2,21 +2,22 @@
 Slack stand-in and the same gunicorn settings, each sent the same referral form's
 submission: `python -m benchmarks.web`.
 
-Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 at 8 and
-16 in flight, on SQLite (`scr-bot serve`, one worker) and on PostgreSQL (the Procfile's
-`web`, two workers, with its `worker`; when --postgres or TEST_DATABASE_URL gives a
-database); 200 referrals from the first submission to the last pinned card (with the whole
-machine's processor time per referral meanwhile, whose it was, and the least time that
-much work could take on this machine's processors), and 50 with
-every Slack call answered in 150 ms as Slack's own round trips take; submissions answered
-with an error; the ratios bot/bare; for the bot, 20 referrals at 8 in flight against
-Slack's rate limits on `chat.postMessage` (every set-up DMs the same CPU members) and how
-many set-ups were put off; 32 referrals at 16 in flight
-while every Slack call takes 2 s (none may be created yet shown as failed); the resident
-memory of `serve`, `web` and `worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both
-databases (cases bulk-inserted), and the time 1,000 due reminders take to leave the worker
-against the stand-in with Slack's rate limits enforced. `--parts` runs some of them;
-`--repeat N` takes the median of N side-by-side runs.
+Prints, for each: `/scr help` p50 (sequential); the referral submission's p50/p99 for the
+first 16 after the server started (8 in flight: each process still compiling its SQL and
+filling its caches, once), then at 8 and 16 in flight; on SQLite (`scr-bot serve`, one
+worker) and on PostgreSQL (the Procfile's `web`, two workers, with its `worker`; when
+--postgres or TEST_DATABASE_URL gives a database); 200 referrals from the first submission
+to the last pinned card (with the whole machine's processor time per referral meanwhile,
+whose it was, and the least time that much work could take on this machine's processors),
+and 50 with every Slack call answered in 150 ms as Slack's own round trips take; submissions
+answered with an error; the ratios bot/bare; for the bot, 20 referrals at 8 in flight
+against Slack's rate limits on `chat.postMessage` (every set-up DMs the same CPU members)
+and how many set-ups were put off; 32 referrals at 16 in flight while every Slack call takes
+2 s (none may be created yet shown as failed); the resident memory of `serve`, `web` and
+`worker`. Then the idle tick at 1,000, 10,000 and 50,000 cases on both databases (cases
+bulk-inserted), and the time 1,000 due reminders take to leave the worker against the
+stand-in with Slack's rate limits enforced. `--parts` runs some of them; `--repeat N` takes the
+median of N side-by-side runs.
 """
 
 from __future__ import annotations
@@ -304,6 +305,8 @@ def wait_for(condition: Callable[[], bool], within: float) -> bool:
 @dataclass
 class Figures:
     help: float = 0.0
+    first: tuple[float, float] = (0.0, 0.0)
+    """p50 and p99 of the first submissions after the server started (ms)."""
     submit: dict[int, tuple[float, float]] | None = None
     cpu: float = 0.0
     """CPU time of the web server's processes per referral submitted (ms), the set-ups they
@@ -430,6 +433,12 @@ def measure(
         help_p50(server, 5)
         figures.help = help_p50(server, args.help_runs)
     if "referrals" in args.parts:
+        views, pins = open_forms(server, standin, args.first, bare), pinned(standin)
+        answered = submit_all(server, views, 8, agency)
+        wait_pinned(standin, pins + len(views), 120)
+        figures.errors += sum(1 for _, ok in answered if not ok)
+        times = [took for took, _ in answered]
+        figures.first = (ms(times, 0.5), ms(times, 0.99))
         cpu, submitted = 0.0, 0
         for in_flight in args.in_flight:
             views = open_forms(server, standin, args.submissions, bare)
@@ -528,6 +537,9 @@ def compare(title: str, bot: Figures, bare: Figures, args: argparse.Namespace) -
     if "help" in args.parts:
         row("/scr help, sequential, p50", bot.help, bare.help, "ms")
     if "referrals" in args.parts and bot.submit and bare.submit:
+        for index, name in ((0, "p50"), (1, "p99")):
+            label = f"first {args.first} after start, 8 in flight, {name}"
+            row(label, bot.first[index], bare.first[index], "ms")
         for n in args.in_flight:
             row(
                 f"referral submission, {n} in flight, p50",
@@ -628,6 +640,9 @@ def turn_by_turn(
     pairs = list(zip(bots, bares, strict=True))
     rows: list[tuple[str, list[float]]] = []
     if "referrals" in args.parts:
+        for index, name in ((0, "p50"), (1, "p99")):
+            ratios = [bot.first[index] / bare.first[index] for bot, bare in pairs]
+            rows.append((f"first {args.first} after start, 8 in flight, {name}", ratios))
         for n in args.in_flight:
             for index, name in ((0, "p50"), (1, "p99")):
                 ratios = [
@@ -664,6 +679,10 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
         }
     return Figures(
         help=statistics.median(r.help for r in runs),
+        first=(
+            statistics.median(r.first[0] for r in runs),
+            statistics.median(r.first[1] for r in runs),
+        ),
         submit=submit,
         cpu=statistics.median(r.cpu for r in runs),
         burst=statistics.median(r.burst for r in runs),
@@ -844,6 +863,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--help-runs", type=int, default=50)
     parser.add_argument("--in-flight", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--submissions", type=int, default=48, help="per concurrency level")
+    parser.add_argument(
+        "--first", type=int, default=16, help="submissions after start, measured on their own"
+    )
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--latency-burst", type=int, default=50)
     parser.add_argument(

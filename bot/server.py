@@ -58,7 +58,7 @@ class _WorkerApp:
 
     def __call__(self) -> Any:
         from bot.app import create_app
-        from bot.runtime import build_runtime
+        from bot.runtime import build_runtime, settle_heap
         from bot.web import create_flask_app
 
         runtime = build_runtime(self.settings)
@@ -66,6 +66,7 @@ class _WorkerApp:
         from bot.jobs.worker import start_web_draining
 
         self.stop = start_web_draining(runtime, scheduler=self.scheduler)
+        settle_heap()
         return flask_app
 
     def exit(self, _server: object, _worker: object) -> None:
@@ -105,7 +106,7 @@ def socket_mode(settings: Settings) -> int:
     which stops it as it stops `serve`: no envelope more, no tick or job more claimed, and
     the jobs running finished (`Runtime.stopping`)."""
     from bot.app import create_app
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, settle_heap
 
     if settings.slack_app_token is None:
         raise StartupError("SLACK_APP_TOKEN (xapp-...) is needed for Socket Mode")
@@ -118,6 +119,7 @@ def socket_mode(settings: Settings) -> int:
         token = settings.slack_app_token.get_secret_value()
         handler = socket_mode_handler(runtime, create_app(runtime), token)
         handler.connect()  # type: ignore[no-untyped-call]
+        settle_heap()
         log.info("connected to Slack over Socket Mode")
         try:
             runtime.stopping.wait()

@@ -53,7 +53,7 @@ def create_wsgi_app() -> Flask:
     """Entry point for gunicorn: `gunicorn 'bot.web:create_wsgi_app()'`."""
     from bot.app import create_app
     from bot.logging_setup import configure_logging
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, settle_heap
     from bot.settings import Settings
 
     settings = Settings()
@@ -65,6 +65,7 @@ def create_wsgi_app() -> Flask:
     # stopped by gunicorn's `worker_exit` (gunicorn.conf.py), the referrals being set up
     # finished first
     flask_app.extensions[STOP] = start_web_draining(runtime, scheduler=False)
+    settle_heap()
     log.info("web worker ready (pid %s)", os.getpid())
     return flask_app
 

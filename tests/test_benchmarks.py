@@ -30,21 +30,23 @@ def test_repeated_runs_are_also_compared_turn_by_turn(capsys) -> None:
     """Each turn's bot figure over the bare app's of the same turn: a machine slowing down
     between turns moves both, and the spread of the ratios shows how far one run is from
     the next."""
-    args = argparse.Namespace(parts=["referrals", "burst"], in_flight=[8], burst=200)
+    args = argparse.Namespace(parts=["referrals", "burst"], first=16, in_flight=[8], burst=200)
     bots = [
-        web.Figures(submit={8: (60.0, 120.0)}, burst=6.0),
-        web.Figures(submit={8: (90.0, 150.0)}, burst=9.0),
-        web.Figures(submit={8: (45.0, 90.0)}, burst=5.0),
+        web.Figures(first=(80.0, 200.0), submit={8: (60.0, 120.0)}, burst=6.0),
+        web.Figures(first=(90.0, 300.0), submit={8: (90.0, 150.0)}, burst=9.0),
+        web.Figures(first=(70.0, 100.0), submit={8: (45.0, 90.0)}, burst=5.0),
     ]
     bares = [
-        web.Figures(submit={8: (40.0, 80.0)}, burst=2.0),
-        web.Figures(submit={8: (60.0, 100.0)}, burst=3.0),
-        web.Figures(submit={8: (45.0, 45.0)}, burst=2.5),
+        web.Figures(first=(40.0, 100.0), submit={8: (40.0, 80.0)}, burst=2.0),
+        web.Figures(first=(30.0, 100.0), submit={8: (60.0, 100.0)}, burst=3.0),
+        web.Figures(first=(35.0, 100.0), submit={8: (45.0, 45.0)}, burst=2.5),
     ]
 
     web.turn_by_turn(bots, bares, args)
 
     lines = {line.split("  ")[2].strip(): line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["first 16 after start, 8 in flight, p50"].endswith("2.0x  [2.0x, 3.0x]")
+    assert lines["first 16 after start, 8 in flight, p99"].endswith("2.0x  [1.0x, 3.0x]")
     assert lines["referral submission, 8 in flight, p50"].endswith("1.5x  [1.0x, 1.5x]")
     assert lines["referral submission, 8 in flight, p99"].endswith("1.5x  [1.5x, 2.0x]")
     assert lines["200 referrals, first submission to last pin"].endswith("3.0x  [2.0x, 3.0x]")

@@ -60,7 +60,7 @@ from bot.jobs.outbox import (
     tidy,
 )
 from bot.jobs.reminders import DeliveryReport, deliver_due_reminders, send_daily_digest
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime, settle_heap
 from bot.services import outbox
 from bot.settings import Settings
 
@@ -253,6 +253,7 @@ def run_worker(settings: Settings) -> int:
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
+    settle_heap()
     log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
     scheduler.start()
     finished = drainer.stop(STOP_WITHIN)
