@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.testing.seed import SEED_TOML
+from bot.testing.standin import SlackStandIn
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -84,32 +85,46 @@ def test_a_started_bot_has_checked_its_schema_without_alembic(tmp_path: Path) ->
 
 
 STARTED = """
-import gc, json, os
+import gc, json, os, threading, time
 from bot.settings import Settings
+
+
+def watch():
+    deadline = time.monotonic() + 60
+    while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(json.dumps([gc.get_freeze_count(), len(gc.get_objects())]), flush=True)
+    os._exit(0)
+
+
+threading.Thread(target=watch, daemon=True).start()
 {start}
-print(json.dumps([gc.get_freeze_count(), len(gc.get_objects())]), flush=True)
-os._exit(0)
+time.sleep(120)
 """
 
 STARTS = {
     "web": "import bot.web; bot.web.create_wsgi_app()",
     "serve": "import bot.server; bot.server._WorkerApp(Settings(), scheduler=True)()",
-    "worker": (
-        "import bot.jobs.worker as w; w.BlockingScheduler.start = lambda self: None; "
-        "w.run_worker(Settings())"
-    ),
+    "socket": "import bot.server; bot.server.socket_mode(Settings())",
+    "worker": "import bot.jobs.worker; bot.jobs.worker.run_worker(Settings())",
 }
 
 
 @pytest.mark.parametrize("process", sorted(STARTS))
 def test_what_a_process_built_at_start_is_left_out_of_garbage_collection(
-    tmp_path: Path, process: str
+    tmp_path: Path, standin: SlackStandIn, process: str
 ) -> None:
     """A full collection walks every object it tracks, stopping the process's threads
     meanwhile: with the modules and the app tracked, 100 to 200 ms, in the middle of
-    answering Slack. Once started, a process tracks only what it made since."""
-    code = STARTED.format(start=STARTS[process])
-    frozen, tracked = _printed(code, _bot_env(tmp_path), tmp_path)
+    answering Slack. Once started (the socket connected, the worker's scheduler about to
+    run), a process tracks only what it made since."""
+    env = {
+        **_bot_env(tmp_path),
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_API_URL": standin.api_url,
+        "SLACK_APP_TOKEN": standin.app_token,
+    }
+    frozen, tracked = _printed(STARTED.format(start=STARTS[process]), env, tmp_path)
     assert frozen > 100_000
     assert tracked < frozen / 20
 
