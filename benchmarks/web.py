@@ -433,26 +433,24 @@ def measure(
         help_p50(server, 5)
         figures.help = help_p50(server, args.help_runs)
     if "referrals" in args.parts:
-        views, pins = open_forms(server, standin, args.first, bare), pinned(standin)
-        answered = submit_all(server, views, 8, agency)
-        wait_pinned(standin, pins + len(views), 120)
-        figures.errors += sum(1 for _, ok in answered if not ok)
-        times = [took for took, _ in answered]
-        figures.first = (ms(times, 0.5), ms(times, 0.99))
-        cpu, submitted = 0.0, 0
-        for in_flight in args.in_flight:
-            views = open_forms(server, standin, args.submissions, bare)
-            before, pins = cpu_seconds(server.process.pid), pinned(standin)
+
+        def level(count: int, in_flight: int) -> tuple[float, float, float]:
+            """p50 and p99 of ``count`` submissions, and the server's CPU seconds meanwhile;
+            each level starts on an idle server, not behind the last one's set-ups."""
+            views, pins = open_forms(server, standin, count, bare), pinned(standin)
+            before = cpu_seconds(server.process.pid)
             answered = submit_all(server, views, in_flight, agency)
-            cpu += cpu_seconds(server.process.pid) - before
-            # each level starts on an idle server, not behind the last level's set-ups
+            cpu = cpu_seconds(server.process.pid) - before
             wait_pinned(standin, pins + len(views), 120)
-            submitted += len(answered)
-            times = [took for took, _ in answered]
             figures.errors += sum(1 for _, ok in answered if not ok)
-            assert figures.submit is not None
-            figures.submit[in_flight] = (ms(times, 0.5), ms(times, 0.99))
-        figures.cpu = cpu / submitted * 1000
+            times = [took for took, _ in answered]
+            return ms(times, 0.5), ms(times, 0.99), cpu
+
+        figures.first = level(args.first, 8)[:2]
+        levels = {n: level(args.submissions, n) for n in args.in_flight}
+        figures.submit = {n: (p50, p99) for n, (p50, p99, _) in levels.items()}
+        cpu = sum(cpu for _, _, cpu in levels.values())
+        figures.cpu = cpu / (args.submissions * len(levels)) * 1000
     if "burst" in args.parts:
         figures.burst, figures.burst_split = burst(
             server, standin, args.burst, agency, figures, worker

@@ -48,30 +48,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 class _WorkerApp:
-    """What the worker builds: the runtime, the app and, when embedded, the scheduler beside
-    it (one worker, so one scheduler)."""
+    """What the worker builds (`bot.web.build_web_app`): the runtime, the app and, when
+    embedded, the scheduler beside it (one worker, so one scheduler)."""
 
     def __init__(self, settings: Settings, *, scheduler: bool) -> None:
         self.settings = settings
         self.scheduler = scheduler
-        self.stop: Callable[[], None] | None = None
+        self.app: Any = None
 
     def __call__(self) -> Any:
-        from bot.app import create_app
-        from bot.runtime import build_runtime, settle_heap
-        from bot.web import create_flask_app
+        from bot.web import build_web_app
 
-        runtime = build_runtime(self.settings)
-        flask_app = create_flask_app(runtime, create_app(runtime))
-        from bot.jobs.worker import start_web_draining
-
-        self.stop = start_web_draining(runtime, scheduler=self.scheduler)
-        settle_heap()
-        return flask_app
+        self.app = build_web_app(self.settings, scheduler=self.scheduler)
+        return self.app
 
     def exit(self, _server: object, _worker: object) -> None:
-        if self.stop is not None:
-            self.stop()
+        from bot.web import stop_draining
+
+        stop_draining(self.app)
 
 
 def serve(settings: Settings, *, scheduler: bool | None = None) -> int:

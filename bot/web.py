@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import inbound
 from bot.portal.app import register_portal
 from bot.runtime import Runtime
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +51,31 @@ def create_flask_app(runtime: Runtime, bolt_app: App) -> Flask:
 
 
 def create_wsgi_app() -> Flask:
-    """Entry point for gunicorn: `gunicorn 'bot.web:create_wsgi_app()'`."""
-    from bot.app import create_app
+    """Entry point for gunicorn: `gunicorn 'bot.web:create_wsgi_app()'`. Its drain is
+    stopped by gunicorn's `worker_exit` (gunicorn.conf.py), the referrals being set up
+    finished first."""
     from bot.logging_setup import configure_logging
-    from bot.runtime import build_runtime, settle_heap
     from bot.settings import Settings
 
     settings = Settings()
     configure_logging(settings.log_level)
+    flask_app = build_web_app(settings, scheduler=False)
+    log.info("web worker ready (pid %s)", os.getpid())
+    return flask_app
+
+
+def build_web_app(settings: Settings, *, scheduler: bool) -> Flask:
+    """What a gunicorn worker serves: the runtime, the app, and what its process drains
+    (everything, with the embedded scheduler; else the referrals waiting), to be stopped
+    by `stop_draining`; then the start-up heap settled (`settle_heap`)."""
+    from bot.app import create_app
+    from bot.jobs.worker import start_web_draining
+    from bot.runtime import build_runtime, settle_heap
+
     runtime = build_runtime(settings)
     flask_app = create_flask_app(runtime, create_app(runtime))
-    from bot.jobs.worker import start_web_draining
-
-    # stopped by gunicorn's `worker_exit` (gunicorn.conf.py), the referrals being set up
-    # finished first
-    flask_app.extensions[STOP] = start_web_draining(runtime, scheduler=False)
+    flask_app.extensions[STOP] = start_web_draining(runtime, scheduler=scheduler)
     settle_heap()
-    log.info("web worker ready (pid %s)", os.getpid())
     return flask_app
 
 
