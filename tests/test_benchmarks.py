@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import cost, tick, web
+from benchmarks import cost, statements, tick, web
 
 
 def test_the_cost_benchmark_opens_and_sets_up_every_referral_it_submits(capsys) -> None:
@@ -14,6 +14,17 @@ def test_the_cost_benchmark_opens_and_sets_up_every_referral_it_submits(capsys) 
     printed = capsys.readouterr().out
     assert "one referral, 2 in turn, SQLite" in printed
     assert "opening its case and setting it up (2 opened, 2 set up)" in printed
+
+
+def test_the_statements_benchmark_prints_each_layer_of_a_statement(capsys) -> None:
+    assert statements.main(["--runs", "3", "--rounds", "1"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("one statement, SQLite")
+    rows = {line[:60].strip(): line[60:].split() for line in lines[2:]}
+    assert list(rows) == [label for label, _ in statements.LAYERS]
+    for label, (one, _more) in rows.items():
+        assert float(one) > 0, label
 
 
 def test_the_tick_benchmark_also_times_a_claim_behind_a_backlog(capsys) -> None:
