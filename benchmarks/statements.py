@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 
 from benchmarks.tick import postgres_url, sqlite_url
 from storage.db import Database, make_engine
@@ -90,17 +90,12 @@ LAYERS: tuple[tuple[str, Read], ...] = (
 )
 
 
-def cpu_us(read: Read, db: Database, agency_id: int, count: int, runs: int, rounds: int) -> float:
-    """Median over ``rounds`` of this process's CPU microseconds per transaction of
-    ``count`` reads, each round ``runs`` transactions."""
-    read(db, agency_id, count)  # warm: the pool's connection, the compiled statement
-    each = []
-    for _ in range(rounds):
-        started = time.process_time()
-        for _ in range(runs):
-            read(db, agency_id, count)
-        each.append((time.process_time() - started) / runs * 1e6)
-    return statistics.median(each)
+def cpu_us(read: Read, db: Database, agency_id: int, count: int, runs: int) -> float:
+    """This process's CPU microseconds per transaction of ``count`` reads, over ``runs``."""
+    started = time.process_time()
+    for _ in range(runs):
+        read(db, agency_id, count)
+    return (time.process_time() - started) / runs * 1e6
 
 
 @contextmanager
@@ -122,16 +117,25 @@ def database(postgres: str | None) -> Iterator[tuple[Database, int]]:
 
 
 def measure(postgres: str | None, runs: int, rounds: int) -> list[tuple[str, float, float]]:
-    """Each layer: CPU microseconds for a transaction of one read, and per read more."""
-    rows = []
+    """Each layer: CPU microseconds for a transaction of one read, and per read more; the
+    median of ``rounds``, which take the layers in turn (a machine whose speed drifts moves
+    them all), after a round to warm each (the pool's connection, the compiled statement)."""
+    taken: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in LAYERS}
     with database(postgres) as (db, agency_id):
-        with db.engine.connect() as connection:  # the server up and answering
-            connection.execute(text("SELECT 1"))
-        for label, read in LAYERS:
-            one = cpu_us(read, db, agency_id, 1, runs, rounds)
-            five = cpu_us(read, db, agency_id, 5, runs, rounds)
-            rows.append((label, one, (five - one) / 4))
-    return rows
+        for turn in range(rounds + 1):
+            for label, read in LAYERS:
+                one = cpu_us(read, db, agency_id, 1, runs)
+                five = cpu_us(read, db, agency_id, 5, runs)
+                if turn:
+                    taken[label].append((one, (five - one) / 4))
+    return [
+        (
+            label,
+            statistics.median(one for one, _ in taken[label]),
+            statistics.median(more for _, more in taken[label]),
+        )
+        for label, _ in LAYERS
+    ]
 
 
 def report(where: str, rows: Sequence[tuple[str, float, float]], runs: int, rounds: int) -> None:
