@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from sqlalchemy import bindparam, select
 
 from benchmarks.tick import postgres_url, sqlite_url
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Agency
 
@@ -103,9 +103,9 @@ def database(postgres: str | None) -> Iterator[tuple[Database, int]]:
     """A migrated database of its own (a temporary SQLite file, or a PostgreSQL schema
     dropped afterwards) holding one agency: the database and the agency's id."""
     with sqlite_url() if postgres is None else postgres_url(postgres) as url:
-        upgrade(make_engine(url))
         db = Database.from_url(url)
         try:
+            upgrade(db.engine)
             with db.session() as session:
                 agency = Agency(name="Health", active=True)
                 session.add(agency)
