@@ -29,6 +29,9 @@ PARTNERSHIP_LOCK = "scr-bot:partnership"
 """Held while the partnership file is loaded into the database: processes starting at once
 (gunicorn's workers, the worker process) load it one after the other, and the later ones
 find it loaded already."""
+STOP_POLL_SECONDS = 1.0
+"""How often a process's main thread, waiting to be stopped, wakes to run a pending signal
+handler (`Runtime.wait_until_stopping`)."""
 
 
 class Bell:
@@ -100,6 +103,15 @@ class Runtime:
 
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
+
+    def wait_until_stopping(self) -> None:
+        """Hold the main thread until `stopping` is set by the SIGTERM handler, waking each
+        second. Python runs a signal's handler in the main thread only, once it runs again;
+        when the kernel hands the signal to another of the process's threads, nothing wakes
+        a main thread asleep in an untimed wait, and the process would sleep through its
+        stop until killed."""
+        while not self.stopping.wait(STOP_POLL_SECONDS):
+            pass
 
     @property
     def process_key(self) -> str:

@@ -116,7 +116,7 @@ def socket_mode(settings: Settings) -> int:
         settle_heap()
         log.info("connected to Slack over Socket Mode")
         try:
-            runtime.stopping.wait()
+            runtime.wait_until_stopping()
         finally:
             handler.close()  # type: ignore[no-untyped-call]
     finally:

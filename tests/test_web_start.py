@@ -37,6 +37,7 @@ from storage.models import Agency, Case, OutboxJob
 from storage.states import JobState
 from tests import dbutil
 from tests.referral.data import referral_values
+from tests.signals import sigterm_through_another_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTS = 4
@@ -268,3 +269,34 @@ def test_a_deploy_stopping_web_and_worker_lets_their_running_jobs_finish(
             if worker.poll() is None:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=60)
+
+
+def test_the_worker_stops_on_a_sigterm_handed_to_another_of_its_threads(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """The kernel may hand a process's SIGTERM to any of its threads. Python runs the
+    handler in the main thread, which must wake for it: asleep until told to stop, the
+    worker would sleep through its stop until the platform killed it, its jobs mid-way."""
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    url = f"sqlite:///{dbutil.migrated_sqlite_template(tmp_path)}"
+    worker = Boot(_procfile("worker", standin, url, config, stderr=subprocess.PIPE))
+
+    def said(words: str) -> bool:
+        with worker.changed:
+            return worker.changed.wait_for(
+                lambda: any(words in line for line in worker.lines), timeout=30
+            )
+
+    try:
+        assert said("worker started"), "".join(worker.lines[-30:])
+        group = [psutil.Process(worker.process.pid)]
+        group += group[0].children(recursive=True)
+        python = next(process for process in group if process.num_threads() > 1)
+        sigterm_through_another_thread(python.pid)
+        assert worker.process.wait(timeout=30) == 0, "".join(worker.lines[-30:])
+        assert said("worker stopped"), "".join(worker.lines[-30:])
+    finally:
+        if worker.process.poll() is None:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+            worker.process.wait(timeout=60)

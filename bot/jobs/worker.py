@@ -37,7 +37,6 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
@@ -207,24 +206,25 @@ def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> Drainer:
     return drainer
 
 
-def start_background_scheduler(runtime: Runtime) -> Callable[[], None]:
-    """The embedded scheduler of `scr-bot serve`: started once, beside the web server, in
-    the process that answers Slack (so that its listeners' bell reaches it). Returns how to
-    stop it: no tick more, and the jobs being drained finished (`Drainer.stop`)."""
+def start_background_scheduler(runtime: Runtime) -> Callable[[], bool]:
+    """The scheduler of the worker, and the embedded one of `scr-bot serve`, started beside
+    the web server in the process that answers Slack (so that its listeners' bell reaches
+    it). Returns how to stop it: no tick more, and the jobs being drained finished
+    (`Drainer.stop`); whether they all finished in time."""
     scheduler = BackgroundScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
     drainer = drain_when_rung(scheduler, runtime)
     scheduler.start()
 
-    def stop() -> None:
-        runtime.stopping.set()
+    def stop() -> bool:
+        runtime.stopping.set()  # a tick under way finishes what it has in flight, no more
         scheduler.shutdown(wait=False)
-        drainer.stop(STOP_WITHIN)
+        return drainer.stop(STOP_WITHIN)
 
     return stop
 
 
-def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], None]:
+def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], bool]:
     """What a process answering Slack drains: everything, with its embedded scheduler;
     without one, only the referrals waiting, opened and set up, the worker doing the rest.
     Returns how to stop it, letting the jobs being drained finish."""
@@ -232,8 +232,8 @@ def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], Non
         return start_background_scheduler(runtime)
     drainer = set_up_referrals_when_rung(runtime)
 
-    def stop() -> None:
-        drainer.stop(STOP_WITHIN)
+    def stop() -> bool:
+        return drainer.stop(STOP_WITHIN)
 
     return stop
 
@@ -243,20 +243,13 @@ def run_worker(settings: Settings) -> int:
     more, no job more claimed, and the jobs running finished, not left to wait out their
     lease before another drainer takes them."""
     runtime = build_runtime(settings)
-    scheduler = BlockingScheduler(timezone=TIMEZONE)
-    add_jobs(scheduler, runtime)
-    drainer = drain_when_rung(scheduler, runtime)
-    listen_for_jobs(runtime)
-
-    def stop(*_: object) -> None:
-        runtime.stopping.set()  # a tick under way finishes what it has in flight, no more
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
     settle_heap()
+    stop = start_background_scheduler(runtime)
+    listen_for_jobs(runtime)
     log.info("worker started: a tick now and every %s s; digest from 08:30", TICK_SECONDS)
-    scheduler.start()
-    finished = drainer.stop(STOP_WITHIN)
+    runtime.wait_until_stopping()
+    finished = stop()
     log.info(
         "worker stopped%s", "" if finished else "; jobs still running are left to their leases"
     )

@@ -31,6 +31,7 @@ from storage.models import Agency, Case, OutboxJob
 from storage.states import JobState
 from tests import dbutil
 from tests.referral.data import referral_values
+from tests.signals import sigterm_through_another_thread
 from tests.socket_mode.conditions import until
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
@@ -165,4 +166,19 @@ def test_sigterm_lets_the_set_up_under_way_finish_then_stops(standin, socket_bot
     case = _case_with_channel(socket_bot.database)
     assert case is not None and case.card_ts is not None
     assert standin.pins[case.channel_id or ""] == [case.card_ts]
+    assert "socket mode stopped" in socket_bot.log_text()
+
+
+def test_sigterm_handed_to_another_thread_still_stops_it(socket_bot) -> None:
+    """The kernel may hand the process's SIGTERM to any of its threads. Python runs the
+    handler in the main thread, which must wake for it: asleep until told to stop, it would
+    sleep through its stop until the platform killed it, its jobs mid-way."""
+    until(
+        lambda: "connected to Slack over Socket Mode" in socket_bot.log_text(),
+        within=30,
+        what="the bot settled after connecting",
+    )
+    sigterm_through_another_thread(socket_bot.process.pid)
+
+    assert socket_bot.process.wait(timeout=30) == 0, socket_bot.log_text()
     assert "socket mode stopped" in socket_bot.log_text()
