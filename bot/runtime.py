@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,8 +105,20 @@ class Runtime:
     def web_client(self) -> WebClient:
         return make_web_client(self.settings)
 
+    def stop_on_signals(self) -> None:
+        """SIGTERM (a deploy, a restart) and SIGINT (Ctrl-C at a terminal) set `stopping`, so
+        that the process stops as it should: no tick or job more, those running finished. A
+        second Ctrl-C interrupts at once."""
+
+        def stop(_signal: int, _frame: object) -> None:
+            self.stopping.set()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
     def wait_until_stopping(self) -> None:
-        """Hold the main thread until `stopping` is set by the SIGTERM handler, waking each
+        """Hold the main thread until `stopping` is set by a signal's handler, waking each
         second. Python runs a signal's handler in the main thread only, once it runs again;
         when the kernel hands the signal to another of the process's threads, nothing wakes
         a main thread asleep in an untimed wait, and the process would sleep through its

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -96,9 +95,9 @@ def serve(settings: Settings, *, scheduler: bool | None = None) -> int:
 
 
 def socket_mode(settings: Settings) -> int:
-    """`scr-bot socket`: answers Slack over Socket Mode until SIGTERM (a deploy, a restart),
-    which stops it as it stops `serve`: no envelope more, no tick or job more claimed, and
-    the jobs running finished (`Runtime.stopping`)."""
+    """`scr-bot socket`: answers Slack over Socket Mode until SIGTERM (a deploy, a restart)
+    or Ctrl-C, which stops it as SIGTERM stops `serve`: no envelope more, no tick or job
+    more claimed, and the jobs running finished (`Runtime.stopping`)."""
     from bot.app import create_app
     from bot.runtime import build_runtime, settle_heap
 
@@ -107,7 +106,7 @@ def socket_mode(settings: Settings) -> int:
     runtime = build_runtime(settings)
     from bot.jobs.worker import start_web_draining
 
-    signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
+    runtime.stop_on_signals()
     stop = start_web_draining(runtime, scheduler=settings.scheduler_in_web)
     try:
         token = settings.slack_app_token.get_secret_value()

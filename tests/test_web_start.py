@@ -271,32 +271,60 @@ def test_a_deploy_stopping_web_and_worker_lets_their_running_jobs_finish(
                 worker.wait(timeout=60)
 
 
+@dataclass
+class Worker:
+    """The Procfile's `worker` on SQLite, its output read as it comes."""
+
+    boot: Boot
+    python: psutil.Process
+    """The bot's own process, under the command's shell."""
+
+    def said(self, words: str, within: float = 30) -> bool:
+        with self.boot.changed:
+            return self.boot.changed.wait_for(
+                lambda: any(words in line for line in self.boot.lines), timeout=within
+            )
+
+    def tail(self) -> str:
+        return "".join(self.boot.lines[-30:])
+
+
+@contextmanager
+def _worker(standin: SlackStandIn, tmp_path: Path) -> Iterator[Worker]:
+    """Started and settled (its main thread waiting to be stopped); killed if still up."""
+    config = tmp_path / "partnership.toml"
+    config.write_text(SEED_TOML)
+    url = f"sqlite:///{dbutil.migrated_sqlite_template(tmp_path)}"
+    boot = Boot(_procfile("worker", standin, url, config, stderr=subprocess.PIPE))
+    try:
+        worker = Worker(boot, psutil.Process(boot.process.pid))
+        assert worker.said("worker started"), worker.tail()
+        group = [worker.python, *worker.python.children(recursive=True)]
+        worker.python = next(process for process in group if process.num_threads() > 1)
+        yield worker
+    finally:
+        if boot.process.poll() is None:
+            os.killpg(boot.process.pid, signal.SIGKILL)
+            boot.process.wait(timeout=60)
+
+
 def test_the_worker_stops_on_a_sigterm_handed_to_another_of_its_threads(
     standin: SlackStandIn, tmp_path: Path
 ) -> None:
     """The kernel may hand a process's SIGTERM to any of its threads. Python runs the
     handler in the main thread, which must wake for it: asleep until told to stop, the
     worker would sleep through its stop until the platform killed it, its jobs mid-way."""
-    config = tmp_path / "partnership.toml"
-    config.write_text(SEED_TOML)
-    url = f"sqlite:///{dbutil.migrated_sqlite_template(tmp_path)}"
-    worker = Boot(_procfile("worker", standin, url, config, stderr=subprocess.PIPE))
+    with _worker(standin, tmp_path) as worker:
+        sigterm_through_another_thread(worker.python.pid)
+        assert worker.boot.process.wait(timeout=30) == 0, worker.tail()
+        assert worker.said("worker stopped"), worker.tail()
 
-    def said(words: str) -> bool:
-        with worker.changed:
-            return worker.changed.wait_for(
-                lambda: any(words in line for line in worker.lines), timeout=30
-            )
 
-    try:
-        assert said("worker started"), "".join(worker.lines[-30:])
-        group = [psutil.Process(worker.process.pid)]
-        group += group[0].children(recursive=True)
-        python = next(process for process in group if process.num_threads() > 1)
-        sigterm_through_another_thread(python.pid)
-        assert worker.process.wait(timeout=30) == 0, "".join(worker.lines[-30:])
-        assert said("worker stopped"), "".join(worker.lines[-30:])
-    finally:
-        if worker.process.poll() is None:
-            os.killpg(worker.process.pid, signal.SIGKILL)
-            worker.process.wait(timeout=60)
+def test_ctrl_c_stops_the_worker_as_sigterm_does(standin: SlackStandIn, tmp_path: Path) -> None:
+    """Ctrl-C at a terminal: the worker stops as a deploy stops it, its jobs finished, and
+    says so, rather than dying mid-job with a traceback."""
+    with _worker(standin, tmp_path) as worker:
+        worker.python.send_signal(signal.SIGINT)
+        assert worker.boot.process.wait(timeout=30) == 0, worker.tail()
+        assert worker.said("worker stopped"), worker.tail()
+        assert "Traceback" not in "".join(worker.boot.lines)

@@ -239,11 +239,11 @@ def start_web_draining(runtime: Runtime, *, scheduler: bool) -> Callable[[], boo
 
 
 def run_worker(settings: Settings) -> int:
-    """The Procfile's `worker`. SIGTERM (a deploy, a restart) stops it gracefully: no tick
-    more, no job more claimed, and the jobs running finished, not left to wait out their
-    lease before another drainer takes them."""
+    """The Procfile's `worker`. SIGTERM (a deploy, a restart) or Ctrl-C stops it
+    gracefully: no tick more, no job more claimed, and the jobs running finished, not left
+    to wait out their lease before another drainer takes them."""
     runtime = build_runtime(settings)
-    signal.signal(signal.SIGTERM, lambda *_: runtime.stopping.set())
+    runtime.stop_on_signals()
     settle_heap()
     stop = start_background_scheduler(runtime)
     listen_for_jobs(runtime)

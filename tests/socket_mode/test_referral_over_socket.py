@@ -182,3 +182,18 @@ def test_sigterm_handed_to_another_thread_still_stops_it(socket_bot) -> None:
 
     assert socket_bot.process.wait(timeout=30) == 0, socket_bot.log_text()
     assert "socket mode stopped" in socket_bot.log_text()
+
+
+def test_ctrl_c_stops_it_as_sigterm_does(socket_bot) -> None:
+    """Ctrl-C at a terminal, where a developer runs Socket Mode: the bot stops as a deploy
+    stops it, its jobs finished, and says so, rather than stopping with a traceback."""
+    until(
+        lambda: "connected to Slack over Socket Mode" in socket_bot.log_text(),
+        within=30,
+        what="the bot settled after connecting",
+    )
+    socket_bot.process.send_signal(signal.SIGINT)
+
+    assert socket_bot.process.wait(timeout=30) == 0, socket_bot.log_text()
+    assert "socket mode stopped" in socket_bot.log_text()
+    assert "Traceback" not in socket_bot.log_text()
