@@ -207,10 +207,10 @@ def drain_when_rung(scheduler: BaseScheduler, runtime: Runtime) -> Drainer:
 
 
 def start_background_scheduler(runtime: Runtime) -> Callable[[], bool]:
-    """The scheduler of the worker, and the embedded one of `scr-bot serve`, started beside
-    the web server in the process that answers Slack (so that its listeners' bell reaches
-    it). Returns how to stop it: no tick more, and the jobs being drained finished
-    (`Drainer.stop`); whether they all finished in time."""
+    """The worker's scheduler, and the one `scr-bot serve` embeds beside its web server in
+    the process that answers Slack (so that its listeners' bell reaches it). Returns how to
+    stop it: no tick more, and the jobs being drained finished (`Drainer.stop`); whether
+    they all finished in time."""
     scheduler = BackgroundScheduler(timezone=TIMEZONE)
     add_jobs(scheduler, runtime)
     drainer = drain_when_rung(scheduler, runtime)

@@ -169,15 +169,20 @@ def test_sigterm_lets_the_set_up_under_way_finish_then_stops(standin, socket_bot
     assert "socket mode stopped" in socket_bot.log_text()
 
 
+def _settled(bot: SocketBot) -> None:
+    """Connected, its start-up done: the main thread waits to be told to stop."""
+    until(
+        lambda: "connected to Slack over Socket Mode" in bot.log_text(),
+        within=30,
+        what="the bot settled after connecting",
+    )
+
+
 def test_sigterm_handed_to_another_thread_still_stops_it(socket_bot) -> None:
     """The kernel may hand the process's SIGTERM to any of its threads. Python runs the
     handler in the main thread, which must wake for it: asleep until told to stop, it would
     sleep through its stop until the platform killed it, its jobs mid-way."""
-    until(
-        lambda: "connected to Slack over Socket Mode" in socket_bot.log_text(),
-        within=30,
-        what="the bot settled after connecting",
-    )
+    _settled(socket_bot)
     sigterm_through_another_thread(socket_bot.process.pid)
 
     assert socket_bot.process.wait(timeout=30) == 0, socket_bot.log_text()
@@ -187,11 +192,7 @@ def test_sigterm_handed_to_another_thread_still_stops_it(socket_bot) -> None:
 def test_ctrl_c_stops_it_as_sigterm_does(socket_bot) -> None:
     """Ctrl-C at a terminal, where a developer runs Socket Mode: the bot stops as a deploy
     stops it, its jobs finished, and says so, rather than stopping with a traceback."""
-    until(
-        lambda: "connected to Slack over Socket Mode" in socket_bot.log_text(),
-        within=30,
-        what="the bot settled after connecting",
-    )
+    _settled(socket_bot)
     socket_bot.process.send_signal(signal.SIGINT)
 
     assert socket_bot.process.wait(timeout=30) == 0, socket_bot.log_text()
